@@ -1,0 +1,111 @@
+package io.capstan.stateviews.kafka;
+
+import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.topics.TopicLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates Capstan's topics with the configured partition count, replication factor and
+ * per-role configs; idempotent, so every component may call it at startup.
+ */
+public final class TopicAdmin {
+  private static final Logger log = LoggerFactory.getLogger(TopicAdmin.class);
+
+  /** Default partitions for one machine: enough for two stream threads, few enough to stay light. */
+  public static final int DEFAULT_PARTITIONS = 4;
+
+  private TopicAdmin() {}
+
+  /** Every topic of a layout: commands, replies, events and one state table per kind. */
+  public static List<String> topicsOf(TopicLayout layout) {
+    List<String> names = new ArrayList<>(List.of(layout.commands(), layout.replies(), layout.events()));
+    for (Kind k : Kinds.all()) {
+      names.add(layout.state(k));
+    }
+    return names;
+  }
+
+  /**
+   * Creates the missing topics and checks existing ones. Object-keyed topics must all have the
+   * same partition count (an object's command, events and state share a partition number), so
+   * an existing topic with another count is an error, not something to paper over.
+   *
+   * @return the partition count in force
+   */
+  public static int ensureTopics(Map<String, Object> clientConfig, TopicLayout layout, int partitions, short replication) {
+    Properties p = new Properties();
+    p.putAll(clientConfig);
+    p.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "capstan-topic-admin");
+    try (Admin admin = Admin.create(p)) {
+      List<String> wanted = topicsOf(layout);
+      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      int inForce = partitions;
+      List<String> present = wanted.stream().filter(existing::contains).toList();
+      if (!present.isEmpty()) {
+        Map<String, TopicDescription> d = admin.describeTopics(present).allTopicNames().get(30, TimeUnit.SECONDS);
+        inForce = d.get(present.get(0)).partitions().size();
+        for (TopicDescription td : d.values()) {
+          if (!td.name().equals(layout.replies()) && td.partitions().size() != inForce) {
+            throw new IllegalStateException("topic " + td.name() + " has " + td.partitions().size()
+                + " partitions but " + present.get(0) + " has " + inForce
+                + ": object-keyed topics must share one partition count");
+          }
+        }
+        if (inForce != partitions) {
+          log.info("topics already exist with {} partitions; keeping that (asked for {})", inForce, partitions);
+        }
+      }
+      List<NewTopic> create = new ArrayList<>();
+      for (String t : wanted) {
+        if (!existing.contains(t)) {
+          create.add(new NewTopic(t, inForce, replication).configs(layout.configFor(t)));
+        }
+      }
+      if (!create.isEmpty()) {
+        try {
+          admin.createTopics(create).all().get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw e;
+          }
+        }
+        log.info("created {} topics with {} partitions (prefix {})", create.size(), inForce, layout.prefix());
+      }
+      return inForce;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("creating Capstan topics on " + clientConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) + " failed: " + e, e);
+    }
+  }
+
+  /** The partition count of the commands topic (which every object-keyed topic shares). */
+  public static int partitionsOf(Map<String, Object> clientConfig, TopicLayout layout) {
+    Properties p = new Properties();
+    p.putAll(clientConfig);
+    try (Admin admin = Admin.create(p)) {
+      return admin.describeTopics(List.of(layout.commands())).allTopicNames().get(30, TimeUnit.SECONDS)
+          .get(layout.commands()).partitions().size();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("describing " + layout.commands() + ": " + e, e);
+    }
+  }
+}
