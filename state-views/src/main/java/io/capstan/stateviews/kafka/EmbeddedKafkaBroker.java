@@ -113,7 +113,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     props.put("log.segment.bytes", Integer.toString(64 * 1024 * 1024));
     props.put("num.network.threads", "2");
     props.put("num.io.threads", "4");
-    props.put("group.coordinator.rebalance.protocols", "classic,consumer,streams");
     KafkaConfig kafkaConfig = KafkaConfig.fromProps(props, false);
     format(logs, props);
     log.info("starting Kafka broker (KRaft, single node) on 127.0.0.1:{} with data in {}", port, logs);
