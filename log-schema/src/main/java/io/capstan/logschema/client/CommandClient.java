@@ -16,12 +16,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -32,6 +34,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -62,7 +65,9 @@ import org.slf4j.LoggerFactory;
  * When an attempt gets no reply within the configured timeout the very same command (same
  * request id) is sent again: the processor remembers recent request ids per key and answers a
  * repeat with the original reply, so a retry never writes twice. Futures complete on a small
- * executor of the client's, never on the reply loop, so user callbacks cannot stall it.
+ * executor of the client's, never on the reply loop, so user callbacks cannot stall it. Callers
+ * never block either: {@code KafkaProducer.send} waits for metadata when the broker is away, so
+ * commands go out through a bounded outbox drained by one sender thread.
  */
 public final class CommandClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CommandClient.class);
@@ -78,6 +83,9 @@ public final class CommandClient implements AutoCloseable {
   static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration POLL = Duration.ofMillis(200);
   private static final long ERROR_BACKOFF_MS = 500;
+  /** Commands waiting for the sender thread; bounded so a long Kafka outage cannot eat the heap. */
+  public static final int OUTBOX_CAPACITY = 65_536;
+  private static final int SEND_BATCH = 512;
 
   private final CommandClientConfig config;
   private final String commandsTopic;
@@ -87,6 +95,8 @@ public final class CommandClient implements AutoCloseable {
   private final KafkaProducer<byte[], byte[]> producer;
   private final KafkaConsumer<byte[], byte[]> replies;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+  private final BlockingQueue<Pending> outbox = new LinkedBlockingQueue<>(OUTBOX_CAPACITY);
+  private final Thread sender;
   private final ScheduledThreadPoolExecutor timer;
   private final ExecutorService completions;
   private final ClientMetrics metrics;
@@ -131,6 +141,8 @@ public final class CommandClient implements AutoCloseable {
     this.metrics = new ClientMetrics(registry, cfg.clientId(), pending::size);
     this.replyLoop = daemonThreads("capstan-command-replies-" + cfg.clientId()).newThread(this::readReplies);
     this.replyLoop.start();
+    this.sender = daemonThreads("capstan-command-sender-" + cfg.clientId()).newThread(this::sendQueued);
+    this.sender.start();
   }
 
   public CommandClientConfig config() {
@@ -243,9 +255,44 @@ public final class CommandClient implements AutoCloseable {
     }
   }
 
+  /** Hands a command to the sender thread, unless it is already waiting there. */
   private void transmit(Pending p) {
-    ProducerRecord<byte[], byte[]> r =
-        new ProducerRecord<>(commandsTopic, p.partition, p.keyBytes, p.bytes);
+    if (!p.queued.compareAndSet(false, true)) {
+      return;
+    }
+    if (!outbox.offer(p)) {
+      p.queued.set(false);
+      sendFailed(p, new IllegalStateException("the outbox is full: " + OUTBOX_CAPACITY
+          + " commands are waiting for Kafka at " + config.kafka().get("bootstrap.servers")));
+    }
+  }
+
+  /** The sender thread: the only caller of {@code producer.send}, which may block on metadata. */
+  private void sendQueued() {
+    List<Pending> batch = new ArrayList<>(SEND_BATCH);
+    while (!closed) {
+      try {
+        Pending first = outbox.poll(POLL.toMillis(), TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        outbox.drainTo(batch, SEND_BATCH - 1);
+      } catch (InterruptedException e) {
+        continue; // close() stops us
+      }
+      for (Pending p : batch) {
+        p.queued.set(false);
+        if (pending.get(p.requestId) == p && !closed) {
+          produce(p);
+        }
+      }
+      batch.clear();
+    }
+  }
+
+  private void produce(Pending p) {
+    ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(commandsTopic, p.partition, p.keyBytes, p.bytes);
     try {
       producer.send(r, (meta, err) -> {
         if (err != null) {
@@ -258,7 +305,7 @@ public final class CommandClient implements AutoCloseable {
   }
 
   /** Runs on the producer's I/O thread: must not block. */
-  private void sendFailed(Pending p, Exception err) {
+  private void sendFailed(Pending p, Throwable err) {
     if (err instanceof RetriableException && !closed) {
       // The broker may be restarting: the attempt timeout sends it again.
       log.debug("sending {} (request id {}) failed, will retry: {}", p.key, p.requestId, err.toString());
@@ -387,6 +434,11 @@ public final class CommandClient implements AutoCloseable {
     replies.wakeup();
     try {
       replyLoop.join(5_000);
+      sender.join(1_000);
+      if (sender.isAlive()) {
+        sender.interrupt(); // blocked in send() waiting for an absent broker
+        sender.join(5_000);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -424,6 +476,8 @@ public final class CommandClient implements AutoCloseable {
     /** Touched by the sending thread, then only by the timer thread. */
     volatile int attempt = 1;
     volatile ScheduledFuture<?> timer;
+    /** Waiting in the outbox: a retry does not queue it twice. */
+    final AtomicBoolean queued = new AtomicBoolean();
 
     Pending(Command c, String key, int partition, byte[] bytes) {
       this.requestId = c.getRequestId();
