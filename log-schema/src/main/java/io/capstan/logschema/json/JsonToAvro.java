@@ -2,6 +2,7 @@ package io.capstan.logschema.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.capstan.logschema.kinds.KubeField;
+import io.capstan.logschema.kinds.TrustedModelClasses;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -23,6 +24,10 @@ import org.apache.avro.specific.SpecificData;
  * decoding — reports it as required; a value of the wrong type is an error naming the path.
  */
 final class JsonToAvro {
+  static {
+    TrustedModelClasses.install();
+  }
+
   private final List<String> unknownFields = new ArrayList<>();
 
   List<String> unknownFields() {

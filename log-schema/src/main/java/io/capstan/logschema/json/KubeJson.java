@@ -43,6 +43,8 @@ public final class KubeJson {
           YAMLFactory.builder()
               .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
               .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+              // "3", "0", "True" stay strings when read back.
+              .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
               .build())
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
       .build();

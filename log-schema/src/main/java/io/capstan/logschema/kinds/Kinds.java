@@ -65,6 +65,7 @@ public final class Kinds {
   private static final Map<String, Kind> BY_SCHEMA = new LinkedHashMap<>();
 
   static {
+    TrustedModelClasses.install();
     for (Kind k : List.of(NAMESPACE, NODE, POD, SERVICE, ENDPOINTS, CONFIG_MAP, SECRET, EVENT, RESOURCE_QUOTA,
         LIMIT_RANGE, DEPLOYMENT, REPLICA_SET, JOB, LEASE)) {
       BY_NAME.put(k.kind(), k);
