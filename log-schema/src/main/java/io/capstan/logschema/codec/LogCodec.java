@@ -35,10 +35,6 @@ public final class LogCodec {
   private static final byte MARKER_1 = (byte) 0x01;
   private static final int HEADER = 10;
 
-  static {
-    TrustedClasses.ensure();
-  }
-
   private static final LogCodec DEFAULT = createDefault();
 
   private final SchemaStore store;
