@@ -6,6 +6,7 @@ import io.capstan.log.Reply;
 import io.capstan.log.Watermark;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.kinds.TrustedModelClasses;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,6 +54,7 @@ public final class LogCodec {
   }
 
   private static LogCodec createDefault() {
+    TrustedModelClasses.install();
     SchemaStore store = new SchemaStore();
     for (Kind k : Kinds.all()) {
       store.addCurrent(k.schema());
