@@ -137,6 +137,8 @@ public final class CommandProcessor implements AutoCloseable {
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, cfg.streamThreads());
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, cfg.commitIntervalMs());
     p.put(StreamsConfig.STATE_DIR_CONFIG, cfg.stateDir().toAbsolutePath().toString());
+    // The namespace mirror has no processing that can fail; enabled as Kafka Streams recommends.
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     if (cfg.earlyCommitQuietMs() > 0) {
       // An idle thread must come back from poll() soon enough to notice the quiet and commit.
       p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(1, Math.min(cfg.earlyCommitQuietMs(), 100)));
