@@ -11,7 +11,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -57,7 +59,8 @@ final class CommandTopology {
     StringSerializer keys = new StringSerializer();
     ByteArraySerializer values = new ByteArraySerializer();
 
-    Topology t = new Topology();
+    // The topology gets the processor's own settings (else Kafka Streams builds it from defaults).
+    Topology t = new Topology(new TopologyConfig(new StreamsConfig(CommandProcessor.streamsProperties(cfg))));
     t.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), layout.commands());
     t.addProcessor(APPLIER, () -> new CommandApplier(cfg, metrics, clock, partitions), SOURCE);
     t.addStateStore(localStore(OBJECTS_STORE, cfg.inMemoryStores()), APPLIER);
