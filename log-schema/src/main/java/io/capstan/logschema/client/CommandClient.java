@@ -45,7 +45,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -111,9 +110,9 @@ public final class CommandClient implements AutoCloseable {
     KafkaConsumer<byte[], byte[]> consumer = null;
     KafkaProducer<byte[], byte[]> prod = null;
     try {
+      this.commandPartitions = PartitionCount.of(cfg.kafka(), layout.commands(), STARTUP_TIMEOUT);
+      int replyPartitions = PartitionCount.of(cfg.kafka(), layout.replies(), STARTUP_TIMEOUT);
       consumer = new KafkaConsumer<>(consumerConfig(cfg), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-      this.commandPartitions = partitionCount(consumer, layout.commands());
-      int replyPartitions = partitionCount(consumer, layout.replies());
       this.replyPartition = new TopicPartition(layout.replies(), ObjectPartitioner.partition(cfg.clientId(), replyPartitions));
       consumer.assign(List.of(replyPartition));
       consumer.seekToEnd(List.of(replyPartition));
@@ -536,15 +535,6 @@ public final class CommandClient implements AutoCloseable {
       }
     });
     return m;
-  }
-
-  private static int partitionCount(KafkaConsumer<?, ?> consumer, String topic) {
-    List<PartitionInfo> infos = consumer.partitionsFor(topic, STARTUP_TIMEOUT);
-    if (infos == null || infos.isEmpty()) {
-      throw new IllegalStateException("topic " + topic + " does not exist; create Capstan's topics first"
-          + " (TopicAdmin.ensureTopics, or start the cluster with `capstan up`)");
-    }
-    return infos.size();
   }
 
   private static ThreadFactory daemonThreads(String name) {

@@ -1,5 +1,6 @@
 package io.capstan.stateviews.informer;
 
+import io.capstan.logschema.client.PartitionCount;
 import io.capstan.logschema.codec.MalformedRecordException;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.topics.ObjectPartitioner;
@@ -28,7 +29,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -110,8 +110,7 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.metrics = new InformerMetrics(registry, kind.kind(), config.component(), store::size,
-        this::watermarkLagSeconds, () -> consumerLag);
+    this.metrics = new InformerMetrics(registry, kind.kind(), config.component());
   }
 
   public Kind kind() {
@@ -139,29 +138,24 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
     if (started || closed) {
       throw new IllegalStateException("informer of " + kind.kind() + " was already " + (closed ? "closed" : "started"));
     }
+    int n = PartitionCount.of(config.kafka(), topic, STARTUP_TIMEOUT);
+    Set<Integer> wanted = new TreeSet<>(config.partitions());
+    if (wanted.isEmpty()) {
+      for (int p = 0; p < n; p++) {
+        wanted.add(p);
+      }
+    }
+    List<TopicPartition> tps = new ArrayList<>();
+    for (int p : wanted) {
+      if (p >= n) {
+        throw new IllegalArgumentException("partition " + p + " of " + topic + " does not exist (it has " + n
+            + " partitions)");
+      }
+      tps.add(new TopicPartition(topic, p));
+    }
     KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(),
         new ByteArrayDeserializer());
     try {
-      List<PartitionInfo> infos = c.partitionsFor(topic, STARTUP_TIMEOUT);
-      if (infos == null || infos.isEmpty()) {
-        throw new IllegalStateException("topic " + topic + " does not exist; create Capstan's topics first"
-            + " (TopicAdmin.ensureTopics, or start the cluster with `capstan up`)");
-      }
-      int n = infos.size();
-      Set<Integer> wanted = new TreeSet<>(config.partitions());
-      if (wanted.isEmpty()) {
-        for (int p = 0; p < n; p++) {
-          wanted.add(p);
-        }
-      }
-      List<TopicPartition> tps = new ArrayList<>();
-      for (int p : wanted) {
-        if (p >= n) {
-          throw new IllegalArgumentException("partition " + p + " of " + topic + " does not exist (it has " + n
-              + " partitions)");
-        }
-        tps.add(new TopicPartition(topic, p));
-      }
       c.assign(tps);
       c.seekToBeginning(tps);
       endAtStart = new HashMap<>(c.endOffsets(tps, STARTUP_TIMEOUT));
@@ -173,6 +167,7 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
     }
     consumer = c;
     started = true;
+    metrics.registerGauges(store::size, this::watermarkLagSeconds, () -> consumerLag);
     loop = new Thread(this::run, "capstan-informer-" + kind.singular() + "-" + config.component());
     loop.setDaemon(true);
     loop.start();

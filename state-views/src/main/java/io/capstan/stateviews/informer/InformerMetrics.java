@@ -26,14 +26,22 @@ final class InformerMetrics {
   private final Counter handlerErrors;
   private final List<Meter> gauges = new ArrayList<>();
 
-  InformerMetrics(MeterRegistry registry, String kind, String component, Supplier<Number> objects,
-      Supplier<Number> watermarkLagSeconds, Supplier<Number> consumerLag) {
+  private final String kind;
+  private final String component;
+
+  InformerMetrics(MeterRegistry registry, String kind, String component) {
     this.registry = registry;
+    this.kind = kind;
+    this.component = component;
     skipped = Counter.builder(SKIPPED).description("Malformed state records skipped").tag("kind", kind).register(registry);
     applied = Counter.builder(APPLIED).description("State records applied to informer caches").tag("kind", kind)
         .register(registry);
     handlerErrors = Counter.builder(HANDLER_ERRORS).description("Exceptions thrown by event handlers and listeners")
         .tag("kind", kind).register(registry);
+  }
+
+  /** Once the informer has started: a gauge of an informer that never ran would only shadow a live one. */
+  void registerGauges(Supplier<Number> objects, Supplier<Number> watermarkLagSeconds, Supplier<Number> consumerLag) {
     gauges.add(Gauge.builder(OBJECTS, objects).description("Objects in the informer's cache")
         .tag("kind", kind).tag("component", component).register(registry));
     gauges.add(Gauge.builder(WATERMARK_LAG, watermarkLagSeconds)

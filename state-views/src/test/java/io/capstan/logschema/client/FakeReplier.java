@@ -22,7 +22,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -61,10 +60,10 @@ final class FakeReplier implements AutoCloseable {
     p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
     producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     repliesTopic = layout.replies();
-    replyPartitions = consumer.partitionsFor(repliesTopic, Duration.ofSeconds(30)).size();
+    replyPartitions = PartitionCount.of(kafka, repliesTopic, Duration.ofSeconds(30));
     List<TopicPartition> parts = new ArrayList<>();
-    for (PartitionInfo i : consumer.partitionsFor(layout.commands(), Duration.ofSeconds(30))) {
-      parts.add(new TopicPartition(i.topic(), i.partition()));
+    for (int i = PartitionCount.of(kafka, layout.commands(), Duration.ofSeconds(30)) - 1; i >= 0; i--) {
+      parts.add(new TopicPartition(layout.commands(), i));
     }
     lastRv = new long[parts.size()];
     consumer.assign(parts);
