@@ -17,7 +17,8 @@ import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.processor.CommandProcessor;
 import io.capstan.stateviews.processor.ProcessorConfig;
 import io.capstan.stateviews.testing.KafkaFixture;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -43,7 +44,7 @@ class ClientProcessorInformerEndToEndTest {
   @Test
   void createUpdateDeleteThroughTheClientAreSeenByAnInformer() throws Exception {
     TopicLayout layout = KafkaFixture.freshLayout(3);
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Map<String, Object> kafka = KafkaFixture.clientConfig();
     ProcessorConfig pc = ProcessorConfig.defaults(kafka, layout, KafkaFixture.tempDir("e2e-informer"));
     try (CommandProcessor processor = new CommandProcessor(pc, registry);
@@ -119,6 +120,22 @@ class ClientProcessorInformerEndToEndTest {
       assertTrue(s.listResourceVersion() >= deleted.resourceVersion(), "list rv " + s.listResourceVersion());
       assertTrue(s.objects().isEmpty());
       assertTrue(seen.isEmpty(), "no other events: " + seen);
+
+      // The series dashboards and alerts are written against, under their Prometheus names.
+      String scrape = registry.scrape();
+      for (String series : new String[] {
+          "capstan_client_commands_total{kind=\"ConfigMap\",op=\"CREATE\",result=\"accepted\"}",
+          "capstan_client_commands_total{kind=\"ConfigMap\",op=\"UPDATE\",result=\"rejected\"} 1.0",
+          "capstan_client_command_seconds_count{op=\"DELETE\"} 1",
+          "capstan_client_retries_total",
+          "capstan_client_commands_in_flight{client=",
+          "capstan_informer_objects{component=\"e2e\",kind=\"ConfigMap\"} 0.0",
+          "capstan_informer_watermark_lag_seconds{component=\"e2e\",kind=\"ConfigMap\"}",
+          "capstan_informer_consumer_lag_records{component=\"e2e\",kind=\"ConfigMap\"}",
+          "capstan_informer_records_skipped_total{kind=\"ConfigMap\"} 0.0",
+          "capstan_informer_records_applied_total{kind=\"ConfigMap\"}"}) {
+        assertTrue(scrape.contains(series), "missing " + series + " in\n" + scrape);
+      }
     }
   }
 }
