@@ -3,6 +3,7 @@ package io.capstan.stateviews.metrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
@@ -10,7 +11,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 
 /**
- * The process's own series ({@code jvm_memory_*}, {@code jvm_gc_*}, {@code jvm_threads_*},
+ * The process's own series ({@code jvm_memory_*}, {@code jvm_gc_*}, {@code jvm_threads_*}, {@code jvm_info},
  * {@code process_*}, {@code system_cpu_*}), bound once per process to the shared registry.
  */
 public final class JvmMetrics implements AutoCloseable {
@@ -21,6 +22,7 @@ public final class JvmMetrics implements AutoCloseable {
   }
 
   public static JvmMetrics bindTo(MeterRegistry registry) {
+    new JvmInfoMetrics().bindTo(registry);
     new ClassLoaderMetrics().bindTo(registry);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
