@@ -124,32 +124,35 @@ class CommandClientKafkaTest {
 
   @Test
   void aDroppedReplyIsRecoveredByRetryingTheSameRequestId() throws Exception {
-    CommandClient client = client(Duration.ofMillis(700), 3);
+    CommandClient client = client(Duration.ofSeconds(2), 5);
     CommandResult.Accepted a = assertInstanceOf(CommandResult.Accepted.class,
         client.create(configMap("drop-first-a", "1")).get(30, TimeUnit.SECONDS));
 
-    List<Command> got = replier.received;
-    assertEquals(2, got.size(), "sent twice: " + got);
-    assertEquals(got.get(0).getRequestId(), got.get(1).getRequestId(), "a retry reuses the request id");
-    assertEquals(got.get(0), got.get(1), "a retry is the very same command");
-    assertEquals(2, replier.timesSeen(got.get(0).getRequestId()));
+    List<Command> got = List.copyOf(replier.received);
+    assertTrue(got.size() >= 2, "the first reply was lost, so the command went out again: " + got);
+    for (Command c : got) {
+      assertEquals(got.get(0), c, "a retry is the very same command, request id included");
+    }
     assertTrue(a.resourceVersion() > 0);
-    assertEquals(1.0, registry.get(ClientMetrics.RETRIES).counter().count());
+    assertEquals(got.size() - 1.0, registry.get(ClientMetrics.RETRIES).counter().count());
     assertEquals(0, client.inFlight());
   }
 
   @Test
-  void noReplyAfterAllAttemptsFailsWithTheKeyAndRequestId() {
+  void noReplyAfterAllAttemptsFailsWithTheKeyAndRequestId() throws Exception {
     CommandClient client = client(Duration.ofMillis(300), 2);
     CompletableFuture<CommandResult> f = client.create(configMap("silent-a", "1"));
     CompletionException e = assertThrows(CompletionException.class, f::join);
     CommandTimeoutException t = assertInstanceOf(CommandTimeoutException.class, e.getCause());
     assertEquals("ConfigMap/team-a/silent-a", t.key());
-    String requestId = replier.received.get(0).getRequestId();
-    assertEquals(requestId, t.requestId());
+    String requestId = t.requestId();
     assertTrue(t.getMessage().contains("ConfigMap/team-a/silent-a") && t.getMessage().contains(requestId), t.getMessage());
     assertEquals(2, t.attempts());
-    assertEquals(2, replier.timesSeen(requestId));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (replier.timesSeen(requestId) < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(2, replier.timesSeen(requestId), "both attempts carried the request id the error names");
     assertEquals(1.0, count("timeout"));
     assertEquals(0, client.inFlight());
   }
