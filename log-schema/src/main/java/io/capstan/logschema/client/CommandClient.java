@@ -114,6 +114,14 @@ public final class CommandClient implements AutoCloseable {
       int replyPartitions = PartitionCount.of(cfg.kafka(), layout.replies(), STARTUP_TIMEOUT);
       consumer = new KafkaConsumer<>(consumerConfig(cfg), new ByteArrayDeserializer(), new ByteArrayDeserializer());
       this.replyPartition = new TopicPartition(layout.replies(), ObjectPartitioner.partition(cfg.clientId(), replyPartitions));
+      // ListOffsets succeeds only once the leader has opened a partition. Sending to a partition
+      // the broker is still opening can wedge the idempotent producer (KAFKA-15591: the first
+      // batch fails NOT_LEADER, a later one lands, the first then spins on OUT_OF_ORDER_SEQUENCE).
+      List<TopicPartition> commandTps = new ArrayList<>();
+      for (int i = 0; i < commandPartitions; i++) {
+        commandTps.add(new TopicPartition(commandsTopic, i));
+      }
+      consumer.endOffsets(commandTps, STARTUP_TIMEOUT);
       consumer.assign(List.of(replyPartition));
       consumer.seekToEnd(List.of(replyPartition));
       // Resolve the end offset now: a reply written before a lazy seek resolved would be skipped.
@@ -222,6 +230,12 @@ public final class CommandClient implements AutoCloseable {
     }
     transmit(p);
     scheduleAttemptTimeout(p);
+    if (closed && pending.remove(p.requestId, p)) {
+      // close() ran between the check above and the registration: nobody would answer this one
+      p.cancelTimer();
+      p.future.completeExceptionally(new CommandSendException(c.getOp(), key, c.getRequestId(), commandsTopic,
+          new IllegalStateException("command client " + config.clientId() + " is closed")));
+    }
     return p.future;
   }
 
@@ -502,6 +516,15 @@ public final class CommandClient implements AutoCloseable {
     Map<String, Object> p = new HashMap<>();
     p.put(ProducerConfig.LINGER_MS_CONFIG, DEFAULT_LINGER_MS);
     p.putAll(known(cfg.kafka(), ProducerConfig.configNames()));
+    // A batch undelivered after one attempt's timeout is expired rather than retried inside the
+    // producer for the default two minutes: the attempt timer sends the command again anyway, and
+    // an expired batch makes the idempotent producer bump its epoch, which un-wedges a partition
+    // stuck on OUT_OF_ORDER_SEQUENCE (KAFKA-15591). Kafka needs delivery >= linger + request timeout.
+    long linger = Long.parseLong(p.get(ProducerConfig.LINGER_MS_CONFIG).toString());
+    long attemptMs = cfg.timeout().toMillis();
+    p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(30_000, Math.max(1_000, attemptMs - linger)));
+    long request = Long.parseLong(p.get(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG).toString());
+    p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(attemptMs, linger + request));
     // Not negotiable: a command must be written once and survive a broker failover.
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -53,6 +53,11 @@ class CommandClientConfigTest {
     assertEquals(true, p.get("enable.idempotence"));
     assertEquals("SSL", p.get("security.protocol"));
     assertFalse(p.containsKey("fetch.max.wait.ms"), "consumer settings stay out of the producer");
+    assertTrue((int) p.get("delivery.timeout.ms") >= 7 + (int) p.get("request.timeout.ms"),
+        "Kafka's rule: delivery >= linger + request timeout");
+
+    Map<String, Object> tenSeconds = CommandClient.producerConfig(cfg.withTimeout(Duration.ofSeconds(10), 3));
+    assertEquals(10_000, tenSeconds.get("delivery.timeout.ms"), "a stuck batch expires after one attempt");
 
     Map<String, Object> c = CommandClient.consumerConfig(cfg);
     assertEquals(50, c.get("fetch.max.wait.ms"));

@@ -66,6 +66,13 @@ final class FakeReplier implements AutoCloseable {
       parts.add(new TopicPartition(layout.commands(), i));
     }
     lastRv = new long[parts.size()];
+    // Wait until the broker has opened the replies partitions: producing to a partition it is
+    // still opening can wedge an idempotent producer for two minutes (KAFKA-15591).
+    List<TopicPartition> replyParts = new ArrayList<>();
+    for (int i = 0; i < replyPartitions; i++) {
+      replyParts.add(new TopicPartition(repliesTopic, i));
+    }
+    consumer.endOffsets(replyParts, Duration.ofSeconds(30));
     consumer.assign(parts);
     consumer.seekToBeginning(parts);
     loop = new Thread(this::run, "fake-replier");

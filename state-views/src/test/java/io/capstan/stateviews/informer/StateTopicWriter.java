@@ -37,6 +37,26 @@ final class StateTopicWriter implements AutoCloseable {
     this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     this.layout = layout;
     this.partitions = partitions;
+    awaitPartitionsOpen(kafka, layout, partitions);
+  }
+
+  /**
+   * Returns once the broker serves ListOffsets for every state partition, i.e. has opened them:
+   * producing to a partition it is still opening can wedge an idempotent producer for two minutes
+   * (KAFKA-15591), and fresh topics are what every test starts with.
+   */
+  static void awaitPartitionsOpen(Map<String, Object> kafka, TopicLayout layout, int partitions) {
+    List<org.apache.kafka.common.TopicPartition> tps = new java.util.ArrayList<>();
+    for (Kind k : Kinds.all()) {
+      for (int i = 0; i < partitions; i++) {
+        tps.add(new org.apache.kafka.common.TopicPartition(layout.state(k), i));
+      }
+    }
+    try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<>(kafka,
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      c.endOffsets(tps, Duration.ofSeconds(30));
+    }
   }
 
   static String keyOf(SpecificRecord object) {
