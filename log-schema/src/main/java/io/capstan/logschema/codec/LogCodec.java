@@ -6,6 +6,7 @@ import io.capstan.log.Reply;
 import io.capstan.log.Watermark;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.kinds.TrustedModelClasses;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,10 +35,6 @@ public final class LogCodec {
   private static final byte MARKER_1 = (byte) 0x01;
   private static final int HEADER = 10;
 
-  static {
-    TrustedClasses.ensure();
-  }
-
   private static final LogCodec DEFAULT = createDefault();
 
   private final SchemaStore store;
@@ -57,6 +54,7 @@ public final class LogCodec {
   }
 
   private static LogCodec createDefault() {
+    TrustedModelClasses.install();
     SchemaStore store = new SchemaStore();
     for (Kind k : Kinds.all()) {
       store.addCurrent(k.schema());

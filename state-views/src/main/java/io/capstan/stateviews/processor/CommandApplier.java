@@ -1,0 +1,427 @@
+package io.capstan.stateviews.processor;
+
+import static io.capstan.stateviews.processor.rules.ObjectFields.meta;
+
+import io.capstan.api.Namespace;
+import io.capstan.log.Command;
+import io.capstan.log.ErrorStatus;
+import io.capstan.log.Event;
+import io.capstan.log.EventOp;
+import io.capstan.log.Reply;
+import io.capstan.log.Watermark;
+import io.capstan.logschema.codec.LogCodec;
+import io.capstan.logschema.codec.MalformedRecordException;
+import io.capstan.logschema.json.ObjectDiff;
+import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.kinds.ObjectKey;
+import io.capstan.logschema.topics.ObjectPartitioner;
+import io.capstan.stateviews.processor.rules.Outcome;
+import io.capstan.stateviews.processor.rules.StatusErrors;
+import io.capstan.stateviews.processor.rules.WriteRules;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.avro.generic.IndexedRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer of one partition's objects (one per stream task). For each command it
+ * reads the stored object, lets {@link WriteRules} decide, and then writes the store, the Event,
+ * the state-table record and the Reply: all in the task's exactly-once transaction, so they
+ * appear together or not at all. A wall-clock punctuator emits the partition's watermark to
+ * every state topic.
+ *
+ * <p>Each command is first decided, then written: anything that can go wrong with a command's
+ * content goes wrong before the first store write, and is answered with an error Reply.
+ */
+final class CommandApplier implements Processor<String, byte[], String, byte[]> {
+  private static final Logger log = LoggerFactory.getLogger(CommandApplier.class);
+  /** The clock store's one key: each task has its own store instance. */
+  static final String CLOCK_KEY = "hlc";
+  /** The header every state record carries: the resourceVersion, as a decimal string. */
+  public static final String RV_HEADER = "capstan.rv";
+  /** How often a slice of the request-id store is checked for ids past their retention. */
+  static final Duration PRUNE_INTERVAL = Duration.ofSeconds(10);
+  static final int PRUNE_BATCH = 10_000;
+
+  private final ProcessorConfig cfg;
+  private final ProcessorMetrics metrics;
+  private final Clock clock;
+  private final int partitions;
+  private final LogCodec codec = LogCodec.get();
+
+  private ProcessorContext<String, byte[]> context;
+  private KeyValueStore<String, byte[]> objects;
+  private KeyValueStore<String, byte[]> clockStore;
+  private KeyValueStore<String, byte[]> requests;
+  private ReadOnlyKeyValueStore<String, byte[]> namespaces;
+  private HybridClock hlc;
+  private WriteRules rules;
+  private int partition;
+  private long uncommitted;
+  private boolean processedSinceQuietCheck;
+  private String pruneCursor;
+
+  /**
+   * @param partitions the partition count of the object-keyed topics, to check that a command
+   *                   arrived on its key's partition and to find a namespace's partition
+   */
+  CommandApplier(ProcessorConfig cfg, ProcessorMetrics metrics, Clock clock, int partitions) {
+    this.cfg = cfg;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.partitions = partitions;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, byte[]> context) {
+    this.context = context;
+    this.partition = context.taskId().partition();
+    this.objects = context.getStateStore(CommandTopology.OBJECTS_STORE);
+    this.clockStore = context.getStateStore(CommandTopology.CLOCK_STORE);
+    this.requests = context.getStateStore(CommandTopology.REQUESTS_STORE);
+    this.namespaces = context.getStateStore(CommandTopology.NAMESPACES_STORE);
+    this.hlc = HybridClock.decode(clockStore.get(CLOCK_KEY));
+    this.rules = new WriteRules(this::findNamespace);
+    context.schedule(Duration.ofMillis(cfg.watermarkIntervalMs()), PunctuationType.WALL_CLOCK_TIME, t -> emitWatermarks());
+    if (cfg.earlyCommitQuietMs() > 0) {
+      context.schedule(Duration.ofMillis(cfg.earlyCommitQuietMs()), PunctuationType.WALL_CLOCK_TIME, t -> commitIfQuiet());
+    }
+    context.schedule(PRUNE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, t -> pruneRequestIds());
+    log.info("partition {} of {}: resourceVersion clock at {}, last watermark {}", partition, context.applicationId(),
+        hlc.lastRv(), hlc.lastWatermark());
+  }
+
+  @Override
+  public void close() {
+    metrics.forgetPartition(partition);
+  }
+
+  // ---- commands ----
+
+  @Override
+  public void process(Record<String, byte[]> record) {
+    long started = System.nanoTime();
+    processedSinceQuietCheck = true;
+    if (record.value() == null) {
+      skip("empty", "a record without value");
+      return;
+    }
+    Command cmd;
+    try {
+      Object decoded = codec.decode(record.value());
+      if (!(decoded instanceof Command c)) {
+        skip("not-a-command", "a " + ((org.apache.avro.generic.IndexedRecord) decoded).getSchema().getFullName()
+            + " record instead of a Command");
+        return;
+      }
+      cmd = c;
+    } catch (MalformedRecordException e) {
+      skip("malformed", e.getMessage());
+      return;
+    }
+    Instant now = clock.instant();
+    long nowMicros = micros(now);
+    if (cmd.getSentAtMicros() > 0) {
+      metrics.age(nowMicros - cmd.getSentAtMicros());
+    }
+    Optional<Kind> kindFound = Kinds.byName(cmd.getKind());
+    if (kindFound.isEmpty()) {
+      // Not applied; the client still hears why rather than waiting for a reply that never comes.
+      skip("unknown-kind", "unknown kind \"" + cmd.getKind() + "\"");
+      replyOnly(cmd, StatusErrors.badRequest("unknown kind \"" + cmd.getKind() + "\"; known kinds: "
+          + Kinds.all().stream().map(Kind::kind).toList()));
+      return;
+    }
+    Kind kind = kindFound.get();
+    ErrorStatus badAddress = WriteRules.checkAddress(cmd, kind);
+    if (badAddress != null) {
+      replyOnly(cmd, badAddress);
+      metrics.command(kind.kind(), cmd.getOp(), badAddress.getReason(), System.nanoTime() - started);
+      return;
+    }
+    String key = new ObjectKey(kind.kind(), cmd.getNamespace(), cmd.getName()).toString();
+    ErrorStatus misplaced = checkPlacement(record.key(), key);
+    if (misplaced != null) {
+      replyOnly(cmd, misplaced);
+      metrics.command(kind.kind(), cmd.getOp(), misplaced.getReason(), System.nanoTime() - started);
+      return;
+    }
+    byte[] rememberedBytes = requests.get(key);
+    RecentRequests recent = RecentRequests.decode(rememberedBytes);
+    byte[] original = recent.replyTo(cmd.getRequestId());
+    if (original != null) {
+      forward(cmd.getClientId(), original, CommandTopology.REPLIES_SINK, now, null);
+      metrics.command(kind.kind(), cmd.getOp(), "duplicate", System.nanoTime() - started);
+      return;
+    }
+    String result = apply(cmd, kind, key, recent, now, nowMicros);
+    metrics.command(kind.kind(), cmd.getOp(), result, System.nanoTime() - started);
+  }
+
+  /** Decides and writes one command; returns the metrics result (accepted or the rejection reason). */
+  private String apply(Command cmd, Kind kind, String key, RecentRequests recent, Instant now, long nowMicros) {
+    byte[] storedBytes = objects.get(key);
+    Outcome outcome;
+    IndexedRecord stored = null;
+    try {
+      stored = storedBytes == null ? null : codec.decode(storedBytes);
+      IndexedRecord object = null;
+      if (cmd.getObject() != null) {
+        try {
+          object = codec.decode(bytes(cmd.getObject()));
+        } catch (MalformedRecordException e) {
+          return reject(cmd, key, recent, nowMicros, StatusErrors.badRequest("the object in the " + cmd.getOp()
+              + " command for " + key + " could not be decoded: " + e.getMessage()));
+        }
+      }
+      outcome = rules.decide(cmd, kind, object, stored, now);
+    } catch (RuntimeException e) {
+      log.error("command {} ({} {}) at {} could not be decided", cmd.getRequestId(), cmd.getOp(), key, where(), e);
+      return reject(cmd, key, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
+    }
+    // Java 17: no pattern switch yet; the sealed Outcome keeps this list complete.
+    if (outcome instanceof Outcome.Rejected r) {
+      return reject(cmd, key, recent, nowMicros, r.status());
+    }
+    if (outcome instanceof Outcome.Unchanged) {
+      Reply reply = reply(cmd, true).setObject(ByteBuffer.wrap(storedBytes))
+          .setResourceVersion(parseRv(meta(stored).getResourceVersion())).build();
+      answer(cmd, key, recent, nowMicros, reply, now);
+    } else if (outcome instanceof Outcome.Write w) {
+      write(cmd, kind, key, recent, w, now, nowMicros);
+    } else if (outcome instanceof Outcome.Remove r) {
+      remove(cmd, kind, key, recent, r.last(), now, nowMicros);
+    } else {
+      throw new IllegalStateException("unknown outcome " + outcome);
+    }
+    return "accepted";
+  }
+
+  private void write(Command cmd, Kind kind, String key, RecentRequests recent, Outcome.Write w, Instant now,
+      long nowMicros) {
+    IndexedRecord after = w.after();
+    if (cmd.getDryRun()) {
+      // What would be stored, but no resourceVersion is spent: the object keeps its stored one.
+      meta(after).setResourceVersion(w.before() == null ? null : meta(w.before()).getResourceVersion());
+      byte[] preview = codec.encode(after);
+      answer(cmd, null, recent, nowMicros, reply(cmd, true).setObject(ByteBuffer.wrap(preview)).build(), now);
+      return;
+    }
+    long rv = hlc.next(nowMicros);
+    meta(after).setResourceVersion(Long.toString(rv));
+    byte[] bytes = codec.encode(after);
+    ObjectDiff.Diff diff = w.before() == null ? null : ObjectDiff.diff(w.before(), after);
+    byte[] event = codec.encode(Event.newBuilder()
+        .setOp(w.op()).setKind(kind.kind()).setNamespace(cmd.getNamespace()).setName(cmd.getName())
+        .setUid(nullToEmpty(meta(after).getUid())).setActor(cmd.getActor()).setRequestId(cmd.getRequestId())
+        .setTimeMicros(nowMicros).setResourceVersion(rv).setObject(ByteBuffer.wrap(bytes))
+        .setChangedPaths(diff == null ? List.of() : diff.changedPaths())
+        .setMergePatch(diff == null ? null : diff.mergePatch())
+        .build());
+    Reply reply = reply(cmd, true).setObject(ByteBuffer.wrap(bytes)).setResourceVersion(rv).build();
+    objects.put(key, bytes);
+    clockStore.put(CLOCK_KEY, hlc.encode());
+    forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
+    forward(key, bytes, CommandTopology.stateSink(kind), now, rv);
+    answer(cmd, key, recent, nowMicros, reply, now);
+  }
+
+  private void remove(Command cmd, Kind kind, String key, RecentRequests recent, IndexedRecord last, Instant now,
+      long nowMicros) {
+    if (cmd.getDryRun()) {
+      answer(cmd, null, recent, nowMicros, reply(cmd, true).setDeleted(true).build(), now);
+      return;
+    }
+    long rv = hlc.next(nowMicros);
+    // The DELETED event carries the last state at the delete's resourceVersion, as a watch does.
+    meta(last).setResourceVersion(Long.toString(rv));
+    byte[] lastBytes = codec.encode(last);
+    byte[] event = codec.encode(Event.newBuilder()
+        .setOp(EventOp.DELETED).setKind(kind.kind()).setNamespace(cmd.getNamespace()).setName(cmd.getName())
+        .setUid(nullToEmpty(meta(last).getUid())).setActor(cmd.getActor()).setRequestId(cmd.getRequestId())
+        .setTimeMicros(nowMicros).setResourceVersion(rv).setObject(ByteBuffer.wrap(lastBytes))
+        .build());
+    Reply reply = reply(cmd, true).setDeleted(true).setResourceVersion(rv).build();
+    objects.delete(key);
+    clockStore.put(CLOCK_KEY, hlc.encode());
+    forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
+    forward(key, null, CommandTopology.stateSink(kind), now, rv);
+    answer(cmd, key, recent, nowMicros, reply, now);
+  }
+
+  private String reject(Command cmd, String key, RecentRequests recent, long nowMicros, ErrorStatus status) {
+    answer(cmd, key, recent, nowMicros, reply(cmd, false).setStatus(status).build(), clock.instant());
+    return status.getReason();
+  }
+
+  /** Sends the reply and, unless it is a dry run, remembers it under the request id. */
+  private void answer(Command cmd, String key, RecentRequests recent, long nowMicros, Reply reply, Instant now) {
+    byte[] bytes = codec.encode(reply);
+    if (key != null && !cmd.getDryRun()) {
+      requests.put(key, recent.remember(cmd.getRequestId(), nowMicros, bytes, cfg.requestIdsPerKey()).encode());
+    }
+    forward(cmd.getClientId(), bytes, CommandTopology.REPLIES_SINK, now, null);
+    uncommitted++;
+  }
+
+  /** A reply for a command that names no valid object key: nothing to remember it under. */
+  private void replyOnly(Command cmd, ErrorStatus status) {
+    answer(cmd, null, null, 0, reply(cmd, false).setStatus(status).build(), clock.instant());
+  }
+
+  private Reply.Builder reply(Command cmd, boolean accepted) {
+    return Reply.newBuilder()
+        .setRequestId(cmd.getRequestId()).setClientId(cmd.getClientId())
+        .setAccepted(accepted).setPartition(partition).setResourceVersion(0);
+  }
+
+  /**
+   * The record must be keyed by the object key it names and sit on that key's partition: the
+   * object's state, events and watermarks all live on that partition number.
+   */
+  private ErrorStatus checkPlacement(String recordKey, String key) {
+    if (!key.equals(recordKey)) {
+      return StatusErrors.badRequest("the command record is keyed \"" + recordKey + "\" but names the object \""
+          + key + "\": key commands by the object key");
+    }
+    if (partitions > 0 && ObjectPartitioner.partition(key, partitions) != partition) {
+      return StatusErrors.badRequest("the command for \"" + key + "\" arrived on partition " + partition
+          + " but the key belongs to partition " + ObjectPartitioner.partition(key, partitions)
+          + ": produce commands with the object-key partitioner");
+    }
+    return null;
+  }
+
+  /**
+   * The namespace as this task knows it: from its own store when the namespace lives on this
+   * partition (exact), else from the global copy of the namespace table, which trails the
+   * namespace's own partition by about one commit (a create sent right after its namespace's
+   * create was answered can still find the namespace missing there, and should be retried).
+   */
+  private Optional<Namespace> findNamespace(String name) {
+    String nsKey = new ObjectKey(Kinds.NAMESPACE.kind(), "", name).toString();
+    boolean local = partitions > 0 && ObjectPartitioner.partition(nsKey, partitions) == partition;
+    byte[] bytes = local ? objects.get(nsKey) : namespaces.get(nsKey);
+    if (bytes == null) {
+      return Optional.empty();
+    }
+    return Optional.of(codec.decode(bytes, Namespace.class));
+  }
+
+  // ---- punctuation ----
+
+  /** Promises every reader of this partition that nothing at or below W follows. */
+  private void emitWatermarks() {
+    Instant now = clock.instant();
+    long nowMicros = micros(now);
+    long w = hlc.watermark(nowMicros);
+    clockStore.put(CLOCK_KEY, hlc.encode());
+    byte[] value = codec.encode(Watermark.newBuilder()
+        .setPartition(partition).setResourceVersion(w).setTimeMicros(nowMicros).build());
+    String key = ObjectPartitioner.watermarkKey(partition);
+    for (Kind k : Kinds.all()) {
+      forward(key, value, CommandTopology.stateSink(k), now, w);
+    }
+    metrics.watermark(partition, now.toEpochMilli());
+    uncommitted++;
+  }
+
+  /**
+   * Asks for a commit once no command arrived since the last check: an idle cluster answers
+   * within a few milliseconds, a busy one commits at the commit interval and batches.
+   */
+  private void commitIfQuiet() {
+    if (!processedSinceQuietCheck && uncommitted > 0) {
+      context.commit();
+      uncommitted = 0;
+    }
+    processedSinceQuietCheck = false;
+  }
+
+  /** Forgets request ids of keys idle longer than the retention, a slice of the store at a time. */
+  private void pruneRequestIds() {
+    long horizon = micros(clock.instant()) - cfg.requestIdRetentionMs() * 1000;
+    List<String> expired = new ArrayList<>();
+    String next = null;
+    try (KeyValueIterator<String, byte[]> it = pruneCursor == null ? requests.all() : requests.range(pruneCursor, null)) {
+      int seen = 0;
+      while (it.hasNext()) {
+        var kv = it.next();
+        if (seen++ == PRUNE_BATCH) {
+          next = kv.key;
+          break;
+        }
+        if (RecentRequests.decode(kv.value).newestMicros() < horizon) {
+          expired.add(kv.key);
+        }
+      }
+    }
+    expired.forEach(requests::delete);
+    pruneCursor = next;
+    if (!expired.isEmpty()) {
+      log.debug("partition {}: forgot the request ids of {} idle keys", partition, expired.size());
+      uncommitted++;
+    }
+  }
+
+  // ---- plumbing ----
+
+  private void forward(String key, byte[] value, String sink, Instant now, Long rv) {
+    Headers headers = new RecordHeaders();
+    if (rv != null) {
+      headers.add(RV_HEADER, Long.toString(rv).getBytes(StandardCharsets.UTF_8));
+    }
+    context.forward(new Record<>(key, value, now.toEpochMilli(), headers), sink);
+  }
+
+  private void skip(String reason, String detail) {
+    metrics.skipped(reason);
+    log.warn("skipping record at {}: {}", where(), detail);
+  }
+
+  private String where() {
+    Optional<RecordMetadata> md = context.recordMetadata();
+    return md.map(m -> m.topic() + "-" + m.partition() + "@" + m.offset()).orElse("partition " + partition);
+  }
+
+  static long micros(Instant t) {
+    return t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
+  }
+
+  private static long parseRv(String rv) {
+    try {
+      return rv == null ? 0 : Long.parseLong(rv);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    ByteBuffer d = b.duplicate();
+    byte[] out = new byte[d.remaining()];
+    d.get(out);
+    return out;
+  }
+
+  private static String nullToEmpty(String s) {
+    return s == null ? "" : s;
+  }
+}

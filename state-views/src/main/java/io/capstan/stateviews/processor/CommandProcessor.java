@@ -1,0 +1,152 @@
+package io.capstan.stateviews.processor;
+
+import io.capstan.stateviews.kafka.TopicAdmin;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The command processor: runs the {@link CommandTopology} with Kafka Streams, exactly once. The
+ * topics must exist before {@link #start()} ({@code TopicAdmin.ensureTopics}).
+ *
+ * <pre>
+ *   try (CommandProcessor p = new CommandProcessor(ProcessorConfig.defaults(kafka, layout, dir), registry)) {
+ *     p.start();
+ *     p.awaitRunning(Duration.ofSeconds(60));
+ *     ...
+ *   }
+ * </pre>
+ */
+public final class CommandProcessor implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CommandProcessor.class);
+  /** A global-store (namespace table) fetch returns within this even when nothing is new. */
+  static final int GLOBAL_FETCH_MAX_WAIT_MS = 20;
+  /** Producer batching: short, since every commit flushes anyway. */
+  static final int PRODUCER_LINGER_MS = 5;
+  static final int PRODUCER_BATCH_BYTES = 256 * 1024;
+
+  private final ProcessorConfig cfg;
+  private final MeterRegistry registry;
+  private final Clock clock;
+  private KafkaStreams streams;
+  private KafkaStreamsMetrics streamsMetrics;
+
+  public CommandProcessor(ProcessorConfig cfg, MeterRegistry registry) {
+    this(cfg, registry, Clock.systemUTC());
+  }
+
+  CommandProcessor(ProcessorConfig cfg, MeterRegistry registry, Clock clock) {
+    this.cfg = cfg;
+    this.registry = registry;
+    this.clock = clock;
+  }
+
+  /**
+   * The topology for one partition, for {@code TopologyTestDriver} (which runs a single
+   * partition), with the system clock.
+   */
+  public static Topology buildTopology(ProcessorConfig cfg, MeterRegistry registry) {
+    return CommandTopology.build(cfg, registry, 1, Clock.systemUTC());
+  }
+
+  /** Builds and starts the Kafka Streams client; returns at once (see {@link #awaitRunning}). */
+  public synchronized void start() {
+    if (streams != null) {
+      throw new IllegalStateException("command processor " + cfg.applicationId() + " already started");
+    }
+    int partitions = TopicAdmin.partitionsOf(cfg.kafka(), cfg.layout());
+    Topology topology = CommandTopology.build(cfg, registry, partitions, clock);
+    streams = new KafkaStreams(topology, streamsProperties(cfg));
+    streams.setStateListener((now, before) -> log.info("command processor {}: {} -> {}", cfg.applicationId(), before, now));
+    streams.setUncaughtExceptionHandler(e -> {
+      log.error("command processor {}: stream thread failed; shutting the processor down", cfg.applicationId(), e);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    });
+    streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(registry);
+    log.info("starting command processor: application id {}, {} stream thread(s), {} partitions of {}, state in {} ({}),"
+            + " commit every {} ms (early when quiet for {} ms), watermark every {} ms",
+        cfg.applicationId(), cfg.streamThreads(), partitions, cfg.layout().commands(), cfg.stateDir().toAbsolutePath(),
+        cfg.inMemoryStores() ? "in-memory stores" : "RocksDB stores", cfg.commitIntervalMs(), cfg.earlyCommitQuietMs(),
+        cfg.watermarkIntervalMs());
+    streams.start();
+  }
+
+  /** Waits until every task is restored and processing; fails if the processor stops instead. */
+  public void awaitRunning(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      KafkaStreams s;
+      synchronized (this) {
+        s = streams;
+      }
+      if (s == null) {
+        throw new IllegalStateException("command processor " + cfg.applicationId() + " was not started");
+      }
+      KafkaStreams.State state = s.state();
+      if (state == KafkaStreams.State.RUNNING) {
+        return;
+      }
+      if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.PENDING_ERROR
+          || state == KafkaStreams.State.NOT_RUNNING || state == KafkaStreams.State.PENDING_SHUTDOWN) {
+        throw new IllegalStateException("command processor " + cfg.applicationId() + " stopped while starting: " + state);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("command processor " + cfg.applicationId() + " not running after " + timeout
+            + " (state " + state + ")");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the command processor", e);
+      }
+    }
+  }
+
+  /** Running or rebalancing (processing, or about to again). */
+  public synchronized boolean isRunning() {
+    return streams != null && streams.state().isRunningOrRebalancing();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (streams != null) {
+      log.info("stopping command processor {}", cfg.applicationId());
+      streams.close(Duration.ofSeconds(30));
+      streamsMetrics.close();
+      streams = null;
+    }
+  }
+
+  /** Kafka Streams settings: ours first, then everything in {@code cfg.kafka()}, which wins. */
+  static Properties streamsProperties(ProcessorConfig cfg) {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, cfg.applicationId());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, cfg.streamThreads());
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, cfg.commitIntervalMs());
+    p.put(StreamsConfig.STATE_DIR_CONFIG, cfg.stateDir().toAbsolutePath().toString());
+    // The namespace mirror has no processing that can fail; enabled as Kafka Streams recommends.
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    if (cfg.earlyCommitQuietMs() > 0) {
+      // An idle thread must come back from poll() soon enough to notice the quiet and commit.
+      p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(1, Math.min(cfg.earlyCommitQuietMs(), 100)));
+    }
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), PRODUCER_LINGER_MS);
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), PRODUCER_BATCH_BYTES);
+    p.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), GLOBAL_FETCH_MAX_WAIT_MS);
+    p.putAll(cfg.kafka());
+    return p;
+  }
+}

@@ -1,0 +1,92 @@
+package io.capstan.stateviews.processor;
+
+import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.topics.TopicLayout;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.Locale;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The processor's topology:
+ * <pre>
+ *   capstan.commands ──▶ command-applier ──▶ capstan.events
+ *                          │  stores:        ──▶ capstan.replies          (by client id, Kafka's default partitioner)
+ *                          │  objects,       ──▶ capstan.state.&lt;kind&gt;   (one sink per kind; watermarks too)
+ *                          │  clock,
+ *                          │  request-ids
+ *                          └─ reads the global store "namespaces" ◀── capstan.state.namespace
+ * </pre>
+ * Object-keyed sinks use {@link ObjectKeyPartitioner}. All three local stores are in the one
+ * task, so a command's store writes and outputs share its transaction.
+ */
+final class CommandTopology {
+  static final String SOURCE = "commands";
+  static final String APPLIER = "command-applier";
+  static final String OBJECTS_STORE = "objects";
+  static final String CLOCK_STORE = "clock";
+  static final String REQUESTS_STORE = "request-ids";
+  static final String NAMESPACES_STORE = "namespaces";
+  static final String EVENTS_SINK = "events";
+  static final String REPLIES_SINK = "replies";
+
+  private CommandTopology() {}
+
+  static String stateSink(Kind kind) {
+    return "state-" + kind.kind().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * @param partitions the partition count of the object-keyed topics
+   * @param clock      the wall clock of resourceVersions, timestamps and watermarks
+   */
+  static Topology build(ProcessorConfig cfg, MeterRegistry registry, int partitions, Clock clock) {
+    TopicLayout layout = cfg.layout();
+    ProcessorMetrics metrics = new ProcessorMetrics(registry);
+    ObjectKeyPartitioner byObjectKey = new ObjectKeyPartitioner();
+    StringSerializer keys = new StringSerializer();
+    ByteArraySerializer values = new ByteArraySerializer();
+
+    // The topology gets the processor's own settings (else Kafka Streams builds it from defaults).
+    Topology t = new Topology(new TopologyConfig(new StreamsConfig(CommandProcessor.streamsProperties(cfg))));
+    t.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), layout.commands());
+    t.addProcessor(APPLIER, () -> new CommandApplier(cfg, metrics, clock, partitions), SOURCE);
+    t.addStateStore(localStore(OBJECTS_STORE, cfg.inMemoryStores()), APPLIER);
+    t.addStateStore(localStore(CLOCK_STORE, cfg.inMemoryStores()), APPLIER);
+    t.addStateStore(localStore(REQUESTS_STORE, cfg.inMemoryStores()), APPLIER);
+    t.addSink(EVENTS_SINK, layout.events(), keys, values, byObjectKey, APPLIER);
+    t.addSink(REPLIES_SINK, layout.replies(), keys, values, APPLIER);
+    for (Kind k : Kinds.all()) {
+      t.addSink(stateSink(k), layout.state(k), keys, values, byObjectKey, APPLIER);
+    }
+    // Global stores are never logged: the topic they read is their changelog.
+    StoreBuilder<KeyValueStore<String, byte[]>> namespaces = Stores.keyValueStoreBuilder(
+            supplier(NAMESPACES_STORE, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
+        .withLoggingDisabled();
+    t.addGlobalStore(namespaces, "namespace-table", new StringDeserializer(), new ByteArrayDeserializer(),
+        layout.state(Kinds.NAMESPACE), "namespace-mirror", () -> new NamespaceMirror(NAMESPACES_STORE));
+    return t;
+  }
+
+  private static StoreBuilder<KeyValueStore<String, byte[]>> localStore(String name, boolean inMemory) {
+    // Caching: reads of just-written keys stay in memory and each key reaches the changelog once per commit.
+    return Stores.keyValueStoreBuilder(supplier(name, inMemory), Serdes.String(), Serdes.ByteArray())
+        .withCachingEnabled();
+  }
+
+  private static KeyValueBytesStoreSupplier supplier(String name, boolean inMemory) {
+    return inMemory ? Stores.inMemoryKeyValueStore(name) : Stores.persistentKeyValueStore(name);
+  }
+}

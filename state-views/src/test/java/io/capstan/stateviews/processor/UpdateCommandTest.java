@@ -1,0 +1,230 @@
+package io.capstan.stateviews.processor;
+
+import static io.capstan.stateviews.processor.ProcessorHarness.configMap;
+import static io.capstan.stateviews.processor.ProcessorHarness.header;
+import static io.capstan.stateviews.processor.ProcessorHarness.object;
+import static io.capstan.stateviews.processor.ProcessorHarness.pod;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.capstan.api.ConfigMap;
+import io.capstan.api.Pod;
+import io.capstan.api.PodStatus;
+import io.capstan.log.CommandOp;
+import io.capstan.log.Event;
+import io.capstan.log.EventOp;
+import io.capstan.log.Reply;
+import io.capstan.logschema.kinds.Kinds;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class UpdateCommandTest {
+  private final ProcessorHarness h = new ProcessorHarness();
+  private ConfigMap created;
+
+  @BeforeEach
+  void setUp() {
+    h.withNamespace("apps");
+    created = h.accept(h.create(configMap("apps", "cfg", Map.of("k", "v1"))));
+    h.drain();
+    h.clock.advance(Duration.ofSeconds(5));
+  }
+
+  @AfterEach
+  void close() {
+    h.close();
+  }
+
+  @Test
+  void anUpdateAtTheStoredResourceVersionIsAppliedWithANewerOne() {
+    ConfigMap next = ProcessorHarness.configMap("apps", "cfg", Map.of("k", "v2"));
+    next.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
+
+    Reply r = h.send(h.update(next));
+
+    assertTrue(r.getAccepted(), () -> String.valueOf(r.getStatus()));
+    ConfigMap stored = object(r);
+    assertTrue(r.getResourceVersion() > Long.parseLong(created.getMetadata().getResourceVersion()));
+    assertEquals(Map.of("k", "v2"), stored.getData());
+    assertEquals(created.getMetadata().getUid(), stored.getMetadata().getUid());
+    assertEquals(created.getMetadata().getCreationTimestamp(), stored.getMetadata().getCreationTimestamp());
+    List<Event> events = h.events();
+    assertEquals(1, events.size());
+    assertEquals(EventOp.UPDATED, events.get(0).getOp());
+    assertEquals(stored, object(events.get(0)));
+    assertTrue(events.get(0).getChangedPaths().contains("data.k"), events.get(0).getChangedPaths().toString());
+    assertTrue(events.get(0).getMergePatch().contains("v2"), events.get(0).getMergePatch());
+    List<TestRecord<String, byte[]>> state = h.stateRecords(Kinds.CONFIG_MAP);
+    assertEquals(1, state.size());
+    assertEquals(Long.toString(r.getResourceVersion()), header(state.get(0), CommandApplier.RV_HEADER));
+  }
+
+  @Test
+  void anUpdateAtAnOlderResourceVersionIsAConflict() {
+    ConfigMap first = configMap("apps", "cfg", Map.of("k", "v2"));
+    first.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
+    h.accept(h.update(first));
+    h.drain();
+
+    ConfigMap stale = configMap("apps", "cfg", Map.of("k", "v3"));
+    stale.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
+    Reply r = h.send(h.update(stale));
+
+    assertFalse(r.getAccepted());
+    assertEquals(409, r.getStatus().getCode());
+    assertEquals("Conflict", r.getStatus().getReason());
+    assertEquals("Operation cannot be fulfilled on configmaps \"cfg\": the object has been modified; please apply your"
+        + " changes to the latest version and try again", r.getStatus().getMessage());
+    assertTrue(h.events().isEmpty());
+  }
+
+  @Test
+  void anUpdateWithoutResourceVersionIsUnconditional() {
+    Reply r = h.send(h.update(configMap("apps", "cfg", Map.of("k", "blind"))));
+    assertTrue(r.getAccepted());
+    assertEquals(Map.of("k", "blind"), ((ConfigMap) object(r)).getData());
+    assertEquals(1, h.events().size());
+  }
+
+  @Test
+  void aMismatchingUidIsAConflict() {
+    ConfigMap other = configMap("apps", "cfg", Map.of("k", "v2"));
+    other.getMetadata().setUid("another-object");
+    Reply r = h.send(h.update(other));
+    assertEquals(409, r.getStatus().getCode());
+    assertTrue(r.getStatus().getMessage().contains("Precondition failed: UID in precondition: another-object"),
+        r.getStatus().getMessage());
+  }
+
+  @Test
+  void updatingAMissingObjectIsNotFound() {
+    Reply r = h.send(h.update(configMap("apps", "ghost", Map.of())));
+    assertEquals(404, r.getStatus().getCode());
+    assertEquals("configmaps \"ghost\" not found", r.getStatus().getMessage());
+  }
+
+  @Test
+  void generationMovesOnlyWhenMoreThanMetadataChanges() {
+    ConfigMap labelled = configMap("apps", "cfg", Map.of("k", "v1"));
+    labelled.getMetadata().setLabels(Map.of("tier", "web"));
+    ConfigMap afterLabel = h.accept(h.update(labelled));
+    assertEquals(1L, afterLabel.getMetadata().getGeneration(), "a label is metadata");
+
+    ConfigMap changed = configMap("apps", "cfg", Map.of("k", "v2"));
+    changed.getMetadata().setLabels(Map.of("tier", "web"));
+    changed.getMetadata().setGeneration(99L);
+    ConfigMap afterData = h.accept(h.update(changed));
+    assertEquals(2L, afterData.getMetadata().getGeneration(), "data is content; a client cannot set generation");
+  }
+
+  @Test
+  void aNoOpUpdateAnswersWithTheStoredObjectAndWritesNothing() {
+    ConfigMap same = configMap("apps", "cfg", Map.of("k", "v1"));
+    same.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
+
+    Reply r = h.send(h.update(same));
+
+    assertTrue(r.getAccepted());
+    assertEquals(Long.parseLong(created.getMetadata().getResourceVersion()), r.getResourceVersion(),
+        "no new resourceVersion for a no-op");
+    assertEquals(created, object(r));
+    assertTrue(h.events().isEmpty(), "no event for a no-op");
+    assertTrue(h.stateRecords(Kinds.CONFIG_MAP).isEmpty(), "no state record for a no-op");
+  }
+
+  @Test
+  void systemFieldsSentWithAnUpdateAreIgnored() {
+    ConfigMap sneaky = configMap("apps", "cfg", Map.of("k", "v2"));
+    sneaky.getMetadata().setCreationTimestamp("1999-01-01T00:00:00Z");
+    sneaky.getMetadata().setDeletionTimestamp("2030-01-01T00:00:00Z");
+    ConfigMap stored = h.accept(h.update(sneaky));
+    assertEquals(created.getMetadata().getCreationTimestamp(), stored.getMetadata().getCreationTimestamp());
+    assertNull(stored.getMetadata().getDeletionTimestamp(), "only a delete sets deletionTimestamp");
+  }
+
+  @Test
+  void anUpdateCannotChangeStatusAndAStatusUpdateChangesOnlyStatus() {
+    Pod created = h.accept(h.create(pod("apps", "web")));
+    h.drain();
+
+    Pod withStatus = pod("apps", "web");
+    withStatus.getSpec().setRestartPolicy("Never");
+    withStatus.setStatus(PodStatus.newBuilder().setPhase("Running").build());
+    Pod updated = h.accept(h.update(withStatus));
+    assertEquals("Pending", updated.getStatus().getPhase(), "status is the status subresource's");
+    assertEquals("Never", updated.getSpec().getRestartPolicy());
+    assertEquals(2L, updated.getMetadata().getGeneration());
+
+    Pod statusOnly = pod("apps", "web");
+    statusOnly.getSpec().setRestartPolicy("Always");
+    statusOnly.getMetadata().setLabels(Map.of("sneaky", "yes"));
+    statusOnly.setStatus(PodStatus.newBuilder().setPhase("Running").setPodIP("10.1.0.7").build());
+    Reply r = h.send(h.updateStatus(statusOnly));
+    Pod afterStatus = object(r);
+    assertEquals("Running", afterStatus.getStatus().getPhase());
+    assertEquals("10.1.0.7", afterStatus.getStatus().getPodIP());
+    assertEquals("Never", afterStatus.getSpec().getRestartPolicy(), "spec stays as stored");
+    assertNull(afterStatus.getMetadata().getLabels(), "metadata stays as stored");
+    assertEquals(2L, afterStatus.getMetadata().getGeneration(), "status does not move generation");
+    assertEquals(created.getMetadata().getUid(), afterStatus.getMetadata().getUid());
+    List<Event> events = h.events();
+    assertEquals(EventOp.STATUS_UPDATED, events.get(events.size() - 1).getOp());
+  }
+
+  @Test
+  void aStatusUpdateIsConditionalOnResourceVersionToo() {
+    Pod created = h.accept(h.create(pod("apps", "web")));
+    Pod changed = pod("apps", "web");
+    changed.getSpec().setRestartPolicy("Never");
+    h.accept(h.update(changed));
+    Pod stale = pod("apps", "web");
+    stale.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
+    stale.setStatus(PodStatus.newBuilder().setPhase("Running").build());
+    Reply r = h.send(h.updateStatus(stale));
+    assertEquals(409, r.getStatus().getCode());
+  }
+
+  @Test
+  void aNoOpStatusUpdateWritesNothing() {
+    Pod created = h.accept(h.create(pod("apps", "web")));
+    h.drain();
+    Reply r = h.send(h.updateStatus(created));
+    assertTrue(r.getAccepted());
+    assertEquals(Long.parseLong(created.getMetadata().getResourceVersion()), r.getResourceVersion());
+    assertTrue(h.events().isEmpty());
+  }
+
+  @Test
+  void kindsWithoutStatusHaveNoStatusUpdate() {
+    Reply r = h.send(h.updateStatus(configMap("apps", "cfg", Map.of())));
+    assertEquals(400, r.getStatus().getCode());
+    assertTrue(r.getStatus().getMessage().contains("no status subresource"), r.getStatus().getMessage());
+  }
+
+  @Test
+  void anUpdateIsValidated() {
+    Pod p = h.accept(h.create(pod("apps", "web")));
+    Pod broken = pod("apps", "web");
+    broken.getSpec().setContainers(List.of());
+    Reply r = h.send(h.update(broken));
+    assertEquals(422, r.getStatus().getCode(), () -> String.valueOf(r.getStatus()));
+    assertTrue(r.getStatus().getCauses().stream().anyMatch(c -> c.getField().startsWith("spec.containers")),
+        r.getStatus().toString());
+    assertEquals(p.getMetadata().getResourceVersion(),
+        ((Pod) ProcessorHarness.CODEC.decode(h.objectStore().get("Pod/apps/web"))).getMetadata().getResourceVersion(),
+        "a rejected update stores nothing");
+  }
+
+  @Test
+  void anUpdateWithoutAnObjectIsABadRequest() {
+    Reply r = h.send(h.command(CommandOp.UPDATE, Kinds.CONFIG_MAP, "apps", "cfg").build());
+    assertEquals(400, r.getStatus().getCode());
+  }
+}
