@@ -1,12 +1,11 @@
 package io.capstan.ops;
 
 import io.capstan.loadtests.write.WriteBench;
-import io.capstan.logschema.topics.TopicLayout;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code capstan bench}: benchmarks; each prints its figures as a final JSON line. */
@@ -43,10 +42,10 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--kafka", description = "Bootstrap servers of an existing Kafka; default: a fresh embedded broker.")
     String kafka;
 
-    @Option(names = "--kafka-config", description = "Extra Kafka client setting key=value (TLS/SASL), repeatable.")
-    List<String> kafkaConfig = List.of();
+    @Mixin KafkaClientOptions kafkaClient;
 
-    @Option(names = "--topic-prefix", defaultValue = TopicLayout.DEFAULT_PREFIX, description = "Topic prefix (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = Defaults.TOPIC_PREFIX,
+        description = "Prefix of every topic name (default: ${DEFAULT-VALUE}).")
     String prefix;
 
     @Option(names = "--partitions", defaultValue = "" + WriteBench.Settings.DEFAULT_PARTITIONS, description = "Partitions when creating topics (default: ${DEFAULT-VALUE}).")
@@ -79,14 +78,12 @@ public final class BenchCommand implements Runnable {
         System.err.println("--objects, --clients, --partitions, --stream-threads and --client-instances must be positive");
         return 2;
       }
-      Map<String, Object> extra = new HashMap<>();
-      for (String kv : kafkaConfig) {
-        int eq = kv.indexOf('=');
-        if (eq <= 0) {
-          System.err.println("--kafka-config needs key=value, got \"" + kv + "\"");
-          return 2;
-        }
-        extra.put(kv.substring(0, eq), kv.substring(eq + 1));
+      Map<String, Object> extra;
+      try {
+        extra = new HashMap<>(kafkaClient.resolve());
+      } catch (IllegalArgumentException e) {
+        System.err.println(e.getMessage());
+        return 2;
       }
       WriteBench.Settings settings = new WriteBench.Settings(objects, clients, kafka, extra, prefix, partitions,
           commitIntervalMs, streamThreads, inMemory, warmupSeconds, clientInstances,

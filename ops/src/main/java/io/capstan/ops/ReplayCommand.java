@@ -5,11 +5,10 @@ import io.capstan.stateviews.replay.Replay;
 import io.capstan.stateviews.replay.StateDigest;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code capstan replay}: rebuild the state from capstan.events alone, digest it, optionally verify it. */
@@ -24,13 +23,14 @@ import picocli.CommandLine.Option;
     })
 public final class ReplayCommand implements Callable<Integer> {
 
-  @Option(names = "--kafka", defaultValue = "127.0.0.1:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--kafka", paramLabel = "BOOTSTRAP", defaultValue = "127.0.0.1:" + Defaults.KAFKA_PORT,
+      description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}, the broker of a local `capstan up`).")
   String kafka;
 
-  @Option(names = "--kafka-config", description = "Extra Kafka client setting key=value (TLS/SASL), repeatable.")
-  List<String> kafkaConfig = List.of();
+  @Mixin KafkaClientOptions kafkaClient;
 
-  @Option(names = "--topic-prefix", defaultValue = TopicLayout.DEFAULT_PREFIX, description = "Topic name prefix (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = Defaults.TOPIC_PREFIX,
+      description = "Prefix of every topic name (default: ${DEFAULT-VALUE}).")
   String prefix;
 
   @Option(names = "--until", description = "Only events applied at or before this instant (ISO-8601, e.g. 2026-11-27T04:00:00Z).")
@@ -47,15 +47,12 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Map<String, Object> cfg = new HashMap<>();
-    cfg.put("bootstrap.servers", kafka);
-    for (String kv : kafkaConfig) {
-      int eq = kv.indexOf('=');
-      if (eq <= 0) {
-        System.err.println("--kafka-config needs key=value, got \"" + kv + "\"");
-        return 2;
-      }
-      cfg.put(kv.substring(0, eq), kv.substring(eq + 1));
+    Map<String, Object> cfg;
+    try {
+      cfg = new KafkaConnection(kafka, kafkaClient.resolve()).clientConfig();
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      return 2;
     }
     long untilMicros = Long.MAX_VALUE;
     if (until != null) {
