@@ -54,6 +54,12 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--commit-interval-ms", defaultValue = "" + WriteBench.Settings.DEFAULT_COMMIT_INTERVAL_MS, description = "Processor commit interval (default: ${DEFAULT-VALUE}).")
     long commitIntervalMs;
 
+    @Option(names = "--early-commit-quiet-ms", defaultValue = "" + WriteBench.Settings.DEFAULT_EARLY_COMMIT_QUIET_MS, description = "Processor commits early once its input was quiet this long; 0 = only at the interval (default: ${DEFAULT-VALUE}).")
+    long earlyCommitQuietMs;
+
+    @Option(names = "--watermark-interval-ms", defaultValue = "" + WriteBench.Settings.DEFAULT_WATERMARK_INTERVAL_MS, description = "Processor watermark interval (default: ${DEFAULT-VALUE}).")
+    long watermarkIntervalMs;
+
     @Option(names = "--stream-threads", defaultValue = "" + WriteBench.Settings.DEFAULT_STREAM_THREADS, description = "Processor stream threads (default: ${DEFAULT-VALUE}).")
     int streamThreads;
 
@@ -86,7 +92,7 @@ public final class BenchCommand implements Runnable {
         return 2;
       }
       WriteBench.Settings settings = new WriteBench.Settings(objects, clients, kafka, extra, prefix, partitions,
-          commitIntervalMs, streamThreads, inMemory, warmupSeconds, clientInstances,
+          commitIntervalMs, earlyCommitQuietMs, watermarkIntervalMs, streamThreads, inMemory, warmupSeconds, clientInstances,
           kafka == null || withProcessor, !noVerify);
       WriteBench.Result r = new WriteBench(settings, System.err).run();
       System.out.println(r.jsonLine());

@@ -59,6 +59,8 @@ public final class WriteBench {
       String topicPrefix,
       int partitions,
       long commitIntervalMs,
+      long earlyCommitQuietMs,
+      long watermarkIntervalMs,
       int streamThreads,
       boolean inMemoryStores,
       int warmupSeconds,
@@ -70,6 +72,8 @@ public final class WriteBench {
     public static final int DEFAULT_CLIENTS = 512;
     public static final int DEFAULT_PARTITIONS = 4;
     public static final long DEFAULT_COMMIT_INTERVAL_MS = 100;
+    public static final long DEFAULT_EARLY_COMMIT_QUIET_MS = ProcessorConfig.DEFAULT_EARLY_COMMIT_QUIET_MS;
+    public static final long DEFAULT_WATERMARK_INTERVAL_MS = ProcessorConfig.DEFAULT_WATERMARK_INTERVAL_MS;
     public static final int DEFAULT_STREAM_THREADS = 1;
     public static final int DEFAULT_WARMUP_SECONDS = 15;
     public static final int DEFAULT_CLIENT_INSTANCES = 1;
@@ -95,6 +99,8 @@ public final class WriteBench {
       m.put("seconds", round(seconds));
       m.put("partitions", settings.partitions());
       m.put("commit_interval_ms", settings.commitIntervalMs());
+      m.put("early_commit_quiet_ms", settings.earlyCommitQuietMs());
+      m.put("watermark_interval_ms", settings.watermarkIntervalMs());
       m.put("stream_threads", settings.streamThreads());
       m.put("in_memory_stores", settings.inMemoryStores());
       m.put("client_instances", settings.clientInstances());
@@ -147,9 +153,12 @@ public final class WriteBench {
       int partitions = TopicAdmin.ensureTopics(kafka, layout, s.partitions(), (short) 1);
       if (s.startProcessor()) {
         Path stateDir = tmp != null ? tmp.resolve("state") : Files.createTempDirectory("capstan-bench-state-");
-        ProcessorConfig base = ProcessorConfig.defaults(kafka, layout, stateDir);
-        ProcessorConfig pc = new ProcessorConfig(base.kafka(), base.layout(), base.applicationId(), base.stateDir(),
-            s.streamThreads(), s.commitIntervalMs(), base.watermarkIntervalMs(), s.inMemoryStores());
+        ProcessorConfig pc = ProcessorConfig.defaults(kafka, layout, stateDir)
+            .withStreamThreads(s.streamThreads())
+            .withCommitIntervalMs(s.commitIntervalMs())
+            .withEarlyCommitQuietMs(s.earlyCommitQuietMs())
+            .withWatermarkIntervalMs(s.watermarkIntervalMs())
+            .withInMemoryStores(s.inMemoryStores());
         progress.printf("bench: starting command processor (partitions=%d, threads=%d, commit=%d ms, stores=%s)%n",
             partitions, s.streamThreads(), s.commitIntervalMs(), s.inMemoryStores() ? "in-memory" : "RocksDB");
         processor = new CommandProcessor(pc, registry);
