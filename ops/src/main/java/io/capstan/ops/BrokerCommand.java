@@ -36,15 +36,9 @@ final class BrokerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     BrokerConfig config = config();
     Progress progress = new Progress(spec.commandLine().getOut());
-    try (DataDirLock lock = DataDirLock.acquire(config.dataDir())) {
-      LogFiles.writeTo(config.logDir());
-      StopSignal stop = StopSignal.install();
-      try (ComponentStack stack = new ComponentStack(progress, Defaults.READY_TIMEOUT).closeOnJvmExit()) {
-        stack.start(new BrokerComponent(config.broker()));
-        progress.line("received SIG" + stop.await() + ", stopping…");
-      }
-    }
-    progress.line("kafka stopped");
-    return 0;
+    return ServiceRun.run(config.dataDir(), config.logDir(), progress, "kafka", (stack, registry) -> {
+      stack.start(new BrokerComponent(config.broker()));
+      return null; // the broker component prints "kafka ready: bootstrap=…" itself
+    });
   }
 }

@@ -1,8 +1,6 @@
 package io.capstan.ops;
 
 import io.capstan.stateviews.metrics.MetricsEndpoint;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -51,20 +49,12 @@ final class StateViewsCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     StateViewsConfig config = config();
     Progress progress = new Progress(spec.commandLine().getOut());
-    try (DataDirLock lock = DataDirLock.acquire(config.dataDir())) {
-      LogFiles.writeTo(config.logDir());
-      StopSignal stop = StopSignal.install();
-      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      try (ComponentStack stack = new ComponentStack(progress, Defaults.READY_TIMEOUT).closeOnJvmExit()) {
-        KafkaConnection kafka = config.kafka();
-        stack.start(new TopicsComponent(kafka.clientConfig(), config.topics()));
-        MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
-        stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(), registry));
-        progress.line("state-views ready: kafka=" + kafka.bootstrap() + " metrics=" + metrics.url());
-        progress.line("received SIG" + stop.await() + ", stopping…");
-      }
-    }
-    progress.line("state-views stopped");
-    return 0;
+    return ServiceRun.run(config.dataDir(), config.logDir(), progress, "state-views", (stack, registry) -> {
+      KafkaConnection kafka = config.kafka();
+      stack.start(new TopicsComponent(kafka.clientConfig(), config.topics()));
+      MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
+      stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(), registry));
+      return "state-views ready: kafka=" + kafka.bootstrap() + " metrics=" + metrics.url();
+    });
   }
 }

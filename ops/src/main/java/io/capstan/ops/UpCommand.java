@@ -1,7 +1,5 @@
 package io.capstan.ops;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -48,23 +46,15 @@ final class UpCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     UpConfig config = config();
     Progress progress = new Progress(spec.commandLine().getOut());
-    try (DataDirLock lock = DataDirLock.acquire(config.dataDir())) {
-      LogFiles.writeTo(config.logDir());
-      StopSignal stop = StopSignal.install();
-      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      try (ComponentStack stack = new ComponentStack(progress, Defaults.READY_TIMEOUT).closeOnJvmExit()) {
-        KafkaConnection kafka = new KafkaConnection(
-            config.kafka().orElseGet(() -> stack.start(new BrokerComponent(config.broker())).bootstrap()),
-            config.kafkaSettings());
-        stack.start(new TopicsComponent(kafka.clientConfig(), config.topics()));
-        MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
-        stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(), registry));
-        // Later components (gateway, controllers, scheduler, node agent) start here, in this order.
-        progress.line("capstan ready: kafka=" + kafka.bootstrap() + " metrics=" + metrics.url());
-        progress.line("received SIG" + stop.await() + ", stopping…");
-      }
-    }
-    progress.line("capstan stopped");
-    return 0;
+    return ServiceRun.run(config.dataDir(), config.logDir(), progress, "capstan", (stack, registry) -> {
+      KafkaConnection kafka = new KafkaConnection(
+          config.kafka().orElseGet(() -> stack.start(new BrokerComponent(config.broker())).bootstrap()),
+          config.kafkaSettings());
+      stack.start(new TopicsComponent(kafka.clientConfig(), config.topics()));
+      MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
+      stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(), registry));
+      // Later components (gateway, controllers, scheduler, node agent) start here, in this order.
+      return "capstan ready: kafka=" + kafka.bootstrap() + " metrics=" + metrics.url();
+    });
   }
 }
