@@ -206,65 +206,101 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
           .setResourceVersion(parseRv(meta(stored).getResourceVersion())).build();
       answer(cmd, key, recent, nowMicros, reply, now);
     } else if (outcome instanceof Outcome.Write w) {
-      write(cmd, kind, key, recent, w, now, nowMicros);
+      return write(cmd, kind, key, recent, w, now, nowMicros);
     } else if (outcome instanceof Outcome.Remove r) {
-      remove(cmd, kind, key, recent, r.last(), now, nowMicros);
+      return remove(cmd, kind, key, recent, r.last(), now, nowMicros);
     } else {
       throw new IllegalStateException("unknown outcome " + outcome);
     }
     return "accepted";
   }
 
-  private void write(Command cmd, Kind kind, String key, RecentRequests recent, Outcome.Write w, Instant now,
+  private String write(Command cmd, Kind kind, String key, RecentRequests recent, Outcome.Write w, Instant now,
       long nowMicros) {
     IndexedRecord after = w.after();
     if (cmd.getDryRun()) {
       // What would be stored, but no resourceVersion is spent: the object keeps its stored one.
       meta(after).setResourceVersion(w.before() == null ? null : meta(w.before()).getResourceVersion());
-      byte[] preview = codec.encode(after);
+      byte[] preview;
+      try {
+        preview = codec.encode(after);
+      } catch (RuntimeException e) {
+        log.error("dry run {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
+        return reject(cmd, null, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
+      }
       answer(cmd, null, recent, nowMicros, reply(cmd, true).setObject(ByteBuffer.wrap(preview)).build(), now);
-      return;
+      return "accepted";
     }
-    long rv = hlc.next(nowMicros);
-    meta(after).setResourceVersion(Long.toString(rv));
-    byte[] bytes = codec.encode(after);
-    ObjectDiff.Diff diff = w.before() == null ? null : ObjectDiff.diff(w.before(), after);
-    byte[] event = codec.encode(Event.newBuilder()
-        .setOp(w.op()).setKind(kind.kind()).setNamespace(cmd.getNamespace()).setName(cmd.getName())
-        .setUid(nullToEmpty(meta(after).getUid())).setActor(cmd.getActor()).setRequestId(cmd.getRequestId())
-        .setTimeMicros(nowMicros).setResourceVersion(rv).setObject(ByteBuffer.wrap(bytes))
-        .setChangedPaths(diff == null ? List.of() : diff.changedPaths())
-        .setMergePatch(diff == null ? null : diff.mergePatch())
-        .build());
-    Reply reply = reply(cmd, true).setObject(ByteBuffer.wrap(bytes)).setResourceVersion(rv).build();
+    long rv;
+    byte[] bytes;
+    byte[] event;
+    Reply reply;
+    try {
+      rv = hlc.next(nowMicros);
+      meta(after).setResourceVersion(Long.toString(rv));
+      bytes = codec.encode(after);
+      ObjectDiff.Diff diff = w.before() == null ? null : diff(w.before(), after, key);
+      event = codec.encode(Event.newBuilder()
+          .setOp(w.op()).setKind(kind.kind()).setNamespace(cmd.getNamespace()).setName(cmd.getName())
+          .setUid(nullToEmpty(meta(after).getUid())).setActor(cmd.getActor()).setRequestId(cmd.getRequestId())
+          .setTimeMicros(nowMicros).setResourceVersion(rv).setObject(ByteBuffer.wrap(bytes))
+          .setChangedPaths(diff == null ? List.of() : diff.changedPaths())
+          .setMergePatch(diff == null ? null : diff.mergePatch())
+          .build());
+      reply = reply(cmd, true).setObject(ByteBuffer.wrap(bytes)).setResourceVersion(rv).build();
+    } catch (RuntimeException e) {
+      // Nothing is written yet: refuse the command rather than stop the partition on it.
+      log.error("command {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
+      return reject(cmd, key, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
+    }
     objects.put(key, bytes);
     clockStore.put(CLOCK_KEY, hlc.encode());
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
     forward(key, bytes, CommandTopology.stateSink(kind), now, rv);
     answer(cmd, key, recent, nowMicros, reply, now);
+    return "accepted";
   }
 
-  private void remove(Command cmd, Kind kind, String key, RecentRequests recent, IndexedRecord last, Instant now,
+  /** What changed, for the event; an event without it beats no event. */
+  private ObjectDiff.Diff diff(IndexedRecord before, IndexedRecord after, String key) {
+    try {
+      return ObjectDiff.diff(before, after);
+    } catch (RuntimeException e) {
+      log.warn("no diff for the event of {}: {}", key, e.toString());
+      return null;
+    }
+  }
+
+  private String remove(Command cmd, Kind kind, String key, RecentRequests recent, IndexedRecord last, Instant now,
       long nowMicros) {
     if (cmd.getDryRun()) {
       answer(cmd, null, recent, nowMicros, reply(cmd, true).setDeleted(true).build(), now);
-      return;
+      return "accepted";
     }
-    long rv = hlc.next(nowMicros);
-    // The DELETED event carries the last state at the delete's resourceVersion, as a watch does.
-    meta(last).setResourceVersion(Long.toString(rv));
-    byte[] lastBytes = codec.encode(last);
-    byte[] event = codec.encode(Event.newBuilder()
-        .setOp(EventOp.DELETED).setKind(kind.kind()).setNamespace(cmd.getNamespace()).setName(cmd.getName())
-        .setUid(nullToEmpty(meta(last).getUid())).setActor(cmd.getActor()).setRequestId(cmd.getRequestId())
-        .setTimeMicros(nowMicros).setResourceVersion(rv).setObject(ByteBuffer.wrap(lastBytes))
-        .build());
-    Reply reply = reply(cmd, true).setDeleted(true).setResourceVersion(rv).build();
+    long rv;
+    byte[] event;
+    Reply reply;
+    try {
+      rv = hlc.next(nowMicros);
+      // The DELETED event carries the last state at the delete's resourceVersion, as a watch does.
+      meta(last).setResourceVersion(Long.toString(rv));
+      byte[] lastBytes = codec.encode(last);
+      event = codec.encode(Event.newBuilder()
+          .setOp(EventOp.DELETED).setKind(kind.kind()).setNamespace(cmd.getNamespace()).setName(cmd.getName())
+          .setUid(nullToEmpty(meta(last).getUid())).setActor(cmd.getActor()).setRequestId(cmd.getRequestId())
+          .setTimeMicros(nowMicros).setResourceVersion(rv).setObject(ByteBuffer.wrap(lastBytes))
+          .build());
+      reply = reply(cmd, true).setDeleted(true).setResourceVersion(rv).build();
+    } catch (RuntimeException e) {
+      log.error("command {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
+      return reject(cmd, key, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
+    }
     objects.delete(key);
     clockStore.put(CLOCK_KEY, hlc.encode());
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
     forward(key, null, CommandTopology.stateSink(kind), now, rv);
     answer(cmd, key, recent, nowMicros, reply, now);
+    return "accepted";
   }
 
   private String reject(Command cmd, String key, RecentRequests recent, long nowMicros, ErrorStatus status) {

@@ -142,4 +142,14 @@ class DuplicatesAndBadRecordsTest {
     assertEquals(400, r.getStatus().getCode());
     assertEquals(r, h.send(cmd));
   }
+
+  @Test
+  void anObjectThatCannotBeReadIsAnInternalErrorNotAStoppedPartition() {
+    h.objectStore().put("ConfigMap/apps/broken", new byte[] {1, 2, 3});
+    Reply r = h.send(h.update(configMap("apps", "broken", Map.of())));
+    assertEquals(500, r.getStatus().getCode());
+    assertEquals("InternalError", r.getStatus().getReason());
+    assertTrue(h.events.isEmpty());
+    assertTrue(h.send(h.create(configMap("apps", "fine", Map.of()))).getAccepted(), "the partition goes on");
+  }
 }
