@@ -25,7 +25,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.kafka.common.header.Headers;
@@ -60,6 +63,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   /** How often a slice of the request-id store is checked for ids past their retention. */
   static final Duration PRUNE_INTERVAL = Duration.ofSeconds(10);
   static final int PRUNE_BATCH = 10_000;
+  static final int NAMESPACE_CACHE_SIZE = 1024;
 
   private final ProcessorConfig cfg;
   private final ProcessorMetrics metrics;
@@ -78,6 +82,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private long uncommitted;
   private boolean processedSinceQuietCheck;
   private String pruneCursor;
+  private final Map<String, CachedNamespace> namespaceCache = new HashMap<>();
 
   /**
    * @param partitions the partition count of the object-keyed topics, to check that a command
@@ -202,8 +207,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       return reject(cmd, key, recent, nowMicros, r.status());
     }
     if (outcome instanceof Outcome.Unchanged) {
-      Reply reply = reply(cmd, true).setObject(ByteBuffer.wrap(storedBytes))
-          .setResourceVersion(parseRv(meta(stored).getResourceVersion())).build();
+      Reply reply = reply(cmd, true, storedBytes, null, parseRv(meta(stored).getResourceVersion()), false);
       answer(cmd, key, recent, nowMicros, reply, now);
     } else if (outcome instanceof Outcome.Write w) {
       return write(cmd, kind, key, recent, w, now, nowMicros);
@@ -228,7 +232,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
         log.error("dry run {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
         return reject(cmd, null, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
       }
-      answer(cmd, null, recent, nowMicros, reply(cmd, true).setObject(ByteBuffer.wrap(preview)).build(), now);
+      answer(cmd, null, recent, nowMicros, reply(cmd, true, preview, null, 0, false), now);
       return "accepted";
     }
     long rv;
@@ -240,14 +244,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       meta(after).setResourceVersion(Long.toString(rv));
       bytes = codec.encode(after);
       ObjectDiff.Diff diff = w.before() == null ? null : diff(w.before(), after, key);
-      event = codec.encode(Event.newBuilder()
-          .setOp(w.op()).setKind(kind.kind()).setNamespace(cmd.getNamespace()).setName(cmd.getName())
-          .setUid(nullToEmpty(meta(after).getUid())).setActor(cmd.getActor()).setRequestId(cmd.getRequestId())
-          .setTimeMicros(nowMicros).setResourceVersion(rv).setObject(ByteBuffer.wrap(bytes))
-          .setChangedPaths(diff == null ? List.of() : diff.changedPaths())
-          .setMergePatch(diff == null ? null : diff.mergePatch())
-          .build());
-      reply = reply(cmd, true).setObject(ByteBuffer.wrap(bytes)).setResourceVersion(rv).build();
+      event = codec.encode(event(w.op(), cmd, kind, after, rv, nowMicros, bytes, diff));
+      reply = reply(cmd, true, bytes, null, rv, false);
     } catch (RuntimeException e) {
       // Nothing is written yet: refuse the command rather than stop the partition on it.
       log.error("command {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
@@ -274,7 +272,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private String remove(Command cmd, Kind kind, String key, RecentRequests recent, IndexedRecord last, Instant now,
       long nowMicros) {
     if (cmd.getDryRun()) {
-      answer(cmd, null, recent, nowMicros, reply(cmd, true).setDeleted(true).build(), now);
+      answer(cmd, null, recent, nowMicros, reply(cmd, true, null, null, 0, true), now);
       return "accepted";
     }
     long rv;
@@ -285,12 +283,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       // The DELETED event carries the last state at the delete's resourceVersion, as a watch does.
       meta(last).setResourceVersion(Long.toString(rv));
       byte[] lastBytes = codec.encode(last);
-      event = codec.encode(Event.newBuilder()
-          .setOp(EventOp.DELETED).setKind(kind.kind()).setNamespace(cmd.getNamespace()).setName(cmd.getName())
-          .setUid(nullToEmpty(meta(last).getUid())).setActor(cmd.getActor()).setRequestId(cmd.getRequestId())
-          .setTimeMicros(nowMicros).setResourceVersion(rv).setObject(ByteBuffer.wrap(lastBytes))
-          .build());
-      reply = reply(cmd, true).setDeleted(true).setResourceVersion(rv).build();
+      event = codec.encode(event(EventOp.DELETED, cmd, kind, last, rv, nowMicros, lastBytes, null));
+      reply = reply(cmd, true, null, null, rv, true);
     } catch (RuntimeException e) {
       log.error("command {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
       return reject(cmd, key, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
@@ -304,7 +298,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   }
 
   private String reject(Command cmd, String key, RecentRequests recent, long nowMicros, ErrorStatus status) {
-    answer(cmd, key, recent, nowMicros, reply(cmd, false).setStatus(status).build(), clock.instant());
+    answer(cmd, key, recent, nowMicros, reply(cmd, false, null, status, 0, false), clock.instant());
     return status.getReason();
   }
 
@@ -320,13 +314,20 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
 
   /** A reply for a command that names no valid object key: nothing to remember it under. */
   private void replyOnly(Command cmd, ErrorStatus status) {
-    answer(cmd, null, null, 0, reply(cmd, false).setStatus(status).build(), clock.instant());
+    answer(cmd, null, null, 0, reply(cmd, false, null, status, 0, false), clock.instant());
   }
 
-  private Reply.Builder reply(Command cmd, boolean accepted) {
-    return Reply.newBuilder()
-        .setRequestId(cmd.getRequestId()).setClientId(cmd.getClientId())
-        .setAccepted(accepted).setPartition(partition).setResourceVersion(0);
+  /** Records are built with their constructors: Avro builders resolve every default on each build. */
+  private Reply reply(Command cmd, boolean accepted, byte[] object, ErrorStatus status, long rv, boolean deleted) {
+    return new Reply(cmd.getRequestId(), cmd.getClientId(), accepted, object == null ? null : ByteBuffer.wrap(object),
+        status, rv, partition, deleted);
+  }
+
+  private static Event event(EventOp op, Command cmd, Kind kind, IndexedRecord object, long rv, long nowMicros,
+      byte[] objectBytes, ObjectDiff.Diff diff) {
+    return new Event(op, kind.kind(), cmd.getNamespace(), cmd.getName(), nullToEmpty(meta(object).getUid()),
+        cmd.getActor(), cmd.getRequestId(), nowMicros, rv, ByteBuffer.wrap(objectBytes),
+        diff == null ? List.of() : diff.changedPaths(), diff == null ? null : diff.mergePatch());
   }
 
   /**
@@ -359,8 +360,20 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     if (bytes == null) {
       return Optional.empty();
     }
-    return Optional.of(codec.decode(bytes, Namespace.class));
+    // Creates come in bursts per namespace: decode each version of a Namespace once.
+    CachedNamespace cached = namespaceCache.get(nsKey);
+    if (cached == null || !Arrays.equals(cached.bytes(), bytes)) {
+      cached = new CachedNamespace(bytes, codec.decode(bytes, Namespace.class));
+      if (namespaceCache.size() >= NAMESPACE_CACHE_SIZE) {
+        namespaceCache.clear();
+      }
+      namespaceCache.put(nsKey, cached);
+    }
+    return Optional.of(cached.namespace());
   }
+
+  /** A decoded Namespace and the bytes it was decoded from. */
+  private record CachedNamespace(byte[] bytes, Namespace namespace) {}
 
   // ---- punctuation ----
 
@@ -370,8 +383,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     long nowMicros = micros(now);
     long w = hlc.watermark(nowMicros);
     clockStore.put(CLOCK_KEY, hlc.encode());
-    byte[] value = codec.encode(Watermark.newBuilder()
-        .setPartition(partition).setResourceVersion(w).setTimeMicros(nowMicros).build());
+    byte[] value = codec.encode(new Watermark(partition, w, nowMicros));
     String key = ObjectPartitioner.watermarkKey(partition);
     for (Kind k : Kinds.all()) {
       forward(key, value, CommandTopology.stateSink(k), now, w);
@@ -405,7 +417,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
           next = kv.key;
           break;
         }
-        if (RecentRequests.decode(kv.value).newestMicros() < horizon) {
+        if (RecentRequests.newestMicros(kv.value) < horizon) {
           expired.add(kv.key);
         }
       }

@@ -148,7 +148,7 @@ public final class CommandProcessor implements AutoCloseable {
     p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), PRODUCER_BATCH_BYTES);
     // Every command is written three to five times (event, state, reply, changelogs): lz4 costs
     // little CPU and spares the broker most of those bytes.
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "none");
     // A transaction's first write to a partition whose previous transaction is still being
     // completed is refused with CONCURRENT_TRANSACTIONS and retried after this back-off; the
     // 100 ms default would stall every commit that follows another closely.

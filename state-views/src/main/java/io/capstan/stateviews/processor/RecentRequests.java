@@ -12,7 +12,9 @@ import java.util.List;
  * internal: it is never on a Capstan topic).
  */
 final class RecentRequests {
-  private static final byte FORMAT = 1;
+  /** Format 2: the newest entry's time comes first, so pruning reads 8 bytes, not the list. */
+  private static final byte FORMAT = 2;
+  private static final int HEADER = 1 + 8 + 4;
 
   /** One remembered request: its id, when it was answered, and the encoded Reply. */
   record Entry(String requestId, long timeMicros, byte[] reply) {}
@@ -32,10 +34,8 @@ final class RecentRequests {
       return empty();
     }
     ByteBuffer b = ByteBuffer.wrap(bytes);
-    byte format = b.get();
-    if (format != FORMAT) {
-      throw new IllegalStateException("request-id store entry has format " + format + "; expected " + FORMAT);
-    }
+    checkFormat(bytes);
+    b.position(1 + 8);
     int n = b.getInt();
     List<Entry> entries = new ArrayList<>(n + 1);
     for (int i = 0; i < n; i++) {
@@ -73,19 +73,32 @@ final class RecentRequests {
     return entries.isEmpty() ? 0 : entries.get(entries.size() - 1).timeMicros();
   }
 
+  /** {@link #newestMicros()} of an encoded list, without decoding it. */
+  static long newestMicros(byte[] bytes) {
+    checkFormat(bytes);
+    return ByteBuffer.wrap(bytes, 1, 8).getLong();
+  }
+
+  private static void checkFormat(byte[] bytes) {
+    if (bytes.length < HEADER || bytes[0] != FORMAT) {
+      throw new IllegalStateException("request-id store entry of " + bytes.length + " bytes has format "
+          + (bytes.length > 0 ? bytes[0] : -1) + "; expected format " + FORMAT);
+    }
+  }
+
   int size() {
     return entries.size();
   }
 
   byte[] encode() {
-    int size = 1 + 4;
+    int size = HEADER;
     List<byte[]> ids = new ArrayList<>(entries.size());
     for (Entry e : entries) {
       byte[] id = e.requestId().getBytes(StandardCharsets.UTF_8);
       ids.add(id);
       size += 4 + id.length + 8 + 4 + e.reply().length;
     }
-    ByteBuffer b = ByteBuffer.allocate(size).put(FORMAT).putInt(entries.size());
+    ByteBuffer b = ByteBuffer.allocate(size).put(FORMAT).putLong(newestMicros()).putInt(entries.size());
     for (int i = 0; i < entries.size(); i++) {
       Entry e = entries.get(i);
       b.putInt(ids.get(i).length).put(ids.get(i)).putLong(e.timeMicros()).putInt(e.reply().length).put(e.reply());
