@@ -171,9 +171,9 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     }
     byte[] rememberedBytes = requests.get(key);
     RecentRequests recent = RecentRequests.decode(rememberedBytes);
-    byte[] original = recent.replyTo(cmd.getRequestId());
+    RecentRequests.Entry original = recent.find(cmd.getRequestId());
     if (original != null) {
-      forward(cmd.getClientId(), original, CommandTopology.REPLIES_SINK, now, null);
+      forward(cmd.getClientId(), originalReply(key, original), CommandTopology.REPLIES_SINK, now, null);
       metrics.command(kind.kind(), cmd.getOp(), "duplicate", System.nanoTime() - started);
       return;
     }
@@ -207,20 +207,20 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       return reject(cmd, key, recent, nowMicros, r.status());
     }
     if (outcome instanceof Outcome.Unchanged) {
-      Reply reply = reply(cmd, true, storedBytes, null, parseRv(meta(stored).getResourceVersion()), false);
-      answer(cmd, key, recent, nowMicros, reply, now);
+      long rv = parseRv(meta(stored).getResourceVersion());
+      answer(cmd, key, recent, nowMicros, reply(cmd, true, storedBytes, null, rv, false), now, rv);
     } else if (outcome instanceof Outcome.Write w) {
-      return write(cmd, kind, key, recent, w, now, nowMicros);
+      return write(cmd, kind, key, storedBytes, recent, w, now, nowMicros);
     } else if (outcome instanceof Outcome.Remove r) {
-      return remove(cmd, kind, key, recent, r.last(), now, nowMicros);
+      return remove(cmd, kind, key, storedBytes, recent, r.last(), now, nowMicros);
     } else {
       throw new IllegalStateException("unknown outcome " + outcome);
     }
     return "accepted";
   }
 
-  private String write(Command cmd, Kind kind, String key, RecentRequests recent, Outcome.Write w, Instant now,
-      long nowMicros) {
+  private String write(Command cmd, Kind kind, String key, byte[] storedBytes, RecentRequests recent, Outcome.Write w,
+      Instant now, long nowMicros) {
     IndexedRecord after = w.after();
     if (cmd.getDryRun()) {
       // What would be stored, but no resourceVersion is spent: the object keeps its stored one.
@@ -232,7 +232,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
         log.error("dry run {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
         return reject(cmd, null, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
       }
-      answer(cmd, null, recent, nowMicros, reply(cmd, true, preview, null, 0, false), now);
+      answer(cmd, null, recent, nowMicros, reply(cmd, true, preview, null, 0, false), now, RecentRequests.COMPLETE);
       return "accepted";
     }
     long rv;
@@ -251,11 +251,12 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       log.error("command {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
       return reject(cmd, key, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
     }
+    keepRepliesOf(storedBytes, recent);
     objects.put(key, bytes);
     clockStore.put(CLOCK_KEY, hlc.encode());
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
     forward(key, bytes, CommandTopology.stateSink(kind), now, rv);
-    answer(cmd, key, recent, nowMicros, reply, now);
+    answer(cmd, key, recent, nowMicros, reply, now, rv);
     return "accepted";
   }
 
@@ -269,10 +270,10 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     }
   }
 
-  private String remove(Command cmd, Kind kind, String key, RecentRequests recent, IndexedRecord last, Instant now,
-      long nowMicros) {
+  private String remove(Command cmd, Kind kind, String key, byte[] storedBytes, RecentRequests recent,
+      IndexedRecord last, Instant now, long nowMicros) {
     if (cmd.getDryRun()) {
-      answer(cmd, null, recent, nowMicros, reply(cmd, true, null, null, 0, true), now);
+      answer(cmd, null, recent, nowMicros, reply(cmd, true, null, null, 0, true), now, RecentRequests.COMPLETE);
       return "accepted";
     }
     long rv;
@@ -289,32 +290,74 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       log.error("command {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
       return reject(cmd, key, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
     }
+    keepRepliesOf(storedBytes, recent);
     objects.delete(key);
     clockStore.put(CLOCK_KEY, hlc.encode());
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
     forward(key, null, CommandTopology.stateSink(kind), now, rv);
-    answer(cmd, key, recent, nowMicros, reply, now);
+    answer(cmd, key, recent, nowMicros, reply, now, RecentRequests.COMPLETE);
     return "accepted";
   }
 
   private String reject(Command cmd, String key, RecentRequests recent, long nowMicros, ErrorStatus status) {
-    answer(cmd, key, recent, nowMicros, reply(cmd, false, null, status, 0, false), clock.instant());
+    answer(cmd, key, recent, nowMicros, reply(cmd, false, null, status, 0, false), clock.instant(),
+        RecentRequests.COMPLETE);
     return status.getReason();
   }
 
-  /** Sends the reply and, unless it is a dry run, remembers it under the request id. */
-  private void answer(Command cmd, String key, RecentRequests recent, long nowMicros, Reply reply, Instant now) {
+  /**
+   * Sends the reply and, unless it is a dry run, remembers it under the request id: without its
+   * object when that is the object stored under the key at {@code storedObjectRv}.
+   */
+  private void answer(Command cmd, String key, RecentRequests recent, long nowMicros, Reply reply, Instant now,
+      long storedObjectRv) {
     byte[] bytes = codec.encode(reply);
     if (key != null && !cmd.getDryRun()) {
-      requests.put(key, recent.remember(cmd.getRequestId(), nowMicros, bytes, cfg.requestIdsPerKey()).encode());
+      byte[] remembered = bytes;
+      if (storedObjectRv != RecentRequests.COMPLETE && reply.getObject() != null) {
+        reply.setObject(null);
+        remembered = codec.encode(reply);
+      } else {
+        storedObjectRv = RecentRequests.COMPLETE;
+      }
+      requests.put(key, recent.remember(cmd.getRequestId(), nowMicros, remembered, storedObjectRv,
+          cfg.requestIdsPerKey()).encode());
     }
     forward(cmd.getClientId(), bytes, CommandTopology.REPLIES_SINK, now, null);
     uncommitted++;
   }
 
+  /** The stored object is about to change: remembered replies that lean on it get their own copy. */
+  private void keepRepliesOf(byte[] storedBytes, RecentRequests recent) {
+    if (storedBytes != null) {
+      recent.materialize(stripped -> withObject(stripped, storedBytes));
+    }
+  }
+
+  /** The reply a request got the first time, byte for byte. */
+  private byte[] originalReply(String key, RecentRequests.Entry e) {
+    if (e.storedObjectRv() == RecentRequests.COMPLETE) {
+      return e.reply();
+    }
+    byte[] stored = objects.get(key);
+    if (stored == null || parseRv(meta(codec.decode(stored)).getResourceVersion()) != e.storedObjectRv()) {
+      // Cannot happen while every change of the object materializes first; answer without the object.
+      log.error("reply to {} on {} leans on the object at rv {} which is no longer stored", e.requestId(), key,
+          e.storedObjectRv());
+      return e.reply();
+    }
+    return withObject(e.reply(), stored);
+  }
+
+  private byte[] withObject(byte[] strippedReply, byte[] object) {
+    Reply r = codec.decode(strippedReply, Reply.class);
+    r.setObject(ByteBuffer.wrap(object));
+    return codec.encode(r);
+  }
+
   /** A reply for a command that names no valid object key: nothing to remember it under. */
   private void replyOnly(Command cmd, ErrorStatus status) {
-    answer(cmd, null, null, 0, reply(cmd, false, null, status, 0, false), clock.instant());
+    answer(cmd, null, null, 0, reply(cmd, false, null, status, 0, false), clock.instant(), RecentRequests.COMPLETE);
   }
 
   /** Records are built with their constructors: Avro builders resolve every default on each build. */

@@ -36,16 +36,22 @@ class ProcessorPartsTest {
   void recentRequestsKeepTheNewestAndRoundTrip() {
     RecentRequests r = RecentRequests.empty();
     for (int i = 0; i < 5; i++) {
-      r.remember("req-" + i, 100 + i, new byte[] {(byte) i}, 3);
+      r.remember("req-" + i, 100 + i, new byte[] {(byte) i}, i == 4 ? 77 : RecentRequests.COMPLETE, 3);
     }
     assertEquals(3, r.size());
-    assertNull(r.replyTo("req-1"), "forgotten beyond the limit");
+    assertNull(r.find("req-1"), "forgotten beyond the limit");
     byte[] encoded = r.encode();
     RecentRequests back = RecentRequests.decode(encoded);
-    assertArrayEquals(new byte[] {4}, back.replyTo("req-4"));
-    assertArrayEquals(new byte[] {2}, back.replyTo("req-2"));
+    assertArrayEquals(new byte[] {4}, back.find("req-4").reply());
+    assertEquals(77, back.find("req-4").storedObjectRv());
+    assertArrayEquals(new byte[] {2}, back.find("req-2").reply());
+    assertEquals(RecentRequests.COMPLETE, back.find("req-2").storedObjectRv());
     assertEquals(104, back.newestMicros());
     assertEquals(104, RecentRequests.newestMicros(encoded));
+    back.materialize(stripped -> new byte[] {stripped[0], 42});
+    assertArrayEquals(new byte[] {4, 42}, back.find("req-4").reply());
+    assertEquals(RecentRequests.COMPLETE, back.find("req-4").storedObjectRv());
+    assertArrayEquals(new byte[] {2}, back.find("req-2").reply(), "complete replies stay as they are");
     assertThrows(IllegalStateException.class, () -> RecentRequests.decode(new byte[] {1, 0, 0, 0, 0}));
   }
 
