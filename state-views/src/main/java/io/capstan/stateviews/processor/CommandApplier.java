@@ -25,7 +25,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.kafka.common.header.Headers;
@@ -60,6 +63,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   /** How often a slice of the request-id store is checked for ids past their retention. */
   static final Duration PRUNE_INTERVAL = Duration.ofSeconds(10);
   static final int PRUNE_BATCH = 10_000;
+  static final int NAMESPACE_CACHE_SIZE = 1024;
 
   private final ProcessorConfig cfg;
   private final ProcessorMetrics metrics;
@@ -78,6 +82,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private long uncommitted;
   private boolean processedSinceQuietCheck;
   private String pruneCursor;
+  private final Map<String, CachedNamespace> namespaceCache = new HashMap<>();
 
   /**
    * @param partitions the partition count of the object-keyed topics, to check that a command
@@ -166,9 +171,9 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     }
     byte[] rememberedBytes = requests.get(key);
     RecentRequests recent = RecentRequests.decode(rememberedBytes);
-    byte[] original = recent.replyTo(cmd.getRequestId());
+    RecentRequests.Entry original = recent.find(cmd.getRequestId());
     if (original != null) {
-      forward(cmd.getClientId(), original, CommandTopology.REPLIES_SINK, now, null);
+      forward(cmd.getClientId(), originalReply(key, original), CommandTopology.REPLIES_SINK, now, null);
       metrics.command(kind.kind(), cmd.getOp(), "duplicate", System.nanoTime() - started);
       return;
     }
@@ -202,95 +207,170 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       return reject(cmd, key, recent, nowMicros, r.status());
     }
     if (outcome instanceof Outcome.Unchanged) {
-      Reply reply = reply(cmd, true).setObject(ByteBuffer.wrap(storedBytes))
-          .setResourceVersion(parseRv(meta(stored).getResourceVersion())).build();
-      answer(cmd, key, recent, nowMicros, reply, now);
+      long rv = parseRv(meta(stored).getResourceVersion());
+      answer(cmd, key, recent, nowMicros, reply(cmd, true, storedBytes, null, rv, false), now, rv);
     } else if (outcome instanceof Outcome.Write w) {
-      write(cmd, kind, key, recent, w, now, nowMicros);
+      return write(cmd, kind, key, storedBytes, recent, w, now, nowMicros);
     } else if (outcome instanceof Outcome.Remove r) {
-      remove(cmd, kind, key, recent, r.last(), now, nowMicros);
+      return remove(cmd, kind, key, storedBytes, recent, r.last(), now, nowMicros);
     } else {
       throw new IllegalStateException("unknown outcome " + outcome);
     }
     return "accepted";
   }
 
-  private void write(Command cmd, Kind kind, String key, RecentRequests recent, Outcome.Write w, Instant now,
-      long nowMicros) {
+  private String write(Command cmd, Kind kind, String key, byte[] storedBytes, RecentRequests recent, Outcome.Write w,
+      Instant now, long nowMicros) {
     IndexedRecord after = w.after();
     if (cmd.getDryRun()) {
       // What would be stored, but no resourceVersion is spent: the object keeps its stored one.
       meta(after).setResourceVersion(w.before() == null ? null : meta(w.before()).getResourceVersion());
-      byte[] preview = codec.encode(after);
-      answer(cmd, null, recent, nowMicros, reply(cmd, true).setObject(ByteBuffer.wrap(preview)).build(), now);
-      return;
+      byte[] preview;
+      try {
+        preview = codec.encode(after);
+      } catch (RuntimeException e) {
+        log.error("dry run {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
+        return reject(cmd, null, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
+      }
+      answer(cmd, null, recent, nowMicros, reply(cmd, true, preview, null, 0, false), now, RecentRequests.COMPLETE);
+      return "accepted";
     }
-    long rv = hlc.next(nowMicros);
-    meta(after).setResourceVersion(Long.toString(rv));
-    byte[] bytes = codec.encode(after);
-    ObjectDiff.Diff diff = w.before() == null ? null : ObjectDiff.diff(w.before(), after);
-    byte[] event = codec.encode(Event.newBuilder()
-        .setOp(w.op()).setKind(kind.kind()).setNamespace(cmd.getNamespace()).setName(cmd.getName())
-        .setUid(nullToEmpty(meta(after).getUid())).setActor(cmd.getActor()).setRequestId(cmd.getRequestId())
-        .setTimeMicros(nowMicros).setResourceVersion(rv).setObject(ByteBuffer.wrap(bytes))
-        .setChangedPaths(diff == null ? List.of() : diff.changedPaths())
-        .setMergePatch(diff == null ? null : diff.mergePatch())
-        .build());
-    Reply reply = reply(cmd, true).setObject(ByteBuffer.wrap(bytes)).setResourceVersion(rv).build();
+    long rv;
+    byte[] bytes;
+    byte[] event;
+    Reply reply;
+    try {
+      rv = hlc.next(nowMicros);
+      meta(after).setResourceVersion(Long.toString(rv));
+      bytes = codec.encode(after);
+      ObjectDiff.Diff diff = w.before() == null ? null : diff(w.before(), after, key);
+      event = codec.encode(event(w.op(), cmd, kind, after, rv, nowMicros, bytes, diff));
+      reply = reply(cmd, true, bytes, null, rv, false);
+    } catch (RuntimeException e) {
+      // Nothing is written yet: refuse the command rather than stop the partition on it.
+      log.error("command {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
+      return reject(cmd, key, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
+    }
+    keepRepliesOf(storedBytes, recent);
     objects.put(key, bytes);
     clockStore.put(CLOCK_KEY, hlc.encode());
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
     forward(key, bytes, CommandTopology.stateSink(kind), now, rv);
-    answer(cmd, key, recent, nowMicros, reply, now);
+    answer(cmd, key, recent, nowMicros, reply, now, rv);
+    return "accepted";
   }
 
-  private void remove(Command cmd, Kind kind, String key, RecentRequests recent, IndexedRecord last, Instant now,
-      long nowMicros) {
-    if (cmd.getDryRun()) {
-      answer(cmd, null, recent, nowMicros, reply(cmd, true).setDeleted(true).build(), now);
-      return;
+  /** What changed, for the event; an event without it beats no event. */
+  private ObjectDiff.Diff diff(IndexedRecord before, IndexedRecord after, String key) {
+    try {
+      return ObjectDiff.diff(before, after);
+    } catch (RuntimeException e) {
+      log.warn("no diff for the event of {}: {}", key, e.toString());
+      return null;
     }
-    long rv = hlc.next(nowMicros);
-    // The DELETED event carries the last state at the delete's resourceVersion, as a watch does.
-    meta(last).setResourceVersion(Long.toString(rv));
-    byte[] lastBytes = codec.encode(last);
-    byte[] event = codec.encode(Event.newBuilder()
-        .setOp(EventOp.DELETED).setKind(kind.kind()).setNamespace(cmd.getNamespace()).setName(cmd.getName())
-        .setUid(nullToEmpty(meta(last).getUid())).setActor(cmd.getActor()).setRequestId(cmd.getRequestId())
-        .setTimeMicros(nowMicros).setResourceVersion(rv).setObject(ByteBuffer.wrap(lastBytes))
-        .build());
-    Reply reply = reply(cmd, true).setDeleted(true).setResourceVersion(rv).build();
+  }
+
+  private String remove(Command cmd, Kind kind, String key, byte[] storedBytes, RecentRequests recent,
+      IndexedRecord last, Instant now, long nowMicros) {
+    if (cmd.getDryRun()) {
+      answer(cmd, null, recent, nowMicros, reply(cmd, true, null, null, 0, true), now, RecentRequests.COMPLETE);
+      return "accepted";
+    }
+    long rv;
+    byte[] event;
+    Reply reply;
+    try {
+      rv = hlc.next(nowMicros);
+      // The DELETED event carries the last state at the delete's resourceVersion, as a watch does.
+      meta(last).setResourceVersion(Long.toString(rv));
+      byte[] lastBytes = codec.encode(last);
+      event = codec.encode(event(EventOp.DELETED, cmd, kind, last, rv, nowMicros, lastBytes, null));
+      reply = reply(cmd, true, null, null, rv, true);
+    } catch (RuntimeException e) {
+      log.error("command {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
+      return reject(cmd, key, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
+    }
+    keepRepliesOf(storedBytes, recent);
     objects.delete(key);
     clockStore.put(CLOCK_KEY, hlc.encode());
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
     forward(key, null, CommandTopology.stateSink(kind), now, rv);
-    answer(cmd, key, recent, nowMicros, reply, now);
+    answer(cmd, key, recent, nowMicros, reply, now, RecentRequests.COMPLETE);
+    return "accepted";
   }
 
   private String reject(Command cmd, String key, RecentRequests recent, long nowMicros, ErrorStatus status) {
-    answer(cmd, key, recent, nowMicros, reply(cmd, false).setStatus(status).build(), clock.instant());
+    answer(cmd, key, recent, nowMicros, reply(cmd, false, null, status, 0, false), clock.instant(),
+        RecentRequests.COMPLETE);
     return status.getReason();
   }
 
-  /** Sends the reply and, unless it is a dry run, remembers it under the request id. */
-  private void answer(Command cmd, String key, RecentRequests recent, long nowMicros, Reply reply, Instant now) {
+  /**
+   * Sends the reply and, unless it is a dry run, remembers it under the request id: without its
+   * object when that is the object stored under the key at {@code storedObjectRv}.
+   */
+  private void answer(Command cmd, String key, RecentRequests recent, long nowMicros, Reply reply, Instant now,
+      long storedObjectRv) {
     byte[] bytes = codec.encode(reply);
     if (key != null && !cmd.getDryRun()) {
-      requests.put(key, recent.remember(cmd.getRequestId(), nowMicros, bytes, cfg.requestIdsPerKey()).encode());
+      byte[] remembered = bytes;
+      if (storedObjectRv != RecentRequests.COMPLETE && reply.getObject() != null) {
+        reply.setObject(null);
+        remembered = codec.encode(reply);
+      } else {
+        storedObjectRv = RecentRequests.COMPLETE;
+      }
+      requests.put(key, recent.remember(cmd.getRequestId(), nowMicros, remembered, storedObjectRv,
+          cfg.requestIdsPerKey()).encode());
     }
     forward(cmd.getClientId(), bytes, CommandTopology.REPLIES_SINK, now, null);
     uncommitted++;
   }
 
-  /** A reply for a command that names no valid object key: nothing to remember it under. */
-  private void replyOnly(Command cmd, ErrorStatus status) {
-    answer(cmd, null, null, 0, reply(cmd, false).setStatus(status).build(), clock.instant());
+  /** The stored object is about to change: remembered replies that lean on it get their own copy. */
+  private void keepRepliesOf(byte[] storedBytes, RecentRequests recent) {
+    if (storedBytes != null) {
+      recent.materialize(stripped -> withObject(stripped, storedBytes));
+    }
   }
 
-  private Reply.Builder reply(Command cmd, boolean accepted) {
-    return Reply.newBuilder()
-        .setRequestId(cmd.getRequestId()).setClientId(cmd.getClientId())
-        .setAccepted(accepted).setPartition(partition).setResourceVersion(0);
+  /** The reply a request got the first time, byte for byte. */
+  private byte[] originalReply(String key, RecentRequests.Entry e) {
+    if (e.storedObjectRv() == RecentRequests.COMPLETE) {
+      return e.reply();
+    }
+    byte[] stored = objects.get(key);
+    if (stored == null || parseRv(meta(codec.decode(stored)).getResourceVersion()) != e.storedObjectRv()) {
+      // Cannot happen while every change of the object materializes first; answer without the object.
+      log.error("reply to {} on {} leans on the object at rv {} which is no longer stored", e.requestId(), key,
+          e.storedObjectRv());
+      return e.reply();
+    }
+    return withObject(e.reply(), stored);
+  }
+
+  private byte[] withObject(byte[] strippedReply, byte[] object) {
+    Reply r = codec.decode(strippedReply, Reply.class);
+    r.setObject(ByteBuffer.wrap(object));
+    return codec.encode(r);
+  }
+
+  /** A reply for a command that names no valid object key: nothing to remember it under. */
+  private void replyOnly(Command cmd, ErrorStatus status) {
+    answer(cmd, null, null, 0, reply(cmd, false, null, status, 0, false), clock.instant(), RecentRequests.COMPLETE);
+  }
+
+  /** Records are built with their constructors: Avro builders resolve every default on each build. */
+  private Reply reply(Command cmd, boolean accepted, byte[] object, ErrorStatus status, long rv, boolean deleted) {
+    return new Reply(cmd.getRequestId(), cmd.getClientId(), accepted, object == null ? null : ByteBuffer.wrap(object),
+        status, rv, partition, deleted);
+  }
+
+  private static Event event(EventOp op, Command cmd, Kind kind, IndexedRecord object, long rv, long nowMicros,
+      byte[] objectBytes, ObjectDiff.Diff diff) {
+    return new Event(op, kind.kind(), cmd.getNamespace(), cmd.getName(), nullToEmpty(meta(object).getUid()),
+        cmd.getActor(), cmd.getRequestId(), nowMicros, rv, ByteBuffer.wrap(objectBytes),
+        diff == null ? List.of() : diff.changedPaths(), diff == null ? null : diff.mergePatch());
   }
 
   /**
@@ -323,8 +403,20 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     if (bytes == null) {
       return Optional.empty();
     }
-    return Optional.of(codec.decode(bytes, Namespace.class));
+    // Creates come in bursts per namespace: decode each version of a Namespace once.
+    CachedNamespace cached = namespaceCache.get(nsKey);
+    if (cached == null || !Arrays.equals(cached.bytes(), bytes)) {
+      cached = new CachedNamespace(bytes, codec.decode(bytes, Namespace.class));
+      if (namespaceCache.size() >= NAMESPACE_CACHE_SIZE) {
+        namespaceCache.clear();
+      }
+      namespaceCache.put(nsKey, cached);
+    }
+    return Optional.of(cached.namespace());
   }
+
+  /** A decoded Namespace and the bytes it was decoded from. */
+  private record CachedNamespace(byte[] bytes, Namespace namespace) {}
 
   // ---- punctuation ----
 
@@ -334,8 +426,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     long nowMicros = micros(now);
     long w = hlc.watermark(nowMicros);
     clockStore.put(CLOCK_KEY, hlc.encode());
-    byte[] value = codec.encode(Watermark.newBuilder()
-        .setPartition(partition).setResourceVersion(w).setTimeMicros(nowMicros).build());
+    byte[] value = codec.encode(new Watermark(partition, w, nowMicros));
     String key = ObjectPartitioner.watermarkKey(partition);
     for (Kind k : Kinds.all()) {
       forward(key, value, CommandTopology.stateSink(k), now, w);
@@ -369,7 +460,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
           next = kv.key;
           break;
         }
-        if (RecentRequests.decode(kv.value).newestMicros() < horizon) {
+        if (RecentRequests.newestMicros(kv.value) < horizon) {
           expired.add(kv.key);
         }
       }

@@ -52,6 +52,32 @@ class DuplicatesAndBadRecordsTest {
   }
 
   @Test
+  void aRetryRightAfterTheWriteAndAfterTheObjectIsGoneGetsTheSameBytes() {
+    Command create = h.create(configMap("apps", "twice", Map.of("v", "1")));
+    h.pipe("ConfigMap/apps/twice", LogCodec.get().encode(create));
+    byte[] original = h.replies.readValue();
+    h.drain();
+    // Remembered without the object bytes (they are the stored object's): still the same reply.
+    h.pipe("ConfigMap/apps/twice", LogCodec.get().encode(create));
+    assertArrayEquals(original, h.replies.readValue());
+    // The object goes away; the retry of the create still gets its first answer.
+    h.accept(h.delete(Kinds.CONFIG_MAP, "apps", "twice"));
+    h.drain();
+    h.pipe("ConfigMap/apps/twice", LogCodec.get().encode(create));
+    assertArrayEquals(original, h.replies.readValue());
+    assertTrue(h.events().isEmpty());
+    // And a retried no-op update answers with the object as it was then.
+    h.accept(h.create(configMap("apps", "twice", Map.of("v", "2"))));
+    Command noop = h.update(configMap("apps", "twice", Map.of("v", "2")));
+    h.pipe("ConfigMap/apps/twice", LogCodec.get().encode(noop));
+    byte[] noopReply = h.replies.readValue();
+    h.accept(h.update(configMap("apps", "twice", Map.of("v", "3"))));
+    h.drain();
+    h.pipe("ConfigMap/apps/twice", LogCodec.get().encode(noop));
+    assertArrayEquals(noopReply, h.replies.readValue());
+  }
+
+  @Test
   void aRetriedRejectionIsTheSameRejection() {
     Command update = h.update(configMap("apps", "missing", Map.of()));
     Reply first = h.send(update);
@@ -141,5 +167,15 @@ class DuplicatesAndBadRecordsTest {
     assertFalse(r.getAccepted());
     assertEquals(400, r.getStatus().getCode());
     assertEquals(r, h.send(cmd));
+  }
+
+  @Test
+  void anObjectThatCannotBeReadIsAnInternalErrorNotAStoppedPartition() {
+    h.objectStore().put("ConfigMap/apps/broken", new byte[] {1, 2, 3});
+    Reply r = h.send(h.update(configMap("apps", "broken", Map.of())));
+    assertEquals(500, r.getStatus().getCode());
+    assertEquals("InternalError", r.getStatus().getReason());
+    assertTrue(h.events.isEmpty());
+    assertTrue(h.send(h.create(configMap("apps", "fine", Map.of()))).getAccepted(), "the partition goes on");
   }
 }

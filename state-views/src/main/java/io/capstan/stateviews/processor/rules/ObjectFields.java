@@ -7,6 +7,8 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.specific.SpecificData;
@@ -75,7 +77,28 @@ public final class ObjectFields {
 
   /** RFC 3339 in UTC with whole seconds, as Kubernetes' metav1.Time serializes. */
   public static String timestamp(Instant t) {
-    return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.SECONDS));
+    // Thousands of writes share a second: format each second once.
+    FormattedSecond last = lastTimestamp;
+    if (last == null || last.epochSecond() != t.getEpochSecond()) {
+      last = new FormattedSecond(t.getEpochSecond(), DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.SECONDS)));
+      lastTimestamp = last;
+    }
+    return last.text();
+  }
+
+  private record FormattedSecond(long epochSecond, String text) {}
+
+  private static volatile FormattedSecond lastTimestamp;
+
+  /**
+   * A random (version 4) UUID. Not from SecureRandom: a uid names an object, it guards nothing,
+   * and 122 random bits keep it unique without the shared lock of a secure generator.
+   */
+  public static String randomUid() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    long hi = (r.nextLong() & ~0xF000L) | 0x4000L;
+    long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(hi, lo).toString();
   }
 
   public static boolean isEmpty(String s) {

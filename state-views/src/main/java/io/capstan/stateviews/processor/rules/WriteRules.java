@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import org.apache.avro.generic.IndexedRecord;
 
 /**
@@ -112,7 +111,7 @@ public final class WriteRules {
       }
     }
     // System fields are the server's, whatever the client sent (FillObjectMetaSystemFields).
-    meta.setUid(UUID.randomUUID().toString());
+    meta.setUid(ObjectFields.randomUid());
     meta.setCreationTimestamp(ObjectFields.timestamp(now));
     meta.setGeneration(1L);
     meta.setDeletionTimestamp(null);
