@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * gateway writes (CA embedded, admin token) and validation on. The store is the in-memory test
  * double until the Kafka-backed store lands.
  */
-class KubectlIT {
+class KubectlTest {
   private static final String KUBECTL = "/usr/bin/kubectl";
 
   @TempDir
