@@ -85,7 +85,9 @@ public final class KubeJson {
       try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(text)) {
         while (it.hasNextValue()) {
           JsonNode doc = it.nextValue();
-          if (doc != null && !doc.isNull() && !doc.isMissingNode()) {
+          boolean empty = doc == null || doc.isNull() || doc.isMissingNode()
+              || (doc.isTextual() && doc.textValue().isEmpty());
+          if (!empty) {
             docs.add(doc);
           }
         }

@@ -193,7 +193,7 @@ final class PodSpecRules {
         errors.add(FieldError.invalid(field(mp, "mountPath"), m.getMountPath(), "must be unique"));
       }
       if (m.getSubPath() != null) {
-        checkRelativePath(field(mp, "subPath"), m.getSubPath(), false, errors);
+        checkRelativePath(field(mp, "subPath"), m.getSubPath(), errors);
       }
     }
   }
@@ -327,7 +327,7 @@ final class PodSpecRules {
     for (int i = 0; i < items.size(); i++) {
       KeyToPath item = items.get(i);
       if (!isEmpty(item.getPath())) {
-        checkRelativePath(field(index(path, i), "path"), item.getPath(), true, errors);
+        checkRelativePath(field(index(path, i), "path"), item.getPath(), errors);
       }
       checkMode(field(index(path, i), "mode"), item.getMode(), errors);
     }
@@ -341,7 +341,7 @@ final class PodSpecRules {
   }
 
   /** A path inside a volume: relative and never escaping it with "..". */
-  private static void checkRelativePath(String path, String value, boolean required, FieldErrors errors) {
+  private static void checkRelativePath(String path, String value, FieldErrors errors) {
     if (value.startsWith("/")) {
       errors.add(FieldError.invalid(path, value, "must be a relative path"));
     }

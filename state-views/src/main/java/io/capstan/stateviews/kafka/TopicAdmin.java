@@ -14,7 +14,12 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import java.time.Duration;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,6 +89,7 @@ public final class TopicAdmin {
           }
         }
         log.info("created {} topics with {} partitions (prefix {})", create.size(), inForce, layout.prefix());
+        awaitPartitionsOpen(p, create.stream().map(NewTopic::name).toList(), inForce);
       }
       return inForce;
     } catch (InterruptedException e) {
@@ -91,6 +97,37 @@ public final class TopicAdmin {
       throw new IllegalStateException("interrupted while creating topics", e);
     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("creating Capstan topics on " + clientConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) + " failed: " + e, e);
+    }
+  }
+
+  /**
+   * Waits until every partition of the new topics answers an offsets lookup. A producer that
+   * writes to a partition its leader has not opened yet gets NOT_LEADER, and a retried first
+   * batch can then be refused as out of order (KAFKA-15591); waiting here spares every
+   * writer that.
+   */
+  private static void awaitPartitionsOpen(Properties adminProps, List<String> topics, int partitions) {
+    Properties p = new Properties();
+    p.putAll(adminProps);
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, "capstan-topic-admin-probe");
+    List<TopicPartition> all = new ArrayList<>();
+    for (String t : topics) {
+      for (int i = 0; i < partitions; i++) {
+        all.add(new TopicPartition(t, i));
+      }
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      while (true) {
+        try {
+          c.endOffsets(all, Duration.ofSeconds(5));
+          return;
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("new topics' partitions did not open within 60 s: " + topics, e);
+          }
+        }
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -125,7 +126,10 @@ public final class CommandProcessor implements AutoCloseable {
   public synchronized void close() {
     if (streams != null) {
       log.info("stopping command processor {}", cfg.applicationId());
-      streams.close(Duration.ofSeconds(30));
+      // Leave the group: otherwise Kafka Streams stays a member until session.timeout.ms (45 s)
+      // and a restarted processor waits that long in REBALANCING before it may take its tasks.
+      streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+          .withTimeout(Duration.ofSeconds(30)));
       streamsMetrics.close();
       streams = null;
     }

@@ -1,0 +1,159 @@
+package io.capstan.gateway.discovery;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.kinds.Kinds;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The plain (non-aggregated) discovery documents kube-apiserver serves, for the kinds Capstan
+ * stores: {@code /api} (APIVersions), {@code /apis} (APIGroupList), {@code /apis/{group}}
+ * (APIGroup) and {@code /api/v1}, {@code /apis/{group}/{version}} (APIResourceList with verbs,
+ * short names, categories and the subresources status, scale, binding and log). Clients asking
+ * for the aggregated form get this one with Content-Type application/json, which client-go
+ * recognises as the legacy form and falls back to.
+ */
+public final class ApiDiscovery {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  static final List<String> VERBS =
+      List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
+  private static final List<String> SUBRESOURCE_VERBS = List.of("get", "patch", "update");
+
+  private final List<Kind> kinds;
+  private final ServerVersion version;
+
+  public ApiDiscovery(List<Kind> kinds, ServerVersion version) {
+    this.kinds = List.copyOf(kinds);
+    this.version = version;
+  }
+
+  public static ApiDiscovery forAllKinds() {
+    return new ApiDiscovery(Kinds.all(), ServerVersion.CURRENT);
+  }
+
+  /** {@code /version}. */
+  public ObjectNode version() {
+    return version.toJson();
+  }
+
+  /** {@code /api}: the core group's versions. */
+  public ObjectNode coreVersions() {
+    ObjectNode out = NODES.objectNode();
+    out.put("kind", "APIVersions");
+    ArrayNode versions = out.putArray("versions");
+    groupVersions().getOrDefault("", List.of()).forEach(versions::add);
+    out.putArray("serverAddressByClientCIDRs").addObject().put("clientCIDR", "0.0.0.0/0").put("serverAddress", "");
+    return out;
+  }
+
+  /** {@code /apis}: every named group with its versions. */
+  public ObjectNode groups() {
+    ObjectNode out = NODES.objectNode();
+    out.put("kind", "APIGroupList");
+    out.put("apiVersion", "v1");
+    ArrayNode groups = out.putArray("groups");
+    groupVersions().forEach((group, versions) -> {
+      if (!group.isEmpty()) {
+        groups.add(group(group, versions));
+      }
+    });
+    return out;
+  }
+
+  /** {@code /apis/{group}}. */
+  public Optional<ObjectNode> group(String group) {
+    List<String> versions = groupVersions().get(group);
+    if (group.isEmpty() || versions == null) {
+      return Optional.empty();
+    }
+    ObjectNode out = group(group, versions);
+    out.put("kind", "APIGroup");
+    out.put("apiVersion", "v1");
+    return Optional.of(out);
+  }
+
+  /** {@code /api/v1} ({@code group} empty) or {@code /apis/{group}/{version}}. */
+  public Optional<ObjectNode> resources(String group, String version) {
+    List<Kind> served = kinds.stream().filter(k -> k.group().equals(group) && k.version().equals(version)).toList();
+    if (served.isEmpty()) {
+      return Optional.empty();
+    }
+    ObjectNode out = NODES.objectNode();
+    out.put("kind", "APIResourceList");
+    out.put("apiVersion", "v1");
+    out.put("groupVersion", group.isEmpty() ? version : group + "/" + version);
+    ArrayNode resources = out.putArray("resources");
+    for (Kind k : served) {
+      ObjectNode r = resources.addObject();
+      r.put("name", k.plural());
+      r.put("singularName", k.singular());
+      r.put("namespaced", k.namespaced());
+      r.put("kind", k.kind());
+      strings(r.putArray("verbs"), VERBS);
+      if (!k.shortNames().isEmpty()) {
+        strings(r.putArray("shortNames"), k.shortNames());
+      }
+      if (!k.categories().isEmpty()) {
+        strings(r.putArray("categories"), k.categories());
+      }
+      if (k.hasStatus()) {
+        subresource(resources, k, "status", null, k.kind(), SUBRESOURCE_VERBS);
+      }
+      if (k == Kinds.DEPLOYMENT || k == Kinds.REPLICA_SET) {
+        subresource(resources, k, "scale", "autoscaling/v1", "Scale", SUBRESOURCE_VERBS);
+      }
+      if (k == Kinds.POD) {
+        subresource(resources, k, "binding", null, "Binding", List.of("create"));
+        subresource(resources, k, "log", null, "Pod", List.of("get"));
+      }
+    }
+    return Optional.of(out);
+  }
+
+  private static void subresource(ArrayNode resources, Kind k, String sub, String groupVersion, String kind,
+      List<String> verbs) {
+    ObjectNode r = resources.addObject();
+    r.put("name", k.plural() + "/" + sub);
+    r.put("singularName", "");
+    r.put("namespaced", k.namespaced());
+    if (groupVersion != null) {
+      String[] gv = groupVersion.split("/");
+      r.put("group", gv[0]);
+      r.put("version", gv[1]);
+    }
+    r.put("kind", kind);
+    strings(r.putArray("verbs"), verbs);
+  }
+
+  private ObjectNode group(String group, List<String> versions) {
+    ObjectNode g = NODES.objectNode();
+    g.put("name", group);
+    ArrayNode vs = g.putArray("versions");
+    for (String v : versions) {
+      vs.addObject().put("groupVersion", group + "/" + v).put("version", v);
+    }
+    g.putObject("preferredVersion").put("groupVersion", group + "/" + versions.get(0)).put("version", versions.get(0));
+    return g;
+  }
+
+  private Map<String, List<String>> groupVersions() {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (Kind k : kinds) {
+      List<String> versions = out.computeIfAbsent(k.group(), g -> new ArrayList<>());
+      if (!versions.contains(k.version())) {
+        versions.add(k.version());
+      }
+    }
+    return out;
+  }
+
+  private static void strings(ArrayNode array, List<String> values) {
+    values.forEach(array::add);
+  }
+}

@@ -1,0 +1,214 @@
+package io.capstan.gateway.security;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * The cluster's own certificate authority and the gateway's serving certificate, kept as PEM
+ * files under {@code DATA_DIR/pki}: {@code ca.crt}, {@code ca.key}, {@code apiserver.crt},
+ * {@code apiserver.key}. Generated on first start (ECDSA P-256) and reused afterwards, so a
+ * kubeconfig written once keeps working across restarts; a serving certificate that lacks a
+ * requested host name is reissued from the same CA.
+ */
+public final class CertificateAuthority {
+  private static final Duration CA_VALIDITY = Duration.ofDays(3650);
+  private static final Duration SERVING_VALIDITY = Duration.ofDays(365);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** The files of a prepared PKI directory. */
+  public record PkiFiles(Path caCert, Path caKey, Path servingCert, Path servingKey) {
+    public String caPem() {
+      try {
+        return Files.readString(caCert, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  private CertificateAuthority() {}
+
+  /**
+   * Makes sure {@code pkiDir} holds a CA and a serving certificate valid for {@code hosts}
+   * (DNS names or IP literals; localhost, 127.0.0.1 and ::1 are always included).
+   */
+  public static PkiFiles ensure(Path pkiDir, List<String> hosts) throws IOException {
+    Files.createDirectories(pkiDir);
+    PkiFiles files = new PkiFiles(pkiDir.resolve("ca.crt"), pkiDir.resolve("ca.key"),
+        pkiDir.resolve("apiserver.crt"), pkiDir.resolve("apiserver.key"));
+    Set<String> names = new LinkedHashSet<>(List.of("localhost", "127.0.0.1", "::1"));
+    names.addAll(hosts);
+    try {
+      KeyPair ca;
+      X509Certificate caCert;
+      if (Files.exists(files.caCert()) && Files.exists(files.caKey())) {
+        caCert = readCertificate(files.caCert());
+        ca = new KeyPair(caCert.getPublicKey(), readKey(files.caKey()));
+      } else {
+        ca = newKeyPair();
+        caCert = issueCa(ca);
+        writePem(files.caKey(), "PRIVATE KEY", ca.getPrivate().getEncoded(), true);
+        writePem(files.caCert(), "CERTIFICATE", caCert.getEncoded(), false);
+      }
+      boolean reissue = !Files.exists(files.servingCert()) || !Files.exists(files.servingKey())
+          || !coversAll(readCertificate(files.servingCert()), names);
+      if (reissue) {
+        KeyPair serving = newKeyPair();
+        X509Certificate cert = issueServing(ca, caCert, serving, names);
+        writePem(files.servingKey(), "PRIVATE KEY", serving.getPrivate().getEncoded(), true);
+        writePem(files.servingCert(), "CERTIFICATE", cert.getEncoded(), false);
+      }
+      return files;
+    } catch (GeneralSecurityException | OperatorCreationException e) {
+      throw new IOException("cannot prepare certificates in " + pkiDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static X509Certificate readCertificate(Path pem) throws IOException, GeneralSecurityException {
+    try (var in = Files.newInputStream(pem)) {
+      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+    }
+  }
+
+  private static PrivateKey readKey(Path pem) throws IOException, GeneralSecurityException {
+    String text = Files.readString(pem, StandardCharsets.UTF_8)
+        .replace("-----BEGIN PRIVATE KEY-----", "").replace("-----END PRIVATE KEY-----", "").replaceAll("\\s", "");
+    return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(text)));
+  }
+
+  private static KeyPair newKeyPair() throws GeneralSecurityException {
+    KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
+    kpg.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
+    return kpg.generateKeyPair();
+  }
+
+  private static X509Certificate issueCa(KeyPair ca) throws GeneralSecurityException, OperatorCreationException,
+      IOException {
+    X500Name name = new X500Name("CN=capstan-ca,O=capstan");
+    Instant now = Instant.now();
+    X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(), Date.from(now.minusSeconds(300)),
+        Date.from(now.plus(CA_VALIDITY)), name, ca.getPublic());
+    JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign
+        | KeyUsage.digitalSignature));
+    b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(ca.getPublic()));
+    return sign(b, ca.getPrivate());
+  }
+
+  private static X509Certificate issueServing(KeyPair ca, X509Certificate caCert, KeyPair serving, Set<String> names)
+      throws GeneralSecurityException, OperatorCreationException, IOException {
+    Instant now = Instant.now();
+    X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert, serial(), Date.from(now.minusSeconds(300)),
+        Date.from(now.plus(SERVING_VALIDITY)), new X500Name("CN=capstan-apiserver"), serving.getPublic());
+    JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+    b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+    b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(serving.getPublic()));
+    b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
+    List<GeneralName> alt = new ArrayList<>();
+    for (String n : names) {
+      alt.add(isIpLiteral(n) ? new GeneralName(GeneralName.iPAddress, n) : new GeneralName(GeneralName.dNSName, n));
+    }
+    b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(alt.toArray(GeneralName[]::new)));
+    return sign(b, ca.getPrivate());
+  }
+
+  private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey key)
+      throws GeneralSecurityException, OperatorCreationException {
+    return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA")
+        .build(key)));
+  }
+
+  private static boolean coversAll(X509Certificate cert, Set<String> names) throws GeneralSecurityException {
+    if (cert.getNotAfter().toInstant().isBefore(Instant.now().plus(Duration.ofDays(30)))) {
+      return false;
+    }
+    Set<String> have = new LinkedHashSet<>();
+    var sans = cert.getSubjectAlternativeNames();
+    if (sans != null) {
+      for (List<?> san : sans) {
+        have.add(normalize(String.valueOf(san.get(1))));
+      }
+    }
+    return names.stream().map(CertificateAuthority::normalize).allMatch(have::contains);
+  }
+
+  private static String normalize(String host) {
+    if (isIpLiteral(host)) {
+      try {
+        return InetAddress.getByName(host).getHostAddress();
+      } catch (IOException e) {
+        return host;
+      }
+    }
+    return host.toLowerCase(java.util.Locale.ROOT);
+  }
+
+  static boolean isIpLiteral(String host) {
+    return host.matches("[0-9.]+") || host.contains(":");
+  }
+
+  private static BigInteger serial() {
+    return new BigInteger(127, RANDOM);
+  }
+
+  private static void writePem(Path file, String type, byte[] der, boolean secret) throws IOException {
+    String pem = "-----BEGIN " + type + "-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+        + "\n-----END " + type + "-----\n";
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(tmp, pem, StandardCharsets.UTF_8);
+    if (secret) {
+      ownerOnly(tmp);
+    }
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  static void ownerOnly(Path file) throws IOException {
+    try {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: nothing more we can do
+    }
+  }
+}

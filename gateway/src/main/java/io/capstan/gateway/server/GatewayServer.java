@@ -1,0 +1,153 @@
+package io.capstan.gateway.server;
+
+import io.capstan.gateway.discovery.ApiDiscovery;
+import io.capstan.gateway.errors.ApiStatus;
+import io.capstan.gateway.openapi.OpenApiHandler;
+import io.capstan.gateway.security.AdminToken;
+import io.capstan.gateway.security.BearerTokenAuthenticator;
+import io.capstan.gateway.security.CertificateAuthority;
+import io.capstan.gateway.security.KubeconfigWriter;
+import io.capstan.gateway.security.TokenFile;
+import io.capstan.gateway.store.ResourceStore;
+import io.capstan.logschema.openapi.OpenApiDocuments;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway verticle: one HTTPS (or, with --insecure-http, HTTP) server whose router runs, in
+ * order: request metrics, bearer-token authentication, the probes and {@code /version},
+ * {@code /metrics}, {@code /openapi/v3}, the body-size limit (413) and the REST verbs on
+ * {@code /api} and {@code /apis}; anything else is a 404 Status. Objects are read and written
+ * through the {@link ResourceStore} it is given.
+ *
+ * <p>{@link #prepare} does the blocking first-start work (certificates, admin token, token file)
+ * on the caller's thread; {@link #start()} listens and then writes {@code DATA_DIR/kubeconfig}
+ * for the port actually bound.
+ */
+public final class GatewayServer extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+
+  private final GatewayConfig config;
+  private final ResourceStore store;
+  private final MeterRegistry registry;
+  private final CertificateAuthority.PkiFiles pki;
+  private final BearerTokenAuthenticator authenticator;
+  private final String adminToken;
+  private final OpenApiDocuments openApi;
+  private final ApiDiscovery discovery;
+  private volatile HttpServer server;
+
+  private GatewayServer(GatewayConfig config, ResourceStore store, MeterRegistry registry,
+      CertificateAuthority.PkiFiles pki, BearerTokenAuthenticator authenticator, String adminToken) {
+    this.config = config;
+    this.store = store;
+    this.registry = registry;
+    this.pki = pki;
+    this.authenticator = authenticator;
+    this.adminToken = adminToken;
+    this.openApi = OpenApiDocuments.generate();
+    this.discovery = ApiDiscovery.forAllKinds();
+  }
+
+  /** Prepares certificates and tokens under the data dir (blocking; call before deploying). */
+  public static GatewayServer prepare(GatewayConfig config, ResourceStore store, MeterRegistry registry)
+      throws IOException {
+    if (config.insecureHttp()) {
+      LOG.warn("--insecure-http: serving plain HTTP without authentication; for local experiments only");
+      return new GatewayServer(config, store, registry, null, null, null);
+    }
+    CertificateAuthority.PkiFiles pki = CertificateAuthority.ensure(config.pkiDir(), config.extraHosts());
+    String admin = AdminToken.ensure(config.tokenFile());
+    BearerTokenAuthenticator authenticator = new BearerTokenAuthenticator(TokenFile.read(config.tokenFile()));
+    return new GatewayServer(config, store, registry, pki, authenticator, admin);
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    router.route().handler(new RequestMetrics(registry));
+    router.route().handler(new Authentication(authenticator));
+    router.get("/healthz").handler(GatewayServer::ok);
+    router.get("/livez").handler(GatewayServer::ok);
+    router.get("/readyz").handler(GatewayServer::ok);
+    router.get("/version").handler(ctx -> Responses.json(ctx, 200, discovery.version()));
+    router.get("/metrics").handler(this::metrics);
+    router.get("/openapi/v3").handler(new OpenApiHandler(openApi));
+    router.get("/openapi/v3/*").handler(new OpenApiHandler(openApi));
+    router.routeWithRegex("^/apis?(/.*)?$").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    router.routeWithRegex("^/apis?(/.*)?$").handler(new ResourceHandler(discovery, store, Clock.systemUTC()));
+    router.route().last().handler(ctx -> Responses.status(ctx, ApiStatus.noSuchPath()));
+    router.route().failureHandler(this::failure);
+
+    HttpServerOptions options = new HttpServerOptions().setCompressionSupported(true);
+    if (!config.insecureHttp()) {
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+          .setCertPath(pki.servingCert().toString()).setKeyPath(pki.servingKey().toString()));
+    }
+    return vertx.createHttpServer(options).requestHandler(router).listen(config.port(), config.host())
+        .compose(s -> {
+          server = s;
+          LOG.info("gateway listening on {}", url());
+          if (config.insecureHttp()) {
+            return Future.succeededFuture();
+          }
+          return vertx.executeBlocking(() -> KubeconfigWriter.write(config.kubeconfig(), url(), pki.caPem(),
+              adminToken));
+        });
+  }
+
+  /** The port bound (useful with port 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  /** The URL clients use, e.g. {@code https://127.0.0.1:6443}. */
+  public String url() {
+    String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+    if (host.equals("0.0.0.0")) {
+      host = "127.0.0.1";
+    }
+    return (config.insecureHttp() ? "http" : "https") + "://" + host + ":" + port();
+  }
+
+  public Path kubeconfig() {
+    return config.kubeconfig();
+  }
+
+  private static void ok(RoutingContext ctx) {
+    ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end("ok");
+  }
+
+  private void metrics(RoutingContext ctx) {
+    if (registry instanceof PrometheusMeterRegistry prometheus) {
+      ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(prometheus.scrape());
+    } else {
+      Responses.status(ctx, ApiStatus.noSuchPath());
+    }
+  }
+
+  private void failure(RoutingContext ctx) {
+    if (ctx.failure() != null) {
+      Responses.error(ctx, ctx.failure());
+    } else if (ctx.statusCode() == 413) {
+      Responses.status(ctx, ApiStatus.requestEntityTooLarge(config.maxBodyBytes()));
+    } else if (ctx.statusCode() == 400) {
+      Responses.status(ctx, ApiStatus.badRequest("the request could not be read"));
+    } else {
+      Responses.status(ctx, ApiStatus.internalError("request failed with HTTP " + ctx.statusCode()));
+    }
+  }
+}

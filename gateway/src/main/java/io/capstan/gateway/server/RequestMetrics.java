@@ -1,0 +1,47 @@
+package io.capstan.gateway.server;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Counts and times every request by Kubernetes verb, resource and HTTP code, as
+ * kube-apiserver's {@code apiserver_request_duration_seconds} / {@code apiserver_request_total}:
+ * here {@code capstan_apiserver_request_duration_seconds} (histogram) and
+ * {@code capstan_apiserver_request_total}. Watches are timed until they end.
+ */
+final class RequestMetrics implements Handler<RoutingContext> {
+  static final String VERB = "capstan.verb";
+  static final String RESOURCE = "capstan.resource";
+
+  private final MeterRegistry registry;
+
+  RequestMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    long start = System.nanoTime();
+    ctx.addEndHandler(done -> {
+      String verb = ctx.get(VERB, ctx.request().method().name());
+      String resource = ctx.get(RESOURCE, "");
+      String code = String.valueOf(ctx.response().getStatusCode());
+      Timer.builder("capstan.apiserver.request.duration")
+          .description("Gateway request latency by verb, resource and code")
+          .tags("verb", verb, "resource", resource, "code", code)
+          .publishPercentileHistogram()
+          .register(registry)
+          .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      Counter.builder("capstan.apiserver.request")
+          .description("Gateway requests by verb, resource and code")
+          .tags("verb", verb, "resource", resource, "code", code)
+          .register(registry)
+          .increment();
+    });
+    ctx.next();
+  }
+}

@@ -1,0 +1,607 @@
+package io.capstan.gateway.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.capstan.api.ObjectMeta;
+import io.capstan.gateway.discovery.ApiDiscovery;
+import io.capstan.gateway.errors.ApiException;
+import io.capstan.gateway.errors.ApiStatus;
+import io.capstan.gateway.paging.ContinueToken;
+import io.capstan.gateway.security.UserInfo;
+import io.capstan.gateway.selection.FieldSelector;
+import io.capstan.gateway.selection.LabelSelector;
+import io.capstan.gateway.store.DeleteRequest;
+import io.capstan.gateway.store.ListOptions;
+import io.capstan.gateway.store.ListResult;
+import io.capstan.gateway.store.ResourceStore;
+import io.capstan.gateway.store.StoredObject;
+import io.capstan.gateway.store.WatchEvent;
+import io.capstan.gateway.store.WatchHandle;
+import io.capstan.gateway.store.WatchOptions;
+import io.capstan.gateway.store.WriteOptions;
+import io.capstan.gateway.table.TableRenderer;
+import io.capstan.logschema.json.Converted;
+import io.capstan.logschema.json.KubeJson;
+import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.patch.PatchType;
+import io.capstan.logschema.validation.FieldError;
+import io.capstan.logschema.validation.ObjectValidator;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * The Kubernetes REST verbs on {@code /api} and {@code /apis}: discovery documents, get, list
+ * (with Table output), watch, create, update, patch, delete, deletecollection and the
+ * subresources status, scale, binding and log. Request bodies are converted and validated here
+ * (bad input never reaches the store); the {@link ResourceStore} does the rest asynchronously
+ * and its answer is written back on this request's event-loop context.
+ */
+final class ResourceHandler implements Handler<RoutingContext> {
+  static final List<String> BODY_TYPES = List.of("application/json", "application/yaml");
+  private static final List<String> PATCH_TYPES = List.of("application/json-patch+json",
+      "application/merge-patch+json", "application/strategic-merge-patch+json");
+  private static final int PATCH_CONFLICT_RETRIES = 5;
+  private static final String GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private final ApiDiscovery discovery;
+  private final ResourceStore store;
+  private final Clock clock;
+
+  ResourceHandler(ApiDiscovery discovery, ResourceStore store, Clock clock) {
+    this.discovery = discovery;
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /** One request, resolved. */
+  private record Call(RoutingContext ctx, ResourcePath path, Kind kind, String actor) {
+    String param(String name) {
+      return ctx.request().getParam(name);
+    }
+
+    boolean flag(String name) {
+      String v = param(name);
+      return v != null && (v.equals("1") || v.equalsIgnoreCase("true"));
+    }
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    try {
+      ResourcePath path = ResourcePath.parse(ctx.request().path());
+      if (path == null) {
+        throw new ApiException(ApiStatus.noSuchPath());
+      }
+      if (path.resource() == null) {
+        discoveryDocument(ctx, path);
+        return;
+      }
+      Kind kind = Kinds.byPlural(path.group(), path.resource())
+          .filter(k -> k.version().equals(path.version()))
+          .orElseThrow(() -> new ApiException(ApiStatus.noSuchPath()));
+      if (path.namespace() != null && !kind.namespaced()) {
+        throw new ApiException(ApiStatus.noSuchPath());
+      }
+      UserInfo user = ctx.get(Authentication.USER);
+      Call call = new Call(ctx, path, kind, user == null ? "system:anonymous" : user.name());
+      ctx.put(RequestMetrics.RESOURCE, kind.plural());
+      dispatch(call);
+    } catch (Throwable e) {
+      Responses.error(ctx, e);
+    }
+  }
+
+  private void discoveryDocument(RoutingContext ctx, ResourcePath path) {
+    if (ctx.request().method() != HttpMethod.GET) {
+      throw new ApiException(ApiStatus.methodNotAllowed(ctx.request().method().name(), ctx.request().path()));
+    }
+    if (path.group() == null) {
+      Responses.json(ctx, 200, discovery.groups());
+    } else if (path.version() == null) {
+      Responses.json(ctx, 200, path.group().isEmpty() ? discovery.coreVersions()
+          : discovery.group(path.group()).orElseThrow(() -> new ApiException(ApiStatus.noSuchPath())));
+    } else {
+      Responses.json(ctx, 200, discovery.resources(path.group(), path.version())
+          .orElseThrow(() -> new ApiException(ApiStatus.noSuchPath())));
+    }
+  }
+
+  private void dispatch(Call c) {
+    HttpMethod method = c.ctx().request().method();
+    String sub = c.path().subresource();
+    boolean named = c.path().name() != null;
+    if (named && c.kind().namespaced() && c.path().namespace() == null) {
+      throw new ApiException(ApiStatus.noSuchPath());
+    }
+    if (sub != null) {
+      subresource(c, method, sub);
+      return;
+    }
+    if (method == HttpMethod.GET && named) {
+      verb(c, "GET");
+      reply(c, store.get(c.kind(), c.path().namespace(), c.path().name()), s -> objectOrTable(c, s), 200);
+    } else if (method == HttpMethod.GET) {
+      if (c.flag("watch")) {
+        verb(c, "WATCH");
+        watch(c);
+      } else {
+        verb(c, "LIST");
+        list(c);
+      }
+    } else if (method == HttpMethod.POST && !named) {
+      verb(c, "POST");
+      create(c);
+    } else if (method == HttpMethod.PUT && named) {
+      verb(c, "PUT");
+      update(c, false);
+    } else if (method == HttpMethod.PATCH && named) {
+      verb(c, "PATCH");
+      patch(c, false);
+    } else if (method == HttpMethod.DELETE && named) {
+      verb(c, "DELETE");
+      reply(c, store.delete(c.kind(), c.path().namespace(), c.path().name(), deleteRequest(c)),
+          s -> KubeJson.toJson(s.object()), 200);
+    } else if (method == HttpMethod.DELETE) {
+      verb(c, "DELETECOLLECTION");
+      deleteCollection(c);
+    } else {
+      throw new ApiException(ApiStatus.methodNotAllowed(method.name(), c.path().resource()));
+    }
+  }
+
+  private static void verb(Call c, String verb) {
+    c.ctx().put(RequestMetrics.VERB, verb);
+  }
+
+  // ---- reads ----
+
+  private JsonNode objectOrTable(Call c, StoredObject s) {
+    ObjectNode json = KubeJson.toJson(s.object());
+    if (wantsTable(c)) {
+      return TableRenderer.render(c.kind(), List.of(json), null, null, clock.instant());
+    }
+    return json;
+  }
+
+  private static boolean wantsTable(Call c) {
+    String accept = c.ctx().request().getHeader("Accept");
+    return accept != null && accept.contains("as=Table") && accept.contains("g=meta.k8s.io");
+  }
+
+  private void list(Call c) {
+    ListOptions options = listOptions(c);
+    reply(c, store.list(c.kind(), options), result -> listBody(c, result), 200);
+  }
+
+  private ListOptions listOptions(Call c) {
+    try {
+      long limit = 0;
+      if (c.param("limit") != null) {
+        limit = Long.parseLong(c.param("limit"));
+        if (limit < 0) {
+          throw new NumberFormatException("negative");
+        }
+      }
+      String cont = c.param("continue");
+      ContinueToken token = cont == null || cont.isEmpty() ? null : ContinueToken.decode(cont);
+      String rvMatch = c.param("resourceVersionMatch");
+      if (rvMatch != null && !rvMatch.isEmpty() && !rvMatch.equals("Exact") && !rvMatch.equals("NotOlderThan")) {
+        throw new ApiException(ApiStatus.badRequest("resourceVersionMatch: Unsupported value: \"" + rvMatch
+            + "\": supported values: \"Exact\", \"NotOlderThan\""));
+      }
+      return new ListOptions(c.path().namespace(), LabelSelector.parse(c.param("labelSelector")),
+          FieldSelector.parse(c.kind(), c.param("fieldSelector")), limit, token, c.param("resourceVersion"),
+          rvMatch == null || rvMatch.isEmpty() ? null : rvMatch);
+    } catch (NumberFormatException e) {
+      throw new ApiException(ApiStatus.badRequest("limit: must be a non-negative integer, got \"" + c.param("limit")
+          + "\""));
+    } catch (IllegalArgumentException e) { // SelectorException, bad continue token
+      throw new ApiException(ApiStatus.badRequest(e.getMessage()));
+    }
+  }
+
+  private JsonNode listBody(Call c, ListResult result) {
+    List<ObjectNode> items = result.items().stream().map(s -> KubeJson.toJson(s.object())).toList();
+    String rv = Long.toString(result.resourceVersion());
+    if (wantsTable(c)) {
+      return TableRenderer.render(c.kind(), items, rv, result.continueToken(), clock.instant());
+    }
+    ObjectNode out = NODES.objectNode();
+    out.put("kind", c.kind().kind() + "List");
+    out.put("apiVersion", c.kind().apiVersion());
+    ObjectNode meta = out.putObject("metadata");
+    meta.put("resourceVersion", rv);
+    if (result.continueToken() != null) {
+      meta.put("continue", result.continueToken());
+    }
+    if (result.remainingItems() != null) {
+      meta.put("remainingItemCount", result.remainingItems());
+    }
+    ArrayNode array = out.putArray("items");
+    items.forEach(array::add);
+    return out;
+  }
+
+  private void watch(Call c) {
+    WatchOptions options;
+    try {
+      options = new WatchOptions(c.path().namespace(), LabelSelector.parse(c.param("labelSelector")),
+          FieldSelector.parse(c.kind(), c.param("fieldSelector")), c.param("resourceVersion"),
+          c.flag("sendInitialEvents"), c.flag("allowWatchBookmarks"));
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(ApiStatus.badRequest(e.getMessage()));
+    }
+    RoutingContext ctx = c.ctx();
+    Context context = ctx.vertx().getOrCreateContext();
+    var response = ctx.response();
+    response.setChunked(true).setStatusCode(200).putHeader("Content-Type", "application/json");
+    response.write(Buffer.buffer()); // headers out now: the client knows the watch is established
+    AtomicBoolean open = new AtomicBoolean(true);
+    WatchHandle[] handle = new WatchHandle[1];
+    Runnable finish = () -> {
+      if (open.compareAndSet(true, false)) {
+        if (handle[0] != null) {
+          handle[0].close();
+        }
+        if (!response.ended() && !response.closed()) {
+          response.end();
+        }
+      }
+    };
+    response.closeHandler(v -> finish.run());
+    handle[0] = store.watch(c.kind(), options, event -> context.runOnContext(v -> {
+      if (!open.get() || response.closed()) {
+        return;
+      }
+      response.write(Buffer.buffer(watchLine(event)));
+      if (event instanceof WatchEvent.Error) {
+        finish.run();
+      }
+    }));
+    String timeout = c.param("timeoutSeconds");
+    if (timeout != null && timeout.matches("[0-9]{1,9}") && Long.parseLong(timeout) > 0) {
+      ctx.vertx().setTimer(Long.parseLong(timeout) * 1000, t -> finish.run());
+    }
+  }
+
+  private static byte[] watchLine(WatchEvent event) {
+    ObjectNode line = NODES.objectNode();
+    if (event instanceof WatchEvent.Added a) {
+      line.put("type", "ADDED").set("object", KubeJson.toJson(a.object().object()));
+    } else if (event instanceof WatchEvent.Modified m) {
+      line.put("type", "MODIFIED").set("object", KubeJson.toJson(m.object().object()));
+    } else if (event instanceof WatchEvent.Deleted d) {
+      line.put("type", "DELETED").set("object", KubeJson.toJson(d.object().object()));
+    } else if (event instanceof WatchEvent.Bookmark b) {
+      ObjectNode meta = NODES.objectNode().put("resourceVersion", Long.toString(b.resourceVersion()));
+      if (b.initialEventsEnd()) {
+        meta.putObject("annotations").put("k8s.io/initial-events-end", "true");
+      }
+      line.put("type", "BOOKMARK").putObject("object").set("metadata", meta);
+    } else if (event instanceof WatchEvent.Error e) {
+      line.put("type", "ERROR").set("object", e.status().toJson());
+    }
+    return (line + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  // ---- writes ----
+
+  private void create(Call c) {
+    ObjectNode body = requireBody(c, BODY_TYPES);
+    Converted<SpecificRecord> converted = convert(c, body);
+    SpecificRecord object = converted.object();
+    ObjectMeta meta = metadata(object);
+    checkNamespace(c, meta);
+    if ((meta.getName() == null || meta.getName().isEmpty()) && meta.getGenerateName() != null
+        && !meta.getGenerateName().isEmpty()) {
+      meta.setName(generateName(meta.getGenerateName()));
+    }
+    validate(c, object);
+    warnUnknown(c, converted);
+    reply(c, store.create(c.kind(), object, writeOptions(c)), s -> KubeJson.toJson(s.object()), 201);
+  }
+
+  private void update(Call c, boolean status) {
+    ObjectNode body = requireBody(c, BODY_TYPES);
+    Converted<SpecificRecord> converted = convert(c, body);
+    SpecificRecord object = converted.object();
+    ObjectMeta meta = metadata(object);
+    checkNamespace(c, meta);
+    if (meta.getName() == null || !meta.getName().equals(c.path().name())) {
+      throw new ApiException(ApiStatus.badRequest("the name of the object (" + meta.getName()
+          + ") does not match the name on the URL (" + c.path().name() + ")"));
+    }
+    validate(c, object);
+    warnUnknown(c, converted);
+    CompletionStage<StoredObject> result = status
+        ? store.updateStatus(c.kind(), object, writeOptions(c))
+        : store.update(c.kind(), object, writeOptions(c));
+    reply(c, result, s -> KubeJson.toJson(s.object()), 200);
+  }
+
+  /**
+   * Applies the patch to the current object and stores it as an update at the current
+   * resourceVersion; on a conflict (someone wrote in between) it re-reads and re-applies, as
+   * kube-apiserver does for patches without a resourceVersion of their own.
+   */
+  private void patch(Call c, boolean status) {
+    String contentType = c.ctx().request().getHeader("Content-Type");
+    PatchType type = PatchType.byMediaType(contentType).orElseThrow(() -> new ApiException(
+        ApiStatus.unsupportedMediaType(contentType, PATCH_TYPES)));
+    JsonNode patch = parseBody(c);
+    Future<StoredObject> attempt = patchOnce(c, type, patch, status);
+    for (int i = 0; i < PATCH_CONFLICT_RETRIES; i++) {
+      attempt = attempt.recover(e -> e instanceof ApiException api && api.status().code() == 409
+          && api.status().reason().equals("Conflict") && !patchPinsVersion(patch)
+          ? patchOnce(c, type, patch, status) : Future.failedFuture(e));
+    }
+    reply(c, attempt.toCompletionStage(), s -> KubeJson.toJson(s.object()), 200);
+  }
+
+  private static boolean patchPinsVersion(JsonNode patch) {
+    return patch.isObject() && patch.path("metadata").hasNonNull("resourceVersion");
+  }
+
+  private Future<StoredObject> patchOnce(Call c, PatchType type, JsonNode patch, boolean status) {
+    Context context = c.ctx().vertx().getOrCreateContext();
+    return Future.fromCompletionStage(store.get(c.kind(), c.path().namespace(), c.path().name()), context)
+        .compose(current -> {
+          ObjectNode before = KubeJson.toJson(current.object());
+          ObjectNode after = type.apply(c.kind().schema(), before, patch);
+          Converted<SpecificRecord> converted = convert(c, after);
+          SpecificRecord object = converted.object();
+          ObjectMeta meta = metadata(object);
+          checkNamespace(c, meta);
+          if (!c.path().name().equals(meta.getName())) {
+            throw new ApiException(ApiStatus.badRequest("metadata.name: the patch changes the name from \""
+                + c.path().name() + "\" to \"" + meta.getName() + "\", which is not allowed"));
+          }
+          if (meta.getResourceVersion() == null) {
+            meta.setResourceVersion(Long.toString(current.resourceVersion()));
+          }
+          validate(c, object);
+          warnUnknown(c, converted);
+          return Future.fromCompletionStage(status
+              ? store.updateStatus(c.kind(), object, writeOptions(c))
+              : store.update(c.kind(), object, writeOptions(c)), context);
+        });
+  }
+
+  private void deleteCollection(Call c) {
+    ListOptions options = listOptions(c);
+    DeleteRequest request = deleteRequest(c);
+    Context context = c.ctx().vertx().getOrCreateContext();
+    Future<ListResult> listed = Future.fromCompletionStage(store.list(c.kind(), options), context);
+    Future<ObjectNode> deleted = listed.compose(result -> {
+      List<Future<StoredObject>> each = new ArrayList<>();
+      for (StoredObject s : result.items()) {
+        ObjectMeta meta = metadata(s.object());
+        each.add(Future.fromCompletionStage(store.delete(c.kind(), meta.getNamespace(), meta.getName(), request),
+            context));
+      }
+      return Future.all(each).map(all -> {
+        List<StoredObject> gone = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+          gone.add(all.resultAt(i));
+        }
+        return (ObjectNode) listBody(c, new ListResult(gone, result.resourceVersion(), null, null));
+      });
+    });
+    reply(c, deleted.toCompletionStage(), Function.identity(), 200);
+  }
+
+  private DeleteRequest deleteRequest(Call c) {
+    String propagation = c.param("propagationPolicy");
+    Long grace = null;
+    String uid = null;
+    String rv = null;
+    Buffer body = c.ctx().body() == null ? null : c.ctx().body().buffer();
+    if (body != null && body.length() > 0) {
+      JsonNode options = KubeJson.parse(body.toString());
+      if (!options.isObject()) {
+        throw new ApiException(ApiStatus.badRequest("the DeleteOptions body must be a JSON object"));
+      }
+      if (options.hasNonNull("propagationPolicy")) {
+        propagation = options.get("propagationPolicy").asText();
+      }
+      if (options.hasNonNull("gracePeriodSeconds")) {
+        grace = options.get("gracePeriodSeconds").asLong();
+      }
+      if (options.path("orphanDependents").asBoolean(false) && propagation == null) {
+        propagation = "Orphan";
+      }
+      uid = options.path("preconditions").path("uid").asText(null);
+      rv = options.path("preconditions").path("resourceVersion").asText(null);
+    }
+    if (c.param("gracePeriodSeconds") != null) {
+      try {
+        grace = Long.parseLong(c.param("gracePeriodSeconds"));
+      } catch (NumberFormatException e) {
+        throw new ApiException(ApiStatus.badRequest("gracePeriodSeconds: must be an integer"));
+      }
+    }
+    if (propagation == null) {
+      propagation = "Background";
+    }
+    if (!List.of("Orphan", "Background", "Foreground").contains(propagation)) {
+      throw new ApiException(ApiStatus.badRequest("propagationPolicy: Unsupported value: \"" + propagation
+          + "\": supported values: \"Background\", \"Foreground\", \"Orphan\""));
+    }
+    return new DeleteRequest(c.actor(), dryRun(c), propagation, grace, uid, rv);
+  }
+
+  // ---- subresources ----
+
+  private void subresource(Call c, HttpMethod method, String sub) {
+    switch (sub) {
+      case "status" -> {
+        if (!c.kind().hasStatus()) {
+          throw new ApiException(ApiStatus.noSuchPath());
+        }
+        if (method == HttpMethod.GET) {
+          verb(c, "GET");
+          reply(c, store.get(c.kind(), c.path().namespace(), c.path().name()), s -> KubeJson.toJson(s.object()), 200);
+        } else if (method == HttpMethod.PUT) {
+          verb(c, "PUT");
+          update(c, true);
+        } else if (method == HttpMethod.PATCH) {
+          verb(c, "PATCH");
+          patch(c, true);
+        } else {
+          throw new ApiException(ApiStatus.methodNotAllowed(method.name(), c.kind().plural() + "/status"));
+        }
+      }
+      case "log" -> {
+        if (c.kind() != Kinds.POD) {
+          throw new ApiException(ApiStatus.noSuchPath());
+        }
+        throw new ApiException(ApiStatus.serviceUnavailable("pod logs are served by the node agent running the pod, "
+            + "and no node agent is connected to this gateway yet"));
+      }
+      case "binding", "scale" -> throw new ApiException(ApiStatus.serviceUnavailable(
+          c.kind().plural() + "/" + sub + " is not served by this gateway yet"));
+      default -> throw new ApiException(ApiStatus.noSuchPath());
+    }
+  }
+
+  // ---- helpers ----
+
+  private ObjectNode requireBody(Call c, List<String> types) {
+    String contentType = c.ctx().request().getHeader("Content-Type");
+    String bare = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    if (!types.contains(bare)) {
+      throw new ApiException(ApiStatus.unsupportedMediaType(contentType, types));
+    }
+    JsonNode body = parseBody(c);
+    if (!body.isObject()) {
+      throw new ApiException(ApiStatus.badRequest("the request body must be a JSON object, got "
+          + body.getNodeType().toString().toLowerCase(Locale.ROOT)));
+    }
+    return (ObjectNode) body;
+  }
+
+  private static JsonNode parseBody(Call c) {
+    Buffer body = c.ctx().body() == null ? null : c.ctx().body().buffer();
+    if (body == null || body.length() == 0) {
+      throw new ApiException(ApiStatus.badRequest("the request body is empty"));
+    }
+    return KubeJson.parse(body.toString());
+  }
+
+  /** JSON to the kind's record; unknown fields fail here under fieldValidation=Strict. */
+  private Converted<SpecificRecord> convert(Call c, ObjectNode json) {
+    Converted<SpecificRecord> converted = KubeJson.fromJson(c.kind(), json);
+    String mode = fieldValidation(c);
+    if (mode.equals("Strict") && converted.hasUnknownFields()) {
+      throw new ApiException(ApiStatus.badRequest("strict decoding error: "
+          + String.join(", ", converted.unknownFieldWarnings())));
+    }
+    return converted;
+  }
+
+  private static String fieldValidation(Call c) {
+    String mode = c.param("fieldValidation");
+    if (mode == null || mode.isEmpty()) {
+      return "Warn";
+    }
+    if (!List.of("Ignore", "Warn", "Strict").contains(mode)) {
+      throw new ApiException(ApiStatus.badRequest("fieldValidation: Unsupported value: \"" + mode
+          + "\": supported values: \"Ignore\", \"Strict\", \"Warn\""));
+    }
+    return mode;
+  }
+
+  /** Kubernetes' Warning header (code 299), which kubectl prints as "Warning: ...". */
+  private static void warnUnknown(Call c, Converted<?> converted) {
+    if (fieldValidation(c).equals("Warn")) {
+      for (String w : converted.unknownFieldWarnings()) {
+        c.ctx().response().headers().add("Warning", "299 - \"" + w.replace("\"", "\\\"") + "\"");
+      }
+    }
+  }
+
+  private static void checkNamespace(Call c, ObjectMeta meta) {
+    if (!c.kind().namespaced()) {
+      return;
+    }
+    String urlNamespace = c.path().namespace();
+    if (urlNamespace == null) {
+      throw new ApiException(ApiStatus.noSuchPath());
+    }
+    if (meta.getNamespace() == null || meta.getNamespace().isEmpty()) {
+      meta.setNamespace(urlNamespace);
+    } else if (!meta.getNamespace().equals(urlNamespace)) {
+      throw new ApiException(ApiStatus.badRequest("the namespace of the provided object (" + meta.getNamespace()
+          + ") does not match the namespace sent on the request (" + urlNamespace + ")"));
+    }
+  }
+
+  private static void validate(Call c, SpecificRecord object) {
+    List<FieldError> errors = ObjectValidator.validate(c.kind(), object);
+    if (!errors.isEmpty()) {
+      throw new ApiException(ApiStatus.invalid(c.kind().group(), c.kind().kind(), metadata(object).getName(), errors));
+    }
+  }
+
+  private static WriteOptions writeOptions(Call c) {
+    return new WriteOptions(c.actor(), dryRun(c), c.param("fieldManager"));
+  }
+
+  private static boolean dryRun(Call c) {
+    String dryRun = c.param("dryRun");
+    if (dryRun == null || dryRun.isEmpty()) {
+      return false;
+    }
+    if (!dryRun.equals("All")) {
+      throw new ApiException(ApiStatus.badRequest("dryRun: Unsupported value: \"" + dryRun
+          + "\": supported values: \"All\""));
+    }
+    return true;
+  }
+
+  static ObjectMeta metadata(SpecificRecord object) {
+    return (ObjectMeta) object.get(object.getSchema().getField("metadata").pos());
+  }
+
+  static String generateName(String prefix) {
+    StringBuilder name = new StringBuilder(prefix);
+    for (int i = 0; i < 5; i++) {
+      name.append(GENERATE_NAME_ALPHABET.charAt(RANDOM.nextInt(GENERATE_NAME_ALPHABET.length())));
+    }
+    return name.toString();
+  }
+
+  /** Writes the store's answer (or its Status error) back on the request's context. */
+  private <T> void reply(Call c, CompletionStage<T> result, Function<T, ? extends JsonNode> body, int code) {
+    Context context = c.ctx().vertx().getOrCreateContext();
+    Future.fromCompletionStage(result, context).onComplete(ar -> {
+      try {
+        if (ar.succeeded()) {
+          Responses.json(c.ctx(), code, body.apply(ar.result()));
+        } else {
+          Responses.error(c.ctx(), ar.cause());
+        }
+      } catch (Throwable e) {
+        Responses.error(c.ctx(), e);
+      }
+    });
+  }
+}

@@ -1,0 +1,49 @@
+package io.capstan.gateway.store;
+
+import io.capstan.logschema.kinds.Kind;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Where the gateway reads and writes objects. Every method is non-blocking (the REST layer
+ * calls it on a Vert.x event loop) and reports failures by completing exceptionally with an
+ * {@link io.capstan.gateway.errors.ApiException} carrying the Kubernetes Status: NotFound,
+ * AlreadyExists, Conflict (resourceVersion precondition), Expired (too-old version or continue
+ * token), Invalid (rules only the writer can check), ServiceUnavailable / Timeout (backbone not
+ * answering).
+ *
+ * <p>Objects are the kinds' Avro records. The store owns server-set metadata: on create it
+ * sets uid, creationTimestamp, resourceVersion and generation; on update it checks
+ * {@code metadata.resourceVersion} (when set) against the current one, as
+ * update-if-resourceVersion-matches. The caller has already converted, defaulted names
+ * (generateName) and validated the object. {@code actor} is the authenticated user, recorded
+ * in the event log.
+ */
+public interface ResourceStore {
+  CompletionStage<StoredObject> get(Kind kind, String namespace, String name);
+
+  /** A consistent list at one resourceVersion, filtered and paginated as {@code options} says. */
+  CompletionStage<ListResult> list(Kind kind, ListOptions options);
+
+  CompletionStage<StoredObject> create(Kind kind, SpecificRecord object, WriteOptions options);
+
+  /** Replaces spec and metadata; the status is kept from the stored object when the kind has a status subresource. */
+  CompletionStage<StoredObject> update(Kind kind, SpecificRecord object, WriteOptions options);
+
+  /** Replaces only the status (the {@code /status} subresource). */
+  CompletionStage<StoredObject> updateStatus(Kind kind, SpecificRecord object, WriteOptions options);
+
+  /**
+   * Deletes (or, with finalizers, marks for deletion) and returns the object as it was last
+   * stored; preconditions in {@code options} are checked first.
+   */
+  CompletionStage<StoredObject> delete(Kind kind, String namespace, String name, DeleteRequest options);
+
+  /**
+   * Streams changes of {@code kind} after {@code options.resourceVersion()} to {@code sink}, in
+   * order per object, until the returned handle is closed. An {@link WatchEvent.Error} (410 Gone
+   * when the version is too old) ends the stream.
+   */
+  WatchHandle watch(Kind kind, WatchOptions options, Consumer<WatchEvent> sink);
+}

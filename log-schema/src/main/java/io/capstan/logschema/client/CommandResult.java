@@ -1,0 +1,32 @@
+package io.capstan.logschema.client;
+
+import io.capstan.log.ErrorStatus;
+import org.apache.avro.specific.SpecificRecord;
+
+/** What the command processor answered: the command was applied, or refused with a Status. */
+public sealed interface CommandResult permits CommandResult.Accepted, CommandResult.Rejected {
+
+  /**
+   * The command was applied.
+   *
+   * @param object          the object as stored after the command; null when it was removed
+   * @param resourceVersion the resourceVersion the command was applied at
+   * @param partition       the partition of the object key: readers that want to see this write wait
+   *                        until they have applied {@code resourceVersion} on it
+   * @param deleted         true when the object was removed from the state (not merely marked for deletion)
+   */
+  record Accepted(SpecificRecord object, long resourceVersion, int partition, boolean deleted)
+      implements CommandResult {
+
+    /** The stored object as its specific class, e.g. {@code objectAs(ConfigMap.class)}. */
+    public <T extends SpecificRecord> T objectAs(Class<T> type) {
+      if (object == null) {
+        throw new IllegalStateException("the reply carries no object (deleted=" + deleted + ")");
+      }
+      return type.cast(object);
+    }
+  }
+
+  /** The command was refused, with a Kubernetes-style Status (AlreadyExists, Conflict, NotFound, Invalid, ...). */
+  record Rejected(ErrorStatus status) implements CommandResult {}
+}

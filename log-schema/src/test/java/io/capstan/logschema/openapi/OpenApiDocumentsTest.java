@@ -1,0 +1,169 @@
+package io.capstan.logschema.openapi;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.kinds.Kinds;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OpenApiDocumentsTest {
+  private static final OpenApiDocuments DOCS = OpenApiDocuments.generate();
+
+  private static ObjectNode doc(String path) {
+    return DOCS.document(path).orElseThrow(() -> new AssertionError("no document " + path)).json();
+  }
+
+  private static JsonNode schema(String path, String name) {
+    JsonNode s = doc(path).path("components").path("schemas").get(name);
+    assertNotNull(s, name + " in " + path);
+    return s;
+  }
+
+  @Test
+  void indexListsEveryGroupVersionWithAHashUrl() {
+    JsonNode paths = DOCS.index().get("paths");
+    for (String p : List.of("api/v1", "apis/apps/v1", "apis/batch/v1", "apis/coordination.k8s.io/v1")) {
+      String url = paths.path(p).path("serverRelativeURL").asText();
+      assertEquals("/openapi/v3/" + p + "?hash=" + DOCS.document(p).orElseThrow().hash(), url);
+      assertTrue(url.matches(".*\\?hash=[0-9A-F]{128}"), url);
+    }
+    assertEquals(4, paths.size());
+  }
+
+  @Test
+  void generationIsDeterministic() {
+    OpenApiDocuments again = OpenApiDocuments.generate();
+    assertArrayEquals(DOCS.indexBytes(), again.indexBytes());
+    assertArrayEquals(DOCS.document("api/v1").orElseThrow().bytes(), again.document("api/v1").orElseThrow().bytes());
+  }
+
+  @Test
+  void kindsAreNamedAndTaggedLikeKubernetes() {
+    JsonNode pod = schema("api/v1", "io.k8s.api.core.v1.Pod");
+    assertEquals("", pod.at("/x-kubernetes-group-version-kind/0/group").asText("x"));
+    assertEquals("v1", pod.at("/x-kubernetes-group-version-kind/0/version").asText());
+    assertEquals("Pod", pod.at("/x-kubernetes-group-version-kind/0/kind").asText());
+    assertEquals("string", pod.at("/properties/apiVersion/type").asText());
+    assertEquals("#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+        pod.at("/properties/metadata/allOf/0/$ref").asText());
+    assertEquals("#/components/schemas/io.k8s.api.core.v1.PodSpec", pod.at("/properties/spec/allOf/0/$ref").asText());
+
+    JsonNode deployment = schema("apis/apps/v1", "io.k8s.api.apps.v1.Deployment");
+    assertEquals("apps", deployment.at("/x-kubernetes-group-version-kind/0/group").asText());
+    // PodTemplateSpec is core/v1 even inside the apps document, as in k8s.io/api.
+    assertEquals("#/components/schemas/io.k8s.api.core.v1.PodTemplateSpec",
+        schema("apis/apps/v1", "io.k8s.api.apps.v1.DeploymentSpec").at("/properties/template/allOf/0/$ref").asText());
+    assertEquals("PodList", schema("api/v1", "io.k8s.api.core.v1.PodList")
+        .at("/x-kubernetes-group-version-kind/0/kind").asText());
+    assertEquals("Lease", schema("apis/coordination.k8s.io/v1", "io.k8s.api.coordination.v1.Lease")
+        .at("/x-kubernetes-group-version-kind/0/kind").asText());
+  }
+
+  @Test
+  void patchStrategiesFormatsAndRequired() {
+    JsonNode spec = schema("api/v1", "io.k8s.api.core.v1.PodSpec");
+    JsonNode containers = spec.at("/properties/containers");
+    assertEquals("array", containers.get("type").asText());
+    assertEquals("merge", containers.get("x-kubernetes-patch-strategy").asText());
+    assertEquals("name", containers.get("x-kubernetes-patch-merge-key").asText());
+    assertEquals("#/components/schemas/io.k8s.api.core.v1.Container", containers.at("/items/allOf/0/$ref").asText());
+    assertEquals("merge,retainKeys", spec.at("/properties/volumes/x-kubernetes-patch-strategy").asText());
+    assertTrue(spec.at("/properties/tolerations/x-kubernetes-patch-strategy").isMissingNode());
+    assertTrue(contains(spec.get("required"), "containers"), spec.get("required").toString());
+
+    JsonNode container = schema("api/v1", "io.k8s.api.core.v1.Container");
+    assertTrue(contains(container.get("required"), "name"));
+    assertEquals("containerPort", container.at("/properties/ports/x-kubernetes-patch-merge-key").asText());
+
+    JsonNode quantity = schema("api/v1", "io.k8s.apimachinery.pkg.api.resource.Quantity");
+    assertEquals("quantity", quantity.get("format").asText());
+    assertEquals("#/components/schemas/io.k8s.apimachinery.pkg.api.resource.Quantity",
+        schema("api/v1", "io.k8s.api.core.v1.ResourceRequirements").at("/properties/limits/additionalProperties/allOf/0/$ref")
+            .asText());
+    assertEquals("date-time", schema("api/v1", "io.k8s.apimachinery.pkg.apis.meta.v1.Time").get("format").asText());
+    assertEquals("#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Time",
+        schema("api/v1", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
+            .at("/properties/creationTimestamp/allOf/0/$ref").asText());
+    JsonNode intOrString = schema("apis/apps/v1", "io.k8s.apimachinery.pkg.util.intstr.IntOrString");
+    assertTrue(intOrString.get("x-kubernetes-int-or-string").asBoolean());
+    assertEquals("byte", schema("api/v1", "io.k8s.api.core.v1.Secret").at("/properties/data/additionalProperties/format")
+        .asText());
+  }
+
+  @Test
+  void descriptionsComeFromSchemaDocs() {
+    JsonNode selector = schema("api/v1", "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector");
+    assertTrue(selector.get("description").asText().contains("ANDed"), selector.toString());
+  }
+
+  @Test
+  void everyRefResolvesWithinItsDocument() {
+    for (String path : DOCS.paths()) {
+      ObjectNode doc = doc(path);
+      List<String> refs = new ArrayList<>();
+      collectRefs(doc, refs);
+      assertFalse(refs.isEmpty());
+      for (String ref : refs) {
+        assertTrue(ref.startsWith("#/components/schemas/"), ref);
+        assertNotNull(doc.at("/components/schemas").get(ref.substring("#/components/schemas/".length())),
+            path + ": dangling " + ref);
+      }
+    }
+  }
+
+  @Test
+  void everyKindHasItsOperationsWithGvkAndFieldValidation() {
+    for (Kind kind : Kinds.all()) {
+      ObjectNode doc = doc(OpenApiDocuments.pathOf(kind.group(), kind.version()));
+      String prefix = "/" + OpenApiDocuments.pathOf(kind.group(), kind.version())
+          + (kind.namespaced() ? "/namespaces/{namespace}/" : "/") + kind.plural();
+      JsonNode item = doc.path("paths").get(prefix + "/{name}");
+      assertNotNull(item, kind.kind() + " item path " + prefix);
+      JsonNode patch = item.get("patch");
+      assertEquals(kind.kind(), patch.at("/x-kubernetes-group-version-kind/kind").asText());
+      assertEquals(kind.group(), patch.at("/x-kubernetes-group-version-kind/group").asText());
+      assertEquals("patch", patch.get("x-kubernetes-action").asText());
+      boolean fieldValidation = false;
+      for (JsonNode p : patch.get("parameters")) {
+        fieldValidation |= p.get("name").asText().equals("fieldValidation") && p.get("in").asText().equals("query");
+      }
+      assertTrue(fieldValidation, kind.kind() + " PATCH lacks fieldValidation");
+      assertEquals("list", doc.path("paths").get(prefix).at("/get/x-kubernetes-action").asText());
+      assertEquals(kind.hasStatus(), doc.path("paths").has(prefix + "/{name}/status"), kind.kind());
+    }
+  }
+
+  private static boolean contains(JsonNode array, String value) {
+    if (array == null) {
+      return false;
+    }
+    for (JsonNode n : array) {
+      if (n.asText().equals(value)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void collectRefs(JsonNode node, List<String> out) {
+    if (node.isObject()) {
+      node.fields().forEachRemaining(e -> {
+        if (e.getKey().equals("$ref")) {
+          out.add(e.getValue().asText());
+        } else {
+          collectRefs(e.getValue(), out);
+        }
+      });
+    } else if (node.isArray()) {
+      node.forEach(n -> collectRefs(n, out));
+    }
+  }
+}

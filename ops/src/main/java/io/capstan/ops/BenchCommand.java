@@ -1,0 +1,102 @@
+package io.capstan.ops;
+
+import io.capstan.loadtests.write.WriteBench;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code capstan bench}: benchmarks; each prints its figures as a final JSON line. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Benchmarks. Each prints progress to stderr and its figures as a final JSON line on stdout.",
+    subcommands = {BenchCommand.Write.class})
+public final class BenchCommand implements Runnable {
+
+  @Override
+  public void run() {
+    new picocli.CommandLine(this).usage(System.out);
+  }
+
+  @Command(
+      name = "write",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Creates N objects (ConfigMaps and Pods) through the command client with C concurrent clients",
+        "and reports throughput and send-to-reply latency:",
+        "  {\"bench\":\"write\",\"objects\":N,\"throughput_per_s\":…,\"p50_ms\":…,\"p99_ms\":…}",
+        "Without --kafka: a fresh embedded broker and an in-process command processor, and a replay",
+        "check of the event log at the end. With --kafka: the cluster's own command processor",
+        "(run `capstan up` or `capstan state-views` against it), unless --with-processor."
+      })
+  static final class Write implements Callable<Integer> {
+    @Option(names = "--objects", defaultValue = "" + WriteBench.Settings.DEFAULT_OBJECTS, description = "Objects to create and measure (default: ${DEFAULT-VALUE}).")
+    int objects;
+
+    @Option(names = "--clients", defaultValue = "" + WriteBench.Settings.DEFAULT_CLIENTS, description = "Concurrent callers, one request in flight each (default: ${DEFAULT-VALUE}).")
+    int clients;
+
+    @Option(names = "--kafka", description = "Bootstrap servers of an existing Kafka; default: a fresh embedded broker.")
+    String kafka;
+
+    @Mixin KafkaClientOptions kafkaClient;
+
+    @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = Defaults.TOPIC_PREFIX,
+        description = "Prefix of every topic name (default: ${DEFAULT-VALUE}).")
+    String prefix;
+
+    @Option(names = "--partitions", defaultValue = "" + WriteBench.Settings.DEFAULT_PARTITIONS, description = "Partitions when creating topics (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--commit-interval-ms", defaultValue = "" + WriteBench.Settings.DEFAULT_COMMIT_INTERVAL_MS, description = "Processor commit interval (default: ${DEFAULT-VALUE}).")
+    long commitIntervalMs;
+
+    @Option(names = "--early-commit-quiet-ms", defaultValue = "" + WriteBench.Settings.DEFAULT_EARLY_COMMIT_QUIET_MS, description = "Processor commits early once its input was quiet this long; 0 = only at the interval (default: ${DEFAULT-VALUE}).")
+    long earlyCommitQuietMs;
+
+    @Option(names = "--watermark-interval-ms", defaultValue = "" + WriteBench.Settings.DEFAULT_WATERMARK_INTERVAL_MS, description = "Processor watermark interval (default: ${DEFAULT-VALUE}).")
+    long watermarkIntervalMs;
+
+    @Option(names = "--stream-threads", defaultValue = "" + WriteBench.Settings.DEFAULT_STREAM_THREADS, description = "Processor stream threads (default: ${DEFAULT-VALUE}).")
+    int streamThreads;
+
+    @Option(names = "--in-memory", description = "In-memory processor stores instead of RocksDB.")
+    boolean inMemory;
+
+    @Option(names = "--warmup-seconds", defaultValue = "" + WriteBench.Settings.DEFAULT_WARMUP_SECONDS, description = "Unmeasured warm-up (default: ${DEFAULT-VALUE}).")
+    int warmupSeconds;
+
+    @Option(names = "--client-instances", defaultValue = "" + WriteBench.Settings.DEFAULT_CLIENT_INSTANCES, description = "Command client instances the callers share (default: ${DEFAULT-VALUE}).")
+    int clientInstances;
+
+    @Option(names = "--with-processor", description = "With --kafka, also run a command processor in this process.")
+    boolean withProcessor;
+
+    @Option(names = "--no-verify", description = "Skip the replay check at the end.")
+    boolean noVerify;
+
+    @Override
+    public Integer call() throws Exception {
+      if (objects <= 0 || clients <= 0 || partitions <= 0 || clientInstances <= 0 || streamThreads <= 0) {
+        System.err.println("--objects, --clients, --partitions, --stream-threads and --client-instances must be positive");
+        return 2;
+      }
+      Map<String, Object> extra;
+      try {
+        extra = new HashMap<>(kafkaClient.resolve());
+      } catch (IllegalArgumentException e) {
+        System.err.println(e.getMessage());
+        return 2;
+      }
+      WriteBench.Settings settings = new WriteBench.Settings(objects, clients, kafka, extra, prefix, partitions,
+          commitIntervalMs, earlyCommitQuietMs, watermarkIntervalMs, streamThreads, inMemory, warmupSeconds, clientInstances,
+          kafka == null || withProcessor, !noVerify);
+      WriteBench.Result r = new WriteBench(settings, System.err).run();
+      System.out.println(r.jsonLine());
+      return r.rejected() + r.timeouts() == 0 ? 0 : 1;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package io.capstan.ops;
+
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandClientConfig;
+import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.stateviews.bootstrap.SystemNamespaces;
+import io.capstan.stateviews.processor.CommandProcessor;
+import io.capstan.stateviews.processor.ProcessorConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The command processor (Kafka Streams): the only writer of Capstan's state. Once it runs,
+ * the namespaces every cluster has are created (idempotently) through it.
+ */
+final class CommandProcessorComponent implements Component {
+  private final ProcessorConfig config;
+  private final MeterRegistry registry;
+  private final Map<String, Object> kafka;
+  private final TopicLayout layout;
+  private CommandProcessor processor;
+
+  CommandProcessorComponent(Map<String, Object> kafka, TopicLayout layout, Path stateDir, MeterRegistry registry) {
+    this.config = ProcessorConfig.defaults(kafka, layout, stateDir);
+    this.registry = registry;
+    this.kafka = kafka;
+    this.layout = layout;
+  }
+
+  @Override
+  public String name() {
+    return "command processor";
+  }
+
+  @Override
+  public void start() {
+    processor = new CommandProcessor(config, registry);
+    processor.start();
+  }
+
+  @Override
+  public void awaitReady(Duration timeout) {
+    processor.awaitRunning(timeout);
+    try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "capstan-bootstrap"), registry)) {
+      SystemNamespaces.ensure(client, timeout);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (processor != null) {
+      processor.close();
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package io.capstan.ops;
+
+import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.stateviews.kafka.TopicAdmin;
+import java.time.Duration;
+
+/** Every default of the launcher, written down once; the flags' help texts show them. */
+final class Defaults {
+  private Defaults() {}
+
+  /** Relative to the current directory, so each checkout or project keeps its own cluster. */
+  static final String DATA_DIR = ".capstan";
+  static final int KAFKA_PORT = 9092;
+  static final int METRICS_PORT = 9464;
+  /** Loopback only: pass {@code --metrics-host 0.0.0.0} to let a remote Prometheus scrape. */
+  static final String METRICS_HOST = "127.0.0.1";
+  static final int PARTITIONS = TopicAdmin.DEFAULT_PARTITIONS;
+  /** The embedded broker is one node: one replica is all it can hold. */
+  static final short REPLICATION_FACTOR_EMBEDDED = 1;
+  /** With {@code --kafka}: -1 asks the cluster for its {@code default.replication.factor}. */
+  static final short REPLICATION_FACTOR_CLUSTER_DEFAULT = -1;
+  static final String TOPIC_PREFIX = TopicLayout.DEFAULT_PREFIX;
+  /** How long one component may take to become ready before startup is abandoned. */
+  static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
+
+  // Where things live inside a data dir.
+  static final String KAFKA_SUBDIR = "kafka";
+  static final String STATE_VIEWS_SUBDIR = "state-views";
+  static final String LOGS_SUBDIR = "logs";
+}

@@ -1,0 +1,212 @@
+package io.capstan.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.capstan.api.ConfigMap;
+import io.capstan.api.Container;
+import io.capstan.api.Namespace;
+import io.capstan.api.ObjectMeta;
+import io.capstan.api.Pod;
+import io.capstan.api.PodSpec;
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandClientConfig;
+import io.capstan.logschema.client.CommandResult;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.stateviews.informer.Informer;
+import io.capstan.stateviews.informer.InformerConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.capstan.stateviews.kafka.TopicAdmin;
+import io.capstan.stateviews.testing.KafkaFixture;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code capstan up} as a user runs it: a child JVM on a fresh data dir, ready line, metrics,
+ * SIGTERM; then again on the same data dir. A clean stop on SIGTERM exits 0 (the launcher
+ * handles the signal and shuts down in order; 143 would mean it was killed mid-way).
+ */
+class UpCommandTest {
+  private static final Duration READY = Duration.ofMinutes(2);
+  private static final String READY_LINE = "capstan ready: kafka=(\\S+) metrics=(\\S+)";
+
+  /** Objects written before the restart: key to uid and resourceVersion. */
+  private Map<String, String> written;
+
+  @Test
+  void comesUpServesMetricsStopsCleanlyAndComesBackOnTheSameDataDir() throws Exception {
+    Path work = KafkaFixture.tempDir("up");
+    Path dataDir = work.resolve("data");
+    TopicLayout layout = TopicLayout.defaults();
+
+    try (ChildCapstan up = ChildCapstan.start(work, "up", "--data-dir", dataDir.toString(),
+        "--kafka-port", "0", "--metrics-port", "0", "--partitions", "2")) {
+      up.awaitLine("kafka ready: bootstrap=127\\.0\\.0\\.1:\\d+$", READY);
+      Matcher ready = up.awaitLine(READY_LINE, READY);
+      String metrics = scrape(ready.group(2));
+      assertTrue(metrics.contains("capstan_processor_"), "command processor series on /metrics:\n" + metrics);
+      assertTrue(metrics.contains("jvm_memory_used_bytes"), "JVM series on /metrics");
+      assertEquals(2, partitionsOf(ready.group(1), layout.commands()));
+      written = writeObjects(ready.group(1), layout);
+
+      assertEquals(0, up.terminate(Duration.ofMinutes(1)), "exit status after SIGTERM; stderr:\n" + up.stderr());
+      List<String> out = up.stdout();
+      assertEquals("capstan stopped", out.get(out.size() - 1), "last line after SIGTERM: " + out);
+    }
+    String log = Files.readString(dataDir.resolve("logs/capstan.log"));
+    assertTrue(log.contains("serving metrics on"), "the log file under the data dir has the run's log:\n" + log);
+
+    // Again on the same data dir, asking for other partitions: the existing topics win.
+    try (ChildCapstan again = ChildCapstan.start(work, "up", "--data-dir", dataDir.toString(),
+        "--kafka-port", "0", "--metrics-port", "0", "--partitions", "3")) {
+      again.awaitLine("topics ready: .*, 2 partitions$", READY);
+      Matcher ready = again.awaitLine(READY_LINE, READY);
+      try (Admin admin = admin(ready.group(1))) {
+        Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        for (String t : TopicAdmin.topicsOf(layout)) {
+          assertTrue(topics.contains(t), "topic " + t + " kept across the restart: " + topics);
+        }
+      }
+      assertTrue(scrape(ready.group(2)).contains("capstan_processor_"));
+      assertObjectsKept(ready.group(1), layout, written);
+      assertReplayVerifies(ready.group(1));
+      assertEquals(0, again.terminate(Duration.ofMinutes(1)), "exit status after SIGTERM; stderr:\n" + again.stderr());
+    }
+  }
+
+  @Test
+  void aComponentThatCannotStartStopsTheOthersAndExits1NamingTheProblem() throws Exception {
+    Path work = KafkaFixture.tempDir("up-fails");
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        ChildCapstan up = ChildCapstan.start(work, "up", "--data-dir", work.resolve("data").toString(),
+            "--kafka-port", "0", "--metrics-port", Integer.toString(taken.getLocalPort()))) {
+      up.awaitLine("kafka ready: ", READY);
+      assertEquals(1, up.awaitExit(Duration.ofMinutes(1)), "stdout: " + up.stdout() + "\nstderr:\n" + up.stderr());
+      assertTrue(up.stderr().contains("capstan up: metrics endpoint failed to start: cannot serve metrics on 127.0.0.1:"
+          + taken.getLocalPort()), up.stderr());
+      assertTrue(up.stdout().stream().noneMatch(l -> l.startsWith("capstan ready")), up.stdout().toString());
+    }
+  }
+
+  /** Creates ConfigMaps and a Pod, updates one, deletes another, through the command client. */
+  private static Map<String, String> writeObjects(String bootstrap, TopicLayout layout) {
+    Map<String, Object> kafka = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    Map<String, String> kept = new java.util.TreeMap<>();
+    try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "up-test"), new SimpleMeterRegistry())) {
+      for (int i = 0; i < 5; i++) {
+        ConfigMap cm = ConfigMap.newBuilder()
+            .setMetadata(ObjectMeta.newBuilder().setName("cm-" + i).setNamespace("default").build())
+            .setData(Map.of("i", Integer.toString(i))).build();
+        accepted(client.create(cm).join());
+      }
+      Pod pod = Pod.newBuilder()
+          .setMetadata(ObjectMeta.newBuilder().setName("web").setNamespace("default").build())
+          .setSpec(PodSpec.newBuilder().setContainers(List.of(
+              Container.newBuilder().setName("main").setImage("capstan.local/busybox").build())).build())
+          .build();
+      accepted(client.create(pod).join());
+      ConfigMap changed = (ConfigMap) accepted(client.create(ConfigMap.newBuilder()
+          .setMetadata(ObjectMeta.newBuilder().setName("changed").setNamespace("default").build())
+          .setData(Map.of("v", "1")).build()).join()).object();
+      changed.setData(Map.of("v", "2"));
+      accepted(client.update(changed).join());
+      accepted(client.delete(Kinds.CONFIG_MAP, "default", "cm-4", null).join());
+    }
+    try (Informer<ConfigMap> cms = informer(bootstrap, layout, Kinds.CONFIG_MAP, ConfigMap.class);
+        Informer<Pod> pods = informer(bootstrap, layout, Kinds.POD, Pod.class)) {
+      cms.list().forEach(o -> kept.put("ConfigMap/" + o.getMetadata().getName(), identity(o.getMetadata())));
+      pods.list().forEach(o -> kept.put("Pod/" + o.getMetadata().getName(), identity(o.getMetadata())));
+    }
+    assertEquals(6, kept.size(), "4 ConfigMaps left after the delete, 1 changed, 1 Pod: " + kept);
+    return kept;
+  }
+
+  private static void assertObjectsKept(String bootstrap, TopicLayout layout, Map<String, String> before) {
+    Map<String, String> after = new java.util.TreeMap<>();
+    try (Informer<ConfigMap> cms = informer(bootstrap, layout, Kinds.CONFIG_MAP, ConfigMap.class);
+        Informer<Pod> pods = informer(bootstrap, layout, Kinds.POD, Pod.class);
+        Informer<Namespace> nss = informer(bootstrap, layout, Kinds.NAMESPACE, Namespace.class)) {
+      cms.list().forEach(o -> after.put("ConfigMap/" + o.getMetadata().getName(), identity(o.getMetadata())));
+      pods.list().forEach(o -> after.put("Pod/" + o.getMetadata().getName(), identity(o.getMetadata())));
+      assertEquals("2", cms.get("default", "changed").orElseThrow().getData().get("v"), "the update survived");
+      Set<String> namespaces = new java.util.TreeSet<>();
+      nss.list().forEach(n -> namespaces.add(n.getMetadata().getName()));
+      assertTrue(namespaces.containsAll(List.of("default", "kube-system", "kube-public", "kube-node-lease")), namespaces.toString());
+    }
+    assertEquals(before, after, "every object, with its uid and resourceVersion, kept across the restart");
+  }
+
+  /** {@code capstan replay --verify} against the running cluster: the event log rebuilds the live state. */
+  private static void assertReplayVerifies(String bootstrap) {
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream old = System.out;
+    int rc;
+    try {
+      System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+      rc = new picocli.CommandLine(new ReplayCommand()).execute("--kafka", bootstrap, "--verify");
+    } finally {
+      System.setOut(old);
+    }
+    String out = buf.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, rc, out);
+    assertTrue(out.matches("(?s)state digest: [0-9a-f]{64} objects=\\d+ events=\\d+\n.*verify: OK.*"), out);
+  }
+
+  private static <T extends org.apache.avro.specific.SpecificRecord> Informer<T> informer(
+      String bootstrap, TopicLayout layout, io.capstan.logschema.kinds.Kind kind, Class<T> type) {
+    Informer<T> inf = new Informer<>(InformerConfig.defaults(
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), layout, "up-test"), kind, type, new SimpleMeterRegistry());
+    inf.start();
+    try {
+      assertTrue(inf.awaitSynced(Duration.ofSeconds(60)), kind.kind() + " informer synced");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    return inf;
+  }
+
+  private static String identity(ObjectMeta m) {
+    return m.getUid() + "@" + m.getResourceVersion();
+  }
+
+  private static CommandResult.Accepted accepted(CommandResult r) {
+    if (r instanceof CommandResult.Accepted a) {
+      return a;
+    }
+    throw new AssertionError("command rejected: " + ((CommandResult.Rejected) r).status());
+  }
+
+  private static Admin admin(String bootstrap) {
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+  }
+
+  private static int partitionsOf(String bootstrap, String topic) throws Exception {
+    try (Admin admin = admin(bootstrap)) {
+      TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+      return d.partitions().size();
+    }
+  }
+
+  private static String scrape(String url) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), url);
+    return r.body();
+  }
+}

@@ -1,0 +1,594 @@
+package io.capstan.stateviews.informer;
+
+import io.capstan.logschema.client.PartitionCount;
+import io.capstan.logschema.codec.MalformedRecordException;
+import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.topics.ObjectPartitioner;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A list+watch cache of one kind, fed by its state topic (client-go's SharedIndexInformer). A
+ * consumer assigned to the topic's partitions (all, or a shard's subset) reads committed records
+ * from the beginning: the compacted topic is the list, what follows is the watch. Each record
+ * updates the {@link IndexedStore}, advances its partition's {@link AppliedVersions} and is
+ * then told to handlers and listeners, per partition in log order, on the informer's thread.
+ *
+ * <pre>{@code
+ * Informer<Pod> pods = new Informer<>(InformerConfig.defaults(kafka, layout, "scheduler"), Kinds.POD, Pod.class, registry);
+ * pods.addHandler(new ResourceEventHandler<>() { public void onAdd(Pod p) { queue.add(key(p)); } });
+ * pods.start();
+ * pods.awaitSynced(Duration.ofMinutes(1));
+ * List<Pod> onNode = pods.byIndex(Indexes.NODE_NAME, "node-1");
+ * }</pre>
+ *
+ * <p>Objects handed out are shared with the cache: copy before modifying.
+ */
+public final class Informer<T extends SpecificRecord> implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Informer.class);
+
+  /** How long startup waits for the topic's metadata and end offsets. */
+  static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration POLL = Duration.ofMillis(100);
+  private static final long ERROR_BACKOFF_MS = 500;
+
+  private final InformerConfig config;
+  private final Kind kind;
+  private final String topic;
+  private final IndexedStore<T> store = new IndexedStore<>();
+  /** Held by the informer thread while it applies and delivers a record, and by registrations. */
+  private final ReentrantLock applyLock = new ReentrantLock();
+  private final List<ResourceEventHandler<? super T>> handlers = new CopyOnWriteArrayList<>();
+  private final List<StateListener<T>> listeners = new CopyOnWriteArrayList<>();
+  private final CompletableFuture<Void> synced = new CompletableFuture<>();
+  /** Completes waiters off the informer thread, so their callbacks cannot stall it. */
+  private final ExecutorService notifier;
+  private final InformerMetrics metrics;
+
+  private volatile AppliedVersions versions;
+  private volatile int partitionCount;
+  private volatile long consumerLag;
+  private volatile boolean started;
+  private volatile boolean closed;
+  private KafkaConsumer<byte[], byte[]> consumer;
+  private Map<TopicPartition, Long> endAtStart;
+  private Thread loop;
+
+  /**
+   * @param type the kind's generated class (or a supertype such as {@code SpecificRecord} for
+   *             code that handles every kind alike)
+   */
+  public Informer(InformerConfig config, Kind kind, Class<T> type, MeterRegistry registry) {
+    if (config == null || kind == null || type == null || registry == null) {
+      throw new IllegalArgumentException("an informer needs a config, a kind, a type and a meter registry");
+    }
+    Class<?> generated = SpecificData.get().getClass(kind.schema());
+    if (generated == null || !type.isAssignableFrom(generated)) {
+      throw new IllegalArgumentException("an informer of " + kind.kind() + " reads " + kind.schema().getFullName()
+          + " records, which are not " + type.getName());
+    }
+    this.config = config;
+    this.kind = kind;
+    this.topic = config.layout().state(kind);
+    store.addIndex(Indexes.NAMESPACE, Indexes.namespace());
+    store.addIndex(Indexes.LABEL, Indexes.labels());
+    store.addIndex(Indexes.OWNER_UID, Indexes.ownerUids());
+    if (hasPath(kind.schema(), Indexes.NODE_NAME)) {
+      store.addIndex(Indexes.NODE_NAME, Indexes.nodeName());
+    }
+    String threadName = "capstan-informer-" + kind.singular() + "-notify";
+    this.notifier = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, threadName);
+      t.setDaemon(true);
+      return t;
+    });
+    this.metrics = new InformerMetrics(registry, kind.kind(), config.component());
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public String topic() {
+    return topic;
+  }
+
+  /** Adds a named index; allowed before and after start (what is cached is indexed at once). */
+  public Informer<T> addIndex(String name, IndexFunction<? super T> function) {
+    store.addIndex(name, function);
+    return this;
+  }
+
+  /**
+   * Assigns the partitions, seeks to the beginning, notes the end offsets that mark "synced" and
+   * starts reading on the informer's thread.
+   *
+   * @throws IllegalStateException when the topic does not exist or the informer was started or closed
+   * @throws IllegalArgumentException when a configured partition does not exist
+   */
+  public synchronized Informer<T> start() {
+    if (started || closed) {
+      throw new IllegalStateException("informer of " + kind.kind() + " was already " + (closed ? "closed" : "started"));
+    }
+    int n = PartitionCount.of(config.kafka(), topic, STARTUP_TIMEOUT);
+    Set<Integer> wanted = new TreeSet<>(config.partitions());
+    if (wanted.isEmpty()) {
+      for (int p = 0; p < n; p++) {
+        wanted.add(p);
+      }
+    }
+    List<TopicPartition> tps = new ArrayList<>();
+    for (int p : wanted) {
+      if (p >= n) {
+        throw new IllegalArgumentException("partition " + p + " of " + topic + " does not exist (it has " + n
+            + " partitions)");
+      }
+      tps.add(new TopicPartition(topic, p));
+    }
+    KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
+    try {
+      c.assign(tps);
+      c.seekToBeginning(tps);
+      endAtStart = new HashMap<>(c.endOffsets(tps, STARTUP_TIMEOUT));
+      partitionCount = n;
+      versions = new AppliedVersions(wanted);
+    } catch (RuntimeException e) {
+      c.close(Duration.ZERO);
+      throw e;
+    }
+    consumer = c;
+    started = true;
+    metrics.registerGauges(store::size, this::watermarkLagSeconds, () -> consumerLag);
+    loop = new Thread(this::run, "capstan-informer-" + kind.singular() + "-" + config.component());
+    loop.setDaemon(true);
+    loop.start();
+    log.info("informer of {} reading {} partitions {} of {} (end offsets at start {})", kind.kind(), topic,
+        versions.partitions(), n(), endAtStart.values());
+    return this;
+  }
+
+  public boolean isStarted() {
+    return started;
+  }
+
+  private int n() {
+    return partitionCount;
+  }
+
+  // ---- reading the cache ----
+
+  /** The object of a key ({@code Kind/namespace/name}). */
+  public Optional<T> get(String key) {
+    return store.get(key);
+  }
+
+  /** The object of a name in a namespace (namespace "" for cluster-scoped kinds). */
+  public Optional<T> get(String namespace, String name) {
+    return store.get(kind.kind() + "/" + (namespace == null ? "" : namespace) + "/" + name);
+  }
+
+  /** Every cached object, ordered by key. */
+  public List<T> list() {
+    return store.list();
+  }
+
+  /** The cached objects of one namespace, ordered by key. */
+  public List<T> list(String namespace) {
+    return store.byIndex(Indexes.NAMESPACE, namespace == null ? "" : namespace);
+  }
+
+  /** The cached objects with {@code value} in a named index; see {@link Indexes}. */
+  public List<T> byIndex(String indexName, String value) {
+    return store.byIndex(indexName, value);
+  }
+
+  public List<String> keys() {
+    return store.keys();
+  }
+
+  /** The store itself, for code that works on stores (listers, tests). */
+  public IndexedStore<T> store() {
+    return store;
+  }
+
+  // ---- progress ----
+
+  /** Whether the cache has caught up with the end offsets seen at start: the initial list is complete. */
+  public boolean hasSynced() {
+    return synced.isDone() && !synced.isCompletedExceptionally();
+  }
+
+  /** Waits for {@link #hasSynced()}; false on timeout or if the informer stopped. */
+  public boolean awaitSynced(Duration timeout) throws InterruptedException {
+    try {
+      synced.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException | ExecutionException e) {
+      return false;
+    }
+  }
+
+  /** Completes when synced (on the informer's notifier thread). */
+  public CompletableFuture<Void> whenSynced() {
+    return synced.thenApplyAsync(v -> v, notifier);
+  }
+
+  /** The partition numbers this informer reads. */
+  public Set<Integer> partitions() {
+    return Set.copyOf(requireStarted().partitions());
+  }
+
+  /** The partition count of the topic (all object-keyed topics share it). */
+  public int partitionCount() {
+    requireStarted();
+    return partitionCount;
+  }
+
+  /** The partition an object key lives on. */
+  public int partitionOf(String key) {
+    requireStarted();
+    return ObjectPartitioner.partition(key, partitionCount);
+  }
+
+  /** The rv of the last record applied on a partition (0 before any). */
+  public long appliedResourceVersion(int partition) {
+    return requireStarted().appliedRv(partition);
+  }
+
+  /** The last watermark applied on a partition (0 before any). */
+  public long appliedWatermark(int partition) {
+    return requireStarted().watermark(partition);
+  }
+
+  /** Every record of the partition with an rv up to this is applied: max(applied rv, watermark). */
+  public long closedResourceVersion(int partition) {
+    return requireStarted().closed(partition);
+  }
+
+  /**
+   * The consistent cut: the minimum over the partitions read of their closed rv. A list served
+   * at this rv contains every change with rv &lt;= it (see ARCHITECTURE.md, "Consistent reads").
+   * 0 before start or while a partition has neither a record nor a watermark.
+   */
+  public long listResourceVersion() {
+    AppliedVersions v = versions;
+    return v == null ? 0 : v.listResourceVersion();
+  }
+
+  /**
+   * Read-your-writes: waits until a partition has applied {@code resourceVersion} (a write's
+   * reply gives both). False on timeout.
+   *
+   * @throws IllegalArgumentException when this informer does not read that partition
+   */
+  public boolean awaitApplied(int partition, long resourceVersion, Duration timeout) throws InterruptedException {
+    CompletableFuture<Void> f = whenApplied(partition, resourceVersion);
+    try {
+      f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      f.cancel(false);
+      return false;
+    } catch (ExecutionException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Completes when a partition has applied {@code resourceVersion}, off the informer's thread;
+   * for non-blocking callers (an event loop). Cancel it, or let {@code orTimeout} fail it, to stop waiting.
+   */
+  public CompletableFuture<Void> whenApplied(int partition, long resourceVersion) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new IllegalStateException("informer of " + kind.kind() + " is closed"));
+    }
+    return requireStarted().whenClosed(partition, resourceVersion, notifier);
+  }
+
+  /** The objects and the versions they reflect, taken atomically. */
+  public Snapshot<T> snapshot() {
+    applyLock.lock();
+    try {
+      return snapshotLocked();
+    } finally {
+      applyLock.unlock();
+    }
+  }
+
+  private Snapshot<T> snapshotLocked() {
+    AppliedVersions v = versions;
+    if (v == null) {
+      return new Snapshot<>(store.list(), 0, Map.of());
+    }
+    return new Snapshot<>(store.list(), v.listResourceVersion(), v.closedByPartition());
+  }
+
+  // ---- handlers and listeners ----
+
+  /**
+   * Registers a handler. If objects are already cached they are delivered first as {@code onAdd},
+   * on the calling thread and before any later change, as client-go does for late handlers.
+   */
+  public Registration addHandler(ResourceEventHandler<? super T> handler) {
+    if (handler == null) {
+      throw new IllegalArgumentException("handler must not be null");
+    }
+    applyLock.lock();
+    try {
+      for (T o : store.list()) {
+        try {
+          handler.onAdd(o);
+        } catch (RuntimeException e) {
+          handlerFailed(handler, "ADDED (replay)", "", e);
+        }
+      }
+      handlers.add(handler);
+    } finally {
+      applyLock.unlock();
+    }
+    return () -> handlers.remove(handler);
+  }
+
+  /**
+   * Registers a listener together with a snapshot, atomically: the listener gets exactly the
+   * changes applied after the snapshot. What a watch cache starts from.
+   */
+  public Subscription<T> subscribe(StateListener<T> listener) {
+    if (listener == null) {
+      throw new IllegalArgumentException("listener must not be null");
+    }
+    applyLock.lock();
+    try {
+      Snapshot<T> s = snapshotLocked();
+      listeners.add(listener);
+      return new Subscription<>() {
+        @Override
+        public Snapshot<T> snapshot() {
+          return s;
+        }
+
+        @Override
+        public void close() {
+          listeners.remove(listener);
+        }
+      };
+    } finally {
+      applyLock.unlock();
+    }
+  }
+
+  // ---- the informer thread ----
+
+  private void run() {
+    try {
+      while (!closed) {
+        if (!synced.isDone()) {
+          checkSynced();
+        }
+        ConsumerRecords<byte[], byte[]> batch;
+        try {
+          batch = consumer.poll(POLL);
+        } catch (WakeupException e) {
+          continue; // close() woke us
+        } catch (KafkaException e) {
+          log.warn("informer of {} failed to read {}; retrying in {} ms: {}", kind.kind(), topic, ERROR_BACKOFF_MS,
+              e.toString());
+          Thread.sleep(ERROR_BACKOFF_MS);
+          continue;
+        }
+        for (TopicPartition tp : batch.partitions()) {
+          for (ConsumerRecord<byte[], byte[]> r : batch.records(tp)) {
+            apply(r);
+          }
+          versions.release(tp.partition(), notifier);
+        }
+        updateLag();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException | Error e) {
+      log.error("informer of {} stopped reading {}", kind.kind(), topic, e);
+      synced.completeExceptionally(e);
+      versions.failWaiters(new IllegalStateException("informer of " + kind.kind() + " stopped: " + e, e));
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void checkSynced() {
+    for (Map.Entry<TopicPartition, Long> e : endAtStart.entrySet()) {
+      // position() moves past transaction markers and compacted gaps, so it reaches the end offset
+      if (consumer.position(e.getKey()) < e.getValue()) {
+        return;
+      }
+    }
+    log.info("informer of {} synced: {} objects, list resourceVersion {}", kind.kind(), store.size(),
+        listResourceVersion());
+    synced.complete(null);
+  }
+
+  private void apply(ConsumerRecord<byte[], byte[]> r) {
+    StateRecord record;
+    try {
+      record = StateRecord.decode(kind, r);
+    } catch (MalformedRecordException e) {
+      metrics.skipped();
+      log.warn("skipping malformed record on {} partition {} offset {}: {}", r.topic(), r.partition(), r.offset(),
+          e.getMessage());
+      return;
+    }
+    metrics.applied();
+    applyLock.lock();
+    try {
+      if (record instanceof StateRecord.ObjectStored s) {
+        @SuppressWarnings("unchecked") // the constructor checked that the kind's class is a T
+        T object = (T) s.object();
+        T previous = store.put(s.key(), object);
+        versions.recordApplied(r.partition(), s.resourceVersion());
+        deliver(new Change<>(previous == null ? ChangeType.ADDED : ChangeType.MODIFIED, s.key(), object, previous,
+            s.resourceVersion(), r.partition()));
+      } else if (record instanceof StateRecord.ObjectRemoved d) {
+        T previous = store.remove(d.key());
+        versions.recordApplied(r.partition(), d.resourceVersion());
+        if (previous != null) { // a tombstone of a key never seen (compacted history) changes nothing
+          deliver(new Change<>(ChangeType.DELETED, d.key(), previous, previous, d.resourceVersion(), r.partition()));
+        }
+      } else if (record instanceof StateRecord.WatermarkReached w) {
+        if (versions.watermarkApplied(w.partition(), w.resourceVersion(), w.timeMicros())) {
+          long closedRv = versions.closed(w.partition());
+          for (StateListener<T> l : listeners) {
+            try {
+              l.onProgress(w.partition(), closedRv);
+            } catch (RuntimeException e) {
+              handlerFailed(l, "progress", "partition " + w.partition(), e);
+            }
+          }
+        }
+      }
+    } finally {
+      applyLock.unlock();
+    }
+  }
+
+  private void deliver(Change<T> c) {
+    for (ResourceEventHandler<? super T> h : handlers) {
+      try {
+        switch (c.type()) {
+          case ADDED -> h.onAdd(c.object());
+          case MODIFIED -> h.onUpdate(c.previous(), c.object());
+          case DELETED -> h.onDelete(c.object());
+          default -> throw new IllegalStateException("unknown change type " + c.type());
+        }
+      } catch (RuntimeException e) {
+        handlerFailed(h, c.type().name(), c.key(), e);
+      }
+    }
+    for (StateListener<T> l : listeners) {
+      try {
+        l.onChange(c);
+      } catch (RuntimeException e) {
+        handlerFailed(l, c.type().name(), c.key(), e);
+      }
+    }
+  }
+
+  private void handlerFailed(Object who, String what, String key, RuntimeException e) {
+    metrics.handlerFailed();
+    log.warn("informer of {}: {} failed on {} {}", kind.kind(), who, what, key, e);
+  }
+
+  private void updateLag() {
+    long lag = 0;
+    for (TopicPartition tp : endAtStart.keySet()) {
+      lag += consumer.currentLag(tp).orElse(0);
+    }
+    consumerLag = lag;
+  }
+
+  private double watermarkLagSeconds() {
+    long rv = listResourceVersion();
+    if (rv == 0) {
+      return Double.NaN;
+    }
+    // resourceVersions are hybrid-logical-clock values in microseconds since the epoch
+    long nowMicros = System.currentTimeMillis() * 1000;
+    return Math.max(0, nowMicros - rv) / 1e6;
+  }
+
+  private AppliedVersions requireStarted() {
+    AppliedVersions v = versions;
+    if (v == null) {
+      throw new IllegalStateException("informer of " + kind.kind() + " is not started");
+    }
+    return v;
+  }
+
+  Map<String, Object> consumerConfig() {
+    Map<String, Object> c = new HashMap<>();
+    c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) config.fetchMaxWait().toMillis());
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.kafka().forEach((k, v) -> {
+      if (ConsumerConfig.configNames().contains(k)) {
+        c.put(k, v);
+      }
+    });
+    // State records are written in the processor's transactions: only committed ones are state.
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, config.component() + "-informer-" + kind.singular());
+    // assigned, not subscribed: every informer reads its partitions in full, without a group
+    c.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    c.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    return c;
+  }
+
+  /** Stops reading; pending waiters fail, the cache stays readable. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    if (loop != null) {
+      consumer.wakeup();
+      try {
+        loop.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    IllegalStateException why = new IllegalStateException("informer of " + kind.kind() + " closed");
+    synced.completeExceptionally(why);
+    if (versions != null) {
+      versions.failWaiters(why);
+    }
+    notifier.shutdown();
+    metrics.close();
+  }
+
+  /** Whether a dotted path exists in a schema (through nullable unions), e.g. spec.nodeName of Pod. */
+  static boolean hasPath(Schema schema, String dotted) {
+    Schema cur = schema;
+    for (String step : dotted.split("\\.")) {
+      if (cur.getType() == Schema.Type.UNION) {
+        cur = cur.getTypes().stream().filter(s -> s.getType() == Schema.Type.RECORD).findFirst().orElse(null);
+      }
+      if (cur == null || cur.getType() != Schema.Type.RECORD || cur.getField(step) == null) {
+        return false;
+      }
+      cur = cur.getField(step).schema();
+    }
+    return true;
+  }
+}

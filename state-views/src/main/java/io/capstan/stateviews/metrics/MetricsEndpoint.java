@@ -1,0 +1,127 @@
+package io.capstan.stateviews.metrics;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP endpoint Prometheus scrapes: {@code GET /metrics} answers with every series of the
+ * one registry the process shares (text exposition format 0.0.4), {@code GET /healthz} with
+ * {@code ok}. The JDK's built-in server is enough: a scrape every few seconds is no load.
+ */
+public final class MetricsEndpoint implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MetricsEndpoint.class);
+
+  /** The Prometheus text exposition format, version 0.0.4 (what Prometheus asks for by default). */
+  public static final String TEXT_FORMAT_004 = "text/plain; version=0.0.4; charset=utf-8";
+
+  /** Where to listen; {@code port} 0 picks a free port, see {@link #port()}. */
+  public record Config(String host, int port) {
+    public Config {
+      if (host == null || host.isBlank()) {
+        throw new IllegalArgumentException("metrics host must not be empty");
+      }
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("metrics port must be 0..65535, got " + port);
+      }
+    }
+  }
+
+  private final PrometheusMeterRegistry registry;
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  private MetricsEndpoint(PrometheusMeterRegistry registry, HttpServer server, ExecutorService executor) {
+    this.registry = registry;
+    this.server = server;
+    this.executor = executor;
+  }
+
+  /** Binds the port and starts serving; fails with the address when the port is taken. */
+  public static MetricsEndpoint start(Config config, PrometheusMeterRegistry registry) {
+    InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
+    HttpServer server;
+    try {
+      server = HttpServer.create(address, 16);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot serve metrics on " + config.host() + ":" + config.port()
+          + " (" + e.getMessage() + "); pick another --metrics-port", e);
+    }
+    // One thread: scrapes are rare and short, and a slow client must not pile up threads.
+    ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "capstan-metrics-http");
+      t.setDaemon(true);
+      return t;
+    });
+    MetricsEndpoint endpoint = new MetricsEndpoint(registry, server, executor);
+    server.createContext("/", endpoint::handle);
+    server.setExecutor(executor);
+    server.start();
+    log.info("serving metrics on {}", endpoint.url());
+    return endpoint;
+  }
+
+  /** The port actually bound (differs from the config when it asked for 0). */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** The scrape URL, e.g. {@code http://127.0.0.1:9464/metrics}. */
+  public String url() {
+    String host = server.getAddress().getHostString();
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return "http://" + host + ":" + port() + "/metrics";
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String method = exchange.getRequestMethod();
+      String path = exchange.getRequestURI().getPath();
+      if (!method.equals("GET") && !method.equals("HEAD")) {
+        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+        respond(exchange, 405, "text/plain; charset=utf-8", method + " not allowed; use GET\n");
+      } else if (path.equals("/metrics")) {
+        respond(exchange, 200, TEXT_FORMAT_004, registry.scrape());
+      } else if (path.equals("/healthz")) {
+        respond(exchange, 200, "text/plain; charset=utf-8", "ok");
+      } else {
+        respond(exchange, 404, "text/plain; charset=utf-8", "no such path " + path + "; try /metrics or /healthz\n");
+      }
+    } catch (RuntimeException e) {
+      // The JDK server would drop the connection silently; say why in the log instead.
+      log.warn("metrics request {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+      throw e;
+    }
+  }
+
+  private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", contentType);
+    boolean head = exchange.getRequestMethod().equals("HEAD");
+    exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
+    if (!head) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+  }
+
+  /** Stops serving at once (a scrape in flight is cut short: Prometheus retries). */
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+    log.info("stopped serving metrics on {}", url());
+  }
+}
