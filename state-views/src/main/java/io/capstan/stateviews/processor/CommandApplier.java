@@ -64,6 +64,12 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   static final Duration PRUNE_INTERVAL = Duration.ofSeconds(10);
   static final int PRUNE_BATCH = 10_000;
   static final int NAMESPACE_CACHE_SIZE = 1024;
+  /** Early commits are for light traffic: not when more than this many outputs are waiting... */
+  static final int EARLY_COMMIT_MAX_PENDING = 100;
+  /** ...and at most one per task this often... */
+  static final long EARLY_COMMIT_MIN_GAP_MS = 20;
+  /** ...and only when the last command was written this recently (else a backlog is draining). */
+  static final long EARLY_COMMIT_MAX_AGE_MS = 50;
 
   private final ProcessorConfig cfg;
   private final ProcessorMetrics metrics;
@@ -79,8 +85,14 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private HybridClock hlc;
   private WriteRules rules;
   private int partition;
+  /** Outputs since this task last asked for a commit (any commit since then is not visible here). */
+  private long pending;
+  /** Outputs since the later of that request and the last commit-interval boundary: the traffic. */
   private long uncommitted;
+  private long windowStartMs;
+  private long lastEarlyCommitMs;
   private boolean processedSinceQuietCheck;
+  private long lastRecordTimestampMs;
   private String pruneCursor;
   private final Map<String, CachedNamespace> namespaceCache = new HashMap<>();
 
@@ -107,7 +119,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     this.rules = new WriteRules(this::findNamespace);
     context.schedule(Duration.ofMillis(cfg.watermarkIntervalMs()), PunctuationType.WALL_CLOCK_TIME, t -> emitWatermarks());
     if (cfg.earlyCommitQuietMs() > 0) {
-      context.schedule(Duration.ofMillis(cfg.earlyCommitQuietMs()), PunctuationType.WALL_CLOCK_TIME, t -> commitIfQuiet());
+      context.schedule(Duration.ofMillis(cfg.earlyCommitQuietMs()), PunctuationType.WALL_CLOCK_TIME, this::commitIfQuiet);
     }
     context.schedule(PRUNE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, t -> pruneRequestIds());
     log.info("partition {} of {}: resourceVersion clock at {}, last watermark {}", partition, context.applicationId(),
@@ -125,6 +137,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   public void process(Record<String, byte[]> record) {
     long started = System.nanoTime();
     processedSinceQuietCheck = true;
+    lastRecordTimestampMs = record.timestamp();
     if (record.value() == null) {
       skip("empty", "a record without value");
       return;
@@ -324,6 +337,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
           cfg.requestIdsPerKey()).encode());
     }
     forward(cmd.getClientId(), bytes, CommandTopology.REPLIES_SINK, now, null);
+    pending++;
     uncommitted++;
   }
 
@@ -432,17 +446,32 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       forward(key, value, CommandTopology.stateSink(k), now, w);
     }
     metrics.watermark(partition, now.toEpochMilli());
+    pending++;
     uncommitted++;
   }
 
   /**
-   * Asks for a commit once no command arrived since the last check: an idle cluster answers
-   * within a few milliseconds, a busy one commits at the commit interval and batches.
+   * Asks for a commit once the input is drained and traffic is light, so an idle or lightly used
+   * cluster answers within milliseconds while a busy one commits at the commit interval and
+   * batches. Every commit flushes and writes a marker to every partition it touched; under load,
+   * extra commits cost far more throughput than they save latency. So: no command since the last
+   * check (quiet), the last command was fresh (caught up, not draining a backlog), few outputs
+   * wait, and at most one such commit per task every {@value #EARLY_COMMIT_MIN_GAP_MS} ms.
    */
-  private void commitIfQuiet() {
-    if (!processedSinceQuietCheck && uncommitted > 0) {
-      context.commit();
+  private void commitIfQuiet(long nowMs) {
+    if (nowMs - windowStartMs >= cfg.commitIntervalMs()) {
+      // The commit interval passed: Kafka Streams has committed what was pending then.
       uncommitted = 0;
+      windowStartMs = nowMs;
+    }
+    boolean caughtUp = clock.millis() - lastRecordTimestampMs <= EARLY_COMMIT_MAX_AGE_MS;
+    if (!processedSinceQuietCheck && pending > 0 && caughtUp && uncommitted <= EARLY_COMMIT_MAX_PENDING
+        && nowMs - lastEarlyCommitMs >= EARLY_COMMIT_MIN_GAP_MS) {
+      context.commit();
+      pending = 0;
+      uncommitted = 0;
+      lastEarlyCommitMs = nowMs;
+      windowStartMs = nowMs;
     }
     processedSinceQuietCheck = false;
   }
@@ -469,6 +498,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     pruneCursor = next;
     if (!expired.isEmpty()) {
       log.debug("partition {}: forgot the request ids of {} idle keys", partition, expired.size());
+      pending++;
       uncommitted++;
     }
   }

@@ -36,6 +36,7 @@ public final class CommandProcessor implements AutoCloseable {
   static final int PRODUCER_LINGER_MS = 5;
   static final int PRODUCER_BATCH_BYTES = 256 * 1024;
   static final int PRODUCER_RETRY_BACKOFF_MS = 5;
+  static final int PRODUCER_RETRY_BACKOFF_MAX_MS = 50;
 
   private final ProcessorConfig cfg;
   private final MeterRegistry registry;
@@ -150,13 +151,11 @@ public final class CommandProcessor implements AutoCloseable {
     }
     p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), PRODUCER_LINGER_MS);
     p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), PRODUCER_BATCH_BYTES);
-    // Every command is written three to five times (event, state, reply, changelogs): lz4 costs
-    // little CPU and spares the broker most of those bytes.
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "none");
     // A transaction's first write to a partition whose previous transaction is still being
     // completed is refused with CONCURRENT_TRANSACTIONS and retried after this back-off; the
-    // 100 ms default would stall every commit that follows another closely.
+    // 100 ms default (growing to 1 s) would stall every commit that follows another closely.
     p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), PRODUCER_RETRY_BACKOFF_MS);
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG), PRODUCER_RETRY_BACKOFF_MAX_MS);
     p.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), GLOBAL_FETCH_MAX_WAIT_MS);
     p.putAll(cfg.kafka());
     return p;
