@@ -81,7 +81,8 @@ class CommandProcessorKafkaTest {
       // State: two versions then a tombstone, each with its rv header; watermarks on every partition.
       List<ConsumerRecord<String, byte[]>> state = KafkaLogs.read(layout.state(Kinds.CONFIG_MAP), true,
           r -> r.stream().filter(x -> x.key().startsWith("ConfigMap/")).count() >= 3
-              && watermarkPartitions(r).size() == PARTITIONS, Duration.ofSeconds(20));
+              && watermarkPartitions(r).size() == PARTITIONS
+              && watermarkFollowsLastObjectRecord(r, "ConfigMap/e2e/cfg", partition), Duration.ofSeconds(20));
       List<ConsumerRecord<String, byte[]>> objectRecords = state.stream().filter(x -> x.key().equals("ConfigMap/e2e/cfg")).toList();
       assertEquals(3, objectRecords.size());
       for (ConsumerRecord<String, byte[]> r : objectRecords) {
@@ -110,6 +111,12 @@ class CommandProcessorKafkaTest {
   }
 
   // ---- helpers ----
+
+  /** Whether a watermark on the object's partition was written after the object's last record. */
+  private static boolean watermarkFollowsLastObjectRecord(List<ConsumerRecord<String, byte[]>> records, String key, int partition) {
+    long last = records.stream().filter(x -> x.key().equals(key)).mapToLong(ConsumerRecord::offset).max().orElse(Long.MAX_VALUE);
+    return records.stream().anyMatch(x -> x.partition() == partition && ObjectPartitioner.isWatermarkKey(x.key()) && x.offset() > last);
+  }
 
   private static Map<Integer, Integer> watermarkPartitions(List<ConsumerRecord<String, byte[]>> records) {
     Map<Integer, Integer> out = new HashMap<>();
