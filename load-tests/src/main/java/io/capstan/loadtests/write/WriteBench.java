@@ -98,11 +98,15 @@ public final class WriteBench {
       m.put("timeouts", timeouts);
       m.put("seconds", round(seconds));
       m.put("partitions", settings.partitions());
-      m.put("commit_interval_ms", settings.commitIntervalMs());
-      m.put("early_commit_quiet_ms", settings.earlyCommitQuietMs());
-      m.put("watermark_interval_ms", settings.watermarkIntervalMs());
-      m.put("stream_threads", settings.streamThreads());
-      m.put("in_memory_stores", settings.inMemoryStores());
+      // The processor's settings are ours only when we run it; against a cluster they are its own.
+      if (settings.startProcessor()) {
+        m.put("commit_interval_ms", settings.commitIntervalMs());
+        m.put("early_commit_quiet_ms", settings.earlyCommitQuietMs());
+        m.put("watermark_interval_ms", settings.watermarkIntervalMs());
+        m.put("stream_threads", settings.streamThreads());
+        m.put("in_memory_stores", settings.inMemoryStores());
+      }
+      m.put("processor", settings.startProcessor() ? "in-process" : "cluster");
       m.put("client_instances", settings.clientInstances());
       m.put("warmup_s", settings.warmupSeconds());
       m.put("embedded_broker", settings.kafka() == null);
