@@ -135,17 +135,22 @@ public final class WriteRules {
 
   // ---- update ----
 
-  private Outcome update(Command cmd, Kind kind, IndexedRecord object, IndexedRecord stored) {
+  /** What update and updateStatus both refuse: a bad object, a missing one, a failed precondition. */
+  private ErrorStatus checkChangeOfStored(Command cmd, Kind kind, IndexedRecord object, IndexedRecord stored) {
     ErrorStatus bad = checkObject(cmd, kind, object);
     if (bad != null) {
-      return new Outcome.Rejected(bad);
+      return bad;
     }
     if (stored == null) {
-      return new Outcome.Rejected(StatusErrors.notFound(kind, cmd.getName()));
+      return StatusErrors.notFound(kind, cmd.getName());
     }
-    ErrorStatus conflict = checkPreconditions(kind, cmd.getName(), meta(object), meta(stored));
-    if (conflict != null) {
-      return new Outcome.Rejected(conflict);
+    return checkPreconditions(kind, cmd.getName(), meta(object), meta(stored));
+  }
+
+  private Outcome update(Command cmd, Kind kind, IndexedRecord object, IndexedRecord stored) {
+    ErrorStatus refused = checkChangeOfStored(cmd, kind, object, stored);
+    if (refused != null) {
+      return new Outcome.Rejected(refused);
     }
     ObjectMeta was = meta(stored);
     ObjectMeta meta = meta(object);
@@ -195,16 +200,9 @@ public final class WriteRules {
       return new Outcome.Rejected(StatusErrors.badRequest(StatusErrors.resource(kind)
           + " have no status subresource: send UPDATE instead of UPDATE_STATUS"));
     }
-    ErrorStatus bad = checkObject(cmd, kind, object);
-    if (bad != null) {
-      return new Outcome.Rejected(bad);
-    }
-    if (stored == null) {
-      return new Outcome.Rejected(StatusErrors.notFound(kind, cmd.getName()));
-    }
-    ErrorStatus conflict = checkPreconditions(kind, cmd.getName(), meta(object), meta(stored));
-    if (conflict != null) {
-      return new Outcome.Rejected(conflict);
+    ErrorStatus refused = checkChangeOfStored(cmd, kind, object, stored);
+    if (refused != null) {
+      return new Outcome.Rejected(refused);
     }
     // Only status changes; spec and metadata stay as stored (ResetObjectMetaForStatus).
     IndexedRecord after = ObjectFields.copy(stored);
