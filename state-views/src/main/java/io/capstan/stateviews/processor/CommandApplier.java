@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * reads the stored object, lets {@link WriteRules} decide, and then writes the store, the Event,
  * the state-table record and the Reply: all in the task's exactly-once transaction, so they
  * appear together or not at all. A wall-clock punctuator emits the partition's watermark to
- * every state topic.
+ * the state topics that need one ({@link WatermarkSchedule}).
  *
  * <p>Each command is first decided, then written: anything that can go wrong with a command's
  * content goes wrong before the first store write, and is answered with an error Reply.
@@ -58,6 +58,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private static final Logger log = LoggerFactory.getLogger(CommandApplier.class);
   /** The clock store's one key: each task has its own store instance. */
   static final String CLOCK_KEY = "hlc";
+  /** While a partition is busy, kinds nobody writes get a watermark every this many ticks (see {@link WatermarkSchedule}). */
+  static final int BUSY_IDLE_WATERMARK_TICKS = 5;
   /** The header every state record carries: the resourceVersion, as a decimal string. */
   public static final String RV_HEADER = "capstan.rv";
   /** How often a slice of the request-id store is checked for ids past their retention. */
@@ -94,6 +96,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private boolean processedSinceQuietCheck;
   private long lastRecordTimestampMs;
   private String pruneCursor;
+  private WatermarkSchedule watermarks;
   private final Map<String, CachedNamespace> namespaceCache = new HashMap<>();
 
   /**
@@ -117,6 +120,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     this.namespaces = context.getStateStore(CommandTopology.NAMESPACES_STORE);
     this.hlc = HybridClock.decode(clockStore.get(CLOCK_KEY));
     this.rules = new WriteRules(this::findNamespace);
+    this.watermarks = new WatermarkSchedule(Kinds.all(), BUSY_IDLE_WATERMARK_TICKS * cfg.watermarkIntervalMs());
     context.schedule(Duration.ofMillis(cfg.watermarkIntervalMs()), PunctuationType.WALL_CLOCK_TIME, t -> emitWatermarks());
     if (cfg.earlyCommitQuietMs() > 0) {
       context.schedule(Duration.ofMillis(cfg.earlyCommitQuietMs()), PunctuationType.WALL_CLOCK_TIME, this::commitIfQuiet);
@@ -269,6 +273,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     clockStore.put(CLOCK_KEY, hlc.encode());
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
     forward(key, bytes, CommandTopology.stateSink(kind), now, rv);
+    watermarks.written(kind);
     answer(cmd, key, recent, nowMicros, reply, now, rv);
     return "accepted";
   }
@@ -308,6 +313,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     clockStore.put(CLOCK_KEY, hlc.encode());
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
     forward(key, null, CommandTopology.stateSink(kind), now, rv);
+    watermarks.written(kind);
     answer(cmd, key, recent, nowMicros, reply, now, RecentRequests.COMPLETE);
     return "accepted";
   }
@@ -442,7 +448,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     clockStore.put(CLOCK_KEY, hlc.encode());
     byte[] value = codec.encode(new Watermark(partition, w, nowMicros));
     String key = ObjectPartitioner.watermarkKey(partition);
-    for (Kind k : Kinds.all()) {
+    for (Kind k : watermarks.due(now.toEpochMilli())) {
       forward(key, value, CommandTopology.stateSink(k), now, w);
     }
     metrics.watermark(partition, now.toEpochMilli());

@@ -29,7 +29,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
  * @param stateDir             where local state stores live
  * @param streamThreads        stream threads (tasks are spread over them)
  * @param commitIntervalMs     the Kafka Streams commit interval
- * @param watermarkIntervalMs  how often each partition emits a watermark to every state topic
+ * @param watermarkIntervalMs  how often each partition emits a watermark (to the state topics that need one, see WatermarkSchedule)
  * @param inMemoryStores       keep stores in memory (restored from changelogs on start) instead of RocksDB
  * @param earlyCommitQuietMs   commit when the input has been quiet this long; 0 waits for the commit interval
  * @param requestIdsPerKey     how many recent request ids (with their replies) each object key keeps

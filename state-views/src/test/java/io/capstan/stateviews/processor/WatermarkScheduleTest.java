@@ -1,0 +1,45 @@
+package io.capstan.stateviews.processor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.kinds.Kinds;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WatermarkScheduleTest {
+  private final List<Kind> kinds = List.of(Kinds.POD, Kinds.CONFIG_MAP, Kinds.NODE);
+  private final WatermarkSchedule schedule = new WatermarkSchedule(kinds, 1000);
+
+  @Test
+  void aQuietPartitionSendsEveryKindAtEveryTick() {
+    assertEquals(kinds, schedule.due(0));
+    assertEquals(kinds, schedule.due(200));
+    assertEquals(kinds, schedule.due(400));
+  }
+
+  @Test
+  void writtenKindsWaitForTheFirstQuietTickAndIdleKindsForTheBusyInterval() {
+    assertEquals(kinds, schedule.due(0));
+    schedule.written(Kinds.POD);
+    // Busy: the pod table closes through its records, the idle kinds were just served.
+    assertEquals(List.of(), schedule.due(200));
+    schedule.written(Kinds.POD);
+    schedule.written(Kinds.POD);
+    assertEquals(List.of(), schedule.due(400));
+    schedule.written(Kinds.POD);
+    // A whole busy interval since the idle kinds' last watermark: they get one.
+    assertEquals(List.of(Kinds.CONFIG_MAP, Kinds.NODE), schedule.due(1000));
+    schedule.written(Kinds.CONFIG_MAP);
+    assertEquals(List.of(Kinds.POD), schedule.due(1200));
+    // Quiet again: everyone.
+    assertEquals(kinds, schedule.due(1400));
+  }
+
+  @Test
+  void aClockThatSteppedBackDoesNotStarveIdleKinds() {
+    assertEquals(kinds, schedule.due(10_000));
+    schedule.written(Kinds.POD);
+    assertEquals(List.of(Kinds.CONFIG_MAP, Kinds.NODE), schedule.due(5_000));
+  }
+}
