@@ -4,7 +4,6 @@ import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.replay.Replay;
 import io.capstan.stateviews.replay.StateDigest;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,7 +32,8 @@ public final class ReplayCommand implements Callable<Integer> {
       description = "Prefix of every topic name (default: ${DEFAULT-VALUE}).")
   String prefix;
 
-  @Option(names = "--until", description = "Only events applied at or before this instant (ISO-8601, e.g. 2026-11-27T04:00:00Z).")
+  @Option(names = "--until", paramLabel = "TIME",
+      description = "Only events applied at or before this time: an ISO-8601 instant (2026-11-27T04:00:00Z) or an age (10m, 1h30m).")
   String until;
 
   @Option(names = "--verify", description = "Compare with the live state tables; exit 1 when they differ.")
@@ -57,10 +57,9 @@ public final class ReplayCommand implements Callable<Integer> {
     long untilMicros = Long.MAX_VALUE;
     if (until != null) {
       try {
-        Instant t = Instant.parse(until);
-        untilMicros = t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
-      } catch (DateTimeParseException e) {
-        System.err.println("--until needs an ISO-8601 instant such as 2026-11-27T04:00:00Z, got \"" + until + "\"");
+        untilMicros = InstantArgument.micros(InstantArgument.parse("--until", until, Instant.now()));
+      } catch (IllegalArgumentException e) {
+        System.err.println(e.getMessage());
         return 2;
       }
     }

@@ -45,13 +45,13 @@ class CapstanCommandLineTest {
   void topLevelHelpListsEveryCommandAndTheScriptsTest() {
     Run r = run("--help");
     assertEquals(0, r.status());
-    for (String command : List.of("up", "broker", "state-views", "replay", "bench", "test")) {
+    for (String command : List.of("up", "broker", "state-views", "replay", "audit", "bench", "test")) {
       assertTrue(r.out().contains("\n  " + command + " "), "help lists " + command + ":\n" + r.out());
     }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"up", "broker", "state-views", "replay", "bench"})
+  @ValueSource(strings = {"up", "broker", "state-views", "replay", "audit", "bench"})
   void everyCommandHasHelp(String command) {
     Run r = run(command, "--help");
     assertEquals(0, r.status(), r.err());

@@ -84,6 +84,21 @@ public final class Kinds {
     return Optional.ofNullable(BY_NAME.get(kind));
   }
 
+  /**
+   * The kind a user means by any name kubectl accepts for it: the kind ({@code Deployment}), its
+   * plural ({@code deployments}), singular ({@code deployment}) or a short name ({@code deploy});
+   * case does not matter.
+   */
+  public static Optional<Kind> lookup(String name) {
+    String n = name.toLowerCase(java.util.Locale.ROOT);
+    for (Kind k : BY_NAME.values()) {
+      if (k.singular().equals(n) || k.plural().equals(n) || k.shortNames().contains(n)) {
+        return Optional.of(k);
+      }
+    }
+    return Optional.empty();
+  }
+
   /** The kind, or an {@link IllegalArgumentException} naming the unknown kind. */
   public static Kind require(String kind) {
     Kind k = BY_NAME.get(kind);

@@ -9,6 +9,7 @@ import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.kinds.ObjectKey;
 import io.capstan.logschema.topics.ObjectPartitioner;
 import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.stateviews.kafka.LogReader;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,0 +1,151 @@
+package io.capstan.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.capstan.api.ConfigMap;
+import io.capstan.api.Namespace;
+import io.capstan.api.ObjectMeta;
+import io.capstan.log.Command;
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandClientConfig;
+import io.capstan.logschema.client.CommandResult;
+import io.capstan.logschema.client.Commands;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.ops.CapstanCommandLineTest.Run;
+import io.capstan.stateviews.processor.CommandProcessor;
+import io.capstan.stateviews.processor.ProcessorConfig;
+import io.capstan.stateviews.testing.KafkaFixture;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@code capstan audit} on the real broker, over changes made through the real command processor. */
+class AuditCommandTest {
+  private static TopicLayout layout;
+  private static CommandProcessor processor;
+  private static Instant afterUpdate;
+
+  @BeforeAll
+  static void history() throws Exception {
+    layout = KafkaFixture.freshLayout(3);
+    Map<String, Object> kafka = KafkaFixture.clientConfig();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    processor = new CommandProcessor(ProcessorConfig.defaults(kafka, layout, KafkaFixture.tempDir("audit")), registry);
+    processor.start();
+    processor.awaitRunning(Duration.ofSeconds(60));
+    try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "audit-test"), registry)) {
+      send(client, "admin", Commands.create(Namespace.newBuilder()
+          .setMetadata(ObjectMeta.newBuilder().setName("shop").build()).build()));
+      // The namespace reaches the other partitions a commit later: retry the first create.
+      for (int i = 0; ; i++) {
+        CommandResult r = client.send(as("alice", Commands.create(configMap("v1", null)))).get(30, TimeUnit.SECONDS);
+        if (r instanceof CommandResult.Accepted) {
+          break;
+        }
+        assertTrue(i < 50, "the namespace never became visible: " + r);
+        Thread.sleep(100);
+      }
+      CommandResult.Accepted current = (CommandResult.Accepted) client.send(as("bob", Commands.update(
+          configMap("v2", null)))).get(30, TimeUnit.SECONDS);
+      Thread.sleep(20);
+      afterUpdate = Instant.now();
+      Thread.sleep(20);
+      send(client, "alice", Commands.delete(Kinds.CONFIG_MAP, "shop", "settings", null));
+      assertTrue(current.resourceVersion() > 0);
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (processor != null) {
+      processor.close();
+    }
+  }
+
+  private static ConfigMap configMap(String value, String rv) {
+    return ConfigMap.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("shop").setName("settings").setResourceVersion(rv).build())
+        .setData(Map.of("mode", value)).build();
+  }
+
+  private static Command as(String actor, Command c) {
+    c.setActor(actor);
+    return c;
+  }
+
+  private static void send(CommandClient client, String actor, Command c) throws Exception {
+    assertInstanceOf(CommandResult.Accepted.class, client.send(as(actor, c)).get(30, TimeUnit.SECONDS));
+  }
+
+  private static Run audit(String... filters) {
+    List<String> args = new ArrayList<>(List.of("audit", "--kafka", KafkaFixture.bootstrap(),
+        "--topic-prefix", layout.prefix()));
+    args.addAll(List.of(filters));
+    return CapstanCommandLineTest.run(args.toArray(String[]::new));
+  }
+
+  @Test
+  void theTableSaysWhoDidWhatInTimeOrder() {
+    Run r = audit("-n", "shop");
+    assertEquals(0, r.status(), r.err());
+    List<String> lines = r.out().lines().toList();
+    assertTrue(lines.get(0).matches("TIME +ACTOR +OP +OBJECT +CHANGED"), lines.get(0));
+    assertEquals(3, lines.size() - 2, r.out());
+    assertTrue(lines.get(1).matches(".*alice +CREATED +ConfigMap/shop/settings .*"), lines.get(1));
+    assertTrue(lines.get(2).matches(".*bob +UPDATED +ConfigMap/shop/settings .*data\\.mode.*"), lines.get(2));
+    assertTrue(lines.get(3).matches(".*alice +DELETED +ConfigMap/shop/settings .*"), lines.get(3));
+    assertEquals("3 events", lines.get(4));
+  }
+
+  @Test
+  void filtersCombineAndJsonCarriesTheMergePatch() throws Exception {
+    Run r = audit("--kind", "cm", "--name", "settings", "-n", "shop", "--actor", "bob", "-o", "json");
+    assertEquals(0, r.status(), r.err());
+    List<String> lines = r.out().lines().toList();
+    assertEquals(1, lines.size(), r.out());
+    JsonNode e = new ObjectMapper().readTree(lines.get(0));
+    assertEquals("UPDATED", e.get("op").asText());
+    assertEquals("ConfigMap", e.get("kind").asText());
+    assertEquals("v2", e.at("/mergePatch/data/mode").asText(), lines.get(0));
+    assertTrue(e.get("changedPaths").toString().contains("data.mode"), lines.get(0));
+
+    Run namespaces = audit("--kind", "namespaces", "-o", "json");
+    assertEquals(1, namespaces.out().lines().count(), namespaces.out());
+    assertTrue(namespaces.out().contains("\"actor\":\"admin\""), namespaces.out());
+  }
+
+  @Test
+  void sinceAndUntilCutTheTrail() {
+    Run after = audit("-n", "shop", "--since", afterUpdate.toString());
+    assertTrue(after.out().contains("DELETED") && !after.out().contains("UPDATED"), after.out());
+    Run before = audit("-n", "shop", "--until", afterUpdate.toString());
+    assertTrue(before.out().contains("2 events"), before.out());
+    Run recent = audit("-n", "shop", "--since", "1h");
+    assertTrue(recent.out().contains("3 events"), recent.out());
+  }
+
+  @Test
+  void badFiltersAreNamed() {
+    Run kind = audit("--kind", "widgets");
+    assertEquals(2, kind.status());
+    assertTrue(kind.err().contains("--kind: no kind is called \"widgets\""), kind.err());
+    Run time = audit("--since", "yesterday");
+    assertEquals(2, time.status());
+    assertTrue(time.err().contains("--since needs an ISO-8601 instant"), time.err());
+    Run format = audit("-o", "xml");
+    assertEquals(2, format.status());
+    assertTrue(format.err().contains("-o must be table or json"), format.err());
+  }
+}
