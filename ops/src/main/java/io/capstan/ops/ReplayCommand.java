@@ -1,12 +1,22 @@
 package io.capstan.ops;
 
+import io.capstan.logschema.codec.LogCodec;
+import io.capstan.logschema.json.KubeJson;
+import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.kinds.ObjectKey;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.replay.Replay;
 import io.capstan.stateviews.replay.StateDigest;
+import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.apache.avro.specific.SpecificRecord;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -42,16 +52,39 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--list", description = "Also print the key of every object in the replayed state.")
   boolean list;
 
+  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
+      description = "Also print every object of the replayed state (with --until: as it was then) as yaml"
+          + " (one document per object, as kubectl get -o yaml) or json (one object per line).")
+  String output;
+
+  @Option(names = "--kind", paramLabel = "KIND", description = "With --list or -o: only objects of this kind (Pod, pods, po, …).")
+  String kind;
+
   /** Writes may still be landing while we read; a mismatch is re-checked this many times. */
   static final int VERIFY_ATTEMPTS = 3;
 
+  @Spec CommandSpec spec;
+  private PrintWriter out;
+  private PrintWriter err;
+
   @Override
   public Integer call() {
+    out = spec.commandLine().getOut();
+    err = spec.commandLine().getErr();
+    try {
+      return replay();
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
+  private Integer replay() {
     Map<String, Object> cfg;
     try {
       cfg = new KafkaConnection(kafka, kafkaClient.resolve()).clientConfig();
     } catch (IllegalArgumentException e) {
-      System.err.println(e.getMessage());
+      err.println(e.getMessage());
       return 2;
     }
     long untilMicros = Long.MAX_VALUE;
@@ -59,43 +92,74 @@ public final class ReplayCommand implements Callable<Integer> {
       try {
         untilMicros = InstantArgument.micros(InstantArgument.parse("--until", until, Instant.now()));
       } catch (IllegalArgumentException e) {
-        System.err.println(e.getMessage());
+        err.println(e.getMessage());
         return 2;
       }
     }
     TopicLayout layout = new TopicLayout(prefix);
+    if (output != null && !output.equals("yaml") && !output.equals("json")) {
+      err.println("-o must be yaml or json, got \"" + output + "\"");
+      return 2;
+    }
+    Optional<Kind> only = Optional.empty();
+    if (kind != null) {
+      only = Kinds.lookup(kind);
+      if (only.isEmpty()) {
+        err.println("--kind: no kind is called \"" + kind + "\"; known kinds: "
+            + Kinds.all().stream().map(Kind::kind).toList());
+        return 2;
+      }
+    }
     if (verify && until != null) {
-      System.err.println("--verify compares the current state; it cannot be combined with --until");
+      err.println("--verify compares the current state; it cannot be combined with --until");
       return 2;
     }
     for (int attempt = 1; ; attempt++) {
       Replay.Result result = Replay.fromEvents(cfg, layout, untilMicros);
-      System.out.println(result.summary());
+      out.println(result.summary());
       if (result.skipped() > 0) {
-        System.out.println("skipped " + result.skipped() + " malformed events (see the log)");
+        out.println("skipped " + result.skipped() + " malformed events (see the log)");
       }
       if (list) {
-        printList(result.state());
+        printList(result.state(), only);
+      }
+      if (output != null) {
+        printObjects(result.state(), only, output);
       }
       if (!verify) {
         return 0;
       }
       Replay.Comparison cmp = Replay.compare(result.state(), Replay.liveState(cfg, layout));
       if (cmp.matches()) {
-        System.out.println(cmp.summary(20));
+        out.println(cmp.summary(20));
         return 0;
       }
       if (attempt >= VERIFY_ATTEMPTS) {
-        System.out.println(cmp.summary(20));
+        out.println(cmp.summary(20));
         return 1;
       }
-      System.err.println("replayed and live state differ; writes may be in flight, checking again (" + attempt + "/" + VERIFY_ATTEMPTS + ")");
+      err.println("replayed and live state differ; writes may be in flight, checking again (" + attempt + "/" + VERIFY_ATTEMPTS + ")");
       sleep(1000);
     }
   }
 
-  private static void printList(StateDigest state) {
-    state.objects().forEach((k, v) -> System.out.println(k));
+  private void printList(StateDigest state, Optional<Kind> only) {
+    state.objects().forEach((k, v) -> {
+      if (only.isEmpty() || ObjectKey.parse(k).kind().equals(only.get().kind())) {
+        out.println(k);
+      }
+    });
+  }
+
+  private void printObjects(StateDigest state, Optional<Kind> only, String format) {
+    LogCodec codec = LogCodec.get();
+    state.objects().forEach((k, bytes) -> {
+      if (only.isPresent() && !ObjectKey.parse(k).kind().equals(only.get().kind())) {
+        return;
+      }
+      SpecificRecord object = codec.decode(bytes);
+      out.print(format.equals("yaml") ? "---\n" + KubeJson.toYamlString(object) : KubeJson.toJsonString(object) + "\n");
+    });
   }
 
   private static void sleep(long ms) {

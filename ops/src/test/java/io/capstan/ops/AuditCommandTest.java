@@ -137,6 +137,27 @@ class AuditCommandTest {
   }
 
   @Test
+  void replayUntilShowsTheStateAsItWasThen() {
+    String[] base = {"replay", "--kafka", KafkaFixture.bootstrap(), "--topic-prefix", layout.prefix()};
+    Run then = CapstanCommandLineTest.run(concat(base, "--until", afterUpdate.toString(), "--kind", "cm", "-o", "yaml"));
+    assertEquals(0, then.status(), then.err());
+    assertTrue(then.out().contains("---\napiVersion: v1\nkind: ConfigMap\n"), then.out());
+    assertTrue(then.out().contains("name: settings") && then.out().contains("mode: v2"), then.out());
+    Run now = CapstanCommandLineTest.run(concat(base, "--kind", "ConfigMap", "--list"));
+    assertEquals(0, now.status(), now.err());
+    assertTrue(!now.out().contains("ConfigMap/shop/settings"), "deleted since: " + now.out());
+    Run bad = CapstanCommandLineTest.run(concat(base, "-o", "xml"));
+    assertEquals(2, bad.status());
+    assertTrue(bad.err().contains("-o must be yaml or json"), bad.err());
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    List<String> all = new ArrayList<>(List.of(a));
+    all.addAll(List.of(b));
+    return all.toArray(String[]::new);
+  }
+
+  @Test
   void badFiltersAreNamed() {
     Run kind = audit("--kind", "widgets");
     assertEquals(2, kind.status());

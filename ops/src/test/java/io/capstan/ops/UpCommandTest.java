@@ -153,18 +153,9 @@ class UpCommandTest {
 
   /** {@code capstan replay --verify} against the running cluster: the event log rebuilds the live state. */
   private static void assertReplayVerifies(String bootstrap) {
-    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream old = System.out;
-    int rc;
-    try {
-      System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
-      rc = new picocli.CommandLine(new ReplayCommand()).execute("--kafka", bootstrap, "--verify");
-    } finally {
-      System.setOut(old);
-    }
-    String out = buf.toString(java.nio.charset.StandardCharsets.UTF_8);
-    assertEquals(0, rc, out);
-    assertTrue(out.matches("(?s)state digest: [0-9a-f]{64} objects=\\d+ events=\\d+\n.*verify: OK.*"), out);
+    CapstanCommandLineTest.Run r = CapstanCommandLineTest.run("replay", "--kafka", bootstrap, "--verify");
+    assertEquals(0, r.status(), r.out() + r.err());
+    assertTrue(r.out().matches("(?s)state digest: [0-9a-f]{64} objects=\\d+ events=\\d+\n.*verify: OK.*"), r.out());
   }
 
   private static <T extends org.apache.avro.specific.SpecificRecord> Informer<T> informer(
