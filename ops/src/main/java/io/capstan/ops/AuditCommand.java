@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
-import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.audit.AuditEntry;
 import io.capstan.stateviews.audit.AuditQuery;
 import io.capstan.stateviews.audit.AuditTrail;
@@ -39,15 +38,7 @@ final class AuditCommand implements Callable<Integer> {
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneOffset.UTC);
   private static final int CHANGED_WIDTH = 60;
 
-  @Option(names = "--kafka", paramLabel = "BOOTSTRAP", defaultValue = "127.0.0.1:" + Defaults.KAFKA_PORT,
-      description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}, the broker of a local `capstan up`).")
-  String kafka;
-
-  @Mixin KafkaClientOptions kafkaClient;
-
-  @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = Defaults.TOPIC_PREFIX,
-      description = "Prefix of every topic name (default: ${DEFAULT-VALUE}).")
-  String prefix;
+  @Mixin ClusterLogOptions cluster;
 
   @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "Only objects in this namespace.")
   String namespace;
@@ -84,12 +75,12 @@ final class AuditCommand implements Callable<Integer> {
         throw new IllegalArgumentException("-o must be table or json, got \"" + output + "\"");
       }
       query = query(Instant.now());
-      cfg = new KafkaConnection(kafka, kafkaClient.resolve()).clientConfig();
+      cfg = cluster.clientConfig();
     } catch (IllegalArgumentException e) {
       err.println(e.getMessage());
       return 2;
     }
-    List<AuditEntry> entries = new AuditTrail(cfg, new TopicLayout(prefix)).query(query);
+    List<AuditEntry> entries = new AuditTrail(cfg, cluster.layout()).query(query);
     if (output.equals("json")) {
       printJson(out, entries);
     } else {

@@ -32,15 +32,7 @@ import picocli.CommandLine.Option;
     })
 public final class ReplayCommand implements Callable<Integer> {
 
-  @Option(names = "--kafka", paramLabel = "BOOTSTRAP", defaultValue = "127.0.0.1:" + Defaults.KAFKA_PORT,
-      description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}, the broker of a local `capstan up`).")
-  String kafka;
-
-  @Mixin KafkaClientOptions kafkaClient;
-
-  @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = Defaults.TOPIC_PREFIX,
-      description = "Prefix of every topic name (default: ${DEFAULT-VALUE}).")
-  String prefix;
+  @Mixin ClusterLogOptions cluster;
 
   @Option(names = "--until", paramLabel = "TIME",
       description = "Only events applied at or before this time: an ISO-8601 instant (2026-11-27T04:00:00Z) or an age (10m, 1h30m).")
@@ -82,7 +74,7 @@ public final class ReplayCommand implements Callable<Integer> {
   private Integer replay() {
     Map<String, Object> cfg;
     try {
-      cfg = new KafkaConnection(kafka, kafkaClient.resolve()).clientConfig();
+      cfg = cluster.clientConfig();
     } catch (IllegalArgumentException e) {
       err.println(e.getMessage());
       return 2;
@@ -96,7 +88,7 @@ public final class ReplayCommand implements Callable<Integer> {
         return 2;
       }
     }
-    TopicLayout layout = new TopicLayout(prefix);
+    TopicLayout layout = cluster.layout();
     if (output != null && !output.equals("yaml") && !output.equals("json")) {
       err.println("-o must be yaml or json, got \"" + output + "\"");
       return 2;
