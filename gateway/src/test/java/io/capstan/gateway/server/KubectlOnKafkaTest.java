@@ -122,6 +122,18 @@ class KubectlOnKafkaTest {
   }
 
   @Test
+  void theReadmeSession() throws Exception {
+    Result created = kubectl("create", "configmap", "demo", "--from-literal=mode=fast");
+    assertEquals(0, created.exit(), created.both());
+    assertTrue(created.out().contains("configmap/demo created"), created.both());
+    Result wide = kubectl("get", "configmaps", "-o", "wide");
+    assertEquals(0, wide.exit(), wide.both());
+    assertTrue(wide.out().contains("demo"), wide.both());
+    Result deleted = kubectl("delete", "configmap", "demo");
+    assertEquals(0, deleted.exit(), deleted.both());
+  }
+
+  @Test
   void namespacesOfTheClusterAreListed() throws Exception {
     Result r = kubectl("get", "namespaces", "-o", "name");
     assertEquals(0, r.exit(), r.both());

@@ -284,24 +284,30 @@ public final class ApiBench {
         if (now >= end) {
           break;
         }
-        if (s.rate() > 0 && now >= nextCreate) {
-          sendCreate(i++);
-          nextCreate += createEvery;
-        } else if (s.getRate() > 0 && now >= nextGet) {
-          sendGet();
-          nextGet += getEvery;
-        } else if (s.listRate() > 0 && now >= nextList) {
-          sendList();
-          nextList += listEvery;
-        } else {
-          if (now >= nextReport) {
-            progress.printf(Locale.ROOT, "bench: %s %d creates, %d errors, %d watch events%n", prefix, created.get(),
-                errors.get(), watchEvents.get());
-            nextReport += TimeUnit.SECONDS.toNanos(5);
+        // the most overdue kind of request goes first, so a late one cannot starve the others
+        long create = s.rate() > 0 ? nextCreate : Long.MAX_VALUE;
+        long read = s.getRate() > 0 ? nextGet : Long.MAX_VALUE;
+        long lst = s.listRate() > 0 ? nextList : Long.MAX_VALUE;
+        long due = Math.min(create, Math.min(read, lst));
+        if (now >= due) {
+          if (due == create) {
+            sendCreate(i++);
+            nextCreate += createEvery;
+          } else if (due == read) {
+            sendGet();
+            nextGet += getEvery;
+          } else {
+            sendList();
+            nextList += listEvery;
           }
-          long wake = Math.min(nextCreate, Math.min(nextGet, nextList));
-          LockSupport.parkNanos(Math.max(0, Math.min(wake, end) - now));
+          continue;
         }
+        if (now >= nextReport) {
+          progress.printf(Locale.ROOT, "bench: %s %d creates, %d errors, %d watch events%n", prefix, created.get(),
+              errors.get(), watchEvents.get());
+          nextReport += TimeUnit.SECONDS.toNanos(5);
+        }
+        LockSupport.parkNanos(Math.max(0, Math.min(due, end) - now));
       }
       inFlight.acquire(s.clients()); // every request answered
       inFlight.release(s.clients());
