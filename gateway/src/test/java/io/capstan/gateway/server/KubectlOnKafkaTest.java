@@ -123,14 +123,22 @@ class KubectlOnKafkaTest {
 
   @Test
   void theReadmeSession() throws Exception {
-    Result created = kubectl("create", "configmap", "demo", "--from-literal=mode=fast");
+    Path manifest = dataDir.resolve("demo.yaml");
+    Files.writeString(manifest, """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: demo}
+        data: {mode: fast}
+        """);
+    Result created = kubectl("create", "-f", manifest.toString());
     assertEquals(0, created.exit(), created.both());
     assertTrue(created.out().contains("configmap/demo created"), created.both());
-    Result wide = kubectl("get", "configmaps", "-o", "wide");
-    assertEquals(0, wide.exit(), wide.both());
-    assertTrue(wide.out().contains("demo"), wide.both());
+    Result list = kubectl("get", "configmaps");
+    assertEquals(0, list.exit(), list.both());
+    assertTrue(list.out().contains("\ndemo "), list.both());
     Result deleted = kubectl("delete", "configmap", "demo");
     assertEquals(0, deleted.exit(), deleted.both());
+    assertTrue(deleted.out().contains("configmap \"demo\" deleted"), deleted.both());
   }
 
   @Test
