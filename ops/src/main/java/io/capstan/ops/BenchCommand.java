@@ -1,5 +1,6 @@
 package io.capstan.ops;
 
+import io.capstan.loadtests.api.ApiBench;
 import io.capstan.loadtests.write.WriteBench;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks. Each prints progress to stderr and its figures as a final JSON line on stdout.",
-    subcommands = {BenchCommand.Write.class})
+    subcommands = {BenchCommand.Write.class, BenchCommand.Api.class})
 public final class BenchCommand implements Runnable {
 
   @Override
@@ -97,6 +98,66 @@ public final class BenchCommand implements Runnable {
       WriteBench.Result r = new WriteBench(settings, System.err).run();
       System.out.println(r.jsonLine());
       return r.rejected() + r.timeouts() == 0 ? 0 : 1;
+    }
+  }
+
+  @Command(
+      name = "api",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Drives the Kubernetes API over HTTPS with the admin token: creates paced at --rate, single gets,",
+        "lists of --list-size objects and a few watches, at most --clients requests in flight; after an",
+        "unmeasured warm-up prints",
+        "  {\"bench\":\"api\",\"create_per_s\":…,\"create_p99_ms\":…,\"get_p99_ms\":…,\"list_500_p99_ms\":…}",
+        "Without --kubeconfig: an embedded broker, the command processor and the gateway in this process."
+      })
+  static final class Api implements Callable<Integer> {
+    @Option(names = "--kubeconfig", paramLabel = "FILE",
+        description = "Measure the cluster this kubeconfig (as capstan up writes it) points at.")
+    java.nio.file.Path kubeconfig;
+
+    @Option(names = "--clients", defaultValue = "" + ApiBench.Settings.DEFAULT_CLIENTS, description = "Requests in flight at most (default: ${DEFAULT-VALUE}).")
+    int clients;
+
+    @Option(names = "--rate", defaultValue = "" + ApiBench.Settings.DEFAULT_RATE, description = "Creates per second (default: ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(names = "--get-rate", defaultValue = "" + ApiBench.Settings.DEFAULT_GET_RATE, description = "Gets per second (default: ${DEFAULT-VALUE}).")
+    int getRate;
+
+    @Option(names = "--list-rate", defaultValue = "" + ApiBench.Settings.DEFAULT_LIST_RATE, description = "Lists per second (default: ${DEFAULT-VALUE}).")
+    double listRate;
+
+    @Option(names = "--list-size", defaultValue = "" + ApiBench.Settings.DEFAULT_LIST_SIZE, description = "Objects in the listed namespace (default: ${DEFAULT-VALUE}).")
+    int listSize;
+
+    @Option(names = "--watches", defaultValue = "" + ApiBench.Settings.DEFAULT_WATCHES, description = "Watches on the created objects (default: ${DEFAULT-VALUE}).")
+    int watches;
+
+    @Option(names = "--warmup-seconds", defaultValue = "" + ApiBench.Settings.DEFAULT_WARMUP_SECONDS, description = "Unmeasured warm-up (default: ${DEFAULT-VALUE}).")
+    int warmupSeconds;
+
+    @Option(names = "--seconds", defaultValue = "" + ApiBench.Settings.DEFAULT_SECONDS, description = "Measured time (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(names = "--partitions", defaultValue = "" + ApiBench.Settings.DEFAULT_PARTITIONS, description = "Partitions of the in-process stack's topics (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Override
+    public Integer call() throws Exception {
+      if (clients <= 0 || rate < 0 || getRate < 0 || listRate < 0 || listSize <= 0 || watches < 0 || seconds <= 0
+          || warmupSeconds < 0 || partitions <= 0) {
+        System.err.println("--clients, --list-size, --seconds and --partitions must be positive; rates, --watches and"
+            + " --warmup-seconds not negative");
+        return 2;
+      }
+      ApiBench.Result r = new ApiBench(new ApiBench.Settings(kubeconfig, clients, rate, getRate, listRate, listSize,
+          watches, warmupSeconds, seconds, partitions), System.err).run();
+      if (r.firstError() != null) {
+        System.err.println("bench: first error: " + r.firstError());
+      }
+      System.out.println(r.jsonLine());
+      return r.errors() == 0 ? 0 : 1;
     }
   }
 }

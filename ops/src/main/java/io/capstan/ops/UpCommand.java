@@ -1,5 +1,6 @@
 package io.capstan.ops;
 
+import io.capstan.gateway.server.GatewayConfig;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -13,10 +14,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "up", mixinStandardHelpOptions = true,
     description = {
         "Runs Capstan in this process: an embedded single-node Kafka broker (unless --kafka),"
-            + " Capstan's topics, the command processor and one Prometheus /metrics endpoint.",
-        "Prints 'capstan ready: …' once everything is up; SIGINT or SIGTERM stops it cleanly (exit 0)."
+            + " Capstan's topics, the command processor, the Kubernetes API gateway (HTTPS on --api-port)"
+            + " and one Prometheus /metrics endpoint.",
+        "On first start it generates a CA and serving certificate (DATA_DIR/pki) and an admin token"
+            + " (DATA_DIR/tokens.csv), and it writes DATA_DIR/kubeconfig for kubectl.",
+        "Prints 'capstan ready: api=… kubeconfig=… kafka=… metrics=…' and an 'export KUBECONFIG=…' line once"
+            + " everything is up; SIGINT or SIGTERM stops it cleanly (exit 0)."
             + " Starting again on the same --data-dir brings the same cluster back.",
-        "The gateway, controllers, scheduler and node agent are not built yet."})
+        "The controllers, scheduler and node agent are not built yet."})
 final class UpCommand implements Callable<Integer> {
   @Mixin DataDirOptions dataDir;
 
@@ -28,6 +33,10 @@ final class UpCommand implements Callable<Integer> {
       description = "Port of the embedded broker; 0 picks a free one (default: ${DEFAULT-VALUE}; unused with --kafka).")
   int kafkaPort;
 
+  @Option(names = "--api-port", paramLabel = "PORT", defaultValue = "" + GatewayConfig.DEFAULT_PORT,
+      description = "Port of the Kubernetes API (HTTPS); 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int apiPort;
+
   @Mixin TopicOptions topics;
   @Mixin MetricsOptions metrics;
   @Mixin KafkaClientOptions kafkaClient;
@@ -35,6 +44,9 @@ final class UpCommand implements Callable<Integer> {
 
   UpConfig config() {
     try {
+      if (apiPort < 0 || apiPort > 65535) {
+        throw new IllegalArgumentException("--api-port must be 0..65535, got " + apiPort);
+      }
       return new UpConfig(dataDir.resolve(), Optional.ofNullable(kafka), kafkaPort, kafkaClient.resolve(),
           topics.resolve(kafka == null), metrics.resolve());
     } catch (IllegalArgumentException e) {
@@ -53,8 +65,11 @@ final class UpCommand implements Callable<Integer> {
       stack.start(new TopicsComponent(kafka.clientConfig(), config.topics()));
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
       stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(), registry));
-      // Later components (gateway, controllers, scheduler, node agent) start here, in this order.
-      return "capstan ready: kafka=" + kafka.bootstrap() + " metrics=" + metrics.url();
+      GatewayComponent gateway = stack.start(new GatewayComponent(kafka.clientConfig(), config.topics().layout(),
+          GatewayConfig.defaults(config.dataDir()).withPort(apiPort), registry));
+      // Later components (controllers, scheduler, node agent) start here, in this order.
+      return "capstan ready: api=" + gateway.url() + " kubeconfig=" + gateway.kubeconfig() + " kafka="
+          + kafka.bootstrap() + " metrics=" + metrics.url() + "\nexport KUBECONFIG=" + gateway.kubeconfig();
     });
   }
 }

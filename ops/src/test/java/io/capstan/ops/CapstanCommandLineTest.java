@@ -45,13 +45,13 @@ class CapstanCommandLineTest {
   void topLevelHelpListsEveryCommandAndTheScriptsTest() {
     Run r = run("--help");
     assertEquals(0, r.status());
-    for (String command : List.of("up", "broker", "state-views", "replay", "audit", "bench", "test")) {
+    for (String command : List.of("up", "broker", "state-views", "gateway", "replay", "audit", "bench", "test")) {
       assertTrue(r.out().contains("\n  " + command + " "), "help lists " + command + ":\n" + r.out());
     }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"up", "broker", "state-views", "replay", "audit", "bench"})
+  @ValueSource(strings = {"up", "broker", "state-views", "gateway", "replay", "audit", "bench"})
   void everyCommandHasHelp(String command) {
     Run r = run(command, "--help");
     assertEquals(0, r.status(), r.err());
@@ -76,6 +76,26 @@ class CapstanCommandLineTest {
     assertEquals("127.0.0.1", c.metrics().host());
     assertEquals(c.dataDir().resolve("state-views"), c.stateDir());
     assertEquals(c.dataDir().resolve("kafka"), c.broker().dataDir());
+  }
+
+  @Test
+  void gatewayDefaultsAreTheDocumentedOnes() {
+    GatewayRunConfig c = parse(GatewayCommand.class, "gateway", "--kafka", "k:9092").config();
+    assertEquals(Path.of(".capstan").toAbsolutePath().normalize(), c.dataDir());
+    assertEquals(6443, c.gateway().port());
+    assertEquals("127.0.0.1", c.gateway().host());
+    assertEquals(false, c.gateway().insecureHttp());
+    assertEquals(c.dataDir().resolve("tokens.csv"), c.gateway().tokenFile());
+    assertEquals(c.dataDir().resolve("kubeconfig"), c.gateway().kubeconfig());
+    assertEquals("capstan.", c.layout().prefix());
+    assertEquals(Map.of("bootstrap.servers", "k:9092"), c.kafka().clientConfig());
+    GatewayRunConfig other = parse(GatewayCommand.class, "gateway", "--kafka", "k:9092", "--port", "0",
+        "--insecure-http", "--token-file", "t.csv", "--topic-prefix", "c2.").config();
+    assertEquals(0, other.gateway().port());
+    assertEquals(true, other.gateway().insecureHttp());
+    assertEquals(Path.of("t.csv").toAbsolutePath().normalize(), other.gateway().tokenFile());
+    assertEquals("c2.", other.layout().prefix());
+    assertEquals(6443, parse(UpCommand.class, "up").apiPort);
   }
 
   @Test
@@ -112,6 +132,10 @@ class CapstanCommandLineTest {
     assertBad(List.of("state-views"), "Missing required option: '--kafka");
     assertBad(List.of("state-views", "--kafka", "k:1", "--kafka-config", "bootstrap.servers=other:2"),
         "disagrees with the Kafka in use");
+    assertBad(List.of("up", "--api-port", "65536"), "--api-port must be 0..65535, got 65536");
+    assertBad(List.of("gateway"), "Missing required option: '--kafka");
+    assertBad(List.of("gateway", "--kafka", "k:1", "--port", "-2"), "--port must be 0..65535, got -2");
+    assertBad(List.of("gateway", "--kafka", "k:1", "--topic-prefix", "a b"), "--topic-prefix: 'a b'");
     assertBad(List.of("upp"), "Did you mean: capstan up?");
   }
 

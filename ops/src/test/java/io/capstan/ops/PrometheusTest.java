@@ -70,7 +70,7 @@ class PrometheusTest {
     String prometheus = tool("prometheus");
     Path work = KafkaFixture.tempDir("prometheus");
     try (ChildCapstan up = ChildCapstan.start(work, "up", "--data-dir", work.resolve("data").toString(),
-        "--kafka-port", "0", "--metrics-port", "0", "--partitions", "2")) {
+        "--kafka-port", "0", "--metrics-port", "0", "--api-port", "0", "--partitions", "2")) {
       Matcher ready = up.awaitLine("capstan ready: .*metrics=http://(\\S+)/metrics", READY);
       Path config = work.resolve("prometheus.yml");
       // The shipped config, pointed at this run's port and scraping every second.

@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Test;
  */
 class UpCommandTest {
   private static final Duration READY = Duration.ofMinutes(2);
-  private static final String READY_LINE = "capstan ready: kafka=(\\S+) metrics=(\\S+)";
+  private static final String READY_LINE = "capstan ready: api=(\\S+) kubeconfig=(\\S+) kafka=(\\S+) metrics=(\\S+)$";
 
   /** Objects written before the restart: key to uid and resourceVersion. */
   private Map<String, String> written;
@@ -55,14 +55,19 @@ class UpCommandTest {
     TopicLayout layout = TopicLayout.defaults();
 
     try (ChildCapstan up = ChildCapstan.start(work, "up", "--data-dir", dataDir.toString(),
-        "--kafka-port", "0", "--metrics-port", "0", "--partitions", "2")) {
+        "--kafka-port", "0", "--metrics-port", "0", "--api-port", "0", "--partitions", "2")) {
       up.awaitLine("kafka ready: bootstrap=127\\.0\\.0\\.1:\\d+$", READY);
       Matcher ready = up.awaitLine(READY_LINE, READY);
-      String metrics = scrape(ready.group(2));
+      assertTrue(ready.group(1).matches("https://127\\.0\\.0\\.1:\\d+"), ready.group(0));
+      assertEquals(dataDir.resolve("kubeconfig").toString(), ready.group(2));
+      up.awaitLine("export KUBECONFIG=" + java.util.regex.Pattern.quote(ready.group(2)) + "$", READY);
+      assertApiAnswersWithTheAdminToken(ready.group(1), dataDir);
+      String metrics = scrape(ready.group(4));
       assertTrue(metrics.contains("capstan_processor_"), "command processor series on /metrics:\n" + metrics);
       assertTrue(metrics.contains("jvm_memory_used_bytes"), "JVM series on /metrics");
-      assertEquals(2, partitionsOf(ready.group(1), layout.commands()));
-      written = writeObjects(ready.group(1), layout);
+      assertTrue(metrics.contains("capstan_gateway_watch_cache_lag_seconds"), "gateway series on /metrics");
+      assertEquals(2, partitionsOf(ready.group(3), layout.commands()));
+      written = writeObjects(ready.group(3), layout);
 
       assertEquals(0, up.terminate(Duration.ofMinutes(1)), "exit status after SIGTERM; stderr:\n" + up.stderr());
       List<String> out = up.stdout();
@@ -72,19 +77,23 @@ class UpCommandTest {
     assertTrue(log.contains("serving metrics on"), "the log file under the data dir has the run's log:\n" + log);
 
     // Again on the same data dir, asking for other partitions: the existing topics win.
+    String firstKubeconfig = Files.readString(dataDir.resolve("kubeconfig"));
     try (ChildCapstan again = ChildCapstan.start(work, "up", "--data-dir", dataDir.toString(),
-        "--kafka-port", "0", "--metrics-port", "0", "--partitions", "3")) {
+        "--kafka-port", "0", "--metrics-port", "0", "--api-port", "0", "--partitions", "3")) {
       again.awaitLine("topics ready: .*, 2 partitions$", READY);
       Matcher ready = again.awaitLine(READY_LINE, READY);
-      try (Admin admin = admin(ready.group(1))) {
+      assertEquals(tokenOf(firstKubeconfig), tokenOf(Files.readString(dataDir.resolve("kubeconfig"))),
+          "the admin token (and CA) survive the restart");
+      assertApiAnswersWithTheAdminToken(ready.group(1), dataDir);
+      try (Admin admin = admin(ready.group(3))) {
         Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
         for (String t : TopicAdmin.topicsOf(layout)) {
           assertTrue(topics.contains(t), "topic " + t + " kept across the restart: " + topics);
         }
       }
-      assertTrue(scrape(ready.group(2)).contains("capstan_processor_"));
-      assertObjectsKept(ready.group(1), layout, written);
-      assertReplayVerifies(ready.group(1));
+      assertTrue(scrape(ready.group(4)).contains("capstan_processor_"));
+      assertObjectsKept(ready.group(3), layout, written);
+      assertReplayVerifies(ready.group(3));
       assertEquals(0, again.terminate(Duration.ofMinutes(1)), "exit status after SIGTERM; stderr:\n" + again.stderr());
     }
   }
@@ -181,6 +190,46 @@ class UpCommandTest {
       return a;
     }
     throw new AssertionError("command rejected: " + ((CommandResult.Rejected) r).status());
+  }
+
+  /**
+   * The kubeconfig {@code up} wrote: the CA it embeds verifies the API's certificate, and its admin
+   * token is accepted ({@code /api} refuses anonymous requests; {@code /version} answers).
+   */
+  private static void assertApiAnswersWithTheAdminToken(String api, Path dataDir) throws Exception {
+    String kubeconfig = Files.readString(dataDir.resolve("kubeconfig"));
+    assertTrue(kubeconfig.contains("server: " + api + "\n"), kubeconfig);
+    Matcher ca = java.util.regex.Pattern.compile("certificate-authority-data: (\\S+)").matcher(kubeconfig);
+    assertTrue(ca.find(), "the CA is embedded: " + kubeconfig);
+    java.security.cert.Certificate caCert = java.security.cert.CertificateFactory.getInstance("X.509")
+        .generateCertificate(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(ca.group(1))));
+    java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+    trust.load(null, null);
+    trust.setCertificateEntry("capstan-ca", caCert);
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+    ssl.init(null, tmf.getTrustManagers(), null);
+    HttpClient client = HttpClient.newBuilder().sslContext(ssl).build();
+    String token = tokenOf(kubeconfig);
+    HttpResponse<String> version = client.send(HttpRequest.newBuilder(URI.create(api + "/version"))
+        .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, version.statusCode(), version.body());
+    assertTrue(version.body().contains("\"gitVersion\""), version.body());
+    HttpResponse<String> anonymous = client.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/namespaces")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(401, anonymous.statusCode(), anonymous.body());
+    HttpResponse<String> namespaces = client.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/namespaces"))
+        .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, namespaces.statusCode(), namespaces.body());
+    assertTrue(namespaces.body().contains("\"kube-system\""), "the gateway reads the cluster: " + namespaces.body());
+  }
+
+  private static String tokenOf(String kubeconfig) {
+    Matcher m = java.util.regex.Pattern.compile("\\btoken: (\\S+)").matcher(kubeconfig);
+    assertTrue(m.find(), "a token in the kubeconfig: " + kubeconfig);
+    return m.group(1);
   }
 
   private static Admin admin(String bootstrap) {

@@ -1,0 +1,15 @@
+package io.capstan.gateway.cache;
+
+import io.capstan.stateviews.informer.ChangeType;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * One change in the watch cache's window.
+ *
+ * @param object   the object after the change; for DELETED its last state carrying the delete's
+ *                 resourceVersion, as a Kubernetes watch delivers it
+ * @param previous the object before the change; null for ADDED
+ * @param seq      the order the cache applied it in (across partitions)
+ */
+public record CachedChange(ChangeType type, String key, SpecificRecord object, SpecificRecord previous,
+    long resourceVersion, int partition, long seq) {}

@@ -1,0 +1,558 @@
+package io.capstan.gateway.cache;
+
+import io.capstan.api.ObjectMeta;
+import io.capstan.gateway.errors.ApiException;
+import io.capstan.gateway.errors.ApiStatus;
+import io.capstan.gateway.selection.FieldSelector;
+import io.capstan.gateway.selection.LabelSelector;
+import io.capstan.gateway.store.StoredObject;
+import io.capstan.gateway.store.WatchEvent;
+import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.kinds.ObjectKey;
+import io.capstan.stateviews.informer.Change;
+import io.capstan.stateviews.informer.ChangeType;
+import io.capstan.stateviews.informer.Informer;
+import io.capstan.stateviews.informer.Snapshot;
+import io.capstan.stateviews.informer.StateListener;
+import io.capstan.stateviews.informer.Subscription;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The watch cache of one kind: the current objects by key, the version each partition is closed
+ * at, a {@link ChangeWindow} of recent changes, the open watches and the reads waiting for a
+ * version. Fed by the kind's informer through a {@link Subscription} (every change after the
+ * snapshot it starts from, on the informer's thread); read from any thread.
+ *
+ * <p>Lists are served at one resourceVersion exactly: the current objects with the changes after
+ * that version undone from the window (ARCHITECTURE.md, "Consistent reads"); watches from a
+ * version replay the window's later changes, per partition in log order, then go on live.
+ */
+public final class KindCache implements StateListener<SpecificRecord>, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(KindCache.class);
+
+  private final Kind kind;
+  private final Informer<SpecificRecord> informer;
+  private final WatchCacheConfig config;
+  private final Executor completions;
+  private final Executor dispatcher;
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final NavigableMap<String, SpecificRecord> objects = new TreeMap<>();
+  private final List<CacheWatcher> watchers = new CopyOnWriteArrayList<>();
+  private final CacheMetrics metrics;
+  private volatile AtomicLongArray closed;
+  private volatile ChangeWindow window;
+  private long seq;
+  private Subscription<SpecificRecord> subscription;
+  private long startedAtRv;
+
+  /** Reads waiting for a version: per partition, and (index {@code partitions}) for the consistent cut. */
+  private PriorityQueue<Waiter>[] waiters;
+  private final Object waitLock = new Object();
+
+  private record Waiter(long rv, CompletableFuture<Void> future) implements Comparable<Waiter> {
+    @Override
+    public int compareTo(Waiter o) {
+      return Long.compare(rv, o.rv);
+    }
+  }
+
+  KindCache(Kind kind, Informer<SpecificRecord> informer, WatchCacheConfig config, Executor completions,
+      Executor dispatcher, MeterRegistry registry) {
+    this.kind = kind;
+    this.informer = informer;
+    this.config = config;
+    this.completions = completions;
+    this.dispatcher = dispatcher;
+    this.metrics = new CacheMetrics(registry, kind.kind(), watchers::size, this::lagSeconds,
+        () -> {
+          ChangeWindow w = window;
+          return w == null ? 0 : w.size();
+        });
+  }
+
+  /** Takes the informer's snapshot (the informer has synced) and starts following it. */
+  @SuppressWarnings("unchecked")
+  void start() {
+    lock.writeLock().lock();
+    try {
+      Subscription<SpecificRecord> s = informer.subscribe(this);
+      Snapshot<SpecificRecord> snap = s.snapshot();
+      int n = informer.partitionCount();
+      long[] floors = new long[n];
+      closed = new AtomicLongArray(n);
+      for (Map.Entry<Integer, Long> e : snap.partitionVersions().entrySet()) {
+        floors[e.getKey()] = e.getValue();
+        closed.set(e.getKey(), e.getValue());
+      }
+      for (SpecificRecord o : snap.objects()) {
+        objects.put(keyOf(o), o);
+      }
+      window = new ChangeWindow(n, config.windowCapacity(), floors);
+      waiters = new PriorityQueue[n + 1];
+      for (int i = 0; i <= n; i++) {
+        waiters[i] = new PriorityQueue<>();
+      }
+      subscription = s;
+      startedAtRv = window.oldestCovered();
+      log.info("watch cache of {}: {} objects at resourceVersion {} (partitions {})", kind.kind(), objects.size(),
+          snap.listResourceVersion(), snap.partitionVersions());
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  CacheMetrics metrics() {
+    return metrics;
+  }
+
+  public int partitionCount() {
+    return closed.length();
+  }
+
+  /** The object key of a name: {@code Kind/namespace/name}, namespace empty for cluster-scoped kinds. */
+  public String key(String namespace, String name) {
+    return new ObjectKey(kind.kind(), kind.namespaced() && namespace != null ? namespace : "", name).toString();
+  }
+
+  /** The first key of a namespace's range (or of the whole kind when namespace is null). */
+  public String keyPrefix(String namespace) {
+    return kind.kind() + "/" + (namespace == null || !kind.namespaced() ? "" : namespace + "/");
+  }
+
+  public int partitionOf(String key) {
+    return informer.partitionOf(key);
+  }
+
+  private String keyOf(SpecificRecord o) {
+    ObjectMeta meta = meta(o);
+    return key(meta.getNamespace(), meta.getName());
+  }
+
+  // ---- versions ----
+
+  /** Every change on the partition up to this version is applied here. */
+  public long closedVersion(int partition) {
+    return closed.get(partition);
+  }
+
+  /** The consistent cut: every change with an rv up to this, on every partition, is applied here. */
+  public long listResourceVersion() {
+    long min = Long.MAX_VALUE;
+    for (int p = 0; p < closed.length(); p++) {
+      min = Math.min(min, closed.get(p));
+    }
+    return min;
+  }
+
+  /** The oldest version a watch may resume from or a list be served at exactly. */
+  public long oldestVersion() {
+    lock.readLock().lock();
+    try {
+      return window.oldestCovered();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Completes (off the informer's thread) once the partition, or with {@code partition} -1 the
+   * consistent cut, has reached {@code rv}; at once when it already has.
+   */
+  public CompletableFuture<Void> whenReached(int partition, long rv) {
+    int slot = partition < 0 ? closed.length() : partition;
+    long start = System.nanoTime();
+    synchronized (waitLock) {
+      if (reached(slot, rv)) {
+        return CompletableFuture.completedFuture(null);
+      }
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      Waiter w = new Waiter(rv, f);
+      waiters[slot].add(w);
+      f.whenComplete((v, err) -> {
+        metrics.readWaited(System.nanoTime() - start);
+        if (err != null) {
+          synchronized (waitLock) {
+            waiters[slot].remove(w);
+          }
+        }
+      });
+      return f;
+    }
+  }
+
+  private boolean reached(int slot, long rv) {
+    return (slot == closed.length() ? listResourceVersion() : closed.get(slot)) >= rv;
+  }
+
+  private void releaseWaiters(int partition) {
+    List<CompletableFuture<Void>> done = new ArrayList<>();
+    synchronized (waitLock) {
+      for (int slot : new int[] {partition, closed.length()}) {
+        PriorityQueue<Waiter> q = waiters[slot];
+        while (!q.isEmpty() && reached(slot, q.peek().rv())) {
+          done.add(q.poll().future());
+        }
+      }
+    }
+    for (CompletableFuture<Void> f : done) {
+      try {
+        completions.execute(() -> f.complete(null));
+      } catch (RejectedExecutionException e) {
+        f.complete(null);
+      }
+    }
+  }
+
+  // ---- reads ----
+
+  /** The current object of a key; shared with the cache (copy before changing it). */
+  public Optional<SpecificRecord> get(String key) {
+    lock.readLock().lock();
+    try {
+      return Optional.ofNullable(objects.get(key));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** A change still in the window, e.g. the delete a reply reported, to answer with the object it removed. */
+  public Optional<CachedChange> findChange(int partition, String key, long rv) {
+    lock.readLock().lock();
+    try {
+      return window.find(partition, key, rv);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * The objects whose keys start with {@code prefix} and sort after {@code startAfter} (null for
+   * the first), as they were at {@code rv}, ordered by key. Objects are shared with the cache.
+   *
+   * @param rv a version the cache has reached ({@link #whenReached} first)
+   * @throws ApiException 410 Expired when {@code rv} is older than the window
+   */
+  public List<SpecificRecord> listAt(long rv, String prefix, String startAfter) {
+    lock.readLock().lock();
+    try {
+      String end = prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
+      String from = startAfter != null && startAfter.compareTo(prefix) > 0 ? startAfter : prefix;
+      boolean fromInclusive = startAfter == null || startAfter.compareTo(prefix) <= 0;
+      if (from.compareTo(end) >= 0) {
+        return List.of();
+      }
+      NavigableMap<String, SpecificRecord> range = objects.subMap(from, fromInclusive, end, false);
+      long current = listResourceVersion();
+      if (!window.covers(rv)) {
+        if (rv < current) {
+          throw new ApiException(ApiStatus.expired("too old resource version: " + rv + " (" + window.oldestCovered()
+              + ")"));
+        }
+        // Only right after start (the window begins where the informer's snapshot was): the current
+        // objects, which may hold a few changes past rv on partitions that were further on.
+        return new ArrayList<>(range.values());
+      }
+      Map<String, SpecificRecord> before = window.stateBefore(rv);
+      if (before.isEmpty()) {
+        return new ArrayList<>(range.values());
+      }
+      TreeMap<String, SpecificRecord> at = new TreeMap<>(range);
+      before.forEach((k, o) -> {
+        boolean inRange = k.compareTo(from) > 0 || (fromInclusive && k.equals(from));
+        if (inRange && k.compareTo(end) < 0) {
+          if (o == ChangeWindow.ABSENT) {
+            at.remove(k);
+          } else {
+            at.put(k, o);
+          }
+        }
+      });
+      return new ArrayList<>(at.values());
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  // ---- watches ----
+
+  /**
+   * Opens a watch as kube-apiserver's cacher does: {@code resourceVersion} absent (after this
+   * gateway's own writes, {@code mustInclude}) or "0" starts with the current state as ADDED
+   * events; N replays every change after N, then goes live (410 Gone when N is older than the
+   * window); with {@code sendInitialEvents} the state at a version not older than N comes first,
+   * ended by a BOOKMARK annotated {@code k8s.io/initial-events-end}. Never blocks: when the cache
+   * has not reached the version yet the watch starts once it has, or ends with 504 Timeout.
+   */
+  public io.capstan.gateway.store.WatchHandle watch(io.capstan.gateway.store.WatchOptions o, long mustInclude,
+      Consumer<WatchEvent> sink) {
+    CacheWatcher w = newWatcher(o.namespace(), o.labels(), o.fields(), o.bookmarks(), sink);
+    String rv = o.resourceVersion();
+    Long from;
+    long waitFor;
+    if (rv == null || rv.isEmpty()) {
+      from = null;
+      waitFor = mustInclude;
+    } else if (rv.equals("0")) {
+      from = null;
+      waitFor = 0;
+    } else {
+      long n;
+      try {
+        n = Long.parseLong(rv);
+        if (n < 0) {
+          throw new NumberFormatException();
+        }
+      } catch (NumberFormatException e) {
+        w.terminate(ApiStatus.badRequest("resourceVersion: Invalid value: \"" + rv + "\": must be a non-negative integer"),
+            true);
+        return w;
+      }
+      from = o.sendInitialEvents() ? null : n;
+      waitFor = n;
+    }
+    if (listResourceVersion() >= waitFor) {
+      startWatch(w, from, o.sendInitialEvents());
+      return w;
+    }
+    whenReached(-1, waitFor).orTimeout(config.readWait().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .whenComplete((v, err) -> {
+          if (err != null) {
+            w.terminate(tooLarge(waitFor), true);
+          } else {
+            startWatch(w, from, o.sendInitialEvents());
+          }
+        });
+    return w;
+  }
+
+  /** kube-apiserver's answer when a version is not reached in time (client-go matches the cause). */
+  public ApiStatus tooLarge(long rv) {
+    return new ApiStatus(504, "Timeout", "Too large resource version: " + rv + ", current: " + listResourceVersion(),
+        new ApiStatus.Details(null, kind.group(), kind.plural(), List.of(new ApiStatus.Cause("ResourceVersionTooLarge",
+            "Too large resource version", null)), 1));
+  }
+
+  /** A watch not yet started: {@link #startWatch} registers it once the version it needs is reached. */
+  CacheWatcher newWatcher(String namespace, LabelSelector labels, FieldSelector fields, boolean bookmarks,
+      Consumer<WatchEvent> sink) {
+    return new CacheWatcher(this, keyPrefix(namespace), labels, fields, bookmarks, sink, dispatcher,
+        config.watchBuffer());
+  }
+
+  /**
+   * Registers a watch atomically with what it must see first.
+   *
+   * @param fromRv        replay the changes after this version, then go live; null to start with the
+   *                      state at the consistent cut as ADDED events
+   * @param initialEnd    after the initial state, a BOOKMARK annotated {@code k8s.io/initial-events-end}
+   */
+  void startWatch(CacheWatcher w, Long fromRv, boolean initialEnd) {
+    lock.writeLock().lock();
+    try {
+      if (w.isTerminating()) {
+        return; // closed while it waited
+      }
+      List<WatchEvent> first = new ArrayList<>();
+      long bookmarkRv;
+      if (fromRv != null) {
+        if (!window.covers(fromRv)) {
+          w.terminate(ApiStatus.gone("too old resource version: " + fromRv + " (" + window.oldestCovered() + ")"),
+              true);
+          return;
+        }
+        for (CachedChange c : window.after(fromRv)) {
+          WatchEvent e = w.eventFor(c);
+          if (e != null) {
+            first.add(e);
+          }
+        }
+        bookmarkRv = Math.max(fromRv, listResourceVersion());
+      } else {
+        long at = listResourceVersion();
+        boolean exact = window.covers(at);
+        Map<String, SpecificRecord> before = exact ? window.stateBefore(at) : Map.of();
+        TreeMap<String, SpecificRecord> state = new TreeMap<>(objects);
+        before.forEach((k, o) -> {
+          if (o == ChangeWindow.ABSENT) {
+            state.remove(k);
+          } else {
+            state.put(k, o);
+          }
+        });
+        for (Map.Entry<String, SpecificRecord> e : state.entrySet()) {
+          if (w.matches(e.getKey(), e.getValue())) {
+            first.add(new WatchEvent.Added(new StoredObject(e.getValue(), rvOf(e.getValue()))));
+          }
+        }
+        if (initialEnd) {
+          first.add(new WatchEvent.Bookmark(at, true));
+        }
+        if (exact) {
+          for (CachedChange c : window.after(at)) {
+            WatchEvent e = w.eventFor(c);
+            if (e != null) {
+              first.add(e);
+            }
+          }
+        }
+        bookmarkRv = at;
+      }
+      w.allowInitial(first.size());
+      for (WatchEvent e : first) {
+        w.offerInitial(e);
+      }
+      w.lastBookmarkRv = bookmarkRv;
+      metrics.eventsQueued(first.size());
+      watchers.add(w);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  void removeWatcher(CacheWatcher w) {
+    watchers.remove(w);
+  }
+
+  // ---- fed by the informer ----
+
+  @Override
+  public void onChange(Change<SpecificRecord> c) {
+    lock.writeLock().lock();
+    try {
+      SpecificRecord after = c.type() == ChangeType.DELETED ? withResourceVersion(c.previous(), c.resourceVersion())
+          : c.object();
+      CachedChange cc = new CachedChange(c.type(), c.key(), after, c.previous(), c.resourceVersion(), c.partition(),
+          ++seq);
+      if (c.type() == ChangeType.DELETED) {
+        objects.remove(c.key());
+      } else {
+        objects.put(c.key(), c.object());
+      }
+      if (c.resourceVersion() > closed.get(c.partition())) {
+        closed.set(c.partition(), c.resourceVersion());
+      }
+      window.add(cc);
+      int queued = 0;
+      for (CacheWatcher w : watchers) {
+        WatchEvent e = w.eventFor(cc);
+        if (e != null) {
+          w.offer(e);
+          queued++;
+        }
+      }
+      if (queued > 0) {
+        metrics.eventsQueued(queued);
+      }
+    } catch (RuntimeException e) {
+      log.error("watch cache of {} failed to apply {} {} at {}", kind.kind(), c.type(), c.key(), c.resourceVersion(), e);
+      throw e;
+    } finally {
+      lock.writeLock().unlock();
+    }
+    releaseWaiters(c.partition());
+  }
+
+  @Override
+  public void onProgress(int partition, long closedResourceVersion) {
+    lock.writeLock().lock();
+    try {
+      if (closedResourceVersion > closed.get(partition)) {
+        closed.set(partition, closedResourceVersion);
+      }
+      long at = listResourceVersion();
+      long now = System.nanoTime();
+      for (CacheWatcher w : watchers) {
+        if (w.bookmarks && at > w.lastBookmarkRv && now - w.lastBookmarkNanos >= config.bookmarkInterval().toNanos()) {
+          w.lastBookmarkRv = at;
+          w.lastBookmarkNanos = now;
+          w.offer(new WatchEvent.Bookmark(at, false));
+        }
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+    releaseWaiters(partition);
+  }
+
+  private double lagSeconds() {
+    AtomicLongArray c = closed;
+    if (c == null) {
+      return Double.NaN;
+    }
+    long rv = listResourceVersion();
+    if (rv == 0) {
+      return Double.NaN;
+    }
+    // resourceVersions are hybrid-logical-clock values in microseconds since the epoch
+    return Math.max(0, System.currentTimeMillis() * 1000 - rv) / 1e6;
+  }
+
+  /** Stops following the informer; open watches end, waiting reads fail. */
+  @Override
+  public void close() {
+    if (subscription != null) {
+      subscription.close();
+    }
+    for (CacheWatcher w : List.copyOf(watchers)) {
+      metrics.watchClosed(CacheWatcher.End.SHUTDOWN);
+      w.terminate(ApiStatus.serviceUnavailable("the gateway is shutting down"), false);
+    }
+    List<CompletableFuture<Void>> waiting = new ArrayList<>();
+    synchronized (waitLock) {
+      if (waiters != null) {
+        for (PriorityQueue<Waiter> q : waiters) {
+          q.forEach(w -> waiting.add(w.future()));
+          q.clear();
+        }
+      }
+    }
+    waiting.forEach(f -> f.completeExceptionally(new IllegalStateException("the watch cache of " + kind.kind()
+        + " is closed")));
+    metrics.close();
+  }
+
+  // ---- objects ----
+
+  static ObjectMeta meta(SpecificRecord o) {
+    return (ObjectMeta) o.get(o.getSchema().getField("metadata").pos());
+  }
+
+  /** The resourceVersion in an object's metadata (0 when absent). */
+  public static long rvOf(SpecificRecord o) {
+    String rv = meta(o).getResourceVersion();
+    try {
+      return rv == null || rv.isEmpty() ? 0 : Long.parseLong(rv);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** A copy of the object carrying another resourceVersion (a delete's, as watches deliver it). */
+  public static SpecificRecord withResourceVersion(SpecificRecord o, long rv) {
+    SpecificRecord copy = SpecificData.get().deepCopy(o.getSchema(), o);
+    meta(copy).setResourceVersion(Long.toString(rv));
+    return copy;
+  }
+}

@@ -1,0 +1,416 @@
+package io.capstan.gateway.store;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.capstan.api.ObjectMeta;
+import io.capstan.gateway.cache.KindCache;
+import io.capstan.gateway.cache.WatchCache;
+import io.capstan.gateway.cache.WatchCacheConfig;
+import io.capstan.gateway.errors.ApiException;
+import io.capstan.gateway.errors.ApiStatus;
+import io.capstan.gateway.paging.ContinueToken;
+import io.capstan.log.Command;
+import io.capstan.log.DeleteOptions;
+import io.capstan.log.ErrorStatus;
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandClientConfig;
+import io.capstan.logschema.client.CommandResult;
+import io.capstan.logschema.client.CommandSendException;
+import io.capstan.logschema.client.CommandTimeoutException;
+import io.capstan.logschema.client.Commands;
+import io.capstan.logschema.json.KubeJson;
+import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.stateviews.informer.InformerConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ResourceStore} on Capstan's backbone: writes are Commands sent through the
+ * {@link CommandClient} (the request's user as the command's actor, so the event log records who
+ * did what) and answered by the command processor's Reply; reads come from the gateway's own
+ * {@link WatchCache}, never from Kafka directly.
+ *
+ * <p>Consistency, as ARCHITECTURE.md's "Consistency model" says:
+ * <ul>
+ *   <li><b>read your writes</b>: a get waits until the cache has applied, on the key's partition,
+ *       the highest version this gateway wrote there; a list or a watch without a
+ *       resourceVersion waits until the consistent cut has passed every write of this gateway;
+ *   <li><b>lists</b> are served at one resourceVersion exactly (the consistent cut, a requested
+ *       version with {@code resourceVersionMatch=Exact}, or a continue token's);
+ *       {@code resourceVersion=0} answers from the cache at once; a version the cache has not
+ *       reached waits for it, then 504 Timeout; one older than the cache's window is 410 Expired.
+ * </ul>
+ * Waiting never blocks a thread: futures complete when the cache gets there.
+ *
+ * <p>Failures: a Rejected reply becomes an {@link ApiException} with the same code, reason and
+ * causes; no reply after every attempt ({@link CommandTimeoutException}) is 504 Timeout; Kafka
+ * refusing the command ({@link CommandSendException}) is 503 ServiceUnavailable.
+ */
+public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(KafkaResourceStore.class);
+  private static final String ANONYMOUS = "system:anonymous";
+
+  private final CommandClient client;
+  private final WatchCache cache;
+  private final boolean owns;
+  private final OwnWrites own;
+  /** Lists filter and copy many objects: off the event loop. */
+  private final ExecutorService listers = Executors.newFixedThreadPool(2, r -> {
+    Thread t = new Thread(r, "capstan-gateway-list");
+    t.setDaemon(true);
+    return t;
+  });
+
+  /** A store on a started cache and a client the caller keeps and closes. */
+  public KafkaResourceStore(CommandClient client, WatchCache cache) {
+    this(client, cache, false);
+  }
+
+  private KafkaResourceStore(CommandClient client, WatchCache cache, boolean owns) {
+    this.client = client;
+    this.cache = cache;
+    this.owns = owns;
+    this.own = new OwnWrites(client.partitions());
+  }
+
+  /**
+   * Connects to Kafka: a command client and a watch cache over every kind's state topic, loaded
+   * before this returns (blocking). Closing the store closes both.
+   *
+   * @param component the gateway's name in client ids and metric tags, e.g. {@code gateway}
+   */
+  public static KafkaResourceStore connect(Map<String, Object> kafka, TopicLayout layout, String component,
+      WatchCacheConfig config, MeterRegistry registry) throws InterruptedException {
+    CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, component), registry);
+    WatchCache cache = new WatchCache(InformerConfig.defaults(kafka, layout, component), config, registry);
+    try {
+      cache.start();
+    } catch (RuntimeException | InterruptedException e) {
+      cache.close();
+      client.close();
+      throw e;
+    }
+    log.info("gateway store ready: commands through client {}, reads from the watch cache",
+        client.config().clientId());
+    return new KafkaResourceStore(client, cache, true);
+  }
+
+  public WatchCache cache() {
+    return cache;
+  }
+
+  // ---- reads ----
+
+  @Override
+  public CompletionStage<StoredObject> get(Kind kind, String namespace, String name) {
+    KindCache c = cache.of(kind);
+    String key = c.key(namespace, name);
+    int partition = c.partitionOf(key);
+    long mine = own.on(kind, partition);
+    return waitFor(c, partition, mine).thenApply(v -> c.get(key)
+        .map(o -> new StoredObject(copy(o), KindCache.rvOf(o)))
+        .orElseThrow(() -> new ApiException(ApiStatus.notFound(kind.group(), kind.plural(), name))));
+  }
+
+  @Override
+  public CompletionStage<ListResult> list(Kind kind, ListOptions o) {
+    KindCache c = cache.of(kind);
+    String rv = o.resourceVersion() == null || o.resourceVersion().isEmpty() ? null : o.resourceVersion();
+    String match = o.resourceVersionMatch();
+    boolean exact = "Exact".equals(match);
+    CompletableFuture<Long> at;
+    if (o.continueFrom() != null) {
+      if (rv != null && !rv.equals("0")) {
+        return failed(ApiStatus.badRequest("specifying resource version is not allowed when using continue"));
+      }
+      long tokenRv = o.continueFrom().resourceVersion();
+      at = waitFor(c, -1, tokenRv).thenApply(v -> tokenRv);
+    } else if (rv == null) {
+      if (match != null) {
+        return failed(ApiStatus.badRequest("resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden "
+            + "unless resourceVersion is provided"));
+      }
+      at = waitFor(c, -1, own.highest(kind)).thenApply(v -> c.listResourceVersion());
+    } else if (rv.equals("0")) {
+      if (exact) {
+        return failed(ApiStatus.badRequest("resourceVersionMatch: Forbidden: resourceVersionMatch \"exact\" is "
+            + "forbidden for resourceVersion \"0\""));
+      }
+      at = CompletableFuture.completedFuture(c.listResourceVersion());
+    } else {
+      long n;
+      try {
+        n = Long.parseLong(rv);
+        if (n < 0) {
+          throw new NumberFormatException();
+        }
+      } catch (NumberFormatException e) {
+        return failed(ApiStatus.badRequest("resourceVersion: Invalid value: \"" + rv
+            + "\": must be a non-negative integer"));
+      }
+      at = waitFor(c, -1, n).thenApply(v -> exact ? n : c.listResourceVersion());
+    }
+    return at.thenApplyAsync(version -> page(kind, c, o, version), listers);
+  }
+
+  private ListResult page(Kind kind, KindCache c, ListOptions o, long version) {
+    String startAfter = o.continueFrom() == null ? null : o.continueFrom().startAfter();
+    List<SpecificRecord> all;
+    try {
+      all = c.listAt(version, c.keyPrefix(o.namespace()), startAfter);
+    } catch (ApiException e) {
+      if (o.continueFrom() != null && e.status().code() == 410) {
+        throw new ApiException(ApiStatus.expired("The provided continue parameter is too old to display a consistent"
+            + " list result. You can start a new list without the continue parameter. (" + e.status().message() + ")"));
+      }
+      throw e;
+    }
+    List<SpecificRecord> matching = new ArrayList<>();
+    for (SpecificRecord obj : all) {
+      if (matches(obj, o)) {
+        matching.add(obj);
+      }
+    }
+    long limit = o.limit();
+    if (limit > 0 && matching.size() > limit) {
+      List<SpecificRecord> chunk = matching.subList(0, (int) limit);
+      ObjectMeta last = meta(chunk.get(chunk.size() - 1));
+      String token = new ContinueToken(version, c.key(last.getNamespace(), last.getName())).encode();
+      return new ListResult(stored(chunk), version, token, (long) (matching.size() - chunk.size()));
+    }
+    return new ListResult(stored(matching), version, null, null);
+  }
+
+  private static boolean matches(SpecificRecord obj, ListOptions o) {
+    if (o.labels() != null && !o.labels().isEverything()) {
+      Map<String, String> labels = meta(obj).getLabels();
+      if (!o.labels().matches(labels == null ? Map.of() : labels)) {
+        return false;
+      }
+    }
+    return o.fields() == null || o.fields().isEverything() || o.fields().matches(KubeJson.toJson(obj));
+  }
+
+  private static List<StoredObject> stored(List<SpecificRecord> objects) {
+    List<StoredObject> out = new ArrayList<>(objects.size());
+    for (SpecificRecord obj : objects) {
+      out.add(new StoredObject(copy(obj), KindCache.rvOf(obj)));
+    }
+    return out;
+  }
+
+  /** Completes when the cache has reached {@code rv} on a partition (-1: the consistent cut); 504 after the read wait. */
+  private CompletableFuture<Void> waitFor(KindCache c, int partition, long rv) {
+    if (rv <= 0) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> reached = c.whenReached(partition, rv);
+    if (reached.isDone()) {
+      return reached;
+    }
+    long ms = cache.config().readWait().toMillis();
+    return reached.orTimeout(ms, TimeUnit.MILLISECONDS).exceptionally(e -> {
+      if (unwrap(e) instanceof TimeoutException) {
+        throw new ApiException(c.tooLarge(rv));
+      }
+      throw e instanceof CompletionException ce ? ce : new CompletionException(e);
+    });
+  }
+
+  // ---- writes ----
+
+  @Override
+  public CompletionStage<StoredObject> create(Kind kind, SpecificRecord object, WriteOptions options) {
+    return write(kind, () -> Commands.create(object), options.actor(), options.dryRun());
+  }
+
+  @Override
+  public CompletionStage<StoredObject> update(Kind kind, SpecificRecord object, WriteOptions options) {
+    return write(kind, () -> Commands.update(object), options.actor(), options.dryRun());
+  }
+
+  @Override
+  public CompletionStage<StoredObject> updateStatus(Kind kind, SpecificRecord object, WriteOptions options) {
+    return write(kind, () -> Commands.updateStatus(object), options.actor(), options.dryRun());
+  }
+
+  private CompletionStage<StoredObject> write(Kind kind, java.util.function.Supplier<Command> command, String actor,
+      boolean dryRun) {
+    Command cmd;
+    try {
+      cmd = command.get();
+    } catch (IllegalArgumentException e) {
+      return failed(ApiStatus.badRequest(e.getMessage()));
+    }
+    return send(kind, cmd, actor, dryRun).thenApply(a -> {
+      SpecificRecord stored = a.object();
+      if (stored == null) {
+        throw new ApiException(ApiStatus.internalError("the reply to " + cmd.getOp() + " " + kind.kind() + " "
+            + cmd.getName() + " carries no object"));
+      }
+      return new StoredObject(stored, a.resourceVersion() > 0 ? a.resourceVersion() : KindCache.rvOf(stored));
+    });
+  }
+
+  @Override
+  public CompletionStage<StoredObject> delete(Kind kind, String namespace, String name, DeleteRequest options) {
+    KindCache c = cache.of(kind);
+    String key = c.key(namespace, name);
+    int partition = c.partitionOf(key);
+    SpecificRecord before = c.get(key).orElse(null);
+    DeleteOptions opts = new DeleteOptions(options.preconditionUid(), options.preconditionResourceVersion(),
+        options.gracePeriodSeconds(), options.propagationPolicy());
+    Command cmd;
+    try {
+      cmd = Commands.delete(kind, kind.namespaced() ? namespace : "", name, opts);
+    } catch (IllegalArgumentException e) {
+      return failed(ApiStatus.badRequest(e.getMessage()));
+    }
+    return send(kind, cmd, options.actor(), options.dryRun()).thenCompose(a -> {
+      if (a.object() != null) { // marked for deletion: finalizers or a grace period hold it
+        return CompletableFuture.completedFuture(new StoredObject(a.object(), a.resourceVersion()));
+      }
+      if (options.dryRun() || a.resourceVersion() <= 0) {
+        return CompletableFuture.completedFuture(lastState(kind, namespace, name, before, 0));
+      }
+      // Gone: answer with the object as the delete removed it, which the cache's window holds
+      // once it has applied the delete (as kube-apiserver returns the deleted object).
+      return c.whenReached(partition, a.resourceVersion())
+          .orTimeout(cache.config().readWait().toMillis(), TimeUnit.MILLISECONDS)
+          .handle((v, err) -> c.findChange(partition, key, a.resourceVersion())
+              .map(ch -> new StoredObject(copy(ch.object()), a.resourceVersion()))
+              .orElseGet(() -> lastState(kind, namespace, name, before, a.resourceVersion())));
+    });
+  }
+
+  private static StoredObject lastState(Kind kind, String namespace, String name, SpecificRecord before, long rv) {
+    if (before != null) {
+      SpecificRecord o = rv > 0 ? KindCache.withResourceVersion(before, rv) : copy(before);
+      return new StoredObject(o, rv > 0 ? rv : KindCache.rvOf(o));
+    }
+    ObjectNode json = JsonNodeFactory.instance.objectNode();
+    json.put("apiVersion", kind.apiVersion()).put("kind", kind.kind());
+    ObjectNode meta = json.putObject("metadata").put("name", name);
+    if (kind.namespaced() && namespace != null) {
+      meta.put("namespace", namespace);
+    }
+    if (rv > 0) {
+      meta.put("resourceVersion", Long.toString(rv));
+    }
+    return new StoredObject(KubeJson.fromJson(kind, json).object(), rv);
+  }
+
+  /** Sends a command as {@code actor}; completes with the Accepted reply or fails with the Status. */
+  private CompletableFuture<CommandResult.Accepted> send(Kind kind, Command cmd, String actor, boolean dryRun) {
+    cmd.setActor(actor == null || actor.isEmpty() ? ANONYMOUS : actor);
+    cmd.setDryRun(dryRun);
+    CompletableFuture<CommandResult> sent;
+    try {
+      sent = client.send(cmd);
+    } catch (IllegalArgumentException e) {
+      return failed(ApiStatus.badRequest(e.getMessage()));
+    }
+    return sent.handle((result, err) -> {
+      if (err != null) {
+        throw toApiException(err);
+      }
+      if (result instanceof CommandResult.Rejected r) {
+        throw new ApiException(statusOf(r.status()));
+      }
+      CommandResult.Accepted a = (CommandResult.Accepted) result;
+      if (!dryRun) {
+        own.wrote(kind, a.partition(), a.resourceVersion());
+      }
+      return a;
+    });
+  }
+
+  /** A Rejected reply's Status, unchanged: code, reason, message, details and causes. */
+  static ApiStatus statusOf(ErrorStatus s) {
+    List<ApiStatus.Cause> causes = s.getCauses().stream()
+        .map(c -> new ApiStatus.Cause(emptyToNull(c.getReason()), c.getMessage(), emptyToNull(c.getField())))
+        .toList();
+    boolean noDetails = s.getName().isEmpty() && s.getKind().isEmpty() && s.getGroup().isEmpty() && causes.isEmpty();
+    ApiStatus.Details details = noDetails ? null
+        : new ApiStatus.Details(emptyToNull(s.getName()), s.getGroup(), emptyToNull(s.getKind()), causes, null);
+    return new ApiStatus(s.getCode(), s.getReason(), s.getMessage(), details);
+  }
+
+  static ApiException toApiException(Throwable error) {
+    Throwable e = unwrap(error);
+    if (e instanceof ApiException api) {
+      return api;
+    }
+    if (e instanceof CommandTimeoutException t) {
+      return new ApiException(ApiStatus.timeout(t.getMessage()), t);
+    }
+    if (e instanceof CommandSendException s) {
+      return new ApiException(ApiStatus.serviceUnavailable(s.getMessage()), s);
+    }
+    if (e instanceof TimeoutException t) {
+      return new ApiException(ApiStatus.timeout("the request timed out: " + t.getMessage()), t);
+    }
+    if (e instanceof IllegalArgumentException bad) {
+      return new ApiException(ApiStatus.badRequest(bad.getMessage()), bad);
+    }
+    return new ApiException(ApiStatus.internalError(String.valueOf(e)), e);
+  }
+
+  // ---- watch ----
+
+  @Override
+  public WatchHandle watch(Kind kind, WatchOptions options, Consumer<WatchEvent> sink) {
+    return cache.of(kind).watch(options, own.highest(kind), sink);
+  }
+
+  // ---- helpers ----
+
+  private static Throwable unwrap(Throwable e) {
+    while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+
+  private static ObjectMeta meta(SpecificRecord o) {
+    return (ObjectMeta) o.get(o.getSchema().getField("metadata").pos());
+  }
+
+  /** Objects leave the cache as copies: a caller that changes one must not change the cache. */
+  private static SpecificRecord copy(SpecificRecord o) {
+    return SpecificData.get().deepCopy(o.getSchema(), o);
+  }
+
+  private static <T> CompletableFuture<T> failed(ApiStatus status) {
+    return CompletableFuture.failedFuture(new ApiException(status));
+  }
+
+  @Override
+  public void close() {
+    listers.shutdown();
+    if (owns) {
+      cache.close();
+      client.close();
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package io.capstan.gateway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.capstan.gateway.cache.WatchCacheConfig;
+import io.capstan.gateway.testing.KafkaGatewayFixture;
+import io.capstan.logschema.json.KubeJson;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real kubectl against the gateway on the real backbone: HTTPS on a free port, the kubeconfig
+ * the gateway writes, writes through the command processor, reads from the watch cache.
+ */
+class KubectlOnKafkaTest {
+  private static final String KUBECTL = "/usr/bin/kubectl";
+
+  @TempDir
+  static Path dataDir;
+  static KafkaGatewayFixture backend;
+  static GatewayServer gateway;
+
+  record Result(int exit, String out, String err) {
+    String both() {
+      return "exit " + exit + "\nstdout:\n" + out + "\nstderr:\n" + err;
+    }
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    if (!Files.isExecutable(Path.of(KUBECTL))) {
+      fail("kubectl is not installed at " + KUBECTL + ": run `apt-get install kubernetes-client`");
+    }
+    backend = KafkaGatewayFixture.start("kubectl", WatchCacheConfig.defaults());
+    gateway = backend.startServer(dataDir);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (backend != null) {
+      backend.close();
+    }
+  }
+
+  static Result kubectl(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(KUBECTL, "--kubeconfig", gateway.kubeconfig().toString(),
+        "--cache-dir", dataDir.resolve("kube-cache").toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .start();
+    var out = p.getInputStream().readAllBytes();
+    var err = p.getErrorStream().readAllBytes();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("kubectl " + String.join(" ", args) + " did not finish in 60s");
+    }
+    Result r = new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    System.out.println("$ kubectl " + String.join(" ", args) + "\n" + r.out() + r.err());
+    return r;
+  }
+
+  @Test
+  void createGetLabelDeleteThroughTheCommandProcessor() throws Exception {
+    Path manifest = dataDir.resolve("cm.yaml");
+    Files.writeString(manifest, """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: app-settings
+          labels:
+            app: web
+        data:
+          mode: fast
+        """);
+    Result created = kubectl("create", "-f", manifest.toString());
+    assertEquals(0, created.exit(), created.both());
+    assertTrue(created.out().contains("configmap/app-settings created"), created.both());
+
+    Result get = kubectl("get", "cm", "app-settings", "-o", "json");
+    assertEquals(0, get.exit(), get.both());
+    JsonNode cm = KubeJson.parse(get.out());
+    assertEquals("fast", cm.at("/data/mode").asText(), get.both());
+    assertTrue(cm.at("/metadata/uid").asText().length() > 10, get.both());
+    long rv = Long.parseLong(cm.at("/metadata/resourceVersion").asText());
+    assertTrue(rv > 1_000_000_000_000_000L, "a hybrid-logical-clock resourceVersion (µs since the epoch): " + rv);
+
+    Result labelled = kubectl("label", "cm", "app-settings", "tier=front");
+    assertEquals(0, labelled.exit(), labelled.both());
+    Result list = kubectl("get", "cm", "-l", "tier=front", "-o", "json");
+    assertEquals(0, list.exit(), list.both());
+    JsonNode items = KubeJson.parse(list.out()).get("items");
+    assertEquals(1, items.size(), list.both());
+    assertTrue(Long.parseLong(items.get(0).at("/metadata/resourceVersion").asText()) > rv, list.both());
+
+    Result table = kubectl("get", "cm", "app-settings");
+    assertEquals(0, table.exit(), table.both());
+    assertTrue(table.out().matches("(?s)NAME\\s+DATA\\s+AGE\\s*\\napp-settings\\s+1\\s+\\d+s.*")
+        || table.out().matches("(?s)NAME\\s+AGE\\s*\\napp-settings\\s+\\d+s.*"), table.both());
+
+    Result again = kubectl("create", "-f", manifest.toString());
+    assertTrue(again.exit() != 0, again.both());
+    assertTrue(again.err().contains("AlreadyExists") || again.err().contains("already exists"), again.both());
+
+    Result deleted = kubectl("delete", "cm", "app-settings");
+    assertEquals(0, deleted.exit(), deleted.both());
+    assertTrue(deleted.out().contains("configmap \"app-settings\" deleted"), deleted.both());
+    Result missing = kubectl("get", "cm", "app-settings");
+    assertTrue(missing.exit() != 0, missing.both());
+    assertTrue(missing.err().contains("configmaps \"app-settings\" not found"), missing.both());
+  }
+
+  @Test
+  void theReadmeSession() throws Exception {
+    Path manifest = dataDir.resolve("demo.yaml");
+    Files.writeString(manifest, """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: demo}
+        data: {mode: fast}
+        """);
+    Result created = kubectl("create", "-f", manifest.toString());
+    assertEquals(0, created.exit(), created.both());
+    assertTrue(created.out().contains("configmap/demo created"), created.both());
+    Result list = kubectl("get", "configmaps");
+    assertEquals(0, list.exit(), list.both());
+    assertTrue(list.out().contains("\ndemo "), list.both());
+    Result deleted = kubectl("delete", "configmap", "demo");
+    assertEquals(0, deleted.exit(), deleted.both());
+    assertTrue(deleted.out().contains("configmap \"demo\" deleted"), deleted.both());
+  }
+
+  @Test
+  void namespacesOfTheClusterAreListed() throws Exception {
+    Result r = kubectl("get", "namespaces", "-o", "name");
+    assertEquals(0, r.exit(), r.both());
+    for (String ns : List.of("default", "kube-system", "kube-public", "kube-node-lease")) {
+      assertTrue(r.out().contains("namespace/" + ns + "\n"), r.both());
+    }
+  }
+}

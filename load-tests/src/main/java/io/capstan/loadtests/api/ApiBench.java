@@ -1,0 +1,446 @@
+package io.capstan.loadtests.api;
+
+import io.capstan.gateway.cache.WatchCacheConfig;
+import io.capstan.gateway.server.GatewayConfig;
+import io.capstan.gateway.server.GatewayServer;
+import io.capstan.gateway.store.KafkaResourceStore;
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandClientConfig;
+import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.stateviews.bootstrap.SystemNamespaces;
+import io.capstan.stateviews.kafka.EmbeddedKafkaBroker;
+import io.capstan.stateviews.kafka.TopicAdmin;
+import io.capstan.stateviews.processor.CommandProcessor;
+import io.capstan.stateviews.processor.ProcessorConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * The API benchmark: through the gateway over HTTPS with the admin token, as kubectl and client
+ * libraries talk to it, it runs at once
+ * <ul>
+ *   <li>creates of ConfigMaps, paced at {@code rate} per second (open loop);
+ *   <li>single gets of existing ConfigMaps, paced at {@code getRate} per second;
+ *   <li>lists of one namespace holding {@code listSize} ConfigMaps, paced at {@code listRate};
+ *   <li>{@code watches} watches on the namespace the creates go to, counting the events they get;
+ * </ul>
+ * with at most {@code clients} requests in flight. An unmeasured warm-up of the same mix comes
+ * first (the JIT needs it). Without a kubeconfig it starts its own stack in this process: an
+ * embedded broker, the command processor and the gateway on a free port.
+ */
+public final class ApiBench {
+
+  /** Benchmark settings; every default is here once. */
+  public record Settings(Path kubeconfig, int clients, int rate, int getRate, double listRate, int listSize,
+      int watches, int warmupSeconds, int seconds, int partitions) {
+    public static final int DEFAULT_CLIENTS = 64;
+    public static final int DEFAULT_RATE = 500;
+    public static final int DEFAULT_GET_RATE = 500;
+    public static final double DEFAULT_LIST_RATE = 5;
+    public static final int DEFAULT_LIST_SIZE = 500;
+    public static final int DEFAULT_WATCHES = 4;
+    public static final int DEFAULT_WARMUP_SECONDS = 30;
+    public static final int DEFAULT_SECONDS = 30;
+    public static final int DEFAULT_PARTITIONS = 4;
+  }
+
+  /** The figures of one run. */
+  public record Result(Settings settings, double createPerSec, Histogram create, Histogram get, Histogram list,
+      long errors, long behind, long watchEvents, String firstError) {
+    public String jsonLine() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("bench", "api");
+      m.put("create_per_s", round(createPerSec));
+      m.put("create_p50_ms", ms(create, 50));
+      m.put("create_p99_ms", ms(create, 99));
+      m.put("get_p50_ms", ms(get, 50));
+      m.put("get_p99_ms", ms(get, 99));
+      m.put("list_500_p50_ms", ms(list, 50));
+      m.put("list_500_p99_ms", ms(list, 99));
+      m.put("creates", create.getTotalCount());
+      m.put("gets", get.getTotalCount());
+      m.put("lists", list.getTotalCount());
+      m.put("list_size", settings.listSize());
+      m.put("watches", settings.watches());
+      m.put("watch_events", watchEvents);
+      m.put("errors", errors);
+      m.put("late_sends", behind);
+      m.put("clients", settings.clients());
+      m.put("rate", settings.rate());
+      m.put("get_rate", settings.getRate());
+      m.put("seconds", settings.seconds());
+      m.put("warmup_s", settings.warmupSeconds());
+      m.put("stack", settings.kubeconfig() == null ? "in-process" : "kubeconfig");
+      StringBuilder b = new StringBuilder("{");
+      m.forEach((k, v) -> {
+        if (b.length() > 1) {
+          b.append(',');
+        }
+        b.append('"').append(k).append("\":").append(v instanceof String ? "\"" + v + "\"" : String.valueOf(v));
+      });
+      return b.append('}').toString();
+    }
+
+    private static double ms(Histogram h, double percentile) {
+      return h.getTotalCount() == 0 ? 0 : round(h.getValueAtPercentile(percentile) / 1000.0);
+    }
+
+    private static double round(double v) {
+      return Math.round(v * 100.0) / 100.0;
+    }
+  }
+
+  private static final String CREATE_NS = "bench";
+  private static final String LIST_NS = "bench-list";
+
+  private final Settings s;
+  private final PrintStream progress;
+  private HttpClient http;
+  private ApiTarget target;
+  private final AtomicLong errors = new AtomicLong();
+  private final AtomicLong behind = new AtomicLong();
+  private final AtomicLong watchEvents = new AtomicLong();
+  private volatile String firstError;
+
+  public ApiBench(Settings settings, PrintStream progress) {
+    this.s = settings;
+    this.progress = progress;
+  }
+
+  public Result run() throws Exception {
+    try (InProcessStack stack = s.kubeconfig() == null ? InProcessStack.start(s.partitions(), progress) : null) {
+      Path kubeconfig = stack != null ? stack.kubeconfig() : s.kubeconfig();
+      target = ApiTarget.fromKubeconfig(kubeconfig);
+      ExecutorService callbacks = Executors.newFixedThreadPool(4, daemon("bench-http"));
+      http = HttpClient.newBuilder().sslContext(target.ssl()).version(HttpClient.Version.HTTP_1_1)
+          .executor(callbacks).connectTimeout(Duration.ofSeconds(10)).build();
+      try {
+        progress.println("bench: against " + target.server() + "; creating " + s.listSize() + " ConfigMaps to list");
+        setUp();
+        List<CompletableFuture<?>> watches = new ArrayList<>();
+        for (int i = 0; i < s.watches(); i++) {
+          watches.add(watch());
+        }
+        progress.println("bench: warming up for " + s.warmupSeconds() + " s (not measured)");
+        Mix warm = new Mix("w", s.warmupSeconds());
+        warm.run();
+        errors.set(0);
+        behind.set(0);
+        firstError = null;
+        long eventsBefore = watchEvents.get();
+        progress.println("bench: measuring for " + s.seconds() + " s");
+        Mix measured = new Mix("m", s.seconds());
+        measured.run();
+        watches.forEach(w -> w.cancel(true));
+        Histogram create = measured.create.getIntervalHistogram();
+        return new Result(s, create.getTotalCount() / measured.elapsedSeconds(), create,
+            measured.get.getIntervalHistogram(), measured.list.getIntervalHistogram(), errors.get(), behind.get(),
+            watchEvents.get() - eventsBefore, firstError);
+      } finally {
+        callbacks.shutdownNow();
+      }
+    }
+  }
+
+  // ---- requests ----
+
+  private HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create(target.server() + path)).timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + target.token()).header("Accept", "application/json");
+  }
+
+  private CompletableFuture<HttpResponse<String>> post(String path, String json) {
+    return http.sendAsync(request(path).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private CompletableFuture<HttpResponse<String>> get(String path) {
+    return http.sendAsync(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String configMap(String namespace, String name, int i) {
+    return "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"" + name + "\",\"namespace\":\""
+        + namespace + "\",\"labels\":{\"app\":\"bench\",\"tier\":\"" + (i % 3 == 0 ? "web" : "worker") + "\"}},"
+        + "\"data\":{\"app.properties\":\"server.port=8080\\nserver.threads=16\\nlog.level=info\\n\","
+        + "\"feature.flags\":\"alpha=false,beta=true\",\"index\":\"" + i + "\"}}";
+  }
+
+  private void setUp() throws Exception {
+    for (String ns : List.of(CREATE_NS, LIST_NS)) {
+      HttpResponse<String> r = post("/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\","
+          + "\"metadata\":{\"name\":\"" + ns + "\"}}").get(30, TimeUnit.SECONDS);
+      if (r.statusCode() != 201 && r.statusCode() != 409) {
+        throw new IllegalStateException("creating namespace " + ns + ": HTTP " + r.statusCode() + " " + r.body());
+      }
+    }
+    Semaphore inFlight = new Semaphore(s.clients());
+    AtomicInteger failed = new AtomicInteger();
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    for (int i = 0; i < s.listSize(); i++) {
+      inFlight.acquire();
+      all.add(createRetrying(LIST_NS, "l-" + i, i, 50).whenComplete((ok, err) -> {
+        inFlight.release();
+        if (err != null) {
+          failed.incrementAndGet();
+          progress.println("bench: set-up create failed: " + err);
+        }
+      }));
+    }
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null).get(5, TimeUnit.MINUTES);
+    if (failed.get() > 0) {
+      throw new IllegalStateException(failed.get() + " of the " + s.listSize() + " ConfigMaps to list were not created");
+    }
+  }
+
+  /** A new namespace reaches every partition's check a moment later: 404 and 409 (a retried create) are retried/accepted. */
+  private CompletableFuture<Void> createRetrying(String ns, String name, int i, int attempts) {
+    return post("/api/v1/namespaces/" + ns + "/configmaps", configMap(ns, name, i)).thenCompose(r -> {
+      if (r.statusCode() == 201 || r.statusCode() == 409) {
+        return CompletableFuture.completedFuture(null);
+      }
+      if (r.statusCode() == 404 && attempts > 1) {
+        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS))
+            .thenCompose(v -> createRetrying(ns, name, i, attempts - 1));
+      }
+      return CompletableFuture.failedFuture(new IllegalStateException("create " + ns + "/" + name + ": HTTP "
+          + r.statusCode() + " " + r.body()));
+    });
+  }
+
+  private CompletableFuture<Void> watch() {
+    return http.sendAsync(request("/api/v1/namespaces/" + CREATE_NS + "/configmaps?watch=1&resourceVersion=0"
+        + "&allowWatchBookmarks=true").timeout(Duration.ofDays(1)).GET().build(), HttpResponse.BodyHandlers.ofLines())
+        .thenAccept(r -> r.body().forEach(line -> watchEvents.incrementAndGet()));
+  }
+
+  private void failed(String what, Object why) {
+    errors.incrementAndGet();
+    if (firstError == null) {
+      firstError = what + ": " + why;
+    }
+  }
+
+  /** One phase of the mix: creates, gets and lists each paced at its rate, for a while. */
+  private final class Mix {
+    final String prefix;
+    final int seconds;
+    final Recorder create = new Recorder(3);
+    final Recorder get = new Recorder(3);
+    final Recorder list = new Recorder(3);
+    final Semaphore inFlight = new Semaphore(s.clients());
+    final AtomicInteger created = new AtomicInteger();
+    long startNanos;
+    long endNanos;
+
+    Mix(String prefix, int seconds) {
+      this.prefix = prefix;
+      this.seconds = seconds;
+    }
+
+    double elapsedSeconds() {
+      return (endNanos - startNanos) / 1e9;
+    }
+
+    void run() throws InterruptedException {
+      startNanos = System.nanoTime();
+      long end = startNanos + TimeUnit.SECONDS.toNanos(seconds);
+      long createEvery = 1_000_000_000L / Math.max(1, s.rate());
+      long getEvery = 1_000_000_000L / Math.max(1, s.getRate());
+      long listEvery = (long) (1_000_000_000L / Math.max(0.01, s.listRate()));
+      long nextCreate = startNanos;
+      long nextGet = startNanos + getEvery / 2;
+      long nextList = startNanos;
+      long nextReport = startNanos + TimeUnit.SECONDS.toNanos(5);
+      int i = 0;
+      while (true) {
+        long now = System.nanoTime();
+        if (now >= end) {
+          break;
+        }
+        // the most overdue kind of request goes first, so a late one cannot starve the others
+        long create = s.rate() > 0 ? nextCreate : Long.MAX_VALUE;
+        long read = s.getRate() > 0 ? nextGet : Long.MAX_VALUE;
+        long lst = s.listRate() > 0 ? nextList : Long.MAX_VALUE;
+        long due = Math.min(create, Math.min(read, lst));
+        if (now >= due) {
+          if (due == create) {
+            sendCreate(i++);
+            nextCreate += createEvery;
+          } else if (due == read) {
+            sendGet();
+            nextGet += getEvery;
+          } else {
+            sendList();
+            nextList += listEvery;
+          }
+          continue;
+        }
+        if (now >= nextReport) {
+          progress.printf(Locale.ROOT, "bench: %s %d creates, %d errors, %d watch events%n", prefix, created.get(),
+              errors.get(), watchEvents.get());
+          nextReport += TimeUnit.SECONDS.toNanos(5);
+        }
+        LockSupport.parkNanos(Math.max(0, Math.min(due, end) - now));
+      }
+      inFlight.acquire(s.clients()); // every request answered
+      inFlight.release(s.clients());
+      endNanos = System.nanoTime();
+    }
+
+    private void slot() throws InterruptedException {
+      if (!inFlight.tryAcquire()) {
+        behind.incrementAndGet(); // all clients busy: this send is late
+        inFlight.acquire();
+      }
+    }
+
+    void sendCreate(int i) throws InterruptedException {
+      slot();
+      long t0 = System.nanoTime();
+      post("/api/v1/namespaces/" + CREATE_NS + "/configmaps", configMap(CREATE_NS, prefix + "-" + i, i))
+          .whenComplete((r, err) -> {
+            create.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+            inFlight.release();
+            if (err != null || r.statusCode() != 201) {
+              failed("create", err != null ? err : r.statusCode() + " " + r.body());
+            } else {
+              created.incrementAndGet();
+            }
+          });
+    }
+
+    void sendGet() throws InterruptedException {
+      slot();
+      long t0 = System.nanoTime();
+      int n = ThreadLocalRandom.current().nextInt(s.listSize());
+      get("/api/v1/namespaces/" + LIST_NS + "/configmaps/l-" + n).whenComplete((r, err) -> {
+        get.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+        inFlight.release();
+        if (err != null || r.statusCode() != 200) {
+          failed("get", err != null ? err : r.statusCode() + " " + r.body());
+        }
+      });
+    }
+
+    void sendList() throws InterruptedException {
+      slot();
+      long t0 = System.nanoTime();
+      get("/api/v1/namespaces/" + LIST_NS + "/configmaps").whenComplete((r, err) -> {
+        list.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+        inFlight.release();
+        if (err != null || r.statusCode() != 200) {
+          failed("list", err != null ? err : r.statusCode() + " " + r.body());
+        } else if (!r.body().contains("\"name\":\"l-" + (s.listSize() - 1) + "\"")) {
+          failed("list", "the list misses l-" + (s.listSize() - 1));
+        }
+      });
+    }
+  }
+
+  /** Broker, topics, command processor and gateway in this JVM, on free ports and a temp dir. */
+  private static final class InProcessStack implements AutoCloseable {
+    private final Path dir;
+    private EmbeddedKafkaBroker broker;
+    private CommandProcessor processor;
+    private KafkaResourceStore store;
+    private Vertx vertx;
+    private GatewayServer gateway;
+
+    private InProcessStack(Path dir) {
+      this.dir = dir;
+    }
+
+    static InProcessStack start(int partitions, PrintStream progress) throws Exception {
+      InProcessStack st = new InProcessStack(Files.createTempDirectory("capstan-api-bench-"));
+      try {
+        progress.println("bench: starting an embedded broker, the command processor and the gateway in " + st.dir);
+        st.broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Config.of(st.dir.resolve("kafka"), 0));
+        Map<String, Object> kafka = Map.of("bootstrap.servers", st.broker.bootstrap());
+        TopicLayout layout = TopicLayout.defaults();
+        TopicAdmin.ensureTopics(kafka, layout, partitions, (short) 1);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        st.processor = new CommandProcessor(ProcessorConfig.defaults(kafka, layout, st.dir.resolve("state")), registry);
+        st.processor.start();
+        st.processor.awaitRunning(Duration.ofMinutes(2));
+        try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "bench-bootstrap"),
+            registry)) {
+          SystemNamespaces.ensure(client, Duration.ofMinutes(1));
+        }
+        st.store = KafkaResourceStore.connect(kafka, layout, "gateway", WatchCacheConfig.defaults(), registry);
+        st.vertx = Vertx.vertx();
+        st.gateway = GatewayServer.prepare(GatewayConfig.defaults(st.dir.resolve("gateway")).withPort(0), st.store,
+            registry);
+        st.vertx.deployVerticle(st.gateway).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        return st;
+      } catch (Exception | Error e) {
+        st.close();
+        throw e;
+      }
+    }
+
+    Path kubeconfig() {
+      return gateway.kubeconfig();
+    }
+
+    @Override
+    public void close() {
+      try {
+        if (vertx != null) {
+          vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+      } catch (Exception e) {
+        // stopping anyway
+      }
+      if (store != null) {
+        store.close();
+      }
+      if (processor != null) {
+        processor.close();
+      }
+      if (broker != null) {
+        broker.close();
+      }
+      try (Stream<Path> files = Files.walk(dir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException ignored) {
+        // temp dir; best effort
+      }
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.getAndIncrement());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}
