@@ -4,17 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.capstan.gateway.store.InMemoryResourceStore;
 import io.capstan.logschema.json.KubeJson;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,17 +20,15 @@ import org.junit.jupiter.api.io.TempDir;
 class BadInputTest {
   @TempDir
   static Path dataDir;
-  static Vertx vertx;
+  static GatewayTestServer server;
   static GatewayServer gateway;
   static final HttpClient HTTP = HttpClient.newHttpClient();
   static final String CM = "/api/v1/namespaces/default/configmaps";
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    GatewayConfig config = new GatewayConfig("127.0.0.1", 0, dataDir, true, 2048, null, List.of());
-    gateway = GatewayServer.prepare(config, new InMemoryResourceStore(), new SimpleMeterRegistry());
-    vertx.deployVerticle(gateway).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    server = GatewayTestServer.start(new GatewayConfig("127.0.0.1", 0, dataDir, true, 2048, null, List.of()));
+    gateway = server.gateway();
     assertEquals(201, send("POST", CM, "application/json",
         "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"existing\"},\"data\":{\"a\":\"1\"}}")
         .statusCode());
@@ -42,7 +36,7 @@ class BadInputTest {
 
   @AfterAll
   static void stop() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    server.close();
   }
 
   static HttpResponse<String> send(String method, String path, String contentType, String body) throws Exception {
