@@ -251,6 +251,10 @@ final class ResourceHandler implements Handler<RoutingContext> {
       throw new ApiException(ApiStatus.badRequest(e.getMessage()));
     }
     RoutingContext ctx = c.ctx();
+    if (ctx.request().canUpgradeToWebSocket()) {
+      watchOverWebSocket(c, options);
+      return;
+    }
     Context context = ctx.vertx().getOrCreateContext();
     var response = ctx.response();
     response.setChunked(true).setStatusCode(200).putHeader("Content-Type", "application/json");
@@ -272,7 +276,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
       if (!open.get() || response.closed()) {
         return;
       }
-      response.write(Buffer.buffer(watchLine(event)));
+      response.write(Buffer.buffer(watchLine(c.kind(), event)));
       if (event instanceof WatchEvent.Error) {
         finish.run();
       }
@@ -281,6 +285,51 @@ final class ResourceHandler implements Handler<RoutingContext> {
     if (timeout != null && timeout.matches("[0-9]{1,9}") && Long.parseLong(timeout) > 0) {
       ctx.vertx().setTimer(Long.parseLong(timeout) * 1000, t -> finish.run());
     }
+  }
+
+  /**
+   * A watch over a WebSocket, as kube-apiserver serves one to clients that ask for the upgrade
+   * (fabric8 does by default): each event is one text message, the same JSON as a line of the
+   * chunked stream; an ERROR event (410 Gone) is followed by a normal close.
+   */
+  private void watchOverWebSocket(Call c, WatchOptions options) {
+    RoutingContext ctx = c.ctx();
+    Context context = ctx.vertx().getOrCreateContext();
+    ctx.request().toWebSocket().onFailure(e -> Responses.error(ctx, e)).onSuccess(ws -> {
+      AtomicBoolean open = new AtomicBoolean(true);
+      WatchHandle[] handle = new WatchHandle[1];
+      Runnable finish = () -> {
+        if (open.compareAndSet(true, false)) {
+          if (handle[0] != null) {
+            handle[0].close();
+          }
+          if (!ws.isClosed()) {
+            ws.close();
+          }
+        }
+      };
+      ws.closeHandler(v -> finish.run());
+      ws.exceptionHandler(e -> finish.run());
+      // Clients only ever close or ping; anything else they send is ignored.
+      ws.textMessageHandler(m -> { });
+      ws.binaryMessageHandler(m -> { });
+      handle[0] = store.watch(c.kind(), options, event -> context.runOnContext(v -> {
+        if (!open.get() || ws.isClosed()) {
+          return;
+        }
+        ws.writeTextMessage(new String(watchLine(c.kind(), event), java.nio.charset.StandardCharsets.UTF_8).strip());
+        if (event instanceof WatchEvent.Error) {
+          finish.run();
+        }
+      }));
+      if (!open.get()) {
+        handle[0].close();
+      }
+      String timeout = c.param("timeoutSeconds");
+      if (timeout != null && timeout.matches("[0-9]{1,9}") && Long.parseLong(timeout) > 0) {
+        ctx.vertx().setTimer(Long.parseLong(timeout) * 1000, t -> finish.run());
+      }
+    });
   }
 
   /**
@@ -296,7 +345,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     return rv == null || rv.isEmpty() || rv.equals("0");
   }
 
-  private static byte[] watchLine(WatchEvent event) {
+  private static byte[] watchLine(Kind kind, WatchEvent event) {
     ObjectNode line = NODES.objectNode();
     if (event instanceof WatchEvent.Added a) {
       line.put("type", "ADDED").set("object", KubeJson.toJson(a.object().object()));
@@ -309,7 +358,9 @@ final class ResourceHandler implements Handler<RoutingContext> {
       if (b.initialEventsEnd()) {
         meta.putObject("annotations").put("k8s.io/initial-events-end", "true");
       }
-      line.put("type", "BOOKMARK").putObject("object").set("metadata", meta);
+      // As kube-apiserver: an object of the watched kind carrying only its resourceVersion.
+      ObjectNode object = line.put("type", "BOOKMARK").putObject("object");
+      object.put("kind", kind.kind()).put("apiVersion", kind.apiVersion()).set("metadata", meta);
     } else if (event instanceof WatchEvent.Error e) {
       line.put("type", "ERROR").set("object", e.status().toJson());
     }
