@@ -58,6 +58,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
       "application/merge-patch+json", "application/strategic-merge-patch+json");
   private static final int PATCH_CONFLICT_RETRIES = 5;
   private static final String PROTOBUF = "application/vnd.kubernetes.protobuf";
+  private static final String APPLY_PATCH = "application/apply-patch+yaml";
   private static final String GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -409,8 +410,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
    */
   private void patch(Call c, boolean status) {
     String contentType = c.ctx().request().getHeader("Content-Type");
-    PatchType type = PatchType.byMediaType(contentType).orElseThrow(() -> new ApiException(
-        ApiStatus.unsupportedMediaType(contentType, PATCH_TYPES)));
+    PatchType type = patchType(contentType);
     JsonNode patch = parseBody(c);
     Future<StoredObject> attempt = patchOnce(c, type, patch, status);
     for (int i = 0; i < PATCH_CONFLICT_RETRIES; i++) {
@@ -419,6 +419,18 @@ final class ResourceHandler implements Handler<RoutingContext> {
           ? patchOnce(c, type, patch, status) : Future.failedFuture(e));
     }
     reply(c, attempt.toCompletionStage(), s -> KubeJson.toJson(s.object()), 200);
+  }
+
+  /** The patch format of a Content-Type; 415 naming the supported ones otherwise. */
+  private static PatchType patchType(String contentType) {
+    String bare = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    if (bare.equals(APPLY_PATCH)) {
+      ApiStatus plain = ApiStatus.unsupportedMediaType(contentType, PATCH_TYPES);
+      throw new ApiException(new ApiStatus(415, plain.reason(), plain.message() + ": server-side apply is not "
+          + "supported by this server; use client-side apply (kubectl apply without --server-side)", null));
+    }
+    return PatchType.byMediaType(contentType).orElseThrow(() -> new ApiException(
+        ApiStatus.unsupportedMediaType(contentType, PATCH_TYPES)));
   }
 
   private static boolean patchPinsVersion(JsonNode patch) {
@@ -538,8 +550,15 @@ final class ResourceHandler implements Handler<RoutingContext> {
         if (c.kind() != Kinds.POD) {
           throw new ApiException(ApiStatus.noSuchPath());
         }
-        throw new ApiException(ApiStatus.serviceUnavailable("pod logs are served by the node agent running the pod, "
-            + "and no node agent is connected to this gateway yet"));
+        if (method != HttpMethod.GET) {
+          throw new ApiException(ApiStatus.methodNotAllowed(method.name(), "pods/log"));
+        }
+        verb(c, "GET");
+        // A missing pod is 404 as in Kubernetes; an existing one has no node agent to stream from yet.
+        reply(c, store.get(c.kind(), c.path().namespace(), c.path().name()), s -> {
+          throw new ApiException(ApiStatus.serviceUnavailable("pod logs are served by the node agent running the pod, "
+              + "and no node agent is connected to this gateway yet"));
+        }, 200);
       }
       case "scale" -> {
         if (!ScaleView.serves(c.kind())) {
@@ -556,9 +575,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
           reply(c, scaleTo(c, current -> scale), s -> ScaleView.of(KubeJson.toJson(s.object())), 200);
         } else if (method == HttpMethod.PATCH) {
           verb(c, "PATCH");
-          String contentType = c.ctx().request().getHeader("Content-Type");
-          PatchType type = PatchType.byMediaType(contentType).orElseThrow(() -> new ApiException(
-              ApiStatus.unsupportedMediaType(contentType, PATCH_TYPES)));
+          PatchType type = patchType(c.ctx().request().getHeader("Content-Type"));
           JsonNode patch = parseBody(c);
           // A Scale has no lists with merge keys: its strategic merge patch is a merge patch.
           PatchType effective = type == PatchType.STRATEGIC_MERGE_PATCH ? PatchType.MERGE_PATCH : type;

@@ -235,9 +235,16 @@ class Fabric8ClientTest {
     assertEquals(404, noNamespace.getCode(), noNamespace.getMessage());
     assertTrue(noNamespace.getMessage().contains("namespaces \"no-such-ns\" not found"), noNamespace.getMessage());
 
+    client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName("logger").endMetadata()
+        .withNewSpec().addNewContainer().withName("main").withImage("busybox:1.36").endContainer().endSpec().build())
+        .create();
     KubernetesClientException log = assertThrows(KubernetesClientException.class,
-        () -> client.pods().inNamespace(ns).withName("nope").getLog());
+        () -> client.pods().inNamespace(ns).withName("logger").getLog());
     assertEquals(503, log.getCode(), log.getMessage());
+    assertTrue(log.getMessage().contains("node agent"), log.getMessage());
+    KubernetesClientException noPod = assertThrows(KubernetesClientException.class,
+        () -> client.pods().inNamespace(ns).withName("nope").getLog());
+    assertEquals(404, noPod.getCode(), noPod.getMessage());
     assertEquals(List.of("dup"), names(cms.list().getItems()), "nothing else stored");
   }
 
