@@ -613,8 +613,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
               JsonNode scale = scaleFor.apply(workload);
               int replicas = ScaleView.replicas(scale, c.kind(), c.path().name());
               String pinned = ScaleView.resourceVersion(scale);
-              ((ObjectNode) workload.with("spec")).put("replicas", replicas);
-              ((ObjectNode) workload.with("metadata")).put("resourceVersion",
+              workload.withObjectProperty("spec").put("replicas", replicas);
+              workload.withObjectProperty("metadata").put("resourceVersion",
                   pinned != null ? pinned : Long.toString(current.resourceVersion()));
               SpecificRecord object = convert(c, workload).object();
               validate(c, object);

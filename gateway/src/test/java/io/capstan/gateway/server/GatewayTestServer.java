@@ -42,7 +42,11 @@ public final class GatewayTestServer implements AutoCloseable {
   }
 
   public static GatewayTestServer start(GatewayConfig config) throws Exception {
-    ResourceStore store = newStore();
+    return start(config, newStore());
+  }
+
+  /** A gateway on a given store: for tests of behaviour one store shows on purpose (e.g. a tiny watch window). */
+  public static GatewayTestServer start(GatewayConfig config, ResourceStore store) throws Exception {
     Vertx vertx = Vertx.vertx();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     GatewayServer gateway = GatewayServer.prepare(config, store, registry);

@@ -46,7 +46,7 @@ import org.apache.avro.specific.SpecificRecord;
  * answers it will get from the real backbone. One global, growing resourceVersion plays the
  * single-partition case of the consistency model.
  *
- * <p>Watches: the last {@value #HISTORY} changes are kept, as the gateway's watch cache keeps a
+ * <p>Watches: the last {@value #HISTORY} changes (or as many as constructed with) are kept, as the gateway's watch cache keeps a
  * window; a watch from a version inside the window replays what followed it, an older one gets
  * 410 Gone. Selectors filter as the watch cache does: an object that stops matching arrives as
  * DELETED, one that starts matching as ADDED.
@@ -58,8 +58,10 @@ import org.apache.avro.specific.SpecificRecord;
  * finalizer. The system namespaces exist from the start.
  */
 public final class InMemoryResourceStore implements ResourceStore {
-  /** Changes kept for watch-from-resourceVersion. */
+  /** Changes kept for watch-from-resourceVersion by default. */
   public static final int HISTORY = 10_000;
+
+  private final int historySize;
 
   private final TreeMap<String, StoredObject> objects = new TreeMap<>();
   private final Deque<Change> history = new ArrayDeque<>();
@@ -75,6 +77,12 @@ public final class InMemoryResourceStore implements ResourceStore {
   private record Watcher(Kind kind, WatchOptions options, Consumer<WatchEvent> sink) {}
 
   public InMemoryResourceStore() {
+    this(HISTORY);
+  }
+
+  /** A store that keeps only the last {@code historySize} changes for watches (small to test 410 Gone). */
+  public InMemoryResourceStore(int historySize) {
+    this.historySize = historySize;
     for (String name : SystemNamespaces.NAMES) {
       Namespace ns = Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(name).build()).build();
       join(create(Kinds.NAMESPACE, ns, new WriteOptions("system:apiserver", false, null)));
@@ -351,7 +359,7 @@ public final class InMemoryResourceStore implements ResourceStore {
 
   private void record(Change change) {
     history.addLast(change);
-    while (history.size() > HISTORY) {
+    while (history.size() > historySize) {
       oldestResumableRv = history.removeFirst().rv();
     }
     for (Watcher w : watchers) {
