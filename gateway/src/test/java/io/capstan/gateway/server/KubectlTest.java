@@ -75,8 +75,15 @@ class KubectlTest {
   }
 
   static Result kubectl(String... args) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command(args)).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .start();
+    return kubectlWithEnv(java.util.Map.of(), args);
+  }
+
+  static Result kubectlWithEnv(java.util.Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(command(args))
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    builder.environment().putAll(env);
+    Process p = builder.start();
     var out = p.getInputStream().readAllBytes();
     var err = p.getErrorStream().readAllBytes();
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -572,6 +579,29 @@ class KubectlTest {
     assertNotEquals(0, stale.exit(), stale.both());
     assertTrue(stale.err().contains("the object has been modified"), stale.both());
     assertEquals("fast", stored("cm", "edited").at("/data/mode").asText());
+  }
+
+  @Test
+  void editThroughAnEditor() throws Exception {
+    createConfigMap("via-editor", "mode", "slow");
+    String rv = stored("cm", "via-editor").at("/metadata/resourceVersion").asText();
+    // kubectl runs $KUBE_EDITOR on a file holding the object's YAML, then sends what changed.
+    Result edited = kubectlWithEnv(java.util.Map.of("KUBE_EDITOR", "sed -i -e 's/mode: slow/mode: fast/'"),
+        "edit", "cm", "via-editor");
+    assertEquals(0, edited.exit(), edited.both());
+    assertTrue(edited.out().contains("configmap/via-editor edited"), edited.both());
+    JsonNode after = stored("cm", "via-editor");
+    assertEquals("fast", after.at("/data/mode").asText(), after.toString());
+    assertNotEquals(rv, after.at("/metadata/resourceVersion").asText());
+  }
+
+  @Test
+  void serverSideApplyIsRefusedWithAClearMessage() throws Exception {
+    Path file = manifest("ssa.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  a: b\n");
+    Result r = kubectl("apply", "--server-side", "-f", file.toString());
+    assertNotEquals(0, r.exit(), r.both());
+    assertTrue(r.err().contains("server-side apply is not supported"), r.both());
+    assertFalse(exists("cm", "ssa"), "nothing stored");
   }
 
   // ---- delete ----
