@@ -37,6 +37,11 @@ public final class ApiErrors {
     return toStatus(error).code() >= 500;
   }
 
+  /** Whether the error is a Status the server chose to answer with (e.g. 503 while a part is missing), not a bug. */
+  public static boolean isDeliberate(Throwable error) {
+    return unwrap(error) instanceof ApiException;
+  }
+
   private static Throwable unwrap(Throwable e) {
     while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
       e = e.getCause();

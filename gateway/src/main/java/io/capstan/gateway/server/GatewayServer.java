@@ -87,7 +87,15 @@ public final class GatewayServer extends VerticleBase {
     router.get("/metrics").handler(this::metrics);
     router.get("/openapi/v3").handler(new OpenApiHandler(openApi));
     router.get("/openapi/v3/*").handler(new OpenApiHandler(openApi));
-    router.routeWithRegex("^/apis?(/.*)?$").handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
+    // A WebSocket upgrade (a watch) has no body, and reading one would end the request before the upgrade.
+    router.routeWithRegex("^/apis?(/.*)?$").handler(ctx -> {
+      if (ctx.request().canUpgradeToWebSocket()) {
+        ctx.next();
+      } else {
+        bodies.handle(ctx);
+      }
+    });
     router.routeWithRegex("^/apis?(/.*)?$").handler(new ResourceHandler(discovery, store, Clock.systemUTC()));
     router.route().last().handler(ctx -> Responses.status(ctx, ApiStatus.noSuchPath()));
     router.route().failureHandler(this::failure);

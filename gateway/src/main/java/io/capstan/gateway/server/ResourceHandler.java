@@ -57,6 +57,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
   private static final List<String> PATCH_TYPES = List.of("application/json-patch+json",
       "application/merge-patch+json", "application/strategic-merge-patch+json");
   private static final int PATCH_CONFLICT_RETRIES = 5;
+  private static final String PROTOBUF = "application/vnd.kubernetes.protobuf";
+  private static final String APPLY_PATCH = "application/apply-patch+yaml";
   private static final String GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -245,11 +247,15 @@ final class ResourceHandler implements Handler<RoutingContext> {
     try {
       options = new WatchOptions(c.path().namespace(), LabelSelector.parse(c.param("labelSelector")),
           FieldSelector.parse(c.kind(), c.param("fieldSelector")), c.param("resourceVersion"),
-          c.flag("sendInitialEvents"), c.flag("allowWatchBookmarks"));
+          sendInitialEvents(c), c.flag("allowWatchBookmarks"));
     } catch (IllegalArgumentException e) {
       throw new ApiException(ApiStatus.badRequest(e.getMessage()));
     }
     RoutingContext ctx = c.ctx();
+    if (ctx.request().canUpgradeToWebSocket()) {
+      watchOverWebSocket(c, options);
+      return;
+    }
     Context context = ctx.vertx().getOrCreateContext();
     var response = ctx.response();
     response.setChunked(true).setStatusCode(200).putHeader("Content-Type", "application/json");
@@ -271,7 +277,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
       if (!open.get() || response.closed()) {
         return;
       }
-      response.write(Buffer.buffer(watchLine(event)));
+      response.write(Buffer.buffer(watchLine(c.kind(), event)));
       if (event instanceof WatchEvent.Error) {
         finish.run();
       }
@@ -282,7 +288,65 @@ final class ResourceHandler implements Handler<RoutingContext> {
     }
   }
 
-  private static byte[] watchLine(WatchEvent event) {
+  /**
+   * A watch over a WebSocket, as kube-apiserver serves one to clients that ask for the upgrade
+   * (fabric8 does by default): each event is one text message, the same JSON as a line of the
+   * chunked stream; an ERROR event (410 Gone) is followed by a normal close.
+   */
+  private void watchOverWebSocket(Call c, WatchOptions options) {
+    RoutingContext ctx = c.ctx();
+    Context context = ctx.vertx().getOrCreateContext();
+    ctx.request().toWebSocket().onFailure(e -> Responses.error(ctx, e)).onSuccess(ws -> {
+      AtomicBoolean open = new AtomicBoolean(true);
+      WatchHandle[] handle = new WatchHandle[1];
+      Runnable finish = () -> {
+        if (open.compareAndSet(true, false)) {
+          if (handle[0] != null) {
+            handle[0].close();
+          }
+          if (!ws.isClosed()) {
+            ws.close();
+          }
+        }
+      };
+      ws.closeHandler(v -> finish.run());
+      ws.exceptionHandler(e -> finish.run());
+      // Clients only ever close or ping; anything else they send is ignored.
+      ws.textMessageHandler(m -> { });
+      ws.binaryMessageHandler(m -> { });
+      handle[0] = store.watch(c.kind(), options, event -> context.runOnContext(v -> {
+        if (!open.get() || ws.isClosed()) {
+          return;
+        }
+        ws.writeTextMessage(new String(watchLine(c.kind(), event), java.nio.charset.StandardCharsets.UTF_8).strip());
+        if (event instanceof WatchEvent.Error) {
+          finish.run();
+        }
+      }));
+      if (!open.get()) {
+        handle[0].close();
+      }
+      String timeout = c.param("timeoutSeconds");
+      if (timeout != null && timeout.matches("[0-9]{1,9}") && Long.parseLong(timeout) > 0) {
+        ctx.vertx().setTimer(Long.parseLong(timeout) * 1000, t -> finish.run());
+      }
+    });
+  }
+
+  /**
+   * As kube-apiserver: without {@code sendInitialEvents}, a watch with resourceVersion unset or
+   * "0" starts with the current objects as synthetic ADDED events ("Get State and Start at Most
+   * Recent" / "Start at Any"); a watch from a given version does not.
+   */
+  private static boolean sendInitialEvents(Call c) {
+    if (c.param("sendInitialEvents") != null) {
+      return c.flag("sendInitialEvents");
+    }
+    String rv = c.param("resourceVersion");
+    return rv == null || rv.isEmpty() || rv.equals("0");
+  }
+
+  private static byte[] watchLine(Kind kind, WatchEvent event) {
     ObjectNode line = NODES.objectNode();
     if (event instanceof WatchEvent.Added a) {
       line.put("type", "ADDED").set("object", KubeJson.toJson(a.object().object()));
@@ -295,7 +359,9 @@ final class ResourceHandler implements Handler<RoutingContext> {
       if (b.initialEventsEnd()) {
         meta.putObject("annotations").put("k8s.io/initial-events-end", "true");
       }
-      line.put("type", "BOOKMARK").putObject("object").set("metadata", meta);
+      // As kube-apiserver: an object of the watched kind carrying only its resourceVersion.
+      ObjectNode object = line.put("type", "BOOKMARK").putObject("object");
+      object.put("kind", kind.kind()).put("apiVersion", kind.apiVersion()).set("metadata", meta);
     } else if (event instanceof WatchEvent.Error e) {
       line.put("type", "ERROR").set("object", e.status().toJson());
     }
@@ -344,8 +410,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
    */
   private void patch(Call c, boolean status) {
     String contentType = c.ctx().request().getHeader("Content-Type");
-    PatchType type = PatchType.byMediaType(contentType).orElseThrow(() -> new ApiException(
-        ApiStatus.unsupportedMediaType(contentType, PATCH_TYPES)));
+    PatchType type = patchType(contentType);
     JsonNode patch = parseBody(c);
     Future<StoredObject> attempt = patchOnce(c, type, patch, status);
     for (int i = 0; i < PATCH_CONFLICT_RETRIES; i++) {
@@ -354,6 +419,18 @@ final class ResourceHandler implements Handler<RoutingContext> {
           ? patchOnce(c, type, patch, status) : Future.failedFuture(e));
     }
     reply(c, attempt.toCompletionStage(), s -> KubeJson.toJson(s.object()), 200);
+  }
+
+  /** The patch format of a Content-Type; 415 naming the supported ones otherwise. */
+  private static PatchType patchType(String contentType) {
+    String bare = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    if (bare.equals(APPLY_PATCH)) {
+      ApiStatus plain = ApiStatus.unsupportedMediaType(contentType, PATCH_TYPES);
+      throw new ApiException(new ApiStatus(415, plain.reason(), plain.message() + ": server-side apply is not "
+          + "supported by this server; use client-side apply (kubectl apply without --server-side)", null));
+    }
+    return PatchType.byMediaType(contentType).orElseThrow(() -> new ApiException(
+        ApiStatus.unsupportedMediaType(contentType, PATCH_TYPES)));
   }
 
   private static boolean patchPinsVersion(JsonNode patch) {
@@ -473,13 +550,133 @@ final class ResourceHandler implements Handler<RoutingContext> {
         if (c.kind() != Kinds.POD) {
           throw new ApiException(ApiStatus.noSuchPath());
         }
-        throw new ApiException(ApiStatus.serviceUnavailable("pod logs are served by the node agent running the pod, "
-            + "and no node agent is connected to this gateway yet"));
+        if (method != HttpMethod.GET) {
+          throw new ApiException(ApiStatus.methodNotAllowed(method.name(), "pods/log"));
+        }
+        verb(c, "GET");
+        // A missing pod is 404 as in Kubernetes; an existing one has no node agent to stream from yet.
+        reply(c, store.get(c.kind(), c.path().namespace(), c.path().name()), s -> {
+          throw new ApiException(ApiStatus.serviceUnavailable("pod logs are served by the node agent running the pod, "
+              + "and no node agent is connected to this gateway yet"));
+        }, 200);
       }
-      case "binding", "scale" -> throw new ApiException(ApiStatus.serviceUnavailable(
-          c.kind().plural() + "/" + sub + " is not served by this gateway yet"));
+      case "scale" -> {
+        if (!ScaleView.serves(c.kind())) {
+          throw new ApiException(ApiStatus.noSuchPath());
+        }
+        if (method == HttpMethod.GET) {
+          verb(c, "GET");
+          reply(c, store.get(c.kind(), c.path().namespace(), c.path().name()),
+              s -> ScaleView.of(KubeJson.toJson(s.object())), 200);
+        } else if (method == HttpMethod.PUT) {
+          verb(c, "PUT");
+          JsonNode scale = requireBody(c, BODY_TYPES);
+          ScaleView.replicas(scale, c.kind(), c.path().name());
+          reply(c, scaleTo(c, current -> scale), s -> ScaleView.of(KubeJson.toJson(s.object())), 200);
+        } else if (method == HttpMethod.PATCH) {
+          verb(c, "PATCH");
+          PatchType type = patchType(c.ctx().request().getHeader("Content-Type"));
+          JsonNode patch = parseBody(c);
+          // A Scale has no lists with merge keys: its strategic merge patch is a merge patch.
+          PatchType effective = type == PatchType.STRATEGIC_MERGE_PATCH ? PatchType.MERGE_PATCH : type;
+          reply(c, scaleTo(c, current -> effective.apply(null, ScaleView.of(current), patch)),
+              s -> ScaleView.of(KubeJson.toJson(s.object())), 200);
+        } else {
+          throw new ApiException(ApiStatus.methodNotAllowed(method.name(), c.kind().plural() + "/scale"));
+        }
+      }
+      case "binding" -> {
+        if (c.kind() != Kinds.POD) {
+          throw new ApiException(ApiStatus.noSuchPath());
+        }
+        if (method != HttpMethod.POST) {
+          throw new ApiException(ApiStatus.methodNotAllowed(method.name(), "pods/binding"));
+        }
+        verb(c, "POST");
+        bind(c);
+      }
       default -> throw new ApiException(ApiStatus.noSuchPath());
     }
+  }
+
+  /**
+   * Sets the workload's {@code spec.replicas} to what the Scale {@code scaleFor(current)} asks,
+   * as an update at the Scale's resourceVersion; without one, a conflict re-reads and retries
+   * (the scale storage's unconditional update).
+   */
+  private CompletionStage<StoredObject> scaleTo(Call c, Function<ObjectNode, JsonNode> scaleFor) {
+    Context context = c.ctx().vertx().getOrCreateContext();
+    java.util.function.Supplier<Future<StoredObject>> once = () ->
+        Future.fromCompletionStage(store.get(c.kind(), c.path().namespace(), c.path().name()), context)
+            .compose(current -> {
+              ObjectNode workload = KubeJson.toJson(current.object());
+              JsonNode scale = scaleFor.apply(workload);
+              int replicas = ScaleView.replicas(scale, c.kind(), c.path().name());
+              String pinned = ScaleView.resourceVersion(scale);
+              workload.withObjectProperty("spec").put("replicas", replicas);
+              workload.withObjectProperty("metadata").put("resourceVersion",
+                  pinned != null ? pinned : Long.toString(current.resourceVersion()));
+              SpecificRecord object = convert(c, workload).object();
+              validate(c, object);
+              return Future.fromCompletionStage(store.update(c.kind(), object, writeOptions(c)), context)
+                  .recover(e -> Future.failedFuture(pinned == null && isConflict(e) ? new RetryableConflict(e) : e));
+            });
+    Future<StoredObject> attempt = once.get();
+    for (int i = 0; i < PATCH_CONFLICT_RETRIES; i++) {
+      attempt = attempt.recover(e -> e instanceof RetryableConflict ? once.get() : Future.failedFuture(e));
+    }
+    return attempt.recover(e -> Future.failedFuture(e instanceof RetryableConflict r ? r.getCause() : e))
+        .toCompletionStage();
+  }
+
+  /** A conflict on an update the server may simply redo on the newer object. */
+  private static final class RetryableConflict extends RuntimeException {
+    RetryableConflict(Throwable conflict) {
+      super(conflict);
+    }
+  }
+
+  private static boolean isConflict(Throwable e) {
+    return e instanceof ApiException api && api.status().code() == 409 && api.status().reason().equals("Conflict");
+  }
+
+  /**
+   * {@code POST pods/{name}/binding}: a v1 Binding whose {@code target} names the node. As the
+   * pod registry's BindingREST, the answer is a Success Status with code 201, not the pod.
+   */
+  private void bind(Call c) {
+    ObjectNode binding = requireBody(c, BODY_TYPES);
+    String sentKind = binding.path("kind").asText("");
+    if (!sentKind.isEmpty() && !sentKind.equals("Binding")) {
+      throw new ApiException(ApiStatus.badRequest("the body of a pods/binding request must be a v1 Binding, not a "
+          + sentKind));
+    }
+    String name = binding.path("metadata").path("name").asText("");
+    if (!name.isEmpty() && !name.equals(c.path().name())) {
+      throw new ApiException(ApiStatus.badRequest("name in URL does not match name in Binding object"));
+    }
+    String namespace = binding.path("metadata").path("namespace").asText("");
+    if (!namespace.isEmpty() && !namespace.equals(c.path().namespace())) {
+      throw new ApiException(ApiStatus.badRequest("the namespace of the provided object (" + namespace
+          + ") does not match the namespace sent on the request (" + c.path().namespace() + ")"));
+    }
+    String targetKind = binding.path("target").path("kind").asText("");
+    if (!targetKind.isEmpty() && !targetKind.equals("Node")) {
+      throw new ApiException(ApiStatus.invalid("", "Binding", c.path().name(), List.of(new FieldError(
+          "target.kind", "FieldValueNotSupported", "Unsupported value: \"" + targetKind
+              + "\": supported values: \"Node\""))));
+    }
+    String node = binding.path("target").path("name").asText("");
+    if (node.isEmpty()) {
+      throw new ApiException(ApiStatus.invalid("", "Binding", c.path().name(), List.of(new FieldError(
+          "target.name", "FieldValueRequired", "Required value"))));
+    }
+    reply(c, store.bind(c.path().namespace(), c.path().name(), node, writeOptions(c)), s -> {
+      ObjectNode status = NODES.objectNode();
+      status.put("kind", "Status").put("apiVersion", "v1").putObject("metadata");
+      status.put("status", "Success").put("code", 201);
+      return status;
+    }, 201);
   }
 
   // ---- helpers ----
@@ -487,6 +684,12 @@ final class ResourceHandler implements Handler<RoutingContext> {
   private ObjectNode requireBody(Call c, List<String> types) {
     String contentType = c.ctx().request().getHeader("Content-Type");
     String bare = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    if (bare.equals(PROTOBUF)) {
+      ApiStatus plain = ApiStatus.unsupportedMediaType(contentType, types);
+      throw new ApiException(new ApiStatus(415, plain.reason(), plain.message() + ": this server does not speak "
+          + "Kubernetes protobuf; kubectl's generator commands (kubectl create configmap/namespace/...) send it, "
+          + "kubectl create -f / apply -f with a manifest send JSON", null));
+    }
     if (!types.contains(bare)) {
       throw new ApiException(ApiStatus.unsupportedMediaType(contentType, types));
     }

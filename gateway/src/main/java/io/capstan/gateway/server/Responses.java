@@ -35,7 +35,9 @@ final class Responses {
   /** Answers with the Status for {@code error}; server faults are logged with the request. */
   static void error(RoutingContext ctx, Throwable error) {
     ApiStatus status = ApiErrors.toStatus(error);
-    if (status.code() >= 500) {
+    if (status.code() >= 500 && ApiErrors.isDeliberate(error)) {
+      LOG.warn("{} {}: {} {}", ctx.request().method(), ctx.request().uri(), status.code(), status.message());
+    } else if (status.code() >= 500) {
       LOG.error("{} {} failed", ctx.request().method(), ctx.request().uri(), error);
     }
     status(ctx, status);

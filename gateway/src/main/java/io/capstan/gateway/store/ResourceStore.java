@@ -41,6 +41,14 @@ public interface ResourceStore {
   CompletionStage<StoredObject> delete(Kind kind, String namespace, String name, DeleteRequest options);
 
   /**
+   * Binds an unbound pod to a node (the {@code pods/binding} subresource; the BIND command of
+   * {@code CommandClient.bind}): sets {@code spec.nodeName} and the PodScheduled condition and
+   * returns the pod as stored. Conflict when the pod is already bound or being deleted,
+   * NotFound when it is absent.
+   */
+  CompletionStage<StoredObject> bind(String namespace, String podName, String nodeName, WriteOptions options);
+
+  /**
    * Streams changes of {@code kind} after {@code options.resourceVersion()} to {@code sink}, in
    * order per object, until the returned handle is closed. An {@link WatchEvent.Error} (410 Gone
    * when the version is too old) ends the stream.

@@ -15,7 +15,8 @@ import java.util.List;
  * Renders objects (their Kubernetes JSON) as a {@code meta.k8s.io/v1 Table}, the response to
  * {@code Accept: application/json;as=Table;g=meta.k8s.io;v=v1}. Columns follow kubectl's
  * printers: pods NAME READY STATUS RESTARTS AGE, deployments NAME READY UP-TO-DATE AVAILABLE AGE,
- * every other kind NAME AGE. Each row carries the object's metadata as PartialObjectMetadata
+ * replicasets NAME DESIRED CURRENT READY AGE, configmaps NAME DATA AGE, secrets NAME TYPE DATA AGE,
+ * namespaces NAME STATUS AGE, every other kind NAME AGE. Each row carries the object's metadata as PartialObjectMetadata
  * (kubectl's default includeObject=Metadata), which kubectl uses for -A and --show-labels.
  * A pure function of its inputs.
  */
@@ -78,6 +79,24 @@ public final class TableRenderer {
           new Column("Available", "integer", "", "Total number of available pods targeted by this deployment."),
           AGE);
     }
+    if (kind == Kinds.REPLICA_SET) {
+      return List.of(NAME,
+          new Column("Desired", "integer", "", "Number of desired pods."),
+          new Column("Current", "integer", "", "The most recently observed number of replicas."),
+          new Column("Ready", "integer", "", "The number of ready replicas for this replica set."),
+          AGE);
+    }
+    if (kind == Kinds.CONFIG_MAP) {
+      return List.of(NAME, new Column("Data", "integer", "", "Number of keys in data and binaryData."), AGE);
+    }
+    if (kind == Kinds.SECRET) {
+      return List.of(NAME, new Column("Type", "string", "", "Used to facilitate programmatic handling of secret data."),
+          new Column("Data", "integer", "", "Number of keys in data."), AGE);
+    }
+    if (kind == Kinds.NAMESPACE) {
+      return List.of(NAME, new Column("Status", "string", "", "The status of the namespace: Active or Terminating."),
+          AGE);
+    }
     return List.of(NAME, AGE);
   }
 
@@ -94,6 +113,17 @@ public final class TableRenderer {
       cells.add(status.path("readyReplicas").asLong(0) + "/" + desired);
       cells.add(status.path("updatedReplicas").asLong(0));
       cells.add(status.path("availableReplicas").asLong(0));
+    } else if (kind == Kinds.REPLICA_SET) {
+      cells.add(o.path("spec").path("replicas").asLong(1));
+      cells.add(o.path("status").path("replicas").asLong(0));
+      cells.add(o.path("status").path("readyReplicas").asLong(0));
+    } else if (kind == Kinds.CONFIG_MAP) {
+      cells.add(o.path("data").size() + o.path("binaryData").size());
+    } else if (kind == Kinds.SECRET) {
+      cells.add(o.path("type").asText("Opaque"));
+      cells.add(o.path("data").size());
+    } else if (kind == Kinds.NAMESPACE) {
+      cells.add(o.path("status").path("phase").asText("Active"));
     }
     cells.add(age(o.path("metadata").path("creationTimestamp").asText(""), now));
   }

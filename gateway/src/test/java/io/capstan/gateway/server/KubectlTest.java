@@ -1,16 +1,17 @@
 package io.capstan.gateway.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.capstan.gateway.store.InMemoryResourceStore;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.capstan.logschema.json.KubeJson;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Vertx;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +22,8 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -31,17 +34,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real kubectl against the gateway over HTTPS on a free port, with the kubeconfig the
- * gateway writes (CA embedded, admin token) and validation on. The store is the in-memory test
- * double until the Kafka-backed store lands.
+ * gateway writes (CA embedded, admin token) and client-side validation on (kubectl validates
+ * against the gateway's OpenAPI v3). Every test uses its own object names, and checks what was
+ * stored (read back with {@code kubectl get -o json}), not only kubectl's exit code. The store
+ * is whatever {@link GatewayTestServer} provides.
  */
 class KubectlTest {
   private static final String KUBECTL = "/usr/bin/kubectl";
 
   @TempDir
   static Path dataDir;
-  static Vertx vertx;
-  static GatewayServer gateway;
-  static PrometheusMeterRegistry registry;
+  static GatewayTestServer server;
 
   record Result(int exit, String out, String err) {
     String both() {
@@ -54,25 +57,33 @@ class KubectlTest {
     if (!Files.isExecutable(Path.of(KUBECTL))) {
       fail("kubectl is not installed at " + KUBECTL + ": run `apt-get install kubernetes-client`");
     }
-    vertx = Vertx.vertx();
-    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    gateway = GatewayServer.prepare(GatewayConfig.defaults(dataDir).withPort(0), new InMemoryResourceStore(), registry);
-    vertx.deployVerticle(gateway).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    server = GatewayTestServer.start(dataDir);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    if (server != null) {
+      server.close();
     }
   }
 
-  static Result kubectl(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(KUBECTL, "--kubeconfig", gateway.kubeconfig().toString(),
+  static List<String> command(String... args) {
+    List<String> cmd = new ArrayList<>(List.of(KUBECTL, "--kubeconfig", server.kubeconfig().toString(),
         "--cache-dir", dataDir.resolve("kube-cache").toString()));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .start();
+    return cmd;
+  }
+
+  static Result kubectl(String... args) throws IOException, InterruptedException {
+    return kubectlWithEnv(java.util.Map.of(), args);
+  }
+
+  static Result kubectlWithEnv(java.util.Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(command(args))
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    builder.environment().putAll(env);
+    Process p = builder.start();
     var out = p.getInputStream().readAllBytes();
     var err = p.getErrorStream().readAllBytes();
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -84,45 +95,132 @@ class KubectlTest {
     return r;
   }
 
+  /** kubectl that must succeed. */
+  static Result ok(String... args) throws IOException, InterruptedException {
+    Result r = kubectl(args);
+    assertEquals(0, r.exit(), r.both());
+    return r;
+  }
+
+  /** The stored object, read back as JSON. */
+  static JsonNode stored(String... what) throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of("get"));
+    args.addAll(List.of(what));
+    args.addAll(List.of("-o", "json"));
+    return KubeJson.parse(ok(args.toArray(String[]::new)).out());
+  }
+
+  /**
+   * A ConfigMap created from a manifest: kubectl's generators ({@code kubectl create configmap})
+   * send protobuf, which the gateway does not speak (it answers 415 saying so).
+   */
+  static void createConfigMap(String name, String... keysAndValues) throws IOException, InterruptedException {
+    StringBuilder yaml = new StringBuilder("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\ndata:\n");
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      yaml.append("  ").append(keysAndValues[i]).append(": \"").append(keysAndValues[i + 1]).append("\"\n");
+    }
+    ok("create", "-f", manifest(name + ".yaml", yaml.toString()).toString());
+  }
+
+  static boolean exists(String... what) throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of("get"));
+    args.addAll(List.of(what));
+    args.add("--ignore-not-found");
+    args.addAll(List.of("-o", "name"));
+    return !ok(args.toArray(String[]::new)).out().isBlank();
+  }
+
+  static Path manifest(String name, String yaml) throws IOException {
+    Path file = dataDir.resolve(name);
+    Files.writeString(file, yaml);
+    return file;
+  }
+
+  static String deployment(String name, int replicas, String image, String extraLabels) {
+    return """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: %s
+          labels:
+            app: %s%s
+        spec:
+          replicas: %d
+          selector:
+            matchLabels:
+              app: %s
+          template:
+            metadata:
+              labels:
+                app: %s
+            spec:
+              containers:
+              - name: app
+                image: %s
+              - name: sidecar
+                image: busybox:1.36
+        """.formatted(name, name, extraLabels, replicas, name, name, image);
+  }
+
+  // ---- discovery, version, schema ----
+
   @Test
   void kubeconfigEmbedsCaAndToken() throws IOException {
-    String kubeconfig = Files.readString(gateway.kubeconfig());
+    String kubeconfig = Files.readString(server.kubeconfig());
     assertTrue(kubeconfig.contains("certificate-authority-data: "), kubeconfig);
-    assertTrue(kubeconfig.contains("server: https://127.0.0.1:" + gateway.port()), kubeconfig);
+    assertTrue(kubeconfig.contains("server: https://127.0.0.1:" + server.gateway().port()), kubeconfig);
     assertTrue(kubeconfig.contains("token: "), kubeconfig);
   }
 
   @Test
   void version() throws Exception {
-    Result r = kubectl("version", "-o", "json");
-    assertEquals(0, r.exit(), r.both());
+    Result r = ok("version", "-o", "json");
     JsonNode json = KubeJson.parse(r.out());
     assertEquals("v1.32.0+capstan-0.1.0", json.at("/serverVersion/gitVersion").asText(), r.both());
   }
 
   @Test
   void apiResources() throws Exception {
-    Result r = kubectl("api-resources");
-    assertEquals(0, r.exit(), r.both());
+    Result r = ok("api-resources");
     assertTrue(r.out().matches("(?s).*\\bpods\\s+po\\s+v1\\s+true\\s+Pod\\b.*"), r.both());
     assertTrue(r.out().matches("(?s).*\\bdeployments\\s+deploy\\s+apps/v1\\s+true\\s+Deployment\\b.*"), r.both());
+    assertTrue(r.out().matches("(?s).*\\breplicasets\\s+rs\\s+apps/v1\\s+true\\s+ReplicaSet\\b.*"), r.both());
+    assertTrue(r.out().matches("(?s).*\\bconfigmaps\\s+cm\\s+v1\\s+true\\s+ConfigMap\\b.*"), r.both());
     assertTrue(r.out().matches("(?s).*\\bleases\\s+coordination.k8s.io/v1\\s+true\\s+Lease\\b.*"), r.both());
     assertTrue(r.out().matches("(?s).*\\bnamespaces\\s+ns\\s+v1\\s+false\\s+Namespace\\b.*"), r.both());
+    Result wide = ok("api-resources", "--api-group=apps", "-o", "wide");
+    assertTrue(wide.out().matches("(?s).*\\bdeployments\\b.*\\bcreate,delete,deletecollection,get,list,patch,update,"
+        + "watch\\b.*"), wide.both());
   }
 
   @Test
   void explainPodContainers() throws Exception {
-    Result r = kubectl("explain", "pods.spec.containers");
-    assertEquals(0, r.exit(), r.both());
+    Result r = ok("explain", "pods.spec.containers");
     assertTrue(r.out().contains("KIND:") && r.out().contains("Pod"), r.both());
     assertTrue(r.out().contains("FIELD: containers <[]Container>"), r.both());
-    assertTrue(r.out().contains("image\t<string>") || r.out().matches("(?s).*image\\s+<string>.*"), r.both());
+    assertTrue(r.out().matches("(?s).*image\\s+<string>.*"), r.both());
+    assertTrue(r.out().matches("(?s).*name\\s+<string> -required-.*"), r.both());
+    assertTrue(r.out().contains("Container image name"), "the IDL doc comment is the field's description: " + r.both());
   }
 
   @Test
-  void createConfigMapWithValidationThenGetAsJson() throws Exception {
-    Path manifest = dataDir.resolve("cm.yaml");
-    Files.writeString(manifest, """
+  void explainDeploymentSpec() throws Exception {
+    Result r = ok("explain", "deployment.spec");
+    assertTrue(r.out().contains("GROUP:      apps") || r.out().matches("(?s).*GROUP:\\s+apps.*"), r.both());
+    assertTrue(r.out().contains("FIELD: spec <DeploymentSpec>"), r.both());
+    assertTrue(r.out().matches("(?s).*replicas\\s+<integer>.*"), r.both());
+    assertTrue(r.out().matches("(?s).*selector\\s+<LabelSelector> -required-.*"), r.both());
+    assertTrue(r.out().matches("(?s).*template\\s+<PodTemplateSpec> -required-.*"), r.both());
+    assertTrue(r.out().contains("Number of desired pods"), "the IDL doc comment is the field's description: " + r.both());
+  }
+
+  // ---- create, get in every form ----
+
+  @Test
+  void createThenGetAsTableJsonYamlWithSelectorsAndAllNamespaces() throws Exception {
+    ok("create", "-f", manifest("team-a.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n")
+        .toString());
+    Path cm = manifest("cm.yaml", """
         apiVersion: v1
         kind: ConfigMap
         metadata:
@@ -131,29 +229,79 @@ class KubectlTest {
             app: web
         data:
           mode: fast
+          level: "3"
         """);
-    Result created = kubectl("create", "-f", manifest.toString());
-    assertEquals(0, created.exit(), created.both());
+    Result created = ok("create", "-f", cm.toString());
     assertTrue(created.out().contains("configmap/app-settings created"), created.both());
+    ok("create", "-f", cm.toString(), "-n", "team-a");
+    createConfigMap("other-settings", "mode", "slow");
 
-    Result get = kubectl("get", "cm", "-o", "json");
-    assertEquals(0, get.exit(), get.both());
-    JsonNode list = KubeJson.parse(get.out());
-    JsonNode item = list.at("/items/0");
-    assertEquals("app-settings", item.at("/metadata/name").asText(), get.both());
-    assertEquals("default", item.at("/metadata/namespace").asText(), get.both());
-    assertEquals("fast", item.at("/data/mode").asText(), get.both());
-    assertTrue(item.at("/metadata/uid").asText().length() > 10, get.both());
+    JsonNode item = stored("cm", "app-settings");
+    assertEquals("app-settings", item.at("/metadata/name").asText());
+    assertEquals("default", item.at("/metadata/namespace").asText());
+    assertEquals("fast", item.at("/data/mode").asText());
+    assertTrue(item.at("/metadata/uid").asText().length() > 10, item.toString());
 
-    Result table = kubectl("get", "cm", "app-settings");
-    assertEquals(0, table.exit(), table.both());
-    assertTrue(table.out().matches("(?s)NAME\\s+AGE\\s*\\napp-settings\\s+\\d+s.*"), table.both());
+    Result yaml = ok("get", "cm", "app-settings", "-o", "yaml");
+    JsonNode fromYaml = KubeJson.parse(yaml.out());
+    assertEquals("fast", fromYaml.at("/data/mode").asText(), yaml.both());
+    assertEquals(item.at("/metadata/resourceVersion").asText(), fromYaml.at("/metadata/resourceVersion").asText());
+
+    Result table = ok("get", "cm", "app-settings");
+    assertTrue(table.out().matches("(?s)NAME\\s+DATA\\s+AGE\\s*\\napp-settings\\s+2\\s+\\d+s\\s*"), table.both());
+
+    Result byLabel = ok("get", "cm", "-l", "app=web", "-o", "name");
+    assertEquals("configmap/app-settings", byLabel.out().strip(), byLabel.both());
+    Result notWeb = ok("get", "cm", "-l", "app notin (web)", "-o", "name");
+    assertTrue(notWeb.out().contains("configmap/other-settings") && !notWeb.out().contains("app-settings"),
+        notWeb.both());
+
+    Result byField = ok("get", "cm", "--field-selector", "metadata.name=other-settings", "-o", "name");
+    assertEquals("configmap/other-settings", byField.out().strip(), byField.both());
+
+    Result all = ok("get", "cm", "-A", "-l", "app=web");
+    assertTrue(all.out().matches("(?s)NAMESPACE\\s+NAME\\s+DATA\\s+AGE\\s*\\n"
+        + "default\\s+app-settings\\s+2\\s+\\d+s\\s*\\nteam-a\\s+app-settings\\s+2\\s+\\d+s\\s*"), all.both());
+    JsonNode allJson = KubeJson.parse(ok("get", "cm", "-A", "-l", "app=web", "-o", "json").out());
+    assertEquals(List.of("default", "team-a"), allJson.get("items").findValuesAsText("namespace"));
+
+    Result again = kubectl("create", "-f", cm.toString());
+    assertNotEquals(0, again.exit(), again.both());
+    assertTrue(again.err().contains("configmaps \"app-settings\" already exists"), again.both());
+  }
+
+  @Test
+  void podTableAndPhaseFieldSelector() throws Exception {
+    Path pod = manifest("pod.yaml", """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: solo
+        spec:
+          containers:
+          - name: main
+            image: busybox:1.36
+            command: ["sleep", "3600"]
+        """);
+    ok("create", "-f", pod.toString());
+    Result table = ok("get", "pods", "solo");
+    assertTrue(table.out().matches("(?s)NAME\\s+READY\\s+STATUS\\s+RESTARTS\\s+AGE\\s*\\nsolo\\s+0/1\\s+Pending\\s+0\\s+"
+        + "\\d+s\\s*"), table.both());
+    Result pending = ok("get", "pods", "--field-selector", "status.phase=Pending,metadata.name=solo", "-o", "name");
+    assertEquals("pod/solo", pending.out().strip(), pending.both());
+    Result running = ok("get", "pods", "--field-selector", "status.phase=Running", "-o", "name");
+    assertFalse(running.out().contains("pod/solo"), running.both());
+    JsonNode stored = stored("pod", "solo");
+    assertEquals("Pending", stored.at("/status/phase").asText(), stored.toString());
+    // An unscheduled pod has nothing running: deleting it completes at once, as in Kubernetes.
+    Result deleted = ok("delete", "pod", "solo");
+    assertTrue(deleted.out().contains("pod \"solo\" deleted"), deleted.both());
+    assertFalse(exists("pod", "solo"));
   }
 
   @Test
   void strictValidationRejectsUnknownFields() throws Exception {
-    Path manifest = dataDir.resolve("bad-cm.yaml");
-    Files.writeString(manifest, """
+    Path manifest = manifest("bad-cm.yaml", """
         apiVersion: v1
         kind: ConfigMap
         metadata:
@@ -164,23 +312,368 @@ class KubectlTest {
     Result r = kubectl("create", "-f", manifest.toString());
     assertTrue(r.exit() != 0, r.both());
     assertTrue(r.err().contains("unknown field \"dataa\""), r.both());
+    assertFalse(exists("cm", "typo"));
   }
+
+  // ---- apply, diff ----
+
+  @Test
+  void applyCreatesThenChangesTwiceWithLastAppliedAnnotation() throws Exception {
+    Path file = manifest("web.yaml", deployment("web", 2, "nginx:1.25", ""));
+    Result first = ok("apply", "-f", file.toString());
+    assertTrue(first.out().contains("deployment.apps/web created"), first.both());
+    JsonNode v1 = stored("deploy", "web");
+    assertEquals(2, v1.at("/spec/replicas").asInt());
+    assertEquals(1, v1.at("/metadata/generation").asInt(), v1.toString());
+    String lastApplied = v1.at("/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration").asText();
+    assertTrue(lastApplied.contains("\"replicas\":2"), v1.toString());
+
+    // A field set by someone else survives apply: apply only touches what the manifest names.
+    ok("label", "deploy", "web", "owner=ops");
+
+    Files.writeString(file, deployment("web", 3, "nginx:1.27", "\n    tier: frontend"));
+    Result second = ok("apply", "-f", file.toString());
+    assertTrue(second.out().contains("deployment.apps/web configured"), second.both());
+    JsonNode v2 = stored("deploy", "web");
+    assertEquals(3, v2.at("/spec/replicas").asInt());
+    assertEquals("nginx:1.27", v2.at("/spec/template/spec/containers/0/image").asText());
+    assertEquals("sidecar", v2.at("/spec/template/spec/containers/1/name").asText(), "merged by name, not replaced");
+    assertEquals("frontend", v2.at("/metadata/labels/tier").asText());
+    assertEquals("ops", v2.at("/metadata/labels/owner").asText(), v2.toString());
+    assertEquals(2, v2.at("/metadata/generation").asInt(), "spec changed once: " + v2);
+    assertEquals(v1.at("/metadata/uid").asText(), v2.at("/metadata/uid").asText());
+
+    // The second change drops a label the last apply set: apply removes it (three-way merge).
+    Files.writeString(file, deployment("web", 3, "nginx:1.27", ""));
+    Result third = ok("apply", "-f", file.toString());
+    assertTrue(third.out().contains("deployment.apps/web configured"), third.both());
+    JsonNode v3 = stored("deploy", "web");
+    assertTrue(v3.at("/metadata/labels/tier").isMissingNode(), v3.toString());
+    assertEquals("ops", v3.at("/metadata/labels/owner").asText(), v3.toString());
+    assertEquals(2, v3.at("/metadata/generation").asInt(), "only metadata changed: " + v3);
+
+    Result unchanged = ok("apply", "-f", file.toString());
+    assertTrue(unchanged.out().contains("deployment.apps/web unchanged"), unchanged.both());
+    assertEquals(v3.at("/metadata/resourceVersion").asText(),
+        stored("deploy", "web").at("/metadata/resourceVersion").asText());
+  }
+
+  @Test
+  void diffShowsTheChangeWithoutStoringIt() throws Exception {
+    Path file = manifest("diff-cm.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: diffed
+        data:
+          mode: slow
+        """);
+    ok("apply", "-f", file.toString());
+    String rv = stored("cm", "diffed").at("/metadata/resourceVersion").asText();
+    Result same = kubectl("diff", "-f", file.toString());
+    assertEquals(0, same.exit(), "no differences: " + same.both());
+
+    Files.writeString(file, Files.readString(file).replace("mode: slow", "mode: fast"));
+    Result diff = kubectl("diff", "-f", file.toString());
+    assertEquals(1, diff.exit(), "exit 1 means differences found: " + diff.both());
+    assertTrue(diff.out().contains("-  mode: slow") && diff.out().contains("+  mode: fast"), diff.both());
+    JsonNode after = stored("cm", "diffed");
+    assertEquals("slow", after.at("/data/mode").asText(), "diff is a dry run: " + after);
+    assertEquals(rv, after.at("/metadata/resourceVersion").asText());
+
+    Path fresh = manifest("diff-new.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: not-yet
+        data:
+          a: b
+        """);
+    Result create = kubectl("diff", "-f", fresh.toString());
+    assertEquals(1, create.exit(), create.both());
+    assertTrue(create.out().contains("+  name: not-yet"), create.both());
+    assertFalse(exists("cm", "not-yet"), "a dry-run create stores nothing");
+  }
+
+  // ---- watch ----
+
+  @Test
+  void getWatchSeesTheChange() throws Exception {
+    createConfigMap("watched", "mode", "slow");
+    Process watch = new ProcessBuilder(command("get", "cm", "watched", "-w", "--request-timeout=60s",
+        "-o", "jsonpath={.metadata.name}={.data.mode}{\"\\n\"}")).redirectErrorStream(true).start();
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(watch.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = in.readLine()) != null; ) {
+          System.out.println("[kubectl get -w] " + line);
+          lines.add(line);
+        }
+      } catch (IOException e) {
+        lines.add("read failed: " + e);
+      }
+    }, "kubectl-watch-reader");
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      assertEquals("watched=slow", lines.poll(30, TimeUnit.SECONDS), "the initial state");
+      ok("patch", "cm", "watched", "--type", "merge", "-p", "{\"data\":{\"mode\":\"fast\"}}");
+      assertEquals("watched=fast", lines.poll(30, TimeUnit.SECONDS), "the change arrives on the watch");
+      assertTrue(watch.isAlive(), "the watch stays open");
+    } finally {
+      watch.destroy();
+      if (!watch.waitFor(10, TimeUnit.SECONDS)) {
+        watch.destroyForcibly();
+      }
+    }
+  }
+
+  // ---- label, annotate, patch ----
+
+  @Test
+  void labelAndAnnotateChangeOnlyMetadata() throws Exception {
+    createConfigMap("tagged", "k", "v");
+    ok("label", "cm", "tagged", "tier=gold", "team=core");
+    ok("annotate", "cm", "tagged", "note=hello world");
+    JsonNode v1 = stored("cm", "tagged");
+    assertEquals("gold", v1.at("/metadata/labels/tier").asText(), v1.toString());
+    assertEquals("core", v1.at("/metadata/labels/team").asText());
+    assertEquals("hello world", v1.at("/metadata/annotations/note").asText());
+    assertEquals("v", v1.at("/data/k").asText());
+
+    Result refused = kubectl("label", "cm", "tagged", "tier=silver");
+    assertNotEquals(0, refused.exit(), "changing a label needs --overwrite: " + refused.both());
+    ok("label", "cm", "tagged", "tier=silver", "--overwrite");
+    ok("label", "cm", "tagged", "team-");
+    ok("annotate", "cm", "tagged", "note-");
+    JsonNode v2 = stored("cm", "tagged");
+    assertEquals("silver", v2.at("/metadata/labels/tier").asText(), v2.toString());
+    assertTrue(v2.at("/metadata/labels/team").isMissingNode(), v2.toString());
+    assertTrue(v2.at("/metadata/annotations/note").isMissingNode(), v2.toString());
+    assertEquals(List.of("configmap/tagged"),
+        ok("get", "cm", "-l", "tier=silver", "-o", "name").out().lines().toList());
+  }
+
+  @Test
+  void patchMergeJsonAndStrategic() throws Exception {
+    createConfigMap("patched", "a", "1", "b", "2");
+    ok("patch", "cm", "patched", "--type", "merge", "-p", "{\"data\":{\"a\":\"10\",\"b\":null}}");
+    JsonNode merged = stored("cm", "patched");
+    assertEquals("10", merged.at("/data/a").asText(), merged.toString());
+    assertTrue(merged.at("/data/b").isMissingNode(), merged.toString());
+
+    ok("patch", "cm", "patched", "--type", "json", "-p",
+        "[{\"op\":\"add\",\"path\":\"/data/c\",\"value\":\"3\"},{\"op\":\"replace\",\"path\":\"/data/a\",\"value\":\"11\"}]");
+    JsonNode jsonPatched = stored("cm", "patched");
+    assertEquals("11", jsonPatched.at("/data/a").asText(), jsonPatched.toString());
+    assertEquals("3", jsonPatched.at("/data/c").asText());
+
+    Result failedTest = kubectl("patch", "cm", "patched", "--type", "json", "-p",
+        "[{\"op\":\"test\",\"path\":\"/data/a\",\"value\":\"999\"},{\"op\":\"remove\",\"path\":\"/data/c\"}]");
+    assertNotEquals(0, failedTest.exit(), failedTest.both());
+    assertEquals("3", stored("cm", "patched").at("/data/c").asText(), "a failed test op changes nothing");
+
+    ok("apply", "-f", manifest("patch-deploy.yaml", deployment("patchme", 1, "nginx:1.25", "")).toString());
+    // Strategic merge (kubectl's default): containers merge by name, the sidecar stays.
+    ok("patch", "deploy", "patchme", "-p",
+        "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"nginx:1.27\"}]}}}}");
+    JsonNode deploy = stored("deploy", "patchme");
+    JsonNode containers = deploy.at("/spec/template/spec/containers");
+    assertEquals(2, containers.size(), deploy.toString());
+    assertEquals("nginx:1.27", containers.get(0).path("image").asText());
+    assertEquals("busybox:1.36", containers.get(1).path("image").asText());
+    assertEquals(2, deploy.at("/metadata/generation").asInt(), deploy.toString());
+
+    // Strategic $patch: delete removes one element of a merged list.
+    ok("patch", "deploy", "patchme", "-p",
+        "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"sidecar\",\"$patch\":\"delete\"}]}}}}");
+    JsonNode trimmed = stored("deploy", "patchme");
+    assertEquals(List.of("app"), trimmed.at("/spec/template/spec/containers").findValuesAsText("name"));
+  }
+
+  @Test
+  void statusSubresourceThroughKubectl() throws Exception {
+    ok("apply", "-f", manifest("status-deploy.yaml", deployment("statused", 2, "nginx:1.25", "")).toString());
+    JsonNode before = stored("deploy", "statused");
+    ok("patch", "deploy", "statused", "--subresource=status", "--type", "merge", "-p",
+        "{\"status\":{\"replicas\":2,\"readyReplicas\":1},\"spec\":{\"replicas\":9}}");
+    JsonNode after = stored("deploy", "statused");
+    assertEquals(1, after.at("/status/readyReplicas").asInt(), after.toString());
+    assertEquals(2, after.at("/spec/replicas").asInt(), "the status subresource ignores spec: " + after);
+    assertEquals(before.at("/metadata/generation").asInt(), after.at("/metadata/generation").asInt());
+    JsonNode viaSubresource = stored("deploy", "statused", "--subresource=status");
+    assertEquals(1, viaSubresource.at("/status/readyReplicas").asInt(), viaSubresource.toString());
+
+    // ... and a plain update keeps the status the status subresource wrote.
+    ok("label", "deploy", "statused", "x=y");
+    assertEquals(1, stored("deploy", "statused").at("/status/readyReplicas").asInt());
+  }
+
+  // ---- scale, replace ----
+
+  @Test
+  void scaleDeploymentsAndReplicaSets() throws Exception {
+    ok("apply", "-f", manifest("scale-deploy.yaml", deployment("scaled", 2, "nginx:1.25", "")).toString());
+    Result scaled = ok("scale", "deploy", "scaled", "--replicas=5");
+    assertTrue(scaled.out().contains("deployment.apps/scaled scaled"), scaled.both());
+    JsonNode deploy = stored("deploy", "scaled");
+    assertEquals(5, deploy.at("/spec/replicas").asInt(), deploy.toString());
+    assertEquals(2, deploy.at("/metadata/generation").asInt(), deploy.toString());
+
+    JsonNode scale = stored("deploy", "scaled", "--subresource=scale");
+    assertEquals("Scale", scale.path("kind").asText(), scale.toString());
+    assertEquals("autoscaling/v1", scale.path("apiVersion").asText());
+    assertEquals(5, scale.at("/spec/replicas").asInt());
+    assertEquals("app=scaled", scale.at("/status/selector").asText(), scale.toString());
+
+    Result precondition = kubectl("scale", "deploy", "scaled", "--current-replicas=2", "--replicas=7");
+    assertNotEquals(0, precondition.exit(), precondition.both());
+    assertTrue(precondition.err().contains("Expected replicas to be 2, was 5"), precondition.both());
+    assertEquals(5, stored("deploy", "scaled").at("/spec/replicas").asInt());
+
+    Path rs = manifest("rs.yaml", """
+        apiVersion: apps/v1
+        kind: ReplicaSet
+        metadata:
+          name: plain-rs
+        spec:
+          replicas: 1
+          selector:
+            matchLabels:
+              app: plain
+          template:
+            metadata:
+              labels:
+                app: plain
+            spec:
+              containers:
+              - name: app
+                image: nginx:1.25
+        """);
+    ok("create", "-f", rs.toString());
+    ok("scale", "rs", "plain-rs", "--replicas=0");
+    assertEquals(0, stored("rs", "plain-rs").at("/spec/replicas").asInt());
+    Result negative = kubectl("scale", "rs", "plain-rs", "--replicas=-1");
+    assertNotEquals(0, negative.exit(), negative.both());
+  }
+
+  @Test
+  void replaceIsAnEditStylePutGuardedByResourceVersion() throws Exception {
+    createConfigMap("edited", "mode", "slow");
+    JsonNode current = stored("cm", "edited");
+    ObjectNode edited = current.deepCopy();
+    ((ObjectNode) edited.get("data")).put("mode", "fast").put("extra", "yes");
+    Path file = dataDir.resolve("edited.json");
+    Files.writeString(file, edited.toString());
+    Result replaced = ok("replace", "-f", file.toString());
+    assertTrue(replaced.out().contains("configmap/edited replaced"), replaced.both());
+    JsonNode after = stored("cm", "edited");
+    assertEquals("fast", after.at("/data/mode").asText(), after.toString());
+    assertEquals("yes", after.at("/data/extra").asText());
+    assertNotEquals(current.at("/metadata/resourceVersion").asText(), after.at("/metadata/resourceVersion").asText());
+
+    // The same edit again carries the old resourceVersion: a conflict, as for a stale kubectl edit.
+    ((ObjectNode) edited.get("data")).put("mode", "stale");
+    Files.writeString(file, edited.toString());
+    Result stale = kubectl("replace", "-f", file.toString());
+    assertNotEquals(0, stale.exit(), stale.both());
+    assertTrue(stale.err().contains("the object has been modified"), stale.both());
+    assertEquals("fast", stored("cm", "edited").at("/data/mode").asText());
+  }
+
+  @Test
+  void editThroughAnEditor() throws Exception {
+    createConfigMap("via-editor", "mode", "slow");
+    String rv = stored("cm", "via-editor").at("/metadata/resourceVersion").asText();
+    // kubectl runs $KUBE_EDITOR on a file holding the object's YAML, then sends what changed.
+    Result edited = kubectlWithEnv(java.util.Map.of("KUBE_EDITOR", "sed -i -e 's/mode: slow/mode: fast/'"),
+        "edit", "cm", "via-editor");
+    assertEquals(0, edited.exit(), edited.both());
+    assertTrue(edited.out().contains("configmap/via-editor edited"), edited.both());
+    JsonNode after = stored("cm", "via-editor");
+    assertEquals("fast", after.at("/data/mode").asText(), after.toString());
+    assertNotEquals(rv, after.at("/metadata/resourceVersion").asText());
+  }
+
+  @Test
+  void serverSideApplyIsRefusedWithAClearMessage() throws Exception {
+    Path file = manifest("ssa.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  a: b\n");
+    Result r = kubectl("apply", "--server-side", "-f", file.toString());
+    assertNotEquals(0, r.exit(), r.both());
+    assertTrue(r.err().contains("server-side apply is not supported"), r.both());
+    assertFalse(exists("cm", "ssa"), "nothing stored");
+  }
+
+  // ---- delete ----
+
+  @Test
+  void deleteBackgroundRemovesDependentsAndOrphanKeepsThem() throws Exception {
+    for (String name : List.of("doomed", "orphaner")) {
+      ok("apply", "-f", manifest(name + ".yaml", deployment(name, 1, "nginx:1.25", "")).toString());
+      String uid = stored("deploy", name).at("/metadata/uid").asText();
+      Path rs = manifest(name + "-rs.yaml", """
+          apiVersion: apps/v1
+          kind: ReplicaSet
+          metadata:
+            name: %s-abc12
+            ownerReferences:
+            - apiVersion: apps/v1
+              kind: Deployment
+              name: %s
+              uid: %s
+              controller: true
+              blockOwnerDeletion: true
+          spec:
+            replicas: 1
+            selector:
+              matchLabels:
+                app: %s
+            template:
+              metadata:
+                labels:
+                  app: %s
+              spec:
+                containers:
+                - name: app
+                  image: nginx:1.25
+          """.formatted(name, name, uid, name, name));
+      ok("create", "-f", rs.toString());
+    }
+
+    Result background = ok("delete", "deploy", "doomed");
+    assertTrue(background.out().contains("deployment.apps \"doomed\" deleted"), background.both());
+    assertFalse(exists("deploy", "doomed"));
+    assertFalse(exists("rs", "doomed-abc12"), "background propagation deletes the dependents");
+
+    Result orphan = ok("delete", "deploy", "orphaner", "--cascade=orphan");
+    assertTrue(orphan.out().contains("deployment.apps \"orphaner\" deleted"), orphan.both());
+    assertFalse(exists("deploy", "orphaner"));
+    JsonNode kept = stored("rs", "orphaner-abc12");
+    assertTrue(kept.at("/metadata/ownerReferences").isEmpty(), "orphaned: no owner left: " + kept);
+    assertTrue(kept.at("/metadata/deletionTimestamp").isMissingNode(), kept.toString());
+
+    Result missing = kubectl("delete", "deploy", "doomed");
+    assertNotEquals(0, missing.exit(), missing.both());
+    assertTrue(missing.err().contains("deployments.apps \"doomed\" not found"), missing.both());
+  }
+
+  // ---- authentication, metrics ----
 
   @Test
   void anonymousRequestsGet401ExceptVersionAndProbes() throws Exception {
     HttpClient client = HttpClient.newBuilder().sslContext(trustingGatewayCa()).build();
-    HttpResponse<String> pods = client.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/api/v1/pods")).build(),
+    HttpResponse<String> pods = client.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/v1/pods")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(401, pods.statusCode(), pods.body());
     JsonNode status = KubeJson.parse(pods.body());
     assertEquals("Status", status.get("kind").asText());
     assertEquals("Unauthorized", status.get("reason").asText());
     for (String open : List.of("/healthz", "/readyz", "/livez", "/version")) {
-      HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(gateway.url() + open)).build(),
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(server.url() + open)).build(),
           HttpResponse.BodyHandlers.ofString());
       assertEquals(200, r.statusCode(), open + ": " + r.body());
     }
-    HttpResponse<String> wrong = client.send(HttpRequest.newBuilder(URI.create(gateway.url() + "/api"))
+    HttpResponse<String> wrong = client.send(HttpRequest.newBuilder(URI.create(server.url() + "/api"))
         .header("Authorization", "Bearer not-a-token").build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(401, wrong.statusCode());
 
@@ -191,8 +684,8 @@ class KubectlTest {
 
   @Test
   void requestMetricsAreRecorded() throws Exception {
-    kubectl("get", "namespaces");
-    String scrape = registry.scrape();
+    ok("get", "namespaces");
+    String scrape = server.registry().scrape();
     assertTrue(scrape.contains("capstan_apiserver_request_total{code=\"200\",resource=\"namespaces\",verb=\"LIST\"}"),
         scrape);
     assertTrue(scrape.contains("capstan_apiserver_request_duration_seconds_bucket"), scrape);
@@ -202,7 +695,7 @@ class KubectlTest {
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     trust.setCertificateEntry("capstan-ca", io.capstan.gateway.security.CertificateAuthority.readCertificate(
-        dataDir.resolve("pki/ca.crt")));
+        server.caCert()));
     TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     SSLContext ssl = SSLContext.getInstance("TLS");

@@ -70,8 +70,11 @@ class TableRendererTest {
     assertEquals(List.of("Name", "Ready", "Up-to-date", "Available", "Age"),
         table.get("columnDefinitions").findValuesAsText("name"));
     assertEquals(json("['web','2/3',3,2,'3h']").toString(), table.at("/rows/0/cells").toString());
-    JsonNode cm = json("{'metadata':{'name':'c','creationTimestamp':'2025-12-30T12:00:00Z'}}");
-    assertEquals(json("['c','2d']"), TableRenderer.render(Kinds.CONFIG_MAP, List.of(cm), null, null, NOW)
+    JsonNode cm = json("{'metadata':{'name':'c','creationTimestamp':'2025-12-30T12:00:00Z'},'data':{'a':'1','b':'2'}}");
+    assertEquals(json("['c',2,'2d']").toString(), TableRenderer.render(Kinds.CONFIG_MAP, List.of(cm), null, null, NOW)
+        .at("/rows/0/cells").toString());
+    JsonNode lease = json("{'metadata':{'name':'l','creationTimestamp':'2025-12-30T12:00:00Z'}}");
+    assertEquals(json("['l','2d']"), TableRenderer.render(Kinds.LEASE, List.of(lease), null, null, NOW)
         .at("/rows/0/cells"));
   }
 
