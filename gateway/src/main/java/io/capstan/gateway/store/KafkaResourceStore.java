@@ -20,6 +20,7 @@ import io.capstan.logschema.client.CommandTimeoutException;
 import io.capstan.logschema.client.Commands;
 import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.informer.InformerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -248,6 +249,11 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
   @Override
   public CompletionStage<StoredObject> updateStatus(Kind kind, SpecificRecord object, WriteOptions options) {
     return write(kind, () -> Commands.updateStatus(object), options.actor(), options.dryRun());
+  }
+
+  @Override
+  public CompletionStage<StoredObject> bind(String namespace, String podName, String nodeName, WriteOptions options) {
+    return write(Kinds.POD, () -> Commands.bind(namespace, podName, nodeName), options.actor(), options.dryRun());
   }
 
   private CompletionStage<StoredObject> write(Kind kind, java.util.function.Supplier<Command> command, String actor,
