@@ -338,12 +338,13 @@ final class ResourceHandler implements Handler<RoutingContext> {
    * "0" starts with the current objects as synthetic ADDED events ("Get State and Start at Most
    * Recent" / "Start at Any"); a watch from a given version does not.
    */
+  /**
+   * Only when asked: a watch without a version (or "0") starts with the current state as ADDED
+   * events anyway, but the {@code k8s.io/initial-events-end} bookmark is for clients that
+   * requested {@code sendInitialEvents=true} (watch-list).
+   */
   private static boolean sendInitialEvents(Call c) {
-    if (c.param("sendInitialEvents") != null) {
-      return c.flag("sendInitialEvents");
-    }
-    String rv = c.param("resourceVersion");
-    return rv == null || rv.isEmpty() || rv.equals("0");
+    return c.flag("sendInitialEvents");
   }
 
   private static byte[] watchLine(Kind kind, WatchEvent event) {

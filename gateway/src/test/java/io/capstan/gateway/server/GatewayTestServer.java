@@ -1,7 +1,9 @@
 package io.capstan.gateway.server;
 
+import io.capstan.gateway.cache.WatchCacheConfig;
+import io.capstan.gateway.testing.KafkaGatewayFixture;
+
 import io.capstan.gateway.security.AdminToken;
-import io.capstan.gateway.store.InMemoryResourceStore;
 import io.capstan.gateway.store.ResourceStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -11,9 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A gateway on a free port for the client tests (kubectl, fabric8, bad input): the one place
- * that decides which {@link ResourceStore} they run against. Today that is the in-memory
- * double; to run every client test against the Kafka-backed store, change {@link #newStore()}
- * (and close what it starts in {@link #close()}).
+ * that decides which {@link ResourceStore} they run against. That is the real backbone: a
+ * {@link KafkaGatewayFixture} (embedded broker, command processor, Kafka-backed store with its
+ * watch cache). Tests of behaviour one store shows on purpose pass their own store.
  */
 public final class GatewayTestServer implements AutoCloseable {
   private final Vertx vertx;
@@ -21,19 +23,16 @@ public final class GatewayTestServer implements AutoCloseable {
   private final ResourceStore store;
   private final PrometheusMeterRegistry registry;
   private final GatewayConfig config;
+  private final AutoCloseable backend;
 
   private GatewayTestServer(Vertx vertx, GatewayServer gateway, ResourceStore store, PrometheusMeterRegistry registry,
-      GatewayConfig config) {
+      GatewayConfig config, AutoCloseable backend) {
     this.vertx = vertx;
     this.gateway = gateway;
     this.store = store;
     this.registry = registry;
     this.config = config;
-  }
-
-  /** The store the client tests use. */
-  static ResourceStore newStore() {
-    return new InMemoryResourceStore();
+    this.backend = backend;
   }
 
   /** HTTPS with a fresh CA, admin token and kubeconfig under {@code dataDir}. */
@@ -41,17 +40,29 @@ public final class GatewayTestServer implements AutoCloseable {
     return start(GatewayConfig.defaults(dataDir).withPort(0));
   }
 
+  /** The gateway on the real backbone (a fresh topic layout on the shared embedded broker). */
   public static GatewayTestServer start(GatewayConfig config) throws Exception {
-    return start(config, newStore());
+    KafkaGatewayFixture backend = KafkaGatewayFixture.start(
+        config.dataDir().getFileName().toString(), WatchCacheConfig.defaults());
+    try {
+      return start(config, backend.store(), backend.registry(), backend);
+    } catch (Exception | Error e) {
+      backend.close();
+      throw e;
+    }
   }
 
   /** A gateway on a given store: for tests of behaviour one store shows on purpose (e.g. a tiny watch window). */
   public static GatewayTestServer start(GatewayConfig config, ResourceStore store) throws Exception {
+    return start(config, store, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), () -> { });
+  }
+
+  private static GatewayTestServer start(GatewayConfig config, ResourceStore store, PrometheusMeterRegistry registry,
+      AutoCloseable backend) throws Exception {
     Vertx vertx = Vertx.vertx();
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     GatewayServer gateway = GatewayServer.prepare(config, store, registry);
     vertx.deployVerticle(gateway).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    return new GatewayTestServer(vertx, gateway, store, registry, config);
+    return new GatewayTestServer(vertx, gateway, store, registry, config, backend);
   }
 
   public GatewayServer gateway() {
@@ -86,6 +97,10 @@ public final class GatewayTestServer implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } finally {
+      backend.close();
+    }
   }
 }

@@ -606,57 +606,6 @@ class KubectlTest {
 
   // ---- delete ----
 
-  @Test
-  void deleteBackgroundRemovesDependentsAndOrphanKeepsThem() throws Exception {
-    for (String name : List.of("doomed", "orphaner")) {
-      ok("apply", "-f", manifest(name + ".yaml", deployment(name, 1, "nginx:1.25", "")).toString());
-      String uid = stored("deploy", name).at("/metadata/uid").asText();
-      Path rs = manifest(name + "-rs.yaml", """
-          apiVersion: apps/v1
-          kind: ReplicaSet
-          metadata:
-            name: %s-abc12
-            ownerReferences:
-            - apiVersion: apps/v1
-              kind: Deployment
-              name: %s
-              uid: %s
-              controller: true
-              blockOwnerDeletion: true
-          spec:
-            replicas: 1
-            selector:
-              matchLabels:
-                app: %s
-            template:
-              metadata:
-                labels:
-                  app: %s
-              spec:
-                containers:
-                - name: app
-                  image: nginx:1.25
-          """.formatted(name, name, uid, name, name));
-      ok("create", "-f", rs.toString());
-    }
-
-    Result background = ok("delete", "deploy", "doomed");
-    assertTrue(background.out().contains("deployment.apps \"doomed\" deleted"), background.both());
-    assertFalse(exists("deploy", "doomed"));
-    assertFalse(exists("rs", "doomed-abc12"), "background propagation deletes the dependents");
-
-    Result orphan = ok("delete", "deploy", "orphaner", "--cascade=orphan");
-    assertTrue(orphan.out().contains("deployment.apps \"orphaner\" deleted"), orphan.both());
-    assertFalse(exists("deploy", "orphaner"));
-    JsonNode kept = stored("rs", "orphaner-abc12");
-    assertTrue(kept.at("/metadata/ownerReferences").isEmpty(), "orphaned: no owner left: " + kept);
-    assertTrue(kept.at("/metadata/deletionTimestamp").isMissingNode(), kept.toString());
-
-    Result missing = kubectl("delete", "deploy", "doomed");
-    assertNotEquals(0, missing.exit(), missing.both());
-    assertTrue(missing.err().contains("deployments.apps \"doomed\" not found"), missing.both());
-  }
-
   // ---- authentication, metrics ----
 
   @Test

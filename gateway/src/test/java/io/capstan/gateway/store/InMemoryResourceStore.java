@@ -333,7 +333,9 @@ public final class InMemoryResourceStore implements ResourceStore {
       }
     }
     Watcher w = new Watcher(kind, options, sink);
-    if (options.sendInitialEvents()) {
+    // No version (or "0"): the current state as ADDED events first, as kube-apiserver's "get state
+    // and start at most recent"; the end bookmark only when the client asked for initial events.
+    if (options.sendInitialEvents() || fromNow) {
       String prefix = kind.kind() + "/" + (options.namespace() == null ? "" : options.namespace() + "/");
       for (Map.Entry<String, StoredObject> e : objects.tailMap(prefix, true).entrySet()) {
         if (!e.getKey().startsWith(prefix)) {
@@ -343,7 +345,7 @@ public final class InMemoryResourceStore implements ResourceStore {
           sink.accept(new WatchEvent.Added(copy(e.getValue())));
         }
       }
-      if (options.bookmarks()) {
+      if (options.sendInitialEvents() && options.bookmarks()) {
         sink.accept(new WatchEvent.Bookmark(lastRv, true));
       }
     } else if (!fromNow) {
