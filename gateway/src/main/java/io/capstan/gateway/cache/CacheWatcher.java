@@ -69,6 +69,10 @@ final class CacheWatcher implements WatchHandle {
     limit += initialEvents;
   }
 
+  String keyPrefix() {
+    return keyPrefix;
+  }
+
   boolean matches(String key, SpecificRecord object) {
     if (!key.startsWith(keyPrefix)) {
       return false;

@@ -257,7 +257,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   public List<SpecificRecord> listAt(long rv, String prefix, String startAfter) {
     lock.readLock().lock();
     try {
-      String end = prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
+      String end = rangeEnd(prefix);
       String from = startAfter != null && startAfter.compareTo(prefix) > 0 ? startAfter : prefix;
       boolean fromInclusive = startAfter == null || startAfter.compareTo(prefix) <= 0;
       if (from.compareTo(end) >= 0) {
@@ -293,6 +293,11 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
     } finally {
       lock.readLock().unlock();
     }
+  }
+
+  /** The first key after every key that starts with {@code prefix} (which ends in '/'). */
+  private static String rangeEnd(String prefix) {
+    return prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
   }
 
   // ---- watches ----
@@ -393,8 +398,14 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
         long at = listResourceVersion();
         boolean exact = window.covers(at);
         Map<String, SpecificRecord> before = exact ? window.stateBefore(at) : Map.of();
-        TreeMap<String, SpecificRecord> state = new TreeMap<>(objects);
+        // only the watch's namespace (or kind): this runs under the write lock, holding up the informer
+        String prefix = w.keyPrefix();
+        String end = rangeEnd(prefix);
+        TreeMap<String, SpecificRecord> state = new TreeMap<>(objects.subMap(prefix, true, end, false));
         before.forEach((k, o) -> {
+          if (k.compareTo(prefix) < 0 || k.compareTo(end) >= 0) {
+            return;
+          }
           if (o == ChangeWindow.ABSENT) {
             state.remove(k);
           } else {

@@ -7,10 +7,13 @@ import io.capstan.stateviews.informer.InformerConfig;
 import io.capstan.stateviews.informer.SharedInformers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -62,7 +65,25 @@ public final class WatchCache implements AutoCloseable {
     for (Kind kind : Kinds.all()) {
       byKind.put(kind.kind(), informers.informerFor(kind, SpecificRecord.class));
     }
-    informers.start();
+    // Started side by side: each start waits on broker round trips (metadata, end offsets), and
+    // one after the other that adds up over fourteen kinds on a busy machine.
+    ExecutorService starters = Executors.newFixedThreadPool(byKind.size(), daemon("capstan-gateway-cache-start"));
+    try {
+      List<Future<?>> started = new ArrayList<>();
+      for (Informer<SpecificRecord> i : byKind.values()) {
+        started.add(starters.submit(() -> i.start()));
+      }
+      for (Future<?> f : started) {
+        try {
+          f.get(config.syncTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+          throw new IllegalStateException("the watch cache could not start reading the state topics: "
+              + (e.getCause() != null ? e.getCause().getMessage() : e.toString()), e);
+        }
+      }
+    } finally {
+      starters.shutdownNow();
+    }
     if (!informers.awaitSynced(config.syncTimeout())) {
       throw new IllegalStateException("the watch cache's informers did not load the state topics within "
           + config.syncTimeout());

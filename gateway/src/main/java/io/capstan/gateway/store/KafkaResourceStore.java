@@ -305,6 +305,17 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     });
   }
 
+  /**
+   * Binds an unbound pod to a node (the {@code pods/binding} subresource): the processor's BIND
+   * command sets {@code spec.nodeName} and the PodScheduled condition; Conflict when the pod is
+   * already bound. (The {@code ResourceStore.bind} seam another change adds; no {@code @Override}
+   * here so this compiles with and without it.)
+   */
+  public CompletionStage<StoredObject> bind(String namespace, String podName, String nodeName, WriteOptions options) {
+    return write(io.capstan.logschema.kinds.Kinds.POD, () -> Commands.bind(namespace, podName, nodeName),
+        options.actor(), options.dryRun());
+  }
+
   private static StoredObject lastState(Kind kind, String namespace, String name, SpecificRecord before, long rv) {
     if (before != null) {
       SpecificRecord o = rv > 0 ? KindCache.withResourceVersion(before, rv) : copy(before);

@@ -142,6 +142,50 @@ class KubectlOnKafkaTest {
   }
 
   @Test
+  void getWatchSeesTheListThenEveryChangeOnce() throws Exception {
+    Path manifest = dataDir.resolve("watched.yaml");
+    Files.writeString(manifest, """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: watched-1, labels: {watch: me}}
+        data: {v: "1"}
+        """);
+    assertEquals(0, kubectl("create", "-f", manifest.toString()).exit());
+    List<String> cmd = new ArrayList<>(List.of(KUBECTL, "--kubeconfig", gateway.kubeconfig().toString(),
+        "--cache-dir", dataDir.resolve("kube-cache").toString(), "get", "cm", "-l", "watch=me", "-w",
+        "--output-watch-events", "-o", "custom-columns=EVENT:.type,NAME:.object.metadata.name,V:.object.data.v",
+        "--no-headers"));
+    Process watch = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+    Thread reader = new Thread(() -> {
+      try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(watch.getInputStream(),
+          StandardCharsets.UTF_8))) {
+        for (String l; (l = in.readLine()) != null; ) {
+          lines.add(l.trim().replaceAll("\\s+", " "));
+        }
+      } catch (IOException e) {
+        // the process ended
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      assertEquals("ADDED watched-1 1", lines.poll(60, TimeUnit.SECONDS), "the list part of get -w");
+      assertEquals(0, kubectl("label", "cm", "watched-1", "seen=yes").exit());
+      assertEquals("MODIFIED watched-1 1", lines.poll(60, TimeUnit.SECONDS));
+      Files.writeString(manifest, Files.readString(manifest).replace("watched-1", "watched-2"));
+      assertEquals(0, kubectl("create", "-f", manifest.toString()).exit());
+      assertEquals("ADDED watched-2 1", lines.poll(60, TimeUnit.SECONDS));
+      assertEquals(0, kubectl("delete", "cm", "watched-1").exit());
+      assertEquals("DELETED watched-1 1", lines.poll(60, TimeUnit.SECONDS));
+      assertEquals(null, lines.poll(1, TimeUnit.SECONDS), "every change once, nothing else");
+    } finally {
+      watch.destroyForcibly();
+      watch.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void namespacesOfTheClusterAreListed() throws Exception {
     Result r = kubectl("get", "namespaces", "-o", "name");
     assertEquals(0, r.exit(), r.both());

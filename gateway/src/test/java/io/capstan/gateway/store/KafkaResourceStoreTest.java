@@ -337,6 +337,23 @@ class KafkaResourceStoreTest {
   }
 
   @Test
+  void bindSetsTheNodeOnceThenConflicts() throws Exception {
+    String name = "web-" + unique();
+    io.capstan.api.Pod pod = io.capstan.api.Pod.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName(name).build())
+        .setSpec(io.capstan.api.PodSpec.newBuilder().setContainers(List.of(io.capstan.api.Container.newBuilder()
+            .setName("main").setImage("capstan.local/busybox").build())).build())
+        .build();
+    done(store.create(Kinds.POD, pod, as("alice")));
+    StoredObject bound = done(store.bind("default", name, "node-1", as("system:capstan:scheduler")));
+    assertEquals("node-1", ((io.capstan.api.Pod) bound.object()).getSpec().getNodeName());
+    assertEquals("node-1", ((io.capstan.api.Pod) done(store.get(Kinds.POD, "default", name)).object()).getSpec()
+        .getNodeName(), "read-your-writes after a bind");
+    ApiStatus again = failure(store.bind("default", name, "node-2", as("system:capstan:scheduler")));
+    assertEquals(409, again.code(), again.toString());
+  }
+
+  @Test
   void rejectedCommandsKeepTheirStatus() throws Exception {
     ApiStatus invalid = failure(store.create(Kinds.CONFIG_MAP, cm("Not_A_Name", "bad", "1"), as("alice")));
     assertEquals(422, invalid.code(), invalid.toString());
