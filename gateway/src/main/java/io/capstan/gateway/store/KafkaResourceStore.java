@@ -251,11 +251,6 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     return write(kind, () -> Commands.updateStatus(object), options.actor(), options.dryRun());
   }
 
-  @Override
-  public CompletionStage<StoredObject> bind(String namespace, String podName, String nodeName, WriteOptions options) {
-    return write(Kinds.POD, () -> Commands.bind(namespace, podName, nodeName), options.actor(), options.dryRun());
-  }
-
   private CompletionStage<StoredObject> write(Kind kind, java.util.function.Supplier<Command> command, String actor,
       boolean dryRun) {
     Command cmd;
@@ -308,11 +303,11 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
   /**
    * Binds an unbound pod to a node (the {@code pods/binding} subresource): the processor's BIND
    * command sets {@code spec.nodeName} and the PodScheduled condition; Conflict when the pod is
-   * already bound. (The {@code ResourceStore.bind} seam another change adds; no {@code @Override}
-   * here so this compiles with and without it.)
+   * already bound.
    */
+  @Override
   public CompletionStage<StoredObject> bind(String namespace, String podName, String nodeName, WriteOptions options) {
-    return write(io.capstan.logschema.kinds.Kinds.POD, () -> Commands.bind(namespace, podName, nodeName),
+    return write(Kinds.POD, () -> Commands.bind(namespace, podName, nodeName),
         options.actor(), options.dryRun());
   }
 
