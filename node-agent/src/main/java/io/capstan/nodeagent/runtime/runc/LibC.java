@@ -26,6 +26,14 @@ interface LibC extends Library {
 
   int waitpid(int pid, int[] status, int options) throws LastErrorException;
 
+  int P_ALL = 0;
+  int WNOHANG = 1;
+  int WEXITED = 4;
+  int WNOWAIT = 0x01000000;
+
+  /** {@code info} receives a siginfo_t (128 bytes); on 64-bit Linux si_pid is its fifth int. */
+  int waitid(int idtype, int id, int[] info, int options) throws LastErrorException;
+
   int mount(String source, String target, String fstype, long flags, String data) throws LastErrorException;
 
   int umount2(String target, int flags) throws LastErrorException;

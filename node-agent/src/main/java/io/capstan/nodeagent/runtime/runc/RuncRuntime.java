@@ -66,6 +66,10 @@ public final class RuncRuntime implements RuntimeService {
   private final String version;
   private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
   private final Map<String, Container> containers = new ConcurrentHashMap<>();
+  /** Processes this runtime started itself (runc CLI calls): Java reaps those, the orphan reaper must not. */
+  private final java.util.Set<Integer> cliPids = ConcurrentHashMap.newKeySet();
+  private final Thread orphanReaper;
+  private volatile boolean closed;
 
   private record Sandbox(String id, SandboxConfig config) {}
 
@@ -127,6 +131,9 @@ public final class RuncRuntime implements RuntimeService {
     this.version = cli(List.of("--version"), CLI_TIMEOUT).output().lines().findFirst().orElse("runc")
         .replace("runc version ", "");
     removeLeftovers();
+    this.orphanReaper = new Thread(this::reapOrphans, "capstan-orphan-reaper");
+    this.orphanReaper.setDaemon(true);
+    this.orphanReaper.start();
     log.info("runc runtime ready: {} ({}), bundles under {}", runc, version, this.root);
   }
 
@@ -358,8 +365,48 @@ public final class RuncRuntime implements RuntimeService {
     });
   }
 
+  /**
+   * As the subreaper, this process inherits every orphan below it, not only containers: e.g. the
+   * {@code runc init} of a {@code runc exec} whose runc was killed. An unreaped one that joined a
+   * container's pid namespace keeps that namespace (and its init) from ever finishing its exit,
+   * so zombies that are neither containers nor runc CLI calls are reaped here.
+   */
+  private void reapOrphans() {
+    int[] info = new int[32];
+    int[] status = new int[1];
+    while (!closed) {
+      try {
+        Thread.sleep(500);
+        while (true) {
+          java.util.Arrays.fill(info, 0);
+          try {
+            LibC.INSTANCE.waitid(LibC.P_ALL, 0, info, LibC.WEXITED | LibC.WNOHANG | LibC.WNOWAIT);
+          } catch (LastErrorException e) {
+            break; // ECHILD: no children at all
+          }
+          int pid = info[4];
+          if (pid == 0 || cliPids.contains(pid) || containers.values().stream().anyMatch(c -> c.pid == pid)) {
+            break; // nothing waitable, or someone else's to reap
+          }
+          try {
+            LibC.INSTANCE.waitpid(pid, status, LibC.WNOHANG);
+            log.debug("reaped orphan process {}", pid);
+          } catch (LastErrorException e) {
+            break;
+          }
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        log.warn("orphan reaper: {}", e.toString());
+      }
+    }
+  }
+
   @Override
   public void close() {
+    closed = true;
+    orphanReaper.interrupt();
     // Containers are not stopped here: the pod sync loop stops what it owns; what is left is
     // removed by the next runtime on this root (see removeLeftovers).
     log.info("runc runtime on {} closed with {} container(s) known", root, containers.size());
@@ -583,9 +630,25 @@ public final class RuncRuntime implements RuntimeService {
     }
     try {
       Process p = pb.start();
+      cliPids.add((int) p.pid());
+      try {
+        return await(p, stdout == null, timeout);
+      } finally {
+        cliPids.remove((int) p.pid());
+      }
+    } catch (IOException e) {
+      throw new RuntimeFailure("RunContainerError", "cannot run " + runc + " " + args + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RuntimeFailure("RunContainerError", "interrupted while running runc " + args.get(0), e);
+    }
+  }
+
+  private CliResult await(Process p, boolean capture, Duration timeout) throws InterruptedException {
+    {
       StringBuilder out = new StringBuilder();
       Thread reader = null;
-      if (stdout == null) {
+      if (capture) {
         reader = new Thread(() -> {
           try (InputStream in = p.getInputStream()) {
             byte[] all = in.readNBytes(EXEC_OUTPUT_CAP);
@@ -601,8 +664,13 @@ public final class RuncRuntime implements RuntimeService {
         reader.start();
       }
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        p.destroyForcibly();
-        p.waitFor(5, TimeUnit.SECONDS);
+        // SIGTERM first: runc forwards it to the process it runs (e.g. an exec probe's command) and
+        // then exits and reaps its own children; SIGKILL would orphan them.
+        p.destroy();
+        if (!p.waitFor(2, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          p.waitFor(5, TimeUnit.SECONDS);
+        }
         return new CliResult(-1, "timed out after " + timeout, true);
       }
       if (reader != null) {
@@ -611,11 +679,6 @@ public final class RuncRuntime implements RuntimeService {
       synchronized (out) {
         return new CliResult(p.exitValue(), out.toString(), false);
       }
-    } catch (IOException e) {
-      throw new RuntimeFailure("RunContainerError", "cannot run " + runc + " " + args + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RuntimeFailure("RunContainerError", "interrupted while running runc " + args.get(0), e);
     }
   }
 }

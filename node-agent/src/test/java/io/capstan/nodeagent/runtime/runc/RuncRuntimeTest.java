@@ -103,6 +103,20 @@ class RuncRuntimeTest {
   }
 
   @Test
+  void aContainerProbedWithExecStillStops() throws Exception {
+    String sb = sandbox();
+    String id = runtime.createContainer(sb, container("probed", dir.resolve("logs/probed/0.log"),
+        List.of("sleep", "1000"), List.of()));
+    runtime.startContainer(id);
+    for (int i = 0; i < 3; i++) {
+      assertEquals(1, runtime.execSync(id, List.of("test", "-e", "/nope"), Duration.ofSeconds(5)).exitCode());
+    }
+    runtime.stopContainer(id, Duration.ofMillis(200));
+    assertEquals(137, runtime.containerStatus(id).orElseThrow().exitCode());
+    runtime.removePodSandbox(sb);
+  }
+
+  @Test
   void aContainerThatHandlesSigtermStopsBeforeTheGracePeriodEnds() throws Exception {
     String sb = sandbox();
     String id = runtime.createContainer(sb, container("trapper", dir.resolve("logs/trapper/0.log"),
