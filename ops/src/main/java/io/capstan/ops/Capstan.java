@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "capstan", mixinStandardHelpOptions = true, versionProvider = Capstan.Version.class,
     description = "An event-sourced container orchestrator speaking the Kubernetes API, on Kafka.",
     subcommands = {UpCommand.class, BrokerCommand.class, StateViewsCommand.class, ReplayCommand.class,
-        BenchCommand.class, CommandLine.HelpCommand.class},
+        BenchCommand.class, NodeAgentCommand.class, CommandLine.HelpCommand.class},
     footer = {
         "  test         Installs what the tests need, then runs every test",
         "                 (mvn verify); handled by the ./capstan script itself.",

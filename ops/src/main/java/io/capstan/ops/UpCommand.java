@@ -54,6 +54,8 @@ final class UpCommand implements Callable<Integer> {
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
       stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(), registry));
       // Later components (gateway, controllers, scheduler, node agent) start here, in this order.
+      stack.start(new NodeAgentComponent(NodeAgentComponent.local(kafka.clientConfig(), config.topics().layout(),
+          config.dataDir().resolve("node-agent")), registry));
       return "capstan ready: kafka=" + kafka.bootstrap() + " metrics=" + metrics.url();
     });
   }
