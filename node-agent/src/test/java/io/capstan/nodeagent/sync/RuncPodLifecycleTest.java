@@ -34,6 +34,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -216,6 +217,66 @@ class RuncPodLifecycleTest {
     String msg = status(p, 0).getState().getWaiting().getMessage();
     assertTrue(msg.contains("docker.io/library/nginx:1.27") && msg.contains("capstan image import"), msg);
     assertEquals("Pending", p.getStatus().getPhase());
+  }
+
+  @Test
+  void initContainersRunInOrderBeforeTheAppAndReadinessDrivesReady() throws Exception {
+    Container first = AgentCluster.container("first", BUSYBOX, "sh", "-c", "echo first >> /work/order");
+    Container second = AgentCluster.container("second", BUSYBOX, "sh", "-c", "sleep 1; echo second >> /work/order");
+    Container app = AgentCluster.container("app", BUSYBOX, "sh", "-c", "echo app >> /work/order; sleep 1000");
+    for (Container c : List.of(first, second, app)) {
+      c.setVolumeMounts(List.of(VolumeMount.newBuilder().setName("work").setMountPath("/work").build()));
+    }
+    app.setReadinessProbe(Probe.newBuilder().setExec(ExecAction.newBuilder().setCommand(List.of("test", "-e", "/tmp/ready"))
+        .build()).setPeriodSeconds(1).setFailureThreshold(1).setTimeoutSeconds(5).build());
+    Pod pod = AgentCluster.pod("inits", "Always", app);
+    pod.getSpec().setInitContainers(List.of(first, second));
+    pod.getSpec().setTerminationGracePeriodSeconds(1L);
+    pod.getSpec().setVolumes(List.of(Volume.newBuilder().setName("work")
+        .setEmptyDir(io.capstan.api.EmptyDirVolumeSource.newBuilder().build()).build()));
+    cluster.run(pod, node);
+    Pod running = cluster.await("inits", WAIT, "Running", p -> "Running".equals(p.getStatus().getPhase()));
+    assertEquals(2, running.getStatus().getInitContainerStatuses().size());
+    for (ContainerStatus init : running.getStatus().getInitContainerStatuses()) {
+      assertEquals(0, init.getState().getTerminated().getExitCode(), init.toString());
+    }
+    assertTrue(running.getStatus().getConditions().stream().anyMatch(c -> c.getType().equals("Initialized")
+        && c.getStatus().equals("True")));
+    String id = status(running, 0).getContainerID().substring("runc://".length());
+    assertEquals("first\nsecond\napp\n", agent.runtime().execSync(id, List.of("cat", "/work/order"), Duration.ofSeconds(10))
+        .output(), "init containers ran one at a time, in order, before the app");
+    assertEquals(Boolean.FALSE, status(running, 0).getReady(), "not ready while the readiness probe fails");
+    agent.runtime().execSync(id, List.of("touch", "/tmp/ready"), Duration.ofSeconds(10));
+    Pod ready = cluster.await("inits", WAIT, "Ready", p -> p.getStatus().getConditions().stream()
+        .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")));
+    assertEquals(Boolean.TRUE, status(ready, 0).getReady());
+    agent.runtime().execSync(id, List.of("rm", "/tmp/ready"), Duration.ofSeconds(10));
+    cluster.await("inits", WAIT, "not Ready again", p -> p.getStatus().getConditions().stream()
+        .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("False")));
+    cluster.client.delete(Kinds.POD, "default", "inits", null).get(30, TimeUnit.SECONDS);
+    cluster.awaitGone("inits", WAIT);
+  }
+
+  @Test
+  void aPreStopHookRunsBeforeTheContainerIsStopped() throws Exception {
+    Path shared = KafkaFixture.tempDir("prestop");
+    Container c = AgentCluster.container("main", BUSYBOX, "sh", "-c",
+        "trap 'echo term >> /shared/log; exit 0' TERM; while true; do sleep 0.1; done");
+    c.setVolumeMounts(List.of(VolumeMount.newBuilder().setName("shared").setMountPath("/shared").build()));
+    c.setLifecycle(io.capstan.api.Lifecycle.newBuilder().setPreStop(io.capstan.api.LifecycleHandler.newBuilder()
+        .setExec(ExecAction.newBuilder().setCommand(List.of("sh", "-c", "echo prestop >> /shared/log")).build()).build())
+        .build());
+    Pod pod = AgentCluster.pod("graceful", "Always", c);
+    pod.getSpec().setTerminationGracePeriodSeconds(20L);
+    pod.getSpec().setVolumes(List.of(Volume.newBuilder().setName("shared")
+        .setHostPath(io.capstan.api.HostPathVolumeSource.newBuilder().setPath(shared.toString()).build()).build()));
+    cluster.run(pod, node);
+    cluster.await("graceful", WAIT, "Running", p -> "Running".equals(p.getStatus().getPhase()));
+    long t0 = System.nanoTime();
+    cluster.client.delete(Kinds.POD, "default", "graceful", null).get(30, TimeUnit.SECONDS);
+    cluster.awaitGone("graceful", WAIT);
+    assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(15).toNanos(), "stopped on SIGTERM, long before the 20 s grace");
+    assertEquals("prestop\nterm\n", java.nio.file.Files.readString(shared.resolve("log")));
   }
 
   @Test
