@@ -199,9 +199,9 @@ public final class NodeStatusReporter implements AutoCloseable {
     lastConditions = index(node.getStatus().getConditions());
     CommandResult created = await(client.create(node), "register node " + nodeName);
     if (created instanceof CommandResult.Rejected r && r.status().getCode() == 409) {
-      // An earlier run registered it: take it over (labels and spec as this agent says, status fresh).
-      log.info("node {} exists: updating it", nodeName);
-      await(client.update(node), "update node " + nodeName);
+      // An earlier run registered it: keep its spec and labels (users may have cordoned or
+      // labelled it, as kubelet keeps them), post a fresh status.
+      log.info("node {} is registered already: posting its status", nodeName);
     } else if (created instanceof CommandResult.Rejected r) {
       throw new IllegalStateException("cannot register node " + nodeName + ": " + r.status().getMessage());
     }

@@ -66,7 +66,18 @@ class RuncPodLifecycleTest {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
+    if (agent != null && cluster != null) {
+      // Delete what the tests left, so the agent removes its containers (and their overlay mounts).
+      for (Pod p : cluster.pods.list()) {
+        cluster.client.delete(Kinds.POD, p.getMetadata().getNamespace(), p.getMetadata().getName(),
+            io.capstan.log.DeleteOptions.newBuilder().setGracePeriodSeconds(0L).build()).get(30, TimeUnit.SECONDS);
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!agent.runtime().listContainers().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+    }
     if (agent != null) {
       agent.close();
     }
