@@ -1,7 +1,5 @@
 package io.capstan.nodeagent.runtime;
 
-import java.nio.file.Path;
-
 /**
  * What a pod sandbox needs (CRI PodSandboxConfig, trimmed).
  *
@@ -16,10 +14,5 @@ public record SandboxConfig(String podUid, String namespace, String name, String
     if (podUid == null || podUid.isBlank()) {
       throw new IllegalArgumentException("sandbox config of " + namespace + "/" + name + ": podUid is required");
     }
-  }
-
-  /** The directory (under {@code root}) the sandbox keeps its volumes in. */
-  public Path podDir(Path root) {
-    return root.resolve(podUid);
   }
 }

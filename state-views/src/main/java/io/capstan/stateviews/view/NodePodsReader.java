@@ -4,9 +4,7 @@ import io.capstan.api.Pod;
 import io.capstan.logschema.codec.LogCodec;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.informer.ResourceEventHandler;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,12 +160,6 @@ public final class NodePodsReader implements AutoCloseable {
     }
   }
 
-  /** For tests and metrics: the header-carried resourceVersion of a raw record. */
-  static long rvOf(ConsumerRecord<?, ?> r) {
-    var h = r.headers().lastHeader(io.capstan.stateviews.informer.StateRecord.RV_HEADER);
-    return h == null ? 0 : Long.parseLong(new String(h.value(), StandardCharsets.UTF_8));
-  }
-
   @Override
   public void close() {
     closed = true;
@@ -177,6 +169,6 @@ public final class NodePodsReader implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    new ArrayList<>(handlers).clear();
+    handlers.clear();
   }
 }
