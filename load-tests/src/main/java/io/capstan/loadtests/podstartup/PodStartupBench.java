@@ -1,0 +1,203 @@
+package io.capstan.loadtests.podstartup;
+
+import io.capstan.api.Container;
+import io.capstan.api.ObjectMeta;
+import io.capstan.api.Pod;
+import io.capstan.api.PodSpec;
+import io.capstan.log.DeleteOptions;
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandClientConfig;
+import io.capstan.logschema.client.CommandResult;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.nodeagent.NodeAgent;
+import io.capstan.nodeagent.NodeAgentConfig;
+import io.capstan.nodeagent.image.BusyboxImage;
+import io.capstan.nodeagent.image.ImageStore;
+import io.capstan.nodeagent.runtime.ImageInfo;
+import io.capstan.nodeagent.runtime.runc.RuncRuntime;
+import io.capstan.stateviews.bootstrap.SystemNamespaces;
+import io.capstan.stateviews.informer.Informer;
+import io.capstan.stateviews.informer.InformerConfig;
+import io.capstan.stateviews.informer.ResourceEventHandler;
+import io.capstan.stateviews.informer.SharedInformers;
+import io.capstan.stateviews.kafka.EmbeddedKafkaBroker;
+import io.capstan.stateviews.kafka.TopicAdmin;
+import io.capstan.stateviews.processor.CommandProcessor;
+import io.capstan.stateviews.processor.ProcessorConfig;
+import io.capstan.stateviews.view.PodsByNodeView;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pod startup latency, the Kubernetes SLI: pods (each running {@code sleep}) created through the
+ * command client at a steady rate and bound to the local runc node; the latency of each is from
+ * the create being sent to a watch seeing it Running. In the same run, the floor: a bare
+ * {@code runc run} of a busybox bundle. Everything runs in this process on a fresh embedded
+ * broker.
+ */
+public final class PodStartupBench {
+  private static final Logger log = LoggerFactory.getLogger(PodStartupBench.class);
+  static final String NODE = "bench-node";
+
+  /** @param pods pods to start; @param perSecond creation rate; @param floorRuns bare runc runs for the floor */
+  public record Settings(int pods, double perSecond, int floorRuns) {
+    public static final int DEFAULT_PODS = 100;
+    public static final double DEFAULT_RATE = 5;
+    public static final int DEFAULT_FLOOR_RUNS = 10;
+  }
+
+  public record Result(int pods, double p50Ms, double p99Ms, double runcFloorMs) {
+    public String json() {
+      return String.format(java.util.Locale.ROOT,
+          "{\"bench\":\"pod-startup\",\"pods\":%d,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"runc_floor_ms\":%.1f}",
+          pods, p50Ms, p99Ms, runcFloorMs);
+    }
+  }
+
+  private PodStartupBench() {}
+
+  public static Result run(Settings s) throws Exception {
+    Path work = Files.createTempDirectory("capstan-bench-pods-");
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    TopicLayout layout = TopicLayout.defaults();
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Config.of(work.resolve("kafka"), 0))) {
+      Map<String, Object> kafka = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+      TopicAdmin.ensureTopics(kafka, layout, 2, (short) 1);
+      double floor = runcFloor(work, s.floorRuns());
+      log.info("runc floor (bare runc run, p50 of {}): {} ms", s.floorRuns(), floor);
+      try (CommandProcessor processor = new CommandProcessor(ProcessorConfig.defaults(kafka, layout, work.resolve("state")),
+              registry);
+          PodsByNodeView view = new PodsByNodeView(kafka, layout, work.resolve("view"), registry)) {
+        processor.start();
+        view.start();
+        processor.awaitRunning(Duration.ofMinutes(2));
+        view.awaitRunning(Duration.ofMinutes(2));
+        try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "bench-pods"), registry);
+            SharedInformers informers = new SharedInformers(InformerConfig.defaults(kafka, layout, "bench-pods"), registry);
+            NodeAgent agent = new NodeAgent(NodeAgentConfig.defaults(kafka, layout, NODE, work.resolve("node"),
+                NodeAgentConfig.RuntimeKind.RUNC).withPort(0), registry)) {
+          SystemNamespaces.ensure(client, Duration.ofMinutes(1));
+          agent.start(Duration.ofMinutes(2));
+          Map<String, Long> sentAt = new ConcurrentHashMap<>();
+          List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+          Informer<Pod> pods = informers.informerFor(Kinds.POD, Pod.class);
+          pods.addHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onUpdate(Pod old, Pod p) {
+              Long t0 = sentAt.get(p.getMetadata().getName());
+              if (t0 != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase())
+                  && sentAt.remove(p.getMetadata().getName()) != null) {
+                latencies.add((System.nanoTime() - t0) / 1e6);
+              }
+            }
+          });
+          informers.start();
+          informers.awaitSynced(Duration.ofMinutes(1));
+          long intervalNanos = (long) (1e9 / s.perSecond());
+          long start = System.nanoTime();
+          for (int i = 0; i < s.pods(); i++) {
+            long due = start + i * intervalNanos;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+              TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            String name = "sleep-" + i;
+            sentAt.put(name, System.nanoTime());
+            CommandResult created = client.create(pod(name)).get(30, TimeUnit.SECONDS);
+            if (!(created instanceof CommandResult.Accepted)) {
+              throw new IllegalStateException("create of " + name + " refused: " + created);
+            }
+            client.bind("default", name, NODE).get(30, TimeUnit.SECONDS);
+          }
+          long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+          while (latencies.size() < s.pods() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+          }
+          if (latencies.size() < s.pods()) {
+            throw new IllegalStateException(latencies.size() + " of " + s.pods() + " pods reached Running in time");
+          }
+          for (int i = 0; i < s.pods(); i++) {
+            client.delete(Kinds.POD, "default", "sleep-" + i, DeleteOptions.newBuilder().setGracePeriodSeconds(0L).build());
+          }
+          long cleanDeadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+          while (!agent.runtime().listContainers().isEmpty() && System.nanoTime() < cleanDeadline) {
+            Thread.sleep(200);
+          }
+          List<Double> sorted = new ArrayList<>(latencies);
+          Collections.sort(sorted);
+          return new Result(s.pods(), percentile(sorted, 0.50), percentile(sorted, 0.99), floor);
+        }
+      }
+    } finally {
+      deleteTree(work);
+    }
+  }
+
+  static Pod pod(String name) {
+    return Pod.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName(name).build())
+        .setSpec(PodSpec.newBuilder().setTerminationGracePeriodSeconds(0L).setContainers(List.of(Container.newBuilder()
+            .setName("sleep").setImage(BusyboxImage.NAME).setCommand(List.of("sleep", "3600")).build())).build())
+        .build();
+  }
+
+  /** The p50 of bare {@code runc run}s of a busybox bundle that runs {@code true}. */
+  static double runcFloor(Path work, int runs) throws IOException, InterruptedException {
+    String runc = RuncRuntime.findRunc().orElseThrow(() -> new IllegalStateException("runc is not installed:"
+        + " apt-get install -y runc"));
+    ImageInfo busybox = BusyboxImage.seed(new ImageStore(work.resolve("floor-images")));
+    Path bundle = Files.createDirectories(work.resolve("floor-bundle"));
+    exec(List.of(runc, "spec", "--bundle", bundle.toString()));
+    String config = Files.readString(bundle.resolve("config.json"))
+        .replace("\"terminal\": true", "\"terminal\": false")
+        .replace("\"sh\"", "\"true\"")
+        .replace("\"path\": \"rootfs\"", "\"path\": \"" + busybox.rootfs() + "\"");
+    Files.writeString(bundle.resolve("config.json"), config);
+    List<Double> times = new ArrayList<>();
+    for (int i = 0; i < runs; i++) {
+      long t0 = System.nanoTime();
+      exec(List.of(runc, "--root", work.resolve("floor-state").toString(), "run", "--bundle", bundle.toString(),
+          "floor-" + i));
+      times.add((System.nanoTime() - t0) / 1e6);
+    }
+    Collections.sort(times);
+    return percentile(times, 0.5);
+  }
+
+  private static void exec(List<String> cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+    }
+  }
+
+  static double percentile(List<Double> sorted, double q) {
+    if (sorted.isEmpty()) {
+      return Double.NaN;
+    }
+    int idx = (int) Math.ceil(q * sorted.size()) - 1;
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, idx)));
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // best effort
+    }
+  }
+}

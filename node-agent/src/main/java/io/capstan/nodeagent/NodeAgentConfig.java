@@ -1,0 +1,54 @@
+package io.capstan.nodeagent;
+
+import io.capstan.logschema.topics.TopicLayout;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Settings of one node agent. Defaults, written down once: runtime {@code runc}; relist every
+ * {@link #DEFAULT_RELIST}; {@link #DEFAULT_WORKERS} pod workers; the log server on port
+ * {@link #DEFAULT_PORT} (kubelet's 10250) of 127.0.0.1.
+ *
+ * @param kafka        Kafka client settings
+ * @param layout       topic names
+ * @param nodeName     the Node's name (default: the hostname)
+ * @param dataDir      where images, bundles, pod volumes and logs live
+ * @param runtime      {@code runc} or {@code hollow}
+ * @param relistPeriod how often the runtime is relisted for container changes
+ * @param workers      pod worker threads
+ * @param host         the address the log server binds
+ * @param port         the log server's port (0 picks one)
+ */
+public record NodeAgentConfig(Map<String, Object> kafka, TopicLayout layout, String nodeName, Path dataDir,
+    RuntimeKind runtime, Duration relistPeriod, int workers, String host, int port) {
+  public static final Duration DEFAULT_RELIST = Duration.ofSeconds(1);
+  public static final int DEFAULT_WORKERS = 8;
+  public static final int DEFAULT_PORT = 10250;
+
+  public enum RuntimeKind { RUNC, HOLLOW }
+
+  public NodeAgentConfig {
+    if (nodeName == null || !nodeName.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?") || nodeName.length() > 253) {
+      throw new IllegalArgumentException("node name \"" + nodeName + "\" is not a DNS subdomain (lowercase letters,"
+          + " digits, '-' and '.', at most 253)");
+    }
+    if (workers < 1) {
+      throw new IllegalArgumentException("workers must be at least 1, got " + workers);
+    }
+  }
+
+  public static NodeAgentConfig defaults(Map<String, Object> kafka, TopicLayout layout, String nodeName, Path dataDir,
+      RuntimeKind runtime) {
+    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, DEFAULT_RELIST, DEFAULT_WORKERS, "127.0.0.1",
+        DEFAULT_PORT);
+  }
+
+  public NodeAgentConfig withRelistPeriod(Duration d) {
+    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, d, workers, host, port);
+  }
+
+  public NodeAgentConfig withPort(int p) {
+    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, p);
+  }
+}

@@ -1,0 +1,170 @@
+package io.capstan.nodeagent.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.capstan.nodeagent.runtime.ImageInfo;
+import io.capstan.nodeagent.runtime.ImagePullFailure;
+import io.capstan.nodeagent.runtime.ImageService;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's images, under {@code <root>/<hex digest>/}: {@code rootfs/} (unpacked once, shared
+ * read-only by the containers of the image) and {@code image.json} (names, id and the OCI image
+ * config's Entrypoint/Cmd/Env/WorkingDir). No registry is reachable from here: pulling an image
+ * that is not in the store fails with ErrImagePull and a message saying how to get it.
+ */
+public final class ImageStore implements ImageService {
+  private static final Logger log = LoggerFactory.getLogger(ImageStore.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final String RECORD = "image.json";
+
+  private final Path root;
+  private final Map<String, ImageInfo> byName = new ConcurrentHashMap<>();
+
+  public ImageStore(Path root) {
+    this.root = root;
+    try {
+      Files.createDirectories(root);
+      try (Stream<Path> dirs = Files.list(root)) {
+        for (Path d : dirs.toList()) {
+          Path rec = d.resolve(RECORD);
+          if (Files.isRegularFile(rec)) {
+            index(read(rec, d));
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the image store " + root, e);
+    }
+    log.info("image store {}: {} image name(s)", root, byName.size());
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  @Override
+  public ImageInfo pullImage(String reference) {
+    ImageReference ref;
+    try {
+      ref = ImageReference.parse(reference);
+    } catch (IllegalArgumentException e) {
+      // kubelet reports a malformed name as InvalidImageName; it is a pull failure all the same.
+      throw new ImagePullFailure("Failed to apply default image tag \"" + reference + "\": " + e.getMessage());
+    }
+    return find(ref).orElseThrow(() -> new ImagePullFailure("Failed to pull image \"" + reference + "\": "
+        + ref.normalized() + " is not in this node's image store and no registry is reachable from Capstan;"
+        + " import it with `./capstan image import FILE` (an OCI layout or `docker save` tarball), or use "
+        + BusyboxImage.NAME));
+  }
+
+  @Override
+  public Optional<ImageInfo> imageStatus(String reference) {
+    try {
+      return find(ImageReference.parse(reference));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  private Optional<ImageInfo> find(ImageReference ref) {
+    if (ref.digest() != null) {
+      return byName.values().stream().filter(i -> i.id().equals(ref.digest())).findFirst();
+    }
+    return Optional.ofNullable(byName.get(ref.normalized()));
+  }
+
+  @Override
+  public List<ImageInfo> listImages() {
+    return byName.values().stream().distinct().toList();
+  }
+
+  /**
+   * Adds an unpacked image: {@code rootfs} is moved into the store under its digest (or dropped
+   * when that digest is already there), then the names point at it.
+   */
+  public synchronized ImageInfo add(String digest, Path rootfs, List<String> names, List<String> entrypoint,
+      List<String> cmd, List<String> env, String workingDir) {
+    if (!digest.matches("sha256:[0-9a-f]{64}")) {
+      throw new IllegalArgumentException("image digest must be sha256:<64 hex>, got " + digest);
+    }
+    List<String> normalized = names.stream().map(n -> ImageReference.parse(n).normalized()).toList();
+    Path dir = root.resolve(digest.substring("sha256:".length()));
+    try {
+      Path target = dir.resolve("rootfs");
+      if (!Files.isDirectory(target)) {
+        Files.createDirectories(dir);
+        Files.move(rootfs, target, StandardCopyOption.ATOMIC_MOVE);
+      }
+      ImageInfo info = new ImageInfo(normalized, digest, target, entrypoint, cmd, env, workingDir, sizeOf(target));
+      Path tmp = dir.resolve(RECORD + ".tmp");
+      Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(toJson(info)));
+      Files.move(tmp, dir.resolve(RECORD), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      index(info);
+      log.info("image {} stored as {}", normalized, digest);
+      return info;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot store image " + names + " in " + dir, e);
+    }
+  }
+
+  private void index(ImageInfo info) {
+    for (String n : info.names()) {
+      byName.put(n, info);
+    }
+  }
+
+  private static long sizeOf(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).mapToLong(p -> {
+        try {
+          return Files.size(p);
+        } catch (IOException e) {
+          return 0;
+        }
+      }).sum();
+    }
+  }
+
+  private static ObjectNode toJson(ImageInfo i) {
+    ObjectNode o = JSON.createObjectNode();
+    o.set("names", JSON.valueToTree(i.names()));
+    o.put("id", i.id());
+    o.put("sizeBytes", i.sizeBytes());
+    ObjectNode config = o.putObject("config");
+    config.set("Entrypoint", JSON.valueToTree(i.entrypoint()));
+    config.set("Cmd", JSON.valueToTree(i.cmd()));
+    config.set("Env", JSON.valueToTree(i.env()));
+    config.put("WorkingDir", i.workingDir());
+    return o;
+  }
+
+  private static ImageInfo read(Path rec, Path dir) throws IOException {
+    JsonNode o = JSON.readTree(rec.toFile());
+    JsonNode c = o.path("config");
+    return new ImageInfo(strings(o.get("names")), o.path("id").asText(), dir.resolve("rootfs"), strings(c.get("Entrypoint")),
+        strings(c.get("Cmd")), strings(c.get("Env")), c.path("WorkingDir").asText(""), o.path("sizeBytes").asLong());
+  }
+
+  private static List<String> strings(JsonNode n) {
+    List<String> out = new ArrayList<>();
+    if (n instanceof ArrayNode a) {
+      a.forEach(e -> out.add(e.asText()));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,223 @@
+package io.capstan.nodeagent.logs;
+
+import io.capstan.api.Pod;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's HTTP server for container logs, what the gateway's {@code pods/log} proxies to
+ * (kubelet's {@code /containerLogs/{namespace}/{pod}/{container}}): query parameters {@code
+ * follow}, {@code previous}, {@code tailLines}, {@code sinceSeconds}, {@code timestamps},
+ * {@code limitBytes}. Plain HTTP on the address it is given (127.0.0.1 by default); TLS and
+ * authentication are not done yet. File reads never run on the event loop.
+ */
+public final class LogServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LogServer.class);
+  static final long FOLLOW_POLL_MS = 200;
+
+  private final PodLogPaths paths;
+  private final Supplier<Map<String, Pod>> pods;
+  private final String host;
+  private final int requestedPort;
+  private Vertx vertx;
+  private HttpServer server;
+
+  /** @param pods the pods of this node by uid (to find a pod's log directory by namespace and name) */
+  public LogServer(PodLogPaths paths, Supplier<Map<String, Pod>> pods, String host, int port) {
+    this.paths = paths;
+    this.pods = pods;
+    this.host = host;
+    this.requestedPort = port;
+  }
+
+  /** Starts listening; returns the port. */
+  public int start() {
+    vertx = Vertx.vertx();
+    Router router = Router.router(vertx);
+    router.get("/containerLogs/:namespace/:pod/:container").handler(this::containerLogs);
+    router.get("/healthz").handler(ctx -> ctx.response().end("ok"));
+    try {
+      server = vertx.createHttpServer().requestHandler(router).listen(requestedPort, host)
+          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      vertx.close();
+      throw new IllegalStateException("the node agent's log server cannot listen on " + host + ":" + requestedPort
+          + ": " + e.getMessage(), e);
+    }
+    log.info("log server listening on http://{}:{}/containerLogs/", host, server.actualPort());
+    return server.actualPort();
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  private void containerLogs(RoutingContext ctx) {
+    String ns = ctx.pathParam("namespace");
+    String podName = ctx.pathParam("pod");
+    String container = ctx.pathParam("container");
+    boolean follow = bool(ctx, "follow");
+    boolean previous = bool(ctx, "previous");
+    boolean timestamps = bool(ctx, "timestamps");
+    long tail;
+    long limitBytes;
+    Instant since;
+    try {
+      tail = number(ctx, "tailLines", -1);
+      limitBytes = number(ctx, "limitBytes", -1);
+      long sinceSeconds = number(ctx, "sinceSeconds", -1);
+      since = sinceSeconds >= 0 ? Instant.now().minusSeconds(sinceSeconds) : null;
+    } catch (NumberFormatException e) {
+      ctx.response().setStatusCode(400).end(e.getMessage() + "\n");
+      return;
+    }
+    Optional<Pod> pod = pods.get().values().stream()
+        .filter(p -> ns.equals(p.getMetadata().getNamespace()) && podName.equals(p.getMetadata().getName())).findFirst();
+    if (pod.isEmpty()) {
+      ctx.response().setStatusCode(404).end("pod " + ns + "/" + podName + " is not on this node\n");
+      return;
+    }
+    Path dir = paths.podDir(ns, podName, pod.get().getMetadata().getUid()).resolve(container);
+    vertx.<Optional<Path>>executeBlocking(() -> logFile(dir, previous)).onComplete(ar -> {
+      HttpServerResponse resp = ctx.response();
+      if (ar.failed() || ar.result().isEmpty()) {
+        resp.setStatusCode(previous ? 400 : 404).end(previous
+            ? "previous terminated container \"" + container + "\" in pod \"" + podName + "\" not found\n"
+            : "container \"" + container + "\" in pod \"" + podName + "\" has no logs yet\n");
+        return;
+      }
+      Path file = ar.result().get();
+      resp.setChunked(true).putHeader("Content-Type", "text/plain; charset=utf-8");
+      if (!follow) {
+        vertx.executeBlocking(() -> String.join("", CriLogReader.lines(file, tail, since, timestamps).stream()
+            .map(l -> l + "\n").toList())).onComplete(text -> {
+              if (text.failed()) {
+                resp.setStatusCode(500).end(text.cause().getMessage());
+              } else {
+                resp.end(limit(text.result(), limitBytes));
+              }
+            });
+        return;
+      }
+      Thread t = new Thread(() -> follow(file, tail, since, timestamps, resp), "capstan-log-follow");
+      t.setDaemon(true);
+      t.start();
+    });
+  }
+
+  /** Sends what is there, then what gets appended, until the client goes away or a newer attempt starts. */
+  private void follow(Path file, long tail, Instant since, boolean timestamps, HttpServerResponse resp) {
+    try {
+      StringBuilder first = new StringBuilder();
+      CriLogReader.lines(file, tail, since, timestamps).forEach(l -> first.append(l).append('\n'));
+      long offset = Files.size(file);
+      vertx.runOnContext(v -> resp.write(first.toString()));
+      try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+        StringBuilder partial = new StringBuilder();
+        while (!resp.closed() && !resp.ended()) {
+          long size = raf.length();
+          if (size > offset) {
+            raf.seek(offset);
+            byte[] buf = new byte[(int) Math.min(size - offset, 1 << 20)];
+            raf.readFully(buf);
+            offset += buf.length;
+            partial.append(new String(buf, StandardCharsets.UTF_8));
+            StringBuilder out = new StringBuilder();
+            int nl;
+            while ((nl = partial.indexOf("\n")) >= 0) {
+              CriLogReader.Entry e = CriLogReader.parse(partial.substring(0, nl));
+              partial.delete(0, nl + 1);
+              if (e != null) {
+                out.append(timestamps ? e.time() + " " : "").append(e.content()).append(e.partial() ? "" : "\n");
+              }
+            }
+            if (out.length() > 0) {
+              String chunk = out.toString();
+              vertx.runOnContext(v -> {
+                if (!resp.closed()) {
+                  resp.write(chunk);
+                }
+              });
+            }
+          } else {
+            Thread.sleep(FOLLOW_POLL_MS);
+          }
+        }
+      }
+    } catch (IOException | InterruptedException e) {
+      vertx.runOnContext(v -> {
+        if (!resp.ended() && !resp.closed()) {
+          resp.end();
+        }
+      });
+    }
+  }
+
+  private static String limit(String s, long limitBytes) {
+    if (limitBytes < 0) {
+      return s;
+    }
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    return b.length <= limitBytes ? s : new String(b, 0, (int) limitBytes, StandardCharsets.UTF_8);
+  }
+
+  /** The newest attempt's log, or the one before it for {@code previous}. */
+  static Optional<Path> logFile(Path dir, boolean previous) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      List<Path> logs = s.filter(p -> p.getFileName().toString().matches("\\d+\\.log"))
+          .sorted(Comparator.comparingInt((Path p) -> Integer.parseInt(p.getFileName().toString().replace(".log", ""))))
+          .toList();
+      int idx = logs.size() - (previous ? 2 : 1);
+      return idx < 0 ? Optional.empty() : Optional.of(logs.get(idx));
+    }
+  }
+
+  private static boolean bool(RoutingContext ctx, String name) {
+    String v = ctx.queryParams().get(name);
+    return v != null && (v.equals("true") || v.equals("1"));
+  }
+
+  private static long number(RoutingContext ctx, String name, long def) {
+    String v = ctx.queryParams().get(name);
+    if (v == null || v.isEmpty()) {
+      return def;
+    }
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new NumberFormatException(name + " must be an integer, got \"" + v + "\"");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (vertx != null) {
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("closing the log server: {}", e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,294 @@
+package io.capstan.nodeagent.node;
+
+import io.capstan.api.Lease;
+import io.capstan.api.LeaseSpec;
+import io.capstan.api.Node;
+import io.capstan.api.NodeAddress;
+import io.capstan.api.NodeCondition;
+import io.capstan.api.NodeDaemonEndpoints;
+import io.capstan.api.DaemonEndpoint;
+import io.capstan.api.NodeSpec;
+import io.capstan.api.NodeStatus;
+import io.capstan.api.NodeSystemInfo;
+import io.capstan.api.ObjectMeta;
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandResult;
+import io.capstan.nodeagent.Times;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Registers the Node and keeps it current, as kubelet does: the Lease in {@code kube-node-lease}
+ * is renewed every {@link #LEASE_RENEW_INTERVAL} (the cheap heartbeat the node lifecycle
+ * controller watches); the Node's status is posted when something in it changed, and at least
+ * every {@link #STATUS_REPORT_INTERVAL} (kubelet's nodeStatusReportFrequency). Every write is a
+ * command through the {@link CommandClient}.
+ */
+public final class NodeStatusReporter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(NodeStatusReporter.class);
+  public static final String LEASE_NAMESPACE = "kube-node-lease";
+  public static final Duration LEASE_RENEW_INTERVAL = Duration.ofSeconds(10);
+  public static final int LEASE_DURATION_SECONDS = 40;
+  public static final Duration STATUS_CHECK_INTERVAL = Duration.ofSeconds(10);
+  public static final Duration STATUS_REPORT_INTERVAL = Duration.ofMinutes(1);
+  static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
+  /** DiskPressure when less than this share of the data dir's filesystem is free (kubelet: nodefs.available<10%). */
+  static final double DISK_PRESSURE_FREE_RATIO = 0.10;
+
+  private final String nodeName;
+  private final MachineInfo machine;
+  private final Path dataDir;
+  private final String runtimeVersion;
+  private final int daemonPort;
+  private final CommandClient client;
+  private final Clock clock;
+  private final ScheduledExecutorService timers;
+  private final Supplier<Map<String, Boolean>> pressure;
+  private final Counter heartbeats;
+  private final Counter statusUpdates;
+  private final Counter failures;
+  private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+  private volatile Map<String, NodeCondition> lastConditions = Map.of();
+  private volatile Instant lastReport = Instant.EPOCH;
+
+  /**
+   * @param pressure  the current MemoryPressure/DiskPressure/PIDPressure (true = under pressure);
+   *                  {@link #machinePressure} reads them from the machine, hollow nodes say none
+   * @param daemonPort the port of the agent's HTTP server (node.status.daemonEndpoints)
+   */
+  public NodeStatusReporter(String nodeName, MachineInfo machine, Path dataDir, String runtimeVersion, int daemonPort,
+      CommandClient client, Clock clock, ScheduledExecutorService timers, Supplier<Map<String, Boolean>> pressure,
+      MeterRegistry registry) {
+    this.nodeName = Objects.requireNonNull(nodeName);
+    this.machine = machine;
+    this.dataDir = dataDir;
+    this.runtimeVersion = runtimeVersion;
+    this.daemonPort = daemonPort;
+    this.client = client;
+    this.clock = clock;
+    this.timers = timers;
+    this.pressure = pressure;
+    this.heartbeats = Counter.builder("capstan_node_agent_lease_renewals_total").tag("node", nodeName).register(registry);
+    this.statusUpdates = Counter.builder("capstan_node_agent_node_status_updates_total").tag("node", nodeName)
+        .register(registry);
+    this.failures = Counter.builder("capstan_node_agent_node_write_failures_total").tag("node", nodeName)
+        .register(registry);
+  }
+
+  /** MemoryPressure, DiskPressure and PIDPressure as kubelet's default hard eviction thresholds see them. */
+  public static Supplier<Map<String, Boolean>> machinePressure(Path dataDir) {
+    return () -> {
+      long memAvailable = MachineInfo.memInfo("MemAvailable").orElse(Long.MAX_VALUE);
+      long total = MachineInfo.diskTotal(dataDir);
+      long free = MachineInfo.diskAvailable(dataDir);
+      Map<String, Boolean> p = new LinkedHashMap<>();
+      p.put("MemoryPressure", memAvailable < Allocatable.MEMORY_EVICTION_THRESHOLD);
+      p.put("DiskPressure", total > 0 && free < total * DISK_PRESSURE_FREE_RATIO);
+      p.put("PIDPressure", pidPressure());
+      return p;
+    };
+  }
+
+  private static boolean pidPressure() {
+    try {
+      long max = Long.parseLong(java.nio.file.Files.readString(Path.of("/proc/sys/kernel/pid_max")).trim());
+      long used;
+      try (var s = java.nio.file.Files.list(Path.of("/proc"))) {
+        used = s.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).count();
+      }
+      return used > max * 0.9;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  public Allocatable allocatable() {
+    return Allocatable.of(machine);
+  }
+
+  /** Registers (creates the Node, or takes over the one of an earlier run), then starts the heartbeats. */
+  public void start() {
+    register();
+    renewLease();
+    tasks.add(timers.scheduleWithFixedDelay(this::renewLease, LEASE_RENEW_INTERVAL.toMillis(),
+        LEASE_RENEW_INTERVAL.toMillis(), TimeUnit.MILLISECONDS));
+    tasks.add(timers.scheduleWithFixedDelay(this::reportIfDue, STATUS_CHECK_INTERVAL.toMillis(),
+        STATUS_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS));
+  }
+
+  /** The Node as this agent describes it now. */
+  public Node node() {
+    Instant now = clock.instant();
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put("kubernetes.io/hostname", nodeName);
+    labels.put("kubernetes.io/os", "linux");
+    labels.put("kubernetes.io/arch", machine.architecture());
+    labels.put("beta.kubernetes.io/os", "linux");
+    labels.put("beta.kubernetes.io/arch", machine.architecture());
+    return Node.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setName(nodeName).setLabels(labels)
+            .setAnnotations(Map.of("node.alpha.kubernetes.io/ttl", "0")).build())
+        .setSpec(NodeSpec.newBuilder().build())
+        .setStatus(status(now, conditions(now)))
+        .build();
+  }
+
+  private NodeStatus status(Instant now, Map<String, NodeCondition> conditions) {
+    return NodeStatus.newBuilder()
+        .setCapacity(Allocatable.capacity(machine))
+        .setAllocatable(allocatable().asQuantities())
+        .setConditions(new ArrayList<>(conditions.values()))
+        .setAddresses(List.of(
+            NodeAddress.newBuilder().setType("InternalIP").setAddress(machine.internalIp()).build(),
+            NodeAddress.newBuilder().setType("Hostname").setAddress(machine.hostname()).build()))
+        .setDaemonEndpoints(NodeDaemonEndpoints.newBuilder()
+            .setKubeletEndpoint(DaemonEndpoint.newBuilder().setPort(daemonPort).build()).build())
+        .setNodeInfo(NodeSystemInfo.newBuilder()
+            .setMachineID(machine.machineId()).setSystemUUID(machine.machineId()).setBootID(machine.bootId())
+            .setKernelVersion(machine.kernelVersion()).setOsImage(machine.osImage())
+            .setContainerRuntimeVersion(runtimeVersion).setKubeletVersion("v1.31.0-capstan")
+            .setKubeProxyVersion("").setOperatingSystem("linux").setArchitecture(machine.architecture()).build())
+        .build();
+  }
+
+  /** The four conditions, keeping transition times of those that did not change. */
+  Map<String, NodeCondition> conditions(Instant now) {
+    Map<String, Boolean> p = pressure.get();
+    Map<String, NodeCondition> c = new LinkedHashMap<>();
+    c.put("MemoryPressure", condition("MemoryPressure", p.getOrDefault("MemoryPressure", false),
+        "KubeletHasInsufficientMemory", "kubelet has insufficient memory available",
+        "KubeletHasSufficientMemory", "kubelet has sufficient memory available", now));
+    c.put("DiskPressure", condition("DiskPressure", p.getOrDefault("DiskPressure", false),
+        "KubeletHasDiskPressure", "kubelet has disk pressure",
+        "KubeletHasNoDiskPressure", "kubelet has no disk pressure", now));
+    c.put("PIDPressure", condition("PIDPressure", p.getOrDefault("PIDPressure", false),
+        "KubeletHasInsufficientPID", "kubelet has insufficient PID available",
+        "KubeletHasSufficientPID", "kubelet has sufficient PID available", now));
+    c.put("Ready", condition("Ready", true, "KubeletReady", "kubelet is posting ready status", null, null, now));
+    return c;
+  }
+
+  private NodeCondition condition(String type, boolean on, String onReason, String onMessage, String offReason,
+      String offMessage, Instant now) {
+    String status = on ? "True" : "False";
+    NodeCondition was = lastConditions.get(type);
+    String transition = was != null && was.getStatus().equals(status) ? was.getLastTransitionTime() : Times.time(now);
+    return NodeCondition.newBuilder().setType(type).setStatus(status)
+        .setReason(on || offReason == null ? onReason : offReason)
+        .setMessage(on || offMessage == null ? onMessage : offMessage)
+        .setLastHeartbeatTime(Times.time(now)).setLastTransitionTime(transition).build();
+  }
+
+  private void register() {
+    Node node = node();
+    lastConditions = index(node.getStatus().getConditions());
+    CommandResult created = await(client.create(node), "register node " + nodeName);
+    if (created instanceof CommandResult.Rejected r && r.status().getCode() == 409) {
+      // An earlier run registered it: keep its spec and labels (users may have cordoned or
+      // labelled it, as kubelet keeps them), post a fresh status.
+      log.info("node {} is registered already: posting its status", nodeName);
+    } else if (created instanceof CommandResult.Rejected r) {
+      throw new IllegalStateException("cannot register node " + nodeName + ": " + r.status().getMessage());
+    }
+    CommandResult st = await(client.updateStatus(node), "node status of " + nodeName);
+    if (st instanceof CommandResult.Rejected r) {
+      throw new IllegalStateException("cannot post the status of node " + nodeName + ": " + r.status().getMessage());
+    }
+    lastReport = clock.instant();
+    statusUpdates.increment();
+    log.info("node {} registered: capacity {}, allocatable {}", nodeName, node.getStatus().getCapacity(),
+        node.getStatus().getAllocatable());
+  }
+
+  /** Posts the status when a condition changed, or when the last report is a minute old. */
+  void reportIfDue() {
+    try {
+      Instant now = clock.instant();
+      Map<String, NodeCondition> current = conditions(now);
+      boolean changed = false;
+      for (NodeCondition c : current.values()) {
+        NodeCondition was = lastConditions.get(c.getType());
+        changed |= was == null || !was.getStatus().equals(c.getStatus());
+      }
+      if (!changed && Duration.between(lastReport, now).compareTo(STATUS_REPORT_INTERVAL) < 0) {
+        return;
+      }
+      Node node = node();
+      node.setStatus(status(now, current));
+      CommandResult r = await(client.updateStatus(node), "node status of " + nodeName);
+      if (r instanceof CommandResult.Accepted) {
+        lastConditions = current;
+        lastReport = now;
+        statusUpdates.increment();
+      } else if (r instanceof CommandResult.Rejected rej) {
+        failures.increment();
+        log.warn("node {}: status update refused: {}", nodeName, rej.status().getMessage());
+      }
+    } catch (RuntimeException e) {
+      failures.increment();
+      log.warn("node {}: status update failed: {}", nodeName, e.getMessage());
+    }
+  }
+
+  /** Renews the Lease (creating it the first time), as kubelet's node lease controller. */
+  void renewLease() {
+    try {
+      Instant now = clock.instant();
+      Lease lease = Lease.newBuilder()
+          .setMetadata(ObjectMeta.newBuilder().setNamespace(LEASE_NAMESPACE).setName(nodeName).build())
+          .setSpec(LeaseSpec.newBuilder().setHolderIdentity(nodeName).setLeaseDurationSeconds(LEASE_DURATION_SECONDS)
+              .setRenewTime(Times.microTime(now)).build())
+          .build();
+      CommandResult r = await(client.update(lease), "renew lease " + nodeName);
+      if (r instanceof CommandResult.Rejected rej && rej.status().getCode() == 404) {
+        r = await(client.create(lease), "create lease " + nodeName);
+      }
+      if (r instanceof CommandResult.Accepted) {
+        heartbeats.increment();
+      } else if (r instanceof CommandResult.Rejected rej) {
+        failures.increment();
+        log.warn("node {}: lease renewal refused: {}", nodeName, rej.status().getMessage());
+      }
+    } catch (RuntimeException e) {
+      failures.increment();
+      log.warn("node {}: lease renewal failed: {}", nodeName, e.getMessage());
+    }
+  }
+
+  private static Map<String, NodeCondition> index(List<NodeCondition> cs) {
+    Map<String, NodeCondition> m = new LinkedHashMap<>();
+    cs.forEach(c -> m.put(c.getType(), c));
+    return m;
+  }
+
+  static CommandResult await(java.util.concurrent.CompletableFuture<CommandResult> f, String what) {
+    try {
+      return f.get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted: " + what, e);
+    } catch (Exception e) {
+      throw new IllegalStateException(what + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    tasks.forEach(t -> t.cancel(false));
+  }
+}

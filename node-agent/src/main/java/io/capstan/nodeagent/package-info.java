@@ -1,0 +1,2 @@
+/** The node agent (Capstan's kubelet): registers its Node, runs the pods bound to it and reports their status. */
+package io.capstan.nodeagent;

@@ -1,0 +1,58 @@
+package io.capstan.nodeagent.runtime;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * CRI's RuntimeService: pod sandboxes (what a pod's containers share) and containers. Calls
+ * block until done; the pod sync loop calls them from its worker threads, never from an event
+ * loop. Failures are {@link RuntimeFailure}s naming the Kubernetes reason a user would see.
+ */
+public interface RuntimeService extends AutoCloseable {
+
+  /** The runtime's name and version, as {@code nodeInfo.containerRuntimeVersion} shows it (e.g. {@code runc://1.1.5}). */
+  String version();
+
+  /** Creates the pod's sandbox and returns its id (CRI RunPodSandbox). */
+  String runPodSandbox(SandboxConfig config);
+
+  /** Stops whatever still runs in the sandbox (CRI StopPodSandbox); idempotent. */
+  void stopPodSandbox(String sandboxId);
+
+  /** Removes the sandbox and its volumes (CRI RemovePodSandbox); idempotent. */
+  void removePodSandbox(String sandboxId);
+
+  /** Creates a container in a sandbox and returns its id (CRI CreateContainer). */
+  String createContainer(String sandboxId, ContainerConfig config);
+
+  /** Starts a created container (CRI StartContainer). */
+  void startContainer(String containerId);
+
+  /**
+   * Stops a container as kubelet does: SIGTERM, then SIGKILL once {@code gracePeriod} has passed
+   * (CRI StopContainer with its timeout). Returns when it has exited; idempotent.
+   */
+  void stopContainer(String containerId, Duration gracePeriod);
+
+  /** Removes an exited container and what it held (CRI RemoveContainer); idempotent. */
+  void removeContainer(String containerId);
+
+  /** The container's state, or empty when the runtime does not know it. */
+  Optional<ContainerInfo> containerStatus(String containerId);
+
+  /** Every container this runtime knows, in any state. */
+  List<ContainerInfo> listContainers();
+
+  /**
+   * Runs a command in a running container and waits for it (CRI ExecSync), for exec probes and
+   * exec hooks. A command still running after {@code timeout} is killed and reported as timed out.
+   */
+  ExecResult execSync(String containerId, List<String> command, Duration timeout);
+
+  /** Waits up to {@code timeout} for the container to exit; true when it has. */
+  boolean awaitExit(String containerId, Duration timeout) throws InterruptedException;
+
+  @Override
+  void close();
+}

@@ -1,0 +1,57 @@
+package io.capstan.nodeagent.sync;
+
+import io.capstan.api.Pod;
+import io.capstan.api.PodStatus;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** One pod on this node as its worker sees it: the latest object and what was done for it. */
+final class PodState {
+  final String uid;
+  /** The latest object from the view; replaced by the reader's thread. */
+  volatile Pod pod;
+  /** The pod is gone from the API (force-deleted, or our delete went through). */
+  volatile boolean removedFromApi;
+  /** Worker scheduling: a sync is queued or running; another is wanted. */
+  final AtomicBoolean scheduled = new AtomicBoolean();
+  final AtomicBoolean dirty = new AtomicBoolean();
+
+  // ---- owned by the worker ----
+  boolean admitted;
+  Admission.Rejection rejection;
+  String sandboxId;
+  Map<String, Path> volumes;
+  String mountError;
+  Instant startTime;
+  final Map<String, ContainerTrack> containers = new LinkedHashMap<>();
+  PodStatus lastSent;
+  boolean killed;
+  boolean deleteSent;
+  boolean runningObserved;
+  Instant nextWake;
+
+  PodState(String uid, Pod pod) {
+    this.uid = uid;
+    this.pod = pod;
+  }
+
+  ContainerTrack track(String name, boolean init) {
+    return containers.computeIfAbsent((init ? "init:" : "") + name, k -> new ContainerTrack(name, init));
+  }
+
+  String namespace() {
+    return pod.getMetadata().getNamespace();
+  }
+
+  String name() {
+    return pod.getMetadata().getName();
+  }
+
+  /** kubelet's pod description in messages: {@code name_namespace(uid)}. */
+  String describe() {
+    return name() + "_" + namespace() + "(" + uid + ")";
+  }
+}

@@ -1,0 +1,768 @@
+package io.capstan.nodeagent.sync;
+
+import io.capstan.api.Container;
+import io.capstan.api.ContainerStateTerminated;
+import io.capstan.api.LifecycleHandler;
+import io.capstan.api.Pod;
+import io.capstan.api.PodStatus;
+import io.capstan.api.Probe;
+import io.capstan.log.DeleteOptions;
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandResult;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.nodeagent.events.EventRecorder;
+import io.capstan.nodeagent.logs.PodLogPaths;
+import io.capstan.nodeagent.node.Allocatable;
+import io.capstan.nodeagent.probe.Prober;
+import io.capstan.nodeagent.runtime.ContainerConfig;
+import io.capstan.nodeagent.runtime.ContainerInfo;
+import io.capstan.nodeagent.runtime.ImageInfo;
+import io.capstan.nodeagent.runtime.ImagePullFailure;
+import io.capstan.nodeagent.runtime.ImageService;
+import io.capstan.nodeagent.runtime.RuntimeFailure;
+import io.capstan.nodeagent.runtime.RuntimeService;
+import io.capstan.nodeagent.runtime.SandboxConfig;
+import io.capstan.stateviews.informer.ResourceEventHandler;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * kubelet's pod workers and SyncPod for the pods bound to this node. Each pod has one worker at
+ * a time (a change that arrives mid-sync runs one more sync, as the Java Operator SDK does);
+ * a sync compares the pod's spec with what runs and takes the next step: admission, volumes
+ * and sandbox, init containers one at a time, app containers, restarts with back-off, probes,
+ * and on deletion the graceful stop followed by the final delete. A relist of the runtime
+ * (kubelet's PLEG) wakes the pods whose containers changed state. The status goes back through
+ * {@code updateStatus} whenever it differs from the last one sent.
+ */
+public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PodSyncLoop.class);
+  static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
+  static final Duration RETRY = Duration.ofSeconds(1);
+  static final Duration CONFIG_RETRY = Duration.ofSeconds(2);
+  static final Duration RESYNC = Duration.ofSeconds(30);
+
+  /**
+   * @param nodeName     this node
+   * @param podsDir      where pods' volumes and host files go ({@code <data dir>/pods})
+   * @param logs         where container logs go
+   * @param hostIp       the node's IP (pods use the host network in this slice)
+   * @param relistPeriod how often the runtime is relisted for container state changes (kubelet: 1 s)
+   * @param workers      threads running pod syncs
+   */
+  public record Config(String nodeName, Path podsDir, PodLogPaths logs, String hostIp, Duration relistPeriod, int workers) {}
+
+  private final Config config;
+  private final RuntimeService runtime;
+  private final ImageService images;
+  private final ConfigSource configSource;
+  private final CommandClient client;
+  private final EventRecorder events;
+  private final java.util.function.Supplier<Allocatable> allocatable;
+  private final Clock clock;
+  private final Prober prober;
+  private final String containerIdScheme;
+  private final Map<String, PodState> pods = new ConcurrentHashMap<>();
+  private final ExecutorService workers;
+  private final ScheduledExecutorService timers;
+  private final Map<String, ContainerInfo.State> lastRelist = new HashMap<>();
+  private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+  private final Timer syncDuration;
+  private final Counter syncErrors;
+  private final Timer podStart;
+  private final Counter restarts;
+  private volatile boolean closed;
+
+  public PodSyncLoop(Config config, RuntimeService runtime, ImageService images, ConfigSource configSource,
+      CommandClient client, EventRecorder events, java.util.function.Supplier<Allocatable> allocatable, Clock clock,
+      ScheduledExecutorService timers, MeterRegistry registry) {
+    this.config = config;
+    this.runtime = runtime;
+    this.images = images;
+    this.configSource = configSource;
+    this.client = client;
+    this.events = events;
+    this.allocatable = allocatable;
+    this.clock = clock;
+    this.timers = timers;
+    this.prober = new Prober(runtime);
+    this.containerIdScheme = runtime.version().substring(0, runtime.version().indexOf("://") + 3);
+    AtomicInteger n = new AtomicInteger();
+    this.workers = Executors.newFixedThreadPool(config.workers(), r -> {
+      Thread t = new Thread(r, "capstan-pod-worker-" + config.nodeName() + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    String node = config.nodeName();
+    this.syncDuration = Timer.builder("capstan_node_agent_pod_sync_seconds").description("Duration of one pod sync")
+        .tag("node", node).register(registry);
+    this.syncErrors = Counter.builder("capstan_node_agent_pod_sync_errors_total").tag("node", node).register(registry);
+    this.podStart = Timer.builder("capstan_pod_start_duration_seconds")
+        .description("From the pod's creation to all its containers running, as seen by the node (kubelet's SLI)")
+        .publishPercentileHistogram().tag("node", node).register(registry);
+    this.restarts = Counter.builder("capstan_node_agent_container_restarts_total").tag("node", node).register(registry);
+    Gauge.builder("capstan_node_agent_pods", pods, Map::size).tag("node", node).register(registry);
+    Gauge.builder("capstan_node_agent_running_containers", runtime,
+        r -> r.listContainers().stream().filter(c -> c.state() == ContainerInfo.State.RUNNING).count())
+        .tag("node", node).register(registry);
+  }
+
+  public void start() {
+    log.info("pod sync loop of node {} starting: {} workers, relist every {} ms", config.nodeName(), config.workers(),
+        config.relistPeriod().toMillis());
+    tasks.add(timers.scheduleWithFixedDelay(this::relist, config.relistPeriod().toMillis(),
+        config.relistPeriod().toMillis(), TimeUnit.MILLISECONDS));
+    tasks.add(timers.scheduleWithFixedDelay(() -> pods.values().forEach(this::enqueue), RESYNC.toMillis(),
+        RESYNC.toMillis(), TimeUnit.MILLISECONDS));
+  }
+
+  /** The pods this loop handles now, by uid. */
+  public Map<String, Pod> pods() {
+    Map<String, Pod> out = new HashMap<>();
+    pods.forEach((uid, s) -> out.put(uid, s.pod));
+    return out;
+  }
+
+  // ---- events from the node's pod view ----
+
+  @Override
+  public void onAdd(Pod pod) {
+    upsert(pod);
+  }
+
+  @Override
+  public void onUpdate(Pod oldPod, Pod pod) {
+    if (oldPod.getMetadata().getUid() != null && !oldPod.getMetadata().getUid().equals(pod.getMetadata().getUid())) {
+      onDelete(oldPod); // same name, new pod
+    }
+    upsert(pod);
+  }
+
+  @Override
+  public void onDelete(Pod pod) {
+    PodState s = pods.get(pod.getMetadata().getUid());
+    if (s != null) {
+      s.removedFromApi = true;
+      enqueue(s);
+    }
+  }
+
+  private void upsert(Pod pod) {
+    String uid = pod.getMetadata().getUid();
+    if (uid == null || pod.getSpec() == null || !config.nodeName().equals(pod.getSpec().getNodeName())) {
+      return;
+    }
+    PodState s = pods.computeIfAbsent(uid, u -> new PodState(u, pod));
+    s.pod = pod;
+    enqueue(s);
+  }
+
+  // ---- workers: one sync per pod at a time ----
+
+  void enqueue(PodState s) {
+    if (closed) {
+      return;
+    }
+    s.dirty.set(true);
+    if (s.scheduled.compareAndSet(false, true)) {
+      workers.execute(() -> work(s));
+    }
+  }
+
+  private void enqueueAt(PodState s, Instant when) {
+    long delay = Math.max(0, Duration.between(clock.instant(), when).toMillis());
+    synchronized (s) {
+      if (s.nextWake != null && !s.nextWake.isBefore(clock.instant()) && !s.nextWake.isAfter(when)) {
+        return; // an earlier wake-up is already planned
+      }
+      s.nextWake = when;
+    }
+    timers.schedule(() -> {
+      synchronized (s) {
+        if (when.equals(s.nextWake)) {
+          s.nextWake = null;
+        }
+      }
+      enqueue(s);
+    }, delay, TimeUnit.MILLISECONDS);
+  }
+
+  private void work(PodState s) {
+    try {
+      while (!closed && s.dirty.getAndSet(false)) {
+        Timer.Sample t = Timer.start();
+        try {
+          sync(s);
+        } catch (RuntimeException e) {
+          syncErrors.increment();
+          log.warn("sync of pod {} failed; retrying: {}", s.describe(), e.toString(), e);
+          enqueueAt(s, clock.instant().plus(RETRY));
+        } finally {
+          t.stop(syncDuration);
+        }
+      }
+    } finally {
+      s.scheduled.set(false);
+      if (s.dirty.get() && !closed && s.scheduled.compareAndSet(false, true)) {
+        workers.execute(() -> work(s));
+      }
+    }
+  }
+
+  /** kubelet's PLEG: wake the pods whose containers changed state since the last relist. */
+  private void relist() {
+    try {
+      Map<String, ContainerInfo.State> now = new HashMap<>();
+      for (ContainerInfo c : runtime.listContainers()) {
+        now.put(c.id(), c.state());
+        if (lastRelist.get(c.id()) != c.state()) {
+          PodState s = pods.get(c.sandboxId().substring(1));
+          if (s != null) {
+            enqueue(s);
+          }
+        }
+      }
+      lastRelist.clear();
+      lastRelist.putAll(now);
+    } catch (RuntimeException e) {
+      log.warn("relist of the runtime failed: {}", e.toString());
+    }
+  }
+
+  // ---- the sync ----
+
+  private void sync(PodState s) {
+    Pod pod = s.pod;
+    if (s.removedFromApi) {
+      // Gone from the API (force delete, or our own final delete): stop whatever is left at once.
+      teardown(s, Duration.ZERO);
+      pods.remove(s.uid, s);
+      return;
+    }
+    if (pod.getMetadata().getDeletionTimestamp() != null) {
+      terminate(s);
+      return;
+    }
+    if (s.rejection != null || isTerminal(s.lastSent)) {
+      return; // finished: nothing more runs until the pod is deleted
+    }
+    Instant now = clock.instant();
+    if (!s.admitted) {
+      List<Pod> others = pods.values().stream()
+          .filter(o -> o != s && o.admitted && o.rejection == null && !isTerminal(o.lastSent)).map(o -> o.pod).toList();
+      Optional<Admission.Rejection> rejected = Admission.check(pod, others, allocatable.get());
+      if (rejected.isPresent()) {
+        s.rejection = rejected.get();
+        events.record(pod, null, EventRecorder.WARNING, s.rejection.reason(), s.rejection.message());
+        log.info("pod {} rejected: {}", s.describe(), s.rejection.message());
+        sendStatus(s);
+        return;
+      }
+      s.admitted = true;
+      s.startTime = now;
+    }
+    if (s.sandboxId == null && !prepareSandbox(s)) {
+      sendStatus(s);
+      enqueueAt(s, now.plus(CONFIG_RETRY));
+      return;
+    }
+    Instant wake = null;
+    boolean initialized = true;
+    List<Container> inits = pod.getSpec().getInitContainers() == null ? List.of() : pod.getSpec().getInitContainers();
+    String policy = PodStatusBuilder.restartPolicy(pod);
+    for (Container c : inits) {
+      ContainerTrack t = s.track(c.getName(), true);
+      Optional<ContainerInfo> info = info(t);
+      if (info.isPresent() && info.get().exited() && info.get().exitCode() == 0) {
+        continue;
+      }
+      initialized = false;
+      if (info.isPresent() && !info.get().exited()) {
+        break; // still running: one init container at a time
+      }
+      if (info.isPresent() && policy.equals("Never")) {
+        break; // failed, not restarted: the pod fails
+      }
+      wake = earliest(wake, info.isPresent() ? restart(s, c, t, info.get()) : start(s, c, t));
+      break;
+    }
+    if (initialized) {
+      for (Container c : pod.getSpec().getContainers()) {
+        ContainerTrack t = s.track(c.getName(), false);
+        Optional<ContainerInfo> info = info(t);
+        if (info.isEmpty()) {
+          wake = earliest(wake, start(s, c, t));
+        } else if (info.get().exited()) {
+          boolean again = policy.equals("Always") || (policy.equals("OnFailure") && info.get().exitCode() != 0);
+          if (again) {
+            wake = earliest(wake, restart(s, c, t, info.get()));
+          }
+        } else if (info.get().state() == ContainerInfo.State.RUNNING) {
+          wake = earliest(wake, probe(s, c, t, info.get()));
+        }
+      }
+    }
+    PodStatus sent = sendStatus(s);
+    if (sent != null && "Running".equals(sent.getPhase()) && !s.runningObserved && allRunning(sent)) {
+      s.runningObserved = true;
+      String created = pod.getMetadata().getCreationTimestamp();
+      if (created != null) {
+        podStart.record(Duration.between(Instant.parse(created), clock.instant()));
+      }
+    }
+    if (wake != null) {
+      enqueueAt(s, wake);
+    }
+  }
+
+  private static boolean allRunning(PodStatus st) {
+    return st.getContainerStatuses() != null
+        && st.getContainerStatuses().stream().allMatch(c -> c.getState().getRunning() != null);
+  }
+
+  private static boolean isTerminal(PodStatus st) {
+    return st != null && ("Succeeded".equals(st.getPhase()) || "Failed".equals(st.getPhase()));
+  }
+
+  private static Instant earliest(Instant a, Instant b) {
+    return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
+  }
+
+  private Optional<ContainerInfo> info(ContainerTrack t) {
+    return t.id == null ? Optional.empty() : runtime.containerStatus(t.id);
+  }
+
+  private boolean prepareSandbox(PodState s) {
+    Pod pod = s.pod;
+    Path podDir = config.podsDir().resolve(s.uid);
+    try {
+      s.volumes = PodVolumes.prepare(pod, podDir, configSource);
+      String hostname = pod.getSpec().getHostname() != null ? pod.getSpec().getHostname() : s.name();
+      PodVolumes.writeHostFiles(podDir, hostname, config.hostIp());
+      s.sandboxId = runtime.runPodSandbox(new SandboxConfig(s.uid, s.namespace(), s.name(), hostname, true));
+      s.mountError = null;
+      return true;
+    } catch (PodVolumes.MountError e) {
+      if (!e.getMessage().equals(s.mountError)) {
+        events.record(pod, null, EventRecorder.WARNING, "FailedMount", e.getMessage());
+      }
+      s.mountError = e.getMessage();
+      for (Container c : allContainers(pod)) {
+        s.track(c.getName(), isInit(pod, c)).waiting("ContainerCreating", e.getMessage());
+      }
+      return false;
+    } catch (IOException e) {
+      throw new RuntimeFailure("CreatePodSandboxError", "cannot write the host files of " + s.describe() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static List<Container> allContainers(Pod pod) {
+    List<Container> all = new ArrayList<>();
+    if (pod.getSpec().getInitContainers() != null) {
+      all.addAll(pod.getSpec().getInitContainers());
+    }
+    all.addAll(pod.getSpec().getContainers());
+    return all;
+  }
+
+  private static boolean isInit(Pod pod, Container c) {
+    return pod.getSpec().getInitContainers() != null && pod.getSpec().getInitContainers().contains(c);
+  }
+
+  private static String fieldPath(ContainerTrack t) {
+    return (t.init ? "spec.initContainers{" : "spec.containers{") + t.name + "}";
+  }
+
+  /** Restarts an exited container, or says when it may be restarted (CrashLoopBackOff). */
+  private Instant restart(PodState s, Container c, ContainerTrack t, ContainerInfo exited) {
+    Instant now = clock.instant();
+    if (!exited.id().equals(t.exitSeen)) {
+      t.exitSeen = exited.id();
+      t.lastTermination = PodStatusBuilder.terminated(exited, containerIdScheme);
+      if (exited.startedAt() != null && exited.finishedAt() != null) {
+        t.restartBackoff.ran(Duration.between(exited.startedAt(), exited.finishedAt()));
+      }
+    }
+    Instant allowed = t.restartBackoff.nextAllowed();
+    if (now.isBefore(allowed)) {
+      String msg = "back-off " + t.restartBackoff.current().toSeconds() + "s restarting failed container=" + t.name
+          + " pod=" + s.describe();
+      if (!"CrashLoopBackOff".equals(t.waitingReason)) {
+        events.record(s.pod, fieldPath(t), EventRecorder.WARNING, "BackOff",
+            "Back-off restarting failed container " + t.name + " in pod " + s.describe());
+      }
+      t.waiting("CrashLoopBackOff", msg);
+      return allowed;
+    }
+    t.restartBackoff.attempted(now);
+    t.restartCount++;
+    restarts.increment();
+    runtime.removeContainer(exited.id());
+    t.id = null;
+    return start(s, c, t);
+  }
+
+  /** Pulls, creates and starts a container; on failure records why and says when to try again. */
+  private Instant start(PodState s, Container c, ContainerTrack t) {
+    Pod pod = s.pod;
+    Instant now = clock.instant();
+    // Image
+    if (t.image == null || !t.image.names().isEmpty()) {
+      if (("ErrImagePull".equals(t.waitingReason) || "ImagePullBackOff".equals(t.waitingReason))
+          && now.isBefore(t.pullBackoff.nextAllowed())) {
+        if (!"ImagePullBackOff".equals(t.waitingReason)) {
+          events.record(pod, fieldPath(t), EventRecorder.NORMAL, "BackOff", "Back-off pulling image \"" + c.getImage() + "\"");
+        }
+        t.waiting("ImagePullBackOff", "Back-off pulling image \"" + c.getImage() + "\": " + t.waitingMessage
+            .replaceFirst("^Back-off pulling image \"[^\"]*\": ", ""));
+        return t.pullBackoff.nextAllowed();
+      }
+      try {
+        boolean first = t.image == null;
+        t.image = images.pullImage(c.getImage());
+        if (first) {
+          events.record(pod, fieldPath(t), EventRecorder.NORMAL, "Pulled",
+              "Container image \"" + c.getImage() + "\" already present on machine");
+        }
+      } catch (ImagePullFailure e) {
+        t.pullBackoff.attempted(now);
+        t.waiting(ImagePullFailure.ERR_IMAGE_PULL, e.getMessage());
+        events.record(pod, fieldPath(t), EventRecorder.WARNING, "Failed", e.getMessage());
+        events.record(pod, fieldPath(t), EventRecorder.WARNING, "Failed", "Error: ErrImagePull");
+        return t.pullBackoff.nextAllowed();
+      }
+    }
+    // Configuration
+    ContainerConfig cfg;
+    try {
+      Map<String, String> env = ContainerProcess.env(pod, c, t.image, configSource, config.hostIp());
+      List<String> args = ContainerProcess.args(c, t.image, env);
+      List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+      Path log = config.logs().containerLog(s.namespace(), s.name(), s.uid, c.getName(), t.restartCount);
+      cfg = new ContainerConfig(c.getName(), t.restartCount, t.image, args, envList,
+          c.getWorkingDir() == null ? t.image.workingDir() : c.getWorkingDir(),
+          PodVolumes.mounts(c, s.volumes, config.podsDir().resolve(s.uid)), PodResources.cgroups(c), security(pod, c), log);
+    } catch (ConfigError | IllegalArgumentException e) {
+      if (!e.getMessage().equals(t.waitingMessage)) {
+        events.record(pod, fieldPath(t), EventRecorder.WARNING, "Failed", "Error: " + e.getMessage());
+      }
+      t.waiting("CreateContainerConfigError", e.getMessage());
+      return now.plus(CONFIG_RETRY);
+    }
+    // Create and start
+    String id;
+    try {
+      id = runtime.createContainer(s.sandboxId, cfg);
+    } catch (RuntimeFailure e) {
+      events.record(pod, fieldPath(t), EventRecorder.WARNING, "Failed", "Error: " + e.getMessage());
+      t.waiting(e.reason(), e.getMessage());
+      t.restartBackoff.attempted(now);
+      return t.restartBackoff.nextAllowed();
+    }
+    t.id = id;
+    events.record(pod, fieldPath(t), EventRecorder.NORMAL, "Created", "Created container " + c.getName());
+    try {
+      runtime.startContainer(id);
+    } catch (RuntimeFailure e) {
+      events.record(pod, fieldPath(t), EventRecorder.WARNING, "Failed", "Error: " + e.getMessage());
+      t.waiting("RunContainerError", e.getMessage());
+      t.restartBackoff.attempted(now);
+      runtime.removeContainer(id);
+      t.id = null;
+      return t.restartBackoff.nextAllowed();
+    }
+    t.clearWaiting();
+    t.ready = c.getReadinessProbe() == null;
+    t.started = c.getStartupProbe() == null;
+    t.livenessFailures = 0;
+    t.readinessFailures = 0;
+    t.readinessSuccesses = 0;
+    t.startupFailures = 0;
+    events.record(pod, fieldPath(t), EventRecorder.NORMAL, "Started", "Started container " + c.getName());
+    Instant next = null;
+    if (c.getLifecycle() != null && c.getLifecycle().getPostStart() != null) {
+      Prober.Result r = hook(c, id, c.getLifecycle().getPostStart(), Duration.ofSeconds(30));
+      if (!r.success()) {
+        // As kubelet: a failed postStart hook kills the container, which is then restarted per policy.
+        events.record(pod, fieldPath(t), EventRecorder.WARNING, "FailedPostStartHook", r.output());
+        runtime.stopContainer(id, Duration.ZERO);
+      }
+    }
+    Probe first = c.getStartupProbe() != null ? c.getStartupProbe() : null;
+    if (first != null || c.getLivenessProbe() != null || c.getReadinessProbe() != null) {
+      int delay = Math.min(delay(c.getStartupProbe()), Math.min(delay(c.getLivenessProbe()), delay(c.getReadinessProbe())));
+      t.nextProbe = clock.instant().plusSeconds(delay);
+      next = t.nextProbe;
+    }
+    return next;
+  }
+
+  private static int delay(Probe p) {
+    return p == null ? Integer.MAX_VALUE / 2 : p.getInitialDelaySeconds() == null ? 0 : p.getInitialDelaySeconds();
+  }
+
+  private static ContainerConfig.Security security(Pod pod, Container c) {
+    var sc = c.getSecurityContext();
+    var psc = pod.getSpec().getSecurityContext();
+    long uid = sc != null && sc.getRunAsUser() != null ? sc.getRunAsUser()
+        : psc != null && psc.getRunAsUser() != null ? psc.getRunAsUser() : 0;
+    long gid = sc != null && sc.getRunAsGroup() != null ? sc.getRunAsGroup()
+        : psc != null && psc.getRunAsGroup() != null ? psc.getRunAsGroup() : 0;
+    boolean ro = sc != null && Boolean.TRUE.equals(sc.getReadOnlyRootFilesystem());
+    List<String> add = sc != null && sc.getCapabilities() != null && sc.getCapabilities().getAdd() != null
+        ? sc.getCapabilities().getAdd() : List.of();
+    List<String> drop = sc != null && sc.getCapabilities() != null && sc.getCapabilities().getDrop() != null
+        ? sc.getCapabilities().getDrop() : List.of();
+    return new ContainerConfig.Security(uid, gid, ro, add, drop, sc != null && Boolean.TRUE.equals(sc.getPrivileged()));
+  }
+
+  // ---- probes ----
+
+  /** Runs the probes that are due; returns when the next one is. */
+  private Instant probe(PodState s, Container c, ContainerTrack t, ContainerInfo running) {
+    if (t.nextProbe == null) {
+      return null;
+    }
+    Instant now = clock.instant();
+    if (now.isBefore(t.nextProbe)) {
+      return t.nextProbe;
+    }
+    long since = Duration.between(running.startedAt(), now).toSeconds();
+    int period = Integer.MAX_VALUE;
+    if (!t.started && c.getStartupProbe() != null) {
+      Probe p = c.getStartupProbe();
+      period = period(p);
+      if (since >= delay(p)) {
+        Prober.Result r = run(c, running.id(), p);
+        if (r.success()) {
+          t.started = true;
+        } else if (++t.startupFailures >= threshold(p.getFailureThreshold(), 3)) {
+          events.record(s.pod, fieldPath(t), EventRecorder.WARNING, "Unhealthy", "Startup probe failed: " + r.output());
+          kill(s, c, t, running, "failed startup probe", p);
+          return null;
+        }
+      }
+    }
+    if (t.started && c.getLivenessProbe() != null) {
+      Probe p = c.getLivenessProbe();
+      period = Math.min(period, period(p));
+      if (since >= delay(p)) {
+        Prober.Result r = run(c, running.id(), p);
+        if (r.success()) {
+          t.livenessFailures = 0;
+        } else {
+          events.record(s.pod, fieldPath(t), EventRecorder.WARNING, "Unhealthy", "Liveness probe failed: " + r.output());
+          if (++t.livenessFailures >= threshold(p.getFailureThreshold(), 3)) {
+            kill(s, c, t, running, "failed liveness probe", p);
+            return null;
+          }
+        }
+      }
+    }
+    if (t.started && c.getReadinessProbe() != null) {
+      Probe p = c.getReadinessProbe();
+      period = Math.min(period, period(p));
+      if (since >= delay(p)) {
+        Prober.Result r = run(c, running.id(), p);
+        if (r.success()) {
+          t.readinessFailures = 0;
+          if (++t.readinessSuccesses >= threshold(p.getSuccessThreshold(), 1)) {
+            t.ready = true;
+          }
+        } else {
+          t.readinessSuccesses = 0;
+          if (t.readinessFailures++ == 0) {
+            events.record(s.pod, fieldPath(t), EventRecorder.WARNING, "Unhealthy", "Readiness probe failed: " + r.output());
+          }
+          if (t.readinessFailures >= threshold(p.getFailureThreshold(), 3)) {
+            t.ready = false;
+          }
+        }
+      }
+    }
+    t.nextProbe = now.plusSeconds(period == Integer.MAX_VALUE ? 10 : period);
+    return t.nextProbe;
+  }
+
+  private void kill(PodState s, Container c, ContainerTrack t, ContainerInfo running, String why, Probe p) {
+    events.record(s.pod, fieldPath(t), EventRecorder.NORMAL, "Killing",
+        "Container " + c.getName() + " " + why + ", will be restarted");
+    long grace = p.getTerminationGracePeriodSeconds() != null ? p.getTerminationGracePeriodSeconds()
+        : s.pod.getSpec().getTerminationGracePeriodSeconds() != null ? s.pod.getSpec().getTerminationGracePeriodSeconds() : 30;
+    stopGracefully(s, c, running.id(), Duration.ofSeconds(grace));
+    t.nextProbe = null;
+    enqueue(s);
+  }
+
+  private static int period(Probe p) {
+    return p.getPeriodSeconds() == null || p.getPeriodSeconds() < 1 ? 10 : p.getPeriodSeconds();
+  }
+
+  private static int threshold(Integer v, int def) {
+    return v == null || v < 1 ? def : v;
+  }
+
+  private Prober.Result run(Container c, String id, Probe p) {
+    Duration timeout = Duration.ofSeconds(p.getTimeoutSeconds() == null || p.getTimeoutSeconds() < 1 ? 1 : p.getTimeoutSeconds());
+    if (p.getExec() != null) {
+      return prober.exec(id, p.getExec(), timeout);
+    }
+    if (p.getHttpGet() != null) {
+      return prober.httpGet(c, p.getHttpGet(), config.hostIp(), timeout);
+    }
+    if (p.getTcpSocket() != null) {
+      return prober.tcpSocket(c, p.getTcpSocket(), config.hostIp(), timeout);
+    }
+    return new Prober.Result(false, "probe with no handler (grpc is not supported on this node)");
+  }
+
+  private Prober.Result hook(Container c, String id, LifecycleHandler h, Duration timeout) {
+    if (h.getExec() != null) {
+      return prober.exec(id, h.getExec(), timeout);
+    }
+    if (h.getHttpGet() != null) {
+      return prober.httpGet(c, h.getHttpGet(), config.hostIp(), timeout);
+    }
+    if (h.getTcpSocket() != null) {
+      return prober.tcpSocket(c, h.getTcpSocket(), config.hostIp(), timeout);
+    }
+    if (h.getSleep() != null) {
+      try {
+        Thread.sleep(Math.min(timeout.toMillis(), h.getSleep().getSeconds() * 1000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return new Prober.Result(true, "");
+    }
+    return new Prober.Result(false, "lifecycle handler with no action");
+  }
+
+  // ---- termination ----
+
+  /** Graceful deletion: preStop, SIGTERM, SIGKILL after the grace period, then the final delete. */
+  private void terminate(PodState s) {
+    Pod pod = s.pod;
+    if (!s.killed) {
+      Long g = pod.getMetadata().getDeletionGracePeriodSeconds();
+      if (g == null) {
+        g = pod.getSpec().getTerminationGracePeriodSeconds() == null ? 30 : pod.getSpec().getTerminationGracePeriodSeconds();
+      }
+      teardown(s, Duration.ofSeconds(g));
+      s.killed = true;
+      if (s.rejection == null) {
+        sendStatus(s);
+      }
+    }
+    if (!s.deleteSent) {
+      DeleteOptions opts = DeleteOptions.newBuilder().setGracePeriodSeconds(0L).setPreconditionUid(s.uid).build();
+      CommandResult r = await(client.delete(Kinds.POD, s.namespace(), s.name(), opts), "delete pod " + s.describe());
+      if (r instanceof CommandResult.Accepted || (r instanceof CommandResult.Rejected rej
+          && (rej.status().getCode() == 404 || rej.status().getCode() == 409))) {
+        s.deleteSent = true;
+        log.info("pod {} stopped and deleted", s.describe());
+      } else {
+        enqueueAt(s, clock.instant().plus(RETRY));
+      }
+    }
+  }
+
+  /** Stops every container of the pod (in parallel, each with its preStop hook) and removes its sandbox. */
+  private void teardown(PodState s, Duration grace) {
+    List<CompletableFuture<Void>> stops = new ArrayList<>();
+    for (ContainerTrack t : s.containers.values()) {
+      Optional<ContainerInfo> info = info(t);
+      if (info.isPresent() && !info.get().exited()) {
+        Container spec = allContainers(s.pod).stream().filter(c -> c.getName().equals(t.name)).findFirst().orElse(null);
+        events.record(s.pod, fieldPath(t), EventRecorder.NORMAL, "Killing", "Stopping container " + t.name);
+        stops.add(CompletableFuture.runAsync(() -> stopGracefully(s, spec, info.get().id(), grace)));
+      }
+    }
+    stops.forEach(CompletableFuture::join);
+    if (s.sandboxId != null && s.removedFromApi) {
+      runtime.removePodSandbox(s.sandboxId);
+    }
+  }
+
+  private void stopGracefully(PodState s, Container spec, String id, Duration grace) {
+    Instant deadline = clock.instant().plus(grace);
+    if (spec != null && spec.getLifecycle() != null && spec.getLifecycle().getPreStop() != null && !grace.isZero()) {
+      Prober.Result r = hook(spec, id, spec.getLifecycle().getPreStop(), grace);
+      if (!r.success()) {
+        events.record(s.pod, null, EventRecorder.WARNING, "FailedPreStopHook",
+            "PreStopHook failed: " + r.output());
+      }
+    }
+    Duration left = Duration.between(clock.instant(), deadline);
+    // As kubelet: at least a 2 s grace for SIGTERM once the hook used the period up.
+    runtime.stopContainer(id, grace.isZero() ? Duration.ZERO : left.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : left);
+  }
+
+  // ---- status ----
+
+  private PodStatus sendStatus(PodState s) {
+    PodStatus status = PodStatusBuilder.build(s, runtime::containerStatus, config.hostIp(), containerIdScheme, clock.instant());
+    if (status.equals(s.lastSent)) {
+      return status;
+    }
+    Pod copy = Pod.newBuilder(s.pod).build();
+    copy.getMetadata().setResourceVersion(null);
+    copy.setStatus(status);
+    CommandResult r = await(client.updateStatus(copy), "status of " + s.describe());
+    if (r instanceof CommandResult.Accepted) {
+      s.lastSent = status;
+      return status;
+    }
+    if (r instanceof CommandResult.Rejected rej) {
+      log.warn("status of pod {} refused: {}", s.describe(), rej.status().getMessage());
+    }
+    enqueueAt(s, clock.instant().plus(RETRY));
+    return null;
+  }
+
+  private static CommandResult await(CompletableFuture<CommandResult> f, String what) {
+    try {
+      return f.get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted: " + what, e);
+    } catch (Exception e) {
+      throw new IllegalStateException(what + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    tasks.forEach(t -> t.cancel(false));
+    workers.shutdown();
+    try {
+      workers.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    workers.shutdownNow();
+  }
+}

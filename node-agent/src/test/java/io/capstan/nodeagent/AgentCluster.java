@@ -1,0 +1,111 @@
+package io.capstan.nodeagent;
+
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import io.capstan.api.Container;
+import io.capstan.api.ObjectMeta;
+import io.capstan.api.Pod;
+import io.capstan.api.PodSpec;
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandClientConfig;
+import io.capstan.logschema.client.CommandResult;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.stateviews.bootstrap.SystemNamespaces;
+import io.capstan.stateviews.informer.Informer;
+import io.capstan.stateviews.informer.InformerConfig;
+import io.capstan.stateviews.informer.SharedInformers;
+import io.capstan.stateviews.processor.CommandProcessor;
+import io.capstan.stateviews.processor.ProcessorConfig;
+import io.capstan.stateviews.testing.KafkaFixture;
+import io.capstan.stateviews.view.PodsByNodeView;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A real little cluster for node agent tests: the embedded Kafka broker, the command processor,
+ * the pods-by-node view, a command client and a Pod informer for the test's eyes.
+ */
+public final class AgentCluster implements AutoCloseable {
+  public final TopicLayout layout = KafkaFixture.freshLayout(2);
+  public final Map<String, Object> kafka = KafkaFixture.clientConfig();
+  public final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  public final CommandProcessor processor;
+  public final PodsByNodeView view;
+  public final CommandClient client;
+  public final SharedInformers informers;
+  public final Informer<Pod> pods;
+
+  public AgentCluster(String name) throws InterruptedException {
+    Path dir = KafkaFixture.tempDir(name);
+    processor = new CommandProcessor(ProcessorConfig.defaults(kafka, layout, dir.resolve("processor")), registry);
+    processor.start();
+    view = new PodsByNodeView(kafka, layout, dir.resolve("view"), registry);
+    view.start();
+    processor.awaitRunning(Duration.ofSeconds(60));
+    view.awaitRunning(Duration.ofSeconds(60));
+    client = new CommandClient(CommandClientConfig.defaults(kafka, layout, name + "-test"), registry);
+    SystemNamespaces.ensure(client, Duration.ofSeconds(60));
+    informers = new SharedInformers(InformerConfig.defaults(kafka, layout, name + "-test"), registry);
+    pods = informers.informerFor(Kinds.POD, Pod.class);
+    informers.start();
+    informers.awaitSynced(Duration.ofSeconds(60));
+  }
+
+  public static Pod pod(String name, String restartPolicy, Container... containers) {
+    return Pod.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName(name).build())
+        .setSpec(PodSpec.newBuilder().setRestartPolicy(restartPolicy).setContainers(List.of(containers)).build())
+        .build();
+  }
+
+  public static Container container(String name, String image, String... command) {
+    return Container.newBuilder().setName(name).setImage(image).setCommand(List.of(command)).build();
+  }
+
+  /** Creates the pod and binds it to the node, as the scheduler would. */
+  public Pod run(Pod pod, String node) throws Exception {
+    assertInstanceOf(CommandResult.Accepted.class, client.create(pod).get(30, TimeUnit.SECONDS));
+    CommandResult bound = client.bind("default", pod.getMetadata().getName(), node).get(30, TimeUnit.SECONDS);
+    return assertInstanceOf(CommandResult.Accepted.class, bound).objectAs(Pod.class);
+  }
+
+  /** Waits until the pod satisfies the condition; fails with the last state seen. */
+  public Pod await(String name, Duration timeout, String what, Predicate<Pod> condition) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Pod last = null;
+    while (System.nanoTime() < deadline) {
+      last = pods.get("default", name).orElse(null);
+      if (last != null && condition.test(last)) {
+        return last;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("pod " + name + ": " + what + " not reached in " + timeout + "; last seen: " + last);
+  }
+
+  public void awaitGone(String name, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (pods.get("default", name).isEmpty()) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("pod " + name + " still there after " + timeout + ": " + pods.get("default", name));
+  }
+
+  @Override
+  public void close() {
+    informers.close();
+    client.close();
+    view.close();
+    processor.close();
+  }
+}

@@ -1,0 +1,70 @@
+package io.capstan.nodeagent.runtime.hollow;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.capstan.api.Pod;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.nodeagent.AgentCluster;
+import io.capstan.nodeagent.NodeAgent;
+import io.capstan.nodeagent.NodeAgentConfig;
+import io.capstan.nodeagent.runtime.ContainerConfig;
+import io.capstan.nodeagent.runtime.ContainerInfo;
+import io.capstan.nodeagent.runtime.SandboxConfig;
+import io.capstan.stateviews.testing.KafkaFixture;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Hollow nodes: the same agent on simulated containers, on the real broker and command processor. */
+class HollowNodeTest {
+  @Test
+  void simulatedContainersExitWhenTheBehaviourSaysAndStopOnRequest() throws Exception {
+    ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+    try (HollowRuntime r = new HollowRuntime(new HollowRuntime.Behaviour(Duration.ZERO, Duration.ofMillis(200), 7, 0),
+        timers, Clock.systemUTC())) {
+      String sb = r.runPodSandbox(new SandboxConfig("uid-1", "ns", "p", "p", true));
+      ContainerConfig cfg = new ContainerConfig("c", 0, r.pullImage("busybox"), List.of("x"), List.of(), "", List.of(),
+          ContainerConfig.Resources.none(), ContainerConfig.Security.defaults(), Path.of("/dev/null"));
+      String id = r.createContainer(sb, cfg);
+      r.startContainer(id);
+      assertEquals(ContainerInfo.State.RUNNING, r.containerStatus(id).orElseThrow().state());
+      assertTrue(r.awaitExit(id, Duration.ofSeconds(5)));
+      assertEquals(7, r.containerStatus(id).orElseThrow().exitCode());
+      String id2 = r.createContainer(sb, cfg);
+      r.startContainer(id2);
+      r.stopContainer(id2, Duration.ofSeconds(30));
+      assertEquals(143, r.containerStatus(id2).orElseThrow().exitCode());
+    } finally {
+      timers.shutdownNow();
+    }
+  }
+
+  @Test
+  void aHollowNodeRunsAndDeletesPodsThroughTheWholeLoop() throws Exception {
+    try (AgentCluster cluster = new AgentCluster("agent-hollow");
+        NodeAgent agent = new NodeAgent(NodeAgentConfig.defaults(cluster.kafka, cluster.layout, "hollow-1",
+            KafkaFixture.tempDir("hollow-data"), NodeAgentConfig.RuntimeKind.HOLLOW)
+            .withRelistPeriod(Duration.ofMillis(100)).withPort(0), cluster.registry)) {
+      agent.start(Duration.ofSeconds(60));
+      cluster.run(AgentCluster.pod("sim", "Always", AgentCluster.container("main", "registry.example/app:1", "serve")),
+          "hollow-1");
+      Pod running = cluster.await("sim", Duration.ofSeconds(30), "Running", p -> "Running".equals(p.getStatus().getPhase()));
+      assertTrue(running.getStatus().getContainerStatuses().get(0).getContainerID().startsWith("hollow://"));
+      cluster.run(AgentCluster.pod("missing", "Always", AgentCluster.container("main", "does-not-exist:1", "x")), "hollow-1");
+      cluster.await("missing", Duration.ofSeconds(30), "ErrImagePull", p -> p.getStatus().getContainerStatuses() != null
+          && p.getStatus().getContainerStatuses().get(0).getState().getWaiting() != null
+          && "ErrImagePull".equals(p.getStatus().getContainerStatuses().get(0).getState().getWaiting().getReason()));
+      cluster.client.delete(Kinds.POD, "default", "sim", null).get(30, TimeUnit.SECONDS);
+      cluster.awaitGone("sim", Duration.ofSeconds(30));
+      String scrape = cluster.registry.scrape();
+      assertTrue(scrape.contains("capstan_pod_start_duration_seconds_count{node=\"hollow-1\"} 1"), scrape);
+      assertTrue(scrape.contains("capstan_node_agent_lease_renewals_total{node=\"hollow-1\"}"));
+    }
+  }
+}
