@@ -54,6 +54,7 @@ final class UpCommand implements Callable<Integer> {
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
       stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(), registry));
       // Later components (gateway, controllers, scheduler, node agent) start here, in this order.
+      stack.start(new ControllersComponent(kafka.clientConfig(), config.topics().layout(), registry));
       return "capstan ready: kafka=" + kafka.bootstrap() + " metrics=" + metrics.url();
     });
   }
