@@ -3,6 +3,7 @@ package io.capstan.controllers.manager;
 import io.capstan.controllers.deployment.DeploymentController;
 import io.capstan.controllers.gc.GarbageCollector;
 import io.capstan.controllers.gc.OwnerGraph;
+import io.capstan.controllers.job.JobController;
 import io.capstan.controllers.replicaset.ReplicaSetController;
 import io.capstan.controllers.runtime.ObjectWriter;
 import io.capstan.logschema.client.CommandClient;
@@ -34,6 +35,7 @@ public final class ControllerManager implements AutoCloseable {
   private ReplicaSetController replicaSets;
   private DeploymentController deployments;
   private GarbageCollector gc;
+  private JobController jobs;
 
   public ControllerManager(ControllerManagerConfig config, MeterRegistry registry) {
     this.config = config;
@@ -42,7 +44,7 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
   public synchronized void start() {
-    log.info("controller manager starting: replicaset, deployment and garbage-collector controllers, {} workers each",
+    log.info("controller manager starting: replicaset, deployment, job and garbage-collector controllers, {} workers each",
         config.workers());
     informers = new SharedInformers(InformerConfig.defaults(config.kafka(), config.layout(), COMPONENT), registry);
     started.add(informers);
@@ -52,6 +54,8 @@ public final class ControllerManager implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     replicaSets = new ReplicaSetController(informers, writer, clock, config.workers(), registry);
     deployments = new DeploymentController(informers, writer, clock, config.workers(), registry);
+    jobs = new JobController(informers, writer, clock, JobController.DEFAULT_POD_FAILURE_BACKOFF, config.workers(),
+        registry);
     gc = new GarbageCollector(informers, OwnerGraph.defaultKinds(), writer, config.workers(), registry);
     informers.start();
   }
@@ -68,6 +72,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(replicaSets);
     deployments.start();
     started.add(deployments);
+    jobs.start();
+    started.add(jobs);
     gc.start();
     started.add(gc);
     log.info("controller manager running");
