@@ -19,6 +19,7 @@ import io.capstan.controllers.runtime.PodConditions;
 import io.capstan.controllers.runtime.PodTemplates;
 import io.capstan.controllers.runtime.ReconcileResult;
 import io.capstan.controllers.runtime.Selectors;
+import io.capstan.controllers.runtime.ShardAssignment;
 import io.capstan.controllers.runtime.WorkQueue;
 import io.capstan.controllers.runtime.WriteRejectedException;
 import io.capstan.logschema.client.CommandResult;
@@ -133,6 +134,11 @@ public final class DeploymentController implements AutoCloseable {
       }
     });
     controller.start();
+  }
+
+  /** Reconcile only the keys of the shard's partitions (call before {@link #start}). */
+  public void shardBy(ShardAssignment shard) {
+    controller.shardBy(shard, deployments::keys);
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.capstan.controllers.runtime.Controller;
 import io.capstan.controllers.runtime.ObjectWriter;
 import io.capstan.controllers.runtime.PodTemplates;
 import io.capstan.controllers.runtime.ReconcileResult;
+import io.capstan.controllers.runtime.ShardAssignment;
 import io.capstan.controllers.runtime.WorkQueue;
 import io.capstan.controllers.runtime.WriteRejectedException;
 import io.capstan.log.DeleteOptions;
@@ -112,6 +113,15 @@ public final class GarbageCollector implements AutoCloseable {
     return m.getDeletionTimestamp() != null && m.getFinalizers() != null
         && (m.getFinalizers().contains(WriteRules.ORPHAN_FINALIZER)
             || m.getFinalizers().contains(WriteRules.FOREGROUND_FINALIZER));
+  }
+
+  /** Reconcile only the keys of the shard's partitions (call before {@link #start}). */
+  public void shardBy(ShardAssignment shard) {
+    controller.shardBy(shard, () -> {
+      java.util.List<String> keys = new ArrayList<>();
+      graph.informers().values().forEach(i -> keys.addAll(i.keys()));
+      return keys;
+    });
   }
 
   @Override

@@ -16,6 +16,7 @@ import io.capstan.controllers.runtime.PodConditions;
 import io.capstan.controllers.runtime.PodTemplates;
 import io.capstan.controllers.runtime.ReconcileResult;
 import io.capstan.controllers.runtime.SlowStart;
+import io.capstan.controllers.runtime.ShardAssignment;
 import io.capstan.controllers.runtime.WorkQueue;
 import io.capstan.controllers.runtime.WriteRejectedException;
 import io.capstan.log.DeleteOptions;
@@ -126,6 +127,11 @@ public final class JobController implements AutoCloseable {
       }
     });
     controller.start();
+  }
+
+  /** Reconcile only the keys of the shard's partitions (call before {@link #start}). */
+  public void shardBy(ShardAssignment shard) {
+    controller.shardBy(shard, jobs::keys);
   }
 
   @Override

@@ -6,6 +6,8 @@ import io.capstan.controllers.gc.OwnerGraph;
 import io.capstan.controllers.job.JobController;
 import io.capstan.controllers.replicaset.ReplicaSetController;
 import io.capstan.controllers.runtime.ObjectWriter;
+import io.capstan.controllers.runtime.ShardAssignment;
+import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
 import io.capstan.stateviews.informer.InformerConfig;
@@ -36,6 +38,7 @@ public final class ControllerManager implements AutoCloseable {
   private DeploymentController deployments;
   private GarbageCollector gc;
   private JobController jobs;
+  private ShardAssignment shard;
 
   public ControllerManager(ControllerManagerConfig config, MeterRegistry registry) {
     this.config = config;
@@ -65,9 +68,16 @@ public final class ControllerManager implements AutoCloseable {
     if (!informers.awaitSynced(timeout)) {
       throw new IllegalStateException("the controllers' informers did not sync within " + timeout);
     }
-    if (started.contains(gc)) {
+    if (shard != null) {
       return;
     }
+    // Several controller-managers split the keys by consumer-group assignment of the partitions.
+    shard = new ShardAssignment(config.kafka(), config.layout().state(Kinds.REPLICA_SET),
+        config.layout().prefix() + COMPONENT, client.config().clientId(), ShardAssignment.DEFAULT_SESSION_TIMEOUT);
+    replicaSets.shardBy(shard);
+    deployments.shardBy(shard);
+    jobs.shardBy(shard);
+    gc.shardBy(shard);
     replicaSets.start();
     started.add(replicaSets);
     deployments.start();
@@ -76,7 +86,19 @@ public final class ControllerManager implements AutoCloseable {
     started.add(jobs);
     gc.start();
     started.add(gc);
-    log.info("controller manager running");
+    shard.start();
+    // closed before the controllers (reverse order): the group moves our share while we still finish in-flight work
+    started.add(shard);
+    if (!shard.awaitAssignment(timeout)) {
+      throw new IllegalStateException("the controllers got no partition assignment from group "
+          + config.layout().prefix() + COMPONENT + " within " + timeout);
+    }
+    log.info("controller manager running, reconciling partitions {} of {}", shard.owned(), shard.partitionCount());
+  }
+
+  /** The partitions this instance reconciles (empty before it is ready). */
+  public java.util.Set<Integer> ownedPartitions() {
+    return shard == null ? java.util.Set.of() : shard.owned();
   }
 
   @Override

@@ -15,6 +15,7 @@ import io.capstan.controllers.runtime.PodTemplates;
 import io.capstan.controllers.runtime.ReconcileResult;
 import io.capstan.controllers.runtime.Selectors;
 import io.capstan.controllers.runtime.SlowStart;
+import io.capstan.controllers.runtime.ShardAssignment;
 import io.capstan.controllers.runtime.WorkQueue;
 import io.capstan.controllers.runtime.WriteRejectedException;
 import io.capstan.logschema.client.CommandResult;
@@ -102,6 +103,11 @@ public final class ReplicaSetController implements AutoCloseable {
     });
     pods.addHandler(new PodHandler());
     controller.start();
+  }
+
+  /** Reconcile only the keys of the shard's partitions (call before {@link #start}). */
+  public void shardBy(ShardAssignment shard) {
+    controller.shardBy(shard, sets::keys);
   }
 
   @Override

@@ -3,7 +3,12 @@ package io.capstan.controllers.runtime;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +30,10 @@ public final class Controller implements AutoCloseable {
   private final ControllerMetrics metrics;
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean stopped;
+  /** Which keys this instance reconciles; all of them unless sharded. */
+  private volatile Predicate<String> owns = key -> true;
+  /** Keys being reconciled now: a shard handed over waits for its in-flight keys. */
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
   public Controller(String name, WorkQueue queue, Reconciler reconciler, int workers, MeterRegistry registry) {
     if (name == null || name.isBlank() || queue == null || reconciler == null || workers < 1 || registry == null) {
@@ -80,8 +89,50 @@ public final class Controller implements AutoCloseable {
     }
   }
 
+  /**
+   * Reconciles only the keys of the partitions the shard holds. Keys of partitions gained are
+   * queued from {@code primaryKeys} (the primary informer's keys); before partitions are given
+   * up, the reconciles in flight for them are waited for, so two instances never reconcile one
+   * key at the same time during a clean hand-over.
+   */
+  public void shardBy(ShardAssignment shard, Supplier<? extends Collection<String>> primaryKeys) {
+    owns = shard::owns;
+    shard.onGained(gained -> {
+      for (String key : primaryKeys.get()) {
+        if (gained.contains(shard.partitionOf(key))) {
+          queue.add(key);
+        }
+      }
+    });
+    shard.onRevoke(lost -> {
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      while (inFlight.stream().anyMatch(k -> lost.contains(shard.partitionOf(k))) && System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(5);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    });
+  }
+
   /** Reconciles one key and files it according to the result; public for tests that drive it by hand. */
   public void processOne(String key) {
+    // In flight before the ownership check: a hand-over that starts now waits for this key.
+    inFlight.add(key);
+    try {
+      if (!owns.test(key)) {
+        queue.forget(key); // another instance's key
+        return;
+      }
+      reconcileOne(key);
+    } finally {
+      inFlight.remove(key);
+    }
+  }
+
+  private void reconcileOne(String key) {
     long start = System.nanoTime();
     ReconcileResult result;
     try {

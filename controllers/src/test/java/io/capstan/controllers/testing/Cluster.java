@@ -46,7 +46,11 @@ public final class Cluster implements AutoCloseable {
   public final ObjectWriter writer;
 
   public Cluster(String name) throws Exception {
-    layout = KafkaFixture.freshLayout(2);
+    this(name, 2);
+  }
+
+  public Cluster(String name, int partitions) throws Exception {
+    layout = KafkaFixture.freshLayout(partitions);
     Map<String, Object> kafka = KafkaFixture.clientConfig();
     processor = new CommandProcessor(ProcessorConfig.defaults(kafka, layout, KafkaFixture.tempDir(name)), registry);
     processor.start();
