@@ -13,6 +13,7 @@ import io.capstan.controllers.deployment.RolloutPlanner.Rollout;
 import io.capstan.controllers.deployment.RolloutPlanner.SetState;
 import io.capstan.controllers.deployment.RolloutPlanner.Step;
 import io.capstan.controllers.runtime.Controller;
+import io.capstan.controllers.runtime.EventRecorder;
 import io.capstan.controllers.runtime.ObjectWriter;
 import io.capstan.controllers.runtime.OwnerRefs;
 import io.capstan.controllers.runtime.PodConditions;
@@ -69,6 +70,7 @@ public final class DeploymentController implements AutoCloseable {
   private final Clock clock;
   private final WorkQueue queue;
   private final Controller controller;
+  private final EventRecorder events;
 
   public DeploymentController(SharedInformers informers, ObjectWriter writer, Clock clock, int workers,
       MeterRegistry registry) {
@@ -79,6 +81,7 @@ public final class DeploymentController implements AutoCloseable {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.queue = WorkQueue.withDefaultRateLimiter(NAME, registry);
     this.controller = new Controller(NAME, queue, this::reconcile, workers, registry);
+    this.events = new EventRecorder(writer, "deployment-controller", clock);
   }
 
   public WorkQueue queue() {
@@ -371,6 +374,8 @@ public final class DeploymentController implements AutoCloseable {
       ReplicaSet stored = write(() -> writer.create(rs));
       log.info("deployment {}: created replica set {} (revision {}, {} replicas)", key(d), rs.getMetadata().getName(),
           revision, replicas);
+      events.normal(Kinds.DEPLOYMENT, d.getMetadata(), "ScalingReplicaSet", "Scaled up replica set "
+          + rs.getMetadata().getName() + " from 0 to " + replicas);
       return stored;
     } catch (WriteRejectedException e) {
       if (!e.isAlreadyExists()) {
@@ -450,7 +455,11 @@ public final class DeploymentController implements AutoCloseable {
     updated.getMetadata().setAnnotations(a);
     log.info("deployment {}: scaling replica set {} from {} to {}", key(d), rs.getMetadata().getName(), replicas(rs),
         replicas);
-    return write(() -> writer.update(updated));
+    ReplicaSet stored = write(() -> writer.update(updated));
+    events.normal(Kinds.DEPLOYMENT, d.getMetadata(), "ScalingReplicaSet", "Scaled "
+        + (replicas > replicas(rs) ? "up" : "down") + " replica set " + rs.getMetadata().getName() + " from "
+        + replicas(rs) + " to " + replicas);
+    return stored;
   }
 
   private boolean oldPodsRunning(List<ReplicaSet> old) {

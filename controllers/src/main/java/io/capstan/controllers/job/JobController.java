@@ -9,6 +9,7 @@ import io.capstan.api.JobStatus;
 import io.capstan.api.OwnerReference;
 import io.capstan.api.Pod;
 import io.capstan.controllers.runtime.Controller;
+import io.capstan.controllers.runtime.EventRecorder;
 import io.capstan.controllers.runtime.Expectations;
 import io.capstan.controllers.runtime.ObjectWriter;
 import io.capstan.controllers.runtime.OwnerRefs;
@@ -69,6 +70,7 @@ public final class JobController implements AutoCloseable {
   private final Expectations expectations = new Expectations();
   private final WorkQueue queue;
   private final Controller controller;
+  private final EventRecorder events;
 
   public JobController(SharedInformers informers, ObjectWriter writer, Clock clock, Duration podFailureBackoff,
       int workers, MeterRegistry registry) {
@@ -79,6 +81,7 @@ public final class JobController implements AutoCloseable {
     this.podFailureBackoff = Objects.requireNonNull(podFailureBackoff, "podFailureBackoff");
     this.queue = WorkQueue.withDefaultRateLimiter(NAME, registry);
     this.controller = new Controller(NAME, queue, this::reconcile, workers, registry);
+    this.events = new EventRecorder(writer, "job-controller", clock);
   }
 
   public void start() {
@@ -233,6 +236,12 @@ public final class JobController implements AutoCloseable {
       Job updated = PodTemplates.copy(job);
       updated.setStatus(status);
       writer.updateStatus(updated);
+      // recorded once the finishing status is accepted: a stale retry conflicts above and records nothing
+      if (failReason != null) {
+        events.warning(Kinds.JOB, job.getMetadata(), failReason, failMessage);
+      } else if (plan.complete()) {
+        events.normal(Kinds.JOB, job.getMetadata(), "Completed", "Job completed");
+      }
     }
     if (error != null) {
       return ReconcileResult.failed(error);
@@ -341,6 +350,9 @@ public final class JobController implements AutoCloseable {
         if (err != null) {
           expectations.creationObserved(key);
           error = error == null ? err : error;
+          events.warning(Kinds.JOB, job.getMetadata(), "FailedCreate", "Error creating: " + err);
+        } else if (f.getNow(null) instanceof CommandResult.Accepted a && a.object() instanceof Pod p) {
+          events.normal(Kinds.JOB, job.getMetadata(), "SuccessfulCreate", "Created pod: " + p.getMetadata().getName());
         }
       }
       if (error != null) {

@@ -7,6 +7,7 @@ import io.capstan.api.Pod;
 import io.capstan.api.ReplicaSet;
 import io.capstan.api.ReplicaSetStatus;
 import io.capstan.controllers.runtime.Controller;
+import io.capstan.controllers.runtime.EventRecorder;
 import io.capstan.controllers.runtime.Expectations;
 import io.capstan.controllers.runtime.ObjectWriter;
 import io.capstan.controllers.runtime.OwnerRefs;
@@ -62,6 +63,7 @@ public final class ReplicaSetController implements AutoCloseable {
   private final Expectations expectations;
   private final WorkQueue queue;
   private final Controller controller;
+  private final EventRecorder events;
 
   public ReplicaSetController(SharedInformers informers, ObjectWriter writer, Clock clock, int workers,
       MeterRegistry registry) {
@@ -72,6 +74,7 @@ public final class ReplicaSetController implements AutoCloseable {
     this.expectations = new Expectations();
     this.queue = WorkQueue.withDefaultRateLimiter(NAME, registry);
     this.controller = new Controller(NAME, queue, this::reconcile, workers, registry);
+    this.events = new EventRecorder(writer, "replicaset-controller", clock);
   }
 
   public WorkQueue queue() {
@@ -358,7 +361,11 @@ public final class ReplicaSetController implements AutoCloseable {
           expectations.deletionObserved(key, podKey(victims.get(i)));
           if (!err.startsWith("404")) {
             error = error == null ? "delete pod " + victims.get(i).getMetadata().getName() + ": " + err : error;
+            events.warning(Kinds.REPLICA_SET, rs.getMetadata(), "FailedDelete", "Error deleting: " + err);
           }
+        } else {
+          events.normal(Kinds.REPLICA_SET, rs.getMetadata(), "SuccessfulDelete",
+              "Deleted pod: " + victims.get(i).getMetadata().getName());
         }
       }
       return error;
@@ -381,6 +388,10 @@ public final class ReplicaSetController implements AutoCloseable {
         if (err != null) {
           expectations.creationObserved(key); // nothing will come back for this one
           error = error == null ? err : error;
+          events.warning(Kinds.REPLICA_SET, rs.getMetadata(), "FailedCreate", "Error creating: " + err);
+        } else {
+          events.normal(Kinds.REPLICA_SET, rs.getMetadata(), "SuccessfulCreate",
+              "Created pod: " + createdName(f));
         }
       }
       if (error != null) {
@@ -392,6 +403,11 @@ public final class ReplicaSetController implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  private static String createdName(CompletableFuture<CommandResult> f) {
+    CommandResult r = f.getNow(null);
+    return r instanceof CommandResult.Accepted a && a.object() instanceof Pod p ? p.getMetadata().getName() : "?";
   }
 
   /** Null when accepted, else "code reason: message". */

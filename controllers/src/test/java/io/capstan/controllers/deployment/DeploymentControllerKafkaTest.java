@@ -52,6 +52,7 @@ class DeploymentControllerKafkaTest {
             cluster.registry)) {
       Informer<Deployment> deployments = cluster.informers.informerFor(Kinds.DEPLOYMENT, Deployment.class);
       Informer<ReplicaSet> sets = cluster.informers.informerFor(Kinds.REPLICA_SET, ReplicaSet.class);
+      Informer<io.capstan.api.Event> events = cluster.informers.informerFor(Kinds.EVENT, io.capstan.api.Event.class);
       List<SetChange> changes = java.util.Collections.synchronizedList(new ArrayList<>());
       recordSetChanges(sets, changes);
       ExecutorService agent = nodeAgent(cluster);
@@ -116,6 +117,10 @@ class DeploymentControllerKafkaTest {
 
       String scrape = cluster.registry.scrape();
       assertTrue(scrape.contains("capstan_controller_reconcile_total{controller=\"deployment\",result=\"success\"}"));
+      String scaledDown = "Scaled down replica set " + first.getMetadata().getName() + " from 1 to 0";
+      Cluster.await("ScalingReplicaSet events", () -> events.list("dep").stream()
+          .anyMatch(e -> "ScalingReplicaSet".equals(e.getReason()) && scaledDown.equals(e.getMessage())),
+          () -> events.list("dep").stream().map(e -> e.getReason() + ": " + e.getMessage()).toList().toString());
       agent.shutdownNow();
     }
   }

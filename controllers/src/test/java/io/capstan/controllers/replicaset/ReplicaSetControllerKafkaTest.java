@@ -36,6 +36,7 @@ class ReplicaSetControllerKafkaTest {
             Clock.systemUTC(), 2, cluster.registry)) {
       Informer<Pod> pods = cluster.informers.informerFor(Kinds.POD, Pod.class);
       Informer<ReplicaSet> sets = cluster.informers.informerFor(Kinds.REPLICA_SET, ReplicaSet.class);
+      Informer<io.capstan.api.Event> events = cluster.informers.informerFor(Kinds.EVENT, io.capstan.api.Event.class);
       AtomicInteger podsEverCreated = new AtomicInteger();
       Set<String> podNames = ConcurrentHashMap.newKeySet();
       pods.addHandler(new ResourceEventHandler<>() {
@@ -122,6 +123,16 @@ class ReplicaSetControllerKafkaTest {
       Thread.sleep(500);
       assertEquals(7, podsEverCreated.get(), "pods ever created (a double create would show here): " + podNames);
       assertEquals(3, owned(pods, uid).size());
+
+      // kubectl describe tells the story
+      Cluster.await("SuccessfulCreate and SuccessfulDelete events", () -> {
+        List<String> reasons = events.list("rs").stream()
+            .filter(e -> e.getInvolvedObject().getName().equals("web")).map(e -> e.getReason()).toList();
+        return reasons.stream().filter("SuccessfulCreate"::equals).count() == 6
+            && reasons.contains("SuccessfulDelete");
+      }, () -> events.list("rs").stream().map(e -> e.getReason() + ": " + e.getMessage()).toList().toString());
+      assertTrue(events.list("rs").stream().anyMatch(e -> e.getMessage().matches("Created pod: web-\\w{5}")
+          && e.getType().equals("Normal") && e.getInvolvedObject().getKind().equals("ReplicaSet")));
 
       String scrape = cluster.registry.scrape();
       assertTrue(scrape.contains("capstan_controller_reconcile_total{controller=\"replicaset\",result=\"success\"}"), scrape);
