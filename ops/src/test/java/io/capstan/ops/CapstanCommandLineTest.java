@@ -45,13 +45,13 @@ class CapstanCommandLineTest {
   void topLevelHelpListsEveryCommandAndTheScriptsTest() {
     Run r = run("--help");
     assertEquals(0, r.status());
-    for (String command : List.of("up", "broker", "state-views", "replay", "bench", "test")) {
+    for (String command : List.of("up", "broker", "state-views", "controllers", "replay", "bench", "test")) {
       assertTrue(r.out().contains("\n  " + command + " "), "help lists " + command + ":\n" + r.out());
     }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"up", "broker", "state-views", "replay", "bench"})
+  @ValueSource(strings = {"up", "broker", "state-views", "controllers", "replay", "bench"})
   void everyCommandHasHelp(String command) {
     Run r = run(command, "--help");
     assertEquals(0, r.status(), r.err());
@@ -110,6 +110,7 @@ class CapstanCommandLineTest {
     assertBad(List.of("up", "--kafka-port", "70000"), "--kafka-port must be 0..65535, got 70000");
     assertBad(List.of("broker", "--port", "-1"), "--port must be 0..65535, got -1");
     assertBad(List.of("state-views"), "Missing required option: '--kafka");
+    assertBad(List.of("controllers"), "Missing required option: '--kafka");
     assertBad(List.of("state-views", "--kafka", "k:1", "--kafka-config", "bootstrap.servers=other:2"),
         "disagrees with the Kafka in use");
     assertBad(List.of("upp"), "Did you mean: capstan up?");
