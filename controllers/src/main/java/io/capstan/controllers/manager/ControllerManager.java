@@ -4,6 +4,7 @@ import io.capstan.controllers.deployment.DeploymentController;
 import io.capstan.controllers.gc.GarbageCollector;
 import io.capstan.controllers.gc.OwnerGraph;
 import io.capstan.controllers.job.JobController;
+import io.capstan.controllers.namespace.NamespaceController;
 import io.capstan.controllers.replicaset.ReplicaSetController;
 import io.capstan.controllers.runtime.ObjectWriter;
 import io.capstan.controllers.runtime.ShardAssignment;
@@ -38,6 +39,7 @@ public final class ControllerManager implements AutoCloseable {
   private DeploymentController deployments;
   private GarbageCollector gc;
   private JobController jobs;
+  private NamespaceController namespaces;
   private ShardAssignment shard;
 
   public ControllerManager(ControllerManagerConfig config, MeterRegistry registry) {
@@ -47,7 +49,7 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
   public synchronized void start() {
-    log.info("controller manager starting: replicaset, deployment, job and garbage-collector controllers, {} workers each",
+    log.info("controller manager starting: replicaset, deployment, job, garbage-collector and namespace controllers, {} workers each",
         config.workers());
     informers = new SharedInformers(InformerConfig.defaults(config.kafka(), config.layout(), COMPONENT), registry);
     started.add(informers);
@@ -60,6 +62,7 @@ public final class ControllerManager implements AutoCloseable {
     jobs = new JobController(informers, writer, clock, JobController.DEFAULT_POD_FAILURE_BACKOFF, config.workers(),
         registry);
     gc = new GarbageCollector(informers, OwnerGraph.defaultKinds(), writer, config.workers(), registry);
+    namespaces = new NamespaceController(informers, writer, clock, 1, registry);
     informers.start();
   }
 
@@ -78,6 +81,7 @@ public final class ControllerManager implements AutoCloseable {
     deployments.shardBy(shard);
     jobs.shardBy(shard);
     gc.shardBy(shard);
+    namespaces.shardBy(shard);
     replicaSets.start();
     started.add(replicaSets);
     deployments.start();
@@ -86,6 +90,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(jobs);
     gc.start();
     started.add(gc);
+    namespaces.start();
+    started.add(namespaces);
     shard.start();
     // closed before the controllers (reverse order): the group moves our share while we still finish in-flight work
     started.add(shard);
