@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 /** {@code capstan controllers}: a controller-manager alone against a Kafka cluster. */
 @Command(name = "controllers", mixinStandardHelpOptions = true,
     description = {
-        "Runs the controllers (ReplicaSet, Deployment, Job, garbage collector) alone against a Kafka cluster"
+        "Runs the controllers (ReplicaSet, Deployment, Job, garbage collector, Namespace, Endpoints) alone against a Kafka cluster"
             + " whose topics exist (e.g. one started by 'capstan up' or 'capstan state-views'), with its own"
             + " /metrics endpoint.",
         "Prints 'controllers ready: …' once its caches have synced; SIGINT or SIGTERM stops it cleanly (exit 0)."})

@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 
-/** The controller-manager: ReplicaSet, Deployment, Job and garbage-collector controllers. */
+/** The controller-manager: ReplicaSet, Deployment, Job, garbage-collector, Namespace and Endpoints controllers. */
 final class ControllersComponent implements Component {
   private final ControllerManager manager;
 

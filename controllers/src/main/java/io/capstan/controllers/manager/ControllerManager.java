@@ -3,6 +3,7 @@ package io.capstan.controllers.manager;
 import io.capstan.controllers.deployment.DeploymentController;
 import io.capstan.controllers.gc.GarbageCollector;
 import io.capstan.controllers.gc.OwnerGraph;
+import io.capstan.controllers.endpoints.EndpointsController;
 import io.capstan.controllers.job.JobController;
 import io.capstan.controllers.namespace.NamespaceController;
 import io.capstan.controllers.replicaset.ReplicaSetController;
@@ -40,6 +41,7 @@ public final class ControllerManager implements AutoCloseable {
   private GarbageCollector gc;
   private JobController jobs;
   private NamespaceController namespaces;
+  private EndpointsController endpoints;
   private ShardAssignment shard;
 
   public ControllerManager(ControllerManagerConfig config, MeterRegistry registry) {
@@ -49,7 +51,7 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
   public synchronized void start() {
-    log.info("controller manager starting: replicaset, deployment, job, garbage-collector and namespace controllers, {} workers each",
+    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace and endpoints controllers, {} workers each",
         config.workers());
     informers = new SharedInformers(InformerConfig.defaults(config.kafka(), config.layout(), COMPONENT), registry);
     started.add(informers);
@@ -63,6 +65,7 @@ public final class ControllerManager implements AutoCloseable {
         registry);
     gc = new GarbageCollector(informers, OwnerGraph.defaultKinds(), writer, config.workers(), registry);
     namespaces = new NamespaceController(informers, writer, clock, 1, registry);
+    endpoints = new EndpointsController(informers, writer, config.workers(), registry);
     informers.start();
   }
 
@@ -82,6 +85,7 @@ public final class ControllerManager implements AutoCloseable {
     jobs.shardBy(shard);
     gc.shardBy(shard);
     namespaces.shardBy(shard);
+    endpoints.shardBy(shard);
     replicaSets.start();
     started.add(replicaSets);
     deployments.start();
@@ -92,6 +96,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(gc);
     namespaces.start();
     started.add(namespaces);
+    endpoints.start();
+    started.add(endpoints);
     shard.start();
     // closed before the controllers (reverse order): the group moves our share while we still finish in-flight work
     started.add(shard);
