@@ -67,7 +67,8 @@ final class UpCommand implements Callable<Integer> {
       stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(), registry));
       GatewayComponent gateway = stack.start(new GatewayComponent(kafka.clientConfig(), config.topics().layout(),
           GatewayConfig.defaults(config.dataDir()).withPort(apiPort), registry));
-      // Later components (controllers, scheduler) start here, before the node agent.
+      stack.start(new ControllersComponent(kafka.clientConfig(), config.topics().layout(), registry));
+      // Later components (scheduler) start here, before the node agent.
       stack.start(new NodeAgentComponent(NodeAgentComponent.local(kafka.clientConfig(), config.topics().layout(),
           config.dataDir().resolve("node-agent")), registry));
       return "capstan ready: api=" + gateway.url() + " kubeconfig=" + gateway.kubeconfig() + " kafka="

@@ -45,13 +45,13 @@ class CapstanCommandLineTest {
   void topLevelHelpListsEveryCommandAndTheScriptsTest() {
     Run r = run("--help");
     assertEquals(0, r.status());
-    for (String command : List.of("up", "broker", "state-views", "gateway", "replay", "audit", "bench", "test")) {
+    for (String command : List.of("up", "broker", "state-views", "gateway", "controllers", "node-agent", "replay", "audit", "bench", "test")) {
       assertTrue(r.out().contains("\n  " + command + " "), "help lists " + command + ":\n" + r.out());
     }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"up", "broker", "state-views", "gateway", "replay", "audit", "bench"})
+  @ValueSource(strings = {"up", "broker", "state-views", "gateway", "controllers", "node-agent", "replay", "audit", "bench"})
   void everyCommandHasHelp(String command) {
     Run r = run(command, "--help");
     assertEquals(0, r.status(), r.err());
@@ -130,6 +130,7 @@ class CapstanCommandLineTest {
     assertBad(List.of("up", "--kafka-port", "70000"), "--kafka-port must be 0..65535, got 70000");
     assertBad(List.of("broker", "--port", "-1"), "--port must be 0..65535, got -1");
     assertBad(List.of("state-views"), "Missing required option: '--kafka");
+    assertBad(List.of("controllers"), "Missing required option: '--kafka");
     assertBad(List.of("state-views", "--kafka", "k:1", "--kafka-config", "bootstrap.servers=other:2"),
         "disagrees with the Kafka in use");
     assertBad(List.of("up", "--api-port", "65536"), "--api-port must be 0..65535, got 65536");

@@ -1,0 +1,104 @@
+package io.capstan.controllers.deployment;
+
+import io.capstan.api.PodTemplateSpec;
+import io.capstan.controllers.runtime.PodTemplates;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.IndexedRecord;
+
+/**
+ * The {@code pod-template-hash} of a template (controller.ComputeHash): FNV-32a over a canonical
+ * rendering of the template (fields in schema order, map keys sorted) and the collision count,
+ * written with the same vowel-free alphabet as generated names. Equal templates hash equally in
+ * every process; a different template almost always gets a different ReplicaSet name.
+ */
+public final class TemplateHash {
+  public static final String LABEL = "pod-template-hash";
+  private static final char[] SAFE = "bcdfghjklmnpqrstvwxz2456789".toCharArray();
+
+  private TemplateHash() {}
+
+  public static String of(PodTemplateSpec template, Integer collisionCount) {
+    StringBuilder b = new StringBuilder();
+    render(withoutHash(template), b);
+    if (collisionCount != null) {
+      b.append('#').append(collisionCount);
+    }
+    int h = 0x811c9dc5;
+    for (byte x : b.toString().getBytes(StandardCharsets.UTF_8)) {
+      h ^= x & 0xff;
+      h *= 0x01000193;
+    }
+    // rand.SafeEncodeString(fmt.Sprint(hash)): each decimal digit mapped into the alphabet
+    String digits = Long.toString(h & 0xffffffffL);
+    StringBuilder out = new StringBuilder(digits.length());
+    for (char c : digits.toCharArray()) {
+      out.append(SAFE[c % SAFE.length]);
+    }
+    return out.toString();
+  }
+
+  /** Whether two templates are equal apart from the pod-template-hash label (EqualIgnoreHash). */
+  public static boolean equalIgnoringHash(PodTemplateSpec a, PodTemplateSpec b) {
+    if (a == null || b == null) {
+      return a == b;
+    }
+    return withoutHash(a).equals(withoutHash(b));
+  }
+
+  /** A copy of the template without the pod-template-hash label (and with no labels map if that was all). */
+  public static PodTemplateSpec withoutHash(PodTemplateSpec t) {
+    PodTemplateSpec c = PodTemplates.copy(t);
+    if (c.getMetadata() != null && c.getMetadata().getLabels() != null) {
+      Map<String, String> labels = new HashMap<>(c.getMetadata().getLabels());
+      labels.remove(LABEL);
+      c.getMetadata().setLabels(labels.isEmpty() ? null : labels);
+    }
+    return c;
+  }
+
+  private static void render(Object v, StringBuilder b) {
+    if (v == null) {
+      b.append("~");
+    } else if (v instanceof IndexedRecord r) {
+      b.append('{');
+      for (Schema.Field f : r.getSchema().getFields()) {
+        Object fv = r.get(f.pos());
+        if (fv != null) {
+          b.append(f.name()).append(':');
+          render(fv, b);
+          b.append(',');
+        }
+      }
+      b.append('}');
+    } else if (v instanceof Map<?, ?> m) {
+      b.append('{');
+      Map<String, Object> sorted = new TreeMap<>();
+      m.forEach((k, x) -> sorted.put(k.toString(), x));
+      sorted.forEach((k, x) -> {
+        b.append(k).append('=');
+        render(x, b);
+        b.append(',');
+      });
+      b.append('}');
+    } else if (v instanceof List<?> l) {
+      b.append('[');
+      for (Object x : l) {
+        render(x, b);
+        b.append(',');
+      }
+      b.append(']');
+    } else if (v instanceof java.nio.ByteBuffer bb) {
+      java.nio.ByteBuffer d = bb.duplicate();
+      byte[] bytes = new byte[d.remaining()];
+      d.get(bytes);
+      b.append(java.util.HexFormat.of().formatHex(bytes));
+    } else {
+      b.append('"').append(v.toString().replace("\"", "\\\"")).append('"');
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package io.capstan.controllers.manager;
+
+import io.capstan.controllers.deployment.DeploymentController;
+import io.capstan.controllers.gc.GarbageCollector;
+import io.capstan.controllers.gc.OwnerGraph;
+import io.capstan.controllers.endpoints.EndpointsController;
+import io.capstan.controllers.job.JobController;
+import io.capstan.controllers.namespace.NamespaceController;
+import io.capstan.controllers.replicaset.ReplicaSetController;
+import io.capstan.controllers.runtime.ObjectWriter;
+import io.capstan.controllers.runtime.ShardAssignment;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandClientConfig;
+import io.capstan.stateviews.informer.InformerConfig;
+import io.capstan.stateviews.informer.SharedInformers;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * kube-controller-manager in one object: shared informers (each kind read once), one command
+ * client, and the controllers, started after the caches have synced so no controller acts on a
+ * half-listed world.
+ */
+public final class ControllerManager implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ControllerManager.class);
+  public static final String COMPONENT = "controllers";
+
+  private final ControllerManagerConfig config;
+  private final MeterRegistry registry;
+  private final List<AutoCloseable> started = new ArrayList<>();
+  private SharedInformers informers;
+  private CommandClient client;
+  private ReplicaSetController replicaSets;
+  private DeploymentController deployments;
+  private GarbageCollector gc;
+  private JobController jobs;
+  private NamespaceController namespaces;
+  private EndpointsController endpoints;
+  private ShardAssignment shard;
+
+  public ControllerManager(ControllerManagerConfig config, MeterRegistry registry) {
+    this.config = config;
+    this.registry = registry;
+  }
+
+  /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
+  public synchronized void start() {
+    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace and endpoints controllers, {} workers each",
+        config.workers());
+    informers = new SharedInformers(InformerConfig.defaults(config.kafka(), config.layout(), COMPONENT), registry);
+    started.add(informers);
+    client = new CommandClient(CommandClientConfig.defaults(config.kafka(), config.layout(), COMPONENT), registry);
+    started.add(client);
+    ObjectWriter writer = new ObjectWriter(client, config.writeTimeout());
+    Clock clock = Clock.systemUTC();
+    replicaSets = new ReplicaSetController(informers, writer, clock, config.workers(), registry);
+    deployments = new DeploymentController(informers, writer, clock, config.workers(), registry);
+    jobs = new JobController(informers, writer, clock, JobController.DEFAULT_POD_FAILURE_BACKOFF, config.workers(),
+        registry);
+    gc = new GarbageCollector(informers, OwnerGraph.defaultKinds(), writer, config.workers(), registry);
+    namespaces = new NamespaceController(informers, writer, clock, 1, registry);
+    endpoints = new EndpointsController(informers, writer, config.workers(), registry);
+    informers.start();
+  }
+
+  /** Waits for the caches to sync, then starts the controllers. */
+  public synchronized void awaitReady(Duration timeout) throws InterruptedException {
+    if (!informers.awaitSynced(timeout)) {
+      throw new IllegalStateException("the controllers' informers did not sync within " + timeout);
+    }
+    if (shard != null) {
+      return;
+    }
+    // Several controller-managers split the keys by consumer-group assignment of the partitions.
+    shard = new ShardAssignment(config.kafka(), config.layout().state(Kinds.REPLICA_SET),
+        config.layout().prefix() + COMPONENT, client.config().clientId(), ShardAssignment.DEFAULT_SESSION_TIMEOUT);
+    replicaSets.shardBy(shard);
+    deployments.shardBy(shard);
+    jobs.shardBy(shard);
+    gc.shardBy(shard);
+    namespaces.shardBy(shard);
+    endpoints.shardBy(shard);
+    replicaSets.start();
+    started.add(replicaSets);
+    deployments.start();
+    started.add(deployments);
+    jobs.start();
+    started.add(jobs);
+    gc.start();
+    started.add(gc);
+    namespaces.start();
+    started.add(namespaces);
+    endpoints.start();
+    started.add(endpoints);
+    shard.start();
+    // closed before the controllers (reverse order): the group moves our share while we still finish in-flight work
+    started.add(shard);
+    if (!shard.awaitAssignment(timeout)) {
+      throw new IllegalStateException("the controllers got no partition assignment from group "
+          + config.layout().prefix() + COMPONENT + " within " + timeout);
+    }
+    log.info("controller manager running, reconciling partitions {} of {}", shard.owned(), shard.partitionCount());
+  }
+
+  /** The partitions this instance reconciles (empty before it is ready). */
+  public java.util.Set<Integer> ownedPartitions() {
+    return shard == null ? java.util.Set.of() : shard.owned();
+  }
+
+  @Override
+  public synchronized void close() {
+    for (int i = started.size() - 1; i >= 0; i--) {
+      try {
+        started.get(i).close();
+      } catch (Exception e) {
+        log.warn("closing {} failed", started.get(i), e);
+      }
+    }
+    started.clear();
+  }
+}

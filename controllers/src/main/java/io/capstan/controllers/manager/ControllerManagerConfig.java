@@ -1,0 +1,40 @@
+package io.capstan.controllers.manager;
+
+import io.capstan.logschema.topics.TopicLayout;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.clients.CommonClientConfigs;
+
+/**
+ * Settings of a controller-manager.
+ *
+ * @param kafka        Kafka client settings ({@code bootstrap.servers} and any TLS/SASL settings)
+ * @param layout       the topic names
+ * @param workers      reconcile workers per controller (kube-controller-manager's --concurrent-*-syncs)
+ * @param writeTimeout how long a controller waits for the answer to one of its writes
+ */
+public record ControllerManagerConfig(Map<String, Object> kafka, TopicLayout layout, int workers, Duration writeTimeout) {
+  /** kube-controller-manager runs 5 ReplicaSet and Deployment workers; two cores here, so fewer. */
+  public static final int DEFAULT_WORKERS = 2;
+  public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(30);
+
+  public ControllerManagerConfig {
+    if (kafka == null || kafka.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG) == null) {
+      throw new IllegalArgumentException("controller manager config: kafka settings need bootstrap.servers, got " + kafka);
+    }
+    if (layout == null) {
+      throw new IllegalArgumentException("controller manager config: layout is required");
+    }
+    if (workers < 1) {
+      throw new IllegalArgumentException("controller manager config: workers must be at least 1, got " + workers);
+    }
+    if (writeTimeout == null || writeTimeout.isNegative() || writeTimeout.isZero()) {
+      throw new IllegalArgumentException("controller manager config: writeTimeout must be positive, got " + writeTimeout);
+    }
+    kafka = Map.copyOf(kafka);
+  }
+
+  public static ControllerManagerConfig defaults(Map<String, Object> kafka, TopicLayout layout) {
+    return new ControllerManagerConfig(kafka, layout, DEFAULT_WORKERS, DEFAULT_WRITE_TIMEOUT);
+  }
+}

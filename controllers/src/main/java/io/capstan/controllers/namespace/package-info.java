@@ -1,0 +1,2 @@
+/** The namespace controller: empties a Terminating namespace, then releases its {@code kubernetes} finalizer. */
+package io.capstan.controllers.namespace;

@@ -1,0 +1,50 @@
+package io.capstan.ops;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code capstan controllers}: a controller-manager alone against a Kafka cluster. */
+@Command(name = "controllers", mixinStandardHelpOptions = true,
+    description = {
+        "Runs the controllers (ReplicaSet, Deployment, Job, garbage collector, Namespace, Endpoints) alone against a Kafka cluster"
+            + " whose topics exist (e.g. one started by 'capstan up' or 'capstan state-views'), with its own"
+            + " /metrics endpoint.",
+        "Prints 'controllers ready: …' once its caches have synced; SIGINT or SIGTERM stops it cleanly (exit 0)."})
+final class ControllersCommand implements Callable<Integer> {
+  @Option(names = "--kafka", paramLabel = "HOST:PORT[,…]", required = true,
+      description = "Bootstrap servers of the Kafka cluster.")
+  String kafka;
+
+  @Mixin DataDirOptions dataDir;
+  @Mixin TopicOptions topics;
+  @Mixin MetricsOptions metrics;
+  @Mixin KafkaClientOptions kafkaClient;
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    KafkaConnection connection;
+    TopicSettings topicSettings;
+    io.capstan.stateviews.metrics.MetricsEndpoint.Config metricsConfig;
+    java.nio.file.Path data;
+    try {
+      data = dataDir.resolve();
+      connection = new KafkaConnection(kafka, kafkaClient.resolve());
+      topicSettings = topics.resolve(false);
+      metricsConfig = metrics.resolve();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+    Progress progress = new Progress(spec.commandLine().getOut());
+    return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "controllers", (stack, registry) -> {
+      MetricsComponent m = stack.start(new MetricsComponent(metricsConfig, registry));
+      stack.start(new ControllersComponent(connection.clientConfig(), topicSettings.layout(), registry));
+      return "controllers ready: kafka=" + connection.bootstrap() + " metrics=" + m.url();
+    });
+  }
+}

@@ -1,0 +1,42 @@
+package io.capstan.ops;
+
+import io.capstan.controllers.manager.ControllerManager;
+import io.capstan.controllers.manager.ControllerManagerConfig;
+import io.capstan.logschema.topics.TopicLayout;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+
+/** The controller-manager: ReplicaSet, Deployment, Job, garbage-collector, Namespace and Endpoints controllers. */
+final class ControllersComponent implements Component {
+  private final ControllerManager manager;
+
+  ControllersComponent(Map<String, Object> kafka, TopicLayout layout, MeterRegistry registry) {
+    this.manager = new ControllerManager(ControllerManagerConfig.defaults(kafka, layout), registry);
+  }
+
+  @Override
+  public String name() {
+    return "controllers";
+  }
+
+  @Override
+  public void start() {
+    manager.start();
+  }
+
+  @Override
+  public void awaitReady(Duration timeout) {
+    try {
+      manager.awaitReady(timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the controllers started", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}
