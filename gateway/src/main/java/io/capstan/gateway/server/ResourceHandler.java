@@ -65,11 +65,13 @@ final class ResourceHandler implements Handler<RoutingContext> {
 
   private final ApiDiscovery discovery;
   private final ResourceStore store;
+  private final PodLogProxy logs;
   private final Clock clock;
 
   ResourceHandler(ApiDiscovery discovery, ResourceStore store, Clock clock) {
     this.discovery = discovery;
     this.store = store;
+    this.logs = new PodLogProxy(store);
     this.clock = clock;
   }
 
@@ -555,11 +557,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
           throw new ApiException(ApiStatus.methodNotAllowed(method.name(), "pods/log"));
         }
         verb(c, "GET");
-        // A missing pod is 404 as in Kubernetes; an existing one has no node agent to stream from yet.
-        reply(c, store.get(c.kind(), c.path().namespace(), c.path().name()), s -> {
-          throw new ApiException(ApiStatus.serviceUnavailable("pod logs are served by the node agent running the pod, "
-              + "and no node agent is connected to this gateway yet"));
-        }, 200);
+        logs.serve(c.ctx(), c.path().namespace(), c.path().name());
       }
       case "scale" -> {
         if (!ScaleView.serves(c.kind())) {
