@@ -10,8 +10,10 @@ import picocli.CommandLine.Option;
  * settings, and the topic prefix.
  */
 final class ClusterLogOptions {
-  @Option(names = "--kafka", paramLabel = "BOOTSTRAP", defaultValue = "127.0.0.1:" + Defaults.KAFKA_PORT,
-      description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}, the broker of a local `capstan up`).")
+  @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
+      defaultValue = "${env:CAPSTAN_KAFKA:-127.0.0.1:" + Defaults.KAFKA_PORT + "}",
+      description = "Kafka bootstrap servers (default: $CAPSTAN_KAFKA, else 127.0.0.1:" + Defaults.KAFKA_PORT
+          + ", the broker of a local `capstan up`).")
   String kafka;
 
   @Mixin KafkaClientOptions kafkaClient;

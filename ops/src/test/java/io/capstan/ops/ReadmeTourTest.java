@@ -1,0 +1,112 @@
+package io.capstan.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.capstan.stateviews.testing.KafkaFixture;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's five-minute tour, run as written: every {@code sh} block of that section, in
+ * order, by bash, against a real {@code capstan up} (embedded Kafka, processor, gateway,
+ * controllers, scheduler and a runc node agent) in a fresh directory, so {@code
+ * $PWD/.capstan/kubeconfig} is the kubeconfig the README names. {@code ./capstan} in the README
+ * runs the same launcher main class as the tests build.
+ */
+class ReadmeTourTest {
+  private static final Path README = Path.of("..", "README.md");
+  private static final String SECTION = "## A five-minute tour";
+  private static final Duration READY = Duration.ofMinutes(3);
+  private static final Duration SCRIPT = Duration.ofMinutes(12);
+
+  /** The section's {@code sh} blocks, in order. */
+  static List<String> tourBlocks(String readme) {
+    int start = readme.indexOf(SECTION);
+    assertTrue(start >= 0, "README.md has a section '" + SECTION + "'");
+    int end = readme.indexOf("\n## ", start + SECTION.length());
+    String section = readme.substring(start, end < 0 ? readme.length() : end);
+    List<String> blocks = new ArrayList<>();
+    Matcher m = Pattern.compile("```sh\n(.*?)```", Pattern.DOTALL).matcher(section);
+    while (m.find()) {
+      blocks.add(m.group(1));
+    }
+    return blocks;
+  }
+
+  private static void requireTools() {
+    if (!"root".equals(System.getProperty("user.name"))) {
+      fail("the tour runs pods in runc containers, which needs root");
+    }
+    for (String[] tool : new String[][] {{"/usr/bin/kubectl", "kubernetes-client"}, {"/usr/sbin/runc", "runc"},
+        {"/bin/busybox", "busybox-static"}}) {
+      if (!Files.isExecutable(Path.of(tool[0])) && !Files.isExecutable(Path.of(tool[0].replace("/usr/sbin/", "/usr/bin/")))) {
+        fail(tool[0] + " is missing: apt-get install -y " + tool[1] + " (./capstan test installs it)");
+      }
+    }
+  }
+
+  @Test
+  void theTourWorksAsWritten() throws Exception {
+    requireTools();
+    List<String> blocks = tourBlocks(Files.readString(README));
+    assertTrue(blocks.size() >= 5, "the tour has its steps: " + blocks.size());
+    Path work = KafkaFixture.tempDir("tour");
+    try (ChildCapstan up = ChildCapstan.start(work, "up", "--data-dir", work.resolve(".capstan").toString(),
+        "--kafka-port", "0", "--metrics-port", "0", "--api-port", "0")) {
+      Matcher ready = up.awaitLine("capstan ready: .*kafka=(\\S+) metrics=", READY);
+      StringBuilder script = new StringBuilder("""
+          set -euo pipefail
+          capstan() { "$CAPSTAN_JAVA" -cp "$CAPSTAN_CP" -Dlog4j2.configurationFile=log4j2.xml io.capstan.ops.Capstan "$@"; }
+          set -x
+          """);
+      for (String block : blocks) {
+        script.append(block.replaceAll("(?m)^\\./capstan ", "capstan ")).append('\n');
+      }
+      Path file = Files.writeString(work.resolve("tour.sh"), script);
+      Path output = work.resolve("tour.out");
+      ProcessBuilder pb = new ProcessBuilder("bash", file.toString()).directory(work.toFile())
+          .redirectErrorStream(true).redirectOutput(output.toFile());
+      pb.environment().put("CAPSTAN_KAFKA", ready.group(1));
+      pb.environment().put("CAPSTAN_CP", System.getProperty("java.class.path"));
+      pb.environment().put("CAPSTAN_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      pb.environment().remove("KUBECONFIG");
+      Process bash = pb.start();
+      boolean done = bash.waitFor(SCRIPT.toSeconds(), TimeUnit.SECONDS);
+      if (!done) {
+        bash.destroyForcibly();
+      }
+      String out = Files.readString(output, StandardCharsets.UTF_8);
+      assertTrue(done, "the tour did not finish within " + SCRIPT + ":\n" + out);
+      assertEquals(0, bash.exitValue(), "the tour failed:\n" + out + "\ncapstan up stderr:\n" + up.stderr());
+
+      assertTrue(count(out, "deployment \"hello\" successfully rolled out") >= 4, out);
+      assertTrue(out.contains("hello, GREETING=\n") || out.contains("hello, GREETING=\r\n"), "first logs:\n" + out);
+      assertTrue(out.contains("hello, GREETING=hi"), "logs after set env:\n" + out);
+      assertTrue(out.contains("job.batch/countdown condition met") && out.contains("liftoff"), out);
+      assertTrue(out.contains("Events:") && out.contains("ScalingReplicaSet"), "describe shows events:\n" + out);
+      assertTrue(out.contains("No resources found in default namespace."), "every pod gone:\n" + out);
+      assertTrue(out.contains("verify: OK"), out);
+      assertTrue(Pattern.compile("(?m)^\\S+ +\\S+ +CREATED +Deployment/default/hello").matcher(out).find(),
+          "the audit trail shows the deployment's creation:\n" + out);
+      assertEquals(0, up.terminate(Duration.ofMinutes(2)), "capstan up stops cleanly; stderr:\n" + up.stderr());
+    }
+  }
+
+  private static int count(String text, String what) {
+    int n = 0;
+    for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+}
