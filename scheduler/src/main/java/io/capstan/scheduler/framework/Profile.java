@@ -9,7 +9,7 @@ import java.util.Set;
 
 /**
  * A configured framework (a kube-scheduler profile): the enabled plugins per extension point,
- * in order, and the score weights. Runs one extension point at a time for the algorithm.
+ * in order, and the score weights (a score plugin with weight 0 or none is not scored). Runs one extension point at a time for the algorithm.
  */
 public final class Profile {
   private final String schedulerName;
@@ -38,7 +38,7 @@ public final class Profile {
       if (p instanceof PreScorePlugin x) {
         ps.add(x);
       }
-      if (p instanceof ScorePlugin x && weights.containsKey(p.name())) {
+      if (p instanceof ScorePlugin x && weights.getOrDefault(p.name(), 0) > 0) {
         s.add(new WeightedScore(x, weights.get(p.name())));
       }
     }
