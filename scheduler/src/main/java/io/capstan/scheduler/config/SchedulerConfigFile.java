@@ -1,7 +1,8 @@
 package io.capstan.scheduler.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.capstan.logschema.json.KubeJson;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.capstan.scheduler.plugins.ResourceWeight;
 import io.capstan.scheduler.plugins.ScoringStrategy;
 import java.io.IOException;
@@ -42,6 +43,7 @@ import java.util.Set;
  * </pre>
  */
 public final class SchedulerConfigFile {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private SchedulerConfigFile() {}
 
   public static SchedulerConfig read(Path file) {
@@ -61,8 +63,9 @@ public final class SchedulerConfigFile {
   public static SchedulerConfig parse(String text) {
     JsonNode root;
     try {
-      root = KubeJson.parse(text);
-    } catch (RuntimeException e) {
+      // YAML is a superset of JSON: one parser reads both.
+      root = YAML.readTree(text);
+    } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("not valid YAML or JSON: " + e.getMessage(), e);
     }
     SchedulerConfig d = SchedulerConfig.defaults();
