@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
 /** The {@code capstan} command: one entry point, a subcommand per way of running Capstan. */
 @Command(name = "capstan", mixinStandardHelpOptions = true, versionProvider = Capstan.Version.class,
     description = "An event-sourced container orchestrator speaking the Kubernetes API, on Kafka.",
-    subcommands = {UpCommand.class, BrokerCommand.class, StateViewsCommand.class, ReplayCommand.class,
+    subcommands = {UpCommand.class, BrokerCommand.class, StateViewsCommand.class, SchedulerCommand.class, ReplayCommand.class,
         BenchCommand.class, CommandLine.HelpCommand.class},
     footer = {
         "  test         Installs what the tests need, then runs every test",

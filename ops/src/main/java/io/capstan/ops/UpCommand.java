@@ -1,5 +1,6 @@
 package io.capstan.ops;
 
+import io.capstan.scheduler.config.SchedulerConfig;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -13,10 +14,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "up", mixinStandardHelpOptions = true,
     description = {
         "Runs Capstan in this process: an embedded single-node Kafka broker (unless --kafka),"
-            + " Capstan's topics, the command processor and one Prometheus /metrics endpoint.",
+            + " Capstan's topics, the command processor, the scheduler and one Prometheus /metrics endpoint.",
         "Prints 'capstan ready: …' once everything is up; SIGINT or SIGTERM stops it cleanly (exit 0)."
             + " Starting again on the same --data-dir brings the same cluster back.",
-        "The gateway, controllers, scheduler and node agent are not built yet."})
+        "The gateway, controllers and node agent are not built yet."})
 final class UpCommand implements Callable<Integer> {
   @Mixin DataDirOptions dataDir;
 
@@ -54,6 +55,7 @@ final class UpCommand implements Callable<Integer> {
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
       stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(), registry));
       // Later components (gateway, controllers, scheduler, node agent) start here, in this order.
+      stack.start(new SchedulerComponent(kafka.clientConfig(), config.topics().layout(), SchedulerConfig.defaults(), registry));
       return "capstan ready: kafka=" + kafka.bootstrap() + " metrics=" + metrics.url();
     });
   }
