@@ -17,6 +17,7 @@ final class SchedulerMetrics {
   final Counter error;
   final Timer attemptDuration;
   final Counter bindFailures;
+  final Counter preemptionVictims;
 
   SchedulerMetrics(MeterRegistry registry, SchedulingQueue queue) {
     scheduled = attempts(registry, "scheduled");
@@ -31,6 +32,8 @@ final class SchedulerMetrics {
     bindFailures = Counter.builder("capstan.scheduler.bind.failures")
         .description("Binds the command processor refused or that timed out; the pod is forgotten and retried")
         .register(registry);
+    preemptionVictims = Counter.builder("capstan.scheduler.preemption.victims")
+        .description("Pods deleted to make room for higher-priority pods").register(registry);
     Gauge.builder("capstan.scheduler.pending.pods", queue, SchedulingQueue::activeSize).tag("queue", "active")
         .description("Pending pods per queue").register(registry);
     Gauge.builder("capstan.scheduler.pending.pods", queue, SchedulingQueue::backoffSize).tag("queue", "backoff")

@@ -15,6 +15,9 @@ import io.capstan.scheduler.cache.SchedulerCache;
 import io.capstan.scheduler.config.PluginRegistry;
 import io.capstan.scheduler.config.SchedulerConfig;
 import io.capstan.scheduler.framework.ClusterEvent;
+import io.capstan.scheduler.framework.ClusterSnapshot;
+import io.capstan.scheduler.preemption.Candidate;
+import io.capstan.scheduler.preemption.Preemptor;
 import io.capstan.scheduler.framework.PodInfo;
 import io.capstan.scheduler.framework.Profile;
 import io.capstan.scheduler.queue.SchedulingQueue;
@@ -28,6 +31,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -55,6 +59,7 @@ public final class SchedulerService implements AutoCloseable {
   private final Clock clock;
   private final Profile profile;
   private final ScheduleAlgorithm algorithm;
+  private final Preemptor preemptor;
   private final SchedulerCache cache = new SchedulerCache();
   private final SchedulingQueue queue;
   private final SchedulerMetrics metrics;
@@ -74,6 +79,7 @@ public final class SchedulerService implements AutoCloseable {
     this.clock = clock;
     this.profile = PluginRegistry.profile(config);
     this.algorithm = new ScheduleAlgorithm(profile, config.percentageOfNodesToScore(), new Random());
+    this.preemptor = new Preemptor(profile);
     this.queue = new SchedulingQueue(clock, config.podInitialBackoff(), config.podMaxBackoff(),
         config.podMaxInUnschedulable(), profile::eventsOf);
     this.metrics = new SchedulerMetrics(registry, queue);
@@ -163,15 +169,20 @@ public final class SchedulerService implements AutoCloseable {
     }
     long start = System.nanoTime();
     ScheduleResult result;
+    ClusterSnapshot snapshot = cache.snapshot();
     try {
-      result = algorithm.schedule(pod, cache.snapshot());
+      result = algorithm.schedule(pod, snapshot);
     } catch (FitError e) {
+      // PostFilter: preemption may free a node; the pod still waits for the victims to go.
+      Optional<Candidate> candidate = e.numAllNodes() == 0 ? Optional.empty()
+          : preemptor.preempt(pod, snapshot, e.diagnosis());
       metrics.attemptDuration.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       metrics.unschedulable.increment();
       String message = e.getMessage();
       log.debug("pod {} unschedulable: {}", pod.key(), message);
       queue.addUnschedulable(p, e.diagnosis().unschedulablePlugins());
-      reportUnschedulable(current, message);
+      candidate.ifPresent(c -> evict(current, c));
+      reportUnschedulable(current, message, candidate.map(Candidate::node).orElse(null));
       return;
     } catch (RuntimeException e) {
       metrics.attemptDuration.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -206,19 +217,37 @@ public final class SchedulerService implements AutoCloseable {
     });
   }
 
+  /** Deletes the victims with their own grace period, telling each why (the Preempted event). */
+  private void evict(Pod preemptor, Candidate c) {
+    metrics.preemptionVictims.increment(c.victims().size());
+    log.info("pod {}/{} preempts {} on node {}", preemptor.getMetadata().getNamespace(), preemptor.getMetadata().getName(),
+        c.victims().stream().map(PodInfo::key).toList(), c.node());
+    for (PodInfo v : c.victims()) {
+      events.record(v.pod(), "Normal", "Preempted", "Preempted by pod " + preemptor.getMetadata().getUid() + " on node " + c.node());
+      client.delete(Kinds.POD, v.namespace(), v.name(), null).whenComplete((r, e) -> {
+        if (e != null || r instanceof CommandResult.Rejected) {
+          log.warn("deleting preemption victim {} failed: {}", v.key(), e != null ? e.toString() : r);
+        }
+      });
+    }
+  }
+
   /**
    * PodScheduled=False with reason Unschedulable and the message, written only when it changes
    * (as updatePod skips an unchanged condition), and a FailedScheduling event each attempt.
    */
-  private void reportUnschedulable(Pod pod, String message) {
+  private void reportUnschedulable(Pod pod, String message, String nominatedNode) {
     events.record(pod, "Warning", "FailedScheduling", message);
     PodStatus status = pod.getStatus() == null ? PodStatus.newBuilder().setPhase("Pending").build()
         : PodStatus.newBuilder(pod.getStatus()).build();
     List<PodCondition> conditions = status.getConditions() == null ? new ArrayList<>() : new ArrayList<>(status.getConditions());
     PodCondition existing = conditions.stream().filter(c -> POD_SCHEDULED.equals(c.getType())).findFirst().orElse(null);
     if (existing != null && "False".equals(existing.getStatus()) && UNSCHEDULABLE.equals(existing.getReason())
-        && message.equals(existing.getMessage())) {
+        && message.equals(existing.getMessage()) && (nominatedNode == null || nominatedNode.equals(status.getNominatedNodeName()))) {
       return;
+    }
+    if (nominatedNode != null) {
+      status.setNominatedNodeName(nominatedNode);
     }
     String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
     PodCondition condition = PodCondition.newBuilder().setType(POD_SCHEDULED).setStatus("False")
