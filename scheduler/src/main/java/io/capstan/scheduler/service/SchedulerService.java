@@ -70,6 +70,8 @@ public final class SchedulerService implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Thread loop;
   private volatile boolean running;
+  /** Only the active scheduler (the leader, with leader election) pops and binds; a standby keeps its caches warm. */
+  private volatile boolean active;
 
   public SchedulerService(SchedulerConfig config, SharedInformers informers, CommandClient client, MeterRegistry registry,
       Clock clock) {
@@ -83,6 +85,8 @@ public final class SchedulerService implements AutoCloseable {
     this.queue = new SchedulingQueue(clock, config.podInitialBackoff(), config.podMaxBackoff(),
         config.podMaxInUnschedulable(), profile::eventsOf);
     this.metrics = new SchedulerMetrics(registry, queue);
+    io.micrometer.core.instrument.Gauge.builder("capstan.scheduler.leader", this, s -> s.active ? 1 : 0)
+        .description("1 while this scheduler is the active one").register(registry);
     this.events = new EventRecorder(client, clock, config.schedulerName());
     this.pods = informers.informerFor(Kinds.POD, Pod.class);
     this.nodes = informers.informerFor(Kinds.NODE, Node.class);
@@ -107,6 +111,12 @@ public final class SchedulerService implements AutoCloseable {
 
   /** Registers the handlers, starts the informers and, once they have synced, the scheduling loop. */
   public void start(Duration syncTimeout) throws InterruptedException {
+    active = true;
+    startStandby(syncTimeout);
+  }
+
+  /** As {@link #start} but inactive until {@link #setActive} (leader election decides). */
+  public void startStandby(Duration syncTimeout) throws InterruptedException {
     log.info("scheduler {} starting: plugins {}, score weights {}, percentageOfNodesToScore {}",
         config.schedulerName(), profile.plugins().keySet(),
         profile.scorePlugins().stream().map(w -> w.plugin().name() + "=" + w.weight()).toList(),
@@ -138,14 +148,27 @@ public final class SchedulerService implements AutoCloseable {
     timer.scheduleWithFixedDelay(queue::flushBackoffCompleted, 1000, 1000, TimeUnit.MILLISECONDS);
     timer.scheduleWithFixedDelay(queue::flushUnschedulableLeftover, 30, 30, TimeUnit.SECONDS);
     loop.start();
-    log.info("scheduler {} running: {} nodes, {} placed pods, {} pending", config.schedulerName(),
-        cache.nodeCount(), cache.podCount(), queue.activeSize() + queue.unschedulableSize());
+    log.info("scheduler {} {}: {} nodes, {} placed pods, {} pending", config.schedulerName(),
+        active ? "running" : "standing by", cache.nodeCount(), cache.podCount(), queue.activeSize() + queue.unschedulableSize());
+  }
+
+  public void setActive(boolean active) {
+    this.active = active;
+    log.info("scheduler {} is {}", config.schedulerName(), active ? "active" : "standing by");
+  }
+
+  public boolean isActive() {
+    return active;
   }
 
   private void run() {
     while (running) {
       try {
-        SchedulingQueue.Popped p = queue.pop(Duration.ofMillis(500));
+        if (!active) {
+          Thread.sleep(50);
+          continue;
+        }
+        SchedulingQueue.Popped p = queue.pop(Duration.ofMillis(200));
         if (p != null) {
           scheduleOne(p);
         }

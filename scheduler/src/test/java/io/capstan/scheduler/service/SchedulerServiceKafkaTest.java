@@ -158,6 +158,50 @@ class SchedulerServiceKafkaTest {
     }
   }
 
+  @Test
+  void aHighPriorityPodPreemptsALowerOne() throws Exception {
+    TopicLayout layout = KafkaFixture.freshLayout(2);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Map<String, Object> kafka = KafkaFixture.clientConfig();
+    ProcessorConfig pc = ProcessorConfig.defaults(kafka, layout, KafkaFixture.tempDir("scheduler-preempt"));
+    try (CommandProcessor processor = new CommandProcessor(pc, registry);
+        SharedInformers informers = new SharedInformers(InformerConfig.defaults(kafka, layout, "scheduler"), registry);
+        CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "scheduler"), registry)) {
+      processor.start();
+      processor.awaitRunning(WAIT);
+      SystemNamespaces.ensure(client, WAIT);
+      Informer<Pod> pods = informers.informerFor(Kinds.POD, Pod.class);
+      Informer<Event> events = informers.informerFor(Kinds.EVENT, Event.class);
+      try (SchedulerService scheduler = new SchedulerService(SchedulerConfig.defaults(), informers, client, registry,
+          Clock.systemUTC())) {
+        scheduler.start(WAIT);
+        accepted(client.create(node("only", "2", "[]")).get(30, TimeUnit.SECONDS));
+        // The victim stops at once when deleted (no grace period), as its own spec says.
+        Pod low = KubeJson.<Pod>fromText(Kinds.POD, """
+            metadata: {name: low, namespace: default}
+            spec:
+              priority: 0
+              terminationGracePeriodSeconds: 0
+              containers: [{name: app, image: busybox, resources: {requests: {cpu: "2"}}}]
+            """).object();
+        accepted(client.create(low).get(30, TimeUnit.SECONDS));
+        await("low bound", () -> pods.get("default", "low").map(SchedulerService::isAssigned).orElse(false));
+        Pod high = KubeJson.<Pod>fromText(Kinds.POD, """
+            metadata: {name: high, namespace: default}
+            spec:
+              priority: 1000
+              containers: [{name: app, image: busybox, resources: {requests: {cpu: "2"}}}]
+            """).object();
+        accepted(client.create(high).get(30, TimeUnit.SECONDS));
+        await("high bound to only", () -> pods.get("default", "high").map(p -> "only".equals(p.getSpec().getNodeName())).orElse(false));
+        assertTrue(pods.get("default", "low").isEmpty(), "the victim is gone");
+        await("Preempted event", () -> events.list("default").stream().anyMatch(e -> "Preempted".equals(e.getReason())
+            && "low".equals(e.getInvolvedObject().getName()) && e.getMessage().endsWith(" on node only")));
+        assertEquals(1.0, registry.find("capstan.scheduler.preemption.victims").counter().count());
+      }
+    }
+  }
+
   static PodCondition scheduledCondition(Pod p) {
     if (p.getStatus() == null || p.getStatus().getConditions() == null) {
       return null;
