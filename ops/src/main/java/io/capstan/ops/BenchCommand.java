@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks. Each prints progress to stderr and its figures as a final JSON line on stdout.",
-    subcommands = {BenchCommand.Write.class})
+    subcommands = {BenchCommand.Write.class, SchedulerBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
   @Override
