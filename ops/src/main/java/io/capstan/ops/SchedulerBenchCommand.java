@@ -34,6 +34,9 @@ final class SchedulerBenchCommand implements Callable<Integer> {
   @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the topics (default: ${DEFAULT-VALUE}).")
   int partitions;
 
+  @Option(names = "--baseline-only", description = "Only the in-process baseline (algorithm and cache, no Kafka).")
+  boolean baselineOnly;
+
   @Mixin KafkaClientOptions kafkaClient;
 
   @Override
@@ -45,6 +48,12 @@ final class SchedulerBenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       System.err.println(e.getMessage());
       return 2;
+    }
+    if (baselineOnly) {
+      double perSecond = new SchedulerBench(settings, System.err).algorithmPodsPerSecond();
+      System.out.printf("{\"bench\":\"scheduler-baseline\",\"variant\":\"%s\",\"nodes\":%d,\"pods\":%d,\"algorithm_pods_per_s\":%d}%n",
+          variant, nodes, pods, Math.round(perSecond));
+      return 0;
     }
     SchedulerBench.Result r = new SchedulerBench(settings, System.err).run();
     System.out.println(r.jsonLine());

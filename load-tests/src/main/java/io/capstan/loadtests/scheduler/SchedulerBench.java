@@ -71,7 +71,7 @@ public final class SchedulerBench {
 
   /** The figures: end-to-end throughput and create-to-bind latency, plus the scheduler's own attempt time. */
   public record Result(Settings settings, int bound, double podsPerSecond, double p50Ms, double p99Ms, double maxMs,
-      double attemptMeanMs, double attemptMaxMs, double seconds) {
+      double attemptMeanMs, double attemptMaxMs, double seconds, double algorithmPodsPerSecond) {
     public String jsonLine() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("bench", "scheduler");
@@ -87,6 +87,7 @@ public final class SchedulerBench {
       m.put("attempt_mean_ms", Math.round(attemptMeanMs * 1000) / 1000.0);
       m.put("attempt_max_ms", Math.round(attemptMaxMs * 100) / 100.0);
       m.put("seconds", Math.round(seconds * 100) / 100.0);
+      m.put("algorithm_pods_per_s", Math.round(algorithmPodsPerSecond));
       StringBuilder sb = new StringBuilder("{");
       m.forEach((k, v) -> {
         if (sb.length() > 1) {
@@ -107,7 +108,43 @@ public final class SchedulerBench {
     this.progress = progress;
   }
 
+  /**
+   * The baseline in the same run: the same nodes and pods through the scheduler's algorithm and
+   * cache alone (snapshot, filter, score, assume), no Kafka. The gap to the end-to-end figure is
+   * what the write path (create, bind, event commands and their state records) costs.
+   */
+  public double algorithmPodsPerSecond() throws Exception {
+    io.capstan.scheduler.cache.SchedulerCache cache = new io.capstan.scheduler.cache.SchedulerCache();
+    for (int i = 0; i < s.nodes(); i++) {
+      cache.addNode(node(i));
+    }
+    io.capstan.scheduler.algorithm.ScheduleAlgorithm algorithm = new io.capstan.scheduler.algorithm.ScheduleAlgorithm(
+        io.capstan.scheduler.config.PluginRegistry.profile(SchedulerConfig.defaults()), 0, new java.util.Random(1));
+    int total = s.initPods() + s.pods();
+    long start = 0;
+    for (int i = 0; i < total; i++) {
+      if (i == s.initPods()) {
+        start = System.nanoTime();
+      }
+      String name = i < s.initPods() ? "init-" + i : "pod-" + (i - s.initPods());
+      Pod p = pod(name, i < s.initPods() ? i : i - s.initPods());
+      p.getMetadata().setUid(name);
+      io.capstan.scheduler.framework.PodInfo info = io.capstan.scheduler.framework.PodInfo.of(p);
+      cache.assume(info, algorithm.schedule(info, cache.snapshot()).node());
+    }
+    return s.pods() / ((System.nanoTime() - start) / 1e9);
+  }
+
   public Result run() throws Exception {
+    progress.println("bench: baseline: the same pods through the algorithm and cache alone, in process");
+    double baseline = algorithmPodsPerSecond();
+    progress.printf("bench: baseline %.0f pods/s%n", baseline);
+    Result r = endToEnd();
+    return new Result(r.settings(), r.bound(), r.podsPerSecond(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.attemptMeanMs(),
+        r.attemptMaxMs(), r.seconds(), baseline);
+  }
+
+  private Result endToEnd() throws Exception {
     Path tmp = Files.createTempDirectory("capstan-bench-scheduler-");
     MeterRegistry registry = new SimpleMeterRegistry();
     progress.println("bench: starting a fresh embedded Kafka broker in " + tmp);
@@ -187,7 +224,7 @@ public final class SchedulerBench {
           double attemptMean = n == 0 ? 0 : (attempts.totalTime(TimeUnit.MILLISECONDS) - attemptTimeBefore) / n;
           return new Result(s, bound.get(), bound.get() / secs, latency.getValueAtPercentile(50) / 1000.0,
               latency.getValueAtPercentile(99) / 1000.0, latency.getMaxValue() / 1000.0, attemptMean,
-              attempts.max(TimeUnit.MILLISECONDS), secs);
+              attempts.max(TimeUnit.MILLISECONDS), secs, 0);
         }
       }
     } finally {
@@ -233,33 +270,50 @@ public final class SchedulerBench {
     }
   }
 
+  private static final Node NODE_TEMPLATE = KubeJson.<Node>fromText(Kinds.NODE, """
+      metadata: {name: template, labels: {}}
+      status: {allocatable: {cpu: "4", memory: 32Gi, pods: "110"}, capacity: {cpu: "4", memory: 32Gi, pods: "110"}}
+      """).object();
+  private static final Pod POD_TEMPLATE = KubeJson.<Pod>fromText(Kinds.POD, """
+      metadata: {name: template, namespace: default}
+      spec:
+        containers: [{name: pause, image: registry.k8s.io/pause:3.10, resources: {requests: {cpu: 100m, memory: 500Mi}}}]
+      """).object();
+  private static final Pod SPREAD_TEMPLATE = KubeJson.<Pod>fromText(Kinds.POD, """
+      metadata: {name: template, namespace: default}
+      spec:
+        containers: [{name: pause, image: registry.k8s.io/pause:3.10, resources: {requests: {cpu: 100m, memory: 500Mi}}}]
+        affinity:
+          podAntiAffinity:
+            requiredDuringSchedulingIgnoredDuringExecution:
+            - {labelSelector: {matchLabels: {group: GROUP}}, topologyKey: kubernetes.io/hostname}
+        topologySpreadConstraints:
+        - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {group: GROUP}}}
+      """).object();
+
   /** node-default.yaml of scheduler_perf: 4 cpu, 32Gi, 110 pods; spread over zones for the spread variant. */
-  private static Node node(int i) {
+  static Node node(int i) {
     String name = "node-" + i;
-    return KubeJson.<Node>fromText(Kinds.NODE, """
-        metadata: {name: %s, labels: {kubernetes.io/hostname: %s, topology.kubernetes.io/zone: zone-%d}}
-        status: {allocatable: {cpu: "4", memory: 32Gi, pods: "110"}, capacity: {cpu: "4", memory: 32Gi, pods: "110"}}
-        """.formatted(name, name, i % ZONES)).object();
+    Node n = Node.newBuilder(NODE_TEMPLATE).build();
+    n.getMetadata().setName(name);
+    n.getMetadata().setLabels(Map.of("kubernetes.io/hostname", name, "topology.kubernetes.io/zone", "zone-" + (i % ZONES)));
+    return n;
   }
 
   /** pod-default.yaml of scheduler_perf: 100m cpu, 500Mi; with anti-affinity and spread in that variant. */
-  private Pod pod(String name, int i) {
-    String extra = "";
-    if (s.variant().equals("anti-affinity") && name.startsWith("pod-")) {
-      extra = """
-            affinity:
-              podAntiAffinity:
-                requiredDuringSchedulingIgnoredDuringExecution:
-                - {labelSelector: {matchLabels: {group: g%1$d}}, topologyKey: kubernetes.io/hostname}
-            topologySpreadConstraints:
-            - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {group: g%1$d}}}
-          """.formatted(i / GROUP);
+  Pod pod(String name, int i) {
+    String group = "g" + (i / GROUP);
+    boolean spread = s.variant().equals("anti-affinity") && name.startsWith("pod-");
+    // Copies of parsed templates: parsing YAML per pod would cost more than scheduling it.
+    Pod p = Pod.newBuilder(spread ? SPREAD_TEMPLATE : POD_TEMPLATE).build();
+    p.getMetadata().setName(name);
+    p.getMetadata().setLabels(Map.of("group", group));
+    if (spread) {
+      p.getSpec().getAffinity().getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().get(0)
+          .getLabelSelector().setMatchLabels(Map.of("group", group));
+      p.getSpec().getTopologySpreadConstraints().get(0).getLabelSelector().setMatchLabels(Map.of("group", group));
     }
-    return KubeJson.<Pod>fromText(Kinds.POD, """
-        metadata: {name: %s, namespace: default, labels: {group: g%d}}
-        spec:
-          containers: [{name: pause, image: registry.k8s.io/pause:3.10, resources: {requests: {cpu: 100m, memory: 500Mi}}}]
-        %s""".formatted(name, i / GROUP, extra)).object();
+    return p;
   }
 
   private static void deleteTree(Path dir) {

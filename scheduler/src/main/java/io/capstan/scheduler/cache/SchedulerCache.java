@@ -20,7 +20,8 @@ import java.util.Set;
  * informer has not shown yet (or that was deleted) are kept and count as soon as it appears.
  *
  * <p>Thread-safe: informer threads write, the scheduling thread assumes and takes snapshots.
- * A snapshot copies only the nodes changed since the previous one (UpdateSnapshot).
+ * There is one snapshot, updated in place with copies of the nodes changed since the previous
+ * call (UpdateSnapshot), so a cycle costs what changed, not the cluster's size.
  */
 public final class SchedulerCache {
   private final Map<String, NodeInfo> nodes = new HashMap<>();
@@ -33,7 +34,8 @@ public final class SchedulerCache {
   private final Map<String, NodeInfo> snapshotNodes = new LinkedHashMap<>();
   private final Set<String> dirty = new HashSet<>();
   private boolean nodeSetChanged = true;
-  private List<NodeInfo> snapshotOrder = new ArrayList<>();
+  private ClusterSnapshot current;
+  private boolean namespacesChanged;
   private final Map<String, Integer> position = new HashMap<>();
 
   /** A pod the cache counts: where, and whether it is only assumed. */
@@ -118,6 +120,7 @@ public final class SchedulerCache {
     } else {
       namespaceLabels.put(namespace, Map.copyOf(labels));
     }
+    namespacesChanged = true;
   }
 
   private void removeFromNode(PodState s) {
@@ -136,7 +139,10 @@ public final class SchedulerCache {
         .setMetadata(ObjectMeta.newBuilder().setName(n).build()).build()));
   }
 
-  /** The nodes the informer knows with their pods, copied where they changed since the last snapshot. */
+  /**
+   * The nodes the informer knows with their pods. Only nodes changed since the previous call are
+   * copied, into the one snapshot object the scheduling thread reads (valid until the next call).
+   */
   public synchronized ClusterSnapshot snapshot() {
     for (String name : dirty) {
       NodeInfo live = present.contains(name) ? nodes.get(name) : null;
@@ -148,22 +154,26 @@ public final class SchedulerCache {
         NodeInfo copy = live.copy();
         if (snapshotNodes.put(name, copy) == null) {
           nodeSetChanged = true;
-        } else if (!nodeSetChanged) {
-          snapshotOrder.set(position.get(name), copy);
+        } else if (!nodeSetChanged && current != null) {
+          current.replace(position.get(name), copy);
         }
       }
     }
     dirty.clear();
-    if (nodeSetChanged) {
-      snapshotOrder = new ArrayList<>(snapshotNodes.values());
+    if (nodeSetChanged || current == null) {
+      List<NodeInfo> order = new ArrayList<>(snapshotNodes.values());
       position.clear();
-      for (int i = 0; i < snapshotOrder.size(); i++) {
-        position.put(snapshotOrder.get(i).name(), i);
+      for (int i = 0; i < order.size(); i++) {
+        position.put(order.get(i).name(), i);
       }
+      current = new ClusterSnapshot(order, Map.copyOf(namespaceLabels));
       nodeSetChanged = false;
+      namespacesChanged = false;
+    } else if (namespacesChanged) {
+      current.setNamespaceLabels(Map.copyOf(namespaceLabels));
+      namespacesChanged = false;
     }
-    // The snapshot gets its own list: later snapshots replace entries of ours in place.
-    return new ClusterSnapshot(List.copyOf(snapshotOrder), Map.copyOf(namespaceLabels));
+    return current;
   }
 
   public synchronized int nodeCount() {

@@ -1,29 +1,67 @@
 package io.capstan.scheduler.framework;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The cluster as one cycle sees it (the scheduler cache's Snapshot): every node with its pods,
- * in a stable order, plus namespace labels for affinity namespaceSelectors.
+ * in a stable order, plus namespace labels for affinity namespaceSelectors. Valid for one cycle:
+ * the cache updates it in place when the next cycle starts.
  */
 public final class ClusterSnapshot {
   private final List<NodeInfo> nodes;
+  private final List<NodeInfo> nodesView;
   private final Map<String, NodeInfo> byName;
-  private final List<NodeInfo> withAffinity;
-  private final List<NodeInfo> withRequiredAntiAffinity;
-  private final Map<String, Map<String, String>> namespaceLabels;
+  private List<NodeInfo> withAffinity;
+  private List<NodeInfo> withRequiredAntiAffinity;
+  private Map<String, Map<String, String>> namespaceLabels;
 
   public ClusterSnapshot(List<NodeInfo> nodes, Map<String, Map<String, String>> namespaceLabels) {
-    this.nodes = List.copyOf(nodes);
+    this.nodes = new ArrayList<>(nodes);
+    this.nodesView = Collections.unmodifiableList(this.nodes);
     this.byName = new HashMap<>();
     for (NodeInfo n : nodes) {
       byName.put(n.name(), n);
     }
-    this.withAffinity = nodes.stream().filter(NodeInfo::hasPodsWithAffinity).toList();
-    this.withRequiredAntiAffinity = nodes.stream().filter(NodeInfo::hasPodsWithRequiredAntiAffinity).toList();
     this.namespaceLabels = namespaceLabels;
+    refreshAffinityLists();
+  }
+
+  /**
+   * Replaces the node at {@code index} (same name) in place: the scheduler cache keeps one
+   * snapshot and updates only what changed at the start of each cycle, as UpdateSnapshot does,
+   * instead of rebuilding thousands of entries per pod.
+   */
+  public void replace(int index, NodeInfo node) {
+    NodeInfo old = nodes.set(index, node);
+    byName.put(node.name(), node);
+    if (old.hasPodsWithAffinity() != node.hasPodsWithAffinity()
+        || old.hasPodsWithRequiredAntiAffinity() != node.hasPodsWithRequiredAntiAffinity()
+        || node.hasPodsWithAffinity()) {
+      refreshAffinityLists();
+    }
+  }
+
+  public void setNamespaceLabels(Map<String, Map<String, String>> labels) {
+    this.namespaceLabels = labels;
+  }
+
+  private void refreshAffinityLists() {
+    List<NodeInfo> aff = new ArrayList<>();
+    List<NodeInfo> anti = new ArrayList<>();
+    for (NodeInfo n : nodes) {
+      if (n.hasPodsWithAffinity()) {
+        aff.add(n);
+      }
+      if (n.hasPodsWithRequiredAntiAffinity()) {
+        anti.add(n);
+      }
+    }
+    this.withAffinity = aff;
+    this.withRequiredAntiAffinity = anti;
   }
 
   public static ClusterSnapshot of(List<NodeInfo> nodes) {
@@ -31,7 +69,7 @@ public final class ClusterSnapshot {
   }
 
   public List<NodeInfo> nodes() {
-    return nodes;
+    return nodesView;
   }
 
   public NodeInfo get(String name) {

@@ -51,6 +51,9 @@ public final class ImageLocality implements PreScorePlugin, ScorePlugin {
     spec.getContainers().forEach(c -> addImage(images, c));
     Map<String, Integer> counts = new HashMap<>();
     for (NodeInfo n : snapshot.nodes()) {
+      if (n.imageSizes().isEmpty()) {
+        continue;
+      }
       for (String image : images) {
         if (n.imageSizes().containsKey(image)) {
           counts.merge(image, 1, Integer::sum);

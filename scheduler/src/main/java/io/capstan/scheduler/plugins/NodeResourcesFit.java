@@ -57,15 +57,21 @@ public final class NodeResourcesFit implements FilterPlugin, ScorePlugin {
 
   @Override
   public Status filter(CycleState state, PodInfo pod, NodeInfo node) {
-    List<String> reasons = new ArrayList<>(2);
-    boolean resolvable = false;
     Resources alloc = node.allocatable();
     Resources used = node.requested();
+    Resources req = pod.requests();
+    // The common case first, without allocating: everything fits.
+    if (node.pods().size() + 1 <= alloc.allowedPodNumber && req.scalar.isEmpty()
+        && req.milliCpu <= alloc.milliCpu - used.milliCpu && req.memory <= alloc.memory - used.memory
+        && req.ephemeralStorage <= alloc.ephemeralStorage - used.ephemeralStorage) {
+      return Status.SUCCESS;
+    }
+    List<String> reasons = new ArrayList<>(2);
+    boolean resolvable = false;
     if (node.pods().size() + 1 > alloc.allowedPodNumber) {
       reasons.add(TOO_MANY_PODS);
       resolvable |= alloc.allowedPodNumber > 0;
     }
-    Resources req = pod.requests();
     if (!(req.milliCpu == 0 && req.memory == 0 && req.ephemeralStorage == 0 && req.scalar.isEmpty())) {
       resolvable |= check(reasons, Resources.CPU, req.milliCpu, alloc.milliCpu, used.milliCpu);
       resolvable |= check(reasons, Resources.MEMORY, req.memory, alloc.memory, used.memory);

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.capstan.scheduler.framework.ClusterSnapshot;
+import io.capstan.scheduler.framework.NodeInfo;
+import java.util.List;
 import io.capstan.scheduler.framework.PodInfo;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -62,17 +64,38 @@ class SchedulerCacheTest {
   }
 
   @Test
-  void snapshotsCopyOnlyChangedNodesAndStayStable() {
+  void snapshotsCopyOnlyChangedNodesAndAreStableUntilTheNextCall() {
     cache.addNode(node("a", "4", "8Gi", 110, Map.of()));
     cache.addNode(node("b", "4", "8Gi", 110, Map.of()));
     ClusterSnapshot s1 = cache.snapshot();
+    NodeInfo a1 = s1.get("a");
+    NodeInfo b1 = s1.get("b");
     cache.assume(requesting("p", "1", null), "a");
+    assertEquals(0, s1.get("a").requested().milliCpu, "the cache's changes reach the snapshot only at the next call");
     ClusterSnapshot s2 = cache.snapshot();
-    assertEquals(0, s1.get("a").requested().milliCpu, "an older snapshot does not change");
     assertEquals(1000, s2.get("a").requested().milliCpu);
-    assertNotSame(s1.get("a"), s2.get("a"));
-    assertSame(s1.get("b"), s2.get("b"), "an unchanged node is shared");
-    assertEquals(s2.get("a"), s2.nodes().get(0));
+    assertEquals(0, a1.requested().milliCpu, "a node copy handed out never changes");
+    assertNotSame(a1, s2.get("a"));
+    assertSame(b1, s2.get("b"), "an unchanged node is not copied");
+    assertSame(s2.get("a"), s2.nodes().get(0));
+    cache.addNode(node("c", "4", "8Gi", 110, Map.of()));
+    assertEquals(3, cache.snapshot().nodes().size());
+  }
+
+  @Test
+  void affinityListsFollowThePods() {
+    cache.addNode(node("a", "4", "8Gi", 110, Map.of("zone", "z")));
+    cache.addNode(node("b", "4", "8Gi", 110, Map.of("zone", "z")));
+    assertEquals(0, cache.snapshot().nodesWithRequiredAntiAffinityPods().size());
+    cache.addPod(io.capstan.scheduler.TestObjects.podInfo("""
+        metadata: {name: anti, labels: {app: x}}
+        spec:
+          containers: [{name: c}]
+          affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: {matchLabels: {app: x}}, topologyKey: zone}]}}
+        """), "b");
+    assertEquals(List.of("b"), cache.snapshot().nodesWithRequiredAntiAffinityPods().stream().map(NodeInfo::name).toList());
+    cache.removePod("default/anti");
+    assertEquals(0, cache.snapshot().nodesWithAffinityPods().size());
   }
 
   @Test
