@@ -61,7 +61,10 @@ final class EventRecorder {
           .setReportingComponent(component)
           .build();
     }
-    last.put(key, event);
+    if ("Warning".equals(type)) {
+      // Only failures repeat; remembering every Scheduled event would keep one per pod forever.
+      last.put(key, event);
+    }
     (repeat ? client.update(event) : client.create(event)).whenComplete((r, e) -> {
       if (e != null) {
         log.warn("event {} for pod {}/{} not written: {}", reason, ns, pod.getMetadata().getName(), e.toString());
