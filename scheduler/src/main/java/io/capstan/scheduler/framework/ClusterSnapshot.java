@@ -18,6 +18,8 @@ public final class ClusterSnapshot {
   private List<NodeInfo> withAffinity;
   private List<NodeInfo> withRequiredAntiAffinity;
   private Map<String, Map<String, String>> namespaceLabels;
+  /** How many nodes hold each image (the cache's imageStates), kept current as nodes are replaced. */
+  private final Map<String, Integer> imageNodeCounts = new HashMap<>();
 
   public ClusterSnapshot(List<NodeInfo> nodes, Map<String, Map<String, String>> namespaceLabels) {
     this.nodes = new ArrayList<>(nodes);
@@ -28,6 +30,20 @@ public final class ClusterSnapshot {
     }
     this.namespaceLabels = namespaceLabels;
     refreshAffinityLists();
+    for (NodeInfo n : nodes) {
+      countImages(n, 1);
+    }
+  }
+
+  private void countImages(NodeInfo n, int delta) {
+    for (String image : n.imageSizes().keySet()) {
+      imageNodeCounts.merge(image, delta, (a, b) -> a + b == 0 ? null : a + b);
+    }
+  }
+
+  /** The number of nodes that hold {@code image} (a normalized name). */
+  public int nodesWithImage(String image) {
+    return imageNodeCounts.getOrDefault(image, 0);
   }
 
   /**
@@ -38,6 +54,10 @@ public final class ClusterSnapshot {
   public void replace(int index, NodeInfo node) {
     NodeInfo old = nodes.set(index, node);
     byName.put(node.name(), node);
+    if (old.imageSizes() != node.imageSizes() && !(old.imageSizes().isEmpty() && node.imageSizes().isEmpty())) {
+      countImages(old, -1);
+      countImages(node, 1);
+    }
     if (old.hasPodsWithAffinity() != node.hasPodsWithAffinity()
         || old.hasPodsWithRequiredAntiAffinity() != node.hasPodsWithRequiredAntiAffinity()
         || node.hasPodsWithAffinity()) {

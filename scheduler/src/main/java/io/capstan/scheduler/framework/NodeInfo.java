@@ -20,6 +20,7 @@ public final class NodeInfo {
   private final Resources allocatable;
   private final List<Taint> taints;
   private final Map<String, Long> imageSizes;
+  private final boolean unschedulable;
   private final List<PodInfo> pods;
   private final Resources requested;
   private final Resources nonZeroRequested;
@@ -58,6 +59,7 @@ public final class NodeInfo {
       }
     }
     this.imageSizes = images;
+    this.unschedulable = node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable());
     this.pods = pods;
     this.requested = requested;
     this.nonZeroRequested = nonZero;
@@ -72,8 +74,25 @@ public final class NodeInfo {
         new ArrayList<>(usedPorts), podsWithAffinity, podsWithRequiredAntiAffinity);
   }
 
+  /** The same node and pods; what was parsed from the node object is shared (it never changes). */
   public NodeInfo copy() {
-    return withNode(node);
+    return new NodeInfo(this);
+  }
+
+  private NodeInfo(NodeInfo o) {
+    this.node = o.node;
+    this.name = o.name;
+    this.labels = o.labels;
+    this.allocatable = o.allocatable;
+    this.taints = o.taints;
+    this.imageSizes = o.imageSizes;
+    this.unschedulable = o.unschedulable;
+    this.pods = new ArrayList<>(o.pods);
+    this.requested = o.requested.copy();
+    this.nonZeroRequested = o.nonZeroRequested.copy();
+    this.usedPorts = new ArrayList<>(o.usedPorts);
+    this.podsWithAffinity = o.podsWithAffinity;
+    this.podsWithRequiredAntiAffinity = o.podsWithRequiredAntiAffinity;
   }
 
   public void addPod(PodInfo p) {
@@ -159,7 +178,7 @@ public final class NodeInfo {
   }
 
   public boolean unschedulable() {
-    return node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable());
+    return unschedulable;
   }
 
   /** Image sizes by normalized name. */

@@ -50,15 +50,8 @@ public final class ImageLocality implements PreScorePlugin, ScorePlugin {
     }
     spec.getContainers().forEach(c -> addImage(images, c));
     Map<String, Integer> counts = new HashMap<>();
-    for (NodeInfo n : snapshot.nodes()) {
-      if (n.imageSizes().isEmpty()) {
-        continue;
-      }
-      for (String image : images) {
-        if (n.imageSizes().containsKey(image)) {
-          counts.merge(image, 1, Integer::sum);
-        }
-      }
+    for (String image : images) {
+      counts.put(image, snapshot.nodesWithImage(image));
     }
     state.write(KEY, new Spread(images, counts, snapshot.nodes().size()));
     return Status.SUCCESS;
