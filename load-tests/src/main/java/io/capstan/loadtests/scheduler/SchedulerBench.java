@@ -55,7 +55,8 @@ public final class SchedulerBench {
   public static final int DEFAULT_INIT_PODS = 1000;
   static final int ZONES = 10;
   static final int GROUP = 100;
-  private static final int MAX_IN_FLIGHT = 2000;
+  /** Creates in flight: enough to keep the processor busy, few enough that none waits out the client timeout. */
+  private static final int MAX_IN_FLIGHT = 500;
 
   /** How the bench runs. */
   public record Settings(int nodes, int pods, int initPods, String variant, int partitions, Map<String, Object> kafkaExtra) {
