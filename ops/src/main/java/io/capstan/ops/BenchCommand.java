@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks. Each prints progress to stderr and its figures as a final JSON line on stdout.",
-    subcommands = {BenchCommand.Write.class, BenchCommand.Api.class, PodStartupBenchCommand.class})
+    subcommands = {BenchCommand.Write.class, BenchCommand.Api.class, SchedulerBenchCommand.class,
+        PodStartupBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
   @Override

@@ -1,6 +1,7 @@
 package io.capstan.ops;
 
 import io.capstan.gateway.server.GatewayConfig;
+import io.capstan.scheduler.config.SchedulerConfig;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -14,14 +15,13 @@ import picocli.CommandLine.Spec;
 @Command(name = "up", mixinStandardHelpOptions = true,
     description = {
         "Runs Capstan in this process: an embedded single-node Kafka broker (unless --kafka),"
-            + " Capstan's topics, the command processor, the Kubernetes API gateway (HTTPS on --api-port)"
-            + " and one Prometheus /metrics endpoint.",
+            + " Capstan's topics, the command processor, the Kubernetes API gateway (HTTPS on --api-port),"
+            + " the controllers, the scheduler, a node agent for this machine and one Prometheus /metrics endpoint.",
         "On first start it generates a CA and serving certificate (DATA_DIR/pki) and an admin token"
             + " (DATA_DIR/tokens.csv), and it writes DATA_DIR/kubeconfig for kubectl.",
         "Prints 'capstan ready: api=… kubeconfig=… kafka=… metrics=…' and an 'export KUBECONFIG=…' line once"
             + " everything is up; SIGINT or SIGTERM stops it cleanly (exit 0)."
-            + " Starting again on the same --data-dir brings the same cluster back.",
-        "The controllers, scheduler and node agent are not built yet."})
+            + " Starting again on the same --data-dir brings the same cluster back."})
 final class UpCommand implements Callable<Integer> {
   @Mixin DataDirOptions dataDir;
 
@@ -68,7 +68,7 @@ final class UpCommand implements Callable<Integer> {
       GatewayComponent gateway = stack.start(new GatewayComponent(kafka.clientConfig(), config.topics().layout(),
           GatewayConfig.defaults(config.dataDir()).withPort(apiPort), registry));
       stack.start(new ControllersComponent(kafka.clientConfig(), config.topics().layout(), registry));
-      // Later components (scheduler) start here, before the node agent.
+      stack.start(new SchedulerComponent(kafka.clientConfig(), config.topics().layout(), SchedulerConfig.defaults(), registry));
       stack.start(new NodeAgentComponent(NodeAgentComponent.local(kafka.clientConfig(), config.topics().layout(),
           config.dataDir().resolve("node-agent")), registry));
       return "capstan ready: api=" + gateway.url() + " kubeconfig=" + gateway.kubeconfig() + " kafka="

@@ -1,0 +1,327 @@
+package io.capstan.loadtests.scheduler;
+
+import io.capstan.api.Node;
+import io.capstan.api.Pod;
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandClientConfig;
+import io.capstan.logschema.client.CommandResult;
+import io.capstan.logschema.json.KubeJson;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.scheduler.config.SchedulerConfig;
+import io.capstan.scheduler.service.SchedulerInstance;
+import io.capstan.stateviews.bootstrap.SystemNamespaces;
+import io.capstan.stateviews.informer.Informer;
+import io.capstan.stateviews.informer.InformerConfig;
+import io.capstan.stateviews.informer.ResourceEventHandler;
+import io.capstan.stateviews.informer.SharedInformers;
+import io.capstan.stateviews.kafka.EmbeddedKafkaBroker;
+import io.capstan.stateviews.kafka.TopicAdmin;
+import io.capstan.stateviews.processor.CommandProcessor;
+import io.capstan.stateviews.processor.ProcessorConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * kube-scheduler's scheduler_perf SchedulingBasic, end to end through Kafka: N nodes (4 cpu,
+ * 32Gi, 110 pods) created through the command client, 1,000 pods already placed (scheduled by
+ * the scheduler under test, which is also its JIT warm-up), then M pods (100m, 500Mi) created
+ * through the command client and counted from their bind events (the Pod state table seen by an
+ * informer). The {@code anti-affinity} variant gives the measured pods a required hostname
+ * anti-affinity within groups of 100 and a zone topology spread (maxSkew 1, DoNotSchedule).
+ */
+public final class SchedulerBench {
+  public static final int DEFAULT_NODES = 5000;
+  public static final int DEFAULT_PODS = 10000;
+  public static final int DEFAULT_INIT_PODS = 1000;
+  static final int ZONES = 10;
+  static final int GROUP = 100;
+  /** Creates in flight: enough to keep the processor busy, few enough that none waits out the client timeout. */
+  private static final int MAX_IN_FLIGHT = 500;
+
+  /** How the bench runs. */
+  public record Settings(int nodes, int pods, int initPods, String variant, int partitions, Map<String, Object> kafkaExtra) {
+    public Settings {
+      if (nodes <= 0 || pods <= 0 || initPods < 0 || partitions <= 0) {
+        throw new IllegalArgumentException("--nodes, --pods and --partitions must be positive, --init-pods not negative");
+      }
+      if (!variant.equals("basic") && !variant.equals("anti-affinity")) {
+        throw new IllegalArgumentException("--variant must be basic or anti-affinity, not " + variant);
+      }
+    }
+  }
+
+  /** The figures: end-to-end throughput and create-to-bind latency, plus the scheduler's own attempt time. */
+  public record Result(Settings settings, int bound, double podsPerSecond, double p50Ms, double p99Ms, double maxMs,
+      double attemptMeanMs, double attemptMaxMs, double seconds, double algorithmPodsPerSecond) {
+    public String jsonLine() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("bench", "scheduler");
+      m.put("variant", settings.variant());
+      m.put("nodes", settings.nodes());
+      m.put("pods", settings.pods());
+      m.put("init_pods", settings.initPods());
+      m.put("bound", bound);
+      m.put("pods_per_s", Math.round(podsPerSecond * 10) / 10.0);
+      m.put("p50_ms", Math.round(p50Ms * 10) / 10.0);
+      m.put("p99_ms", Math.round(p99Ms * 10) / 10.0);
+      m.put("max_ms", Math.round(maxMs * 10) / 10.0);
+      m.put("attempt_mean_ms", Math.round(attemptMeanMs * 1000) / 1000.0);
+      m.put("attempt_max_ms", Math.round(attemptMaxMs * 100) / 100.0);
+      m.put("seconds", Math.round(seconds * 100) / 100.0);
+      m.put("algorithm_pods_per_s", Math.round(algorithmPodsPerSecond));
+      StringBuilder sb = new StringBuilder("{");
+      m.forEach((k, v) -> {
+        if (sb.length() > 1) {
+          sb.append(',');
+        }
+        sb.append('"').append(k).append("\":");
+        sb.append(v instanceof String ? "\"" + v + "\"" : v);
+      });
+      return sb.append('}').toString();
+    }
+  }
+
+  private final Settings s;
+  private final PrintStream progress;
+
+  public SchedulerBench(Settings settings, PrintStream progress) {
+    this.s = settings;
+    this.progress = progress;
+  }
+
+  /**
+   * The baseline in the same run: the same nodes and pods through the scheduler's algorithm and
+   * cache alone (snapshot, filter, score, assume), no Kafka. The gap to the end-to-end figure is
+   * what the write path (create, bind, event commands and their state records) costs.
+   */
+  public double algorithmPodsPerSecond() throws Exception {
+    io.capstan.scheduler.cache.SchedulerCache cache = new io.capstan.scheduler.cache.SchedulerCache();
+    for (int i = 0; i < s.nodes(); i++) {
+      cache.addNode(node(i));
+    }
+    io.capstan.scheduler.algorithm.ScheduleAlgorithm algorithm = new io.capstan.scheduler.algorithm.ScheduleAlgorithm(
+        io.capstan.scheduler.config.PluginRegistry.profile(SchedulerConfig.defaults()), 0, new java.util.Random(1));
+    int total = s.initPods() + s.pods();
+    long start = 0;
+    for (int i = 0; i < total; i++) {
+      if (i == s.initPods()) {
+        start = System.nanoTime();
+      }
+      String name = i < s.initPods() ? "init-" + i : "pod-" + (i - s.initPods());
+      Pod p = pod(name, i < s.initPods() ? i : i - s.initPods());
+      p.getMetadata().setUid(name);
+      io.capstan.scheduler.framework.PodInfo info = io.capstan.scheduler.framework.PodInfo.of(p);
+      cache.assume(info, algorithm.schedule(info, cache.snapshot()).node());
+    }
+    return s.pods() / ((System.nanoTime() - start) / 1e9);
+  }
+
+  public Result run() throws Exception {
+    progress.println("bench: baseline: the same pods through the algorithm and cache alone, in process");
+    double baseline = algorithmPodsPerSecond();
+    progress.printf("bench: baseline %.0f pods/s%n", baseline);
+    Result r = endToEnd();
+    return new Result(r.settings(), r.bound(), r.podsPerSecond(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.attemptMeanMs(),
+        r.attemptMaxMs(), r.seconds(), baseline);
+  }
+
+  private Result endToEnd() throws Exception {
+    Path tmp = Files.createTempDirectory("capstan-bench-scheduler-");
+    MeterRegistry registry = new SimpleMeterRegistry();
+    progress.println("bench: starting a fresh embedded Kafka broker in " + tmp);
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Config.of(tmp.resolve("kafka"), 0))) {
+      Map<String, Object> kafka = new LinkedHashMap<>(s.kafkaExtra());
+      kafka.put("bootstrap.servers", broker.bootstrap());
+      TopicLayout layout = new TopicLayout(TopicLayout.DEFAULT_PREFIX);
+      TopicAdmin.ensureTopics(kafka, layout, s.partitions(), (short) 1);
+      ProcessorConfig pc = ProcessorConfig.defaults(kafka, layout, tmp.resolve("state")).withInMemoryStores(true);
+      try (CommandProcessor processor = new CommandProcessor(pc, registry);
+          CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "bench"), registry);
+          SharedInformers informers = new SharedInformers(InformerConfig.defaults(kafka, layout, "bench"), registry)) {
+        processor.start();
+        processor.awaitRunning(Duration.ofMinutes(2));
+        SystemNamespaces.ensure(client, Duration.ofMinutes(1));
+
+        Informer<Pod> pods = informers.informerFor(Kinds.POD, Pod.class);
+        Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        Histogram latency = new ConcurrentHistogram(3);
+        AtomicInteger bound = new AtomicInteger();
+        AtomicLong lastBind = new AtomicLong();
+        pods.addHandler(new ResourceEventHandler<>() {
+          @Override
+          public void onUpdate(Pod old, Pod pod) {
+            if (old.getSpec().getNodeName() == null && pod.getSpec().getNodeName() != null) {
+              long now = System.nanoTime();
+              Long sent = sentAt.remove(pod.getMetadata().getName());
+              if (sent != null) {
+                latency.recordValue(Math.max(1, (now - sent) / 1000));
+                bound.incrementAndGet();
+                lastBind.set(now);
+              }
+            }
+          }
+        });
+        informers.start();
+        informers.awaitSynced(Duration.ofMinutes(1));
+
+        progress.printf("bench: creating %d nodes%n", s.nodes());
+        long t0 = System.nanoTime();
+        send(client, s.nodes(), i -> node(i));
+        progress.printf("bench: %d nodes in %.1f s%n", s.nodes(), (System.nanoTime() - t0) / 1e9);
+
+        try (SchedulerInstance scheduler = new SchedulerInstance(kafka, layout, SchedulerConfig.defaults(), registry)) {
+          scheduler.start(Duration.ofMinutes(2));
+          while (scheduler.service().cache().nodeCount() < s.nodes()) {
+            Thread.sleep(20);
+          }
+          progress.printf("bench: scheduler has %d nodes; placing %d initial pods (warm-up, not measured)%n",
+              s.nodes(), s.initPods());
+          long w0 = System.nanoTime();
+          for (int i = 0; i < s.initPods(); i++) {
+            sentAt.put("init-" + i, System.nanoTime());
+          }
+          send(client, s.initPods(), i -> pod("init-" + i, i));
+          awaitBound(bound, s.initPods(), Duration.ofMinutes(5));
+          progress.printf("bench: %d initial pods bound in %.1f s%n", s.initPods(), (System.nanoTime() - w0) / 1e9);
+          latency.reset();
+          bound.set(0);
+          Timer attempts = registry.find("capstan.scheduler.scheduling.duration").timer();
+          long attemptsBefore = attempts.count();
+          double attemptTimeBefore = attempts.totalTime(TimeUnit.MILLISECONDS);
+
+          progress.printf("bench: creating %d pods (%s) and counting their binds%n", s.pods(), s.variant());
+          long start = System.nanoTime();
+          for (int i = 0; i < s.pods(); i++) {
+            sentAt.put("pod-" + i, 0L);
+          }
+          send(client, s.pods(), i -> {
+            Pod p = pod("pod-" + i, i);
+            sentAt.put("pod-" + i, System.nanoTime());
+            return p;
+          });
+          awaitBound(bound, s.pods(), Duration.ofMinutes(10));
+          double secs = (lastBind.get() - start) / 1e9;
+          long n = attempts.count() - attemptsBefore;
+          double attemptMean = n == 0 ? 0 : (attempts.totalTime(TimeUnit.MILLISECONDS) - attemptTimeBefore) / n;
+          return new Result(s, bound.get(), bound.get() / secs, latency.getValueAtPercentile(50) / 1000.0,
+              latency.getValueAtPercentile(99) / 1000.0, latency.getMaxValue() / 1000.0, attemptMean,
+              attempts.max(TimeUnit.MILLISECONDS), secs, 0);
+        }
+      }
+    } finally {
+      deleteTree(tmp);
+    }
+  }
+
+  private void awaitBound(AtomicInteger bound, int n, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long lastReport = System.nanoTime();
+    while (bound.get() < n) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("only " + bound.get() + " of " + n + " pods bound within " + timeout);
+      }
+      if (System.nanoTime() - lastReport > 5_000_000_000L) {
+        progress.printf("bench: %d / %d bound%n", bound.get(), n);
+        lastReport = System.nanoTime();
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  /** Creates n objects with at most MAX_IN_FLIGHT unanswered; every one must be accepted. */
+  private static void send(CommandClient client, int n, java.util.function.IntFunction<org.apache.avro.specific.SpecificRecord> make)
+      throws InterruptedException {
+    Semaphore window = new Semaphore(MAX_IN_FLIGHT);
+    List<String> refused = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int i = 0; i < n; i++) {
+      window.acquire();
+      CompletableFuture<CommandResult> f = client.create(make.apply(i));
+      f.whenComplete((r, e) -> {
+        window.release();
+        if (e != null) {
+          refused.add(e.toString());
+        } else if (r instanceof CommandResult.Rejected rej) {
+          refused.add(rej.status().getMessage());
+        }
+      });
+    }
+    window.acquire(MAX_IN_FLIGHT);
+    if (!refused.isEmpty()) {
+      throw new IllegalStateException(refused.size() + " creates refused, e.g. " + refused.get(0));
+    }
+  }
+
+  private static final Node NODE_TEMPLATE = KubeJson.<Node>fromText(Kinds.NODE, """
+      metadata: {name: template, labels: {}}
+      status: {allocatable: {cpu: "4", memory: 32Gi, pods: "110"}, capacity: {cpu: "4", memory: 32Gi, pods: "110"}}
+      """).object();
+  private static final Pod POD_TEMPLATE = KubeJson.<Pod>fromText(Kinds.POD, """
+      metadata: {name: template, namespace: default}
+      spec:
+        containers: [{name: pause, image: registry.k8s.io/pause:3.10, resources: {requests: {cpu: 100m, memory: 500Mi}}}]
+      """).object();
+  private static final Pod SPREAD_TEMPLATE = KubeJson.<Pod>fromText(Kinds.POD, """
+      metadata: {name: template, namespace: default}
+      spec:
+        containers: [{name: pause, image: registry.k8s.io/pause:3.10, resources: {requests: {cpu: 100m, memory: 500Mi}}}]
+        affinity:
+          podAntiAffinity:
+            requiredDuringSchedulingIgnoredDuringExecution:
+            - {labelSelector: {matchLabels: {group: GROUP}}, topologyKey: kubernetes.io/hostname}
+        topologySpreadConstraints:
+        - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {group: GROUP}}}
+      """).object();
+
+  /** node-default.yaml of scheduler_perf: 4 cpu, 32Gi, 110 pods; spread over zones for the spread variant. */
+  static Node node(int i) {
+    String name = "node-" + i;
+    Node n = Node.newBuilder(NODE_TEMPLATE).build();
+    n.getMetadata().setName(name);
+    n.getMetadata().setLabels(Map.of("kubernetes.io/hostname", name, "topology.kubernetes.io/zone", "zone-" + (i % ZONES)));
+    return n;
+  }
+
+  /** pod-default.yaml of scheduler_perf: 100m cpu, 500Mi; with anti-affinity and spread in that variant. */
+  Pod pod(String name, int i) {
+    String group = "g" + (i / GROUP);
+    boolean spread = s.variant().equals("anti-affinity") && name.startsWith("pod-");
+    // Copies of parsed templates: parsing YAML per pod would cost more than scheduling it.
+    Pod p = Pod.newBuilder(spread ? SPREAD_TEMPLATE : POD_TEMPLATE).build();
+    p.getMetadata().setName(name);
+    p.getMetadata().setLabels(Map.of("group", group));
+    if (spread) {
+      p.getSpec().getAffinity().getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().get(0)
+          .getLabelSelector().setMatchLabels(Map.of("group", group));
+      p.getSpec().getTopologySpreadConstraints().get(0).getLabelSelector().setMatchLabels(Map.of("group", group));
+    }
+    return p;
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package io.capstan.ops;
+
+import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.scheduler.config.SchedulerConfig;
+import io.capstan.scheduler.service.SchedulerInstance;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+
+/** The scheduler: binds pending pods to nodes (filter, score, assume, bind). */
+final class SchedulerComponent implements Component {
+  private final Map<String, Object> kafka;
+  private final TopicLayout layout;
+  private final SchedulerConfig config;
+  private final MeterRegistry registry;
+  private SchedulerInstance scheduler;
+
+  SchedulerComponent(Map<String, Object> kafka, TopicLayout layout, SchedulerConfig config, MeterRegistry registry) {
+    this.kafka = kafka;
+    this.layout = layout;
+    this.config = config;
+    this.registry = registry;
+  }
+
+  @Override
+  public String name() {
+    return "scheduler";
+  }
+
+  @Override
+  public void start() {
+    scheduler = new SchedulerInstance(kafka, layout, config, registry);
+  }
+
+  @Override
+  public void awaitReady(Duration timeout) {
+    try {
+      scheduler.start(timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the scheduler started", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (scheduler != null) {
+      scheduler.close();
+    }
+  }
+}
