@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,28 +31,10 @@ class ComposeFileTest {
   private static final Path COMPOSE = Path.of("compose", "compose.yaml");
   private static final String BROKERS = "kafka-1:9092,kafka-2:9092,kafka-3:9092";
 
-  /** The services with YAML merge keys ({@code <<: *anchor}) applied, as compose applies them. */
+  /** The services as compose reads them: SnakeYAML resolves the anchors and merge keys ({@code <<: *x}). */
   private static JsonNode services() throws Exception {
-    JsonNode root = new YAMLMapper().readTree(Files.readString(COMPOSE));
-    return merged(root.get("services"));
-  }
-
-  private static JsonNode merged(JsonNode node) {
-    if (!node.isObject()) {
-      return node;
-    }
-    ObjectNode out = ((ObjectNode) node).objectNode();
-    JsonNode base = node.get("<<");
-    if (base != null) {
-      merged(base).properties().forEach(e -> out.set(e.getKey(), e.getValue()));
-    }
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (!e.getKey().equals("<<")) {
-        out.set(e.getKey(), merged(e.getValue()));
-      }
-    }
-    return out;
+    Object root = new org.yaml.snakeyaml.Yaml().load(Files.readString(COMPOSE));
+    return new ObjectMapper().valueToTree(root).get("services");
   }
 
   @Test

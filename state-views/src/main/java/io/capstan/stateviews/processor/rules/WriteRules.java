@@ -123,6 +123,7 @@ public final class WriteRules {
     } else if (kind.hasStatus() && !KEEP_STATUS_ON_CREATE.contains(kind.kind())) {
       ObjectFields.put(object, STATUS, null);
     }
+    WorkloadDefaults.prepareForCreate(object);
     List<FieldError> errors = validate(kind, object, true);
     if (!errors.isEmpty()) {
       return new Outcome.Rejected(StatusErrors.invalid(kind, cmd.getName(), errors));
@@ -167,6 +168,7 @@ public final class WriteRules {
       // Status belongs to the status subresource.
       ObjectFields.put(object, STATUS, ObjectFields.get(stored, STATUS));
     }
+    WorkloadDefaults.apply(object);
     List<FieldError> errors = new ArrayList<>();
     if (was.getDeletionTimestamp() != null) {
       List<String> added = added(was.getFinalizers(), meta.getFinalizers());
