@@ -37,6 +37,10 @@ class PrometheusTest {
       "capstan_processor_commands_total",
       "capstan_processor_watermark_lag_seconds",
       "kafka_consumer_fetch_manager_records_lag_max",
+      "capstan_apiserver_registered_watchers",
+      "capstan_workqueue_depth",
+      "capstan_scheduler_pending_pods",
+      "capstan_node_ready == 1",
       "jvm_memory_used_bytes");
 
   private static String tool(String name) {
@@ -63,6 +67,33 @@ class PrometheusTest {
     assertTrue(run(promtool, "check", "config", "prometheus-scale-out.yml").contains("SUCCESS"));
     assertTrue(run(promtool, "check", "rules", "alerts.yml").contains("SUCCESS"));
     assertTrue(run(promtool, "test", "rules", "alerts-test.yml").contains("SUCCESS"));
+  }
+
+  /**
+   * Every Capstan series the alerts and the Grafana dashboard use is one the code registers
+   * (Micrometer's dotted name, before Prometheus adds its unit and type suffixes).
+   */
+  @Test
+  void theAlertsAndTheDashboardUseSeriesCapstanExports() throws Exception {
+    String dashboard = Files.readString(Path.of("grafana", "capstan.json"));
+    assertTrue(new ObjectMapper().readTree(dashboard).get("panels").size() >= 10, "the dashboard has its panels");
+    String used = Files.readString(FILES.resolve("alerts.yml")) + dashboard;
+    StringBuilder code = new StringBuilder();
+    try (var files = Files.walk(Path.of(".."))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".java") && p.toString().contains("/src/main/")).toList()) {
+        code.append(Files.readString(f));
+      }
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("capstan_[a-z_]+").matcher(used);
+    List<String> missing = new ArrayList<>();
+    while (m.find()) {
+      String series = m.group().replaceAll("_(bucket|count|sum)$", "").replaceAll("_(total|seconds|bytes)$", "");
+      String dotted = series.replace('_', '.');
+      if (!code.toString().contains('"' + dotted) && !code.toString().contains('"' + series)) {
+        missing.add(m.group());
+      }
+    }
+    assertTrue(missing.isEmpty(), "series no code registers: " + missing);
   }
 
   @Test

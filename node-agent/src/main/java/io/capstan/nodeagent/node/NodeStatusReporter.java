@@ -88,6 +88,15 @@ public final class NodeStatusReporter implements AutoCloseable {
         .register(registry);
     this.failures = Counter.builder("capstan_node_agent_node_write_failures_total").tag("node", nodeName)
         .register(registry);
+    // 1 while the Ready condition this agent last posted is True (the series stops with the agent).
+    io.micrometer.core.instrument.Gauge.builder("capstan.node.ready", this, r -> r.postedReady() ? 1 : 0)
+        .description("Whether the node's posted Ready condition is True").tag("node", nodeName).register(registry);
+  }
+
+  private boolean postedReady() {
+    Map<String, NodeCondition> c = lastConditions;
+    NodeCondition ready = c == null ? null : c.get("Ready");
+    return ready != null && "True".equals(ready.getStatus());
   }
 
   /** MemoryPressure, DiskPressure and PIDPressure as kubelet's default hard eviction thresholds see them. */
