@@ -123,9 +123,10 @@ class UpCommandTest {
             .setData(Map.of("i", Integer.toString(i))).build();
         accepted(client.create(cm).join());
       }
+      // Left to a scheduler that does not run here, so no component changes it between the runs.
       Pod pod = Pod.newBuilder()
           .setMetadata(ObjectMeta.newBuilder().setName("web").setNamespace("default").build())
-          .setSpec(PodSpec.newBuilder().setContainers(List.of(
+          .setSpec(PodSpec.newBuilder().setSchedulerName("elsewhere").setContainers(List.of(
               Container.newBuilder().setName("main").setImage("capstan.local/busybox").build())).build())
           .build();
       accepted(client.create(pod).join());
