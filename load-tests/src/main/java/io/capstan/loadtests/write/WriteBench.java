@@ -71,7 +71,7 @@ public final class WriteBench {
     public static final int DEFAULT_OBJECTS = 100_000;
     public static final int DEFAULT_CLIENTS = 512;
     public static final int DEFAULT_PARTITIONS = 4;
-    public static final long DEFAULT_COMMIT_INTERVAL_MS = 100;
+    public static final long DEFAULT_COMMIT_INTERVAL_MS = ProcessorConfig.DEFAULT_COMMIT_INTERVAL_MS;
     public static final long DEFAULT_EARLY_COMMIT_QUIET_MS = ProcessorConfig.DEFAULT_EARLY_COMMIT_QUIET_MS;
     public static final long DEFAULT_WATERMARK_INTERVAL_MS = ProcessorConfig.DEFAULT_WATERMARK_INTERVAL_MS;
     public static final int DEFAULT_STREAM_THREADS = 1;

@@ -13,7 +13,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
  *   <li>{@code applicationId}: {@code <topic prefix>processor}, e.g. {@code capstan.processor}
  *       (the Kafka Streams application id: consumer group, transactional ids, changelog names);
  *   <li>{@code streamThreads}: 1;
- *   <li>{@code commitIntervalMs}: 100 (the longest a reply waits for its transaction to commit);
+ *   <li>{@code commitIntervalMs}: 50 (the longest a reply waits for its transaction to commit; the write
+ *       bench on 2 cores: 5,500 creates/s, p99 183 ms, against 4,900 and 245 ms at 100);
  *   <li>{@code watermarkIntervalMs}: 200;
  *   <li>{@code inMemoryStores}: false (RocksDB stores under {@code stateDir});
  *   <li>{@code earlyCommitQuietMs}: 2 (commit as soon as no command has arrived for this long,
@@ -49,7 +50,7 @@ public record ProcessorConfig(
     long requestIdRetentionMs) {
 
   public static final int DEFAULT_STREAM_THREADS = 1;
-  public static final long DEFAULT_COMMIT_INTERVAL_MS = 100;
+  public static final long DEFAULT_COMMIT_INTERVAL_MS = 50;
   public static final long DEFAULT_WATERMARK_INTERVAL_MS = 200;
   public static final long DEFAULT_EARLY_COMMIT_QUIET_MS = 2;
   public static final int DEFAULT_REQUEST_IDS_PER_KEY = 16;
