@@ -96,6 +96,7 @@ public final class GatewayServer extends VerticleBase {
         bodies.handle(ctx);
       }
     });
+    router.get(AuditHandler.PATH).handler(new AuditHandler(store));
     router.routeWithRegex("^/apis?(/.*)?$").handler(new ResourceHandler(discovery, store, Clock.systemUTC()));
     router.route().last().handler(ctx -> Responses.status(ctx, ApiStatus.noSuchPath()));
     router.route().failureHandler(this::failure);

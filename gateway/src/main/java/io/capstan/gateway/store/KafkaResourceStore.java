@@ -22,6 +22,9 @@ import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.stateviews.audit.AuditEntry;
+import io.capstan.stateviews.audit.AuditQuery;
+import io.capstan.stateviews.audit.AuditTrail;
 import io.capstan.stateviews.informer.InformerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
@@ -114,6 +117,18 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
 
   public WatchCache cache() {
     return cache;
+  }
+
+  @Override
+  public CompletionStage<java.util.List<AuditEntry>> audit(AuditQuery query) {
+    AuditTrail trail = new AuditTrail(client.config().kafka(), client.config().layout());
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return trail.query(query);
+      } catch (RuntimeException e) {
+        throw new ApiException(ApiStatus.serviceUnavailable("cannot read the event log: " + e.getMessage()));
+      }
+    }, listers);
   }
 
   // ---- reads ----

@@ -1,6 +1,12 @@
 package io.capstan.gateway.store;
 
 import io.capstan.logschema.kinds.Kind;
+import io.capstan.gateway.errors.ApiException;
+import io.capstan.gateway.errors.ApiStatus;
+import io.capstan.stateviews.audit.AuditEntry;
+import io.capstan.stateviews.audit.AuditQuery;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.apache.avro.specific.SpecificRecord;
@@ -54,4 +60,10 @@ public interface ResourceStore {
    * when the version is too old) ends the stream.
    */
   WatchHandle watch(Kind kind, WatchOptions options, Consumer<WatchEvent> sink);
+
+  /** The audit trail (who changed what, when) matching {@code query}, in time order, read from the event log. */
+  default CompletionStage<List<AuditEntry>> audit(AuditQuery query) {
+    return CompletableFuture.failedFuture(new ApiException(ApiStatus.serviceUnavailable(
+        "this gateway's store keeps no event log to audit")));
+  }
 }

@@ -606,6 +606,29 @@ class KubectlTest {
 
   // ---- delete ----
 
+  // ---- audit ----
+
+  @Test
+  void theAuditTrailSaysWhoChangedWhat() throws Exception {
+    createConfigMap("audited", "mode", "slow");
+    ok("patch", "cm", "audited", "--type", "merge", "-p", "{\"data\":{\"mode\":\"fast\"}}");
+    JsonNode trail = KubeJson.parse(ok("get", "--raw",
+        "/apis/audit.capstan.io/v1/events?namespace=default&kind=cm&name=audited").out());
+    assertEquals("EventList", trail.get("kind").asText(), trail.toString());
+    JsonNode items = trail.get("items");
+    assertEquals(2, items.size(), trail.toString());
+    assertEquals("CREATED", items.get(0).get("op").asText());
+    assertEquals("UPDATED", items.get(1).get("op").asText());
+    for (JsonNode e : items) {
+      assertEquals(io.capstan.gateway.security.AdminToken.ADMIN_USER, e.get("actor").asText(), "the user is the actor");
+      assertEquals("ConfigMap", e.at("/object/kind").asText());
+    }
+    assertEquals("fast", items.get(1).at("/mergePatch/data/mode").asText(), trail.toString());
+    Result bad = kubectl("get", "--raw", "/apis/audit.capstan.io/v1/events?kind=widgets");
+    assertNotEquals(0, bad.exit());
+    assertTrue(bad.err().contains("no kind is called"), bad.both());
+  }
+
   // ---- authentication, metrics ----
 
   @Test

@@ -79,7 +79,7 @@ class ProcessorPartsTest {
     ProcessorConfig cfg = ProcessorConfig.defaults(Map.of("bootstrap.servers", "k:9092"), new TopicLayout("x."), Path.of("s"));
     assertEquals("x.processor", cfg.applicationId());
     assertEquals(1, cfg.streamThreads());
-    assertEquals(100, cfg.commitIntervalMs());
+    assertEquals(50, cfg.commitIntervalMs());
     assertEquals(200, cfg.watermarkIntervalMs());
     assertEquals(false, cfg.inMemoryStores());
     assertEquals(16, cfg.requestIdsPerKey());
