@@ -57,6 +57,11 @@ final class ResourceHandler implements Handler<RoutingContext> {
   private static final List<String> PATCH_TYPES = List.of("application/json-patch+json",
       "application/merge-patch+json", "application/strategic-merge-patch+json");
   private static final int PATCH_CONFLICT_RETRIES = 5;
+  /**
+   * Before re-reading after a conflict: the newer version that conflicted reaches this gateway's
+   * cache about a commit interval later (kube-apiserver re-reads etcd; we read the cache).
+   */
+  private static final long CONFLICT_PAUSE_MS = 50;
   private static final String PROTOBUF = "application/vnd.kubernetes.protobuf";
   private static final String APPLY_PATCH = "application/apply-patch+yaml";
   private static final String GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
@@ -417,9 +422,10 @@ final class ResourceHandler implements Handler<RoutingContext> {
     JsonNode patch = parseBody(c);
     Future<StoredObject> attempt = patchOnce(c, type, patch, status);
     for (int i = 0; i < PATCH_CONFLICT_RETRIES; i++) {
+      long pause = CONFLICT_PAUSE_MS * (i + 1);
       attempt = attempt.recover(e -> e instanceof ApiException api && api.status().code() == 409
           && api.status().reason().equals("Conflict") && !patchPinsVersion(patch)
-          ? patchOnce(c, type, patch, status) : Future.failedFuture(e));
+          ? afterPause(c, pause).compose(v -> patchOnce(c, type, patch, status)) : Future.failedFuture(e));
     }
     reply(c, attempt.toCompletionStage(), s -> KubeJson.toJson(s.object()), 200);
   }
@@ -434,6 +440,10 @@ final class ResourceHandler implements Handler<RoutingContext> {
     }
     return PatchType.byMediaType(contentType).orElseThrow(() -> new ApiException(
         ApiStatus.unsupportedMediaType(contentType, PATCH_TYPES)));
+  }
+
+  private static Future<Void> afterPause(Call c, long ms) {
+    return c.ctx().vertx().timer(ms).mapEmpty();
   }
 
   private static boolean patchPinsVersion(JsonNode patch) {
@@ -622,7 +632,9 @@ final class ResourceHandler implements Handler<RoutingContext> {
             });
     Future<StoredObject> attempt = once.get();
     for (int i = 0; i < PATCH_CONFLICT_RETRIES; i++) {
-      attempt = attempt.recover(e -> e instanceof RetryableConflict ? once.get() : Future.failedFuture(e));
+      long pause = CONFLICT_PAUSE_MS * (i + 1);
+      attempt = attempt.recover(e -> e instanceof RetryableConflict
+          ? afterPause(c, pause).compose(v -> once.get()) : Future.failedFuture(e));
     }
     return attempt.recover(e -> Future.failedFuture(e instanceof RetryableConflict r ? r.getCause() : e))
         .toCompletionStage();
