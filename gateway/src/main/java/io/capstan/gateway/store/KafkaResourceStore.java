@@ -138,7 +138,7 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     KindCache c = cache.of(kind);
     String key = c.key(namespace, name);
     int partition = c.partitionOf(key);
-    long mine = own.on(kind, partition, key);
+    long mine = own.on(kind, partition);
     return waitFor(c, partition, mine).thenApply(v -> c.get(key)
         .map(o -> new StoredObject(copy(o), KindCache.rvOf(o)))
         .orElseThrow(() -> new ApiException(ApiStatus.notFound(kind.group(), kind.plural(), name))));
@@ -363,12 +363,6 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
       CommandResult.Accepted a = (CommandResult.Accepted) result;
       if (!dryRun) {
         own.wrote(kind, a.partition(), a.resourceVersion());
-        if (a.partition() >= 0 && a.resourceVersion() > 0) {
-          KindCache c = cache.of(kind);
-          String key = c.key(cmd.getNamespace(), cmd.getName());
-          own.wroteObject(key, a.resourceVersion());
-          c.whenReached(a.partition(), a.resourceVersion()).thenRun(() -> own.applied(key, a.resourceVersion()));
-        }
       }
       return a;
     });

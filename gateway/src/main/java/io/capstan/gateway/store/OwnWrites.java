@@ -7,21 +7,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * What this gateway has written and its cache may not show yet: what a read must wait for so
- * that a client sees its own writes (ARCHITECTURE.md, "Read your writes"). Per object, the
- * resourceVersion of its last write until the cache has applied it, so a get waits only for
- * writes of the object it reads, not for every write that happens to share its partition;
- * per kind, the highest version written, which a list's consistent cut must pass.
+ * The highest resourceVersion this gateway has written, per kind and partition: what a read
+ * must wait for so that a client sees its own writes (ARCHITECTURE.md, "Read your writes").
  */
 final class OwnWrites {
   private record PerKind(AtomicLongArray byPartition, AtomicLong highest) {}
 
-  /** More unapplied objects than this (a cache far behind): gets wait for their whole partition. */
-  static final int MAX_TRACKED_OBJECTS = 100_000;
-
   private final int partitions;
   private final Map<String, PerKind> kinds = new ConcurrentHashMap<>();
-  private final Map<String, Long> unapplied = new ConcurrentHashMap<>();
 
   OwnWrites(int partitions) {
     this.partitions = partitions;
@@ -36,26 +29,10 @@ final class OwnWrites {
     k.highest().accumulateAndGet(rv, Math::max);
   }
 
-  /** The object {@code key} was written at {@code rv}; {@link #applied} forgets it once the cache has it. */
-  void wroteObject(String key, long rv) {
-    if (rv > 0) {
-      unapplied.merge(key, rv, Math::max);
-    }
-  }
-
-  /** The cache has applied {@code key} at {@code rv}. */
-  void applied(String key, long rv) {
-    unapplied.remove(key, rv);
-  }
-
-  /** What a read of {@code key} on {@code partition} waits for (0: nothing). */
-  long on(Kind kind, int partition, String key) {
-    if (unapplied.size() > MAX_TRACKED_OBJECTS) {
-      PerKind k = kinds.get(kind.kind());
-      return k == null ? 0 : k.byPartition().get(partition);
-    }
-    Long rv = unapplied.get(key);
-    return rv == null ? 0 : rv;
+  /** What a read of one key on {@code partition} waits for (0: nothing). */
+  long on(Kind kind, int partition) {
+    PerKind k = kinds.get(kind.kind());
+    return k == null ? 0 : k.byPartition().get(partition);
   }
 
   /** What a list waits for: the consistent cut must pass every write, whatever its partition. */
