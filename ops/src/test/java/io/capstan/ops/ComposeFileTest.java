@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,16 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
  * ops/compose/compose.yaml cannot run here (no Docker engine), so it is checked for what would
  * break it: the services the scaled-out layout needs, a consistent KRaft quorum, and every
- * Capstan service's command line accepted by the real launcher's parser. When a compose CLI is
- * on the machine, it validates the file too.
+ * Capstan service's command line accepted by the real launcher's parser.
  */
 class ComposeFileTest {
   private static final Path COMPOSE = Path.of("compose", "compose.yaml");
@@ -82,35 +78,5 @@ class ComposeFileTest {
       checked++;
     }
     assertTrue(checked >= 8, "two of each Capstan component, found " + checked);
-  }
-
-  @Test
-  void aComposeCliValidatesTheFileWhenThereIsOne() throws Exception {
-    for (List<String> cli : List.of(List.of("docker", "compose"), List.of("docker-compose"))) {
-      List<String> version = new ArrayList<>(cli);
-      version.add("version");
-      if (!runs(version)) {
-        continue;
-      }
-      List<String> config = new ArrayList<>(cli);
-      config.addAll(List.of("-f", COMPOSE.toString(), "config", "-q"));
-      Process p = new ProcessBuilder(config).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-      assertEquals(0, p.exitValue(), String.join(" ", config) + ":\n" + out);
-      return;
-    }
-    // Reported as skipped, not passed: CI has no compose CLI; the structural checks above stand in.
-    Assumptions.abort("no compose CLI (docker compose / docker-compose) on this machine");
-  }
-
-  private static boolean runs(List<String> command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (Exception e) {
-      return false;
-    }
   }
 }
