@@ -41,8 +41,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -56,12 +58,17 @@ final class ResourceHandler implements Handler<RoutingContext> {
   static final List<String> BODY_TYPES = List.of("application/json", "application/yaml");
   private static final List<String> PATCH_TYPES = List.of("application/json-patch+json",
       "application/merge-patch+json", "application/strategic-merge-patch+json");
-  private static final int PATCH_CONFLICT_RETRIES = 5;
   /**
-   * Before re-reading after a conflict: the newer version that conflicted reaches this gateway's
-   * cache about a commit interval later (kube-apiserver re-reads etcd; we read the cache).
+   * How long a patch or scale without a resourceVersion of its own keeps redoing itself on newer
+   * versions: kube-apiserver's storage retries such an update until it lands (bounded only by the
+   * request timeout), and while a controller is busy writing the object's status a re-read can
+   * lose the race several times in a row. Each re-read waits until the cache holds the version the
+   * conflict named (the store's read-your-writes), so no attempt repeats on a version known stale.
    */
-  private static final long CONFLICT_PAUSE_MS = 50;
+  static final long CONFLICT_RETRY_MS = 20_000;
+  /** Pause before the n-th redo: n x this, at most {@link #CONFLICT_PAUSE_MAX_MS}. */
+  private static final long CONFLICT_PAUSE_MS = 10;
+  private static final long CONFLICT_PAUSE_MAX_MS = 200;
   private static final String PROTOBUF = "application/vnd.kubernetes.protobuf";
   private static final String APPLY_PATCH = "application/apply-patch+yaml";
   private static final String GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
@@ -420,14 +427,30 @@ final class ResourceHandler implements Handler<RoutingContext> {
     String contentType = c.ctx().request().getHeader("Content-Type");
     PatchType type = patchType(contentType);
     JsonNode patch = parseBody(c);
-    Future<StoredObject> attempt = patchOnce(c, type, patch, status);
-    for (int i = 0; i < PATCH_CONFLICT_RETRIES; i++) {
-      long pause = CONFLICT_PAUSE_MS * (i + 1);
-      attempt = attempt.recover(e -> e instanceof ApiException api && api.status().code() == 409
-          && api.status().reason().equals("Conflict") && !patchPinsVersion(patch)
-          ? afterPause(c, pause).compose(v -> patchOnce(c, type, patch, status)) : Future.failedFuture(e));
-    }
-    reply(c, attempt.toCompletionStage(), s -> KubeJson.toJson(s.object()), 200);
+    boolean pinned = patchPinsVersion(patch);
+    WriteOptions options = pinned ? writeOptions(c) : writeOptions(c).withPatch(type, patch);
+    Future<StoredObject> result = untilNoConflict(c, () -> patchOnce(c, type, patch, status, options), !pinned);
+    reply(c, result.toCompletionStage(), s -> KubeJson.toJson(s.object()), 200);
+  }
+
+  /**
+   * Runs {@code attempt}; when {@code redo} and it fails with a Conflict, runs it again (each run
+   * re-reads the object) until it lands, fails otherwise, or {@link #CONFLICT_RETRY_MS} has passed.
+   */
+  private static <T> Future<T> untilNoConflict(Call c, Supplier<Future<T>> attempt, boolean redo) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONFLICT_RETRY_MS);
+    return redoOnConflict(c, attempt, redo, deadline, 1);
+  }
+
+  private static <T> Future<T> redoOnConflict(Call c, Supplier<Future<T>> attempt, boolean redo,
+      long deadline, int n) {
+    return attempt.get().recover(e -> {
+      if (!redo || !isConflict(e) || System.nanoTime() >= deadline) {
+        return Future.failedFuture(e);
+      }
+      long pause = Math.min(CONFLICT_PAUSE_MS * n, CONFLICT_PAUSE_MAX_MS);
+      return afterPause(c, pause).compose(v -> redoOnConflict(c, attempt, redo, deadline, n + 1));
+    });
   }
 
   /** The patch format of a Content-Type; 415 naming the supported ones otherwise. */
@@ -450,7 +473,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
     return patch.isObject() && patch.path("metadata").hasNonNull("resourceVersion");
   }
 
-  private Future<StoredObject> patchOnce(Call c, PatchType type, JsonNode patch, boolean status) {
+  private Future<StoredObject> patchOnce(Call c, PatchType type, JsonNode patch, boolean status,
+      WriteOptions options) {
     Context context = c.ctx().vertx().getOrCreateContext();
     return Future.fromCompletionStage(store.get(c.kind(), c.path().namespace(), c.path().name()), context)
         .compose(current -> {
@@ -470,8 +494,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
           validate(c, object);
           warnUnknown(c, converted);
           return Future.fromCompletionStage(status
-              ? store.updateStatus(c.kind(), object, writeOptions(c))
-              : store.update(c.kind(), object, writeOptions(c)), context);
+              ? store.updateStatus(c.kind(), object, options)
+              : store.update(c.kind(), object, options), context);
         });
   }
 
@@ -615,7 +639,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
    */
   private CompletionStage<StoredObject> scaleTo(Call c, Function<ObjectNode, JsonNode> scaleFor) {
     Context context = c.ctx().vertx().getOrCreateContext();
-    java.util.function.Supplier<Future<StoredObject>> once = () ->
+    Supplier<Future<StoredObject>> once = () ->
         Future.fromCompletionStage(store.get(c.kind(), c.path().namespace(), c.path().name()), context)
             .compose(current -> {
               ObjectNode workload = KubeJson.toJson(current.object());
@@ -627,27 +651,29 @@ final class ResourceHandler implements Handler<RoutingContext> {
                   pinned != null ? pinned : Long.toString(current.resourceVersion()));
               SpecificRecord object = convert(c, workload).object();
               validate(c, object);
-              return Future.fromCompletionStage(store.update(c.kind(), object, writeOptions(c)), context)
-                  .recover(e -> Future.failedFuture(pinned == null && isConflict(e) ? new RetryableConflict(e) : e));
+              // Unpinned, the processor may set the replicas on a newer version itself.
+              WriteOptions options = pinned != null ? writeOptions(c) : writeOptions(c).withPatch(
+                  PatchType.MERGE_PATCH, KubeJson.jsonMapper().createObjectNode().set("spec",
+                      KubeJson.jsonMapper().createObjectNode().put("replicas", replicas)));
+              return Future.fromCompletionStage(store.update(c.kind(), object, options), context)
+                  .recover(e -> Future.failedFuture(pinned != null && isConflict(e) ? new PinnedConflict(e) : e));
             });
-    Future<StoredObject> attempt = once.get();
-    for (int i = 0; i < PATCH_CONFLICT_RETRIES; i++) {
-      long pause = CONFLICT_PAUSE_MS * (i + 1);
-      attempt = attempt.recover(e -> e instanceof RetryableConflict
-          ? afterPause(c, pause).compose(v -> once.get()) : Future.failedFuture(e));
-    }
-    return attempt.recover(e -> Future.failedFuture(e instanceof RetryableConflict r ? r.getCause() : e))
+    return untilNoConflict(c, once, true)
+        .recover(e -> Future.failedFuture(e instanceof PinnedConflict p ? p.getCause() : e))
         .toCompletionStage();
   }
 
-  /** A conflict on an update the server may simply redo on the newer object. */
-  private static final class RetryableConflict extends RuntimeException {
-    RetryableConflict(Throwable conflict) {
+  /** A conflict at the resourceVersion the client's Scale named: the client's to resolve, not ours. */
+  private static final class PinnedConflict extends RuntimeException {
+    PinnedConflict(Throwable conflict) {
       super(conflict);
     }
   }
 
   private static boolean isConflict(Throwable e) {
+    while (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
     return e instanceof ApiException api && api.status().code() == 409 && api.status().reason().equals("Conflict");
   }
 

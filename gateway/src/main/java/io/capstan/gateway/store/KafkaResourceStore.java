@@ -10,6 +10,7 @@ import io.capstan.gateway.errors.ApiException;
 import io.capstan.gateway.errors.ApiStatus;
 import io.capstan.gateway.paging.ContinueToken;
 import io.capstan.log.Command;
+import io.capstan.log.CommandPatch;
 import io.capstan.log.DeleteOptions;
 import io.capstan.log.ErrorStatus;
 import io.capstan.logschema.client.CommandClient;
@@ -258,12 +259,20 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
 
   @Override
   public CompletionStage<StoredObject> update(Kind kind, SpecificRecord object, WriteOptions options) {
-    return write(kind, () -> Commands.update(object), options.actor(), options.dryRun());
+    return write(kind, () -> withPatch(Commands.update(object), options), options.actor(), options.dryRun());
   }
 
   @Override
   public CompletionStage<StoredObject> updateStatus(Kind kind, SpecificRecord object, WriteOptions options) {
-    return write(kind, () -> Commands.updateStatus(object), options.actor(), options.dryRun());
+    return write(kind, () -> withPatch(Commands.updateStatus(object), options), options.actor(), options.dryRun());
+  }
+
+  /** The processor re-applies the patch if the object moved on meanwhile (see CommandPatch). */
+  private static Command withPatch(Command cmd, WriteOptions options) {
+    if (options.patch() != null) {
+      cmd.setPatch(new CommandPatch(options.patch().type().mediaType(), options.patch().body().toString()));
+    }
+    return cmd;
   }
 
   private CompletionStage<StoredObject> write(Kind kind, java.util.function.Supplier<Command> command, String actor,
@@ -358,6 +367,9 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
         throw toApiException(err);
       }
       if (result instanceof CommandResult.Rejected r) {
+        // The refusal names the version it was checked against (the write this one lost to, for a
+        // Conflict): this gateway's later reads wait for it, so a retry re-reads the winner.
+        own.wrote(kind, r.partition(), r.resourceVersion());
         throw new ApiException(statusOf(r.status()));
       }
       CommandResult.Accepted a = (CommandResult.Accepted) result;

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * The highest resourceVersion this gateway has written, per kind and partition: what a read
  * must wait for so that a client sees its own writes (ARCHITECTURE.md, "Read your writes").
+ * Versions a refusal named count too: after a Conflict the client's re-read sees the winner.
  */
 final class OwnWrites {
   private record PerKind(AtomicLongArray byPartition, AtomicLong highest) {}

@@ -5,9 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.capstan.api.Deployment;
+import io.capstan.api.DeploymentStatus;
 import io.capstan.gateway.cache.WatchCacheConfig;
 import io.capstan.gateway.testing.KafkaGatewayFixture;
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandClientConfig;
+import io.capstan.logschema.client.CommandResult;
 import io.capstan.logschema.json.KubeJson;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.stateviews.testing.KafkaFixture;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +23,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -183,6 +194,77 @@ class KubectlOnKafkaTest {
       watch.destroyForcibly();
       watch.waitFor(10, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * kubectl set env (a strategic merge patch without a resourceVersion) while a controller-like
+   * writer changes the Deployment's status as fast as the processor answers: the patch travels
+   * with the update, the processor re-applies it to the newer version (what kube-apiserver's
+   * retry loop does), so every command succeeds and none of their changes is lost.
+   */
+  @Test
+  void patchesLandWhileAnotherWriterKeepsChangingTheObject() throws Exception {
+    Path manifest = dataDir.resolve("busy.yaml");
+    Files.writeString(manifest, """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: busy
+        spec:
+          replicas: 1
+          selector:
+            matchLabels: {app: busy}
+          template:
+            metadata:
+              labels: {app: busy}
+            spec:
+              containers:
+              - name: main
+                image: capstan.local/busybox
+        """);
+    Result created = kubectl("apply", "-f", manifest.toString());
+    assertEquals(0, created.exit(), created.both());
+
+    Deployment stored = (Deployment) backend.store().get(Kinds.DEPLOYMENT, "default", "busy")
+        .toCompletableFuture().get(30, TimeUnit.SECONDS).object();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger writes = new AtomicInteger();
+    AtomicReference<String> writerFailure = new AtomicReference<>();
+    Thread writer = new Thread(() -> {
+      try (CommandClient controller = new CommandClient(CommandClientConfig.defaults(KafkaFixture.clientConfig(),
+          backend.layout(), "busy-writer"), new SimpleMeterRegistry())) {
+        for (int i = 1; !stop.get(); i++) {
+          Deployment d = Deployment.newBuilder(stored).setStatus(DeploymentStatus.newBuilder()
+              .setObservedGeneration((long) i).setReplicas(i % 3).build()).build();
+          d.getMetadata().setResourceVersion(null); // unconditional, as a status writer that owns the field
+          CommandResult r = controller.updateStatus(d).get(30, TimeUnit.SECONDS);
+          if (!(r instanceof CommandResult.Accepted)) {
+            writerFailure.set(String.valueOf(r));
+            return;
+          }
+          writes.incrementAndGet();
+        }
+      } catch (Exception e) {
+        writerFailure.set(e.toString());
+      }
+    }, "busy-writer");
+    writer.start();
+    int patches = 6;
+    try {
+      for (int i = 1; i <= patches; i++) {
+        Result env = kubectl("set", "env", "deployment/busy", "STEP=" + i);
+        assertEquals(0, env.exit(), "set env #" + i + " while the status keeps changing: " + env.both());
+      }
+    } finally {
+      stop.set(true);
+      writer.join(30_000);
+    }
+    assertEquals(null, writerFailure.get(), "the status writer never failed");
+    assertTrue(writes.get() > patches, "the object really was busy: " + writes.get() + " status writes");
+    Result get = kubectl("get", "deployment", "busy", "-o", "json");
+    JsonNode env = KubeJson.parse(get.out()).at("/spec/template/spec/containers/0/env/0");
+    assertEquals("STEP", env.path("name").asText(), get.both());
+    assertEquals(Integer.toString(patches), env.path("value").asText(), "the last patch is what is stored");
   }
 
   @Test

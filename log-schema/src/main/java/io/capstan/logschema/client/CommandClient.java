@@ -426,7 +426,7 @@ public final class CommandClient implements AutoCloseable {
       status = ErrorStatus.newBuilder().setCode(500).setReason("InternalError")
           .setMessage("the command was rejected without a status").build();
     }
-    return new CommandResult.Rejected(status);
+    return new CommandResult.Rejected(status, reply.getResourceVersion(), reply.getPartition());
   }
 
   private void completeAsync(Pending p, Runnable completion) {

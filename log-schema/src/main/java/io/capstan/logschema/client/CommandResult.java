@@ -27,6 +27,19 @@ public sealed interface CommandResult permits CommandResult.Accepted, CommandRes
     }
   }
 
-  /** The command was refused, with a Kubernetes-style Status (AlreadyExists, Conflict, NotFound, Invalid, ...). */
-  record Rejected(ErrorStatus status) implements CommandResult {}
+  /**
+   * The command was refused, with a Kubernetes-style Status (AlreadyExists, Conflict, NotFound, Invalid, ...).
+   *
+   * @param status          the Status to show the caller
+   * @param resourceVersion the resourceVersion of the object the processor held when it refused
+   *                        (0 when there was none): after a Conflict, a reader that waits for this
+   *                        version on {@code partition} sees the write it lost to
+   * @param partition       the partition of the object key, -1 when unknown
+   */
+  record Rejected(ErrorStatus status, long resourceVersion, int partition) implements CommandResult {
+
+    public Rejected(ErrorStatus status) {
+      this(status, 0, -1);
+    }
+  }
 }

@@ -4,6 +4,7 @@ import static io.capstan.stateviews.processor.rules.ObjectFields.meta;
 
 import io.capstan.api.Namespace;
 import io.capstan.log.Command;
+import io.capstan.log.CommandOp;
 import io.capstan.log.ErrorStatus;
 import io.capstan.log.Event;
 import io.capstan.log.EventOp;
@@ -17,6 +18,7 @@ import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.kinds.ObjectKey;
 import io.capstan.logschema.topics.ObjectPartitioner;
 import io.capstan.stateviews.processor.rules.Outcome;
+import io.capstan.stateviews.processor.rules.PatchRebase;
 import io.capstan.stateviews.processor.rules.StatusErrors;
 import io.capstan.stateviews.processor.rules.WriteRules;
 import java.nio.ByteBuffer;
@@ -214,6 +216,14 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
               + " command for " + key + " could not be decoded: " + e.getMessage()));
         }
       }
+      if (PatchRebase.needed(cmd.getPatch(), object, stored)
+          && (cmd.getOp() == CommandOp.UPDATE || cmd.getOp() == CommandOp.UPDATE_STATUS)) {
+        PatchRebase.Result rebased = PatchRebase.onto(kind, cmd.getPatch(), stored);
+        if (rebased instanceof PatchRebase.Refused refused) {
+          return reject(cmd, key, recent, nowMicros, refused.status());
+        }
+        object = ((PatchRebase.Rebased) rebased).object();
+      }
       outcome = rules.decide(cmd, kind, object, stored, now);
     } catch (RuntimeException e) {
       log.error("command {} ({} {}) at {} could not be decided", cmd.getRequestId(), cmd.getOp(), key, where(), e);
@@ -221,7 +231,9 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     }
     // Java 17: no pattern switch yet; the sealed Outcome keeps this list complete.
     if (outcome instanceof Outcome.Rejected r) {
-      return reject(cmd, key, recent, nowMicros, r.status());
+      // The stored version goes with the refusal: a writer that lost a race waits to read the winner.
+      long storedRv = stored == null ? 0 : parseRv(meta(stored).getResourceVersion());
+      return reject(cmd, key, recent, nowMicros, r.status(), storedRv);
     }
     if (outcome instanceof Outcome.Unchanged) {
       long rv = parseRv(meta(stored).getResourceVersion());
@@ -319,7 +331,12 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   }
 
   private String reject(Command cmd, String key, RecentRequests recent, long nowMicros, ErrorStatus status) {
-    answer(cmd, key, recent, nowMicros, reply(cmd, false, null, status, 0, false), clock.instant(),
+    return reject(cmd, key, recent, nowMicros, status, 0);
+  }
+
+  private String reject(Command cmd, String key, RecentRequests recent, long nowMicros, ErrorStatus status,
+      long storedRv) {
+    answer(cmd, key, recent, nowMicros, reply(cmd, false, null, status, storedRv, false), clock.instant(),
         RecentRequests.COMPLETE);
     return status.getReason();
   }

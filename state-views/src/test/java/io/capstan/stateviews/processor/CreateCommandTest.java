@@ -107,7 +107,7 @@ class CreateCommandTest {
   @Test
   void creatingAnExistingObjectIsAlreadyExists() {
     h.withNamespace("apps");
-    h.accept(h.create(configMap("apps", "x", Map.of())));
+    Reply first = h.send(h.create(configMap("apps", "x", Map.of())));
     h.drain();
 
     Reply r = h.send(h.create(configMap("apps", "x", Map.of("a", "b"))));
@@ -118,7 +118,7 @@ class CreateCommandTest {
     assertEquals("configmaps \"x\" already exists", r.getStatus().getMessage());
     assertEquals("configmaps", r.getStatus().getKind());
     assertEquals("x", r.getStatus().getName());
-    assertEquals(0, r.getResourceVersion());
+    assertEquals(first.getResourceVersion(), r.getResourceVersion(), "the refusal names the stored version");
     assertNull(r.getObject());
     assertTrue(h.events().isEmpty(), "a rejected command writes no event");
     assertTrue(h.stateRecords(Kinds.CONFIG_MAP).isEmpty(), "nor a state record");

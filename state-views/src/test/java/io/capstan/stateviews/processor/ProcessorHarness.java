@@ -9,6 +9,7 @@ import io.capstan.api.ObjectMeta;
 import io.capstan.api.Pod;
 import io.capstan.api.PodSpec;
 import io.capstan.log.Command;
+import io.capstan.log.CommandPatch;
 import io.capstan.log.CommandOp;
 import io.capstan.log.Event;
 import io.capstan.log.Reply;
@@ -115,6 +116,12 @@ final class ProcessorHarness implements AutoCloseable {
     ObjectMeta meta = (ObjectMeta) object.get(object.getSchema().getField("metadata").pos());
     return command(op, kind, meta.getNamespace() == null ? "" : meta.getNamespace(), meta.getName())
         .setObject(ByteBuffer.wrap(CODEC.encode(object))).build();
+  }
+
+  /** The command as a gateway sends an update it computed from a PATCH: with the patch attached. */
+  Command patched(Command update, String contentType, String body) {
+    update.setPatch(new CommandPatch(contentType, body));
+    return update;
   }
 
   Command delete(Kind kind, String namespace, String name) {

@@ -38,9 +38,9 @@ class ResourceVersionAndWatermarkTest {
     h.clock.advance(Duration.ofHours(-1));
     Reply c = h.send(h.create(configMap("apps", "c", Map.of())));
     assertEquals(b.getResourceVersion() + 1, c.getResourceVersion());
-    // Rejections spend none.
+    // Rejections spend none; they name the version of the object they were checked against.
     Reply rejected = h.send(h.create(configMap("apps", "c", Map.of())));
-    assertEquals(0, rejected.getResourceVersion());
+    assertEquals(c.getResourceVersion(), rejected.getResourceVersion());
     Reply d = h.send(h.create(configMap("apps", "d", Map.of())));
     assertEquals(c.getResourceVersion() + 1, d.getResourceVersion());
     // The clock moves forward past them: rv jumps with it.

@@ -70,7 +70,7 @@ class UpdateCommandTest {
   void anUpdateAtAnOlderResourceVersionIsAConflict() {
     ConfigMap first = configMap("apps", "cfg", Map.of("k", "v2"));
     first.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
-    h.accept(h.update(first));
+    ConfigMap firstStored = h.accept(h.update(first));
     h.drain();
 
     ConfigMap stale = configMap("apps", "cfg", Map.of("k", "v3"));
@@ -82,6 +82,63 @@ class UpdateCommandTest {
     assertEquals("Conflict", r.getStatus().getReason());
     assertEquals("Operation cannot be fulfilled on configmaps \"cfg\": the object has been modified; please apply your"
         + " changes to the latest version and try again", r.getStatus().getMessage());
+    assertEquals(Long.parseLong(firstStored.getMetadata().getResourceVersion()), r.getResourceVersion(), "the refusal names the version it lost to");
+    assertTrue(h.events().isEmpty());
+  }
+
+  /** A PATCH's update at a stale version carries its patch: the processor re-applies it to what is stored. */
+  @Test
+  void aStalePatchedUpdateIsRedoneOnTheStoredObject() {
+    ConfigMap other = configMap("apps", "cfg", Map.of("k", "v1", "theirs", "x"));
+    other.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
+    h.accept(h.update(other));
+    h.drain();
+
+    // Computed by a gateway from the version it read (k=v1 only), with the patch that made it.
+    ConfigMap mine = configMap("apps", "cfg", Map.of("k", "v1", "mine", "y"));
+    mine.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
+    Reply r = h.send(h.patched(h.update(mine), "application/merge-patch+json", "{\"data\":{\"mine\":\"y\"}}"));
+
+    assertTrue(r.getAccepted(), () -> String.valueOf(r.getStatus()));
+    assertEquals(Map.of("k", "v1", "theirs", "x", "mine", "y"), ((ConfigMap) object(r)).getData(),
+        "both writes survive: the patch was applied to the newer object");
+    assertEquals(1, h.events().size());
+  }
+
+  @Test
+  void aStaleStrategicPatchOfAStatusIsRedoneOnTheStoredObject() {
+    Pod p = h.accept(h.create(pod("apps", "p")));
+    h.drain();
+    Pod running = Pod.newBuilder(p).setStatus(PodStatus.newBuilder().setPhase("Running").build()).build();
+    h.accept(h.updateStatus(running));
+    h.drain();
+
+    Pod stale = Pod.newBuilder(p).setStatus(PodStatus.newBuilder().setPhase("Pending").setMessage("hello").build())
+        .build();
+    Reply r = h.send(h.patched(h.updateStatus(stale), "application/strategic-merge-patch+json",
+        "{\"status\":{\"message\":\"hello\"}}"));
+
+    assertTrue(r.getAccepted(), () -> String.valueOf(r.getStatus()));
+    Pod stored = object(r);
+    assertEquals("Running", stored.getStatus().getPhase(), "the newer phase is kept");
+    assertEquals("hello", stored.getStatus().getMessage());
+  }
+
+  @Test
+  void aPatchThatNoLongerAppliesIsInvalidAndStoresNothing() {
+    ConfigMap other = configMap("apps", "cfg", Map.of("k", "v2"));
+    other.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
+    h.accept(h.update(other));
+    h.drain();
+
+    ConfigMap mine = configMap("apps", "cfg", Map.of("k", "v9"));
+    mine.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
+    Reply r = h.send(h.patched(h.update(mine), "application/json-patch+json",
+        "[{\"op\":\"test\",\"path\":\"/data/k\",\"value\":\"v1\"},"
+            + "{\"op\":\"replace\",\"path\":\"/data/k\",\"value\":\"v9\"}]"));
+
+    assertFalse(r.getAccepted());
+    assertEquals(422, r.getStatus().getCode(), r.getStatus().toString());
     assertTrue(h.events().isEmpty());
   }
 
