@@ -42,12 +42,23 @@ public final class TemplateHash {
     return out.toString();
   }
 
-  /** Whether two templates are equal apart from the pod-template-hash label (EqualIgnoreHash). */
+  /**
+   * Whether two templates are equal apart from the pod-template-hash label (EqualIgnoreHash).
+   * Equal as Kubernetes' semantic equality judges: an empty list or map equals an absent one
+   * (a template that went through a patch, e.g. {@code kubectl rollout undo}, may carry
+   * {@code env: []} where the original had no env at all).
+   */
   public static boolean equalIgnoringHash(PodTemplateSpec a, PodTemplateSpec b) {
     if (a == null || b == null) {
       return a == b;
     }
-    return withoutHash(a).equals(withoutHash(b));
+    return canonical(withoutHash(a)).equals(canonical(withoutHash(b)));
+  }
+
+  private static String canonical(PodTemplateSpec t) {
+    StringBuilder b = new StringBuilder();
+    render(t, b);
+    return b.toString();
   }
 
   /** A copy of the template without the pod-template-hash label (and with no labels map if that was all). */
@@ -62,13 +73,13 @@ public final class TemplateHash {
   }
 
   private static void render(Object v, StringBuilder b) {
-    if (v == null) {
+    if (v == null || (v instanceof Map<?, ?> m && m.isEmpty()) || (v instanceof List<?> l && l.isEmpty())) {
       b.append("~");
     } else if (v instanceof IndexedRecord r) {
       b.append('{');
       for (Schema.Field f : r.getSchema().getFields()) {
         Object fv = r.get(f.pos());
-        if (fv != null) {
+        if (fv != null && !(fv instanceof Map<?, ?> m && m.isEmpty()) && !(fv instanceof List<?> l && l.isEmpty())) {
           b.append(f.name()).append(':');
           render(fv, b);
           b.append(',');
