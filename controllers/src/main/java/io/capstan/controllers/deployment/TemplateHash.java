@@ -44,9 +44,10 @@ public final class TemplateHash {
 
   /**
    * Whether two templates are equal apart from the pod-template-hash label (EqualIgnoreHash).
-   * Equal as Kubernetes' semantic equality judges: an empty list or map equals an absent one
-   * (a template that went through a patch, e.g. {@code kubectl rollout undo}, may carry
-   * {@code env: []} where the original had no env at all).
+   * Equal as Kubernetes' semantic equality judges Go structs: an empty list, map or object equals
+   * an absent one. A template that went through kubectl's typed structs comes back with e.g.
+   * {@code resources: {}} where the original had none ({@code kubectl rollout undo} sends the old
+   * ReplicaSet's template that way), and must still find that ReplicaSet.
    */
   public static boolean equalIgnoringHash(PodTemplateSpec a, PodTemplateSpec b) {
     if (a == null || b == null) {
@@ -72,14 +73,30 @@ public final class TemplateHash {
     return c;
   }
 
-  private static void render(Object v, StringBuilder b) {
+  /** Absent, or a list, map or object with nothing in it (an object whose every field is empty). */
+  private static boolean isEmpty(Object v) {
     if (v == null || (v instanceof Map<?, ?> m && m.isEmpty()) || (v instanceof List<?> l && l.isEmpty())) {
+      return true;
+    }
+    if (v instanceof IndexedRecord r) {
+      for (Schema.Field f : r.getSchema().getFields()) {
+        if (!isEmpty(r.get(f.pos()))) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  private static void render(Object v, StringBuilder b) {
+    if (isEmpty(v)) {
       b.append("~");
     } else if (v instanceof IndexedRecord r) {
       b.append('{');
       for (Schema.Field f : r.getSchema().getFields()) {
         Object fv = r.get(f.pos());
-        if (fv != null && !(fv instanceof Map<?, ?> m && m.isEmpty()) && !(fv instanceof List<?> l && l.isEmpty())) {
+        if (!isEmpty(fv)) {
           b.append(f.name()).append(':');
           render(fv, b);
           b.append(',');

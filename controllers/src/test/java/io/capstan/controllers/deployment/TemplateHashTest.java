@@ -34,6 +34,21 @@ class TemplateHashTest {
     assertEquals(TemplateHash.of(plain, null), TemplateHash.of(undone, null));
   }
 
+  /** What kubectl rollout undo sends: the old template through Go structs, with {@code resources: {}}. */
+  @Test
+  void anEmptyObjectEqualsAnAbsentOne() {
+    PodTemplateSpec plain = template("busybox", null, Map.of("app", "a"));
+    PodTemplateSpec undone = template("busybox", null, Map.of("app", "a"));
+    undone.getSpec().getContainers().get(0).setResources(io.capstan.api.ResourceRequirements.newBuilder()
+        .setLimits(Map.of()).build());
+    assertTrue(TemplateHash.equalIgnoringHash(plain, undone), "resources: {limits: {}} is no resources at all");
+    assertEquals(TemplateHash.of(plain, null), TemplateHash.of(undone, null));
+    PodTemplateSpec limited = template("busybox", null, Map.of("app", "a"));
+    limited.getSpec().getContainers().get(0).setResources(io.capstan.api.ResourceRequirements.newBuilder()
+        .setLimits(Map.of("cpu", "1")).build());
+    assertFalse(TemplateHash.equalIgnoringHash(plain, limited), "a real limit is a difference");
+  }
+
   @Test
   void aChangedFieldOrCollisionCountMakesAnotherHash() {
     PodTemplateSpec a = template("busybox", null, Map.of("app", "a"));
