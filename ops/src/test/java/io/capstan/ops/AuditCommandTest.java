@@ -121,6 +121,11 @@ class AuditCommandTest {
     assertEquals("v2", e.at("/mergePatch/data/mode").asText(), lines.get(0));
     assertTrue(e.get("changedPaths").toString().contains("data.mode"), lines.get(0));
 
+    // A name without a namespace: that name in any namespace (here all three of its events).
+    Run anyNamespace = audit("--kind", "ConfigMap", "--name", "settings");
+    assertEquals(0, anyNamespace.status(), anyNamespace.err());
+    assertTrue(anyNamespace.out().contains("3 events"), anyNamespace.out());
+
     Run namespaces = audit("--kind", "namespaces", "-o", "json");
     assertEquals(1, namespaces.out().lines().count(), namespaces.out());
     assertTrue(namespaces.out().contains("\"actor\":\"admin\""), namespaces.out());
