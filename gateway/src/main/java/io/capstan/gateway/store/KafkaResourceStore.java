@@ -139,7 +139,7 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     KindCache c = cache.of(kind);
     String key = c.key(namespace, name);
     int partition = c.partitionOf(key);
-    long mine = own.on(kind, partition);
+    long mine = own.on(kind, partition, key);
     return waitFor(c, partition, mine).thenApply(v -> c.get(key)
         .map(o -> new StoredObject(copy(o), KindCache.rvOf(o)))
         .orElseThrow(() -> new ApiException(ApiStatus.notFound(kind.group(), kind.plural(), name))));
@@ -369,15 +369,24 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
       if (result instanceof CommandResult.Rejected r) {
         // The refusal names the version it was checked against (the write this one lost to, for a
         // Conflict): this gateway's later reads wait for it, so a retry re-reads the winner.
-        own.wrote(kind, r.partition(), r.resourceVersion());
+        remember(kind, cmd, r.partition(), r.resourceVersion());
         throw new ApiException(statusOf(r.status()));
       }
       CommandResult.Accepted a = (CommandResult.Accepted) result;
       if (!dryRun) {
-        own.wrote(kind, a.partition(), a.resourceVersion());
+        remember(kind, cmd, a.partition(), a.resourceVersion());
       }
       return a;
     });
+  }
+
+  /** Reads of the command's object wait until the cache has {@code rv} on {@code partition}. */
+  private void remember(Kind kind, Command cmd, int partition, long rv) {
+    KindCache c = cache.of(kind);
+    String key = c.key(cmd.getNamespace(), cmd.getName());
+    if (own.wrote(kind, partition, key, rv)) {
+      c.whenReached(partition, rv).thenRun(() -> own.applied(key, rv));
+    }
   }
 
   /** A Rejected reply's Status, unchanged: code, reason, message, details and causes. */
