@@ -73,8 +73,8 @@ final class NodeHealth {
     String savedRenew = saved == null ? null : saved.leaseRenewTime();
     if (renew != null && (savedRenew == null || renewedSince(savedRenew, renew))) {
       probe = now; // the cheap heartbeat: kubelet renews its Lease every 10 s
-    } else if (renew == null) {
-      renew = savedRenew;
+    } else {
+      renew = savedRenew; // keep the newest renewal seen
     }
     seen.put(name, new Seen(ready.isPresent(), heartbeat, ready.map(NodeCondition::getStatus).orElse(null), renew,
         probe));
