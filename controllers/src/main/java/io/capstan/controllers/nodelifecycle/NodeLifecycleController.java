@@ -213,7 +213,8 @@ public final class NodeLifecycleController implements AutoCloseable {
     } else {
       next = ReconcileResult.requeueAfter(Duration.between(now, probe.deadline()).plus(DEADLINE_SLACK));
     }
-    Optional<List<Taint>> taints = NodeTaints.reconcile(node, now);
+    // Read the clock again after each write: a taint's timeAdded starts its pods' toleration seconds.
+    Optional<List<Taint>> taints = NodeTaints.reconcile(node, clock.instant());
     if (taints.isPresent()) {
       Node tainted = PodTemplates.copy(node);
       if (tainted.getSpec() == null) {
@@ -223,7 +224,7 @@ public final class NodeLifecycleController implements AutoCloseable {
       node = writer.update(tainted).objectAs(Node.class);
       log.info("node {}: taints now {}", name, describe(NodeTaints.taints(node)));
     }
-    return ReconcileResult.sooner(next, reconcilePods(node, probe, now));
+    return ReconcileResult.sooner(next, reconcilePods(node, probe, clock.instant()));
   }
 
   /** Posts the kubelet conditions Unknown when Ready is not Unknown already; returns the node as stored. */
