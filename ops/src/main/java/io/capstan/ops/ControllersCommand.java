@@ -39,8 +39,7 @@ final class ControllersCommand implements Callable<Integer> {
     java.nio.file.Path data;
     io.capstan.controllers.nodelifecycle.NodeLifecycleConfig nodeLifecycle;
     try {
-      nodeLifecycle = io.capstan.controllers.nodelifecycle.NodeLifecycleConfig.withMonitorGracePeriod(
-          io.capstan.controllers.nodelifecycle.NodeLifecycleConfig.parseDuration(nodeMonitorGracePeriod));
+      nodeLifecycle = nodeLifecycle(nodeMonitorGracePeriod);
       data = dataDir.resolve();
       connection = new KafkaConnection(kafka, kafkaClient.resolve());
       topicSettings = topics.resolve(false);
@@ -54,5 +53,14 @@ final class ControllersCommand implements Callable<Integer> {
       stack.start(new ControllersComponent(connection.clientConfig(), topicSettings.layout(), nodeLifecycle, registry));
       return "controllers ready: kafka=" + connection.bootstrap() + " metrics=" + m.url();
     });
+  }
+
+  private static io.capstan.controllers.nodelifecycle.NodeLifecycleConfig nodeLifecycle(String grace) {
+    try {
+      return io.capstan.controllers.nodelifecycle.NodeLifecycleConfig.withMonitorGracePeriod(
+          io.capstan.controllers.nodelifecycle.NodeLifecycleConfig.parseDuration(grace));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--node-monitor-grace-period: " + e.getMessage(), e);
+    }
   }
 }
