@@ -271,14 +271,18 @@ public final class NodeLifecycleController implements AutoCloseable {
         scheduled.remove(uid);
         continue; // being deleted already
       }
-      Instant firstSeen = noExecute.isEmpty() ? now : scheduled.computeIfAbsent(uid, u -> now);
+      Instant firstSeen = scheduled.getOrDefault(uid, now);
       TaintEviction.Decision d = TaintEviction.decide(pod, noExecute, firstSeen, now);
       if (d instanceof TaintEviction.Decision.Stay) {
-        if (scheduled.remove(uid) != null && noExecute.isEmpty()) {
-          log.debug("node {}: no NoExecute taints any more, pod {}/{} stays", name, pod.getMetadata().getNamespace(),
-              pod.getMetadata().getName());
+        if (scheduled.remove(uid) != null) {
+          // The taints went (or the pod tolerates them now): the scheduled eviction is off.
+          String ns = pod.getMetadata().getNamespace();
+          evictionEvents.normal(Kinds.POD, pod.getMetadata(), "TaintManagerEviction",
+              "Cancelling deletion of Pod " + ns + "/" + pod.getMetadata().getName());
+          log.info("node {}: eviction of pod {}/{} cancelled", name, ns, pod.getMetadata().getName());
         }
       } else if (d instanceof TaintEviction.Decision.EvictAt at) {
+        scheduled.putIfAbsent(uid, firstSeen);
         next = ReconcileResult.sooner(next, ReconcileResult.requeueAfter(Duration.between(now, at.at())));
       } else if (d instanceof TaintEviction.Decision.EvictNow evict) {
         evict(pod, node, evict, now);

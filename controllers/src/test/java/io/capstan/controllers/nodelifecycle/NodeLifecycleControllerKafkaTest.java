@@ -134,9 +134,10 @@ class NodeLifecycleControllerKafkaTest {
       }, "test-lease-renewer");
       agent.start();
 
-      for (String name : List.of("intolerant", "two-seconds", "forever")) {
+      for (String name : List.of("intolerant", "two-seconds", "a-minute", "forever")) {
         List<Toleration> t = switch (name) {
           case "two-seconds" -> List.of(unreachableFor(2L));
+          case "a-minute" -> List.of(unreachableFor(60L));
           case "forever" -> List.of(unreachableFor(null));
           default -> List.of();
         };
@@ -146,7 +147,7 @@ class NodeLifecycleControllerKafkaTest {
             .orElse(false));
         assertInstanceOf(CommandResult.Accepted.class, cluster.makeReady(pods.get(NS, name).orElseThrow(), Instant.now()));
       }
-      Cluster.await("pods ready", () -> pods.list(NS).stream().filter(PodConditions::isReady).count() == 3);
+      Cluster.await("pods ready", () -> pods.list(NS).stream().filter(PodConditions::isReady).count() == 4);
 
       // Renewing the Lease alone keeps the node alive well past the grace period.
       Thread.sleep(GRACE.toMillis() + 1500);
@@ -202,6 +203,7 @@ class NodeLifecycleControllerKafkaTest {
           .orElse(false));
       Thread.sleep(1500);
       assertFalse(deleting(pods, "forever"), "a pod tolerating the taint forever stays");
+      assertFalse(deleting(pods, "a-minute"), "a pod tolerating the taint for a minute stays for now");
 
       Cluster.await("eviction events", () -> events.list(NS).stream()
           .filter(e -> "TaintManagerEviction".equals(e.getReason())).count() == 2,
@@ -222,8 +224,12 @@ class NodeLifecycleControllerKafkaTest {
       assertInstanceOf(CommandResult.Accepted.class, cluster.client.update(lease(Instant.now())).get(30, TimeUnit.SECONDS));
       Cluster.await("taints removed", () -> nodes.get("", NODE).map(n -> "True".equals(NodeConditions.ready(n))
           && NodeTaints.taints(n).isEmpty()).orElse(false), () -> String.valueOf(nodes.get("", NODE)));
-      assertFalse(deleting(pods, "forever"));
-      assertNull(pods.get(NS, "forever").orElseThrow().getMetadata().getDeletionTimestamp());
+      for (String stays : List.of("forever", "a-minute")) {
+        assertNull(pods.get(NS, stays).orElseThrow().getMetadata().getDeletionTimestamp(), stays + " stays");
+      }
+      Cluster.await("the scheduled eviction cancelled", () -> events.list(NS).stream().anyMatch(e ->
+          "TaintManagerEviction".equals(e.getReason())
+              && ("Cancelling deletion of Pod " + NS + "/a-minute").equals(e.getMessage())));
     }
   }
 }
