@@ -2,6 +2,8 @@ package io.capstan.controllers.nodelifecycle;
 
 import io.capstan.api.Lease;
 import io.capstan.api.Node;
+import io.capstan.api.NodeSpec;
+import io.capstan.api.NodeStatus;
 import io.capstan.api.Pod;
 import io.capstan.api.PodCondition;
 import io.capstan.api.PodStatus;
@@ -209,7 +211,7 @@ public final class NodeLifecycleController implements AutoCloseable {
     NodeHealth.Probe probe = health.observe(node, leases.get(LEASE_NAMESPACE, name).orElse(null), now);
     ReconcileResult next = ReconcileResult.done();
     if (probe.expired(now)) {
-      node = markUnknownIfReady(node, probe, now);
+      node = markUnknown(node, probe, now);
     } else {
       next = ReconcileResult.requeueAfter(Duration.between(now, probe.deadline()).plus(DEADLINE_SLACK));
     }
@@ -218,7 +220,7 @@ public final class NodeLifecycleController implements AutoCloseable {
     if (taints.isPresent()) {
       Node tainted = PodTemplates.copy(node);
       if (tainted.getSpec() == null) {
-        tainted.setSpec(io.capstan.api.NodeSpec.newBuilder().build());
+        tainted.setSpec(NodeSpec.newBuilder().build());
       }
       tainted.getSpec().setTaints(taints.get().isEmpty() ? null : taints.get());
       node = writer.update(tainted).objectAs(Node.class);
@@ -227,9 +229,9 @@ public final class NodeLifecycleController implements AutoCloseable {
     return ReconcileResult.sooner(next, reconcilePods(node, probe, clock.instant()));
   }
 
-  /** Posts the kubelet conditions Unknown when Ready is not Unknown already; returns the node as stored. */
-  private Node markUnknownIfReady(Node node, NodeHealth.Probe probe, Instant now) throws Exception {
-    Optional<io.capstan.api.NodeStatus> unknown = StaleNodeStatus.markUnknown(node, now);
+  /** Posts the kubelet conditions Unknown unless Ready is Unknown already; returns the node as stored. */
+  private Node markUnknown(Node node, NodeHealth.Probe probe, Instant now) throws Exception {
+    Optional<NodeStatus> unknown = StaleNodeStatus.markUnknown(node, now);
     if (unknown.isEmpty()) {
       return node;
     }
