@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 /** {@code capstan controllers}: a controller-manager alone against a Kafka cluster. */
 @Command(name = "controllers", mixinStandardHelpOptions = true,
     description = {
-        "Runs the controllers (ReplicaSet, Deployment, Job, garbage collector, Namespace, Endpoints) alone against a Kafka cluster"
+        "Runs the controllers (ReplicaSet, Deployment, Job, garbage collector, Namespace, Endpoints, node lifecycle) alone against a Kafka cluster"
             + " whose topics exist (e.g. one started by 'capstan up' or 'capstan state-views'), with its own"
             + " /metrics endpoint.",
         "Prints 'controllers ready: …' once its caches have synced; SIGINT or SIGTERM stops it cleanly (exit 0)."})
@@ -19,6 +19,11 @@ final class ControllersCommand implements Callable<Integer> {
   @Option(names = "--kafka", paramLabel = "HOST:PORT[,…]", required = true,
       description = "Bootstrap servers of the Kafka cluster.")
   String kafka;
+
+  @Option(names = "--node-monitor-grace-period", paramLabel = "DURATION", defaultValue = "40s",
+      description = "How long a node may go without renewing its Lease or posting status before it is marked"
+          + " Ready=Unknown and tainted unreachable, e.g. 40s, 2m (kube-controller-manager's flag; default ${DEFAULT-VALUE}).")
+  String nodeMonitorGracePeriod;
 
   @Mixin DataDirOptions dataDir;
   @Mixin TopicOptions topics;
@@ -32,7 +37,9 @@ final class ControllersCommand implements Callable<Integer> {
     TopicSettings topicSettings;
     io.capstan.stateviews.metrics.MetricsEndpoint.Config metricsConfig;
     java.nio.file.Path data;
+    io.capstan.controllers.nodelifecycle.NodeLifecycleConfig nodeLifecycle;
     try {
+      nodeLifecycle = nodeLifecycle(nodeMonitorGracePeriod);
       data = dataDir.resolve();
       connection = new KafkaConnection(kafka, kafkaClient.resolve());
       topicSettings = topics.resolve(false);
@@ -43,8 +50,17 @@ final class ControllersCommand implements Callable<Integer> {
     Progress progress = new Progress(spec.commandLine().getOut());
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "controllers", (stack, registry) -> {
       MetricsComponent m = stack.start(new MetricsComponent(metricsConfig, registry));
-      stack.start(new ControllersComponent(connection.clientConfig(), topicSettings.layout(), registry));
+      stack.start(new ControllersComponent(connection.clientConfig(), topicSettings.layout(), nodeLifecycle, registry));
       return "controllers ready: kafka=" + connection.bootstrap() + " metrics=" + m.url();
     });
+  }
+
+  private static io.capstan.controllers.nodelifecycle.NodeLifecycleConfig nodeLifecycle(String grace) {
+    try {
+      return io.capstan.controllers.nodelifecycle.NodeLifecycleConfig.withMonitorGracePeriod(
+          io.capstan.controllers.nodelifecycle.NodeLifecycleConfig.parseDuration(grace));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--node-monitor-grace-period: " + e.getMessage(), e);
+    }
   }
 }

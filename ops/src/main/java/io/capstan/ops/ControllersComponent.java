@@ -2,17 +2,24 @@ package io.capstan.ops;
 
 import io.capstan.controllers.manager.ControllerManager;
 import io.capstan.controllers.manager.ControllerManagerConfig;
+import io.capstan.controllers.nodelifecycle.NodeLifecycleConfig;
 import io.capstan.logschema.topics.TopicLayout;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 
-/** The controller-manager: ReplicaSet, Deployment, Job, garbage-collector, Namespace and Endpoints controllers. */
+/** The controller-manager: ReplicaSet, Deployment, Job, garbage-collector, Namespace, Endpoints and node lifecycle controllers. */
 final class ControllersComponent implements Component {
   private final ControllerManager manager;
 
   ControllersComponent(Map<String, Object> kafka, TopicLayout layout, MeterRegistry registry) {
-    this.manager = new ControllerManager(ControllerManagerConfig.defaults(kafka, layout), registry);
+    this(kafka, layout, NodeLifecycleConfig.defaults(), registry);
+  }
+
+  ControllersComponent(Map<String, Object> kafka, TopicLayout layout, NodeLifecycleConfig nodeLifecycle,
+      MeterRegistry registry) {
+    this.manager = new ControllerManager(ControllerManagerConfig.defaults(kafka, layout).withNodeLifecycle(nodeLifecycle),
+        registry);
   }
 
   @Override

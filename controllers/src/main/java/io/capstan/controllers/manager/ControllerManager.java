@@ -6,6 +6,7 @@ import io.capstan.controllers.gc.OwnerGraph;
 import io.capstan.controllers.endpoints.EndpointsController;
 import io.capstan.controllers.job.JobController;
 import io.capstan.controllers.namespace.NamespaceController;
+import io.capstan.controllers.nodelifecycle.NodeLifecycleController;
 import io.capstan.controllers.replicaset.ReplicaSetController;
 import io.capstan.controllers.runtime.ObjectWriter;
 import io.capstan.controllers.runtime.ShardAssignment;
@@ -42,6 +43,7 @@ public final class ControllerManager implements AutoCloseable {
   private JobController jobs;
   private NamespaceController namespaces;
   private EndpointsController endpoints;
+  private NodeLifecycleController nodeLifecycle;
   private ShardAssignment shard;
 
   public ControllerManager(ControllerManagerConfig config, MeterRegistry registry) {
@@ -51,7 +53,7 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
   public synchronized void start() {
-    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace and endpoints controllers, {} workers each",
+    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, endpoints and node-lifecycle controllers, {} workers each",
         config.workers());
     informers = new SharedInformers(InformerConfig.defaults(config.kafka(), config.layout(), COMPONENT), registry);
     started.add(informers);
@@ -66,6 +68,8 @@ public final class ControllerManager implements AutoCloseable {
     gc = new GarbageCollector(informers, OwnerGraph.defaultKinds(), writer, config.workers(), registry);
     namespaces = new NamespaceController(informers, writer, clock, 1, registry);
     endpoints = new EndpointsController(informers, writer, config.workers(), registry);
+    nodeLifecycle = new NodeLifecycleController(informers, writer, clock, config.nodeLifecycle(), config.workers(),
+        registry);
     informers.start();
   }
 
@@ -86,6 +90,7 @@ public final class ControllerManager implements AutoCloseable {
     gc.shardBy(shard);
     namespaces.shardBy(shard);
     endpoints.shardBy(shard);
+    nodeLifecycle.shardBy(shard);
     replicaSets.start();
     started.add(replicaSets);
     deployments.start();
@@ -98,6 +103,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(namespaces);
     endpoints.start();
     started.add(endpoints);
+    nodeLifecycle.start();
+    started.add(nodeLifecycle);
     shard.start();
     // closed before the controllers (reverse order): the group moves our share while we still finish in-flight work
     started.add(shard);

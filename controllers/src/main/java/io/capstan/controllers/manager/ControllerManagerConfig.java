@@ -1,5 +1,6 @@
 package io.capstan.controllers.manager;
 
+import io.capstan.controllers.nodelifecycle.NodeLifecycleConfig;
 import io.capstan.logschema.topics.TopicLayout;
 import java.time.Duration;
 import java.util.Map;
@@ -12,8 +13,10 @@ import org.apache.kafka.clients.CommonClientConfigs;
  * @param layout       the topic names
  * @param workers      reconcile workers per controller (kube-controller-manager's --concurrent-*-syncs)
  * @param writeTimeout how long a controller waits for the answer to one of its writes
+ * @param nodeLifecycle the node lifecycle controller's grace periods
  */
-public record ControllerManagerConfig(Map<String, Object> kafka, TopicLayout layout, int workers, Duration writeTimeout) {
+public record ControllerManagerConfig(Map<String, Object> kafka, TopicLayout layout, int workers, Duration writeTimeout,
+    NodeLifecycleConfig nodeLifecycle) {
   /** kube-controller-manager runs 5 ReplicaSet and Deployment workers; two cores here, so fewer. */
   public static final int DEFAULT_WORKERS = 2;
   public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(30);
@@ -31,10 +34,18 @@ public record ControllerManagerConfig(Map<String, Object> kafka, TopicLayout lay
     if (writeTimeout == null || writeTimeout.isNegative() || writeTimeout.isZero()) {
       throw new IllegalArgumentException("controller manager config: writeTimeout must be positive, got " + writeTimeout);
     }
+    if (nodeLifecycle == null) {
+      throw new IllegalArgumentException("controller manager config: nodeLifecycle is required");
+    }
     kafka = Map.copyOf(kafka);
   }
 
   public static ControllerManagerConfig defaults(Map<String, Object> kafka, TopicLayout layout) {
-    return new ControllerManagerConfig(kafka, layout, DEFAULT_WORKERS, DEFAULT_WRITE_TIMEOUT);
+    return new ControllerManagerConfig(kafka, layout, DEFAULT_WORKERS, DEFAULT_WRITE_TIMEOUT,
+        NodeLifecycleConfig.defaults());
+  }
+
+  public ControllerManagerConfig withNodeLifecycle(NodeLifecycleConfig nodeLifecycle) {
+    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle);
   }
 }
