@@ -104,6 +104,22 @@ class CreateCommandTest {
     assertNull(stored.getStatus().getPodIP());
   }
 
+  /** DefaultTolerationSeconds admission: five minutes on a lost node unless the pod says otherwise. */
+  @Test
+  void aNewPodToleratesNotReadyAndUnreachableNodesForFiveMinutes() {
+    h.withNamespace("apps");
+    Pod stored = h.accept(h.create(pod("apps", "web")));
+    List<String> got = stored.getSpec().getTolerations().stream()
+        .map(t -> t.getKey() + " " + t.getOperator() + " " + t.getEffect() + " " + t.getTolerationSeconds()).toList();
+    assertEquals(List.of("node.kubernetes.io/not-ready Exists NoExecute 300",
+        "node.kubernetes.io/unreachable Exists NoExecute 300"), got);
+
+    Pod own = pod("apps", "patient");
+    own.getSpec().setTolerations(List.of(io.capstan.api.Toleration.newBuilder().setOperator("Exists").build()));
+    Pod kept = h.accept(h.create(own));
+    assertEquals(1, kept.getSpec().getTolerations().size(), "a pod that tolerates everything keeps just that");
+  }
+
   @Test
   void creatingAnExistingObjectIsAlreadyExists() {
     h.withNamespace("apps");

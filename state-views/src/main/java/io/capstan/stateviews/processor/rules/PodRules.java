@@ -5,6 +5,7 @@ import io.capstan.api.PodCondition;
 import io.capstan.api.PodSpec;
 import io.capstan.api.PodStatus;
 import io.capstan.log.DeleteOptions;
+import io.capstan.logschema.taints.DefaultTolerations;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,8 +22,16 @@ public final class PodRules {
   private PodRules() {}
 
   /** A new pod is Pending whatever status its creator sent, as kube-apiserver's pod strategy does. */
+  /**
+   * A new pod starts Pending, and gets kube-apiserver's DefaultTolerationSeconds admission: if it
+   * does not tolerate the not-ready / unreachable NoExecute taints, it tolerates them for 300 s,
+   * so a lost node's pods are evicted after five minutes rather than at once.
+   */
   public static void prepareForCreate(Pod pod) {
     pod.setStatus(PodStatus.newBuilder().setPhase(PENDING).build());
+    if (pod.getSpec() != null) {
+      DefaultTolerations.apply(pod.getSpec());
+    }
   }
 
   public static boolean isTerminal(Pod pod) {
