@@ -15,11 +15,18 @@ import java.util.stream.Collectors;
  * reconciles (by controller and result) and the time spent in them. Two tallies subtract to
  * what happened in between.
  */
-record MeterTally(Map<String, Double> commands, Map<String, Double> reconciles, Map<String, Double> reconcileSeconds) {
+record MeterTally(Map<String, Double> commands, Map<String, Double> reconciles, Map<String, Double> reconcileSeconds,
+    Map<String, Double> timerCounts, Map<String, Double> timerSeconds) {
   static final String COMMANDS = "capstan.processor.commands";
   static final String RECONCILES = "capstan.controller.reconcile";
   static final String RECONCILE_TIME = "capstan.controller.reconcile.duration";
   static final String QUEUE_DEPTH = "capstan.workqueue.depth";
+  /** Send to reply, as every command client in this process saw it (tagged by op). */
+  static final String CLIENT_ROUND_TRIP = "capstan.client.command";
+  /** Send to the processor picking the command up: how long commands queue before the single writer. */
+  static final String PROCESSOR_AGE = "capstan.processor.command.age";
+  /** The processor's own time per command. */
+  static final String PROCESSOR_TIME = "capstan.processor.command";
 
   static MeterTally of(MeterRegistry registry) {
     Map<String, Double> commands = new TreeMap<>();
@@ -35,13 +42,28 @@ record MeterTally(Map<String, Double> commands, Map<String, Double> reconciles, 
     for (Timer t : registry.find(RECONCILE_TIME).timers()) {
       seconds.merge(t.getId().getTag("controller"), t.totalTime(TimeUnit.SECONDS), Double::sum);
     }
-    return new MeterTally(commands, reconciles, seconds);
+    Map<String, Double> timerCounts = new TreeMap<>();
+    Map<String, Double> timerSeconds = new TreeMap<>();
+    for (Timer t : registry.find(CLIENT_ROUND_TRIP).timers()) {
+      String k = "client round trip, " + t.getId().getTag("op");
+      timerCounts.merge(k, (double) t.count(), Double::sum);
+      timerSeconds.merge(k, t.totalTime(TimeUnit.SECONDS), Double::sum);
+    }
+    for (String name : new String[] {PROCESSOR_AGE, PROCESSOR_TIME}) {
+      for (Timer t : registry.find(name).timers()) {
+        String k = name.equals(PROCESSOR_AGE) ? "processor: command age at pickup" : "processor: time per command";
+        timerCounts.merge(k, (double) t.count(), Double::sum);
+        timerSeconds.merge(k, t.totalTime(TimeUnit.SECONDS), Double::sum);
+      }
+    }
+    return new MeterTally(commands, reconciles, seconds, timerCounts, timerSeconds);
   }
 
   /** What happened since {@code before}. */
   MeterTally minus(MeterTally before) {
     return new MeterTally(diff(commands, before.commands), diff(reconciles, before.reconciles),
-        diff(reconcileSeconds, before.reconcileSeconds));
+        diff(reconcileSeconds, before.reconcileSeconds), diff(timerCounts, before.timerCounts),
+        diff(timerSeconds, before.timerSeconds));
   }
 
   double commandTotal() {
@@ -78,6 +100,12 @@ record MeterTally(Map<String, Double> commands, Map<String, Double> reconciles, 
     commands.forEach((k, v) -> {
       if (v > 0) {
         b.append(String.format(Locale.ROOT, "    %-40s %8.0f%n", k, v));
+      }
+    });
+    b.append("  latency (mean over the phase):\n");
+    timerCounts.forEach((k, n) -> {
+      if (n > 0) {
+        b.append(String.format(Locale.ROOT, "    %-40s %8.1f ms  (%.0f)%n", k, timerSeconds.getOrDefault(k, 0.0) * 1000 / n, n));
       }
     });
     b.append(String.format(Locale.ROOT, "  controllers: %.0f reconciles, %.0f/s%n", reconcileTotal(), reconcileTotal() / seconds));
