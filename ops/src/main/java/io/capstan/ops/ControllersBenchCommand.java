@@ -16,14 +16,17 @@ import picocli.CommandLine.Spec;
 /** {@code capstan bench controllers}: Deployments created at once and rolled out, the bench standing in for kubelet. */
 @Command(name = "controllers", mixinStandardHelpOptions = true,
     description = {
-        "Creates --deployments Deployments of --replicas replicas at once through the command client, against a",
-        "command processor and a controller-manager in this process; the bench makes every new pod Running and",
-        "Ready (a status update, as kubelet reports). Then changes an env var in every template and waits until",
-        "every rollout is complete (observedGeneration, updated = replicas = available, no old pods). Prints",
-        "  {\"bench\":\"controllers\",\"deployments\":N,\"replicas\":R,\"pods\":…,\"create_pods_per_s\":…,"
-            + "\"all_pods_s\":…,\"rollout_s\":…}",
-        "Without --kafka: a fresh embedded broker. With --kafka: topics under --topic-prefix on that Kafka (keep it",
-        "apart from a running cluster's prefix, or its processor and controllers share the work)."})
+        "Creates --deployments Deployments of --replicas replicas at once through the",
+        "command client, against a command processor and a controller-manager in this",
+        "process; the bench plays kubelet (each new pod made Running and Ready by a",
+        "status update). Then changes an env var in every template and waits until",
+        "every rollout is complete (observedGeneration, updated = replicas = available,",
+        "no old pods). Progress goes to stderr; the final line on stdout is",
+        "  {\"bench\":\"controllers\",\"pods\":…,\"create_pods_per_s\":…,",
+        "   \"all_pods_s\":…,\"rollout_s\":…,…}",
+        "Without --kafka: a fresh embedded broker. With --kafka: topics under",
+        "--topic-prefix on that Kafka (keep it apart from a running cluster's prefix,",
+        "or that cluster's processor and controllers share the work)."})
 final class ControllersBenchCommand implements Callable<Integer> {
   @Option(names = "--deployments", defaultValue = "" + ControllersBench.DEFAULT_DEPLOYMENTS,
       description = "Deployments (default: ${DEFAULT-VALUE}).")
