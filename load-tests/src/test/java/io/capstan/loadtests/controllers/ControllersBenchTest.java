@@ -1,0 +1,69 @@
+package io.capstan.loadtests.controllers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.capstan.loadtests.stack.BenchStack;
+import io.capstan.stateviews.testing.KafkaFixture;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The controllers bench end to end at a tiny size, against the shared real broker. */
+class ControllersBenchTest {
+
+  @Test
+  void aTinyRunCreatesEveryPodAndCompletesEveryRollout() throws Exception {
+    String prefix = "t" + UUID.randomUUID().toString().substring(0, 8) + ".";
+    ControllersBench.Settings settings = new ControllersBench.Settings(5, 3, 2,
+        new BenchStack.Settings(KafkaFixture.bootstrap(), Map.of(), prefix, 2, true), 2, 50, Duration.ofMinutes(3));
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+    ControllersBench.Result r = new ControllersBench(settings, new PrintStream(progress, true, StandardCharsets.UTF_8))
+        .run();
+    String log = progress.toString(StandardCharsets.UTF_8);
+    String line = r.jsonLine();
+
+    assertTrue(line.startsWith("{\"bench\":\"controllers\",\"deployments\":5,\"replicas\":3,\"pods\":15,"), line);
+    assertEquals(15, r.podsCreated(), "each pod created once before the rollout: " + line);
+    assertEquals(5, r.rolledOut(), line);
+    assertEquals(15, r.podsAfter(), "N×R pods after the rollout: " + line);
+    assertEquals(0, r.stalePodsAfter(), "no pod of the old template left: " + line);
+    assertTrue(r.complete(), line);
+    double allPods = number(line, "all_pods_s");
+    double available = number(line, "all_available_s");
+    double rollout = number(line, "rollout_s");
+    assertTrue(allPods > 0 && available >= allPods && rollout > 0, line);
+    assertEquals(15 / allPods, number(line, "create_pods_per_s"), 0.02 * 15 / allPods + 0.01, line);
+    // every pod of both templates was made ready by the stand-in kubelet: 15 + 15 at least
+    assertTrue(r.readyUpdates() >= 30, line);
+    assertTrue(number(line, "replicaset_reconciles") >= 10 && number(line, "deployment_reconciles") >= 10, line);
+    assertTrue(log.contains("bench: every rollout complete after"), log);
+    assertTrue(log.contains("Pod CREATE accepted"), "the phase breakdown names the processor's commands: " + log);
+  }
+
+  @Test
+  void badSettingsAreNamed() {
+    BenchStack.Settings stack = new BenchStack.Settings(null, Map.of(), "x.", 1, true);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new ControllersBench.Settings(0, 10, 1, stack, 2, 10, Duration.ofMinutes(1)));
+    assertTrue(e.getMessage().contains("--deployments"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> new ControllersBench.Settings(3, 10, 4, stack, 2, 10, Duration.ofMinutes(1)));
+    assertEquals("--namespaces (4) must not exceed --deployments (3)", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> new BenchStack.Settings(null, Map.of(), "x.", 0, true));
+    assertEquals("--partitions must be positive, got 0", e.getMessage());
+  }
+
+  private static double number(String json, String field) {
+    Matcher m = Pattern.compile("\"" + field + "\":([-0-9.E]+)").matcher(json);
+    assertTrue(m.find(), field + " in " + json);
+    return Double.parseDouble(m.group(1));
+  }
+}
