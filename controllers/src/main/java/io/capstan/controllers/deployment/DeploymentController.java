@@ -262,7 +262,9 @@ public final class DeploymentController implements AutoCloseable {
     List<ReplicaSet> owned = new ArrayList<>();
     String uid = d.getMetadata().getUid();
     LabelSelector selector = d.getSpec().getSelector();
-    for (ReplicaSet rs : sets.list(d.getMetadata().getNamespace())) {
+    List<ReplicaSet> candidates = new ArrayList<>(sets.byIndex(Indexes.OWNER_UID, uid));
+    candidates.addAll(sets.byIndex(Indexes.ORPHANS, d.getMetadata().getNamespace()));
+    for (ReplicaSet rs : candidates) {
       Optional<OwnerReference> ref = OwnerRefs.controllerOf(rs.getMetadata());
       boolean matches = Selectors.matches(selector, rs.getMetadata().getLabels());
       if (ref.isPresent()) {

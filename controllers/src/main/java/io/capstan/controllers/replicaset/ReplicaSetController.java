@@ -21,6 +21,7 @@ import io.capstan.controllers.runtime.WorkQueue;
 import io.capstan.controllers.runtime.WriteRejectedException;
 import io.capstan.logschema.client.CommandResult;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.stateviews.informer.Indexes;
 import io.capstan.stateviews.informer.Informer;
 import io.capstan.stateviews.informer.ResourceEventHandler;
 import io.capstan.stateviews.informer.SharedInformers;
@@ -223,10 +224,15 @@ public final class ReplicaSetController implements AutoCloseable {
       return ReconcileResult.done();
     }
     boolean needsSync = expectations.satisfied(key);
-    List<Pod> active = new ArrayList<>();
-    for (Pod p : pods.list(parts[1])) {
-      if (PodConditions.isActive(p)) {
-        active.add(p);
+    // Its own pods and the namespace's orphans: the only ones it can keep, release or adopt.
+    List<Pod> mine = pods.byIndex(Indexes.OWNER_UID, rs.getMetadata().getUid());
+    List<Pod> orphans = pods.byIndex(Indexes.ORPHANS, parts[1]);
+    List<Pod> active = new ArrayList<>(mine.size() + orphans.size());
+    for (List<Pod> some : List.of(mine, orphans)) {
+      for (Pod p : some) {
+        if (PodConditions.isActive(p)) {
+          active.add(p);
+        }
       }
     }
     ClaimResult claim = claimPods(rs, selector, active);

@@ -16,6 +16,12 @@ public final class Indexes {
   public static final String LABEL = "label";
   /** Objects by the uid of each owner in {@code metadata.ownerReferences} (garbage collector, controllers). */
   public static final String OWNER_UID = "owner-uid";
+  /**
+   * Objects with no controller owner, by namespace: what a controller may adopt. With
+   * {@link #OWNER_UID} it lets a ReplicaSet look at its own pods and the orphans of its namespace
+   * instead of every pod there (kube-controller-manager's controller-uid index does the same).
+   */
+  public static final String ORPHANS = "orphans";
   /** Pods by {@code spec.nodeName} (node agents, scheduler); unbound pods are not in it. */
   public static final String NODE_NAME = "spec.nodeName";
 
@@ -23,6 +29,7 @@ public final class Indexes {
   private static final String[] META_LABELS = {"metadata", "labels"};
   private static final String[] META_OWNERS = {"metadata", "ownerReferences"};
   private static final String[] UID = {"uid"};
+  private static final String[] CONTROLLER = {"controller"};
 
   private Indexes() {}
 
@@ -60,6 +67,19 @@ public final class Indexes {
         }
       }
       return out;
+    };
+  }
+
+  /** The namespace of an object that has no owner reference with {@code controller: true}. */
+  public static IndexFunction<IndexedRecord> orphans() {
+    return o -> {
+      for (Object ref : ObjectFields.list(o, META_OWNERS)) {
+        if (ref instanceof IndexedRecord r && Boolean.TRUE.equals(ObjectFields.at(r, CONTROLLER))) {
+          return List.of();
+        }
+      }
+      String ns = ObjectFields.string(o, META_NAMESPACE);
+      return List.of(ns == null ? "" : ns);
     };
   }
 

@@ -101,6 +101,7 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
     store.addIndex(Indexes.NAMESPACE, Indexes.namespace());
     store.addIndex(Indexes.LABEL, Indexes.labels());
     store.addIndex(Indexes.OWNER_UID, Indexes.ownerUids());
+    store.addIndex(Indexes.ORPHANS, Indexes.orphans());
     if (hasPath(kind.schema(), Indexes.NODE_NAME)) {
       store.addIndex(Indexes.NODE_NAME, Indexes.nodeName());
     }
