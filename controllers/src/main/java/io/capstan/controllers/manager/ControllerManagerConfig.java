@@ -49,6 +49,10 @@ public record ControllerManagerConfig(Map<String, Object> kafka, TopicLayout lay
         NodeLifecycleConfig.defaults());
   }
 
+  public ControllerManagerConfig withWorkers(int workers) {
+    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle);
+  }
+
   public ControllerManagerConfig withNodeLifecycle(NodeLifecycleConfig nodeLifecycle) {
     return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle);
   }

@@ -180,8 +180,8 @@ public final class ControllersBench {
       });
       try (StandInKubelet kubelet = new StandInKubelet(pods, client, p -> ours.contains(p.getMetadata().getNamespace()),
               s.readyInFlight());
-          ControllerManager manager = new ControllerManager(new ControllerManagerConfig(stack.kafka(), stack.layout(),
-              s.workers(), ControllerManagerConfig.DEFAULT_WRITE_TIMEOUT), registry)) {
+          ControllerManager manager = new ControllerManager(ControllerManagerConfig.defaults(stack.kafka(), stack.layout())
+              .withWorkers(s.workers()), registry)) {
         informers.start();
         if (!informers.awaitSynced(BenchStack.START_TIMEOUT)) {
           throw new IllegalStateException("the bench's informers did not sync within " + BenchStack.START_TIMEOUT);
