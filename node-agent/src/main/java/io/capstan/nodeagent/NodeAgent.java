@@ -114,7 +114,7 @@ public final class NodeAgent implements AutoCloseable {
     syncLoop = new PodSyncLoop(new PodSyncLoop.Config(config.nodeName(), config.dataDir().resolve("pods"), logPaths,
         machine.internalIp(), config.relistPeriod(), config.workers()), runtime, images, configSource, client,
         new EventRecorder(client, config.nodeName(), clock), reporter::allocatable, clock, timers, registry);
-    podsReader = new NodePodsReader(config.kafka(), config.layout(), config.nodeName());
+    podsReader = new NodePodsReader(config.kafka(), config.layout(), config.nodeName(), registry);
     podsReader.addHandler(syncLoop);
     syncLoop.start();
     podsReader.start();
