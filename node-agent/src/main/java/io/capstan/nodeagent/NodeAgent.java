@@ -137,14 +137,37 @@ public final class NodeAgent implements AutoCloseable {
     return runtime;
   }
 
+  /**
+   * Stops as kubelet does: the containers keep running (they are not adopted by the next agent
+   * yet: the next runc runtime on this data dir removes them and the pods' containers start anew).
+   */
   @Override
   public void close() {
-    log.info("stopping node agent {}", config.nodeName());
+    shutdown(null);
+  }
+
+  /**
+   * Stops the agent and every container it runs, within about {@code maxGrace} (plus runc's own
+   * time): what {@code capstan up} does on Ctrl-C, see {@link PodSyncLoop#stopAllContainers}.
+   * The pods stay bound to this node and start again when an agent next runs on this data dir.
+   */
+  public PodSyncLoop.NodeShutdown closeStoppingContainers(Duration maxGrace) {
+    return shutdown(maxGrace);
+  }
+
+  private PodSyncLoop.NodeShutdown shutdown(Duration stopContainersGrace) {
+    log.info("stopping node agent {}{}", config.nodeName(), stopContainersGrace == null ? ""
+        : " and its containers (grace at most " + stopContainersGrace.toSeconds() + " s)");
     if (podsReader != null) {
       podsReader.close();
     }
+    PodSyncLoop.NodeShutdown stopped = null;
     if (syncLoop != null) {
-      syncLoop.close();
+      if (stopContainersGrace != null) {
+        stopped = syncLoop.stopAllContainers(stopContainersGrace);
+      } else {
+        syncLoop.close();
+      }
     }
     if (reporter != null) {
       reporter.close();
@@ -164,5 +187,6 @@ public final class NodeAgent implements AutoCloseable {
     if (runtime != null) {
       runtime.close();
     }
+    return stopped;
   }
 }

@@ -175,7 +175,15 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     if (uid == null || pod.getSpec() == null || !config.nodeName().equals(pod.getSpec().getNodeName())) {
       return;
     }
-    PodState s = pods.computeIfAbsent(uid, u -> new PodState(u, pod));
+    PodState s = pods.computeIfAbsent(uid, u -> {
+      PodState created = new PodState(u, pod);
+      // A pod that already finished (an earlier agent on this node saw it succeed or fail) stays
+      // finished: as kubelet, never run a terminal pod's containers again, e.g. after a restart.
+      if (isTerminal(pod.getStatus())) {
+        created.lastSent = pod.getStatus();
+      }
+      return created;
+    });
     s.pod = pod;
     enqueue(s);
   }
@@ -672,7 +680,8 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       }
       teardown(s, Duration.ofSeconds(g));
       s.killed = true;
-      if (s.rejection == null) {
+      // (a terminal pod found finished at start has no containers here to build a status from)
+      if (s.rejection == null && !(isTerminal(s.lastSent) && s.containers.isEmpty())) {
         sendStatus(s);
       }
     }
@@ -753,8 +762,87 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     }
   }
 
+  /** What {@link #stopAllContainers} did. */
+  public record NodeShutdown(int containers, int pods, Duration took) {}
+
+  /**
+   * Stops every container this node runs, as a machine shutdown does rather than a pod deletion
+   * ({@code capstan up} on Ctrl-C): each running container gets its preStop hook and SIGTERM,
+   * then SIGKILL after its pod's {@code terminationGracePeriodSeconds} or {@code maxGrace},
+   * whichever is shorter; then the runtime removes every container (runc state, bundle, overlay
+   * mount) and the sandboxes. The pods stay bound to this node with the status last sent, and the
+   * pods' volumes stay on disk: the next agent on this data dir finds them without containers and
+   * starts them again, as kubelet does after a reboot. Closes the loop first, so nothing restarts.
+   */
+  public NodeShutdown stopAllContainers(Duration maxGrace) {
+    close();
+    long start = System.nanoTime();
+    List<ContainerInfo> all = runtime.listContainers();
+    java.util.Set<String> sandboxes = new java.util.TreeSet<>();
+    java.util.Set<String> podsStopped = new java.util.HashSet<>();
+    List<CompletableFuture<Void>> stops = new ArrayList<>();
+    ExecutorService stoppers = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "capstan-node-shutdown-" + config.nodeName());
+      t.setDaemon(true);
+      return t;
+    });
+    int running = 0;
+    try {
+      for (ContainerInfo c : all) {
+        sandboxes.add(c.sandboxId());
+        if (c.exited()) {
+          continue;
+        }
+        running++;
+        podsStopped.add(c.sandboxId());
+        PodState s = pods.get(c.sandboxId().substring(1));
+        Duration grace = maxGrace;
+        Container spec = null;
+        if (s != null) {
+          Long g = s.pod.getSpec().getTerminationGracePeriodSeconds();
+          grace = Duration.ofSeconds(g == null ? 30 : Math.max(0, g));
+          grace = grace.compareTo(maxGrace) < 0 ? grace : maxGrace;
+          spec = allContainers(s.pod).stream().filter(x -> x.getName().equals(c.name())).findFirst().orElse(null);
+        }
+        Duration g = grace;
+        Container sp = spec;
+        stops.add(CompletableFuture.runAsync(() -> {
+          if (s != null) {
+            stopGracefully(s, sp, c.id(), g);
+          } else {
+            runtime.stopContainer(c.id(), g);
+          }
+        }, stoppers));
+      }
+      for (CompletableFuture<Void> f : stops) {
+        try {
+          f.join();
+        } catch (RuntimeException e) {
+          log.warn("node {} shutdown: stopping a container failed: {}", config.nodeName(), e.toString());
+        }
+      }
+    } finally {
+      stoppers.shutdownNow();
+    }
+    for (String sandbox : sandboxes) {
+      try {
+        runtime.removePodSandbox(sandbox);
+      } catch (RuntimeException e) {
+        log.warn("node {} shutdown: removing sandbox {} failed: {}", config.nodeName(), sandbox, e.toString());
+      }
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    log.info("node {} shutdown: stopped {} running container(s) of {} pod(s) and removed {} sandbox(es) in {} ms;"
+        + " the pods stay bound here and start again with the next agent", config.nodeName(), running,
+        podsStopped.size(), sandboxes.size(), took.toMillis());
+    return new NodeShutdown(running, podsStopped.size(), took);
+  }
+
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
     closed = true;
     tasks.forEach(t -> t.cancel(false));
     workers.shutdown();
