@@ -54,13 +54,15 @@ class UpStopsPodContainersTest {
     Path dataDir = work.resolve("data");
     TopicLayout layout = TopicLayout.defaults();
     String firstContainer;
+    String onceContainer;
     try (ChildCapstan up = start(work, dataDir)) {
       String kafka = up.awaitLine(READY_LINE, READY).group(3);
       createPods(kafka, layout);
       try (Informer<Pod> pods = podInformer(kafka, layout)) {
         Pod web = await(pods, "web", UpStopsPodContainersTest::running, "web Running in a container");
         firstContainer = containerId(web);
-        await(pods, "once", p -> "Succeeded".equals(p.getStatus().getPhase()), "once Succeeded");
+        onceContainer = containerId(await(pods, "once",
+            p -> p.getStatus() != null && "Succeeded".equals(p.getStatus().getPhase()), "once Succeeded"));
       }
       assertTrue(runcContainers(dataDir).stream().anyMatch(l -> l.contains("running")),
           "runc runs web's container: " + runcContainers(dataDir));
@@ -84,6 +86,7 @@ class UpStopsPodContainersTest {
         Pod once = pods.get("default", "once").orElseThrow();
         assertEquals("Succeeded", once.getStatus().getPhase(), "a completed pod is not run again: " + once.getStatus());
         assertNotNull(once.getStatus().getContainerStatuses().get(0).getState().getTerminated(), once.getStatus().toString());
+        assertEquals(onceContainer, containerId(once), "once keeps the status of its only run: " + once.getStatus());
       }
       assertEquals(1, runcContainers(dataDir).stream().filter(l -> l.contains("running")).count(),
           "one container runs again (web's; once's is not rerun): " + runcContainers(dataDir));
