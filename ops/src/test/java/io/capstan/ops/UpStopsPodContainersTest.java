@@ -43,7 +43,8 @@ import org.junit.jupiter.api.Test;
  * had completed stays Succeeded.
  */
 class UpStopsPodContainersTest {
-  private static final Duration READY = Duration.ofMinutes(2);
+  /** Generous: two full `up` starts on a shared 2-core machine. */
+  private static final Duration READY = Duration.ofMinutes(4);
   private static final Duration WAIT = Duration.ofSeconds(90);
   private static final String READY_LINE = "capstan ready: api=(\\S+) kubeconfig=(\\S+) kafka=(\\S+) metrics=(\\S+)$";
 
@@ -53,6 +54,14 @@ class UpStopsPodContainersTest {
     Path work = KafkaFixture.tempDir("up-stop");
     Path dataDir = work.resolve("data");
     TopicLayout layout = TopicLayout.defaults();
+    try {
+      stopStartAndStopAgain(work, dataDir, layout);
+    } finally {
+      removeWhatIsLeft(dataDir);
+    }
+  }
+
+  private void stopStartAndStopAgain(Path work, Path dataDir, TopicLayout layout) throws Exception {
     String firstContainer;
     String onceContainer;
     try (ChildCapstan up = start(work, dataDir)) {
@@ -94,6 +103,25 @@ class UpStopsPodContainersTest {
     }
     assertEquals(List.of(), runcContainers(dataDir), "no runc container left after the second stop");
     assertEquals(List.of(), ourMounts(dataDir), "no overlay mount left after the second stop");
+  }
+
+  /**
+   * When an assertion failed with a child killed mid-way: its containers and mounts must not
+   * outlive the test (the temp dir is deleted when the JVM exits, runc's state with it).
+   */
+  private static void removeWhatIsLeft(Path dataDir) throws Exception {
+    String runc = RuncRuntime.findRunc().orElse("runc");
+    String root = dataDir.resolve("node-agent/runtime/runc-state").toString();
+    Process list = new ProcessBuilder(runc, "--root", root, "list", "-q").redirectErrorStream(true).start();
+    List<String> ids = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+        .filter(l -> l.matches("[0-9a-f]+")).toList();
+    list.waitFor(30, TimeUnit.SECONDS);
+    for (String id : ids) {
+      new ProcessBuilder(runc, "--root", root, "delete", "--force", id).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+    }
+    for (String m : ourMounts(dataDir)) {
+      new ProcessBuilder("umount", "-l", m.split(" ")[4]).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+    }
   }
 
   private static ChildCapstan start(Path work, Path dataDir) {
