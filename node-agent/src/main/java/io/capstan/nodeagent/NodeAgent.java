@@ -116,11 +116,12 @@ public final class NodeAgent implements AutoCloseable {
         new EventRecorder(client, config.nodeName(), clock), reporter::allocatable, clock, timers, registry);
     podsReader = new NodePodsReader(config.kafka(), config.layout(), config.nodeName(), registry);
     podsReader.addHandler(syncLoop);
-    syncLoop.start();
     podsReader.start();
     if (!podsReader.awaitSynced(timeout)) {
       throw new IllegalStateException("node agent " + config.nodeName() + ": its pods were not read within " + timeout);
     }
+    syncLoop.start(); // after the read: each pod's first sync sees its latest state, not an old version
+
     log.info("node agent {} ready: logs on port {}", config.nodeName(), port);
   }
 

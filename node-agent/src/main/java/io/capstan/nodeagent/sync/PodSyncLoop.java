@@ -95,6 +95,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
   private final Timer podStart;
   private final Counter restarts;
   private volatile boolean closed;
+  private volatile boolean started;
 
   public PodSyncLoop(Config config, RuntimeService runtime, ImageService images, ConfigSource configSource,
       CommandClient client, EventRecorder events, java.util.function.Supplier<Allocatable> allocatable, Clock clock,
@@ -130,6 +131,10 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
         .tag("node", node).register(registry);
   }
 
+  /**
+   * Starts syncing. Call once the node's pods have been read (the reader replays each pod's
+   * history), so the first sync of a pod sees its latest state, as kubelet waits for its sources.
+   */
   public void start() {
     log.info("pod sync loop of node {} starting: {} workers, relist every {} ms", config.nodeName(), config.workers(),
         config.relistPeriod().toMillis());
@@ -137,6 +142,8 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
         config.relistPeriod().toMillis(), TimeUnit.MILLISECONDS));
     tasks.add(timers.scheduleWithFixedDelay(() -> pods.values().forEach(this::enqueue), RESYNC.toMillis(),
         RESYNC.toMillis(), TimeUnit.MILLISECONDS));
+    started = true;
+    pods.values().forEach(this::enqueue);
   }
 
   /** The pods this loop handles now, by uid. */
@@ -175,15 +182,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     if (uid == null || pod.getSpec() == null || !config.nodeName().equals(pod.getSpec().getNodeName())) {
       return;
     }
-    PodState s = pods.computeIfAbsent(uid, u -> {
-      PodState created = new PodState(u, pod);
-      // A pod that already finished (an earlier agent on this node saw it succeed or fail) stays
-      // finished: as kubelet, never run a terminal pod's containers again, e.g. after a restart.
-      if (isTerminal(pod.getStatus())) {
-        created.lastSent = pod.getStatus();
-      }
-      return created;
-    });
+    PodState s = pods.computeIfAbsent(uid, u -> new PodState(u, pod));
     s.pod = pod;
     enqueue(s);
   }
@@ -195,6 +194,9 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       return;
     }
     s.dirty.set(true);
+    if (!started) {
+      return; // start() syncs every pod once the node's pods are read
+    }
     if (s.scheduled.compareAndSet(false, true)) {
       workers.execute(() -> work(s));
     }
@@ -273,6 +275,12 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     if (pod.getMetadata().getDeletionTimestamp() != null) {
       terminate(s);
       return;
+    }
+    if (!s.admitted && s.lastSent == null && s.containers.isEmpty() && isTerminal(pod.getStatus())) {
+      // Finished before this agent started (an earlier one saw it succeed or fail, e.g. before a
+      // restart): as kubelet, a terminal pod's containers never run again.
+      s.lastSent = pod.getStatus();
+      log.info("pod {} already {}: not run again", s.describe(), pod.getStatus().getPhase());
     }
     if (s.rejection != null || isTerminal(s.lastSent)) {
       return; // finished: nothing more runs until the pod is deleted
@@ -680,8 +688,9 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       }
       teardown(s, Duration.ofSeconds(g));
       s.killed = true;
-      // (a terminal pod found finished at start has no containers here to build a status from)
-      if (s.rejection == null && !(isTerminal(s.lastSent) && s.containers.isEmpty())) {
+      // (a pod that finished before this agent started has no containers here to build a status from)
+      boolean finishedBefore = s.containers.isEmpty() && isTerminal(s.lastSent != null ? s.lastSent : pod.getStatus());
+      if (s.rejection == null && !finishedBefore) {
         sendStatus(s);
       }
     }
