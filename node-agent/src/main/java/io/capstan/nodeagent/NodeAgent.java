@@ -114,13 +114,14 @@ public final class NodeAgent implements AutoCloseable {
     syncLoop = new PodSyncLoop(new PodSyncLoop.Config(config.nodeName(), config.dataDir().resolve("pods"), logPaths,
         machine.internalIp(), config.relistPeriod(), config.workers()), runtime, images, configSource, client,
         new EventRecorder(client, config.nodeName(), clock), reporter::allocatable, clock, timers, registry);
-    podsReader = new NodePodsReader(config.kafka(), config.layout(), config.nodeName());
+    podsReader = new NodePodsReader(config.kafka(), config.layout(), config.nodeName(), registry);
     podsReader.addHandler(syncLoop);
-    syncLoop.start();
     podsReader.start();
     if (!podsReader.awaitSynced(timeout)) {
       throw new IllegalStateException("node agent " + config.nodeName() + ": its pods were not read within " + timeout);
     }
+    syncLoop.start(); // after the read: each pod's first sync sees its latest state, not an old version
+
     log.info("node agent {} ready: logs on port {}", config.nodeName(), port);
   }
 
@@ -137,14 +138,37 @@ public final class NodeAgent implements AutoCloseable {
     return runtime;
   }
 
+  /**
+   * Stops as kubelet does: the containers keep running (they are not adopted by the next agent
+   * yet: the next runc runtime on this data dir removes them and the pods' containers start anew).
+   */
   @Override
   public void close() {
-    log.info("stopping node agent {}", config.nodeName());
+    shutdown(null);
+  }
+
+  /**
+   * Stops the agent and every container it runs, within about {@code maxGrace} (plus runc's own
+   * time): what {@code capstan up} does on Ctrl-C, see {@link PodSyncLoop#stopAllContainers}.
+   * The pods stay bound to this node and start again when an agent next runs on this data dir.
+   */
+  public PodSyncLoop.NodeShutdown closeStoppingContainers(Duration maxGrace) {
+    return shutdown(maxGrace);
+  }
+
+  private PodSyncLoop.NodeShutdown shutdown(Duration stopContainersGrace) {
+    log.info("stopping node agent {}{}", config.nodeName(), stopContainersGrace == null ? ""
+        : " and its containers (grace at most " + stopContainersGrace.toSeconds() + " s)");
     if (podsReader != null) {
       podsReader.close();
     }
+    PodSyncLoop.NodeShutdown stopped = null;
     if (syncLoop != null) {
-      syncLoop.close();
+      if (stopContainersGrace != null) {
+        stopped = syncLoop.stopAllContainers(stopContainersGrace);
+      } else {
+        syncLoop.close();
+      }
     }
     if (reporter != null) {
       reporter.close();
@@ -164,5 +188,6 @@ public final class NodeAgent implements AutoCloseable {
     if (runtime != null) {
       runtime.close();
     }
+    return stopped;
   }
 }

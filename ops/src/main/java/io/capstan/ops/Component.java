@@ -28,6 +28,11 @@ interface Component extends AutoCloseable {
     return name() + " ready";
   }
 
+  /** A line printed once it has stopped, saying what its stop did (e.g. to containers); null for none. */
+  default String stoppedLine() {
+    return null;
+  }
+
   /** Stops it and releases what it holds; called once, even when start failed half-way. */
   @Override
   void close();

@@ -56,6 +56,10 @@ final class ComponentStack implements AutoCloseable {
       Component c = started.pop();
       log.info("stopping {}", c.name());
       closeQuietly(c);
+      String stopped = c.stoppedLine();
+      if (stopped != null) {
+        progress.line(stopped);
+      }
     }
   }
 

@@ -12,6 +12,7 @@ import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.topics.ObjectPartitioner;
 import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.logschema.metrics.ConsumerLag;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -82,6 +83,8 @@ public final class CommandClient implements AutoCloseable {
   static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration POLL = Duration.ofMillis(200);
   private static final long ERROR_BACKOFF_MS = 500;
+  /** The reply consumer's name in {@code capstan_kafka_consumer_lag}. */
+  public static final String REPLY_CONSUMER = "command-replies";
   /** Commands waiting for the sender thread; bounded so a long Kafka outage cannot eat the heap. */
   public static final int OUTBOX_CAPACITY = 65_536;
   private static final int SEND_BATCH = 512;
@@ -99,6 +102,7 @@ public final class CommandClient implements AutoCloseable {
   private final ScheduledThreadPoolExecutor timer;
   private final ExecutorService completions;
   private final ClientMetrics metrics;
+  private final ConsumerLag replyLag;
   private final Thread replyLoop;
   private volatile boolean closed;
 
@@ -146,6 +150,7 @@ public final class CommandClient implements AutoCloseable {
     this.completions = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
         daemonThreads("capstan-command-completion-" + cfg.clientId()));
     this.metrics = new ClientMetrics(registry, cfg.clientId(), pending::size);
+    this.replyLag = ConsumerLag.bind(registry, cfg.component(), REPLY_CONSUMER, replies::metrics);
     this.replyLoop = daemonThreads("capstan-command-replies-" + cfg.clientId()).newThread(this::readReplies);
     this.replyLoop.start();
     this.sender = daemonThreads("capstan-command-sender-" + cfg.clientId()).newThread(this::sendQueued);
@@ -444,6 +449,7 @@ public final class CommandClient implements AutoCloseable {
       return;
     }
     closed = true;
+    replyLag.close();
     replies.wakeup();
     try {
       replyLoop.join(5_000);

@@ -67,6 +67,15 @@ public record CommandClientConfig(
     return new CommandClientConfig(kafka, layout, id, ACTOR_PREFIX + component, DEFAULT_TIMEOUT, DEFAULT_ATTEMPTS);
   }
 
+  /**
+   * The component this client belongs to, for metric tags: the name after {@link #ACTOR_PREFIX}
+   * when it acts as a Capstan component, else its client id.
+   */
+  public String component() {
+    return actor.startsWith(ACTOR_PREFIX) && actor.length() > ACTOR_PREFIX.length()
+        ? actor.substring(ACTOR_PREFIX.length()) : clientId;
+  }
+
   public CommandClientConfig withTimeout(Duration perAttempt, int attempts) {
     return new CommandClientConfig(kafka, layout, clientId, actor, perAttempt, attempts);
   }

@@ -26,6 +26,13 @@ class CommandClientConfigTest {
   }
 
   @Test
+  void theComponentOfAClientIsItsServiceNameOrElseItsClientId() {
+    CommandClientConfig a = CommandClientConfig.defaults(KAFKA, TopicLayout.defaults(), "scheduler");
+    assertEquals("scheduler", a.component());
+    assertEquals(a.clientId(), a.withActor("alice").component(), "a user's client is named by its id");
+  }
+
+  @Test
   void badSettingsAreNamed() {
     TopicLayout l = TopicLayout.defaults();
     assertTrue(assertThrows(IllegalArgumentException.class,

@@ -95,6 +95,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
   private final Timer podStart;
   private final Counter restarts;
   private volatile boolean closed;
+  private volatile boolean started;
 
   public PodSyncLoop(Config config, RuntimeService runtime, ImageService images, ConfigSource configSource,
       CommandClient client, EventRecorder events, java.util.function.Supplier<Allocatable> allocatable, Clock clock,
@@ -130,6 +131,10 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
         .tag("node", node).register(registry);
   }
 
+  /**
+   * Starts syncing. Call once the node's pods have been read (the reader replays each pod's
+   * history), so the first sync of a pod sees its latest state, as kubelet waits for its sources.
+   */
   public void start() {
     log.info("pod sync loop of node {} starting: {} workers, relist every {} ms", config.nodeName(), config.workers(),
         config.relistPeriod().toMillis());
@@ -137,6 +142,8 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
         config.relistPeriod().toMillis(), TimeUnit.MILLISECONDS));
     tasks.add(timers.scheduleWithFixedDelay(() -> pods.values().forEach(this::enqueue), RESYNC.toMillis(),
         RESYNC.toMillis(), TimeUnit.MILLISECONDS));
+    started = true;
+    pods.values().forEach(this::enqueue);
   }
 
   /** The pods this loop handles now, by uid. */
@@ -187,6 +194,9 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       return;
     }
     s.dirty.set(true);
+    if (!started) {
+      return; // start() syncs every pod once the node's pods are read
+    }
     if (s.scheduled.compareAndSet(false, true)) {
       workers.execute(() -> work(s));
     }
@@ -265,6 +275,12 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     if (pod.getMetadata().getDeletionTimestamp() != null) {
       terminate(s);
       return;
+    }
+    if (!s.admitted && s.lastSent == null && s.containers.isEmpty() && isTerminal(pod.getStatus())) {
+      // Finished before this agent started (an earlier one saw it succeed or fail, e.g. before a
+      // restart): as kubelet, a terminal pod's containers never run again.
+      s.lastSent = pod.getStatus();
+      log.info("pod {} already {}: not run again", s.describe(), pod.getStatus().getPhase());
     }
     if (s.rejection != null || isTerminal(s.lastSent)) {
       return; // finished: nothing more runs until the pod is deleted
@@ -672,7 +688,9 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       }
       teardown(s, Duration.ofSeconds(g));
       s.killed = true;
-      if (s.rejection == null) {
+      // (a pod that finished before this agent started has no containers here to build a status from)
+      boolean finishedBefore = s.containers.isEmpty() && isTerminal(s.lastSent != null ? s.lastSent : pod.getStatus());
+      if (s.rejection == null && !finishedBefore) {
         sendStatus(s);
       }
     }
@@ -753,8 +771,87 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     }
   }
 
+  /** What {@link #stopAllContainers} did. */
+  public record NodeShutdown(int containers, int pods, Duration took) {}
+
+  /**
+   * Stops every container this node runs, as a machine shutdown does rather than a pod deletion
+   * ({@code capstan up} on Ctrl-C): each running container gets its preStop hook and SIGTERM,
+   * then SIGKILL after its pod's {@code terminationGracePeriodSeconds} or {@code maxGrace},
+   * whichever is shorter; then the runtime removes every container (runc state, bundle, overlay
+   * mount) and the sandboxes. The pods stay bound to this node with the status last sent, and the
+   * pods' volumes stay on disk: the next agent on this data dir finds them without containers and
+   * starts them again, as kubelet does after a reboot. Closes the loop first, so nothing restarts.
+   */
+  public NodeShutdown stopAllContainers(Duration maxGrace) {
+    close();
+    long start = System.nanoTime();
+    List<ContainerInfo> all = runtime.listContainers();
+    java.util.Set<String> sandboxes = new java.util.TreeSet<>();
+    java.util.Set<String> podsStopped = new java.util.HashSet<>();
+    List<CompletableFuture<Void>> stops = new ArrayList<>();
+    ExecutorService stoppers = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "capstan-node-shutdown-" + config.nodeName());
+      t.setDaemon(true);
+      return t;
+    });
+    int running = 0;
+    try {
+      for (ContainerInfo c : all) {
+        sandboxes.add(c.sandboxId());
+        if (c.exited()) {
+          continue;
+        }
+        running++;
+        podsStopped.add(c.sandboxId());
+        PodState s = pods.get(c.sandboxId().substring(1));
+        Duration grace = maxGrace;
+        Container spec = null;
+        if (s != null) {
+          Long g = s.pod.getSpec().getTerminationGracePeriodSeconds();
+          grace = Duration.ofSeconds(g == null ? 30 : Math.max(0, g));
+          grace = grace.compareTo(maxGrace) < 0 ? grace : maxGrace;
+          spec = allContainers(s.pod).stream().filter(x -> x.getName().equals(c.name())).findFirst().orElse(null);
+        }
+        Duration g = grace;
+        Container sp = spec;
+        stops.add(CompletableFuture.runAsync(() -> {
+          if (s != null) {
+            stopGracefully(s, sp, c.id(), g);
+          } else {
+            runtime.stopContainer(c.id(), g);
+          }
+        }, stoppers));
+      }
+      for (CompletableFuture<Void> f : stops) {
+        try {
+          f.join();
+        } catch (RuntimeException e) {
+          log.warn("node {} shutdown: stopping a container failed: {}", config.nodeName(), e.toString());
+        }
+      }
+    } finally {
+      stoppers.shutdownNow();
+    }
+    for (String sandbox : sandboxes) {
+      try {
+        runtime.removePodSandbox(sandbox);
+      } catch (RuntimeException e) {
+        log.warn("node {} shutdown: removing sandbox {} failed: {}", config.nodeName(), sandbox, e.toString());
+      }
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    log.info("node {} shutdown: stopped {} running container(s) of {} pod(s) and removed {} sandbox(es) in {} ms;"
+        + " the pods stay bound here and start again with the next agent", config.nodeName(), running,
+        podsStopped.size(), sandboxes.size(), took.toMillis());
+    return new NodeShutdown(running, podsStopped.size(), took);
+  }
+
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
     closed = true;
     tasks.forEach(t -> t.cancel(false));
     workers.shutdown();

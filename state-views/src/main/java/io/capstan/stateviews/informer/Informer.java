@@ -4,6 +4,7 @@ import io.capstan.logschema.client.PartitionCount;
 import io.capstan.logschema.codec.MalformedRecordException;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.topics.ObjectPartitioner;
+import io.capstan.logschema.metrics.ConsumerLag;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,6 +73,8 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
   /** Completes waiters off the informer thread, so their callbacks cannot stall it. */
   private final ExecutorService notifier;
   private final InformerMetrics metrics;
+  private final MeterRegistry registry;
+  private volatile ConsumerLag lagExport;
 
   private volatile AppliedVersions versions;
   private volatile int partitionCount;
@@ -112,6 +115,7 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
       return t;
     });
     this.metrics = new InformerMetrics(registry, kind.kind(), config.component());
+    this.registry = registry;
   }
 
   public Kind kind() {
@@ -169,6 +173,7 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
     consumer = c;
     started = true;
     metrics.registerGauges(store::size, this::watermarkLagSeconds, () -> consumerLag);
+    lagExport = ConsumerLag.bind(registry, config.component(), consumerName(kind), c::metrics);
     loop = new Thread(this::run, "capstan-informer-" + kind.singular() + "-" + config.component());
     loop.setDaemon(true);
     loop.start();
@@ -533,6 +538,11 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
     return v;
   }
 
+  /** This informer's consumer in {@code capstan_kafka_consumer_lag}, e.g. {@code informer-pod}. */
+  public static String consumerName(Kind kind) {
+    return "informer-" + kind.singular();
+  }
+
   Map<String, Object> consumerConfig() {
     Map<String, Object> c = new HashMap<>();
     c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) config.fetchMaxWait().toMillis());
@@ -560,6 +570,9 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
         return;
       }
       closed = true;
+    }
+    if (lagExport != null) {
+      lagExport.close();
     }
     if (loop != null) {
       consumer.wakeup();

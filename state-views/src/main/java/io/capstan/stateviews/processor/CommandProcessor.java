@@ -1,5 +1,6 @@
 package io.capstan.stateviews.processor;
 
+import io.capstan.logschema.metrics.ConsumerLag;
 import io.capstan.stateviews.kafka.TopicAdmin;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -38,11 +39,16 @@ public final class CommandProcessor implements AutoCloseable {
   static final int PRODUCER_RETRY_BACKOFF_MS = 5;
   static final int PRODUCER_RETRY_BACKOFF_MAX_MS = 50;
 
+  /** The processor's tags in {@code capstan_kafka_consumer_lag}: its lag on the commands is every writer's wait. */
+  public static final String COMPONENT = "state-views";
+  public static final String CONSUMER = "processor";
+
   private final ProcessorConfig cfg;
   private final MeterRegistry registry;
   private final Clock clock;
   private KafkaStreams streams;
   private KafkaStreamsMetrics streamsMetrics;
+  private ConsumerLag lag;
 
   public CommandProcessor(ProcessorConfig cfg, MeterRegistry registry) {
     this(cfg, registry, Clock.systemUTC());
@@ -77,6 +83,8 @@ public final class CommandProcessor implements AutoCloseable {
     });
     streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
+    KafkaStreams running = streams;
+    lag = ConsumerLag.bind(registry, COMPONENT, CONSUMER, running::metrics);
     log.info("starting command processor: application id {}, {} stream thread(s), {} partitions of {}, state in {} ({}),"
             + " commit every {} ms (early when quiet for {} ms), watermark every {} ms",
         cfg.applicationId(), cfg.streamThreads(), partitions, cfg.layout().commands(), cfg.stateDir().toAbsolutePath(),
@@ -126,6 +134,7 @@ public final class CommandProcessor implements AutoCloseable {
   public synchronized void close() {
     if (streams != null) {
       log.info("stopping command processor {}", cfg.applicationId());
+      lag.close();
       // Leave the group: otherwise Kafka Streams stays a member until session.timeout.ms (45 s)
       // and a restarted processor waits that long in REBALANCING before it may take its tasks.
       streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)

@@ -3,7 +3,9 @@ package io.capstan.stateviews.view;
 import io.capstan.api.Pod;
 import io.capstan.logschema.codec.LogCodec;
 import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.logschema.metrics.ConsumerLag;
 import io.capstan.stateviews.informer.ResourceEventHandler;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -33,6 +35,7 @@ public final class NodePodsReader implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodePodsReader.class);
   static final Duration POLL = Duration.ofMillis(200);
   static final int FETCH_MAX_WAIT_MS = 20;
+  public static final String CONSUMER = "node-pods";
 
   private final String nodeName;
   private final String prefix;
@@ -42,9 +45,19 @@ public final class NodePodsReader implements AutoCloseable {
   private final List<ResourceEventHandler<Pod>> handlers = new CopyOnWriteArrayList<>();
   private final CountDownLatch synced = new CountDownLatch(1);
   private final Thread thread;
+  private final ConsumerLag lag;
   private volatile boolean closed;
 
+  /** Without metrics (tests, tools). */
   public NodePodsReader(Map<String, Object> kafka, TopicLayout layout, String nodeName) {
+    this(kafka, layout, nodeName, null);
+  }
+
+  /**
+   * @param registry where its consumer lag goes ({@code capstan_kafka_consumer_lag}, component
+   *                 {@code node-<name>}, consumer {@value #CONSUMER}); null for none
+   */
+  public NodePodsReader(Map<String, Object> kafka, TopicLayout layout, String nodeName, MeterRegistry registry) {
     if (nodeName == null || nodeName.isEmpty() || nodeName.contains("/")) {
       throw new IllegalArgumentException("node name must be non-empty without '/', got \"" + nodeName + "\"");
     }
@@ -65,6 +78,7 @@ public final class NodePodsReader implements AutoCloseable {
     this.partition = new TopicPartition(topic, PodsByNodeTopic.partitionOf(nodeName, partitions));
     this.thread = new Thread(this::run, "capstan-node-pods-" + nodeName);
     this.thread.setDaemon(true);
+    this.lag = registry == null ? null : ConsumerLag.bind(registry, "node-" + nodeName, CONSUMER, consumer::metrics);
   }
 
   /** Registers a handler; call before {@link #start()} to hear every pod as an add. */
@@ -163,6 +177,9 @@ public final class NodePodsReader implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    if (lag != null) {
+      lag.close();
+    }
     consumer.wakeup();
     try {
       thread.join(5000);

@@ -3,7 +3,9 @@ package io.capstan.stateviews.view;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.informer.StateRecord;
+import io.capstan.logschema.metrics.ConsumerLag;
 import io.capstan.stateviews.kafka.TopicAdmin;
+import io.capstan.stateviews.processor.CommandProcessor;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
@@ -56,6 +58,8 @@ public final class PodsByNodeView implements AutoCloseable {
   static final String PROCESSOR = "pods-by-node";
   static final String SINK = "pods-by-node-view";
   static final String STORE = "pod-node";
+  /** The view's consumer in {@code capstan_kafka_consumer_lag} (component {@code state-views}). */
+  public static final String CONSUMER = "pods-by-node";
   /** The state topics' own fetch wait is low for the same reason (see the performance notes). */
   static final int FETCH_MAX_WAIT_MS = 20;
   static final int LINGER_MS = 2;
@@ -65,6 +69,7 @@ public final class PodsByNodeView implements AutoCloseable {
   private final Path stateDir;
   private final MeterRegistry registry;
   private KafkaStreams streams;
+  private ConsumerLag lag;
 
   /**
    * @param kafka    client settings ({@code bootstrap.servers} and any TLS/SASL settings)
@@ -143,6 +148,8 @@ public final class PodsByNodeView implements AutoCloseable {
     });
     log.info("starting the pods-by-node view: {} -> {} ({} partitions)", layout.state(Kinds.POD),
         PodsByNodeTopic.name(layout), partitions);
+    KafkaStreams running = streams;
+    lag = ConsumerLag.bind(registry, CommandProcessor.COMPONENT, CONSUMER, running::metrics);
     streams.start();
   }
 
@@ -179,6 +186,7 @@ public final class PodsByNodeView implements AutoCloseable {
   public synchronized void close() {
     if (streams != null) {
       log.info("stopping the pods-by-node view");
+      lag.close();
       streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
           .withTimeout(Duration.ofSeconds(30)));
       streams = null;
