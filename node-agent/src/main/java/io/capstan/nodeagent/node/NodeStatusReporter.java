@@ -11,8 +11,10 @@ import io.capstan.api.NodeSpec;
 import io.capstan.api.NodeStatus;
 import io.capstan.api.NodeSystemInfo;
 import io.capstan.api.ObjectMeta;
+import io.capstan.log.Command;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandResult;
+import io.capstan.logschema.client.Commands;
 import io.capstan.nodeagent.Times;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -65,6 +67,8 @@ public final class NodeStatusReporter implements AutoCloseable {
   private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
   private volatile Map<String, NodeCondition> lastConditions = Map.of();
   private volatile Instant lastReport = Instant.EPOCH;
+  /** The Node's resourceVersion after this agent's last status write (0: none yet). */
+  private volatile long lastWrittenRv;
 
   /**
    * @param pressure  the current MemoryPressure/DiskPressure/PIDPressure (true = under pressure);
@@ -218,6 +222,7 @@ public final class NodeStatusReporter implements AutoCloseable {
     if (st instanceof CommandResult.Rejected r) {
       throw new IllegalStateException("cannot post the status of node " + nodeName + ": " + r.status().getMessage());
     }
+    lastWrittenRv = ((CommandResult.Accepted) st).resourceVersion();
     lastReport = clock.instant();
     statusUpdates.increment();
     log.info("node {} registered: capacity {}, allocatable {}", nodeName, node.getStatus().getCapacity(),
@@ -235,12 +240,17 @@ public final class NodeStatusReporter implements AutoCloseable {
         changed |= was == null || !was.getStatus().equals(c.getStatus());
       }
       if (!changed && Duration.between(lastReport, now).compareTo(STATUS_REPORT_INTERVAL) < 0) {
-        return;
+        if (!storedNodeMoved(now)) {
+          return;
+        }
+        log.info("node {}: the stored Node changed since this agent's last status (the node lifecycle controller may "
+            + "have marked it Unknown): posting status now", nodeName);
       }
       Node node = node();
       node.setStatus(status(now, current));
       CommandResult r = await(client.updateStatus(node), "node status of " + nodeName);
-      if (r instanceof CommandResult.Accepted) {
+      if (r instanceof CommandResult.Accepted a) {
+        lastWrittenRv = a.resourceVersion();
         lastConditions = current;
         lastReport = now;
         statusUpdates.increment();
@@ -252,6 +262,27 @@ public final class NodeStatusReporter implements AutoCloseable {
       failures.increment();
       log.warn("node {}: status update failed: {}", nodeName, e.getMessage());
     }
+  }
+
+  /**
+   * Whether someone else wrote the Node since this agent's last status: kubelet compares what it
+   * would post with the stored Node at every check, so a node the lifecycle controller marked
+   * Unknown gets its real conditions back at once, not at the next periodic report. Asked as a
+   * dry-run status update with this agent's last version as precondition: a Conflict says the
+   * stored Node moved on; nothing is written either way.
+   */
+  private boolean storedNodeMoved(Instant now) {
+    long rv = lastWrittenRv;
+    if (rv <= 0) {
+      return false;
+    }
+    Node probe = node();
+    probe.setStatus(status(now, lastConditions));
+    probe.getMetadata().setResourceVersion(Long.toString(rv));
+    Command cmd = Commands.updateStatus(probe);
+    cmd.setDryRun(true);
+    CommandResult r = await(client.send(cmd), "check the stored node " + nodeName);
+    return r instanceof CommandResult.Rejected rej && rej.status().getCode() == 409;
   }
 
   /** Renews the Lease (creating it the first time), as kubelet's node lease controller. */
