@@ -28,6 +28,10 @@ final class PodState {
   Instant startTime;
   final Map<String, ContainerTrack> containers = new LinkedHashMap<>();
   PodStatus lastSent;
+  /** The pod's resourceVersion after {@link #lastSent} was stored (0: nothing sent yet). */
+  long lastSentRv;
+  /** When {@link #lastSent} was stored. */
+  Instant lastSentAt = Instant.EPOCH;
   boolean killed;
   boolean deleteSent;
   boolean runningObserved;

@@ -62,6 +62,8 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
   private static final Logger log = LoggerFactory.getLogger(PodSyncLoop.class);
   static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
   static final Duration RETRY = Duration.ofSeconds(1);
+  /** Least time between two posts of an unchanged status that someone else overwrote. */
+  static final Duration REPOST_PAUSE = Duration.ofSeconds(1);
   static final Duration CONFIG_RETRY = Duration.ofSeconds(2);
   static final Duration RESYNC = Duration.ofSeconds(30);
 
@@ -743,14 +745,24 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
   private PodStatus sendStatus(PodState s) {
     PodStatus status = PodStatusBuilder.build(s, runtime::containerStatus, config.hostIp(), containerIdScheme, clock.instant());
     if (status.equals(s.lastSent)) {
-      return status;
+      if (!overwrittenSince(s, status)) {
+        return status;
+      }
+      Instant again = s.lastSentAt.plus(REPOST_PAUSE);
+      if (clock.instant().isBefore(again)) {
+        // While the node is still Unknown the controller marks the pod again: one post a second at most.
+        enqueueAt(s, again);
+        return status;
+      }
     }
     Pod copy = Pod.newBuilder(s.pod).build();
     copy.getMetadata().setResourceVersion(null);
     copy.setStatus(status);
     CommandResult r = await(client.updateStatus(copy), "status of " + s.describe());
-    if (r instanceof CommandResult.Accepted) {
+    if (r instanceof CommandResult.Accepted a) {
       s.lastSent = status;
+      s.lastSentRv = a.resourceVersion();
+      s.lastSentAt = clock.instant();
       return status;
     }
     if (r instanceof CommandResult.Rejected rej) {
@@ -758,6 +770,36 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     }
     enqueueAt(s, clock.instant().plus(RETRY));
     return null;
+  }
+
+  /**
+   * Whether someone else stored a status after this agent's last one that says otherwise about
+   * the phase or a condition: the node lifecycle controller marks a silent node's pods not Ready,
+   * and when the node is back kubelet's status manager, comparing with the stored pod, posts
+   * the real status again. Only writes newer than ours count, so our own status on its way back
+   * through the view never looks like a difference.
+   */
+  private static boolean overwrittenSince(PodState s, PodStatus ours) {
+    PodStatus stored = s.pod.getStatus();
+    long storedRv;
+    try {
+      storedRv = Long.parseLong(s.pod.getMetadata().getResourceVersion());
+    } catch (NumberFormatException | NullPointerException e) {
+      return false;
+    }
+    if (stored == null || s.lastSentRv <= 0 || storedRv <= s.lastSentRv) {
+      return false;
+    }
+    return !java.util.Objects.equals(stored.getPhase(), ours.getPhase())
+        || !conditionStates(stored).equals(conditionStates(ours));
+  }
+
+  private static Map<String, String> conditionStates(PodStatus status) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    if (status.getConditions() != null) {
+      status.getConditions().forEach(c -> out.put(c.getType(), c.getStatus()));
+    }
+    return out;
   }
 
   private static CommandResult await(CompletableFuture<CommandResult> f, String what) {

@@ -67,4 +67,42 @@ class HollowNodeTest {
       assertTrue(scrape.contains("capstan_node_agent_lease_renewals_total{node=\"hollow-1\"}"));
     }
   }
+
+  /**
+   * The node lifecycle controller marks the pods of a silent node not Ready; once the agent is
+   * heard again it posts the real status, as kubelet's status manager compares with the stored pod.
+   */
+  @Test
+  void aPodMarkedNotReadyBySomeoneElseIsReadyAgain() throws Exception {
+    try (AgentCluster cluster = new AgentCluster("agent-repost");
+        NodeAgent agent = new NodeAgent(NodeAgentConfig.defaults(cluster.kafka, cluster.layout, "hollow-2",
+            KafkaFixture.tempDir("hollow-repost"), NodeAgentConfig.RuntimeKind.HOLLOW)
+            .withRelistPeriod(Duration.ofMillis(100)).withPort(0), cluster.registry)) {
+      agent.start(Duration.ofSeconds(60));
+      cluster.run(AgentCluster.pod("steady", "Always", AgentCluster.container("main", "registry.example/app:1", "serve")),
+          "hollow-2");
+      long markedAt = 0;
+      for (int attempt = 0; markedAt == 0; attempt++) {
+        assertTrue(attempt < 20, "the pod could not be marked not Ready");
+        Pod ready = cluster.await("steady", Duration.ofSeconds(30), "Ready", HollowNodeTest::isReady);
+        Pod marked = Pod.newBuilder(ready).build();
+        marked.getStatus().setConditions(marked.getStatus().getConditions().stream()
+            .map(c -> c.getType().equals("Ready")
+                ? io.capstan.api.PodCondition.newBuilder(c).setStatus("False").setReason("NodeNotReady").build() : c)
+            .toList());
+        if (cluster.client.updateStatus(marked).get(30, TimeUnit.SECONDS)
+            instanceof io.capstan.logschema.client.CommandResult.Accepted a) {
+          markedAt = a.resourceVersion();
+        }
+      }
+      long after = markedAt;
+      cluster.await("steady", Duration.ofSeconds(30), "Ready again after the marking",
+          p -> Long.parseLong(p.getMetadata().getResourceVersion()) > after && isReady(p));
+    }
+  }
+
+  private static boolean isReady(Pod p) {
+    return p.getStatus() != null && p.getStatus().getConditions() != null && p.getStatus().getConditions().stream()
+        .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+  }
 }
