@@ -117,15 +117,17 @@ public final class NodeStatusReporter implements AutoCloseable {
     };
   }
 
-  private static boolean pidPressure() {
-    try {
-      long max = Long.parseLong(java.nio.file.Files.readString(Path.of("/proc/sys/kernel/pid_max")).trim());
-      long used;
-      try (var s = java.nio.file.Files.list(Path.of("/proc"))) {
-        used = s.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).count();
-      }
+  /** More than 90% of pid_max in use. */
+  static boolean pidPressure() {
+    // Line by line: Files.readString sees procfs's zero size and returns "3" for "32768".
+    long max = MachineInfo.firstLine(Path.of("/proc/sys/kernel/pid_max")).map(Long::parseLong).orElse(0L);
+    if (max <= 0) {
+      return false;
+    }
+    try (var s = java.nio.file.Files.list(Path.of("/proc"))) {
+      long used = s.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).count();
       return used > max * 0.9;
-    } catch (Exception e) {
+    } catch (java.io.IOException | RuntimeException e) {
       return false;
     }
   }
