@@ -169,7 +169,9 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
         return failed(ApiStatus.badRequest("resourceVersionMatch: Forbidden: resourceVersionMatch \"exact\" is "
             + "forbidden for resourceVersion \"0\""));
       }
-      at = CompletableFuture.completedFuture(c.listResourceVersion());
+      // "Any version" still includes this gateway's own writes: client-go's reflectors list at
+      // "0", and kubectl rollout status must not see the Deployment from before its set env.
+      at = waitFor(c, -1, own.highest(kind)).thenApply(v -> c.listResourceVersion());
     } else {
       long n;
       try {
