@@ -144,16 +144,19 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--partitions", defaultValue = "" + ApiBench.Settings.DEFAULT_PARTITIONS, description = "Partitions of the in-process stack's topics (default: ${DEFAULT-VALUE}).")
     int partitions;
 
+    @Option(names = "--event-loops", description = "Event loops of the in-process gateway (default: one per core, here ${DEFAULT-VALUE}).")
+    int eventLoops = io.capstan.gateway.server.GatewayConfig.defaultEventLoops();
+
     @Override
     public Integer call() throws Exception {
       if (clients <= 0 || rate < 0 || getRate < 0 || listRate < 0 || listSize <= 0 || watches < 0 || seconds <= 0
-          || warmupSeconds < 0 || partitions <= 0) {
-        System.err.println("--clients, --list-size, --seconds and --partitions must be positive; rates, --watches and"
-            + " --warmup-seconds not negative");
+          || warmupSeconds < 0 || partitions <= 0 || eventLoops <= 0) {
+        System.err.println("--clients, --list-size, --seconds, --partitions and --event-loops must be positive; rates,"
+            + " --watches and --warmup-seconds not negative");
         return 2;
       }
       ApiBench.Result r = new ApiBench(new ApiBench.Settings(kubeconfig, clients, rate, getRate, listRate, listSize,
-          watches, warmupSeconds, seconds, partitions), System.err).run();
+          watches, warmupSeconds, seconds, partitions, eventLoops), System.err).run();
       if (r.firstError() != null) {
         System.err.println("bench: first error: " + r.firstError());
       }

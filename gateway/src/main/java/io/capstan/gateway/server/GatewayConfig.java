@@ -13,18 +13,34 @@ import java.util.List;
  * @param maxBodyBytes request bodies larger than this get 413 (default 3 MiB, kube-apiserver's limit)
  * @param tokenFile    the token-auth file (default DATA_DIR/tokens.csv)
  * @param extraHosts   more names/IPs for the serving certificate
+ * @param eventLoops   how many event loops serve requests (default: one per core); connections are
+ *                     spread over them, so a long list on one doesn't hold up gets on the others
  */
 public record GatewayConfig(String host, int port, Path dataDir, boolean insecureHttp, long maxBodyBytes,
-    Path tokenFile, List<String> extraHosts) {
+    Path tokenFile, List<String> extraHosts, int eventLoops) {
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 6443;
   public static final long DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
 
   public GatewayConfig {
     extraHosts = List.copyOf(extraHosts);
+    if (eventLoops < 1) {
+      throw new IllegalArgumentException("event loops must be at least 1, got " + eventLoops);
+    }
     if (tokenFile == null) {
       tokenFile = dataDir.resolve("tokens.csv");
     }
+  }
+
+  /** With the default number of event loops. */
+  public GatewayConfig(String host, int port, Path dataDir, boolean insecureHttp, long maxBodyBytes,
+      Path tokenFile, List<String> extraHosts) {
+    this(host, port, dataDir, insecureHttp, maxBodyBytes, tokenFile, extraHosts, defaultEventLoops());
+  }
+
+  /** One event loop per core the JVM may use. */
+  public static int defaultEventLoops() {
+    return Runtime.getRuntime().availableProcessors();
   }
 
   public static GatewayConfig defaults(Path dataDir) {
@@ -32,11 +48,15 @@ public record GatewayConfig(String host, int port, Path dataDir, boolean insecur
   }
 
   public GatewayConfig withPort(int port) {
-    return new GatewayConfig(host, port, dataDir, insecureHttp, maxBodyBytes, tokenFile, extraHosts);
+    return new GatewayConfig(host, port, dataDir, insecureHttp, maxBodyBytes, tokenFile, extraHosts, eventLoops);
   }
 
   public GatewayConfig withMaxBodyBytes(long max) {
-    return new GatewayConfig(host, port, dataDir, insecureHttp, max, tokenFile, extraHosts);
+    return new GatewayConfig(host, port, dataDir, insecureHttp, max, tokenFile, extraHosts, eventLoops);
+  }
+
+  public GatewayConfig withEventLoops(int loops) {
+    return new GatewayConfig(host, port, dataDir, insecureHttp, maxBodyBytes, tokenFile, extraHosts, loops);
   }
 
   public Path kubeconfig() {

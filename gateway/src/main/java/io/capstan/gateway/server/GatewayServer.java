@@ -10,9 +10,12 @@ import io.capstan.gateway.security.KubeconfigWriter;
 import io.capstan.gateway.security.TokenFile;
 import io.capstan.gateway.store.ResourceStore;
 import io.capstan.logschema.openapi.OpenApiDocuments;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -23,6 +26,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +43,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class GatewayServer extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+
+  private static final int SHARED_FREE_PORT = -1;
 
   private final GatewayConfig config;
   private final ResourceStore store;
@@ -77,6 +83,73 @@ public final class GatewayServer extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    // Vert.x shares a bound port between servers listening on the same address, but a server on
+    // port 0 is never shared; a negative port is its "any free port, shared by all who ask for it".
+    int port = config.port() == 0 ? SHARED_FREE_PORT : config.port();
+    return listen(vertx, port, 0).compose(s -> {
+      server = s;
+      return moreEventLoops(port);
+    }).compose(loops -> {
+      LOG.info("gateway listening on {} ({} event loop(s))", url(), loops);
+      if (config.insecureHttp()) {
+        return Future.succeededFuture();
+      }
+      return vertx.executeBlocking(() -> KubeconfigWriter.write(config.kubeconfig(), url(), pki.caPem(),
+          adminToken));
+    });
+  }
+
+  /**
+   * Serves the same port from {@code eventLoops - 1} more event loops: each extra listener is a
+   * verticle of its own (so it gets its own event loop), and Vert.x shares one bound port between
+   * servers of the same address, handing each new connection to the next of them. They are
+   * children of this verticle, so undeploying the gateway stops them too.
+   */
+  private Future<Integer> moreEventLoops(int port) {
+    int extra = config.eventLoops() - 1;
+    if (extra == 0) {
+      return Future.succeededFuture(1);
+    }
+    AtomicInteger next = new AtomicInteger(1);
+    return vertx.deployVerticle(() -> new Listener(port, next.getAndIncrement()),
+        new DeploymentOptions().setInstances(extra)).map(id -> extra + 1);
+  }
+
+  /** One more event loop serving the gateway's port. */
+  private final class Listener extends VerticleBase {
+    private final int port;
+    private final int loop;
+
+    Listener(int port, int loop) {
+      this.port = port;
+      this.loop = loop;
+    }
+
+    @Override
+    public Future<?> start() {
+      return listen(vertx, port, loop);
+    }
+  }
+
+  /**
+   * @param loop numbers the event loop in {@code capstan_gateway_connections_total{loop}}, which
+   *             shows how evenly connections spread
+   */
+  private Future<HttpServer> listen(Vertx vertx, int port, int loop) {
+    Counter connections = Counter.builder("capstan.gateway.connections")
+        .description("Connections accepted, by the event loop that serves them")
+        .tag("loop", Integer.toString(loop)).register(registry);
+    HttpServerOptions options = new HttpServerOptions().setCompressionSupported(true);
+    if (!config.insecureHttp()) {
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+          .setCertPath(pki.servingCert().toString()).setKeyPath(pki.servingKey().toString()));
+    }
+    return vertx.createHttpServer(options).connectionHandler(c -> connections.increment())
+        .requestHandler(router(vertx)).listen(port, config.host());
+  }
+
+  /** The request pipeline; each event loop gets its own router over the shared store. */
+  private Router router(Vertx vertx) {
     Router router = Router.router(vertx);
     router.route().handler(new RequestMetrics(registry));
     router.route().handler(new Authentication(authenticator));
@@ -100,22 +173,7 @@ public final class GatewayServer extends VerticleBase {
     router.routeWithRegex("^/apis?(/.*)?$").handler(new ResourceHandler(discovery, store, Clock.systemUTC()));
     router.route().last().handler(ctx -> Responses.status(ctx, ApiStatus.noSuchPath()));
     router.route().failureHandler(this::failure);
-
-    HttpServerOptions options = new HttpServerOptions().setCompressionSupported(true);
-    if (!config.insecureHttp()) {
-      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
-          .setCertPath(pki.servingCert().toString()).setKeyPath(pki.servingKey().toString()));
-    }
-    return vertx.createHttpServer(options).requestHandler(router).listen(config.port(), config.host())
-        .compose(s -> {
-          server = s;
-          LOG.info("gateway listening on {}", url());
-          if (config.insecureHttp()) {
-            return Future.succeededFuture();
-          }
-          return vertx.executeBlocking(() -> KubeconfigWriter.write(config.kubeconfig(), url(), pki.caPem(),
-              adminToken));
-        });
+    return router;
   }
 
   /** The port bound (useful with port 0). */

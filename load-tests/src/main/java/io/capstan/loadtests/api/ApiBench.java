@@ -59,7 +59,7 @@ public final class ApiBench {
 
   /** Benchmark settings; every default is here once. */
   public record Settings(Path kubeconfig, int clients, int rate, int getRate, double listRate, int listSize,
-      int watches, int warmupSeconds, int seconds, int partitions) {
+      int watches, int warmupSeconds, int seconds, int partitions, int eventLoops) {
     public static final int DEFAULT_CLIENTS = 64;
     public static final int DEFAULT_RATE = 500;
     public static final int DEFAULT_GET_RATE = 500;
@@ -103,6 +103,9 @@ public final class ApiBench {
       m.put("seconds", settings.seconds());
       m.put("warmup_s", settings.warmupSeconds());
       m.put("stack", settings.kubeconfig() == null ? "in-process" : "kubeconfig");
+      if (settings.kubeconfig() == null) {
+        m.put("event_loops", settings.eventLoops());
+      }
       StringBuilder b = new StringBuilder("{");
       m.forEach((k, v) -> {
         if (b.length() > 1) {
@@ -140,7 +143,7 @@ public final class ApiBench {
   }
 
   public Result run() throws Exception {
-    try (InProcessStack stack = s.kubeconfig() == null ? InProcessStack.start(s.partitions(), progress) : null) {
+    try (InProcessStack stack = s.kubeconfig() == null ? InProcessStack.start(s.partitions(), s.eventLoops(), progress) : null) {
       Path kubeconfig = stack != null ? stack.kubeconfig() : s.kubeconfig();
       target = ApiTarget.fromKubeconfig(kubeconfig);
       ExecutorService callbacks = Executors.newFixedThreadPool(4, daemon("bench-http"));
@@ -382,7 +385,7 @@ public final class ApiBench {
       this.dir = dir;
     }
 
-    static InProcessStack start(int partitions, PrintStream progress) throws Exception {
+    static InProcessStack start(int partitions, int eventLoops, PrintStream progress) throws Exception {
       InProcessStack st = new InProcessStack(Files.createTempDirectory("capstan-api-bench-"));
       try {
         progress.println("bench: starting an embedded broker, the command processor and the gateway in " + st.dir);
@@ -400,8 +403,8 @@ public final class ApiBench {
         }
         st.store = KafkaResourceStore.connect(kafka, layout, "gateway", WatchCacheConfig.defaults(), registry);
         st.vertx = Vertx.vertx();
-        st.gateway = GatewayServer.prepare(GatewayConfig.defaults(st.dir.resolve("gateway")).withPort(0), st.store,
-            registry);
+        st.gateway = GatewayServer.prepare(GatewayConfig.defaults(st.dir.resolve("gateway")).withPort(0)
+            .withEventLoops(eventLoops), st.store, registry);
         st.vertx.deployVerticle(st.gateway).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         return st;
       } catch (Exception | Error e) {

@@ -1,0 +1,57 @@
+package io.capstan.gateway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gateway serves one port from several event loops: every loop accepts connections (so a
+ * long list on one connection's loop leaves the others free), and a gateway asked for a free
+ * port (0) still binds one port that all of them share.
+ */
+class EventLoopsTest {
+  private static final Pattern CONNECTIONS =
+      Pattern.compile("capstan_gateway_connections_total\\{loop=\"(\\d+)\"} (\\S+)");
+
+  @TempDir
+  Path dataDir;
+
+  @Test
+  void connectionsAreSpreadOverEveryEventLoop() throws Exception {
+    GatewayConfig config = new GatewayConfig("127.0.0.1", 0, dataDir, true, GatewayConfig.DEFAULT_MAX_BODY_BYTES,
+        null, List.of()).withEventLoops(3);
+    try (GatewayTestServer server = GatewayTestServer.start(config)) {
+      for (int i = 0; i < 12; i++) {
+        // A new client is a new connection, which the shared port hands to the next loop.
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<String> list = client.send(HttpRequest.newBuilder(
+            URI.create(server.url() + "/api/v1/namespaces/default/configmaps")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, list.statusCode(), list.body());
+      }
+      String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server.url() + "/metrics"))
+          .build(), HttpResponse.BodyHandlers.ofString()).body();
+      Matcher m = CONNECTIONS.matcher(metrics);
+      int loops = 0;
+      double total = 0;
+      while (m.find()) {
+        loops++;
+        double count = Double.parseDouble(m.group(2));
+        assertTrue(count >= 1, "event loop " + m.group(1) + " accepted no connection:\n" + metrics);
+        total += count;
+      }
+      assertEquals(3, loops, "one connection counter per event loop expected:\n" + metrics);
+      assertTrue(total >= 13, "13 connections were made, the loops counted " + total);
+    }
+  }
+}
