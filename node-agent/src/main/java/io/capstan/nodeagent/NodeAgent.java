@@ -68,7 +68,7 @@ public final class NodeAgent implements AutoCloseable {
     ImageService images;
     MachineInfo machine = MachineInfo.read(config.dataDir());
     if (config.runtime() == NodeAgentConfig.RuntimeKind.RUNC) {
-      ImageStore store = new ImageStore(config.dataDir().resolve("images"));
+      ImageStore store = new ImageStore(config.dataDir().resolve(ImageStore.SUBDIR));
       if (BusyboxImage.hostBinary().isPresent()) {
         BusyboxImage.seed(store);
       } else {

@@ -27,4 +27,6 @@ final class Defaults {
   static final String KAFKA_SUBDIR = "kafka";
   static final String STATE_VIEWS_SUBDIR = "state-views";
   static final String LOGS_SUBDIR = "logs";
+  /** The local node agent's data (its images, containers, pod logs) under the data dir. */
+  static final String NODE_AGENT_SUBDIR = "node-agent";
 }

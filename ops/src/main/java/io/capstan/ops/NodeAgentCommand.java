@@ -63,7 +63,7 @@ final class NodeAgentCommand implements Callable<Integer> {
       };
       String name = nodeName != null ? nodeName : MachineInfo.readHostname();
       config = new NodeAgentConfig(connection.clientConfig(), topicSettings.layout(), name,
-          data.resolve("node-agent"), kind, NodeAgentConfig.DEFAULT_RELIST, NodeAgentConfig.DEFAULT_WORKERS, address, port);
+          data.resolve(Defaults.NODE_AGENT_SUBDIR), kind, NodeAgentConfig.DEFAULT_RELIST, NodeAgentConfig.DEFAULT_WORKERS, address, port);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

@@ -70,7 +70,7 @@ final class UpCommand implements Callable<Integer> {
       stack.start(new ControllersComponent(kafka.clientConfig(), config.topics().layout(), registry));
       stack.start(new SchedulerComponent(kafka.clientConfig(), config.topics().layout(), SchedulerConfig.defaults(), registry));
       stack.start(new NodeAgentComponent(NodeAgentComponent.local(kafka.clientConfig(), config.topics().layout(),
-          config.dataDir().resolve("node-agent")), registry).stoppingContainersOnClose(NodeAgentComponent.UP_STOP_GRACE));
+          config.dataDir().resolve(Defaults.NODE_AGENT_SUBDIR)), registry).stoppingContainersOnClose(NodeAgentComponent.UP_STOP_GRACE));
       return "capstan ready: api=" + gateway.url() + " kubeconfig=" + gateway.kubeconfig() + " kafka="
           + kafka.bootstrap() + " metrics=" + metrics.url() + "\nexport KUBECONFIG=" + gateway.kubeconfig();
     });

@@ -22,15 +22,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's images, under {@code <root>/<hex digest>/}: {@code rootfs/} (unpacked once, shared
- * read-only by the containers of the image) and {@code image.json} (names, id and the OCI image
- * config's Entrypoint/Cmd/Env/WorkingDir). No registry is reachable from here: pulling an image
- * that is not in the store fails with ErrImagePull and a message saying how to get it.
+ * The node's images, under {@code <root>/<hex digest>/}: {@code image.json} (names, id, layers and
+ * the OCI image config's Entrypoint/Cmd/Env/WorkingDir) and, for an image built here, its one
+ * {@code rootfs/}. Imported layers live under {@code <root>/layers/<hex diff_id>/}, unpacked once
+ * and shared read-only by every image and container that has them. No registry is reachable from
+ * here: pulling an image that is not in the store fails with ErrImagePull and a message saying how
+ * to get it. Another process may import while an agent runs: a name not found is looked for again
+ * on disk before the pull fails.
  */
 public final class ImageStore implements ImageService {
   private static final Logger log = LoggerFactory.getLogger(ImageStore.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The store's directory under a node agent's data dir. */
+  public static final String SUBDIR = "images";
   static final String RECORD = "image.json";
+  static final String LAYERS = "layers";
 
   private final Path root;
   private final Map<String, ImageInfo> byName = new ConcurrentHashMap<>();
@@ -38,19 +44,40 @@ public final class ImageStore implements ImageService {
   public ImageStore(Path root) {
     this.root = root;
     try {
-      Files.createDirectories(root);
-      try (Stream<Path> dirs = Files.list(root)) {
-        for (Path d : dirs.toList()) {
-          Path rec = d.resolve(RECORD);
-          if (Files.isRegularFile(rec)) {
-            index(read(rec, d));
-          }
-        }
-      }
+      Files.createDirectories(root.resolve(LAYERS));
+      rescan();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the image store " + root, e);
     }
     log.info("image store {}: {} image name(s)", root, byName.size());
+  }
+
+  /** Reads every image record on disk again (images another process imported). */
+  private synchronized void rescan() throws IOException {
+    Map<String, ImageInfo> fresh = new java.util.HashMap<>();
+    try (Stream<Path> dirs = Files.list(root)) {
+      for (Path d : dirs.toList()) {
+        Path rec = d.resolve(RECORD);
+        if (Files.isRegularFile(rec)) {
+          ImageInfo info = read(rec, d);
+          info.names().forEach(n -> fresh.put(n, info));
+        }
+      }
+    }
+    byName.putAll(fresh);
+    byName.keySet().retainAll(fresh.keySet());
+  }
+
+  /** Where the layer with this diff_id is (or would be) unpacked. */
+  public Path layer(String diffId) {
+    return root.resolve(LAYERS).resolve(hex(diffId, "layer diff_id"));
+  }
+
+  private static String hex(String digest, String what) {
+    if (!digest.matches("sha256:[0-9a-f]{64}")) {
+      throw new IllegalArgumentException(what + " must be sha256:<64 hex>, got " + digest);
+    }
+    return digest.substring("sha256:".length());
   }
 
   public Path root() {
@@ -82,6 +109,19 @@ public final class ImageStore implements ImageService {
   }
 
   private Optional<ImageInfo> find(ImageReference ref) {
+    Optional<ImageInfo> known = lookUp(ref);
+    if (known.isPresent()) {
+      return known;
+    }
+    try {
+      rescan();
+    } catch (IOException e) {
+      log.warn("cannot read the image store {} again: {}", root, e.getMessage());
+    }
+    return lookUp(ref);
+  }
+
+  private Optional<ImageInfo> lookUp(ImageReference ref) {
     if (ref.digest() != null) {
       return byName.values().stream().filter(i -> i.id().equals(ref.digest())).findFirst();
     }
@@ -122,6 +162,62 @@ public final class ImageStore implements ImageService {
     }
   }
 
+  /**
+   * Adds an imported image whose layers (diff_ids, the base first) are already unpacked under
+   * {@link #layer}; the names point at it, replacing what they named before.
+   */
+  public synchronized ImageInfo addLayered(String digest, List<String> diffIds, List<String> names,
+      List<String> entrypoint, List<String> cmd, List<String> env, String workingDir) {
+    Path dir = root.resolve(hex(digest, "image digest"));
+    List<String> normalized = names.stream().map(n -> ImageReference.parse(n).normalized()).toList();
+    try {
+      List<Path> layers = new ArrayList<>();
+      long size = 0;
+      for (String d : diffIds) {
+        Path l = layer(d);
+        if (!Files.isDirectory(l)) {
+          throw new IllegalStateException("layer " + d + " of image " + digest + " is not unpacked at " + l);
+        }
+        layers.add(l);
+        size += sizeOf(l);
+      }
+      ImageInfo info = new ImageInfo(normalized, digest, layers, entrypoint, cmd, env, workingDir, size);
+      untag(normalized, dir);
+      Files.createDirectories(dir);
+      ObjectNode rec = toJson(info);
+      rec.set("layers", JSON.valueToTree(diffIds));
+      Path tmp = dir.resolve(RECORD + ".tmp");
+      Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(rec));
+      Files.move(tmp, dir.resolve(RECORD), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      rescan();
+      log.info("image {} stored as {} ({} layer(s))", normalized, digest, layers.size());
+      return info;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot store image " + names + " in " + dir, e);
+    }
+  }
+
+  /** Takes these names off every other image's record: a name names one image. */
+  private void untag(List<String> names, Path keep) throws IOException {
+    try (Stream<Path> dirs = Files.list(root)) {
+      for (Path d : dirs.toList()) {
+        Path rec = d.resolve(RECORD);
+        if (d.equals(keep) || !Files.isRegularFile(rec)) {
+          continue;
+        }
+        ObjectNode o = (ObjectNode) JSON.readTree(rec.toFile());
+        List<String> had = strings(o.get("names"));
+        List<String> left = had.stream().filter(n -> !names.contains(n)).toList();
+        if (left.size() != had.size()) {
+          o.set("names", JSON.valueToTree(left));
+          Path tmp = d.resolve(RECORD + ".tmp");
+          Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));
+          Files.move(tmp, rec, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+  }
+
   private void index(ImageInfo info) {
     for (String n : info.names()) {
       byName.put(n, info);
@@ -153,10 +249,12 @@ public final class ImageStore implements ImageService {
     return o;
   }
 
-  private static ImageInfo read(Path rec, Path dir) throws IOException {
+  private ImageInfo read(Path rec, Path dir) throws IOException {
     JsonNode o = JSON.readTree(rec.toFile());
     JsonNode c = o.path("config");
-    return new ImageInfo(strings(o.get("names")), o.path("id").asText(), dir.resolve("rootfs"), strings(c.get("Entrypoint")),
+    List<Path> layers = o.has("layers")
+        ? strings(o.get("layers")).stream().map(this::layer).toList() : List.of(dir.resolve("rootfs"));
+    return new ImageInfo(strings(o.get("names")), o.path("id").asText(), layers, strings(c.get("Entrypoint")),
         strings(c.get("Cmd")), strings(c.get("Env")), c.path("WorkingDir").asText(""), o.path("sizeBytes").asLong());
   }
 

@@ -202,7 +202,7 @@ public final class RuncRuntime implements RuntimeService {
         Files.createDirectories(dir.resolve("upper"));
         Files.createDirectories(dir.resolve("work"));
         Files.createDirectories(config.logPath().getParent());
-        mountOverlay(config.image().rootfs(), dir, rootfs);
+        mountOverlay(config.image().overlayLowerDir(), dir, rootfs);
         String cgroupsPath = "/" + CGROUP_PARENT + "/" + sandboxId + "/" + id;
         Map<String, Object> spec = OciSpec.build(sandbox.config(), config, rootfs.toString(), cgroupsPath);
         Files.write(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(spec));
@@ -504,7 +504,7 @@ public final class RuncRuntime implements RuntimeService {
     }
   }
 
-  private static void mountOverlay(Path lower, Path dir, Path target) {
+  private static void mountOverlay(String lower, Path dir, Path target) {
     String opts = "lowerdir=" + lower + ",upperdir=" + dir.resolve("upper") + ",workdir=" + dir.resolve("work");
     try {
       LibC.INSTANCE.mount("overlay", target.toString(), "overlay", 0, opts);
