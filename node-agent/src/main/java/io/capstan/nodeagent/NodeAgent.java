@@ -85,7 +85,8 @@ public final class NodeAgent implements AutoCloseable {
     client = new CommandClient(CommandClientConfig.defaults(config.kafka(), config.layout(), "node-" + config.nodeName()),
         registry);
     PodLogPaths logPaths = new PodLogPaths(config.dataDir().resolve("logs").resolve("pods"));
-    logServer = new LogServer(logPaths, () -> syncLoop == null ? Map.of() : syncLoop.pods(), config.host(), config.port());
+    logServer = new LogServer(logPaths, () -> syncLoop == null ? Map.of() : syncLoop.pods(), config.host(), config.port(),
+        config.clientCaFile());
     int port = logServer.start();
     reporter = new NodeStatusReporter(config.nodeName(), machine, config.dataDir(), runtime.version(), port, client, clock,
         timers, config.runtime() == NodeAgentConfig.RuntimeKind.RUNC

@@ -19,9 +19,12 @@ import java.util.Map;
  * @param workers      pod worker threads
  * @param host         the address the log server binds
  * @param port         the log server's port (0 picks one)
+ * @param clientCaFile the CA (PEM) whose client certificates may read logs, as kubelet's
+ *                     {@code --client-ca-file}: the cluster CA that issued the gateway's
+ *                     {@code apiserver-kubelet-client} certificate; null refuses every log request
  */
 public record NodeAgentConfig(Map<String, Object> kafka, TopicLayout layout, String nodeName, Path dataDir,
-    RuntimeKind runtime, Duration relistPeriod, int workers, String host, int port) {
+    RuntimeKind runtime, Duration relistPeriod, int workers, String host, int port, Path clientCaFile) {
   public static final Duration DEFAULT_RELIST = Duration.ofSeconds(1);
   public static final int DEFAULT_WORKERS = 8;
   public static final int DEFAULT_PORT = 10250;
@@ -41,14 +44,18 @@ public record NodeAgentConfig(Map<String, Object> kafka, TopicLayout layout, Str
   public static NodeAgentConfig defaults(Map<String, Object> kafka, TopicLayout layout, String nodeName, Path dataDir,
       RuntimeKind runtime) {
     return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, DEFAULT_RELIST, DEFAULT_WORKERS, "127.0.0.1",
-        DEFAULT_PORT);
+        DEFAULT_PORT, null);
   }
 
   public NodeAgentConfig withRelistPeriod(Duration d) {
-    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, d, workers, host, port);
+    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, d, workers, host, port, clientCaFile);
   }
 
   public NodeAgentConfig withPort(int p) {
-    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, p);
+    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, p, clientCaFile);
+  }
+
+  public NodeAgentConfig withClientCaFile(Path caFile) {
+    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, port, caFile);
   }
 }

@@ -40,6 +40,12 @@ final class NodeAgentCommand implements Callable<Integer> {
       description = "Address the log server listens on (default: ${DEFAULT-VALUE}).")
   String address;
 
+  @Option(names = "--client-ca-file", paramLabel = "FILE",
+      description = "The cluster CA (PEM) whose client certificates may read container logs: the gateway's"
+          + " DATA_DIR/pki/ca.crt, which issued its apiserver-kubelet-client certificate. Without it every log"
+          + " request is refused.")
+  java.nio.file.Path clientCaFile;
+
   @Mixin DataDirOptions dataDir;
   @Mixin TopicOptions topics;
   @Mixin MetricsOptions metrics;
@@ -63,7 +69,11 @@ final class NodeAgentCommand implements Callable<Integer> {
       };
       String name = nodeName != null ? nodeName : MachineInfo.readHostname();
       config = new NodeAgentConfig(connection.clientConfig(), topicSettings.layout(), name,
-          data.resolve(Defaults.NODE_AGENT_SUBDIR), kind, NodeAgentConfig.DEFAULT_RELIST, NodeAgentConfig.DEFAULT_WORKERS, address, port);
+          data.resolve(Defaults.NODE_AGENT_SUBDIR), kind, NodeAgentConfig.DEFAULT_RELIST, NodeAgentConfig.DEFAULT_WORKERS, address, port,
+          clientCaFile == null ? null : clientCaFile.toAbsolutePath().normalize());
+      if (clientCaFile != null && !java.nio.file.Files.isReadable(clientCaFile)) {
+        throw new IllegalArgumentException("--client-ca-file: cannot read " + clientCaFile);
+      }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
@@ -71,7 +81,7 @@ final class NodeAgentCommand implements Callable<Integer> {
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "node-agent", (stack, registry) -> {
       MetricsComponent m = stack.start(new MetricsComponent(metrics.resolve(), registry));
       NodeAgentComponent agent = stack.start(new NodeAgentComponent(config, registry));
-      return "node-agent ready: node=" + config.nodeName() + " logs=http://" + address + ":" + agent.port()
+      return "node-agent ready: node=" + config.nodeName() + " logs=https://" + address + ":" + agent.port()
           + " metrics=" + m.url();
     });
   }

@@ -41,7 +41,8 @@ final class NodeAgentComponent implements Component {
   }
 
   /** The agent `up` runs for the local machine: runc when it can (root and runc present), else hollow. */
-  static NodeAgentConfig local(Map<String, Object> kafka, TopicLayout layout, java.nio.file.Path dataDir) {
+  static NodeAgentConfig local(Map<String, Object> kafka, TopicLayout layout, java.nio.file.Path dataDir,
+      java.nio.file.Path clientCaFile) {
     boolean runc = "root".equals(System.getProperty("user.name"))
         && io.capstan.nodeagent.runtime.runc.RuncRuntime.findRunc().isPresent();
     if (!runc) {
@@ -51,7 +52,8 @@ final class NodeAgentComponent implements Component {
     String node = io.capstan.nodeagent.node.MachineInfo.readHostname();
     // Port 0: several Capstans on one machine must not fight over kubelet's 10250; the Node says which.
     return NodeAgentConfig.defaults(kafka, layout, node, dataDir,
-        runc ? NodeAgentConfig.RuntimeKind.RUNC : NodeAgentConfig.RuntimeKind.HOLLOW).withPort(0);
+        runc ? NodeAgentConfig.RuntimeKind.RUNC : NodeAgentConfig.RuntimeKind.HOLLOW).withPort(0)
+        .withClientCaFile(clientCaFile);
   }
 
   @Override
@@ -90,7 +92,7 @@ final class NodeAgentComponent implements Component {
     }
     if (stopContainersGrace != null) {
       PodSyncLoop.NodeShutdown s = agent.closeStoppingContainers(stopContainersGrace);
-      if (s != null) {
+      if (s != null && s.containers() > 0) {
         stoppedLine = "node agent " + config.nodeName() + ": stopped " + s.containers() + " container(s) of "
             + s.pods() + " pod(s); the pods start again on the next `capstan up` with this data dir";
       }

@@ -65,12 +65,13 @@ final class UpCommand implements Callable<Integer> {
       stack.start(new TopicsComponent(kafka.clientConfig(), config.topics()));
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
       stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(), registry));
+      GatewayConfig gatewayConfig = GatewayConfig.defaults(config.dataDir()).withPort(apiPort);
       GatewayComponent gateway = stack.start(new GatewayComponent(kafka.clientConfig(), config.topics().layout(),
-          GatewayConfig.defaults(config.dataDir()).withPort(apiPort), registry));
+          gatewayConfig, registry));
       stack.start(new ControllersComponent(kafka.clientConfig(), config.topics().layout(), registry));
       stack.start(new SchedulerComponent(kafka.clientConfig(), config.topics().layout(), SchedulerConfig.defaults(), registry));
       stack.start(new NodeAgentComponent(NodeAgentComponent.local(kafka.clientConfig(), config.topics().layout(),
-          config.dataDir().resolve(Defaults.NODE_AGENT_SUBDIR)), registry).stoppingContainersOnClose(NodeAgentComponent.UP_STOP_GRACE));
+          config.dataDir().resolve(Defaults.NODE_AGENT_SUBDIR), gatewayConfig.pkiDir().resolve("ca.crt")), registry).stoppingContainersOnClose(NodeAgentComponent.UP_STOP_GRACE));
       return "capstan ready: api=" + gateway.url() + " kubeconfig=" + gateway.kubeconfig() + " kafka="
           + kafka.bootstrap() + " metrics=" + metrics.url() + "\nexport KUBECONFIG=" + gateway.kubeconfig();
     });

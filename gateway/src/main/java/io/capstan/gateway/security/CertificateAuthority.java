@@ -64,7 +64,65 @@ public final class CertificateAuthority {
     }
   }
 
+  /** A client certificate and its key (PEM), issued by the cluster CA. */
+  public record ClientCertFiles(Path cert, Path key) {}
+
+  /** Who the gateway is to node agents when it fetches logs (kube-apiserver's kubelet client). */
+  public static final String KUBELET_CLIENT_NAME = "capstan-apiserver-kubelet-client";
+  /** The group of {@link #KUBELET_CLIENT_NAME}; node agents serve logs to members. */
+  public static final String MASTERS_GROUP = "system:masters";
+
   private CertificateAuthority() {}
+
+  /**
+   * Makes sure {@code pkiDir} holds the CA and the gateway's client certificate for node agents
+   * ({@code apiserver-kubelet-client.crt/.key}, CN {@value #KUBELET_CLIENT_NAME}, O
+   * {@value #MASTERS_GROUP}), as kube-apiserver's {@code --kubelet-client-certificate}.
+   */
+  public static ClientCertFiles ensureKubeletClient(Path pkiDir) throws IOException {
+    Files.createDirectories(pkiDir);
+    ClientCertFiles files = new ClientCertFiles(pkiDir.resolve("apiserver-kubelet-client.crt"),
+        pkiDir.resolve("apiserver-kubelet-client.key"));
+    try {
+      X509Certificate caCert = loadOrCreateCa(pkiDir);
+      if (Files.exists(files.cert()) && Files.exists(files.key()) && readCertificate(files.cert()).getNotAfter()
+          .toInstant().isAfter(Instant.now().plus(Duration.ofDays(30)))) {
+        return files;
+      }
+      KeyPair ca = new KeyPair(caCert.getPublicKey(), readKey(pkiDir.resolve("ca.key")));
+      KeyPair client = newKeyPair();
+      Instant now = Instant.now();
+      X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert, serial(), Date.from(now.minusSeconds(300)),
+          Date.from(now.plus(SERVING_VALIDITY)), new X500Name("CN=" + KUBELET_CLIENT_NAME + ",O=" + MASTERS_GROUP),
+          client.getPublic());
+      JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+      b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+      b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
+      X509Certificate cert = sign(b, ca.getPrivate());
+      writePem(files.key(), "PRIVATE KEY", client.getPrivate().getEncoded(), true);
+      writePem(files.cert(), "CERTIFICATE", cert.getEncoded(), false);
+      return files;
+    } catch (GeneralSecurityException | OperatorCreationException e) {
+      throw new IOException("cannot prepare the kubelet client certificate in " + pkiDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The CA of {@code pkiDir}, made on first use. */
+  private static X509Certificate loadOrCreateCa(Path pkiDir) throws IOException, GeneralSecurityException,
+      OperatorCreationException {
+    Path certFile = pkiDir.resolve("ca.crt");
+    Path keyFile = pkiDir.resolve("ca.key");
+    if (Files.exists(certFile) && Files.exists(keyFile)) {
+      return readCertificate(certFile);
+    }
+    KeyPair ca = newKeyPair();
+    X509Certificate caCert = issueCa(ca);
+    writePem(keyFile, "PRIVATE KEY", ca.getPrivate().getEncoded(), true);
+    writePem(certFile, "CERTIFICATE", caCert.getEncoded(), false);
+    return caCert;
+  }
 
   /**
    * Makes sure {@code pkiDir} holds a CA and a serving certificate valid for {@code hosts}
@@ -77,17 +135,8 @@ public final class CertificateAuthority {
     Set<String> names = new LinkedHashSet<>(List.of("localhost", "127.0.0.1", "::1"));
     names.addAll(hosts);
     try {
-      KeyPair ca;
-      X509Certificate caCert;
-      if (Files.exists(files.caCert()) && Files.exists(files.caKey())) {
-        caCert = readCertificate(files.caCert());
-        ca = new KeyPair(caCert.getPublicKey(), readKey(files.caKey()));
-      } else {
-        ca = newKeyPair();
-        caCert = issueCa(ca);
-        writePem(files.caKey(), "PRIVATE KEY", ca.getPrivate().getEncoded(), true);
-        writePem(files.caCert(), "CERTIFICATE", caCert.getEncoded(), false);
-      }
+      X509Certificate caCert = loadOrCreateCa(pkiDir);
+      KeyPair ca = new KeyPair(caCert.getPublicKey(), readKey(files.caKey()));
       boolean reissue = !Files.exists(files.servingCert()) || !Files.exists(files.servingKey())
           || !coversAll(readCertificate(files.servingCert()), names);
       if (reissue) {

@@ -52,12 +52,15 @@ public final class GatewayServer extends VerticleBase {
   private final CertificateAuthority.PkiFiles pki;
   private final BearerTokenAuthenticator authenticator;
   private final String adminToken;
+  private final CertificateAuthority.ClientCertFiles kubeletClient;
   private final OpenApiDocuments openApi;
   private final ApiDiscovery discovery;
   private volatile HttpServer server;
 
   private GatewayServer(GatewayConfig config, ResourceStore store, MeterRegistry registry,
-      CertificateAuthority.PkiFiles pki, BearerTokenAuthenticator authenticator, String adminToken) {
+      CertificateAuthority.PkiFiles pki, BearerTokenAuthenticator authenticator, String adminToken,
+      CertificateAuthority.ClientCertFiles kubeletClient) {
+    this.kubeletClient = kubeletClient;
     this.config = config;
     this.store = store;
     this.registry = registry;
@@ -68,17 +71,22 @@ public final class GatewayServer extends VerticleBase {
     this.discovery = ApiDiscovery.forAllKinds();
   }
 
-  /** Prepares certificates and tokens under the data dir (blocking; call before deploying). */
+  /**
+   * Prepares certificates and tokens under the data dir (blocking; call before deploying). The
+   * CA and the client certificate for node agents' log servers are made even with
+   * --insecure-http: the agents check them either way.
+   */
   public static GatewayServer prepare(GatewayConfig config, ResourceStore store, MeterRegistry registry)
       throws IOException {
+    CertificateAuthority.ClientCertFiles kubeletClient = CertificateAuthority.ensureKubeletClient(config.pkiDir());
     if (config.insecureHttp()) {
       LOG.warn("--insecure-http: serving plain HTTP without authentication; for local experiments only");
-      return new GatewayServer(config, store, registry, null, null, null);
+      return new GatewayServer(config, store, registry, null, null, null, kubeletClient);
     }
     CertificateAuthority.PkiFiles pki = CertificateAuthority.ensure(config.pkiDir(), config.extraHosts());
     String admin = AdminToken.ensure(config.tokenFile());
     BearerTokenAuthenticator authenticator = new BearerTokenAuthenticator(TokenFile.read(config.tokenFile()));
-    return new GatewayServer(config, store, registry, pki, authenticator, admin);
+    return new GatewayServer(config, store, registry, pki, authenticator, admin, kubeletClient);
   }
 
   @Override
@@ -170,7 +178,8 @@ public final class GatewayServer extends VerticleBase {
       }
     });
     router.get(AuditHandler.PATH).handler(new AuditHandler(store));
-    router.routeWithRegex("^/apis?(/.*)?$").handler(new ResourceHandler(discovery, store, Clock.systemUTC()));
+    router.routeWithRegex("^/apis?(/.*)?$").handler(new ResourceHandler(discovery, store, Clock.systemUTC(),
+        new PodLogProxy(store, kubeletClient)));
     router.route().last().handler(ctx -> Responses.status(ctx, ApiStatus.noSuchPath()));
     router.route().failureHandler(this::failure);
     return router;

@@ -6,6 +6,7 @@ import io.capstan.api.NodeAddress;
 import io.capstan.api.Pod;
 import io.capstan.gateway.errors.ApiException;
 import io.capstan.gateway.errors.ApiStatus;
+import io.capstan.gateway.security.CertificateAuthority;
 import io.capstan.gateway.store.ResourceStore;
 import io.capstan.gateway.store.StoredObject;
 import io.capstan.logschema.kinds.Kinds;
@@ -17,6 +18,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.RoutingContext;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -33,9 +35,11 @@ import org.slf4j.LoggerFactory;
  * to the kubelet (at the node's address and {@code status.daemonEndpoints.kubeletEndpoint.Port}).
  * With {@code follow=true} the stream stays open until either side closes it.
  *
- * <p>The agent's log server listens on loopback unless told otherwise (it has no TLS or
- * authentication yet), so a node whose address is one of this machine's is reached on
- * 127.0.0.1.
+ * <p>The connection is HTTPS with the gateway's client certificate ({@code
+ * apiserver-kubelet-client}, issued by the cluster CA), which the agent checks. The agent's own
+ * certificate is self-signed and not verified, as kube-apiserver does not verify kubelets unless
+ * given {@code --kubelet-certificate-authority}. The agent's log server listens on loopback
+ * unless told otherwise, so a node whose address is one of this machine's is reached on 127.0.0.1.
  */
 final class PodLogProxy {
   private static final Logger log = LoggerFactory.getLogger(PodLogProxy.class);
@@ -45,10 +49,12 @@ final class PodLogProxy {
   private static final int CONNECT_TIMEOUT_MS = 5_000;
 
   private final ResourceStore store;
+  private final CertificateAuthority.ClientCertFiles kubeletClient;
   private HttpClient client;
 
-  PodLogProxy(ResourceStore store) {
+  PodLogProxy(ResourceStore store, CertificateAuthority.ClientCertFiles kubeletClient) {
     this.store = store;
+    this.kubeletClient = kubeletClient;
   }
 
   void serve(RoutingContext ctx, String namespace, String podName) {
@@ -154,7 +160,9 @@ final class PodLogProxy {
 
   private synchronized HttpClient client(Vertx vertx) {
     if (client == null) {
-      client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+      client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setSsl(true).setTrustAll(true)
+          .setVerifyHost(false).setKeyCertOptions(new PemKeyCertOptions().setCertPath(kubeletClient.cert().toString())
+              .setKeyPath(kubeletClient.key().toString())));
     }
     return client;
   }

@@ -80,10 +80,10 @@ final class ResourceHandler implements Handler<RoutingContext> {
   private final PodLogProxy logs;
   private final Clock clock;
 
-  ResourceHandler(ApiDiscovery discovery, ResourceStore store, Clock clock) {
+  ResourceHandler(ApiDiscovery discovery, ResourceStore store, Clock clock, PodLogProxy logs) {
     this.discovery = discovery;
     this.store = store;
-    this.logs = new PodLogProxy(store);
+    this.logs = logs;
     this.clock = clock;
   }
 

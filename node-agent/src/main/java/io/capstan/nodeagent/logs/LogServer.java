@@ -2,8 +2,12 @@ package io.capstan.nodeagent.logs;
 
 import io.capstan.api.Pod;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -11,6 +15,8 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -19,15 +25,23 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's HTTP server for container logs, what the gateway's {@code pods/log} proxies to
+ * The agent's HTTPS server for container logs, what the gateway's {@code pods/log} proxies to
  * (kubelet's {@code /containerLogs/{namespace}/{pod}/{container}}): query parameters {@code
  * follow}, {@code previous}, {@code tailLines}, {@code sinceSeconds}, {@code timestamps},
- * {@code limitBytes}. Plain HTTP on the address it is given (127.0.0.1 by default); TLS and
- * authentication are not done yet. File reads never run on the event loop.
+ * {@code limitBytes}. On the address it is given (127.0.0.1 by default). File reads never run on
+ * the event loop.
+ *
+ * <p>Security as kubelet's defaults have it: the serving certificate is self-signed, made at each
+ * start; a caller authenticates with a client certificate issued by the CA of {@code
+ * clientCaFile} (kubelet's {@code --client-ca-file}), and any caller so authenticated may read
+ * (kubelet with {@code --authorization-mode=AlwaysAllow}). Without a client certificate the
+ * answer is 401; without a CA file, every log request is refused with 401 saying so.
+ * {@code /healthz} needs no certificate.
  */
 public final class LogServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LogServer.class);
@@ -37,12 +51,14 @@ public final class LogServer implements AutoCloseable {
   private final Supplier<Map<String, Pod>> pods;
   private final String host;
   private final int requestedPort;
+  private final Path clientCaFile;
   private Vertx vertx;
   private HttpServer server;
 
   /** @param pods the pods of this node by uid (to find a pod's log directory by namespace and name) */
-  public LogServer(PodLogPaths paths, Supplier<Map<String, Pod>> pods, String host, int port) {
+  public LogServer(PodLogPaths paths, Supplier<Map<String, Pod>> pods, String host, int port, Path clientCaFile) {
     this.paths = paths;
+    this.clientCaFile = clientCaFile;
     this.pods = pods;
     this.host = host;
     this.requestedPort = port;
@@ -52,22 +68,56 @@ public final class LogServer implements AutoCloseable {
   public int start() {
     vertx = Vertx.vertx();
     Router router = Router.router(vertx);
-    router.get("/containerLogs/:namespace/:pod/:container").handler(this::containerLogs);
     router.get("/healthz").handler(ctx -> ctx.response().end("ok"));
+    router.route().handler(this::authenticate);
+    router.get("/containerLogs/:namespace/:pod/:container").handler(this::containerLogs);
+    SelfSignedCertificate serving = SelfSignedCertificate.create(host);
+    HttpServerOptions options = new HttpServerOptions().setSsl(true).setKeyCertOptions(serving.keyCertOptions());
+    if (clientCaFile != null) {
+      options.setClientAuth(ClientAuth.REQUEST).setTrustOptions(new PemTrustOptions().addCertPath(clientCaFile.toString()));
+    } else {
+      log.warn("log server: no client CA file (--client-ca-file), so no caller can authenticate: every log request"
+          + " is refused");
+    }
     try {
-      server = vertx.createHttpServer().requestHandler(router).listen(requestedPort, host)
+      server = vertx.createHttpServer(options).requestHandler(router).listen(requestedPort, host)
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       vertx.close();
       throw new IllegalStateException("the node agent's log server cannot listen on " + host + ":" + requestedPort
           + ": " + e.getMessage(), e);
     }
-    log.info("log server listening on http://{}:{}/containerLogs/", host, server.actualPort());
+    serving.delete(); // the key material is loaded; the temporary files are not needed
+    log.info("log server listening on https://{}:{}/containerLogs/ (client certificates from {})", host,
+        server.actualPort(), clientCaFile == null ? "nobody" : clientCaFile);
     return server.actualPort();
   }
 
   public int port() {
     return server.actualPort();
+  }
+
+  /** A caller must present a client certificate that the TLS handshake verified against the client CA. */
+  private void authenticate(RoutingContext ctx) {
+    if (clientCaFile == null) {
+      ctx.response().setStatusCode(401).end("this node agent was started without a client CA file"
+          + " (--client-ca-file), so it cannot authenticate the API server\n");
+      return;
+    }
+    List<Certificate> chain;
+    try {
+      chain = ctx.request().connection().peerCertificates();
+    } catch (SSLPeerUnverifiedException e) {
+      chain = List.of();
+    }
+    if (chain == null || chain.isEmpty()) {
+      ctx.response().setStatusCode(401).end("a client certificate issued by the cluster CA is required\n");
+      return;
+    }
+    if (log.isDebugEnabled() && chain.get(0) instanceof X509Certificate x) {
+      log.debug("log request from {}", x.getSubjectX500Principal());
+    }
+    ctx.next();
   }
 
   private void containerLogs(RoutingContext ctx) {

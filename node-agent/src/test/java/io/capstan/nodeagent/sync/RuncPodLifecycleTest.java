@@ -27,13 +27,10 @@ import io.capstan.nodeagent.AgentCluster;
 import io.capstan.nodeagent.NodeAgent;
 import io.capstan.nodeagent.NodeAgentConfig;
 import io.capstan.nodeagent.image.BusyboxImage;
+import io.capstan.nodeagent.logs.LogClient;
 import io.capstan.nodeagent.runtime.runc.RuncHost;
 import io.capstan.stateviews.informer.Informer;
 import io.capstan.stateviews.testing.KafkaFixture;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -53,15 +50,17 @@ class RuncPodLifecycleTest {
   static AgentCluster cluster;
   static NodeAgent agent;
   static String node;
+  static LogClient logClient;
 
   @BeforeAll
   static void start() throws Exception {
     RuncHost.require();
     cluster = new AgentCluster("agent-runc");
     node = "node-" + Long.toHexString(System.nanoTime() & 0xffffff);
+    logClient = new LogClient();
     agent = new NodeAgent(NodeAgentConfig.defaults(cluster.kafka, cluster.layout, node,
         KafkaFixture.tempDir("agent-data"), NodeAgentConfig.RuntimeKind.RUNC)
-        .withRelistPeriod(Duration.ofMillis(200)).withPort(0), cluster.registry);
+        .withRelistPeriod(Duration.ofMillis(200)).withPort(0).withClientCaFile(logClient.caFile()), cluster.registry);
     agent.start(Duration.ofSeconds(60));
   }
 
@@ -83,6 +82,9 @@ class RuncPodLifecycleTest {
     }
     if (cluster != null) {
       cluster.close();
+    }
+    if (logClient != null) {
+      logClient.close();
     }
   }
 
@@ -146,14 +148,10 @@ class RuncPodLifecycleTest {
     assertEquals(0, status(done, 0).getState().getTerminated().getExitCode());
     assertEquals("Completed", status(done, 0).getState().getTerminated().getReason());
 
-    HttpResponse<String> logs = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + agent.port() + "/containerLogs/default/hello/main")).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, logs.statusCode(), logs.body());
+    LogClient.Response logs = logClient.get(agent.port(), "/containerLogs/default/hello/main");
+    assertEquals(200, logs.status(), logs.body());
     assertEquals("hello\nword=bonjour\nfrom a configmap\n", logs.body());
-    HttpResponse<String> tail = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + agent.port() + "/containerLogs/default/hello/main?tailLines=1&timestamps=true"))
-        .build(), HttpResponse.BodyHandlers.ofString());
+    LogClient.Response tail = logClient.get(agent.port(), "/containerLogs/default/hello/main?tailLines=1&timestamps=true");
     assertTrue(tail.body().matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z from a configmap\n"), tail.body());
   }
 
