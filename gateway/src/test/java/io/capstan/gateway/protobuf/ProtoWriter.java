@@ -8,39 +8,39 @@ import java.nio.charset.StandardCharsets;
  * (each field with its own key; maps as repeated key = 1 / value = 2 entry messages), plus the
  * {@code k8s\0} + runtime.Unknown envelope of client-go's protobuf serializer.
  */
-final class ProtoWriter {
+public final class ProtoWriter {
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-  static ProtoWriter message() {
+  public static ProtoWriter message() {
     return new ProtoWriter();
   }
 
-  ProtoWriter varint(int field, long value) {
+  public ProtoWriter varint(int field, long value) {
     key(field, 0);
     rawVarint(value);
     return this;
   }
 
-  ProtoWriter bool(int field, boolean value) {
+  public ProtoWriter bool(int field, boolean value) {
     return varint(field, value ? 1 : 0);
   }
 
-  ProtoWriter string(int field, String value) {
+  public ProtoWriter string(int field, String value) {
     return bytes(field, value.getBytes(StandardCharsets.UTF_8));
   }
 
-  ProtoWriter bytes(int field, byte[] value) {
+  public ProtoWriter bytes(int field, byte[] value) {
     key(field, 2);
     rawVarint(value.length);
     out.writeBytes(value);
     return this;
   }
 
-  ProtoWriter message(int field, ProtoWriter value) {
+  public ProtoWriter message(int field, ProtoWriter value) {
     return bytes(field, value.toBytes());
   }
 
-  ProtoWriter fixed64(int field, long value) {
+  public ProtoWriter fixed64(int field, long value) {
     key(field, 1);
     for (int i = 0; i < 8; i++) {
       out.write((int) (value >>> (8 * i)));
@@ -49,17 +49,17 @@ final class ProtoWriter {
   }
 
   /** A map entry of a map<string, string>. */
-  ProtoWriter entry(int field, String key, String value) {
+  public ProtoWriter entry(int field, String key, String value) {
     return message(field, message().string(1, key).string(2, value));
   }
 
   /** A map entry whose value is bytes or a message. */
-  ProtoWriter entry(int field, String key, byte[] value) {
+  public ProtoWriter entry(int field, String key, byte[] value) {
     return message(field, message().string(1, key).bytes(2, value));
   }
 
   /** A repeated varint field in packed form. */
-  ProtoWriter packed(int field, long... values) {
+  public ProtoWriter packed(int field, long... values) {
     ProtoWriter body = message();
     for (long v : values) {
       body.rawVarint(v);
@@ -68,29 +68,29 @@ final class ProtoWriter {
   }
 
   /** Raw bytes appended as they are (for malformed input). */
-  ProtoWriter raw(byte... bytes) {
+  public ProtoWriter raw(byte... bytes) {
     out.writeBytes(bytes);
     return this;
   }
 
-  byte[] toBytes() {
+  public byte[] toBytes() {
     return out.toByteArray();
   }
 
-  static ProtoWriter quantity(String value) {
+  public static ProtoWriter quantity(String value) {
     return message().string(1, value);
   }
 
-  static ProtoWriter intOrString(int value) {
+  public static ProtoWriter intOrString(int value) {
     return message().varint(1, 0).varint(2, value);
   }
 
-  static ProtoWriter intOrString(String value) {
+  public static ProtoWriter intOrString(String value) {
     return message().varint(1, 1).string(3, value);
   }
 
   /** client-go's protobuf serializer output: magic, then runtime.Unknown{typeMeta, raw, contentEncoding, contentType}. */
-  static byte[] envelope(String apiVersion, String kind, ProtoWriter object) {
+  public static byte[] envelope(String apiVersion, String kind, ProtoWriter object) {
     ProtoWriter unknown = message()
         .message(1, message().string(1, apiVersion).string(2, kind))
         .message(2, object)
@@ -105,7 +105,7 @@ final class ProtoWriter {
    * ObjectMeta as Go writes it for a new object: every non-pointer field, empty ones included, and
    * the zero creationTimestamp as an empty message.
    */
-  static ProtoWriter newObjectMeta(String name, String... labels) {
+  public static ProtoWriter newObjectMeta(String name, String... labels) {
     ProtoWriter meta = message().string(1, name).string(2, "").string(3, "").string(4, "").string(5, "")
         .string(6, "").varint(7, 0).message(8, message());
     for (int i = 0; i < labels.length; i += 2) {
