@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The k8s.io/api protobuf messages a request body can hold, by full protobuf name
@@ -20,6 +22,7 @@ import java.util.Optional;
  */
 public final class FieldTable {
   static final String RESOURCE = "k8s-protobuf-fields.txt";
+  private static final Logger LOG = LoggerFactory.getLogger(FieldTable.class);
 
   /** How a field's value is read. */
   sealed interface FieldType permits Scalar, WellKnown, MessageRef { }
@@ -81,7 +84,9 @@ public final class FieldTable {
       if (in == null) {
         throw new IllegalStateException("resource " + RESOURCE + " is missing from the gateway jar");
       }
-      return parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)));
+      FieldTable table = parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)));
+      LOG.info("protobuf request bodies: field table of {} k8s.io/api messages loaded", table.size());
+      return table;
     } catch (IOException e) {
       throw new UncheckedIOException("reading " + RESOURCE, e);
     }

@@ -201,6 +201,32 @@ class KubectlProtobufTest {
   }
 
   @Test
+  void createServiceNodePortAndDockerRegistrySecret() throws Exception {
+    sentAsProtobuf("create", "service", "nodeport", "np", "--tcp=80:8080", "--node-port=30080");
+    JsonNode svc = stored("service", "np");
+    assertEquals("NodePort", svc.at("/spec/type").asText(), svc.toString());
+    assertEquals(30080, svc.at("/spec/ports/0/nodePort").asInt(), svc.toString());
+
+    sentAsProtobuf("create", "secret", "docker-registry", "reg", "--docker-server=registry.example.com",
+        "--docker-username=u", "--docker-password=p");
+    JsonNode reg = stored("secret", "reg");
+    assertEquals("kubernetes.io/dockerconfigjson", reg.get("type").asText(), reg.toString());
+    String config = new String(Base64.getDecoder().decode(reg.at("/data/.dockerconfigjson").asText()),
+        StandardCharsets.UTF_8);
+    assertTrue(config.contains("registry.example.com"), config);
+  }
+
+  @Test
+  void createDeploymentWithTwoImages() throws Exception {
+    sentAsProtobuf("create", "deployment", "pair", "--image=busybox:1.36", "--image=nginx:1.27");
+    JsonNode containers = stored("deployment", "pair").at("/spec/template/spec/containers");
+    assertEquals(2, containers.size(), containers.toString());
+    assertEquals("busybox:1.36", containers.get(0).get("image").asText());
+    assertEquals("nginx:1.27", containers.get(1).get("image").asText());
+    assertEquals(1, stored("deployment", "pair").at("/spec/replicas").asInt(), "replicas unset: defaulted to 1");
+  }
+
+  @Test
   void createQuota() throws Exception {
     sentAsProtobuf("create", "quota", "q", "--hard=pods=10,requests.cpu=2,requests.memory=1Gi");
     JsonNode q = stored("resourcequota", "q");
