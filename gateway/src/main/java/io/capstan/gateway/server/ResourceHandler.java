@@ -56,7 +56,7 @@ import org.apache.avro.specific.SpecificRecord;
  * and its answer is written back on this request's event-loop context.
  */
 final class ResourceHandler implements Handler<RoutingContext> {
-  static final List<String> BODY_TYPES = List.of("application/json", "application/yaml");
+  static final List<String> BODY_TYPES = List.of("application/json", "application/yaml", KubernetesProtobuf.MEDIA_TYPE);
   private static final List<String> PATCH_TYPES = List.of("application/json-patch+json",
       "application/merge-patch+json", "application/strategic-merge-patch+json");
   /**
