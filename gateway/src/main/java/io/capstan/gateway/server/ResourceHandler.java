@@ -9,6 +9,7 @@ import io.capstan.gateway.discovery.ApiDiscovery;
 import io.capstan.gateway.errors.ApiException;
 import io.capstan.gateway.errors.ApiStatus;
 import io.capstan.gateway.paging.ContinueToken;
+import io.capstan.gateway.protobuf.KubernetesProtobuf;
 import io.capstan.gateway.security.UserInfo;
 import io.capstan.gateway.selection.FieldSelector;
 import io.capstan.gateway.selection.LabelSelector;
@@ -55,7 +56,7 @@ import org.apache.avro.specific.SpecificRecord;
  * and its answer is written back on this request's event-loop context.
  */
 final class ResourceHandler implements Handler<RoutingContext> {
-  static final List<String> BODY_TYPES = List.of("application/json", "application/yaml");
+  static final List<String> BODY_TYPES = List.of("application/json", "application/yaml", KubernetesProtobuf.MEDIA_TYPE);
   private static final List<String> PATCH_TYPES = List.of("application/json-patch+json",
       "application/merge-patch+json", "application/strategic-merge-patch+json");
   /**
@@ -69,7 +70,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
   /** Pause before the n-th redo: n x this, at most {@link #CONFLICT_PAUSE_MAX_MS}. */
   private static final long CONFLICT_PAUSE_MS = 10;
   private static final long CONFLICT_PAUSE_MAX_MS = 200;
-  private static final String PROTOBUF = "application/vnd.kubernetes.protobuf";
+  private static final String PROTOBUF = KubernetesProtobuf.MEDIA_TYPE;
+  private static final KubernetesProtobuf PROTOBUF_BODIES = KubernetesProtobuf.standard();
   private static final String APPLY_PATCH = "application/apply-patch+yaml";
   private static final String GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -722,10 +724,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     String contentType = c.ctx().request().getHeader("Content-Type");
     String bare = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
     if (bare.equals(PROTOBUF)) {
-      ApiStatus plain = ApiStatus.unsupportedMediaType(contentType, types);
-      throw new ApiException(new ApiStatus(415, plain.reason(), plain.message() + ": this server does not speak "
-          + "Kubernetes protobuf; kubectl's generator commands (kubectl create configmap/namespace/...) send it, "
-          + "kubectl create -f / apply -f with a manifest send JSON", null));
+      return protobufBody(c);
     }
     if (!types.contains(bare)) {
       throw new ApiException(ApiStatus.unsupportedMediaType(contentType, types));
@@ -736,6 +735,30 @@ final class ResourceHandler implements Handler<RoutingContext> {
           + body.getNodeType().toString().toLowerCase(Locale.ROOT)));
     }
     return (ObjectNode) body;
+  }
+
+  /**
+   * A Kubernetes protobuf body (kubectl's generator commands send one) decoded to the JSON tree
+   * the rest of the write path takes. Protobuf fields the table does not know are handled as
+   * unknown JSON fields are: an error under fieldValidation=Strict, a warning under Warn.
+   */
+  private static ObjectNode protobufBody(Call c) {
+    Buffer body = c.ctx().body() == null ? null : c.ctx().body().buffer();
+    if (body == null || body.length() == 0) {
+      throw new ApiException(ApiStatus.badRequest("the request body is empty"));
+    }
+    KubernetesProtobuf.Decoded decoded = PROTOBUF_BODIES.decode(body.getBytes(), c.kind());
+    String mode = fieldValidation(c);
+    if (mode.equals("Strict") && !decoded.unknownFields().isEmpty()) {
+      throw new ApiException(ApiStatus.badRequest("strict decoding error: "
+          + String.join(", ", decoded.unknownFieldWarnings())));
+    }
+    if (mode.equals("Warn")) {
+      for (String w : decoded.unknownFieldWarnings()) {
+        c.ctx().response().headers().add("Warning", "299 - \"" + w.replace("\"", "\\\"") + "\"");
+      }
+    }
+    return decoded.object();
   }
 
   private static JsonNode parseBody(Call c) {

@@ -256,8 +256,8 @@ class BadInputTest {
             binding.formatted("bound", "", "{\"name\":\"n1\"}"), 400, "BadRequest", "does not match"),
         // media types
         new Case("text/plain body", "POST", CM, "text/plain", cm("txt", ""), 415, "UnsupportedMediaType", "text/plain"),
-        new Case("protobuf body", "POST", CM, "application/vnd.kubernetes.protobuf", "\u0000", 415,
-            "UnsupportedMediaType", "protobuf"),
+        new Case("protobuf body without the k8s\\0 magic", "POST", CM, "application/vnd.kubernetes.protobuf", "\u0000",
+            400, "BadRequest", "magic"),
         new Case("no Content-Type", "PUT", EXISTING, null, cm("existing", ""), 415, "UnsupportedMediaType", ""),
         new Case("patch as plain JSON", "PATCH", EXISTING, JSON, "{}", 415, "UnsupportedMediaType",
             "application/merge-patch+json"),

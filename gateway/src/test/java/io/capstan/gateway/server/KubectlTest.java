@@ -111,8 +111,8 @@ class KubectlTest {
   }
 
   /**
-   * A ConfigMap created from a manifest: kubectl's generators ({@code kubectl create configmap})
-   * send protobuf, which the gateway does not speak (it answers 415 saying so).
+   * A ConfigMap created from a manifest (JSON on the wire); kubectl's generators such as
+   * {@code kubectl create configmap} send protobuf, tested in {@link KubectlProtobufTest}.
    */
   static void createConfigMap(String name, String... keysAndValues) throws IOException, InterruptedException {
     StringBuilder yaml = new StringBuilder("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\ndata:\n");
