@@ -3,6 +3,7 @@ package io.capstan.gateway.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.capstan.gateway.store.InMemoryResourceStore;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,7 +31,7 @@ class EventLoopsTest {
   void connectionsAreSpreadOverEveryEventLoop() throws Exception {
     GatewayConfig config = new GatewayConfig("127.0.0.1", 0, dataDir, true, GatewayConfig.DEFAULT_MAX_BODY_BYTES,
         null, List.of()).withEventLoops(3);
-    try (GatewayTestServer server = GatewayTestServer.start(config)) {
+    try (GatewayTestServer server = GatewayTestServer.start(config, new InMemoryResourceStore())) {
       for (int i = 0; i < 12; i++) {
         // A new client is a new connection, which the shared port hands to the next loop.
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

@@ -2,6 +2,7 @@ package io.capstan.stateviews.processor;
 
 import static io.capstan.stateviews.processor.ProcessorHarness.configMap;
 import static io.capstan.stateviews.processor.ProcessorHarness.header;
+import static io.capstan.stateviews.processor.ProcessorHarness.meta;
 import static io.capstan.stateviews.processor.ProcessorHarness.namespace;
 import static io.capstan.stateviews.processor.ProcessorHarness.object;
 import static io.capstan.stateviews.processor.ProcessorHarness.pod;
@@ -92,6 +93,17 @@ class CreateCommandTest {
     assertEquals(List.of("kubernetes"), ns.getSpec().getFinalizers());
     assertEquals("Active", ns.getStatus().getPhase());
     assertNull(ns.getMetadata().getNamespace());
+  }
+
+  /** core/v1 SetDefaults_Secret: kubectl create secret generic sends no type. */
+  @Test
+  void aSecretWithoutATypeIsOpaque() {
+    h.withNamespace("apps");
+    io.capstan.api.Secret untyped = io.capstan.api.Secret.newBuilder().setMetadata(meta("apps", "creds").build()).build();
+    assertEquals("Opaque", ((io.capstan.api.Secret) h.accept(h.create(untyped))).getType());
+    io.capstan.api.Secret typed = io.capstan.api.Secret.newBuilder().setMetadata(meta("apps", "tls").build())
+        .setType("kubernetes.io/tls").build();
+    assertEquals("kubernetes.io/tls", ((io.capstan.api.Secret) h.accept(h.create(typed))).getType());
   }
 
   @Test

@@ -8,13 +8,14 @@ import io.capstan.api.JobSpec;
 import io.capstan.api.LabelSelector;
 import io.capstan.api.ObjectMeta;
 import io.capstan.api.RollingUpdateDeployment;
+import io.capstan.api.Secret;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * What kube-apiserver fills in on workloads before it stores them (the apps/v1 and batch/v1
  * defaulters, and the Job strategy's generated selector), so that every reader, kubectl
- * describe included, sees the values the controllers act on.
+ * describe included, sees the values the controllers act on. Also the core/v1 Secret's type.
  */
 public final class WorkloadDefaults {
   /** The labels a Job's generated selector and its pods carry (batch/v1, with the legacy pair). */
@@ -31,8 +32,13 @@ public final class WorkloadDefaults {
       deployment(d.getSpec());
     } else if (object instanceof Job j && j.getSpec() != null) {
       job(j.getSpec());
+    } else if (object instanceof Secret s && (s.getType() == null || s.getType().isEmpty())) {
+      s.setType(OPAQUE); // core/v1 SetDefaults_Secret
     }
   }
+
+  /** The type of a Secret that names none. */
+  public static final String OPAQUE = "Opaque";
 
   /** On create only: a Job without {@code manualSelector} gets a selector on its own uid. */
   static void prepareForCreate(Object object) {
