@@ -142,8 +142,8 @@ class KubectlProtobufTest {
   void createSecretGenericFromLiteral() throws Exception {
     sentAsProtobuf("create", "secret", "generic", "s", "--from-literal=k=v", "--from-literal=token=s3cr3t!");
     JsonNode s = stored("secret", "s");
-    // kubectl leaves type empty (kube-apiserver defaults it to Opaque); empty means unset, so none is stored.
-    assertEquals("Opaque", s.path("type").asText("Opaque"), s.toString());
+    // kubectl leaves type empty; the processor defaults it to Opaque, as kube-apiserver does.
+    assertEquals("Opaque", s.path("type").asText(), s.toString());
     assertEquals("v", new String(Base64.getDecoder().decode(s.at("/data/k").asText()), StandardCharsets.UTF_8));
     assertEquals("s3cr3t!", new String(Base64.getDecoder().decode(s.at("/data/token").asText()), StandardCharsets.UTF_8));
   }
