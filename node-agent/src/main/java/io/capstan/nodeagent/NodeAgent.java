@@ -91,6 +91,7 @@ public final class NodeAgent implements AutoCloseable {
     reporter = new NodeStatusReporter(config.nodeName(), machine, config.dataDir(), runtime.version(), port, client, clock,
         timers, config.runtime() == NodeAgentConfig.RuntimeKind.RUNC
             ? NodeStatusReporter.machinePressure(config.dataDir()) : Map::of, registry);
+    reporter.reportNetworkProblem(runtime.podNetworkProblem());
     reporter.start();
 
     informers = new SharedInformers(InformerConfig.defaults(config.kafka(), config.layout(), "node-" + config.nodeName()),

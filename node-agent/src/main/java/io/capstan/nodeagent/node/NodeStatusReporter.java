@@ -61,6 +61,8 @@ public final class NodeStatusReporter implements AutoCloseable {
   private final Clock clock;
   private final ScheduledExecutorService timers;
   private final Supplier<Map<String, Boolean>> pressure;
+  /** Why pods are on the host network (no CNI plugins), told in the Ready condition's message; null when they are not. */
+  private volatile String networkProblem;
   private final Counter heartbeats;
   private final Counter statusUpdates;
   private final Counter failures;
@@ -181,6 +183,14 @@ public final class NodeStatusReporter implements AutoCloseable {
         .build();
   }
 
+  /**
+   * Pods cannot get a network of their own and run on the host's: the node stays Ready (its pods
+   * run) and says why in the Ready condition's message, which {@code kubectl describe node} shows.
+   */
+  public void reportNetworkProblem(java.util.Optional<String> problem) {
+    networkProblem = problem.orElse(null);
+  }
+
   /** The four conditions, keeping transition times of those that did not change. */
   Map<String, NodeCondition> conditions(Instant now) {
     Map<String, Boolean> p = pressure.get();
@@ -194,7 +204,9 @@ public final class NodeStatusReporter implements AutoCloseable {
     c.put("PIDPressure", condition("PIDPressure", p.getOrDefault("PIDPressure", false),
         "KubeletHasInsufficientPID", "kubelet has insufficient PID available",
         "KubeletHasSufficientPID", "kubelet has sufficient PID available", now));
-    c.put("Ready", condition("Ready", true, "KubeletReady", "kubelet is posting ready status", null, null, now));
+    String problem = networkProblem;
+    c.put("Ready", condition("Ready", true, "KubeletReady", "kubelet is posting ready status"
+        + (problem == null ? "" : "; pod network: " + problem), null, null, now));
     return c;
   }
 

@@ -17,6 +17,16 @@ public interface RuntimeService extends AutoCloseable {
   /** Creates the pod's sandbox and returns its id (CRI RunPodSandbox). */
   String runPodSandbox(SandboxConfig config);
 
+  /** The sandbox's address on the pod network (CRI PodSandboxStatus network.ip); empty on the host's network. */
+  default Optional<String> podSandboxIp(String sandboxId) {
+    return Optional.empty();
+  }
+
+  /** Why pods cannot get a network of their own here (and use the host's), or empty when they can. */
+  default Optional<String> podNetworkProblem() {
+    return Optional.empty();
+  }
+
   /** Stops whatever still runs in the sandbox (CRI StopPodSandbox); idempotent. */
   void stopPodSandbox(String sandboxId);
 

@@ -45,7 +45,7 @@ final class ContainerProcess {
   }
 
   /** The environment, in order: image, envFrom, env (later wins), as {@code NAME -> value}. */
-  static Map<String, String> env(Pod pod, Container c, ImageInfo image, ConfigSource config, String hostIp)
+  static Map<String, String> env(Pod pod, Container c, ImageInfo image, ConfigSource config, PodIps ips)
       throws ConfigError {
     String ns = pod.getMetadata().getNamespace();
     Map<String, String> env = new LinkedHashMap<>();
@@ -80,7 +80,7 @@ final class ContainerProcess {
       for (EnvVar e : c.getEnv()) {
         String value;
         if (e.getValueFrom() != null) {
-          value = valueFrom(pod, c, e.getName(), e.getValueFrom(), config, hostIp);
+          value = valueFrom(pod, c, e.getName(), e.getValueFrom(), config, ips);
           if (value == null) {
             continue; // an optional reference that is missing: the variable is not set
           }
@@ -110,7 +110,7 @@ final class ContainerProcess {
   }
 
   private static String valueFrom(Pod pod, Container c, String var, EnvVarSource from, ConfigSource config,
-      String hostIp) throws ConfigError {
+      PodIps ips) throws ConfigError {
     String ns = pod.getMetadata().getNamespace();
     if (from.getConfigMapKeyRef() != null) {
       var ref = from.getConfigMapKeyRef();
@@ -133,7 +133,7 @@ final class ContainerProcess {
       return v;
     }
     if (from.getFieldRef() != null) {
-      return fieldRef(pod, from.getFieldRef().getFieldPath(), hostIp, var);
+      return fieldRef(pod, from.getFieldRef().getFieldPath(), ips, var);
     }
     if (from.getResourceFieldRef() != null) {
       var ref = from.getResourceFieldRef();
@@ -156,7 +156,7 @@ final class ContainerProcess {
     throw new ConfigError("env " + var + ": valueFrom names no source");
   }
 
-  static String fieldRef(Pod pod, String path, String hostIp, String var) throws ConfigError {
+  static String fieldRef(Pod pod, String path, PodIps ips, String var) throws ConfigError {
     var m = pod.getMetadata();
     if (path.startsWith("metadata.labels['") && path.endsWith("']")) {
       String k = path.substring("metadata.labels['".length(), path.length() - 2);
@@ -173,7 +173,8 @@ final class ContainerProcess {
       case "spec.nodeName" -> pod.getSpec().getNodeName();
       case "spec.serviceAccountName" -> pod.getSpec().getServiceAccountName() == null ? "default"
           : pod.getSpec().getServiceAccountName();
-      case "status.hostIP", "status.podIP" -> hostIp; // host network in this slice: the pod's IP is the node's
+      case "status.hostIP" -> ips.host();
+      case "status.podIP" -> ips.pod();
       default -> throw new ConfigError("env " + var + ": unsupported fieldRef fieldPath \"" + path + "\"");
     };
   }

@@ -23,6 +23,8 @@ final class PodState {
   boolean admitted;
   Admission.Rejection rejection;
   String sandboxId;
+  /** The pod's IP once its sandbox exists: on the pod network, or the node's for host-network pods. */
+  String podIp;
   Map<String, Path> volumes;
   String mountError;
   Instant startTime;

@@ -42,7 +42,9 @@ final class PodStatusBuilder {
       b.setConditions(keepScheduled(previous));
       return b.build();
     }
-    b.setPodIP(hostIp).setPodIPs(List.of(PodIP.newBuilder().setIp(hostIp).build()));
+    if (s.podIp != null) {
+      b.setPodIP(s.podIp).setPodIPs(List.of(PodIP.newBuilder().setIp(s.podIp).build()));
+    }
 
     List<Container> inits = pod.getSpec().getInitContainers() == null ? List.of() : pod.getSpec().getInitContainers();
     List<ContainerStatus> initStatuses = new ArrayList<>();

@@ -71,7 +71,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
    * @param nodeName     this node
    * @param podsDir      where pods' volumes and host files go ({@code <data dir>/pods})
    * @param logs         where container logs go
-   * @param hostIp       the node's IP (pods use the host network in this slice)
+   * @param hostIp       the node's IP (the pod IP of host-network pods)
    * @param relistPeriod how often the runtime is relisted for container state changes (kubelet: 1 s)
    * @param workers      threads running pod syncs
    */
@@ -379,8 +379,11 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     try {
       s.volumes = PodVolumes.prepare(pod, podDir, configSource);
       String hostname = pod.getSpec().getHostname() != null ? pod.getSpec().getHostname() : s.name();
-      PodVolumes.writeHostFiles(podDir, hostname, config.hostIp());
-      s.sandboxId = runtime.runPodSandbox(new SandboxConfig(s.uid, s.namespace(), s.name(), hostname, true));
+      boolean hostNetwork = Boolean.TRUE.equals(pod.getSpec().getHostNetwork());
+      s.sandboxId = runtime.runPodSandbox(new SandboxConfig(s.uid, s.namespace(), s.name(), hostname, hostNetwork));
+      // Without CNI plugins the runtime puts every pod on the host network (the node says so).
+      s.podIp = runtime.podSandboxIp(s.sandboxId).orElse(config.hostIp());
+      PodVolumes.writeHostFiles(podDir, hostname, s.podIp);
       s.mountError = null;
       return true;
     } catch (PodVolumes.MountError e) {
@@ -476,7 +479,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     // Configuration
     ContainerConfig cfg;
     try {
-      Map<String, String> env = ContainerProcess.env(pod, c, t.image, configSource, config.hostIp());
+      Map<String, String> env = ContainerProcess.env(pod, c, t.image, configSource, new PodIps(config.hostIp(), s.podIp));
       List<String> args = ContainerProcess.args(c, t.image, env);
       List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
       Path log = config.logs().containerLog(s.namespace(), s.name(), s.uid, c.getName(), t.restartCount);
@@ -522,7 +525,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     events.record(pod, fieldPath(t), EventRecorder.NORMAL, "Started", "Started container " + c.getName());
     Instant next = null;
     if (c.getLifecycle() != null && c.getLifecycle().getPostStart() != null) {
-      Prober.Result r = hook(c, id, c.getLifecycle().getPostStart(), Duration.ofSeconds(30));
+      Prober.Result r = hook(c, id, c.getLifecycle().getPostStart(), s.podIp, Duration.ofSeconds(30));
       if (!r.success()) {
         // As kubelet: a failed postStart hook kills the container, which is then restarted per policy.
         events.record(pod, fieldPath(t), EventRecorder.WARNING, "FailedPostStartHook", r.output());
@@ -574,7 +577,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       Probe p = c.getStartupProbe();
       period = period(p);
       if (since >= delay(p)) {
-        Prober.Result r = run(c, running.id(), p);
+        Prober.Result r = run(c, running.id(), p, s.podIp);
         if (r.success()) {
           t.started = true;
         } else if (++t.startupFailures >= threshold(p.getFailureThreshold(), 3)) {
@@ -588,7 +591,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       Probe p = c.getLivenessProbe();
       period = Math.min(period, period(p));
       if (since >= delay(p)) {
-        Prober.Result r = run(c, running.id(), p);
+        Prober.Result r = run(c, running.id(), p, s.podIp);
         if (r.success()) {
           t.livenessFailures = 0;
         } else {
@@ -604,7 +607,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       Probe p = c.getReadinessProbe();
       period = Math.min(period, period(p));
       if (since >= delay(p)) {
-        Prober.Result r = run(c, running.id(), p);
+        Prober.Result r = run(c, running.id(), p, s.podIp);
         if (r.success()) {
           t.readinessFailures = 0;
           if (++t.readinessSuccesses >= threshold(p.getSuccessThreshold(), 1)) {
@@ -643,29 +646,29 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     return v == null || v < 1 ? def : v;
   }
 
-  private Prober.Result run(Container c, String id, Probe p) {
+  private Prober.Result run(Container c, String id, Probe p, String podIp) {
     Duration timeout = Duration.ofSeconds(p.getTimeoutSeconds() == null || p.getTimeoutSeconds() < 1 ? 1 : p.getTimeoutSeconds());
     if (p.getExec() != null) {
       return prober.exec(id, p.getExec(), timeout);
     }
     if (p.getHttpGet() != null) {
-      return prober.httpGet(c, p.getHttpGet(), config.hostIp(), timeout);
+      return prober.httpGet(c, p.getHttpGet(), podIp, timeout);
     }
     if (p.getTcpSocket() != null) {
-      return prober.tcpSocket(c, p.getTcpSocket(), config.hostIp(), timeout);
+      return prober.tcpSocket(c, p.getTcpSocket(), podIp, timeout);
     }
     return new Prober.Result(false, "probe with no handler (grpc is not supported on this node)");
   }
 
-  private Prober.Result hook(Container c, String id, LifecycleHandler h, Duration timeout) {
+  private Prober.Result hook(Container c, String id, LifecycleHandler h, String podIp, Duration timeout) {
     if (h.getExec() != null) {
       return prober.exec(id, h.getExec(), timeout);
     }
     if (h.getHttpGet() != null) {
-      return prober.httpGet(c, h.getHttpGet(), config.hostIp(), timeout);
+      return prober.httpGet(c, h.getHttpGet(), podIp, timeout);
     }
     if (h.getTcpSocket() != null) {
-      return prober.tcpSocket(c, h.getTcpSocket(), config.hostIp(), timeout);
+      return prober.tcpSocket(c, h.getTcpSocket(), podIp, timeout);
     }
     if (h.getSleep() != null) {
       try {
@@ -729,7 +732,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
   private void stopGracefully(PodState s, Container spec, String id, Duration grace) {
     Instant deadline = clock.instant().plus(grace);
     if (spec != null && spec.getLifecycle() != null && spec.getLifecycle().getPreStop() != null && !grace.isZero()) {
-      Prober.Result r = hook(spec, id, spec.getLifecycle().getPreStop(), grace);
+      Prober.Result r = hook(spec, id, spec.getLifecycle().getPreStop(), s.podIp, grace);
       if (!r.success()) {
         events.record(s.pod, null, EventRecorder.WARNING, "FailedPreStopHook",
             "PreStopHook failed: " + r.output());

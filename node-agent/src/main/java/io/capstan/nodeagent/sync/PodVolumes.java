@@ -203,7 +203,7 @@ final class PodVolumes {
   /** kubelet's managed /etc/hosts and /etc/hostname of a pod. */
   static void writeHostFiles(Path podDir, String hostname, String ip) throws IOException {
     Files.createDirectories(podDir);
-    Files.writeString(podDir.resolve("etc-hosts"), "# Kubernetes-managed hosts file (host network).\n"
+    Files.writeString(podDir.resolve("etc-hosts"), "# Kubernetes-managed hosts file.\n"
         + "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + ip + "\t" + hostname + "\n");
     Files.writeString(podDir.resolve("etc-hostname"), hostname + "\n");
   }

@@ -24,6 +24,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ContainerProcessTest {
+  static final PodIps IPS = new PodIps("10.0.0.1", "10.244.0.7");
   static final ImageInfo IMAGE = new ImageInfo(List.of("docker.io/library/app:1"), "sha256:" + "0".repeat(64),
       Path.of("/x"), List.of("/entry"), List.of("--default"), List.of("PATH=/bin", "MODE=image"), "/srv", 0);
 
@@ -67,7 +68,11 @@ class ContainerProcessTest {
         EnvVar.newBuilder().setName("CPU").setValueFrom(EnvVarSource.newBuilder()
             .setResourceFieldRef(ResourceFieldSelector.newBuilder().setResource("limits.cpu").build()).build()).build(),
         EnvVar.newBuilder().setName("COLOR").setValueFrom(EnvVarSource.newBuilder()
-            .setConfigMapKeyRef(ConfigMapKeySelector.newBuilder().setName("cfg").setKey("color").build()).build()).build()));
+            .setConfigMapKeyRef(ConfigMapKeySelector.newBuilder().setName("cfg").setKey("color").build()).build()).build(),
+        EnvVar.newBuilder().setName("MY_POD_IP").setValueFrom(EnvVarSource.newBuilder()
+            .setFieldRef(ObjectFieldSelector.newBuilder().setFieldPath("status.podIP").build()).build()).build(),
+        EnvVar.newBuilder().setName("MY_HOST_IP").setValueFrom(EnvVarSource.newBuilder()
+            .setFieldRef(ObjectFieldSelector.newBuilder().setFieldPath("status.hostIP").build()).build()).build()));
     ConfigSource cfg = new ConfigSource() {
       @Override
       public Optional<ConfigMap> configMap(String namespace, String name) {
@@ -82,7 +87,7 @@ class ContainerProcessTest {
         return Optional.empty();
       }
     };
-    Map<String, String> env = ContainerProcess.env(pod, c, IMAGE, cfg, "10.0.0.1");
+    Map<String, String> env = ContainerProcess.env(pod, c, IMAGE, cfg, IPS);
     assertEquals("/bin", env.get("PATH"));
     assertEquals("spec", env.get("MODE"));
     assertEquals("mode=spec", env.get("REF"));
@@ -91,12 +96,14 @@ class ContainerProcessTest {
     assertEquals("64", env.get("MEM"));
     assertEquals("1", env.get("CPU"), "the downward API rounds 250m up to 1 core");
     assertEquals("blue", env.get("COLOR"));
+    assertEquals("10.244.0.7", env.get("MY_POD_IP"));
+    assertEquals("10.0.0.1", env.get("MY_HOST_IP"));
 
     c.setEnv(List.of(EnvVar.newBuilder().setName("X").setValueFrom(EnvVarSource.newBuilder()
         .setConfigMapKeyRef(ConfigMapKeySelector.newBuilder().setName("missing").setKey("k").build()).build()).build()));
-    ConfigError e = assertThrows(ConfigError.class, () -> ContainerProcess.env(pod, c, IMAGE, cfg, "10.0.0.1"));
+    ConfigError e = assertThrows(ConfigError.class, () -> ContainerProcess.env(pod, c, IMAGE, cfg, IPS));
     assertEquals("configmap \"missing\" not found", e.getMessage());
     c.getEnv().get(0).getValueFrom().getConfigMapKeyRef().setOptional(true);
-    assertTrue(!ContainerProcess.env(pod, c, IMAGE, cfg, "10.0.0.1").containsKey("X"), "an optional missing key sets nothing");
+    assertTrue(!ContainerProcess.env(pod, c, IMAGE, cfg, IPS).containsKey("X"), "an optional missing key sets nothing");
   }
 }

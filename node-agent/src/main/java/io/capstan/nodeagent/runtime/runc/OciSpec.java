@@ -41,7 +41,9 @@ final class OciSpec {
    * @param rootfs      the bundle's root filesystem (the overlay mount point)
    * @param cgroupsPath the container's cgroup, relative to each controller's hierarchy
    */
-  static Map<String, Object> build(SandboxConfig sandbox, ContainerConfig c, String rootfs, String cgroupsPath) {
+  /** @param netns the pod's network namespace file, or null for the host's network */
+  static Map<String, Object> build(SandboxConfig sandbox, ContainerConfig c, String rootfs, String cgroupsPath,
+      java.nio.file.Path netns) {
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("ociVersion", "1.0.2");
     Map<String, Object> process = new LinkedHashMap<>();
@@ -84,8 +86,9 @@ final class OciSpec {
     namespaces.add(Map.of("type", "ipc"));
     namespaces.add(Map.of("type", "uts"));
     namespaces.add(Map.of("type", "mount"));
-    if (!sandbox.hostNetwork()) {
-      namespaces.add(Map.of("type", "network"));
+    if (netns != null) {
+      // The pod's containers join the sandbox's namespace, where CNI put eth0 and lo.
+      namespaces.add(Map.of("type", "network", "path", netns.toString()));
     }
     linux.put("namespaces", namespaces);
     linux.put("cgroupsPath", cgroupsPath);

@@ -71,7 +71,11 @@ public final class RuncRuntime implements RuntimeService {
   private final Thread orphanReaper;
   private volatile boolean closed;
 
-  private record Sandbox(String id, SandboxConfig config) {}
+  /** @param ip the pod's address on the pod network; null on the host's network */
+  private record Sandbox(String id, SandboxConfig config, String ip) {}
+
+  /** Pod networking, when the CNI plugins are installed; without them every pod is on the host network. */
+  private final Optional<PodNetwork> network;
 
   /** What this runtime knows of one container; mutable fields are guarded by the instance. */
   private static final class Container {
@@ -131,6 +135,9 @@ public final class RuncRuntime implements RuntimeService {
     this.version = cli(List.of("--version"), CLI_TIMEOUT).output().lines().findFirst().orElse("runc")
         .replace("runc version ", "");
     removeLeftovers();
+    this.network = PodNetwork.detect(this.root);
+    // The containers of an earlier run are gone (removeLeftovers), so are their sandboxes' networks.
+    network.ifPresent(PodNetwork::tearDownLeftovers);
     this.orphanReaper = new Thread(this::reapOrphans, "capstan-orphan-reaper");
     this.orphanReaper.setDaemon(true);
     this.orphanReaper.start();
@@ -159,8 +166,28 @@ public final class RuncRuntime implements RuntimeService {
   @Override
   public String runPodSandbox(SandboxConfig config) {
     String id = "s" + config.podUid();
-    sandboxes.put(id, new Sandbox(id, config));
+    Sandbox existing = sandboxes.get(id);
+    if (existing != null) {
+      return id;
+    }
+    String ip = null;
+    if (!config.hostNetwork() && network.isPresent()) {
+      ip = network.get().setUp(id);
+      log.info("pod {}/{}: sandbox {} on the pod network at {}", config.namespace(), config.name(), id, ip);
+    }
+    sandboxes.put(id, new Sandbox(id, config, ip));
     return id;
+  }
+
+  @Override
+  public Optional<String> podSandboxIp(String sandboxId) {
+    Sandbox s = sandboxes.get(sandboxId);
+    return s == null ? Optional.empty() : Optional.ofNullable(s.ip());
+  }
+
+  @Override
+  public Optional<String> podNetworkProblem() {
+    return network.isPresent() ? Optional.empty() : Optional.of(PodNetwork.missingMessage());
   }
 
   @Override
@@ -180,7 +207,10 @@ public final class RuncRuntime implements RuntimeService {
         removeContainer(c.id);
       }
     }
-    sandboxes.remove(sandboxId);
+    Sandbox gone = sandboxes.remove(sandboxId);
+    if (gone != null && gone.ip() != null) {
+      network.ifPresent(n -> n.tearDown(sandboxId));
+    }
     removeCgroupParents(sandboxId);
   }
 
@@ -204,7 +234,8 @@ public final class RuncRuntime implements RuntimeService {
         Files.createDirectories(config.logPath().getParent());
         mountOverlay(config.image().overlayLowerDir(), dir, rootfs);
         String cgroupsPath = "/" + CGROUP_PARENT + "/" + sandboxId + "/" + id;
-        Map<String, Object> spec = OciSpec.build(sandbox.config(), config, rootfs.toString(), cgroupsPath);
+        Path netns = sandbox.ip() == null ? null : network.orElseThrow().netns(sandboxId);
+        Map<String, Object> spec = OciSpec.build(sandbox.config(), config, rootfs.toString(), cgroupsPath, netns);
         Files.write(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(spec));
         Files.writeString(dir.resolve("meta.json"), JSON.writeValueAsString(Map.of("sandbox", sandboxId,
             "name", config.name(), "attempt", config.attempt())));
