@@ -11,7 +11,8 @@ import java.time.format.DateTimeFormatter;
  * Writes a container's output in the CRI log format kubelet reads ({@code
  * <RFC 3339 nano time> <stdout|stderr> <F|P> <line>}): one record per line; a line longer than
  * {@link #MAX_LINE} is split into partial ({@code P}) records ending with a full ({@code F}) one,
- * as containerd does. Both streams of a container share one writer (and one file).
+ * as containerd does. Both streams of a container share one writer (and one file), which may
+ * be a {@link RotatingLogFile}.
  */
 final class CriLogWriter implements AutoCloseable {
   /** containerd's default max container log line size. */
@@ -60,6 +61,9 @@ final class CriLogWriter implements AutoCloseable {
     out.write(line, 0, len);
     out.write('\n');
     out.flush();
+    if (out instanceof RotatingLogFile file) {
+      file.recordEnded(); // rotation only between records, so no record is split across files
+    }
   }
 
   @Override
