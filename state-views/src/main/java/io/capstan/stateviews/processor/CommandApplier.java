@@ -205,6 +205,13 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       metrics.command(kind.kind(), cmd.getOp(), result, System.nanoTime() - started);
       return;
     }
+    if (QuotaAdmission.isVerify(cmd)) {
+      // A quota asks whether the object it holds a charge for still exists here.
+      byte[] here = objects.get(key);
+      quotas.verify(cmd, here == null ? null : codec.decode(here)).forEach(f -> forwardCommand(f, now));
+      metrics.command(kind.kind(), cmd.getOp(), "quota-verify", System.nanoTime() - started);
+      return;
+    }
     byte[] rememberedBytes = requests.get(key);
     RecentRequests recent = RecentRequests.decode(rememberedBytes);
     RecentRequests.Entry original = recent.find(cmd.getRequestId());

@@ -82,9 +82,10 @@ public final class QuotaAdmission {
     record Charge(Forward first) implements Routing {}
   }
 
-  /** Whether the command is a ledger step for a quota (everything but CREATE_CHARGED). */
+  /** Whether the command is a ledger step for a quota (everything but CREATE_CHARGED and VERIFY). */
   public static boolean isLedgerStep(Command cmd) {
-    return cmd.getQuota() != null && cmd.getQuota().getOp() != QuotaStepOp.CREATE_CHARGED;
+    return cmd.getQuota() != null && cmd.getQuota().getOp() != QuotaStepOp.CREATE_CHARGED
+        && cmd.getQuota().getOp() != QuotaStepOp.VERIFY;
   }
 
   /** Whether the command is a create whose quotas are charged already. */
@@ -191,7 +192,7 @@ public final class QuotaAdmission {
       case RECORD -> record(s, quotaKey, objectKey, stored, nowMicros);
       case RELEASE -> release(s, quotaKey, objectKey, stored);
       case PRUNE -> prune(s, quotaKey, stored, nowMicros);
-      case CREATE_CHARGED, UNKNOWN -> new StepResult(null, List.of(), StatusErrors.badRequest(
+      case CREATE_CHARGED, VERIFY, UNKNOWN -> new StepResult(null, List.of(), StatusErrors.badRequest(
           "quota step " + s.getOp() + " cannot be addressed to a ResourceQuota"), "BadRequest");
     };
   }
@@ -290,22 +291,47 @@ public final class QuotaAdmission {
     return new StepResult(withUsed(stored, used), List.of(), null, "released");
   }
 
+  /**
+   * The sender (the quota controller) does not see these objects: ask each one's own single
+   * writer whether it exists. Its partition is the only place that knows exactly, and a create
+   * this quota charged is ahead of the VERIFY on that partition (both were sent from here, in
+   * order), so a create still on its way is never mistaken for a vanished object.
+   */
   private StepResult prune(QuotaStep s, String quotaKey, ResourceQuota stored, long nowMicros) {
     Set<String> live = new HashSet<>(s.getLive());
-    int pruned = 0;
+    List<Forward> checks = new ArrayList<>();
+    String quotaName = quotaKey.substring(quotaKey.lastIndexOf('/') + 1);
     for (Map.Entry<String, LedgerEntry> e : ledger.entries(quotaKey).entrySet()) {
       if (!live.contains(e.getKey()) && e.getValue().chargedAtMicros() < nowMicros - s.getGraceMicros()) {
-        ledger.remove(quotaKey, e.getKey());
-        pruned++;
+        ObjectKey object = ObjectKey.parse(e.getKey());
+        QuotaStep verify = QuotaCommands.step(QuotaStepOp.VERIFY, object.kind(), object.name(), e.getValue().uid(),
+            Map.of());
+        verify.setQuotas(List.of(quotaName));
+        Command c = QuotaCommands.toQuota(object.namespace(), quotaName, QuotaCommands.PROCESSOR_ACTOR, verify);
+        c.setKind(object.kind());
+        c.setName(object.name());
+        checks.add(new Forward(e.getKey(), c));
       }
     }
-    metrics.ledger("prune", pruned);
-    if (stored == null) {
-      return new StepResult(null, List.of(), null, "pruned");
+    metrics.ledger("verify_sent", checks.size());
+    return new StepResult(null, checks, null, "pruned");
+  }
+
+  /** Whether a VERIFY step is addressed to an object (not to a quota). */
+  public static boolean isVerify(Command cmd) {
+    return cmd.getQuota() != null && cmd.getQuota().getOp() == QuotaStepOp.VERIFY;
+  }
+
+  /**
+   * At the object's own partition: the ledger entry a quota asks about belongs to an object that
+   * is gone (or was replaced under the same name): release it.
+   */
+  public List<Forward> verify(Command cmd, IndexedRecord stored) {
+    QuotaStep s = cmd.getQuota();
+    if (stored != null && s.getObjectUid().equals(ObjectFields.meta(stored).getUid())) {
+      return List.of();
     }
-    ResourceQuota after = ObjectFields.copy(stored);
-    refreshStatus(quotaKey, after);
-    return new StepResult(ObjectFields.same(stored, after) ? null : after, List.of(), null, "pruned");
+    return releases(cmd.getNamespace(), s.getQuotas(), s);
   }
 
   /**

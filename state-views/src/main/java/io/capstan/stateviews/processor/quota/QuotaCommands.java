@@ -38,8 +38,8 @@ public final class QuotaCommands {
   }
 
   /**
-   * Drop the ledger entries of objects not in {@code liveKeys} that were charged more than
-   * {@code graceMicros} ago (younger ones may be creates still on their way to their partition).
+   * Check the ledger entries of objects not in {@code liveKeys} (charged more than
+   * {@code graceMicros} ago) at their objects' own partitions, which release those that are gone.
    */
   public static Command prune(String namespace, String quota, Collection<String> liveKeys, long graceMicros,
       String actor) {
