@@ -137,7 +137,7 @@ public final class ResourceQuotaController implements AutoCloseable {
       return ReconcileResult.requeueAfter(resync);
     }
     SortedMap<String, Quantity> hard = ResourceLists.parse(hardText);
-    Recount recount = recount(ns, hardText);
+    Recount recount = recount(ns, q.getSpec());
     SortedMap<String, Quantity> expected = ResourceLists.zeroFilled(ResourceLists.mask(recount.total(), hard.keySet()),
         hard.keySet());
     SortedMap<String, Quantity> used = ResourceLists.zeroFilled(ResourceLists.mask(ResourceLists.parse(
@@ -177,15 +177,18 @@ public final class ResourceQuotaController implements AutoCloseable {
   }
 
   /** What the caches say the quota's ledger should hold: each covered object's usage, by object key. */
-  Recount recount(String ns, Map<String, String> hard) {
+  Recount recount(String ns, io.capstan.api.ResourceQuotaSpec spec) {
     Map<String, Recounted> out = new TreeMap<>();
     SortedMap<String, Quantity> total = new TreeMap<>();
     for (Map.Entry<Kind, Informer<SpecificRecord>> e : objects.entrySet()) {
       Kind kind = e.getKey();
-      if (!QuotaCheck.covers(kind, hard)) {
+      if (!QuotaCheck.covers(kind, spec.getHard())) {
         continue;
       }
       for (SpecificRecord o : e.getValue().list(ns)) {
+        if (!QuotaCheck.covers(kind, spec, (IndexedRecord) o)) {
+          continue; // out of the quota's scopes
+        }
         io.capstan.api.ObjectMeta meta = (io.capstan.api.ObjectMeta) o.get(o.getSchema().getField("metadata").pos());
         SortedMap<String, Quantity> usage = ObjectUsage.of(kind, (IndexedRecord) o);
         String objectKey = new ObjectKey(kind.kind(), ns, meta.getName()).toString();

@@ -1,6 +1,7 @@
 package io.capstan.logschema.quota;
 
 import io.capstan.api.Pod;
+import io.capstan.api.ResourceQuotaSpec;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.resource.Quantity;
 import java.util.ArrayList;
@@ -18,9 +19,14 @@ import org.apache.avro.generic.IndexedRecord;
 public final class QuotaCheck {
   private QuotaCheck() {}
 
-  /** Whether the quota limits anything this kind of object uses (evaluator.Matches without scopes). */
+  /** Whether the quota limits anything this kind of object uses (evaluator.MatchingResources is not empty). */
   public static boolean covers(Kind kind, Map<String, String> hard) {
     return hard != null && !ObjectUsage.matchingResources(kind, hard.keySet()).isEmpty();
+  }
+
+  /** Whether the quota tracks this object (evaluator.Matches): it limits what the object uses, and its scopes match. */
+  public static boolean covers(Kind kind, ResourceQuotaSpec spec, IndexedRecord object) {
+    return spec != null && covers(kind, spec.getHard()) && QuotaScopes.matches(spec, object);
   }
 
   /**

@@ -103,6 +103,49 @@ class QuotaLedgerTest {
     }
   }
 
+  @Test
+  void severalQuotasAreChargedInNameOrderAndARefusalReleasesTheEarlierCharges() {
+    try (ProcessorHarness h = new ProcessorHarness().withNamespace("ns")) {
+      h.accept(h.create(named("b-memory", Map.of("requests.memory", "1Gi"))));
+      h.accept(h.create(named("a-pods", Map.of("pods", "10"))));
+      h.accept(h.create(pod("one", "600Mi")));
+      assertEquals(Map.of("pods", "1"), used(h, "a-pods"));
+      assertEquals(Map.of("requests.memory", "600Mi"), used(h, "b-memory"));
+      Reply two = h.send(h.create(pod("two", "600Mi")));
+      assertEquals(403, two.getStatus().getCode());
+      assertEquals("pods \"two\" is forbidden: exceeded quota: b-memory, requested: requests.memory=600Mi,"
+          + " used: requests.memory=600Mi, limited: requests.memory=1Gi", two.getStatus().getMessage());
+      // a-pods charged "two" before b-memory refused it, and has given the charge back.
+      assertEquals(Map.of("pods", "1"), used(h, "a-pods"));
+      assertTrue(h.objectStore().get("Pod/ns/two") == null);
+    }
+  }
+
+  @Test
+  void scopedQuotasChargeOnlyThePodsTheyTrack() {
+    try (ProcessorHarness h = new ProcessorHarness().withNamespace("ns")) {
+      ResourceQuota q = named("best-effort", Map.of("pods", "1"));
+      q.getSpec().setScopes(List.of("BestEffort"));
+      h.accept(h.create(q));
+      h.accept(h.create(pod("burstable-1", "1Mi")));
+      h.accept(h.create(pod("burstable-2", "1Mi")));
+      Pod be = pod("be-1", "1Mi");
+      be.getSpec().getContainers().get(0).setResources(null);
+      h.accept(h.create(be));
+      Pod be2 = pod("be-2", "1Mi");
+      be2.getSpec().getContainers().get(0).setResources(null);
+      Reply refused = h.send(h.create(be2));
+      assertEquals("pods \"be-2\" is forbidden: exceeded quota: best-effort, requested: pods=1, used: pods=1,"
+          + " limited: pods=1", refused.getStatus().getMessage());
+      assertEquals(Map.of("pods", "1"), used(h, "best-effort"));
+    }
+  }
+
+  static ResourceQuota named(String name, Map<String, String> hard) {
+    return ResourceQuota.newBuilder().setMetadata(meta("ns", name).build())
+        .setSpec(ResourceQuotaSpec.newBuilder().setHard(hard).build()).build();
+  }
+
   static ResourceQuota quota(Map<String, String> hard) {
     return ResourceQuota.newBuilder().setMetadata(meta("ns", "q").build())
         .setSpec(ResourceQuotaSpec.newBuilder().setHard(hard).build()).build();
@@ -117,7 +160,11 @@ class QuotaLedgerTest {
   }
 
   private static Map<String, String> used(ProcessorHarness h) {
-    byte[] b = h.objectStore().get("ResourceQuota/ns/q");
+    return used(h, "q");
+  }
+
+  private static Map<String, String> used(ProcessorHarness h, String quota) {
+    byte[] b = h.objectStore().get("ResourceQuota/ns/" + quota);
     ResourceQuota q = ProcessorHarness.CODEC.decode(b, ResourceQuota.class);
     return q.getStatus().getUsed();
   }

@@ -106,7 +106,7 @@ public final class QuotaAdmission {
     List<ResourceQuota> covering = new ArrayList<>();
     for (ResourceQuota q : quotasIn(cmd.getNamespace())) {
       Map<String, String> hard = hard(q);
-      if (QuotaCheck.covers(kind, hard)) {
+      if (QuotaCheck.covers(kind, q.getSpec(), created)) {
         String violation = QuotaCheck.constraintViolation(q.getMetadata().getName(), kind, created, hard);
         if (violation != null) {
           metrics.charge("missing_requests");
@@ -161,6 +161,9 @@ public final class QuotaAdmission {
     List<Forward> out = new ArrayList<>();
     for (ResourceQuota q : quotasIn(ns)) {
       String name = q.getMetadata().getName();
+      if (!QuotaCheck.covers(kind, q.getSpec(), now)) {
+        continue; // never charged there
+      }
       out.add(new Forward(QuotaCommands.quotaKey(ns, name), QuotaCommands.record(ns, name, kind.kind(),
           cause.getName(), now.getMetadata().getUid(), ObjectUsage.ofPod(now), QuotaCommands.PROCESSOR_ACTOR)));
     }
