@@ -45,7 +45,12 @@ class QuotaLedgerTest {
       assertEquals("pods \"c\" is forbidden: exceeded quota: q, requested: pods=1, used: pods=2, limited: pods=2",
           c.getStatus().getMessage());
 
-      // The quota's status changes came with events, one per charge; the create reply carried the pod.
+      // A dry run is checked against the quota but charges nothing.
+      Command dry = h.create(pod("dry", "1Mi"));
+      dry.setDryRun(true);
+      assertEquals("pods \"dry\" is forbidden: exceeded quota: q, requested: pods=1, used: pods=2, limited: pods=2",
+          h.send(dry).getStatus().getMessage());
+
       h.drain();
       // A release with another uid (an older pod of the same name) changes nothing; the right one does, once.
       assertEquals(0, quotaChanges(h, QuotaCommands.release("ns", "q", "Pod", "a", "other-uid", "tester")));

@@ -100,7 +100,7 @@ public final class QuotaAdmission {
    * assigned): apply at once, refuse, or charge every covering quota first, in name order.
    */
   public Routing route(Command cmd, Kind kind, IndexedRecord created) {
-    if (!kind.namespaced() || cmd.getDryRun() || cmd.getQuota() != null) {
+    if (!kind.namespaced() || cmd.getQuota() != null) {
       return new Routing.Apply();
     }
     List<ResourceQuota> covering = new ArrayList<>();
@@ -117,6 +117,18 @@ public final class QuotaAdmission {
       }
     }
     if (covering.isEmpty()) {
+      return new Routing.Apply();
+    }
+    if (cmd.getDryRun()) {
+      // A dry run charges nothing; it is checked against the quotas' status as this task sees it.
+      SortedMap<String, Quantity> usage = ObjectUsage.of(kind, created);
+      for (ResourceQuota q : covering) {
+        String exceeded = QuotaCheck.exceeded(q.getMetadata().getName(), ResourceLists.parse(hard(q)),
+            ResourceLists.parse(q.getStatus() == null ? null : q.getStatus().getUsed()), usage);
+        if (exceeded != null) {
+          return new Routing.Refuse(StatusErrors.forbidden(kind, cmd.getName(), exceeded));
+        }
+      }
       return new Routing.Apply();
     }
     List<String> names = covering.stream().map(q -> q.getMetadata().getName()).toList();
