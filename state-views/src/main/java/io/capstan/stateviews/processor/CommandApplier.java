@@ -3,6 +3,7 @@ package io.capstan.stateviews.processor;
 import static io.capstan.stateviews.processor.rules.ObjectFields.meta;
 
 import io.capstan.api.Namespace;
+import io.capstan.api.ResourceQuota;
 import io.capstan.log.Command;
 import io.capstan.log.CommandOp;
 import io.capstan.log.ErrorStatus;
@@ -17,12 +18,11 @@ import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.kinds.ObjectKey;
 import io.capstan.logschema.topics.ObjectPartitioner;
-import io.capstan.api.ResourceQuota;
 import io.capstan.stateviews.processor.quota.QuotaAdmission;
 import io.capstan.stateviews.processor.quota.QuotaLedger;
 import io.capstan.stateviews.processor.quota.QuotaMetrics;
-import io.capstan.stateviews.processor.rules.Outcome;
 import io.capstan.stateviews.processor.rules.ObjectFields;
+import io.capstan.stateviews.processor.rules.Outcome;
 import io.capstan.stateviews.processor.rules.PatchRebase;
 import io.capstan.stateviews.processor.rules.StatusErrors;
 import io.capstan.stateviews.processor.rules.WriteRules;
@@ -79,6 +79,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   static final long EARLY_COMMIT_MIN_GAP_MS = 20;
   /** ...and only when the last command was written this recently (else a backlog is draining). */
   static final long EARLY_COMMIT_MAX_AGE_MS = 50;
+  /** The metrics result of an applied command. */
+  private static final String ACCEPTED = "accepted";
 
   private final ProcessorConfig cfg;
   private final ProcessorMetrics metrics;
@@ -291,13 +293,15 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       answer(cmd, key, recent, nowMicros, reply(cmd, true, storedBytes, null, rv, false), now, rv);
     } else if (outcome instanceof Outcome.Write w) {
       String result = write(cmd, kind, key, storedBytes, recent, w, now, nowMicros);
-      if (!cmd.getDryRun() && w.before() != null) {
+      if (!cmd.getDryRun() && ACCEPTED.equals(result) && w.before() != null) {
         quotas.afterWrite(cmd, kind, w.before(), w.after()).forEach(f -> forwardCommand(f, now));
+      } else if (!ACCEPTED.equals(result) && QuotaAdmission.isChargedCreate(cmd)) {
+        quotas.undoCharges(cmd).forEach(f -> forwardCommand(f, now)); // could not be written after all
       }
       return result;
     } else if (outcome instanceof Outcome.Remove r) {
       String result = remove(cmd, kind, key, storedBytes, recent, r.last(), now, nowMicros);
-      if (!cmd.getDryRun()) {
+      if (!cmd.getDryRun() && ACCEPTED.equals(result)) {
         if (Kinds.RESOURCE_QUOTA.equals(kind)) {
           quotas.forget(key);
         }
