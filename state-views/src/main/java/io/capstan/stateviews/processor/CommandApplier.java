@@ -267,7 +267,13 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
         quotas.undoCharges(cmd).forEach(f -> forwardCommand(f, now));
       }
     } else if (cmd.getOp() == CommandOp.CREATE && outcome instanceof Outcome.Write w) {
-      QuotaAdmission.Routing routing = quotas.route(cmd, kind, w.after());
+      QuotaAdmission.Routing routing;
+      try {
+        routing = quotas.route(cmd, kind, w.after());
+      } catch (RuntimeException e) {
+        log.error("quota admission of {} ({} {}) at {} failed", cmd.getRequestId(), cmd.getOp(), key, where(), e);
+        return reject(cmd, key, recent, nowMicros, StatusErrors.internal("quota admission of " + key + ": " + e));
+      }
       if (routing instanceof QuotaAdmission.Routing.Refuse refuse) {
         outcome = new Outcome.Rejected(refuse.status());
       } else if (routing instanceof QuotaAdmission.Routing.Charge charge) {
@@ -294,7 +300,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     } else if (outcome instanceof Outcome.Write w) {
       String result = write(cmd, kind, key, storedBytes, recent, w, now, nowMicros);
       if (!cmd.getDryRun() && ACCEPTED.equals(result) && w.before() != null) {
-        quotas.afterWrite(cmd, kind, w.before(), w.after()).forEach(f -> forwardCommand(f, now));
+        followUps(key, () -> quotas.afterWrite(cmd, kind, w.before(), w.after()), now);
       } else if (!ACCEPTED.equals(result) && QuotaAdmission.isChargedCreate(cmd)) {
         quotas.undoCharges(cmd).forEach(f -> forwardCommand(f, now)); // could not be written after all
       }
@@ -305,7 +311,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
         if (Kinds.RESOURCE_QUOTA.equals(kind)) {
           quotas.forget(key);
         }
-        quotas.afterRemove(cmd, kind, r.last()).forEach(f -> forwardCommand(f, now));
+        followUps(key, () -> quotas.afterRemove(cmd, kind, r.last()), now);
       }
       return result;
     } else {
@@ -420,6 +426,21 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       }
     }
     return r.result();
+  }
+
+  /**
+   * The quota steps that follow an applied change. The change stands either way: a step that
+   * cannot be computed is logged, and the quota controller's recount repairs the ledger.
+   */
+  private void followUps(String key, java.util.function.Supplier<List<QuotaAdmission.Forward>> steps, Instant now) {
+    List<QuotaAdmission.Forward> out;
+    try {
+      out = steps.get();
+    } catch (RuntimeException e) {
+      log.error("quota follow-up of the change of {} at {} failed; the quota controller will recount", key, where(), e);
+      return;
+    }
+    out.forEach(f -> forwardCommand(f, now));
   }
 
   /** Sends a command to another key (its partition's task), in this task's transaction. */
