@@ -7,6 +7,7 @@ import io.capstan.controllers.endpoints.EndpointsController;
 import io.capstan.controllers.job.JobController;
 import io.capstan.controllers.namespace.NamespaceController;
 import io.capstan.controllers.nodelifecycle.NodeLifecycleController;
+import io.capstan.controllers.quota.ResourceQuotaController;
 import io.capstan.controllers.replicaset.ReplicaSetController;
 import io.capstan.controllers.runtime.ObjectWriter;
 import io.capstan.controllers.runtime.ShardAssignment;
@@ -44,6 +45,7 @@ public final class ControllerManager implements AutoCloseable {
   private NamespaceController namespaces;
   private EndpointsController endpoints;
   private NodeLifecycleController nodeLifecycle;
+  private ResourceQuotaController quotas;
   private ShardAssignment shard;
 
   public ControllerManager(ControllerManagerConfig config, MeterRegistry registry) {
@@ -53,7 +55,7 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
   public synchronized void start() {
-    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, endpoints and node-lifecycle controllers, {} workers each",
+    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, endpoints, node-lifecycle and resourcequota controllers, {} workers each",
         config.workers());
     informers = new SharedInformers(InformerConfig.defaults(config.kafka(), config.layout(), COMPONENT), registry);
     started.add(informers);
@@ -70,6 +72,7 @@ public final class ControllerManager implements AutoCloseable {
     endpoints = new EndpointsController(informers, writer, config.workers(), registry);
     nodeLifecycle = new NodeLifecycleController(informers, writer, clock, config.nodeLifecycle(), config.workers(),
         registry);
+    quotas = new ResourceQuotaController(informers, writer, config.writeTimeout(), 1, registry);
     informers.start();
   }
 
@@ -91,6 +94,7 @@ public final class ControllerManager implements AutoCloseable {
     namespaces.shardBy(shard);
     endpoints.shardBy(shard);
     nodeLifecycle.shardBy(shard);
+    quotas.shardBy(shard);
     replicaSets.start();
     started.add(replicaSets);
     deployments.start();
@@ -105,6 +109,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(endpoints);
     nodeLifecycle.start();
     started.add(nodeLifecycle);
+    quotas.start();
+    started.add(quotas);
     shard.start();
     // closed before the controllers (reverse order): the group moves our share while we still finish in-flight work
     started.add(shard);

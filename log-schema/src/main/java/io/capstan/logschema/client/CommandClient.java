@@ -264,7 +264,9 @@ public final class CommandClient implements AutoCloseable {
     if (c.getNamespace() == null) {
       c.setNamespace("");
     }
-    boolean needsObject = op == CommandOp.CREATE || op == CommandOp.UPDATE || op == CommandOp.UPDATE_STATUS;
+    // A quota ledger step (the quota controller's RECORD / PRUNE) names its object in the step instead.
+    boolean needsObject = (op == CommandOp.CREATE || op == CommandOp.UPDATE || op == CommandOp.UPDATE_STATUS)
+        && c.getQuota() == null;
     if (needsObject && c.getObject() == null) {
       throw new IllegalArgumentException(op + " " + c.getKind() + " " + c.getName() + ": object is required");
     }

@@ -3,6 +3,7 @@ package io.capstan.stateviews.processor;
 import static io.capstan.stateviews.processor.rules.ObjectFields.meta;
 
 import io.capstan.api.Namespace;
+import io.capstan.api.ResourceQuota;
 import io.capstan.log.Command;
 import io.capstan.log.CommandOp;
 import io.capstan.log.ErrorStatus;
@@ -17,6 +18,10 @@ import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.kinds.ObjectKey;
 import io.capstan.logschema.topics.ObjectPartitioner;
+import io.capstan.stateviews.processor.quota.QuotaAdmission;
+import io.capstan.stateviews.processor.quota.QuotaLedger;
+import io.capstan.stateviews.processor.quota.QuotaMetrics;
+import io.capstan.stateviews.processor.rules.ObjectFields;
 import io.capstan.stateviews.processor.rules.Outcome;
 import io.capstan.stateviews.processor.rules.PatchRebase;
 import io.capstan.stateviews.processor.rules.StatusErrors;
@@ -74,9 +79,12 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   static final long EARLY_COMMIT_MIN_GAP_MS = 20;
   /** ...and only when the last command was written this recently (else a backlog is draining). */
   static final long EARLY_COMMIT_MAX_AGE_MS = 50;
+  /** The metrics result of an applied command. */
+  private static final String ACCEPTED = "accepted";
 
   private final ProcessorConfig cfg;
   private final ProcessorMetrics metrics;
+  private final QuotaMetrics quotaMetrics;
   private final Clock clock;
   private final int partitions;
   private final LogCodec codec = LogCodec.get();
@@ -88,6 +96,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private ReadOnlyKeyValueStore<String, byte[]> namespaces;
   private HybridClock hlc;
   private WriteRules rules;
+  private QuotaAdmission quotas;
   private int partition;
   /** Outputs since this task last asked for a commit (any commit since then is not visible here). */
   private long pending;
@@ -105,9 +114,10 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
    * @param partitions the partition count of the object-keyed topics, to check that a command
    *                   arrived on its key's partition and to find a namespace's partition
    */
-  CommandApplier(ProcessorConfig cfg, ProcessorMetrics metrics, Clock clock, int partitions) {
+  CommandApplier(ProcessorConfig cfg, ProcessorMetrics metrics, QuotaMetrics quotaMetrics, Clock clock, int partitions) {
     this.cfg = cfg;
     this.metrics = metrics;
+    this.quotaMetrics = quotaMetrics;
     this.clock = clock;
     this.partitions = partitions;
   }
@@ -122,6 +132,9 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     this.namespaces = context.getStateStore(CommandTopology.NAMESPACES_STORE);
     this.hlc = HybridClock.decode(clockStore.get(CLOCK_KEY));
     this.rules = new WriteRules(this::findNamespace);
+    this.quotas = new QuotaAdmission(new QuotaLedger(context.getStateStore(CommandTopology.QUOTA_LEDGER_STORE)), objects,
+        context.getStateStore(CommandTopology.QUOTAS_STORE),
+        key -> partitions <= 0 || ObjectPartitioner.partition(key, partitions) == partition, quotaMetrics);
     this.watermarks = new WatermarkSchedule(Kinds.all(), BUSY_IDLE_WATERMARK_TICKS * cfg.watermarkIntervalMs());
     context.schedule(Duration.ofMillis(cfg.watermarkIntervalMs()), PunctuationType.WALL_CLOCK_TIME, t -> emitWatermarks());
     if (cfg.earlyCommitQuietMs() > 0) {
@@ -188,10 +201,27 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       metrics.command(kind.kind(), cmd.getOp(), misplaced.getReason(), System.nanoTime() - started);
       return;
     }
+    if (QuotaAdmission.isLedgerStep(cmd)) {
+      // A step of quota admission for the quota under this key; it answers only a refused charge.
+      String result = applyQuotaStep(cmd, kind, key, now, nowMicros);
+      metrics.command(kind.kind(), cmd.getOp(), result, System.nanoTime() - started);
+      return;
+    }
+    if (QuotaAdmission.isVerify(cmd)) {
+      // A quota asks whether the object it holds a charge for still exists here.
+      byte[] here = objects.get(key);
+      quotas.verify(cmd, here == null ? null : codec.decode(here)).forEach(f -> forwardCommand(f, now));
+      metrics.command(kind.kind(), cmd.getOp(), "quota-verify", System.nanoTime() - started);
+      return;
+    }
     byte[] rememberedBytes = requests.get(key);
     RecentRequests recent = RecentRequests.decode(rememberedBytes);
     RecentRequests.Entry original = recent.find(cmd.getRequestId());
     if (original != null) {
+      if (QuotaAdmission.isChargedCreate(cmd)) {
+        // A retried create whose first attempt was answered: what this attempt charged is not needed.
+        quotas.undoCharges(cmd).forEach(f -> forwardCommand(f, now));
+      }
       forward(cmd.getClientId(), originalReply(key, original), CommandTopology.REPLIES_SINK, now, null);
       metrics.command(kind.kind(), cmd.getOp(), "duplicate", System.nanoTime() - started);
       return;
@@ -229,6 +259,35 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       log.error("command {} ({} {}) at {} could not be decided", cmd.getRequestId(), cmd.getOp(), key, where(), e);
       return reject(cmd, key, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
     }
+    // Quota admission (ResourceQuota): a create that quotas cover is charged first and comes back.
+    if (QuotaAdmission.isChargedCreate(cmd)) {
+      if (outcome instanceof Outcome.Write w) {
+        meta(w.after()).setUid(cmd.getQuota().getObjectUid()); // the uid the quotas' ledgers know it by
+      } else if (!cmd.getDryRun()) {
+        quotas.undoCharges(cmd).forEach(f -> forwardCommand(f, now));
+      }
+    } else if (cmd.getOp() == CommandOp.CREATE && outcome instanceof Outcome.Write w) {
+      QuotaAdmission.Routing routing;
+      try {
+        routing = quotas.route(cmd, kind, w.after());
+      } catch (RuntimeException e) {
+        log.error("quota admission of {} ({} {}) at {} failed", cmd.getRequestId(), cmd.getOp(), key, where(), e);
+        return reject(cmd, key, recent, nowMicros, StatusErrors.internal("quota admission of " + key + ": " + e));
+      }
+      if (routing instanceof QuotaAdmission.Routing.Refuse refuse) {
+        outcome = new Outcome.Rejected(refuse.status());
+      } else if (routing instanceof QuotaAdmission.Routing.Charge charge) {
+        forwardCommand(charge.first(), now);
+        return "quota-charge";
+      }
+    }
+    if (Kinds.RESOURCE_QUOTA.equals(kind) && outcome instanceof Outcome.Write w) {
+      // A quota's status is its ledger's: hard from spec.hard, used summed from the charges.
+      quotas.refreshStatus(key, (ResourceQuota) w.after());
+      if (w.before() != null && ObjectFields.same(w.before(), w.after())) {
+        outcome = new Outcome.Unchanged(w.before());
+      }
+    }
     // Java 17: no pattern switch yet; the sealed Outcome keeps this list complete.
     if (outcome instanceof Outcome.Rejected r) {
       // The stored version goes with the refusal: a writer that lost a race waits to read the winner.
@@ -239,9 +298,22 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       long rv = parseRv(meta(stored).getResourceVersion());
       answer(cmd, key, recent, nowMicros, reply(cmd, true, storedBytes, null, rv, false), now, rv);
     } else if (outcome instanceof Outcome.Write w) {
-      return write(cmd, kind, key, storedBytes, recent, w, now, nowMicros);
+      String result = write(cmd, kind, key, storedBytes, recent, w, now, nowMicros);
+      if (!cmd.getDryRun() && ACCEPTED.equals(result) && w.before() != null) {
+        followUps(key, () -> quotas.afterWrite(cmd, kind, w.before(), w.after()), now);
+      } else if (!ACCEPTED.equals(result) && QuotaAdmission.isChargedCreate(cmd)) {
+        quotas.undoCharges(cmd).forEach(f -> forwardCommand(f, now)); // could not be written after all
+      }
+      return result;
     } else if (outcome instanceof Outcome.Remove r) {
-      return remove(cmd, kind, key, storedBytes, recent, r.last(), now, nowMicros);
+      String result = remove(cmd, kind, key, storedBytes, recent, r.last(), now, nowMicros);
+      if (!cmd.getDryRun() && ACCEPTED.equals(result)) {
+        if (Kinds.RESOURCE_QUOTA.equals(kind)) {
+          quotas.forget(key);
+        }
+        followUps(key, () -> quotas.afterRemove(cmd, kind, r.last()), now);
+      }
+      return result;
     } else {
       throw new IllegalStateException("unknown outcome " + outcome);
     }
@@ -288,6 +360,94 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     watermarks.written(kind);
     answer(cmd, key, recent, nowMicros, reply, now, rv);
     return "accepted";
+  }
+
+  /**
+   * A ledger step of quota admission at the quota's key: the ledger and the quota's status change
+   * together (a STATUS_UPDATED event and state record, no reply: the create's client hears from
+   * the create), further steps go out, and a refused charge answers the waiting client with 403.
+   * Steps from a component (the quota controller) carry a client id and get the quota as reply.
+   */
+  private String applyQuotaStep(Command cmd, Kind kind, String key, Instant now, long nowMicros) {
+    if (!Kinds.RESOURCE_QUOTA.equals(kind)) {
+      skip("misaddressed-quota-step", "a quota step " + cmd.getQuota().getOp() + " addressed to " + key);
+      if (!cmd.getClientId().isEmpty()) {
+        replyOnly(cmd, StatusErrors.badRequest("quota steps are addressed to a ResourceQuota, not " + key));
+      }
+      return "BadRequest";
+    }
+    byte[] storedBytes = objects.get(key);
+    QuotaAdmission.StepResult r;
+    try {
+      ResourceQuota stored = storedBytes == null ? null : codec.decode(storedBytes, ResourceQuota.class);
+      r = quotas.step(cmd, key, stored, nowMicros);
+    } catch (RuntimeException e) {
+      log.error("quota step {} ({} {}) at {} could not be decided", cmd.getRequestId(), cmd.getQuota().getOp(), key,
+          where(), e);
+      if (!cmd.getClientId().isEmpty()) {
+        replyOnly(cmd, StatusErrors.internal("quota step on " + key + ": " + e));
+      }
+      return "InternalError";
+    }
+    long rv = 0;
+    byte[] afterBytes = storedBytes;
+    if (r.after() != null) {
+      rv = hlc.next(nowMicros);
+      meta(r.after()).setResourceVersion(Long.toString(rv));
+      afterBytes = codec.encode(r.after());
+      IndexedRecord before = codec.decode(storedBytes);
+      byte[] event = codec.encode(event(EventOp.STATUS_UPDATED, cmd, kind, r.after(), rv, nowMicros, afterBytes,
+          diff(before, r.after(), key)));
+      // Replies remembered for this key lean on the stored object: give them their copy first.
+      byte[] remembered = requests.get(key);
+      if (remembered != null) {
+        RecentRequests recent = RecentRequests.decode(remembered);
+        keepRepliesOf(storedBytes, recent);
+        requests.put(key, recent.encode());
+      }
+      objects.put(key, afterBytes);
+      clockStore.put(CLOCK_KEY, hlc.encode());
+      forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
+      forward(key, afterBytes, CommandTopology.stateSink(kind), now, rv);
+      watermarks.written(kind);
+      pending++;
+      uncommitted++;
+    }
+    r.forwards().forEach(f -> forwardCommand(f, now));
+    if (!cmd.getClientId().isEmpty()) {
+      if (r.refusal() != null) {
+        replyOnly(cmd, r.refusal());
+      } else if (cmd.getQuota().getOp() != io.capstan.log.QuotaStepOp.CHARGE) {
+        forward(cmd.getClientId(), codec.encode(reply(cmd, true, afterBytes, null,
+            rv > 0 ? rv : (storedBytes == null ? 0 : parseRv(meta(codec.decode(storedBytes)).getResourceVersion())),
+            false)), CommandTopology.REPLIES_SINK, now, null);
+        pending++;
+        uncommitted++;
+      }
+    }
+    return r.result();
+  }
+
+  /**
+   * The quota steps that follow an applied change. The change stands either way: a step that
+   * cannot be computed is logged, and the quota controller's recount repairs the ledger.
+   */
+  private void followUps(String key, java.util.function.Supplier<List<QuotaAdmission.Forward>> steps, Instant now) {
+    List<QuotaAdmission.Forward> out;
+    try {
+      out = steps.get();
+    } catch (RuntimeException e) {
+      log.error("quota follow-up of the change of {} at {} failed; the quota controller will recount", key, where(), e);
+      return;
+    }
+    out.forEach(f -> forwardCommand(f, now));
+  }
+
+  /** Sends a command to another key (its partition's task), in this task's transaction. */
+  private void forwardCommand(QuotaAdmission.Forward f, Instant now) {
+    forward(f.key(), codec.encode(f.command()), CommandTopology.COMMANDS_SINK, now, null);
+    pending++;
+    uncommitted++;
   }
 
   /** What changed, for the event; an event without it beats no event. */

@@ -3,6 +3,7 @@ package io.capstan.stateviews.processor;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.stateviews.processor.quota.QuotaMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.Locale;
@@ -27,7 +28,9 @@ import org.apache.kafka.streams.state.Stores;
  *                          │  objects,       ──▶ capstan.state.&lt;kind&gt;   (one sink per kind; watermarks too)
  *                          │  clock,
  *                          │  request-ids
- *                          └─ reads the global store "namespaces" ◀── capstan.state.namespace
+ *                          │  quota-ledger ──▶ capstan.commands        (quota admission's own steps, by object key)
+ *                          ├─ reads the global store "namespaces" ◀── capstan.state.namespace
+ *                          └─ reads the global store "resourcequotas" ◀── capstan.state.resourcequota
  * </pre>
  * Object-keyed sinks use {@link ObjectKeyPartitioner}. All three local stores are in the one
  * task, so a command's store writes and outputs share its transaction.
@@ -39,6 +42,10 @@ final class CommandTopology {
   static final String CLOCK_STORE = "clock";
   static final String REQUESTS_STORE = "request-ids";
   static final String NAMESPACES_STORE = "namespaces";
+  /** Quota admission: each quota's charges (local, changelogged) and every quota (global copy). */
+  static final String QUOTA_LEDGER_STORE = "quota-ledger";
+  static final String QUOTAS_STORE = "resourcequotas";
+  static final String COMMANDS_SINK = "commands-out";
   static final String EVENTS_SINK = "events";
   static final String REPLIES_SINK = "replies";
 
@@ -55,6 +62,7 @@ final class CommandTopology {
   static Topology build(ProcessorConfig cfg, MeterRegistry registry, int partitions, Clock clock) {
     TopicLayout layout = cfg.layout();
     ProcessorMetrics metrics = new ProcessorMetrics(registry);
+    QuotaMetrics quotaMetrics = new QuotaMetrics(registry);
     ObjectKeyPartitioner byObjectKey = new ObjectKeyPartitioner();
     StringSerializer keys = new StringSerializer();
     ByteArraySerializer values = new ByteArraySerializer();
@@ -62,12 +70,15 @@ final class CommandTopology {
     // The topology gets the processor's own settings (else Kafka Streams builds it from defaults).
     Topology t = new Topology(new TopologyConfig(new StreamsConfig(CommandProcessor.streamsProperties(cfg))));
     t.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), layout.commands());
-    t.addProcessor(APPLIER, () -> new CommandApplier(cfg, metrics, clock, partitions), SOURCE);
+    t.addProcessor(APPLIER, () -> new CommandApplier(cfg, metrics, quotaMetrics, clock, partitions), SOURCE);
     t.addStateStore(localStore(OBJECTS_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(CLOCK_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(REQUESTS_STORE, cfg.inMemoryStores()), APPLIER);
+    t.addStateStore(localStore(QUOTA_LEDGER_STORE, cfg.inMemoryStores()), APPLIER);
     t.addSink(EVENTS_SINK, layout.events(), keys, values, byObjectKey, APPLIER);
     t.addSink(REPLIES_SINK, layout.replies(), keys, values, APPLIER);
+    // Quota admission is a saga of commands the processor sends itself, in the same transaction.
+    t.addSink(COMMANDS_SINK, layout.commands(), keys, values, byObjectKey, APPLIER);
     for (Kind k : Kinds.all()) {
       t.addSink(stateSink(k), layout.state(k), keys, values, byObjectKey, APPLIER);
     }
@@ -77,6 +88,12 @@ final class CommandTopology {
         .withLoggingDisabled();
     t.addGlobalStore(namespaces, "namespace-table", new StringDeserializer(), new ByteArrayDeserializer(),
         layout.state(Kinds.NAMESPACE), "namespace-mirror", () -> new NamespaceMirror(NAMESPACES_STORE));
+    // The same mirror, for ResourceQuotas: which quotas cover a create on any partition.
+    StoreBuilder<KeyValueStore<String, byte[]>> quotas = Stores.keyValueStoreBuilder(
+            supplier(QUOTAS_STORE, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
+        .withLoggingDisabled();
+    t.addGlobalStore(quotas, "resourcequota-table", new StringDeserializer(), new ByteArrayDeserializer(),
+        layout.state(Kinds.RESOURCE_QUOTA), "resourcequota-mirror", () -> new NamespaceMirror(QUOTAS_STORE));
     return t;
   }
 

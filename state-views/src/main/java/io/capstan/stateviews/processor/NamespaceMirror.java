@@ -8,7 +8,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Keeps a copy of the Namespace state table in every processor instance (a global store), so a
  * create on any partition can check that its namespace exists and is not terminating. Records
- * are kept as they are on the topic, exactly as Kafka Streams restores a global store.
+ * are kept as they are on the topic, exactly as Kafka Streams restores a global store. The
+ * ResourceQuota table is mirrored the same way, so a create on any partition knows which quotas
+ * cover it.
  */
 final class NamespaceMirror implements Processor<String, byte[], Void, Void> {
   private final String storeName;

@@ -27,6 +27,10 @@
  *       controller's, after emptying it) clears {@code spec.finalizers}, or by a delete after
  *       that. Objects held by metadata finalizers are removed by the update that clears the last
  *       one. A pod in its grace period waits for the node agent's delete with grace period 0.
+ *   <li>A create in a namespace whose ResourceQuotas cover it is answered only after every such
+ *       quota's own task has charged it ({@code processor.quota}): a create over a quota gets 403
+ *       Forbidden worded as kube-apiserver's, and quotas never admit more than their hard limits,
+ *       however many partitions the creates come from.
  * </ul>
  */
 package io.capstan.stateviews.processor;

@@ -69,6 +69,15 @@ public final class StatusErrors {
         kind.plural(), name, kind.group(), List.of(cause));
   }
 
+  /**
+   * 403 as an admission plugin refuses: {@code pods "web-1" is forbidden: exceeded quota: compute, ...}
+   * (admission.NewForbidden).
+   */
+  public static ErrorStatus forbidden(Kind kind, String name, String why) {
+    return status(403, "Forbidden", resource(kind) + " \"" + name + "\" is forbidden: " + why,
+        kind.plural(), name, kind.group(), List.of());
+  }
+
   public static ErrorStatus badRequest(String message) {
     return status(400, "BadRequest", message, "", "", "", List.of());
   }
