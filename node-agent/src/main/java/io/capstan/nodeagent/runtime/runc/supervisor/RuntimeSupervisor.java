@@ -79,7 +79,7 @@ public final class RuntimeSupervisor implements AutoCloseable {
   }
 
   /** An agent's WATCH connection. */
-  private record Watcher(SocketChannel channel, OutputStream out) {}
+  private record Watcher(SocketChannel channel) {}
 
   public RuntimeSupervisor(SupervisorFiles files, String runcBinary, Clock clock) {
     this.files = files;
@@ -243,7 +243,7 @@ public final class RuntimeSupervisor implements AutoCloseable {
       }
       if (req.op() == SupervisorRequest.Op.WATCH) {
         keep = true;
-        watch(ch, in, out);
+        watch(ch);
         return;
       }
       SupervisorReply r;
@@ -282,23 +282,26 @@ public final class RuntimeSupervisor implements AutoCloseable {
     return s;
   }
 
-  /** The list, then every change, until the agent hangs up (its read side ends). */
-  private void watch(SocketChannel ch, BufferedReader in, OutputStream out) throws IOException {
-    Watcher w = new Watcher(ch, out);
+  /**
+   * The list, then every change, until the agent hangs up. The channel is read and written
+   * directly, not through {@link Channels} streams: those share one lock between reading and
+   * writing, and the read that waits for the hang-up would block every event.
+   */
+  private void watch(SocketChannel ch) throws IOException {
+    Watcher w = new Watcher(ch);
     synchronized (watchers) {
       for (Supervised s : table.values()) {
-        out.write(SupervisorJson.line(new SupervisorEvent(SupervisorEvent.CONTAINER, s.record))
-            .getBytes(StandardCharsets.UTF_8));
+        writeLine(ch, SupervisorJson.line(new SupervisorEvent(SupervisorEvent.CONTAINER, s.record)));
       }
-      out.write(SupervisorJson.line(new SupervisorEvent(SupervisorEvent.SYNCED, null)).getBytes(StandardCharsets.UTF_8));
-      out.flush();
+      writeLine(ch, SupervisorJson.line(new SupervisorEvent(SupervisorEvent.SYNCED, null)));
       watchers.add(w);
       everWatched = true;
     }
     log.info("an agent watches ({} container(s) listed)", table.size());
     try {
-      while (in.readLine() != null) {
-        // the agent sends nothing more; the end of its stream is the end of the watch
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(256);
+      while (ch.read(buf) >= 0) {
+        buf.clear(); // the agent sends nothing more; the end of its stream is the end of the watch
       }
     } catch (IOException ignored) {
       // hung up
@@ -309,13 +312,19 @@ public final class RuntimeSupervisor implements AutoCloseable {
     }
   }
 
+  private static void writeLine(SocketChannel ch, String line) throws IOException {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8));
+    while (b.hasRemaining()) {
+      ch.write(b);
+    }
+  }
+
   private void publish(String type, ContainerRecord r) {
-    byte[] line = SupervisorJson.line(new SupervisorEvent(type, r)).getBytes(StandardCharsets.UTF_8);
+    String line = SupervisorJson.line(new SupervisorEvent(type, r));
     synchronized (watchers) {
       for (Watcher w : List.copyOf(watchers)) {
         try {
-          w.out().write(line);
-          w.out().flush();
+          writeLine(w.channel(), line);
         } catch (IOException e) {
           watchers.remove(w);
           closeQuietly(w.channel());
