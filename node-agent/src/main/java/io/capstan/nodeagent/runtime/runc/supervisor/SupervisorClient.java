@@ -65,6 +65,10 @@ public final class SupervisorClient {
     }
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(JVM_FLAGS);
+    String logConfig = System.getProperty("log4j2.configurationFile");
+    if (logConfig != null) {
+      cmd.add("-Dlog4j2.configurationFile=" + logConfig); // the agent's logging setup, to supervisor.log
+    }
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(SupervisorMain.class.getName());
