@@ -456,8 +456,14 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
         continue;
       }
       ContainerTrack t = s.track(spec.getName(), isInit(pod, spec));
-      t.id = info.id();
       t.restartCount = info.attempt();
+      if (info.state() == ContainerInfo.State.CREATED) {
+        // The earlier agent died between create and start: start this attempt afresh.
+        runtime.removeContainer(info.id());
+        adopted.add(spec.getName() + " created, never started: removed");
+        continue;
+      }
+      t.id = info.id();
       try {
         t.image = images.pullImage(spec.getImage());
       } catch (ImagePullFailure e) {

@@ -2,6 +2,7 @@ package io.capstan.nodeagent.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,9 @@ import io.capstan.api.ContainerStatus;
 import io.capstan.api.Pod;
 import io.capstan.api.Volume;
 import io.capstan.api.VolumeMount;
+import io.capstan.log.DeleteOptions;
+import io.capstan.logschema.client.CommandResult;
+import io.capstan.logschema.kinds.Kinds;
 import io.capstan.nodeagent.AgentCluster;
 import io.capstan.nodeagent.AgentMain;
 import io.capstan.nodeagent.NodeAgent;
@@ -94,9 +98,13 @@ class RuncAgentRestartAdoptionTest {
         "sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done")), node);
     Pod never = cluster.run(exitOnSignal("never", "Never"), node);
     Pod onFailure = cluster.run(exitOnSignal("onfailure", "OnFailure"), node);
+    cluster.run(AgentCluster.pod("gone", "Always", AgentCluster.container("main", BusyboxImage.NAME, "sleep", "1000")),
+        node);
     Pod tickerRunning = cluster.await("ticker", WAIT, "Running", RuncAgentRestartAdoptionTest::running);
     Pod neverRunning = cluster.await("never", WAIT, "Running", RuncAgentRestartAdoptionTest::running);
     Pod onFailureRunning = cluster.await("onfailure", WAIT, "Running", RuncAgentRestartAdoptionTest::running);
+    String goneId = status(cluster.await("gone", WAIT, "Running", RuncAgentRestartAdoptionTest::running))
+        .getContainerID().replace("runc://", "");
     String tickerId = status(tickerRunning).getContainerID();
     long supervisorPid = Long.parseLong(Files.readString(dataDir.resolve("runtime/supervisor.pid")).trim());
 
@@ -110,8 +118,13 @@ class RuncAgentRestartAdoptionTest {
     Thread.sleep(1000);
     long after = Files.size(tickerLog);
     assertTrue(after > before + 200, "the ticker keeps logging without an agent: " + before + " -> " + after + " bytes");
-    assertEquals(3, runcList(dataDir.resolve("runtime/runc-state")).stream().filter(l -> l.contains(" running ")).count(),
-        "all three containers still run: " + runcList(dataDir.resolve("runtime/runc-state")));
+    assertEquals(4, runcList(dataDir.resolve("runtime/runc-state")).stream().filter(l -> l.contains(" running ")).count(),
+        "all four containers still run: " + runcList(dataDir.resolve("runtime/runc-state")));
+
+    // One pod is force-deleted while no agent runs: its container is an orphan for the next agent.
+    assertInstanceOf(CommandResult.Accepted.class, cluster.client.delete(Kinds.POD, "default", "gone",
+        DeleteOptions.newBuilder().setGracePeriodSeconds(0L).build()).get(30, TimeUnit.SECONDS));
+    cluster.awaitGone("gone", WAIT);
 
     // Two containers end while no agent runs; the supervisor records their exits.
     String neverId = status(neverRunning).getContainerID().replace("runc://", "");
@@ -129,8 +142,8 @@ class RuncAgentRestartAdoptionTest {
         NodeAgentConfig.RuntimeKind.RUNC).withRelistPeriod(Duration.ofMillis(200)).withPort(0), cluster.registry);
     agent.start(WAIT);
     assertEquals(supervisorPid, ((RuncRuntime) agent.runtime()).supervisorPid(), "the same supervisor is found again");
-    assertEquals(3.0, cluster.registry.get("capstan_node_adopted_containers_total").counters().stream()
-        .mapToDouble(c -> c.count()).sum(), "three containers adopted");
+    assertEquals(4.0, cluster.registry.get("capstan_node_adopted_containers_total").counters().stream()
+        .mapToDouble(c -> c.count()).sum(), "four containers adopted by the runtime");
 
     // Never: terminated with the real exit code, not restarted, the pod Failed.
     Pod neverAfter = cluster.await("never", WAIT, "Failed with exit code 3", p -> "Failed".equals(p.getStatus().getPhase()));
@@ -165,6 +178,8 @@ class RuncAgentRestartAdoptionTest {
         "exactly one runc container for the ticker: " + containers);
     assertEquals(2, containers.stream().filter(l -> l.contains(" running ")).count(),
         "the ticker and onfailure's second attempt run, nothing else: " + containers);
+    assertTrue(containers.stream().noneMatch(l -> l.startsWith(goneId + " ")),
+        "the container of the pod deleted meanwhile is removed: " + containers);
     long adopted = Files.size(tickerLog);
     Thread.sleep(500);
     assertTrue(Files.size(tickerLog) > adopted, "the adopted ticker still logs");
