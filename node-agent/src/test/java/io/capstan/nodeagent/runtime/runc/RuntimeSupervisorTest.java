@@ -1,7 +1,9 @@
 package io.capstan.nodeagent.runtime.runc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.capstan.nodeagent.image.BusyboxImage;
@@ -11,6 +13,17 @@ import io.capstan.nodeagent.runtime.ContainerInfo;
 import io.capstan.nodeagent.runtime.ImageInfo;
 import io.capstan.nodeagent.runtime.SandboxConfig;
 import io.capstan.nodeagent.runtime.runc.supervisor.ContainerRecord;
+import io.capstan.nodeagent.runtime.runc.supervisor.SupervisorClient;
+import io.capstan.nodeagent.runtime.runc.supervisor.SupervisorFiles;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.attribute.PosixFilePermissions;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,6 +134,40 @@ class RuntimeSupervisorTest {
       assertEquals(ContainerRecord.UNKNOWN_EXIT_CODE, gone.exitCode());
       assertEquals(ContainerRecord.STATUS_UNKNOWN, gone.reason());
       runtime.removePodSandbox(sb);
+    } finally {
+      cleanUp(runtime);
+    }
+  }
+
+  @Test
+  void badRequestsGetAnErrorNamingWhatIsWrongAndChangeNothing() throws Exception {
+    RuncHost.require();
+    Path root = dir.resolve("runtime");
+    RuncRuntime runtime = new RuncRuntime(root, new SimpleMeterRegistry(), Clock.systemUTC());
+    try {
+      SupervisorFiles files = new SupervisorFiles(root);
+      SupervisorClient client = SupervisorClient.connectOrStart(files, RuncRuntime.findRunc().orElseThrow());
+      assertEquals(runtime.supervisorPid(), client.pid(), "one supervisor per state dir");
+      assertFalse(client.startedNow());
+      SupervisorClient.SupervisorException e = assertThrows(SupervisorClient.SupervisorException.class,
+          () -> client.start("nope"));
+      assertEquals("no container nope under supervision", e.getMessage());
+      e = assertThrows(SupervisorClient.SupervisorException.class,
+          () -> client.create("../escape", root, root.resolve("x.log"), null));
+      assertTrue(e.getMessage().startsWith("create needs an id (letters, digits"), e.getMessage());
+      e = assertThrows(SupervisorClient.SupervisorException.class,
+          () -> client.create("c1", root.resolve("containers/c1"), root.resolve("logs/c1.log"), null));
+      assertTrue(e.getMessage().startsWith("cannot prepare c1: ") && e.getMessage().toLowerCase().contains("no such file"),
+          e.getMessage());
+      try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        ch.connect(UnixDomainSocketAddress.of(files.socket()));
+        ch.write(ByteBuffer.wrap("{not json\n".getBytes(StandardCharsets.UTF_8)));
+        String reply = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8))
+            .readLine();
+        assertTrue(reply.contains("\"error\":\"bad request {not json"), reply);
+      }
+      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(files.socket())));
+      assertEquals(List.of(), runtime.listContainers(), "nothing was created");
     } finally {
       cleanUp(runtime);
     }

@@ -112,6 +112,8 @@ public final class RuntimeSupervisor implements AutoCloseable {
     recover();
     server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(socket));
+    // Whoever can connect can run and kill containers as root: the owner only.
+    Files.setPosixFilePermissions(socket, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     Files.writeString(files.pidFile(), Long.toString(ProcessHandle.current().pid()));
     daemon("capstan-supervisor-accept").newThread(this::accept).start();
     daemon("capstan-supervisor-idle").newThread(this::exitWhenIdle).start();
