@@ -90,6 +90,13 @@ class RuntimeSupervisorTest {
       assertEquals(137, e.exitCode());
       assertEquals("killed by signal 9", e.message());
       assertEquals(2, second.listContainers().size());
+      List<ContainerRecord> listed = SupervisorClient.connectOrStart(new SupervisorFiles(root),
+          RuncRuntime.findRunc().orElseThrow()).list();
+      assertEquals(java.util.Set.of(runs, ends), listed.stream().map(ContainerRecord::id)
+          .collect(java.util.stream.Collectors.toSet()), "LIST: " + listed);
+      ContainerRecord endsRecord = listed.stream().filter(x -> x.id().equals(ends)).findFirst().orElseThrow();
+      assertEquals(137, endsRecord.exitCode());
+      assertTrue(endsRecord.exited() && endsRecord.finishedAt() != null && endsRecord.pid() > 0, endsRecord.toString());
 
       // Stopping through the new runtime still works: the supervisor is still the container's parent.
       second.stopContainer(runs, Duration.ZERO);

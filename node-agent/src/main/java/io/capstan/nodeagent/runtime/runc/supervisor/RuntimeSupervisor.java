@@ -248,6 +248,10 @@ public final class RuntimeSupervisor implements AutoCloseable {
         watch(ch);
         return;
       }
+      if (req.op() == SupervisorRequest.Op.LIST) {
+        reply(out, SupervisorReply.list(table.values().stream().map(x -> x.record).toList()));
+        return;
+      }
       SupervisorReply r;
       try {
         r = SupervisorReply.ok(switch (req.op()) {
@@ -256,7 +260,7 @@ public final class RuntimeSupervisor implements AutoCloseable {
           case START -> start(require(req.id()));
           case KILL -> kill(require(req.id()), req.signal());
           case DELETE -> delete(req.id());
-          case WATCH -> throw new IllegalStateException("unreachable");
+          case WATCH, LIST -> throw new IllegalStateException("unreachable");
         });
       } catch (RuntimeException e) {
         r = SupervisorReply.failed(e.getMessage() == null ? e.toString() : e.getMessage());

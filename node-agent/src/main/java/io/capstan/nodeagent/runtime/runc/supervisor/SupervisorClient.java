@@ -142,6 +142,20 @@ public final class SupervisorClient {
     call(SupervisorRequest.of(SupervisorRequest.Op.DELETE, id));
   }
 
+  /** Every container the supervisor knows now. */
+  public List<ContainerRecord> list() {
+    try {
+      SupervisorReply r = exchange(files, SupervisorRequest.of(SupervisorRequest.Op.LIST, null));
+      if (r.error() != null) {
+        throw new SupervisorException(r.error(), null);
+      }
+      return r.containers();
+    } catch (IOException e) {
+      throw new SupervisorException("the runtime supervisor on " + files.socket() + " did not answer LIST: "
+          + e.getMessage(), e);
+    }
+  }
+
   private ContainerRecord call(SupervisorRequest req) {
     SupervisorReply r;
     try {

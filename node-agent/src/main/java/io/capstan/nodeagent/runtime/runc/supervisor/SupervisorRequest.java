@@ -5,7 +5,7 @@ package io.capstan.nodeagent.runtime.runc.supervisor;
  * {@link SupervisorReply} line (or, for {@link Op#WATCH}, a stream of {@link SupervisorEvent}s).
  *
  * @param op         what to do
- * @param id         the container (all but PING and WATCH)
+ * @param id         the container (all but PING, LIST and WATCH)
  * @param bundle     CREATE: the OCI bundle directory
  * @param logPath    CREATE: the CRI log file
  * @param oomControl CREATE: the cgroup file that counts OOM kills (may be null)
@@ -22,6 +22,8 @@ public record SupervisorRequest(Op op, String id, String bundle, String logPath,
     START,
     /** Sends a signal to the container's init. */
     KILL,
+    /** Every container it supervises: id, pid, state, exit code, created/started/finished times. */
+    LIST,
     /** Kills (if needed) and deletes the container and forgets it, with its state files. */
     DELETE,
     /** Every container it knows (one {@link SupervisorEvent} each), then {@code SYNCED}, then each change. */
