@@ -141,8 +141,8 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   /**
-   * Stops as kubelet does: the containers keep running (they are not adopted by the next agent
-   * yet: the next runc runtime on this data dir removes them and the pods' containers start anew).
+   * Stops as kubelet does: the containers keep running under the runtime supervisor, and the
+   * next agent on this data dir adopts them (as after a {@code kill -9} of this one).
    */
   @Override
   public void close() {

@@ -180,7 +180,9 @@ public final class LogServer implements AutoCloseable {
       CriLogReader.lines(file, tail, since, timestamps).forEach(l -> first.append(l).append('\n'));
       long offset = Files.size(file);
       vertx.runOnContext(v -> resp.write(first.toString()));
-      try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+      RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r");
+      Object fileKey = fileKey(file);
+      try {
         StringBuilder partial = new StringBuilder();
         while (!resp.closed() && !resp.ended()) {
           long size = raf.length();
@@ -207,10 +209,19 @@ public final class LogServer implements AutoCloseable {
                 }
               });
             }
+          } else if (!java.util.Objects.equals(fileKey, fileKey(file)) && fileKey(file) != null) {
+            // Rotated (the runtime renamed it and started a new one): what was written to the old
+            // file has been read, so follow the new one from its start.
+            raf.close();
+            raf = new RandomAccessFile(file.toFile(), "r");
+            fileKey = fileKey(file);
+            offset = 0;
           } else {
             Thread.sleep(FOLLOW_POLL_MS);
           }
         }
+      } finally {
+        raf.close();
       }
     } catch (IOException | InterruptedException e) {
       vertx.runOnContext(v -> {
@@ -218,6 +229,15 @@ public final class LogServer implements AutoCloseable {
           resp.end();
         }
       });
+    }
+  }
+
+  /** The file's identity (device and inode), or null when it is not there right now. */
+  private static Object fileKey(Path file) {
+    try {
+      return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+    } catch (IOException e) {
+      return null;
     }
   }
 

@@ -20,6 +20,8 @@ final class PodState {
   final AtomicBoolean dirty = new AtomicBoolean();
 
   // ---- owned by the worker ----
+  /** Whether containers an earlier agent left for this pod were looked for (once, at its first sync). */
+  boolean adoptionChecked;
   boolean admitted;
   Admission.Rejection rejection;
   String sandboxId;

@@ -144,8 +144,31 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
         config.relistPeriod().toMillis(), TimeUnit.MILLISECONDS));
     tasks.add(timers.scheduleWithFixedDelay(() -> pods.values().forEach(this::enqueue), RESYNC.toMillis(),
         RESYNC.toMillis(), TimeUnit.MILLISECONDS));
+    removeOrphans();
     started = true;
     pods.values().forEach(this::enqueue);
+  }
+
+  /**
+   * Containers under the runtime whose pod is no longer bound here (deleted while no agent ran):
+   * stopped and removed, as kubelet's housekeeping kills the containers of pods it does not know.
+   */
+  private void removeOrphans() {
+    java.util.Set<String> orphans = new java.util.TreeSet<>();
+    for (ContainerInfo c : runtime.listContainers()) {
+      if (!pods.containsKey(c.sandboxId().substring(1))) {
+        orphans.add(c.sandboxId());
+      }
+    }
+    for (String sandbox : orphans) {
+      log.info("node {}: removing the containers of sandbox {}: its pod is no longer bound here", config.nodeName(),
+          sandbox);
+      try {
+        runtime.removePodSandbox(sandbox);
+      } catch (RuntimeException e) {
+        log.warn("removing sandbox {} failed: {}", sandbox, e.toString());
+      }
+    }
   }
 
   /** The pods this loop handles now, by uid. */
@@ -268,6 +291,10 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
 
   private void sync(PodState s) {
     Pod pod = s.pod;
+    if (!s.adoptionChecked) {
+      s.adoptionChecked = true;
+      adopt(s);
+    }
     if (s.removedFromApi) {
       // Gone from the API (force delete, or our own final delete): stop whatever is left at once.
       teardown(s, Duration.ZERO);
@@ -371,6 +398,101 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
 
   private Optional<ContainerInfo> info(ContainerTrack t) {
     return t.id == null ? Optional.empty() : runtime.containerStatus(t.id);
+  }
+
+  /** The runtimes name a pod's sandbox after its uid (see {@link #relist}). */
+  private static String sandboxOf(String uid) {
+    return "s" + uid;
+  }
+
+  /**
+   * After an agent restart the containers an earlier agent started for this pod are still under
+   * the runtime (running, or ended meanwhile with their exit codes recorded): the pod's worker
+   * takes them over, as kubelet rebuilds its pod workers from the runtime's containers after a
+   * restart, instead of starting duplicates. The restart count is the container's attempt; what
+   * the runtime does not keep (readiness and startup as the probes last said, the previous
+   * attempt's end, the pod's start time) comes from the status last posted, for a container
+   * with the same containerID. A running one keeps running; an exited one then goes through
+   * the restart policy as if its exit had just been seen.
+   */
+  private void adopt(PodState s) {
+    Map<String, ContainerInfo> latest = new HashMap<>();
+    List<ContainerInfo> older = new ArrayList<>();
+    for (ContainerInfo c : runtime.listContainers()) {
+      if (!c.sandboxId().equals(sandboxOf(s.uid))) {
+        continue;
+      }
+      ContainerInfo prev = latest.get(c.name());
+      if (prev == null || c.attempt() > prev.attempt()) {
+        if (prev != null) {
+          older.add(prev);
+        }
+        latest.put(c.name(), c);
+      } else {
+        older.add(c);
+      }
+    }
+    if (latest.isEmpty()) {
+      return;
+    }
+    for (ContainerInfo c : older) {
+      runtime.removeContainer(c.id()); // an attempt whose successor was already created
+    }
+    Pod pod = s.pod;
+    PodStatus previous = pod.getStatus();
+    s.admitted = true; // it was admitted by the agent that started its containers
+    s.startTime = clock.instant();
+    if (previous != null && previous.getStartTime() != null) {
+      try {
+        s.startTime = Instant.parse(previous.getStartTime());
+      } catch (java.time.format.DateTimeParseException e) {
+        // keep now
+      }
+    }
+    List<String> adopted = new ArrayList<>();
+    for (Container spec : allContainers(pod)) {
+      ContainerInfo info = latest.get(spec.getName());
+      if (info == null) {
+        continue;
+      }
+      ContainerTrack t = s.track(spec.getName(), isInit(pod, spec));
+      t.restartCount = info.attempt();
+      if (info.state() == ContainerInfo.State.CREATED) {
+        // The earlier agent died between create and start: start this attempt afresh.
+        runtime.removeContainer(info.id());
+        adopted.add(spec.getName() + " created, never started: removed");
+        continue;
+      }
+      t.id = info.id();
+      try {
+        t.image = images.pullImage(spec.getImage());
+      } catch (ImagePullFailure e) {
+        // the status goes without an imageID; a restart pulls again
+      }
+      Optional<io.capstan.api.ContainerStatus> was = previousStatus(previous, spec.getName(), t.init)
+          .filter(cs -> (containerIdScheme + info.id()).equals(cs.getContainerID()));
+      t.started = spec.getStartupProbe() == null || was.map(cs -> Boolean.TRUE.equals(cs.getStarted())).orElse(false);
+      t.ready = spec.getReadinessProbe() == null || was.map(cs -> Boolean.TRUE.equals(cs.getReady())).orElse(false);
+      was.map(io.capstan.api.ContainerStatus::getLastState).map(io.capstan.api.ContainerState::getTerminated)
+          .ifPresent(last -> t.lastTermination = last);
+      if (info.state() == ContainerInfo.State.RUNNING) {
+        s.runningObserved = true; // its start latency was recorded by the agent that started it
+        if (spec.getStartupProbe() != null || spec.getLivenessProbe() != null || spec.getReadinessProbe() != null) {
+          t.nextProbe = clock.instant();
+        }
+      }
+      adopted.add(spec.getName() + " " + info.state().name().toLowerCase(java.util.Locale.ROOT)
+          + (info.exited() ? " (exit code " + info.exitCode() + ")" : "") + " restartCount " + t.restartCount);
+    }
+    log.info("pod {}: adopted {} container(s) left by an earlier agent: {}", s.describe(), adopted.size(), adopted);
+  }
+
+  private static Optional<io.capstan.api.ContainerStatus> previousStatus(PodStatus status, String name, boolean init) {
+    if (status == null) {
+      return Optional.empty();
+    }
+    List<io.capstan.api.ContainerStatus> list = init ? status.getInitContainerStatuses() : status.getContainerStatuses();
+    return list == null ? Optional.empty() : list.stream().filter(cs -> name.equals(cs.getName())).findFirst();
   }
 
   private boolean prepareSandbox(PodState s) {
@@ -724,8 +846,9 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       }
     }
     stops.forEach(CompletableFuture::join);
-    if (s.sandboxId != null && s.removedFromApi) {
-      runtime.removePodSandbox(s.sandboxId);
+    boolean adopted = s.containers.values().stream().anyMatch(t -> t.id != null);
+    if (s.removedFromApi && (s.sandboxId != null || adopted)) {
+      runtime.removePodSandbox(s.sandboxId != null ? s.sandboxId : sandboxOf(s.uid));
     }
   }
 

@@ -14,20 +14,20 @@ import java.time.format.DateTimeFormatter;
  * as containerd does. Both streams of a container share one writer (and one file), which may
  * be a {@link RotatingLogFile}.
  */
-final class CriLogWriter implements AutoCloseable {
+public final class CriLogWriter implements AutoCloseable {
   /** containerd's default max container log line size. */
   static final int MAX_LINE = 16 * 1024;
 
   private final OutputStream out;
   private final Clock clock;
 
-  CriLogWriter(OutputStream out, Clock clock) {
+  public CriLogWriter(OutputStream out, Clock clock) {
     this.out = out;
     this.clock = clock;
   }
 
   /** Copies {@code in} to the log until end of stream; returns the bytes read. */
-  long copy(String stream, InputStream in) throws IOException {
+  public long copy(String stream, InputStream in) throws IOException {
     byte[] buf = new byte[8192];
     byte[] line = new byte[MAX_LINE];
     int len = 0;

@@ -7,9 +7,10 @@ import com.sun.jna.Native;
 /**
  * The few Linux system calls the runc runtime needs that Java has no API for, through JNA:
  * becoming the containers' subreaper and reaping them, signalling them, the overlay mounts of
- * their root filesystems and the FIFOs of their stdout/stderr.
+ * their root filesystems and the FIFOs of their stdout/stderr; {@code setsid} detaches the runtime
+ * supervisor from the agent's session.
  */
-interface LibC extends Library {
+public interface LibC extends Library {
   LibC INSTANCE = Native.load("c", LibC.class);
 
   int PR_SET_CHILD_SUBREAPER = 36;
@@ -39,4 +40,6 @@ interface LibC extends Library {
   int umount2(String target, int flags) throws LastErrorException;
 
   int mkfifo(String path, int mode) throws LastErrorException;
+
+  int setsid() throws LastErrorException;
 }

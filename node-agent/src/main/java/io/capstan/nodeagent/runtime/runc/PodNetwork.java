@@ -119,15 +119,20 @@ public final class PodNetwork {
     return Files.isRegularFile(f) ? Optional.of(Files.readString(f).strip()) : Optional.empty();
   }
 
-  /** Tears down every sandbox network an earlier run left (its address goes back to the pool). */
-  void tearDownLeftovers() {
+  /** True when the sandbox has (or had, half set up) a network here. */
+  boolean hasState(String sandboxId) {
+    return Files.exists(netns(sandboxId)) || Files.exists(netnsDir.resolve(sandboxId + ".ip"));
+  }
+
+  /** Tears down the sandbox networks an earlier run left, but those of {@code keep} (their addresses go back to the pool). */
+  void tearDownLeftovers(java.util.Set<String> keep) {
     if (!Files.isDirectory(netnsDir)) {
       return;
     }
     try (var files = Files.list(netnsDir)) {
       for (Path f : files.toList()) {
         String name = f.getFileName().toString();
-        if (!name.endsWith(".ip")) {
+        if (!name.endsWith(".ip") && !keep.contains(name)) {
           log.info("removing the network of pod sandbox {} left by an earlier run", name);
           tearDown(name);
         }

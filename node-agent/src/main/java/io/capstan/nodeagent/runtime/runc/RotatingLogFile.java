@@ -20,9 +20,9 @@ import java.util.stream.Stream;
  * and starts a new one; only the newest rotated files are kept, so a chatty container never
  * fills the node's disk. Rotated files are not compressed.
  */
-final class RotatingLogFile extends OutputStream {
-  static final long DEFAULT_MAX_BYTES = 10L * 1024 * 1024;
-  static final int DEFAULT_MAX_FILES = 5;
+public final class RotatingLogFile extends OutputStream {
+  public static final long DEFAULT_MAX_BYTES = 10L * 1024 * 1024;
+  public static final int DEFAULT_MAX_FILES = 5;
   private static final DateTimeFormatter SUFFIX = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
   private final Path path;
@@ -31,8 +31,10 @@ final class RotatingLogFile extends OutputStream {
   private final Clock clock;
   private FileOutputStream out;
   private long size;
+  private String lastStamp;
+  private int sameSecond;
 
-  RotatingLogFile(Path path, long maxBytes, int maxFiles, Clock clock) throws IOException {
+  public RotatingLogFile(Path path, long maxBytes, int maxFiles, Clock clock) throws IOException {
     if (maxBytes <= 0 || maxFiles < 1) {
       throw new IllegalArgumentException("log rotation needs a positive size and at least one file, got " + maxBytes
           + " bytes and " + maxFiles + " files");
@@ -67,19 +69,33 @@ final class RotatingLogFile extends OutputStream {
     out.flush();
   }
 
+  /** Kubelet's defaults: 10 MiB, 5 files. */
+  public static RotatingLogFile kubeletDefaults(Path path, Clock clock) throws IOException {
+    return new RotatingLogFile(path, DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES, clock);
+  }
+
   /** Called between records: rotates when the file has reached its limit. */
   void recordEnded() throws IOException {
     if (size < maxBytes) {
       return;
     }
     out.close();
-    Path rotated = path.resolveSibling(path.getFileName() + "." + SUFFIX.format(clock.instant()));
-    for (int n = 1; Files.exists(rotated); n++) { // several rotations within one second
-      rotated = path.resolveSibling(path.getFileName() + "." + SUFFIX.format(clock.instant()) + "-" + n);
+    // Several rotations within one second get a counter, so names sort by age even after the
+    // oldest of that second was pruned.
+    String stamp = SUFFIX.format(clock.instant());
+    sameSecond = stamp.equals(lastStamp) ? sameSecond + 1 : 0;
+    lastStamp = stamp;
+    Path rotated = path.resolveSibling(name(stamp, sameSecond));
+    while (Files.exists(rotated)) {
+      rotated = path.resolveSibling(name(stamp, ++sameSecond));
     }
     Files.move(path, rotated, StandardCopyOption.ATOMIC_MOVE);
     prune();
     open();
+  }
+
+  private String name(String stamp, int n) {
+    return path.getFileName() + "." + stamp + (n == 0 ? "" : String.format("-%06d", n));
   }
 
   /** Keeps the newest {@code maxFiles - 1} rotated files (the live file is the last of the five). */

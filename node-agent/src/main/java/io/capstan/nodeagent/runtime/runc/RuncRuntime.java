@@ -1,6 +1,5 @@
 package io.capstan.nodeagent.runtime.runc;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.jna.LastErrorException;
 import io.capstan.nodeagent.runtime.ContainerConfig;
@@ -10,15 +9,16 @@ import io.capstan.nodeagent.runtime.ExecResult;
 import io.capstan.nodeagent.runtime.RuntimeFailure;
 import io.capstan.nodeagent.runtime.RuntimeService;
 import io.capstan.nodeagent.runtime.SandboxConfig;
+import io.capstan.nodeagent.runtime.runc.supervisor.ContainerRecord;
+import io.capstan.nodeagent.runtime.runc.supervisor.SupervisorClient;
+import io.capstan.nodeagent.runtime.runc.supervisor.SupervisorEvent;
+import io.capstan.nodeagent.runtime.runc.supervisor.SupervisorFiles;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.File;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,16 +39,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link RuntimeService} on the runc CLI. Per container, under {@code <root>/containers/<id>/}:
- * the OCI bundle ({@code config.json}, {@code rootfs/} = an overlay of the image's rootfs and
- * {@code upper/}), the stdout/stderr FIFOs and runc's own log. {@code runc create} forks the
- * container's init and exits; the init is then reparented to this JVM (a child subreaper, set
- * through {@code prctl}), so a thread per container learns its exit status with {@code waitpid}.
+ * {@link RuntimeService} on the runc CLI and the node's runtime supervisor. Per container, under
+ * {@code <root>/containers/<id>/}: the OCI bundle ({@code config.json}, {@code rootfs/} = an
+ * overlay of the image's rootfs and {@code upper/}), {@code meta.json} (which pod container and
+ * attempt it is), and what the supervisor keeps there: the stdout/stderr FIFOs, runc's log, the
+ * container's state and, once it ended, its exit.
  *
- * <p>First slice limits, on purpose: pods use the host's network namespace (no CNI yet); each
- * container has its own pid/ipc/uts namespaces; and the containers do not survive an agent
- * restart (the FIFO readers live in this JVM): on start, containers left by an earlier run are
- * removed, so nothing runs twice.
+ * <p>This runtime prepares bundles and runs {@code runc exec}; the supervisor, a process of its
+ * own that outlives the agent (as containerd-shim does), runs {@code runc create}/{@code start}
+ * as the containers' parent and pumps their logs. A runtime started on a root whose supervisor
+ * still runs adopts its containers: those running stay running under the same ids, and those
+ * that ended meanwhile report their recorded exit codes.
  */
 public final class RuncRuntime implements RuntimeService {
   private static final Logger log = LoggerFactory.getLogger(RuncRuntime.class);
@@ -56,19 +57,20 @@ public final class RuncRuntime implements RuntimeService {
   public static final String PACKAGE = "runc";
   static final String CGROUP_PARENT = "capstan";
   static final Duration CLI_TIMEOUT = Duration.ofSeconds(30);
-  static final int EXEC_OUTPUT_CAP = 10 * 1024;
+  static final Duration RECONNECT = Duration.ofSeconds(1);
 
   private final Path root;
-  private final Path runcRoot;
-  private final String runc;
+  private final SupervisorFiles files;
+  private final RuncCli cli;
   private final Clock clock;
   private final MeterRegistry registry;
   private final String version;
   private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
   private final Map<String, Container> containers = new ConcurrentHashMap<>();
-  /** Processes this runtime started itself (runc CLI calls): Java reaps those, the orphan reaper must not. */
-  private final java.util.Set<Integer> cliPids = ConcurrentHashMap.newKeySet();
-  private final Thread orphanReaper;
+  private final Counter adoptedRunning;
+  private final Counter adoptedExited;
+  private volatile SupervisorClient supervisor;
+  private volatile SupervisorClient.Watch watch;
   private volatile boolean closed;
 
   /** @param ip the pod's address on the pod network; null on the host's network */
@@ -77,71 +79,216 @@ public final class RuncRuntime implements RuntimeService {
   /** Pod networking, when the CNI plugins are installed; without them every pod is on the host network. */
   private final Optional<PodNetwork> network;
 
-  /** What this runtime knows of one container; mutable fields are guarded by the instance. */
+  /**
+   * Which pod container a runc container is, written next to its bundle so that a later agent can
+   * adopt it.
+   */
+  record Meta(String sandbox, String name, int attempt, String imageRef, String logPath) {}
+
+  /** What this runtime knows of one container; mutable fields follow the supervisor's record. */
   private static final class Container {
     final String id;
-    final String sandboxId;
-    final ContainerConfig config;
+    final Meta meta;
     final Path dir;
-    final Instant createdAt;
     final CountDownLatch exited = new CountDownLatch(1);
-    volatile int pid;
+    volatile Instant createdAt;
     volatile State state = State.CREATED;
     volatile Instant startedAt;
     volatile Instant finishedAt;
     volatile int exitCode;
     volatile String reason;
     volatile String message;
-    final List<Thread> logCopiers = new ArrayList<>();
 
-    Container(String id, String sandboxId, ContainerConfig config, Path dir, Instant createdAt) {
+    Container(String id, Meta meta, Path dir, Instant createdAt) {
       this.id = id;
-      this.sandboxId = sandboxId;
-      this.config = config;
+      this.meta = meta;
       this.dir = dir;
       this.createdAt = createdAt;
     }
 
+    synchronized void apply(ContainerRecord r) {
+      if (state == State.EXITED) {
+        return; // an exit is final; a late record of the running state must not undo it
+      }
+      createdAt = r.createdAt() == null ? createdAt : r.createdAt();
+      startedAt = r.startedAt();
+      switch (r.state()) {
+        case ContainerRecord.RUNNING -> state = State.RUNNING;
+        case ContainerRecord.EXITED -> {
+          finishedAt = r.finishedAt();
+          exitCode = r.exitCode();
+          reason = r.reason();
+          message = r.message();
+          state = State.EXITED;
+          exited.countDown();
+        }
+        default -> state = State.CREATED;
+      }
+    }
+
+    /** The supervisor is gone and lost it: as kubelet reports a container nobody saw end. */
+    synchronized void lost(Instant now, String why) {
+      if (state == State.EXITED) {
+        return;
+      }
+      finishedAt = now;
+      startedAt = startedAt == null ? now : startedAt;
+      exitCode = ContainerRecord.UNKNOWN_EXIT_CODE;
+      reason = ContainerRecord.STATUS_UNKNOWN;
+      message = why;
+      state = State.EXITED;
+      exited.countDown();
+    }
+
     ContainerInfo info() {
-      return new ContainerInfo(id, sandboxId, config.name(), config.attempt(), config.image().id(), state, createdAt,
-          startedAt, finishedAt, exitCode, reason, message, config.logPath());
+      return new ContainerInfo(id, meta.sandbox(), meta.name(), meta.attempt(), meta.imageRef(), state, createdAt,
+          startedAt, finishedAt, exitCode, reason, message, Path.of(meta.logPath()));
     }
   }
 
   /**
-   * @param root where bundles and runc's state live (one runtime per root)
-   * @throws IllegalStateException naming the Debian package when runc is missing, or when this
-   *     process cannot become a child subreaper
+   * @param root where bundles, runc's state and the supervisor's files live (one runtime per root)
+   * @throws IllegalStateException naming the Debian package when runc is missing, or when the
+   *     runtime supervisor cannot be reached nor started
    */
   public RuncRuntime(Path root, MeterRegistry registry, Clock clock) {
     this.root = root.toAbsolutePath();
-    this.runcRoot = this.root.resolve("runc-state");
+    this.files = new SupervisorFiles(this.root);
     this.clock = clock;
     this.registry = registry;
-    this.runc = findRunc().orElseThrow(() -> new IllegalStateException(
+    String runc = findRunc().orElseThrow(() -> new IllegalStateException(
         "runc is not installed: install the Debian package " + PACKAGE + " (apt-get install -y " + PACKAGE + ")"));
+    this.cli = new RuncCli(runc, files.runcRoot());
     try {
-      LibC.INSTANCE.prctl(LibC.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-    } catch (LastErrorException e) {
-      throw new IllegalStateException("cannot become the containers' subreaper (prctl PR_SET_CHILD_SUBREAPER): "
-          + e.getMessage(), e);
-    }
-    try {
-      Files.createDirectories(this.root.resolve("containers"));
-      Files.createDirectories(runcRoot);
+      Files.createDirectories(files.containers());
+      Files.createDirectories(files.runcRoot());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the runtime directory " + this.root, e);
     }
-    this.version = cli(List.of("--version"), CLI_TIMEOUT).output().lines().findFirst().orElse("runc")
+    this.version = cli.run(List.of("--version"), CLI_TIMEOUT).output().lines().findFirst().orElse("runc")
         .replace("runc version ", "");
-    removeLeftovers();
+    this.adoptedRunning = Counter.builder("capstan_node_adopted_containers_total")
+        .description("Containers an agent found under the runtime supervisor at start, instead of starting them again")
+        .tag("runtime", "runc").tag("state", "running").register(registry);
+    this.adoptedExited = Counter.builder("capstan_node_adopted_containers_total")
+        .description("Containers an agent found under the runtime supervisor at start, instead of starting them again")
+        .tag("runtime", "runc").tag("state", "exited").register(registry);
     this.network = PodNetwork.detect(this.root);
-    // The containers of an earlier run are gone (removeLeftovers), so are their sandboxes' networks.
-    network.ifPresent(PodNetwork::tearDownLeftovers);
-    this.orphanReaper = new Thread(this::reapOrphans, "capstan-orphan-reaper");
-    this.orphanReaper.setDaemon(true);
-    this.orphanReaper.start();
+    connect(true);
     log.info("runc runtime ready: {} ({}), bundles under {}", runc, version, this.root);
+  }
+
+  /**
+   * Connects to the supervisor (starting one when none runs) and takes in what it knows: at start
+   * that is the adoption of the containers an earlier agent left; after a lost supervisor, its
+   * successor's view (containers it no longer knows ended unseen).
+   */
+  private synchronized void connect(boolean atStart) {
+    SupervisorClient client = SupervisorClient.connectOrStart(files, cli.binary());
+    // Events wait for this lock (see onEvent), so none is applied before the list is taken in.
+    SupervisorClient.Watch w = client.watch(this::onEvent, this::onSupervisorGone);
+    supervisor = client;
+    watch = w;
+    int running = 0;
+    int exited = 0;
+    java.util.Set<String> listed = new java.util.HashSet<>();
+    for (ContainerRecord r : w.initial()) {
+      listed.add(r.id());
+      Container c = containers.get(r.id());
+      if (c == null) {
+        Optional<Meta> meta = readMeta(files.containers().resolve(r.id()));
+        if (meta.isEmpty()) {
+          log.warn("container {} under the supervisor has no meta.json: removing it", r.id());
+          deleteQuietly(r.id());
+          cleanupDir(r.id(), files.containers().resolve(r.id()));
+          continue;
+        }
+        c = new Container(r.id(), meta.get(), files.containers().resolve(r.id()), r.createdAt());
+        containers.put(r.id(), c);
+      }
+      c.apply(r);
+      if (c.state == State.EXITED) {
+        exited++;
+      } else {
+        running++;
+      }
+    }
+    for (Container c : containers.values()) {
+      if (!listed.contains(c.id)) {
+        c.lost(clock.instant(), "The container could not be located: its runtime supervisor restarted without it");
+      }
+    }
+    if (atStart) {
+      removeUnsupervised();
+      // Networks of sandboxes with an adopted container stay (their pods keep their addresses);
+      // the others' pods are gone or start afresh, so their addresses go back to the pool.
+      java.util.Set<String> adoptedSandboxes = new java.util.HashSet<>();
+      containers.values().forEach(k -> adoptedSandboxes.add(k.meta.sandbox()));
+      network.ifPresent(n -> n.tearDownLeftovers(adoptedSandboxes));
+      adoptedRunning.increment(running);
+      adoptedExited.increment(exited);
+      log.info("runtime supervisor pid {} {} for {}: adopted {} container(s), {} running and {} exited meanwhile",
+          client.pid(), client.startedNow() ? "started" : "found running", root, running + exited, running, exited);
+    } else {
+      log.warn("runtime supervisor pid {} {} again for {}: it knows {} container(s)", client.pid(),
+          client.startedNow() ? "started" : "found", root, listed.size());
+    }
+  }
+
+  private synchronized void onEvent(SupervisorEvent e) {
+    if (SupervisorEvent.CONTAINER.equals(e.type()) && e.container() != null) {
+      Container c = containers.get(e.container().id());
+      if (c != null) {
+        c.apply(e.container());
+      }
+    }
+  }
+
+  /** The supervisor died (it should not): start or find another, which takes over from the state dir. */
+  private void onSupervisorGone() {
+    if (closed) {
+      return;
+    }
+    log.error("the runtime supervisor for {} went away; reconnecting (see {})", root, files.log());
+    Thread t = new Thread(() -> {
+      while (!closed) {
+        try {
+          Thread.sleep(RECONNECT.toMillis());
+          connect(false);
+          return;
+        } catch (InterruptedException e) {
+          return;
+        } catch (RuntimeException e) {
+          log.warn("reconnecting to the runtime supervisor: {}", e.toString());
+        }
+      }
+    }, "capstan-supervisor-reconnect");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** Bundles the supervisor does not know (a create cut short by a crash): nothing can run from them. */
+  private void removeUnsupervised() {
+    try (Stream<Path> s = Files.list(files.containers())) {
+      for (Path d : s.toList()) {
+        String id = d.getFileName().toString();
+        if (!containers.containsKey(id)) {
+          log.warn("removing container {}: no runtime supervisor knows it", id);
+          cli.run(List.of("delete", "--force", id), CLI_TIMEOUT);
+          cleanupDir(id, d);
+        }
+      }
+    } catch (IOException e) {
+      log.warn("cannot list {}: {}", files.containers(), e.getMessage());
+    }
+  }
+
+  private static Optional<Meta> readMeta(Path dir) {
+    try {
+      return Optional.of(JSON.readValue(dir.resolve("meta.json").toFile(), Meta.class));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   /** Where runc is, if anywhere on the PATH or in the usual places. */
@@ -159,6 +306,11 @@ public final class RuncRuntime implements RuntimeService {
   @Override
   public String version() {
     return "runc://" + version;
+  }
+
+  /** The pid of the runtime supervisor this runtime talks to. */
+  public long supervisorPid() {
+    return supervisor.pid();
   }
 
   // ---- sandboxes ----
@@ -193,7 +345,7 @@ public final class RuncRuntime implements RuntimeService {
   @Override
   public void stopPodSandbox(String sandboxId) {
     for (Container c : containers.values()) {
-      if (c.sandboxId.equals(sandboxId)) {
+      if (c.meta.sandbox().equals(sandboxId)) {
         stopContainer(c.id, Duration.ZERO);
       }
     }
@@ -203,14 +355,17 @@ public final class RuncRuntime implements RuntimeService {
   public void removePodSandbox(String sandboxId) {
     stopPodSandbox(sandboxId);
     for (Container c : List.copyOf(containers.values())) {
-      if (c.sandboxId.equals(sandboxId)) {
+      if (c.meta.sandbox().equals(sandboxId)) {
         removeContainer(c.id);
       }
     }
     Sandbox gone = sandboxes.remove(sandboxId);
-    if (gone != null && gone.ip() != null) {
-      network.ifPresent(n -> n.tearDown(sandboxId));
-    }
+    network.ifPresent(n -> {
+      // An adopted pod's sandbox may have a network this runtime never set up itself.
+      if ((gone != null && gone.ip() != null) || n.hasState(sandboxId)) {
+        n.tearDown(sandboxId);
+      }
+    });
     removeCgroupParents(sandboxId);
   }
 
@@ -224,9 +379,11 @@ public final class RuncRuntime implements RuntimeService {
     }
     return timed("create", () -> {
       String id = HexFormat.of().formatHex(randomBytes(16));
-      Path dir = root.resolve("containers").resolve(id);
+      Path dir = files.containers().resolve(id);
       Path rootfs = dir.resolve("rootfs");
-      Container c = new Container(id, sandboxId, config, dir, clock.instant());
+      Meta meta = new Meta(sandboxId, config.name(), config.attempt(), config.image().id(),
+          config.logPath().toAbsolutePath().toString());
+      Container c = new Container(id, meta, dir, clock.instant());
       try {
         Files.createDirectories(rootfs);
         Files.createDirectories(dir.resolve("upper"));
@@ -237,58 +394,23 @@ public final class RuncRuntime implements RuntimeService {
         Path netns = sandbox.ip() == null ? null : network.orElseThrow().netns(sandboxId);
         Map<String, Object> spec = OciSpec.build(sandbox.config(), config, rootfs.toString(), cgroupsPath, netns);
         Files.write(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(spec));
-        Files.writeString(dir.resolve("meta.json"), JSON.writeValueAsString(Map.of("sandbox", sandboxId,
-            "name", config.name(), "attempt", config.attempt())));
-        Path stdout = dir.resolve("stdout");
-        Path stderr = dir.resolve("stderr");
-        LibC.INSTANCE.mkfifo(stdout.toString(), 0600);
-        LibC.INSTANCE.mkfifo(stderr.toString(), 0600);
-        FileOutputStream logFile = new FileOutputStream(config.logPath().toFile(), true);
-        CriLogWriter writer = new CriLogWriter(logFile, clock);
-        CountDownLatch copiersDone = new CountDownLatch(2);
-        c.logCopiers.add(copier(id, "stdout", stdout, writer, copiersDone));
-        c.logCopiers.add(copier(id, "stderr", stderr, writer, copiersDone));
-        Thread closer = new Thread(() -> {
-          try {
-            copiersDone.await();
-            writer.close();
-          } catch (InterruptedException | IOException ignored) {
-            // the log file is closed best effort
-          }
-        }, "capstan-log-close-" + id);
-        closer.setDaemon(true);
-        closer.start();
-        containers.put(id, c);
-        CliResult r;
-        try {
-          r = cli(List.of("--log", dir.resolve("runc.log").toString(), "--log-format", "json", "create",
-              "--bundle", dir.toString(), "--pid-file", dir.resolve("pid").toString(), id), CLI_TIMEOUT,
-              stdout.toFile(), stderr.toFile());
-        } catch (RuntimeException e) {
-          unblock(stdout, stderr);
-          throw e;
-        }
-        if (r.exitCode() != 0) {
-          unblock(stdout, stderr);
-          throw new RuntimeFailure("CreateContainerError", "runc create of " + config.name() + " failed: "
-              + runcError(dir, r));
-        }
-        c.pid = Integer.parseInt(Files.readString(dir.resolve("pid")).trim());
-        Thread waiter = new Thread(() -> reap(c), "capstan-reap-" + id);
-        waiter.setDaemon(true);
-        waiter.start();
-        log.debug("created container {} ({}) pid {}", id, config.name(), c.pid);
-        return id;
-      } catch (IOException | LastErrorException e) {
-        containers.remove(id);
+        Files.write(dir.resolve("meta.json"), JSON.writeValueAsBytes(meta));
+      } catch (IOException | RuntimeFailure e) {
         cleanupDir(id, dir);
-        throw new RuntimeFailure("CreateContainerError", "cannot create container " + config.name() + ": " + e.getMessage(), e);
-      } catch (RuntimeFailure e) {
-        containers.remove(id);
-        cli(List.of("delete", "--force", id), CLI_TIMEOUT);
-        cleanupDir(id, dir);
-        throw e;
+        throw e instanceof RuntimeFailure f ? f : new RuntimeFailure("CreateContainerError", "cannot create container "
+            + config.name() + ": " + e.getMessage(), e);
       }
+      containers.put(id, c);
+      try {
+        c.apply(supervisor.create(id, dir, config.logPath().toAbsolutePath(),
+            Path.of("/sys/fs/cgroup/memory", CGROUP_PARENT, sandboxId, id, "memory.oom_control")));
+      } catch (RuntimeException e) {
+        containers.remove(id);
+        cleanupDir(id, dir);
+        throw new RuntimeFailure("CreateContainerError", "runc create of " + config.name() + " failed: " + e.getMessage(), e);
+      }
+      log.debug("created container {} ({})", id, config.name());
+      return id;
     });
   }
 
@@ -296,16 +418,10 @@ public final class RuncRuntime implements RuntimeService {
   public void startContainer(String containerId) {
     Container c = require(containerId);
     timed("start", () -> {
-      CliResult r = cli(List.of("--log", c.dir.resolve("runc.log").toString(), "--log-format", "json", "start", c.id),
-          CLI_TIMEOUT);
-      if (r.exitCode() != 0) {
-        throw new RuntimeFailure("RunContainerError", "runc start of " + c.config.name() + " failed: " + runcError(c.dir, r));
-      }
-      synchronized (c) {
-        if (c.state == State.CREATED) {
-          c.state = State.RUNNING;
-          c.startedAt = clock.instant();
-        }
+      try {
+        c.apply(supervisor.start(c.id));
+      } catch (RuntimeException e) {
+        throw new RuntimeFailure("RunContainerError", "runc start of " + c.meta.name() + " failed: " + e.getMessage(), e);
       }
       return null;
     });
@@ -327,7 +443,7 @@ public final class RuncRuntime implements RuntimeService {
         }
         signal(c, LibC.SIGKILL);
         if (!c.exited.await(CLI_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-          throw new RuntimeFailure("KillContainerError", "container " + c.config.name() + " (" + c.id
+          throw new RuntimeFailure("KillContainerError", "container " + c.meta.name() + " (" + c.id
               + ") did not exit after SIGKILL");
         }
       } catch (InterruptedException e) {
@@ -338,13 +454,11 @@ public final class RuncRuntime implements RuntimeService {
     });
   }
 
-  private static void signal(Container c, int sig) {
+  private void signal(Container c, int sig) {
     try {
-      LibC.INSTANCE.kill(c.pid, sig);
-    } catch (LastErrorException e) {
-      if (e.getErrorCode() != LibC.ESRCH) {
-        throw new RuntimeFailure("KillContainerError", "kill " + c.pid + " (" + c.id + "): " + e.getMessage(), e);
-      }
+      supervisor.kill(c.id, sig);
+    } catch (RuntimeException e) {
+      throw new RuntimeFailure("KillContainerError", "signal " + sig + " to " + c.id + ": " + e.getMessage(), e);
     }
   }
 
@@ -358,11 +472,21 @@ public final class RuncRuntime implements RuntimeService {
       stopContainer(containerId, Duration.ZERO);
     }
     timed("remove", () -> {
-      cli(List.of("delete", "--force", c.id), CLI_TIMEOUT);
+      deleteQuietly(c.id);
       cleanupDir(c.id, c.dir);
       containers.remove(containerId);
       return null;
     });
+  }
+
+  /** Deletes through the supervisor; runc directly when the supervisor cannot (the container must go either way). */
+  private void deleteQuietly(String id) {
+    try {
+      supervisor.delete(id);
+    } catch (RuntimeException e) {
+      log.warn("the runtime supervisor could not delete container {} ({}); deleting it with runc", id, e.getMessage());
+      cli.run(List.of("delete", "--force", id), CLI_TIMEOUT);
+    }
   }
 
   @Override
@@ -386,154 +510,32 @@ public final class RuncRuntime implements RuntimeService {
   public ExecResult execSync(String containerId, List<String> command, Duration timeout) {
     Container c = require(containerId);
     if (c.state != State.RUNNING) {
-      return new ExecResult(-1, "container " + c.config.name() + " is not running", false);
+      return new ExecResult(-1, "container " + c.meta.name() + " is not running", false);
     }
     List<String> args = new ArrayList<>(List.of("exec", c.id));
     args.addAll(command);
     return timed("exec", () -> {
-      CliResult r = cli(args, timeout);
+      RuncCli.Result r = cli.run(args, timeout);
       return new ExecResult(r.timedOut() ? -1 : r.exitCode(), r.output(), r.timedOut());
     });
   }
 
   /**
-   * As the subreaper, this process inherits every orphan below it, not only containers: e.g. the
-   * {@code runc init} of a {@code runc exec} whose runc was killed. An unreaped one that joined a
-   * container's pid namespace keeps that namespace (and its init) from ever finishing its exit,
-   * so zombies that are neither containers nor runc CLI calls are reaped here.
+   * Leaves the containers to the supervisor: a clean node stop has removed them all before (and
+   * the supervisor, with nothing left and no agent watching, exits); otherwise the next runtime
+   * on this root adopts them.
    */
-  private void reapOrphans() {
-    int[] info = new int[32];
-    int[] status = new int[1];
-    while (!closed) {
-      try {
-        Thread.sleep(500);
-        while (true) {
-          java.util.Arrays.fill(info, 0);
-          try {
-            LibC.INSTANCE.waitid(LibC.P_ALL, 0, info, LibC.WEXITED | LibC.WNOHANG | LibC.WNOWAIT);
-          } catch (LastErrorException e) {
-            break; // ECHILD: no children at all
-          }
-          int pid = info[4];
-          if (pid == 0 || cliPids.contains(pid) || containers.values().stream().anyMatch(c -> c.pid == pid)) {
-            break; // nothing waitable, or someone else's to reap
-          }
-          try {
-            LibC.INSTANCE.waitpid(pid, status, LibC.WNOHANG);
-            log.debug("reaped orphan process {}", pid);
-          } catch (LastErrorException e) {
-            break;
-          }
-        }
-      } catch (InterruptedException e) {
-        return;
-      } catch (RuntimeException e) {
-        log.warn("orphan reaper: {}", e.toString());
-      }
-    }
-  }
-
   @Override
   public void close() {
     closed = true;
-    orphanReaper.interrupt();
-    // Containers are not stopped here: the pod sync loop stops what it owns; what is left is
-    // removed by the next runtime on this root (see removeLeftovers).
-    log.info("runc runtime on {} closed with {} container(s) known", root, containers.size());
+    SupervisorClient.Watch w = watch;
+    if (w != null) {
+      w.close();
+    }
+    log.info("runc runtime on {} closed with {} container(s) left to the runtime supervisor", root, containers.size());
   }
 
   // ---- internals ----
-
-  private void reap(Container c) {
-    int[] status = new int[1];
-    while (true) {
-      try {
-        LibC.INSTANCE.waitpid(c.pid, status, 0);
-        break;
-      } catch (LastErrorException e) {
-        if (e.getErrorCode() == LibC.EINTR) {
-          continue;
-        }
-        // ECHILD: not our child (should not happen once runc create has exited); treat as gone.
-        log.warn("waitpid {} of container {}: {}", c.pid, c.id, e.getMessage());
-        status[0] = 0xff << 8;
-        break;
-      }
-    }
-    int s = status[0];
-    int code;
-    Integer signal = null;
-    if ((s & 0x7f) == 0) {
-      code = (s >> 8) & 0xff;
-    } else {
-      signal = s & 0x7f;
-      code = 128 + signal;
-    }
-    // Wait (briefly) for the log copiers: the pid namespace is gone with its init, so EOF is near.
-    for (Thread t : c.logCopiers) {
-      try {
-        t.join(2000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    boolean oom = oomKilled(c);
-    synchronized (c) {
-      c.exitCode = code;
-      c.finishedAt = clock.instant();
-      if (c.startedAt == null) {
-        c.startedAt = c.finishedAt;
-      }
-      c.reason = oom ? "OOMKilled" : code == 0 ? "Completed" : "Error";
-      c.message = signal != null ? "killed by signal " + signal : null;
-      c.state = State.EXITED;
-    }
-    c.exited.countDown();
-    log.debug("container {} ({}) exited with {}{}", c.id, c.config.name(), code, oom ? " (OOMKilled)" : "");
-  }
-
-  /** cgroup v1: the memory controller counts OOM kills in memory.oom_control (Linux 4.13+). */
-  private boolean oomKilled(Container c) {
-    Path oomControl = Path.of("/sys/fs/cgroup/memory", CGROUP_PARENT, c.sandboxId, c.id, "memory.oom_control");
-    try {
-      for (String line : Files.readAllLines(oomControl)) {
-        if (line.startsWith("oom_kill ") && Long.parseLong(line.substring(9).trim()) > 0) {
-          return true;
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      // no memory cgroup (v2 host or already removed): not known to be an OOM kill
-    }
-    return false;
-  }
-
-  private Thread copier(String id, String stream, Path fifo, CriLogWriter writer, CountDownLatch done) {
-    Thread t = new Thread(() -> {
-      try (InputStream in = new FileInputStream(fifo.toFile())) {
-        writer.copy(stream, in);
-      } catch (IOException e) {
-        log.warn("container {}: copying {} to its log failed: {}", id, stream, e.getMessage());
-      } finally {
-        done.countDown();
-      }
-    }, "capstan-log-" + stream + "-" + id);
-    t.setDaemon(true);
-    t.start();
-    return t;
-  }
-
-  /** Opens and closes the FIFOs' write ends, so readers waiting for a writer that never came get EOF. */
-  private static void unblock(Path... fifos) {
-    for (Path f : fifos) {
-      // O_RDWR never blocks on a FIFO (O_WRONLY would wait for a reader that may be gone).
-      try (java.io.RandomAccessFile ignored = new java.io.RandomAccessFile(f.toFile(), "rw")) {
-        // opening and closing a write end is all it takes
-      } catch (IOException ignored) {
-        // best effort
-      }
-    }
-  }
 
   private static void mountOverlay(String lower, Path dir, Path target) {
     String opts = "lowerdir=" + lower + ",upperdir=" + dir.resolve("upper") + ",workdir=" + dir.resolve("work");
@@ -579,43 +581,12 @@ public final class RuncRuntime implements RuntimeService {
     }
   }
 
-  /** Containers of an earlier run of this runtime cannot be supervised again: remove them. */
-  private void removeLeftovers() {
-    Path dirs = root.resolve("containers");
-    try (Stream<Path> s = Files.list(dirs)) {
-      for (Path d : s.toList()) {
-        String id = d.getFileName().toString();
-        log.warn("removing container {} left by an earlier run (adoption is not supported yet)", id);
-        cli(List.of("delete", "--force", id), CLI_TIMEOUT);
-        cleanupDir(id, d);
-      }
-    } catch (IOException e) {
-      log.warn("cannot list {}: {}", dirs, e.getMessage());
-    }
-  }
-
   private Container require(String id) {
     Container c = containers.get(id);
     if (c == null) {
       throw new RuntimeFailure("ContainerNotFound", "no container " + id);
     }
     return c;
-  }
-
-  private String runcError(Path dir, CliResult r) {
-    // runc logs its error as JSON lines ({"level":"error","msg":…}); its stderr may carry it too.
-    try {
-      List<String> lines = Files.readAllLines(dir.resolve("runc.log"));
-      for (int i = lines.size() - 1; i >= 0; i--) {
-        JsonNode n = JSON.readTree(lines.get(i));
-        if ("error".equals(n.path("level").asText())) {
-          return n.path("msg").asText();
-        }
-      }
-    } catch (IOException | RuntimeException ignored) {
-      // fall back to what the CLI printed
-    }
-    return r.output().isBlank() ? "exit code " + r.exitCode() : r.output().trim();
   }
 
   private <T> T timed(String op, Supplier<T> body) {
@@ -638,78 +609,5 @@ public final class RuncRuntime implements RuntimeService {
     byte[] b = new byte[n];
     ThreadLocalRandom.current().nextBytes(b);
     return b;
-  }
-
-  record CliResult(int exitCode, String output, boolean timedOut) {}
-
-  private CliResult cli(List<String> args, Duration timeout) {
-    return cli(args, timeout, null, null);
-  }
-
-  /** Runs runc; with {@code stdout}/{@code stderr} files its output goes there instead of being captured. */
-  private CliResult cli(List<String> args, Duration timeout, File stdout, File stderr) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(runc);
-    cmd.add("--root");
-    cmd.add(runcRoot.toString());
-    cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    if (stdout != null) {
-      pb.redirectOutput(stdout).redirectError(stderr);
-    } else {
-      pb.redirectErrorStream(true);
-    }
-    try {
-      Process p = pb.start();
-      cliPids.add((int) p.pid());
-      try {
-        return await(p, stdout == null, timeout);
-      } finally {
-        cliPids.remove((int) p.pid());
-      }
-    } catch (IOException e) {
-      throw new RuntimeFailure("RunContainerError", "cannot run " + runc + " " + args + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RuntimeFailure("RunContainerError", "interrupted while running runc " + args.get(0), e);
-    }
-  }
-
-  private CliResult await(Process p, boolean capture, Duration timeout) throws InterruptedException {
-    {
-      StringBuilder out = new StringBuilder();
-      Thread reader = null;
-      if (capture) {
-        reader = new Thread(() -> {
-          try (InputStream in = p.getInputStream()) {
-            byte[] all = in.readNBytes(EXEC_OUTPUT_CAP);
-            synchronized (out) {
-              out.append(new String(all, StandardCharsets.UTF_8));
-            }
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-          } catch (IOException ignored) {
-            // the process went away
-          }
-        });
-        reader.setDaemon(true);
-        reader.start();
-      }
-      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        // SIGTERM first: runc forwards it to the process it runs (e.g. an exec probe's command) and
-        // then exits and reaps its own children; SIGKILL would orphan them.
-        p.destroy();
-        if (!p.waitFor(2, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-          p.waitFor(5, TimeUnit.SECONDS);
-        }
-        return new CliResult(-1, "timed out after " + timeout, true);
-      }
-      if (reader != null) {
-        reader.join(1000);
-      }
-      synchronized (out) {
-        return new CliResult(p.exitValue(), out.toString(), false);
-      }
-    }
   }
 }
