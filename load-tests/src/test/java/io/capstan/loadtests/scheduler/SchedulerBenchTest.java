@@ -31,8 +31,10 @@ class SchedulerBenchTest {
   @Test
   void theJsonLineHasTheFieldsTheIssueAsksFor() {
     String line = new SchedulerBench.Result(new SchedulerBench.Settings(5000, 10000, 1000, "basic", 4, Map.of()),
-        10000, 1234.56, 10, 20, 30, 0.5, 3, 8.1, 9000).jsonLine();
+        10000, 1234.56, 10, 20, 30, 0.5, 3, 8.1, 9000, 2.345, 1.5, 0.25, 1.125).jsonLine();
     assertTrue(line.startsWith("{\"bench\":\"scheduler\",\"variant\":\"basic\",\"nodes\":5000,\"pods\":10000,"), line);
     assertTrue(line.contains("\"pods_per_s\":1234.6") && line.contains("\"p99_ms\":20.0"), line);
+    assertTrue(line.endsWith("\"cpu_ms_per_pod\":2.35,\"cpu_cores\":1.5,\"scheduler_cpu_ms_per_pod\":0.25,"
+        + "\"processor_cpu_ms_per_pod\":1.125}"), line);
   }
 }
