@@ -108,4 +108,24 @@ class SchedulerCacheTest {
     assertEquals(1, s.get("a").pods().size());
     assertEquals("label", s.get("a").labels().get("new"));
   }
+
+  @Test
+  void afterTheInitialBurstOfNodesASnapshotStillSeesEachSingleChange() {
+    // More nodes than the changed-set keeps before it starts small again (the informer's initial list).
+    for (int i = 0; i < 500; i++) {
+      cache.addNode(node("n" + i, "4", "8Gi", 110, Map.of()));
+    }
+    ClusterSnapshot s1 = cache.snapshot();
+    assertEquals(500, s1.nodes().size());
+    NodeInfo untouched = s1.get("n7");
+    for (int round = 0; round < 3; round++) {
+      cache.assume(requesting("p" + round, "1", null), "n" + (100 + round));
+      ClusterSnapshot s = cache.snapshot();
+      assertEquals(1000, s.get("n" + (100 + round)).requested().milliCpu);
+      assertSame(untouched, s.get("n7"), "only the changed node is copied");
+    }
+    cache.removeNode("n499");
+    assertEquals(499, cache.snapshot().nodes().size());
+    assertEquals(null, cache.snapshot().get("n499"));
+  }
 }
