@@ -125,24 +125,28 @@ public final class PodTopologySpread implements PreFilterPlugin, FilterPlugin, P
     List<Map<String, Integer>> counts = new ArrayList<>();
     constraints.forEach(c -> counts.add(new HashMap<>()));
     int n = constraints.size();
-    String[] values = new String[n];
-    for (NodeInfo node : snapshot.nodes()) {
+    String[][] values = new String[n][];
+    for (int i = 0; i < n; i++) {
+      values[i] = snapshot.labelValues(constraints.get(i).topologyKey);
+    }
+    List<NodeInfo> nodes = snapshot.nodes();
+    for (int k = 0; k < nodes.size(); k++) {
       // Only nodes with every constraint's topology key count (as hasAllKeys).
       boolean allKeys = true;
       for (int i = 0; i < n && allKeys; i++) {
-        values[i] = node.labels().get(constraints.get(i).topologyKey);
-        allKeys = values[i] != null;
+        allKeys = values[i][k] != null;
       }
       if (!allKeys) {
         continue;
       }
+      NodeInfo node = nodes.get(k);
       List<PodInfo> pods = node.pods();
       for (int i = 0; i < n; i++) {
         Constraint c = constraints.get(i);
         if (c.includes(pod, node)) {
           // An empty node still makes its domain exist (with 0), which the minimum needs.
           int matching = pods.isEmpty() ? 0 : countMatching(pods, c.selector, pod.namespace());
-          counts.get(i).merge(values[i], matching, Integer::sum);
+          counts.get(i).merge(values[i][k], matching, Integer::sum);
         }
       }
     }

@@ -128,4 +128,21 @@ class SchedulerCacheTest {
     assertEquals(499, cache.snapshot().nodes().size());
     assertEquals(null, cache.snapshot().get("n499"));
   }
+
+  @Test
+  void labelValuesFollowNodeUpdates() {
+    cache.addNode(node("a", "4", "8Gi", 110, Map.of("zone", "z1")));
+    cache.addNode(node("b", "4", "8Gi", 110, Map.of("zone", "z2")));
+    ClusterSnapshot s = cache.snapshot();
+    assertEquals(List.of("a", "b"), s.nodes().stream().map(NodeInfo::name).toList());
+    assertEquals(java.util.Arrays.asList("z1", "z2"), java.util.Arrays.asList(s.labelValues("zone")));
+    assertEquals(java.util.Arrays.asList(null, null), java.util.Arrays.asList(s.labelValues("rack")));
+    cache.updateNode(node("b", "4", "8Gi", 110, Map.of("zone", "z3", "rack", "r1")));
+    cache.assume(requesting("p", "1", null), "a");
+    s = cache.snapshot();
+    assertEquals(java.util.Arrays.asList("z1", "z3"), java.util.Arrays.asList(s.labelValues("zone")));
+    assertEquals(java.util.Arrays.asList(null, "r1"), java.util.Arrays.asList(s.labelValues("rack")));
+    cache.addNode(node("c", "4", "8Gi", 110, Map.of("zone", "z1")));
+    assertEquals(3, cache.snapshot().labelValues("zone").length);
+  }
 }
