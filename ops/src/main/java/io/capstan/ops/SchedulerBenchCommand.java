@@ -60,9 +60,10 @@ final class SchedulerBenchCommand implements Callable<Integer> {
       return 2;
     }
     if (baselineOnly) {
-      double perSecond = new SchedulerBench(settings, System.err).algorithmPodsPerSecond();
-      System.out.printf("{\"bench\":\"scheduler-baseline\",\"variant\":\"%s\",\"nodes\":%d,\"pods\":%d,\"algorithm_pods_per_s\":%d}%n",
-          variant, nodes, pods, Math.round(perSecond));
+      SchedulerBench bench = new SchedulerBench(settings, System.err);
+      double perSecond = bench.algorithmPodsPerSecond();
+      System.out.printf("{\"bench\":\"scheduler-baseline\",\"variant\":\"%s\",\"nodes\":%d,\"pods\":%d,\"algorithm_pods_per_s\":%d,"
+          + "\"algorithm_cpu_ms_per_pod\":%.3f}%n", variant, nodes, pods, Math.round(perSecond), bench.baselineCpuMsPerPod());
       return 0;
     }
     SchedulerBench.Result r = new SchedulerBench(settings, System.err).run();

@@ -122,6 +122,7 @@ public final class SchedulerBench {
 
   private final Settings s;
   private final PrintStream progress;
+  private double baselineCpuMsPerPod;
 
   public SchedulerBench(Settings settings, PrintStream progress) {
     this.s = settings;
@@ -142,9 +143,12 @@ public final class SchedulerBench {
         io.capstan.scheduler.config.PluginRegistry.profile(SchedulerConfig.defaults()), 0, new java.util.Random(1));
     int total = s.initPods() + s.pods();
     long start = 0;
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long cpuStart = 0;
     for (int i = 0; i < total; i++) {
       if (i == s.initPods()) {
         start = System.nanoTime();
+        cpuStart = threads.getCurrentThreadCpuTime();
       }
       String name = i < s.initPods() ? "init-" + i : "pod-" + (i - s.initPods());
       Pod p = pod(name, i < s.initPods() ? i : i - s.initPods());
@@ -152,13 +156,22 @@ public final class SchedulerBench {
       io.capstan.scheduler.framework.PodInfo info = io.capstan.scheduler.framework.PodInfo.of(p);
       cache.assume(info, algorithm.schedule(info, cache.snapshot()).node());
     }
+    baselineCpuMsPerPod = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e6 / s.pods();
     return s.pods() / ((System.nanoTime() - start) / 1e9);
+  }
+
+  /**
+   * The scheduling thread's CPU per pod in the last {@link #algorithmPodsPerSecond} run: unlike
+   * pods per second it hardly moves when other processes share the machine.
+   */
+  public double baselineCpuMsPerPod() {
+    return baselineCpuMsPerPod;
   }
 
   public Result run() throws Exception {
     progress.println("bench: baseline: the same pods through the algorithm and cache alone, in process");
     double baseline = algorithmPodsPerSecond();
-    progress.printf("bench: baseline %.0f pods/s%n", baseline);
+    progress.printf("bench: baseline %.0f pods/s, %.3f ms of CPU per pod%n", baseline, baselineCpuMsPerPod);
     Result r = endToEnd();
     return new Result(r.settings(), r.bound(), r.podsPerSecond(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.attemptMeanMs(),
         r.attemptMaxMs(), r.seconds(), baseline, r.cpuMsPerPod(), r.cpuCores(), r.schedulerCpuMsPerPod(),
