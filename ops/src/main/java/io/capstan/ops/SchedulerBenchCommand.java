@@ -1,6 +1,7 @@
 package io.capstan.ops;
 
 import io.capstan.loadtests.scheduler.SchedulerBench;
+import io.capstan.stateviews.processor.ProcessorConfig;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -34,6 +35,14 @@ final class SchedulerBenchCommand implements Callable<Integer> {
   @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the topics (default: ${DEFAULT-VALUE}).")
   int partitions;
 
+  @Option(names = "--stream-threads", defaultValue = "" + ProcessorConfig.DEFAULT_STREAM_THREADS,
+      description = "Command processor stream threads (default: ${DEFAULT-VALUE}).")
+  int streamThreads;
+
+  @Option(names = "--commit-interval-ms", defaultValue = "" + ProcessorConfig.DEFAULT_COMMIT_INTERVAL_MS,
+      description = "Command processor commit interval (default: ${DEFAULT-VALUE}).")
+  long commitIntervalMs;
+
   @Option(names = "--baseline-only", description = "Only the in-process baseline (algorithm and cache, no Kafka).")
   boolean baselineOnly;
 
@@ -44,15 +53,17 @@ final class SchedulerBenchCommand implements Callable<Integer> {
     SchedulerBench.Settings settings;
     try {
       Map<String, Object> extra = new HashMap<>(kafkaClient.resolve());
-      settings = new SchedulerBench.Settings(nodes, pods, initPods, variant, partitions, extra);
+      settings = new SchedulerBench.Settings(nodes, pods, initPods, variant, partitions, extra, streamThreads,
+          commitIntervalMs);
     } catch (IllegalArgumentException e) {
       System.err.println(e.getMessage());
       return 2;
     }
     if (baselineOnly) {
-      double perSecond = new SchedulerBench(settings, System.err).algorithmPodsPerSecond();
-      System.out.printf("{\"bench\":\"scheduler-baseline\",\"variant\":\"%s\",\"nodes\":%d,\"pods\":%d,\"algorithm_pods_per_s\":%d}%n",
-          variant, nodes, pods, Math.round(perSecond));
+      SchedulerBench bench = new SchedulerBench(settings, System.err);
+      double perSecond = bench.algorithmPodsPerSecond();
+      System.out.printf("{\"bench\":\"scheduler-baseline\",\"variant\":\"%s\",\"nodes\":%d,\"pods\":%d,\"algorithm_pods_per_s\":%d,"
+          + "\"algorithm_cpu_ms_per_pod\":%.3f}%n", variant, nodes, pods, Math.round(perSecond), bench.baselineCpuMsPerPod());
       return 0;
     }
     SchedulerBench.Result r = new SchedulerBench(settings, System.err).run();

@@ -59,20 +59,31 @@ public final class SchedulerBench {
   private static final int MAX_IN_FLIGHT = 500;
 
   /** How the bench runs. */
-  public record Settings(int nodes, int pods, int initPods, String variant, int partitions, Map<String, Object> kafkaExtra) {
+  public record Settings(int nodes, int pods, int initPods, String variant, int partitions, Map<String, Object> kafkaExtra,
+      int streamThreads, long commitIntervalMs) {
     public Settings {
       if (nodes <= 0 || pods <= 0 || initPods < 0 || partitions <= 0) {
         throw new IllegalArgumentException("--nodes, --pods and --partitions must be positive, --init-pods not negative");
+      }
+      if (streamThreads <= 0 || commitIntervalMs <= 0) {
+        throw new IllegalArgumentException("--stream-threads and --commit-interval-ms must be positive");
       }
       if (!variant.equals("basic") && !variant.equals("anti-affinity")) {
         throw new IllegalArgumentException("--variant must be basic or anti-affinity, not " + variant);
       }
     }
+
+    /** With the command processor's defaults (what {@code capstan up} runs). */
+    public Settings(int nodes, int pods, int initPods, String variant, int partitions, Map<String, Object> kafkaExtra) {
+      this(nodes, pods, initPods, variant, partitions, kafkaExtra, ProcessorConfig.DEFAULT_STREAM_THREADS,
+          ProcessorConfig.DEFAULT_COMMIT_INTERVAL_MS);
+    }
   }
 
   /** The figures: end-to-end throughput and create-to-bind latency, plus the scheduler's own attempt time. */
   public record Result(Settings settings, int bound, double podsPerSecond, double p50Ms, double p99Ms, double maxMs,
-      double attemptMeanMs, double attemptMaxMs, double seconds, double algorithmPodsPerSecond) {
+      double attemptMeanMs, double attemptMaxMs, double seconds, double algorithmPodsPerSecond, double cpuMsPerPod,
+      double cpuCores, double schedulerCpuMsPerPod, double processorCpuMsPerPod) {
     public String jsonLine() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("bench", "scheduler");
@@ -80,6 +91,8 @@ public final class SchedulerBench {
       m.put("nodes", settings.nodes());
       m.put("pods", settings.pods());
       m.put("init_pods", settings.initPods());
+      m.put("stream_threads", settings.streamThreads());
+      m.put("commit_interval_ms", settings.commitIntervalMs());
       m.put("bound", bound);
       m.put("pods_per_s", Math.round(podsPerSecond * 10) / 10.0);
       m.put("p50_ms", Math.round(p50Ms * 10) / 10.0);
@@ -89,6 +102,12 @@ public final class SchedulerBench {
       m.put("attempt_max_ms", Math.round(attemptMaxMs * 100) / 100.0);
       m.put("seconds", Math.round(seconds * 100) / 100.0);
       m.put("algorithm_pods_per_s", Math.round(algorithmPodsPerSecond));
+      // The whole process (broker, processor, scheduler, bench): robust to a busy machine where pods_per_s is not.
+      m.put("cpu_ms_per_pod", Math.round(cpuMsPerPod * 100) / 100.0);
+      m.put("cpu_cores", Math.round(cpuCores * 100) / 100.0);
+      // The scheduling thread's and the processor's stream threads' own CPU per pod: what each stage costs.
+      m.put("scheduler_cpu_ms_per_pod", Math.round(schedulerCpuMsPerPod * 1000) / 1000.0);
+      m.put("processor_cpu_ms_per_pod", Math.round(processorCpuMsPerPod * 1000) / 1000.0);
       StringBuilder sb = new StringBuilder("{");
       m.forEach((k, v) -> {
         if (sb.length() > 1) {
@@ -103,6 +122,7 @@ public final class SchedulerBench {
 
   private final Settings s;
   private final PrintStream progress;
+  private double baselineCpuMsPerPod;
 
   public SchedulerBench(Settings settings, PrintStream progress) {
     this.s = settings;
@@ -123,9 +143,12 @@ public final class SchedulerBench {
         io.capstan.scheduler.config.PluginRegistry.profile(SchedulerConfig.defaults()), 0, new java.util.Random(1));
     int total = s.initPods() + s.pods();
     long start = 0;
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long cpuStart = 0;
     for (int i = 0; i < total; i++) {
       if (i == s.initPods()) {
         start = System.nanoTime();
+        cpuStart = threads.getCurrentThreadCpuTime();
       }
       String name = i < s.initPods() ? "init-" + i : "pod-" + (i - s.initPods());
       Pod p = pod(name, i < s.initPods() ? i : i - s.initPods());
@@ -133,16 +156,26 @@ public final class SchedulerBench {
       io.capstan.scheduler.framework.PodInfo info = io.capstan.scheduler.framework.PodInfo.of(p);
       cache.assume(info, algorithm.schedule(info, cache.snapshot()).node());
     }
+    baselineCpuMsPerPod = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e6 / s.pods();
     return s.pods() / ((System.nanoTime() - start) / 1e9);
+  }
+
+  /**
+   * The scheduling thread's CPU per pod in the last {@link #algorithmPodsPerSecond} run: unlike
+   * pods per second it hardly moves when other processes share the machine.
+   */
+  public double baselineCpuMsPerPod() {
+    return baselineCpuMsPerPod;
   }
 
   public Result run() throws Exception {
     progress.println("bench: baseline: the same pods through the algorithm and cache alone, in process");
     double baseline = algorithmPodsPerSecond();
-    progress.printf("bench: baseline %.0f pods/s%n", baseline);
+    progress.printf("bench: baseline %.0f pods/s, %.3f ms of CPU per pod%n", baseline, baselineCpuMsPerPod);
     Result r = endToEnd();
     return new Result(r.settings(), r.bound(), r.podsPerSecond(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.attemptMeanMs(),
-        r.attemptMaxMs(), r.seconds(), baseline);
+        r.attemptMaxMs(), r.seconds(), baseline, r.cpuMsPerPod(), r.cpuCores(), r.schedulerCpuMsPerPod(),
+        r.processorCpuMsPerPod());
   }
 
   private Result endToEnd() throws Exception {
@@ -154,7 +187,8 @@ public final class SchedulerBench {
       kafka.put("bootstrap.servers", broker.bootstrap());
       TopicLayout layout = new TopicLayout(TopicLayout.DEFAULT_PREFIX);
       TopicAdmin.ensureTopics(kafka, layout, s.partitions(), (short) 1);
-      ProcessorConfig pc = ProcessorConfig.defaults(kafka, layout, tmp.resolve("state")).withInMemoryStores(true);
+      ProcessorConfig pc = ProcessorConfig.defaults(kafka, layout, tmp.resolve("state")).withInMemoryStores(true)
+          .withStreamThreads(s.streamThreads()).withCommitIntervalMs(s.commitIntervalMs());
       try (CommandProcessor processor = new CommandProcessor(pc, registry);
           CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "bench"), registry);
           SharedInformers informers = new SharedInformers(InformerConfig.defaults(kafka, layout, "bench"), registry)) {
@@ -211,6 +245,9 @@ public final class SchedulerBench {
 
           progress.printf("bench: creating %d pods (%s) and counting their binds%n", s.pods(), s.variant());
           long start = System.nanoTime();
+          CpuAccount cpu = CpuAccount.start();
+          Map<String, Double> countsBefore = writePathCounts(registry);
+          StageReport stages = StageReport.start(registry, scheduler.service().queue(), bound, progress);
           for (int i = 0; i < s.pods(); i++) {
             sentAt.put("pod-" + i, 0L);
           }
@@ -220,17 +257,49 @@ public final class SchedulerBench {
             return p;
           });
           awaitBound(bound, s.pods(), Duration.ofMinutes(10));
+          stages.close();
+          CpuAccount.Spent spent = cpu.spent();
+          progress.print(spent.table(16));
+          Map<String, Double> countsAfter = writePathCounts(registry);
+          countsAfter.forEach((k, v) -> progress.printf("bench:   %8.0f  %s%n", v - countsBefore.getOrDefault(k, 0.0), k));
           double secs = (lastBind.get() - start) / 1e9;
           long n = attempts.count() - attemptsBefore;
           double attemptMean = n == 0 ? 0 : (attempts.totalTime(TimeUnit.MILLISECONDS) - attemptTimeBefore) / n;
           return new Result(s, bound.get(), bound.get() / secs, latency.getValueAtPercentile(50) / 1000.0,
               latency.getValueAtPercentile(99) / 1000.0, latency.getMaxValue() / 1000.0, attemptMean,
-              attempts.max(TimeUnit.MILLISECONDS), secs, 0);
+              attempts.max(TimeUnit.MILLISECONDS), secs, 0, spent.processNanos() / 1e6 / bound.get(), spent.cores(),
+              spent.of("scheduler-loop") / 1e6 / bound.get(), spent.of("capstan.processor-StreamThread-#") / 1e6 / bound.get());
         }
       }
     } finally {
       deleteTree(tmp);
     }
+  }
+
+  /**
+   * What the write path did, to read next to the CPU table: commands by kind, op and result, and
+   * the processor's transaction commits (each flushes and writes a marker to every partition it touched).
+   */
+  static Map<String, Double> writePathCounts(MeterRegistry registry) {
+    Map<String, Double> m = new java.util.TreeMap<>();
+    for (io.micrometer.core.instrument.Meter meter : registry.getMeters()) {
+      String name = meter.getId().getName();
+      double v;
+      if (meter instanceof io.micrometer.core.instrument.Counter c) {
+        v = c.count();
+      } else if (meter instanceof io.micrometer.core.instrument.FunctionCounter c) {
+        v = c.count();
+      } else {
+        continue;
+      }
+      if (name.equals("capstan.processor.commands")) {
+        m.merge("processor commands " + meter.getId().getTag("kind") + " " + meter.getId().getTag("op") + " "
+            + meter.getId().getTag("result"), v, Double::sum);
+      } else if (name.equals("kafka.stream.thread.commit.total") || name.equals("kafka.stream.thread.poll.total")) {
+        m.merge("processor " + name.substring("kafka.stream.thread.".length()), v, Double::sum);
+      }
+    }
+    return m;
   }
 
   private void awaitBound(AtomicInteger bound, int n, Duration timeout) throws InterruptedException {

@@ -31,8 +31,29 @@ class SchedulerBenchTest {
   @Test
   void theJsonLineHasTheFieldsTheIssueAsksFor() {
     String line = new SchedulerBench.Result(new SchedulerBench.Settings(5000, 10000, 1000, "basic", 4, Map.of()),
-        10000, 1234.56, 10, 20, 30, 0.5, 3, 8.1, 9000).jsonLine();
+        10000, 1234.56, 10, 20, 30, 0.5, 3, 8.1, 9000, 2.345, 1.5, 0.25, 1.125).jsonLine();
     assertTrue(line.startsWith("{\"bench\":\"scheduler\",\"variant\":\"basic\",\"nodes\":5000,\"pods\":10000,"), line);
     assertTrue(line.contains("\"pods_per_s\":1234.6") && line.contains("\"p99_ms\":20.0"), line);
+    assertTrue(line.endsWith("\"cpu_ms_per_pod\":2.35,\"cpu_cores\":1.5,\"scheduler_cpu_ms_per_pod\":0.25,"
+        + "\"processor_cpu_ms_per_pod\":1.125}"), line);
+  }
+
+  @Test
+  void cpuIsAccountedToThreadFamilies() {
+    assertEquals("capstan.processor-StreamThread-#",
+        CpuAccount.group("capstan.processor-0f3a1b2c-1111-2222-3333-444455556666-StreamThread-1"));
+    assertEquals("kafka-producer-network-thread | scheduler-commands",
+        CpuAccount.group("kafka-producer-network-thread | scheduler-0b1c2d3e-commands"));
+    CpuAccount account = CpuAccount.start();
+    long x = 0;
+    long until = System.nanoTime() + 200_000_000L;
+    while (System.nanoTime() < until) {
+      x += Long.numberOfTrailingZeros(System.nanoTime() | 1);
+    }
+    CpuAccount.Spent spent = account.spent();
+    String me = CpuAccount.group(Thread.currentThread().getName());
+    assertTrue(spent.of(me) > 50_000_000L, "this thread spun for 200 ms: " + spent.byThreadGroup() + " " + x);
+    assertTrue(spent.processNanos() >= spent.of(me), spent.toString());
+    assertTrue(spent.table(3).startsWith("bench: CPU "), spent.table(3));
   }
 }

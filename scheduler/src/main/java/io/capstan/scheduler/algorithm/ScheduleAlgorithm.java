@@ -2,6 +2,7 @@ package io.capstan.scheduler.algorithm;
 
 import io.capstan.scheduler.framework.ClusterSnapshot;
 import io.capstan.scheduler.framework.CycleState;
+import io.capstan.scheduler.framework.FilterPlugin;
 import io.capstan.scheduler.framework.NodeInfo;
 import io.capstan.scheduler.framework.PodInfo;
 import io.capstan.scheduler.framework.Profile;
@@ -76,6 +77,7 @@ public final class ScheduleAlgorithm {
       }
       throw new FitError(all.size(), diagnosis);
     }
+    FilterPlugin[] filters = profile.activeFilters(skipFilter);
     int toFind = numFeasibleNodesToFind(percentageOfNodesToScore, all.size());
     List<NodeInfo> feasible = new ArrayList<>(Math.min(toFind, all.size()));
     int n = all.size();
@@ -84,7 +86,7 @@ public final class ScheduleAlgorithm {
     for (int i = 0; i < n && feasible.size() < toFind; i++) {
       NodeInfo node = all.get((start + i) % n);
       processed++;
-      Status s = profile.runFilters(state, pod, node, skipFilter);
+      Status s = profile.runFilters(state, pod, node, filters);
       if (s.isSuccess()) {
         feasible.add(node);
       } else {

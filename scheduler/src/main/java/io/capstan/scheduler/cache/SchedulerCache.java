@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +25,7 @@ import java.util.Set;
  * call (UpdateSnapshot), so a cycle costs what changed, not the cluster's size.
  */
 public final class SchedulerCache {
+  private static final int DIRTY_RESET_SIZE = 64;
   private final Map<String, NodeInfo> nodes = new HashMap<>();
   /** Nodes the informer knows; others exist here only to hold their pods. */
   private final Set<String> present = new HashSet<>();
@@ -32,7 +34,12 @@ public final class SchedulerCache {
 
   /** The snapshot's own copies, and the nodes changed since. */
   private final Map<String, NodeInfo> snapshotNodes = new LinkedHashMap<>();
-  private final Set<String> dirty = new HashSet<>();
+  /**
+   * Insertion-ordered so a cycle walks only what changed: a plain HashSet that once held every
+   * node (the initial list) keeps its large table, and iterating or clearing it would cost the
+   * cluster's size on every cycle.
+   */
+  private Set<String> dirty = new LinkedHashSet<>();
   private boolean nodeSetChanged = true;
   private ClusterSnapshot current;
   private boolean namespacesChanged;
@@ -159,7 +166,12 @@ public final class SchedulerCache {
         }
       }
     }
-    dirty.clear();
+    // Clearing costs the table's capacity: after a burst (the initial node list) start small again.
+    if (dirty.size() > DIRTY_RESET_SIZE) {
+      dirty = new LinkedHashSet<>();
+    } else {
+      dirty.clear();
+    }
     if (nodeSetChanged || current == null) {
       List<NodeInfo> order = new ArrayList<>(snapshotNodes.values());
       position.clear();

@@ -47,8 +47,11 @@ public record AffinityTerm(LabelMatcher selector, Set<String> namespaces, LabelM
 
   /** Whether this term selects {@code pod} (namespace, then labels). */
   public boolean matches(PodInfo pod, Map<String, Map<String, String>> namespaceLabels) {
-    boolean nsMatch = namespaces.contains(pod.namespace())
+    // Labels first: the same answer, and the test that usually fails (other groups' pods) runs once.
+    if (!selector.matches(pod.labels())) {
+      return false;
+    }
+    return namespaces.contains(pod.namespace())
         || (!namespaceSelector.isNothing() && namespaceSelector.matches(namespaceLabels.getOrDefault(pod.namespace(), Map.of())));
-    return nsMatch && selector.matches(pod.labels());
   }
 }

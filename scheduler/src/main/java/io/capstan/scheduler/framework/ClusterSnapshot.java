@@ -18,6 +18,12 @@ public final class ClusterSnapshot {
   private List<NodeInfo> withAffinity;
   private List<NodeInfo> withRequiredAntiAffinity;
   private Map<String, Map<String, String>> namespaceLabels;
+  /**
+   * Each topology key's value per node, parallel to {@link #nodes()} (null where a node lacks the
+   * key): spread and affinity PreFilters read a key of every node each cycle, and one array is far
+   * cheaper to walk than thousands of label maps. Built on first use, kept current by {@link #replace}.
+   */
+  private final Map<String, String[]> labelValues = new HashMap<>();
   /** How many nodes hold each image (the cache's imageStates), kept current as nodes are replaced. */
   private final Map<String, Integer> imageNodeCounts = new HashMap<>();
 
@@ -54,6 +60,9 @@ public final class ClusterSnapshot {
   public void replace(int index, NodeInfo node) {
     NodeInfo old = nodes.set(index, node);
     byName.put(node.name(), node);
+    if (old.labels() != node.labels()) {
+      labelValues.forEach((key, values) -> values[index] = node.labels().get(key));
+    }
     if (old.imageSizes() != node.imageSizes() && !(old.imageSizes().isEmpty() && node.imageSizes().isEmpty())) {
       countImages(old, -1);
       countImages(node, 1);
@@ -90,6 +99,19 @@ public final class ClusterSnapshot {
 
   public List<NodeInfo> nodes() {
     return nodesView;
+  }
+
+  /** The value of label {@code key} of each node, parallel to {@link #nodes()}; null where absent. Read only. */
+  public String[] labelValues(String key) {
+    String[] values = labelValues.get(key);
+    if (values == null) {
+      values = new String[nodes.size()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = nodes.get(i).labels().get(key);
+      }
+      labelValues.put(key, values);
+    }
+    return values;
   }
 
   public NodeInfo get(String name) {

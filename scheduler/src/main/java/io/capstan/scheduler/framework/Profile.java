@@ -1,8 +1,9 @@
 package io.capstan.scheduler.framework;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,6 +16,7 @@ public final class Profile {
   private final String schedulerName;
   private final List<PreFilterPlugin> preFilters;
   private final List<FilterPlugin> filters;
+  private final FilterPlugin[] allFilters;
   private final List<PreScorePlugin> preScores;
   private final List<WeightedScore> scores;
   private final Map<String, Plugin> byName = new LinkedHashMap<>();
@@ -44,6 +46,7 @@ public final class Profile {
     }
     this.preFilters = List.copyOf(pf);
     this.filters = List.copyOf(f);
+    this.allFilters = f.toArray(FilterPlugin[]::new);
     this.preScores = List.copyOf(ps);
     this.scores = List.copyOf(s);
   }
@@ -75,10 +78,23 @@ public final class Profile {
 
   /** Runs the Filters in order and stops at the first that rejects (RunFilterPlugins). */
   public Status runFilters(CycleState state, PodInfo pod, NodeInfo node, Set<String> skip) {
-    for (FilterPlugin p : filters) {
-      if (!skip.isEmpty() && skip.contains(p.name())) {
-        continue;
-      }
+    return runFilters(state, pod, node, activeFilters(skip));
+  }
+
+  /**
+   * The Filters this cycle runs, in order: those whose PreFilter did not answer Skip. Worked out
+   * once per cycle rather than looked up per node and plugin.
+   */
+  public FilterPlugin[] activeFilters(Set<String> skip) {
+    if (skip.isEmpty()) {
+      return allFilters;
+    }
+    return filters.stream().filter(p -> !skip.contains(p.name())).toArray(FilterPlugin[]::new);
+  }
+
+  /** {@link #runFilters(CycleState, PodInfo, NodeInfo, Set)} with the cycle's {@link #activeFilters}. */
+  public Status runFilters(CycleState state, PodInfo pod, NodeInfo node, FilterPlugin[] active) {
+    for (FilterPlugin p : active) {
       Status s = p.filter(state, pod, node);
       if (!s.isSuccess()) {
         return s.withPlugin(p.name());
@@ -92,11 +108,14 @@ public final class Profile {
    * to {@code nodes}.
    */
   public long[] runScore(CycleState state, PodInfo pod, NodeInfo[] nodes, ClusterSnapshot snapshot) {
-    Set<String> skip = new LinkedHashSet<>();
-    List<NodeInfo> feasible = List.of(nodes);
+    Set<String> skip = Set.of();
+    List<NodeInfo> feasible = Arrays.asList(nodes);
     for (PreScorePlugin p : preScores) {
       Status s = p.preScore(state, pod, feasible, snapshot);
       if (s.isSkip()) {
+        if (skip.isEmpty()) {
+          skip = new HashSet<>();
+        }
         skip.add(p.name());
       } else if (!s.isSuccess()) {
         throw new IllegalStateException("PreScore " + p.name() + ": " + s.message());
@@ -106,7 +125,7 @@ public final class Profile {
     long[] scores = new long[nodes.length];
     for (WeightedScore ws : this.scores) {
       ScorePlugin p = ws.plugin();
-      if (skip.contains(p.name())) {
+      if (!skip.isEmpty() && skip.contains(p.name())) {
         continue;
       }
       for (int i = 0; i < nodes.length; i++) {

@@ -113,6 +113,32 @@ public final class Resources {
     };
   }
 
+  /** A resource name resolved once, for scores that read it on every node of every cycle. */
+  public enum Field {
+    CPU, MEMORY, EPHEMERAL_STORAGE, PODS, SCALAR;
+
+    public static Field of(String name) {
+      return switch (name) {
+        case Resources.CPU -> CPU;
+        case Resources.MEMORY -> MEMORY;
+        case Resources.EPHEMERAL_STORAGE -> EPHEMERAL_STORAGE;
+        case Resources.PODS -> PODS;
+        default -> SCALAR;
+      };
+    }
+  }
+
+  /** {@link #get(String)} with the name already resolved; {@code name} is read only for scalars. */
+  public long get(Field field, String name) {
+    return switch (field) {
+      case CPU -> milliCpu;
+      case MEMORY -> memory;
+      case EPHEMERAL_STORAGE -> ephemeralStorage;
+      case PODS -> allowedPodNumber;
+      case SCALAR -> scalar.isEmpty() ? 0L : scalar.getOrDefault(name, 0L);
+    };
+  }
+
   public boolean isZero() {
     return milliCpu == 0 && memory == 0 && ephemeralStorage == 0 && scalar.values().stream().allMatch(v -> v == 0);
   }

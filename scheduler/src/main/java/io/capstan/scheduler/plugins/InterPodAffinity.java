@@ -67,8 +67,12 @@ public final class InterPodAffinity implements PreFilterPlugin, FilterPlugin, Pr
     for (NodeInfo node : snapshot.nodesWithRequiredAntiAffinityPods()) {
       for (PodInfo existing : node.pods()) {
         for (AffinityTerm t : existing.requiredAntiAffinity()) {
+          // Whether the term selects the pod first: it is usually false, and cheaper than the node label lookup.
+          if (!t.matches(pod, nsLabels)) {
+            continue;
+          }
           String v = node.labels().get(t.topologyKey());
-          if (v != null && t.matches(pod, nsLabels)) {
+          if (v != null) {
             existingAnti.merge(new Domain(t.topologyKey(), v), 1, Integer::sum);
           }
         }
@@ -78,7 +82,9 @@ public final class InterPodAffinity implements PreFilterPlugin, FilterPlugin, Pr
     Map<Domain, Integer> anti = new HashMap<>();
     if (!pod.requiredAffinity().isEmpty() || !pod.requiredAntiAffinity().isEmpty()) {
       for (NodeInfo node : snapshot.nodes()) {
-        for (PodInfo existing : node.pods()) {
+        List<PodInfo> pods = node.pods();
+        for (int i = 0; i < pods.size(); i++) {
+          PodInfo existing = pods.get(i);
           count(pod.requiredAffinity(), existing, node, nsLabels, affinity);
           count(pod.requiredAntiAffinity(), existing, node, nsLabels, anti);
         }
@@ -93,9 +99,14 @@ public final class InterPodAffinity implements PreFilterPlugin, FilterPlugin, Pr
 
   private static void count(List<AffinityTerm> terms, PodInfo existing, NodeInfo node,
       Map<String, Map<String, String>> nsLabels, Map<Domain, Integer> into) {
-    for (AffinityTerm t : terms) {
+    for (int i = 0; i < terms.size(); i++) {
+      AffinityTerm t = terms.get(i);
+      // Every pod in the cluster passes here each cycle: the label match rejects most, so it goes first.
+      if (!t.matches(existing, nsLabels)) {
+        continue;
+      }
       String v = node.labels().get(t.topologyKey());
-      if (v != null && t.matches(existing, nsLabels)) {
+      if (v != null) {
         into.merge(new Domain(t.topologyKey(), v), 1, Integer::sum);
       }
     }

@@ -4,10 +4,12 @@ import io.capstan.api.NodeSelector;
 import io.capstan.api.PodSpec;
 import io.capstan.api.PreferredSchedulingTerm;
 import io.capstan.scheduler.framework.ClusterEvent;
+import io.capstan.scheduler.framework.ClusterSnapshot;
 import io.capstan.scheduler.framework.CycleState;
 import io.capstan.scheduler.framework.FilterPlugin;
 import io.capstan.scheduler.framework.NodeInfo;
 import io.capstan.scheduler.framework.PodInfo;
+import io.capstan.scheduler.framework.PreScorePlugin;
 import io.capstan.scheduler.framework.ScorePlugin;
 import io.capstan.scheduler.framework.Status;
 import java.util.List;
@@ -18,7 +20,7 @@ import java.util.Set;
  * {@code spec.nodeSelector} and required node affinity as a filter (both must hold), preferred
  * node affinity as a score: the weights of the matching preferred terms, scaled to 0–100.
  */
-public final class NodeAffinity implements FilterPlugin, ScorePlugin {
+public final class NodeAffinity implements FilterPlugin, PreScorePlugin, ScorePlugin {
   public static final String NAME = "NodeAffinity";
   public static final String REASON = "node(s) didn't match Pod's node affinity/selector";
 
@@ -50,6 +52,15 @@ public final class NodeAffinity implements FilterPlugin, ScorePlugin {
     NodeSelector required = spec.getAffinity() == null || spec.getAffinity().getNodeAffinity() == null ? null
         : spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution();
     return required == null || NodeSelectorMatcher.anyTermMatches(required.getNodeSelectorTerms(), nodeName, labels);
+  }
+
+  /** As NodeAffinity's PreScore: a pod without preferred node affinity has nothing to score here (Skip). */
+  @Override
+  public Status preScore(CycleState state, PodInfo pod, List<NodeInfo> feasible, ClusterSnapshot snapshot) {
+    PodSpec spec = pod.spec();
+    List<PreferredSchedulingTerm> preferred = spec.getAffinity() == null || spec.getAffinity().getNodeAffinity() == null
+        ? null : spec.getAffinity().getNodeAffinity().getPreferredDuringSchedulingIgnoredDuringExecution();
+    return preferred == null || preferred.isEmpty() ? Status.SKIP : Status.SUCCESS;
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.capstan.scheduler.framework.ClusterEvent;
 import io.capstan.scheduler.framework.CycleState;
 import io.capstan.scheduler.framework.NodeInfo;
 import io.capstan.scheduler.framework.PodInfo;
+import io.capstan.scheduler.framework.Resources;
 import io.capstan.scheduler.framework.ScorePlugin;
 import java.util.List;
 import java.util.Set;
@@ -15,6 +16,8 @@ import java.util.Set;
 public final class NodeResourcesBalancedAllocation implements ScorePlugin {
   public static final String NAME = "NodeResourcesBalancedAllocation";
   private final List<ResourceWeight> resources;
+  private final String[] names;
+  private final Resources.Field[] fields;
 
   public NodeResourcesBalancedAllocation() {
     this(ResourceWeight.DEFAULTS);
@@ -22,6 +25,8 @@ public final class NodeResourcesBalancedAllocation implements ScorePlugin {
 
   public NodeResourcesBalancedAllocation(List<ResourceWeight> resources) {
     this.resources = List.copyOf(resources);
+    this.names = this.resources.stream().map(ResourceWeight::name).toArray(String[]::new);
+    this.fields = this.resources.stream().map(ResourceWeight::field).toArray(Resources.Field[]::new);
   }
 
   @Override
@@ -36,21 +41,31 @@ public final class NodeResourcesBalancedAllocation implements ScorePlugin {
 
   @Override
   public long score(CycleState state, PodInfo pod, NodeInfo node) {
-    double[] fractions = new double[resources.size()];
+    // The two-resource default (cpu, memory) without an array: this runs on every feasible node.
+    double first = 0;
+    double second = 0;
+    double[] fractions = names.length > 2 ? new double[names.length] : null;
     int n = 0;
     double total = 0;
-    for (ResourceWeight rw : resources) {
-      long alloc = node.allocatable().get(rw.name());
+    for (int i = 0; i < names.length; i++) {
+      long alloc = node.allocatable().get(fields[i], names[i]);
       if (alloc == 0) {
         continue;
       }
-      double f = Math.min(1.0, (double) NodeResourcesFit.requestedWithPod(node, pod, rw.name(), true) / alloc);
-      fractions[n++] = f;
+      double f = Math.min(1.0, (double) NodeResourcesFit.requestedWithPod(node, pod, fields[i], names[i], true) / alloc);
+      if (fractions != null) {
+        fractions[n] = f;
+      } else if (n == 0) {
+        first = f;
+      } else {
+        second = f;
+      }
+      n++;
       total += f;
     }
     double std = 0;
     if (n == 2) {
-      std = Math.abs((fractions[0] - fractions[1]) / 2);
+      std = fractions != null ? Math.abs((fractions[0] - fractions[1]) / 2) : Math.abs((first - second) / 2);
     } else if (n > 2) {
       double mean = total / n;
       double sum = 0;

@@ -26,6 +26,10 @@ public final class NodeResourcesFit implements FilterPlugin, ScorePlugin {
 
   private final ScoringStrategy strategy;
   private final List<ResourceWeight> resources;
+  /** The resources, resolved once: score runs on every feasible node of every cycle. */
+  private final String[] names;
+  private final Resources.Field[] fields;
+  private final long[] weightOf;
 
   public NodeResourcesFit() {
     this(ScoringStrategy.LEAST_ALLOCATED, ResourceWeight.DEFAULTS);
@@ -34,6 +38,9 @@ public final class NodeResourcesFit implements FilterPlugin, ScorePlugin {
   public NodeResourcesFit(ScoringStrategy strategy, List<ResourceWeight> resources) {
     this.strategy = strategy;
     this.resources = List.copyOf(resources);
+    this.names = this.resources.stream().map(ResourceWeight::name).toArray(String[]::new);
+    this.fields = this.resources.stream().map(ResourceWeight::field).toArray(Resources.Field[]::new);
+    this.weightOf = this.resources.stream().mapToLong(ResourceWeight::weight).toArray();
   }
 
   @Override
@@ -101,15 +108,15 @@ public final class NodeResourcesFit implements FilterPlugin, ScorePlugin {
   public long score(CycleState state, PodInfo pod, NodeInfo node) {
     long total = 0;
     long weights = 0;
-    for (ResourceWeight rw : resources) {
-      long alloc = node.allocatable().get(rw.name());
+    for (int i = 0; i < names.length; i++) {
+      long alloc = node.allocatable().get(fields[i], names[i]);
       if (alloc == 0) {
         continue;
       }
-      long req = requestedWithPod(node, pod, rw.name(), false);
+      long req = requestedWithPod(node, pod, fields[i], names[i], false);
       long s = strategy == ScoringStrategy.LEAST_ALLOCATED ? leastRequested(req, alloc) : mostRequested(req, alloc);
-      total += s * rw.weight();
-      weights += rw.weight();
+      total += s * weightOf[i];
+      weights += weightOf[i];
     }
     return weights == 0 ? 0 : total / weights;
   }
@@ -119,13 +126,17 @@ public final class NodeResourcesFit implements FilterPlugin, ScorePlugin {
    * cpu and memory at their non-zero scoring values unless {@code actual} asks for real requests.
    */
   static long requestedWithPod(NodeInfo node, PodInfo pod, String resource, boolean actual) {
-    if (!actual && Resources.CPU.equals(resource)) {
+    return requestedWithPod(node, pod, Resources.Field.of(resource), resource, actual);
+  }
+
+  static long requestedWithPod(NodeInfo node, PodInfo pod, Resources.Field field, String resource, boolean actual) {
+    if (!actual && field == Resources.Field.CPU) {
       return node.nonZeroRequested().milliCpu + pod.nonZeroRequests().milliCpu;
     }
-    if (!actual && Resources.MEMORY.equals(resource)) {
+    if (!actual && field == Resources.Field.MEMORY) {
       return node.nonZeroRequested().memory + pod.nonZeroRequests().memory;
     }
-    return node.requested().get(resource) + pod.requests().get(resource);
+    return node.requested().get(field, resource) + pod.requests().get(field, resource);
   }
 
   static long leastRequested(long requested, long capacity) {

@@ -107,7 +107,9 @@ public final class PodTopologySpread implements PreFilterPlugin, FilterPlugin, P
   static int countMatching(List<PodInfo> pods, LabelMatcher selector, String namespace) {
     int n = 0;
     for (PodInfo p : pods) {
-      if (!p.isTerminating() && p.namespace().equals(namespace) && selector.matches(p.labels())) {
+      // The selector first: it rejects most pods from the labels the PodInfo holds, without
+      // reaching into each Pod's metadata (this loop visits every pod in the cluster each cycle).
+      if (selector.matches(p.labels()) && p.namespace().equals(namespace) && !p.isTerminating()) {
         n++;
       }
     }
@@ -122,14 +124,29 @@ public final class PodTopologySpread implements PreFilterPlugin, FilterPlugin, P
     }
     List<Map<String, Integer>> counts = new ArrayList<>();
     constraints.forEach(c -> counts.add(new HashMap<>()));
-    for (NodeInfo node : snapshot.nodes()) {
-      if (!hasAllKeys(node, constraints)) {
+    int n = constraints.size();
+    String[][] values = new String[n][];
+    for (int i = 0; i < n; i++) {
+      values[i] = snapshot.labelValues(constraints.get(i).topologyKey);
+    }
+    List<NodeInfo> nodes = snapshot.nodes();
+    for (int k = 0; k < nodes.size(); k++) {
+      // Only nodes with every constraint's topology key count (as hasAllKeys).
+      boolean allKeys = true;
+      for (int i = 0; i < n && allKeys; i++) {
+        allKeys = values[i][k] != null;
+      }
+      if (!allKeys) {
         continue;
       }
-      for (int i = 0; i < constraints.size(); i++) {
+      NodeInfo node = nodes.get(k);
+      List<PodInfo> pods = node.pods();
+      for (int i = 0; i < n; i++) {
         Constraint c = constraints.get(i);
         if (c.includes(pod, node)) {
-          counts.get(i).merge(node.labels().get(c.topologyKey), countMatching(node.pods(), c.selector, pod.namespace()), Integer::sum);
+          // An empty node still makes its domain exist (with 0), which the minimum needs.
+          int matching = pods.isEmpty() ? 0 : countMatching(pods, c.selector, pod.namespace());
+          counts.get(i).merge(values[i][k], matching, Integer::sum);
         }
       }
     }

@@ -108,4 +108,41 @@ class SchedulerCacheTest {
     assertEquals(1, s.get("a").pods().size());
     assertEquals("label", s.get("a").labels().get("new"));
   }
+
+  @Test
+  void afterTheInitialBurstOfNodesASnapshotStillSeesEachSingleChange() {
+    // More nodes than the changed-set keeps before it starts small again (the informer's initial list).
+    for (int i = 0; i < 500; i++) {
+      cache.addNode(node("n" + i, "4", "8Gi", 110, Map.of()));
+    }
+    ClusterSnapshot s1 = cache.snapshot();
+    assertEquals(500, s1.nodes().size());
+    NodeInfo untouched = s1.get("n7");
+    for (int round = 0; round < 3; round++) {
+      cache.assume(requesting("p" + round, "1", null), "n" + (100 + round));
+      ClusterSnapshot s = cache.snapshot();
+      assertEquals(1000, s.get("n" + (100 + round)).requested().milliCpu);
+      assertSame(untouched, s.get("n7"), "only the changed node is copied");
+    }
+    cache.removeNode("n499");
+    assertEquals(499, cache.snapshot().nodes().size());
+    assertEquals(null, cache.snapshot().get("n499"));
+  }
+
+  @Test
+  void labelValuesFollowNodeUpdates() {
+    cache.addNode(node("a", "4", "8Gi", 110, Map.of("zone", "z1")));
+    cache.addNode(node("b", "4", "8Gi", 110, Map.of("zone", "z2")));
+    ClusterSnapshot s = cache.snapshot();
+    assertEquals(List.of("a", "b"), s.nodes().stream().map(NodeInfo::name).toList());
+    assertEquals(java.util.Arrays.asList("z1", "z2"), java.util.Arrays.asList(s.labelValues("zone")));
+    assertEquals(java.util.Arrays.asList(null, null), java.util.Arrays.asList(s.labelValues("rack")));
+    cache.updateNode(node("b", "4", "8Gi", 110, Map.of("zone", "z3", "rack", "r1")));
+    cache.assume(requesting("p", "1", null), "a");
+    s = cache.snapshot();
+    assertEquals(java.util.Arrays.asList("z1", "z3"), java.util.Arrays.asList(s.labelValues("zone")));
+    assertEquals(java.util.Arrays.asList(null, "r1"), java.util.Arrays.asList(s.labelValues("rack")));
+    cache.addNode(node("c", "4", "8Gi", 110, Map.of("zone", "z1")));
+    assertEquals(3, cache.snapshot().labelValues("zone").length);
+  }
 }

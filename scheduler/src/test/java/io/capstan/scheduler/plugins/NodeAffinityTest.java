@@ -145,4 +145,26 @@ class NodeAffinityTest {
     plugin.normalize(new CycleState(), p, nodes, scores);
     assertArrayEquals(new long[] {18, 36, 100, 0}, scores);
   }
+
+  @Test
+  void preScoreSkipsPodsWithoutPreferredTerms() {
+    PodInfo plain = podInfo("""
+        metadata: {name: p}
+        spec:
+          containers: [{name: c}]
+          nodeSelector: {disk: ssd}
+        """);
+    assertEquals(true, plugin.preScore(new CycleState(), plain, java.util.List.of(), null).isSkip(),
+        "a selector alone is a filter matter: Score has nothing to do");
+    PodInfo preferring = podInfo("""
+        metadata: {name: p}
+        spec:
+          containers: [{name: c}]
+          affinity:
+            nodeAffinity:
+              preferredDuringSchedulingIgnoredDuringExecution:
+              - {weight: 2, preference: {matchExpressions: [{key: foo, operator: In, values: [bar]}]}}
+        """);
+    assertEquals(true, plugin.preScore(new CycleState(), preferring, java.util.List.of(), null).isSuccess());
+  }
 }

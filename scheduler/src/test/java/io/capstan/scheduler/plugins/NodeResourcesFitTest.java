@@ -12,6 +12,7 @@ import io.capstan.scheduler.framework.NodeInfo;
 import io.capstan.scheduler.framework.PodInfo;
 import io.capstan.scheduler.framework.Status;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Resource fit and the allocation scores (cases after noderesources' fit and allocation tests). */
@@ -143,5 +144,28 @@ class NodeResourcesFitTest {
     assertEquals(87, balanced.score(new CycleState(), p, n));
     PodInfo even = podInfo("metadata: {name: p}\nspec: {containers: [{name: a, resources: {requests: {cpu: 2000m, memory: \"5000\"}}}]}");
     assertEquals(100, balanced.score(new CycleState(), even, n));
+  }
+
+  @Test
+  void balancedAllocationOverThreeResources() {
+    NodeResourcesBalancedAllocation balanced = new NodeResourcesBalancedAllocation(List.of(new ResourceWeight("cpu", 1),
+        new ResourceWeight("memory", 1), new ResourceWeight("example.com/gpu", 1)));
+    NodeInfo n = new NodeInfo(io.capstan.scheduler.TestObjects.node("""
+        metadata: {name: n}
+        status: {allocatable: {cpu: "4", memory: "10000", example.com/gpu: "4", pods: "110"}}
+        """));
+    // cpu 0.5, memory 0.5, gpu 0.25: mean 5/12, variance ((1/12)^2 * 2 + (2/12)^2) / 3 = 1/72, std 0.1179 -> 88
+    PodInfo p = podInfo("metadata: {name: p}\nspec: {containers: [{name: a, resources: {requests: {cpu: 2000m, memory: \"5000\","
+        + " example.com/gpu: \"1\"}}}]}");
+    assertEquals(88, balanced.score(new CycleState(), p, n));
+  }
+
+  @Test
+  void resolvedResourceNamesReadTheSameAmounts() {
+    io.capstan.scheduler.framework.Resources r = io.capstan.scheduler.framework.Resources.of(Map.of("cpu", "1500m",
+        "memory", "1Gi", "ephemeral-storage", "2Gi", "pods", "110", "example.com/gpu", "2"));
+    for (String name : List.of("cpu", "memory", "ephemeral-storage", "pods", "example.com/gpu", "example.com/fpga")) {
+      assertEquals(r.get(name), r.get(io.capstan.scheduler.framework.Resources.Field.of(name), name), name);
+    }
   }
 }

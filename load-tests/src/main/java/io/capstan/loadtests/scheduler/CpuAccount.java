@@ -1,0 +1,96 @@
+package io.capstan.loadtests.scheduler;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Where a phase's CPU went: the process's CPU time and each Java thread's, grouped by what the
+ * thread does (its name without ids and numbers). On a shared machine the pods per second move
+ * with the neighbours' load; the CPU milliseconds spent per pod do much less, so the bench reports
+ * both. JIT compiler and GC threads are not Java threads: they are the process total minus the
+ * threads listed.
+ */
+final class CpuAccount {
+  private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+  private final long processStartNanos;
+  private final long wallStartNanos;
+  private final Map<Long, Long> threadStart = new HashMap<>();
+
+  private CpuAccount() {
+    this.processStartNanos = processCpuNanos();
+    this.wallStartNanos = System.nanoTime();
+    for (long id : threads.getAllThreadIds()) {
+      threadStart.put(id, Math.max(0, threads.getThreadCpuTime(id)));
+    }
+  }
+
+  /** Starts counting now. */
+  static CpuAccount start() {
+    return new CpuAccount();
+  }
+
+  /** CPU time of the whole process (all threads, JIT and GC included), or -1 when the JVM cannot tell. */
+  static long processCpuNanos() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
+  }
+
+  /** What was spent since {@link #start}: the process total and the thread groups, largest first. */
+  Spent spent() {
+    long wall = System.nanoTime() - wallStartNanos;
+    long total = processCpuNanos() - processStartNanos;
+    Map<String, Long> groups = new TreeMap<>();
+    long listed = 0;
+    for (long id : threads.getAllThreadIds()) {
+      ThreadInfo info = threads.getThreadInfo(id);
+      long cpu = threads.getThreadCpuTime(id);
+      if (info == null || cpu < 0) {
+        continue;
+      }
+      long used = cpu - threadStart.getOrDefault(id, 0L);
+      groups.merge(group(info.getThreadName()), used, Long::sum);
+      listed += used;
+    }
+    groups.merge("(JIT, GC and threads that ended)", Math.max(0, total - listed), Long::sum);
+    Map<String, Long> sorted = new LinkedHashMap<>();
+    groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+    return new Spent(wall, total, sorted);
+  }
+
+  /** A thread's family: hex ids, UUIDs and numbers dropped ("capstan.processor-…-StreamThread-1" → "capstan.processor-StreamThread-#"). */
+  static String group(String name) {
+    return name.replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-?", "")
+        .replaceAll("-[0-9a-f]{6,}", "")
+        .replaceAll("\\d+", "#");
+  }
+
+  /** CPU spent over a wall-clock interval, in nanoseconds. */
+  record Spent(long wallNanos, long processNanos, Map<String, Long> byThreadGroup) {
+    /** The process's average number of busy cores. */
+    double cores() {
+      return wallNanos == 0 ? 0 : (double) processNanos / wallNanos;
+    }
+
+    /** CPU nanoseconds of one thread group (0 when no such thread ran). */
+    long of(String group) {
+      return byThreadGroup.getOrDefault(group, 0L);
+    }
+
+    /** A readable table of the largest groups. */
+    String table(int rows) {
+      StringBuilder sb = new StringBuilder();
+      sb.append(String.format("bench: CPU %.2f cores over %.1f s%n", cores(), wallNanos / 1e9));
+      byThreadGroup.entrySet().stream().limit(rows).forEach(e -> sb.append(String.format("bench:   %5.1f%% %6.3f cores  %s%n",
+          processNanos == 0 ? 0 : 100.0 * e.getValue() / processNanos, (double) e.getValue() / wallNanos, e.getKey())));
+      return sb.toString();
+    }
+  }
+}
