@@ -1,8 +1,9 @@
 package io.capstan.gateway.server;
 
+import io.capstan.gateway.testing.KubectlCli;
+import io.capstan.gateway.testing.KubectlCli.Result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.capstan.api.Deployment;
@@ -20,7 +21,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,26 +36,19 @@ import org.junit.jupiter.api.io.TempDir;
  * the gateway writes, writes through the command processor, reads from the watch cache.
  */
 class KubectlOnKafkaTest {
-  private static final String KUBECTL = "/usr/bin/kubectl";
+  static KubectlCli cli;
 
   @TempDir
   static Path dataDir;
   static KafkaGatewayFixture backend;
   static GatewayServer gateway;
 
-  record Result(int exit, String out, String err) {
-    String both() {
-      return "exit " + exit + "\nstdout:\n" + out + "\nstderr:\n" + err;
-    }
-  }
-
   @BeforeAll
   static void start() throws Exception {
-    if (!Files.isExecutable(Path.of(KUBECTL))) {
-      fail("kubectl is not installed at " + KUBECTL + ": run `apt-get install kubernetes-client`");
-    }
+    KubectlCli.require();
     backend = KafkaGatewayFixture.start("kubectl", WatchCacheConfig.defaults());
     gateway = backend.startServer(dataDir);
+    cli = new KubectlCli(gateway.kubeconfig(), dataDir.resolve("kube-cache"));
   }
 
   @AfterAll
@@ -66,20 +59,7 @@ class KubectlOnKafkaTest {
   }
 
   static Result kubectl(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(KUBECTL, "--kubeconfig", gateway.kubeconfig().toString(),
-        "--cache-dir", dataDir.resolve("kube-cache").toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .start();
-    var out = p.getInputStream().readAllBytes();
-    var err = p.getErrorStream().readAllBytes();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail("kubectl " + String.join(" ", args) + " did not finish in 60s");
-    }
-    Result r = new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
-    System.out.println("$ kubectl " + String.join(" ", args) + "\n" + r.out() + r.err());
-    return r;
+    return cli.run(args);
   }
 
   @Test
@@ -162,10 +142,9 @@ class KubectlOnKafkaTest {
         data: {v: "1"}
         """);
     assertEquals(0, kubectl("create", "-f", manifest.toString()).exit());
-    List<String> cmd = new ArrayList<>(List.of(KUBECTL, "--kubeconfig", gateway.kubeconfig().toString(),
-        "--cache-dir", dataDir.resolve("kube-cache").toString(), "get", "cm", "-l", "watch=me", "-w",
+    List<String> cmd = cli.command("get", "cm", "-l", "watch=me", "-w",
         "--output-watch-events", "-o", "custom-columns=EVENT:.type,NAME:.object.metadata.name,V:.object.data.v",
-        "--no-headers"));
+        "--no-headers");
     Process watch = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
     Thread reader = new Thread(() -> {

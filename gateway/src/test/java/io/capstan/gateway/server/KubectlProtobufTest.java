@@ -1,20 +1,19 @@
 package io.capstan.gateway.server;
 
+import io.capstan.gateway.testing.KubectlCli;
+import io.capstan.gateway.testing.KubectlCli.Result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.capstan.logschema.json.KubeJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,24 +28,17 @@ import org.junit.jupiter.api.io.TempDir;
  * the command set (labels, replicas, image, command/args, ports, data).
  */
 class KubectlProtobufTest {
-  private static final String KUBECTL = "/usr/bin/kubectl";
+  static KubectlCli cli;
 
   @TempDir
   static Path dataDir;
   static GatewayTestServer server;
 
-  record Result(int exit, String out, String err) {
-    String both() {
-      return "exit " + exit + "\nstdout:\n" + out + "\nstderr:\n" + err;
-    }
-  }
-
   @BeforeAll
   static void start() throws Exception {
-    if (!Files.isExecutable(Path.of(KUBECTL))) {
-      fail("kubectl is not installed at " + KUBECTL + ": run `apt-get install kubernetes-client`");
-    }
+    KubectlCli.require();
     server = GatewayTestServer.start(dataDir);
+    cli = new KubectlCli(server.kubeconfig(), dataDir.resolve("kube-cache"));
   }
 
   @AfterAll
@@ -57,20 +49,7 @@ class KubectlProtobufTest {
   }
 
   static Result kubectl(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(KUBECTL, "--kubeconfig", server.kubeconfig().toString(),
-        "--cache-dir", dataDir.resolve("kube-cache").toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .start();
-    byte[] out = p.getInputStream().readAllBytes();
-    byte[] err = p.getErrorStream().readAllBytes();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail("kubectl " + String.join(" ", args) + " did not finish in 60s");
-    }
-    Result r = new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
-    System.out.println("$ kubectl " + String.join(" ", args) + "\n" + r.out() + r.err());
-    return r;
+    return cli.run(args);
   }
 
   static Result ok(String... args) throws IOException, InterruptedException {

@@ -1,5 +1,7 @@
 package io.capstan.gateway.server;
 
+import io.capstan.gateway.testing.KubectlCli;
+import io.capstan.gateway.testing.KubectlCli.Result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -7,11 +9,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.capstan.gateway.cache.WatchCacheConfig;
 import io.capstan.gateway.testing.KafkaGatewayFixture;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,26 +22,19 @@ import org.junit.jupiter.api.io.TempDir;
  * quota}), and a create over the quota fails with kube-apiserver's Forbidden message.
  */
 class KubectlQuotaTest {
-  private static final String KUBECTL = "/usr/bin/kubectl";
+  static KubectlCli cli;
 
   @TempDir
   static Path dataDir;
   static KafkaGatewayFixture backend;
   static GatewayServer gateway;
 
-  record Result(int exit, String out, String err) {
-    String both() {
-      return "exit " + exit + "\nstdout:\n" + out + "\nstderr:\n" + err;
-    }
-  }
-
   @BeforeAll
   static void start() throws Exception {
-    if (!Files.isExecutable(Path.of(KUBECTL))) {
-      fail("kubectl is not installed at " + KUBECTL + ": run `apt-get install kubernetes-client`");
-    }
+    KubectlCli.require();
     backend = KafkaGatewayFixture.start("kubectl-quota", WatchCacheConfig.defaults());
     gateway = backend.startServer(dataDir);
+    cli = new KubectlCli(gateway.kubeconfig(), dataDir.resolve("kube-cache"));
   }
 
   @AfterAll
@@ -53,20 +45,7 @@ class KubectlQuotaTest {
   }
 
   static Result kubectl(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(KUBECTL, "--kubeconfig", gateway.kubeconfig().toString(),
-        "--cache-dir", dataDir.resolve("kube-cache").toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .start();
-    var out = p.getInputStream().readAllBytes();
-    var err = p.getErrorStream().readAllBytes();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail("kubectl " + String.join(" ", args) + " did not finish in 60s");
-    }
-    Result r = new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
-    System.out.println("$ kubectl " + String.join(" ", args) + "\n" + r.out() + r.err());
-    return r;
+    return cli.run(args);
   }
 
   private static Path podManifest(String name) throws IOException {

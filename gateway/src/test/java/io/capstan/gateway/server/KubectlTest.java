@@ -1,10 +1,11 @@
 package io.capstan.gateway.server;
 
+import io.capstan.gateway.testing.KubectlCli;
+import io.capstan.gateway.testing.KubectlCli.Result;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -40,24 +41,17 @@ import org.junit.jupiter.api.io.TempDir;
  * is whatever {@link GatewayTestServer} provides.
  */
 class KubectlTest {
-  private static final String KUBECTL = "/usr/bin/kubectl";
+  static KubectlCli cli;
 
   @TempDir
   static Path dataDir;
   static GatewayTestServer server;
 
-  record Result(int exit, String out, String err) {
-    String both() {
-      return "exit " + exit + "\nstdout:\n" + out + "\nstderr:\n" + err;
-    }
-  }
-
   @BeforeAll
   static void start() throws Exception {
-    if (!Files.isExecutable(Path.of(KUBECTL))) {
-      fail("kubectl is not installed at " + KUBECTL + ": run `apt-get install kubernetes-client`");
-    }
+    KubectlCli.require();
     server = GatewayTestServer.start(dataDir);
+    cli = new KubectlCli(server.kubeconfig(), dataDir.resolve("kube-cache"));
   }
 
   @AfterAll
@@ -68,31 +62,16 @@ class KubectlTest {
   }
 
   static List<String> command(String... args) {
-    List<String> cmd = new ArrayList<>(List.of(KUBECTL, "--kubeconfig", server.kubeconfig().toString(),
-        "--cache-dir", dataDir.resolve("kube-cache").toString()));
-    cmd.addAll(List.of(args));
-    return cmd;
+    return cli.command(args);
   }
 
   static Result kubectl(String... args) throws IOException, InterruptedException {
-    return kubectlWithEnv(java.util.Map.of(), args);
+    return cli.run(args);
   }
 
   static Result kubectlWithEnv(java.util.Map<String, String> env, String... args)
       throws IOException, InterruptedException {
-    ProcessBuilder builder = new ProcessBuilder(command(args))
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    builder.environment().putAll(env);
-    Process p = builder.start();
-    var out = p.getInputStream().readAllBytes();
-    var err = p.getErrorStream().readAllBytes();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail("kubectl " + String.join(" ", args) + " did not finish in 60s");
-    }
-    Result r = new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
-    System.out.println("$ kubectl " + String.join(" ", args) + "\n" + r.out() + r.err());
-    return r;
+    return cli.run(env, args);
   }
 
   /** kubectl that must succeed. */
