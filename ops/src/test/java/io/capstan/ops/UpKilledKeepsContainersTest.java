@@ -4,33 +4,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.capstan.api.Container;
-import io.capstan.api.ContainerStatus;
 import io.capstan.api.ObjectMeta;
 import io.capstan.api.Pod;
 import io.capstan.api.PodSpec;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
 import io.capstan.logschema.client.CommandResult;
-import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.nodeagent.image.BusyboxImage;
 import io.capstan.nodeagent.runtime.runc.RuncRuntime;
 import io.capstan.stateviews.informer.Informer;
-import io.capstan.stateviews.informer.InformerConfig;
 import io.capstan.stateviews.testing.KafkaFixture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
 
@@ -48,7 +41,7 @@ class UpKilledKeepsContainersTest {
 
   @Test
   void sigkillOfUpLeavesThePodsContainerRunningAndTheNextUpAdoptsIt() throws Exception {
-    requireRunc();
+    RuncUp.requireRunc();
     Path work = KafkaFixture.tempDir("up-kill");
     Path dataDir = work.resolve("data");
     TopicLayout layout = TopicLayout.defaults();
@@ -56,34 +49,34 @@ class UpKilledKeepsContainersTest {
     try {
       String container;
       long supervisor;
-      try (ChildCapstan up = start(work, dataDir)) {
+      try (ChildCapstan up = RuncUp.start(work, dataDir)) {
         String kafka = up.awaitLine(READY_LINE, READY).group(3);
         createPod(kafka, layout);
-        try (Informer<Pod> pods = podInformer(kafka, layout)) {
-          container = containerId(await(pods, UpKilledKeepsContainersTest::running, "web Running"));
+        try (Informer<Pod> pods = RuncUp.podInformer(kafka, layout, "up-kill-test")) {
+          container = RuncUp.containerId(RuncUp.await(pods, "web", WAIT, RuncUp::running, "web Running"));
         }
         supervisor = Long.parseLong(Files.readString(supervisorPid).trim());
       } // close(): SIGKILL, no chance to stop anything
 
-      List<String> left = runcContainers(dataDir);
+      List<String> left = RuncUp.runcContainers(dataDir);
       assertEquals(1, left.stream().filter(l -> l.contains(" running ")).count(),
           "web's container runs on after up was killed: " + left);
       assertTrue(ProcessHandle.of(supervisor).map(ProcessHandle::isAlive).orElse(false), "the supervisor runs on");
 
-      try (ChildCapstan again = start(work, dataDir)) {
+      try (ChildCapstan again = RuncUp.start(work, dataDir)) {
         String kafka = again.awaitLine(READY_LINE, READY).group(3);
-        try (Informer<Pod> pods = podInformer(kafka, layout)) {
-          Pod web = await(pods, p -> running(p) && container.equals(containerId(p)), "web Running in the same container");
+        try (Informer<Pod> pods = RuncUp.podInformer(kafka, layout, "up-kill-test")) {
+          Pod web = RuncUp.await(pods, "web", WAIT, p -> RuncUp.running(p) && container.equals(RuncUp.containerId(p)), "web Running in the same container");
           Thread.sleep(2000); // the new agent's syncs and relists have run
           web = pods.get("default", "web").orElseThrow();
-          assertEquals(container, containerId(web), "adopted, not started again: " + web.getStatus());
+          assertEquals(container, RuncUp.containerId(web), "adopted, not started again: " + web.getStatus());
           assertEquals(0, web.getStatus().getContainerStatuses().get(0).getRestartCount());
         }
-        List<String> now = runcContainers(dataDir);
+        List<String> now = RuncUp.runcContainers(dataDir);
         assertEquals(1, now.size(), "exactly one container, the adopted one: " + now);
         assertEquals(0, again.terminate(Duration.ofMinutes(1)), "exit status after SIGTERM; stderr:\n" + again.stderr());
       }
-      assertEquals(List.of(), runcContainers(dataDir), "no runc container left after the clean stop");
+      assertEquals(List.of(), RuncUp.runcContainers(dataDir), "no runc container left after the clean stop");
       long deadline = System.nanoTime() + WAIT.toNanos();
       while (ProcessHandle.of(supervisor).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
         Thread.sleep(100);
@@ -98,7 +91,7 @@ class UpKilledKeepsContainersTest {
   private static void removeWhatIsLeft(Path dataDir, Path supervisorPid) throws Exception {
     String runc = RuncRuntime.findRunc().orElse("runc");
     String root = dataDir.resolve("node-agent/runtime/runc-state").toString();
-    for (String line : runcContainers(dataDir)) {
+    for (String line : RuncUp.runcContainers(dataDir)) {
       new ProcessBuilder(runc, "--root", root, "delete", "--force", line.split(" ")[0]).inheritIO().start()
           .waitFor(30, TimeUnit.SECONDS);
     }
@@ -113,22 +106,7 @@ class UpKilledKeepsContainersTest {
     }
   }
 
-  private static ChildCapstan start(Path work, Path dataDir) {
-    return ChildCapstan.start(work, "up", "--data-dir", dataDir.toString(), "--kafka-port", "0", "--metrics-port", "0",
-        "--api-port", "0", "--partitions", "2");
-  }
 
-  private static void requireRunc() {
-    if (RuncRuntime.findRunc().isEmpty()) {
-      fail("runc is not installed: apt-get install -y " + RuncRuntime.PACKAGE + " (./capstan test installs it)");
-    }
-    if (BusyboxImage.hostBinary().isEmpty()) {
-      fail("no static busybox: apt-get install -y " + BusyboxImage.PACKAGE + " (./capstan test installs it)");
-    }
-    if (!"root".equals(System.getProperty("user.name"))) {
-      fail("containers with runc need root (run the tests as root)");
-    }
-  }
 
   private static void createPod(String bootstrap, TopicLayout layout) throws Exception {
     Map<String, Object> kafka = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -144,46 +122,8 @@ class UpKilledKeepsContainersTest {
     }
   }
 
-  private static Informer<Pod> podInformer(String bootstrap, TopicLayout layout) throws InterruptedException {
-    Informer<Pod> inf = new Informer<>(InformerConfig.defaults(
-        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), layout, "up-kill-test"), Kinds.POD, Pod.class,
-        new SimpleMeterRegistry());
-    inf.start();
-    assertTrue(inf.awaitSynced(Duration.ofSeconds(60)), "pod informer synced");
-    return inf;
-  }
 
-  private static boolean running(Pod p) {
-    return p.getStatus() != null && "Running".equals(p.getStatus().getPhase()) && containerId(p) != null
-        && p.getStatus().getContainerStatuses().get(0).getState().getRunning() != null;
-  }
 
-  private static String containerId(Pod p) {
-    List<ContainerStatus> cs = p.getStatus() == null ? null : p.getStatus().getContainerStatuses();
-    return cs == null || cs.isEmpty() ? null : cs.get(0).getContainerID();
-  }
 
-  private static Pod await(Informer<Pod> pods, Predicate<Pod> condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    Optional<Pod> p = Optional.empty();
-    while (System.nanoTime() < deadline) {
-      p = pods.get("default", "web");
-      if (p.isPresent() && condition.test(p.get())) {
-        return p.get();
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError(what + " not within " + WAIT + "; pod: " + p.map(Pod::toString).orElse("(none)"));
-  }
 
-  /** {@code runc list} of the node agent's runc root, without its header, blanks collapsed. */
-  private static List<String> runcContainers(Path dataDir) throws Exception {
-    Path root = dataDir.resolve("node-agent/runtime/runc-state");
-    Process p = new ProcessBuilder(RuncRuntime.findRunc().orElseThrow(), "--root", root.toString(), "list")
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-    assertEquals(0, p.exitValue(), "runc list: " + out);
-    return out.lines().skip(1).filter(l -> !l.isBlank()).map(l -> l.replaceAll("\\s+", " ")).toList();
-  }
 }

@@ -5,34 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.capstan.api.Container;
-import io.capstan.api.ContainerStatus;
 import io.capstan.api.ObjectMeta;
 import io.capstan.api.Pod;
 import io.capstan.api.PodSpec;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
 import io.capstan.logschema.client.CommandResult;
-import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.nodeagent.image.BusyboxImage;
 import io.capstan.nodeagent.runtime.runc.RuncRuntime;
 import io.capstan.stateviews.informer.Informer;
-import io.capstan.stateviews.informer.InformerConfig;
 import io.capstan.stateviews.testing.KafkaFixture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-import java.util.regex.Matcher;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +42,7 @@ class UpStopsPodContainersTest {
 
   @Test
   void ctrlCStopsThePodsContainersAndTheNextUpRunsThemAgain() throws Exception {
-    requireRunc();
+    RuncUp.requireRunc();
     Path work = KafkaFixture.tempDir("up-stop");
     Path dataDir = work.resolve("data");
     TopicLayout layout = TopicLayout.defaults();
@@ -64,18 +56,18 @@ class UpStopsPodContainersTest {
   private void stopStartAndStopAgain(Path work, Path dataDir, TopicLayout layout) throws Exception {
     String firstContainer;
     String onceContainer;
-    try (ChildCapstan up = start(work, dataDir)) {
+    try (ChildCapstan up = RuncUp.start(work, dataDir)) {
       String kafka = up.awaitLine(READY_LINE, READY).group(3);
       createPods(kafka, layout);
-      try (Informer<Pod> pods = podInformer(kafka, layout)) {
-        Pod web = await(pods, "web", UpStopsPodContainersTest::running, "web Running in a container");
-        firstContainer = containerId(web);
-        onceContainer = containerId(await(pods, "once",
+      try (Informer<Pod> pods = RuncUp.podInformer(kafka, layout, "up-stop-test")) {
+        Pod web = RuncUp.await(pods, "web", WAIT, RuncUp::running, "web Running in a container");
+        firstContainer = RuncUp.containerId(web);
+        onceContainer = RuncUp.containerId(RuncUp.await(pods, "once", WAIT,
             p -> p.getStatus() != null && "Succeeded".equals(p.getStatus().getPhase()), "once Succeeded"));
       }
-      assertTrue(runcContainers(dataDir).stream().anyMatch(l -> l.contains("running")),
-          "runc runs web's container: " + runcContainers(dataDir));
-      assertTrue(!ourMounts(dataDir).isEmpty(), "web's overlay root is mounted under the data dir");
+      assertTrue(RuncUp.runcContainers(dataDir).stream().anyMatch(l -> l.contains("running")),
+          "runc runs web's container: " + RuncUp.runcContainers(dataDir));
+      assertTrue(!RuncUp.mountsUnder(dataDir).isEmpty(), "web's overlay root is mounted under the data dir");
 
       assertEquals(0, up.terminate(Duration.ofMinutes(1)), "exit status after SIGTERM; stderr:\n" + up.stderr());
       List<String> out = up.stdout();
@@ -83,26 +75,26 @@ class UpStopsPodContainersTest {
           + " the pods start again on the next `capstan up` with this data dir")), "the stop line: " + out);
       assertEquals("capstan stopped", out.get(out.size() - 1), out.toString());
     }
-    assertEquals(List.of(), runcContainers(dataDir), "no runc container left after the stop");
-    assertEquals(List.of(), ourMounts(dataDir), "no overlay mount left under the data dir");
+    assertEquals(List.of(), RuncUp.runcContainers(dataDir), "no runc container left after the stop");
+    assertEquals(List.of(), RuncUp.mountsUnder(dataDir), "no overlay mount left under the data dir");
 
-    try (ChildCapstan again = start(work, dataDir)) {
+    try (ChildCapstan again = RuncUp.start(work, dataDir)) {
       String kafka = again.awaitLine(READY_LINE, READY).group(3);
-      try (Informer<Pod> pods = podInformer(kafka, layout)) {
-        Pod web = await(pods, "web", p -> running(p) && !firstContainer.equals(containerId(p)),
+      try (Informer<Pod> pods = RuncUp.podInformer(kafka, layout, "up-stop-test")) {
+        Pod web = RuncUp.await(pods, "web", WAIT, p -> RuncUp.running(p) && !firstContainer.equals(RuncUp.containerId(p)),
             "web Running again, in a new container");
-        assertNotEquals(firstContainer, containerId(web));
+        assertNotEquals(firstContainer, RuncUp.containerId(web));
         Pod once = pods.get("default", "once").orElseThrow();
         assertEquals("Succeeded", once.getStatus().getPhase(), "a completed pod is not run again: " + once.getStatus());
         assertNotNull(once.getStatus().getContainerStatuses().get(0).getState().getTerminated(), once.getStatus().toString());
-        assertEquals(onceContainer, containerId(once), "once keeps the status of its only run: " + once.getStatus());
+        assertEquals(onceContainer, RuncUp.containerId(once), "once keeps the status of its only run: " + once.getStatus());
       }
-      assertEquals(1, runcContainers(dataDir).stream().filter(l -> l.contains("running")).count(),
-          "one container runs again (web's; once's is not rerun): " + runcContainers(dataDir));
+      assertEquals(1, RuncUp.runcContainers(dataDir).stream().filter(l -> l.contains("running")).count(),
+          "one container runs again (web's; once's is not rerun): " + RuncUp.runcContainers(dataDir));
       assertEquals(0, again.terminate(Duration.ofMinutes(1)), "exit status after SIGTERM; stderr:\n" + again.stderr());
     }
-    assertEquals(List.of(), runcContainers(dataDir), "no runc container left after the second stop");
-    assertEquals(List.of(), ourMounts(dataDir), "no overlay mount left after the second stop");
+    assertEquals(List.of(), RuncUp.runcContainers(dataDir), "no runc container left after the second stop");
+    assertEquals(List.of(), RuncUp.mountsUnder(dataDir), "no overlay mount left after the second stop");
   }
 
   /**
@@ -119,27 +111,12 @@ class UpStopsPodContainersTest {
     for (String id : ids) {
       new ProcessBuilder(runc, "--root", root, "delete", "--force", id).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
     }
-    for (String m : ourMounts(dataDir)) {
+    for (String m : RuncUp.mountsUnder(dataDir)) {
       new ProcessBuilder("umount", "-l", m.split(" ")[4]).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
     }
   }
 
-  private static ChildCapstan start(Path work, Path dataDir) {
-    return ChildCapstan.start(work, "up", "--data-dir", dataDir.toString(), "--kafka-port", "0", "--metrics-port", "0",
-        "--api-port", "0", "--partitions", "2");
-  }
 
-  private static void requireRunc() {
-    if (RuncRuntime.findRunc().isEmpty()) {
-      fail("runc is not installed: apt-get install -y " + RuncRuntime.PACKAGE + " (./capstan test installs it)");
-    }
-    if (BusyboxImage.hostBinary().isEmpty()) {
-      fail("no static busybox: apt-get install -y " + BusyboxImage.PACKAGE + " (./capstan test installs it)");
-    }
-    if (!"root".equals(System.getProperty("user.name"))) {
-      fail("containers with runc need root (run the tests as root)");
-    }
-  }
 
   /** web runs until stopped (and exits at once on SIGTERM); once prints a line and completes. */
   private static void createPods(String bootstrap, TopicLayout layout) throws Exception {
@@ -162,54 +139,9 @@ class UpStopsPodContainersTest {
         .build();
   }
 
-  private static Informer<Pod> podInformer(String bootstrap, TopicLayout layout) throws InterruptedException {
-    Informer<Pod> inf = new Informer<>(InformerConfig.defaults(
-        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), layout, "up-stop-test"), Kinds.POD, Pod.class,
-        new SimpleMeterRegistry());
-    inf.start();
-    assertTrue(inf.awaitSynced(Duration.ofSeconds(60)), "pod informer synced");
-    return inf;
-  }
 
-  private static boolean running(Pod p) {
-    return p.getStatus() != null && "Running".equals(p.getStatus().getPhase()) && containerId(p) != null
-        && p.getStatus().getContainerStatuses().get(0).getState().getRunning() != null;
-  }
 
-  private static String containerId(Pod p) {
-    List<ContainerStatus> cs = p.getStatus() == null ? null : p.getStatus().getContainerStatuses();
-    return cs == null || cs.isEmpty() ? null : cs.get(0).getContainerID();
-  }
 
-  private static Pod await(Informer<Pod> pods, String name, Predicate<Pod> condition, String what)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    Optional<Pod> p = Optional.empty();
-    while (System.nanoTime() < deadline) {
-      p = pods.get("default", name);
-      if (p.isPresent() && condition.test(p.get())) {
-        return p.get();
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError(what + " not within " + WAIT + "; pod: " + p.map(Pod::toString).orElse("(none)"));
-  }
 
-  /** {@code runc list} of the node agent's runc root under the data dir, without its header. */
-  private static List<String> runcContainers(Path dataDir) throws Exception {
-    Path root = dataDir.resolve("node-agent/runtime/runc-state");
-    Process p = new ProcessBuilder(RuncRuntime.findRunc().orElseThrow(), "--root", root.toString(), "list")
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-    assertEquals(0, p.exitValue(), "runc list: " + out);
-    return out.lines().skip(1).filter(l -> !l.isBlank()).toList();
-  }
 
-  /** Mounts of this machine whose mount point is under the data dir (the containers' overlay roots). */
-  private static List<String> ourMounts(Path dataDir) throws Exception {
-    String under = dataDir.toAbsolutePath().toString() + "/";
-    return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-        .filter(l -> l.split(" ")[4].startsWith(under)).toList();
-  }
 }

@@ -1,0 +1,105 @@
+package io.capstan.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.capstan.api.ContainerStatus;
+import io.capstan.api.Pod;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.nodeagent.image.BusyboxImage;
+import io.capstan.nodeagent.runtime.runc.RuncRuntime;
+import io.capstan.stateviews.informer.Informer;
+import io.capstan.stateviews.informer.InformerConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * What the tests of {@code capstan up} with real runc containers share: the machine check, the
+ * child {@code up} on free ports, a pod informer on its Kafka, waiting for a pod, and what runc
+ * and the mount table say is left under the data dir.
+ */
+final class RuncUp {
+  private RuncUp() {}
+
+  /** Fails the test, naming the package, when the machine can't run runc containers. */
+  static void requireRunc() {
+    if (RuncRuntime.findRunc().isEmpty()) {
+      fail("runc is not installed: apt-get install -y " + RuncRuntime.PACKAGE + " (./capstan test installs it)");
+    }
+    if (BusyboxImage.hostBinary().isEmpty()) {
+      fail("no static busybox: apt-get install -y " + BusyboxImage.PACKAGE + " (./capstan test installs it)");
+    }
+    if (!"root".equals(System.getProperty("user.name"))) {
+      fail("containers with runc need root (run the tests as root)");
+    }
+  }
+
+  /** {@code capstan up} on free ports with two partitions. */
+  static ChildCapstan start(Path work, Path dataDir) {
+    return ChildCapstan.start(work, "up", "--data-dir", dataDir.toString(), "--kafka-port", "0", "--metrics-port", "0",
+        "--api-port", "0", "--partitions", "2");
+  }
+
+  static Informer<Pod> podInformer(String bootstrap, TopicLayout layout, String clientName) throws InterruptedException {
+    Informer<Pod> inf = new Informer<>(InformerConfig.defaults(
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), layout, clientName), Kinds.POD, Pod.class,
+        new SimpleMeterRegistry());
+    inf.start();
+    assertTrue(inf.awaitSynced(Duration.ofSeconds(60)), "pod informer synced");
+    return inf;
+  }
+
+  static boolean running(Pod p) {
+    return p.getStatus() != null && "Running".equals(p.getStatus().getPhase()) && containerId(p) != null
+        && p.getStatus().getContainerStatuses().get(0).getState().getRunning() != null;
+  }
+
+  static String containerId(Pod p) {
+    List<ContainerStatus> cs = p.getStatus() == null ? null : p.getStatus().getContainerStatuses();
+    return cs == null || cs.isEmpty() ? null : cs.get(0).getContainerID();
+  }
+
+  /** The pod {@code default/name} once it satisfies the condition; fails with the last state seen. */
+  static Pod await(Informer<Pod> pods, String name, Duration wait, Predicate<Pod> condition, String what)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    Optional<Pod> p = Optional.empty();
+    while (System.nanoTime() < deadline) {
+      p = pods.get("default", name);
+      if (p.isPresent() && condition.test(p.get())) {
+        return p.get();
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(what + " not within " + wait + "; pod: " + p.map(Pod::toString).orElse("(none)"));
+  }
+
+  /** {@code runc list} of the node agent's runc root under the data dir, without its header, spaces squeezed. */
+  static List<String> runcContainers(Path dataDir) throws Exception {
+    Path root = dataDir.resolve("node-agent/runtime/runc-state");
+    Process p = new ProcessBuilder(RuncRuntime.findRunc().orElseThrow(), "--root", root.toString(), "list")
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), "runc list: " + out);
+    return out.lines().skip(1).filter(l -> !l.isBlank()).map(l -> l.replaceAll("\\s+", " ")).toList();
+  }
+
+  /** Mounts of this machine whose mount point is under the data dir (the containers' overlay roots). */
+  static List<String> mountsUnder(Path dataDir) throws Exception {
+    String under = dataDir.toAbsolutePath().toString() + "/";
+    return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+        .filter(l -> l.split(" ")[4].startsWith(under)).toList();
+  }
+}
