@@ -71,7 +71,7 @@ final class UpCommand implements Callable<Integer> {
       stack.start(new ControllersComponent(kafka.clientConfig(), config.topics().layout(), registry));
       stack.start(new SchedulerComponent(kafka.clientConfig(), config.topics().layout(), SchedulerConfig.defaults(), registry));
       stack.start(new NodeAgentComponent(NodeAgentComponent.local(kafka.clientConfig(), config.topics().layout(),
-          config.dataDir().resolve(Defaults.NODE_AGENT_SUBDIR), gatewayConfig.pkiDir().resolve("ca.crt")), registry).stoppingContainersOnClose(NodeAgentComponent.UP_STOP_GRACE));
+          config.dataDir().resolve(Defaults.NODE_AGENT_SUBDIR), io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir())), registry).stoppingContainersOnClose(NodeAgentComponent.UP_STOP_GRACE));
       return "capstan ready: api=" + gateway.url() + " kubeconfig=" + gateway.kubeconfig() + " kafka="
           + kafka.bootstrap() + " metrics=" + metrics.url() + "\nexport KUBECONFIG=" + gateway.kubeconfig();
     });

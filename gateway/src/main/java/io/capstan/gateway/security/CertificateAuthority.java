@@ -74,6 +74,15 @@ public final class CertificateAuthority {
 
   private CertificateAuthority() {}
 
+  /** The CA certificate of a PKI directory: what node agents trust as their client CA. */
+  public static Path caCert(Path pkiDir) {
+    return pkiDir.resolve("ca.crt");
+  }
+
+  private static Path caKey(Path pkiDir) {
+    return pkiDir.resolve("ca.key");
+  }
+
   /**
    * Makes sure {@code pkiDir} holds the CA and the gateway's client certificate for node agents
    * ({@code apiserver-kubelet-client.crt/.key}, CN {@value #KUBELET_CLIENT_NAME}, O
@@ -89,7 +98,7 @@ public final class CertificateAuthority {
           .toInstant().isAfter(Instant.now().plus(Duration.ofDays(30)))) {
         return files;
       }
-      KeyPair ca = new KeyPair(caCert.getPublicKey(), readKey(pkiDir.resolve("ca.key")));
+      KeyPair ca = new KeyPair(caCert.getPublicKey(), readKey(caKey(pkiDir)));
       KeyPair client = newKeyPair();
       Instant now = Instant.now();
       X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert, serial(), Date.from(now.minusSeconds(300)),
@@ -112,8 +121,8 @@ public final class CertificateAuthority {
   /** The CA of {@code pkiDir}, made on first use. */
   private static X509Certificate loadOrCreateCa(Path pkiDir) throws IOException, GeneralSecurityException,
       OperatorCreationException {
-    Path certFile = pkiDir.resolve("ca.crt");
-    Path keyFile = pkiDir.resolve("ca.key");
+    Path certFile = caCert(pkiDir);
+    Path keyFile = caKey(pkiDir);
     if (Files.exists(certFile) && Files.exists(keyFile)) {
       return readCertificate(certFile);
     }
@@ -130,7 +139,7 @@ public final class CertificateAuthority {
    */
   public static PkiFiles ensure(Path pkiDir, List<String> hosts) throws IOException {
     Files.createDirectories(pkiDir);
-    PkiFiles files = new PkiFiles(pkiDir.resolve("ca.crt"), pkiDir.resolve("ca.key"),
+    PkiFiles files = new PkiFiles(caCert(pkiDir), caKey(pkiDir),
         pkiDir.resolve("apiserver.crt"), pkiDir.resolve("apiserver.key"));
     Set<String> names = new LinkedHashSet<>(List.of("localhost", "127.0.0.1", "::1"));
     names.addAll(hosts);

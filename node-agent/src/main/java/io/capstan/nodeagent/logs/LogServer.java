@@ -209,15 +209,18 @@ public final class LogServer implements AutoCloseable {
                 }
               });
             }
-          } else if (!java.util.Objects.equals(fileKey, fileKey(file)) && fileKey(file) != null) {
-            // Rotated (the runtime renamed it and started a new one): what was written to the old
-            // file has been read, so follow the new one from its start.
-            raf.close();
-            raf = new RandomAccessFile(file.toFile(), "r");
-            fileKey = fileKey(file);
-            offset = 0;
           } else {
-            Thread.sleep(FOLLOW_POLL_MS);
+            Object now = fileKey(file);
+            if (now != null && !now.equals(fileKey)) {
+              // Rotated (the runtime renamed it and started a new one): what was written to the old
+              // file has been read, so follow the new one from its start.
+              raf.close();
+              raf = new RandomAccessFile(file.toFile(), "r");
+              fileKey = now;
+              offset = 0;
+            } else {
+              Thread.sleep(FOLLOW_POLL_MS);
+            }
           }
         }
       } finally {

@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import io.capstan.nodeagent.runtime.ImageInfo;
 import io.capstan.nodeagent.runtime.ImagePullFailure;
+import io.capstan.nodeagent.runtime.runc.LibC;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,13 +33,6 @@ class ImageImporterTest {
   static final byte[] TOP = new TestArchives.Tar().file("etc/.wh.a", "").file("opt/x/.wh..wh..opq", "")
       .file("opt/x/new", "new\n").file("etc/c", "c\n").bytes();
 
-  interface Mounts extends Library {
-    Mounts INSTANCE = Native.load("c", Mounts.class);
-
-    int mount(String source, String target, String fstype, long flags, String data);
-
-    int umount2(String target, int flags);
-  }
 
   @Test
   void anOciLayoutStacksItsLayersWithWhiteoutsApplied() throws Exception {
@@ -60,7 +52,7 @@ class ImageImporterTest {
     assertEquals(info.id(), other.pullImage("example.com/team/app:1.0").id(), "a store opened earlier finds it");
 
     Path merged = Files.createDirectories(dir.resolve("merged"));
-    assertEquals(0, Mounts.INSTANCE.mount("overlay", merged.toString(), "overlay", 1 /* MS_RDONLY */,
+    assertEquals(0, LibC.INSTANCE.mount("overlay", merged.toString(), "overlay", 1 /* MS_RDONLY */,
         "lowerdir=" + info.overlayLowerDir()), "read-only overlay of the layers");
     try {
       assertEquals("b\n", Files.readString(merged.resolve("etc/b")));
@@ -70,7 +62,7 @@ class ImageImporterTest {
       assertFalse(Files.exists(merged.resolve("opt/x/old")), "the opaque directory hides what the base had");
       assertEquals(Path.of("/etc/b"), Files.readSymbolicLink(merged.resolve("etc/link")));
     } finally {
-      Mounts.INSTANCE.umount2(merged.toString(), 2);
+      LibC.INSTANCE.umount2(merged.toString(), LibC.MNT_DETACH);
     }
     assertTrue(progress.stream().anyMatch(l -> l.startsWith("layer 2/2") && l.contains("unpacked")), progress.toString());
   }
