@@ -101,6 +101,31 @@ public final class AgentCluster implements AutoCloseable {
     throw new AssertionError("pod " + name + " still there after " + timeout + ": " + pods.get("default", name));
   }
 
+  /** A runc node agent on this cluster (relisting every 200 ms, logs on a free port for {@code clientCaFile}). */
+  public NodeAgent startRuncAgent(String node, String dataDirName, Path clientCaFile) throws InterruptedException {
+    NodeAgent agent = new NodeAgent(NodeAgentConfig.defaults(kafka, layout, node, KafkaFixture.tempDir(dataDirName),
+        NodeAgentConfig.RuntimeKind.RUNC).withRelistPeriod(Duration.ofMillis(200)).withPort(0)
+        .withClientCaFile(clientCaFile), registry);
+    agent.start(Duration.ofSeconds(60));
+    return agent;
+  }
+
+  /**
+   * Deletes every pod the tests left, so the agent removes its containers (and their overlay
+   * mounts and networks), waits for that, then closes the agent.
+   */
+  public void stopAgent(NodeAgent agent) throws Exception {
+    for (Pod p : pods.list()) {
+      client.delete(Kinds.POD, p.getMetadata().getNamespace(), p.getMetadata().getName(),
+          io.capstan.log.DeleteOptions.newBuilder().setGracePeriodSeconds(0L).build()).get(30, TimeUnit.SECONDS);
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!agent.runtime().listContainers().isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    agent.close();
+  }
+
   @Override
   public void close() {
     informers.close();

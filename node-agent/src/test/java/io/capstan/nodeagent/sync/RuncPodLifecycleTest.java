@@ -25,7 +25,6 @@ import io.capstan.logschema.client.CommandResult;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.nodeagent.AgentCluster;
 import io.capstan.nodeagent.NodeAgent;
-import io.capstan.nodeagent.NodeAgentConfig;
 import io.capstan.nodeagent.image.BusyboxImage;
 import io.capstan.nodeagent.logs.LogClient;
 import io.capstan.nodeagent.runtime.runc.RuncHost;
@@ -58,27 +57,13 @@ class RuncPodLifecycleTest {
     cluster = new AgentCluster("agent-runc");
     node = "node-" + Long.toHexString(System.nanoTime() & 0xffffff);
     logClient = new LogClient();
-    agent = new NodeAgent(NodeAgentConfig.defaults(cluster.kafka, cluster.layout, node,
-        KafkaFixture.tempDir("agent-data"), NodeAgentConfig.RuntimeKind.RUNC)
-        .withRelistPeriod(Duration.ofMillis(200)).withPort(0).withClientCaFile(logClient.caFile()), cluster.registry);
-    agent.start(Duration.ofSeconds(60));
+    agent = cluster.startRuncAgent(node, "agent-data", logClient.caFile());
   }
 
   @AfterAll
   static void stop() throws Exception {
     if (agent != null && cluster != null) {
-      // Delete what the tests left, so the agent removes its containers (and their overlay mounts).
-      for (Pod p : cluster.pods.list()) {
-        cluster.client.delete(Kinds.POD, p.getMetadata().getNamespace(), p.getMetadata().getName(),
-            io.capstan.log.DeleteOptions.newBuilder().setGracePeriodSeconds(0L).build()).get(30, TimeUnit.SECONDS);
-      }
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (!agent.runtime().listContainers().isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
-    }
-    if (agent != null) {
-      agent.close();
+      cluster.stopAgent(agent);
     }
     if (cluster != null) {
       cluster.close();

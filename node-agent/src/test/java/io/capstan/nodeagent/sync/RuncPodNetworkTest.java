@@ -11,19 +11,14 @@ import io.capstan.api.EnvVar;
 import io.capstan.api.HTTPGetAction;
 import io.capstan.api.Pod;
 import io.capstan.api.Probe;
-import io.capstan.log.DeleteOptions;
-import io.capstan.logschema.kinds.Kinds;
 import io.capstan.nodeagent.AgentCluster;
 import io.capstan.nodeagent.NodeAgent;
-import io.capstan.nodeagent.NodeAgentConfig;
 import io.capstan.nodeagent.image.BusyboxImage;
 import io.capstan.nodeagent.logs.LogClient;
 import io.capstan.nodeagent.runtime.runc.PodNetwork;
 import io.capstan.nodeagent.runtime.runc.RuncHost;
-import io.capstan.stateviews.testing.KafkaFixture;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,24 +45,13 @@ class RuncPodNetworkTest {
     cluster = new AgentCluster("agent-net");
     node = "net-" + Long.toHexString(System.nanoTime() & 0xffffff);
     logClient = new LogClient();
-    agent = new NodeAgent(NodeAgentConfig.defaults(cluster.kafka, cluster.layout, node,
-        KafkaFixture.tempDir("agent-net"), NodeAgentConfig.RuntimeKind.RUNC)
-        .withRelistPeriod(Duration.ofMillis(200)).withPort(0).withClientCaFile(logClient.caFile()), cluster.registry);
-    agent.start(Duration.ofSeconds(60));
+    agent = cluster.startRuncAgent(node, "agent-net", logClient.caFile());
   }
 
   @AfterAll
   static void stop() throws Exception {
     if (agent != null && cluster != null) {
-      for (Pod p : cluster.pods.list()) {
-        cluster.client.delete(Kinds.POD, p.getMetadata().getNamespace(), p.getMetadata().getName(),
-            DeleteOptions.newBuilder().setGracePeriodSeconds(0L).build()).get(30, TimeUnit.SECONDS);
-      }
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (!agent.runtime().listContainers().isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
-      agent.close();
+      cluster.stopAgent(agent);
     }
     if (cluster != null) {
       cluster.close();
