@@ -98,17 +98,17 @@ final class CacheWatcher implements WatchHandle {
   WatchEvent eventFor(CachedChange c) {
     switch (c.type()) {
       case ADDED:
-        return matches(c.key(), c.object()) ? new WatchEvent.Added(stored(c.object(), c.resourceVersion())) : null;
+        return matches(c.key(), c.object()) ? new WatchEvent.Added(c.stored()) : null;
       case DELETED:
-        return matches(c.key(), c.previous()) ? new WatchEvent.Deleted(stored(c.object(), c.resourceVersion())) : null;
+        return matches(c.key(), c.previous()) ? new WatchEvent.Deleted(c.stored()) : null;
       case MODIFIED:
       default:
         boolean now = matches(c.key(), c.object());
         boolean before = c.previous() != null && matches(c.key(), c.previous());
         if (now && before) {
-          return new WatchEvent.Modified(stored(c.object(), c.resourceVersion()));
+          return new WatchEvent.Modified(c.stored());
         } else if (now) {
-          return new WatchEvent.Added(stored(c.object(), c.resourceVersion()));
+          return new WatchEvent.Added(c.stored());
         } else if (before) {
           // the object as it was, at the version of the change that took it out of this watch
           return new WatchEvent.Deleted(stored(KindCache.withResourceVersion(c.previous(), c.resourceVersion()),

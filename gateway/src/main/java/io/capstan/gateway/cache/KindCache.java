@@ -57,6 +57,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   private final NavigableMap<String, SpecificRecord> objects = new TreeMap<>();
   private final List<CacheWatcher> watchers = new CopyOnWriteArrayList<>();
   private final CacheMetrics metrics;
+  private final RenderedObjects.OfKind rendered;
   private volatile AtomicLongArray closed;
   private volatile ChangeWindow window;
   private long seq;
@@ -75,8 +76,9 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   }
 
   KindCache(Kind kind, Informer<SpecificRecord> informer, WatchCacheConfig config, Executor completions,
-      Executor dispatcher, MeterRegistry registry) {
+      Executor dispatcher, RenderedObjects renderings, MeterRegistry registry) {
     this.kind = kind;
+    this.rendered = renderings.new OfKind(key -> get(key).orElse(null));
     this.informer = informer;
     this.config = config;
     this.completions = completions;
@@ -235,6 +237,15 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
     } finally {
       lock.readLock().unlock();
     }
+  }
+
+  /**
+   * An object this cache returned (from {@link #get} or {@link #listAt}) with its JSON rendered:
+   * the rendering kept from an earlier read when the object is unchanged since, else rendered now
+   * (and kept while it stays current). Shared: never change it.
+   */
+  public StoredObject read(String key, SpecificRecord object) {
+    return rendered.read(key, object);
   }
 
   /** A change still in the window, e.g. the delete a reply reported, to answer with the object it removed. */
@@ -414,7 +425,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
         });
         for (Map.Entry<String, SpecificRecord> e : state.entrySet()) {
           if (w.matches(e.getKey(), e.getValue())) {
-            first.add(new WatchEvent.Added(new StoredObject(e.getValue(), rvOf(e.getValue()))));
+            first.add(new WatchEvent.Added(rendered.shared(e.getKey(), e.getValue())));
           }
         }
         if (initialEnd) {
@@ -461,6 +472,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       } else {
         objects.put(c.key(), c.object());
       }
+      rendered.forget(c.key());
       if (c.resourceVersion() > closed.get(c.partition())) {
         closed.set(c.partition(), c.resourceVersion());
       }
@@ -541,6 +553,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
     }
     waiting.forEach(f -> f.completeExceptionally(new IllegalStateException("the watch cache of " + kind.kind()
         + " is closed")));
+    rendered.clear();
     metrics.close();
   }
 

@@ -37,6 +37,7 @@ public final class WatchCache implements AutoCloseable {
   private final WatchCacheConfig config;
   private final SharedInformers informers;
   private final MeterRegistry registry;
+  private final RenderedObjects renderings;
   private final Map<String, KindCache> caches = new LinkedHashMap<>();
   private final ExecutorService completions = Executors.newSingleThreadExecutor(daemon("capstan-gateway-cache-reads"));
   private final ExecutorService dispatcher = Executors.newFixedThreadPool(2, daemon("capstan-gateway-watch"));
@@ -48,6 +49,7 @@ public final class WatchCache implements AutoCloseable {
   public WatchCache(InformerConfig informerConfig, WatchCacheConfig config, MeterRegistry registry) {
     this.config = config;
     this.registry = registry;
+    this.renderings = new RenderedObjects(RenderedObjects.DEFAULT_MAX_BYTES, registry);
     this.informers = new SharedInformers(informerConfig, registry);
   }
 
@@ -89,7 +91,7 @@ public final class WatchCache implements AutoCloseable {
           + config.syncTimeout());
     }
     for (Kind kind : Kinds.all()) {
-      KindCache c = new KindCache(kind, byKind.get(kind.kind()), config, completions, dispatcher, registry);
+      KindCache c = new KindCache(kind, byKind.get(kind.kind()), config, completions, dispatcher, renderings, registry);
       c.start();
       caches.put(kind.kind(), c);
     }

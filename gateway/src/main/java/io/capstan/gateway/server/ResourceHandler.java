@@ -155,7 +155,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     }
     if (method == HttpMethod.GET && named) {
       verb(c, "GET");
-      reply(c, store.get(c.kind(), c.path().namespace(), c.path().name()), s -> objectOrTable(c, s), 200);
+      replyJson(c, store.get(c.kind(), c.path().namespace(), c.path().name()), s -> objectOrTable(c, s), 200);
     } else if (method == HttpMethod.GET) {
       if (c.flag("watch")) {
         verb(c, "WATCH");
@@ -175,8 +175,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
       patch(c, false);
     } else if (method == HttpMethod.DELETE && named) {
       verb(c, "DELETE");
-      reply(c, store.delete(c.kind(), c.path().namespace(), c.path().name(), deleteRequest(c)),
-          s -> KubeJson.toJson(s.object()), 200);
+      replyJson(c, store.delete(c.kind(), c.path().namespace(), c.path().name(), deleteRequest(c)),
+          StoredObject::json, 200);
     } else if (method == HttpMethod.DELETE) {
       verb(c, "DELETECOLLECTION");
       deleteCollection(c);
@@ -191,12 +191,12 @@ final class ResourceHandler implements Handler<RoutingContext> {
 
   // ---- reads ----
 
-  private JsonNode objectOrTable(Call c, StoredObject s) {
-    ObjectNode json = KubeJson.toJson(s.object());
+  private byte[] objectOrTable(Call c, StoredObject s) {
     if (wantsTable(c)) {
-      return TableRenderer.render(c.kind(), List.of(json), null, null, clock.instant());
+      return Responses.bytes(TableRenderer.render(c.kind(), List.of(KubeJson.toJson(s.object())), null, null,
+          clock.instant()));
     }
-    return json;
+    return s.json();
   }
 
   private static boolean wantsTable(Call c) {
@@ -206,7 +206,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
 
   private void list(Call c) {
     ListOptions options = listOptions(c);
-    reply(c, store.list(c.kind(), options), result -> listBody(c, result), 200);
+    replyJson(c, store.list(c.kind(), options), result -> listBody(c, result), 200);
   }
 
   private ListOptions listOptions(Call c) {
@@ -236,16 +236,21 @@ final class ResourceHandler implements Handler<RoutingContext> {
     }
   }
 
-  private JsonNode listBody(Call c, ListResult result) {
-    List<ObjectNode> items = result.items().stream().map(s -> KubeJson.toJson(s.object())).toList();
+  /**
+   * The list as kube-apiserver writes it: kind, apiVersion, metadata, then the items, each the
+   * object's kept rendering (see {@link StoredObject#json}), so a list copies bytes rather than
+   * serializing every object again.
+   */
+  private byte[] listBody(Call c, ListResult result) {
     String rv = Long.toString(result.resourceVersion());
     if (wantsTable(c)) {
-      return TableRenderer.render(c.kind(), items, rv, result.continueToken(), clock.instant());
+      List<ObjectNode> items = result.items().stream().map(s -> KubeJson.toJson(s.object())).toList();
+      return Responses.bytes(TableRenderer.render(c.kind(), items, rv, result.continueToken(), clock.instant()));
     }
-    ObjectNode out = NODES.objectNode();
-    out.put("kind", c.kind().kind() + "List");
-    out.put("apiVersion", c.kind().apiVersion());
-    ObjectNode meta = out.putObject("metadata");
+    ObjectNode head = NODES.objectNode();
+    head.put("kind", c.kind().kind() + "List");
+    head.put("apiVersion", c.kind().apiVersion());
+    ObjectNode meta = head.putObject("metadata");
     meta.put("resourceVersion", rv);
     if (result.continueToken() != null) {
       meta.put("continue", result.continueToken());
@@ -253,9 +258,24 @@ final class ResourceHandler implements Handler<RoutingContext> {
     if (result.remainingItems() != null) {
       meta.put("remainingItemCount", result.remainingItems());
     }
-    ArrayNode array = out.putArray("items");
-    items.forEach(array::add);
-    return out;
+    byte[] open = Responses.bytes(head);
+    int size = open.length + 16;
+    for (StoredObject s : result.items()) {
+      size += s.json().length + 1;
+    }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(size);
+    out.write(open, 0, open.length - 1); // without its closing brace
+    out.writeBytes(ITEMS_OPEN);
+    boolean first = true;
+    for (StoredObject s : result.items()) {
+      if (!first) {
+        out.write(',');
+      }
+      first = false;
+      out.writeBytes(s.json());
+    }
+    out.writeBytes(ITEMS_CLOSE);
+    return out.toByteArray();
   }
 
   private void watch(Call c) {
@@ -364,14 +384,15 @@ final class ResourceHandler implements Handler<RoutingContext> {
   }
 
   private static byte[] watchLine(Kind kind, WatchEvent event) {
-    ObjectNode line = NODES.objectNode();
     if (event instanceof WatchEvent.Added a) {
-      line.put("type", "ADDED").set("object", KubeJson.toJson(a.object().object()));
+      return objectLine(WATCH_ADDED, a.object());
     } else if (event instanceof WatchEvent.Modified m) {
-      line.put("type", "MODIFIED").set("object", KubeJson.toJson(m.object().object()));
+      return objectLine(WATCH_MODIFIED, m.object());
     } else if (event instanceof WatchEvent.Deleted d) {
-      line.put("type", "DELETED").set("object", KubeJson.toJson(d.object().object()));
-    } else if (event instanceof WatchEvent.Bookmark b) {
+      return objectLine(WATCH_DELETED, d.object());
+    }
+    ObjectNode line = NODES.objectNode();
+    if (event instanceof WatchEvent.Bookmark b) {
       ObjectNode meta = NODES.objectNode().put("resourceVersion", Long.toString(b.resourceVersion()));
       if (b.initialEventsEnd()) {
         meta.putObject("annotations").put("k8s.io/initial-events-end", "true");
@@ -383,6 +404,27 @@ final class ResourceHandler implements Handler<RoutingContext> {
       line.put("type", "ERROR").set("object", e.status().toJson());
     }
     return (line + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private static final byte[] WATCH_ADDED = ascii("{\"type\":\"ADDED\",\"object\":");
+  private static final byte[] WATCH_MODIFIED = ascii("{\"type\":\"MODIFIED\",\"object\":");
+  private static final byte[] WATCH_DELETED = ascii("{\"type\":\"DELETED\",\"object\":");
+  private static final byte[] ITEMS_OPEN = ascii(",\"items\":[");
+  private static final byte[] ITEMS_CLOSE = ascii("]}");
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  }
+
+  /** One watch line: the event's type, then the object's rendering shared by every watcher of it. */
+  private static byte[] objectLine(byte[] head, StoredObject object) {
+    byte[] json = object.json();
+    byte[] line = new byte[head.length + json.length + 2];
+    System.arraycopy(head, 0, line, 0, head.length);
+    System.arraycopy(json, 0, line, head.length, json.length);
+    line[line.length - 2] = '}';
+    line[line.length - 1] = '\n';
+    return line;
   }
 
   // ---- writes ----
@@ -399,7 +441,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     }
     validate(c, object);
     warnUnknown(c, converted);
-    reply(c, store.create(c.kind(), object, writeOptions(c)), s -> KubeJson.toJson(s.object()), 201);
+    replyJson(c, store.create(c.kind(), object, writeOptions(c)), StoredObject::json, 201);
   }
 
   private void update(Call c, boolean status) {
@@ -417,7 +459,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     CompletionStage<StoredObject> result = status
         ? store.updateStatus(c.kind(), object, writeOptions(c))
         : store.update(c.kind(), object, writeOptions(c));
-    reply(c, result, s -> KubeJson.toJson(s.object()), 200);
+    replyJson(c, result, StoredObject::json, 200);
   }
 
   /**
@@ -432,7 +474,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     boolean pinned = patchPinsVersion(patch);
     WriteOptions options = pinned ? writeOptions(c) : writeOptions(c).withPatch(type, patch);
     Future<StoredObject> result = untilNoConflict(c, () -> patchOnce(c, type, patch, status, options), !pinned);
-    reply(c, result.toCompletionStage(), s -> KubeJson.toJson(s.object()), 200);
+    replyJson(c, result.toCompletionStage(), StoredObject::json, 200);
   }
 
   /**
@@ -506,7 +548,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     DeleteRequest request = deleteRequest(c);
     Context context = c.ctx().vertx().getOrCreateContext();
     Future<ListResult> listed = Future.fromCompletionStage(store.list(c.kind(), options), context);
-    Future<ObjectNode> deleted = listed.compose(result -> {
+    Future<byte[]> deleted = listed.compose(result -> {
       List<Future<StoredObject>> each = new ArrayList<>();
       for (StoredObject s : result.items()) {
         ObjectMeta meta = metadata(s.object());
@@ -518,10 +560,10 @@ final class ResourceHandler implements Handler<RoutingContext> {
         for (int i = 0; i < all.size(); i++) {
           gone.add(all.resultAt(i));
         }
-        return (ObjectNode) listBody(c, new ListResult(gone, result.resourceVersion(), null, null));
+        return listBody(c, new ListResult(gone, result.resourceVersion(), null, null));
       });
     });
-    reply(c, deleted.toCompletionStage(), Function.identity(), 200);
+    replyJson(c, deleted.toCompletionStage(), Function.identity(), 200);
   }
 
   private DeleteRequest deleteRequest(Call c) {
@@ -574,7 +616,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
         }
         if (method == HttpMethod.GET) {
           verb(c, "GET");
-          reply(c, store.get(c.kind(), c.path().namespace(), c.path().name()), s -> KubeJson.toJson(s.object()), 200);
+          replyJson(c, store.get(c.kind(), c.path().namespace(), c.path().name()), StoredObject::json, 200);
         } else if (method == HttpMethod.PUT) {
           verb(c, "PUT");
           update(c, true);
@@ -852,8 +894,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
     return name.toString();
   }
 
-  /** Writes the store's answer (or its Status error) back on the request's context. */
-  private <T> void reply(Call c, CompletionStage<T> result, Function<T, ? extends JsonNode> body, int code) {
+  /** Writes the store's answer, already JSON bytes, (or its Status error) back on the request's context. */
+  private <T> void replyJson(Call c, CompletionStage<T> result, Function<T, byte[]> body, int code) {
     Context context = c.ctx().vertx().getOrCreateContext();
     Future.fromCompletionStage(result, context).onComplete(ar -> {
       try {
@@ -867,4 +909,10 @@ final class ResourceHandler implements Handler<RoutingContext> {
       }
     });
   }
+
+  /** Writes the store's answer (or its Status error) back on the request's context. */
+  private <T> void reply(Call c, CompletionStage<T> result, Function<T, ? extends JsonNode> body, int code) {
+    replyJson(c, result, t -> Responses.bytes(body.apply(t)), code);
+  }
+
 }

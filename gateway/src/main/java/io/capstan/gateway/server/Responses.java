@@ -20,9 +20,20 @@ final class Responses {
     if (ctx.response().ended()) {
       return;
     }
+    json(ctx, code, bytes(body));
+  }
+
+  /** A body already rendered as JSON. */
+  static void json(RoutingContext ctx, int code, byte[] body) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    ctx.response().setStatusCode(code).putHeader("Content-Type", "application/json").end(Buffer.buffer(body));
+  }
+
+  static byte[] bytes(JsonNode body) {
     try {
-      ctx.response().setStatusCode(code).putHeader("Content-Type", "application/json")
-          .end(Buffer.buffer(KubeJson.jsonMapper().writeValueAsBytes(body)));
+      return KubeJson.jsonMapper().writeValueAsBytes(body);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("serializing a JSON tree cannot fail", e);
     }

@@ -141,7 +141,7 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     int partition = c.partitionOf(key);
     long mine = own.on(kind, partition, key);
     return waitFor(c, partition, mine).thenApply(v -> c.get(key)
-        .map(o -> new StoredObject(copy(o), KindCache.rvOf(o)))
+        .map(o -> c.read(key, o))
         .orElseThrow(() -> new ApiException(ApiStatus.notFound(kind.group(), kind.plural(), name))));
   }
 
@@ -211,9 +211,9 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
       List<SpecificRecord> chunk = matching.subList(0, (int) limit);
       ObjectMeta last = meta(chunk.get(chunk.size() - 1));
       String token = new ContinueToken(version, c.key(last.getNamespace(), last.getName())).encode();
-      return new ListResult(stored(chunk), version, token, (long) (matching.size() - chunk.size()));
+      return new ListResult(stored(c, chunk), version, token, (long) (matching.size() - chunk.size()));
     }
-    return new ListResult(stored(matching), version, null, null);
+    return new ListResult(stored(c, matching), version, null, null);
   }
 
   private static boolean matches(SpecificRecord obj, ListOptions o) {
@@ -226,10 +226,12 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     return o.fields() == null || o.fields().isEverything() || o.fields().matches(KubeJson.toJson(obj));
   }
 
-  private static List<StoredObject> stored(List<SpecificRecord> objects) {
+  /** Rendered here, on the listers' pool, rather than on the event loop that sends the list. */
+  private static List<StoredObject> stored(KindCache c, List<SpecificRecord> objects) {
     List<StoredObject> out = new ArrayList<>(objects.size());
     for (SpecificRecord obj : objects) {
-      out.add(new StoredObject(copy(obj), KindCache.rvOf(obj)));
+      ObjectMeta m = meta(obj);
+      out.add(c.read(c.key(m.getNamespace(), m.getName()), obj));
     }
     return out;
   }
