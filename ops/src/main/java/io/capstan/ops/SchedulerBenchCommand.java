@@ -29,6 +29,11 @@ final class SchedulerBenchCommand implements Callable<Integer> {
   @Option(names = "--init-pods", defaultValue = "" + SchedulerBench.DEFAULT_INIT_PODS, description = "Pods placed first, unmeasured (default: ${DEFAULT-VALUE}).")
   int initPods;
 
+  @Option(names = "--warmup-pods", defaultValue = "" + SchedulerBench.DEFAULT_WARMUP_PODS,
+      description = "Pods scheduled and deleted before the initial pods, to warm up the JIT; unmeasured, and gone"
+          + " before the measured pods come (default: ${DEFAULT-VALUE}).")
+  int warmupPods;
+
   @Option(names = "--variant", defaultValue = "basic", description = "basic or anti-affinity (default: ${DEFAULT-VALUE}).")
   String variant;
 
@@ -54,7 +59,7 @@ final class SchedulerBenchCommand implements Callable<Integer> {
     try {
       Map<String, Object> extra = new HashMap<>(kafkaClient.resolve());
       settings = new SchedulerBench.Settings(nodes, pods, initPods, variant, partitions, extra, streamThreads,
-          commitIntervalMs);
+          commitIntervalMs, warmupPods);
     } catch (IllegalArgumentException e) {
       System.err.println(e.getMessage());
       return 2;

@@ -22,6 +22,17 @@ class SchedulerBenchTest {
   }
 
   @Test
+  void aSmallEndToEndRunWarmsUpThenBindsEveryMeasuredPod() throws Exception {
+    java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+    SchedulerBench.Result r = new SchedulerBench(new SchedulerBench.Settings(20, 200, 20, "basic", 2, Map.of(),
+        1, 50, 100), new PrintStream(log, true)).run();
+    assertEquals(200, r.bound(), log.toString());
+    assertTrue(log.toString().contains("warm-up done"), log.toString());
+    assertTrue(r.jsonLine().contains("\"warmup_pods\":100"), r.jsonLine());
+    assertTrue(r.podsPerSecond() > 0 && r.cpuMsPerPod() > 0, r.jsonLine());
+  }
+
+  @Test
   void badSettingsAreNamed() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new SchedulerBench.Settings(10, 10, 0, "fancy", 1, Map.of()));
