@@ -29,10 +29,11 @@ final class SchedulerBenchCommand implements Callable<Integer> {
   @Option(names = "--init-pods", defaultValue = "" + SchedulerBench.DEFAULT_INIT_PODS, description = "Pods placed first, unmeasured (default: ${DEFAULT-VALUE}).")
   int initPods;
 
-  @Option(names = "--warmup-pods", defaultValue = "" + SchedulerBench.DEFAULT_WARMUP_PODS,
-      description = "Pods scheduled and deleted before the initial pods, to warm up the JIT; unmeasured, and gone"
-          + " before the measured pods come (default: ${DEFAULT-VALUE}).")
-  int warmupPods;
+  @Option(names = "--warmup-seconds", defaultValue = "" + SchedulerBench.DEFAULT_WARMUP_SECONDS,
+      description = "At most this long, before the initial pods, rounds of pods are scheduled and deleted again"
+          + " until the JIT has settled; unmeasured, and gone before the measured pods come; 0: none"
+          + " (default: ${DEFAULT-VALUE}).")
+  int warmupSeconds;
 
   @Option(names = "--variant", defaultValue = "basic", description = "basic or anti-affinity (default: ${DEFAULT-VALUE}).")
   String variant;
@@ -59,7 +60,7 @@ final class SchedulerBenchCommand implements Callable<Integer> {
     try {
       Map<String, Object> extra = new HashMap<>(kafkaClient.resolve());
       settings = new SchedulerBench.Settings(nodes, pods, initPods, variant, partitions, extra, streamThreads,
-          commitIntervalMs, warmupPods);
+          commitIntervalMs, warmupSeconds);
     } catch (IllegalArgumentException e) {
       System.err.println(e.getMessage());
       return 2;

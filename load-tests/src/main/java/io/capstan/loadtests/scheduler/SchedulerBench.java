@@ -54,13 +54,17 @@ public final class SchedulerBench {
   public static final int DEFAULT_PODS = 10000;
   public static final int DEFAULT_INIT_PODS = 1000;
   /**
-   * Pods scheduled and deleted again before anything else, so the measured pods meet compiled
-   * code, as in a scheduler that has been running: in a fresh JVM on two cores the JIT compilers
-   * took a fifth of the machine through the measured phase, and 5,000 more pods cut the CPU
-   * spent per measured pod by about a tenth. Not part of the measured workload: the cluster
-   * afterwards is the same 1,000 placed pods.
+   * The most time spent warming up before anything is measured: rounds of {@link #WARMUP_ROUND}
+   * pods scheduled and deleted again, until the JIT has settled, so the measured pods meet
+   * compiled code, as in a scheduler (and broker, and processor) that has been running. In a
+   * fresh JVM on two cores, C2 still compiled the Kafka client's and broker's hot paths for the
+   * first time a minute in, on one of the two cores, through the whole measured phase. Not part
+   * of the measured workload: afterwards the cluster holds the same 1,000 placed pods.
    */
-  public static final int DEFAULT_WARMUP_PODS = 5000;
+  public static final int DEFAULT_WARMUP_SECONDS = 240;
+  static final int WARMUP_ROUND = 2000;
+  /** Settled: the JIT compiled for less than this share of the last round's wall time. */
+  static final double JIT_SETTLED = 0.10;
   static final String WARMUP_NAMESPACE = "warmup";
   static final int ZONES = 10;
   static final int GROUP = 100;
@@ -69,11 +73,11 @@ public final class SchedulerBench {
 
   /** How the bench runs. */
   public record Settings(int nodes, int pods, int initPods, String variant, int partitions, Map<String, Object> kafkaExtra,
-      int streamThreads, long commitIntervalMs, int warmupPods) {
+      int streamThreads, long commitIntervalMs, int warmupSeconds) {
     public Settings {
-      if (nodes <= 0 || pods <= 0 || initPods < 0 || partitions <= 0 || warmupPods < 0) {
+      if (nodes <= 0 || pods <= 0 || initPods < 0 || partitions <= 0 || warmupSeconds < 0) {
         throw new IllegalArgumentException("--nodes, --pods and --partitions must be positive, --init-pods and"
-            + " --warmup-pods not negative");
+            + " --warmup-seconds not negative");
       }
       if (streamThreads <= 0 || commitIntervalMs <= 0) {
         throw new IllegalArgumentException("--stream-threads and --commit-interval-ms must be positive");
@@ -93,7 +97,8 @@ public final class SchedulerBench {
   /** The figures: end-to-end throughput and create-to-bind latency, plus the scheduler's own attempt time. */
   public record Result(Settings settings, int bound, double podsPerSecond, double p50Ms, double p99Ms, double maxMs,
       double attemptMeanMs, double attemptMaxMs, double seconds, double algorithmPodsPerSecond, double cpuMsPerPod,
-      double cpuCores, double schedulerCpuMsPerPod, double processorCpuMsPerPod) {
+      double cpuCores, double schedulerCpuMsPerPod, double processorCpuMsPerPod, double warmupSeconds,
+      double jitCores) {
     public String jsonLine() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("bench", "scheduler");
@@ -101,7 +106,8 @@ public final class SchedulerBench {
       m.put("nodes", settings.nodes());
       m.put("pods", settings.pods());
       m.put("init_pods", settings.initPods());
-      m.put("warmup_pods", settings.warmupPods());
+      m.put("warmup_s", Math.round(warmupSeconds * 10) / 10.0);
+      m.put("jit_cores", Math.round(jitCores * 100) / 100.0);
       m.put("stream_threads", settings.streamThreads());
       m.put("commit_interval_ms", settings.commitIntervalMs());
       m.put("bound", bound);
@@ -186,7 +192,7 @@ public final class SchedulerBench {
     Result r = endToEnd();
     return new Result(r.settings(), r.bound(), r.podsPerSecond(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.attemptMeanMs(),
         r.attemptMaxMs(), r.seconds(), baseline, r.cpuMsPerPod(), r.cpuCores(), r.schedulerCpuMsPerPod(),
-        r.processorCpuMsPerPod());
+        r.processorCpuMsPerPod(), r.warmupSeconds(), r.jitCores());
   }
 
   private Result endToEnd() throws Exception {
@@ -240,9 +246,7 @@ public final class SchedulerBench {
             Thread.sleep(20);
           }
           progress.printf("bench: scheduler has %d nodes%n", s.nodes());
-          if (s.warmupPods() > 0) {
-            warmUp(client, scheduler, sentAt, bound);
-          }
+          double warmedUp = s.warmupSeconds() > 0 ? warmUp(client, scheduler, sentAt, bound) : 0;
           progress.printf("bench: placing %d initial pods (not measured)%n", s.initPods());
           long w0 = System.nanoTime();
           for (int i = 0; i < s.initPods(); i++) {
@@ -260,6 +264,7 @@ public final class SchedulerBench {
           progress.printf("bench: creating %d pods (%s) and counting their binds%n", s.pods(), s.variant());
           long start = System.nanoTime();
           CpuAccount cpu = CpuAccount.start();
+          long jitBefore = jitMillis();
           Map<String, Double> countsBefore = writePathCounts(registry);
           StageReport stages = StageReport.start(registry, scheduler.service().queue(), bound, progress);
           for (int i = 0; i < s.pods(); i++) {
@@ -276,13 +281,15 @@ public final class SchedulerBench {
           progress.print(spent.table(16));
           Map<String, Double> countsAfter = writePathCounts(registry);
           countsAfter.forEach((k, v) -> progress.printf("bench:   %8.0f  %s%n", v - countsBefore.getOrDefault(k, 0.0), k));
+          double jitCores = (jitMillis() - jitBefore) / 1e3 / (spent.wallNanos() / 1e9);
           double secs = (lastBind.get() - start) / 1e9;
           long n = attempts.count() - attemptsBefore;
           double attemptMean = n == 0 ? 0 : (attempts.totalTime(TimeUnit.MILLISECONDS) - attemptTimeBefore) / n;
           return new Result(s, bound.get(), bound.get() / secs, latency.getValueAtPercentile(50) / 1000.0,
               latency.getValueAtPercentile(99) / 1000.0, latency.getMaxValue() / 1000.0, attemptMean,
               attempts.max(TimeUnit.MILLISECONDS), secs, 0, spent.processNanos() / 1e6 / bound.get(), spent.cores(),
-              spent.of("scheduler-loop") / 1e6 / bound.get(), spent.of("capstan.processor-StreamThread-#") / 1e6 / bound.get());
+              spent.of("scheduler-loop") / 1e6 / bound.get(), spent.of("capstan.processor-StreamThread-#") / 1e6 / bound.get(),
+              warmedUp, jitCores);
         }
       }
     } finally {
@@ -291,47 +298,69 @@ public final class SchedulerBench {
   }
 
   /**
-   * The JIT warm-up: {@link Settings#warmupPods} pods in their own namespace through the whole
-   * path (create, schedule, bind, event), then force-deleted, so the scheduler's cache is empty
-   * again before the initial pods.
+   * The JIT warm-up: rounds of {@link #WARMUP_ROUND} pods in their own namespace through the
+   * whole path (create, schedule, bind, event), each force-deleted again so the scheduler's cache
+   * is empty before the initial pods, until the JIT compiled for less than {@link #JIT_SETTLED}
+   * of a round or {@link Settings#warmupSeconds} have passed. Returns the seconds it took.
    */
-  private void warmUp(CommandClient client, SchedulerInstance scheduler, Map<String, Long> sentAt, AtomicInteger bound)
-      throws InterruptedException {
-    int n = s.warmupPods();
-    progress.printf("bench: warm-up: %d pods scheduled and deleted again (not measured)%n", n);
+  private double warmUp(CommandClient client, SchedulerInstance scheduler, Map<String, Long> sentAt,
+      AtomicInteger bound) throws InterruptedException {
     long w0 = System.nanoTime();
+    long deadline = w0 + TimeUnit.SECONDS.toNanos(s.warmupSeconds());
+    int size = Math.min(WARMUP_ROUND, s.pods()); // what fits wherever the measured pods fit
+    progress.printf("bench: warm-up: rounds of %d pods scheduled and deleted again until the JIT settles (at most"
+        + " %d s, not measured)%n", size, s.warmupSeconds());
     try {
       client.create(io.capstan.api.Namespace.newBuilder().setMetadata(io.capstan.api.ObjectMeta.newBuilder()
           .setName(WARMUP_NAMESPACE).build()).build()).get(1, TimeUnit.MINUTES);
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("could not create namespace " + WARMUP_NAMESPACE + ": " + e, e);
     }
-    for (int i = 0; i < n; i++) {
-      sentAt.put("warm-" + i, System.nanoTime());
-    }
-    send(client, n, i -> {
-      Pod p = pod("warm-" + i, i);
-      p.getMetadata().setNamespace(WARMUP_NAMESPACE);
-      return p;
-    });
-    awaitBound(bound, n, Duration.ofMinutes(5));
     io.capstan.log.DeleteOptions now = io.capstan.log.DeleteOptions.newBuilder().setGracePeriodSeconds(0L).build();
-    Semaphore window = new Semaphore(MAX_IN_FLIGHT);
-    for (int i = 0; i < n; i++) {
-      window.acquire();
-      client.delete(Kinds.POD, WARMUP_NAMESPACE, "warm-" + i, now).whenComplete((r, e) -> window.release());
-    }
-    window.acquire(MAX_IN_FLIGHT);
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (scheduler.service().cache().podCount() > 0) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("the scheduler still holds " + scheduler.service().cache().podCount()
-            + " warm-up pods 2 minutes after their deletion");
+    for (int round = 0; System.nanoTime() < deadline; round++) {
+      long r0 = System.nanoTime();
+      long jit0 = jitMillis();
+      String prefix = "warm-" + round + "-";
+      for (int i = 0; i < size; i++) {
+        sentAt.put(prefix + i, System.nanoTime());
       }
-      Thread.sleep(20);
+      send(client, size, i -> {
+        Pod p = pod(prefix + i, i);
+        p.getMetadata().setNamespace(WARMUP_NAMESPACE);
+        return p;
+      });
+      awaitBound(bound, size, Duration.ofMinutes(5));
+      bound.set(0);
+      Semaphore window = new Semaphore(MAX_IN_FLIGHT);
+      for (int i = 0; i < size; i++) {
+        window.acquire();
+        client.delete(Kinds.POD, WARMUP_NAMESPACE, prefix + i, now).whenComplete((r, e) -> window.release());
+      }
+      window.acquire(MAX_IN_FLIGHT);
+      long gone = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      while (scheduler.service().cache().podCount() > 0) {
+        if (System.nanoTime() > gone) {
+          throw new IllegalStateException("the scheduler still holds " + scheduler.service().cache().podCount()
+              + " warm-up pods 2 minutes after their deletion");
+        }
+        Thread.sleep(20);
+      }
+      double jitShare = (jitMillis() - jit0) / 1e3 / ((System.nanoTime() - r0) / 1e9);
+      progress.printf("bench: warm-up round %d: %.1f s, the JIT compiled %.0f%% of it%n", round + 1,
+          (System.nanoTime() - r0) / 1e9, jitShare * 100);
+      if (jitShare < JIT_SETTLED) {
+        break;
+      }
     }
-    bound.set(0);
-    progress.printf("bench: warm-up done in %.1f s%n", (System.nanoTime() - w0) / 1e9);
+    double took = (System.nanoTime() - w0) / 1e9;
+    progress.printf("bench: warm-up done in %.1f s%n", took);
+    return took;
+  }
+
+  /** The JVM's accumulated compilation time (0 when it does not tell). */
+  private static long jitMillis() {
+    java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
   }
 
   /**
