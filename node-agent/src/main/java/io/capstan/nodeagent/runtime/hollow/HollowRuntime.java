@@ -49,7 +49,8 @@ public final class HollowRuntime implements RuntimeService, ImageService {
   private final ScheduledExecutorService timers;
   private final Clock clock;
   private final Map<String, Hollow> containers = new ConcurrentHashMap<>();
-  private final AtomicLong ids = new AtomicLong();
+  /** Process-wide, so the containers of a fleet's many hollow nodes have distinct IDs. */
+  private static final AtomicLong ids = new AtomicLong();
 
   private static final class Hollow {
     final String id;
