@@ -2,6 +2,7 @@ package io.capstan.ops;
 
 import io.capstan.nodeagent.NodeAgentConfig;
 import io.capstan.nodeagent.fleet.HollowFleetConfig;
+import io.capstan.nodeagent.runtime.hollow.HollowRuntime;
 import io.capstan.nodeagent.node.MachineInfo;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,15 +98,16 @@ final class NodeAgentCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--client-ca-file: cannot read " + clientCaFile);
       }
       java.nio.file.Path caFile = clientCaFile == null ? null : clientCaFile.toAbsolutePath().normalize();
-      String name = nodeName != null ? nodeName : count != null ? "unused" : MachineInfo.readHostname();
-      config = new NodeAgentConfig(connection.clientConfig(), topicSettings.layout(), name,
-          data.resolve(Defaults.NODE_AGENT_SUBDIR), kind, NodeAgentConfig.DEFAULT_RELIST, NodeAgentConfig.DEFAULT_WORKERS,
-          address, port, caFile, isHollow ? hollowOptions.resolve() : null);
+      HollowRuntime.Behaviour behaviour = isHollow ? hollowOptions.resolve() : null;
       if (count != null) {
+        config = null;
         fleetConfig = HollowFleetConfig.defaults(connection.clientConfig(), topicSettings.layout(), count,
             data.resolve(Defaults.HOLLOW_FLEET_SUBDIR)).withPrefix(namePrefix != null ? namePrefix
-            : HollowFleetConfig.DEFAULT_PREFIX).withBehaviour(config.hollowBehaviour())
-            .withLogServer(address, port, caFile);
+            : HollowFleetConfig.DEFAULT_PREFIX).withBehaviour(behaviour).withLogServer(address, port, caFile);
+      } else {
+        config = new NodeAgentConfig(connection.clientConfig(), topicSettings.layout(),
+            nodeName != null ? nodeName : MachineInfo.readHostname(), data.resolve(Defaults.NODE_AGENT_SUBDIR), kind,
+            NodeAgentConfig.DEFAULT_RELIST, NodeAgentConfig.DEFAULT_WORKERS, address, port, caFile, behaviour);
       }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
