@@ -69,6 +69,12 @@ public final class NodeKubelet implements AutoCloseable {
     reporter.start();
   }
 
+  /** {@link #register} without blocking, see {@link NodeStatusReporter#startAsync}. */
+  public java.util.concurrent.CompletableFuture<Void> registerAsync() {
+    reporter.reportNetworkProblem(spec.runtime().podNetworkProblem());
+    return reporter.startAsync();
+  }
+
   /** Starts syncing pods: call once the node's pods have been read, see {@link PodSyncLoop#start}. */
   public void startSyncing() {
     syncLoop.start();

@@ -49,6 +49,9 @@ public final class HollowFleet implements AutoCloseable {
     void registered(int done, int total);
   }
 
+  /** Nodes registering at the same time (each is a few commands in flight, no thread). */
+  static final int REGISTERING = 100;
+
   private final HollowFleetConfig config;
   private final MeterRegistry registry;
   private final Clock clock = Clock.systemUTC();
@@ -100,12 +103,28 @@ public final class HollowFleet implements AutoCloseable {
     cluster.awaitSynced(remaining(deadline));
 
     long start = System.nanoTime();
+    // Registration is asynchronous (no thread waits for a reply), at most REGISTERING at a time
+    // so a big fleet does not flood the command topic at once.
+    java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(REGISTERING);
     List<CompletableFuture<Void>> registrations = new ArrayList<>();
     for (NodeKubelet node : nodes) {
-      registrations.add(CompletableFuture.runAsync(() -> {
-        node.register();
-        progress.registered(registered.incrementAndGet(), nodes.size());
-      }, workers));
+      if (!permits.tryAcquire(remaining(deadline).toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new IllegalStateException("hollow fleet: only " + registered.get() + " of " + nodes.size()
+            + " nodes registered within " + timeout);
+      }
+      CompletableFuture<Void> r;
+      try {
+        r = node.registerAsync();
+      } catch (RuntimeException e) {
+        permits.release();
+        throw e;
+      }
+      registrations.add(r.whenComplete((v, e) -> {
+        permits.release();
+        if (e == null) {
+          progress.registered(registered.incrementAndGet(), nodes.size());
+        }
+      }));
     }
     awaitAll(registrations, deadline);
     log.info("hollow fleet: {} nodes registered in {} ms", nodes.size(),
@@ -130,8 +149,10 @@ public final class HollowFleet implements AutoCloseable {
           + " nodes registered in time", e);
     } catch (ExecutionException e) {
       long failed = registrations.stream().filter(CompletableFuture::isCompletedExceptionally).count();
+      Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+          ? c.getCause() : e.getCause();
       throw new IllegalStateException("hollow fleet: " + failed + " of " + nodes.size() + " nodes could not register: "
-          + e.getCause().getMessage(), e.getCause());
+          + cause.getMessage(), cause);
     }
   }
 

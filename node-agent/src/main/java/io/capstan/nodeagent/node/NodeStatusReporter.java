@@ -200,8 +200,23 @@ public final class NodeStatusReporter implements AutoCloseable {
 
   /** Registers (creates the Node, or takes over the one of an earlier run), then starts the heartbeats. */
   public void start() {
-    register();
-    renewLease();
+    try {
+      startAsync().join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
+  }
+
+  /**
+   * {@link #start} without blocking: completes once the Node is registered and its Lease written
+   * (exceptionally, naming the node, when the registration is refused or times out), so a fleet
+   * can register many nodes at once without a thread for each.
+   */
+  public CompletableFuture<Void> startAsync() {
+    return register().thenCompose(v -> renewLeaseAsync()).thenRun(this::scheduleHeartbeats);
+  }
+
+  private void scheduleHeartbeats() {
     // The periodic writes do not block the timer thread: each sends its command and returns, the
     // reply is handled when it comes, so a few timer threads serve thousands of hollow nodes.
     tasks.add(timers.scheduleWithFixedDelay(() -> tick(leaseInFlight, this::renewLeaseAsync),
@@ -297,26 +312,34 @@ public final class NodeStatusReporter implements AutoCloseable {
         .setLastHeartbeatTime(Times.time(now)).setLastTransitionTime(transition).build();
   }
 
-  private void register() {
+  private CompletableFuture<Void> register() {
     Node node = node();
     lastConditions = index(node.getStatus().getConditions());
-    CommandResult created = await(client.create(node), "register node " + nodeName);
-    if (created instanceof CommandResult.Rejected r && r.status().getCode() == 409) {
-      // An earlier run registered it: keep its spec and labels (users may have cordoned or
-      // labelled it, as kubelet keeps them), post a fresh status.
-      log.info("node {} is registered already: posting its status", nodeName);
-    } else if (created instanceof CommandResult.Rejected r) {
-      throw new IllegalStateException("cannot register node " + nodeName + ": " + r.status().getMessage());
-    }
-    CommandResult st = await(client.updateStatus(node), "node status of " + nodeName);
-    if (st instanceof CommandResult.Rejected r) {
-      throw new IllegalStateException("cannot post the status of node " + nodeName + ": " + r.status().getMessage());
-    }
-    lastWrittenRv = ((CommandResult.Accepted) st).resourceVersion();
-    lastReport = clock.instant();
-    statusUpdates.increment();
-    log.info("node {} registered: capacity {}, allocatable {}", nodeName, node.getStatus().getCapacity(),
-        node.getStatus().getAllocatable());
+    return client.create(node).thenCompose(created -> {
+      if (created instanceof CommandResult.Rejected r && r.status().getCode() == 409) {
+        // An earlier run registered it: keep its spec and labels (users may have cordoned or
+        // labelled it, as kubelet keeps them), post a fresh status.
+        log.info("node {} is registered already: posting its status", nodeName);
+      } else if (created instanceof CommandResult.Rejected r) {
+        throw new IllegalStateException("cannot register node " + nodeName + ": " + r.status().getMessage());
+      }
+      return client.updateStatus(node);
+    }).thenAccept(st -> {
+      if (st instanceof CommandResult.Rejected r) {
+        throw new IllegalStateException("cannot post the status of node " + nodeName + ": " + r.status().getMessage());
+      }
+      lastWrittenRv = ((CommandResult.Accepted) st).resourceVersion();
+      lastReport = clock.instant();
+      statusUpdates.increment();
+      log.info("node {} registered: capacity {}, allocatable {}", nodeName, node.getStatus().getCapacity(),
+          node.getStatus().getAllocatable());
+    }).orTimeout(WRITE_TIMEOUT.multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS).exceptionally(e -> {
+      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof IllegalStateException ise) {
+        throw ise;
+      }
+      throw new IllegalStateException("register node " + nodeName + " failed: " + cause, cause);
+    });
   }
 
   /** Posts the status when a condition changed, or when the last report is a minute old; waits for the reply. */
