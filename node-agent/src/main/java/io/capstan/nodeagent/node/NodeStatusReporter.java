@@ -75,6 +75,8 @@ public final class NodeStatusReporter implements AutoCloseable {
   private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
   private volatile Map<String, NodeCondition> lastConditions = Map.of();
   private volatile Instant lastReport = Instant.EPOCH;
+  /** Whether this reporter wrote its Lease already. */
+  private volatile boolean leaseWritten;
   /** The Node's resourceVersion after this agent's last status write (0: none yet). */
   private volatile long lastWrittenRv;
 
@@ -432,15 +434,22 @@ public final class NodeStatusReporter implements AutoCloseable {
           .setSpec(LeaseSpec.newBuilder().setHolderIdentity(nodeName).setLeaseDurationSeconds(LEASE_DURATION_SECONDS)
               .setRenewTime(Times.microTime(now)).build())
           .build();
-      return client.update(lease)
-          .thenCompose(r -> r instanceof CommandResult.Rejected rej && rej.status().getCode() == 404
+      // The first write creates (an update of a missing Lease would only be a 404 first: one
+      // command per node less when a fleet registers), falling back to an update when an earlier
+      // run left one; later writes update, creating it again if someone deleted it.
+      CompletableFuture<CommandResult> write = leaseWritten
+          ? client.update(lease).thenCompose(r -> r instanceof CommandResult.Rejected rej && rej.status().getCode() == 404
               ? client.create(lease) : CompletableFuture.completedFuture(r))
+          : client.create(lease).thenCompose(r -> r instanceof CommandResult.Rejected rej && rej.status().getCode() == 409
+              ? client.update(lease) : CompletableFuture.completedFuture(r));
+      return write
           .orTimeout(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
           .handle((r, e) -> {
             if (e != null) {
               failures.increment();
               log.warn("node {}: lease renewal failed: {}", nodeName, e.toString());
             } else if (r instanceof CommandResult.Accepted) {
+              leaseWritten = true;
               heartbeats.increment();
             } else if (r instanceof CommandResult.Rejected rej) {
               failures.increment();
