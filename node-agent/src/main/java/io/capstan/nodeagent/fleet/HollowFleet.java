@@ -225,15 +225,24 @@ public final class HollowFleet implements AutoCloseable {
     if (podsReader != null) {
       podsReader.close();
     }
+    // All loops stop taking work, then the shared pool finishes what runs: one wait for the
+    // fleet, not one per node.
+    nodes.forEach(n -> n.syncLoop().stopSyncing());
+    if (workers != null) {
+      workers.shutdown();
+      try {
+        workers.awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      workers.shutdownNow();
+    }
     nodes.forEach(NodeKubelet::close);
     if (logServer != null) {
       logServer.close();
     }
     if (cluster != null) {
       cluster.close();
-    }
-    if (workers != null) {
-      workers.shutdownNow();
     }
     if (timers != null) {
       timers.shutdownNow();

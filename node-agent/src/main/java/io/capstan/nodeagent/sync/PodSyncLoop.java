@@ -100,6 +100,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
   private final Timer podStart;
   private final Counter restarts;
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicBoolean closeCalled = new java.util.concurrent.atomic.AtomicBoolean();
   private volatile boolean started;
 
   /** A loop with its own pool of {@code config.workers()} threads and its node's own series. */
@@ -988,6 +989,15 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
   }
 
   /** What {@link #stopAllContainers} did. */
+  /**
+   * Stops taking work: no new syncs start and the relist and resync timers stop; syncs under way
+   * are not waited for (see {@link #close}).
+   */
+  public void stopSyncing() {
+    closed = true;
+    tasks.forEach(t -> t.cancel(false));
+  }
+
   public record NodeShutdown(int containers, int pods, Duration took) {}
 
   /**
@@ -1065,15 +1075,15 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
 
   @Override
   public void close() {
-    if (closed) {
+    if (closeCalled.getAndSet(true)) {
       return;
     }
-    closed = true;
-    tasks.forEach(t -> t.cancel(false));
+    stopSyncing();
     if (!ownsWorkers) {
-      // A shared pool serves other nodes too: wait for this loop's syncs only.
+      // A shared pool serves other nodes too: wait for this loop's syncs only (not at all once
+      // the pool's owner has stopped it: a fleet stops all its loops, then the pool, then closes them).
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      while (inFlight.get() > 0 && !workers.isTerminated() && System.nanoTime() < deadline) {
         try {
           Thread.sleep(10);
         } catch (InterruptedException e) {
