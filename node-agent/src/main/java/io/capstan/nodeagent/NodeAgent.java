@@ -36,7 +36,7 @@ public final class NodeAgent implements AutoCloseable {
   private ScheduledExecutorService timers;
   private RuntimeService runtime;
   private ClusterAccess cluster;
-  private NodeKubelet kubelet;
+  private volatile NodeKubelet kubelet; // read by the log server's threads
   private NodePodsReader podsReader;
   private LogServer logServer;
 
