@@ -1,11 +1,5 @@
 package io.capstan.nodeagent;
 
-import io.capstan.api.ConfigMap;
-import io.capstan.api.Secret;
-import io.capstan.logschema.client.CommandClient;
-import io.capstan.logschema.client.CommandClientConfig;
-import io.capstan.logschema.kinds.Kinds;
-import io.capstan.nodeagent.events.EventRecorder;
 import io.capstan.nodeagent.image.BusyboxImage;
 import io.capstan.nodeagent.image.ImageStore;
 import io.capstan.nodeagent.logs.LogServer;
@@ -16,17 +10,13 @@ import io.capstan.nodeagent.runtime.ImageService;
 import io.capstan.nodeagent.runtime.RuntimeService;
 import io.capstan.nodeagent.runtime.hollow.HollowRuntime;
 import io.capstan.nodeagent.runtime.runc.RuncRuntime;
-import io.capstan.nodeagent.sync.ConfigSource;
 import io.capstan.nodeagent.sync.PodSyncLoop;
-import io.capstan.stateviews.informer.Informer;
-import io.capstan.stateviews.informer.InformerConfig;
-import io.capstan.stateviews.informer.SharedInformers;
+import io.capstan.nodeagent.sync.PodSyncMetrics;
 import io.capstan.stateviews.view.NodePodsReader;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -45,11 +35,9 @@ public final class NodeAgent implements AutoCloseable {
   private final Clock clock = Clock.systemUTC();
   private ScheduledExecutorService timers;
   private RuntimeService runtime;
-  private CommandClient client;
-  private SharedInformers informers;
-  private NodeStatusReporter reporter;
+  private ClusterAccess cluster;
+  private volatile NodeKubelet kubelet; // read by the log server's threads
   private NodePodsReader podsReader;
-  private PodSyncLoop syncLoop;
   private LogServer logServer;
 
   public NodeAgent(NodeAgentConfig config, MeterRegistry registry) {
@@ -67,7 +55,8 @@ public final class NodeAgent implements AutoCloseable {
     });
     ImageService images;
     MachineInfo machine = MachineInfo.read(config.dataDir());
-    if (config.runtime() == NodeAgentConfig.RuntimeKind.RUNC) {
+    boolean runc = config.runtime() == NodeAgentConfig.RuntimeKind.RUNC;
+    if (runc) {
       ImageStore store = new ImageStore(config.dataDir().resolve(ImageStore.SUBDIR));
       if (BusyboxImage.hostBinary().isPresent()) {
         BusyboxImage.seed(store);
@@ -78,51 +67,28 @@ public final class NodeAgent implements AutoCloseable {
       images = store;
       runtime = new RuncRuntime(config.dataDir().resolve("runtime"), registry, clock);
     } else {
-      HollowRuntime hollow = new HollowRuntime(HollowRuntime.Behaviour.runsUntilStopped(), timers, clock);
+      HollowRuntime hollow = new HollowRuntime(config.hollowBehaviour(), timers, clock);
       images = hollow;
       runtime = hollow;
     }
-    client = new CommandClient(CommandClientConfig.defaults(config.kafka(), config.layout(), "node-" + config.nodeName()),
-        registry);
+    cluster = new ClusterAccess(config.kafka(), config.layout(), config.nodeName(), registry);
     PodLogPaths logPaths = new PodLogPaths(config.dataDir().resolve("logs").resolve("pods"));
-    logServer = new LogServer(logPaths, () -> syncLoop == null ? Map.of() : syncLoop.pods(), config.host(), config.port(),
-        config.clientCaFile());
+    logServer = new LogServer(logPaths, () -> kubelet == null ? Map.of() : kubelet.pods(), config.host(), config.port(),
+        config.clientCaFile(), runc ? null : LogServer.HOLLOW_NO_LOGS);
     int port = logServer.start();
-    reporter = new NodeStatusReporter(config.nodeName(), machine, config.dataDir(), runtime.version(), port, client, clock,
-        timers, config.runtime() == NodeAgentConfig.RuntimeKind.RUNC
-            ? NodeStatusReporter.machinePressure(config.dataDir()) : Map::of, registry);
-    reporter.reportNetworkProblem(runtime.podNetworkProblem());
-    reporter.start();
-
-    informers = new SharedInformers(InformerConfig.defaults(config.kafka(), config.layout(), "node-" + config.nodeName()),
-        registry);
-    Informer<ConfigMap> configMaps = informers.informerFor(Kinds.CONFIG_MAP, ConfigMap.class);
-    Informer<Secret> secrets = informers.informerFor(Kinds.SECRET, Secret.class);
-    informers.start();
-    ConfigSource configSource = new ConfigSource() {
-      @Override
-      public Optional<ConfigMap> configMap(String namespace, String name) {
-        return configMaps.get(namespace, name);
-      }
-
-      @Override
-      public Optional<Secret> secret(String namespace, String name) {
-        return secrets.get(namespace, name);
-      }
-    };
-    if (!informers.awaitSynced(timeout)) {
-      throw new IllegalStateException("node agent " + config.nodeName() + ": ConfigMap/Secret informers not synced in " + timeout);
-    }
-    syncLoop = new PodSyncLoop(new PodSyncLoop.Config(config.nodeName(), config.dataDir().resolve("pods"), logPaths,
-        machine.internalIp(), config.relistPeriod(), config.workers()), runtime, images, configSource, client,
-        new EventRecorder(client, config.nodeName(), clock), reporter::allocatable, clock, timers, registry);
+    kubelet = new NodeKubelet(new NodeKubelet.NodeSpec(config.nodeName(), machine, config.dataDir(), runtime, images,
+        logPaths, port, runc ? NodeStatusReporter.machinePressure(config.dataDir()) : Map::of, config.relistPeriod(),
+        config.workers(), NodeStatusReporter.Options.forNode(registry, config.nodeName()),
+        PodSyncMetrics.forNode(registry, config.nodeName())), new NodeKubelet.Shared(cluster, timers, null, clock));
+    kubelet.register();
+    cluster.awaitSynced(timeout);
     podsReader = new NodePodsReader(config.kafka(), config.layout(), config.nodeName(), registry);
-    podsReader.addHandler(syncLoop);
+    podsReader.addHandler(kubelet.syncLoop());
     podsReader.start();
     if (!podsReader.awaitSynced(timeout)) {
       throw new IllegalStateException("node agent " + config.nodeName() + ": its pods were not read within " + timeout);
     }
-    syncLoop.start(); // after the read: each pod's first sync sees its latest state, not an old version
+    kubelet.startSyncing(); // after the read: each pod's first sync sees its latest state, not an old version
 
     log.info("node agent {} ready: logs on port {}", config.nodeName(), port);
   }
@@ -165,24 +131,18 @@ public final class NodeAgent implements AutoCloseable {
       podsReader.close();
     }
     PodSyncLoop.NodeShutdown stopped = null;
-    if (syncLoop != null) {
+    if (kubelet != null) {
       if (stopContainersGrace != null) {
-        stopped = syncLoop.stopAllContainers(stopContainersGrace);
+        stopped = kubelet.closeStoppingContainers(stopContainersGrace);
       } else {
-        syncLoop.close();
+        kubelet.close();
       }
-    }
-    if (reporter != null) {
-      reporter.close();
-    }
-    if (informers != null) {
-      informers.close();
     }
     if (logServer != null) {
       logServer.close();
     }
-    if (client != null) {
-      client.close();
+    if (cluster != null) {
+      cluster.close();
     }
     if (timers != null) {
       timers.shutdownNow();

@@ -1,6 +1,7 @@
 package io.capstan.nodeagent;
 
 import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.nodeagent.runtime.hollow.HollowRuntime;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -22,9 +23,12 @@ import java.util.Map;
  * @param clientCaFile the CA (PEM) whose client certificates may read logs, as kubelet's
  *                     {@code --client-ca-file}: the cluster CA that issued the gateway's
  *                     {@code apiserver-kubelet-client} certificate; null refuses every log request
+ * @param hollowBehaviour how simulated containers behave (runtime {@code hollow} only; default: they
+ *                     start at once and run until stopped)
  */
 public record NodeAgentConfig(Map<String, Object> kafka, TopicLayout layout, String nodeName, Path dataDir,
-    RuntimeKind runtime, Duration relistPeriod, int workers, String host, int port, Path clientCaFile) {
+    RuntimeKind runtime, Duration relistPeriod, int workers, String host, int port, Path clientCaFile,
+    HollowRuntime.Behaviour hollowBehaviour) {
   public static final Duration DEFAULT_RELIST = Duration.ofSeconds(1);
   public static final int DEFAULT_WORKERS = 8;
   public static final int DEFAULT_PORT = 10250;
@@ -39,6 +43,15 @@ public record NodeAgentConfig(Map<String, Object> kafka, TopicLayout layout, Str
     if (workers < 1) {
       throw new IllegalArgumentException("workers must be at least 1, got " + workers);
     }
+    if (hollowBehaviour == null) {
+      hollowBehaviour = HollowRuntime.Behaviour.runsUntilStopped();
+    }
+  }
+
+  /** With the default hollow behaviour. */
+  public NodeAgentConfig(Map<String, Object> kafka, TopicLayout layout, String nodeName, Path dataDir,
+      RuntimeKind runtime, Duration relistPeriod, int workers, String host, int port, Path clientCaFile) {
+    this(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, port, clientCaFile, null);
   }
 
   public static NodeAgentConfig defaults(Map<String, Object> kafka, TopicLayout layout, String nodeName, Path dataDir,
@@ -48,14 +61,22 @@ public record NodeAgentConfig(Map<String, Object> kafka, TopicLayout layout, Str
   }
 
   public NodeAgentConfig withRelistPeriod(Duration d) {
-    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, d, workers, host, port, clientCaFile);
+    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, d, workers, host, port, clientCaFile,
+        hollowBehaviour);
   }
 
   public NodeAgentConfig withPort(int p) {
-    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, p, clientCaFile);
+    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, p, clientCaFile,
+        hollowBehaviour);
   }
 
   public NodeAgentConfig withClientCaFile(Path caFile) {
-    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, port, caFile);
+    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, port, caFile,
+        hollowBehaviour);
+  }
+
+  public NodeAgentConfig withHollowBehaviour(HollowRuntime.Behaviour b) {
+    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, port,
+        clientCaFile, b);
   }
 }

@@ -29,4 +29,6 @@ final class Defaults {
   static final String LOGS_SUBDIR = "logs";
   /** The local node agent's data (its images, containers, pod logs) under the data dir. */
   static final String NODE_AGENT_SUBDIR = "node-agent";
+  /** A hollow fleet's pod directories (node-agent --count, up --hollow-nodes). */
+  static final String HOLLOW_FLEET_SUBDIR = "hollow-nodes";
 }

@@ -1,9 +1,12 @@
 package io.capstan.ops;
 
 import io.capstan.nodeagent.NodeAgentConfig;
+import io.capstan.nodeagent.fleet.HollowFleetConfig;
+import io.capstan.nodeagent.runtime.hollow.HollowRuntime;
 import io.capstan.nodeagent.node.MachineInfo;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,6 +22,8 @@ import picocli.CommandLine.Spec;
         "Runs a node agent: registers the Node, renews its Lease, runs the pods bound to it (runc containers,"
             + " or simulated ones with --runtime hollow) and serves their logs.",
         "Real containers need root, runc and (for the seeded capstan.local/busybox image) busybox-static.",
+        "With --runtime hollow --count N it runs N simulated nodes in this JVM (PREFIX-0000 …), as kubemark and"
+            + " kwok do for load tests, printing 'registered K/N nodes' every 10 s while they register.",
         "Prints 'node-agent ready: …' once registered; SIGINT or SIGTERM stops it (exit 0)."})
 final class NodeAgentCommand implements Callable<Integer> {
   @Option(names = "--kafka", paramLabel = "HOST:PORT[,…]", required = true,
@@ -28,9 +33,23 @@ final class NodeAgentCommand implements Callable<Integer> {
   @Option(names = "--node-name", paramLabel = "NAME", description = "The Node's name (default: this host's name).")
   String nodeName;
 
-  @Option(names = "--runtime", paramLabel = "runc|hollow", defaultValue = "runc",
-      description = "runc (real containers) or hollow (simulated) (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--runtime", paramLabel = "runc|hollow",
+      description = "runc (real containers) or hollow (simulated) (default: runc).")
   String runtime;
+
+  @Option(names = "--hollow", description = "Shorthand for --runtime hollow.")
+  boolean hollow;
+
+  @Option(names = "--count", paramLabel = "N",
+      description = "Hollow nodes to run in this JVM, sharing its Kafka clients and threads (--runtime hollow only;"
+          + " default: one node, named by --node-name).")
+  Integer count;
+
+  @Option(names = "--name-prefix", paramLabel = "PREFIX",
+      description = "Names of the --count nodes: PREFIX-0000 … (default: " + HollowFleetConfig.DEFAULT_PREFIX + ").")
+  String namePrefix;
+
+  @Mixin HollowOptions hollowOptions;
 
   @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + NodeAgentConfig.DEFAULT_PORT,
       description = "Port of the log server; 0 picks a free one (default: ${DEFAULT-VALUE}).")
@@ -57,32 +76,73 @@ final class NodeAgentCommand implements Callable<Integer> {
     Path data;
     KafkaConnection connection;
     NodeAgentConfig config;
+    HollowFleetConfig fleetConfig = null;
     TopicSettings topicSettings;
     try {
       data = dataDir.resolve();
       connection = new KafkaConnection(kafka, kafkaClient.resolve());
       topicSettings = topics.resolve(false);
-      NodeAgentConfig.RuntimeKind kind = switch (runtime.toLowerCase(Locale.ROOT)) {
-        case "runc" -> NodeAgentConfig.RuntimeKind.RUNC;
-        case "hollow" -> NodeAgentConfig.RuntimeKind.HOLLOW;
-        default -> throw new IllegalArgumentException("--runtime must be runc or hollow, not \"" + runtime + "\"");
-      };
-      String name = nodeName != null ? nodeName : MachineInfo.readHostname();
-      config = new NodeAgentConfig(connection.clientConfig(), topicSettings.layout(), name,
-          data.resolve(Defaults.NODE_AGENT_SUBDIR), kind, NodeAgentConfig.DEFAULT_RELIST, NodeAgentConfig.DEFAULT_WORKERS, address, port,
-          clientCaFile == null ? null : clientCaFile.toAbsolutePath().normalize());
+      NodeAgentConfig.RuntimeKind kind = runtimeKind();
+      boolean isHollow = kind == NodeAgentConfig.RuntimeKind.HOLLOW;
+      if (!isHollow && (count != null || namePrefix != null || hollowOptions.given())) {
+        throw new IllegalArgumentException((count != null ? "--count" : namePrefix != null ? "--name-prefix"
+            : "--hollow-* flags") + " is for hollow nodes (--runtime hollow): one machine runs one runc node");
+      }
+      if (count != null && nodeName != null) {
+        throw new IllegalArgumentException("--node-name names one node; the --count nodes are named by --name-prefix");
+      }
+      if (namePrefix != null && count == null) {
+        throw new IllegalArgumentException("--name-prefix names the --count nodes: give --count N too");
+      }
       if (clientCaFile != null && !java.nio.file.Files.isReadable(clientCaFile)) {
         throw new IllegalArgumentException("--client-ca-file: cannot read " + clientCaFile);
+      }
+      java.nio.file.Path caFile = clientCaFile == null ? null : clientCaFile.toAbsolutePath().normalize();
+      HollowRuntime.Behaviour behaviour = isHollow ? hollowOptions.resolve() : null;
+      if (count != null) {
+        config = null;
+        fleetConfig = HollowFleetConfig.defaults(connection.clientConfig(), topicSettings.layout(), count,
+            data.resolve(Defaults.HOLLOW_FLEET_SUBDIR)).withPrefix(namePrefix != null ? namePrefix
+            : HollowFleetConfig.DEFAULT_PREFIX).withBehaviour(behaviour).withLogServer(address, port, caFile);
+      } else {
+        config = new NodeAgentConfig(connection.clientConfig(), topicSettings.layout(),
+            nodeName != null ? nodeName : MachineInfo.readHostname(), data.resolve(Defaults.NODE_AGENT_SUBDIR), kind,
+            NodeAgentConfig.DEFAULT_RELIST, NodeAgentConfig.DEFAULT_WORKERS, address, port, caFile, behaviour);
       }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     Progress progress = new Progress(spec.commandLine().getOut());
+    if (fleetConfig != null) {
+      HollowFleetConfig fc = fleetConfig;
+      return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "node-agent", (stack, registry) -> {
+        MetricsComponent m = stack.start(new MetricsComponent(metrics.resolve(), registry));
+        HollowFleetComponent fleet = stack.start(new HollowFleetComponent(fc, registry, progress));
+        List<String> names = fc.nodeNames();
+        return "node-agent ready: nodes=" + names.size() + " (" + names.get(0) + " … " + names.get(names.size() - 1)
+            + ") logs=https://" + address + ":" + fleet.port() + " metrics=" + m.url();
+      });
+    }
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "node-agent", (stack, registry) -> {
       MetricsComponent m = stack.start(new MetricsComponent(metrics.resolve(), registry));
       NodeAgentComponent agent = stack.start(new NodeAgentComponent(config, registry));
       return "node-agent ready: node=" + config.nodeName() + " logs=https://" + address + ":" + agent.port()
           + " metrics=" + m.url();
     });
+  }
+
+  private NodeAgentConfig.RuntimeKind runtimeKind() {
+    if (hollow) {
+      if (runtime != null && !runtime.equalsIgnoreCase("hollow")) {
+        throw new IllegalArgumentException("--hollow contradicts --runtime " + runtime);
+      }
+      return NodeAgentConfig.RuntimeKind.HOLLOW;
+    }
+    String r = runtime == null ? "runc" : runtime;
+    return switch (r.toLowerCase(Locale.ROOT)) {
+      case "runc" -> NodeAgentConfig.RuntimeKind.RUNC;
+      case "hollow" -> NodeAgentConfig.RuntimeKind.HOLLOW;
+      default -> throw new IllegalArgumentException("--runtime must be runc or hollow, not \"" + runtime + "\"");
+    };
   }
 }

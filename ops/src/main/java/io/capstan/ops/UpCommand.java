@@ -37,6 +37,12 @@ final class UpCommand implements Callable<Integer> {
       description = "Port of the Kubernetes API (HTTPS); 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int apiPort;
 
+  @Option(names = "--hollow-nodes", paramLabel = "N", defaultValue = "0",
+      description = "Also run N hollow (simulated) nodes, hollow-0000 …, next to the local node, for load tests"
+          + " (default: ${DEFAULT-VALUE}).")
+  int hollowNodes;
+
+  @Mixin HollowOptions hollowOptions;
   @Mixin TopicOptions topics;
   @Mixin MetricsOptions metrics;
   @Mixin KafkaClientOptions kafkaClient;
@@ -47,6 +53,14 @@ final class UpCommand implements Callable<Integer> {
       if (apiPort < 0 || apiPort > 65535) {
         throw new IllegalArgumentException("--api-port must be 0..65535, got " + apiPort);
       }
+      if (hollowNodes < 0 || hollowNodes > io.capstan.nodeagent.fleet.HollowFleetConfig.MAX_COUNT) {
+        throw new IllegalArgumentException("--hollow-nodes must be 0.."
+            + io.capstan.nodeagent.fleet.HollowFleetConfig.MAX_COUNT + ", got " + hollowNodes);
+      }
+      if (hollowNodes == 0 && hollowOptions.given()) {
+        throw new IllegalArgumentException("--hollow-* flags shape the --hollow-nodes: give --hollow-nodes N too");
+      }
+      hollowOptions.resolve(); // a bad knob is a usage error before anything starts
       return new UpConfig(dataDir.resolve(), Optional.ofNullable(kafka), kafkaPort, kafkaClient.resolve(),
           topics.resolve(kafka == null), metrics.resolve());
     } catch (IllegalArgumentException e) {
@@ -72,6 +86,12 @@ final class UpCommand implements Callable<Integer> {
       stack.start(new SchedulerComponent(kafka.clientConfig(), config.topics().layout(), SchedulerConfig.defaults(), registry));
       stack.start(new NodeAgentComponent(NodeAgentComponent.local(kafka.clientConfig(), config.topics().layout(),
           config.dataDir().resolve(Defaults.NODE_AGENT_SUBDIR), io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir())), registry).stoppingContainersOnClose(NodeAgentComponent.UP_STOP_GRACE));
+      if (hollowNodes > 0) {
+        stack.start(new HollowFleetComponent(io.capstan.nodeagent.fleet.HollowFleetConfig.defaults(kafka.clientConfig(),
+            config.topics().layout(), hollowNodes, config.dataDir().resolve(Defaults.HOLLOW_FLEET_SUBDIR))
+            .withBehaviour(hollowOptions.resolve()).withLogServer("127.0.0.1", 0,
+                io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir())), registry, progress));
+      }
       return "capstan ready: api=" + gateway.url() + " kubeconfig=" + gateway.kubeconfig() + " kafka="
           + kafka.bootstrap() + " metrics=" + metrics.url() + "\nexport KUBECONFIG=" + gateway.kubeconfig();
     });

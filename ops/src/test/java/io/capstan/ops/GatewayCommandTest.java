@@ -82,7 +82,7 @@ class GatewayCommandTest {
   }
 
   /** A GET with the kubeconfig's token, trusting the CA it embeds. */
-  private static HttpResponse<String> get(String api, Path kubeconfig, String path) throws Exception {
+  static HttpResponse<String> get(String api, Path kubeconfig, String path) throws Exception {
     String text = Files.readString(kubeconfig);
     Matcher ca = Pattern.compile("certificate-authority-data: (\\S+)").matcher(text);
     assertTrue(ca.find(), text);

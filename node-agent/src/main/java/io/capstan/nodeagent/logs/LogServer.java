@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -52,11 +53,27 @@ public final class LogServer implements AutoCloseable {
   private final String host;
   private final int requestedPort;
   private final Path clientCaFile;
+  private final Function<Pod, String> noLogs;
   private Vertx vertx;
   private HttpServer server;
 
+  /** Simulated containers (hollow nodes) write nothing: said so, in place of "no logs yet". */
+  public static final Function<Pod, String> HOLLOW_NO_LOGS = p -> "hollow node " + p.getSpec().getNodeName()
+      + ": simulated containers write no logs";
+
   /** @param pods the pods of this node by uid (to find a pod's log directory by namespace and name) */
   public LogServer(PodLogPaths paths, Supplier<Map<String, Pod>> pods, String host, int port, Path clientCaFile) {
+    this(paths, pods, host, port, clientCaFile, null);
+  }
+
+  /**
+   * @param pods   the pods served by uid: one node's, or all of a hollow fleet's
+   * @param noLogs null for real containers; else why a pod's containers have no logs, answered
+   *               (404, which the gateway turns into a 400 Status carrying it) for every pod found
+   */
+  public LogServer(PodLogPaths paths, Supplier<Map<String, Pod>> pods, String host, int port, Path clientCaFile,
+      Function<Pod, String> noLogs) {
+    this.noLogs = noLogs;
     this.paths = paths;
     this.clientCaFile = clientCaFile;
     this.pods = pods;
@@ -143,6 +160,11 @@ public final class LogServer implements AutoCloseable {
         .filter(p -> ns.equals(p.getMetadata().getNamespace()) && podName.equals(p.getMetadata().getName())).findFirst();
     if (pod.isEmpty()) {
       ctx.response().setStatusCode(404).end("pod " + ns + "/" + podName + " is not on this node\n");
+      return;
+    }
+    if (noLogs != null) {
+      ctx.response().setStatusCode(404).end(noLogs.apply(pod.get()) + " (container \"" + container + "\" of pod \""
+          + podName + "\")\n");
       return;
     }
     Path dir = paths.podDir(ns, podName, pod.get().getMetadata().getUid()).resolve(container);

@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -66,11 +67,57 @@ public final class NodeStatusReporter implements AutoCloseable {
   private final Counter heartbeats;
   private final Counter statusUpdates;
   private final Counter failures;
+  private final Map<String, String> extraLabels;
+  private final Duration heartbeatOffset;
+  /** A heartbeat (or status check) still waiting for its reply: the next tick skips rather than piles up. */
+  private final java.util.concurrent.atomic.AtomicBoolean leaseInFlight = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean statusInFlight = new java.util.concurrent.atomic.AtomicBoolean();
   private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
   private volatile Map<String, NodeCondition> lastConditions = Map.of();
   private volatile Instant lastReport = Instant.EPOCH;
+  /** Whether this reporter wrote its Lease already. */
+  private volatile boolean leaseWritten;
   /** The Node's resourceVersion after this agent's last status write (0: none yet). */
   private volatile long lastWrittenRv;
+
+  /**
+   * The series of reporters: a node agent's own (tagged with its node, with its {@code
+   * capstan_node_ready} gauge), or one set shared by a hollow fleet's nodes (tagged with the
+   * fleet's name pattern, no per-node gauge), so a thousand nodes do not make thousands of series.
+   *
+   * @param registry where the per-node Ready gauge goes; null for none
+   */
+  public record Metrics(Counter heartbeats, Counter statusUpdates, Counter failures, MeterRegistry registry) {
+    public static Metrics forNode(MeterRegistry registry, String node) {
+      return build(registry, node, registry);
+    }
+
+    public static Metrics shared(MeterRegistry registry, String seriesNode) {
+      return build(registry, seriesNode, null);
+    }
+
+    private static Metrics build(MeterRegistry registry, String node, MeterRegistry gauges) {
+      return new Metrics(
+          Counter.builder("capstan_node_agent_lease_renewals_total").tag("node", node).register(registry),
+          Counter.builder("capstan_node_agent_node_status_updates_total").tag("node", node).register(registry),
+          Counter.builder("capstan_node_agent_node_write_failures_total").tag("node", node).register(registry),
+          gauges);
+    }
+  }
+
+  /**
+   * What differs between a node agent's reporter and a hollow fleet node's.
+   *
+   * @param extraLabels     labels beyond the well-known ones (e.g. {@code capstan.io/hollow=true})
+   * @param heartbeatOffset added to the first periodic lease renewal and status check, so the
+   *                        heartbeats of many nodes in one process are spread over the interval
+   *                        instead of firing together (kubelet's wait.JitterUntil does the same)
+   */
+  public record Options(Map<String, String> extraLabels, Duration heartbeatOffset, Metrics metrics) {
+    public static Options forNode(MeterRegistry registry, String node) {
+      return new Options(Map.of(), Duration.ZERO, Metrics.forNode(registry, node));
+    }
+  }
 
   /**
    * @param pressure  the current MemoryPressure/DiskPressure/PIDPressure (true = under pressure);
@@ -80,6 +127,13 @@ public final class NodeStatusReporter implements AutoCloseable {
   public NodeStatusReporter(String nodeName, MachineInfo machine, Path dataDir, String runtimeVersion, int daemonPort,
       CommandClient client, Clock clock, ScheduledExecutorService timers, Supplier<Map<String, Boolean>> pressure,
       MeterRegistry registry) {
+    this(nodeName, machine, dataDir, runtimeVersion, daemonPort, client, clock, timers, pressure,
+        Options.forNode(registry, nodeName));
+  }
+
+  public NodeStatusReporter(String nodeName, MachineInfo machine, Path dataDir, String runtimeVersion, int daemonPort,
+      CommandClient client, Clock clock, ScheduledExecutorService timers, Supplier<Map<String, Boolean>> pressure,
+      Options options) {
     this.nodeName = Objects.requireNonNull(nodeName);
     this.machine = machine;
     this.dataDir = dataDir;
@@ -89,17 +143,25 @@ public final class NodeStatusReporter implements AutoCloseable {
     this.clock = clock;
     this.timers = timers;
     this.pressure = pressure;
-    this.heartbeats = Counter.builder("capstan_node_agent_lease_renewals_total").tag("node", nodeName).register(registry);
-    this.statusUpdates = Counter.builder("capstan_node_agent_node_status_updates_total").tag("node", nodeName)
-        .register(registry);
-    this.failures = Counter.builder("capstan_node_agent_node_write_failures_total").tag("node", nodeName)
-        .register(registry);
-    // 1 while the Ready condition this agent last posted is True (the series stops with the agent).
-    io.micrometer.core.instrument.Gauge.builder("capstan.node.ready", this, r -> r.postedReady() ? 1 : 0)
-        .description("Whether the node's posted Ready condition is True").tag("node", nodeName).register(registry);
+    this.heartbeats = options.metrics().heartbeats();
+    this.statusUpdates = options.metrics().statusUpdates();
+    this.failures = options.metrics().failures();
+    this.extraLabels = Map.copyOf(options.extraLabels());
+    this.heartbeatOffset = options.heartbeatOffset();
+    if (options.metrics().registry() != null) {
+      // 1 while the Ready condition this agent last posted is True (the series stops with the agent).
+      io.micrometer.core.instrument.Gauge.builder("capstan.node.ready", this, r -> r.postedReady() ? 1 : 0)
+          .description("Whether the node's posted Ready condition is True").tag("node", nodeName)
+          .register(options.metrics().registry());
+    }
   }
 
-  private boolean postedReady() {
+  public String nodeName() {
+    return nodeName;
+  }
+
+  /** Whether the Ready condition this reporter last posted is True. */
+  public boolean postedReady() {
     Map<String, NodeCondition> c = lastConditions;
     NodeCondition ready = c == null ? null : c.get("Ready");
     return ready != null && "True".equals(ready.getStatus());
@@ -140,12 +202,42 @@ public final class NodeStatusReporter implements AutoCloseable {
 
   /** Registers (creates the Node, or takes over the one of an earlier run), then starts the heartbeats. */
   public void start() {
-    register();
-    renewLease();
-    tasks.add(timers.scheduleWithFixedDelay(this::renewLease, LEASE_RENEW_INTERVAL.toMillis(),
-        LEASE_RENEW_INTERVAL.toMillis(), TimeUnit.MILLISECONDS));
-    tasks.add(timers.scheduleWithFixedDelay(this::reportIfDue, STATUS_CHECK_INTERVAL.toMillis(),
-        STATUS_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS));
+    try {
+      startAsync().join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
+  }
+
+  /**
+   * {@link #start} without blocking: completes once the Node is registered and its Lease written
+   * (exceptionally, naming the node, when the registration is refused or times out), so a fleet
+   * can register many nodes at once without a thread for each.
+   */
+  public CompletableFuture<Void> startAsync() {
+    return register().thenCompose(v -> renewLeaseAsync()).thenRun(this::scheduleHeartbeats);
+  }
+
+  private void scheduleHeartbeats() {
+    // The periodic writes do not block the timer thread: each sends its command and returns, the
+    // reply is handled when it comes, so a few timer threads serve thousands of hollow nodes.
+    tasks.add(timers.scheduleWithFixedDelay(() -> tick(leaseInFlight, this::renewLeaseAsync),
+        LEASE_RENEW_INTERVAL.plus(heartbeatOffset).toMillis(), LEASE_RENEW_INTERVAL.toMillis(), TimeUnit.MILLISECONDS));
+    tasks.add(timers.scheduleWithFixedDelay(() -> tick(statusInFlight, this::reportIfDueAsync),
+        STATUS_CHECK_INTERVAL.plus(heartbeatOffset).toMillis(), STATUS_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS));
+  }
+
+  private static void tick(java.util.concurrent.atomic.AtomicBoolean inFlight,
+      Supplier<CompletableFuture<Void>> write) {
+    if (!inFlight.compareAndSet(false, true)) {
+      return; // the previous one still waits for its reply
+    }
+    try {
+      write.get().whenComplete((v, e) -> inFlight.set(false));
+    } catch (RuntimeException e) {
+      inFlight.set(false);
+      throw e;
+    }
   }
 
   /** The Node as this agent describes it now. */
@@ -157,6 +249,7 @@ public final class NodeStatusReporter implements AutoCloseable {
     labels.put("kubernetes.io/arch", machine.architecture());
     labels.put("beta.kubernetes.io/os", "linux");
     labels.put("beta.kubernetes.io/arch", machine.architecture());
+    labels.putAll(extraLabels);
     return Node.newBuilder()
         .setMetadata(ObjectMeta.newBuilder().setName(nodeName).setLabels(labels)
             .setAnnotations(Map.of("node.alpha.kubernetes.io/ttl", "0")).build())
@@ -221,30 +314,43 @@ public final class NodeStatusReporter implements AutoCloseable {
         .setLastHeartbeatTime(Times.time(now)).setLastTransitionTime(transition).build();
   }
 
-  private void register() {
+  private CompletableFuture<Void> register() {
     Node node = node();
     lastConditions = index(node.getStatus().getConditions());
-    CommandResult created = await(client.create(node), "register node " + nodeName);
-    if (created instanceof CommandResult.Rejected r && r.status().getCode() == 409) {
-      // An earlier run registered it: keep its spec and labels (users may have cordoned or
-      // labelled it, as kubelet keeps them), post a fresh status.
-      log.info("node {} is registered already: posting its status", nodeName);
-    } else if (created instanceof CommandResult.Rejected r) {
-      throw new IllegalStateException("cannot register node " + nodeName + ": " + r.status().getMessage());
-    }
-    CommandResult st = await(client.updateStatus(node), "node status of " + nodeName);
-    if (st instanceof CommandResult.Rejected r) {
-      throw new IllegalStateException("cannot post the status of node " + nodeName + ": " + r.status().getMessage());
-    }
-    lastWrittenRv = ((CommandResult.Accepted) st).resourceVersion();
-    lastReport = clock.instant();
-    statusUpdates.increment();
-    log.info("node {} registered: capacity {}, allocatable {}", nodeName, node.getStatus().getCapacity(),
-        node.getStatus().getAllocatable());
+    return client.create(node).thenCompose(created -> {
+      if (created instanceof CommandResult.Rejected r && r.status().getCode() == 409) {
+        // An earlier run registered it: keep its spec and labels (users may have cordoned or
+        // labelled it, as kubelet keeps them), post a fresh status.
+        log.info("node {} is registered already: posting its status", nodeName);
+      } else if (created instanceof CommandResult.Rejected r) {
+        throw new IllegalStateException("cannot register node " + nodeName + ": " + r.status().getMessage());
+      }
+      return client.updateStatus(node);
+    }).thenAccept(st -> {
+      if (st instanceof CommandResult.Rejected r) {
+        throw new IllegalStateException("cannot post the status of node " + nodeName + ": " + r.status().getMessage());
+      }
+      lastWrittenRv = ((CommandResult.Accepted) st).resourceVersion();
+      lastReport = clock.instant();
+      statusUpdates.increment();
+      log.info("node {} registered: capacity {}, allocatable {}", nodeName, node.getStatus().getCapacity(),
+          node.getStatus().getAllocatable());
+    }).orTimeout(WRITE_TIMEOUT.multipliedBy(2).toMillis(), TimeUnit.MILLISECONDS).exceptionally(e -> {
+      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof IllegalStateException ise) {
+        throw ise;
+      }
+      throw new IllegalStateException("register node " + nodeName + " failed: " + cause, cause);
+    });
   }
 
-  /** Posts the status when a condition changed, or when the last report is a minute old. */
+  /** Posts the status when a condition changed, or when the last report is a minute old; waits for the reply. */
   void reportIfDue() {
+    reportIfDueAsync().join();
+  }
+
+  /** {@link #reportIfDue} without blocking: completes (never exceptionally) once the reply is handled. */
+  CompletableFuture<Void> reportIfDueAsync() {
     try {
       Instant now = clock.instant();
       Map<String, NodeCondition> current = conditions(now);
@@ -253,28 +359,44 @@ public final class NodeStatusReporter implements AutoCloseable {
         NodeCondition was = lastConditions.get(c.getType());
         changed |= was == null || !was.getStatus().equals(c.getStatus());
       }
-      if (!changed && Duration.between(lastReport, now).compareTo(STATUS_REPORT_INTERVAL) < 0) {
-        if (!storedNodeMoved(now)) {
-          return;
+      CompletableFuture<Boolean> post;
+      if (changed || Duration.between(lastReport, now).compareTo(STATUS_REPORT_INTERVAL) >= 0) {
+        post = CompletableFuture.completedFuture(true);
+      } else {
+        post = storedNodeMoved(now).thenApply(moved -> {
+          if (moved) {
+            log.info("node {}: the stored Node changed since this agent's last status (the node lifecycle controller"
+                + " may have marked it Unknown): posting status now", nodeName);
+          }
+          return moved;
+        });
+      }
+      return post.thenCompose(doPost -> {
+        if (!doPost) {
+          return CompletableFuture.<Void>completedFuture(null);
         }
-        log.info("node {}: the stored Node changed since this agent's last status (the node lifecycle controller may "
-            + "have marked it Unknown): posting status now", nodeName);
-      }
-      Node node = node();
-      node.setStatus(status(now, current));
-      CommandResult r = await(client.updateStatus(node), "node status of " + nodeName);
-      if (r instanceof CommandResult.Accepted a) {
-        lastWrittenRv = a.resourceVersion();
-        lastConditions = current;
-        lastReport = now;
-        statusUpdates.increment();
-      } else if (r instanceof CommandResult.Rejected rej) {
+        Node node = node();
+        node.setStatus(status(now, current));
+        return client.updateStatus(node).thenAccept(r -> {
+          if (r instanceof CommandResult.Accepted a) {
+            lastWrittenRv = a.resourceVersion();
+            lastConditions = current;
+            lastReport = now;
+            statusUpdates.increment();
+          } else if (r instanceof CommandResult.Rejected rej) {
+            failures.increment();
+            log.warn("node {}: status update refused: {}", nodeName, rej.status().getMessage());
+          }
+        });
+      }).orTimeout(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).exceptionally(e -> {
         failures.increment();
-        log.warn("node {}: status update refused: {}", nodeName, rej.status().getMessage());
-      }
+        log.warn("node {}: status update failed: {}", nodeName, e.toString());
+        return null;
+      });
     } catch (RuntimeException e) {
       failures.increment();
       log.warn("node {}: status update failed: {}", nodeName, e.getMessage());
+      return CompletableFuture.completedFuture(null);
     }
   }
 
@@ -285,22 +407,26 @@ public final class NodeStatusReporter implements AutoCloseable {
    * dry-run status update with this agent's last version as precondition: a Conflict says the
    * stored Node moved on; nothing is written either way.
    */
-  private boolean storedNodeMoved(Instant now) {
+  private CompletableFuture<Boolean> storedNodeMoved(Instant now) {
     long rv = lastWrittenRv;
     if (rv <= 0) {
-      return false;
+      return CompletableFuture.completedFuture(false);
     }
     Node probe = node();
     probe.setStatus(status(now, lastConditions));
     probe.getMetadata().setResourceVersion(Long.toString(rv));
     Command cmd = Commands.updateStatus(probe);
     cmd.setDryRun(true);
-    CommandResult r = await(client.send(cmd), "check the stored node " + nodeName);
-    return r instanceof CommandResult.Rejected rej && rej.status().getCode() == 409;
+    return client.send(cmd).thenApply(r -> r instanceof CommandResult.Rejected rej && rej.status().getCode() == 409);
   }
 
-  /** Renews the Lease (creating it the first time), as kubelet's node lease controller. */
+  /** Renews the Lease (creating it the first time), as kubelet's node lease controller; waits for the reply. */
   void renewLease() {
+    renewLeaseAsync().join();
+  }
+
+  /** {@link #renewLease} without blocking: completes (never exceptionally) once the reply is handled. */
+  CompletableFuture<Void> renewLeaseAsync() {
     try {
       Instant now = clock.instant();
       Lease lease = Lease.newBuilder()
@@ -308,19 +434,33 @@ public final class NodeStatusReporter implements AutoCloseable {
           .setSpec(LeaseSpec.newBuilder().setHolderIdentity(nodeName).setLeaseDurationSeconds(LEASE_DURATION_SECONDS)
               .setRenewTime(Times.microTime(now)).build())
           .build();
-      CommandResult r = await(client.update(lease), "renew lease " + nodeName);
-      if (r instanceof CommandResult.Rejected rej && rej.status().getCode() == 404) {
-        r = await(client.create(lease), "create lease " + nodeName);
-      }
-      if (r instanceof CommandResult.Accepted) {
-        heartbeats.increment();
-      } else if (r instanceof CommandResult.Rejected rej) {
-        failures.increment();
-        log.warn("node {}: lease renewal refused: {}", nodeName, rej.status().getMessage());
-      }
+      // The first write creates (an update of a missing Lease would only be a 404 first: one
+      // command per node less when a fleet registers), falling back to an update when an earlier
+      // run left one; later writes update, creating it again if someone deleted it.
+      CompletableFuture<CommandResult> write = leaseWritten
+          ? client.update(lease).thenCompose(r -> r instanceof CommandResult.Rejected rej && rej.status().getCode() == 404
+              ? client.create(lease) : CompletableFuture.completedFuture(r))
+          : client.create(lease).thenCompose(r -> r instanceof CommandResult.Rejected rej && rej.status().getCode() == 409
+              ? client.update(lease) : CompletableFuture.completedFuture(r));
+      return write
+          .orTimeout(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .handle((r, e) -> {
+            if (e != null) {
+              failures.increment();
+              log.warn("node {}: lease renewal failed: {}", nodeName, e.toString());
+            } else if (r instanceof CommandResult.Accepted) {
+              leaseWritten = true;
+              heartbeats.increment();
+            } else if (r instanceof CommandResult.Rejected rej) {
+              failures.increment();
+              log.warn("node {}: lease renewal refused: {}", nodeName, rej.status().getMessage());
+            }
+            return null;
+          });
     } catch (RuntimeException e) {
       failures.increment();
       log.warn("node {}: lease renewal failed: {}", nodeName, e.getMessage());
+      return CompletableFuture.completedFuture(null);
     }
   }
 

@@ -28,12 +28,18 @@ public final class Prober {
   public record Result(boolean success, String output) {}
 
   private final RuntimeService runtime;
-  private final HttpClient http;
+
+  /**
+   * One HTTP client for every prober of the process, made at the first httpGet probe: each client
+   * owns a selector thread, and a hollow fleet has a prober per node. Probes keep no state in it.
+   */
+  private static final class Http {
+    static final HttpClient CLIENT = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+        .connectTimeout(Duration.ofSeconds(10)).build();
+  }
 
   public Prober(RuntimeService runtime) {
     this.runtime = runtime;
-    this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-        .connectTimeout(Duration.ofSeconds(10)).build();
   }
 
   public Result exec(String containerId, ExecAction exec, Duration timeout) {
@@ -67,7 +73,7 @@ public final class Prober {
       }
     }
     try {
-      HttpResponse<Void> resp = http.send(req.build(), HttpResponse.BodyHandlers.discarding());
+      HttpResponse<Void> resp = Http.CLIENT.send(req.build(), HttpResponse.BodyHandlers.discarding());
       boolean ok = resp.statusCode() >= 200 && resp.statusCode() < 400;
       return new Result(ok, ok ? "" : "HTTP probe failed with statuscode: " + resp.statusCode());
     } catch (IOException e) {

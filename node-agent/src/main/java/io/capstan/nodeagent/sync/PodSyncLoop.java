@@ -89,6 +89,9 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
   private final String containerIdScheme;
   private final Map<String, PodState> pods = new ConcurrentHashMap<>();
   private final ExecutorService workers;
+  private final boolean ownsWorkers;
+  /** Syncs of this loop submitted to the workers and not finished (what close waits for on a shared pool). */
+  private final AtomicInteger inFlight = new AtomicInteger();
   private final ScheduledExecutorService timers;
   private final Map<String, ContainerInfo.State> lastRelist = new HashMap<>();
   private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
@@ -97,11 +100,25 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
   private final Timer podStart;
   private final Counter restarts;
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicBoolean closeCalled = new java.util.concurrent.atomic.AtomicBoolean();
   private volatile boolean started;
 
+  /** A loop with its own pool of {@code config.workers()} threads and its node's own series. */
   public PodSyncLoop(Config config, RuntimeService runtime, ImageService images, ConfigSource configSource,
       CommandClient client, EventRecorder events, java.util.function.Supplier<Allocatable> allocatable, Clock clock,
       ScheduledExecutorService timers, MeterRegistry registry) {
+    this(config, runtime, images, configSource, client, events, allocatable, clock, timers, null,
+        PodSyncMetrics.forNode(registry, config.nodeName()));
+  }
+
+  /**
+   * @param sharedWorkers a pool shared with other loops (a hollow fleet's), which this loop never
+   *                      shuts down; null: the loop makes its own of {@code config.workers()} threads.
+   *                      Either way a pod is synced by one worker at a time.
+   */
+  public PodSyncLoop(Config config, RuntimeService runtime, ImageService images, ConfigSource configSource,
+      CommandClient client, EventRecorder events, java.util.function.Supplier<Allocatable> allocatable, Clock clock,
+      ScheduledExecutorService timers, ExecutorService sharedWorkers, PodSyncMetrics metrics) {
     this.config = config;
     this.runtime = runtime;
     this.images = images;
@@ -113,24 +130,32 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     this.timers = timers;
     this.prober = new Prober(runtime);
     this.containerIdScheme = runtime.version().substring(0, runtime.version().indexOf("://") + 3);
-    AtomicInteger n = new AtomicInteger();
-    this.workers = Executors.newFixedThreadPool(config.workers(), r -> {
-      Thread t = new Thread(r, "capstan-pod-worker-" + config.nodeName() + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    String node = config.nodeName();
-    this.syncDuration = Timer.builder("capstan_node_agent_pod_sync_seconds").description("Duration of one pod sync")
-        .tag("node", node).register(registry);
-    this.syncErrors = Counter.builder("capstan_node_agent_pod_sync_errors_total").tag("node", node).register(registry);
-    this.podStart = Timer.builder("capstan_pod_start_duration_seconds")
-        .description("From the pod's creation to all its containers running, as seen by the node (kubelet's SLI)")
-        .publishPercentileHistogram().tag("node", node).register(registry);
-    this.restarts = Counter.builder("capstan_node_agent_container_restarts_total").tag("node", node).register(registry);
-    Gauge.builder("capstan_node_agent_pods", pods, Map::size).tag("node", node).register(registry);
-    Gauge.builder("capstan_node_agent_running_containers", runtime,
-        r -> r.listContainers().stream().filter(c -> c.state() == ContainerInfo.State.RUNNING).count())
-        .tag("node", node).register(registry);
+    this.ownsWorkers = sharedWorkers == null;
+    if (ownsWorkers) {
+      AtomicInteger n = new AtomicInteger();
+      this.workers = Executors.newFixedThreadPool(config.workers(), r -> {
+        Thread t = new Thread(r, "capstan-pod-worker-" + config.nodeName() + "-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
+    } else {
+      this.workers = sharedWorkers;
+    }
+    this.syncDuration = metrics.syncDuration();
+    this.syncErrors = metrics.syncErrors();
+    this.podStart = metrics.podStart();
+    this.restarts = metrics.restarts();
+    if (metrics.registry() != null) {
+      String node = metrics.node();
+      Gauge.builder("capstan_node_agent_pods", pods, Map::size).tag("node", node).register(metrics.registry());
+      Gauge.builder("capstan_node_agent_running_containers", this, PodSyncLoop::runningContainers)
+          .tag("node", node).register(metrics.registry());
+    }
+  }
+
+  /** Containers of this node's runtime that run now. */
+  public long runningContainers() {
+    return runtime.listContainers().stream().filter(c -> c.state() == ContainerInfo.State.RUNNING).count();
   }
 
   /**
@@ -138,8 +163,13 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
    * history), so the first sync of a pod sees its latest state, as kubelet waits for its sources.
    */
   public void start() {
-    log.info("pod sync loop of node {} starting: {} workers, relist every {} ms", config.nodeName(), config.workers(),
-        config.relistPeriod().toMillis());
+    if (ownsWorkers) {
+      log.info("pod sync loop of node {} starting: {} workers, relist every {} ms", config.nodeName(), config.workers(),
+          config.relistPeriod().toMillis());
+    } else {
+      // One of a fleet's many: the fleet says once how it runs them.
+      log.debug("pod sync loop of node {} starting on shared workers", config.nodeName());
+    }
     tasks.add(timers.scheduleWithFixedDelay(this::relist, config.relistPeriod().toMillis(),
         config.relistPeriod().toMillis(), TimeUnit.MILLISECONDS));
     tasks.add(timers.scheduleWithFixedDelay(() -> pods.values().forEach(this::enqueue), RESYNC.toMillis(),
@@ -223,7 +253,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       return; // start() syncs every pod once the node's pods are read
     }
     if (s.scheduled.compareAndSet(false, true)) {
-      workers.execute(() -> work(s));
+      submit(s);
     }
   }
 
@@ -245,6 +275,25 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     }, delay, TimeUnit.MILLISECONDS);
   }
 
+  private void submit(PodState s) {
+    inFlight.incrementAndGet();
+    try {
+      workers.execute(() -> {
+        try {
+          work(s);
+        } finally {
+          inFlight.decrementAndGet();
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      inFlight.decrementAndGet();
+      s.scheduled.set(false);
+      if (!closed) {
+        throw e;
+      }
+    }
+  }
+
   private void work(PodState s) {
     try {
       while (!closed && s.dirty.getAndSet(false)) {
@@ -262,7 +311,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     } finally {
       s.scheduled.set(false);
       if (s.dirty.get() && !closed && s.scheduled.compareAndSet(false, true)) {
-        workers.execute(() -> work(s));
+        submit(s);
       }
     }
   }
@@ -940,6 +989,15 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
   }
 
   /** What {@link #stopAllContainers} did. */
+  /**
+   * Stops taking work: no new syncs start and the relist and resync timers stop; syncs under way
+   * are not waited for (see {@link #close}).
+   */
+  public void stopSyncing() {
+    closed = true;
+    tasks.forEach(t -> t.cancel(false));
+  }
+
   public record NodeShutdown(int containers, int pods, Duration took) {}
 
   /**
@@ -1017,11 +1075,24 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
 
   @Override
   public void close() {
-    if (closed) {
+    if (closeCalled.getAndSet(true)) {
       return;
     }
-    closed = true;
-    tasks.forEach(t -> t.cancel(false));
+    stopSyncing();
+    if (!ownsWorkers) {
+      // A shared pool serves other nodes too: wait for this loop's syncs only (not at all once
+      // the pool's owner has stopped it: a fleet stops all its loops, then the pool, then closes them).
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (inFlight.get() > 0 && !workers.isTerminated() && System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(10);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+      return;
+    }
     workers.shutdown();
     try {
       workers.awaitTermination(10, TimeUnit.SECONDS);

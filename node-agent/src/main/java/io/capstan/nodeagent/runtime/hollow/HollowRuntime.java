@@ -49,7 +49,8 @@ public final class HollowRuntime implements RuntimeService, ImageService {
   private final ScheduledExecutorService timers;
   private final Clock clock;
   private final Map<String, Hollow> containers = new ConcurrentHashMap<>();
-  private final AtomicLong ids = new AtomicLong();
+  /** Process-wide, so the containers of a fleet's many hollow nodes have distinct IDs. */
+  private static final AtomicLong ids = new AtomicLong();
 
   private static final class Hollow {
     final String id;
@@ -58,6 +59,8 @@ public final class HollowRuntime implements RuntimeService, ImageService {
     final Instant createdAt;
     final CountDownLatch exited = new CountDownLatch(1);
     volatile State state = State.CREATED;
+    /** Started, but its simulated start delay has not passed yet (it shows as created until then). */
+    volatile boolean starting;
     volatile Instant startedAt;
     volatile Instant finishedAt;
     volatile int exitCode;
@@ -119,24 +122,39 @@ public final class HollowRuntime implements RuntimeService, ImageService {
     return id;
   }
 
+  /**
+   * Starts the container, at once or after the behaviour's start delay. The delay runs on the
+   * shared timers, not on the caller's thread: a fleet's few pod workers are not held up, the
+   * container shows as created (ContainerCreating) until then, and the agent's relist sees it run.
+   */
   @Override
   public void startContainer(String containerId) {
     Hollow c = require(containerId);
-    if (!behaviour.startDelay().isZero()) {
-      try {
-        Thread.sleep(behaviour.startDelay().toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new RuntimeFailure("RunContainerError", "interrupted", e);
-      }
-    }
     synchronized (c) {
-      if (c.state != State.CREATED) {
-        throw new RuntimeFailure("RunContainerError", "container " + containerId + " is " + c.state);
+      if (c.state != State.CREATED || c.starting) {
+        throw new RuntimeFailure("RunContainerError", "container " + containerId + " is "
+            + (c.starting ? "starting" : c.state));
       }
-      c.state = State.RUNNING;
-      c.startedAt = clock.instant();
+      if (behaviour.startDelay().isZero()) {
+        run(c);
+        return;
+      }
+      c.starting = true;
     }
+    timers.schedule(() -> {
+      synchronized (c) {
+        if (c.state == State.CREATED) { // not stopped meanwhile
+          run(c);
+        }
+        c.starting = false;
+      }
+    }, behaviour.startDelay().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Called holding the container's lock. */
+  private void run(Hollow c) {
+    c.state = State.RUNNING;
+    c.startedAt = clock.instant();
     if (behaviour.runFor() != null) {
       timers.schedule(() -> c.exit(behaviour.exitCode(), clock.instant()), behaviour.runFor().toMillis(),
           TimeUnit.MILLISECONDS);
@@ -170,7 +188,7 @@ public final class HollowRuntime implements RuntimeService, ImageService {
   @Override
   public ExecResult execSync(String containerId, List<String> command, Duration timeout) {
     Hollow c = require(containerId);
-    if (c.state != State.RUNNING) {
+    if (c.state != State.RUNNING && !c.starting) { // a postStart hook may run while the start is simulated
       return new ExecResult(-1, "container is not running", false);
     }
     return new ExecResult(behaviour.execExitCode(), "", false);

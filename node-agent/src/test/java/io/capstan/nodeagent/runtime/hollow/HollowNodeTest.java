@@ -45,6 +45,39 @@ class HollowNodeTest {
     }
   }
 
+  /** The start delay runs on the timers: the caller (a fleet's pod worker) is not held, the container shows created. */
+  @Test
+  void aStartDelayDoesNotHoldTheCaller() throws Exception {
+    ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+    try (HollowRuntime r = new HollowRuntime(new HollowRuntime.Behaviour(Duration.ofMillis(500), null, 0, 0),
+        timers, Clock.systemUTC())) {
+      String sb = r.runPodSandbox(new SandboxConfig("uid-2", "ns", "p", "p", true));
+      ContainerConfig cfg = new ContainerConfig("c", 0, r.pullImage("busybox"), List.of("x"), List.of(), "", List.of(),
+          ContainerConfig.Resources.none(), ContainerConfig.Security.defaults(), Path.of("/dev/null"));
+      String id = r.createContainer(sb, cfg);
+      long t0 = System.nanoTime();
+      r.startContainer(id);
+      assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(250), "startContainer returned at once");
+      assertEquals(ContainerInfo.State.CREATED, r.containerStatus(id).orElseThrow().state());
+      assertEquals(0, r.execSync(id, List.of("true"), Duration.ofSeconds(1)).exitCode(), "hooks run while starting");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (r.containerStatus(id).orElseThrow().state() != ContainerInfo.State.RUNNING && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(ContainerInfo.State.RUNNING, r.containerStatus(id).orElseThrow().state());
+      assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(450), "running after the delay");
+
+      String stopped = r.createContainer(sb, cfg);
+      r.startContainer(stopped);
+      r.stopContainer(stopped, Duration.ZERO); // stopped while starting: it never runs
+      Thread.sleep(700);
+      assertEquals(ContainerInfo.State.EXITED, r.containerStatus(stopped).orElseThrow().state());
+      assertEquals(137, r.containerStatus(stopped).orElseThrow().exitCode());
+    } finally {
+      timers.shutdownNow();
+    }
+  }
+
   @Test
   void aHollowNodeRunsAndDeletesPodsThroughTheWholeLoop() throws Exception {
     try (AgentCluster cluster = new AgentCluster("agent-hollow");

@@ -1,0 +1,84 @@
+package io.capstan.nodeagent;
+
+import io.capstan.api.ConfigMap;
+import io.capstan.api.Secret;
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandClientConfig;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.nodeagent.sync.ConfigSource;
+import io.capstan.stateviews.informer.Informer;
+import io.capstan.stateviews.informer.InformerConfig;
+import io.capstan.stateviews.informer.SharedInformers;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a node agent reads and writes the cluster through: one command client and the ConfigMap
+ * and Secret informers its pods' env and volumes refer to. A node agent has one; a hollow fleet
+ * has one for all its nodes, so its Kafka clients do not multiply with the node count.
+ */
+public final class ClusterAccess implements AutoCloseable {
+  private final String name;
+  private final CommandClient client;
+  private final SharedInformers informers;
+  private final ConfigSource configs;
+
+  /**
+   * Opens the clients and starts the informers (see {@link #awaitSynced}).
+   *
+   * @param name the client id's base ({@code node-<name>}), e.g. the node's name
+   */
+  public ClusterAccess(Map<String, Object> kafka, TopicLayout layout, String name, MeterRegistry registry) {
+    this.name = name;
+    this.client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "node-" + name), registry);
+    SharedInformers inf = null;
+    try {
+      inf = new SharedInformers(InformerConfig.defaults(kafka, layout, "node-" + name), registry);
+      Informer<ConfigMap> configMaps = inf.informerFor(Kinds.CONFIG_MAP, ConfigMap.class);
+      Informer<Secret> secrets = inf.informerFor(Kinds.SECRET, Secret.class);
+      inf.start();
+      this.configs = new ConfigSource() {
+        @Override
+        public Optional<ConfigMap> configMap(String namespace, String n) {
+          return configMaps.get(namespace, n);
+        }
+
+        @Override
+        public Optional<Secret> secret(String namespace, String n) {
+          return secrets.get(namespace, n);
+        }
+      };
+    } catch (RuntimeException e) {
+      if (inf != null) {
+        inf.close();
+      }
+      client.close();
+      throw e;
+    }
+    this.informers = inf;
+  }
+
+  /** Waits for the ConfigMap and Secret informers' first list; throws naming who waited when they are late. */
+  public void awaitSynced(Duration timeout) throws InterruptedException {
+    if (!informers.awaitSynced(timeout)) {
+      throw new IllegalStateException("node agent " + name + ": ConfigMap/Secret informers not synced in " + timeout);
+    }
+  }
+
+  public CommandClient client() {
+    return client;
+  }
+
+  public ConfigSource configs() {
+    return configs;
+  }
+
+  @Override
+  public void close() {
+    informers.close();
+    client.close();
+  }
+}
