@@ -21,14 +21,19 @@ final class PodStartupBenchCommand implements Callable<Integer> {
       description = "Pods created per second (default: ${DEFAULT-VALUE}).")
   double rate;
 
+  @Option(names = "--warmup-seconds", defaultValue = "" + PodStartupBench.Settings.DEFAULT_WARMUP_SECONDS,
+      description = "About this long, rounds of pods are started and deleted first, unmeasured, so the JVM's JIT"
+          + " does not compete with the measured pods for the CPU; 0: none (default: ${DEFAULT-VALUE}).")
+  int warmupSeconds;
+
   @Override
   public Integer call() throws Exception {
-    if (pods < 1 || rate <= 0) {
+    if (pods < 1 || rate <= 0 || warmupSeconds < 0) {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-          "--pods must be at least 1 and --rate positive");
+          "--pods must be at least 1, --rate positive and --warmup-seconds not negative");
     }
     PodStartupBench.Result r = PodStartupBench.run(new PodStartupBench.Settings(pods, rate,
-        PodStartupBench.Settings.DEFAULT_FLOOR_RUNS));
+        PodStartupBench.Settings.DEFAULT_FLOOR_RUNS, warmupSeconds));
     System.out.println(r.json());
     return 0;
   }
