@@ -2,16 +2,15 @@ package io.capstan.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.capstan.api.ContainerStatus;
 import io.capstan.api.Pod;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.topics.TopicLayout;
-import io.capstan.nodeagent.image.BusyboxImage;
 import io.capstan.nodeagent.runtime.runc.RuncRuntime;
 import io.capstan.stateviews.informer.Informer;
 import io.capstan.stateviews.informer.InformerConfig;
+import org.junit.jupiter.api.Assertions;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,15 +33,7 @@ final class RuncUp {
 
   /** Fails the test, naming the package, when the machine can't run runc containers. */
   static void requireRunc() {
-    if (RuncRuntime.findRunc().isEmpty()) {
-      fail("runc is not installed: apt-get install -y " + RuncRuntime.PACKAGE + " (./capstan test installs it)");
-    }
-    if (BusyboxImage.hostBinary().isEmpty()) {
-      fail("no static busybox: apt-get install -y " + BusyboxImage.PACKAGE + " (./capstan test installs it)");
-    }
-    if (!"root".equals(System.getProperty("user.name"))) {
-      fail("containers with runc need root (run the tests as root)");
-    }
+    RuncRuntime.machineProblem().ifPresent(Assertions::fail);
   }
 
   /** {@code capstan up} on free ports with two partitions. */

@@ -8,6 +8,7 @@ import io.capstan.nodeagent.logs.PodLogPaths;
 import io.capstan.nodeagent.node.MachineInfo;
 import io.capstan.nodeagent.node.NodeStatusReporter;
 import io.capstan.nodeagent.runtime.hollow.HollowRuntime;
+import io.capstan.nodeagent.sync.PodSyncLoop;
 import io.capstan.nodeagent.sync.PodSyncMetrics;
 import io.capstan.stateviews.view.NodePodsReader;
 import io.micrometer.core.instrument.Gauge;
@@ -229,13 +230,7 @@ public final class HollowFleet implements AutoCloseable {
     // fleet, not one per node.
     nodes.forEach(n -> n.syncLoop().stopSyncing());
     if (workers != null) {
-      workers.shutdown();
-      try {
-        workers.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      workers.shutdownNow();
+      PodSyncLoop.stopWorkers(workers);
     }
     nodes.forEach(NodeKubelet::close);
     if (logServer != null) {

@@ -1093,6 +1093,11 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       }
       return;
     }
+    stopWorkers(workers);
+  }
+
+  /** Stops a pool of pod workers: the syncs running finish (up to 10 s), then the rest are interrupted. */
+  public static void stopWorkers(ExecutorService workers) {
     workers.shutdown();
     try {
       workers.awaitTermination(10, TimeUnit.SECONDS);

@@ -291,6 +291,24 @@ public final class RuncRuntime implements RuntimeService {
     }
   }
 
+  /**
+   * What this machine lacks to run real containers, naming the package to install (runc, the
+   * static busybox the seeded image comes from, root); empty when nothing is missing.
+   */
+  public static Optional<String> machineProblem() {
+    if (findRunc().isEmpty()) {
+      return Optional.of("runc is not installed: apt-get install -y " + PACKAGE + " (./capstan test installs it)");
+    }
+    if (io.capstan.nodeagent.image.BusyboxImage.hostBinary().isEmpty()) {
+      return Optional.of("no static busybox: apt-get install -y " + io.capstan.nodeagent.image.BusyboxImage.PACKAGE
+          + " (./capstan test installs it)");
+    }
+    if (!"root".equals(System.getProperty("user.name"))) {
+      return Optional.of("containers with runc need root (run the tests as root)");
+    }
+    return Optional.empty();
+  }
+
   /** Where runc is, if anywhere on the PATH or in the usual places. */
   public static Optional<String> findRunc() {
     List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)));
