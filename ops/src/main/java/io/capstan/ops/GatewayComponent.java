@@ -58,7 +58,7 @@ final class GatewayComponent implements Component {
       throw new IllegalStateException("cannot prepare certificates and tokens under " + config.dataDir() + ": "
           + e.getMessage(), e);
     }
-    vertx = Vertx.vertx();
+    vertx = GatewayServer.newVertx();
     deployed = vertx.deployVerticle(server).toCompletionStage().toCompletableFuture();
   }
 

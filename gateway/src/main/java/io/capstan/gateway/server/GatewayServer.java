@@ -19,6 +19,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -98,7 +100,9 @@ public final class GatewayServer extends VerticleBase {
       server = s;
       return moreEventLoops(port);
     }).compose(loops -> {
-      LOG.info("gateway listening on {} ({} event loop(s))", url(), loops);
+      LOG.info("gateway listening on {} ({} event loop(s), {} transport{})", url(), loops,
+          vertx.isNativeTransportEnabled() ? "epoll" : "NIO", config.insecureHttp() ? ""
+              : OpenSSLEngineOptions.isAvailable() ? ", TLS by OpenSSL" : ", TLS by the JDK");
       if (config.insecureHttp()) {
         return Future.succeededFuture();
       }
@@ -151,6 +155,9 @@ public final class GatewayServer extends VerticleBase {
     if (!config.insecureHttp()) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
           .setCertPath(pki.servingCert().toString()).setKeyPath(pki.servingKey().toString()));
+      if (OpenSSLEngineOptions.isAvailable()) {
+        options.setSslEngineOptions(new OpenSSLEngineOptions());
+      }
     }
     return vertx.createHttpServer(options).connectionHandler(c -> connections.increment())
         .requestHandler(router(vertx)).listen(port, config.host());
@@ -183,6 +190,14 @@ public final class GatewayServer extends VerticleBase {
     router.route().last().handler(ctx -> Responses.status(ctx, ApiStatus.noSuchPath()));
     router.route().failureHandler(this::failure);
     return router;
+  }
+
+  /**
+   * The Vert.x instance to deploy the gateway on: with the epoll transport where Netty's native
+   * library loads (Linux), which costs less CPU per request than NIO; NIO elsewhere.
+   */
+  public static Vertx newVertx() {
+    return Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
   }
 
   /** The port bound (useful with port 0). */

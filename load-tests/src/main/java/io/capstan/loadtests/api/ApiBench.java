@@ -6,32 +6,38 @@ import io.capstan.gateway.server.GatewayServer;
 import io.capstan.gateway.store.KafkaResourceStore;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
+import io.capstan.loadtests.report.JsonLine;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.bootstrap.SystemNamespaces;
 import io.capstan.stateviews.kafka.EmbeddedKafkaBroker;
 import io.capstan.stateviews.kafka.TopicAdmin;
 import io.capstan.stateviews.processor.CommandProcessor;
 import io.capstan.stateviews.processor.ProcessorConfig;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -76,52 +82,56 @@ public final class ApiBench {
     public static final int DEFAULT_PARTITIONS = 4;
   }
 
+  /**
+   * The gateway's own p99s of the measured phase (from its {@code /metrics}), next to the
+   * client's: the difference is the time spent queued for a CPU, in TLS and in the client.
+   */
+  public record Server(double createP99Ms, double getP99Ms, double listP99Ms) {
+    static Server between(ServerLatency before, ServerLatency after) {
+      return new Server(after.quantileMs(before, "POST", 201, 0.99), after.quantileMs(before, "GET", 200, 0.99),
+          after.quantileMs(before, "LIST", 200, 0.99));
+    }
+  }
+
   /** The figures of one run. */
   public record Result(Settings settings, double createPerSec, Histogram create, Histogram get, Histogram list,
-      long errors, long behind, long watchEvents, String firstError) {
+      long errors, long behind, long watchEvents, String firstError, Server server) {
     public String jsonLine() {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("bench", "api");
-      m.put("create_per_s", round(createPerSec));
-      m.put("create_p50_ms", ms(create, 50));
-      m.put("create_p99_ms", ms(create, 99));
-      m.put("get_p50_ms", ms(get, 50));
-      m.put("get_p99_ms", ms(get, 99));
-      m.put("list_500_p50_ms", ms(list, 50));
-      m.put("list_500_p99_ms", ms(list, 99));
-      m.put("creates", create.getTotalCount());
-      m.put("gets", get.getTotalCount());
-      m.put("lists", list.getTotalCount());
-      m.put("list_size", settings.listSize());
-      m.put("watches", settings.watches());
-      m.put("watch_events", watchEvents);
-      m.put("errors", errors);
-      m.put("late_sends", behind);
-      m.put("clients", settings.clients());
-      m.put("rate", settings.rate());
-      m.put("get_rate", settings.getRate());
-      m.put("seconds", settings.seconds());
-      m.put("warmup_s", settings.warmupSeconds());
-      m.put("stack", settings.kubeconfig() == null ? "in-process" : "kubeconfig");
-      if (settings.kubeconfig() == null) {
-        m.put("event_loops", settings.eventLoops());
+      JsonLine line = new JsonLine("api")
+          .put("create_per_s", createPerSec)
+          .put("create_p50_ms", ms(create, 50))
+          .put("create_p99_ms", ms(create, 99))
+          .put("get_p50_ms", ms(get, 50))
+          .put("get_p99_ms", ms(get, 99))
+          .put("list_500_p50_ms", ms(list, 50))
+          .put("list_500_p99_ms", ms(list, 99));
+      if (server != null) {
+        line.put("server_create_p99_ms", server.createP99Ms())
+            .put("server_get_p99_ms", server.getP99Ms())
+            .put("server_list_p99_ms", server.listP99Ms());
       }
-      StringBuilder b = new StringBuilder("{");
-      m.forEach((k, v) -> {
-        if (b.length() > 1) {
-          b.append(',');
-        }
-        b.append('"').append(k).append("\":").append(v instanceof String ? "\"" + v + "\"" : String.valueOf(v));
-      });
-      return b.append('}').toString();
+      line.put("creates", create.getTotalCount())
+          .put("gets", get.getTotalCount())
+          .put("lists", list.getTotalCount())
+          .put("list_size", settings.listSize())
+          .put("watches", settings.watches())
+          .put("watch_events", watchEvents)
+          .put("errors", errors)
+          .put("late_sends", behind)
+          .put("clients", settings.clients())
+          .put("rate", settings.rate())
+          .put("get_rate", settings.getRate())
+          .put("seconds", settings.seconds())
+          .put("warmup_s", settings.warmupSeconds())
+          .put("stack", settings.kubeconfig() == null ? "in-process" : "kubeconfig");
+      if (settings.kubeconfig() == null) {
+        line.put("event_loops", settings.eventLoops());
+      }
+      return line.toString();
     }
 
     private static double ms(Histogram h, double percentile) {
-      return h.getTotalCount() == 0 ? 0 : round(h.getValueAtPercentile(percentile) / 1000.0);
-    }
-
-    private static double round(double v) {
-      return Math.round(v * 100.0) / 100.0;
+      return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1000.0;
     }
   }
 
@@ -132,6 +142,8 @@ public final class ApiBench {
   private final PrintStream progress;
   private HttpClient http;
   private ApiTarget target;
+  private String authorization;
+  private Context clientContext;
   private final AtomicLong errors = new AtomicLong();
   private final AtomicLong behind = new AtomicLong();
   private final AtomicLong watchEvents = new AtomicLong();
@@ -146,15 +158,18 @@ public final class ApiBench {
     try (InProcessStack stack = s.kubeconfig() == null ? InProcessStack.start(s.partitions(), s.eventLoops(), progress) : null) {
       Path kubeconfig = stack != null ? stack.kubeconfig() : s.kubeconfig();
       target = ApiTarget.fromKubeconfig(kubeconfig);
-      ExecutorService callbacks = Executors.newFixedThreadPool(4, daemon("bench-http"));
-      http = HttpClient.newBuilder().sslContext(target.ssl()).version(HttpClient.Version.HTTP_1_1)
-          .executor(callbacks).connectTimeout(Duration.ofSeconds(10)).build();
+      authorization = "Bearer " + target.token();
+      // The load generator's own event loop (one: it only sends and counts), apart from the
+      // gateway's; watches stream on it too, without holding it.
+      Vertx clientVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(true));
+      http = clientVertx.createHttpClient(target.clientOptions(),
+          new PoolOptions().setHttp1MaxSize(s.clients() + s.watches()));
+      clientContext = clientVertx.getOrCreateContext();
       try {
         progress.println("bench: against " + target.server() + "; creating " + s.listSize() + " ConfigMaps to list");
         setUp();
-        List<CompletableFuture<?>> watches = new ArrayList<>();
         for (int i = 0; i < s.watches(); i++) {
-          watches.add(watch());
+          watch();
         }
         progress.println("bench: warming up for " + s.warmupSeconds() + " s (not measured)");
         Mix warm = new Mix("w", s.warmupSeconds());
@@ -163,35 +178,69 @@ public final class ApiBench {
         behind.set(0);
         firstError = null;
         long eventsBefore = watchEvents.get();
+        ServerLatency before = scrape();
         progress.println("bench: measuring for " + s.seconds() + " s");
         Mix measured = new Mix("m", s.seconds());
         measured.run();
-        watches.forEach(w -> w.cancel(true));
+        ServerLatency after = scrape();
         Histogram create = measured.create.getIntervalHistogram();
         return new Result(s, create.getTotalCount() / measured.elapsedSeconds(), create,
             measured.get.getIntervalHistogram(), measured.list.getIntervalHistogram(), errors.get(), behind.get(),
-            watchEvents.get() - eventsBefore, firstError);
+            watchEvents.get() - eventsBefore, firstError,
+            before != null && after != null ? Server.between(before, after) : null);
       } finally {
-        callbacks.shutdownNow();
+        clientVertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
     }
   }
 
   // ---- requests ----
 
-  private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(target.server() + path)).timeout(Duration.ofSeconds(30))
-        .header("Authorization", "Bearer " + target.token()).header("Accept", "application/json");
+  /** An answer: its HTTP status and body. */
+  private record Reply(int statusCode, Buffer buffer) {
+    String body() {
+      return buffer.toString(StandardCharsets.UTF_8);
+    }
   }
 
-  private CompletableFuture<HttpResponse<String>> post(String path, String json) {
-    return http.sendAsync(request(path).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+  private RequestOptions request(HttpMethod method, String path) {
+    return new RequestOptions().setMethod(method).setURI(path).setTimeout(30_000)
+        .putHeader("Authorization", authorization).putHeader("Accept", "application/json");
   }
 
-  private CompletableFuture<HttpResponse<String>> get(String path) {
-    return http.sendAsync(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+  private CompletableFuture<Reply> post(String path, String json) {
+    return send(request(HttpMethod.POST, path).putHeader("Content-Type", "application/json"),
+        Buffer.buffer(json));
   }
+
+  private CompletableFuture<Reply> get(String path) {
+    return send(request(HttpMethod.GET, path), null);
+  }
+
+  /**
+   * Sends on the client's event loop. A chain started on the pacing thread can attach its body
+   * handler after the event loop has delivered the body, which is then lost and the request never
+   * ends; on the event loop every step runs in order.
+   */
+  private CompletableFuture<Reply> send(RequestOptions options, Buffer body) {
+    CompletableFuture<Reply> reply = new CompletableFuture<>();
+    unanswered.put(reply, options.getMethod() + " " + options.getURI() + " sent at " + LocalTime.now());
+    clientContext.runOnContext(v -> http.request(options)
+        .compose(req -> body == null ? req.send() : req.send(body))
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), b)))
+        .onComplete((r, err) -> {
+          unanswered.remove(reply);
+          if (err != null) {
+            reply.completeExceptionally(err);
+          } else {
+            reply.complete(r);
+          }
+        }));
+    return reply;
+  }
+
+  /** Requests sent and not yet answered, named for the message when some never are. */
+  private final Map<Object, String> unanswered = new ConcurrentHashMap<>();
 
   private static String configMap(String namespace, String name, int i) {
     return "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"" + name + "\",\"namespace\":\""
@@ -202,7 +251,7 @@ public final class ApiBench {
 
   private void setUp() throws Exception {
     for (String ns : List.of(CREATE_NS, LIST_NS)) {
-      HttpResponse<String> r = post("/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\","
+      Reply r = post("/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\","
           + "\"metadata\":{\"name\":\"" + ns + "\"}}").get(30, TimeUnit.SECONDS);
       if (r.statusCode() != 201 && r.statusCode() != 409) {
         throw new IllegalStateException("creating namespace " + ns + ": HTTP " + r.statusCode() + " " + r.body());
@@ -227,6 +276,16 @@ public final class ApiBench {
     }
   }
 
+  /** The gateway's request timings for ConfigMaps; null (and said) when its /metrics cannot be read. */
+  private ServerLatency scrape() throws Exception {
+    Reply r = get("/metrics").get(30, TimeUnit.SECONDS);
+    if (r.statusCode() != 200) {
+      progress.println("bench: no server-side latency: GET /metrics answered HTTP " + r.statusCode());
+      return null;
+    }
+    return ServerLatency.parse(r.body(), "configmaps");
+  }
+
   /** A new namespace reaches every partition's check a moment later: 404 and 409 (a retried create) are retried/accepted. */
   private CompletableFuture<Void> createRetrying(String ns, String name, int i, int attempts) {
     return post("/api/v1/namespaces/" + ns + "/configmaps", configMap(ns, name, i)).thenCompose(r -> {
@@ -243,17 +302,32 @@ public final class ApiBench {
   }
 
   /**
-   * A watch whose lines are counted on a thread of its own: reading the line stream blocks, and on
-   * one of the client's four callback threads each watch held one of them for the whole run, so
-   * the gets and creates queued for the rest (their latency was partly the bench's).
+   * A watch whose events (one per line) are counted as the chunks arrive; the connection is
+   * closed with the client at the end.
    */
-  private CompletableFuture<Void> watch() {
-    return http.sendAsync(request("/api/v1/namespaces/" + CREATE_NS + "/configmaps?watch=1&resourceVersion=0"
-        + "&allowWatchBookmarks=true").timeout(Duration.ofDays(1)).GET().build(), HttpResponse.BodyHandlers.ofLines())
-        .thenAcceptAsync(r -> r.body().forEach(line -> watchEvents.incrementAndGet()), WATCH_READERS);
+  private void watch() {
+    clientContext.runOnContext(v -> http.request(request(HttpMethod.GET, "/api/v1/namespaces/" + CREATE_NS
+            + "/configmaps?watch=1&resourceVersion=0&allowWatchBookmarks=true").setTimeout(-1))
+        .compose(req -> req.send())
+        .onSuccess(resp -> countLines(resp))
+        .onFailure(e -> failed("watch", e)));
   }
 
-  private static final ExecutorService WATCH_READERS = Executors.newCachedThreadPool(daemon("bench-watch"));
+  private void countLines(HttpClientResponse resp) {
+    if (resp.statusCode() != 200) {
+      failed("watch", "HTTP " + resp.statusCode());
+      return;
+    }
+    resp.handler(chunk -> {
+      int lines = 0;
+      for (int i = 0; i < chunk.length(); i++) {
+        if (chunk.getByte(i) == '\n') {
+          lines++;
+        }
+      }
+      watchEvents.addAndGet(lines);
+    });
+  }
 
   private void failed(String what, Object why) {
     errors.incrementAndGet();
@@ -324,7 +398,10 @@ public final class ApiBench {
         }
         LockSupport.parkNanos(Math.max(0, Math.min(due, end) - now));
       }
-      inFlight.acquire(s.clients()); // every request answered
+      if (!inFlight.tryAcquire(s.clients(), 60, TimeUnit.SECONDS)) { // every request answered
+        throw new IllegalStateException(unanswered.size() + " requests still unanswered 60 s after the last was sent, "
+            + "e.g. " + unanswered.values().stream().limit(5).toList());
+      }
       inFlight.release(s.clients());
       endNanos = System.nanoTime();
     }
@@ -400,7 +477,7 @@ public final class ApiBench {
         Map<String, Object> kafka = Map.of("bootstrap.servers", st.broker.bootstrap());
         TopicLayout layout = TopicLayout.defaults();
         TopicAdmin.ensureTopics(kafka, layout, partitions, (short) 1);
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         st.processor = new CommandProcessor(ProcessorConfig.defaults(kafka, layout, st.dir.resolve("state")), registry);
         st.processor.start();
         st.processor.awaitRunning(Duration.ofMinutes(2));
@@ -409,7 +486,7 @@ public final class ApiBench {
           SystemNamespaces.ensure(client, Duration.ofMinutes(1));
         }
         st.store = KafkaResourceStore.connect(kafka, layout, "gateway", WatchCacheConfig.defaults(), registry);
-        st.vertx = Vertx.vertx();
+        st.vertx = GatewayServer.newVertx();
         st.gateway = GatewayServer.prepare(GatewayConfig.defaults(st.dir.resolve("gateway")).withPort(0)
             .withEventLoops(eventLoops), st.store, registry);
         st.vertx.deployVerticle(st.gateway).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -450,12 +527,4 @@ public final class ApiBench {
     }
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.getAndIncrement());
-      t.setDaemon(true);
-      return t;
-    };
-  }
 }

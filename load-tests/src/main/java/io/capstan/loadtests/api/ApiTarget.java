@@ -1,43 +1,52 @@
 package io.capstan.loadtests.api;
 
-import java.io.ByteArrayInputStream;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
+import io.vertx.core.net.PemTrustOptions;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Where the benchmark sends its requests, read from a kubeconfig as {@code capstan up} writes it:
- * the server URL, the CA that signed its certificate, the bearer token.
+ * the server URL, the CA that signed its certificate (PEM; none means the JVM's default trust),
+ * the bearer token.
  */
-record ApiTarget(String server, SSLContext ssl, String token) {
+record ApiTarget(URI server, byte[] caPem, String token) {
 
-  static ApiTarget fromKubeconfig(Path kubeconfig) throws IOException, GeneralSecurityException {
+  static ApiTarget fromKubeconfig(Path kubeconfig) throws IOException {
     String text = Files.readString(kubeconfig);
-    String server = field(text, "server", kubeconfig);
+    URI server = URI.create(field(text, "server", kubeconfig));
     String token = field(text, "token", kubeconfig);
-    SSLContext ssl = SSLContext.getDefault();
     Matcher ca = Pattern.compile("certificate-authority-data:\\s*(\\S+)").matcher(text);
-    if (ca.find()) {
-      Certificate cert = CertificateFactory.getInstance("X.509")
-          .generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(ca.group(1))));
-      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-      trust.load(null, null);
-      trust.setCertificateEntry("cluster-ca", cert);
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(trust);
-      ssl = SSLContext.getInstance("TLS");
-      ssl.init(null, tmf.getTrustManagers(), null);
+    return new ApiTarget(server, ca.find() ? Base64.getDecoder().decode(ca.group(1)) : null, token);
+  }
+
+  /**
+   * Client options for this server: TLS when its URL is https, trusting its CA and checking the
+   * host name, by OpenSSL where Netty's BoringSSL loads (the load generator shares the machine
+   * with what it measures, so its own CPU per request counts).
+   */
+  HttpClientOptions clientOptions() {
+    boolean tls = "https".equals(server.getScheme());
+    int port = server.getPort() > 0 ? server.getPort() : tls ? 443 : 80;
+    HttpClientOptions o = new HttpClientOptions().setDefaultHost(server.getHost()).setDefaultPort(port)
+        .setSsl(tls).setConnectTimeout(10_000);
+    if (tls) {
+      o.setVerifyHost(true);
+      if (caPem != null) {
+        o.setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(caPem)));
+      }
+      if (OpenSSLEngineOptions.isAvailable()) {
+        o.setSslEngineOptions(new OpenSSLEngineOptions());
+      }
     }
-    return new ApiTarget(server, ssl, token);
+    return o;
   }
 
   private static String field(String text, String name, Path file) {

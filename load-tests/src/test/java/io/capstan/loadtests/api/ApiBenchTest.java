@@ -1,0 +1,30 @@
+package io.capstan.loadtests.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import org.junit.jupiter.api.Test;
+
+/** A small run of the API bench against its in-process stack (a real broker, processor and gateway over HTTPS). */
+class ApiBenchTest {
+
+  @Test
+  void aSmallRunAnswersEveryRequestAndReportsBothSidesLatency() throws Exception {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    ApiBench.Result r = new ApiBench(new ApiBench.Settings(null, 8, 20, 20, 2, 30, 2, 1, 3, 2, 2),
+        new PrintStream(log, true)).run();
+    String line = r.jsonLine();
+    assertEquals(0, r.errors(), r.firstError() + "\n" + log);
+    assertTrue(r.create().getTotalCount() >= 50 && r.get().getTotalCount() >= 50, line);
+    assertTrue(r.list().getTotalCount() >= 5, line);
+    assertTrue(r.watchEvents() > 0, "the watches saw the creates: " + line);
+    assertNotNull(r.server(), log.toString());
+    assertTrue(r.server().getP99Ms() > 0 && r.server().createP99Ms() > 0 && r.server().listP99Ms() > 0, line);
+    assertTrue(line.startsWith("{\"bench\":\"api\",\"create_per_s\":"), line);
+    assertTrue(line.contains("\"get_p99_ms\":") && line.contains("\"server_get_p99_ms\":")
+        && line.contains("\"list_500_p99_ms\":") && line.contains("\"stack\":\"in-process\""), line);
+  }
+}
