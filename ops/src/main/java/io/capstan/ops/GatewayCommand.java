@@ -42,6 +42,12 @@ final class GatewayCommand implements Callable<Integer> {
           + " (default: DATA_DIR/tokens.csv, created with an admin token).")
   Path tokenFile;
 
+  @Option(names = "--event-loop-nice", paramLabel = "N", defaultValue = "" + GatewayConfig.DEFAULT_EVENT_LOOP_NICE,
+      description = "Nice value of the event-loop threads, -20..19 (default: ${DEFAULT-VALUE}: ahead of the broker's"
+          + " and the processor's threads on this machine; a negative value needs root or CAP_SYS_NICE, 0 leaves"
+          + " them as they are).")
+  int eventLoopNice;
+
   @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = Defaults.TOPIC_PREFIX,
       description = "Prefix of the cluster's topic names (default: ${DEFAULT-VALUE}).")
   String topicPrefix;
@@ -58,7 +64,8 @@ final class GatewayCommand implements Callable<Integer> {
       }
       Path data = dataDir.resolve();
       GatewayConfig gateway = new GatewayConfig(host, port, data, insecureHttp, GatewayConfig.DEFAULT_MAX_BODY_BYTES,
-          tokenFile == null ? null : tokenFile.toAbsolutePath().normalize(), List.of());
+          tokenFile == null ? null : tokenFile.toAbsolutePath().normalize(), List.of())
+          .withEventLoopNice(eventLoopNice);
       return new GatewayRunConfig(data, new KafkaConnection(kafka, kafkaClient.resolve()), new TopicSettings(topicPrefix, Defaults.PARTITIONS, Defaults.REPLICATION_FACTOR_EMBEDDED).layout(),
           gateway, metrics.resolve());
     } catch (IllegalArgumentException e) {

@@ -1,5 +1,6 @@
 package io.capstan.gateway.cache;
 
+import io.capstan.gateway.threads.ThreadNice;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.stateviews.informer.Informer;
@@ -14,9 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,8 +38,8 @@ public final class WatchCache implements AutoCloseable {
   private final MeterRegistry registry;
   private final RenderedObjects renderings;
   private final Map<String, KindCache> caches = new LinkedHashMap<>();
-  private final ExecutorService completions = Executors.newSingleThreadExecutor(daemon("capstan-gateway-cache-reads"));
-  private final ExecutorService dispatcher = Executors.newFixedThreadPool(2, daemon("capstan-gateway-watch"));
+  private final ExecutorService completions = Executors.newSingleThreadExecutor(ThreadNice.normalPriority("capstan-gateway-cache-reads"));
+  private final ExecutorService dispatcher = Executors.newFixedThreadPool(2, ThreadNice.normalPriority("capstan-gateway-watch"));
   private volatile boolean started;
 
   /**
@@ -69,7 +68,7 @@ public final class WatchCache implements AutoCloseable {
     }
     // Started side by side: each start waits on broker round trips (metadata, end offsets), and
     // one after the other that adds up over fourteen kinds on a busy machine.
-    ExecutorService starters = Executors.newFixedThreadPool(byKind.size(), daemon("capstan-gateway-cache-start"));
+    ExecutorService starters = Executors.newFixedThreadPool(byKind.size(), ThreadNice.normalPriority("capstan-gateway-cache-start"));
     try {
       List<Future<?>> started = new ArrayList<>();
       for (Informer<SpecificRecord> i : byKind.values()) {
@@ -140,12 +139,4 @@ public final class WatchCache implements AutoCloseable {
     }
   }
 
-  private static ThreadFactory daemon(String name) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.getAndIncrement());
-      t.setDaemon(true);
-      return t;
-    };
-  }
 }

@@ -9,17 +9,18 @@ import io.capstan.gateway.security.CertificateAuthority;
 import io.capstan.gateway.security.KubeconfigWriter;
 import io.capstan.gateway.security.TokenFile;
 import io.capstan.gateway.store.ResourceStore;
+import io.capstan.gateway.threads.ThreadNice;
 import io.capstan.logschema.openapi.OpenApiDocuments;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
@@ -96,13 +97,18 @@ public final class GatewayServer extends VerticleBase {
     // Vert.x shares a bound port between servers listening on the same address, but a server on
     // port 0 is never shared; a negative port is its "any free port, shared by all who ask for it".
     int port = config.port() == 0 ? SHARED_FREE_PORT : config.port();
+    String notNiced = ThreadNice.apply(config.eventLoopNice()); // start() runs on the first event loop
     return listen(vertx, port, 0).compose(s -> {
       server = s;
       return moreEventLoops(port);
     }).compose(loops -> {
-      LOG.info("gateway listening on {} ({} event loop(s), {} transport{})", url(), loops,
+      LOG.info("gateway listening on {} ({} event loop(s){}, {} transport{})", url(), loops,
+          notNiced == null && config.eventLoopNice() != 0 ? " at nice " + config.eventLoopNice() : "",
           vertx.isNativeTransportEnabled() ? "epoll" : "NIO", config.insecureHttp() ? ""
               : OpenSSLEngineOptions.isAvailable() ? ", TLS by OpenSSL" : ", TLS by the JDK");
+      if (notNiced != null) {
+        LOG.warn("the event loops run at normal priority, not nice {}: {}", config.eventLoopNice(), notNiced);
+      }
       if (config.insecureHttp()) {
         return Future.succeededFuture();
       }
@@ -139,6 +145,7 @@ public final class GatewayServer extends VerticleBase {
 
     @Override
     public Future<?> start() {
+      ThreadNice.apply(config.eventLoopNice()); // as the first loop's; that one says if it could not
       return listen(vertx, port, loop);
     }
   }

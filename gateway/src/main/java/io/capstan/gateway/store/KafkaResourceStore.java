@@ -9,6 +9,7 @@ import io.capstan.gateway.cache.WatchCacheConfig;
 import io.capstan.gateway.errors.ApiException;
 import io.capstan.gateway.errors.ApiStatus;
 import io.capstan.gateway.paging.ContinueToken;
+import io.capstan.gateway.threads.ThreadNice;
 import io.capstan.log.Command;
 import io.capstan.log.CommandPatch;
 import io.capstan.log.DeleteOptions;
@@ -76,11 +77,8 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
   private final boolean owns;
   private final OwnWrites own;
   /** Lists filter and copy many objects: off the event loop. */
-  private final ExecutorService listers = Executors.newFixedThreadPool(2, r -> {
-    Thread t = new Thread(r, "capstan-gateway-list");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService listers = Executors.newFixedThreadPool(2,
+      ThreadNice.normalPriority("capstan-gateway-list"));
 
   /** A store on a started cache and a client the caller keeps and closes. */
   public KafkaResourceStore(CommandClient client, WatchCache cache) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.capstan.gateway.store.InMemoryResourceStore;
+import io.capstan.gateway.threads.ThreadNice;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,6 +54,32 @@ class EventLoopsTest {
       }
       assertEquals(3, loops, "one connection counter per event loop expected:\n" + metrics);
       assertTrue(total >= 13, "13 connections were made, the loops counted " + total);
+    }
+  }
+
+  @Test
+  void everyEventLoopRunsAtTheConfiguredNiceValue() throws Exception {
+    // 7: a lower priority any user may ask for, and one no other thread of this JVM has
+    GatewayConfig config = new GatewayConfig("127.0.0.1", 0, dataDir, true, GatewayConfig.DEFAULT_MAX_BODY_BYTES,
+        null, List.of()).withEventLoops(3).withEventLoopNice(7);
+    try (GatewayTestServer server = GatewayTestServer.start(config, new InMemoryResourceStore())) {
+      List<String> niced = new java.util.ArrayList<>();
+      try (java.util.stream.Stream<Path> tasks = java.nio.file.Files.list(Path.of("/proc/self/task"))) {
+        for (Path task : tasks.toList()) {
+          int tid = Integer.parseInt(task.getFileName().toString());
+          String name = java.nio.file.Files.readString(task.resolve("comm")).trim();
+          try {
+            if (ThreadNice.niceOf(tid) == 7) {
+              niced.add(name);
+            }
+          } catch (java.io.IOException ended) {
+            // the thread ended meanwhile
+          }
+        }
+      }
+      // the loops, and what they start (Vert.x's acceptor, loops for its own use), nothing else
+      assertTrue(niced.stream().filter("vert.x-eventloo"::equals).count() >= 3, "the three loops at nice 7: " + niced);
+      assertTrue(niced.stream().allMatch(n -> n.startsWith("vert.x-")), "only Vert.x threads at nice 7: " + niced);
     }
   }
 }
