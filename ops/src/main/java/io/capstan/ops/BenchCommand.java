@@ -110,6 +110,7 @@ public final class BenchCommand implements Runnable {
         "lists of --list-size objects and a few watches, at most --clients requests in flight; after an",
         "unmeasured warm-up prints",
         "  {\"bench\":\"api\",\"create_per_s\":…,\"create_p99_ms\":…,\"get_p99_ms\":…,\"list_500_p99_ms\":…}",
+        "and the gateway's own p99s from its /metrics (server_create_p99_ms, server_get_p99_ms, …).",
         "Without --kubeconfig: an embedded broker, the command processor and the gateway in this process."
       })
   static final class Api implements Callable<Integer> {

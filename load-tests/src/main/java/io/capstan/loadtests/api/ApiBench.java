@@ -61,6 +61,11 @@ import org.HdrHistogram.Recorder;
  * with at most {@code clients} requests in flight. An unmeasured warm-up of the same mix comes
  * first (the JIT needs it). Without a kubeconfig it starts its own stack in this process: an
  * embedded broker, the command processor and the gateway on a free port.
+ *
+ * <p>The client is Vert.x's, on an event loop of its own at the gateway's priority, with TLS by
+ * BoringSSL: it shares the machine with what it measures, so its own CPU and its own wait for a CPU
+ * would otherwise be counted as the server's. Next to the client's percentiles the result gives
+ * the gateway's own, from two scrapes of its {@code /metrics}.
  */
 public final class ApiBench {
 
