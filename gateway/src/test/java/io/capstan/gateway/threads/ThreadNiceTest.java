@@ -5,52 +5,62 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** A thread's nice value is its own: setting it changes no other thread of the process. */
 class ThreadNiceTest {
 
-  @Test
-  void onlyTheCallingThreadChanges() throws Exception {
-    int mine = ThreadNice.niceOf(ThreadNice.currentThreadId());
-    AtomicReference<String> outcome = new AtomicReference<>();
-    AtomicReference<Integer> seen = new AtomicReference<>();
-    Thread t = new Thread(() -> {
-      outcome.set(ThreadNice.apply(5)); // lowering priority is allowed to anyone
-      try {
-        seen.set(ThreadNice.niceOf(ThreadNice.currentThreadId()));
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException(e);
-      }
+  /** What {@code apply(nice)} said on a new thread, and that thread's nice value afterwards. */
+  private record Outcome(String refusal, int nice) {
+  }
+
+  private static Outcome onNewThread(ThreadFactory factory, Runnable before) throws InterruptedException {
+    AtomicReference<Outcome> seen = new AtomicReference<>();
+    Thread t = factory.newThread(() -> {
+      before.run();
+      seen.set(new Outcome(null, currentNice()));
     });
     t.start();
     t.join();
-    assertNull(outcome.get());
-    assertEquals(5, seen.get());
-    assertEquals(mine, ThreadNice.niceOf(ThreadNice.currentThreadId()), "the calling thread is unchanged");
+    return seen.get();
+  }
+
+  private static Outcome applyOnNewThread(int nice) throws InterruptedException {
+    AtomicReference<String> refusal = new AtomicReference<>();
+    Outcome o = onNewThread(Thread::new, () -> refusal.set(ThreadNice.apply(nice)));
+    return new Outcome(refusal.get(), o.nice());
+  }
+
+  private static int currentNice() {
+    try {
+      return ThreadNice.niceOf(ThreadNice.currentThreadId());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void onlyTheCallingThreadChanges() throws Exception {
+    int mine = currentNice();
+    Outcome o = applyOnNewThread(5); // lowering priority is allowed to anyone
+    assertNull(o.refusal());
+    assertEquals(5, o.nice());
+    assertEquals(mine, currentNice(), "the calling thread is unchanged");
   }
 
   @Test
   void raisingPriorityWorksAsRootAndOtherwiseSaysWhatItNeeds() throws Exception {
-    AtomicReference<String> outcome = new AtomicReference<>();
-    AtomicReference<Integer> seen = new AtomicReference<>();
-    Thread t = new Thread(() -> {
-      outcome.set(ThreadNice.apply(-3));
-      try {
-        seen.set(ThreadNice.niceOf(ThreadNice.currentThreadId()));
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException(e);
-      }
-    });
-    t.start();
-    t.join();
+    Outcome o = applyOnNewThread(-3);
     if ("root".equals(System.getProperty("user.name"))) {
-      assertNull(outcome.get());
-      assertEquals(-3, seen.get());
+      assertNull(o.refusal());
+      assertEquals(-3, o.nice());
     } else {
-      assertTrue(outcome.get().contains("CAP_SYS_NICE"), outcome.get());
-      assertEquals(0, seen.get());
+      assertTrue(o.refusal().contains("CAP_SYS_NICE"), o.refusal());
+      assertEquals(0, o.nice());
     }
   }
 
@@ -62,25 +72,15 @@ class ThreadNiceTest {
 
   @Test
   void poolThreadsRunAtNormalPriorityWhoeverStartsThem() throws Exception {
-    AtomicReference<Integer> seen = new AtomicReference<>();
-    Thread starter = new Thread(() -> {
+    AtomicReference<Outcome> pooled = new AtomicReference<>();
+    onNewThread(Thread::new, () -> {
       ThreadNice.apply(6); // as an event loop would be (lowered here, which anyone may)
-      Thread pooled = ThreadNice.normalPriority("pool").newThread(() -> {
-        try {
-          seen.set(ThreadNice.niceOf(ThreadNice.currentThreadId()));
-        } catch (java.io.IOException e) {
-          throw new IllegalStateException(e);
-        }
-      });
-      pooled.start();
       try {
-        pooled.join();
+        pooled.set(onNewThread(ThreadNice.normalPriority("pool"), () -> { }));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     });
-    starter.start();
-    starter.join();
-    assertEquals(0, seen.get(), "a pooled thread started by a niced thread is reset to 0");
+    assertEquals(0, pooled.get().nice(), "a pooled thread started by a niced thread is reset to 0");
   }
 }
