@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -35,8 +36,13 @@ public final class Replay {
     }
   }
 
-  /** How the live state tables compare with the replayed state. */
-  public record Comparison(StateDigest live, List<String> onlyInReplay, List<String> onlyInLive, List<String> differing) {
+  /**
+   * How the live state tables compare with the replayed state. {@code lagging}: keys whose live
+   * version is not the log's last but one the log passed through (the tables were read first and
+   * the object moved on meanwhile), with a fingerprint of that live version.
+   */
+  public record Comparison(StateDigest live, List<String> onlyInReplay, List<String> onlyInLive, List<String> differing,
+      Map<String, Long> lagging) {
     public boolean matches() {
       return onlyInReplay.isEmpty() && onlyInLive.isEmpty() && differing.isEmpty();
     }
@@ -72,6 +78,15 @@ public final class Replay {
    * @param untilMicros only events applied at or before this time count; {@link Long#MAX_VALUE} for all
    */
   public static Result fromEvents(Map<String, Object> kafka, TopicLayout layout, long untilMicros) {
+    return fromEvents(kafka, layout, untilMicros, null);
+  }
+
+  /**
+   * As {@link #fromEvents(Map, TopicLayout, long)}, also noting in {@code history} (when not
+   * null) a fingerprint of every version each key went through.
+   */
+  public static Result fromEvents(Map<String, Object> kafka, TopicLayout layout, long untilMicros,
+      Map<String, Set<Long>> history) {
     StateDigest state = new StateDigest();
     LogCodec codec = LogCodec.get();
     long[] counts = new long[2];
@@ -93,6 +108,9 @@ public final class Replay {
         state.remove(key);
       } else if (e.getObject() != null) {
         state.put(key, bytes(e.getObject()));
+        if (history != null) {
+          history.computeIfAbsent(key, k -> new java.util.HashSet<>()).add(fingerprint(state.objects().get(key)));
+        }
       }
     });
     return new Result(state, counts[0], counts[1]);
@@ -123,23 +141,45 @@ public final class Replay {
   }
 
   public static Comparison compare(StateDigest replayed, StateDigest live) {
+    return compare(replayed, live, Map.of());
+  }
+
+  /**
+   * Compares; a key whose live version is one of the versions in {@code history} (read from the
+   * log after the live tables) is lagging, not different.
+   */
+  public static Comparison compare(StateDigest replayed, StateDigest live, Map<String, Set<Long>> history) {
     Set<String> keys = new TreeSet<>(replayed.objects().keySet());
     keys.addAll(live.objects().keySet());
     List<String> onlyReplay = new ArrayList<>();
     List<String> onlyLive = new ArrayList<>();
     List<String> differing = new ArrayList<>();
+    Map<String, Long> lagging = new TreeMap<>();
     for (String k : keys) {
       byte[] a = replayed.objects().get(k);
       byte[] b = live.objects().get(k);
       if (b == null) {
         onlyReplay.add(k);
+      } else if (a != null && java.util.Arrays.equals(a, b)) {
+        continue;
+      } else if (history.getOrDefault(k, Set.of()).contains(fingerprint(b))) {
+        lagging.put(k, fingerprint(b));
       } else if (a == null) {
         onlyLive.add(k);
-      } else if (!java.util.Arrays.equals(a, b)) {
+      } else {
         differing.add(k);
       }
     }
-    return new Comparison(live, onlyReplay, onlyLive, differing);
+    return new Comparison(live, onlyReplay, onlyLive, differing, lagging);
+  }
+
+  /** 64 bits of the SHA-256 of an object's canonical bytes. */
+  static long fingerprint(byte[] canonical) {
+    try {
+      return java.nio.ByteBuffer.wrap(java.security.MessageDigest.getInstance("SHA-256").digest(canonical)).getLong();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 missing from this JVM", e);
+    }
   }
 
   private static byte[] bytes(ByteBuffer buf) {

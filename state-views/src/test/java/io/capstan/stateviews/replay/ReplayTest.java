@@ -71,6 +71,31 @@ class ReplayTest {
   }
 
   @Test
+  void aLiveVersionTheLogPassedThroughIsLaggingNotDifferent() {
+    LogCodec codec = LogCodec.get();
+    StateDigest replayed = new StateDigest();
+    StateDigest live = new StateDigest();
+    java.util.Map<String, java.util.Set<Long>> history = new java.util.HashMap<>();
+    String a = "ConfigMap/default/a";
+    String b = "ConfigMap/default/b";
+    // a: the log went 1 -> 2 while the table (read first) still had 1; b: the table has a version the log never had
+    for (String v : new String[] {"1", "2"}) {
+      replayed.put(a, codec.encode(configMap("a", 100 + Integer.parseInt(v), v)));
+      history.computeIfAbsent(a, k -> new java.util.HashSet<>()).add(Replay.fingerprint(replayed.objects().get(a)));
+    }
+    live.put(a, codec.encode(configMap("a", 101, "1")));
+    replayed.put(b, codec.encode(configMap("b", 101, "1")));
+    history.computeIfAbsent(b, k -> new java.util.HashSet<>()).add(Replay.fingerprint(replayed.objects().get(b)));
+    live.put(b, codec.encode(configMap("b", 101, "forged")));
+
+    Replay.Comparison cmp = Replay.compare(replayed, live, history);
+    assertEquals(java.util.List.of(a), java.util.List.copyOf(cmp.lagging().keySet()));
+    assertEquals(java.util.List.of(b), cmp.differing());
+    assertFalse(cmp.matches());
+    assertFalse(Replay.compare(replayed, live).lagging().containsKey(a), "without a history nothing is lagging");
+  }
+
+  @Test
   void digestIsIndependentOfPartitionCountAndVerifyMatchesLiveState() {
     TopicLayout two = KafkaFixture.freshLayout(2);
     TopicLayout three = KafkaFixture.freshLayout(3);
