@@ -11,7 +11,11 @@ import io.capstan.logschema.topics.ObjectPartitioner;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.kafka.LogReader;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -109,7 +113,7 @@ public final class Replay {
       } else if (e.getObject() != null) {
         state.put(key, bytes(e.getObject()));
         if (history != null) {
-          history.computeIfAbsent(key, k -> new java.util.HashSet<>()).add(fingerprint(state.objects().get(key)));
+          history.computeIfAbsent(key, k -> new HashSet<>()).add(fingerprint(state.objects().get(key)));
         }
       }
     });
@@ -160,7 +164,7 @@ public final class Replay {
       byte[] b = live.objects().get(k);
       if (b == null) {
         onlyReplay.add(k);
-      } else if (a != null && java.util.Arrays.equals(a, b)) {
+      } else if (a != null && Arrays.equals(a, b)) {
         continue;
       } else if (history.getOrDefault(k, Set.of()).contains(fingerprint(b))) {
         lagging.put(k, fingerprint(b));
@@ -176,8 +180,8 @@ public final class Replay {
   /** 64 bits of the SHA-256 of an object's canonical bytes. */
   static long fingerprint(byte[] canonical) {
     try {
-      return java.nio.ByteBuffer.wrap(java.security.MessageDigest.getInstance("SHA-256").digest(canonical)).getLong();
-    } catch (java.security.NoSuchAlgorithmException e) {
+      return ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(canonical)).getLong();
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 missing from this JVM", e);
     }
   }
