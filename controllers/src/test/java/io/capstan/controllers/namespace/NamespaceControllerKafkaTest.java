@@ -48,8 +48,10 @@ class NamespaceControllerKafkaTest {
       Cluster.await("content cached", () -> cms.list("doomed").size() == 4 && pods.list("doomed").size() == 1);
 
       cluster.client.delete(Kinds.NAMESPACE, "", "doomed", null).get(30, TimeUnit.SECONDS);
-      Cluster.await("everything but the held object deleted", () -> cms.list("doomed").size() == 1
-          && pods.list("doomed").isEmpty());
+      // the held object stays, marked for deletion: clearing its finalizer must start from that version
+      Cluster.await("everything but the held object deleted, the held one marked", () -> cms.list("doomed").size() == 1
+          && pods.list("doomed").isEmpty()
+          && cms.get("doomed", "held").map(c -> c.getMetadata().getDeletionTimestamp() != null).orElse(false));
       Namespace terminating = namespaces.get("", "doomed").orElseThrow(() -> new AssertionError("removed too early"));
       assertEquals("Terminating", terminating.getStatus().getPhase());
       CommandResult refused = cluster.client.create(ConfigMap.newBuilder()
@@ -60,7 +62,8 @@ class NamespaceControllerKafkaTest {
 
       ConfigMap held = PodTemplates.copy(cms.get("doomed", "held").orElseThrow());
       held.getMetadata().setFinalizers(null);
-      assertTrue(cluster.client.update(held).get(30, TimeUnit.SECONDS) instanceof CommandResult.Accepted);
+      CommandResult released = cluster.client.update(held).get(30, TimeUnit.SECONDS);
+      assertTrue(released instanceof CommandResult.Accepted, "clearing the held object's finalizer: " + released);
       Cluster.await("namespace removed", () -> namespaces.get("", "doomed").isEmpty() && cms.list("doomed").isEmpty());
     }
   }
