@@ -69,20 +69,32 @@ public final class KafkaFixture {
 
   /** A temp directory removed when the JVM exits. */
   public static Path tempDir(String name) {
+    Path dir = createTempDir(name);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+    return dir;
+  }
+
+  private static Path createTempDir(String name) {
     try {
-      Path dir = Files.createTempDirectory("capstan-" + name + "-");
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
-      return dir;
+      return Files.createTempDirectory("capstan-" + name + "-");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
   private static void startEmbedded() {
-    embeddedDir = tempDir("test-kafka");
+    embeddedDir = createTempDir("test-kafka");
     embedded = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Config.of(embeddedDir, 0));
     bootstrap = embedded.bootstrap();
-    Runtime.getRuntime().addShutdownHook(new Thread(embedded::close));
+    // One hook, in order: shutdown hooks run side by side, and a log dir deleted under a running
+    // broker fails it, and a broker whose every log dir failed halts the JVM with status 1
+    // (surefire then reports "Error occurred in starting fork" after all tests passed).
+    Path dir = embeddedDir;
+    EmbeddedKafkaBroker broker = embedded;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      broker.close();
+      deleteTree(dir);
+    }, "capstan-test-kafka-stop"));
   }
 
   static void deleteTree(Path dir) {
