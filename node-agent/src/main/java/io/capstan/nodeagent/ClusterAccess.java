@@ -32,11 +32,20 @@ public final class ClusterAccess implements AutoCloseable {
    * @param name the client id's base ({@code node-<name>}), e.g. the node's name
    */
   public ClusterAccess(Map<String, Object> kafka, TopicLayout layout, String name, MeterRegistry registry) {
+    this(kafka, layout, name, null, registry);
+  }
+
+  /**
+   * @param shared informers shared with the process's other components ({@code capstan up}),
+   *     borrowed and left to their owner to close; null for informers of its own
+   */
+  public ClusterAccess(Map<String, Object> kafka, TopicLayout layout, String name, SharedInformers shared,
+      MeterRegistry registry) {
     this.name = name;
     this.client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "node-" + name), registry);
     SharedInformers inf = null;
     try {
-      inf = new SharedInformers(InformerConfig.defaults(kafka, layout, "node-" + name), registry);
+      inf = shared != null ? shared.borrow() : new SharedInformers(InformerConfig.defaults(kafka, layout, "node-" + name), registry);
       Informer<ConfigMap> configMaps = inf.informerFor(Kinds.CONFIG_MAP, ConfigMap.class);
       Informer<Secret> secrets = inf.informerFor(Kinds.SECRET, Secret.class);
       inf.start();

@@ -12,6 +12,7 @@ import io.capstan.nodeagent.runtime.hollow.HollowRuntime;
 import io.capstan.nodeagent.runtime.runc.RuncRuntime;
 import io.capstan.nodeagent.sync.PodSyncLoop;
 import io.capstan.nodeagent.sync.PodSyncMetrics;
+import io.capstan.stateviews.informer.SharedInformers;
 import io.capstan.stateviews.view.NodePodsReader;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -32,6 +33,7 @@ public final class NodeAgent implements AutoCloseable {
 
   private final NodeAgentConfig config;
   private final MeterRegistry registry;
+  private final SharedInformers shared;
   private final Clock clock = Clock.systemUTC();
   private ScheduledExecutorService timers;
   private RuntimeService runtime;
@@ -41,7 +43,16 @@ public final class NodeAgent implements AutoCloseable {
   private LogServer logServer;
 
   public NodeAgent(NodeAgentConfig config, MeterRegistry registry) {
+    this(config, null, registry);
+  }
+
+  /**
+   * @param shared informers shared with the process's other components ({@code capstan up}), which
+   *     the agent reads ConfigMaps and Secrets through; null for informers of its own
+   */
+  public NodeAgent(NodeAgentConfig config, SharedInformers shared, MeterRegistry registry) {
     this.config = config;
+    this.shared = shared;
     this.registry = registry;
   }
 
@@ -71,7 +82,7 @@ public final class NodeAgent implements AutoCloseable {
       images = hollow;
       runtime = hollow;
     }
-    cluster = new ClusterAccess(config.kafka(), config.layout(), config.nodeName(), registry);
+    cluster = new ClusterAccess(config.kafka(), config.layout(), config.nodeName(), shared, registry);
     PodLogPaths logPaths = new PodLogPaths(config.dataDir().resolve("logs").resolve("pods"));
     logServer = new LogServer(logPaths, () -> kubelet == null ? Map.of() : kubelet.pods(), config.host(), config.port(),
         config.clientCaFile(), runc ? null : LogServer.HOLLOW_NO_LOGS);

@@ -50,7 +50,7 @@ final class ControllersCommand implements Callable<Integer> {
     Progress progress = new Progress(spec.commandLine().getOut());
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "controllers", (stack, registry) -> {
       MetricsComponent m = stack.start(new MetricsComponent(metricsConfig, registry));
-      stack.start(new ControllersComponent(connection.clientConfig(), topicSettings.layout(), nodeLifecycle, registry));
+      stack.start(new ControllersComponent(connection.clientConfig(), topicSettings.layout(), nodeLifecycle, null, registry));
       return "controllers ready: kafka=" + connection.bootstrap() + " metrics=" + m.url();
     });
   }

@@ -4,6 +4,7 @@ import io.capstan.controllers.manager.ControllerManager;
 import io.capstan.controllers.manager.ControllerManagerConfig;
 import io.capstan.controllers.nodelifecycle.NodeLifecycleConfig;
 import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.stateviews.informer.SharedInformers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
@@ -12,14 +13,11 @@ import java.util.Map;
 final class ControllersComponent implements Component {
   private final ControllerManager manager;
 
-  ControllersComponent(Map<String, Object> kafka, TopicLayout layout, MeterRegistry registry) {
-    this(kafka, layout, NodeLifecycleConfig.defaults(), registry);
-  }
-
+  /** @param shared the process's informers for the controllers to read through, or null for their own */
   ControllersComponent(Map<String, Object> kafka, TopicLayout layout, NodeLifecycleConfig nodeLifecycle,
-      MeterRegistry registry) {
+      SharedInformers shared, MeterRegistry registry) {
     this.manager = new ControllerManager(ControllerManagerConfig.defaults(kafka, layout).withNodeLifecycle(nodeLifecycle),
-        registry);
+        shared, registry);
   }
 
   @Override

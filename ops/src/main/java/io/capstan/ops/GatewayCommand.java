@@ -81,7 +81,7 @@ final class GatewayCommand implements Callable<Integer> {
       KafkaConnection kafka = config.kafka();
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
       GatewayComponent gateway = stack.start(new GatewayComponent(kafka.clientConfig(), config.layout(),
-          config.gateway(), registry));
+          config.gateway(), null, registry));
       return "gateway ready: api=" + gateway.url()
           + (config.gateway().insecureHttp() ? "" : " kubeconfig=" + gateway.kubeconfig())
           + " kafka=" + kafka.bootstrap() + " metrics=" + metrics.url();

@@ -5,6 +5,7 @@ import io.capstan.gateway.server.GatewayConfig;
 import io.capstan.gateway.server.GatewayServer;
 import io.capstan.gateway.store.KafkaResourceStore;
 import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.stateviews.informer.SharedInformers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
@@ -29,15 +30,19 @@ final class GatewayComponent implements Component {
   private final TopicLayout layout;
   private final GatewayConfig config;
   private final MeterRegistry registry;
+  private final SharedInformers shared;
   private KafkaResourceStore store;
   private Vertx vertx;
   private GatewayServer server;
   private CompletableFuture<String> deployed;
 
-  GatewayComponent(Map<String, Object> kafka, TopicLayout layout, GatewayConfig config, MeterRegistry registry) {
+  /** @param shared the process's informers for the watch cache to read through, or null for its own */
+  GatewayComponent(Map<String, Object> kafka, TopicLayout layout, GatewayConfig config, SharedInformers shared,
+      MeterRegistry registry) {
     this.kafka = kafka;
     this.layout = layout;
     this.config = config;
+    this.shared = shared;
     this.registry = registry;
   }
 
@@ -49,7 +54,8 @@ final class GatewayComponent implements Component {
   @Override
   public void start() {
     try {
-      store = KafkaResourceStore.connect(kafka, layout, COMPONENT, WatchCacheConfig.defaults(), registry);
+      store = shared == null ? KafkaResourceStore.connect(kafka, layout, COMPONENT, WatchCacheConfig.defaults(), registry)
+          : KafkaResourceStore.connect(kafka, layout, COMPONENT, shared.borrow(), WatchCacheConfig.defaults(), registry);
       server = GatewayServer.prepare(config, store, registry);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -125,7 +125,7 @@ final class NodeAgentCommand implements Callable<Integer> {
     }
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "node-agent", (stack, registry) -> {
       MetricsComponent m = stack.start(new MetricsComponent(metrics.resolve(), registry));
-      NodeAgentComponent agent = stack.start(new NodeAgentComponent(config, registry));
+      NodeAgentComponent agent = stack.start(new NodeAgentComponent(config, null, registry));
       return "node-agent ready: node=" + config.nodeName() + " logs=https://" + address + ":" + agent.port()
           + " metrics=" + m.url();
     });

@@ -5,6 +5,7 @@ import io.capstan.nodeagent.NodeAgent;
 import io.capstan.nodeagent.NodeAgentConfig;
 import io.capstan.nodeagent.runtime.ContainerInfo;
 import io.capstan.nodeagent.sync.PodSyncLoop;
+import io.capstan.stateviews.informer.SharedInformers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
@@ -24,13 +25,16 @@ final class NodeAgentComponent implements Component {
   static final Duration UP_STOP_GRACE = Duration.ofSeconds(10);
 
   private final NodeAgentConfig config;
+  private final SharedInformers shared;
   private final MeterRegistry registry;
   private Duration stopContainersGrace;
   private NodeAgent agent;
   private String stoppedLine;
 
-  NodeAgentComponent(NodeAgentConfig config, MeterRegistry registry) {
+  /** @param shared the process's informers for the agent to read ConfigMaps and Secrets through, or null for its own */
+  NodeAgentComponent(NodeAgentConfig config, SharedInformers shared, MeterRegistry registry) {
     this.config = config;
+    this.shared = shared;
     this.registry = registry;
   }
 
@@ -63,7 +67,7 @@ final class NodeAgentComponent implements Component {
 
   @Override
   public void start() {
-    agent = new NodeAgent(config, registry);
+    agent = new NodeAgent(config, shared, registry);
   }
 
   @Override

@@ -57,7 +57,7 @@ final class SchedulerCommand implements Callable<Integer> {
     Progress progress = new Progress(spec.commandLine().getOut());
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "scheduler", (stack, registry) -> {
       MetricsComponent m = stack.start(new MetricsComponent(metrics.resolve(), registry));
-      stack.start(new SchedulerComponent(connection.clientConfig(), topicSettings.layout(), config, registry));
+      stack.start(new SchedulerComponent(connection.clientConfig(), topicSettings.layout(), config, null, registry));
       return "scheduler ready: kafka=" + connection.bootstrap() + " scheduler-name=" + config.schedulerName()
           + " metrics=" + m.url();
     });

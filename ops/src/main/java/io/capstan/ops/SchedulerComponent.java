@@ -3,6 +3,7 @@ package io.capstan.ops;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.scheduler.config.SchedulerConfig;
 import io.capstan.scheduler.service.SchedulerInstance;
+import io.capstan.stateviews.informer.SharedInformers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
@@ -12,13 +13,17 @@ final class SchedulerComponent implements Component {
   private final Map<String, Object> kafka;
   private final TopicLayout layout;
   private final SchedulerConfig config;
+  private final SharedInformers shared;
   private final MeterRegistry registry;
   private SchedulerInstance scheduler;
 
-  SchedulerComponent(Map<String, Object> kafka, TopicLayout layout, SchedulerConfig config, MeterRegistry registry) {
+  /** @param shared the process's informers for the scheduler to read through, or null for its own */
+  SchedulerComponent(Map<String, Object> kafka, TopicLayout layout, SchedulerConfig config, SharedInformers shared,
+      MeterRegistry registry) {
     this.kafka = kafka;
     this.layout = layout;
     this.config = config;
+    this.shared = shared;
     this.registry = registry;
   }
 
@@ -29,7 +34,7 @@ final class SchedulerComponent implements Component {
 
   @Override
   public void start() {
-    scheduler = new SchedulerInstance(kafka, layout, config, registry);
+    scheduler = new SchedulerInstance(kafka, layout, config, null, shared, registry);
   }
 
   @Override

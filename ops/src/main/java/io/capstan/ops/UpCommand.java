@@ -1,7 +1,9 @@
 package io.capstan.ops;
 
+import io.capstan.controllers.nodelifecycle.NodeLifecycleConfig;
 import io.capstan.gateway.server.GatewayConfig;
 import io.capstan.scheduler.config.SchedulerConfig;
+import io.capstan.stateviews.informer.SharedInformers;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -79,13 +81,17 @@ final class UpCommand implements Callable<Integer> {
       stack.start(new TopicsComponent(kafka.clientConfig(), config.topics()));
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
       stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(), registry));
+      SharedInformers informers = stack.start(new SharedInformersComponent(kafka.clientConfig(),
+          config.topics().layout(), registry)).informers();
       GatewayConfig gatewayConfig = GatewayConfig.defaults(config.dataDir()).withPort(apiPort);
       GatewayComponent gateway = stack.start(new GatewayComponent(kafka.clientConfig(), config.topics().layout(),
-          gatewayConfig, registry));
-      stack.start(new ControllersComponent(kafka.clientConfig(), config.topics().layout(), registry));
-      stack.start(new SchedulerComponent(kafka.clientConfig(), config.topics().layout(), SchedulerConfig.defaults(), registry));
+          gatewayConfig, informers, registry));
+      stack.start(new ControllersComponent(kafka.clientConfig(), config.topics().layout(), NodeLifecycleConfig.defaults(),
+          informers, registry));
+      stack.start(new SchedulerComponent(kafka.clientConfig(), config.topics().layout(), SchedulerConfig.defaults(),
+          informers, registry));
       stack.start(new NodeAgentComponent(NodeAgentComponent.local(kafka.clientConfig(), config.topics().layout(),
-          config.dataDir().resolve(Defaults.NODE_AGENT_SUBDIR), io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir())), registry).stoppingContainersOnClose(NodeAgentComponent.UP_STOP_GRACE));
+          config.dataDir().resolve(Defaults.NODE_AGENT_SUBDIR), io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir())), informers, registry).stoppingContainersOnClose(NodeAgentComponent.UP_STOP_GRACE));
       if (hollowNodes > 0) {
         stack.start(new HollowFleetComponent(io.capstan.nodeagent.fleet.HollowFleetConfig.defaults(kafka.clientConfig(),
             config.topics().layout(), hollowNodes, config.dataDir().resolve(Defaults.HOLLOW_FLEET_SUBDIR))

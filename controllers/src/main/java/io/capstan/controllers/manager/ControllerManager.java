@@ -48,8 +48,22 @@ public final class ControllerManager implements AutoCloseable {
   private ResourceQuotaController quotas;
   private ShardAssignment shard;
 
+  /** Null when the manager reads the state topics through informers of its own. */
+  private final SharedInformers shared;
+
   public ControllerManager(ControllerManagerConfig config, MeterRegistry registry) {
+    this(config, null, registry);
+  }
+
+  /**
+   * A manager whose controllers read through informers shared with other components of the
+   * process ({@code capstan up}); it borrows a handle and leaves closing them to their owner.
+   *
+   * @param shared the process's informers, or null for informers of its own
+   */
+  public ControllerManager(ControllerManagerConfig config, SharedInformers shared, MeterRegistry registry) {
     this.config = config;
+    this.shared = shared;
     this.registry = registry;
   }
 
@@ -57,7 +71,8 @@ public final class ControllerManager implements AutoCloseable {
   public synchronized void start() {
     log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, endpoints, node-lifecycle and resourcequota controllers, {} workers each",
         config.workers());
-    informers = new SharedInformers(InformerConfig.defaults(config.kafka(), config.layout(), COMPONENT), registry);
+    informers = shared != null ? shared.borrow()
+        : new SharedInformers(InformerConfig.defaults(config.kafka(), config.layout(), COMPONENT), registry);
     started.add(informers);
     client = new CommandClient(CommandClientConfig.defaults(config.kafka(), config.layout(), COMPONENT), registry);
     started.add(client);

@@ -8,13 +8,10 @@ import io.capstan.stateviews.informer.InformerConfig;
 import io.capstan.stateviews.informer.SharedInformers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
@@ -46,10 +43,18 @@ public final class WatchCache implements AutoCloseable {
    * @param informerConfig the informers' settings (Kafka, topic layout, component name)
    */
   public WatchCache(InformerConfig informerConfig, WatchCacheConfig config, MeterRegistry registry) {
+    this(new SharedInformers(informerConfig, registry), config, registry);
+  }
+
+  /**
+   * A watch cache over informers the gateway shares with other components of its process (a
+   * handle from {@link SharedInformers#borrow()}: closing the cache leaves the informers to their owner).
+   */
+  public WatchCache(SharedInformers informers, WatchCacheConfig config, MeterRegistry registry) {
     this.config = config;
     this.registry = registry;
     this.renderings = new RenderedObjects(RenderedObjects.DEFAULT_MAX_BYTES, registry);
-    this.informers = new SharedInformers(informerConfig, registry);
+    this.informers = informers;
   }
 
   public WatchCacheConfig config() {
@@ -66,24 +71,10 @@ public final class WatchCache implements AutoCloseable {
     for (Kind kind : Kinds.all()) {
       byKind.put(kind.kind(), informers.informerFor(kind, SpecificRecord.class));
     }
-    // Started side by side: each start waits on broker round trips (metadata, end offsets), and
-    // one after the other that adds up over fourteen kinds on a busy machine.
-    ExecutorService starters = Executors.newFixedThreadPool(byKind.size(), ThreadNice.normalPriority("capstan-gateway-cache-start"));
     try {
-      List<Future<?>> started = new ArrayList<>();
-      for (Informer<SpecificRecord> i : byKind.values()) {
-        started.add(starters.submit(() -> i.start()));
-      }
-      for (Future<?> f : started) {
-        try {
-          f.get(config.syncTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-          throw new IllegalStateException("the watch cache could not start reading the state topics: "
-              + (e.getCause() != null ? e.getCause().getMessage() : e.toString()), e);
-        }
-      }
-    } finally {
-      starters.shutdownNow();
+      informers.start(); // side by side; informers another component started already are left as they are
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("the watch cache could not start reading the state topics: " + e.getMessage(), e);
     }
     if (!informers.awaitSynced(config.syncTimeout())) {
       throw new IllegalStateException("the watch cache's informers did not load the state topics within "

@@ -28,6 +28,7 @@ import io.capstan.stateviews.audit.AuditEntry;
 import io.capstan.stateviews.audit.AuditQuery;
 import io.capstan.stateviews.audit.AuditTrail;
 import io.capstan.stateviews.informer.InformerConfig;
+import io.capstan.stateviews.informer.SharedInformers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,8 +101,19 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
    */
   public static KafkaResourceStore connect(Map<String, Object> kafka, TopicLayout layout, String component,
       WatchCacheConfig config, MeterRegistry registry) throws InterruptedException {
+    return connect(kafka, layout, component, new SharedInformers(InformerConfig.defaults(kafka, layout, component),
+        registry), config, registry);
+  }
+
+  /**
+   * As {@link #connect(Map, TopicLayout, String, WatchCacheConfig, MeterRegistry)}, with the watch
+   * cache over informers shared with the process's other components (a handle from
+   * {@link SharedInformers#borrow()}).
+   */
+  public static KafkaResourceStore connect(Map<String, Object> kafka, TopicLayout layout, String component,
+      SharedInformers informers, WatchCacheConfig config, MeterRegistry registry) throws InterruptedException {
     CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, component), registry);
-    WatchCache cache = new WatchCache(InformerConfig.defaults(kafka, layout, component), config, registry);
+    WatchCache cache = new WatchCache(informers, config, registry);
     try {
       cache.start();
     } catch (RuntimeException | InterruptedException e) {

@@ -34,7 +34,18 @@ public final class SchedulerInstance implements AutoCloseable {
   /** @param election null to schedule at once; else only while holding the lease */
   public SchedulerInstance(Map<String, Object> kafka, TopicLayout layout, SchedulerConfig config,
       LeaderElectionConfig election, MeterRegistry registry) {
-    this.informers = new SharedInformers(InformerConfig.defaults(kafka, layout, COMPONENT), registry);
+    this(kafka, layout, config, election, null, registry);
+  }
+
+  /**
+   * @param election null to schedule at once; else only while holding the lease
+   * @param shared informers shared with the process's other components ({@code capstan up}),
+   *     borrowed and left to their owner to close; null for informers of its own
+   */
+  public SchedulerInstance(Map<String, Object> kafka, TopicLayout layout, SchedulerConfig config,
+      LeaderElectionConfig election, SharedInformers shared, MeterRegistry registry) {
+    this.informers = shared != null ? shared.borrow()
+        : new SharedInformers(InformerConfig.defaults(kafka, layout, COMPONENT), registry);
     CommandClient c = null;
     try {
       c = new CommandClient(CommandClientConfig.defaults(kafka, layout, COMPONENT), registry);

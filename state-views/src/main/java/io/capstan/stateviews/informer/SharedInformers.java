@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,8 +30,16 @@ public final class SharedInformers implements AutoCloseable {
 
   private final InformerConfig config;
   private final MeterRegistry registry;
-  private final Map<String, Informer<?>> informers = new LinkedHashMap<>();
+  /** The informers, their lock, and the owner's closed flag: one set, shared by every borrowed handle. */
+  private final Pool pool;
+  /** Null for the owner; the owner for a handle from {@link #borrow()}. */
+  private final SharedInformers owner;
   private boolean closed;
+
+  private static final class Pool {
+    final Map<String, Informer<?>> informers = new LinkedHashMap<>();
+    boolean closed;
+  }
 
   public SharedInformers(InformerConfig config, MeterRegistry registry) {
     if (config == null || registry == null) {
@@ -38,6 +47,32 @@ public final class SharedInformers implements AutoCloseable {
     }
     this.config = config;
     this.registry = registry;
+    this.pool = new Pool();
+    this.owner = null;
+  }
+
+  private SharedInformers(SharedInformers owner) {
+    this.config = owner.config;
+    this.registry = owner.registry;
+    this.pool = owner.pool;
+    this.owner = owner;
+  }
+
+  /**
+   * A handle on the same informers for one component of a process whose components share them
+   * ({@code capstan up}: the gateway, controllers, scheduler and node agent each read a kind's
+   * state topic through one informer, so each change is fetched, decoded and cached once).
+   * Through the handle a component asks for and starts informers as the owner would; closing it
+   * only stops it asking. The informers run until the owner closes, and handlers added through
+   * the handle stay registered until then: give handles to components that live as long as the owner.
+   */
+  public SharedInformers borrow() {
+    synchronized (pool) {
+      if (pool.closed) {
+        throw new IllegalStateException("shared informers of " + config.component() + " are closed");
+      }
+      return new SharedInformers(owner == null ? this : owner);
+    }
   }
 
   /**
@@ -47,29 +82,69 @@ public final class SharedInformers implements AutoCloseable {
    * @param type the kind's generated class, or a supertype such as {@code SpecificRecord}
    */
   @SuppressWarnings("unchecked")
-  public synchronized <T extends SpecificRecord> Informer<T> informerFor(Kind kind, Class<T> type) {
-    if (closed) {
-      throw new IllegalStateException("shared informers of " + config.component() + " are closed");
+  public <T extends SpecificRecord> Informer<T> informerFor(Kind kind, Class<T> type) {
+    synchronized (pool) {
+      if (closed || pool.closed) {
+        throw new IllegalStateException("shared informers of " + config.component() + " are closed");
+      }
+      Informer<?> existing = pool.informers.get(kind.kind());
+      if (existing == null) {
+        Informer<T> created = new Informer<>(config, kind, type, registry);
+        pool.informers.put(kind.kind(), created);
+        return created;
+      }
+      Class<?> generated = org.apache.avro.specific.SpecificData.get().getClass(kind.schema());
+      if (!type.isAssignableFrom(generated)) {
+        throw new IllegalArgumentException("an informer of " + kind.kind() + " holds " + generated.getName()
+            + " objects, not " + type.getName());
+      }
+      return (Informer<T>) existing; // same kind, same generated class: the cast holds
     }
-    Informer<?> existing = informers.get(kind.kind());
-    if (existing == null) {
-      Informer<T> created = new Informer<>(config, kind, type, registry);
-      informers.put(kind.kind(), created);
-      return created;
-    }
-    Class<?> generated = org.apache.avro.specific.SpecificData.get().getClass(kind.schema());
-    if (!type.isAssignableFrom(generated)) {
-      throw new IllegalArgumentException("an informer of " + kind.kind() + " holds " + generated.getName()
-          + " objects, not " + type.getName());
-    }
-    return (Informer<T>) existing; // same kind, same generated class: the cast holds
   }
 
-  /** Starts every informer created and not started yet; informers asked for later start on the next call. */
-  public synchronized void start() {
-    for (Informer<?> i : informers.values()) {
-      if (!i.isStarted()) {
-        i.start();
+  /**
+   * Starts every informer created and not started yet, side by side (each start waits on broker
+   * round trips: metadata, end offsets, and one after the other that adds up over many kinds on
+   * a busy machine). Informers asked for later start on the next call.
+   *
+   * @throws IllegalStateException naming the kind when an informer cannot start (e.g. its topic is missing)
+   */
+  public void start() {
+    synchronized (pool) {
+      List<Informer<?>> waiting = new ArrayList<>();
+      for (Informer<?> i : pool.informers.values()) {
+        if (!i.isStarted()) {
+          waiting.add(i);
+        }
+      }
+      if (waiting.size() == 1) {
+        waiting.get(0).start();
+        return;
+      }
+      List<CompletableFuture<?>> starts = new ArrayList<>();
+      for (Informer<?> i : waiting) {
+        starts.add(CompletableFuture.runAsync(i::start, r -> {
+          Thread t = new Thread(r, "capstan-informer-start-" + i.kind().singular());
+          t.setDaemon(true);
+          t.start();
+        }));
+      }
+      RuntimeException failed = null;
+      for (int n = 0; n < starts.size(); n++) {
+        try {
+          starts.get(n).join();
+        } catch (java.util.concurrent.CompletionException e) {
+          Throwable cause = e.getCause() != null ? e.getCause() : e;
+          if (failed == null) {
+            failed = cause instanceof RuntimeException r ? r
+                : new IllegalStateException("informer of " + waiting.get(n).kind().kind() + " could not start: " + cause, cause);
+          } else {
+            failed.addSuppressed(cause);
+          }
+        }
+      }
+      if (failed != null) {
+        throw failed;
       }
     }
   }
@@ -78,8 +153,8 @@ public final class SharedInformers implements AutoCloseable {
   public boolean awaitSynced(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     List<Informer<?>> all;
-    synchronized (this) {
-      all = new ArrayList<>(informers.values());
+    synchronized (pool) {
+      all = new ArrayList<>(pool.informers.values());
     }
     for (Informer<?> i : all) {
       long left = Math.max(0, deadline - System.nanoTime());
@@ -92,15 +167,24 @@ public final class SharedInformers implements AutoCloseable {
   }
 
   /** The informers created so far, by kind name. */
-  public synchronized Map<String, Informer<?>> informers() {
-    return Map.copyOf(informers);
+  public Map<String, Informer<?>> informers() {
+    synchronized (pool) {
+      return Map.copyOf(pool.informers);
+    }
   }
 
+  /** Closes the informers; on a handle from {@link #borrow()} only the handle (the owner closes the informers). */
   @Override
-  public synchronized void close() {
-    closed = true;
-    for (Informer<?> i : informers.values()) {
-      i.close();
+  public void close() {
+    synchronized (pool) {
+      closed = true;
+      if (owner != null || pool.closed) {
+        return;
+      }
+      pool.closed = true;
+      for (Informer<?> i : pool.informers.values()) {
+        i.close();
+      }
     }
   }
 }

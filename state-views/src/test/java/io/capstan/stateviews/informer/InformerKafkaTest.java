@@ -435,6 +435,46 @@ class InformerKafkaTest {
   }
 
   @Test
+  void borrowedHandlesShareTheInformersAndLeaveClosingThemToTheOwner() throws Exception {
+    StateTopicWriter w = writer(2);
+    w.put(configMap("ns", "a", "1"), 10);
+    w.flush();
+    SharedInformers owner = new SharedInformers(config(), registry);
+    toClose.add(owner);
+    SharedInformers gateway = owner.borrow();
+    SharedInformers controllers = owner.borrow();
+    Informer<SpecificRecord> generic = gateway.informerFor(Kinds.CONFIG_MAP, SpecificRecord.class);
+    gateway.informerFor(Kinds.POD, SpecificRecord.class);
+    gateway.start();
+    assertTrue(gateway.awaitSynced(WAIT));
+    Informer<ConfigMap> typed = controllers.informerFor(Kinds.CONFIG_MAP, ConfigMap.class);
+    assertSame(generic, (Object) typed, "one informer per kind for every handle");
+    controllers.start(); // already started by the other handle: nothing to do, no "already started"
+    assertEquals(Set.of("ConfigMap", "Pod"), owner.informers().keySet());
+    BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+    typed.addHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(ConfigMap o) {
+        seen.add(o.getMetadata().getName());
+      }
+    });
+    assertEquals("a", seen.poll(10, TimeUnit.SECONDS), "a late handler gets what is cached as adds");
+
+    controllers.close();
+    assertThrows(IllegalStateException.class, () -> controllers.informerFor(Kinds.SECRET, Secret.class),
+        "a closed handle refuses new informers");
+    w.put(configMap("ns", "b", "2"), 11);
+    w.flush();
+    assertEquals("b", seen.poll(30, TimeUnit.SECONDS), "closing a handle leaves the informers running");
+    gateway.informerFor(Kinds.SECRET, Secret.class); // the other handle still works
+
+    owner.close();
+    assertTrue(typed.whenApplied(0, Long.MAX_VALUE).isCompletedExceptionally(), "the owner closes the informers");
+    assertThrows(IllegalStateException.class, () -> gateway.informerFor(Kinds.SECRET, Secret.class));
+    assertThrows(IllegalStateException.class, owner::borrow);
+  }
+
+  @Test
   void aMissingTopicIsNamed() {
     layout = new TopicLayout("absent.");
     Informer<ConfigMap> informer = configMaps();
