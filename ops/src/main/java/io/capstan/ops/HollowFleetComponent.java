@@ -2,6 +2,7 @@ package io.capstan.ops;
 
 import io.capstan.nodeagent.fleet.HollowFleet;
 import io.capstan.nodeagent.fleet.HollowFleetConfig;
+import io.capstan.stateviews.informer.SharedInformers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -18,13 +19,16 @@ final class HollowFleetComponent implements Component {
   static final Duration PER_NODE = Duration.ofMillis(200);
 
   private final HollowFleetConfig config;
+  private final SharedInformers shared;
   private final MeterRegistry registry;
   private final Progress progress;
   private HollowFleet fleet;
   private long tookMs;
 
-  HollowFleetComponent(HollowFleetConfig config, MeterRegistry registry, Progress progress) {
+  /** @param shared the process's informers for the fleet to read ConfigMaps and Secrets through, or null for its own */
+  HollowFleetComponent(HollowFleetConfig config, SharedInformers shared, MeterRegistry registry, Progress progress) {
     this.config = config;
+    this.shared = shared;
     this.registry = registry;
     this.progress = progress;
   }
@@ -38,7 +42,7 @@ final class HollowFleetComponent implements Component {
 
   @Override
   public void start() {
-    fleet = new HollowFleet(config, registry);
+    fleet = new HollowFleet(config, shared, registry);
   }
 
   @Override

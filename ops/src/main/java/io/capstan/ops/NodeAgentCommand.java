@@ -117,7 +117,7 @@ final class NodeAgentCommand implements Callable<Integer> {
       HollowFleetConfig fc = fleetConfig;
       return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "node-agent", (stack, registry) -> {
         MetricsComponent m = stack.start(new MetricsComponent(metrics.resolve(), registry));
-        HollowFleetComponent fleet = stack.start(new HollowFleetComponent(fc, registry, progress));
+        HollowFleetComponent fleet = stack.start(new HollowFleetComponent(fc, null, registry, progress));
         List<String> names = fc.nodeNames();
         return "node-agent ready: nodes=" + names.size() + " (" + names.get(0) + " … " + names.get(names.size() - 1)
             + ") logs=https://" + address + ":" + fleet.port() + " metrics=" + m.url();

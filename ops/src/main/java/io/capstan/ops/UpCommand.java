@@ -96,7 +96,7 @@ final class UpCommand implements Callable<Integer> {
         stack.start(new HollowFleetComponent(io.capstan.nodeagent.fleet.HollowFleetConfig.defaults(kafka.clientConfig(),
             config.topics().layout(), hollowNodes, config.dataDir().resolve(Defaults.HOLLOW_FLEET_SUBDIR))
             .withBehaviour(hollowOptions.resolve()).withLogServer("127.0.0.1", 0,
-                io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir())), registry, progress));
+                io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir())), informers, registry, progress));
       }
       return "capstan ready: api=" + gateway.url() + " kubeconfig=" + gateway.kubeconfig() + " kafka="
           + kafka.bootstrap() + " metrics=" + metrics.url() + "\nexport KUBECONFIG=" + gateway.kubeconfig();

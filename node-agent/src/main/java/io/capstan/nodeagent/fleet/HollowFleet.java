@@ -10,6 +10,7 @@ import io.capstan.nodeagent.node.NodeStatusReporter;
 import io.capstan.nodeagent.runtime.hollow.HollowRuntime;
 import io.capstan.nodeagent.sync.PodSyncLoop;
 import io.capstan.nodeagent.sync.PodSyncMetrics;
+import io.capstan.stateviews.informer.SharedInformers;
 import io.capstan.stateviews.view.NodePodsReader;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -55,6 +56,7 @@ public final class HollowFleet implements AutoCloseable {
 
   private final HollowFleetConfig config;
   private final MeterRegistry registry;
+  private final SharedInformers shared;
   private final Clock clock = Clock.systemUTC();
   private final List<NodeKubelet> nodes = new ArrayList<>();
   private final AtomicInteger registered = new AtomicInteger();
@@ -65,7 +67,16 @@ public final class HollowFleet implements AutoCloseable {
   private NodePodsReader podsReader;
 
   public HollowFleet(HollowFleetConfig config, MeterRegistry registry) {
+    this(config, null, registry);
+  }
+
+  /**
+   * @param shared informers shared with the process's other components ({@code capstan up
+   *     --hollow-nodes}), which the fleet reads ConfigMaps and Secrets through; null for its own
+   */
+  public HollowFleet(HollowFleetConfig config, SharedInformers shared, MeterRegistry registry) {
     this.config = config;
+    this.shared = shared;
     this.registry = registry;
   }
 
@@ -78,7 +89,7 @@ public final class HollowFleet implements AutoCloseable {
         config.relistPeriod().toMillis(), config.behaviour());
     timers = Executors.newScheduledThreadPool(config.timers(), named("capstan-hollow-timer-"));
     workers = Executors.newFixedThreadPool(config.workers(), named("capstan-hollow-worker-"));
-    cluster = new ClusterAccess(config.kafka(), config.layout(), "hollow-fleet-" + config.prefix(), registry);
+    cluster = new ClusterAccess(config.kafka(), config.layout(), "hollow-fleet-" + config.prefix(), shared, registry);
     PodLogPaths logPaths = new PodLogPaths(config.dataDir().resolve("logs")); // never written: nothing runs
     logServer = new LogServer(logPaths, this::allPods, config.host(), config.port(), config.clientCaFile(),
         LogServer.HOLLOW_NO_LOGS);
