@@ -45,7 +45,7 @@ public final class ClusterAccess implements AutoCloseable {
     this.client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "node-" + name), registry);
     SharedInformers inf = null;
     try {
-      inf = shared != null ? shared.borrow() : new SharedInformers(InformerConfig.defaults(kafka, layout, "node-" + name), registry);
+      inf = SharedInformers.borrowOrOwn(shared, InformerConfig.defaults(kafka, layout, "node-" + name), registry);
       Informer<ConfigMap> configMaps = inf.informerFor(Kinds.CONFIG_MAP, ConfigMap.class);
       Informer<Secret> secrets = inf.informerFor(Kinds.SECRET, Secret.class);
       inf.start();

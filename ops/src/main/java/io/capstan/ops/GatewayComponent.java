@@ -54,8 +54,7 @@ final class GatewayComponent implements Component {
   @Override
   public void start() {
     try {
-      store = shared == null ? KafkaResourceStore.connect(kafka, layout, COMPONENT, WatchCacheConfig.defaults(), registry)
-          : KafkaResourceStore.connect(kafka, layout, COMPONENT, shared.borrow(), WatchCacheConfig.defaults(), registry);
+      store = KafkaResourceStore.connect(kafka, layout, COMPONENT, shared, WatchCacheConfig.defaults(), registry);
       server = GatewayServer.prepare(config, store, registry);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -71,8 +71,8 @@ public final class ControllerManager implements AutoCloseable {
   public synchronized void start() {
     log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, endpoints, node-lifecycle and resourcequota controllers, {} workers each",
         config.workers());
-    informers = shared != null ? shared.borrow()
-        : new SharedInformers(InformerConfig.defaults(config.kafka(), config.layout(), COMPONENT), registry);
+    informers = SharedInformers.borrowOrOwn(shared, InformerConfig.defaults(config.kafka(), config.layout(), COMPONENT),
+        registry);
     started.add(informers);
     client = new CommandClient(CommandClientConfig.defaults(config.kafka(), config.layout(), COMPONENT), registry);
     started.add(client);

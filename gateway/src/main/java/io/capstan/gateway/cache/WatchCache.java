@@ -47,8 +47,9 @@ public final class WatchCache implements AutoCloseable {
   }
 
   /**
-   * A watch cache over informers the gateway shares with other components of its process (a
-   * handle from {@link SharedInformers#borrow()}: closing the cache leaves the informers to their owner).
+   * A watch cache over the given informers, which closing the cache closes: a set of its own, or a
+   * handle from {@link SharedInformers#borrowOrOwn} on informers its process shares, whose close
+   * leaves them to their owner.
    */
   public WatchCache(SharedInformers informers, WatchCacheConfig config, MeterRegistry registry) {
     this.config = config;

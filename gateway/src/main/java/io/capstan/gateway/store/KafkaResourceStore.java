@@ -101,19 +101,20 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
    */
   public static KafkaResourceStore connect(Map<String, Object> kafka, TopicLayout layout, String component,
       WatchCacheConfig config, MeterRegistry registry) throws InterruptedException {
-    return connect(kafka, layout, component, new SharedInformers(InformerConfig.defaults(kafka, layout, component),
-        registry), config, registry);
+    return connect(kafka, layout, component, null, config, registry);
   }
 
   /**
    * As {@link #connect(Map, TopicLayout, String, WatchCacheConfig, MeterRegistry)}, with the watch
-   * cache over informers shared with the process's other components (a handle from
-   * {@link SharedInformers#borrow()}).
+   * cache over informers shared with the process's other components.
+   *
+   * @param shared the process's informers (the cache borrows a handle), or null for informers of its own
    */
   public static KafkaResourceStore connect(Map<String, Object> kafka, TopicLayout layout, String component,
-      SharedInformers informers, WatchCacheConfig config, MeterRegistry registry) throws InterruptedException {
+      SharedInformers shared, WatchCacheConfig config, MeterRegistry registry) throws InterruptedException {
     CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, component), registry);
-    WatchCache cache = new WatchCache(informers, config, registry);
+    WatchCache cache = new WatchCache(SharedInformers.borrowOrOwn(shared, InformerConfig.defaults(kafka, layout,
+        component), registry), config, registry);
     try {
       cache.start();
     } catch (RuntimeException | InterruptedException e) {

@@ -44,8 +44,7 @@ public final class SchedulerInstance implements AutoCloseable {
    */
   public SchedulerInstance(Map<String, Object> kafka, TopicLayout layout, SchedulerConfig config,
       LeaderElectionConfig election, SharedInformers shared, MeterRegistry registry) {
-    this.informers = shared != null ? shared.borrow()
-        : new SharedInformers(InformerConfig.defaults(kafka, layout, COMPONENT), registry);
+    this.informers = SharedInformers.borrowOrOwn(shared, InformerConfig.defaults(kafka, layout, COMPONENT), registry);
     CommandClient c = null;
     try {
       c = new CommandClient(CommandClientConfig.defaults(kafka, layout, COMPONENT), registry);

@@ -59,6 +59,15 @@ public final class SharedInformers implements AutoCloseable {
   }
 
   /**
+   * The informers a component reads through: a handle on {@code shared} when its process shares
+   * them ({@link #borrow()}), else a set of its own from {@code config}. Either way the component
+   * closes what it gets, and only its own set closes informers.
+   */
+  public static SharedInformers borrowOrOwn(SharedInformers shared, InformerConfig config, MeterRegistry registry) {
+    return shared != null ? shared.borrow() : new SharedInformers(config, registry);
+  }
+
+  /**
    * A handle on the same informers for one component of a process whose components share them
    * ({@code capstan up}: the gateway, controllers, scheduler and node agent each read a kind's
    * state topic through one informer, so each change is fetched, decoded and cached once).

@@ -164,10 +164,14 @@ public final class Replay {
       byte[] b = live.objects().get(k);
       if (b == null) {
         onlyReplay.add(k);
-      } else if (a != null && Arrays.equals(a, b)) {
         continue;
-      } else if (history.getOrDefault(k, Set.of()).contains(fingerprint(b))) {
-        lagging.put(k, fingerprint(b));
+      }
+      if (a != null && Arrays.equals(a, b)) {
+        continue;
+      }
+      long version = fingerprint(b);
+      if (history.getOrDefault(k, Set.of()).contains(version)) {
+        lagging.put(k, version);
       } else if (a == null) {
         onlyLive.add(k);
       } else {
