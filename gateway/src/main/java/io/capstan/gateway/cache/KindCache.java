@@ -27,6 +27,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -50,6 +53,9 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
 
   private final Kind kind;
   private final Informer<SpecificRecord> informer;
+  /** The newest change watches with bookmarks saw, and whether quiet partitions will be asked to pass it. */
+  private final AtomicLong bookmarkProgressRv = new AtomicLong();
+  private final AtomicBoolean bookmarkProgressAsked = new AtomicBoolean();
   private final WatchCacheConfig config;
   private final Executor completions;
   private final Executor dispatcher;
@@ -192,6 +198,10 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       CompletableFuture<Void> f = new CompletableFuture<>();
       Waiter w = new Waiter(rv, f);
       waiters[slot].add(w);
+      if (partition < 0) {
+        // The cut waits for every partition; a quiet one moves only when asked.
+        informer.requestProgress(rv);
+      }
       f.whenComplete((v, err) -> {
         metrics.readWaited(System.nanoTime() - start);
         if (err != null) {
@@ -346,7 +356,9 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
         return w;
       }
       from = o.sendInitialEvents() ? null : n;
-      waitFor = n;
+      // This gateway's own writes too: replayed from the window they come in resourceVersion
+      // order, where live they would come in the order their partitions were read.
+      waitFor = Math.max(n, mustInclude);
     }
     if (listResourceVersion() >= waitFor) {
       startWatch(w, from, o.sendInitialEvents());
@@ -461,6 +473,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
 
   @Override
   public void onChange(Change<SpecificRecord> c) {
+    boolean wantsBookmarks = false;
     lock.writeLock().lock();
     try {
       SpecificRecord after = c.type() == ChangeType.DELETED ? withResourceVersion(c.previous(), c.resourceVersion())
@@ -479,6 +492,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       window.add(cc);
       int queued = 0;
       for (CacheWatcher w : watchers) {
+        wantsBookmarks |= w.bookmarks;
         WatchEvent e = w.eventFor(cc);
         if (e != null) {
           w.offer(e);
@@ -495,6 +509,26 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       lock.writeLock().unlock();
     }
     releaseWaiters(c.partition());
+    if (wantsBookmarks) {
+      askForBookmarkProgress(c.resourceVersion());
+    }
+  }
+
+  /**
+   * Bookmarks ride on watermarks, and a quiet partition sends one only when asked: after a change
+   * that watches with bookmarks saw, the partitions behind it are asked one bookmark interval
+   * later (by then every such watch may have its next bookmark), once for all the changes of
+   * that interval.
+   */
+  private void askForBookmarkProgress(long rv) {
+    bookmarkProgressRv.accumulateAndGet(rv, Math::max);
+    if (bookmarkProgressAsked.compareAndSet(false, true)) {
+      CompletableFuture.delayedExecutor(config.bookmarkInterval().toNanos(), TimeUnit.NANOSECONDS, completions)
+          .execute(() -> {
+            bookmarkProgressAsked.set(false);
+            informer.requestProgress(bookmarkProgressRv.get());
+          });
+    }
   }
 
   @Override

@@ -108,6 +108,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private long lastRecordTimestampMs;
   private String pruneCursor;
   private WatermarkSchedule watermarks;
+  /** A write was forwarded since the last watermark (what {@code capstan_processor_watermark_lag_seconds} measures). */
+  private boolean owingWatermark;
   private final Map<String, CachedNamespace> namespaceCache = new HashMap<>();
 
   /**
@@ -136,6 +138,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
         context.getStateStore(CommandTopology.QUOTAS_STORE),
         key -> partitions <= 0 || ObjectPartitioner.partition(key, partitions) == partition, quotaMetrics);
     this.watermarks = new WatermarkSchedule(Kinds.all(), BUSY_IDLE_WATERMARK_TICKS * cfg.watermarkIntervalMs());
+    metrics.partitionAssigned(partition);
     context.schedule(Duration.ofMillis(cfg.watermarkIntervalMs()), PunctuationType.WALL_CLOCK_TIME, t -> emitWatermarks());
     if (cfg.earlyCommitQuietMs() > 0) {
       context.schedule(Duration.ofMillis(cfg.earlyCommitQuietMs()), PunctuationType.WALL_CLOCK_TIME, this::commitIfQuiet);
@@ -159,6 +162,10 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     lastRecordTimestampMs = record.timestamp();
     if (record.value() == null) {
       skip("empty", "a record without value");
+      return;
+    }
+    if (ObjectPartitioner.isWatermarkKey(record.key())) {
+      takeProgressRequest(record);
       return;
     }
     Command cmd;
@@ -228,6 +235,22 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     }
     String result = apply(cmd, kind, key, recent, now, nowMicros);
     metrics.command(kind.kind(), cmd.getOp(), result, System.nanoTime() - started);
+  }
+
+  private void takeProgressRequest(Record<String, byte[]> record) {
+    Object decoded;
+    try {
+      decoded = codec.decode(record.value());
+    } catch (MalformedRecordException e) {
+      skip("malformed", e.getMessage());
+      return;
+    }
+    if (!(decoded instanceof Watermark request) || request.getPartition() != partition) {
+      skip("misaddressed-progress-request", "a record keyed " + record.key() + " on partition " + partition
+          + " that is not a watermark request for it");
+      return;
+    }
+    answerProgressRequest();
   }
 
   /** Decides and writes one command; returns the metrics result (accepted or the rejection reason). */
@@ -357,7 +380,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     clockStore.put(CLOCK_KEY, hlc.encode());
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
     forward(key, bytes, CommandTopology.stateSink(kind), now, rv);
-    watermarks.written(kind);
+    written(kind, now);
     answer(cmd, key, recent, nowMicros, reply, now, rv);
     return "accepted";
   }
@@ -409,7 +432,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       clockStore.put(CLOCK_KEY, hlc.encode());
       forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
       forward(key, afterBytes, CommandTopology.stateSink(kind), now, rv);
-      watermarks.written(kind);
+      written(kind, now);
       pending++;
       uncommitted++;
     }
@@ -485,7 +508,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     clockStore.put(CLOCK_KEY, hlc.encode());
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
     forward(key, null, CommandTopology.stateSink(kind), now, rv);
-    watermarks.written(kind);
+    written(kind, now);
     answer(cmd, key, recent, nowMicros, reply, now, RecentRequests.COMPLETE);
     return "accepted";
   }
@@ -617,18 +640,51 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
 
   // ---- punctuation ----
 
-  /** Promises every reader of this partition that nothing at or below W follows. */
+  /** A state record of {@code kind} was forwarded: the partition owes its readers a watermark. */
+  private void written(Kind kind, Instant now) {
+    watermarks.written(kind);
+    if (!owingWatermark) {
+      owingWatermark = true;
+      metrics.watermarkOwed(partition, now.toEpochMilli());
+    }
+  }
+
+  /** The tick: the watermarks {@link WatermarkSchedule} finds due, if any. */
   private void emitWatermarks() {
     Instant now = clock.instant();
+    emitWatermarks(watermarks.due(now.toEpochMilli()), now);
+  }
+
+  /**
+   * A reader waits for this partition to close at a version (a list after a write on another
+   * partition, on a cluster too quiet to send watermarks by itself): promise now, to every kind.
+   * The promise is the partition's own clock, whatever version was asked for: every version
+   * assigned before the request was sent is below it (versions follow the time they were
+   * assigned), and a request for a version from the future must not push this partition's
+   * versions ahead of the others' (a later write elsewhere would get a lower version), so its
+   * reader keeps waiting and answers "Too large resource version".
+   */
+  private void answerProgressRequest() {
+    Instant now = clock.instant();
+    metrics.progressRequested();
+    emitWatermarks(watermarks.requested(now.toEpochMilli()), now);
+  }
+
+  /** Promises the readers of these kinds' topics that nothing at or below W follows on this partition. */
+  private void emitWatermarks(List<Kind> kinds, Instant now) {
+    if (kinds.isEmpty()) {
+      return; // nothing to say: no record, no transaction
+    }
     long nowMicros = micros(now);
     long w = hlc.watermark(nowMicros);
     clockStore.put(CLOCK_KEY, hlc.encode());
     byte[] value = codec.encode(new Watermark(partition, w, nowMicros));
     String key = ObjectPartitioner.watermarkKey(partition);
-    for (Kind k : watermarks.due(now.toEpochMilli())) {
+    for (Kind k : kinds) {
       forward(key, value, CommandTopology.stateSink(k), now, w);
     }
-    metrics.watermark(partition, now.toEpochMilli());
+    metrics.watermark(partition);
+    owingWatermark = false;
     pending++;
     uncommitted++;
   }
