@@ -2,6 +2,7 @@ package io.capstan.loadtests.scheduler;
 
 import io.capstan.api.Node;
 import io.capstan.api.Pod;
+import io.capstan.loadtests.report.CpuAccount;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
 import io.capstan.logschema.client.CommandResult;
