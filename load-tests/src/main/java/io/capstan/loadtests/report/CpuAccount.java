@@ -80,6 +80,14 @@ public final class CpuAccount {
       return wallNanos == 0 ? 0 : (double) processNanos / wallNanos;
     }
 
+    /**
+     * The process's CPU milliseconds per operation: what a bench reports next to its throughput.
+     * NaN (null in a JSON line) when no operation was measured.
+     */
+    public double msPer(long operations) {
+      return operations <= 0 ? Double.NaN : processNanos / 1e6 / operations;
+    }
+
     /** CPU nanoseconds of one thread group (0 when no such thread ran). */
     public long of(String group) {
       return byThreadGroup.getOrDefault(group, 0L);

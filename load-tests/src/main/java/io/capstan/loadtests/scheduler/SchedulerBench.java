@@ -288,7 +288,7 @@ public final class SchedulerBench {
           double attemptMean = n == 0 ? 0 : (attempts.totalTime(TimeUnit.MILLISECONDS) - attemptTimeBefore) / n;
           return new Result(s, bound.get(), bound.get() / secs, latency.getValueAtPercentile(50) / 1000.0,
               latency.getValueAtPercentile(99) / 1000.0, latency.getMaxValue() / 1000.0, attemptMean,
-              attempts.max(TimeUnit.MILLISECONDS), secs, 0, spent.processNanos() / 1e6 / bound.get(), spent.cores(),
+              attempts.max(TimeUnit.MILLISECONDS), secs, 0, spent.msPer(bound.get()), spent.cores(),
               spent.of("scheduler-loop") / 1e6 / bound.get(), spent.of("capstan.processor-StreamThread-#") / 1e6 / bound.get(),
               warmedUp, jitCores);
         }

@@ -28,5 +28,7 @@ class CpuAccountTest {
     assertTrue(spent.of(me) >= 100_000_000L, "this thread spun for 100 ms of CPU: " + spent.byThreadGroup() + " " + x);
     assertTrue(spent.processNanos() >= spent.of(me), spent.toString());
     assertTrue(spent.table(3).startsWith("bench: CPU "), spent.table(3));
+    assertEquals(spent.processNanos() / 1e6 / 4, spent.msPer(4), 1e-9);
+    assertTrue(Double.isNaN(spent.msPer(0)), "no operations, no figure");
   }
 }
