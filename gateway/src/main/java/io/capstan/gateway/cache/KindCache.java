@@ -517,8 +517,8 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   /**
    * Bookmarks ride on watermarks, and a quiet partition sends one only when asked: after a change
    * that watches with bookmarks saw, the partitions behind it are asked one bookmark interval
-   * later (by then every such watch may have its next bookmark), once for all the changes of
-   * that interval.
+   * later, once for all the changes of that interval; then the watches whose bookmark the
+   * interval held back get it.
    */
   private void askForBookmarkProgress(long rv) {
     bookmarkProgressRv.accumulateAndGet(rv, Math::max);
@@ -527,6 +527,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
           .execute(() -> {
             bookmarkProgressAsked.set(false);
             informer.requestProgress(bookmarkProgressRv.get());
+            offerBookmarks();
           });
     }
   }
@@ -538,19 +539,42 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       if (closedResourceVersion > closed.get(partition)) {
         closed.set(partition, closedResourceVersion);
       }
-      long at = listResourceVersion();
+    } finally {
+      lock.writeLock().unlock();
+    }
+    offerBookmarks();
+    releaseWaiters(partition);
+  }
+
+  /**
+   * A BOOKMARK at the consistent cut to each watch that asked for them and has not seen it yet,
+   * at most one per bookmark interval; a watch held back by the interval is offered again later.
+   */
+  private void offerBookmarks() {
+    long at;
+    boolean heldBack = false;
+    lock.writeLock().lock();
+    try {
+      at = listResourceVersion();
       long now = System.nanoTime();
       for (CacheWatcher w : watchers) {
-        if (w.bookmarks && at > w.lastBookmarkRv && now - w.lastBookmarkNanos >= config.bookmarkInterval().toNanos()) {
+        if (!w.bookmarks || at <= w.lastBookmarkRv) {
+          continue;
+        }
+        if (now - w.lastBookmarkNanos >= config.bookmarkInterval().toNanos()) {
           w.lastBookmarkRv = at;
           w.lastBookmarkNanos = now;
           w.offer(new WatchEvent.Bookmark(at, false));
+        } else {
+          heldBack = true;
         }
       }
     } finally {
       lock.writeLock().unlock();
     }
-    releaseWaiters(partition);
+    if (heldBack) {
+      askForBookmarkProgress(at);
+    }
   }
 
   private double lagSeconds() {
