@@ -323,9 +323,13 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
       return failed(ApiStatus.badRequest(e.getMessage()));
     }
     return send(kind, cmd, options.actor(), options.dryRun()).thenCompose(a -> {
-      if (a.object() != null) { // marked for deletion: finalizers or a grace period hold it
-        return CompletableFuture.completedFuture(new StoredObject(a.object(), a.resourceVersion()));
+      if (a.object() != null) {
+        // Marked for deletion (finalizers or a grace period hold it), or removed: the reply
+        // carries the object as it was removed, as kube-apiserver answers a delete.
+        long rv = a.resourceVersion() > 0 ? a.resourceVersion() : KindCache.rvOf(a.object());
+        return CompletableFuture.completedFuture(new StoredObject(a.object(), rv));
       }
+      // A reply remembered from before removals carried the object: rebuild it from the cache.
       if (options.dryRun() || a.resourceVersion() <= 0) {
         return CompletableFuture.completedFuture(lastState(kind, namespace, name, before, 0));
       }

@@ -462,8 +462,17 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
 
   private String remove(Command cmd, Kind kind, String key, byte[] storedBytes, RecentRequests recent,
       IndexedRecord last, Instant now, long nowMicros) {
+    // The reply carries the object as it was removed, as kube-apiserver answers the write that
+    // completes a deletion (a delete, or the update that removes the last finalizer) with it.
     if (cmd.getDryRun()) {
-      answer(cmd, null, recent, nowMicros, reply(cmd, true, null, null, 0, true), now, RecentRequests.COMPLETE);
+      byte[] preview;
+      try {
+        preview = codec.encode(last);
+      } catch (RuntimeException e) {
+        log.error("dry run {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
+        return reject(cmd, null, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
+      }
+      answer(cmd, null, recent, nowMicros, reply(cmd, true, preview, null, 0, true), now, RecentRequests.COMPLETE);
       return "accepted";
     }
     long rv;
@@ -475,7 +484,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       meta(last).setResourceVersion(Long.toString(rv));
       byte[] lastBytes = codec.encode(last);
       event = codec.encode(event(EventOp.DELETED, cmd, kind, last, rv, nowMicros, lastBytes, null));
-      reply = reply(cmd, true, null, null, rv, true);
+      reply = reply(cmd, true, lastBytes, null, rv, true);
     } catch (RuntimeException e) {
       log.error("command {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
       return reject(cmd, key, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
