@@ -174,7 +174,11 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
         return failed(ApiStatus.badRequest("resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden "
             + "unless resourceVersion is provided"));
       }
-      at = waitFor(c, -1, own.highest(kind)).thenApply(v -> c.listResourceVersion());
+      // "Most recent" (a quorum read in Kubernetes): the cut must reach the newest version applied
+      // on any partition, else a list right after a watch delivered a delete on one partition is
+      // served at a cut from before it, and shows the deleted object (a ReplicaSet made again
+      // looked as if it had its predecessor's uid). Costs at most a watermark interval.
+      at = waitFor(c, -1, Math.max(own.highest(kind), c.newestApplied())).thenApply(v -> c.listResourceVersion());
     } else if (rv.equals("0")) {
       if (exact) {
         return failed(ApiStatus.badRequest("resourceVersionMatch: Forbidden: resourceVersionMatch \"exact\" is "
