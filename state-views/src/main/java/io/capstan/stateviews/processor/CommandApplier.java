@@ -216,7 +216,16 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     }
     byte[] rememberedBytes = requests.get(key);
     RecentRequests recent = RecentRequests.decode(rememberedBytes);
-    RecentRequests.Entry original = recent.find(cmd.getRequestId());
+    RecentRequests.Entry original = recent.answered(cmd.getRequestId());
+    if (original == null && QuotaAdmission.isChargedCreate(cmd) && recent.find(cmd.getRequestId()) == null) {
+      // Not the continuation of a create waiting here: applying it would give its uid a second life.
+      quotas.undoCharges(cmd).forEach(f -> forwardCommand(f, now));
+      reject(cmd, key, recent, nowMicros, StatusErrors.conflict(StatusErrors.resource(kind), kind,
+          cmd.getName(), "the charged create (request " + cmd.getRequestId() + ") is not waiting here any more: it was"
+              + " answered and forgotten, or its object was deleted since; create the object again"));
+      metrics.command(kind.kind(), cmd.getOp(), "stale-charged-create", System.nanoTime() - started);
+      return;
+    }
     if (original != null) {
       if (QuotaAdmission.isChargedCreate(cmd)) {
         // A retried create whose first attempt was answered: what this attempt charged is not needed.
@@ -278,6 +287,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
         outcome = new Outcome.Rejected(refuse.status());
       } else if (routing instanceof QuotaAdmission.Routing.Charge charge) {
         forwardCommand(charge.first(), now);
+        // Only this request's charged create may come back and be applied (RecentRequests.PENDING).
+        requests.put(key, recent.pending(cmd.getRequestId(), nowMicros, cfg.requestIdsPerKey()).encode());
         return "quota-charge";
       }
     }
