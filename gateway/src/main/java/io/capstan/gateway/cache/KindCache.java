@@ -174,6 +174,19 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
     return min;
   }
 
+  /**
+   * The newest version this cache has applied on any partition. A list served once the
+   * consistent cut ({@link #listResourceVersion}) reaches it holds every change this cache had
+   * applied, so every change its watches had delivered, when the list came in.
+   */
+  public long newestApplied() {
+    long max = 0;
+    for (int p = 0; p < closed.length(); p++) {
+      max = Math.max(max, closed.get(p));
+    }
+    return max;
+  }
+
   /** The oldest version a watch may resume from or a list be served at exactly. */
   public long oldestVersion() {
     lock.readLock().lock();

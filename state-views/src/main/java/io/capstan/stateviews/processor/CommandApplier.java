@@ -223,7 +223,16 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     }
     byte[] rememberedBytes = requests.get(key);
     RecentRequests recent = RecentRequests.decode(rememberedBytes);
-    RecentRequests.Entry original = recent.find(cmd.getRequestId());
+    RecentRequests.Entry original = recent.answered(cmd.getRequestId());
+    if (original == null && QuotaAdmission.isChargedCreate(cmd) && recent.find(cmd.getRequestId()) == null) {
+      // Not the continuation of a create waiting here: applying it would give its uid a second life.
+      quotas.undoCharges(cmd).forEach(f -> forwardCommand(f, now));
+      reject(cmd, key, recent, nowMicros, StatusErrors.conflict(StatusErrors.resource(kind), kind,
+          cmd.getName(), "the charged create (request " + cmd.getRequestId() + ") is not waiting here any more: it was"
+              + " answered and forgotten, or its object was deleted since; create the object again"));
+      metrics.command(kind.kind(), cmd.getOp(), "stale-charged-create", System.nanoTime() - started);
+      return;
+    }
     if (original != null) {
       if (QuotaAdmission.isChargedCreate(cmd)) {
         // A retried create whose first attempt was answered: what this attempt charged is not needed.
@@ -301,6 +310,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
         outcome = new Outcome.Rejected(refuse.status());
       } else if (routing instanceof QuotaAdmission.Routing.Charge charge) {
         forwardCommand(charge.first(), now);
+        // Only this request's charged create may come back and be applied (RecentRequests.PENDING).
+        requests.put(key, recent.pending(cmd.getRequestId(), nowMicros, cfg.requestIdsPerKey()).encode());
         return "quota-charge";
       }
     }
@@ -485,8 +496,17 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
 
   private String remove(Command cmd, Kind kind, String key, byte[] storedBytes, RecentRequests recent,
       IndexedRecord last, Instant now, long nowMicros) {
+    // The reply carries the object as it was removed, as kube-apiserver answers the write that
+    // completes a deletion (a delete, or the update that removes the last finalizer) with it.
     if (cmd.getDryRun()) {
-      answer(cmd, null, recent, nowMicros, reply(cmd, true, null, null, 0, true), now, RecentRequests.COMPLETE);
+      byte[] preview;
+      try {
+        preview = codec.encode(last);
+      } catch (RuntimeException e) {
+        log.error("dry run {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
+        return reject(cmd, null, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
+      }
+      answer(cmd, null, recent, nowMicros, reply(cmd, true, preview, null, 0, true), now, RecentRequests.COMPLETE);
       return "accepted";
     }
     long rv;
@@ -498,7 +518,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       meta(last).setResourceVersion(Long.toString(rv));
       byte[] lastBytes = codec.encode(last);
       event = codec.encode(event(EventOp.DELETED, cmd, kind, last, rv, nowMicros, lastBytes, null));
-      reply = reply(cmd, true, null, null, rv, true);
+      reply = reply(cmd, true, lastBytes, null, rv, true);
     } catch (RuntimeException e) {
       log.error("command {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
       return reject(cmd, key, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
