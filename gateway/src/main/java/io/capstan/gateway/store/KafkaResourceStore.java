@@ -177,7 +177,8 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
       // "Most recent" (a quorum read in Kubernetes): the cut must reach the newest version applied
       // on any partition, else a list right after a watch delivered a delete on one partition is
       // served at a cut from before it, and shows the deleted object (a ReplicaSet made again
-      // looked as if it had its predecessor's uid). Costs at most a watermark interval.
+      // looked as if it had its predecessor's uid). A quiet partition is asked for a watermark (KindCache.whenReached):
+      // a round trip to the processor.
       at = waitFor(c, -1, Math.max(own.highest(kind), c.newestApplied())).thenApply(v -> c.listResourceVersion());
     } else if (rv.equals("0")) {
       if (exact) {
