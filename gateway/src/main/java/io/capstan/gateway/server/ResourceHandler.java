@@ -23,6 +23,7 @@ import io.capstan.gateway.store.WatchHandle;
 import io.capstan.gateway.store.WatchOptions;
 import io.capstan.gateway.store.WriteOptions;
 import io.capstan.gateway.table.TableRenderer;
+import io.capstan.logschema.defaults.ObjectDefaults;
 import io.capstan.logschema.json.Converted;
 import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kind;
@@ -439,7 +440,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
         && !meta.getGenerateName().isEmpty()) {
       meta.setName(generateName(meta.getGenerateName()));
     }
-    validate(c, object);
+    defaultAndValidate(c, object);
     warnUnknown(c, converted);
     replyJson(c, store.create(c.kind(), object, writeOptions(c)), StoredObject::json, 201);
   }
@@ -454,7 +455,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
       throw new ApiException(ApiStatus.badRequest("the name of the object (" + meta.getName()
           + ") does not match the name on the URL (" + c.path().name() + ")"));
     }
-    validate(c, object);
+    defaultAndValidate(c, object);
     warnUnknown(c, converted);
     CompletionStage<StoredObject> result = status
         ? store.updateStatus(c.kind(), object, writeOptions(c))
@@ -535,7 +536,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
           if (meta.getResourceVersion() == null) {
             meta.setResourceVersion(Long.toString(current.resourceVersion()));
           }
-          validate(c, object);
+          defaultAndValidate(c, object);
           warnUnknown(c, converted);
           return Future.fromCompletionStage(status
               ? store.updateStatus(c.kind(), object, options)
@@ -694,7 +695,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
               workload.withObjectProperty("metadata").put("resourceVersion",
                   pinned != null ? pinned : Long.toString(current.resourceVersion()));
               SpecificRecord object = convert(c, workload).object();
-              validate(c, object);
+              defaultAndValidate(c, object);
               // Unpinned, the processor may set the replicas on a newer version itself.
               WriteOptions options = pinned != null ? writeOptions(c) : writeOptions(c).withPatch(
                   PatchType.MERGE_PATCH, KubeJson.jsonMapper().createObjectNode().set("spec",
@@ -859,7 +860,13 @@ final class ResourceHandler implements Handler<RoutingContext> {
     }
   }
 
-  private static void validate(Call c, SpecificRecord object) {
+  /**
+   * Fills in the kind's defaults, then validates, as kube-apiserver decodes a body (defaulting on
+   * decode) before its strategy validates: a field left to its default is not reported missing.
+   * The command processor defaults again on the object it stores (idempotent).
+   */
+  private static void defaultAndValidate(Call c, SpecificRecord object) {
+    ObjectDefaults.apply(object);
     List<FieldError> errors = ObjectValidator.validate(c.kind(), object);
     if (!errors.isEmpty()) {
       throw new ApiException(ApiStatus.invalid(c.kind().group(), c.kind().kind(), metadata(object).getName(), errors));

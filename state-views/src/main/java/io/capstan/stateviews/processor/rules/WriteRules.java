@@ -123,7 +123,7 @@ public final class WriteRules {
     } else if (kind.hasStatus() && !KEEP_STATUS_ON_CREATE.contains(kind.kind())) {
       ObjectFields.put(object, STATUS, null);
     }
-    WorkloadDefaults.prepareForCreate(object);
+    Defaulting.prepareForCreate(object);
     List<FieldError> errors = validate(kind, object, true);
     if (!errors.isEmpty()) {
       return new Outcome.Rejected(StatusErrors.invalid(kind, cmd.getName(), errors));
@@ -168,7 +168,7 @@ public final class WriteRules {
       // Status belongs to the status subresource.
       ObjectFields.put(object, STATUS, ObjectFields.get(stored, STATUS));
     }
-    WorkloadDefaults.apply(object);
+    Defaulting.apply(object);
     List<FieldError> errors = new ArrayList<>();
     if (was.getDeletionTimestamp() != null) {
       List<String> added = added(was.getFinalizers(), meta.getFinalizers());
@@ -209,6 +209,7 @@ public final class WriteRules {
     // Only status changes; spec and metadata stay as stored (ResetObjectMetaForStatus).
     IndexedRecord after = ObjectFields.copy(stored);
     ObjectFields.put(after, STATUS, ObjectFields.get(object, STATUS));
+    Defaulting.apply(after); // status has defaults too (a Node's allocatable, a load balancer's ipMode)
     List<FieldError> errors = ObjectValidator.validate(kind, after);
     if (!errors.isEmpty()) {
       return new Outcome.Rejected(StatusErrors.invalid(kind, cmd.getName(), errors));
