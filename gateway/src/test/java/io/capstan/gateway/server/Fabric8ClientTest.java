@@ -32,6 +32,8 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -269,6 +271,97 @@ class Fabric8ClientTest {
         .withName("c").withImage("busybox:1.36").endContainer().endSpec().endTemplate().endSpec().build()).create();
     assertEquals(1, rs.getSpec().getReplicas());
     assertEquals("Always", rs.getSpec().getTemplate().getSpec().getRestartPolicy());
+  }
+
+  /**
+   * Issue 22 item 7: pods/ephemeralcontainers as kube-apiserver serves it. GET answers the Pod;
+   * PUT and PATCH add ephemeral containers and change nothing else; an existing one may neither
+   * change nor go; what a debugging container may not carry is refused with 422 and field paths.
+   */
+  @Test
+  void ephemeralContainersAreAddedThroughTheirSubresourceOnly() {
+    String ns = namespace("f8-ephemeral");
+    var pods = client.pods().inNamespace(ns);
+    pods.resource(new PodBuilder().withNewMetadata().withName("app").endMetadata().withNewSpec().addNewContainer()
+        .withName("main").withImage("busybox:1.36").withCommand("sleep", "3600").endContainer().endSpec().build()).create();
+    assertTrue(client.getApiResources("v1").getResources().stream()
+        .anyMatch(r -> r.getName().equals("pods/ephemeralcontainers") && r.getVerbs().containsAll(List.of("get", "patch", "update"))),
+        "discovery lists the subresource");
+
+    // fabric8's edit: a JSON patch to pods/app/ephemeralcontainers. The label it also sets is dropped.
+    Pod added = pods.withName("app").ephemeralContainers().edit(p -> new PodBuilder(p)
+        .editMetadata().addToLabels("sneaked", "in").endMetadata()
+        .editSpec().addNewEphemeralContainer().withName("debugger").withImage("busybox:1.36")
+        .withCommand("sh").withTargetContainerName("main").endEphemeralContainer().endSpec().build());
+    assertEquals(1, added.getSpec().getEphemeralContainers().size());
+    var debugger = added.getSpec().getEphemeralContainers().get(0);
+    assertEquals("main", debugger.getTargetContainerName());
+    assertEquals("IfNotPresent", debugger.getImagePullPolicy(), "ephemeral containers are defaulted as containers");
+    assertTrue(added.getMetadata().getLabels() == null || !added.getMetadata().getLabels().containsKey("sneaked"),
+        "only spec.ephemeralContainers changes through the subresource");
+    String raw = client.raw(server.url() + "/api/v1/namespaces/" + ns + "/pods/app/ephemeralcontainers");
+    assertTrue(raw.contains("\"kind\":\"Pod\"") && raw.contains("\"debugger\""), "GET answers the Pod: " + raw);
+
+    // PUT (fabric8's update on the subresource) adds a second one.
+    Pod current = pods.withName("app").get();
+    Pod withSecond = new PodBuilder(current).editSpec().addNewEphemeralContainer().withName("second")
+        .withImage("busybox:1.36").endEphemeralContainer().endSpec().build();
+    Pod put = pods.resource(withSecond).ephemeralContainers().update();
+    assertEquals(List.of("debugger", "second"), put.getSpec().getEphemeralContainers().stream()
+        .map(e -> e.getName()).toList());
+
+    // Strategic merge patch, as kubectl debug sends it: merged by name.
+    Pod patched = pods.withName("app").ephemeralContainers().patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
+        "{\"spec\":{\"ephemeralContainers\":[{\"name\":\"third\",\"image\":\"busybox:1.36\"}]}}");
+    assertEquals(3, patched.getSpec().getEphemeralContainers().size());
+
+    // A plain update of the pod keeps them.
+    Pod relabelled = pods.withName("app").edit(p -> new PodBuilder(p).editMetadata().addToLabels("x", "y").endMetadata()
+        .editSpec().withEphemeralContainers(List.of()).endSpec().build());
+    assertEquals(3, relabelled.getSpec().getEphemeralContainers().size());
+
+    Pod latest = pods.withName("app").get();
+    KubernetesClientException removed = assertThrows(KubernetesClientException.class, () -> pods.resource(
+        new PodBuilder(latest).editSpec().withEphemeralContainers(latest.getSpec().getEphemeralContainers().subList(1, 3))
+            .endSpec().build()).ephemeralContainers().update());
+    assertEquals(422, removed.getCode());
+    assertCause(removed, "spec.ephemeralContainers", "Forbidden: existing ephemeral containers \"debugger\" may not be removed\n");
+
+    KubernetesClientException changed = assertThrows(KubernetesClientException.class, () -> pods.withName("app")
+        .ephemeralContainers().edit(p -> new PodBuilder(p).editSpec().editFirstEphemeralContainer()
+            .withImage("busybox:1.37").endEphemeralContainer().endSpec().build()));
+    assertEquals(422, changed.getCode());
+    assertTrue(changed.getStatus().getDetails().getCauses().get(0).getMessage()
+        .startsWith("Forbidden: existing ephemeral containers \"debugger\" may not be changed"), changed.getMessage());
+    assertEquals("spec.ephemeralContainers[debugger]", changed.getStatus().getDetails().getCauses().get(0).getField());
+
+    KubernetesClientException forbidden = assertThrows(KubernetesClientException.class, () -> pods.withName("app")
+        .ephemeralContainers().edit(p -> new PodBuilder(p).editSpec().addNewEphemeralContainer().withName("bad")
+            .withImage("busybox:1.36").addNewPort().withContainerPort(80).endPort().withTargetContainerName("nope")
+            .withNewReadinessProbe().withNewExec().withCommand("true").endExec().endReadinessProbe()
+            .endEphemeralContainer().endSpec().build()));
+    assertEquals(422, forbidden.getCode());
+    assertCause(forbidden, "spec.ephemeralContainers[3].ports", "Forbidden: cannot be set for an Ephemeral Container");
+    assertCause(forbidden, "spec.ephemeralContainers[3].readinessProbe", "Forbidden: cannot be set for an Ephemeral Container");
+    assertCause(forbidden, "spec.ephemeralContainers[3].targetContainerName", "Not found: \"nope\"");
+
+    KubernetesClientException duplicate = assertThrows(KubernetesClientException.class, () -> pods.withName("app")
+        .ephemeralContainers().edit(p -> new PodBuilder(p).editSpec().addNewEphemeralContainer().withName("main")
+            .withImage("busybox:1.36").endEphemeralContainer().endSpec().build()));
+    assertCause(duplicate, "spec.ephemeralContainers[3].name", "Duplicate value: \"main\"");
+    assertEquals(3, pods.withName("app").get().getSpec().getEphemeralContainers().size(), "nothing refused was stored");
+
+    KubernetesClientException onCreate = assertThrows(KubernetesClientException.class, () -> pods.resource(
+        new PodBuilder().withNewMetadata().withName("early").endMetadata().withNewSpec().addNewContainer()
+            .withName("main").withImage("busybox:1.36").endContainer().addNewEphemeralContainer().withName("d")
+            .withImage("busybox:1.36").endEphemeralContainer().endSpec().build()).create());
+    assertCause(onCreate, "spec.ephemeralContainers", "Forbidden: cannot be set on create");
+  }
+
+  private static void assertCause(KubernetesClientException e, String field, String message) {
+    List<String> causes = e.getStatus().getDetails().getCauses().stream()
+        .map(c -> c.getField() + ": " + c.getMessage()).toList();
+    assertTrue(causes.contains(field + ": " + message), "expected " + field + ": " + message + " in " + causes);
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.capstan.api.ContainerPort;
 import io.capstan.api.DownwardAPIVolumeFile;
 import io.capstan.api.EmptyDirVolumeSource;
 import io.capstan.api.EnvVar;
+import io.capstan.api.EphemeralContainer;
 import io.capstan.api.HTTPGetAction;
 import io.capstan.api.Lifecycle;
 import io.capstan.api.LifecycleHandler;
@@ -20,6 +21,7 @@ import io.capstan.api.Probe;
 import io.capstan.api.ResourceRequirements;
 import io.capstan.api.Volume;
 import io.capstan.api.VolumeProjection;
+import io.capstan.logschema.pods.EphemeralContainers;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +89,11 @@ public final class PodDefaults {
     }
     containers(spec.getInitContainers());
     containers(spec.getContainers());
+    for (EphemeralContainer e : EphemeralContainers.of(spec)) {
+      Container c = EphemeralContainers.asContainer(e); // SetDefaults_EphemeralContainer
+      container(c);
+      EphemeralContainers.copyBack(c, e);
+    }
   }
 
   static void containers(List<Container> containers) {

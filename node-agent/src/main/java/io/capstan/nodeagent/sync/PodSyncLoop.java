@@ -2,6 +2,7 @@ package io.capstan.nodeagent.sync;
 
 import io.capstan.api.Container;
 import io.capstan.api.ContainerStateTerminated;
+import io.capstan.api.EphemeralContainer;
 import io.capstan.api.LifecycleHandler;
 import io.capstan.api.Pod;
 import io.capstan.api.PodStatus;
@@ -10,6 +11,7 @@ import io.capstan.log.DeleteOptions;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandResult;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.pods.EphemeralContainers;
 import io.capstan.nodeagent.events.EventRecorder;
 import io.capstan.nodeagent.logs.PodLogPaths;
 import io.capstan.nodeagent.node.Allocatable;
@@ -384,6 +386,14 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       return;
     }
     Instant wake = null;
+    // As kubelet's computePodActions: ephemeral containers start even before initialization is
+    // complete, each once; one that ran is never started again.
+    for (EphemeralContainer e : EphemeralContainers.of(pod.getSpec())) {
+      ContainerTrack t = s.trackEphemeral(e.getName());
+      if (t.id == null) {
+        wake = earliest(wake, start(s, EphemeralContainers.asContainer(e), t));
+      }
+    }
     boolean initialized = true;
     List<Container> inits = pod.getSpec().getInitContainers() == null ? List.of() : pod.getSpec().getInitContainers();
     String policy = PodStatusBuilder.restartPolicy(pod);
@@ -499,12 +509,15 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       }
     }
     List<String> adopted = new ArrayList<>();
-    for (Container spec : allContainers(pod)) {
+    List<Container> specs = allContainers(pod);
+    EphemeralContainers.of(pod.getSpec()).forEach(e -> specs.add(EphemeralContainers.asContainer(e)));
+    for (Container spec : specs) {
       ContainerInfo info = latest.get(spec.getName());
       if (info == null) {
         continue;
       }
-      ContainerTrack t = s.track(spec.getName(), isInit(pod, spec));
+      ContainerTrack t = isEphemeral(pod, spec.getName()) ? s.trackEphemeral(spec.getName())
+          : s.track(spec.getName(), isInit(pod, spec));
       t.restartCount = info.attempt();
       if (info.state() == ContainerInfo.State.CREATED) {
         // The earlier agent died between create and start: start this attempt afresh.
@@ -584,8 +597,13 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     return pod.getSpec().getInitContainers() != null && pod.getSpec().getInitContainers().contains(c);
   }
 
+  private static boolean isEphemeral(Pod pod, String name) {
+    return EphemeralContainers.of(pod.getSpec()).stream().anyMatch(e -> e.getName().equals(name));
+  }
+
   private static String fieldPath(ContainerTrack t) {
-    return (t.init ? "spec.initContainers{" : "spec.containers{") + t.name + "}";
+    return (t.ephemeral ? "spec.ephemeralContainers{" : t.init ? "spec.initContainers{" : "spec.containers{") + t.name
+        + "}";
   }
 
   /** Restarts an exited container, or says when it may be restarted (CrashLoopBackOff). */
