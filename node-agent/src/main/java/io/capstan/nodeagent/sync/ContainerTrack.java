@@ -10,6 +10,8 @@ final class ContainerTrack {
   final boolean init;
   /** An ephemeral container (spec.ephemeralContainers): started once, never restarted, never ready. */
   final boolean ephemeral;
+  /** For an ephemeral container with a targetContainerName: the runtime id of that container, whose processes it sees. */
+  String pidNamespaceOf;
   /** The runtime id of the current attempt; null before the first. */
   String id;
   /** Restarts so far (status.containerStatuses[].restartCount; also the attempt number). */

@@ -391,6 +391,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     for (EphemeralContainer e : EphemeralContainers.of(pod.getSpec())) {
       ContainerTrack t = s.trackEphemeral(e.getName());
       if (t.id == null) {
+        t.pidNamespaceOf = targetId(s, e.getTargetContainerName());
         wake = earliest(wake, start(s, EphemeralContainers.asContainer(e), t));
       }
     }
@@ -597,6 +598,18 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     return pod.getSpec().getInitContainers() != null && pod.getSpec().getInitContainers().contains(c);
   }
 
+  /** The runtime id of the pod's (init) container an ephemeral container targets, if it has one now. */
+  private static String targetId(PodState s, String target) {
+    if (target == null || target.isEmpty()) {
+      return null;
+    }
+    ContainerTrack t = s.containers.get(target);
+    if (t == null) {
+      t = s.containers.get("init:" + target);
+    }
+    return t == null ? null : t.id;
+  }
+
   private static boolean isEphemeral(Pod pod, String name) {
     return EphemeralContainers.of(pod.getSpec()).stream().anyMatch(e -> e.getName().equals(name));
   }
@@ -674,7 +687,8 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       Path log = config.logs().containerLog(s.namespace(), s.name(), s.uid, c.getName(), t.restartCount);
       cfg = new ContainerConfig(c.getName(), t.restartCount, t.image, args, envList,
           c.getWorkingDir() == null ? t.image.workingDir() : c.getWorkingDir(),
-          PodVolumes.mounts(c, s.volumes, config.podsDir().resolve(s.uid)), PodResources.cgroups(c), security(pod, c), log);
+          PodVolumes.mounts(c, s.volumes, config.podsDir().resolve(s.uid)), PodResources.cgroups(c), security(pod, c), log,
+          t.pidNamespaceOf);
     } catch (ConfigError | IllegalArgumentException e) {
       if (!e.getMessage().equals(t.waitingMessage)) {
         events.record(pod, fieldPath(t), EventRecorder.WARNING, "Failed", "Error: " + e.getMessage());

@@ -144,13 +144,15 @@ class RuncPodLifecycleTest {
 
   /**
    * Issue 22 item 7: an ephemeral container added to a running pod (pods/ephemeralcontainers) is
-   * started in the pod's sandbox, on the pod's network namespace as the app container is, reported
+   * started in the pod's sandbox, on the pod's network namespace as the app container is and in its
+   * target's process namespace (targetContainerName, what kubectl debug --target asks), reported
    * in ephemeralContainerStatuses (never ready), and not restarted after it exits; the pod stays
    * Running and Ready.
    */
   @Test
   void anEphemeralContainerRunsOnceInThePodsNamespacesAndIsReported() throws Exception {
-    Container main = AgentCluster.container("main", BUSYBOX, "sh", "-c", "readlink /proc/self/ns/net; sleep 1000");
+    Container main = AgentCluster.container("main", BUSYBOX, "sh", "-c",
+        "readlink /proc/self/ns/net; readlink /proc/self/ns/pid; exec sleep 1000");
     cluster.run(AgentCluster.pod("debuggee", "Always", main), node);
     Pod running = cluster.await("debuggee", WAIT, "Running", p -> "Running".equals(p.getStatus().getPhase()));
 
@@ -158,7 +160,8 @@ class RuncPodLifecycleTest {
     withDebugger.getMetadata().setResourceVersion(null); // the agent's status writes move it on
     withDebugger.getSpec().setEphemeralContainers(List.of(EphemeralContainer.newBuilder().setName("debugger")
         .setImage(BUSYBOX).setTargetContainerName("main")
-        .setCommand(List.of("sh", "-c", "readlink /proc/self/ns/net; echo debugging; exit 7")).build()));
+        .setCommand(List.of("sh", "-c", "readlink /proc/self/ns/net; readlink /proc/self/ns/pid;"
+            + " ps -o comm | grep -q sleep && echo sees main; exit 7")).build()));
     assertInstanceOf(CommandResult.Accepted.class,
         cluster.client.send(Commands.updateEphemeralContainers(withDebugger)).get(30, TimeUnit.SECONDS));
 
@@ -177,8 +180,8 @@ class RuncPodLifecycleTest {
     LogClient.Response debugLog = logClient.get(agent.port(), "/containerLogs/default/debuggee/debugger");
     assertEquals(200, debugLog.status(), debugLog.body());
     assertTrue(mainLog.startsWith("net:["), mainLog);
-    assertEquals(mainLog.lines().findFirst().orElseThrow() + "\ndebugging\n", debugLog.body(),
-        "the debugger shares the pod's network namespace");
+    assertEquals(mainLog + "sees main\n", debugLog.body(),
+        "the debugger shares the pod's network namespace and, as it targets main, main's process namespace");
 
     Thread.sleep(3000); // several relists and syncs: an exited ephemeral container is not started again
     Pod later = cluster.pods.get("default", "debuggee").orElseThrow();
