@@ -287,6 +287,12 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     return write(kind, () -> withPatch(Commands.updateStatus(object), options), options.actor(), options.dryRun());
   }
 
+  /** The processor takes only the ephemeral containers, and refuses changes to existing ones. */
+  @Override
+  public CompletionStage<StoredObject> updateEphemeralContainers(SpecificRecord pod, WriteOptions options) {
+    return write(Kinds.POD, () -> Commands.updateEphemeralContainers(pod), options.actor(), options.dryRun());
+  }
+
   /** The processor re-applies the patch if the object moved on meanwhile (see CommandPatch). */
   private static Command withPatch(Command cmd, WriteOptions options) {
     if (options.patch() != null) {
