@@ -40,6 +40,7 @@ import java.util.Optional;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -104,10 +105,15 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private long uncommitted;
   private long windowStartMs;
   private long lastEarlyCommitMs;
+  private long lastOutputMs;
   private boolean processedSinceQuietCheck;
   private long lastRecordTimestampMs;
   private String pruneCursor;
   private WatermarkSchedule watermarks;
+  /** The punctuators while they have work, else null. */
+  private Cancellable quietCheck;
+  private Cancellable watermarkTick;
+  private Cancellable pruneTick;
   /** A write was forwarded since the last watermark (what {@code capstan_processor_watermark_lag_seconds} measures). */
   private boolean owingWatermark;
   private final Map<String, CachedNamespace> namespaceCache = new HashMap<>();
@@ -139,11 +145,10 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
         key -> partitions <= 0 || ObjectPartitioner.partition(key, partitions) == partition, quotaMetrics);
     this.watermarks = new WatermarkSchedule(Kinds.all(), BUSY_IDLE_WATERMARK_TICKS * cfg.watermarkIntervalMs());
     metrics.partitionAssigned(partition);
-    context.schedule(Duration.ofMillis(cfg.watermarkIntervalMs()), PunctuationType.WALL_CLOCK_TIME, t -> emitWatermarks());
-    if (cfg.earlyCommitQuietMs() > 0) {
-      context.schedule(Duration.ofMillis(cfg.earlyCommitQuietMs()), PunctuationType.WALL_CLOCK_TIME, this::commitIfQuiet);
-    }
-    context.schedule(PRUNE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, t -> pruneRequestIds());
+    // The punctuators run only while they have work: Kafka Streams commits a task after every
+    // punctuation, so one that fired on an idle partition would cost a transaction each time.
+    armWatermarkTick(); // the first tick closes every kind after a start
+    armPrune();
     log.info("partition {} of {}: resourceVersion clock at {}, last watermark {}", partition, context.applicationId(),
         hlc.lastRv(), hlc.lastWatermark());
   }
@@ -444,8 +449,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
       forward(key, afterBytes, CommandTopology.stateSink(kind), now, rv);
       written(kind, now);
-      pending++;
-      uncommitted++;
+      outputsWaiting();
     }
     r.forwards().forEach(f -> forwardCommand(f, now));
     if (!cmd.getClientId().isEmpty()) {
@@ -455,8 +459,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
         forward(cmd.getClientId(), codec.encode(reply(cmd, true, afterBytes, null,
             rv > 0 ? rv : (storedBytes == null ? 0 : parseRv(meta(codec.decode(storedBytes)).getResourceVersion())),
             false)), CommandTopology.REPLIES_SINK, now, null);
-        pending++;
-        uncommitted++;
+        outputsWaiting();
       }
     }
     return r.result();
@@ -480,8 +483,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   /** Sends a command to another key (its partition's task), in this task's transaction. */
   private void forwardCommand(QuotaAdmission.Forward f, Instant now) {
     forward(f.key(), codec.encode(f.command()), CommandTopology.COMMANDS_SINK, now, null);
-    pending++;
-    uncommitted++;
+    outputsWaiting();
   }
 
   /** What changed, for the event; an event without it beats no event. */
@@ -563,8 +565,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
           cfg.requestIdsPerKey()).encode());
     }
     forward(cmd.getClientId(), bytes, CommandTopology.REPLIES_SINK, now, null);
-    pending++;
-    uncommitted++;
+    outputsWaiting();
   }
 
   /** The stored object is about to change: remembered replies that lean on it get their own copy. */
@@ -660,19 +661,49 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
 
   // ---- punctuation ----
 
+  /** Outputs were forwarded that a commit must make visible: an early commit may be due. */
+  private void outputsWaiting() {
+    pending++;
+    uncommitted++;
+    lastOutputMs = clock.millis();
+    armPrune();
+    if (quietCheck == null && cfg.earlyCommitQuietMs() > 0) {
+      quietCheck = context.schedule(Duration.ofMillis(cfg.earlyCommitQuietMs()), PunctuationType.WALL_CLOCK_TIME,
+          this::commitIfQuiet);
+    }
+  }
+
+  private void armWatermarkTick() {
+    if (watermarkTick == null) {
+      watermarkTick = context.schedule(Duration.ofMillis(cfg.watermarkIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
+          t -> emitWatermarks());
+    }
+  }
+
+  private void armPrune() {
+    if (pruneTick == null) {
+      pruneTick = context.schedule(PRUNE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, t -> pruneRequestIds());
+    }
+  }
+
   /** A state record of {@code kind} was forwarded: the partition owes its readers a watermark. */
   private void written(Kind kind, Instant now) {
     watermarks.written(kind);
+    armWatermarkTick();
     if (!owingWatermark) {
       owingWatermark = true;
       metrics.watermarkOwed(partition, now.toEpochMilli());
     }
   }
 
-  /** The tick: the watermarks {@link WatermarkSchedule} finds due, if any. */
+  /** The tick: the watermarks {@link WatermarkSchedule} finds due, if any; it stops once nothing is owed. */
   private void emitWatermarks() {
     Instant now = clock.instant();
     emitWatermarks(watermarks.due(now.toEpochMilli()), now);
+    if (!watermarks.owing()) {
+      watermarkTick.cancel();
+      watermarkTick = null;
+    }
   }
 
   /**
@@ -705,8 +736,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     }
     metrics.watermark(partition);
     owingWatermark = false;
-    pending++;
-    uncommitted++;
+    outputsWaiting();
   }
 
   /**
@@ -733,15 +763,25 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       windowStartMs = nowMs;
     }
     processedSinceQuietCheck = false;
+    if (pending == 0 || nowMs - lastOutputMs > cfg.commitIntervalMs()) {
+      // Committed early, or Kafka Streams' interval commit has taken it: nothing left to check.
+      pending = 0;
+      quietCheck.cancel();
+      quietCheck = null;
+    }
   }
 
-  /** Forgets request ids of keys idle longer than the retention, a slice of the store at a time. */
+  /**
+   * Forgets request ids of keys idle longer than the retention, a slice of the store at a time;
+   * stops once a whole pass finds the store empty (the next write starts it again).
+   */
   private void pruneRequestIds() {
     long horizon = micros(clock.instant()) - cfg.requestIdRetentionMs() * 1000;
     List<String> expired = new ArrayList<>();
     String next = null;
-    try (KeyValueIterator<String, byte[]> it = pruneCursor == null ? requests.all() : requests.range(pruneCursor, null)) {
-      int seen = 0;
+    boolean wholeStore = pruneCursor == null;
+    int seen = 0;
+    try (KeyValueIterator<String, byte[]> it = wholeStore ? requests.all() : requests.range(pruneCursor, null)) {
       while (it.hasNext()) {
         var kv = it.next();
         if (seen++ == PRUNE_BATCH) {
@@ -757,8 +797,11 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     pruneCursor = next;
     if (!expired.isEmpty()) {
       log.debug("partition {}: forgot the request ids of {} idle keys", partition, expired.size());
-      pending++;
-      uncommitted++;
+      outputsWaiting();
+    }
+    if (wholeStore && next == null && seen == expired.size()) {
+      pruneTick.cancel();
+      pruneTick = null;
     }
   }
 

@@ -45,6 +45,11 @@ final class WatermarkSchedule {
     owed = true;
   }
 
+  /** Whether a tick may still have something to send: a write not yet followed by a watermark to every kind. */
+  boolean owing() {
+    return owed;
+  }
+
   /**
    * A reader asked for a watermark: every kind gets one now. @return the kinds, in order
    */
