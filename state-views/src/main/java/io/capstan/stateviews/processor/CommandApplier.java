@@ -42,6 +42,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.Punctuator;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -114,6 +115,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private Cancellable quietCheck;
   private Cancellable watermarkTick;
   private Cancellable pruneTick;
+  private final PollPacing pacing;
   /** A write was forwarded since the last watermark (what {@code capstan_processor_watermark_lag_seconds} measures). */
   private boolean owingWatermark;
   private final Map<String, CachedNamespace> namespaceCache = new HashMap<>();
@@ -122,8 +124,10 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
    * @param partitions the partition count of the object-keyed topics, to check that a command
    *                   arrived on its key's partition and to find a namespace's partition
    */
-  CommandApplier(ProcessorConfig cfg, ProcessorMetrics metrics, QuotaMetrics quotaMetrics, Clock clock, int partitions) {
+  CommandApplier(ProcessorConfig cfg, ProcessorMetrics metrics, QuotaMetrics quotaMetrics, Clock clock, int partitions,
+      PollPacing pacing) {
     this.cfg = cfg;
+    this.pacing = pacing;
     this.metrics = metrics;
     this.quotaMetrics = quotaMetrics;
     this.clock = clock;
@@ -155,6 +159,9 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
 
   @Override
   public void close() {
+    quietCheck = disarm(quietCheck);
+    watermarkTick = disarm(watermarkTick);
+    pruneTick = disarm(pruneTick);
     metrics.forgetPartition(partition);
   }
 
@@ -668,22 +675,35 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     lastOutputMs = clock.millis();
     armPrune();
     if (quietCheck == null && cfg.earlyCommitQuietMs() > 0) {
-      quietCheck = context.schedule(Duration.ofMillis(cfg.earlyCommitQuietMs()), PunctuationType.WALL_CLOCK_TIME,
-          this::commitIfQuiet);
+      quietCheck = arm(Duration.ofMillis(cfg.earlyCommitQuietMs()), this::commitIfQuiet);
     }
   }
 
   private void armWatermarkTick() {
     if (watermarkTick == null) {
-      watermarkTick = context.schedule(Duration.ofMillis(cfg.watermarkIntervalMs()), PunctuationType.WALL_CLOCK_TIME,
-          t -> emitWatermarks());
+      watermarkTick = arm(Duration.ofMillis(cfg.watermarkIntervalMs()), t -> emitWatermarks());
     }
   }
 
   private void armPrune() {
     if (pruneTick == null) {
-      pruneTick = context.schedule(PRUNE_INTERVAL, PunctuationType.WALL_CLOCK_TIME, t -> pruneRequestIds());
+      pruneTick = arm(PRUNE_INTERVAL, t -> pruneRequestIds());
     }
+  }
+
+  /** A wall-clock punctuator; while one is armed the stream thread polls briefly (see {@link PollPacing}). */
+  private Cancellable arm(Duration interval, Punctuator p) {
+    pacing.armed();
+    return context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, p);
+  }
+
+  /** Cancels an armed punctuator; returns null for the field that held it. */
+  private Cancellable disarm(Cancellable c) {
+    if (c != null) {
+      c.cancel();
+      pacing.disarmed();
+    }
+    return null;
   }
 
   /** A state record of {@code kind} was forwarded: the partition owes its readers a watermark. */
@@ -701,8 +721,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     Instant now = clock.instant();
     emitWatermarks(watermarks.due(now.toEpochMilli()), now);
     if (!watermarks.owing()) {
-      watermarkTick.cancel();
-      watermarkTick = null;
+      watermarkTick = disarm(watermarkTick);
     }
   }
 
@@ -766,8 +785,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     if (pending == 0 || nowMs - lastOutputMs > cfg.commitIntervalMs()) {
       // Committed early, or Kafka Streams' interval commit has taken it: nothing left to check.
       pending = 0;
-      quietCheck.cancel();
-      quietCheck = null;
+      quietCheck = disarm(quietCheck);
     }
   }
 
@@ -800,8 +818,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       outputsWaiting();
     }
     if (wholeStore && next == null && seen == expired.size()) {
-      pruneTick.cancel();
-      pruneTick = null;
+      pruneTick = disarm(pruneTick);
     }
   }
 

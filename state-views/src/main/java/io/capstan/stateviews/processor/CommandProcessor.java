@@ -77,8 +77,9 @@ public final class CommandProcessor implements AutoCloseable {
       throw new IllegalStateException("command processor " + cfg.applicationId() + " already started");
     }
     int partitions = TopicAdmin.partitionsOf(cfg.kafka(), cfg.layout());
-    Topology topology = CommandTopology.build(cfg, registry, partitions, clock);
-    streams = new KafkaStreams(topology, streamsProperties(cfg));
+    PollPacing pacing = new PollPacing();
+    Topology topology = CommandTopology.build(cfg, registry, partitions, clock, pacing);
+    streams = new KafkaStreams(topology, streamsProperties(cfg), pacing);
     streams.setStateListener((now, before) -> log.info("command processor {}: {} -> {}", cfg.applicationId(), before, now));
     streams.setUncaughtExceptionHandler(e -> {
       log.error("command processor {}: stream thread failed; shutting the processor down", cfg.applicationId(), e);

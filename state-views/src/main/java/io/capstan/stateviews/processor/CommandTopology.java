@@ -60,6 +60,11 @@ final class CommandTopology {
    * @param clock      the wall clock of resourceVersions, timestamps and watermarks
    */
   static Topology build(ProcessorConfig cfg, MeterRegistry registry, int partitions, Clock clock) {
+    return build(cfg, registry, partitions, clock, new PollPacing());
+  }
+
+  /** @param pacing told when the tasks' punctuators are armed, for the stream threads' poll (see {@link PollPacing}) */
+  static Topology build(ProcessorConfig cfg, MeterRegistry registry, int partitions, Clock clock, PollPacing pacing) {
     TopicLayout layout = cfg.layout();
     ProcessorMetrics metrics = new ProcessorMetrics(registry);
     QuotaMetrics quotaMetrics = new QuotaMetrics(registry);
@@ -70,7 +75,7 @@ final class CommandTopology {
     // The topology gets the processor's own settings (else Kafka Streams builds it from defaults).
     Topology t = new Topology(new TopologyConfig(new StreamsConfig(CommandProcessor.streamsProperties(cfg))));
     t.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), layout.commands());
-    t.addProcessor(APPLIER, () -> new CommandApplier(cfg, metrics, quotaMetrics, clock, partitions), SOURCE);
+    t.addProcessor(APPLIER, () -> new CommandApplier(cfg, metrics, quotaMetrics, clock, partitions, pacing), SOURCE);
     t.addStateStore(localStore(OBJECTS_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(CLOCK_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(REQUESTS_STORE, cfg.inMemoryStores()), APPLIER);
