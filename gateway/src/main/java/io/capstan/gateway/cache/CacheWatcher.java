@@ -50,6 +50,8 @@ final class CacheWatcher implements WatchHandle {
   /** Written under the cache's lock only. */
   long lastBookmarkNanos;
   long lastBookmarkRv;
+  /** The newest change sent: a bookmark must not go back before it (guarded by the cache's lock). */
+  long lastEventRv;
 
   CacheWatcher(KindCache cache, String keyPrefix, LabelSelector labels, FieldSelector fields, boolean bookmarks,
       Consumer<WatchEvent> sink, Executor dispatcher, int buffer) {

@@ -427,6 +427,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
           WatchEvent e = w.eventFor(c);
           if (e != null) {
             first.add(e);
+            w.lastEventRv = c.resourceVersion();
           }
         }
         bookmarkRv = Math.max(fromRv, listResourceVersion());
@@ -461,6 +462,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
             WatchEvent e = w.eventFor(c);
             if (e != null) {
               first.add(e);
+              w.lastEventRv = c.resourceVersion();
             }
           }
         }
@@ -509,6 +511,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
         WatchEvent e = w.eventFor(cc);
         if (e != null) {
           w.offer(e);
+          w.lastEventRv = Math.max(w.lastEventRv, cc.resourceVersion());
           queued++;
         }
       }
@@ -574,7 +577,9 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
         if (!w.bookmarks || at <= w.lastBookmarkRv) {
           continue;
         }
-        if (now - w.lastBookmarkNanos >= config.bookmarkInterval().toNanos()) {
+        // Never a bookmark behind a change this watch was sent: a client resuming from it would
+        // get that change again. It waits for the cut to pass the change.
+        if (at >= w.lastEventRv && now - w.lastBookmarkNanos >= config.bookmarkInterval().toNanos()) {
           w.lastBookmarkRv = at;
           w.lastBookmarkNanos = now;
           w.offer(new WatchEvent.Bookmark(at, false));
@@ -586,7 +591,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       lock.writeLock().unlock();
     }
     if (heldBack) {
-      askForBookmarkProgress(at);
+      askForBookmarkProgress(Math.max(at, bookmarkProgressRv.get()));
     }
   }
 

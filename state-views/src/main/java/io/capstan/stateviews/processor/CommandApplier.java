@@ -159,7 +159,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
 
   @Override
   public void close() {
-    quietCheck = disarm(quietCheck);
+    disarmQuietCheck();
     watermarkTick = disarm(watermarkTick);
     pruneTick = disarm(pruneTick);
     metrics.forgetPartition(partition);
@@ -676,6 +676,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     armPrune();
     if (quietCheck == null && cfg.earlyCommitQuietMs() > 0) {
       quietCheck = arm(Duration.ofMillis(cfg.earlyCommitQuietMs()), this::commitIfQuiet);
+      pacing.armed();
     }
   }
 
@@ -691,19 +692,28 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     }
   }
 
-  /** A wall-clock punctuator; while one is armed the stream thread polls briefly (see {@link PollPacing}). */
   private Cancellable arm(Duration interval, Punctuator p) {
-    pacing.armed();
     return context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, p);
   }
 
   /** Cancels an armed punctuator; returns null for the field that held it. */
-  private Cancellable disarm(Cancellable c) {
+  private static Cancellable disarm(Cancellable c) {
     if (c != null) {
       c.cancel();
-      pacing.disarmed();
     }
     return null;
+  }
+
+  /**
+   * The early-commit check stops. While it runs the stream thread polls every {@code poll.ms} so
+   * that it runs on time (see {@link PollPacing}); the other punctuators may run up to
+   * {@link PollPacing#IDLE_POLL} late.
+   */
+  private void disarmQuietCheck() {
+    if (quietCheck != null) {
+      quietCheck = disarm(quietCheck);
+      pacing.disarmed();
+    }
   }
 
   /** A state record of {@code kind} was forwarded: the partition owes its readers a watermark. */
@@ -785,7 +795,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     if (pending == 0 || nowMs - lastOutputMs > cfg.commitIntervalMs()) {
       // Committed early, or Kafka Streams' interval commit has taken it: nothing left to check.
       pending = 0;
-      quietCheck = disarm(quietCheck);
+      disarmQuietCheck();
     }
   }
 

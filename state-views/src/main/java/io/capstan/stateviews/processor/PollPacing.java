@@ -10,12 +10,13 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.streams.processor.internals.DefaultKafkaClientSupplier;
 
 /**
- * How long the processor's stream threads wait in {@code poll()}. While a task has a punctuator
- * armed (an early commit to check for, a watermark owed, request ids to prune), a thread must
- * come back every {@code poll.ms} (2 ms) to run it; with none armed there is nothing to do until
- * a record arrives, and {@code poll()} returns as soon as one does, so the thread waits up to
- * {@link #IDLE_POLL} instead of spinning 500 times a second. The global (namespace mirror)
- * thread has no punctuators and always waits that long.
+ * How long the processor's stream threads wait in {@code poll()}. While a task checks for the
+ * moment to commit early (outputs wait, and the input may have gone quiet), a thread must come
+ * back every {@code poll.ms} (2 ms) to run the check; otherwise nothing is urgent until a record
+ * arrives, and {@code poll()} returns as soon as one does, so the thread waits up to
+ * {@link #IDLE_POLL} instead of spinning 500 times a second (the watermark tick and the pruning
+ * of request ids may run that much late). The global (namespace mirror) thread has no
+ * punctuators and always waits that long.
  *
  * <p>Given to Kafka Streams as its client supplier: the consumers it hands out are the default
  * ones, with {@code poll(Duration)} paced. Thread-safe.
@@ -25,12 +26,12 @@ final class PollPacing extends DefaultKafkaClientSupplier {
 
   private final AtomicInteger armed = new AtomicInteger();
 
-  /** A task armed a punctuator. */
+  /** A task started checking for an early commit. */
   void armed() {
     armed.incrementAndGet();
   }
 
-  /** A task cancelled one. */
+  /** A task stopped. */
   void disarmed() {
     armed.decrementAndGet();
   }
