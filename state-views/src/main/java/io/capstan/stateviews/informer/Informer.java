@@ -58,7 +58,8 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
 
   /** How long startup waits for the topic's metadata and end offsets. */
   static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
-  private static final Duration POLL = Duration.ofMillis(100);
+  /** A record ends the poll at once; this only bounds how often an idle informer looks up (close() wakes it). */
+  private static final Duration POLL = Duration.ofMillis(500);
   private static final long ERROR_BACKOFF_MS = 500;
 
   private final InformerConfig config;
