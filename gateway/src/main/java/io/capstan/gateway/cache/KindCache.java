@@ -314,24 +314,33 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   // ---- watches ----
 
   /**
-   * Opens a watch as kube-apiserver's cacher does: {@code resourceVersion} absent (after this
-   * gateway's own writes, {@code mustInclude}) or "0" starts with the current state as ADDED
-   * events; N replays every change after N, then goes live (410 Gone when N is older than the
-   * window); with {@code sendInitialEvents} the state at a version not older than N comes first,
-   * ended by a BOOKMARK annotated {@code k8s.io/initial-events-end}. Never blocks: when the cache
-   * has not reached the version yet the watch starts once it has, or ends with 504 Timeout.
+   * Opens a watch as kube-apiserver's cacher does: {@code resourceVersion} absent starts with the
+   * state at the version of the request (the consistent cut now, or this gateway's own writes,
+   * {@code mustInclude}, when they are later) as ADDED events, then every change after it; "0"
+   * starts with the current state; N replays every change after N, then goes live (410 Gone when
+   * N is older than the window); with {@code sendInitialEvents} the state at a version not older
+   * than N comes first, ended by a BOOKMARK annotated {@code k8s.io/initial-events-end}. Never
+   * blocks: when the cache has not reached the version yet the watch starts once it has, or ends
+   * with 504 Timeout.
+   *
+   * <p>The version is fixed when the request arrives, not when the cache gets there: the client
+   * has its response headers (the watch is established) before that, and a change it makes
+   * meanwhile must reach it as an event, not folded into the initial ADDED (issue 22, item 3).
    */
   public io.capstan.gateway.store.WatchHandle watch(io.capstan.gateway.store.WatchOptions o, long mustInclude,
       Consumer<WatchEvent> sink) {
     CacheWatcher w = newWatcher(o.namespace(), o.labels(), o.fields(), o.bookmarks(), sink);
     String rv = o.resourceVersion();
     Long from;
+    Long stateAt;
     long waitFor;
     if (rv == null || rv.isEmpty()) {
       from = null;
-      waitFor = mustInclude;
+      waitFor = Math.max(mustInclude, listResourceVersion());
+      stateAt = waitFor;
     } else if (rv.equals("0")) {
       from = null;
+      stateAt = null;
       waitFor = 0;
     } else {
       long n;
@@ -346,10 +355,11 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
         return w;
       }
       from = o.sendInitialEvents() ? null : n;
-      waitFor = n;
+      waitFor = o.sendInitialEvents() ? Math.max(n, listResourceVersion()) : n;
+      stateAt = o.sendInitialEvents() ? waitFor : null;
     }
     if (listResourceVersion() >= waitFor) {
-      startWatch(w, from, o.sendInitialEvents());
+      startWatch(w, from, stateAt, o.sendInitialEvents());
       return w;
     }
     whenReached(-1, waitFor).orTimeout(config.readWait().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
@@ -357,7 +367,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
           if (err != null) {
             w.terminate(tooLarge(waitFor), true);
           } else {
-            startWatch(w, from, o.sendInitialEvents());
+            startWatch(w, from, stateAt, o.sendInitialEvents());
           }
         });
     return w;
@@ -380,11 +390,13 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   /**
    * Registers a watch atomically with what it must see first.
    *
-   * @param fromRv        replay the changes after this version, then go live; null to start with the
-   *                      state at the consistent cut as ADDED events
+   * @param fromRv        replay the changes after this version, then go live; null to start with a
+   *                      state as ADDED events
+   * @param stateAt       the version of that state (one the cache has reached), the changes after it
+   *                      following; null for the consistent cut now
    * @param initialEnd    after the initial state, a BOOKMARK annotated {@code k8s.io/initial-events-end}
    */
-  void startWatch(CacheWatcher w, Long fromRv, boolean initialEnd) {
+  void startWatch(CacheWatcher w, Long fromRv, Long stateAt, boolean initialEnd) {
     lock.writeLock().lock();
     try {
       if (w.isTerminating()) {
@@ -406,7 +418,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
         }
         bookmarkRv = Math.max(fromRv, listResourceVersion());
       } else {
-        long at = listResourceVersion();
+        long at = stateAt == null ? listResourceVersion() : Math.min(stateAt, listResourceVersion());
         boolean exact = window.covers(at);
         Map<String, SpecificRecord> before = exact ? window.stateBefore(at) : Map.of();
         // only the watch's namespace (or kind): this runs under the write lock, holding up the informer
