@@ -127,6 +127,17 @@ final class ResourceHandler implements Handler<RoutingContext> {
     }
   }
 
+  /**
+   * The address the client reached this server at, {@code host:port}: the listening address, or
+   * with a wildcard one the interface the connection came in on (kube-apiserver advertises its
+   * {@code --advertise-address} and secure port).
+   */
+  private static String serverAddress(RoutingContext ctx) {
+    io.vertx.core.net.SocketAddress local = ctx.request().localAddress();
+    String host = local.hostAddress() != null ? local.hostAddress() : local.host();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + local.port();
+  }
+
   private void discoveryDocument(RoutingContext ctx, ResourcePath path) {
     if (ctx.request().method() != HttpMethod.GET) {
       throw new ApiException(ApiStatus.methodNotAllowed(ctx.request().method().name(), ctx.request().path()));
@@ -134,7 +145,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     if (path.group() == null) {
       Responses.json(ctx, 200, discovery.groups());
     } else if (path.version() == null) {
-      Responses.json(ctx, 200, path.group().isEmpty() ? discovery.coreVersions()
+      Responses.json(ctx, 200, path.group().isEmpty() ? discovery.coreVersions(serverAddress(ctx))
           : discovery.group(path.group()).orElseThrow(() -> new ApiException(ApiStatus.noSuchPath())));
     } else {
       Responses.json(ctx, 200, discovery.resources(path.group(), path.version())
