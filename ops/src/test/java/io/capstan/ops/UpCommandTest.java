@@ -225,6 +225,23 @@ class UpCommandTest {
         .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, namespaces.statusCode(), namespaces.body());
     assertTrue(namespaces.body().contains("\"kube-system\""), "the gateway reads the cluster: " + namespaces.body());
+
+    // The root CA publisher puts the gateway's CA in every namespace as kube-root-ca.crt.
+    String caPem = Files.readString(dataDir.resolve("pki").resolve("ca.crt"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    HttpResponse<String> rootCa;
+    do {
+      rootCa = client.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/namespaces/default/configmaps/kube-root-ca.crt"))
+          .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+    } while (rootCa.statusCode() == 404 && System.nanoTime() < deadline && sleep(200));
+    assertEquals(200, rootCa.statusCode(), rootCa.body());
+    assertEquals(caPem, new com.fasterxml.jackson.databind.ObjectMapper().readTree(rootCa.body()).at("/data/ca.crt")
+        .asText(), "kube-root-ca.crt holds DATA_DIR/pki/ca.crt");
+  }
+
+  private static boolean sleep(long millis) throws InterruptedException {
+    Thread.sleep(millis);
+    return true;
   }
 
   private static String tokenOf(String kubeconfig) {
