@@ -7,6 +7,7 @@ import io.capstan.gateway.selection.FieldSelector;
 import io.capstan.gateway.selection.LabelSelector;
 import io.capstan.gateway.store.StoredObject;
 import io.capstan.gateway.store.WatchEvent;
+import io.capstan.gateway.store.WatchSink;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.ObjectKey;
 import io.capstan.stateviews.informer.Change;
@@ -57,6 +58,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   private final NavigableMap<String, SpecificRecord> objects = new TreeMap<>();
   private final List<CacheWatcher> watchers = new CopyOnWriteArrayList<>();
   private final CacheMetrics metrics;
+  private final DispatchBudget dispatchBudget = new DispatchBudget();
   private final RenderedObjects.OfKind rendered;
   private volatile AtomicLongArray closed;
   private volatile ChangeWindow window;
@@ -383,7 +385,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   /** A watch not yet started: {@link #startWatch} registers it once the version it needs is reached. */
   CacheWatcher newWatcher(String namespace, LabelSelector labels, FieldSelector fields, boolean bookmarks,
       Consumer<WatchEvent> sink) {
-    return new CacheWatcher(this, keyPrefix(namespace), labels, fields, bookmarks, sink, dispatcher,
+    return new CacheWatcher(this, keyPrefix(namespace), labels, fields, bookmarks, WatchSink.of(sink), dispatcher,
         config.watchBuffer());
   }
 
@@ -473,6 +475,8 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
 
   @Override
   public void onChange(Change<SpecificRecord> c) {
+    List<CacheWatcher> full = null;
+    List<WatchEvent> fullEvents = null;
     lock.writeLock().lock();
     try {
       SpecificRecord after = c.type() == ChangeType.DELETED ? withResourceVersion(c.previous(), c.resourceVersion())
@@ -493,7 +497,14 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       for (CacheWatcher w : watchers) {
         WatchEvent e = w.eventFor(cc);
         if (e != null) {
-          w.offer(e);
+          if (!w.offer(e)) {
+            if (full == null) {
+              full = new ArrayList<>();
+              fullEvents = new ArrayList<>();
+            }
+            full.add(w);
+            fullEvents.add(e);
+          }
           queued++;
         }
       }
@@ -507,6 +518,28 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       lock.writeLock().unlock();
     }
     releaseWaiters(c.partition());
+    if (full != null) {
+      waitForFullWatches(full, fullEvents);
+    }
+  }
+
+  /**
+   * As kube-apiserver's cacher dispatches to watchers whose buffers are full: waits for them
+   * together, within the {@link DispatchBudget}, then ends those still full. Outside the cache's
+   * lock (reads go on) but on the informer's thread, so no later change overtakes this one.
+   */
+  private void waitForFullWatches(List<CacheWatcher> full, List<WatchEvent> events) {
+    long start = System.nanoTime();
+    long deadline = start + dispatchBudget.take(start);
+    try {
+      for (int i = 0; i < full.size(); i++) {
+        full.get(i).offer(events.get(i), deadline);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      dispatchBudget.giveBack(deadline - System.nanoTime());
+    }
   }
 
   @Override
@@ -520,9 +553,11 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       long now = System.nanoTime();
       for (CacheWatcher w : watchers) {
         if (w.bookmarks && at > w.lastBookmarkRv && now - w.lastBookmarkNanos >= config.bookmarkInterval().toNanos()) {
-          w.lastBookmarkRv = at;
-          w.lastBookmarkNanos = now;
-          w.offer(new WatchEvent.Bookmark(at, false));
+          // never waited for: a watch too full for a bookmark gets the next one (as the cacher's nonblockingAdd)
+          if (w.offer(new WatchEvent.Bookmark(at, false))) {
+            w.lastBookmarkRv = at;
+            w.lastBookmarkNanos = now;
+          }
         }
       }
     } finally {

@@ -320,12 +320,14 @@ final class ResourceHandler implements Handler<RoutingContext> {
       }
     };
     response.closeHandler(v -> finish.run());
-    handle[0] = store.watch(c.kind(), options, event -> context.runOnContext(v -> {
+    handle[0] = store.watch(c.kind(), options, new WatchWriter(context, response, event -> {
       if (!open.get() || response.closed()) {
         return;
       }
-      response.write(Buffer.buffer(watchLine(c.kind(), event)));
-      if (event instanceof WatchEvent.Error) {
+      if (!(event instanceof WatchEvent.End)) {
+        response.write(Buffer.buffer(watchLine(c.kind(), event)));
+      }
+      if (event instanceof WatchEvent.Error || event instanceof WatchEvent.End) {
         finish.run();
       }
     }));
@@ -338,7 +340,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
   /**
    * A watch over a WebSocket, as kube-apiserver serves one to clients that ask for the upgrade
    * (fabric8 does by default): each event is one text message, the same JSON as a line of the
-   * chunked stream; an ERROR event (410 Gone) is followed by a normal close.
+   * chunked stream; an ERROR event (410 Gone) is followed by a normal close, and so is a watch
+   * the cache ends because its client fell too far behind.
    */
   private void watchOverWebSocket(Call c, WatchOptions options) {
     RoutingContext ctx = c.ctx();
@@ -361,12 +364,14 @@ final class ResourceHandler implements Handler<RoutingContext> {
       // Clients only ever close or ping; anything else they send is ignored.
       ws.textMessageHandler(m -> { });
       ws.binaryMessageHandler(m -> { });
-      handle[0] = store.watch(c.kind(), options, event -> context.runOnContext(v -> {
+      handle[0] = store.watch(c.kind(), options, new WatchWriter(context, ws, event -> {
         if (!open.get() || ws.isClosed()) {
           return;
         }
-        ws.writeTextMessage(new String(watchLine(c.kind(), event), java.nio.charset.StandardCharsets.UTF_8).strip());
-        if (event instanceof WatchEvent.Error) {
+        if (!(event instanceof WatchEvent.End)) {
+          ws.writeTextMessage(new String(watchLine(c.kind(), event), java.nio.charset.StandardCharsets.UTF_8).strip());
+        }
+        if (event instanceof WatchEvent.Error || event instanceof WatchEvent.End) {
           finish.run();
         }
       }));
