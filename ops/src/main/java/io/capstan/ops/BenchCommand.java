@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Benchmarks. Each prints progress to stderr and its figures as a final JSON line on stdout.",
     subcommands = {BenchCommand.Write.class, BenchCommand.Api.class, SchedulerBenchCommand.class,
-        PodStartupBenchCommand.class, ControllersBenchCommand.class})
+        PodStartupBenchCommand.class, ControllersBenchCommand.class, IdleBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
   @Override
@@ -28,8 +28,9 @@ public final class BenchCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = {
         "Creates N objects (ConfigMaps and Pods) through the command client with C concurrent clients",
-        "and reports throughput and send-to-reply latency:",
-        "  {\"bench\":\"write\",\"objects\":N,\"throughput_per_s\":…,\"p50_ms\":…,\"p99_ms\":…}",
+        "and reports throughput, this process's CPU per create and send-to-reply latency:",
+        "  {\"bench\":\"write\",\"objects\":N,\"throughput_per_s\":…,\"cpu_ms_per_create\":…,\"cpu_cores\":…,",
+        "   \"p50_ms\":…,\"p99_ms\":…}",
         "Without --kafka: a fresh embedded broker and an in-process command processor, and a replay",
         "check of the event log at the end. With --kafka: the cluster's own command processor",
         "(run `capstan up` or `capstan state-views` against it), unless --with-processor."
@@ -109,9 +110,11 @@ public final class BenchCommand implements Runnable {
         "Drives the Kubernetes API over HTTPS with the admin token: creates paced at --rate, single gets,",
         "lists of --list-size objects and a few watches, at most --clients requests in flight; after an",
         "unmeasured warm-up prints",
-        "  {\"bench\":\"api\",\"create_per_s\":…,\"create_p99_ms\":…,\"get_p99_ms\":…,\"list_500_p99_ms\":…}",
+        "  {\"bench\":\"api\",\"create_per_s\":…,\"cpu_ms_per_request\":…,\"cpu_cores\":…,\"create_p99_ms\":…,",
+        "   \"get_p99_ms\":…,\"list_500_p99_ms\":…}",
         "and the gateway's own p99s from its /metrics (server_create_p99_ms, server_get_p99_ms, …).",
-        "Without --kubeconfig: an embedded broker, the command processor and the gateway in this process."
+        "Without --kubeconfig: an embedded broker, the command processor and the gateway in this process.",
+        "cpu_ms_per_request is this process's CPU per request: with --kubeconfig the client's alone."
       })
   static final class Api implements Callable<Integer> {
     @Option(names = "--kubeconfig", paramLabel = "FILE",

@@ -23,7 +23,9 @@ import picocli.CommandLine.Spec;
         "every rollout is complete (observedGeneration, updated = replicas = available,",
         "no old pods). Progress goes to stderr; the final line on stdout is",
         "  {\"bench\":\"controllers\",\"pods\":…,\"create_pods_per_s\":…,",
-        "   \"all_pods_s\":…,\"rollout_s\":…,…}",
+        "   \"create_cpu_ms_per_pod\":…,\"all_pods_s\":…,\"rollout_s\":…,",
+        "   \"rollout_pods_per_s\":…,\"rollout_cpu_ms_per_pod\":…,\"cpu_cores\":…,…}",
+        "(CPU of this process per pod created, then per pod replaced by the rollout).",
         "Without --kafka: a fresh embedded broker. With --kafka: topics under",
         "--topic-prefix on that Kafka (keep it apart from a running cluster's prefix,",
         "or that cluster's processor and controllers share the work)."})

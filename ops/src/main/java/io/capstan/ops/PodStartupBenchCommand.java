@@ -11,7 +11,9 @@ import picocli.CommandLine.Option;
         "Creates N pods running sleep through the command client at a steady rate, binds them to a local runc",
         "node agent and measures create-to-Running as a watch sees it (the Kubernetes SLI); also times a bare",
         "`runc run` of a busybox bundle as the floor. Needs root, runc and busybox-static. Prints",
-        "  {\"bench\":\"pod-startup\",\"pods\":N,\"p50_ms\":…,\"p99_ms\":…,\"runc_floor_ms\":…}"})
+        "  {\"bench\":\"pod-startup\",\"pods\":N,\"p50_ms\":…,\"p99_ms\":…,\"runc_floor_ms\":…,",
+        "   \"cpu_ms_per_pod\":…,\"cpu_cores\":…,\"warmup_s\":…}",
+        "(the CPU of this JVM while the measured pods start; runc and the containers are not counted)."})
 final class PodStartupBenchCommand implements Callable<Integer> {
   @Option(names = "--pods", defaultValue = "" + PodStartupBench.Settings.DEFAULT_PODS,
       description = "Pods to start (default: ${DEFAULT-VALUE}).")

@@ -6,6 +6,7 @@ import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.kinds.ObjectKey;
 import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.stateviews.replay.IncarnationCheck;
 import io.capstan.stateviews.replay.Replay;
 import io.capstan.stateviews.replay.StateDigest;
 import java.io.PrintWriter;
@@ -29,8 +30,10 @@ import picocli.CommandLine.Option;
     description = {
       "Rebuilds the whole cluster state from the event log (capstan.events) alone and prints",
       "  state digest: <hex> objects=<n> events=<n>",
-      "The digest does not depend on partition count or timing. With --verify, compares the",
-      "replayed state with the live state tables and exits 1 with a diff summary when they differ."
+      "The digest does not depend on partition count or timing. With --verify, also checks the",
+      "log itself (no uid is created twice, nothing is written after its delete but a create)",
+      "and compares the replayed state with the live state tables; exits 1 with a summary when",
+      "either fails."
     })
 public final class ReplayCommand implements Callable<Integer> {
 
@@ -40,7 +43,8 @@ public final class ReplayCommand implements Callable<Integer> {
       description = "Only events applied at or before this time: an ISO-8601 instant (2026-11-27T04:00:00Z) or an age (10m, 1h30m).")
   String until;
 
-  @Option(names = "--verify", description = "Compare with the live state tables; exit 1 when they differ.")
+  @Option(names = "--verify", description = "Check the log's uid and delete invariants and compare with the live"
+      + " state tables; exit 1 when either fails.")
   boolean verify;
 
   @Option(names = "--list", description = "Also print the key of every object in the replayed state.")
@@ -114,7 +118,8 @@ public final class ReplayCommand implements Callable<Integer> {
       // meanwhile (a node's Lease every 10 s) then shows a live version the log passed through.
       StateDigest live = verify ? Replay.liveState(cfg, layout) : null;
       Map<String, Set<Long>> history = verify ? new HashMap<>() : null;
-      Replay.Result result = Replay.fromEvents(cfg, layout, untilMicros, history);
+      IncarnationCheck incarnations = verify ? new IncarnationCheck() : null;
+      Replay.Result result = Replay.fromEvents(cfg, layout, untilMicros, history, incarnations);
       out.println(result.summary());
       if (result.skipped() > 0) {
         out.println("skipped " + result.skipped() + " malformed events (see the log)");
@@ -128,11 +133,17 @@ public final class ReplayCommand implements Callable<Integer> {
       if (!verify) {
         return 0;
       }
+      // A broken log invariant is in the log for good: no point in reading it again.
+      if (!incarnations.holds()) {
+        out.println(incarnations.summary(20));
+        return 1;
+      }
       Replay.Comparison cmp = Replay.compare(result.state(), live, history);
       // Lagging is fine once it is seen to move; a table stuck on the same old version is not.
       Map<String, Long> before = laggedBefore;
       boolean stuck = cmp.lagging().entrySet().stream().anyMatch(e -> e.getValue().equals(before.get(e.getKey())));
       if (cmp.matches() && !stuck && (cmp.lagging().isEmpty() || attempt > 1)) {
+        out.println(incarnations.summary(20));
         out.println(cmp.summary(20));
         return 0;
       }

@@ -10,6 +10,9 @@ import io.capstan.api.ConfigMap;
 import io.capstan.api.Namespace;
 import io.capstan.api.ObjectMeta;
 import io.capstan.log.Command;
+import io.capstan.log.Event;
+import io.capstan.log.EventOp;
+import io.capstan.logschema.codec.LogCodec;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
 import io.capstan.logschema.client.CommandResult;
@@ -26,7 +29,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -154,6 +162,42 @@ class AuditCommandTest {
     Run bad = CapstanCommandLineTest.run(concat(base, "-o", "xml"));
     assertEquals(2, bad.status());
     assertTrue(bad.err().contains("-o must be yaml or json"), bad.err());
+  }
+
+  @Test
+  void replayVerifyChecksTheLogsIdentityInvariants() throws Exception {
+    // The real processor's history (create, update, delete of settings) keeps them.
+    Run ok = CapstanCommandLineTest.run("replay", "--kafka", KafkaFixture.bootstrap(), "--topic-prefix", layout.prefix(),
+        "--verify");
+    assertEquals(0, ok.status(), ok.out() + ok.err());
+    assertTrue(ok.out().contains("verify: OK, uids are never reused and nothing is written after its delete"), ok.out());
+
+    // A log where a deleted ReplicaSet is made again under its old uid, and a status write follows a delete.
+    TopicLayout broken = KafkaFixture.freshLayout(1);
+    Properties p = new Properties();
+    p.putAll(KafkaFixture.clientConfig());
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
+        new ByteArraySerializer())) {
+      long rv = 100;
+      Object[][] steps = {
+        {EventOp.CREATED, "web-1", "u1"}, {EventOp.DELETED, "web-1", "u1"}, {EventOp.CREATED, "web-1", "u1"},
+        {EventOp.CREATED, "web-2", "u2"}, {EventOp.DELETED, "web-2", "u2"}, {EventOp.STATUS_UPDATED, "web-2", "u2"},
+      };
+      for (Object[] step : steps) {
+        rv++;
+        Event e = Event.newBuilder().setOp((EventOp) step[0]).setKind("ReplicaSet").setNamespace("shop")
+            .setName((String) step[1]).setUid((String) step[2]).setTimeMicros(rv).setResourceVersion(rv).build();
+        producer.send(new ProducerRecord<>(broken.events(), 0, "ReplicaSet/shop/" + step[1],
+            LogCodec.get().encode(e))).get();
+      }
+    }
+    Run bad = CapstanCommandLineTest.run("replay", "--kafka", KafkaFixture.bootstrap(), "--topic-prefix",
+        broken.prefix(), "--verify");
+    assertEquals(1, bad.status(), bad.out() + bad.err());
+    assertTrue(bad.out().contains("verify: LOG INVARIANT BROKEN: 2 violation(s)"), bad.out());
+    assertTrue(bad.out().contains("ReplicaSet/shop/web-1 CREATED at rv 103 (uid u1): uid reused"), bad.out());
+    assertTrue(bad.out().contains("ReplicaSet/shop/web-2 STATUS_UPDATED at rv 106 (uid u2): written after its delete"),
+        bad.out());
   }
 
   private static String[] concat(String[] a, String... b) {

@@ -18,6 +18,7 @@ class ControllersBenchCommandTest {
       assertTrue(r.out().contains(flag), flag + " in:\n" + r.out());
     }
     assertTrue(r.out().contains("\"bench\":\"controllers\"") && r.out().contains("default: 1000"), r.out());
+    assertTrue(r.out().contains("\"create_cpu_ms_per_pod\"") && r.out().contains("\"cpu_cores\""), r.out());
   }
 
   @Test

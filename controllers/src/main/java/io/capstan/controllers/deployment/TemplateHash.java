@@ -2,6 +2,7 @@ package io.capstan.controllers.deployment;
 
 import io.capstan.api.PodTemplateSpec;
 import io.capstan.controllers.runtime.PodTemplates;
+import io.capstan.logschema.defaults.PodDefaults;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -62,9 +63,14 @@ public final class TemplateHash {
     return b.toString();
   }
 
-  /** A copy of the template without the pod-template-hash label (and with no labels map if that was all). */
+  /**
+   * A copy of the template without the pod-template-hash label (and with no labels map if that was
+   * all), with the API's defaults filled in: a ReplicaSet stored before a default existed still
+   * equals its Deployment's template stored after (Kubernetes defaults both on every read).
+   */
   public static PodTemplateSpec withoutHash(PodTemplateSpec t) {
     PodTemplateSpec c = PodTemplates.copy(t);
+    PodDefaults.template(c);
     if (c.getMetadata() != null && c.getMetadata().getLabels() != null) {
       Map<String, String> labels = new HashMap<>(c.getMetadata().getLabels());
       labels.remove(LABEL);

@@ -170,7 +170,7 @@ public final class GarbageCollector implements AutoCloseable {
       return waiting ? RefState.WAITING : RefState.SOLID;
     }
     long dependentRv = parseRv(OwnerGraph.meta(dependent).getResourceVersion());
-    if (informer.get().listResourceVersion() < dependentRv) {
+    if (!informer.get().listReached(dependentRv)) {
       return RefState.UNKNOWN; // the owner's cache is behind the dependent: it may just not have arrived
     }
     return RefState.DANGLING;

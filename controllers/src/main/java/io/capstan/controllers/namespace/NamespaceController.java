@@ -123,7 +123,7 @@ public final class NamespaceController implements AutoCloseable {
     boolean cachesBehind = false;
     for (Map.Entry<String, Informer<SpecificRecord>> e : namespaced.entrySet()) {
       Informer<SpecificRecord> informer = e.getValue();
-      cachesBehind |= informer.listResourceVersion() < deletedAtRv;
+      cachesBehind |= !informer.listReached(deletedAtRv);
       for (SpecificRecord o : informer.list(name)) {
         remaining++;
         ObjectMeta m = OwnerGraph.meta(o);

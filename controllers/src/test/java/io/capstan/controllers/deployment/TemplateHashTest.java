@@ -49,6 +49,22 @@ class TemplateHashTest {
     assertFalse(TemplateHash.equalIgnoringHash(plain, limited), "a real limit is a difference");
   }
 
+  /**
+   * A ReplicaSet stored before the API defaulted pod templates still belongs to its Deployment once
+   * an update has stored the Deployment's template with the defaults filled in: no new rollout.
+   */
+  @Test
+  void aTemplateStoredBeforeDefaultingEqualsItsDefaultedSelf() {
+    PodTemplateSpec old = template("busybox:1.36", null, Map.of("app", "a"));
+    PodTemplateSpec defaulted = template("busybox:1.36", null, Map.of("app", "a"));
+    io.capstan.logschema.defaults.PodDefaults.template(defaulted);
+    assertEquals("IfNotPresent", defaulted.getSpec().getContainers().get(0).getImagePullPolicy());
+    assertTrue(TemplateHash.equalIgnoringHash(old, defaulted));
+    assertEquals(TemplateHash.of(old, null), TemplateHash.of(defaulted, null));
+    defaulted.getSpec().setRestartPolicy("OnFailure");
+    assertFalse(TemplateHash.equalIgnoringHash(old, defaulted), "a value other than the default is a difference");
+  }
+
   @Test
   void aChangedFieldOrCollisionCountMakesAnotherHash() {
     PodTemplateSpec a = template("busybox", null, Map.of("app", "a"));

@@ -28,6 +28,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -51,6 +54,9 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
 
   private final Kind kind;
   private final Informer<SpecificRecord> informer;
+  /** The newest change watches with bookmarks saw, and whether quiet partitions will be asked to pass it. */
+  private final AtomicLong bookmarkProgressRv = new AtomicLong();
+  private final AtomicBoolean bookmarkProgressAsked = new AtomicBoolean();
   private final WatchCacheConfig config;
   private final Executor completions;
   private final Executor dispatcher;
@@ -170,6 +176,19 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
     return min;
   }
 
+  /**
+   * The newest version this cache has applied on any partition. A list served once the
+   * consistent cut ({@link #listResourceVersion}) reaches it holds every change this cache had
+   * applied, so every change its watches had delivered, when the list came in.
+   */
+  public long newestApplied() {
+    long max = 0;
+    for (int p = 0; p < closed.length(); p++) {
+      max = Math.max(max, closed.get(p));
+    }
+    return max;
+  }
+
   /** The oldest version a watch may resume from or a list be served at exactly. */
   public long oldestVersion() {
     lock.readLock().lock();
@@ -194,6 +213,10 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       CompletableFuture<Void> f = new CompletableFuture<>();
       Waiter w = new Waiter(rv, f);
       waiters[slot].add(w);
+      if (partition < 0) {
+        // The cut waits for every partition; a quiet one moves only when asked.
+        informer.requestProgress(rv);
+      }
       f.whenComplete((v, err) -> {
         metrics.readWaited(System.nanoTime() - start);
         if (err != null) {
@@ -357,7 +380,12 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
         return w;
       }
       from = o.sendInitialEvents() ? null : n;
-      waitFor = o.sendInitialEvents() ? Math.max(n, listResourceVersion()) : n;
+      // This gateway's own writes too: replayed from the window they come in resourceVersion
+      // order, where live they would come in the order their partitions were read.
+      waitFor = Math.max(n, mustInclude);
+      if (o.sendInitialEvents()) {
+        waitFor = Math.max(waitFor, listResourceVersion());
+      }
       stateAt = o.sendInitialEvents() ? waitFor : null;
     }
     if (listResourceVersion() >= waitFor) {
@@ -477,6 +505,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   public void onChange(Change<SpecificRecord> c) {
     List<CacheWatcher> full = null;
     List<WatchEvent> fullEvents = null;
+    boolean wantsBookmarks = false;
     lock.writeLock().lock();
     try {
       SpecificRecord after = c.type() == ChangeType.DELETED ? withResourceVersion(c.previous(), c.resourceVersion())
@@ -495,6 +524,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       window.add(cc);
       int queued = 0;
       for (CacheWatcher w : watchers) {
+        wantsBookmarks |= w.bookmarks;
         WatchEvent e = w.eventFor(cc);
         if (e != null) {
           if (!w.offer(e)) {
@@ -521,6 +551,9 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
     if (full != null) {
       waitForFullWatches(full, fullEvents);
     }
+    if (wantsBookmarks) {
+      askForBookmarkProgress(c.resourceVersion());
+    }
   }
 
   /**
@@ -542,6 +575,24 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
     }
   }
 
+  /**
+   * Bookmarks ride on watermarks, and a quiet partition sends one only when asked: after a change
+   * that watches with bookmarks saw, the partitions behind it are asked one bookmark interval
+   * later, once for all the changes of that interval; then the watches whose bookmark the
+   * interval held back get it.
+   */
+  private void askForBookmarkProgress(long rv) {
+    bookmarkProgressRv.accumulateAndGet(rv, Math::max);
+    if (bookmarkProgressAsked.compareAndSet(false, true)) {
+      CompletableFuture.delayedExecutor(config.bookmarkInterval().toNanos(), TimeUnit.NANOSECONDS, completions)
+          .execute(() -> {
+            bookmarkProgressAsked.set(false);
+            informer.requestProgress(bookmarkProgressRv.get());
+            offerBookmarks();
+          });
+    }
+  }
+
   @Override
   public void onProgress(int partition, long closedResourceVersion) {
     lock.writeLock().lock();
@@ -549,21 +600,43 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       if (closedResourceVersion > closed.get(partition)) {
         closed.set(partition, closedResourceVersion);
       }
-      long at = listResourceVersion();
+    } finally {
+      lock.writeLock().unlock();
+    }
+    offerBookmarks();
+    releaseWaiters(partition);
+  }
+
+  /**
+   * A BOOKMARK at the consistent cut to each watch that asked for them and has not seen it yet,
+   * at most one per bookmark interval; a watch held back by the interval is offered again later.
+   */
+  private void offerBookmarks() {
+    long at;
+    boolean heldBack = false;
+    lock.writeLock().lock();
+    try {
+      at = listResourceVersion();
       long now = System.nanoTime();
       for (CacheWatcher w : watchers) {
-        if (w.bookmarks && at > w.lastBookmarkRv && now - w.lastBookmarkNanos >= config.bookmarkInterval().toNanos()) {
-          // never waited for: a watch too full for a bookmark gets the next one (as the cacher's nonblockingAdd)
-          if (w.offer(new WatchEvent.Bookmark(at, false))) {
-            w.lastBookmarkRv = at;
-            w.lastBookmarkNanos = now;
-          }
+        if (!w.bookmarks || at <= w.lastBookmarkRv) {
+          continue;
+        }
+        // never waited for: a watch too full for a bookmark gets a later one (as the cacher's nonblockingAdd)
+        if (now - w.lastBookmarkNanos >= config.bookmarkInterval().toNanos()
+            && w.offer(new WatchEvent.Bookmark(at, false))) {
+          w.lastBookmarkRv = at;
+          w.lastBookmarkNanos = now;
+        } else {
+          heldBack = true;
         }
       }
     } finally {
       lock.writeLock().unlock();
     }
-    releaseWaiters(partition);
+    if (heldBack) {
+      askForBookmarkProgress(at);
+    }
   }
 
   private double lagSeconds() {

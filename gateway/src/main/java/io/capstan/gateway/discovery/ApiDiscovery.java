@@ -15,7 +15,7 @@ import java.util.Optional;
  * The plain (non-aggregated) discovery documents kube-apiserver serves, for the kinds Capstan
  * stores: {@code /api} (APIVersions), {@code /apis} (APIGroupList), {@code /apis/{group}}
  * (APIGroup) and {@code /api/v1}, {@code /apis/{group}/{version}} (APIResourceList with verbs,
- * short names, categories and the subresources status, scale, binding and log). Clients asking
+ * short names, categories and the subresources status, scale, binding, log and ephemeralcontainers). Clients asking
  * for the aggregated form get this one with Content-Type application/json, which client-go
  * recognises as the legacy form and falls back to.
  */
@@ -117,6 +117,7 @@ public final class ApiDiscovery {
       if (k == Kinds.POD) {
         subresource(resources, k, "binding", null, "Binding", List.of("create"));
         subresource(resources, k, "log", null, "Pod", List.of("get"));
+        subresource(resources, k, "ephemeralcontainers", null, "Pod", SUBRESOURCE_VERBS);
       }
     }
     return Optional.of(out);

@@ -10,6 +10,7 @@ import io.capstan.gateway.security.CertificateAuthority;
 import io.capstan.gateway.store.ResourceStore;
 import io.capstan.gateway.store.StoredObject;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.pods.EphemeralContainers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -122,7 +123,8 @@ final class PodLogProxy {
           + ", choose one of: " + containers.stream().map(Container::getName).toList()));
     }
     boolean known = containers.stream().anyMatch(c -> c.getName().equals(requested))
-        || init.stream().anyMatch(c -> c.getName().equals(requested));
+        || init.stream().anyMatch(c -> c.getName().equals(requested))
+        || EphemeralContainers.of(pod.getSpec()).stream().anyMatch(c -> c.getName().equals(requested));
     if (!known) {
       throw new ApiException(ApiStatus.badRequest("container " + requested + " is not valid for pod " + name));
     }

@@ -23,6 +23,7 @@ import io.capstan.gateway.store.WatchHandle;
 import io.capstan.gateway.store.WatchOptions;
 import io.capstan.gateway.store.WriteOptions;
 import io.capstan.gateway.table.TableRenderer;
+import io.capstan.logschema.defaults.ObjectDefaults;
 import io.capstan.logschema.json.Converted;
 import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kind;
@@ -51,7 +52,8 @@ import org.apache.avro.specific.SpecificRecord;
 /**
  * The Kubernetes REST verbs on {@code /api} and {@code /apis}: discovery documents, get, list
  * (with Table output), watch, create, update, patch, delete, deletecollection and the
- * subresources status, scale, binding and log. Request bodies are converted and validated here
+ * subresources status, scale, binding, log and ephemeralcontainers. Request bodies are converted
+ * and validated here
  * (bad input never reaches the store); the {@link ResourceStore} does the rest asynchronously
  * and its answer is written back on this request's event-loop context.
  */
@@ -455,7 +457,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
         && !meta.getGenerateName().isEmpty()) {
       meta.setName(generateName(meta.getGenerateName()));
     }
-    validate(c, object);
+    defaultAndValidate(c, object);
     warnUnknown(c, converted);
     replyJson(c, store.create(c.kind(), object, writeOptions(c)), StoredObject::json, 201);
   }
@@ -470,7 +472,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
       throw new ApiException(ApiStatus.badRequest("the name of the object (" + meta.getName()
           + ") does not match the name on the URL (" + c.path().name() + ")"));
     }
-    validate(c, object);
+    defaultAndValidate(c, object);
     warnUnknown(c, converted);
     CompletionStage<StoredObject> result = status
         ? store.updateStatus(c.kind(), object, writeOptions(c))
@@ -551,7 +553,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
           if (meta.getResourceVersion() == null) {
             meta.setResourceVersion(Long.toString(current.resourceVersion()));
           }
-          validate(c, object);
+          defaultAndValidate(c, object);
           warnUnknown(c, converted);
           return Future.fromCompletionStage(status
               ? store.updateStatus(c.kind(), object, options)
@@ -678,6 +680,35 @@ final class ResourceHandler implements Handler<RoutingContext> {
           throw new ApiException(ApiStatus.methodNotAllowed(method.name(), c.kind().plural() + "/scale"));
         }
       }
+      case "ephemeralcontainers" -> {
+        if (c.kind() != Kinds.POD) {
+          throw new ApiException(ApiStatus.noSuchPath());
+        }
+        if (method == HttpMethod.GET) {
+          verb(c, "GET");
+          replyJson(c, store.get(c.kind(), c.path().namespace(), c.path().name()), StoredObject::json, 200);
+        } else if (method == HttpMethod.PUT) {
+          verb(c, "PUT");
+          ObjectNode body = requireBody(c, BODY_TYPES);
+          String name = body.path("metadata").path("name").asText("");
+          if (!name.equals(c.path().name())) {
+            throw new ApiException(ApiStatus.badRequest("the name of the object (" + name
+                + ") does not match the name on the URL (" + c.path().name() + ")"));
+          }
+          boolean pinned = body.path("metadata").hasNonNull("resourceVersion");
+          replyJson(c, untilNoConflict(c, () -> addEphemeralContainers(c, current -> body), !pinned)
+              .toCompletionStage(), StoredObject::json, 200);
+        } else if (method == HttpMethod.PATCH) {
+          verb(c, "PATCH");
+          PatchType type = patchType(c.ctx().request().getHeader("Content-Type"));
+          JsonNode patch = parseBody(c);
+          replyJson(c, untilNoConflict(c, () -> addEphemeralContainers(c,
+              current -> type.apply(c.kind().schema(), current.deepCopy(), patch)), !patchPinsVersion(patch))
+              .toCompletionStage(), StoredObject::json, 200);
+        } else {
+          throw new ApiException(ApiStatus.methodNotAllowed(method.name(), "pods/ephemeralcontainers"));
+        }
+      }
       case "binding" -> {
         if (c.kind() != Kinds.POD) {
           throw new ApiException(ApiStatus.noSuchPath());
@@ -710,7 +741,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
               workload.withObjectProperty("metadata").put("resourceVersion",
                   pinned != null ? pinned : Long.toString(current.resourceVersion()));
               SpecificRecord object = convert(c, workload).object();
-              validate(c, object);
+              defaultAndValidate(c, object);
               // Unpinned, the processor may set the replicas on a newer version itself.
               WriteOptions options = pinned != null ? writeOptions(c) : writeOptions(c).withPatch(
                   PatchType.MERGE_PATCH, KubeJson.jsonMapper().createObjectNode().set("spec",
@@ -721,6 +752,35 @@ final class ResourceHandler implements Handler<RoutingContext> {
     return untilNoConflict(c, once, true)
         .recover(e -> Future.failedFuture(e instanceof PinnedConflict p ? p.getCause() : e))
         .toCompletionStage();
+  }
+
+  /**
+   * {@code pods/{name}/ephemeralcontainers}, PUT or PATCH: as kube-apiserver's ephemeral containers
+   * strategy, the stored pod with only {@code spec.ephemeralContainers} taken from the pod the
+   * request makes of it ({@code podFor(current)}); any other change in it is dropped. That pod is
+   * defaulted and validated here; that existing entries are unchanged is checked by the processor
+   * against the pod it stores.
+   */
+  private Future<StoredObject> addEphemeralContainers(Call c, Function<ObjectNode, JsonNode> podFor) {
+    Context context = c.ctx().vertx().getOrCreateContext();
+    return Future.fromCompletionStage(store.get(c.kind(), c.path().namespace(), c.path().name()), context)
+        .compose(current -> {
+          ObjectNode stored = KubeJson.toJson(current.object());
+          JsonNode sent = podFor.apply(stored);
+          ObjectNode pod = stored.deepCopy();
+          JsonNode ephemeral = sent.path("spec").path("ephemeralContainers");
+          if (ephemeral.isMissingNode() || ephemeral.isNull()) {
+            pod.withObjectProperty("spec").remove("ephemeralContainers");
+          } else {
+            pod.withObjectProperty("spec").set("ephemeralContainers", ephemeral);
+          }
+          String pinned = sent.path("metadata").path("resourceVersion").asText("");
+          pod.withObjectProperty("metadata").put("resourceVersion",
+              pinned.isEmpty() ? Long.toString(current.resourceVersion()) : pinned);
+          SpecificRecord object = convert(c, pod).object();
+          defaultAndValidate(c, object);
+          return Future.fromCompletionStage(store.updateEphemeralContainers(object, writeOptions(c)), context);
+        });
   }
 
   /** A conflict at the resourceVersion the client's Scale named: the client's to resolve, not ours. */
@@ -875,7 +935,13 @@ final class ResourceHandler implements Handler<RoutingContext> {
     }
   }
 
-  private static void validate(Call c, SpecificRecord object) {
+  /**
+   * Fills in the kind's defaults, then validates, as kube-apiserver decodes a body (defaulting on
+   * decode) before its strategy validates: a field left to its default is not reported missing.
+   * The command processor defaults again on the object it stores (idempotent).
+   */
+  private static void defaultAndValidate(Call c, SpecificRecord object) {
+    ObjectDefaults.apply(object);
     List<FieldError> errors = ObjectValidator.validate(c.kind(), object);
     if (!errors.isEmpty()) {
       throw new ApiException(ApiStatus.invalid(c.kind().group(), c.kind().kind(), metadata(object).getName(), errors));

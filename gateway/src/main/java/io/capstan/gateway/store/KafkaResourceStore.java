@@ -174,7 +174,12 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
         return failed(ApiStatus.badRequest("resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden "
             + "unless resourceVersion is provided"));
       }
-      at = waitFor(c, -1, own.highest(kind)).thenApply(v -> c.listResourceVersion());
+      // "Most recent" (a quorum read in Kubernetes): the cut must reach the newest version applied
+      // on any partition, else a list right after a watch delivered a delete on one partition is
+      // served at a cut from before it, and shows the deleted object (a ReplicaSet made again
+      // looked as if it had its predecessor's uid). A quiet partition is asked for a watermark (KindCache.whenReached):
+      // a round trip to the processor.
+      at = waitFor(c, -1, Math.max(own.highest(kind), c.newestApplied())).thenApply(v -> c.listResourceVersion());
     } else if (rv.equals("0")) {
       if (exact) {
         return failed(ApiStatus.badRequest("resourceVersionMatch: Forbidden: resourceVersionMatch \"exact\" is "
@@ -282,6 +287,12 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     return write(kind, () -> withPatch(Commands.updateStatus(object), options), options.actor(), options.dryRun());
   }
 
+  /** The processor takes only the ephemeral containers, and refuses changes to existing ones. */
+  @Override
+  public CompletionStage<StoredObject> updateEphemeralContainers(SpecificRecord pod, WriteOptions options) {
+    return write(Kinds.POD, () -> Commands.updateEphemeralContainers(pod), options.actor(), options.dryRun());
+  }
+
   /** The processor re-applies the patch if the object moved on meanwhile (see CommandPatch). */
   private static Command withPatch(Command cmd, WriteOptions options) {
     if (options.patch() != null) {
@@ -323,9 +334,13 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
       return failed(ApiStatus.badRequest(e.getMessage()));
     }
     return send(kind, cmd, options.actor(), options.dryRun()).thenCompose(a -> {
-      if (a.object() != null) { // marked for deletion: finalizers or a grace period hold it
-        return CompletableFuture.completedFuture(new StoredObject(a.object(), a.resourceVersion()));
+      if (a.object() != null) {
+        // Marked for deletion (finalizers or a grace period hold it), or removed: the reply
+        // carries the object as it was removed, as kube-apiserver answers a delete.
+        long rv = a.resourceVersion() > 0 ? a.resourceVersion() : KindCache.rvOf(a.object());
+        return CompletableFuture.completedFuture(new StoredObject(a.object(), rv));
       }
+      // A reply remembered from before removals carried the object: rebuild it from the cache.
       if (options.dryRun() || a.resourceVersion() <= 0) {
         return CompletableFuture.completedFuture(lastState(kind, namespace, name, before, 0));
       }

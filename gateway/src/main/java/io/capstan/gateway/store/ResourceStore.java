@@ -41,6 +41,15 @@ public interface ResourceStore {
   CompletionStage<StoredObject> updateStatus(Kind kind, SpecificRecord object, WriteOptions options);
 
   /**
+   * Adds the pod's ephemeral containers (the {@code pods/ephemeralcontainers} subresource): only
+   * {@code spec.ephemeralContainers} is taken from {@code pod}, and entries already stored may not
+   * change. A store that cannot keep that rule answers 405.
+   */
+  default CompletionStage<StoredObject> updateEphemeralContainers(SpecificRecord pod, WriteOptions options) {
+    return CompletableFuture.failedFuture(new ApiException(ApiStatus.methodNotAllowed("PUT", "pods/ephemeralcontainers")));
+  }
+
+  /**
    * Deletes (or, with finalizers, marks for deletion) and returns the object as it was last
    * stored; preconditions in {@code options} are checked first.
    */

@@ -12,6 +12,14 @@ import io.fabric8.kubernetes.api.model.APIVersions;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -26,6 +34,8 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -161,6 +171,200 @@ class Fabric8ClientTest {
     // Never scheduled: nothing to stop, so the delete completes at once.
     assertEquals(1, pods.withName("p1").delete().size());
     assertNull(pods.withName("p1").get());
+  }
+
+  /**
+   * Issue 22 item 4: a Service sent without type, affinity or families comes back as
+   * kube-apiserver's defaulting leaves it, on create and on a replace that drops those fields again.
+   */
+  @Test
+  void servicesGetKubernetesDefaultsOnCreateAndReplace() {
+    String ns = namespace("f8-svc-defaults");
+    var services = client.services().inNamespace(ns);
+    Service bare = new ServiceBuilder().withNewMetadata().withName("web").endMetadata()
+        .withNewSpec().addToSelector("app", "web").addNewPort().withPort(80).endPort().endSpec().build();
+    Service created = services.resource(bare).create();
+    assertServiceDefaults(created, 80, 80);
+    assertServiceDefaults(services.withName("web").get(), 80, 80);
+
+    // A replace without any of them (what a client built from its own model sends) is defaulted again.
+    Service replacement = new ServiceBuilder().withNewMetadata().withName("web").endMetadata()
+        .withNewSpec().addToSelector("app", "web").addNewPort().withName("http").withPort(8080)
+        .withTargetPort(new IntOrString("http-alt")).endPort().endSpec().build();
+    Service replaced = services.resource(replacement).update();
+    assertServiceDefaults(replaced, 8080, null);
+    assertEquals("http-alt", replaced.getSpec().getPorts().get(0).getTargetPort().getStrVal(), "a named targetPort stays");
+    assertEquals(replaced.getMetadata().getResourceVersion(), services.withName("web").get().getMetadata().getResourceVersion());
+
+    Service nodePort = services.resource(new ServiceBuilder().withNewMetadata().withName("np").endMetadata()
+        .withNewSpec().withType("NodePort").addToSelector("app", "web").addNewPort().withPort(81).endPort().endSpec()
+        .build()).create();
+    assertEquals("Cluster", nodePort.getSpec().getExternalTrafficPolicy(), "reachable from outside: traffic policy Cluster");
+    Service external = services.resource(new ServiceBuilder().withNewMetadata().withName("ext").endMetadata()
+        .withNewSpec().withType("ExternalName").withExternalName("db.example.com").endSpec().build()).create();
+    assertEquals("None", external.getSpec().getSessionAffinity());
+    assertNull(external.getSpec().getInternalTrafficPolicy(), "ExternalName has no internal traffic");
+    assertTrue(external.getSpec().getIpFamilies() == null || external.getSpec().getIpFamilies().isEmpty());
+  }
+
+  private static void assertServiceDefaults(Service svc, int port, Integer targetPort) {
+    var spec = svc.getSpec();
+    assertEquals("ClusterIP", spec.getType());
+    assertEquals("None", spec.getSessionAffinity());
+    assertEquals(List.of("IPv4"), spec.getIpFamilies());
+    assertEquals("SingleStack", spec.getIpFamilyPolicy());
+    assertEquals("Cluster", spec.getInternalTrafficPolicy());
+    assertNull(spec.getExternalTrafficPolicy(), "not reachable from outside");
+    assertEquals(port, spec.getPorts().get(0).getPort());
+    assertEquals("TCP", spec.getPorts().get(0).getProtocol());
+    if (targetPort != null) {
+      assertEquals(targetPort, spec.getPorts().get(0).getTargetPort().getIntVal());
+    }
+  }
+
+  /** The pod, pod template and Job defaults kubectl and fabric8 users see on a real cluster. */
+  @Test
+  void podsAndWorkloadsGetKubernetesDefaults() {
+    String ns = namespace("f8-pod-defaults");
+    Pod pod = client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName("p").endMetadata()
+        .withNewSpec().addNewContainer().withName("main").withImage("busybox").addNewPort().withContainerPort(8080)
+        .endPort().withNewResources().addToLimits("memory", new Quantity("64Mi")).endResources()
+        .withNewReadinessProbe().withNewHttpGet().withPort(new IntOrString(8080)).endHttpGet().endReadinessProbe()
+        .endContainer().addNewContainer().withName("pinned").withImage("busybox:1.36").endContainer()
+        .addNewVolume().withName("scratch").endVolume()
+        .addNewVolume().withName("cfg").withNewConfigMap().withName("cfg").endConfigMap().endVolume()
+        .endSpec().build()).create();
+    var spec = pod.getSpec();
+    assertEquals("Always", spec.getRestartPolicy());
+    assertEquals("ClusterFirst", spec.getDnsPolicy());
+    assertEquals("default-scheduler", spec.getSchedulerName());
+    assertEquals(30L, spec.getTerminationGracePeriodSeconds());
+    assertEquals(Boolean.TRUE, spec.getEnableServiceLinks());
+    assertNotNull(spec.getSecurityContext());
+    var main = spec.getContainers().get(0);
+    assertEquals("Always", main.getImagePullPolicy(), "no tag is :latest");
+    assertEquals("IfNotPresent", spec.getContainers().get(1).getImagePullPolicy());
+    assertEquals("/dev/termination-log", main.getTerminationMessagePath());
+    assertEquals("File", main.getTerminationMessagePolicy());
+    assertEquals("TCP", main.getPorts().get(0).getProtocol());
+    assertEquals(new Quantity("64Mi"), main.getResources().getRequests().get("memory"), "requests default to limits");
+    var probe = main.getReadinessProbe();
+    assertEquals(List.of(1, 10, 1, 3), List.of(probe.getTimeoutSeconds(), probe.getPeriodSeconds(),
+        probe.getSuccessThreshold(), probe.getFailureThreshold()));
+    assertEquals("/", probe.getHttpGet().getPath());
+    assertEquals("HTTP", probe.getHttpGet().getScheme());
+    assertNotNull(spec.getVolumes().get(0).getEmptyDir(), "a volume without a source is an emptyDir");
+    assertEquals(420, spec.getVolumes().get(1).getConfigMap().getDefaultMode());
+
+    Job job = client.batch().v1().jobs().inNamespace(ns).resource(new JobBuilder().withNewMetadata().withName("j")
+        .endMetadata().withNewSpec().withNewTemplate().withNewMetadata().addToLabels("app", "j").endMetadata()
+        .withNewSpec().withRestartPolicy("Never").addNewContainer().withName("c").withImage("busybox:1.36")
+        .endContainer().endSpec().endTemplate().endSpec().build()).create();
+    assertEquals("TerminatingOrFailed", job.getSpec().getPodReplacementPolicy());
+    assertEquals(Boolean.FALSE, job.getSpec().getManualSelector());
+    assertEquals(6, job.getSpec().getBackoffLimit());
+    assertEquals("j", job.getMetadata().getLabels().get("app"), "a Job without labels takes its pods' labels");
+    assertEquals("ClusterFirst", job.getSpec().getTemplate().getSpec().getDnsPolicy(), "templates are defaulted too");
+    assertEquals("IfNotPresent", job.getSpec().getTemplate().getSpec().getContainers().get(0).getImagePullPolicy());
+    assertNull(job.getSpec().getTemplate().getSpec().getEnableServiceLinks(), "SetDefaults_Pod is for pods only");
+
+    ReplicaSet rs = client.apps().replicaSets().inNamespace(ns).resource(new ReplicaSetBuilder().withNewMetadata()
+        .withName("rs").endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "rs").endSelector()
+        .withNewTemplate().withNewMetadata().addToLabels("app", "rs").endMetadata().withNewSpec().addNewContainer()
+        .withName("c").withImage("busybox:1.36").endContainer().endSpec().endTemplate().endSpec().build()).create();
+    assertEquals(1, rs.getSpec().getReplicas());
+    assertEquals("Always", rs.getSpec().getTemplate().getSpec().getRestartPolicy());
+  }
+
+  /**
+   * Issue 22 item 7: pods/ephemeralcontainers as kube-apiserver serves it. GET answers the Pod;
+   * PUT and PATCH add ephemeral containers and change nothing else; an existing one may neither
+   * change nor go; what a debugging container may not carry is refused with 422 and field paths.
+   */
+  @Test
+  void ephemeralContainersAreAddedThroughTheirSubresourceOnly() {
+    String ns = namespace("f8-ephemeral");
+    var pods = client.pods().inNamespace(ns);
+    pods.resource(new PodBuilder().withNewMetadata().withName("app").endMetadata().withNewSpec().addNewContainer()
+        .withName("main").withImage("busybox:1.36").withCommand("sleep", "3600").endContainer().endSpec().build()).create();
+    assertTrue(client.getApiResources("v1").getResources().stream()
+        .anyMatch(r -> r.getName().equals("pods/ephemeralcontainers") && r.getVerbs().containsAll(List.of("get", "patch", "update"))),
+        "discovery lists the subresource");
+
+    // fabric8's edit: a JSON patch to pods/app/ephemeralcontainers. The label it also sets is dropped.
+    Pod added = pods.withName("app").ephemeralContainers().edit(p -> new PodBuilder(p)
+        .editMetadata().addToLabels("sneaked", "in").endMetadata()
+        .editSpec().addNewEphemeralContainer().withName("debugger").withImage("busybox:1.36")
+        .withCommand("sh").withTargetContainerName("main").endEphemeralContainer().endSpec().build());
+    assertEquals(1, added.getSpec().getEphemeralContainers().size());
+    var debugger = added.getSpec().getEphemeralContainers().get(0);
+    assertEquals("main", debugger.getTargetContainerName());
+    assertEquals("IfNotPresent", debugger.getImagePullPolicy(), "ephemeral containers are defaulted as containers");
+    assertTrue(added.getMetadata().getLabels() == null || !added.getMetadata().getLabels().containsKey("sneaked"),
+        "only spec.ephemeralContainers changes through the subresource");
+    String raw = client.raw(server.url() + "/api/v1/namespaces/" + ns + "/pods/app/ephemeralcontainers");
+    assertTrue(raw.contains("\"kind\":\"Pod\"") && raw.contains("\"debugger\""), "GET answers the Pod: " + raw);
+
+    // PUT (fabric8's update on the subresource) adds a second one.
+    Pod current = pods.withName("app").get();
+    Pod withSecond = new PodBuilder(current).editSpec().addNewEphemeralContainer().withName("second")
+        .withImage("busybox:1.36").endEphemeralContainer().endSpec().build();
+    Pod put = pods.resource(withSecond).ephemeralContainers().update();
+    assertEquals(List.of("debugger", "second"), put.getSpec().getEphemeralContainers().stream()
+        .map(e -> e.getName()).toList());
+
+    // Strategic merge patch, as kubectl debug sends it: merged by name.
+    Pod patched = pods.withName("app").ephemeralContainers().patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
+        "{\"spec\":{\"ephemeralContainers\":[{\"name\":\"third\",\"image\":\"busybox:1.36\"}]}}");
+    assertEquals(3, patched.getSpec().getEphemeralContainers().size());
+
+    // A plain update of the pod keeps them.
+    Pod relabelled = pods.withName("app").edit(p -> new PodBuilder(p).editMetadata().addToLabels("x", "y").endMetadata()
+        .editSpec().withEphemeralContainers(List.of()).endSpec().build());
+    assertEquals(3, relabelled.getSpec().getEphemeralContainers().size());
+
+    Pod latest = pods.withName("app").get();
+    KubernetesClientException removed = assertThrows(KubernetesClientException.class, () -> pods.resource(
+        new PodBuilder(latest).editSpec().withEphemeralContainers(latest.getSpec().getEphemeralContainers().subList(1, 3))
+            .endSpec().build()).ephemeralContainers().update());
+    assertEquals(422, removed.getCode());
+    assertCause(removed, "spec.ephemeralContainers", "Forbidden: existing ephemeral containers \"debugger\" may not be removed\n");
+
+    KubernetesClientException changed = assertThrows(KubernetesClientException.class, () -> pods.withName("app")
+        .ephemeralContainers().edit(p -> new PodBuilder(p).editSpec().editFirstEphemeralContainer()
+            .withImage("busybox:1.37").endEphemeralContainer().endSpec().build()));
+    assertEquals(422, changed.getCode());
+    assertTrue(changed.getStatus().getDetails().getCauses().get(0).getMessage()
+        .startsWith("Forbidden: existing ephemeral containers \"debugger\" may not be changed"), changed.getMessage());
+    assertEquals("spec.ephemeralContainers[debugger]", changed.getStatus().getDetails().getCauses().get(0).getField());
+
+    KubernetesClientException forbidden = assertThrows(KubernetesClientException.class, () -> pods.withName("app")
+        .ephemeralContainers().edit(p -> new PodBuilder(p).editSpec().addNewEphemeralContainer().withName("bad")
+            .withImage("busybox:1.36").addNewPort().withContainerPort(80).endPort().withTargetContainerName("nope")
+            .withNewReadinessProbe().withNewExec().withCommand("true").endExec().endReadinessProbe()
+            .endEphemeralContainer().endSpec().build()));
+    assertEquals(422, forbidden.getCode());
+    assertCause(forbidden, "spec.ephemeralContainers[3].ports", "Forbidden: cannot be set for an Ephemeral Container");
+    assertCause(forbidden, "spec.ephemeralContainers[3].readinessProbe", "Forbidden: cannot be set for an Ephemeral Container");
+    assertCause(forbidden, "spec.ephemeralContainers[3].targetContainerName", "Not found: \"nope\"");
+
+    KubernetesClientException duplicate = assertThrows(KubernetesClientException.class, () -> pods.withName("app")
+        .ephemeralContainers().edit(p -> new PodBuilder(p).editSpec().addNewEphemeralContainer().withName("main")
+            .withImage("busybox:1.36").endEphemeralContainer().endSpec().build()));
+    assertCause(duplicate, "spec.ephemeralContainers[3].name", "Duplicate value: \"main\"");
+    assertEquals(3, pods.withName("app").get().getSpec().getEphemeralContainers().size(), "nothing refused was stored");
+
+    KubernetesClientException onCreate = assertThrows(KubernetesClientException.class, () -> pods.resource(
+        new PodBuilder().withNewMetadata().withName("early").endMetadata().withNewSpec().addNewContainer()
+            .withName("main").withImage("busybox:1.36").endContainer().addNewEphemeralContainer().withName("d")
+            .withImage("busybox:1.36").endEphemeralContainer().endSpec().build()).create());
+    assertCause(onCreate, "spec.ephemeralContainers", "Forbidden: cannot be set on create");
+  }
+
+  private static void assertCause(KubernetesClientException e, String field, String message) {
+    List<String> causes = e.getStatus().getDetails().getCauses().stream()
+        .map(c -> c.getField() + ": " + c.getMessage()).toList();
+    assertTrue(causes.contains(field + ": " + message), "expected " + field + ": " + message + " in " + causes);
   }
 
   @Test

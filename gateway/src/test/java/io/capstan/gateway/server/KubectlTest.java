@@ -143,6 +143,35 @@ class KubectlTest {
 
   // ---- discovery, version, schema ----
 
+  /**
+   * Issue 22 item 7: {@code kubectl debug} adds an ephemeral container through
+   * pods/ephemeralcontainers (a strategic merge patch); it answered 404 before.
+   */
+  @Test
+  void kubectlDebugAddsAnEphemeralContainer() throws Exception {
+    ok("create", "namespace", "debugging");
+    Path manifest = dataDir.resolve("debug-target.yaml");
+    Files.writeString(manifest, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: debugging\nspec:\n"
+        + "  containers:\n  - name: main\n    image: busybox:1.36\n    command: [sleep, \"3600\"]\n");
+    ok("create", "-f", manifest.toString());
+    Result r = ok("debug", "-n", "debugging", "web", "--image=busybox:1.36", "-c", "dbg", "--target=main",
+        "--", "sleep", "600");
+    JsonNode pod = stored("pod", "web", "-n", "debugging");
+    JsonNode dbg = pod.at("/spec/ephemeralContainers/0");
+    assertEquals("dbg", dbg.path("name").asText(), r.both() + "\n" + pod);
+    assertEquals("main", dbg.path("targetContainerName").asText());
+    assertEquals("[\"sleep\",\"600\"]", dbg.path("command").toString(), dbg.toString());
+    Result badTarget = kubectl("debug", "-n", "debugging", "web", "--image=busybox:1.36", "-c", "dbg2", "--target=nope",
+        "--", "true");
+    assertTrue(badTarget.exit() != 0 && badTarget.both().contains(
+        "spec.ephemeralContainers[1].targetContainerName: Not found: \"nope\""), badTarget.both());
+    // The same name again: whatever kubectl's patch makes of it, the existing container stays as it was.
+    kubectl("debug", "-n", "debugging", "web", "--image=busybox:1.37", "-c", "dbg", "--", "true");
+    JsonNode after = stored("pod", "web", "-n", "debugging").at("/spec/ephemeralContainers");
+    assertEquals(1, after.size(), after.toString());
+    assertEquals(dbg, after.get(0));
+  }
+
   @Test
   void kubeconfigEmbedsCaAndToken() throws IOException {
     String kubeconfig = Files.readString(server.kubeconfig());

@@ -5,6 +5,7 @@ import io.capstan.gateway.server.GatewayConfig;
 import io.capstan.gateway.server.GatewayServer;
 import io.capstan.gateway.store.KafkaResourceStore;
 import io.capstan.gateway.threads.ThreadNice;
+import io.capstan.loadtests.report.CpuAccount;
 import io.capstan.loadtests.report.JsonLine;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
@@ -66,6 +67,11 @@ import org.HdrHistogram.Recorder;
  * BoringSSL: it shares the machine with what it measures, so its own CPU and its own wait for a CPU
  * would otherwise be counted as the server's. Next to the client's percentiles the result gives
  * the gateway's own, from two scrapes of its {@code /metrics}.
+ *
+ * <p>Next to the create rate, the CPU this process spent per request (creates, gets and lists) in
+ * the measured phase. In-process that is the whole stack's: broker, processor, gateway and client.
+ * Against a kubeconfig the server is another process ({@code capstan up}) and only the client's CPU
+ * is counted: compare such figures only with runs against a server of the same kind.
  */
 public final class ApiBench {
 
@@ -99,12 +105,24 @@ public final class ApiBench {
     }
   }
 
-  /** The figures of one run. */
+  /**
+   * The figures of one run.
+   *
+   * @param cpu this process's CPU over the measured phase: the whole stack's in-process, the client's
+   *            alone against a kubeconfig
+   */
   public record Result(Settings settings, double createPerSec, Histogram create, Histogram get, Histogram list,
-      long errors, long behind, long watchEvents, String firstError, Server server) {
+      long errors, long behind, long watchEvents, String firstError, Server server, CpuAccount.Spent cpu) {
+    /** The requests measured: creates, gets and lists (the watches' events are not requests). */
+    public long requests() {
+      return create.getTotalCount() + get.getTotalCount() + list.getTotalCount();
+    }
+
     public String jsonLine() {
       JsonLine line = new JsonLine("api")
           .put("create_per_s", createPerSec)
+          .put("cpu_ms_per_request", cpu.msPer(requests()))
+          .put("cpu_cores", cpu.cores())
           .put("create_p50_ms", ms(create, 50))
           .put("create_p99_ms", ms(create, 99))
           .put("get_p50_ms", ms(get, 50))
@@ -190,13 +208,16 @@ public final class ApiBench {
         ServerLatency before = scrape();
         progress.println("bench: measuring for " + s.seconds() + " s");
         Mix measured = new Mix("m", s.seconds());
+        CpuAccount cpu = CpuAccount.start();
         measured.run();
+        CpuAccount.Spent spent = cpu.spent();
+        progress.print(spent.table(8));
         ServerLatency after = scrape();
         Histogram create = measured.create.getIntervalHistogram();
         return new Result(s, create.getTotalCount() / measured.elapsedSeconds(), create,
             measured.get.getIntervalHistogram(), measured.list.getIntervalHistogram(), errors.get(), behind.get(),
             watchEvents.get() - eventsBefore, firstError,
-            before != null && after != null ? Server.between(before, after) : null);
+            before != null && after != null ? Server.between(before, after) : null, spent);
       } finally {
         clientVertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       }

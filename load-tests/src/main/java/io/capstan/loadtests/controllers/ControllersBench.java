@@ -8,6 +8,7 @@ import io.capstan.api.ObjectMeta;
 import io.capstan.api.Pod;
 import io.capstan.controllers.manager.ControllerManager;
 import io.capstan.controllers.manager.ControllerManagerConfig;
+import io.capstan.loadtests.report.CpuAccount;
 import io.capstan.loadtests.report.JsonLine;
 import io.capstan.loadtests.stack.BenchStack;
 import io.capstan.logschema.client.CommandClient;
@@ -103,10 +104,15 @@ public final class ControllersBench {
    * @param allPodsSeconds from the first Deployment create to the last of the N×R pods existing
    * @param availableSeconds from the first Deployment create to every Deployment available
    * @param rolloutSeconds from the first template update to every rollout complete
+   * @param createCpu     this process's CPU over the create phase (to every Deployment available): the
+   *                      processor's, the controllers', the stand-in kubelet's and, when embedded, the
+   *                      broker's; with {@code --kafka} that broker's is not counted
+   * @param rolloutCpu    the same over the rollout phase
    */
   public record Result(Settings settings, int podsCreated, double allPodsSeconds, double availableSeconds,
       double rolloutSeconds, int rolledOut, int podsAfter, int stalePodsAfter, MeterTally create, MeterTally rollout,
-      long readyUpdates, long readyRetries, boolean embeddedBroker, int partitions) {
+      long readyUpdates, long readyRetries, boolean embeddedBroker, int partitions, CpuAccount.Spent createCpu,
+      CpuAccount.Spent rolloutCpu) {
 
     /** Every Deployment rolled out, N×R pods at the end and none of the old template. */
     public boolean complete() {
@@ -119,10 +125,15 @@ public final class ControllersBench {
           .put("replicas", settings.replicas())
           .put("pods", settings.pods())
           .put("create_pods_per_s", settings.pods() / allPodsSeconds)
+          // the unit of work is a pod: each created, then replaced by the rollout, once
+          .put("create_cpu_ms_per_pod", createCpu.msPer(settings.pods()))
           .put("all_pods_s", allPodsSeconds)
           .put("all_available_s", availableSeconds)
           .put("rollout_s", rolloutSeconds)
           .put("rollout_pods_per_s", settings.pods() / rolloutSeconds)
+          .put("rollout_cpu_ms_per_pod", rolloutCpu.msPer(settings.pods()))
+          .put("cpu_cores", (double) (createCpu.processNanos() + rolloutCpu.processNanos())
+              / (createCpu.wallNanos() + rolloutCpu.wallNanos()))
           .put("rolled_out", rolledOut)
           .put("pods_created", podsCreated)
           .put("pods_after", podsAfter)
@@ -198,6 +209,7 @@ public final class ControllersBench {
         progress.printf("bench: creating %d Deployments x %d replicas (%d pods) in %d namespace(s)%n", s.deployments(),
             s.replicas(), s.pods(), s.namespaces());
         MeterTally before = MeterTally.of(registry);
+        CpuAccount cpu = CpuAccount.start();
         long t0 = System.nanoTime();
         Progress p1 = new Progress("create", t0, registry, kubelet, podsAdded, deployments, namespaces, 1);
         writeAll(s.deployments(), i -> createRetrying(client, deployment(namespaces, i), 100), "create Deployment", p1);
@@ -207,22 +219,25 @@ public final class ControllersBench {
             (allPods - t0) / 1e9, s.pods() * 1e9 / (allPods - t0));
         p1.await("every Deployment to be available", () -> p1.complete() == s.deployments());
         long available = System.nanoTime();
+        CpuAccount.Spent createCpu = cpu.spent();
         int podsCreated = podsAdded.get();
         MeterTally create = MeterTally.of(registry).minus(before);
-        progress.printf(Locale.ROOT, "bench: every Deployment available after %.1f s; %d pod creates seen%n%s",
-            (available - t0) / 1e9, podsCreated, create.describe((available - t0) / 1e9));
+        progress.printf(Locale.ROOT, "bench: every Deployment available after %.1f s; %d pod creates seen%n%s%s",
+            (available - t0) / 1e9, podsCreated, create.describe((available - t0) / 1e9), createCpu.table(8));
 
         // ---- phase 2: a template change in every Deployment; until every rollout is complete
         progress.printf("bench: rolling update of %d Deployments (%s=2)%n", s.deployments(), REVISION_ENV);
         before = MeterTally.of(registry);
+        cpu = CpuAccount.start();
         long t1 = System.nanoTime();
         Progress p2 = new Progress("rollout", t1, registry, kubelet, podsAdded, deployments, namespaces, 2);
         writeAll(s.deployments(), i -> updateTemplate(client, deployments, namespaces, i), "update Deployment", p2);
         p2.await("every rollout to complete", () -> p2.complete() == s.deployments());
         long rolledOut = System.nanoTime();
+        CpuAccount.Spent rolloutCpu = cpu.spent();
         MeterTally rollout = MeterTally.of(registry).minus(before);
-        progress.printf(Locale.ROOT, "bench: every rollout complete after %.1f s%n%s", (rolledOut - t1) / 1e9,
-            rollout.describe((rolledOut - t1) / 1e9));
+        progress.printf(Locale.ROOT, "bench: every rollout complete after %.1f s%n%s%s", (rolledOut - t1) / 1e9,
+            rollout.describe((rolledOut - t1) / 1e9), rolloutCpu.table(8));
 
         int podsAfter = 0;
         int stale = 0;
@@ -238,7 +253,7 @@ public final class ControllersBench {
         }
         return new Result(s, podsCreated, (allPods - t0) / 1e9, (available - t0) / 1e9, (rolledOut - t1) / 1e9,
             p2.complete(), podsAfter, stale, create, rollout, kubelet.madeReady(), kubelet.retries(),
-            stack.embeddedBroker(), stack.partitions());
+            stack.embeddedBroker(), stack.partitions(), createCpu, rolloutCpu);
       }
     }
   }

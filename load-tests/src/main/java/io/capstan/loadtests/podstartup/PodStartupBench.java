@@ -4,6 +4,7 @@ import io.capstan.api.Container;
 import io.capstan.api.ObjectMeta;
 import io.capstan.api.Pod;
 import io.capstan.api.PodSpec;
+import io.capstan.loadtests.report.CpuAccount;
 import io.capstan.log.DeleteOptions;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
@@ -76,11 +77,21 @@ public final class PodStartupBench {
 
   static final int WARMUP_ROUND = 20;
 
-  public record Result(int pods, double p50Ms, double p99Ms, double runcFloorMs, double warmupSeconds) {
+  /**
+   * The figures of one run.
+   *
+   * @param cpuMsPerPod this JVM's CPU (broker, processor, node agent, bench) from the first measured
+   *                    create to the last measured pod Running, per pod; runc, the container
+   *                    supervisors and the containers are processes of their own and not counted
+   * @param cpuCores    this JVM's average busy cores over the same time
+   */
+  public record Result(int pods, double p50Ms, double p99Ms, double runcFloorMs, double cpuMsPerPod, double cpuCores,
+      double warmupSeconds) {
     public String json() {
       return String.format(java.util.Locale.ROOT,
           "{\"bench\":\"pod-startup\",\"pods\":%d,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"runc_floor_ms\":%.1f,"
-              + "\"warmup_s\":%.1f}", pods, p50Ms, p99Ms, runcFloorMs, warmupSeconds);
+              + "\"cpu_ms_per_pod\":%.2f,\"cpu_cores\":%.2f,\"warmup_s\":%.1f}", pods, p50Ms, p99Ms, runcFloorMs,
+          cpuMsPerPod, cpuCores, warmupSeconds);
     }
   }
 
@@ -125,16 +136,22 @@ public final class PodStartupBench {
           informers.awaitSynced(Duration.ofMinutes(1));
           long w0 = System.nanoTime();
           for (int round = 0; System.nanoTime() - w0 < TimeUnit.SECONDS.toNanos(s.warmupSeconds()); round++) {
-            startAndDelete(client, agent, "warm-" + round + "-", WARMUP_ROUND, s.perSecond(), sentAt, latencies);
+            startAll(client, "warm-" + round + "-", WARMUP_ROUND, s.perSecond(), sentAt, latencies);
+            deleteAll(client, agent, "warm-" + round + "-", WARMUP_ROUND);
             log.info("warm-up round {}: {} pods started and deleted ({} s so far, not measured)", round + 1,
                 WARMUP_ROUND, (System.nanoTime() - w0) / 1_000_000_000L);
           }
           double warmedUp = s.warmupSeconds() == 0 ? 0 : (System.nanoTime() - w0) / 1e9;
           latencies.clear();
-          startAndDelete(client, agent, "sleep-", s.pods(), s.perSecond(), sentAt, latencies);
+          CpuAccount cpu = CpuAccount.start();
+          startAll(client, "sleep-", s.pods(), s.perSecond(), sentAt, latencies);
+          CpuAccount.Spent spent = cpu.spent();
+          log.info("the measured pods' CPU:\n{}", spent.table(8));
+          deleteAll(client, agent, "sleep-", s.pods());
           List<Double> sorted = new ArrayList<>(latencies);
           Collections.sort(sorted);
-          return new Result(s.pods(), percentile(sorted, 0.50), percentile(sorted, 0.99), floor, warmedUp);
+          return new Result(s.pods(), percentile(sorted, 0.50), percentile(sorted, 0.99), floor,
+              spent.msPer(s.pods()), spent.cores(), warmedUp);
         }
       }
     } finally {
@@ -143,12 +160,11 @@ public final class PodStartupBench {
   }
 
   /**
-   * Creates and binds {@code n} pods named {@code prefix + i} at {@code perSecond}, waits until a
-   * watch saw each Running (its latency goes into {@code latencies}), then force-deletes them and
-   * waits until their containers are gone.
+   * Creates and binds {@code n} pods named {@code prefix + i} at {@code perSecond} and waits until a
+   * watch saw each Running (its latency goes into {@code latencies}).
    */
-  private static void startAndDelete(CommandClient client, NodeAgent agent, String prefix, int n, double perSecond,
-      Map<String, Long> sentAt, List<Double> latencies) throws Exception {
+  private static void startAll(CommandClient client, String prefix, int n, double perSecond, Map<String, Long> sentAt,
+      List<Double> latencies) throws Exception {
     int before = latencies.size();
     long intervalNanos = (long) (1e9 / perSecond);
     long start = System.nanoTime();
@@ -173,6 +189,10 @@ public final class PodStartupBench {
     if (latencies.size() - before < n) {
       throw new IllegalStateException((latencies.size() - before) + " of " + n + " pods reached Running in time");
     }
+  }
+
+  /** Force-deletes the {@code n} pods named {@code prefix + i} and waits until their containers are gone. */
+  private static void deleteAll(CommandClient client, NodeAgent agent, String prefix, int n) throws Exception {
     for (int i = 0; i < n; i++) {
       client.delete(Kinds.POD, "default", prefix + i, DeleteOptions.newBuilder().setGracePeriodSeconds(0L).build());
     }

@@ -1,2 +1,2 @@
-/** What every bench prints: the final JSON line of figures. */
+/** What every bench reports: the final JSON line of figures, and the CPU the measured work took. */
 package io.capstan.loadtests.report;

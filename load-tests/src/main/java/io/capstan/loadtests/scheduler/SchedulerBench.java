@@ -2,6 +2,7 @@ package io.capstan.loadtests.scheduler;
 
 import io.capstan.api.Node;
 import io.capstan.api.Pod;
+import io.capstan.loadtests.report.CpuAccount;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
 import io.capstan.logschema.client.CommandResult;
@@ -287,7 +288,7 @@ public final class SchedulerBench {
           double attemptMean = n == 0 ? 0 : (attempts.totalTime(TimeUnit.MILLISECONDS) - attemptTimeBefore) / n;
           return new Result(s, bound.get(), bound.get() / secs, latency.getValueAtPercentile(50) / 1000.0,
               latency.getValueAtPercentile(99) / 1000.0, latency.getMaxValue() / 1000.0, attemptMean,
-              attempts.max(TimeUnit.MILLISECONDS), secs, 0, spent.processNanos() / 1e6 / bound.get(), spent.cores(),
+              attempts.max(TimeUnit.MILLISECONDS), secs, 0, spent.msPer(bound.get()), spent.cores(),
               spent.of("scheduler-loop") / 1e6 / bound.get(), spent.of("capstan.processor-StreamThread-#") / 1e6 / bound.get(),
               warmedUp, jitCores);
         }

@@ -6,6 +6,7 @@ import io.capstan.api.Namespace;
 import io.capstan.api.ObjectMeta;
 import io.capstan.api.Pod;
 import io.capstan.api.PodSpec;
+import io.capstan.loadtests.report.CpuAccount;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
 import io.capstan.logschema.client.CommandResult;
@@ -82,9 +83,18 @@ public final class WriteBench {
     public static final int DEFAULT_CLIENT_INSTANCES = 1;
   }
 
-  /** The figures of one run. */
+  /**
+   * The figures of one run.
+   *
+   * @param cpuMsPerCreate this process's CPU over the measured creates, per create sent (accepted or
+   *                       not): the broker's, the processor's and the clients' with the embedded
+   *                       broker; with {@code --kafka} only the clients' (and the processor's with
+   *                       {@code --with-processor}), as the cluster's run in other processes
+   * @param cpuCores       this process's average busy cores over the measured creates
+   */
   public record Result(Settings settings, long accepted, long rejected, long timeouts, double throughputPerSec,
-      double p50Ms, double p99Ms, double p999Ms, double maxMs, double seconds, String replay) {
+      double cpuMsPerCreate, double cpuCores, double p50Ms, double p99Ms, double p999Ms, double maxMs, double seconds,
+      String replay) {
 
     public String jsonLine() {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -92,6 +102,9 @@ public final class WriteBench {
       m.put("objects", settings.objects());
       m.put("clients", settings.clients());
       m.put("throughput_per_s", round(throughputPerSec));
+      // robust to a busy machine where the throughput is not
+      m.put("cpu_ms_per_create", Math.round(cpuMsPerCreate * 1000.0) / 1000.0);
+      m.put("cpu_cores", round(cpuCores));
       m.put("p50_ms", round(p50Ms));
       m.put("p99_ms", round(p99Ms));
       m.put("p999_ms", round(p999Ms));
@@ -159,7 +172,10 @@ public final class WriteBench {
       TopicLayout layout = new TopicLayout(s.topicPrefix());
       int partitions = TopicAdmin.ensureTopics(kafka, layout, s.partitions(), (short) 1);
       if (s.startProcessor()) {
-        Path stateDir = tmp != null ? tmp.resolve("state") : Files.createTempDirectory("capstan-bench-state-");
+        if (tmp == null) { // against --kafka: a temp dir for the stores alone, removed at the end as well
+          tmp = Files.createTempDirectory("capstan-bench-");
+        }
+        Path stateDir = tmp.resolve("state");
         ProcessorConfig pc = ProcessorConfig.defaults(kafka, layout, stateDir)
             .withStreamThreads(s.streamThreads())
             .withCommitIntervalMs(s.commitIntervalMs())
@@ -186,7 +202,10 @@ public final class WriteBench {
       }
       progress.println("bench: measuring " + s.objects() + " creates with " + s.clients() + " concurrent clients");
       Phase measured = new Phase("obj", s.objects(), clients, Long.MAX_VALUE);
+      CpuAccount cpu = CpuAccount.start();
       measured.runToEnd();
+      CpuAccount.Spent spent = cpu.spent();
+      progress.print(spent.table(8));
       Histogram h = measured.histogram();
       double secs = measured.seconds();
       String replay = "skipped";
@@ -195,9 +214,10 @@ public final class WriteBench {
         replay = verify(kafka, layout);
         progress.println("bench: " + replay);
       }
+      long sent = measured.accepted.get() + measured.rejected.get() + measured.timeouts.get();
       return new Result(s, measured.accepted.get(), measured.rejected.get(), measured.timeouts.get(),
-          measured.accepted.get() / secs, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
-          h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, secs, replay);
+          measured.accepted.get() / secs, spent.msPer(sent), spent.cores(), h.getValueAtPercentile(50) / 1000.0,
+          h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, secs, replay);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {

@@ -1,5 +1,7 @@
 package io.capstan.loadtests.api;
 
+import static io.capstan.loadtests.report.JsonFields.assertFollows;
+import static io.capstan.loadtests.report.JsonFields.number;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,5 +28,11 @@ class ApiBenchTest {
     assertTrue(line.startsWith("{\"bench\":\"api\",\"create_per_s\":"), line);
     assertTrue(line.contains("\"get_p99_ms\":") && line.contains("\"server_get_p99_ms\":")
         && line.contains("\"list_500_p99_ms\":") && line.contains("\"stack\":\"in-process\""), line);
+    assertFollows(line, "create_per_s", "cpu_ms_per_request");
+    assertFollows(line, "cpu_ms_per_request", "cpu_cores");
+    assertFollows(line, "cpu_cores", "create_p50_ms");
+    assertTrue(number(line, "create_per_s") > 0, line);
+    assertTrue(number(line, "cpu_ms_per_request") > 0 && number(line, "cpu_cores") > 0, line);
+    assertTrue(log.toString().contains("bench: CPU "), log.toString());
   }
 }

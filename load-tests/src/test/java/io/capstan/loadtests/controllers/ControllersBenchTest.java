@@ -1,5 +1,7 @@
 package io.capstan.loadtests.controllers;
 
+import static io.capstan.loadtests.report.JsonFields.assertFollows;
+import static io.capstan.loadtests.report.JsonFields.number;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,8 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The controllers bench end to end at a tiny size, against the shared real broker. */
@@ -44,6 +44,11 @@ class ControllersBenchTest {
     // every pod of both templates was made ready by the stand-in kubelet: 15 + 15 at least
     assertTrue(r.readyUpdates() >= 30, line);
     assertTrue(number(line, "replicaset_reconciles") >= 10 && number(line, "deployment_reconciles") >= 10, line);
+    assertFollows(line, "create_pods_per_s", "create_cpu_ms_per_pod");
+    assertFollows(line, "rollout_pods_per_s", "rollout_cpu_ms_per_pod");
+    assertFollows(line, "rollout_cpu_ms_per_pod", "cpu_cores");
+    assertTrue(number(line, "create_cpu_ms_per_pod") > 0 && number(line, "rollout_cpu_ms_per_pod") > 0, line);
+    assertTrue(number(line, "cpu_cores") > 0, line);
     assertTrue(log.contains("bench: every rollout complete after"), log);
     assertTrue(log.contains("Pod CREATE accepted"), "the phase breakdown names the processor's commands: " + log);
   }
@@ -59,11 +64,5 @@ class ControllersBenchTest {
     assertEquals("--namespaces (4) must not exceed --deployments (3)", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> new BenchStack.Settings(null, Map.of(), "x.", 0, true));
     assertEquals("--partitions must be positive, got 0", e.getMessage());
-  }
-
-  private static double number(String json, String field) {
-    Matcher m = Pattern.compile("\"" + field + "\":([-0-9.E]+)").matcher(json);
-    assertTrue(m.find(), field + " in " + json);
-    return Double.parseDouble(m.group(1));
   }
 }

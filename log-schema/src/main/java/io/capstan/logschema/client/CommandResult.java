@@ -9,7 +9,9 @@ public sealed interface CommandResult permits CommandResult.Accepted, CommandRes
   /**
    * The command was applied.
    *
-   * @param object          the object as stored after the command; null when it was removed
+   * @param object          the object as stored after the command; when {@code deleted}, the object as
+   *                        it was removed (at the removal's resourceVersion); null only in replies
+   *                        remembered from before removals carried it
    * @param resourceVersion the resourceVersion the command was applied at
    * @param partition       the partition of the object key: readers that want to see this write wait
    *                        until they have applied {@code resourceVersion} on it

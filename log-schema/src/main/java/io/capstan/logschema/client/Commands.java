@@ -46,6 +46,19 @@ public final class Commands {
     return ofObject(CommandOp.UPDATE, object);
   }
 
+  /** The pods/ephemeralcontainers subresource an UPDATE of a Pod narrowed to its ephemeral containers. */
+  public static final String EPHEMERAL_CONTAINERS = "ephemeralcontainers";
+
+  /**
+   * Add ephemeral containers to a pod (the pods/ephemeralcontainers subresource): only the pod's
+   * {@code spec.ephemeralContainers} is taken from {@code pod}, and existing entries may not change.
+   */
+  public static Command updateEphemeralContainers(SpecificRecord pod) {
+    Command c = ofObject(CommandOp.UPDATE, pod);
+    c.setSubresource(EPHEMERAL_CONTAINERS);
+    return c;
+  }
+
   /** Replace the object's status (the status subresource). */
   public static Command updateStatus(SpecificRecord object) {
     return ofObject(CommandOp.UPDATE_STATUS, object);

@@ -10,6 +10,7 @@ import io.capstan.api.Container;
 import io.capstan.api.ContainerPort;
 import io.capstan.api.EnvVar;
 import io.capstan.api.EnvVarSource;
+import io.capstan.api.EphemeralContainer;
 import io.capstan.api.HTTPGetAction;
 import io.capstan.api.KeyToPath;
 import io.capstan.api.LifecycleHandler;
@@ -25,6 +26,7 @@ import io.capstan.api.TopologySpreadConstraint;
 import io.capstan.api.Volume;
 import io.capstan.api.VolumeMount;
 import io.capstan.api.WeightedPodAffinityTerm;
+import io.capstan.logschema.pods.EphemeralContainers;
 import io.capstan.logschema.resource.Quantity;
 import java.util.HashSet;
 import java.util.List;
@@ -61,6 +63,12 @@ final class PodSpecRules {
     for (int i = 0; i < containers.size(); i++) {
       checkContainer(index(field(path, "containers"), i), containers.get(i), false, volumeNames, containerNames,
           errors);
+    }
+    Set<String> podContainerNames = Set.copyOf(containerNames);
+    List<EphemeralContainer> ephemeral = EphemeralContainers.of(spec);
+    for (int i = 0; i < ephemeral.size(); i++) {
+      checkEphemeralContainer(index(field(path, "ephemeralContainers"), i), ephemeral.get(i), podContainerNames,
+          volumeNames, containerNames, errors);
     }
     errors.oneOf(field(path, "restartPolicy"), spec.getRestartPolicy(), RESTART_POLICIES);
     errors.oneOf(field(path, "dnsPolicy"), spec.getDnsPolicy(), DNS_POLICIES);
@@ -132,6 +140,55 @@ final class PodSpecRules {
       errors.nonNegative(field(field(path, "securityContext"), "runAsUser"), c.getSecurityContext().getRunAsUser());
       errors.nonNegative(field(field(path, "securityContext"), "runAsGroup"), c.getSecurityContext().getRunAsGroup());
     }
+  }
+
+  /**
+   * As validateEphemeralContainers: a debugging container may not carry what makes a container part
+   * of the workload (ports, probes, lifecycle hooks, resources, a restart policy, subPath mounts),
+   * must target one of the pod's containers if it names one, and is otherwise a container like the
+   * others (unique name, image, environment, mounts).
+   */
+  private static void checkEphemeralContainer(String path, EphemeralContainer e, Set<String> podContainerNames,
+      Set<String> volumeNames, Set<String> containerNames, FieldErrors errors) {
+    String notHere = "cannot be set for an Ephemeral Container";
+    Container c = EphemeralContainers.asContainer(e);
+    if (!orEmpty(c.getPorts()).isEmpty()) {
+      errors.add(FieldError.forbidden(field(path, "ports"), notHere));
+    }
+    ResourceRequirements r = c.getResources();
+    if (r != null && (!orEmpty(r.getLimits()).isEmpty() || !orEmpty(r.getRequests()).isEmpty()
+        || !orEmpty(r.getClaims()).isEmpty())) {
+      errors.add(FieldError.forbidden(field(path, "resources"), notHere));
+    }
+    for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe", "lifecycle")) {
+      if (c.get(probe) != null) {
+        errors.add(FieldError.forbidden(field(path, probe), notHere));
+      }
+    }
+    if (c.getRestartPolicy() != null) {
+      errors.add(FieldError.forbidden(field(path, "restartPolicy"), notHere));
+    }
+    List<VolumeMount> mounts = orEmpty(c.getVolumeMounts());
+    for (int i = 0; i < mounts.size(); i++) {
+      if (!isEmpty(mounts.get(i).getSubPath())) {
+        errors.add(FieldError.forbidden(field(index(field(path, "volumeMounts"), i), "subPath"), notHere));
+      }
+      if (!isEmpty(mounts.get(i).getSubPathExpr())) {
+        errors.add(FieldError.forbidden(field(index(field(path, "volumeMounts"), i), "subPathExpr"), notHere));
+      }
+    }
+    if (!isEmpty(e.getTargetContainerName()) && !podContainerNames.contains(e.getTargetContainerName())) {
+      errors.add(FieldError.notFound(field(path, "targetContainerName"), e.getTargetContainerName()));
+    }
+    // What is forbidden is reported once, above; the rest is checked as for any container.
+    c.setPorts(null);
+    c.setResources(null);
+    c.setLivenessProbe(null);
+    c.setReadinessProbe(null);
+    c.setStartupProbe(null);
+    c.setLifecycle(null);
+    c.setRestartPolicy(null);
+    checkContainer(path, c, false, volumeNames, containerNames, errors);
   }
 
   private static void checkPorts(String path, List<ContainerPort> ports, FieldErrors errors) {

@@ -170,6 +170,10 @@ final class WorkloadRules {
       return;
     }
     PodSpecRules.check("spec.template.spec", template.getSpec(), errors);
+    if (template.getSpec().getEphemeralContainers() != null && !template.getSpec().getEphemeralContainers().isEmpty()) {
+      errors.add(FieldError.forbidden("spec.template.spec.ephemeralContainers",
+          "ephemeral containers not allowed in pod template"));
+    }
     String restart = template.getSpec().getRestartPolicy();
     if (restart == null && restartPolicies.contains("Always")) {
       return; // defaulted to Always

@@ -17,9 +17,19 @@ import java.util.List;
  * @param resources      cgroup limits
  * @param security       user, capabilities, read-only root
  * @param logPath        the CRI log file of this attempt
+ * @param pidNamespaceOf the runtime id of a container whose process namespace this one joins (CRI
+ *                       NamespaceMode TARGET, an ephemeral container's targetContainerName); null
+ *                       for a namespace of its own
  */
 public record ContainerConfig(String name, int attempt, ImageInfo image, List<String> args, List<String> env,
-    String workingDir, List<Mount> mounts, Resources resources, Security security, Path logPath) {
+    String workingDir, List<Mount> mounts, Resources resources, Security security, Path logPath,
+    String pidNamespaceOf) {
+  /** A container with a process namespace of its own. */
+  public ContainerConfig(String name, int attempt, ImageInfo image, List<String> args, List<String> env,
+      String workingDir, List<Mount> mounts, Resources resources, Security security, Path logPath) {
+    this(name, attempt, image, args, env, workingDir, mounts, resources, security, logPath, null);
+  }
+
   public ContainerConfig {
     if (args == null || args.isEmpty()) {
       throw new IllegalArgumentException("container " + name + ": no command to run (neither the pod's command/args"

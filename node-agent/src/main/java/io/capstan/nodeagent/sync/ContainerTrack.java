@@ -8,6 +8,10 @@ import java.time.Instant;
 final class ContainerTrack {
   final String name;
   final boolean init;
+  /** An ephemeral container (spec.ephemeralContainers): started once, never restarted, never ready. */
+  final boolean ephemeral;
+  /** For an ephemeral container with a targetContainerName: the runtime id of that container, whose processes it sees. */
+  String pidNamespaceOf;
   /** The runtime id of the current attempt; null before the first. */
   String id;
   /** Restarts so far (status.containerStatuses[].restartCount; also the attempt number). */
@@ -36,8 +40,13 @@ final class ContainerTrack {
   Instant nextProbe;
 
   ContainerTrack(String name, boolean init) {
+    this(name, init, false);
+  }
+
+  ContainerTrack(String name, boolean init, boolean ephemeral) {
     this.name = name;
     this.init = init;
+    this.ephemeral = ephemeral;
   }
 
   void waiting(String reason, String message) {

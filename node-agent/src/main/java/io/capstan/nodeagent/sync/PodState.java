@@ -50,6 +50,10 @@ final class PodState {
     return containers.computeIfAbsent((init ? "init:" : "") + name, k -> new ContainerTrack(name, init));
   }
 
+  ContainerTrack trackEphemeral(String name) {
+    return containers.computeIfAbsent("ephemeral:" + name, k -> new ContainerTrack(name, false, true));
+  }
+
   String namespace() {
     return pod.getMetadata().getNamespace();
   }

@@ -6,11 +6,13 @@ import io.capstan.api.ContainerStateRunning;
 import io.capstan.api.ContainerStateTerminated;
 import io.capstan.api.ContainerStateWaiting;
 import io.capstan.api.ContainerStatus;
+import io.capstan.api.EphemeralContainer;
 import io.capstan.api.HostIP;
 import io.capstan.api.Pod;
 import io.capstan.api.PodCondition;
 import io.capstan.api.PodIP;
 import io.capstan.api.PodStatus;
+import io.capstan.logschema.pods.EphemeralContainers;
 import io.capstan.nodeagent.Times;
 import io.capstan.nodeagent.runtime.ContainerInfo;
 import java.time.Instant;
@@ -120,6 +122,15 @@ final class PodStatusBuilder {
     b.setPhase(phase);
     b.setInitContainerStatuses(initStatuses.isEmpty() ? null : initStatuses);
     b.setContainerStatuses(statuses);
+    // Ephemeral containers count for neither the phase nor readiness, and are never ready.
+    List<ContainerStatus> ephemeral = new ArrayList<>();
+    for (EphemeralContainer e : EphemeralContainers.of(pod.getSpec())) {
+      ContainerStatus st = status(EphemeralContainers.asContainer(e), s.trackEphemeral(e.getName()), runtime,
+          containerIdScheme, false);
+      st.setReady(false);
+      ephemeral.add(st);
+    }
+    b.setEphemeralContainerStatuses(ephemeral.isEmpty() ? null : ephemeral);
 
     List<PodCondition> conditions = new ArrayList<>(keepScheduled(previous));
     boolean done = phase.equals("Succeeded") || phase.equals("Failed");

@@ -2,6 +2,7 @@ package io.capstan.nodeagent.sync;
 
 import io.capstan.api.Container;
 import io.capstan.api.ContainerStateTerminated;
+import io.capstan.api.EphemeralContainer;
 import io.capstan.api.LifecycleHandler;
 import io.capstan.api.Pod;
 import io.capstan.api.PodStatus;
@@ -10,6 +11,7 @@ import io.capstan.log.DeleteOptions;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandResult;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.pods.EphemeralContainers;
 import io.capstan.nodeagent.events.EventRecorder;
 import io.capstan.nodeagent.logs.PodLogPaths;
 import io.capstan.nodeagent.node.Allocatable;
@@ -384,6 +386,15 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       return;
     }
     Instant wake = null;
+    // As kubelet's computePodActions: ephemeral containers start even before initialization is
+    // complete, each once; one that ran is never started again.
+    for (EphemeralContainer e : EphemeralContainers.of(pod.getSpec())) {
+      ContainerTrack t = s.trackEphemeral(e.getName());
+      if (t.id == null) {
+        t.pidNamespaceOf = targetId(s, e.getTargetContainerName());
+        wake = earliest(wake, start(s, EphemeralContainers.asContainer(e), t));
+      }
+    }
     boolean initialized = true;
     List<Container> inits = pod.getSpec().getInitContainers() == null ? List.of() : pod.getSpec().getInitContainers();
     String policy = PodStatusBuilder.restartPolicy(pod);
@@ -499,12 +510,15 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       }
     }
     List<String> adopted = new ArrayList<>();
-    for (Container spec : allContainers(pod)) {
+    List<Container> specs = allContainers(pod);
+    EphemeralContainers.of(pod.getSpec()).forEach(e -> specs.add(EphemeralContainers.asContainer(e)));
+    for (Container spec : specs) {
       ContainerInfo info = latest.get(spec.getName());
       if (info == null) {
         continue;
       }
-      ContainerTrack t = s.track(spec.getName(), isInit(pod, spec));
+      ContainerTrack t = isEphemeral(pod, spec.getName()) ? s.trackEphemeral(spec.getName())
+          : s.track(spec.getName(), isInit(pod, spec));
       t.restartCount = info.attempt();
       if (info.state() == ContainerInfo.State.CREATED) {
         // The earlier agent died between create and start: start this attempt afresh.
@@ -584,8 +598,25 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     return pod.getSpec().getInitContainers() != null && pod.getSpec().getInitContainers().contains(c);
   }
 
+  /** The runtime id of the pod's (init) container an ephemeral container targets, if it has one now. */
+  private static String targetId(PodState s, String target) {
+    if (target == null || target.isEmpty()) {
+      return null;
+    }
+    ContainerTrack t = s.containers.get(target);
+    if (t == null) {
+      t = s.containers.get("init:" + target);
+    }
+    return t == null ? null : t.id;
+  }
+
+  private static boolean isEphemeral(Pod pod, String name) {
+    return EphemeralContainers.of(pod.getSpec()).stream().anyMatch(e -> e.getName().equals(name));
+  }
+
   private static String fieldPath(ContainerTrack t) {
-    return (t.init ? "spec.initContainers{" : "spec.containers{") + t.name + "}";
+    return (t.ephemeral ? "spec.ephemeralContainers{" : t.init ? "spec.initContainers{" : "spec.containers{") + t.name
+        + "}";
   }
 
   /** Restarts an exited container, or says when it may be restarted (CrashLoopBackOff). */
@@ -656,7 +687,8 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       Path log = config.logs().containerLog(s.namespace(), s.name(), s.uid, c.getName(), t.restartCount);
       cfg = new ContainerConfig(c.getName(), t.restartCount, t.image, args, envList,
           c.getWorkingDir() == null ? t.image.workingDir() : c.getWorkingDir(),
-          PodVolumes.mounts(c, s.volumes, config.podsDir().resolve(s.uid)), PodResources.cgroups(c), security(pod, c), log);
+          PodVolumes.mounts(c, s.volumes, config.podsDir().resolve(s.uid)), PodResources.cgroups(c), security(pod, c), log,
+          t.pidNamespaceOf);
     } catch (ConfigError | IllegalArgumentException e) {
       if (!e.getMessage().equals(t.waitingMessage)) {
         events.record(pod, fieldPath(t), EventRecorder.WARNING, "Failed", "Error: " + e.getMessage());

@@ -12,6 +12,7 @@ import io.capstan.api.Container;
 import io.capstan.api.ContainerStatus;
 import io.capstan.api.EnvVar;
 import io.capstan.api.EnvVarSource;
+import io.capstan.api.EphemeralContainer;
 import io.capstan.api.ExecAction;
 import io.capstan.api.Lease;
 import io.capstan.api.Node;
@@ -22,6 +23,7 @@ import io.capstan.api.ResourceRequirements;
 import io.capstan.api.Volume;
 import io.capstan.api.VolumeMount;
 import io.capstan.logschema.client.CommandResult;
+import io.capstan.logschema.client.Commands;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.nodeagent.AgentCluster;
 import io.capstan.nodeagent.NodeAgent;
@@ -138,6 +140,57 @@ class RuncPodLifecycleTest {
     assertEquals("hello\nword=bonjour\nfrom a configmap\n", logs.body());
     LogClient.Response tail = logClient.get(agent.port(), "/containerLogs/default/hello/main?tailLines=1&timestamps=true");
     assertTrue(tail.body().matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z from a configmap\n"), tail.body());
+  }
+
+  /**
+   * Issue 22 item 7: an ephemeral container added to a running pod (pods/ephemeralcontainers) is
+   * started in the pod's sandbox, on the pod's network namespace as the app container is and in its
+   * target's process namespace (targetContainerName, what kubectl debug --target asks), reported
+   * in ephemeralContainerStatuses (never ready), and not restarted after it exits; the pod stays
+   * Running and Ready.
+   */
+  @Test
+  void anEphemeralContainerRunsOnceInThePodsNamespacesAndIsReported() throws Exception {
+    Container main = AgentCluster.container("main", BUSYBOX, "sh", "-c",
+        "readlink /proc/self/ns/net; readlink /proc/self/ns/pid; exec sleep 1000");
+    cluster.run(AgentCluster.pod("debuggee", "Always", main), node);
+    Pod running = cluster.await("debuggee", WAIT, "Running", p -> "Running".equals(p.getStatus().getPhase()));
+
+    Pod withDebugger = Pod.newBuilder(running).build();
+    withDebugger.getMetadata().setResourceVersion(null); // the agent's status writes move it on
+    withDebugger.getSpec().setEphemeralContainers(List.of(EphemeralContainer.newBuilder().setName("debugger")
+        .setImage(BUSYBOX).setTargetContainerName("main")
+        .setCommand(List.of("sh", "-c", "readlink /proc/self/ns/net; readlink /proc/self/ns/pid;"
+            + " ps -o comm | grep -q sleep && echo sees main; exit 7")).build()));
+    assertInstanceOf(CommandResult.Accepted.class,
+        cluster.client.send(Commands.updateEphemeralContainers(withDebugger)).get(30, TimeUnit.SECONDS));
+
+    Pod ended = cluster.await("debuggee", WAIT, "the debugger exited", p -> p.getStatus().getEphemeralContainerStatuses() != null
+        && p.getStatus().getEphemeralContainerStatuses().get(0).getState().getTerminated() != null);
+    ContainerStatus debugger = ended.getStatus().getEphemeralContainerStatuses().get(0);
+    assertEquals("debugger", debugger.getName());
+    assertEquals(7, debugger.getState().getTerminated().getExitCode());
+    assertEquals(Boolean.FALSE, debugger.getReady(), "ephemeral containers are never ready");
+    assertTrue(debugger.getContainerID().startsWith("runc://"), debugger.getContainerID());
+    assertEquals("Running", ended.getStatus().getPhase());
+    assertTrue(ended.getStatus().getConditions().stream().anyMatch(k -> k.getType().equals("Ready") && k.getStatus().equals("True")),
+        "an ephemeral container does not make the pod unready: " + ended.getStatus());
+
+    String mainLog = logClient.get(agent.port(), "/containerLogs/default/debuggee/main").body();
+    LogClient.Response debugLog = logClient.get(agent.port(), "/containerLogs/default/debuggee/debugger");
+    assertEquals(200, debugLog.status(), debugLog.body());
+    assertTrue(mainLog.startsWith("net:["), mainLog);
+    assertEquals(mainLog + "sees main\n", debugLog.body(),
+        "the debugger shares the pod's network namespace and, as it targets main, main's process namespace");
+
+    Thread.sleep(3000); // several relists and syncs: an exited ephemeral container is not started again
+    Pod later = cluster.pods.get("default", "debuggee").orElseThrow();
+    ContainerStatus still = later.getStatus().getEphemeralContainerStatuses().get(0);
+    assertEquals(debugger.getContainerID(), still.getContainerID());
+    assertEquals(0, still.getRestartCount());
+    assertInstanceOf(CommandResult.Accepted.class, cluster.client.delete(Kinds.POD, "default", "debuggee",
+        io.capstan.log.DeleteOptions.newBuilder().setGracePeriodSeconds(1L).build()).get(30, TimeUnit.SECONDS));
+    cluster.awaitGone("debuggee", WAIT);
   }
 
   @Test

@@ -84,12 +84,19 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
   private KafkaConsumer<byte[], byte[]> consumer;
   private Map<TopicPartition, Long> endAtStart;
   private Thread loop;
+  private final ProgressRequests progress;
+  private final boolean ownsProgress;
 
   /**
    * @param type the kind's generated class (or a supertype such as {@code SpecificRecord} for
    *             code that handles every kind alike)
    */
   public Informer(InformerConfig config, Kind kind, Class<T> type, MeterRegistry registry) {
+    this(config, kind, type, registry, null);
+  }
+
+  /** @param progress where to ask for watermarks, shared by a set of informers; null for one of its own */
+  Informer(InformerConfig config, Kind kind, Class<T> type, MeterRegistry registry, ProgressRequests progress) {
     if (config == null || kind == null || type == null || registry == null) {
       throw new IllegalArgumentException("an informer needs a config, a kind, a type and a meter registry");
     }
@@ -101,6 +108,8 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
     this.config = config;
     this.kind = kind;
     this.topic = config.layout().state(kind);
+    this.ownsProgress = progress == null;
+    this.progress = progress == null ? new ProgressRequests(config) : progress;
     store.addIndex(Indexes.NAMESPACE, Indexes.namespace());
     store.addIndex(Indexes.LABEL, Indexes.labels());
     store.addIndex(Indexes.OWNER_UID, Indexes.ownerUids());
@@ -288,6 +297,40 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
   public long listResourceVersion() {
     AppliedVersions v = versions;
     return v == null ? 0 : v.listResourceVersion();
+  }
+
+  /**
+   * Whether the consistent cut has reached {@code resourceVersion}. When it has not, asks the
+   * partitions behind for a watermark: a quiet partition sends none by itself, so a caller that
+   * looks again later (a controller's requeue) finds the cut moved on.
+   */
+  public boolean listReached(long resourceVersion) {
+    AppliedVersions v = versions;
+    if (v == null) {
+      return false;
+    }
+    if (v.listResourceVersion() >= resourceVersion) {
+      return true;
+    }
+    requestProgress(resourceVersion);
+    return false;
+  }
+
+  /**
+   * Asks every partition read whose closed version is below {@code resourceVersion} for a
+   * watermark at or above it (coalesced: asking again for the same version is cheap). For a
+   * waiter on the consistent cut: a partition nobody writes would otherwise never pass it.
+   */
+  public void requestProgress(long resourceVersion) {
+    AppliedVersions v = versions;
+    if (v == null || closed) {
+      return;
+    }
+    for (int p : v.partitions()) {
+      if (v.closed(p) < resourceVersion) {
+        progress.request(p, resourceVersion);
+      }
+    }
   }
 
   /**
@@ -589,6 +632,9 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
     }
     notifier.shutdown();
     metrics.close();
+    if (ownsProgress) {
+      progress.close();
+    }
   }
 
   /** Whether a dotted path exists in a schema (through nullable unions), e.g. spec.nodeName of Pod. */

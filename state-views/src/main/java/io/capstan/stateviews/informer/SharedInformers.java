@@ -38,7 +38,13 @@ public final class SharedInformers implements AutoCloseable {
 
   private static final class Pool {
     final Map<String, Informer<?>> informers = new LinkedHashMap<>();
+    /** One producer asks for every informer's watermarks. */
+    final ProgressRequests progress;
     boolean closed;
+
+    Pool(InformerConfig config) {
+      this.progress = new ProgressRequests(config);
+    }
   }
 
   public SharedInformers(InformerConfig config, MeterRegistry registry) {
@@ -47,7 +53,7 @@ public final class SharedInformers implements AutoCloseable {
     }
     this.config = config;
     this.registry = registry;
-    this.pool = new Pool();
+    this.pool = new Pool(config);
     this.owner = null;
   }
 
@@ -98,7 +104,7 @@ public final class SharedInformers implements AutoCloseable {
       }
       Informer<?> existing = pool.informers.get(kind.kind());
       if (existing == null) {
-        Informer<T> created = new Informer<>(config, kind, type, registry);
+        Informer<T> created = new Informer<>(config, kind, type, registry, pool.progress);
         pool.informers.put(kind.kind(), created);
         return created;
       }
@@ -194,6 +200,7 @@ public final class SharedInformers implements AutoCloseable {
       for (Informer<?> i : pool.informers.values()) {
         i.close();
       }
+      pool.progress.close();
     }
   }
 }

@@ -113,6 +113,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     props.put("log.segment.bytes", Integer.toString(64 * 1024 * 1024));
     props.put("num.network.threads", "2");
     props.put("num.io.threads", "4");
+    // One node, a handful of clients: the defaults are sized for a fleet of them (10 background
+    // threads, 4 group coordinator threads), and an idle KRaft controller appends a no-op record
+    // to the metadata log every 500 ms, waking the broker's metadata fetch each time.
+    props.put("background.threads", "2");
+    props.put("group.coordinator.threads", "1");
+    props.put("share.coordinator.threads", "1");
+    props.put("metadata.max.idle.interval.ms", "5000");
     KafkaConfig kafkaConfig = KafkaConfig.fromProps(props, false);
     format(logs, props);
     log.info("starting Kafka broker (KRaft, single node) on 127.0.0.1:{} with data in {}", port, logs);

@@ -108,6 +108,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private long lastRecordTimestampMs;
   private String pruneCursor;
   private WatermarkSchedule watermarks;
+  /** A write was forwarded since the last watermark (what {@code capstan_processor_watermark_lag_seconds} measures). */
+  private boolean owingWatermark;
   private final Map<String, CachedNamespace> namespaceCache = new HashMap<>();
 
   /**
@@ -136,6 +138,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
         context.getStateStore(CommandTopology.QUOTAS_STORE),
         key -> partitions <= 0 || ObjectPartitioner.partition(key, partitions) == partition, quotaMetrics);
     this.watermarks = new WatermarkSchedule(Kinds.all(), BUSY_IDLE_WATERMARK_TICKS * cfg.watermarkIntervalMs());
+    metrics.partitionAssigned(partition);
     context.schedule(Duration.ofMillis(cfg.watermarkIntervalMs()), PunctuationType.WALL_CLOCK_TIME, t -> emitWatermarks());
     if (cfg.earlyCommitQuietMs() > 0) {
       context.schedule(Duration.ofMillis(cfg.earlyCommitQuietMs()), PunctuationType.WALL_CLOCK_TIME, this::commitIfQuiet);
@@ -159,6 +162,10 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     lastRecordTimestampMs = record.timestamp();
     if (record.value() == null) {
       skip("empty", "a record without value");
+      return;
+    }
+    if (ObjectPartitioner.isWatermarkKey(record.key())) {
+      takeProgressRequest(record);
       return;
     }
     Command cmd;
@@ -216,7 +223,16 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     }
     byte[] rememberedBytes = requests.get(key);
     RecentRequests recent = RecentRequests.decode(rememberedBytes);
-    RecentRequests.Entry original = recent.find(cmd.getRequestId());
+    RecentRequests.Entry original = recent.answered(cmd.getRequestId());
+    if (original == null && QuotaAdmission.isChargedCreate(cmd) && recent.find(cmd.getRequestId()) == null) {
+      // Not the continuation of a create waiting here: applying it would give its uid a second life.
+      quotas.undoCharges(cmd).forEach(f -> forwardCommand(f, now));
+      reject(cmd, key, recent, nowMicros, StatusErrors.conflict(StatusErrors.resource(kind), kind,
+          cmd.getName(), "the charged create (request " + cmd.getRequestId() + ") is not waiting here any more: it was"
+              + " answered and forgotten, or its object was deleted since; create the object again"));
+      metrics.command(kind.kind(), cmd.getOp(), "stale-charged-create", System.nanoTime() - started);
+      return;
+    }
     if (original != null) {
       if (QuotaAdmission.isChargedCreate(cmd)) {
         // A retried create whose first attempt was answered: what this attempt charged is not needed.
@@ -228,6 +244,22 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     }
     String result = apply(cmd, kind, key, recent, now, nowMicros);
     metrics.command(kind.kind(), cmd.getOp(), result, System.nanoTime() - started);
+  }
+
+  private void takeProgressRequest(Record<String, byte[]> record) {
+    Object decoded;
+    try {
+      decoded = codec.decode(record.value());
+    } catch (MalformedRecordException e) {
+      skip("malformed", e.getMessage());
+      return;
+    }
+    if (!(decoded instanceof Watermark request) || request.getPartition() != partition) {
+      skip("misaddressed-progress-request", "a record keyed " + record.key() + " on partition " + partition
+          + " that is not a watermark request for it");
+      return;
+    }
+    answerProgressRequest();
   }
 
   /** Decides and writes one command; returns the metrics result (accepted or the rejection reason). */
@@ -278,6 +310,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
         outcome = new Outcome.Rejected(refuse.status());
       } else if (routing instanceof QuotaAdmission.Routing.Charge charge) {
         forwardCommand(charge.first(), now);
+        // Only this request's charged create may come back and be applied (RecentRequests.PENDING).
+        requests.put(key, recent.pending(cmd.getRequestId(), nowMicros, cfg.requestIdsPerKey()).encode());
         return "quota-charge";
       }
     }
@@ -357,7 +391,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     clockStore.put(CLOCK_KEY, hlc.encode());
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
     forward(key, bytes, CommandTopology.stateSink(kind), now, rv);
-    watermarks.written(kind);
+    written(kind, now);
     answer(cmd, key, recent, nowMicros, reply, now, rv);
     return "accepted";
   }
@@ -409,7 +443,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       clockStore.put(CLOCK_KEY, hlc.encode());
       forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
       forward(key, afterBytes, CommandTopology.stateSink(kind), now, rv);
-      watermarks.written(kind);
+      written(kind, now);
       pending++;
       uncommitted++;
     }
@@ -462,8 +496,17 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
 
   private String remove(Command cmd, Kind kind, String key, byte[] storedBytes, RecentRequests recent,
       IndexedRecord last, Instant now, long nowMicros) {
+    // The reply carries the object as it was removed, as kube-apiserver answers the write that
+    // completes a deletion (a delete, or the update that removes the last finalizer) with it.
     if (cmd.getDryRun()) {
-      answer(cmd, null, recent, nowMicros, reply(cmd, true, null, null, 0, true), now, RecentRequests.COMPLETE);
+      byte[] preview;
+      try {
+        preview = codec.encode(last);
+      } catch (RuntimeException e) {
+        log.error("dry run {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
+        return reject(cmd, null, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
+      }
+      answer(cmd, null, recent, nowMicros, reply(cmd, true, preview, null, 0, true), now, RecentRequests.COMPLETE);
       return "accepted";
     }
     long rv;
@@ -475,7 +518,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       meta(last).setResourceVersion(Long.toString(rv));
       byte[] lastBytes = codec.encode(last);
       event = codec.encode(event(EventOp.DELETED, cmd, kind, last, rv, nowMicros, lastBytes, null));
-      reply = reply(cmd, true, null, null, rv, true);
+      reply = reply(cmd, true, lastBytes, null, rv, true);
     } catch (RuntimeException e) {
       log.error("command {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
       return reject(cmd, key, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
@@ -485,7 +528,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     clockStore.put(CLOCK_KEY, hlc.encode());
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
     forward(key, null, CommandTopology.stateSink(kind), now, rv);
-    watermarks.written(kind);
+    written(kind, now);
     answer(cmd, key, recent, nowMicros, reply, now, RecentRequests.COMPLETE);
     return "accepted";
   }
@@ -617,18 +660,51 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
 
   // ---- punctuation ----
 
-  /** Promises every reader of this partition that nothing at or below W follows. */
+  /** A state record of {@code kind} was forwarded: the partition owes its readers a watermark. */
+  private void written(Kind kind, Instant now) {
+    watermarks.written(kind);
+    if (!owingWatermark) {
+      owingWatermark = true;
+      metrics.watermarkOwed(partition, now.toEpochMilli());
+    }
+  }
+
+  /** The tick: the watermarks {@link WatermarkSchedule} finds due, if any. */
   private void emitWatermarks() {
     Instant now = clock.instant();
+    emitWatermarks(watermarks.due(now.toEpochMilli()), now);
+  }
+
+  /**
+   * A reader waits for this partition to close at a version (a list after a write on another
+   * partition, on a cluster too quiet to send watermarks by itself): promise now, to every kind.
+   * The promise is the partition's own clock, whatever version was asked for: every version
+   * assigned before the request was sent is below it (versions follow the time they were
+   * assigned), and a request for a version from the future must not push this partition's
+   * versions ahead of the others' (a later write elsewhere would get a lower version), so its
+   * reader keeps waiting and answers "Too large resource version".
+   */
+  private void answerProgressRequest() {
+    Instant now = clock.instant();
+    metrics.progressRequested();
+    emitWatermarks(watermarks.requested(now.toEpochMilli()), now);
+  }
+
+  /** Promises the readers of these kinds' topics that nothing at or below W follows on this partition. */
+  private void emitWatermarks(List<Kind> kinds, Instant now) {
+    if (kinds.isEmpty()) {
+      return; // nothing to say: no record, no transaction
+    }
     long nowMicros = micros(now);
     long w = hlc.watermark(nowMicros);
     clockStore.put(CLOCK_KEY, hlc.encode());
     byte[] value = codec.encode(new Watermark(partition, w, nowMicros));
     String key = ObjectPartitioner.watermarkKey(partition);
-    for (Kind k : watermarks.due(now.toEpochMilli())) {
+    for (Kind k : kinds) {
       forward(key, value, CommandTopology.stateSink(k), now, w);
     }
-    metrics.watermark(partition, now.toEpochMilli());
+    metrics.watermark(partition);
+    owingWatermark = false;
     pending++;
     uncommitted++;
   }

@@ -31,8 +31,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class CommandProcessor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CommandProcessor.class);
-  /** A global-store (namespace table) fetch returns within this even when nothing is new. */
-  static final int GLOBAL_FETCH_MAX_WAIT_MS = 20;
+  /**
+   * A global-store (namespace table) fetch returns within this when nothing is new; a committed
+   * change answers it at once (see InformerConfig.DEFAULT_FETCH_MAX_WAIT).
+   */
+  static final int GLOBAL_FETCH_MAX_WAIT_MS = 500;
   /** Producer batching: short, since every commit flushes anyway. */
   static final int PRODUCER_LINGER_MS = 5;
   static final int PRODUCER_BATCH_BYTES = 256 * 1024;

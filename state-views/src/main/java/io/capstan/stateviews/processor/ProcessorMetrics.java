@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  *       {@code duplicate} or the rejection reason ({@code AlreadyExists}, {@code Conflict}, ...);
  *   <li>{@code capstan_processor_command_seconds}: time to process one command (histogram);
  *   <li>{@code capstan_processor_command_age_seconds}: from the client's send to processing;
- *   <li>{@code capstan_processor_watermark_lag_seconds{partition}}: since the last watermark;
+ *   <li>{@code capstan_processor_watermark_lag_seconds{partition}}: how long a watermark has been owed;
+ *   <li>{@code capstan_processor_progress_requests_total}: readers' requests for a watermark;
  *   <li>{@code capstan_processor_records_skipped_total{reason}}: records that were not commands.
  * </ul>
  * Shared by every stream task; thread-safe.
@@ -28,14 +29,16 @@ final class ProcessorMetrics {
   static final String COMMAND_AGE = "capstan.processor.command.age";
   static final String WATERMARK_LAG = "capstan.processor.watermark.lag";
   static final String SKIPPED = "capstan.processor.records.skipped";
+  static final String PROGRESS_REQUESTS = "capstan.processor.progress.requests";
 
   private final MeterRegistry registry;
   private final Timer commandTime;
   private final Timer commandAge;
   private final Map<String, Counter> commands = new ConcurrentHashMap<>();
   private final Map<String, Counter> skipped = new ConcurrentHashMap<>();
-  private final Map<Integer, Long> lastWatermarkMillis = new ConcurrentHashMap<>();
+  private final Map<Integer, Long> owedSinceMillis = new ConcurrentHashMap<>();
   private final Map<Integer, Gauge> lagGauges = new ConcurrentHashMap<>();
+  private final Counter progressRequests;
 
   ProcessorMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -48,6 +51,9 @@ final class ProcessorMetrics {
         .description("Time from a client sending a command to the processor handling it")
         .publishPercentileHistogram()
         .maximumExpectedValue(Duration.ofSeconds(30))
+        .register(registry);
+    this.progressRequests = Counter.builder(PROGRESS_REQUESTS)
+        .description("Readers' requests for a watermark on a partition too quiet to send one by itself")
         .register(registry);
   }
 
@@ -74,22 +80,39 @@ final class ProcessorMetrics {
         .increment();
   }
 
-  void watermark(int partition, long timeMillis) {
-    lastWatermarkMillis.put(partition, timeMillis);
-    lagGauges.computeIfAbsent(partition, p -> Gauge.builder(WATERMARK_LAG, lastWatermarkMillis,
+  /** This instance now runs the partition's task: its watermark gauge appears, at 0. */
+  void partitionAssigned(int partition) {
+    owedSinceMillis.put(partition, 0L);
+    lagGauges.computeIfAbsent(partition, p -> Gauge.builder(WATERMARK_LAG, owedSinceMillis,
             m -> {
               Long t = m.get(p);
-              return t == null ? Double.NaN : (System.currentTimeMillis() - t) / 1000.0;
+              return t == null || t == 0 ? 0 : Math.max(0, System.currentTimeMillis() - t) / 1000.0;
             })
-        .description("Time since this partition's last watermark")
+        .description("How long this partition has owed its readers a watermark: since the first write that no"
+            + " watermark has followed yet (0 when none is owed, as on an idle cluster)")
         .tag("partition", Integer.toString(p))
         .baseUnit("seconds")
         .register(registry));
   }
 
+  /** A write that no watermark has followed yet, the first since the last one. */
+  void watermarkOwed(int partition, long timeMillis) {
+    owedSinceMillis.put(partition, timeMillis);
+  }
+
+  /** A watermark was sent: nothing owed until the next write. */
+  void watermark(int partition) {
+    owedSinceMillis.replace(partition, 0L);
+  }
+
+  /** A reader asked this partition for a watermark. */
+  void progressRequested() {
+    progressRequests.increment();
+  }
+
   /** A task closed (its partition moved away): its gauge would only grow. */
   void forgetPartition(int partition) {
-    lastWatermarkMillis.remove(partition);
+    owedSinceMillis.remove(partition);
     Gauge g = lagGauges.remove(partition);
     if (g != null) {
       registry.remove(g);

@@ -22,6 +22,13 @@ final class RecentRequests {
   private static final byte FORMAT = 3;
   /** An entry whose reply bytes are complete. */
   static final long COMPLETE = -1;
+  /**
+   * An entry without a reply yet: a create routed to quota admission, whose charged create is to
+   * come back here. Only a charged create that finds its request pending may be applied: one
+   * arriving after its request was forgotten, or after the object it made was deleted, would
+   * otherwise make the object again under the uid it was charged with (a uid given twice).
+   */
+  static final long PENDING = -2;
   private static final int HEADER = 1 + 8 + 4;
 
   /**
@@ -72,8 +79,9 @@ final class RecentRequests {
     return null;
   }
 
-  /** Remembers a request, forgetting the oldest beyond {@code limit}. */
+  /** Remembers a request (in place of its pending entry), forgetting the oldest beyond {@code limit}. */
   RecentRequests remember(String requestId, long timeMicros, byte[] reply, long storedObjectRv, int limit) {
+    entries.removeIf(e -> e.storedObjectRv() == PENDING && e.requestId().equals(requestId));
     entries.add(new Entry(requestId, timeMicros, reply, storedObjectRv));
     while (entries.size() > limit) {
       entries.remove(0);
@@ -81,11 +89,25 @@ final class RecentRequests {
     return this;
   }
 
+  /** Remembers that a create is waiting for its quota charges (see {@link #PENDING}). */
+  RecentRequests pending(String requestId, long timeMicros, int limit) {
+    if (find(requestId) == null) {
+      remember(requestId, timeMicros, new byte[0], PENDING, limit);
+    }
+    return this;
+  }
+
+  /** The answered entry of a request id, or null when it is not remembered or still pending. */
+  Entry answered(String requestId) {
+    Entry e = find(requestId);
+    return e == null || e.storedObjectRv() == PENDING ? null : e;
+  }
+
   /** Gives every reply that leans on the stored object its own copy, before that object changes. */
   void materialize(UnaryOperator<byte[]> attachStoredObject) {
     for (int i = 0; i < entries.size(); i++) {
       Entry e = entries.get(i);
-      if (e.storedObjectRv() != COMPLETE) {
+      if (e.storedObjectRv() != COMPLETE && e.storedObjectRv() != PENDING) {
         entries.set(i, new Entry(e.requestId(), e.timeMicros(), attachStoredObject.apply(e.reply()), COMPLETE));
       }
     }

@@ -11,16 +11,18 @@ import java.util.Set;
 /**
  * Which state topics get a partition's watermark at a tick. A watermark costs more than its
  * bytes: under exactly-once every topic-partition it touches joins the task's transaction and
- * gets a commit marker, so sending one to all fourteen kinds at every tick more than doubles the
- * partitions a busy transaction spans. Most of them are not needed:
+ * gets a commit marker, and every reader of the topic wakes up for it. So a partition sends
+ * watermarks only while they tell a reader something new:
  * <ul>
  *   <li>a kind written since the last tick needs none: its readers close the partition at the
- *       rv of the record they applied (rvs only grow in log order); once writes stop, the next
- *       tick sends it one;
+ *       rv of the record they applied (rvs only grow in log order);
  *   <li>while the partition is busy, a kind nobody writes gets one at most every
  *       {@code busyIdleIntervalMs}: its table did not change, only the cut across kinds lags;
- *   <li>when the partition is quiet, every kind gets one at every tick, so an idle cluster's
- *       readers advance at the watermark interval.
+ *   <li>at the first quiet tick after writes, every kind gets one, so the cut closes past the
+ *       last write without anyone asking;
+ *   <li>after that, a quiet partition sends nothing: an idle cluster commits no transaction and
+ *       wakes no reader. A reader that needs the cut to pass a version (a consistent list after
+ *       a write elsewhere) asks the partition for a watermark ({@link #requested()}).
  * </ul>
  * One per stream task; not thread-safe.
  */
@@ -29,6 +31,8 @@ final class WatermarkSchedule {
   private final long busyIdleIntervalMs;
   private final Set<String> writtenSinceTick = new HashSet<>();
   private final Map<String, Long> lastSentMs = new HashMap<>();
+  /** Written since the last tick that sent every kind: the first quiet tick owes them one. */
+  private boolean owed = true;
 
   WatermarkSchedule(List<Kind> kinds, long busyIdleIntervalMs) {
     this.kinds = List.copyOf(kinds);
@@ -38,11 +42,22 @@ final class WatermarkSchedule {
   /** A state record of {@code kind} was forwarded on this partition. */
   void written(Kind kind) {
     writtenSinceTick.add(kind.kind());
+    owed = true;
+  }
+
+  /**
+   * A reader asked for a watermark: every kind gets one now. @return the kinds, in order
+   */
+  List<Kind> requested(long nowMs) {
+    return all(nowMs);
   }
 
   /** The kinds whose state topic gets the watermark of the tick at {@code nowMs}; starts the next interval. */
   List<Kind> due(long nowMs) {
     boolean busy = !writtenSinceTick.isEmpty();
+    if (!busy) {
+      return owed ? all(nowMs) : List.of();
+    }
     List<Kind> due = new ArrayList<>(kinds.size());
     for (Kind k : kinds) {
       if (writtenSinceTick.contains(k.kind())) {
@@ -50,7 +65,7 @@ final class WatermarkSchedule {
       }
       Long last = lastSentMs.get(k.kind());
       // (A clock that stepped back counts as due: better one watermark too many than a stall.)
-      if (busy && last != null && nowMs >= last && nowMs - last < busyIdleIntervalMs) {
+      if (last != null && nowMs >= last && nowMs - last < busyIdleIntervalMs) {
         continue;
       }
       lastSentMs.put(k.kind(), nowMs);
@@ -58,5 +73,14 @@ final class WatermarkSchedule {
     }
     writtenSinceTick.clear();
     return due;
+  }
+
+  private List<Kind> all(long nowMs) {
+    for (Kind k : kinds) {
+      lastSentMs.put(k.kind(), nowMs);
+    }
+    writtenSinceTick.clear();
+    owed = false;
+    return kinds;
   }
 }

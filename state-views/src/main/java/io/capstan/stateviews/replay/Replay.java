@@ -91,6 +91,15 @@ public final class Replay {
    */
   public static Result fromEvents(Map<String, Object> kafka, TopicLayout layout, long untilMicros,
       Map<String, Set<Long>> history) {
+    return fromEvents(kafka, layout, untilMicros, history, null);
+  }
+
+  /**
+   * As {@link #fromEvents(Map, TopicLayout, long, Map)}, also feeding every event it folds to
+   * {@code incarnations} (when not null), which checks uids and writes after deletes.
+   */
+  public static Result fromEvents(Map<String, Object> kafka, TopicLayout layout, long untilMicros,
+      Map<String, Set<Long>> history, IncarnationCheck incarnations) {
     StateDigest state = new StateDigest();
     LogCodec codec = LogCodec.get();
     long[] counts = new long[2];
@@ -107,6 +116,9 @@ public final class Replay {
         return;
       }
       counts[0]++;
+      if (incarnations != null) {
+        incarnations.accept(e);
+      }
       String key = new ObjectKey(e.getKind(), e.getNamespace(), e.getName()).toString();
       if (e.getOp() == EventOp.DELETED) {
         state.remove(key);

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class NodePodsReader implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodePodsReader.class);
   static final Duration POLL = Duration.ofMillis(200);
-  static final int FETCH_MAX_WAIT_MS = 20;
+  /** As an informer's: a committed change answers the fetch at once (see InformerConfig.DEFAULT_FETCH_MAX_WAIT). */
+  static final int FETCH_MAX_WAIT_MS = 500;
   public static final String CONSUMER = "node-pods";
 
   /** One node's cache and handlers. */

@@ -6,6 +6,7 @@ import static io.capstan.stateviews.processor.ProcessorHarness.object;
 import static io.capstan.stateviews.processor.ProcessorHarness.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,7 +63,9 @@ class DeleteCommandTest {
 
     assertTrue(r.getAccepted());
     assertTrue(r.getDeleted());
-    assertNull(r.getObject());
+    ConfigMap answered = ProcessorHarness.object(r);
+    assertEquals(Map.of("a", "b"), answered.getData(), "the reply carries the object as it was removed");
+    assertEquals(Long.toString(r.getResourceVersion()), answered.getMetadata().getResourceVersion());
     assertTrue(r.getResourceVersion() > Long.parseLong(cm.getMetadata().getResourceVersion()));
     List<Event> events = h.events();
     assertEquals(1, events.size());
@@ -122,9 +125,17 @@ class DeleteCommandTest {
 
     // The controller is done: the update clearing the finalizer completes the deletion.
     ConfigMap done = configMap("apps", "held", Map.of());
-    Reply removed = h.send(h.update(done));
+    Command clearing = h.update(done);
+    Reply removed = h.send(clearing);
     assertTrue(removed.getAccepted());
     assertTrue(removed.getDeleted());
+    // As kube-apiserver: the update that completes the deletion answers with the object as removed.
+    ConfigMap last = object(removed);
+    assertNotNull(last, "the reply carries the last state");
+    assertEquals(m.getMetadata().getUid(), last.getMetadata().getUid());
+    assertEquals(m.getMetadata().getDeletionTimestamp(), last.getMetadata().getDeletionTimestamp());
+    assertNull(last.getMetadata().getFinalizers());
+    assertEquals(Long.toString(removed.getResourceVersion()), last.getMetadata().getResourceVersion());
     List<Event> after = h.events();
     assertEquals(1, after.size());
     assertEquals(EventOp.DELETED, after.get(0).getOp());
@@ -132,6 +143,45 @@ class DeleteCommandTest {
     List<TestRecord<String, byte[]>> state = h.stateRecords(Kinds.CONFIG_MAP);
     assertNull(state.get(state.size() - 1).value());
     assertNull(h.objectStore().get("ConfigMap/apps/held"));
+
+    // A retry of that update (same request id) gets the same answer, object included; a new one is NotFound.
+    assertEquals(removed, h.send(clearing));
+    Reply another = h.send(h.update(done));
+    assertFalse(another.getAccepted());
+    assertEquals(404, another.getStatus().getCode());
+  }
+
+  @Test
+  void anUpdateOrStatusWriteOfARemovedObjectIsNotFoundAndWritesNothing() {
+    ConfigMap cm = h.accept(h.create(configMap("apps", "late", Map.of("a", "b"))));
+    Pod pod = h.accept(h.create(pod("apps", "late-pod")));
+    assertTrue(h.send(h.delete(Kinds.CONFIG_MAP, "apps", "late")).getDeleted());
+    assertTrue(h.send(h.delete(Kinds.POD, "apps", "late-pod")).getDeleted(), "never scheduled: removed at once");
+    h.drain();
+
+    // Late writers (a controller with a stale cache, a retried command, a patch) never bring it back.
+    ConfigMap unversioned = ConfigMap.newBuilder(cm).build();
+    unversioned.getMetadata().setResourceVersion(null);
+    unversioned.getMetadata().setUid(null);
+    Pod status = Pod.newBuilder(pod).build();
+    status.setStatus(PodStatus.newBuilder().setPhase("Running").build());
+    List<Reply> late = List.of(h.send(h.update(cm)), h.send(h.update(unversioned)),
+        h.send(h.patched(h.update(cm), "application/merge-patch+json", "{\"data\":{\"a\":\"c\"}}")),
+        h.send(h.updateStatus(status)), h.send(h.command(CommandOp.BIND, Kinds.POD, "apps", "late-pod")
+            .setNodeName("node-1").build()));
+    for (Reply r : late) {
+      assertFalse(r.getAccepted());
+      assertEquals(404, r.getStatus().getCode(), r.getStatus().toString());
+      assertEquals("NotFound", r.getStatus().getReason());
+    }
+    assertTrue(h.events().isEmpty(), "no event");
+    assertTrue(h.stateRecords(Kinds.CONFIG_MAP).isEmpty() && h.stateRecords(Kinds.POD).isEmpty(), "no state record");
+    assertNull(h.objectStore().get("ConfigMap/apps/late"));
+    assertNull(h.objectStore().get("Pod/apps/late-pod"));
+
+    // Made again, it is a new object with a new uid.
+    ConfigMap again = h.accept(h.create(configMap("apps", "late", Map.of())));
+    assertNotEquals(cm.getMetadata().getUid(), again.getMetadata().getUid());
   }
 
   @Test

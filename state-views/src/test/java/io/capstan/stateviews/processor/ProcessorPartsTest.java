@@ -56,6 +56,23 @@ class ProcessorPartsTest {
   }
 
   @Test
+  void aPendingCreateIsRememberedUntilItsAnswerTakesItsPlace() {
+    RecentRequests r = RecentRequests.empty();
+    r.pending("create-1", 100, 3);
+    r.pending("create-1", 101, 3);
+    assertEquals(1, r.size(), "pending once");
+    assertNull(r.answered("create-1"), "pending is not answered");
+    RecentRequests back = RecentRequests.decode(r.encode());
+    assertEquals(RecentRequests.PENDING, back.find("create-1").storedObjectRv());
+    back.materialize(stripped -> {
+      throw new AssertionError("a pending entry has no reply to give an object");
+    });
+    back.remember("create-1", 102, new byte[] {9}, RecentRequests.COMPLETE, 3);
+    assertEquals(1, back.size(), "the answer takes the pending entry's place");
+    assertArrayEquals(new byte[] {9}, back.answered("create-1").reply());
+  }
+
+  @Test
   void uidsAreVersion4UuidsAndUnique() {
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < 10_000; i++) {

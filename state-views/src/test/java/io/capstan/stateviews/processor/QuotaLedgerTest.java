@@ -15,6 +15,8 @@ import io.capstan.api.ResourceQuotaSpec;
 import io.capstan.api.ResourceRequirements;
 import io.capstan.log.Command;
 import io.capstan.log.EventOp;
+import io.capstan.log.QuotaStep;
+import io.capstan.log.QuotaStepOp;
 import io.capstan.log.Reply;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.quota.ObjectUsage;
@@ -149,6 +151,42 @@ class QuotaLedgerTest {
   static ResourceQuota named(String name, Map<String, String> hard) {
     return ResourceQuota.newBuilder().setMetadata(meta("ns", name).build())
         .setSpec(ResourceQuotaSpec.newBuilder().setHard(hard).build()).build();
+  }
+
+  /**
+   * A charged create comes back to the object's partition with the uid the quotas charged. One
+   * that arrives when no create of its request waits there (its first attempt was answered and
+   * forgotten, and the object it made was deleted since) must not be applied: it would make the
+   * object again under the deleted one's uid.
+   */
+  @Test
+  void aLateChargedCreateNeverBringsADeletedObjectBackWithItsUid() {
+    try (ProcessorHarness h = new ProcessorHarness().withNamespace("ns")) {
+      h.accept(h.create(quota(Map.of("count/configmaps", "5"))));
+      Command create = h.create(ConfigMap.newBuilder().setMetadata(meta("ns", "z").build()).build());
+      ConfigMap made = h.accept(create);
+      String uid = made.getMetadata().getUid();
+      assertEquals("1", used(h).get("count/configmaps"));
+      assertTrue(h.send(h.delete(Kinds.CONFIG_MAP, "ns", "z")).getDeleted());
+      assertEquals("0", used(h).get("count/configmaps"), "the delete released the charge");
+      h.drain();
+
+      // A charged create of "z" under the deleted object's uid, whose request is not remembered here.
+      QuotaStep step = QuotaStep.newBuilder().setOp(QuotaStepOp.CREATE_CHARGED).setObjectKind("ConfigMap")
+          .setObjectName("z").setObjectUid(uid).setQuotas(List.of("q")).setCharged(List.of()).build();
+      Command late = Command.newBuilder(create).setRequestId("forgotten-request").setQuota(step).build();
+      Reply r = h.send(late);
+      assertFalse(r.getAccepted(), "applied: " + r);
+      assertEquals(409, r.getStatus().getCode());
+      assertTrue(r.getStatus().getMessage().contains("is not waiting here any more"), r.getStatus().getMessage());
+      assertTrue(h.events().stream().noneMatch(e -> e.getOp() == EventOp.CREATED), "nothing created");
+      assertEquals(null, h.objectStore().get("ConfigMap/ns/z"));
+
+      // A create of the name now is a new object, with a new uid, charged once.
+      ConfigMap again = h.accept(h.create(ConfigMap.newBuilder().setMetadata(meta("ns", "z").build()).build()));
+      assertTrue(!uid.equals(again.getMetadata().getUid()), "a new uid");
+      assertEquals("1", used(h).get("count/configmaps"));
+    }
   }
 
   static ResourceQuota quota(Map<String, String> hard) {

@@ -96,6 +96,59 @@ class ResourceVersionAndWatermarkTest {
   }
 
   @Test
+  void aQuietPartitionSendsNothingUntilAReaderAsksThenPromisesWhatWasAsked() {
+    h.withNamespace("apps");
+    h.send(h.create(configMap("apps", "a", Map.of())));
+    // The ticks after the write close every kind once...
+    for (int i = 0; i < 2; i++) {
+      h.clock.advance(Duration.ofMillis(3));
+      h.driver.advanceWallClockTime(Duration.ofMillis(ProcessorConfig.DEFAULT_WATERMARK_INTERVAL_MS));
+    }
+    h.drain();
+    // ...then a quiet partition is silent: no record, so no transaction and no reader woken.
+    for (int i = 0; i < 10; i++) {
+      h.clock.advance(Duration.ofMillis(200));
+      h.driver.advanceWallClockTime(Duration.ofMillis(ProcessorConfig.DEFAULT_WATERMARK_INTERVAL_MS));
+    }
+    for (Kind k : Kinds.all()) {
+      assertEquals(0, h.stateRecords(k).size(), "records on " + k.kind() + " of a quiet partition");
+    }
+    // A reader waits for a version another partition assigned a moment ago.
+    h.clock.advance(Duration.ofMillis(50));
+    long wanted = CommandApplier.micros(h.clock.instant()) - 1_000;
+    h.commands.pipeInput(ObjectPartitioner.watermarkKey(0),
+        ProcessorHarness.CODEC.encode(new Watermark(0, wanted, CommandApplier.micros(h.clock.instant()))),
+        h.clock.instant());
+    long promised = 0;
+    for (Kind k : Kinds.all()) {
+      List<TestRecord<String, byte[]>> records = h.stateRecords(k);
+      assertEquals(1, records.size(), "the answer on " + k.kind());
+      Watermark w = ProcessorHarness.CODEC.decode(records.get(0).value(), Watermark.class);
+      assertTrue(w.getResourceVersion() >= wanted, w + " promises less than " + wanted);
+      promised = w.getResourceVersion();
+    }
+    assertTrue(h.replies.isEmpty() && h.events.isEmpty(), "a request for progress is answered on the state topics only");
+    // The promise holds: the next write lands above it.
+    Reply after = h.send(h.create(configMap("apps", "b", Map.of())));
+    assertTrue(after.getResourceVersion() > promised);
+    // A version from the future is not promised: this partition's versions stay with its clock.
+    h.drain();
+    long future = CommandApplier.micros(h.clock.instant()) + 3_600_000_000L;
+    h.commands.pipeInput(ObjectPartitioner.watermarkKey(0),
+        ProcessorHarness.CODEC.encode(new Watermark(0, future, 0L)), h.clock.instant());
+    Watermark answer = ProcessorHarness.CODEC.decode(h.stateRecords(Kinds.POD).get(0).value(), Watermark.class);
+    assertTrue(answer.getResourceVersion() < future, "promised " + answer + " for a version an hour ahead");
+    assertTrue(h.send(h.create(configMap("apps", "c", Map.of()))).getResourceVersion() < future);
+    // A request addressed to another partition is skipped, not answered.
+    h.drain();
+    h.commands.pipeInput(ObjectPartitioner.watermarkKey(0),
+        ProcessorHarness.CODEC.encode(new Watermark(3, wanted, 0L)), h.clock.instant());
+    for (Kind k : Kinds.all()) {
+      assertEquals(0, h.stateRecords(k).size(), "an answer on " + k.kind() + " to a misaddressed request");
+    }
+  }
+
+  @Test
   void theWatermarkPartitionerSendsWatermarkKeysToTheirPartition() {
     ObjectKeyPartitioner p = new ObjectKeyPartitioner();
     for (int part = 0; part < 6; part++) {

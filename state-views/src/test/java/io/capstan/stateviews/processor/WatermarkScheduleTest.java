@@ -12,10 +12,10 @@ class WatermarkScheduleTest {
   private final WatermarkSchedule schedule = new WatermarkSchedule(kinds, 1000);
 
   @Test
-  void aQuietPartitionSendsEveryKindAtEveryTick() {
+  void aQuietPartitionSendsEveryKindOnceAfterStartThenNothing() {
     assertEquals(kinds, schedule.due(0));
-    assertEquals(kinds, schedule.due(200));
-    assertEquals(kinds, schedule.due(400));
+    assertEquals(List.of(), schedule.due(200));
+    assertEquals(List.of(), schedule.due(400));
   }
 
   @Test
@@ -32,8 +32,22 @@ class WatermarkScheduleTest {
     assertEquals(List.of(Kinds.CONFIG_MAP, Kinds.NODE), schedule.due(1000));
     schedule.written(Kinds.CONFIG_MAP);
     assertEquals(List.of(Kinds.POD), schedule.due(1200));
-    // Quiet again: everyone.
+    // The first quiet tick closes every kind past the last write; later quiet ticks send nothing.
     assertEquals(kinds, schedule.due(1400));
+    assertEquals(List.of(), schedule.due(1600));
+    assertEquals(List.of(), schedule.due(60_000));
+  }
+
+  @Test
+  void aRequestIsAnsweredForEveryKindAtOnceAndSettlesWhatWasOwed() {
+    assertEquals(kinds, schedule.due(0));
+    assertEquals(List.of(), schedule.due(200));
+    assertEquals(kinds, schedule.requested(300));
+    assertEquals(List.of(), schedule.due(400));
+    schedule.written(Kinds.NODE);
+    assertEquals(kinds, schedule.requested(450));
+    // The request covered the write: the quiet tick after it owes nothing.
+    assertEquals(List.of(), schedule.due(600));
   }
 
   @Test

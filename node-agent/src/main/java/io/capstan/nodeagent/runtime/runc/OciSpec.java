@@ -41,9 +41,12 @@ final class OciSpec {
    * @param rootfs      the bundle's root filesystem (the overlay mount point)
    * @param cgroupsPath the container's cgroup, relative to each controller's hierarchy
    */
-  /** @param netns the pod's network namespace file, or null for the host's network */
+  /**
+   * @param netns the pod's network namespace file, or null for the host's network
+   * @param pidns the process namespace to join (an ephemeral container's target), or null for a new one
+   */
   static Map<String, Object> build(SandboxConfig sandbox, ContainerConfig c, String rootfs, String cgroupsPath,
-      java.nio.file.Path netns) {
+      java.nio.file.Path netns, java.nio.file.Path pidns) {
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("ociVersion", "1.0.2");
     Map<String, Object> process = new LinkedHashMap<>();
@@ -82,7 +85,7 @@ final class OciSpec {
 
     Map<String, Object> linux = new LinkedHashMap<>();
     List<Map<String, Object>> namespaces = new ArrayList<>();
-    namespaces.add(Map.of("type", "pid"));
+    namespaces.add(pidns == null ? Map.of("type", "pid") : Map.of("type", "pid", "path", pidns.toString()));
     namespaces.add(Map.of("type", "ipc"));
     namespaces.add(Map.of("type", "uts"));
     namespaces.add(Map.of("type", "mount"));

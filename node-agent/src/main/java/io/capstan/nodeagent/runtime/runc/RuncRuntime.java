@@ -96,6 +96,8 @@ public final class RuncRuntime implements RuntimeService {
     volatile Instant startedAt;
     volatile Instant finishedAt;
     volatile int exitCode;
+    /** Its init's pid on the host, once runc created it (0 before). */
+    volatile int pid;
     volatile String reason;
     volatile String message;
 
@@ -111,6 +113,7 @@ public final class RuncRuntime implements RuntimeService {
         return; // an exit is final; a late record of the running state must not undo it
       }
       createdAt = r.createdAt() == null ? createdAt : r.createdAt();
+      pid = r.pid() > 0 ? r.pid() : pid;
       startedAt = r.startedAt();
       switch (r.state()) {
         case ContainerRecord.RUNNING -> state = State.RUNNING;
@@ -389,6 +392,19 @@ public final class RuncRuntime implements RuntimeService {
 
   // ---- containers ----
 
+  /**
+   * The process namespace the container joins: its target's, while the target runs (as a CRI
+   * runtime does for NamespaceMode TARGET); else null, a namespace of its own.
+   */
+  private Path pidNamespace(ContainerConfig config) {
+    Container target = config.pidNamespaceOf() == null ? null : containers.get(config.pidNamespaceOf());
+    if (target == null || target.state != State.RUNNING || target.pid <= 0) {
+      return null;
+    }
+    Path ns = Path.of("/proc", Integer.toString(target.pid), "ns", "pid");
+    return Files.exists(ns) ? ns : null;
+  }
+
   @Override
   public String createContainer(String sandboxId, ContainerConfig config) {
     Sandbox sandbox = sandboxes.get(sandboxId);
@@ -410,7 +426,8 @@ public final class RuncRuntime implements RuntimeService {
         mountOverlay(config.image().overlayLowerDir(), dir, rootfs);
         String cgroupsPath = "/" + CGROUP_PARENT + "/" + sandboxId + "/" + id;
         Path netns = sandbox.ip() == null ? null : network.orElseThrow().netns(sandboxId);
-        Map<String, Object> spec = OciSpec.build(sandbox.config(), config, rootfs.toString(), cgroupsPath, netns);
+        Map<String, Object> spec = OciSpec.build(sandbox.config(), config, rootfs.toString(), cgroupsPath, netns,
+            pidNamespace(config));
         Files.write(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(spec));
         Files.write(dir.resolve("meta.json"), JSON.writeValueAsBytes(meta));
       } catch (IOException | RuntimeFailure e) {

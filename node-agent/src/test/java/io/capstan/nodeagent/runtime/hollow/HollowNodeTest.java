@@ -3,7 +3,10 @@ package io.capstan.nodeagent.runtime.hollow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.capstan.api.EphemeralContainer;
 import io.capstan.api.Pod;
+import io.capstan.logschema.client.CommandResult;
+import io.capstan.logschema.client.Commands;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.nodeagent.AgentCluster;
 import io.capstan.nodeagent.NodeAgent;
@@ -89,6 +92,18 @@ class HollowNodeTest {
           "hollow-1");
       Pod running = cluster.await("sim", Duration.ofSeconds(30), "Running", p -> "Running".equals(p.getStatus().getPhase()));
       assertTrue(running.getStatus().getContainerStatuses().get(0).getContainerID().startsWith("hollow://"));
+      // An ephemeral container (pods/ephemeralcontainers) is simulated too, and reported apart.
+      Pod debugged = Pod.newBuilder(running).build();
+      debugged.getMetadata().setResourceVersion(null);
+      debugged.getSpec().setEphemeralContainers(List.of(EphemeralContainer.newBuilder().setName("debugger")
+          .setImage("registry.example/app:1").setCommand(List.of("sh")).build()));
+      assertTrue(cluster.client.send(Commands.updateEphemeralContainers(debugged)).get(30, TimeUnit.SECONDS)
+          instanceof CommandResult.Accepted);
+      Pod withDebugger = cluster.await("sim", Duration.ofSeconds(30), "the debugger running",
+          p -> p.getStatus().getEphemeralContainerStatuses() != null
+              && p.getStatus().getEphemeralContainerStatuses().get(0).getState().getRunning() != null);
+      assertTrue(withDebugger.getStatus().getEphemeralContainerStatuses().get(0).getContainerID().startsWith("hollow://"));
+      assertEquals(1, withDebugger.getStatus().getContainerStatuses().size());
       cluster.run(AgentCluster.pod("missing", "Always", AgentCluster.container("main", "does-not-exist:1", "x")), "hollow-1");
       cluster.await("missing", Duration.ofSeconds(30), "ErrImagePull", p -> p.getStatus().getContainerStatuses() != null
           && p.getStatus().getContainerStatuses().get(0).getState().getWaiting() != null

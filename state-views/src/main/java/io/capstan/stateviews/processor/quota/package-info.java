@@ -12,6 +12,10 @@
  *        │ refused after all (AlreadyExists, …): RELEASE to every charged quota       RELEASE the ones charged
  *   deleted / finished pod ──RELEASE / RECORD──▶ each quota of the namespace
  * </pre>
+ * The pod's partition remembers the create's request as pending while its charge travels, and
+ * applies a CREATE_CHARGED only for a pending request: a late one (a retried attempt whose
+ * request was answered and forgotten meanwhile, possibly after the pod was deleted) is refused
+ * and releases what it charged, so the uid it carries is never given a second life.
  * Kubernetes gets the same guarantee from compare-and-swap on the quota's status; here the quota
  * is simply the single writer of its own usage.
  */

@@ -1,17 +1,32 @@
 package io.capstan.stateviews.processor.rules;
 
+import static io.capstan.stateviews.processor.rules.ObjectFields.meta;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.capstan.api.EphemeralContainer;
 import io.capstan.api.Pod;
 import io.capstan.api.PodCondition;
 import io.capstan.api.PodSpec;
 import io.capstan.api.PodStatus;
 import io.capstan.log.DeleteOptions;
+import io.capstan.logschema.json.KubeJson;
+import io.capstan.logschema.json.ObjectDiff;
+import io.capstan.logschema.pods.EphemeralContainers;
 import io.capstan.logschema.taints.DefaultTolerations;
+import io.capstan.logschema.validation.FieldError;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
-/** What is special about pods: their initial status, graceful deletion and binding to a node. */
+/**
+ * What is special about pods: their initial status, graceful deletion, binding to a node, and
+ * ephemeral containers, which only the ephemeralcontainers subresource adds.
+ */
 public final class PodRules {
+  static final String EPHEMERAL_CONTAINERS = "spec.ephemeralContainers";
   /** As Kubernetes' default for {@code spec.terminationGracePeriodSeconds}. */
   public static final long DEFAULT_GRACE_SECONDS = 30;
   public static final String PENDING = "Pending";
@@ -32,6 +47,66 @@ public final class PodRules {
     if (pod.getSpec() != null) {
       DefaultTolerations.apply(pod.getSpec());
     }
+  }
+
+  /** The pods/ephemeralcontainers subresource: the stored pod with only the sent ephemeral containers taken. */
+  static Pod withEphemeralContainersOf(Pod stored, Pod sent) {
+    Pod after = ObjectFields.copy(stored);
+    List<EphemeralContainer> added = sent.getSpec() == null ? null : sent.getSpec().getEphemeralContainers();
+    after.getSpec().setEphemeralContainers(added == null ? null : new ArrayList<>(added));
+    meta(after).setResourceVersion(meta(sent).getResourceVersion());
+    return after;
+  }
+
+  /** A plain pod update leaves the ephemeral containers as stored: they belong to their subresource. */
+  static void keepEphemeralContainers(Pod sent, Pod stored) {
+    if (sent.getSpec() != null) {
+      sent.getSpec().setEphemeralContainers(stored.getSpec() == null ? null : stored.getSpec().getEphemeralContainers());
+    }
+  }
+
+  /**
+   * As ValidatePodEphemeralContainersUpdate: ephemeral containers are only ever added. One that is
+   * gone or differs from what is stored (empty and absent alike) is refused, by name.
+   */
+  static List<FieldError> ephemeralContainerChanges(Pod stored, Pod after) {
+    Map<String, EphemeralContainer> sent = new HashMap<>();
+    for (EphemeralContainer e : EphemeralContainers.of(after.getSpec())) {
+      sent.put(e.getName(), e);
+    }
+    List<FieldError> errors = new ArrayList<>();
+    for (EphemeralContainer old : EphemeralContainers.of(stored.getSpec())) {
+      EphemeralContainer now = sent.get(old.getName());
+      if (now == null) {
+        errors.add(FieldError.forbidden(EPHEMERAL_CONTAINERS,
+            "existing ephemeral containers \"" + old.getName() + "\" may not be removed\n"));
+        continue;
+      }
+      ObjectNode was = withoutEmpties(KubeJson.toJson(old));
+      ObjectNode is = withoutEmpties(KubeJson.toJson(now));
+      if (!was.equals(is)) {
+        errors.add(FieldError.forbidden(EPHEMERAL_CONTAINERS + "[" + old.getName() + "]",
+            "existing ephemeral containers \"" + old.getName() + "\" may not be changed\n"
+                + String.join(", ", ObjectDiff.diff(was, is).changedPaths())));
+      }
+    }
+    return errors;
+  }
+
+  /** As Go's semantic equality sees a struct: empty lists, maps and objects are as good as absent. */
+  private static ObjectNode withoutEmpties(ObjectNode node) {
+    var names = new ArrayList<String>();
+    node.fieldNames().forEachRemaining(names::add);
+    for (String name : names) {
+      JsonNode v = node.get(name);
+      if (v.isObject()) {
+        withoutEmpties((ObjectNode) v);
+      }
+      if (v.isNull() || (v.isContainerNode() && v.isEmpty())) {
+        node.remove(name);
+      }
+    }
+    return node;
   }
 
   public static boolean isTerminal(Pod pod) {

@@ -13,8 +13,10 @@ import io.capstan.log.CommandOp;
 import io.capstan.log.DeleteOptions;
 import io.capstan.log.ErrorStatus;
 import io.capstan.log.EventOp;
+import io.capstan.logschema.client.Commands;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.pods.EphemeralContainers;
 import io.capstan.logschema.validation.FieldError;
 import io.capstan.logschema.validation.ObjectValidator;
 import java.time.Instant;
@@ -123,8 +125,11 @@ public final class WriteRules {
     } else if (kind.hasStatus() && !KEEP_STATUS_ON_CREATE.contains(kind.kind())) {
       ObjectFields.put(object, STATUS, null);
     }
-    WorkloadDefaults.prepareForCreate(object);
+    Defaulting.prepareForCreate(object);
     List<FieldError> errors = validate(kind, object, true);
+    if (object instanceof Pod pod && !EphemeralContainers.of(pod.getSpec()).isEmpty()) {
+      errors.add(FieldError.forbidden(PodRules.EPHEMERAL_CONTAINERS, "cannot be set on create"));
+    }
     if (!errors.isEmpty()) {
       return new Outcome.Rejected(StatusErrors.invalid(kind, cmd.getName(), errors));
     }
@@ -153,6 +158,17 @@ public final class WriteRules {
     if (refused != null) {
       return new Outcome.Rejected(refused);
     }
+    boolean ephemeral = Commands.EPHEMERAL_CONTAINERS.equals(cmd.getSubresource());
+    if (cmd.getSubresource() != null && !(ephemeral && stored instanceof Pod)) {
+      return new Outcome.Rejected(StatusErrors.badRequest("the UPDATE command for " + kind.kind()
+          + " names a subresource it has not: " + cmd.getSubresource()));
+    }
+    if (ephemeral) {
+      // As the ephemeralcontainers strategy: every other change the object carries is dropped.
+      object = PodRules.withEphemeralContainersOf((Pod) stored, (Pod) object);
+    } else if (object instanceof Pod pod) {
+      PodRules.keepEphemeralContainers(pod, (Pod) stored);
+    }
     ObjectMeta was = meta(stored);
     ObjectMeta meta = meta(object);
     // Fields an update cannot change keep their stored values, as rest.BeforeUpdate does.
@@ -168,7 +184,7 @@ public final class WriteRules {
       // Status belongs to the status subresource.
       ObjectFields.put(object, STATUS, ObjectFields.get(stored, STATUS));
     }
-    WorkloadDefaults.apply(object);
+    Defaulting.apply(object);
     List<FieldError> errors = new ArrayList<>();
     if (was.getDeletionTimestamp() != null) {
       List<String> added = added(was.getFinalizers(), meta.getFinalizers());
@@ -179,6 +195,9 @@ public final class WriteRules {
       }
     }
     errors.addAll(validate(kind, object, false));
+    if (ephemeral) {
+      errors.addAll(PodRules.ephemeralContainerChanges((Pod) stored, (Pod) object));
+    }
     if (!errors.isEmpty()) {
       return new Outcome.Rejected(StatusErrors.invalid(kind, cmd.getName(), errors));
     }
@@ -209,6 +228,7 @@ public final class WriteRules {
     // Only status changes; spec and metadata stay as stored (ResetObjectMetaForStatus).
     IndexedRecord after = ObjectFields.copy(stored);
     ObjectFields.put(after, STATUS, ObjectFields.get(object, STATUS));
+    Defaulting.apply(after); // status has defaults too (a Node's allocatable, a load balancer's ipMode)
     List<FieldError> errors = ObjectValidator.validate(kind, after);
     if (!errors.isEmpty()) {
       return new Outcome.Rejected(StatusErrors.invalid(kind, cmd.getName(), errors));

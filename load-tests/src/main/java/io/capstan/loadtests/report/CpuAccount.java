@@ -1,4 +1,4 @@
-package io.capstan.loadtests.scheduler;
+package io.capstan.loadtests.report;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -10,12 +10,13 @@ import java.util.TreeMap;
 
 /**
  * Where a phase's CPU went: the process's CPU time and each Java thread's, grouped by what the
- * thread does (its name without ids and numbers). On a shared machine the pods per second move
- * with the neighbours' load; the CPU milliseconds spent per pod do much less, so the bench reports
- * both. JIT compiler and GC threads are not Java threads: they are the process total minus the
- * threads listed.
+ * thread does (its name without ids and numbers). On a shared machine the operations per second
+ * move with the neighbours' load; the CPU milliseconds spent per operation do much less, so every
+ * bench reports both. JIT compiler and GC threads are not Java threads: they are the process total
+ * minus the threads listed. Only this JVM is counted: not other processes the bench drives (a
+ * separate server, runc and the containers it starts).
  */
-final class CpuAccount {
+public final class CpuAccount {
   private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
   private final long processStartNanos;
   private final long wallStartNanos;
@@ -30,12 +31,12 @@ final class CpuAccount {
   }
 
   /** Starts counting now. */
-  static CpuAccount start() {
+  public static CpuAccount start() {
     return new CpuAccount();
   }
 
   /** CPU time of the whole process (all threads, JIT and GC included), or -1 when the JVM cannot tell. */
-  static long processCpuNanos() {
+  public static long processCpuNanos() {
     if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
       return os.getProcessCpuTime();
     }
@@ -43,7 +44,7 @@ final class CpuAccount {
   }
 
   /** What was spent since {@link #start}: the process total and the thread groups, largest first. */
-  Spent spent() {
+  public Spent spent() {
     long wall = System.nanoTime() - wallStartNanos;
     long total = processCpuNanos() - processStartNanos;
     Map<String, Long> groups = new TreeMap<>();
@@ -66,26 +67,34 @@ final class CpuAccount {
   }
 
   /** A thread's family: hex ids, UUIDs and numbers dropped ("capstan.processor-…-StreamThread-1" → "capstan.processor-StreamThread-#"). */
-  static String group(String name) {
+  public static String group(String name) {
     return name.replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-?", "")
         .replaceAll("-[0-9a-f]{6,}", "")
         .replaceAll("\\d+", "#");
   }
 
   /** CPU spent over a wall-clock interval, in nanoseconds. */
-  record Spent(long wallNanos, long processNanos, Map<String, Long> byThreadGroup) {
+  public record Spent(long wallNanos, long processNanos, Map<String, Long> byThreadGroup) {
     /** The process's average number of busy cores. */
-    double cores() {
+    public double cores() {
       return wallNanos == 0 ? 0 : (double) processNanos / wallNanos;
     }
 
+    /**
+     * The process's CPU milliseconds per operation: what a bench reports next to its throughput.
+     * NaN (null in a JSON line) when no operation was measured.
+     */
+    public double msPer(long operations) {
+      return operations <= 0 ? Double.NaN : processNanos / 1e6 / operations;
+    }
+
     /** CPU nanoseconds of one thread group (0 when no such thread ran). */
-    long of(String group) {
+    public long of(String group) {
       return byThreadGroup.getOrDefault(group, 0L);
     }
 
     /** A readable table of the largest groups. */
-    String table(int rows) {
+    public String table(int rows) {
       StringBuilder sb = new StringBuilder();
       sb.append(String.format("bench: CPU %.2f cores over %.1f s%n", cores(), wallNanos / 1e9));
       byThreadGroup.entrySet().stream().limit(rows).forEach(e -> sb.append(String.format("bench:   %5.1f%% %6.3f cores  %s%n",

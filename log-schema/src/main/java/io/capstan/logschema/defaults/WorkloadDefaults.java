@@ -1,0 +1,113 @@
+package io.capstan.logschema.defaults;
+
+import static io.capstan.logschema.defaults.ObjectDefaults.isEmpty;
+
+import io.capstan.api.Deployment;
+import io.capstan.api.DeploymentSpec;
+import io.capstan.api.DeploymentStrategy;
+import io.capstan.api.Job;
+import io.capstan.api.JobSpec;
+import io.capstan.api.ObjectMeta;
+import io.capstan.api.PodFailurePolicyOnPodConditionsPattern;
+import io.capstan.api.PodFailurePolicyRule;
+import io.capstan.api.ReplicaSet;
+import io.capstan.api.RollingUpdateDeployment;
+import java.util.HashMap;
+import java.util.Map;
+
+/** apps/v1 SetDefaults_Deployment and _ReplicaSet, batch/v1 SetDefaults_Job, with their pod templates. */
+final class WorkloadDefaults {
+  private WorkloadDefaults() {}
+
+  static void deployment(Deployment d) {
+    DeploymentSpec spec = d.getSpec();
+    if (spec == null) {
+      return;
+    }
+    if (spec.getReplicas() == null) {
+      spec.setReplicas(1);
+    }
+    DeploymentStrategy strategy = spec.getStrategy() == null ? DeploymentStrategy.newBuilder().build() : spec.getStrategy();
+    if (isEmpty(strategy.getType())) {
+      strategy.setType("RollingUpdate");
+    }
+    if ("RollingUpdate".equals(strategy.getType())) {
+      RollingUpdateDeployment rolling = strategy.getRollingUpdate() == null
+          ? RollingUpdateDeployment.newBuilder().build() : strategy.getRollingUpdate();
+      if (rolling.getMaxUnavailable() == null) {
+        rolling.setMaxUnavailable("25%");
+      }
+      if (rolling.getMaxSurge() == null) {
+        rolling.setMaxSurge("25%");
+      }
+      strategy.setRollingUpdate(rolling);
+    }
+    spec.setStrategy(strategy);
+    if (spec.getRevisionHistoryLimit() == null) {
+      spec.setRevisionHistoryLimit(10);
+    }
+    if (spec.getProgressDeadlineSeconds() == null) {
+      spec.setProgressDeadlineSeconds(600);
+    }
+    PodDefaults.template(spec.getTemplate());
+  }
+
+  static void replicaSet(ReplicaSet rs) {
+    if (rs.getSpec() == null) {
+      return;
+    }
+    if (rs.getSpec().getReplicas() == null) {
+      rs.getSpec().setReplicas(1);
+    }
+    PodDefaults.template(rs.getSpec().getTemplate());
+  }
+
+  static void job(Job j) {
+    JobSpec spec = j.getSpec();
+    if (spec == null) {
+      return;
+    }
+    if (spec.getCompletions() == null && spec.getParallelism() == null) {
+      spec.setCompletions(1);
+      spec.setParallelism(1);
+    }
+    if (spec.getParallelism() == null) {
+      spec.setParallelism(1);
+    }
+    if (spec.getBackoffLimit() == null) {
+      // With a limit per index, the job-wide limit is effectively off.
+      spec.setBackoffLimit(spec.getBackoffLimitPerIndex() != null ? Integer.MAX_VALUE : 6);
+    }
+    // A Job without labels of its own is labelled as its pods are.
+    ObjectMeta meta = j.getMetadata();
+    Map<String, String> templateLabels = spec.getTemplate() == null || spec.getTemplate().getMetadata() == null
+        ? null : spec.getTemplate().getMetadata().getLabels();
+    if (meta != null && templateLabels != null && (meta.getLabels() == null || meta.getLabels().isEmpty())) {
+      meta.setLabels(new HashMap<>(templateLabels));
+    }
+    if (spec.getCompletionMode() == null) {
+      spec.setCompletionMode("NonIndexed");
+    }
+    if (spec.getSuspend() == null) {
+      spec.setSuspend(false);
+    }
+    if (spec.getPodFailurePolicy() != null) {
+      for (PodFailurePolicyRule rule : spec.getPodFailurePolicy().getRules()) {
+        if (rule.getOnPodConditions() != null) {
+          for (PodFailurePolicyOnPodConditionsPattern pattern : rule.getOnPodConditions()) {
+            if (isEmpty(pattern.getStatus())) {
+              pattern.setStatus("True");
+            }
+          }
+        }
+      }
+    }
+    if (spec.getPodReplacementPolicy() == null) {
+      spec.setPodReplacementPolicy(spec.getPodFailurePolicy() != null ? "Failed" : "TerminatingOrFailed");
+    }
+    if (spec.getManualSelector() == null) {
+      spec.setManualSelector(false);
+    }
+    PodDefaults.template(spec.getTemplate());
+  }
+}
