@@ -55,6 +55,11 @@ final class CacheWatcher implements WatchHandle {
   /** Written under the cache's lock only. */
   long lastBookmarkNanos;
   long lastBookmarkRv;
+  /**
+   * The newest change queued to this watch: a bookmark never goes below it, or a client that
+   * takes the bookmark's version as its own would re-watch from before an event it already has.
+   */
+  long lastEventRv;
 
   CacheWatcher(KindCache cache, String keyPrefix, LabelSelector labels, FieldSelector fields, boolean bookmarks,
       WatchSink sink, Executor dispatcher, int buffer) {

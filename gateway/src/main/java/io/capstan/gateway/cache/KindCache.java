@@ -382,10 +382,8 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       from = o.sendInitialEvents() ? null : n;
       // This gateway's own writes too: replayed from the window they come in resourceVersion
       // order, where live they would come in the order their partitions were read.
-      waitFor = Math.max(n, mustInclude);
-      if (o.sendInitialEvents()) {
-        waitFor = Math.max(waitFor, listResourceVersion());
-      }
+      waitFor = o.sendInitialEvents() ? Math.max(Math.max(n, mustInclude), listResourceVersion())
+          : Math.max(n, mustInclude);
       stateAt = o.sendInitialEvents() ? waitFor : null;
     }
     if (listResourceVersion() >= waitFor) {
@@ -434,6 +432,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       }
       List<WatchEvent> first = new ArrayList<>();
       long bookmarkRv;
+      long lastEventRv = 0;
       if (fromRv != null) {
         if (!window.covers(fromRv)) {
           w.terminate(ApiStatus.gone("too old resource version: " + fromRv + " (" + window.oldestCovered() + ")"),
@@ -444,6 +443,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
           WatchEvent e = w.eventFor(c);
           if (e != null) {
             first.add(e);
+            lastEventRv = Math.max(lastEventRv, c.resourceVersion());
           }
         }
         bookmarkRv = Math.max(fromRv, listResourceVersion());
@@ -478,6 +478,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
             WatchEvent e = w.eventFor(c);
             if (e != null) {
               first.add(e);
+              lastEventRv = Math.max(lastEventRv, c.resourceVersion());
             }
           }
         }
@@ -488,6 +489,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
         w.offerInitial(e);
       }
       w.lastBookmarkRv = bookmarkRv;
+      w.lastEventRv = lastEventRv;
       metrics.eventsQueued(first.size());
       watchers.add(w);
     } finally {
@@ -527,6 +529,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
         wantsBookmarks |= w.bookmarks;
         WatchEvent e = w.eventFor(cc);
         if (e != null) {
+          w.lastEventRv = Math.max(w.lastEventRv, cc.resourceVersion());
           if (!w.offer(e)) {
             if (full == null) {
               full = new ArrayList<>();
@@ -619,7 +622,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       at = listResourceVersion();
       long now = System.nanoTime();
       for (CacheWatcher w : watchers) {
-        if (!w.bookmarks || at <= w.lastBookmarkRv) {
+        if (!w.bookmarks || at <= Math.max(w.lastBookmarkRv, w.lastEventRv)) {
           continue;
         }
         // never waited for: a watch too full for a bookmark gets a later one (as the cacher's nonblockingAdd)
