@@ -11,7 +11,8 @@ import picocli.CommandLine.Spec;
 /** {@code capstan controllers}: a controller-manager alone against a Kafka cluster. */
 @Command(name = "controllers", mixinStandardHelpOptions = true,
     description = {
-        "Runs the controllers (ReplicaSet, Deployment, Job, garbage collector, Namespace, Endpoints, node lifecycle) alone against a Kafka cluster"
+        "Runs the controllers (ReplicaSet, Deployment, Job, garbage collector, Namespace, Endpoints, node lifecycle,"
+            + " ResourceQuota, and with --root-ca-file the root CA publisher) alone against a Kafka cluster"
             + " whose topics exist (e.g. one started by 'capstan up' or 'capstan state-views'), with its own"
             + " /metrics endpoint.",
         "Prints 'controllers ready: …' once its caches have synced; SIGINT or SIGTERM stops it cleanly (exit 0)."})
@@ -24,6 +25,13 @@ final class ControllersCommand implements Callable<Integer> {
       description = "How long a node may go without renewing its Lease or posting status before it is marked"
           + " Ready=Unknown and tainted unreachable, e.g. 40s, 2m (kube-controller-manager's flag; default ${DEFAULT-VALUE}).")
   String nodeMonitorGracePeriod;
+
+  @Option(names = "--root-ca-file", paramLabel = "FILE",
+      description = "The cluster CA bundle (PEM) to publish as the ConfigMap kube-root-ca.crt (key ca.crt) in every"
+          + " namespace, as kube-controller-manager's flag: e.g. the gateway's DATA_DIR/pki/ca.crt, which"
+          + " 'capstan up' uses. The file is read again every 10 s and a changed CA is published everywhere."
+          + " Without it no kube-root-ca.crt is published.")
+  java.nio.file.Path rootCaFile;
 
   @Mixin DataDirOptions dataDir;
   @Mixin TopicOptions topics;
@@ -50,7 +58,8 @@ final class ControllersCommand implements Callable<Integer> {
     Progress progress = new Progress(spec.commandLine().getOut());
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "controllers", (stack, registry) -> {
       MetricsComponent m = stack.start(new MetricsComponent(metricsConfig, registry));
-      stack.start(new ControllersComponent(connection.clientConfig(), topicSettings.layout(), nodeLifecycle, null, registry));
+      stack.start(new ControllersComponent(connection.clientConfig(), topicSettings.layout(), nodeLifecycle, rootCaFile,
+          null, registry));
       return "controllers ready: kafka=" + connection.bootstrap() + " metrics=" + m.url();
     });
   }

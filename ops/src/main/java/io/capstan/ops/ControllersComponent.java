@@ -6,18 +6,25 @@ import io.capstan.controllers.nodelifecycle.NodeLifecycleConfig;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.informer.SharedInformers;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
-/** The controller-manager: ReplicaSet, Deployment, Job, garbage-collector, Namespace, Endpoints and node lifecycle controllers. */
+/**
+ * The controller-manager: ReplicaSet, Deployment, Job, garbage-collector, Namespace, Endpoints, node lifecycle and
+ * ResourceQuota controllers, and the root CA publisher when given a CA file.
+ */
 final class ControllersComponent implements Component {
   private final ControllerManager manager;
 
-  /** @param shared the process's informers for the controllers to read through, or null for their own */
+  /**
+   * @param rootCaFile the cluster CA bundle to publish as {@code kube-root-ca.crt} in every namespace, or null for none
+   * @param shared the process's informers for the controllers to read through, or null for their own
+   */
   ControllersComponent(Map<String, Object> kafka, TopicLayout layout, NodeLifecycleConfig nodeLifecycle,
-      SharedInformers shared, MeterRegistry registry) {
-    this.manager = new ControllerManager(ControllerManagerConfig.defaults(kafka, layout).withNodeLifecycle(nodeLifecycle),
-        shared, registry);
+      Path rootCaFile, SharedInformers shared, MeterRegistry registry) {
+    this.manager = new ControllerManager(ControllerManagerConfig.defaults(kafka, layout).withNodeLifecycle(nodeLifecycle)
+        .withRootCaFile(rootCaFile), shared, registry);
   }
 
   @Override

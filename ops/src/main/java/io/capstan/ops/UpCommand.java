@@ -86,8 +86,9 @@ final class UpCommand implements Callable<Integer> {
       GatewayConfig gatewayConfig = GatewayConfig.defaults(config.dataDir()).withPort(apiPort);
       GatewayComponent gateway = stack.start(new GatewayComponent(kafka.clientConfig(), config.topics().layout(),
           gatewayConfig, informers, registry));
+      // kube-root-ca.crt in every namespace: the CA the gateway generated (or found) in DATA_DIR/pki
       stack.start(new ControllersComponent(kafka.clientConfig(), config.topics().layout(), NodeLifecycleConfig.defaults(),
-          informers, registry));
+          io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir()), informers, registry));
       stack.start(new SchedulerComponent(kafka.clientConfig(), config.topics().layout(), SchedulerConfig.defaults(),
           informers, registry));
       stack.start(new NodeAgentComponent(NodeAgentComponent.local(kafka.clientConfig(), config.topics().layout(),

@@ -139,7 +139,9 @@ class UpCommandTest {
     }
     try (Informer<ConfigMap> cms = informer(bootstrap, layout, Kinds.CONFIG_MAP, ConfigMap.class);
         Informer<Pod> pods = informer(bootstrap, layout, Kinds.POD, Pod.class)) {
-      cms.list().forEach(o -> kept.put("ConfigMap/" + o.getMetadata().getName(), identity(o.getMetadata())));
+      // kube-root-ca.crt (one per namespace) is the root CA publisher's, checked on its own
+      cms.list().stream().filter(o -> !o.getMetadata().getName().equals("kube-root-ca.crt"))
+          .forEach(o -> kept.put("ConfigMap/" + o.getMetadata().getName(), identity(o.getMetadata())));
       pods.list().forEach(o -> kept.put("Pod/" + o.getMetadata().getName(), identity(o.getMetadata())));
     }
     assertEquals(6, kept.size(), "4 ConfigMaps left after the delete, 1 changed, 1 Pod: " + kept);
@@ -151,7 +153,8 @@ class UpCommandTest {
     try (Informer<ConfigMap> cms = informer(bootstrap, layout, Kinds.CONFIG_MAP, ConfigMap.class);
         Informer<Pod> pods = informer(bootstrap, layout, Kinds.POD, Pod.class);
         Informer<Namespace> nss = informer(bootstrap, layout, Kinds.NAMESPACE, Namespace.class)) {
-      cms.list().forEach(o -> after.put("ConfigMap/" + o.getMetadata().getName(), identity(o.getMetadata())));
+      cms.list().stream().filter(o -> !o.getMetadata().getName().equals("kube-root-ca.crt"))
+          .forEach(o -> after.put("ConfigMap/" + o.getMetadata().getName(), identity(o.getMetadata())));
       pods.list().forEach(o -> after.put("Pod/" + o.getMetadata().getName(), identity(o.getMetadata())));
       assertEquals("2", cms.get("default", "changed").orElseThrow().getData().get("v"), "the update survived");
       Set<String> namespaces = new java.util.TreeSet<>();
@@ -225,6 +228,23 @@ class UpCommandTest {
         .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, namespaces.statusCode(), namespaces.body());
     assertTrue(namespaces.body().contains("\"kube-system\""), "the gateway reads the cluster: " + namespaces.body());
+
+    // The root CA publisher puts the gateway's CA in every namespace as kube-root-ca.crt.
+    String caPem = Files.readString(dataDir.resolve("pki").resolve("ca.crt"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    HttpResponse<String> rootCa;
+    do {
+      rootCa = client.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/namespaces/default/configmaps/kube-root-ca.crt"))
+          .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+    } while (rootCa.statusCode() == 404 && System.nanoTime() < deadline && sleep(200));
+    assertEquals(200, rootCa.statusCode(), rootCa.body());
+    assertEquals(caPem, new com.fasterxml.jackson.databind.ObjectMapper().readTree(rootCa.body()).at("/data/ca.crt")
+        .asText(), "kube-root-ca.crt holds DATA_DIR/pki/ca.crt");
+  }
+
+  private static boolean sleep(long millis) throws InterruptedException {
+    Thread.sleep(millis);
+    return true;
   }
 
   private static String tokenOf(String kubeconfig) {

@@ -6,6 +6,8 @@ import io.capstan.controllers.gc.OwnerGraph;
 import io.capstan.controllers.endpoints.EndpointsController;
 import io.capstan.controllers.job.JobController;
 import io.capstan.controllers.namespace.NamespaceController;
+import io.capstan.controllers.rootca.RootCaFile;
+import io.capstan.controllers.rootca.RootCaPublisher;
 import io.capstan.controllers.nodelifecycle.NodeLifecycleController;
 import io.capstan.controllers.quota.ResourceQuotaController;
 import io.capstan.controllers.replicaset.ReplicaSetController;
@@ -46,6 +48,8 @@ public final class ControllerManager implements AutoCloseable {
   private EndpointsController endpoints;
   private NodeLifecycleController nodeLifecycle;
   private ResourceQuotaController quotas;
+  /** Null when no root CA file is configured. */
+  private RootCaPublisher rootCa;
   private ShardAssignment shard;
 
   /** Null when the manager reads the state topics through informers of its own. */
@@ -69,8 +73,16 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
   public synchronized void start() {
-    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, endpoints, node-lifecycle and resourcequota controllers, {} workers each",
-        config.workers());
+    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, endpoints, node-lifecycle{} and resourcequota controllers, {} workers each",
+        config.rootCaFile() == null ? "" : ", root-ca-cert-publisher", config.workers());
+    RootCaFile rootCaFile = null;
+    if (config.rootCaFile() != null) {
+      try {
+        rootCaFile = RootCaFile.open(config.rootCaFile());
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("the root CA publisher cannot read its CA bundle: " + e.getMessage(), e);
+      }
+    }
     informers = SharedInformers.borrowOrOwn(shared, InformerConfig.defaults(config.kafka(), config.layout(), COMPONENT),
         registry);
     started.add(informers);
@@ -88,6 +100,9 @@ public final class ControllerManager implements AutoCloseable {
     nodeLifecycle = new NodeLifecycleController(informers, writer, clock, config.nodeLifecycle(), config.workers(),
         registry);
     quotas = new ResourceQuotaController(informers, writer, config.writeTimeout(), 1, registry);
+    if (rootCaFile != null) {
+      rootCa = new RootCaPublisher(informers, writer, rootCaFile, RootCaPublisher.DEFAULT_RECHECK, 1, registry);
+    }
     informers.start();
   }
 
@@ -110,6 +125,9 @@ public final class ControllerManager implements AutoCloseable {
     endpoints.shardBy(shard);
     nodeLifecycle.shardBy(shard);
     quotas.shardBy(shard);
+    if (rootCa != null) {
+      rootCa.shardBy(shard);
+    }
     replicaSets.start();
     started.add(replicaSets);
     deployments.start();
@@ -126,6 +144,10 @@ public final class ControllerManager implements AutoCloseable {
     started.add(nodeLifecycle);
     quotas.start();
     started.add(quotas);
+    if (rootCa != null) {
+      rootCa.start();
+      started.add(rootCa);
+    }
     shard.start();
     // closed before the controllers (reverse order): the group moves our share while we still finish in-flight work
     started.add(shard);

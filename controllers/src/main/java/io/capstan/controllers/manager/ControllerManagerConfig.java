@@ -2,6 +2,7 @@ package io.capstan.controllers.manager;
 
 import io.capstan.controllers.nodelifecycle.NodeLifecycleConfig;
 import io.capstan.logschema.topics.TopicLayout;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -14,9 +15,13 @@ import org.apache.kafka.clients.CommonClientConfigs;
  * @param workers      reconcile workers per controller (kube-controller-manager's --concurrent-*-syncs)
  * @param writeTimeout how long a controller waits for the answer to one of its writes
  * @param nodeLifecycle the node lifecycle controller's grace periods
+ * @param rootCaFile   the cluster CA bundle (PEM) the root CA publisher puts in every namespace as the
+ *                     ConfigMap {@code kube-root-ca.crt} (kube-controller-manager's --root-ca-file);
+ *                     null (the default) runs no publisher. {@code capstan up} gives the gateway's
+ *                     {@code DATA_DIR/pki/ca.crt}
  */
 public record ControllerManagerConfig(Map<String, Object> kafka, TopicLayout layout, int workers, Duration writeTimeout,
-    NodeLifecycleConfig nodeLifecycle) {
+    NodeLifecycleConfig nodeLifecycle, Path rootCaFile) {
   /**
    * kube-controller-manager's default of 5 (--concurrent-replicaset-syncs, --concurrent-deployment-syncs):
    * a reconcile mostly waits for the processor's replies, so workers cost little CPU (the
@@ -46,14 +51,19 @@ public record ControllerManagerConfig(Map<String, Object> kafka, TopicLayout lay
 
   public static ControllerManagerConfig defaults(Map<String, Object> kafka, TopicLayout layout) {
     return new ControllerManagerConfig(kafka, layout, DEFAULT_WORKERS, DEFAULT_WRITE_TIMEOUT,
-        NodeLifecycleConfig.defaults());
+        NodeLifecycleConfig.defaults(), null);
   }
 
   public ControllerManagerConfig withWorkers(int workers) {
-    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle);
+    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile);
   }
 
   public ControllerManagerConfig withNodeLifecycle(NodeLifecycleConfig nodeLifecycle) {
-    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle);
+    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile);
+  }
+
+  /** Publishes this CA bundle as {@code kube-root-ca.crt} in every namespace; null for none. */
+  public ControllerManagerConfig withRootCaFile(Path rootCaFile) {
+    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile);
   }
 }

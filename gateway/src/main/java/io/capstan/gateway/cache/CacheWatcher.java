@@ -8,6 +8,7 @@ import io.capstan.gateway.selection.LabelSelector;
 import io.capstan.gateway.store.StoredObject;
 import io.capstan.gateway.store.WatchEvent;
 import io.capstan.gateway.store.WatchHandle;
+import io.capstan.gateway.store.WatchSink;
 import io.capstan.logschema.json.KubeJson;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -15,17 +16,18 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One watch on the cache (kube-apiserver's cacheWatcher): its filter and a bounded queue between
- * the cache, which must never wait for a client, and the watch's sink, drained on a dispatcher
- * thread. A watch that falls more than its buffer behind is closed with an ERROR event rather
- * than slowing the cache or growing without bound; the client watches again from the last
- * resourceVersion it saw.
+ * One watch on the cache (kube-apiserver's cacheWatcher): its filter and a bounded buffer between
+ * the cache and the watch's sink, drained on a dispatcher thread while the sink's connection
+ * takes events ({@link WatchSink#ready}); when it is full (the client reads slowly), events wait
+ * here. A change that finds the buffer full waits for room within the cache's
+ * {@link DispatchBudget}; a watch still full after that is ended as kube-apiserver ends it: its
+ * buffered events are dropped and the stream just ends ({@link WatchEvent.End}), and the client
+ * watches again from the last resourceVersion it received, which the cache's window replays.
  */
 final class CacheWatcher implements WatchHandle {
   private static final Logger log = LoggerFactory.getLogger(CacheWatcher.class);
@@ -38,23 +40,29 @@ final class CacheWatcher implements WatchHandle {
   private final LabelSelector labels;
   private final FieldSelector fields;
   final boolean bookmarks;
-  private final Consumer<WatchEvent> sink;
+  private final WatchSink sink;
   private final Executor dispatcher;
   private final ConcurrentLinkedQueue<WatchEvent> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile int limit;
-  /** No more events are accepted: an ERROR is queued as the last one, or the watch was closed. */
+  /** No more events are accepted: an ERROR or END is queued as the last one, or the watch was closed. */
   private volatile boolean terminating;
+  /** Signalled when the drain makes room, for a change waiting to be queued. */
+  private final Object room = new Object();
+  private volatile boolean waitingForRoom;
   /** Written under the cache's lock only. */
   long lastBookmarkNanos;
   long lastBookmarkRv;
-  /** The newest change sent: a bookmark must not go back before it (guarded by the cache's lock). */
+  /**
+   * The newest change queued to this watch: a bookmark never goes below it, or a client that
+   * takes the bookmark's version as its own would re-watch from before an event it already has.
+   */
   long lastEventRv;
 
   CacheWatcher(KindCache cache, String keyPrefix, LabelSelector labels, FieldSelector fields, boolean bookmarks,
-      Consumer<WatchEvent> sink, Executor dispatcher, int buffer) {
+      WatchSink sink, Executor dispatcher, int buffer) {
     this.cache = cache;
     this.keyPrefix = keyPrefix;
     this.labels = labels == null ? LabelSelector.EVERYTHING : labels;
@@ -124,22 +132,63 @@ final class CacheWatcher implements WatchHandle {
     return new StoredObject(o, rv);
   }
 
-  /** Queues a live event; a watch whose queue is full is ended (never blocks). */
-  void offer(WatchEvent e) {
+  /** Queues a live event if the buffer has room; false when it is full (the watch goes on). */
+  boolean offer(WatchEvent e) {
     if (terminating) {
-      return;
+      return true;
     }
     if (queued.incrementAndGet() > limit) {
       queued.decrementAndGet();
-      cache.metrics().watchClosed(End.OVERFLOW);
-      log.info("closing a watch of {}: it fell {} events behind", cache.kind().kind(), limit);
-      terminate(new ApiStatus(429, "TooManyRequests", "the watch of " + cache.kind().plural()
-          + " was closed because the client fell more than " + limit
-          + " events behind; watch again from the last resourceVersion received",
-          new ApiStatus.Details(null, cache.kind().group(), cache.kind().plural(), null, 1)), false);
-      return;
+      return false;
     }
     queue.add(e);
+    schedule();
+    return true;
+  }
+
+  /**
+   * Queues a live event, waiting for room until {@code deadlineNanos} (System.nanoTime); a watch
+   * still full then is ended as too slow. Called by the cache's dispatch, never under its lock.
+   *
+   * @return whether the event was queued
+   */
+  boolean offer(WatchEvent e, long deadlineNanos) throws InterruptedException {
+    if (offer(e)) {
+      return true;
+    }
+    synchronized (room) {
+      waitingForRoom = true;
+      try {
+        while (true) {
+          if (offer(e)) {
+            return true;
+          }
+          long left = deadlineNanos - System.nanoTime();
+          if (left <= 0) {
+            break;
+          }
+          room.wait(Math.max(1, left / 1_000_000));
+        }
+      } finally {
+        waitingForRoom = false;
+      }
+    }
+    endUnresponsive();
+    return false;
+  }
+
+  /** kube-apiserver's answer to a watcher that does not keep up: drop what it has not taken, end the stream. */
+  private void endUnresponsive() {
+    if (terminating) {
+      return;
+    }
+    terminating = true;
+    cache.metrics().watchClosed(End.OVERFLOW);
+    log.info("ending a watch of {}: its client fell {} events behind", cache.kind().kind(), limit);
+    cache.removeWatcher(this);
+    queue.clear();
+    queued.set(1);
+    queue.add(new WatchEvent.End());
     schedule();
   }
 
@@ -178,8 +227,25 @@ final class CacheWatcher implements WatchHandle {
   private void drain() {
     while (true) {
       WatchEvent e;
-      while ((e = queue.poll()) != null) {
+      while ((e = queue.peek()) != null) {
+        boolean last = e instanceof WatchEvent.Error || e instanceof WatchEvent.End;
+        if (!last && !ended.get() && !sink.ready()) {
+          // The client's connection is full: the rest waits here, counted against the buffer.
+          scheduled.set(false);
+          sink.onReady(this::schedule);
+          return;
+        }
+        e = queue.poll(); // the one peeked, or the END of a watch just ended as too slow
+        if (e == null) {
+          continue;
+        }
+        last = e instanceof WatchEvent.Error || e instanceof WatchEvent.End;
         queued.decrementAndGet();
+        if (waitingForRoom) {
+          synchronized (room) {
+            room.notifyAll();
+          }
+        }
         if (ended.get()) {
           continue;
         }
@@ -189,7 +255,7 @@ final class CacheWatcher implements WatchHandle {
           log.warn("a watch sink of {} failed; closing the watch", cache.kind().kind(), ex);
           close();
         }
-        if (e instanceof WatchEvent.Error) {
+        if (last) {
           end();
         }
       }

@@ -7,6 +7,7 @@ import io.capstan.gateway.selection.FieldSelector;
 import io.capstan.gateway.selection.LabelSelector;
 import io.capstan.gateway.store.StoredObject;
 import io.capstan.gateway.store.WatchEvent;
+import io.capstan.gateway.store.WatchSink;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.ObjectKey;
 import io.capstan.stateviews.informer.Change;
@@ -63,6 +64,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   private final NavigableMap<String, SpecificRecord> objects = new TreeMap<>();
   private final List<CacheWatcher> watchers = new CopyOnWriteArrayList<>();
   private final CacheMetrics metrics;
+  private final DispatchBudget dispatchBudget = new DispatchBudget();
   private final RenderedObjects.OfKind rendered;
   private volatile AtomicLongArray closed;
   private volatile ChangeWindow window;
@@ -337,24 +339,33 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   // ---- watches ----
 
   /**
-   * Opens a watch as kube-apiserver's cacher does: {@code resourceVersion} absent (after this
-   * gateway's own writes, {@code mustInclude}) or "0" starts with the current state as ADDED
-   * events; N replays every change after N, then goes live (410 Gone when N is older than the
-   * window); with {@code sendInitialEvents} the state at a version not older than N comes first,
-   * ended by a BOOKMARK annotated {@code k8s.io/initial-events-end}. Never blocks: when the cache
-   * has not reached the version yet the watch starts once it has, or ends with 504 Timeout.
+   * Opens a watch as kube-apiserver's cacher does: {@code resourceVersion} absent starts with the
+   * state at the version of the request (the consistent cut now, or this gateway's own writes,
+   * {@code mustInclude}, when they are later) as ADDED events, then every change after it; "0"
+   * starts with the current state; N replays every change after N, then goes live (410 Gone when
+   * N is older than the window); with {@code sendInitialEvents} the state at a version not older
+   * than N comes first, ended by a BOOKMARK annotated {@code k8s.io/initial-events-end}. Never
+   * blocks: when the cache has not reached the version yet the watch starts once it has, or ends
+   * with 504 Timeout.
+   *
+   * <p>The version is fixed when the request arrives, not when the cache gets there: the client
+   * has its response headers (the watch is established) before that, and a change it makes
+   * meanwhile must reach it as an event, not folded into the initial ADDED (issue 22, item 3).
    */
   public io.capstan.gateway.store.WatchHandle watch(io.capstan.gateway.store.WatchOptions o, long mustInclude,
       Consumer<WatchEvent> sink) {
     CacheWatcher w = newWatcher(o.namespace(), o.labels(), o.fields(), o.bookmarks(), sink);
     String rv = o.resourceVersion();
     Long from;
+    Long stateAt;
     long waitFor;
     if (rv == null || rv.isEmpty()) {
       from = null;
-      waitFor = mustInclude;
+      waitFor = Math.max(mustInclude, listResourceVersion());
+      stateAt = waitFor;
     } else if (rv.equals("0")) {
       from = null;
+      stateAt = null;
       waitFor = 0;
     } else {
       long n;
@@ -371,10 +382,12 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       from = o.sendInitialEvents() ? null : n;
       // This gateway's own writes too: replayed from the window they come in resourceVersion
       // order, where live they would come in the order their partitions were read.
-      waitFor = Math.max(n, mustInclude);
+      waitFor = o.sendInitialEvents() ? Math.max(Math.max(n, mustInclude), listResourceVersion())
+          : Math.max(n, mustInclude);
+      stateAt = o.sendInitialEvents() ? waitFor : null;
     }
     if (listResourceVersion() >= waitFor) {
-      startWatch(w, from, o.sendInitialEvents());
+      startWatch(w, from, stateAt, o.sendInitialEvents());
       return w;
     }
     whenReached(-1, waitFor).orTimeout(config.readWait().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
@@ -382,7 +395,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
           if (err != null) {
             w.terminate(tooLarge(waitFor), true);
           } else {
-            startWatch(w, from, o.sendInitialEvents());
+            startWatch(w, from, stateAt, o.sendInitialEvents());
           }
         });
     return w;
@@ -398,18 +411,20 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   /** A watch not yet started: {@link #startWatch} registers it once the version it needs is reached. */
   CacheWatcher newWatcher(String namespace, LabelSelector labels, FieldSelector fields, boolean bookmarks,
       Consumer<WatchEvent> sink) {
-    return new CacheWatcher(this, keyPrefix(namespace), labels, fields, bookmarks, sink, dispatcher,
+    return new CacheWatcher(this, keyPrefix(namespace), labels, fields, bookmarks, WatchSink.of(sink), dispatcher,
         config.watchBuffer());
   }
 
   /**
    * Registers a watch atomically with what it must see first.
    *
-   * @param fromRv        replay the changes after this version, then go live; null to start with the
-   *                      state at the consistent cut as ADDED events
+   * @param fromRv        replay the changes after this version, then go live; null to start with a
+   *                      state as ADDED events
+   * @param stateAt       the version of that state (one the cache has reached), the changes after it
+   *                      following; null for the consistent cut now
    * @param initialEnd    after the initial state, a BOOKMARK annotated {@code k8s.io/initial-events-end}
    */
-  void startWatch(CacheWatcher w, Long fromRv, boolean initialEnd) {
+  void startWatch(CacheWatcher w, Long fromRv, Long stateAt, boolean initialEnd) {
     lock.writeLock().lock();
     try {
       if (w.isTerminating()) {
@@ -417,6 +432,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       }
       List<WatchEvent> first = new ArrayList<>();
       long bookmarkRv;
+      long lastEventRv = 0;
       if (fromRv != null) {
         if (!window.covers(fromRv)) {
           w.terminate(ApiStatus.gone("too old resource version: " + fromRv + " (" + window.oldestCovered() + ")"),
@@ -427,12 +443,12 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
           WatchEvent e = w.eventFor(c);
           if (e != null) {
             first.add(e);
-            w.lastEventRv = c.resourceVersion();
+            lastEventRv = Math.max(lastEventRv, c.resourceVersion());
           }
         }
         bookmarkRv = Math.max(fromRv, listResourceVersion());
       } else {
-        long at = listResourceVersion();
+        long at = stateAt == null ? listResourceVersion() : Math.min(stateAt, listResourceVersion());
         boolean exact = window.covers(at);
         Map<String, SpecificRecord> before = exact ? window.stateBefore(at) : Map.of();
         // only the watch's namespace (or kind): this runs under the write lock, holding up the informer
@@ -462,7 +478,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
             WatchEvent e = w.eventFor(c);
             if (e != null) {
               first.add(e);
-              w.lastEventRv = c.resourceVersion();
+              lastEventRv = Math.max(lastEventRv, c.resourceVersion());
             }
           }
         }
@@ -473,6 +489,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
         w.offerInitial(e);
       }
       w.lastBookmarkRv = bookmarkRv;
+      w.lastEventRv = lastEventRv;
       metrics.eventsQueued(first.size());
       watchers.add(w);
     } finally {
@@ -488,6 +505,8 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
 
   @Override
   public void onChange(Change<SpecificRecord> c) {
+    List<CacheWatcher> full = null;
+    List<WatchEvent> fullEvents = null;
     boolean wantsBookmarks = false;
     lock.writeLock().lock();
     try {
@@ -510,8 +529,15 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
         wantsBookmarks |= w.bookmarks;
         WatchEvent e = w.eventFor(cc);
         if (e != null) {
-          w.offer(e);
           w.lastEventRv = Math.max(w.lastEventRv, cc.resourceVersion());
+          if (!w.offer(e)) {
+            if (full == null) {
+              full = new ArrayList<>();
+              fullEvents = new ArrayList<>();
+            }
+            full.add(w);
+            fullEvents.add(e);
+          }
           queued++;
         }
       }
@@ -525,8 +551,30 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       lock.writeLock().unlock();
     }
     releaseWaiters(c.partition());
+    if (full != null) {
+      waitForFullWatches(full, fullEvents);
+    }
     if (wantsBookmarks) {
       askForBookmarkProgress(c.resourceVersion());
+    }
+  }
+
+  /**
+   * As kube-apiserver's cacher dispatches to watchers whose buffers are full: waits for them
+   * together, within the {@link DispatchBudget}, then ends those still full. Outside the cache's
+   * lock (reads go on) but on the informer's thread, so no later change overtakes this one.
+   */
+  private void waitForFullWatches(List<CacheWatcher> full, List<WatchEvent> events) {
+    long start = System.nanoTime();
+    long deadline = start + dispatchBudget.take(start);
+    try {
+      for (int i = 0; i < full.size(); i++) {
+        full.get(i).offer(events.get(i), deadline);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      dispatchBudget.giveBack(deadline - System.nanoTime());
     }
   }
 
@@ -577,12 +625,16 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
         if (!w.bookmarks || at <= w.lastBookmarkRv) {
           continue;
         }
-        // Never a bookmark behind a change this watch was sent: a client resuming from it would
-        // get that change again. It waits for the cut to pass the change.
-        if (at >= w.lastEventRv && now - w.lastBookmarkNanos >= config.bookmarkInterval().toNanos()) {
+        if (at <= w.lastEventRv) {
+          // Nothing past the last change sent yet; when the cut is still behind it, ask again later.
+          heldBack |= at < w.lastEventRv;
+          continue;
+        }
+        // never waited for: a watch too full for a bookmark gets a later one (as the cacher's nonblockingAdd)
+        if (now - w.lastBookmarkNanos >= config.bookmarkInterval().toNanos()
+            && w.offer(new WatchEvent.Bookmark(at, false))) {
           w.lastBookmarkRv = at;
           w.lastBookmarkNanos = now;
-          w.offer(new WatchEvent.Bookmark(at, false));
         } else {
           heldBack = true;
         }

@@ -7,8 +7,11 @@ import java.time.Duration;
  *
  * @param windowCapacity   recent changes kept per kind for watch-from-resourceVersion and exact
  *                         lists (default 10,000; older versions get 410 Gone / Expired)
- * @param watchBuffer      live events one watch may have queued before it is closed as too slow
- *                         (default 1,000), as kube-apiserver's cacher drops an unresponsive watcher
+ * @param watchBuffer      live events one watch may hold while its client's connection is full
+ *                         (default 1,000); a change that finds it full waits within the dispatch
+ *                         budget (at most 100 ms), then the watch is ended and its client watches
+ *                         again from its last resourceVersion, as kube-apiserver's cacher ends an
+ *                         unresponsive watcher
  * @param readWait         how long a read waits for the cache to reach a version (this gateway's
  *                         own write, or a requested resourceVersion) before answering 504 Timeout
  *                         (default 10 s)

@@ -42,13 +42,19 @@ public final class ApiDiscovery {
     return version.toJson();
   }
 
-  /** {@code /api}: the core group's versions. */
-  public ObjectNode coreVersions() {
+  /**
+   * {@code /api}: the core group's versions, and where clients reach this server, as
+   * kube-apiserver lists its advertised address for every client ({@code 0.0.0.0/0}).
+   *
+   * @param serverAddress {@code host:port} ({@code [v6]:port}) of this server
+   */
+  public ObjectNode coreVersions(String serverAddress) {
     ObjectNode out = NODES.objectNode();
     out.put("kind", "APIVersions");
     ArrayNode versions = out.putArray("versions");
     groupVersions().getOrDefault("", List.of()).forEach(versions::add);
-    out.putArray("serverAddressByClientCIDRs").addObject().put("clientCIDR", "0.0.0.0/0").put("serverAddress", "");
+    out.putArray("serverAddressByClientCIDRs").addObject().put("clientCIDR", "0.0.0.0/0")
+        .put("serverAddress", serverAddress);
     return out;
   }
 

@@ -129,6 +129,17 @@ final class ResourceHandler implements Handler<RoutingContext> {
     }
   }
 
+  /**
+   * The address the client reached this server at, {@code host:port}: the listening address, or
+   * with a wildcard one the interface the connection came in on (kube-apiserver advertises its
+   * {@code --advertise-address} and secure port).
+   */
+  private static String serverAddress(RoutingContext ctx) {
+    io.vertx.core.net.SocketAddress local = ctx.request().localAddress();
+    String host = local.hostAddress() != null ? local.hostAddress() : local.host();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + local.port();
+  }
+
   private void discoveryDocument(RoutingContext ctx, ResourcePath path) {
     if (ctx.request().method() != HttpMethod.GET) {
       throw new ApiException(ApiStatus.methodNotAllowed(ctx.request().method().name(), ctx.request().path()));
@@ -136,7 +147,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     if (path.group() == null) {
       Responses.json(ctx, 200, discovery.groups());
     } else if (path.version() == null) {
-      Responses.json(ctx, 200, path.group().isEmpty() ? discovery.coreVersions()
+      Responses.json(ctx, 200, path.group().isEmpty() ? discovery.coreVersions(serverAddress(ctx))
           : discovery.group(path.group()).orElseThrow(() -> new ApiException(ApiStatus.noSuchPath())));
     } else {
       Responses.json(ctx, 200, discovery.resources(path.group(), path.version())
@@ -311,12 +322,14 @@ final class ResourceHandler implements Handler<RoutingContext> {
       }
     };
     response.closeHandler(v -> finish.run());
-    handle[0] = store.watch(c.kind(), options, event -> context.runOnContext(v -> {
+    handle[0] = store.watch(c.kind(), options, new WatchWriter(context, response, event -> {
       if (!open.get() || response.closed()) {
         return;
       }
-      response.write(Buffer.buffer(watchLine(c.kind(), event)));
-      if (event instanceof WatchEvent.Error) {
+      if (!(event instanceof WatchEvent.End)) {
+        response.write(Buffer.buffer(watchLine(c.kind(), event)));
+      }
+      if (event instanceof WatchEvent.Error || event instanceof WatchEvent.End) {
         finish.run();
       }
     }));
@@ -329,7 +342,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
   /**
    * A watch over a WebSocket, as kube-apiserver serves one to clients that ask for the upgrade
    * (fabric8 does by default): each event is one text message, the same JSON as a line of the
-   * chunked stream; an ERROR event (410 Gone) is followed by a normal close.
+   * chunked stream; an ERROR event (410 Gone) is followed by a normal close, and so is a watch
+   * the cache ends because its client fell too far behind.
    */
   private void watchOverWebSocket(Call c, WatchOptions options) {
     RoutingContext ctx = c.ctx();
@@ -352,12 +366,14 @@ final class ResourceHandler implements Handler<RoutingContext> {
       // Clients only ever close or ping; anything else they send is ignored.
       ws.textMessageHandler(m -> { });
       ws.binaryMessageHandler(m -> { });
-      handle[0] = store.watch(c.kind(), options, event -> context.runOnContext(v -> {
+      handle[0] = store.watch(c.kind(), options, new WatchWriter(context, ws, event -> {
         if (!open.get() || ws.isClosed()) {
           return;
         }
-        ws.writeTextMessage(new String(watchLine(c.kind(), event), java.nio.charset.StandardCharsets.UTF_8).strip());
-        if (event instanceof WatchEvent.Error) {
+        if (!(event instanceof WatchEvent.End)) {
+          ws.writeTextMessage(new String(watchLine(c.kind(), event), java.nio.charset.StandardCharsets.UTF_8).strip());
+        }
+        if (event instanceof WatchEvent.Error || event instanceof WatchEvent.End) {
           finish.run();
         }
       }));

@@ -66,7 +66,8 @@ public interface ResourceStore {
   /**
    * Streams changes of {@code kind} after {@code options.resourceVersion()} to {@code sink}, in
    * order per object, until the returned handle is closed. An {@link WatchEvent.Error} (410 Gone
-   * when the version is too old) ends the stream.
+   * when the version is too old) or {@link WatchEvent.End} ends the stream. A {@link WatchSink}
+   * can hold the stream back while its client's connection is full.
    */
   WatchHandle watch(Kind kind, WatchOptions options, Consumer<WatchEvent> sink);
 

@@ -16,4 +16,10 @@ public sealed interface WatchEvent {
 
   /** The watch cannot go on (e.g. 410 Gone); the stream ends after it. */
   record Error(ApiStatus status) implements WatchEvent {}
+
+  /**
+   * Not sent: the stream just ends, as kube-apiserver ends the watch of a client too slow to keep
+   * up; the client watches again from the last resourceVersion it received.
+   */
+  record End() implements WatchEvent {}
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.fabric8.kubernetes.api.model.APIVersions;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -22,6 +23,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServerAddressByClientCIDR;
 import io.fabric8.kubernetes.api.model.StatusCause;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -37,6 +39,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -455,6 +458,18 @@ class Fabric8ClientTest {
         () -> client.pods().inNamespace(ns).withName("nope").getLog());
     assertEquals(404, noPod.getCode(), noPod.getMessage());
     assertEquals(List.of("dup"), names(cms.list().getItems()), "nothing else stored");
+  }
+
+  @Test
+  void coreApiVersionsNameTheServerAddress() {
+    APIVersions api = client.getAPIVersions();
+    assertEquals(List.of("v1"), api.getVersions());
+    URI url = URI.create(server.url());
+    List<ServerAddressByClientCIDR> addresses = api.getServerAddressByClientCIDRs();
+    assertEquals(1, addresses.size(), addresses.toString());
+    assertEquals("0.0.0.0/0", addresses.get(0).getClientCIDR());
+    assertEquals(url.getHost() + ":" + url.getPort(), addresses.get(0).getServerAddress(),
+        "as kube-apiserver: host:port clients reach it at");
   }
 
   @Test

@@ -380,7 +380,9 @@ class KafkaResourceStoreTest {
       assertEquals(504, timeout.code());
       assertEquals("Timeout", timeout.reason());
 
-      // A watch whose client does not keep up is closed, not buffered without end.
+      // A watch whose client does not keep up is ended, not buffered without end: as kube-apiserver's
+      // cacher, a change that finds its buffer full waits a little (the dispatch budget), then the
+      // buffered events are dropped and the stream ends; the client resumes from its last version.
       String t = "slow-" + unique();
       CountDownLatch stuck = new CountDownLatch(1);
       BlockingQueue<WatchEvent> events = new LinkedBlockingQueue<>();
@@ -405,10 +407,9 @@ class KafkaResourceStoreTest {
       for (WatchEvent e = events.poll(10, TimeUnit.SECONDS); e != null; e = events.poll(1, TimeUnit.SECONDS)) {
         got.add(e);
       }
-      assertEquals(4, got.size(), "one in the sink, two buffered, then the ERROR: " + got);
-      WatchEvent.Error closed = assertInstanceOf(WatchEvent.Error.class, got.get(3), "the overflowing watch ends with an ERROR");
-      assertEquals(429, closed.status().code());
-      assertTrue(closed.status().message().contains("fell more than"), closed.status().message());
+      assertEquals(2, got.size(), "the one in the sink, then the end (the two buffered dropped): " + got);
+      assertInstanceOf(WatchEvent.Added.class, got.get(0));
+      assertInstanceOf(WatchEvent.End.class, got.get(1), "the overflowing watch just ends");
     }
   }
 

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.BitSet;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * The gateway on the real backbone, for tests: a fresh topic layout on the shared embedded broker
@@ -60,11 +61,17 @@ public final class KafkaGatewayFixture implements AutoCloseable {
   }
 
   public static KafkaGatewayFixture start(String name, int partitions, WatchCacheConfig cacheConfig) throws Exception {
+    return start(name, partitions, cacheConfig, UnaryOperator.identity());
+  }
+
+  /** With the command processor's settings changed, e.g. a longer watermark interval. */
+  public static KafkaGatewayFixture start(String name, int partitions, WatchCacheConfig cacheConfig,
+      UnaryOperator<ProcessorConfig> processorSettings) throws Exception {
     TopicLayout layout = KafkaFixture.freshLayout(partitions);
     Map<String, Object> kafka = KafkaFixture.clientConfig();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    CommandProcessor processor = new CommandProcessor(
-        ProcessorConfig.defaults(kafka, layout, KafkaFixture.tempDir("gw-" + name)).withInMemoryStores(true), registry);
+    CommandProcessor processor = new CommandProcessor(processorSettings.apply(
+        ProcessorConfig.defaults(kafka, layout, KafkaFixture.tempDir("gw-" + name)).withInMemoryStores(true)), registry);
     KafkaResourceStore store = null;
     try {
       processor.start();

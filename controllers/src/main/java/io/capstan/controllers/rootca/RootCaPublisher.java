@@ -1,0 +1,222 @@
+package io.capstan.controllers.rootca;
+
+import io.capstan.api.ConfigMap;
+import io.capstan.api.Namespace;
+import io.capstan.api.ObjectMeta;
+import io.capstan.controllers.runtime.Controller;
+import io.capstan.controllers.runtime.ObjectWriter;
+import io.capstan.controllers.runtime.PodTemplates;
+import io.capstan.controllers.runtime.ReconcileResult;
+import io.capstan.controllers.runtime.ShardAssignment;
+import io.capstan.controllers.runtime.WorkQueue;
+import io.capstan.controllers.runtime.WriteRejectedException;
+import io.capstan.log.ErrorStatus;
+import io.capstan.log.StatusCause;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.stateviews.informer.Informer;
+import io.capstan.stateviews.informer.ResourceEventHandler;
+import io.capstan.stateviews.informer.SharedInformers;
+import io.capstan.stateviews.processor.rules.NamespaceRules;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * kube-controller-manager's root CA certificate publisher: every namespace that is not
+ * terminating gets the ConfigMap {@code kube-root-ca.crt} whose {@code ca.crt} is the cluster's CA
+ * bundle (what pods use to trust the API server), with the {@code kubernetes.io/description}
+ * annotation. A deleted one is created again; one whose data or annotation was changed is put
+ * back (other annotations and labels are left alone). The bundle comes from a {@link RootCaFile};
+ * the file is read again every {@code recheck}, and when the CA changed every namespace's copy is
+ * updated, as a kube-controller-manager restarted with a new {@code --root-ca-file} does.
+ *
+ * <p>A work item is the key of the ConfigMap it keeps ({@code ConfigMap/ns/kube-root-ca.crt}),
+ * so a sharded controller-manager publishes into the namespaces whose copy lives on its partitions.
+ */
+public final class RootCaPublisher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RootCaPublisher.class);
+  public static final String NAME = "root-ca-cert-publisher";
+  /** The ConfigMap's name in every namespace. */
+  public static final String CONFIG_MAP = "kube-root-ca.crt";
+  /** Its one data key. */
+  public static final String CA_KEY = "ca.crt";
+  public static final String DESCRIPTION_ANNOTATION = "kubernetes.io/description";
+  /** kube-controller-manager's wording, which clients may show. */
+  public static final String DESCRIPTION = "Contains a CA bundle that can be used to verify the kube-apiserver when"
+      + " using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is"
+      + " guaranteed across distributions of Kubernetes clusters.";
+  public static final Duration DEFAULT_RECHECK = Duration.ofSeconds(10);
+  private static final Duration NAMESPACE_RECHECK = Duration.ofMillis(200);
+
+  private final Informer<Namespace> namespaces;
+  private final Informer<ConfigMap> configMaps;
+  private final ObjectWriter writer;
+  private final RootCaFile ca;
+  private final Duration recheck;
+  private final WorkQueue queue;
+  private final Controller controller;
+  private final ScheduledExecutorService fileWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "capstan-root-ca-file");
+    t.setDaemon(true);
+    return t;
+  });
+
+  /**
+   * @param ca      the bundle to publish
+   * @param recheck how often the CA file is read again for a rotated CA
+   */
+  public RootCaPublisher(SharedInformers informers, ObjectWriter writer, RootCaFile ca, Duration recheck, int workers,
+      MeterRegistry registry) {
+    this.namespaces = informers.informerFor(Kinds.NAMESPACE, Namespace.class);
+    this.configMaps = informers.informerFor(Kinds.CONFIG_MAP, ConfigMap.class);
+    this.writer = Objects.requireNonNull(writer, "writer");
+    this.ca = Objects.requireNonNull(ca, "ca");
+    if (recheck == null || recheck.isNegative() || recheck.isZero()) {
+      throw new IllegalArgumentException("root CA publisher: recheck must be positive, got " + recheck);
+    }
+    this.recheck = recheck;
+    this.queue = WorkQueue.withDefaultRateLimiter(NAME, registry);
+    this.controller = new Controller(NAME, queue, this::reconcile, workers, registry);
+  }
+
+  public void shardBy(ShardAssignment shard) {
+    controller.shardBy(shard, this::everyNamespace);
+  }
+
+  public void start() {
+    log.info("root CA publisher starting: {} from {}", CONFIG_MAP, ca.path());
+    namespaces.addHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Namespace ns) {
+        enqueue(ns);
+      }
+
+      @Override
+      public void onUpdate(Namespace old, Namespace ns) {
+        enqueue(ns);
+      }
+    });
+    configMaps.addHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(ConfigMap cm) {
+        enqueue(cm);
+      }
+
+      @Override
+      public void onUpdate(ConfigMap old, ConfigMap cm) {
+        enqueue(cm);
+      }
+
+      @Override
+      public void onDelete(ConfigMap cm) {
+        enqueue(cm);
+      }
+    });
+    controller.start();
+    long every = recheck.toMillis();
+    fileWatch.scheduleWithFixedDelay(this::rereadCa, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  private void enqueue(Namespace ns) {
+    if (!NamespaceRules.isTerminating(ns)) {
+      queue.add(key(ns.getMetadata().getName()));
+    }
+  }
+
+  private void enqueue(ConfigMap cm) {
+    if (CONFIG_MAP.equals(cm.getMetadata().getName())) {
+      queue.add(key(cm.getMetadata().getNamespace()));
+    }
+  }
+
+  private List<String> everyNamespace() {
+    return namespaces.list().stream().map(ns -> key(ns.getMetadata().getName())).toList();
+  }
+
+  private void rereadCa() {
+    try {
+      if (ca.reread()) {
+        log.info("root CA in {} changed: updating {} in every namespace", ca.path(), CONFIG_MAP);
+        everyNamespace().forEach(queue::add);
+      }
+    } catch (RuntimeException e) {
+      log.warn("reading the root CA file {} failed", ca.path(), e);
+    }
+  }
+
+  /** The work item of a namespace: the key of its {@code kube-root-ca.crt}. */
+  static String key(String namespace) {
+    return Kinds.CONFIG_MAP.kind() + "/" + namespace + "/" + CONFIG_MAP;
+  }
+
+  @Override
+  public void close() {
+    fileWatch.shutdownNow();
+    controller.close();
+  }
+
+  ReconcileResult reconcile(String key) throws Exception {
+    String namespace = key.split("/", 3)[1];
+    Optional<Namespace> ns = namespaces.get("", namespace);
+    if (ns.isEmpty() || NamespaceRules.isTerminating(ns.get())) {
+      return ReconcileResult.done();
+    }
+    Map<String, String> data = Map.of(CA_KEY, ca.pem());
+    Optional<ConfigMap> current = configMaps.get(namespace, CONFIG_MAP);
+    if (current.isEmpty()) {
+      try {
+        writer.create(ConfigMap.newBuilder()
+            .setMetadata(ObjectMeta.newBuilder().setNamespace(namespace).setName(CONFIG_MAP)
+                .setAnnotations(Map.of(DESCRIPTION_ANNOTATION, DESCRIPTION)).build())
+            .setData(data)
+            .build());
+      } catch (WriteRejectedException e) {
+        if (namespaceTerminating(e.status())) {
+          return ReconcileResult.done(); // as kube-controller-manager: no retry into a terminating namespace
+        }
+        if (e.isNotFound()) {
+          // Gone, or new: the namespace table reaches the ConfigMap's partition a commit after the
+          // namespace is written. Look again while this cache still has it.
+          return namespaces.get("", namespace).isPresent() ? ReconcileResult.requeueAfter(NAMESPACE_RECHECK)
+              : ReconcileResult.done();
+        }
+        throw e;
+      }
+      return ReconcileResult.done();
+    }
+    ConfigMap cm = current.get();
+    Map<String, String> annotations = cm.getMetadata().getAnnotations();
+    String description = annotations == null ? null : annotations.get(DESCRIPTION_ANNOTATION);
+    if (data.equals(cm.getData()) && description != null && !description.isEmpty()) {
+      return ReconcileResult.done();
+    }
+    ConfigMap fixed = PodTemplates.copy(cm);
+    fixed.setData(data);
+    Map<String, String> fixedAnnotations = annotations == null ? new HashMap<>() : new HashMap<>(annotations);
+    fixedAnnotations.put(DESCRIPTION_ANNOTATION, DESCRIPTION);
+    fixed.getMetadata().setAnnotations(fixedAnnotations);
+    writer.update(fixed);
+    return ReconcileResult.done();
+  }
+
+  private static boolean namespaceTerminating(ErrorStatus status) {
+    if (status.getCode() != 403 || status.getCauses() == null) {
+      return false;
+    }
+    for (StatusCause c : status.getCauses()) {
+      if ("NamespaceTerminating".equals(String.valueOf(c.getReason()))) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
