@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.capstan.gateway.testing.Fabric8Clients;
 import io.fabric8.kubernetes.api.model.APIVersions;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -27,10 +28,7 @@ import io.fabric8.kubernetes.api.model.ServerAddressByClientCIDR;
 import io.fabric8.kubernetes.api.model.StatusCause;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
@@ -74,16 +72,7 @@ class Fabric8ClientTest {
   @BeforeAll
   static void start() throws Exception {
     server = GatewayTestServer.start(dataDir);
-    Config config = new ConfigBuilder(Config.empty())
-        .withMasterUrl(server.url())
-        .withCaCertFile(server.caCert().toString())
-        .withOauthToken(server.adminToken())
-        .withTrustCerts(false)
-        .withRequestTimeout(30_000)
-        // fabric8 retries 5xx answers with exponential backoff; the 5xx answers asserted here are not waited out.
-        .withRequestRetryBackoffLimit(0)
-        .build();
-    client = new KubernetesClientBuilder().withConfig(config).build();
+    client = Fabric8Clients.of(server.url(), server.caCert(), server.adminToken());
   }
 
   @AfterAll

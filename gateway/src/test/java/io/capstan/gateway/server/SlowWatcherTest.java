@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.capstan.gateway.cache.WatchCacheConfig;
 import io.capstan.gateway.security.AdminToken;
+import io.capstan.gateway.testing.Fabric8Clients;
 import io.capstan.gateway.testing.KafkaGatewayFixture;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -74,15 +72,7 @@ class SlowWatcherTest {
         p -> p.withWatermarkIntervalMs(3_000));
     gateway = backend.startServer(dataDir);
     token = AdminToken.ensure(dataDir.resolve("tokens.csv"));
-    Config config = new ConfigBuilder(Config.empty())
-        .withMasterUrl(gateway.url())
-        .withCaCertFile(dataDir.resolve("pki").resolve("ca.crt").toString())
-        .withOauthToken(token)
-        .withTrustCerts(false)
-        .withRequestTimeout(30_000)
-        .withRequestRetryBackoffLimit(0)
-        .build();
-    client = new KubernetesClientBuilder().withConfig(config).build();
+    client = Fabric8Clients.of(gateway.url(), dataDir.resolve("pki").resolve("ca.crt"), token);
   }
 
   @AfterAll

@@ -10,6 +10,7 @@ import io.capstan.controllers.manager.ControllerManager;
 import io.capstan.controllers.manager.ControllerManagerConfig;
 import io.capstan.gateway.cache.WatchCacheConfig;
 import io.capstan.gateway.security.AdminToken;
+import io.capstan.gateway.testing.Fabric8Clients;
 import io.capstan.gateway.testing.KafkaGatewayFixture;
 import io.capstan.stateviews.replay.IncarnationCheck;
 import io.capstan.stateviews.replay.Replay;
@@ -21,10 +22,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -73,16 +71,7 @@ class WritePathFabric8Test {
         backend.registry());
     controllers.start();
     controllers.awaitReady(Duration.ofSeconds(60));
-    Config config = new ConfigBuilder(Config.empty())
-        .withMasterUrl(gateway.url())
-        .withCaCertFile(gatewayConfig.pkiDir().resolve("ca.crt").toString())
-        .withOauthToken(AdminToken.ensure(gatewayConfig.tokenFile()))
-        .withTrustCerts(false)
-        .withRequestTimeout(30_000)
-        // A 500 must fail the test, not be retried into the 404 that follows it.
-        .withRequestRetryBackoffLimit(0)
-        .build();
-    client = new KubernetesClientBuilder().withConfig(config).build();
+    client = Fabric8Clients.of(gateway.url(), gatewayConfig.pkiDir().resolve("ca.crt"), AdminToken.ensure(gatewayConfig.tokenFile()));
   }
 
   @AfterAll
