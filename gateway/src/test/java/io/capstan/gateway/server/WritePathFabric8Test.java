@@ -15,6 +15,7 @@ import io.capstan.gateway.testing.KafkaGatewayFixture;
 import io.capstan.stateviews.replay.IncarnationCheck;
 import io.capstan.stateviews.replay.Replay;
 import io.capstan.stateviews.testing.KafkaFixture;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -26,8 +27,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,8 +52,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Write-path correctness through the fabric8 client, against the gateway on the real backbone
  * with the real controllers (Deployment, ReplicaSet, garbage collector) running: a write that
- * completes a deletion answers 200 with the object as it was removed, and a ReplicaSet deleted
- * and made again never shows up with its predecessor's uid.
+ * completes a deletion answers 200 with the object as it was removed, a ReplicaSet deleted
+ * and made again never shows up with its predecessor's uid, and every namespace has the
+ * cluster CA as {@code kube-root-ca.crt} (the root CA publisher).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class WritePathFabric8Test {
@@ -67,8 +71,8 @@ class WritePathFabric8Test {
     backend = KafkaGatewayFixture.start("writepath", WatchCacheConfig.defaults());
     GatewayServer gateway = backend.startServer(dataDir);
     GatewayConfig gatewayConfig = GatewayConfig.defaults(dataDir);
-    controllers = new ControllerManager(ControllerManagerConfig.defaults(KafkaFixture.clientConfig(), backend.layout()),
-        backend.registry());
+    controllers = new ControllerManager(ControllerManagerConfig.defaults(KafkaFixture.clientConfig(), backend.layout())
+        .withRootCaFile(gatewayConfig.pkiDir().resolve("ca.crt")), backend.registry());
     controllers.start();
     controllers.awaitReady(Duration.ofSeconds(60));
     client = Fabric8Clients.of(gateway.url(), gatewayConfig.pkiDir().resolve("ca.crt"), AdminToken.ensure(gatewayConfig.tokenFile()));
@@ -125,6 +129,20 @@ class WritePathFabric8Test {
     assertTrue(answer.getMetadata().getFinalizers() == null || answer.getMetadata().getFinalizers().isEmpty(),
         "no finalizers left: " + answer.getMetadata().getFinalizers());
     assertNull(client.secrets().inNamespace(ns).withName(name).get(), name + " is gone");
+  }
+
+  @Test
+  void everyNamespaceGetsTheClusterCaAsKubeRootCaCrtAndItComesBackWhenDeleted() throws Exception {
+    String ns = namespace("wp-root-ca");
+    String caPem = Files.readString(GatewayConfig.defaults(dataDir).pkiDir().resolve("ca.crt"));
+    Resource<ConfigMap> rootCa = client.configMaps().inNamespace(ns).withName("kube-root-ca.crt");
+    ConfigMap published = rootCa.waitUntilCondition(c -> c != null && c.getData() != null, 60, TimeUnit.SECONDS);
+    assertEquals(caPem, published.getData().get("ca.crt"));
+    String uid = published.getMetadata().getUid();
+    rootCa.delete();
+    ConfigMap again = rootCa.waitUntilCondition(c -> c != null && !uid.equals(c.getMetadata().getUid()), 60,
+        TimeUnit.SECONDS);
+    assertEquals(caPem, again.getData().get("ca.crt"), "published again after a delete");
   }
 
   @Test
