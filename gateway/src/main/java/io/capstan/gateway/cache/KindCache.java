@@ -215,7 +215,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       waiters[slot].add(w);
       if (partition < 0) {
         // The cut waits for every partition; a quiet one moves only when asked.
-        informer.requestProgress(rv);
+        askProgressWhileWaiting(rv, f);
       }
       f.whenComplete((v, err) -> {
         metrics.readWaited(System.nanoTime() - start);
@@ -227,6 +227,20 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       });
       return f;
     }
+  }
+
+  /**
+   * Asks the partitions behind {@code rv} for a watermark, and again every second while
+   * {@code waiting} is not done: an answer is the partition's own clock, which may still be
+   * below a version another processor's clock (a little ahead) assigned.
+   */
+  private void askProgressWhileWaiting(long rv, CompletableFuture<Void> waiting) {
+    informer.requestProgress(rv);
+    CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS, completions).execute(() -> {
+      if (!waiting.isDone()) {
+        askProgressWhileWaiting(rv, waiting);
+      }
+    });
   }
 
   private boolean reached(int slot, long rv) {
