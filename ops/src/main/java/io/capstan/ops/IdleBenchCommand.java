@@ -1,6 +1,7 @@
 package io.capstan.ops;
 
 import io.capstan.loadtests.idle.IdleBench;
+import io.capstan.loadtests.stack.BenchStack;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -10,13 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -93,7 +92,7 @@ final class IdleBenchCommand implements Callable<Integer> {
       if (!up.waitFor(60, TimeUnit.SECONDS)) {
         up.destroyForcibly().waitFor();
       }
-      deleteTree(dir);
+      BenchStack.deleteTree(dir);
     }
   }
 
@@ -158,12 +157,6 @@ final class IdleBenchCommand implements Callable<Integer> {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "unknown";
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
 }
