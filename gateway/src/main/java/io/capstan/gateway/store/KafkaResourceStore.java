@@ -44,6 +44,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -437,6 +438,10 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     }
     if (e instanceof CommandTimeoutException t) {
       return new ApiException(ApiStatus.timeout(t.getMessage()), t);
+    }
+    if (e instanceof CommandSendException s && s.getCause() instanceof RecordTooLargeException tooLarge) {
+      return new ApiException(new ApiStatus(413, "RequestEntityTooLarge", "the object is too large to store: "
+          + tooLarge.getMessage(), null), s);
     }
     if (e instanceof CommandSendException s) {
       return new ApiException(ApiStatus.serviceUnavailable(s.getMessage()), s);

@@ -83,6 +83,21 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   static final long EARLY_COMMIT_MAX_AGE_MS = 50;
   /** The metrics result of an applied command. */
   private static final String ACCEPTED = "accepted";
+  /**
+   * The largest object, as stored, that a write may leave behind. Every record the single writer
+   * produces must fit in one Kafka record (the producer's and the topics' default limit is 1 MiB):
+   * the state record and the reply carry the object, and an event carries it with its diff. A
+   * write whose result would be larger is refused with 413 instead of failing the transaction,
+   * which would stop the partition.
+   */
+  static final int MAX_OBJECT_BYTES = 1_000_000;
+  /** An event larger than this leaves out its merge patch (then its changed paths): readers diff. */
+  static final int MAX_EVENT_BYTES = 1_040_000;
+  /**
+   * How many bytes of remembered replies one key keeps (the newest reply is always kept): a
+   * large object patched often would otherwise keep a copy per remembered request.
+   */
+  static final int REQUEST_MEMORY_BYTES_PER_KEY = 256 * 1024;
 
   private final ProcessorConfig cfg;
   private final ProcessorMetrics metrics;
@@ -323,7 +338,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       } else if (routing instanceof QuotaAdmission.Routing.Charge charge) {
         forwardCommand(charge.first(), now);
         // Only this request's charged create may come back and be applied (RecentRequests.PENDING).
-        requests.put(key, recent.pending(cmd.getRequestId(), nowMicros, cfg.requestIdsPerKey()).encode());
+        requests.put(key, recent.pending(cmd.getRequestId(), nowMicros, cfg.requestIdsPerKey())
+            .encode(REQUEST_MEMORY_BYTES_PER_KEY));
         return "quota-charge";
       }
     }
@@ -390,8 +406,12 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       rv = hlc.next(nowMicros);
       meta(after).setResourceVersion(Long.toString(rv));
       bytes = codec.encode(after);
+      if (bytes.length > MAX_OBJECT_BYTES) {
+        return reject(cmd, key, recent, nowMicros, StatusErrors.tooLarge(kind, cmd.getName(), bytes.length,
+            MAX_OBJECT_BYTES));
+      }
       ObjectDiff.Diff diff = w.before() == null ? null : diff(w.before(), after, key);
-      event = codec.encode(event(w.op(), cmd, kind, after, rv, nowMicros, bytes, diff));
+      event = encodeEvent(event(w.op(), cmd, kind, after, rv, nowMicros, bytes, diff), key);
       reply = reply(cmd, true, bytes, null, rv, false);
     } catch (RuntimeException e) {
       // Nothing is written yet: refuse the command rather than stop the partition on it.
@@ -442,14 +462,14 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       meta(r.after()).setResourceVersion(Long.toString(rv));
       afterBytes = codec.encode(r.after());
       IndexedRecord before = codec.decode(storedBytes);
-      byte[] event = codec.encode(event(EventOp.STATUS_UPDATED, cmd, kind, r.after(), rv, nowMicros, afterBytes,
-          diff(before, r.after(), key)));
+      byte[] event = encodeEvent(event(EventOp.STATUS_UPDATED, cmd, kind, r.after(), rv, nowMicros, afterBytes,
+          diff(before, r.after(), key)), key);
       // Replies remembered for this key lean on the stored object: give them their copy first.
       byte[] remembered = requests.get(key);
       if (remembered != null) {
         RecentRequests recent = RecentRequests.decode(remembered);
         keepRepliesOf(storedBytes, recent);
-        requests.put(key, recent.encode());
+        requests.put(key, recent.encode(REQUEST_MEMORY_BYTES_PER_KEY));
       }
       objects.put(key, afterBytes);
       clockStore.put(CLOCK_KEY, hlc.encode());
@@ -569,7 +589,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
         storedObjectRv = RecentRequests.COMPLETE;
       }
       requests.put(key, recent.remember(cmd.getRequestId(), nowMicros, remembered, storedObjectRv,
-          cfg.requestIdsPerKey()).encode());
+          cfg.requestIdsPerKey()).encode(REQUEST_MEMORY_BYTES_PER_KEY));
     }
     forward(cmd.getClientId(), bytes, CommandTopology.REPLIES_SINK, now, null);
     outputsWaiting();
@@ -612,6 +632,25 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private Reply reply(Command cmd, boolean accepted, byte[] object, ErrorStatus status, long rv, boolean deleted) {
     return new Reply(cmd.getRequestId(), cmd.getClientId(), accepted, object == null ? null : ByteBuffer.wrap(object),
         status, rv, partition, deleted);
+  }
+
+  /**
+   * The encoded event; one too large for a record leaves out its merge patch, then its changed
+   * paths (the object is always there, and it fits: see {@link #MAX_OBJECT_BYTES}).
+   */
+  private byte[] encodeEvent(Event event, String key) {
+    byte[] bytes = codec.encode(event);
+    if (bytes.length > MAX_EVENT_BYTES && event.getMergePatch() != null) {
+      log.info("the event of {} at rv {} leaves out its merge patch: {} bytes with it", key,
+          event.getResourceVersion(), bytes.length);
+      event.setMergePatch(null);
+      bytes = codec.encode(event);
+    }
+    if (bytes.length > MAX_EVENT_BYTES && !event.getChangedPaths().isEmpty()) {
+      event.setChangedPaths(List.of());
+      bytes = codec.encode(event);
+    }
+    return bytes;
   }
 
   private static Event event(EventOp op, Command cmd, Kind kind, IndexedRecord object, long rv, long nowMicros,

@@ -135,6 +135,30 @@ final class RecentRequests {
     return entries.size();
   }
 
+  /**
+   * Encoded, forgetting the oldest entries while they take more than {@code maxBytes}; the newest
+   * entry is always kept, whatever its size.
+   */
+  byte[] encode(int maxBytes) {
+    int size = encodedSize();
+    while (size > maxBytes && entries.size() > 1) {
+      size -= entrySize(entries.remove(0));
+    }
+    return encode();
+  }
+
+  private int encodedSize() {
+    int size = HEADER;
+    for (Entry e : entries) {
+      size += entrySize(e);
+    }
+    return size;
+  }
+
+  private static int entrySize(Entry e) {
+    return 4 + e.requestId().getBytes(StandardCharsets.UTF_8).length + 8 + 8 + 4 + e.reply().length;
+  }
+
   byte[] encode() {
     int size = HEADER;
     List<byte[]> ids = new ArrayList<>(entries.size());

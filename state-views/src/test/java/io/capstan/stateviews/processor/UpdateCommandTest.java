@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.capstan.api.ConfigMap;
 import io.capstan.api.Pod;
 import io.capstan.api.PodStatus;
+import io.capstan.log.Command;
 import io.capstan.log.CommandOp;
 import io.capstan.log.Event;
 import io.capstan.log.EventOp;
@@ -283,5 +284,47 @@ class UpdateCommandTest {
   void anUpdateWithoutAnObjectIsABadRequest() {
     Reply r = h.send(h.command(CommandOp.UPDATE, Kinds.CONFIG_MAP, "apps", "cfg").build());
     assertEquals(400, r.getStatus().getCode());
+  }
+
+  /**
+   * A large object written often: each write's remembered reply keeps a copy of the object once
+   * the object changes, so without a byte budget one key's memory of its requests outgrew a Kafka
+   * record and failed the transaction, stopping the partition.
+   */
+  @Test
+  void aLargeObjectWrittenOftenKeepsItsRememberedRepliesWithinTheirBudget() {
+    String big = "x".repeat(128 * 1024);
+    ConfigMap current = created;
+    for (int i = 0; i < 20; i++) {
+      ConfigMap next = configMap("apps", "cfg", Map.of("k", "v" + i, "big", big));
+      next.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
+      Command cmd = h.update(next);
+      current = h.accept(cmd);
+      byte[] remembered = h.driver.<String, byte[]>getKeyValueStore(CommandTopology.REQUESTS_STORE).get("ConfigMap/apps/cfg");
+      assertTrue(remembered.length <= CommandApplier.REQUEST_MEMORY_BYTES_PER_KEY,
+          "write " + i + ": " + remembered.length + " bytes of remembered replies");
+      // The newest request is always remembered: its retry gets the original answer.
+      Reply again = h.send(cmd);
+      assertTrue(again.getAccepted());
+      assertEquals(current.getMetadata().getResourceVersion(),
+          ProcessorHarness.<ConfigMap>object(again).getMetadata().getResourceVersion());
+    }
+  }
+
+  @Test
+  void aWriteThatWouldStoreAnObjectOverTheLimitIsTooLargeAndStoresNothing() {
+    h.drain();
+    ConfigMap next = configMap("apps", "cfg", Map.of("k", "x".repeat(CommandApplier.MAX_OBJECT_BYTES)));
+    next.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
+    Reply r = h.send(h.update(next));
+    assertFalse(r.getAccepted());
+    assertEquals(413, r.getStatus().getCode());
+    assertEquals("RequestEntityTooLarge", r.getStatus().getReason());
+    assertTrue(r.getStatus().getMessage().startsWith("configmaps \"cfg\" is too large: it would be "),
+        r.getStatus().getMessage());
+    assertTrue(h.events().isEmpty(), "no event");
+    assertTrue(h.stateRecords(Kinds.CONFIG_MAP).isEmpty(), "no state record");
+    ConfigMap stored = ProcessorHarness.CODEC.decode(h.objectStore().get("ConfigMap/apps/cfg"));
+    assertEquals(created.getMetadata().getResourceVersion(), stored.getMetadata().getResourceVersion());
   }
 }

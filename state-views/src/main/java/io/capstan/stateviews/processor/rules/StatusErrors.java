@@ -78,6 +78,12 @@ public final class StatusErrors {
         kind.plural(), name, kind.group(), List.of());
   }
 
+  /** A write whose object would be larger than the log takes in one record. */
+  public static ErrorStatus tooLarge(Kind kind, String name, int bytes, int limit) {
+    return status(413, "RequestEntityTooLarge", resource(kind) + " \"" + name + "\" is too large: it would be "
+        + bytes + " bytes as stored, and the limit is " + limit + " bytes", kind.plural(), name, kind.group(), List.of());
+  }
+
   public static ErrorStatus badRequest(String message) {
     return status(400, "BadRequest", message, "", "", "", List.of());
   }
