@@ -54,6 +54,11 @@ final class ChildCapstan implements AutoCloseable {
     }
   }
 
+  /** The child's process id. */
+  long pid() {
+    return process.pid();
+  }
+
   private void readStdout() {
     try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = in.readLine()) != null; ) {

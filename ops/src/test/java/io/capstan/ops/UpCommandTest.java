@@ -3,6 +3,8 @@ package io.capstan.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.capstan.api.ConfigMap;
 import io.capstan.api.Container;
 import io.capstan.api.Namespace;
@@ -94,6 +96,7 @@ class UpCommandTest {
       assertTrue(scrape(ready.group(4)).contains("capstan_processor_"));
       assertObjectsKept(ready.group(3), layout, written);
       assertReplayVerifies(ready.group(3));
+      assertIdleBenchMeasures(work, again.pid(), ready.group(3), ready.group(4));
       assertEquals(0, again.terminate(Duration.ofMinutes(1)), "exit status after SIGTERM; stderr:\n" + again.stderr());
     }
   }
@@ -165,6 +168,20 @@ class UpCommandTest {
   }
 
   /** {@code capstan replay --verify} against the running cluster: the event log rebuilds the live state. */
+  /** A CI-sized `bench idle` of the running cluster: it completes and reports every figure. */
+  private static void assertIdleBenchMeasures(Path work, long pid, String kafka, String metrics) throws Exception {
+    try (ChildCapstan bench = ChildCapstan.start(work, "bench", "idle", "--pid", Long.toString(pid), "--kafka", kafka,
+        "--metrics", metrics, "--settle-seconds", "0", "--seconds", "3")) {
+      String line = bench.awaitLine("^\\{\"bench\":\"idle\".*\\}$", Duration.ofMinutes(2)).group();
+      JsonNode json = new ObjectMapper().readTree(line);
+      for (String field : List.of("cpu_cores", "rss_mb", "threads", "records_per_s", "transactions_per_s")) {
+        assertTrue(json.path(field).isNumber(), field + " in " + line);
+      }
+      assertTrue(json.path("rss_mb").asDouble() > 50 && json.path("threads").asInt() > 10,
+          "a running cluster has memory and threads: " + line);
+    }
+  }
+
   private static void assertReplayVerifies(String bootstrap) {
     CapstanCommandLineTest.Run r = CapstanCommandLineTest.run("replay", "--kafka", bootstrap, "--verify");
     assertEquals(0, r.status(), r.out() + r.err());
