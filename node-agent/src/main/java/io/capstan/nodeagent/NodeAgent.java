@@ -2,6 +2,7 @@ package io.capstan.nodeagent;
 
 import io.capstan.nodeagent.image.BusyboxImage;
 import io.capstan.nodeagent.image.ImageStore;
+import io.capstan.nodeagent.image.RegistryClient;
 import io.capstan.nodeagent.logs.LogServer;
 import io.capstan.nodeagent.logs.PodLogPaths;
 import io.capstan.nodeagent.node.MachineInfo;
@@ -68,7 +69,8 @@ public final class NodeAgent implements AutoCloseable {
     MachineInfo machine = MachineInfo.read(config.dataDir());
     boolean runc = config.runtime() == NodeAgentConfig.RuntimeKind.RUNC;
     if (runc) {
-      ImageStore store = new ImageStore(config.dataDir().resolve(ImageStore.SUBDIR));
+      ImageStore store = new ImageStore(config.dataDir().resolve(ImageStore.SUBDIR))
+          .pullingFrom(new RegistryClient(host -> java.util.Optional.empty()));
       if (BusyboxImage.hostBinary().isPresent()) {
         BusyboxImage.seed(store);
       } else {

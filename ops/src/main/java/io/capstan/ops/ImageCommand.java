@@ -1,12 +1,15 @@
 package io.capstan.ops;
 
 import io.capstan.nodeagent.image.ImageImporter;
+import io.capstan.nodeagent.image.ImagePuller;
 import io.capstan.nodeagent.image.ImageStore;
+import io.capstan.nodeagent.image.RegistryClient;
 import io.capstan.nodeagent.runtime.ImageInfo;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,11 +25,11 @@ import picocli.CommandLine.Parameters;
       "No registry is reachable from Capstan: images arrive by import. A running `up` sees an",
       "import at the next pull of that name."
     },
-    subcommands = {ImageCommand.Import.class, ImageCommand.Ls.class})
+    subcommands = {ImageCommand.Import.class, ImageCommand.Pull.class, ImageCommand.Ls.class})
 public final class ImageCommand implements Callable<Integer> {
   @Override
   public Integer call() {
-    System.err.println("capstan image: say `import FILE` or `ls` (see --help)");
+    System.err.println("capstan image: say `import FILE`, `pull REF` or `ls` (see --help)");
     return 2;
   }
 
@@ -60,6 +63,43 @@ public final class ImageCommand implements Callable<Integer> {
       for (ImageInfo i : imported) {
         System.out.println(String.join(",", i.names()) + " " + i.id());
       }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "pull",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Pulls REF from its registry into the node's image store, as a pod's start does: names as Docker",
+        "normalises them (busybox means docker.io/library/busybox:latest), by tag or @sha256 digest, an image",
+        "index resolved to this node's platform, every blob checked against its digest. Registries on loopback",
+        "are spoken to over plain HTTP. Prints the image's names and id."
+      })
+  static final class Pull implements Callable<Integer> {
+    @Parameters(paramLabel = "REF", description = "The image, e.g. 127.0.0.1:5000/team/app:1.0.")
+    String reference;
+
+    @Option(names = "--username", description = "User name for a registry that asks for one (HTTP Basic or a token service).")
+    String username;
+
+    @Option(names = "--password-stdin", description = "Read the password from standard input.")
+    boolean passwordStdin;
+
+    @Mixin DataDirOptions dataDir;
+
+    @Override
+    public Integer call() throws Exception {
+      Optional<RegistryClient.Credentials> creds = Optional.empty();
+      if (username != null) {
+        String password = passwordStdin
+            ? new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip() : "";
+        creds = Optional.of(new RegistryClient.Credentials(username, password));
+      }
+      Optional<RegistryClient.Credentials> given = creds;
+      ImageInfo pulled = new ImagePuller(store(dataDir), new RegistryClient(host -> given),
+          line -> System.err.println("image pull: " + line)).pull(reference);
+      System.out.println(String.join(",", pulled.names()) + " " + pulled.id());
       return 0;
     }
   }

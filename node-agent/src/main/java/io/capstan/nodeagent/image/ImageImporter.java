@@ -94,7 +94,7 @@ public final class ImageImporter {
       if (all.isEmpty()) {
         throw new IOException("the archive does not name its image " + m.configDigest() + "; give it one with --name");
       }
-      out.add(importImage(dir, m, List.copyOf(all)));
+      out.add(importImage(m, List.copyOf(all)));
     }
     return out;
   }
@@ -105,7 +105,30 @@ public final class ImageImporter {
   /** A layer blob, with the digest the manifest gives it (null in a docker save tarball). */
   private record Layer(Path blob, String digest) {}
 
-  private ImageInfo importImage(Path dir, Manifest m, List<String> names) throws IOException {
+  /**
+   * Imports one image whose blobs were fetched into files (from a registry): the config, and
+   * each layer's blob with the digest its manifest gives. A layer already in the store is not
+   * read, so its blob need not have been fetched (see {@link #hasLayer}).
+   */
+  ImageInfo importBlobs(Path config, String configDigest, List<Path> layerBlobs, List<String> layerDigests,
+      List<String> names) throws IOException {
+    List<Layer> layers = new ArrayList<>();
+    for (int i = 0; i < layerBlobs.size(); i++) {
+      layers.add(new Layer(layerBlobs.get(i), layerDigests.get(i)));
+    }
+    return importImage(new Manifest(config, configDigest, layers, names), names);
+  }
+
+  /** Whether the layer with this diff_id is unpacked in the store already. */
+  boolean hasLayer(String diffId) {
+    try {
+      return Files.isDirectory(store.layer(diffId));
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private ImageInfo importImage(Manifest m, List<String> names) throws IOException {
     byte[] configBytes = Files.readAllBytes(m.config());
     String id = "sha256:" + HexFormat.of().formatHex(LayerUnpacker.sha256().digest(configBytes));
     if (m.configDigest() != null && !m.configDigest().equals(id)) {
@@ -189,6 +212,18 @@ public final class ImageImporter {
     }
   }
 
+  /** The descriptor in an image index of the image for this node's platform (linux, its architecture), or null. */
+  static JsonNode forThisPlatform(JsonNode index) {
+    for (JsonNode m : index.path("manifests")) {
+      JsonNode p = m.path("platform");
+      if (p.path("os").asText("linux").equals("linux")
+          && p.path("architecture").asText(hostArchitecture()).equals(hostArchitecture())) {
+        return m;
+      }
+    }
+    return null;
+  }
+
   static String hostArchitecture() {
     String a = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
     return switch (a) {
@@ -221,15 +256,7 @@ public final class ImageImporter {
     JsonNode doc = readJson(blob);
     String type = descriptor.path("mediaType").asText(doc.path("mediaType").asText(""));
     if (INDEX_TYPES.contains(type) || doc.has("manifests")) {
-      JsonNode chosen = null;
-      for (JsonNode m : doc.path("manifests")) {
-        JsonNode p = m.path("platform");
-        if (p.path("os").asText("linux").equals("linux")
-            && p.path("architecture").asText(hostArchitecture()).equals(hostArchitecture())) {
-          chosen = m;
-          break;
-        }
-      }
+      JsonNode chosen = forThisPlatform(doc);
       if (chosen == null) {
         throw new IOException("the image index " + descriptor.path("digest").asText() + " has no linux/"
             + hostArchitecture() + " image");

@@ -40,6 +40,8 @@ public final class ImageStore implements ImageService {
 
   private final Path root;
   private final Map<String, ImageInfo> byName = new ConcurrentHashMap<>();
+  /** Pulls images this store lacks from their registries; null: none are pulled. */
+  private volatile ImagePuller puller;
 
   public ImageStore(Path root) {
     this.root = root;
@@ -50,6 +52,12 @@ public final class ImageStore implements ImageService {
       throw new UncheckedIOException("cannot open the image store " + root, e);
     }
     log.info("image store {}: {} image name(s)", root, byName.size());
+  }
+
+  /** From now on, an image this store lacks is pulled from its registry. */
+  public ImageStore pullingFrom(RegistryClient registry) {
+    puller = new ImagePuller(this, registry, line -> log.info("image pull: {}", line));
+    return this;
   }
 
   /** Reads every image record on disk again (images another process imported). */
@@ -93,10 +101,22 @@ public final class ImageStore implements ImageService {
       // kubelet reports a malformed name as InvalidImageName; it is a pull failure all the same.
       throw new ImagePullFailure("Failed to apply default image tag \"" + reference + "\": " + e.getMessage());
     }
-    return find(ref).orElseThrow(() -> new ImagePullFailure("Failed to pull image \"" + reference + "\": "
-        + ref.normalized() + " is not in this node's image store and no registry is reachable from Capstan;"
+    Optional<ImageInfo> found = find(ref);
+    if (found.isPresent()) {
+      return found.get();
+    }
+    String hint = ref.normalized() + " is not in this node's image store: push it to a registry this node reaches, or"
         + " import it with `./capstan image import FILE` (an OCI layout or `docker save` tarball), or use "
-        + BusyboxImage.NAME));
+        + BusyboxImage.NAME;
+    ImagePuller p = puller;
+    if (p == null) {
+      throw new ImagePullFailure("Failed to pull image \"" + reference + "\": " + hint);
+    }
+    try {
+      return p.pull(reference);
+    } catch (IOException | RuntimeException e) {
+      throw new ImagePullFailure("Failed to pull image \"" + reference + "\": " + e.getMessage() + "; " + hint);
+    }
   }
 
   @Override
@@ -123,7 +143,10 @@ public final class ImageStore implements ImageService {
 
   private Optional<ImageInfo> lookUp(ImageReference ref) {
     if (ref.digest() != null) {
-      return byName.values().stream().filter(i -> i.id().equals(ref.digest())).findFirst();
+      // A repository digest (the manifest's, as pulled) names the image; else the image id may.
+      ImageInfo pulled = byName.get(ref.registry() + "/" + ref.repository() + "@" + ref.digest());
+      return pulled != null ? Optional.of(pulled)
+          : byName.values().stream().filter(i -> i.id().equals(ref.digest())).findFirst();
     }
     return Optional.ofNullable(byName.get(ref.normalized()));
   }

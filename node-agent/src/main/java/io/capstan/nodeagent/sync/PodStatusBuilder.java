@@ -192,8 +192,11 @@ final class PodStatusBuilder {
       s.setLastState(ContainerState.newBuilder().setTerminated(t.lastTermination).build());
     }
     if (t.image != null) {
-      String repo = t.image.names().isEmpty() ? "" : t.image.names().get(0).replaceAll(":[^:/]+$", "");
-      s.setImageID(repo + "@" + t.image.id());
+      // A pulled image's repository digest (the manifest's), as kubelet reports it; else the image id.
+      s.setImageID(t.image.names().stream().filter(n -> n.contains("@sha256:")).findFirst().orElseGet(() -> {
+        String repo = t.image.names().isEmpty() ? "" : t.image.names().get(0).replaceAll(":[^:/]+$", "");
+        return repo + "@" + t.image.id();
+      }));
     }
     if (info.isPresent()) {
       s.setContainerID(scheme + info.get().id());

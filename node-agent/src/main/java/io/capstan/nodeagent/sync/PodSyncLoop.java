@@ -665,8 +665,17 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       }
       try {
         boolean first = t.image == null;
+        boolean present = images.imageStatus(c.getImage()).isPresent();
+        long pullStart = System.nanoTime();
+        if (!present) {
+          events.record(pod, fieldPath(t), EventRecorder.NORMAL, "Pulling", "Pulling image \"" + c.getImage() + "\"");
+        }
         t.image = images.pullImage(c.getImage());
-        if (first) {
+        if (!present) {
+          events.record(pod, fieldPath(t), EventRecorder.NORMAL, "Pulled", String.format(java.util.Locale.ROOT,
+              "Successfully pulled image \"%s\" in %.3fs. Image size: %d bytes.", c.getImage(),
+              (System.nanoTime() - pullStart) / 1e9, t.image.sizeBytes()));
+        } else if (first) {
           events.record(pod, fieldPath(t), EventRecorder.NORMAL, "Pulled",
               "Container image \"" + c.getImage() + "\" already present on machine");
         }

@@ -22,16 +22,20 @@ import io.capstan.api.Probe;
 import io.capstan.api.ResourceRequirements;
 import io.capstan.api.Volume;
 import io.capstan.api.VolumeMount;
+import io.capstan.log.DeleteOptions;
 import io.capstan.logschema.client.CommandResult;
 import io.capstan.logschema.client.Commands;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.nodeagent.AgentCluster;
 import io.capstan.nodeagent.NodeAgent;
 import io.capstan.nodeagent.image.BusyboxImage;
+import io.capstan.nodeagent.image.LoopbackRegistry;
+import io.capstan.nodeagent.image.TestArchives;
 import io.capstan.nodeagent.logs.LogClient;
 import io.capstan.nodeagent.runtime.runc.RuncHost;
 import io.capstan.stateviews.informer.Informer;
 import io.capstan.stateviews.testing.KafkaFixture;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -264,6 +268,25 @@ class RuncPodLifecycleTest {
     String msg = status(p, 0).getState().getWaiting().getMessage();
     assertTrue(msg.contains("docker.io/library/nginx:1.27") && msg.contains("capstan image import"), msg);
     assertEquals("Pending", p.getStatus().getPhase());
+  }
+
+  /** An image only a registry has: the agent pulls it at the pod's start, and reports its repository digest. */
+  @Test
+  void anImageFromARegistryIsPulledAndRuns() throws Exception {
+    Path busybox = BusyboxImage.hostBinary().orElseThrow();
+    byte[] layer = new TestArchives.Tar().dir("bin/").file("bin/busybox", Files.readAllBytes(busybox), 0755)
+        .symlink("bin/sh", "busybox").symlink("bin/sleep", "busybox").bytes();
+    byte[] config = TestArchives.config(List.of(layer), List.of("sh", "-c", "sleep 1000"));
+    try (LoopbackRegistry registry = LoopbackRegistry.start(KafkaFixture.tempDir("registry"), null, null)) {
+      byte[] manifest = registry.pushImage("team/sleeper", "1", List.of(layer), config);
+      String image = registry.host + "/team/sleeper:1";
+      cluster.run(AgentCluster.pod("pulled", "Always", AgentCluster.container("main", image)), node);
+      Pod running = cluster.await("pulled", WAIT, "Running", p -> "Running".equals(p.getStatus().getPhase()));
+      assertEquals(registry.host + "/team/sleeper@" + TestArchives.sha256(manifest), status(running, 0).getImageID());
+      assertEquals(image, status(running, 0).getImage());
+    }
+    cluster.client.delete(Kinds.POD, "default", "pulled", DeleteOptions.newBuilder().setGracePeriodSeconds(0L).build())
+        .get(30, TimeUnit.SECONDS);
   }
 
   @Test

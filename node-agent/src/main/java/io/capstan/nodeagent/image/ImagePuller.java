@@ -1,0 +1,138 @@
+package io.capstan.nodeagent.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.capstan.nodeagent.runtime.ImageInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+
+/**
+ * Pulls images from registries into an {@link ImageStore}: the manifest by tag or digest (an
+ * image index resolved to this node's platform), then the config and the layers the store does
+ * not have yet, each checked against its digest while it streams in, then unpacked and named
+ * as an import is ({@link ImageImporter}). The image is named by the reference pulled and by
+ * its repository digest ({@code registry/repository@sha256:…}), as Docker's RepoTags and
+ * RepoDigests. Concurrent pulls of one reference share one download; a failed pull leaves the
+ * store as it was.
+ */
+public final class ImagePuller {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ImageStore store;
+  private final RegistryClient registry;
+  private final ImageImporter importer;
+  private final Consumer<String> progress;
+  private final ConcurrentHashMap<String, CompletableFuture<ImageInfo>> inFlight = new ConcurrentHashMap<>();
+
+  public ImagePuller(ImageStore store, RegistryClient registry, Consumer<String> progress) {
+    this.store = store;
+    this.registry = registry;
+    this.importer = new ImageImporter(store, progress);
+    this.progress = progress;
+  }
+
+  /** Pulls {@code reference} (however a user writes it) and returns the image as stored. */
+  public ImageInfo pull(String reference) throws IOException {
+    ImageReference ref = ImageReference.parse(reference);
+    CompletableFuture<ImageInfo> mine = new CompletableFuture<>();
+    CompletableFuture<ImageInfo> running = inFlight.putIfAbsent(ref.normalized(), mine);
+    if (running != null) {
+      return await(running);
+    }
+    try {
+      mine.complete(pullNow(ref));
+    } catch (IOException | RuntimeException e) {
+      mine.completeExceptionally(e);
+    } finally {
+      inFlight.remove(ref.normalized(), mine);
+    }
+    return await(mine);
+  }
+
+  private static ImageInfo await(CompletableFuture<ImageInfo> f) throws IOException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while pulling", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IOException(e.getCause());
+    }
+  }
+
+  private ImageInfo pullNow(ImageReference ref) throws IOException {
+    long start = System.nanoTime();
+    RegistryClient.Manifest m = registry.manifest(ref, ref.digest() != null ? ref.digest() : ref.tag());
+    if (m.isIndex()) {
+      JsonNode chosen = ImageImporter.forThisPlatform(m.body());
+      if (chosen == null) {
+        throw new IOException("the image index of " + ref.normalized() + " has no linux/"
+            + ImageImporter.hostArchitecture() + " image");
+      }
+      m = registry.manifest(ref, chosen.path("digest").asText());
+      if (m.isIndex()) {
+        throw new IOException("the image index of " + ref.normalized() + " points at another index, not at an image");
+      }
+    }
+    JsonNode manifest = m.body();
+    String configDigest = manifest.path("config").path("digest").asText("");
+    JsonNode layers = manifest.path("layers");
+    if (configDigest.isEmpty() || !layers.isArray() || layers.isEmpty()) {
+      throw new IOException("the manifest of " + ref.normalized() + " names no config or no layers");
+    }
+    Set<String> names = new LinkedHashSet<>();
+    names.add(ref.normalized());
+    names.add(ref.registry() + "/" + ref.repository() + "@" + m.digest());
+    Path tmp = Files.createTempDirectory(store.root(), ".pull-");
+    try {
+      Path config = tmp.resolve("config");
+      registry.blob(ref, configDigest, config, n -> { });
+      JsonNode diffIds = JSON.readTree(config.toFile()).path("rootfs").path("diff_ids");
+      if (!diffIds.isArray() || diffIds.size() != layers.size()) {
+        throw new IOException("image " + ref.normalized() + ": its config lists " + diffIds.size()
+            + " layer diff_ids but the manifest has " + layers.size() + " layers");
+      }
+      List<Path> blobs = new ArrayList<>();
+      List<String> digests = new ArrayList<>();
+      long bytes = 0;
+      for (int i = 0; i < layers.size(); i++) {
+        String digest = layers.get(i).path("digest").asText("");
+        Path blob = tmp.resolve("layer-" + i);
+        blobs.add(blob);
+        digests.add(digest);
+        if (importer.hasLayer(diffIds.get(i).asText())) {
+          continue; // unpacked for another image: not fetched again
+        }
+        String type = layers.get(i).path("mediaType").asText("");
+        if (type.contains("zstd")) {
+          throw new IOException("layer " + (i + 1) + " of " + ref.normalized() + " is zstd-compressed (" + type
+              + "), which Capstan cannot unpack yet");
+        }
+        progress.accept("pulling layer " + (i + 1) + "/" + layers.size() + " " + digest.substring(0, Math.min(19,
+            digest.length())) + "… (" + layers.get(i).path("size").asLong() / 1024 + " KiB)");
+        bytes += registry.blob(ref, digest, blob, n -> { });
+      }
+      ImageInfo info = importer.importBlobs(config, configDigest, blobs, digests, List.copyOf(names));
+      progress.accept("pulled " + ref.normalized() + " (" + m.digest() + "): " + bytes / 1024 + " KiB in "
+          + (System.nanoTime() - start) / 1_000_000 + " ms");
+      return info;
+    } finally {
+      BusyboxImage.deleteTree(tmp);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package io.capstan.nodeagent.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.capstan.nodeagent.runtime.ImageInfo;
+import io.capstan.stateviews.testing.KafkaFixture;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** Pulls from a real Docker registry on loopback. */
+class ImagePullerTest {
+  private static final byte[] BASE = ImageImporterTest.BASE;
+  private static final byte[] TOP = ImageImporterTest.TOP;
+
+  private final Path dir = KafkaFixture.tempDir("pull");
+  private final List<String> progress = new CopyOnWriteArrayList<>();
+
+  private ImagePuller puller(ImageStore store, RegistryClient.Credentials creds) {
+    return new ImagePuller(store, new RegistryClient(host -> Optional.ofNullable(creds)), progress::add);
+  }
+
+  @Test
+  void pullsByTagAndByDigestSharingLayersAndChoosesThisPlatformFromAnIndex() throws Exception {
+    try (LoopbackRegistry registry = LoopbackRegistry.start(dir.resolve("registry"), null, null)) {
+      byte[] config = TestArchives.config(List.of(BASE, TOP), List.of("sh"));
+      byte[] manifest = registry.pushImage("team/app", "1.0", List.of(BASE, TOP), config);
+      ImageStore store = new ImageStore(dir.resolve("images"));
+      ImagePuller puller = puller(store, null);
+
+      ImageInfo byTag = puller.pull(registry.host + "/team/app:1.0");
+      assertEquals(TestArchives.sha256(config), byTag.id());
+      String repoDigest = registry.host + "/team/app@" + TestArchives.sha256(manifest);
+      assertEquals(List.of(registry.host + "/team/app:1.0", repoDigest), byTag.names());
+      assertEquals(List.of("sh"), byTag.cmd());
+      assertEquals(2, byTag.layers().size());
+      assertEquals("b\n", Files.readString(byTag.layers().get(0).resolve("etc/b")), "the base layer is unpacked");
+      assertEquals("new\n", Files.readString(byTag.layers().get(1).resolve("opt/x/new")));
+      assertEquals(byTag.id(), store.pullImage(repoDigest).id(), "the store finds it by its repository digest");
+      assertEquals(byTag.id(), new ImageStore(dir.resolve("images")).pullImage(registry.host + "/team/app:1.0").id(),
+          "another view of the store finds it by tag");
+
+      // The same image by digest, under another repository: its layers are not fetched again.
+      registry.pushImage("team/copy", "x", List.of(BASE, TOP), config);
+      progress.clear();
+      ImageInfo byDigest = puller.pull(registry.host + "/team/copy@" + TestArchives.sha256(manifest));
+      assertEquals(byTag.id(), byDigest.id());
+      assertTrue(progress.stream().noneMatch(l -> l.startsWith("pulling layer")), "layers shared: " + progress);
+
+      // An index with two platforms: this node's is chosen.
+      byte[] otherConfig = TestArchives.config(List.of(BASE), List.of("other"));
+      byte[] other = registry.pushImage("team/multi", "other-arch", List.of(BASE), otherConfig);
+      String foreign = ImageImporter.hostArchitecture().equals("amd64") ? "arm64" : "amd64";
+      Map<byte[], String> platforms = new LinkedHashMap<>();
+      platforms.put(other, "linux/" + foreign);
+      byte[] mine = registry.pushImage("team/multi", "mine", List.of(BASE, TOP), config);
+      platforms.put(mine, "linux/" + ImageImporter.hostArchitecture());
+      registry.pushManifest("team/multi", "latest", RegistryClient.OCI_INDEX, LoopbackRegistry.index(platforms));
+      ImageInfo multi = puller.pull(registry.host + "/team/multi");
+      assertEquals(TestArchives.sha256(config), multi.id(), "this platform's image, not " + foreign + "'s");
+      assertTrue(multi.names().contains(registry.host + "/team/multi:latest"), multi.names().toString());
+    }
+  }
+
+  @Test
+  void aMissingImageADamagedBlobAndAForeignOnlyIndexFailWithTheirReasonAndStoreNothing() throws Exception {
+    try (LoopbackRegistry registry = LoopbackRegistry.start(dir.resolve("registry"), null, null)) {
+      ImageStore store = new ImageStore(dir.resolve("images"));
+      ImagePuller puller = puller(store, null);
+      IOException missing = assertThrows(IOException.class, () -> puller.pull(registry.host + "/team/none:1"));
+      assertTrue(missing.getMessage().contains("manifest unknown: " + registry.host + " has no team/none:1"),
+          missing.getMessage());
+
+      byte[] config = TestArchives.config(List.of(BASE), List.of("sh"));
+      registry.pushImage("team/bad", "1", List.of(BASE), config);
+      String layerDigest = TestArchives.sha256(TestArchives.gzip(BASE));
+      byte[] data = Files.readAllBytes(registry.blobData(layerDigest));
+      data[data.length / 2] ^= 0x55;
+      Files.write(registry.blobData(layerDigest), data);
+      IOException damaged = assertThrows(IOException.class, () -> puller.pull(registry.host + "/team/bad:1"));
+      assertTrue(damaged.getMessage().contains("arrived with digest"), damaged.getMessage());
+
+      String foreign = ImageImporter.hostArchitecture().equals("amd64") ? "arm64" : "amd64";
+      byte[] m = registry.pushImage("team/foreign", "only", List.of(TOP), TestArchives.config(List.of(TOP), List.of()));
+      registry.pushManifest("team/foreign", "1", RegistryClient.OCI_INDEX, LoopbackRegistry.index(Map.of(m, "linux/" + foreign)));
+      IOException noPlatform = assertThrows(IOException.class, () -> puller.pull(registry.host + "/team/foreign:1"));
+      assertTrue(noPlatform.getMessage().contains("has no linux/" + ImageImporter.hostArchitecture() + " image"),
+          noPlatform.getMessage());
+
+      assertTrue(store.listImages().isEmpty(), "nothing named: " + store.listImages());
+      assertFalse(Files.isDirectory(store.layer(TestArchives.sha256(BASE))), "nothing unpacked");
+      try (Stream<Path> left = Files.list(store.root())) {
+        List<Path> rest = new ArrayList<>(left.filter(p -> p.getFileName().toString().startsWith(".pull-")).toList());
+        assertEquals(List.of(), rest, "no download left behind");
+      }
+    }
+  }
+
+  @Test
+  void aRegistryThatAsksForAPasswordGetsTheConfiguredOneAndRefusesOthers() throws Exception {
+    try (LoopbackRegistry registry = LoopbackRegistry.start(dir.resolve("registry"), "puller", "s3cret")) {
+      byte[] config = TestArchives.config(List.of(BASE), List.of("sh"));
+      registry.pushImage("team/private", "1", List.of(BASE), config);
+      String ref = registry.host + "/team/private:1";
+
+      IOException anonymous = assertThrows(IOException.class,
+          () -> puller(new ImageStore(dir.resolve("a")), null).pull(ref));
+      assertTrue(anonymous.getMessage().contains("asks for a user name and password (HTTP Basic), and none is configured"),
+          anonymous.getMessage());
+      IOException wrong = assertThrows(IOException.class,
+          () -> puller(new ImageStore(dir.resolve("b")), new RegistryClient.Credentials("puller", "guess")).pull(ref));
+      assertTrue(wrong.getMessage().contains("refused the credentials for team/private (401 Unauthorized)"),
+          wrong.getMessage());
+
+      ImageInfo pulled = puller(new ImageStore(dir.resolve("c")), new RegistryClient.Credentials("puller", "s3cret")).pull(ref);
+      assertEquals(TestArchives.sha256(config), pulled.id());
+    }
+  }
+}
