@@ -1,5 +1,6 @@
 package io.capstan.ops;
 
+import io.capstan.nodeagent.runtime.RegistryCredentials;
 import io.capstan.nodeagent.image.ImageImporter;
 import io.capstan.nodeagent.image.ImagePuller;
 import io.capstan.nodeagent.image.ImageStore;
@@ -90,13 +91,13 @@ public final class ImageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      Optional<RegistryClient.Credentials> creds = Optional.empty();
+      Optional<RegistryCredentials> creds = Optional.empty();
       if (username != null) {
         String password = passwordStdin
             ? new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip() : "";
-        creds = Optional.of(new RegistryClient.Credentials(username, password));
+        creds = Optional.of(new RegistryCredentials(username, password));
       }
-      Optional<RegistryClient.Credentials> given = creds;
+      Optional<RegistryCredentials> given = creds;
       ImageInfo pulled = new ImagePuller(store(dataDir), new RegistryClient(host -> given),
           line -> System.err.println("image pull: " + line)).pull(reference);
       System.out.println(String.join(",", pulled.names()) + " " + pulled.id());

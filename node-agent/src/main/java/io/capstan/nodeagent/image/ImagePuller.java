@@ -1,5 +1,6 @@
 package io.capstan.nodeagent.image;
 
+import io.capstan.nodeagent.runtime.RegistryCredentials;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.capstan.nodeagent.runtime.ImageInfo;
@@ -9,11 +10,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Pulls images from registries into an {@link ImageStore}: the manifest by tag or digest (an
@@ -42,6 +45,12 @@ public final class ImagePuller {
 
   /** Pulls {@code reference} (however a user writes it) and returns the image as stored. */
   public ImageInfo pull(String reference) throws IOException {
+    return pull(reference, registry::defaultCredentials);
+  }
+
+  /** {@link #pull(String)}, answering the registry's challenge with these credentials (a pod's pull secrets). */
+  public ImageInfo pull(String reference, Function<String, Optional<RegistryCredentials>> creds)
+      throws IOException {
     ImageReference ref = ImageReference.parse(reference);
     CompletableFuture<ImageInfo> mine = new CompletableFuture<>();
     CompletableFuture<ImageInfo> running = inFlight.putIfAbsent(ref.normalized(), mine);
@@ -49,7 +58,7 @@ public final class ImagePuller {
       return await(running);
     }
     try {
-      mine.complete(pullNow(ref));
+      mine.complete(pullNow(ref, creds));
     } catch (IOException | RuntimeException e) {
       mine.completeExceptionally(e);
     } finally {
@@ -75,16 +84,17 @@ public final class ImagePuller {
     }
   }
 
-  private ImageInfo pullNow(ImageReference ref) throws IOException {
+  private ImageInfo pullNow(ImageReference ref, Function<String, Optional<RegistryCredentials>> creds)
+      throws IOException {
     long start = System.nanoTime();
-    RegistryClient.Manifest m = registry.manifest(ref, ref.digest() != null ? ref.digest() : ref.tag());
+    RegistryClient.Manifest m = registry.manifest(ref, ref.digest() != null ? ref.digest() : ref.tag(), creds);
     if (m.isIndex()) {
       JsonNode chosen = ImageImporter.forThisPlatform(m.body());
       if (chosen == null) {
         throw new IOException("the image index of " + ref.normalized() + " has no linux/"
             + ImageImporter.hostArchitecture() + " image");
       }
-      m = registry.manifest(ref, chosen.path("digest").asText());
+      m = registry.manifest(ref, chosen.path("digest").asText(), creds);
       if (m.isIndex()) {
         throw new IOException("the image index of " + ref.normalized() + " points at another index, not at an image");
       }
@@ -101,7 +111,7 @@ public final class ImagePuller {
     Path tmp = Files.createTempDirectory(store.root(), ".pull-");
     try {
       Path config = tmp.resolve("config");
-      registry.blob(ref, configDigest, config, n -> { });
+      registry.blob(ref, configDigest, config, n -> { }, creds);
       JsonNode diffIds = JSON.readTree(config.toFile()).path("rootfs").path("diff_ids");
       if (!diffIds.isArray() || diffIds.size() != layers.size()) {
         throw new IOException("image " + ref.normalized() + ": its config lists " + diffIds.size()
@@ -125,7 +135,7 @@ public final class ImagePuller {
         }
         progress.accept("pulling layer " + (i + 1) + "/" + layers.size() + " " + digest.substring(0, Math.min(19,
             digest.length())) + "… (" + layers.get(i).path("size").asLong() / 1024 + " KiB)");
-        bytes += registry.blob(ref, digest, blob, n -> { });
+        bytes += registry.blob(ref, digest, blob, n -> { }, creds);
       }
       ImageInfo info = importer.importBlobs(config, configDigest, blobs, digests, List.copyOf(names));
       progress.accept("pulled " + ref.normalized() + " (" + m.digest() + "): " + bytes / 1024 + " KiB in "

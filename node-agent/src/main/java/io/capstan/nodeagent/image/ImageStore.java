@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.capstan.nodeagent.runtime.ImageInfo;
 import io.capstan.nodeagent.runtime.ImagePullFailure;
 import io.capstan.nodeagent.runtime.ImageService;
+import io.capstan.nodeagent.runtime.RegistryCredentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +37,8 @@ public final class ImageStore implements ImageService {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** The store's directory under a node agent's data dir. */
   public static final String SUBDIR = "images";
+  /** The registry of images that only node stores have (the seeded busybox): never asked for. */
+  static final String LOCAL_REGISTRY = "capstan.local";
   static final String RECORD = "image.json";
   static final String LAYERS = "layers";
 
@@ -94,6 +98,21 @@ public final class ImageStore implements ImageService {
 
   @Override
   public ImageInfo pullImage(String reference) {
+    return pullImage(reference, false, host -> Optional.empty());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Images of {@link BusyboxImage}'s registry ({@code capstan.local}) live only here and are
+   * never asked for. With {@code refresh}, a present image whose registry cannot be reached at
+   * all is used as it is (a node that imported its images has no registry to ask), with a
+   * warning in the log; a registry that answers, but not with the image, fails the pull as
+   * kubelet's would.
+   */
+  @Override
+  public ImageInfo pullImage(String reference, boolean refresh,
+      Function<String, Optional<RegistryCredentials>> credentials) {
     ImageReference ref;
     try {
       ref = ImageReference.parse(reference);
@@ -102,18 +121,25 @@ public final class ImageStore implements ImageService {
       throw new ImagePullFailure("Failed to apply default image tag \"" + reference + "\": " + e.getMessage());
     }
     Optional<ImageInfo> found = find(ref);
-    if (found.isPresent()) {
+    ImagePuller p = puller;
+    boolean remote = p != null && !ref.registry().equals(LOCAL_REGISTRY);
+    if (found.isPresent() && !(refresh && remote)) {
       return found.get();
     }
     String hint = ref.normalized() + " is not in this node's image store: push it to a registry this node reaches, or"
         + " import it with `./capstan image import FILE` (an OCI layout or `docker save` tarball), or use "
         + BusyboxImage.NAME;
-    ImagePuller p = puller;
-    if (p == null) {
+    if (!remote) {
       throw new ImagePullFailure("Failed to pull image \"" + reference + "\": " + hint);
     }
     try {
-      return p.pull(reference);
+      return p.pull(reference, credentials);
+    } catch (RegistryClient.Unreachable e) {
+      if (found.isPresent()) {
+        log.warn("image {}: its registry cannot be reached ({}); using the copy in the store", reference, e.getMessage());
+        return found.get();
+      }
+      throw new ImagePullFailure("Failed to pull image \"" + reference + "\": " + e.getMessage() + "; " + hint);
     } catch (IOException | RuntimeException e) {
       throw new ImagePullFailure("Failed to pull image \"" + reference + "\": " + e.getMessage() + "; " + hint);
     }

@@ -1,5 +1,6 @@
 package io.capstan.nodeagent.image;
 
+import io.capstan.nodeagent.runtime.RegistryCredentials;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -51,9 +52,6 @@ public final class RegistryClient {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
-  /** A user name and password for a registry host. */
-  public record Credentials(String username, String password) {}
-
   /** A manifest or index as the registry served it: its digest, media type and parsed body. */
   public record Manifest(String digest, String mediaType, JsonNode body) {
     boolean isIndex() {
@@ -61,15 +59,28 @@ public final class RegistryClient {
     }
   }
 
+  /** The registry could not be reached at all (no address, no connection): not an answer about the image. */
+  public static final class Unreachable extends IOException {
+    Unreachable(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   private final HttpClient http;
-  private final Function<String, Optional<Credentials>> credentials;
+  /** The credentials used when a call gives none of its own. */
+  private final Function<String, Optional<RegistryCredentials>> credentials;
   /** Bearer tokens by registry and scope, reused until the registry refuses one. */
   private final Map<String, String> tokens = new ConcurrentHashMap<>();
 
   /** @param credentials the user and password to answer a registry host's challenge with, if any */
-  public RegistryClient(Function<String, Optional<Credentials>> credentials) {
+  public RegistryClient(Function<String, Optional<RegistryCredentials>> credentials) {
     this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NORMAL).build();
     this.credentials = credentials;
+  }
+
+  /** The credentials configured for a registry host, used when a pull gives none of its own. */
+  Optional<RegistryCredentials> defaultCredentials(String registry) {
+    return credentials.apply(registry);
   }
 
   /** The base address of a registry host's API. */
@@ -99,8 +110,14 @@ public final class RegistryClient {
    * against the bytes served.
    */
   public Manifest manifest(ImageReference image, String reference) throws IOException {
+    return manifest(image, reference, credentials);
+  }
+
+  /** {@link #manifest(ImageReference, String)}, answering challenges with these credentials. */
+  public Manifest manifest(ImageReference image, String reference, Function<String, Optional<RegistryCredentials>> creds)
+      throws IOException {
     URI uri = base(image.registry()).resolve(image.repository() + "/manifests/" + reference);
-    HttpResponse<InputStream> r = send(image, HttpRequest.newBuilder(uri).header("Accept", ACCEPT).GET());
+    HttpResponse<InputStream> r = send(image, HttpRequest.newBuilder(uri).header("Accept", ACCEPT).GET(), creds);
     try (InputStream in = r.body()) {
       if (r.statusCode() == 404) {
         throw new IOException("manifest unknown: " + image.registry() + " has no " + image.repository() + ":"
@@ -140,12 +157,18 @@ public final class RegistryClient {
    * the file is removed. {@code progress} hears the bytes written so far.
    */
   public long blob(ImageReference image, String digest, Path target, LongConsumer progress) throws IOException {
+    return blob(image, digest, target, progress, credentials);
+  }
+
+  /** {@link #blob(ImageReference, String, Path, LongConsumer)}, answering challenges with these credentials. */
+  public long blob(ImageReference image, String digest, Path target, LongConsumer progress,
+      Function<String, Optional<RegistryCredentials>> creds) throws IOException {
     if (!digest.matches("sha256:[0-9a-f]{64}")) {
       throw new IOException("the manifest of " + image.normalized() + " refers to a blob by \"" + digest
           + "\", which is not a sha256 digest");
     }
     URI uri = base(image.registry()).resolve(image.repository() + "/blobs/" + digest);
-    HttpResponse<InputStream> r = send(image, HttpRequest.newBuilder(uri).GET());
+    HttpResponse<InputStream> r = send(image, HttpRequest.newBuilder(uri).GET(), creds);
     boolean done = false;
     try (InputStream raw = r.body()) {
       expectOk(r, "blob " + digest + " of " + image.repository());
@@ -179,10 +202,14 @@ public final class RegistryClient {
   }
 
   /** Sends, answering one authentication challenge if the registry makes one. */
-  private HttpResponse<InputStream> send(ImageReference image, HttpRequest.Builder request) throws IOException {
+  private HttpResponse<InputStream> send(ImageReference image, HttpRequest.Builder request,
+      Function<String, Optional<RegistryCredentials>> credentials) throws IOException {
     request.timeout(TIMEOUT);
     String scope = "repository:" + image.repository() + ":pull";
-    String tokenKey = image.registry() + " " + scope;
+    Optional<RegistryCredentials> creds = credentials.apply(image.registry());
+    // Tokens are per user: one pod's pull secret must not lend its access to another pod.
+    String tokenKey = image.registry() + " " + scope + " " + creds.map(RegistryCredentials::username).orElse("")
+        + " " + creds.map(c -> Integer.toHexString(c.password().hashCode())).orElse("");
     String token = tokens.get(tokenKey);
     if (token != null) {
       request.setHeader("Authorization", token);
@@ -193,10 +220,9 @@ public final class RegistryClient {
     }
     r.body().close();
     String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
-    Optional<Credentials> creds = credentials.apply(image.registry());
     String authorization;
     if (challenge.regionMatches(true, 0, "Basic", 0, 5)) {
-      Credentials c = creds.orElseThrow(() -> new IOException("the registry " + image.registry()
+      RegistryCredentials c = creds.orElseThrow(() -> new IOException("the registry " + image.registry()
           + " asks for a user name and password (HTTP Basic), and none is configured for it: add an imagePullSecret"));
       authorization = basic(c);
     } else if (challenge.regionMatches(true, 0, "Bearer", 0, 6)) {
@@ -216,7 +242,7 @@ public final class RegistryClient {
     return r;
   }
 
-  private String bearerToken(ImageReference image, String challenge, String scope, Optional<Credentials> creds)
+  private String bearerToken(ImageReference image, String challenge, String scope, Optional<RegistryCredentials> creds)
       throws IOException {
     Map<String, String> params = new LinkedHashMap<>();
     Matcher m = PARAM.matcher(challenge);
@@ -249,7 +275,7 @@ public final class RegistryClient {
     }
   }
 
-  private static String basic(Credentials c) {
+  private static String basic(RegistryCredentials c) {
     return "Basic " + Base64.getEncoder().encodeToString((c.username() + ":" + c.password())
         .getBytes(StandardCharsets.UTF_8));
   }
@@ -261,7 +287,7 @@ public final class RegistryClient {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while talking to " + image.registry(), e);
     } catch (IOException e) {
-      throw new IOException("cannot reach the registry " + image.registry() + " at " + request.uri().getHost()
+      throw new Unreachable("cannot reach the registry " + image.registry() + " at " + request.uri().getHost()
           + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
     }
   }

@@ -13,6 +13,7 @@ import io.capstan.logschema.client.CommandResult;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.pods.EphemeralContainers;
 import io.capstan.nodeagent.events.EventRecorder;
+import io.capstan.nodeagent.image.PullSecrets;
 import io.capstan.nodeagent.logs.PodLogPaths;
 import io.capstan.nodeagent.node.Allocatable;
 import io.capstan.nodeagent.probe.Prober;
@@ -21,6 +22,7 @@ import io.capstan.nodeagent.runtime.ContainerInfo;
 import io.capstan.nodeagent.runtime.ImageInfo;
 import io.capstan.nodeagent.runtime.ImagePullFailure;
 import io.capstan.nodeagent.runtime.ImageService;
+import io.capstan.nodeagent.runtime.RegistryCredentials;
 import io.capstan.nodeagent.runtime.RuntimeFailure;
 import io.capstan.nodeagent.runtime.RuntimeService;
 import io.capstan.nodeagent.runtime.SandboxConfig;
@@ -443,6 +445,24 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     }
   }
 
+  /** The registry credentials of the pod's imagePullSecrets (a missing secret is skipped, as kubelet does). */
+  private java.util.function.Function<String, Optional<RegistryCredentials>> pullSecrets(Pod pod) {
+    if (pod.getSpec().getImagePullSecrets() == null || pod.getSpec().getImagePullSecrets().isEmpty()) {
+      return host -> Optional.empty();
+    }
+    List<io.capstan.api.Secret> secrets = new ArrayList<>();
+    for (io.capstan.api.LocalObjectReference ref : pod.getSpec().getImagePullSecrets()) {
+      if (ref.getName() != null) {
+        configSource.secret(pod.getMetadata().getNamespace(), ref.getName()).ifPresent(secrets::add);
+      }
+    }
+    try {
+      return PullSecrets.of(secrets);
+    } catch (IllegalArgumentException e) {
+      throw new ImagePullFailure("Failed to pull image: " + e.getMessage());
+    }
+  }
+
   private static boolean allRunning(PodStatus st) {
     return st.getContainerStatuses() != null
         && st.getContainerStatuses().stream().allMatch(c -> c.getState().getRunning() != null);
@@ -663,14 +683,25 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
             .replaceFirst("^Back-off pulling image \"[^\"]*\": ", ""));
         return t.pullBackoff.nextAllowed();
       }
+      String policy = c.getImagePullPolicy() == null ? "IfNotPresent" : c.getImagePullPolicy();
+      Optional<ImageInfo> local = images.imageStatus(c.getImage());
+      if (policy.equals("Never") && local.isEmpty()) {
+        String msg = "Container image \"" + c.getImage() + "\" is not present with pull policy of Never";
+        if (!"ErrImageNeverPull".equals(t.waitingReason)) {
+          events.record(pod, fieldPath(t), EventRecorder.WARNING, "ErrImageNeverPull", msg);
+        }
+        t.waiting("ErrImageNeverPull", msg);
+        return now.plus(CONFIG_RETRY);
+      }
       try {
         boolean first = t.image == null;
-        boolean present = images.imageStatus(c.getImage()).isPresent();
+        boolean present = local.isPresent();
         long pullStart = System.nanoTime();
         if (!present) {
           events.record(pod, fieldPath(t), EventRecorder.NORMAL, "Pulling", "Pulling image \"" + c.getImage() + "\"");
         }
-        t.image = images.pullImage(c.getImage());
+        t.image = policy.equals("Never") ? local.get()
+            : images.pullImage(c.getImage(), policy.equals("Always"), pullSecrets(pod));
         if (!present) {
           events.record(pod, fieldPath(t), EventRecorder.NORMAL, "Pulled", String.format(java.util.Locale.ROOT,
               "Successfully pulled image \"%s\" in %.3fs. Image size: %d bytes.", c.getImage(),

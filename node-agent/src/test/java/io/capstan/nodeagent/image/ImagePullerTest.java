@@ -1,5 +1,6 @@
 package io.capstan.nodeagent.image;
 
+import io.capstan.nodeagent.runtime.RegistryCredentials;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -27,7 +28,7 @@ class ImagePullerTest {
   private final Path dir = KafkaFixture.tempDir("pull");
   private final List<String> progress = new CopyOnWriteArrayList<>();
 
-  private ImagePuller puller(ImageStore store, RegistryClient.Credentials creds) {
+  private ImagePuller puller(ImageStore store, RegistryCredentials creds) {
     return new ImagePuller(store, new RegistryClient(host -> Optional.ofNullable(creds)), progress::add);
   }
 
@@ -119,12 +120,38 @@ class ImagePullerTest {
       assertTrue(anonymous.getMessage().contains("asks for a user name and password (HTTP Basic), and none is configured"),
           anonymous.getMessage());
       IOException wrong = assertThrows(IOException.class,
-          () -> puller(new ImageStore(dir.resolve("b")), new RegistryClient.Credentials("puller", "guess")).pull(ref));
+          () -> puller(new ImageStore(dir.resolve("b")), new RegistryCredentials("puller", "guess")).pull(ref));
       assertTrue(wrong.getMessage().contains("refused the credentials for team/private (401 Unauthorized)"),
           wrong.getMessage());
 
-      ImageInfo pulled = puller(new ImageStore(dir.resolve("c")), new RegistryClient.Credentials("puller", "s3cret")).pull(ref);
+      ImageInfo pulled = puller(new ImageStore(dir.resolve("c")), new RegistryCredentials("puller", "s3cret")).pull(ref);
       assertEquals(TestArchives.sha256(config), pulled.id());
+    }
+  }
+
+  /**
+   * Pull policy Always on a present image: a registry that cannot be reached leaves the store's
+   * copy in use (a node that imported its images has no registry); one that answers without the
+   * image fails the pull; images of capstan.local are never asked for.
+   */
+  @Test
+  void refreshingAPresentImageAsksItsRegistryButKeepsTheCopyWhenTheRegistryIsUnreachable() throws Exception {
+    ImageStore store = new ImageStore(dir.resolve("images")).pullingFrom(new RegistryClient(host -> Optional.empty()));
+    byte[] config = TestArchives.config(List.of(BASE), List.of("sh"));
+    ImageImporter importer = new ImageImporter(store, progress::add);
+    Path archive = Files.write(dir.resolve("a.tar"), TestArchives.ociLayout(List.of(BASE), config, "127.0.0.1:1/team/x:latest"));
+    importer.importFrom(archive, List.of("capstan.local/mine:latest"));
+    assertEquals(TestArchives.sha256(config), store.pullImage("127.0.0.1:1/team/x:latest", true, h -> Optional.empty()).id(),
+        "nothing listens on port 1: the copy is used");
+    assertEquals(TestArchives.sha256(config), store.pullImage("capstan.local/mine:latest", true, h -> Optional.empty()).id());
+    try (LoopbackRegistry registry = LoopbackRegistry.start(dir.resolve("registry"), null, null)) {
+      Path other = Files.write(dir.resolve("b.tar"), TestArchives.ociLayout(List.of(BASE), config, registry.host + "/team/y:1"));
+      importer.importFrom(other, List.of());
+      io.capstan.nodeagent.runtime.ImagePullFailure gone = assertThrows(io.capstan.nodeagent.runtime.ImagePullFailure.class,
+          () -> store.pullImage(registry.host + "/team/y:1", true, h -> Optional.empty()));
+      assertTrue(gone.getMessage().contains("manifest unknown"), gone.getMessage());
+      assertEquals(TestArchives.sha256(config), store.pullImage(registry.host + "/team/y:1").id(),
+          "without refresh (IfNotPresent) the copy is used");
     }
   }
 }

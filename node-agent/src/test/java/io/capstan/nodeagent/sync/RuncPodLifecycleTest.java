@@ -15,11 +15,13 @@ import io.capstan.api.EnvVarSource;
 import io.capstan.api.EphemeralContainer;
 import io.capstan.api.ExecAction;
 import io.capstan.api.Lease;
+import io.capstan.api.LocalObjectReference;
 import io.capstan.api.Node;
 import io.capstan.api.ObjectMeta;
 import io.capstan.api.Pod;
 import io.capstan.api.Probe;
 import io.capstan.api.ResourceRequirements;
+import io.capstan.api.Secret;
 import io.capstan.api.Volume;
 import io.capstan.api.VolumeMount;
 import io.capstan.log.DeleteOptions;
@@ -35,6 +37,7 @@ import io.capstan.nodeagent.logs.LogClient;
 import io.capstan.nodeagent.runtime.runc.RuncHost;
 import io.capstan.stateviews.informer.Informer;
 import io.capstan.stateviews.testing.KafkaFixture;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -287,6 +290,53 @@ class RuncPodLifecycleTest {
     }
     cluster.client.delete(Kinds.POD, "default", "pulled", DeleteOptions.newBuilder().setGracePeriodSeconds(0L).build())
         .get(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * A registry that asks for a password: a pod with the pull secret runs, one without waits in
+   * ErrImagePull; a pod whose image is missing with pull policy Never waits in ErrImageNeverPull.
+   */
+  @Test
+  void pullSecretsAnswerTheRegistryAndPolicyNeverDoesNotPull() throws Exception {
+    byte[] layer = new TestArchives.Tar().dir("bin/").file("bin/busybox",
+        Files.readAllBytes(BusyboxImage.hostBinary().orElseThrow()), 0755).symlink("bin/sh", "busybox").bytes();
+    byte[] config = TestArchives.config(List.of(layer), List.of("sh", "-c", "sleep 1000"));
+    try (LoopbackRegistry registry = LoopbackRegistry.start(KafkaFixture.tempDir("registry"), "puller", "s3cret")) {
+      registry.pushImage("team/private", "1", List.of(layer), config);
+      String image = registry.host + "/team/private:1";
+      String auth = java.util.Base64.getEncoder().encodeToString("puller:s3cret".getBytes(StandardCharsets.UTF_8));
+      Secret pullSecret = Secret.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("default")
+              .setName("registry-login").build()).setType("kubernetes.io/dockerconfigjson")
+          .setData(Map.of(".dockerconfigjson", java.nio.ByteBuffer.wrap(("{\"auths\":{\"" + registry.host
+              + "\":{\"auth\":\"" + auth + "\"}}}").getBytes(StandardCharsets.UTF_8)))).build();
+      assertInstanceOf(CommandResult.Accepted.class, cluster.client.create(pullSecret).get(30, TimeUnit.SECONDS));
+      Thread.sleep(1000); // the agent's Secret informer catches up
+
+      Pod without = AgentCluster.pod("no-login", "Always", AgentCluster.container("main", image));
+      cluster.run(without, node);
+      Pod with = AgentCluster.pod("with-login", "Always", AgentCluster.container("main", image));
+      with.getSpec().setImagePullSecrets(List.of(LocalObjectReference.newBuilder().setName("registry-login").build()));
+      cluster.run(with, node);
+      Container never = AgentCluster.container("main", registry.host + "/team/absent:1");
+      never.setImagePullPolicy("Never");
+      cluster.run(AgentCluster.pod("never", "Always", never), node);
+
+      cluster.await("with-login", WAIT, "Running", p -> "Running".equals(p.getStatus().getPhase()));
+      Pod refused = cluster.await("no-login", WAIT, "ErrImagePull", x -> status(x, 0) != null
+          && status(x, 0).getState().getWaiting() != null
+          && List.of("ErrImagePull", "ImagePullBackOff").contains(status(x, 0).getState().getWaiting().getReason()));
+      assertTrue(status(refused, 0).getState().getWaiting().getMessage().contains("asks for a user name and password"),
+          status(refused, 0).getState().getWaiting().getMessage());
+      Pod notPulled = cluster.await("never", WAIT, "ErrImageNeverPull", x -> status(x, 0) != null
+          && status(x, 0).getState().getWaiting() != null
+          && "ErrImageNeverPull".equals(status(x, 0).getState().getWaiting().getReason()));
+      assertEquals("Container image \"" + registry.host + "/team/absent:1\" is not present with pull policy of Never",
+          status(notPulled, 0).getState().getWaiting().getMessage());
+    }
+    for (String name : List.of("no-login", "with-login", "never")) {
+      cluster.client.delete(Kinds.POD, "default", name, DeleteOptions.newBuilder().setGracePeriodSeconds(0L).build())
+          .get(30, TimeUnit.SECONDS);
+    }
   }
 
   @Test
