@@ -1,5 +1,6 @@
 package io.capstan.logschema.validation;
 
+import io.capstan.logschema.images.ImageReference;
 import static io.capstan.logschema.json.FieldPath.field;
 import static io.capstan.logschema.json.FieldPath.index;
 import static io.capstan.logschema.validation.FieldErrors.isEmpty;
@@ -107,6 +108,13 @@ final class PodSpecRules {
     // The image is optional in the schema (workload templates may fill it later) but required to run.
     if (isEmpty(c.getImage())) {
       errors.add(FieldError.required(field(path, "image")));
+    } else {
+      // Refused here rather than left to the node (kubelet's InvalidImageName): nothing could ever pull it.
+      try {
+        ImageReference.parse(c.getImage());
+      } catch (IllegalArgumentException e) {
+        errors.add(FieldError.invalid(field(path, "image"), c.getImage(), e.getMessage()));
+      }
     }
     errors.oneOf(field(path, "imagePullPolicy"), c.getImagePullPolicy(), PULL_POLICIES);
     errors.oneOf(field(path, "terminationMessagePolicy"), c.getTerminationMessagePolicy(),

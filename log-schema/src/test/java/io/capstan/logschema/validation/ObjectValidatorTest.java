@@ -85,6 +85,16 @@ class ObjectValidatorTest {
   }
 
   @Test
+  void imagesMustBeReferencesANodeCouldPull() {
+    assertEquals(List.of("spec.containers[0].image: Invalid value: \"Busy Box\": invalid image reference \"Busy Box\""),
+        errors(Kinds.POD, "metadata: {name: p, namespace: d}\nspec: {containers: [{name: a, image: Busy Box}]}"));
+    assertTrue(errors(Kinds.POD, "metadata: {name: p, namespace: d}\nspec: {containers: [{name: a, image: 'x@sha256:12'}]}")
+        .get(0).startsWith("spec.containers[0].image: Invalid value: \"x@sha256:12\": invalid digest"));
+    assertEquals(List.of(), errors(Kinds.POD,
+        "metadata: {name: p, namespace: d}\nspec: {containers: [{name: a, image: '127.0.0.1:5000/team/app:1.0'}]}"));
+  }
+
+  @Test
   void containerNamesAreUniqueLabels() {
     assertEquals(List.of("spec.containers[0].name: Duplicate value: \"app\""), errors(Kinds.POD,
         POD + "  initContainers: [{name: app, image: busybox}]\n"));

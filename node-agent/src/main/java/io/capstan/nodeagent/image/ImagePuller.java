@@ -1,5 +1,6 @@
 package io.capstan.nodeagent.image;
 
+import io.capstan.logschema.images.ImageReference;
 import io.capstan.nodeagent.runtime.RegistryCredentials;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

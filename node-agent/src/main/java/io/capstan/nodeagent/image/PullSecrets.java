@@ -1,5 +1,6 @@
 package io.capstan.nodeagent.image;
 
+import io.capstan.logschema.images.ImageReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.capstan.api.Secret;

@@ -1,4 +1,4 @@
-package io.capstan.nodeagent.image;
+package io.capstan.logschema.images;
 
 /**
  * An image name as users write it, normalized the way Docker and Kubernetes do: {@code busybox}

@@ -1,4 +1,4 @@
-package io.capstan.nodeagent.image;
+package io.capstan.logschema.images;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
