@@ -158,6 +158,23 @@ public final class ImageImporter {
   }
 
   private void unpackLayer(Layer layer, String diffId, int n, int of) throws IOException {
+    unpackLayer(() -> Files.newInputStream(layer.blob()), layer.digest(), diffId, n, of);
+  }
+
+  /** Where a blob's bytes come from: opened only when the layer is not in the store yet. */
+  interface BlobSource {
+    InputStream open() throws IOException;
+  }
+
+  /** A blob streamed from a registry. */
+  interface RegistryBlob extends BlobSource {}
+
+  /**
+   * Unpacks one layer blob as it streams in (from a file, or straight from a registry), checking
+   * the blob against {@code blobDigest} (when given) and its content against {@code diffId};
+   * nothing is left in the store unless both hold.
+   */
+  void unpackLayer(BlobSource source, String blobDigest, String diffId, int n, int of) throws IOException {
     Path target;
     try {
       target = store.layer(diffId);
@@ -172,14 +189,27 @@ public final class ImageImporter {
     try {
       MessageDigest blobSha = LayerUnpacker.sha256();
       LayerUnpacker.Unpacked u;
-      try (InputStream in = new DigestInputStream(Files.newInputStream(layer.blob()), blobSha)) {
-        u = LayerUnpacker.unpack(in, tmp.resolve("fs"));
+      try (InputStream in = new DigestInputStream(source.open(), blobSha)) {
+        try {
+          u = LayerUnpacker.unpack(in, tmp.resolve("fs"));
+        } catch (IOException unreadable) {
+          // A damaged blob often fails to unpack before its end: its digest is the real reason.
+          in.transferTo(OutputStream.nullOutputStream());
+          String got = "sha256:" + HexFormat.of().formatHex(blobSha.digest());
+          if (blobDigest != null && !blobDigest.equals(got)) {
+            throw new IOException("layer " + n + " blob has digest " + got + ", not " + blobDigest
+                + " as its manifest says: the " + (source instanceof RegistryBlob ? "registry served other content"
+                : "archive is damaged") + " (" + unreadable.getMessage() + ")");
+          }
+          throw unreadable;
+        }
         in.transferTo(OutputStream.nullOutputStream());
       }
-      String blobDigest = "sha256:" + HexFormat.of().formatHex(blobSha.digest());
-      if (layer.digest() != null && !layer.digest().equals(blobDigest)) {
-        throw new IOException("layer " + n + " blob has digest " + blobDigest + ", not " + layer.digest()
-            + " as its manifest says: the archive is damaged");
+      String gotDigest = "sha256:" + HexFormat.of().formatHex(blobSha.digest());
+      if (blobDigest != null && !blobDigest.equals(gotDigest)) {
+        throw new IOException("layer " + n + " blob has digest " + gotDigest + ", not " + blobDigest
+            + " as its manifest says: the " + (source instanceof RegistryBlob ? "registry served other content"
+            : "archive is damaged"));
       }
       if (!u.diffId().equals(diffId)) {
         throw new IOException("layer " + n + " unpacks to content with digest " + u.diffId() + ", not the diff_id "
@@ -225,7 +255,7 @@ public final class ImageImporter {
     return null;
   }
 
-  static String hostArchitecture() {
+  public static String hostArchitecture() {
     String a = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
     return switch (a) {
       case "x86_64", "amd64" -> "amd64";

@@ -16,6 +16,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -30,6 +35,21 @@ import java.util.function.Function;
  */
 public final class ImagePuller {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Layers fetched and unpacked at once per node, as containerd's default of three downloads. */
+  static final int LAYER_THREADS = 3;
+  private static final ExecutorService LAYERS = layerPool();
+
+  /** Threads only while pulls run: an idle node keeps none. */
+  private static ExecutorService layerPool() {
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(LAYER_THREADS, LAYER_THREADS, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "capstan-image-layer-pull");
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
 
   private final ImageStore store;
   private final RegistryClient registry;
@@ -66,6 +86,35 @@ public final class ImagePuller {
       inFlight.remove(ref.normalized(), mine);
     }
     return await(mine);
+  }
+
+  /** Waits for every layer; the first failure is the pull's (the others are cancelled). */
+  private static void awaitAll(List<Future<?>> layers) throws IOException {
+    try {
+      for (Future<?> f : layers) {
+        f.get();
+      }
+    } catch (InterruptedException e) {
+      layers.forEach(f -> f.cancel(true));
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while pulling", e);
+    } catch (ExecutionException e) {
+      layers.forEach(f -> f.cancel(true));
+      for (Future<?> f : layers) {
+        try {
+          f.get(); // let the others finish or stop before the download directory goes
+        } catch (Exception ignored) {
+          // reported through the first failure
+        }
+      }
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IOException(e.getCause());
+    }
   }
 
   private static ImageInfo await(CompletableFuture<ImageInfo> f) throws IOException {
@@ -118,15 +167,18 @@ public final class ImagePuller {
         throw new IOException("image " + ref.normalized() + ": its config lists " + diffIds.size()
             + " layer diff_ids but the manifest has " + layers.size() + " layers");
       }
+      // Each missing layer streams from the registry straight into the unpacker (one pass: the
+      // blob's digest, gunzip, the content's diff_id), LAYER_THREADS layers at a time.
       List<Path> blobs = new ArrayList<>();
       List<String> digests = new ArrayList<>();
+      List<Future<?>> unpacking = new ArrayList<>();
       long bytes = 0;
       for (int i = 0; i < layers.size(); i++) {
         String digest = layers.get(i).path("digest").asText("");
-        Path blob = tmp.resolve("layer-" + i);
-        blobs.add(blob);
+        blobs.add(tmp.resolve("layer-" + i)); // never written: every layer is unpacked before the import
         digests.add(digest);
-        if (importer.hasLayer(diffIds.get(i).asText())) {
+        String diffId = diffIds.get(i).asText();
+        if (importer.hasLayer(diffId)) {
           continue; // unpacked for another image: not fetched again
         }
         String type = layers.get(i).path("mediaType").asText("");
@@ -134,10 +186,15 @@ public final class ImagePuller {
           throw new IOException("layer " + (i + 1) + " of " + ref.normalized() + " is zstd-compressed (" + type
               + "), which Capstan cannot unpack yet");
         }
-        progress.accept("pulling layer " + (i + 1) + "/" + layers.size() + " " + digest.substring(0, Math.min(19,
-            digest.length())) + "… (" + layers.get(i).path("size").asLong() / 1024 + " KiB)");
-        bytes += registry.blob(ref, digest, blob, n -> { }, creds);
+        bytes += layers.get(i).path("size").asLong();
+        int n = i + 1;
+        ImageImporter.RegistryBlob source = () -> registry.openBlob(ref, digest, creds);
+        unpacking.add(LAYERS.submit(() -> {
+          importer.unpackLayer(source, digest, diffId, n, layers.size());
+          return null;
+        }));
       }
+      awaitAll(unpacking);
       ImageInfo info = importer.importBlobs(config, configDigest, blobs, digests, List.copyOf(names));
       progress.accept("pulled " + ref.normalized() + " (" + m.digest() + "): " + bytes / 1024 + " KiB in "
           + (System.nanoTime() - start) / 1_000_000 + " ms");

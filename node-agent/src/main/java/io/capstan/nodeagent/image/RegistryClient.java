@@ -202,6 +202,52 @@ public final class RegistryClient {
     }
   }
 
+  /**
+   * The blob {@code digest} as a stream, for a reader that checks its digest itself (the
+   * unpacker does); a stream that ends before the length the registry announced fails.
+   */
+  public InputStream openBlob(ImageReference image, String digest, Function<String, Optional<RegistryCredentials>> creds)
+      throws IOException {
+    if (!digest.matches("sha256:[0-9a-f]{64}")) {
+      throw new IOException("the manifest of " + image.normalized() + " refers to a blob by \"" + digest
+          + "\", which is not a sha256 digest");
+    }
+    URI uri = base(image.registry()).resolve(image.repository() + "/blobs/" + digest);
+    HttpResponse<InputStream> r = send(image, HttpRequest.newBuilder(uri).GET(), creds);
+    try {
+      expectOk(r, "blob " + digest + " of " + image.repository());
+    } catch (IOException e) {
+      r.body().close();
+      throw e;
+    }
+    long expected = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+    return new java.io.FilterInputStream(r.body()) {
+      private long read;
+
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        count(b < 0 ? -1 : 1);
+        return b;
+      }
+
+      @Override
+      public int read(byte[] buf, int off, int len) throws IOException {
+        int n = super.read(buf, off, len);
+        count(n);
+        return n;
+      }
+
+      private void count(int n) throws IOException {
+        if (n < 0 && expected >= 0 && read != expected) {
+          throw new IOException("blob " + digest + " of " + image.normalized() + " ended after " + read + " of "
+              + expected + " bytes");
+        }
+        read += Math.max(0, n);
+      }
+    };
+  }
+
   /** Sends, answering one authentication challenge if the registry makes one. */
   private HttpResponse<InputStream> send(ImageReference image, HttpRequest.Builder request,
       Function<String, Optional<RegistryCredentials>> credentials) throws IOException {

@@ -1,7 +1,5 @@
 package io.capstan.nodeagent.image;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,8 +20,9 @@ import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
 /**
  * A real Docker registry (Debian's {@code docker-registry}, the distribution project's server)
- * on a loopback port, with its storage in a test directory, and the pushes a client makes:
- * blobs through the upload API, manifests by tag.
+ * on a loopback port, with its storage in a directory of the caller's, and the pushes a client
+ * makes: blobs through the upload API, manifests by tag. For the pull tests and the pull
+ * benchmark; a cluster never starts one.
  */
 public final class LoopbackRegistry implements AutoCloseable {
   static final String BINARY = "/usr/bin/docker-registry";
@@ -45,7 +44,7 @@ public final class LoopbackRegistry implements AutoCloseable {
   /** Starts one; with a user and password, it asks for them (HTTP Basic, an htpasswd file). */
   public static LoopbackRegistry start(Path dir, String user, String password) throws Exception {
     if (!Files.isExecutable(Path.of(BINARY))) {
-      fail(BINARY + " is missing: apt-get install -y docker-registry (./capstan test installs it)");
+      throw new IllegalStateException(BINARY + " is missing: apt-get install -y docker-registry (./capstan test installs it)");
     }
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -91,30 +90,30 @@ public final class LoopbackRegistry implements AutoCloseable {
       }
       if (!p.isAlive() || System.nanoTime() > deadline) {
         r.close();
-        fail("the registry did not start: " + Files.readString(dir.resolve("registry.log")));
+        throw new IllegalStateException("the registry did not start: " + Files.readString(dir.resolve("registry.log")));
       }
       Thread.sleep(50);
     }
   }
 
   /** Uploads a blob (a monolithic upload: POST, then PUT with the digest). */
-  void pushBlob(String repository, byte[] blob) throws Exception {
+  public void pushBlob(String repository, byte[] blob) throws Exception {
     HttpResponse<String> started = send(HttpRequest.newBuilder(URI.create("http://" + host + "/v2/" + repository
         + "/blobs/uploads/")).POST(HttpRequest.BodyPublishers.noBody()));
     expect(202, started, "starting an upload");
     String location = started.headers().firstValue("Location").orElseThrow();
     URI put = URI.create("http://" + host + "/").resolve(location);
     String sep = put.getQuery() == null ? "?" : "&";
-    expect(201, send(HttpRequest.newBuilder(URI.create(put + sep + "digest=" + TestArchives.sha256(blob)))
+    expect(201, send(HttpRequest.newBuilder(URI.create(put + sep + "digest=" + sha256(blob)))
         .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(blob))),
         "finishing an upload");
   }
 
   /** Puts a manifest (or index) under a tag or digest; returns its digest. */
-  String pushManifest(String repository, String reference, String mediaType, byte[] manifest) throws Exception {
+  public String pushManifest(String repository, String reference, String mediaType, byte[] manifest) throws Exception {
     expect(201, send(HttpRequest.newBuilder(URI.create("http://" + host + "/v2/" + repository + "/manifests/" + reference))
         .header("Content-Type", mediaType).PUT(HttpRequest.BodyPublishers.ofByteArray(manifest))), "putting a manifest");
-    return TestArchives.sha256(manifest);
+    return sha256(manifest);
   }
 
   /**
@@ -122,18 +121,26 @@ public final class LoopbackRegistry implements AutoCloseable {
    * {@code tag}; returns the manifest's bytes.
    */
   public byte[] pushImage(String repository, String tag, List<byte[]> layers, byte[] config) throws Exception {
+    List<byte[]> compressed = new java.util.ArrayList<>();
+    for (byte[] l : layers) {
+      compressed.add(gzip(l, java.util.zip.Deflater.DEFAULT_COMPRESSION));
+    }
+    return pushCompressed(repository, tag, compressed, config);
+  }
+
+  /** {@link #pushImage} of layers that are gzip-compressed already; returns the manifest's bytes. */
+  public byte[] pushCompressed(String repository, String tag, List<byte[]> gzipLayers, byte[] config) throws Exception {
     pushBlob(repository, config);
     ObjectNode manifest = JSON.createObjectNode();
     manifest.put("schemaVersion", 2);
     manifest.put("mediaType", RegistryClient.OCI_MANIFEST);
     manifest.putObject("config").put("mediaType", "application/vnd.oci.image.config.v1+json")
-        .put("digest", TestArchives.sha256(config)).put("size", config.length);
+        .put("digest", sha256(config)).put("size", config.length);
     ArrayNode ls = manifest.putArray("layers");
-    for (byte[] l : layers) {
-      byte[] gz = TestArchives.gzip(l);
+    for (byte[] gz : gzipLayers) {
       pushBlob(repository, gz);
       ls.addObject().put("mediaType", "application/vnd.oci.image.layer.v1.tar+gzip")
-          .put("digest", TestArchives.sha256(gz)).put("size", gz.length);
+          .put("digest", sha256(gz)).put("size", gz.length);
     }
     byte[] bytes = JSON.writeValueAsBytes(manifest);
     pushManifest(repository, tag, RegistryClient.OCI_MANIFEST, bytes);
@@ -141,21 +148,39 @@ public final class LoopbackRegistry implements AutoCloseable {
   }
 
   /** An OCI index of these manifests, each with its platform (os/architecture). */
-  static byte[] index(Map<byte[], String> manifestsByPlatform) throws Exception {
+  public static byte[] index(Map<byte[], String> manifestsByPlatform) throws Exception {
     ObjectNode index = JSON.createObjectNode();
     index.put("schemaVersion", 2);
     index.put("mediaType", RegistryClient.OCI_INDEX);
     ArrayNode ms = index.putArray("manifests");
     manifestsByPlatform.forEach((m, platform) -> {
       ObjectNode d = ms.addObject().put("mediaType", RegistryClient.OCI_MANIFEST)
-          .put("digest", TestArchives.sha256(m)).put("size", m.length);
+          .put("digest", sha256(m)).put("size", m.length);
       d.putObject("platform").put("os", platform.split("/")[0]).put("architecture", platform.split("/")[1]);
     });
     return JSON.writeValueAsBytes(index);
   }
 
+  /** A blob's digest, {@code sha256:<hex>}. */
+  public static String sha256(byte[] b) {
+    return "sha256:" + java.util.HexFormat.of().formatHex(LayerUnpacker.sha256().digest(b));
+  }
+
+  /** Gzip-compressed at this level ({@link java.util.zip.Deflater}'s 1–9). */
+  public static byte[] gzip(byte[] b, int level) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(b.length / 2 + 64);
+    try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out) {
+      {
+        def.setLevel(level);
+      }
+    }) {
+      gz.write(b);
+    }
+    return out.toByteArray();
+  }
+
   /** Where the registry keeps a blob's bytes (to damage it). */
-  Path blobData(String digest) {
+  public Path blobData(String digest) {
     String hex = digest.substring("sha256:".length());
     return dir.resolve("data/docker/registry/v2/blobs/sha256").resolve(hex.substring(0, 2)).resolve(hex).resolve("data");
   }
@@ -169,7 +194,7 @@ public final class LoopbackRegistry implements AutoCloseable {
 
   private static void expect(int code, HttpResponse<String> r, String what) {
     if (r.statusCode() != code) {
-      fail(what + ": the registry answered " + r.statusCode() + " " + r.body());
+      throw new IllegalStateException(what + ": the registry answered " + r.statusCode() + " " + r.body());
     }
   }
 
