@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
     description = "An event-sourced container orchestrator speaking the Kubernetes API, on Kafka.",
     subcommands = {UpCommand.class, BrokerCommand.class, StateViewsCommand.class, GatewayCommand.class,
         ControllersCommand.class, SchedulerCommand.class, NodeAgentCommand.class, ReplayCommand.class, AuditCommand.class, ImageCommand.class,
-        BenchCommand.class, CommandLine.HelpCommand.class},
+        BenchCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class},
     footer = {
         "  test         Installs what the tests need, then runs every test",
         "                 (mvn verify); handled by the ./capstan script itself.",

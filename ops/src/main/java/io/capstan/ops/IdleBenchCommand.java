@@ -5,6 +5,7 @@ import io.capstan.loadtests.stack.BenchStack;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -118,9 +119,15 @@ final class IdleBenchCommand implements Callable<Integer> {
   /** {@code capstan up} in a child JVM of the same Java and classpath, on free ports. */
   private static Process startUp(Path dir) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd = new ArrayList<>(List.of(java, "-XX:MaxTenuringThreshold=2", "-cp",
-        System.getProperty("java.class.path"), Capstan.class.getName(), "up", "--data-dir", dir.toString(),
-        "--kafka-port", "0", "--api-port", "0", "--metrics-port", "0"));
+    List<String> cmd = new ArrayList<>(List.of(java, "-XX:MaxTenuringThreshold=2"));
+    // the start-up cache ./capstan gave this JVM fits the child too (same JVM, same classpath),
+    // with the module options it was trained with
+    ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> a.startsWith("-XX:AOTCache=") || a.startsWith("--enable-native-access=")
+            || a.startsWith("--sun-misc-unsafe-memory-access="))
+        .forEach(cmd::add);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Capstan.class.getName(), "up", "--data-dir",
+        dir.toString(), "--kafka-port", "0", "--api-port", "0", "--metrics-port", "0"));
     System.err.println("bench: starting capstan up in " + dir + " (its log: " + dir.resolve("up.log") + ")");
     return new ProcessBuilder(cmd).redirectError(dir.resolve("up.log").toFile()).start();
   }
