@@ -3,6 +3,7 @@ package io.capstan.nodeagent;
 import io.capstan.nodeagent.image.BusyboxImage;
 import io.capstan.nodeagent.image.ImageStore;
 import io.capstan.nodeagent.image.RegistryClient;
+import io.capstan.nodeagent.image.RegistryHosts;
 import io.capstan.nodeagent.logs.LogServer;
 import io.capstan.nodeagent.logs.PodLogPaths;
 import io.capstan.nodeagent.node.MachineInfo;
@@ -58,6 +59,20 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   /** Starts everything and returns once the node is registered and its pods are read. */
+  /** Mirrors and per-host users from {@code registries.yaml} in the data dir (none without the file). */
+  private RegistryHosts registryHosts() {
+    java.nio.file.Path file = config.dataDir().resolve(RegistryHosts.FILE);
+    try {
+      RegistryHosts hosts = RegistryHosts.load(file);
+      if (!hosts.mirrors().isEmpty() || !hosts.auth().isEmpty()) {
+        log.info("registries from {}: mirrors {}, users for {}", file, hosts.mirrors(), hosts.auth().keySet());
+      }
+      return hosts;
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("node agent " + config.nodeName() + ": " + e.getMessage(), e);
+    }
+  }
+
   public void start(Duration timeout) throws InterruptedException {
     log.info("node agent {} starting: runtime {}, data dir {}", config.nodeName(), config.runtime(), config.dataDir());
     timers = Executors.newScheduledThreadPool(2, r -> {
@@ -70,7 +85,7 @@ public final class NodeAgent implements AutoCloseable {
     boolean runc = config.runtime() == NodeAgentConfig.RuntimeKind.RUNC;
     if (runc) {
       ImageStore store = new ImageStore(config.dataDir().resolve(ImageStore.SUBDIR))
-          .pullingFrom(new RegistryClient(host -> java.util.Optional.empty()));
+          .pullingFrom(new RegistryClient(host -> java.util.Optional.empty(), registryHosts()));
       if (BusyboxImage.hostBinary().isPresent()) {
         BusyboxImage.seed(store);
       } else {

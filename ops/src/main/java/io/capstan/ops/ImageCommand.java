@@ -5,6 +5,7 @@ import io.capstan.nodeagent.image.ImageImporter;
 import io.capstan.nodeagent.image.ImagePuller;
 import io.capstan.nodeagent.image.ImageStore;
 import io.capstan.nodeagent.image.RegistryClient;
+import io.capstan.nodeagent.image.RegistryHosts;
 import io.capstan.nodeagent.runtime.ImageInfo;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,7 +76,8 @@ public final class ImageCommand implements Callable<Integer> {
         "Pulls REF from its registry into the node's image store, as a pod's start does: names as Docker",
         "normalises them (busybox means docker.io/library/busybox:latest), by tag or @sha256 digest, an image",
         "index resolved to this node's platform, every blob checked against its digest. Registries on loopback",
-        "are spoken to over plain HTTP. Prints the image's names and id."
+        "are spoken to over plain HTTP; mirrors and users come from DATA_DIR/node-agent/registries.yaml (k3s's",
+        "format). Prints the image's names and id."
       })
   static final class Pull implements Callable<Integer> {
     @Parameters(paramLabel = "REF", description = "The image, e.g. 127.0.0.1:5000/team/app:1.0.")
@@ -98,7 +100,9 @@ public final class ImageCommand implements Callable<Integer> {
         creds = Optional.of(new RegistryCredentials(username, password));
       }
       Optional<RegistryCredentials> given = creds;
-      ImageInfo pulled = new ImagePuller(store(dataDir), new RegistryClient(host -> given),
+      RegistryHosts hosts = RegistryHosts.load(dataDir.resolve().resolve(Defaults.NODE_AGENT_SUBDIR)
+          .resolve(RegistryHosts.FILE));
+      ImageInfo pulled = new ImagePuller(store(dataDir), new RegistryClient(host -> given, hosts),
           line -> System.err.println("image pull: " + line)).pull(reference);
       System.out.println(String.join(",", pulled.names()) + " " + pulled.id());
       return 0;

@@ -134,8 +134,40 @@ public final class ImagePuller {
     }
   }
 
+  /**
+   * Pulls from the registry's mirrors in order, then from the registry itself (containerd's and
+   * k3s's order); the first that has the image serves it. The image is named after the
+   * registry, whichever endpoint served it.
+   */
   private ImageInfo pullNow(ImageReference ref, Function<String, Optional<RegistryCredentials>> creds)
       throws IOException {
+    List<String> endpoints = registry.endpoints(ref.registry());
+    Function<String, Optional<RegistryCredentials>> all = registry.withConfigured(creds);
+    List<String> errors = new ArrayList<>();
+    IOException last = null;
+    boolean allUnreachable = true;
+    for (String endpoint : endpoints) {
+      ImageReference from = new ImageReference(endpoint, ref.repository(), ref.tag(), ref.digest());
+      try {
+        return pullFrom(ref, from, all);
+      } catch (IOException e) {
+        last = e;
+        allUnreachable &= e instanceof RegistryClient.Unreachable;
+        errors.add(endpoint + ": " + e.getMessage());
+        if (endpoints.size() > 1) {
+          progress.accept("pulling " + ref.normalized() + " from " + endpoint + " failed: " + e.getMessage());
+        }
+      }
+    }
+    if (endpoints.size() == 1) {
+      throw last;
+    }
+    String message = "no endpoint of " + ref.registry() + " gave " + ref.normalized() + ": " + String.join("; ", errors);
+    throw allUnreachable ? new RegistryClient.Unreachable(message, last) : new IOException(message, last);
+  }
+
+  private ImageInfo pullFrom(ImageReference named, ImageReference ref,
+      Function<String, Optional<RegistryCredentials>> creds) throws IOException {
     long start = System.nanoTime();
     RegistryClient.Manifest m = registry.manifest(ref, ref.digest() != null ? ref.digest() : ref.tag(), creds);
     if (m.isIndex()) {
@@ -156,8 +188,8 @@ public final class ImagePuller {
       throw new IOException("the manifest of " + ref.normalized() + " names no config or no layers");
     }
     Set<String> names = new LinkedHashSet<>();
-    names.add(ref.normalized());
-    names.add(ref.registry() + "/" + ref.repository() + "@" + m.digest());
+    names.add(named.normalized());
+    names.add(named.registry() + "/" + named.repository() + "@" + m.digest());
     Path tmp = Files.createTempDirectory(store.root(), ".pull-");
     try {
       Path config = tmp.resolve("config");
@@ -196,7 +228,8 @@ public final class ImagePuller {
       }
       awaitAll(unpacking);
       ImageInfo info = importer.importBlobs(config, configDigest, blobs, digests, List.copyOf(names));
-      progress.accept("pulled " + ref.normalized() + " (" + m.digest() + "): " + bytes / 1024 + " KiB in "
+      progress.accept("pulled " + named.normalized() + (named.equals(ref) ? "" : " from " + ref.registry())
+          + " (" + m.digest() + "): " + bytes / 1024 + " KiB in "
           + (System.nanoTime() - start) / 1_000_000 + " ms");
       return info;
     } finally {

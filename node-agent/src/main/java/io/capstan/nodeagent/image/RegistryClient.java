@@ -73,10 +73,22 @@ public final class RegistryClient {
   /** Bearer tokens by registry and scope, reused until the registry refuses one. */
   private final Map<String, String> tokens = new ConcurrentHashMap<>();
 
+  private final RegistryHosts hosts;
+
   /** @param credentials the user and password to answer a registry host's challenge with, if any */
   public RegistryClient(Function<String, Optional<RegistryCredentials>> credentials) {
+    this(credentials, RegistryHosts.none());
+  }
+
+  /**
+   * @param credentials the user and password to answer a registry host's challenge with, if any
+   *                    (the hosts' own {@code auth} answers when this gives none)
+   * @param hosts       mirrors, plain-HTTP endpoints and per-host users (registries.yaml)
+   */
+  public RegistryClient(Function<String, Optional<RegistryCredentials>> credentials, RegistryHosts hosts) {
     this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NORMAL).build();
-    this.credentials = credentials;
+    this.credentials = host -> credentials.apply(host).or(() -> hosts.credentials(host));
+    this.hosts = hosts;
   }
 
   /** The credentials configured for a registry host, used when a pull gives none of its own. */
@@ -84,10 +96,20 @@ public final class RegistryClient {
     return credentials.apply(registry);
   }
 
+  /** Where images of a registry are asked for: its mirrors in order, then itself. */
+  List<String> endpoints(String registry) {
+    return hosts.endpoints(registry);
+  }
+
+  /** Credentials for a host: the pull's own, else the hosts' configured ones. */
+  Function<String, Optional<RegistryCredentials>> withConfigured(Function<String, Optional<RegistryCredentials>> creds) {
+    return host -> creds.apply(host).or(() -> hosts.credentials(host));
+  }
+
   /** The base address of a registry host's API. */
-  static URI base(String registry) {
+  URI base(String registry) {
     String host = registry.equals(ImageReference.DOCKER_HUB) ? "registry-1.docker.io" : registry;
-    return URI.create((isLoopback(host) ? "http://" : "https://") + host + "/v2/");
+    return URI.create((isLoopback(host) || hosts.plainHttp().contains(registry) ? "http://" : "https://") + host + "/v2/");
   }
 
   static boolean isLoopback(String hostAndPort) {

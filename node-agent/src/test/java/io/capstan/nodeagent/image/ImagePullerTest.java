@@ -155,4 +155,37 @@ class ImagePullerTest {
           "without refresh (IfNotPresent) the copy is used");
     }
   }
+
+  /** registries.yaml (k3s's format): docker.io's images come from a mirror on loopback, with the user it configures. */
+  @Test
+  void aMirrorServesARegistrysImagesUnderTheRegistrysName() throws Exception {
+    try (LoopbackRegistry mirror = LoopbackRegistry.start(dir.resolve("mirror"), "puller", "s3cret")) {
+      byte[] config = TestArchives.config(List.of(BASE), List.of("sh"));
+      mirror.pushImage("library/mirrored", "1", List.of(BASE), config);
+      Path file = Files.writeString(dir.resolve(RegistryHosts.FILE), """
+          mirrors:
+            docker.io:
+              endpoint:
+                - "http://%s"
+          configs:
+            "%s":
+              auth: {username: puller, password: s3cret}
+          """.formatted(mirror.host, mirror.host));
+      RegistryHosts hosts = RegistryHosts.load(file);
+      assertEquals(List.of(mirror.host, "docker.io"), hosts.endpoints("docker.io"));
+      ImageStore store = new ImageStore(dir.resolve("images"));
+      ImageInfo pulled = new ImagePuller(store, new RegistryClient(h -> Optional.empty(), hosts), progress::add)
+          .pull("mirrored:1");
+      assertEquals(TestArchives.sha256(config), pulled.id());
+      assertEquals("docker.io/library/mirrored:1", pulled.names().get(0), "named after the registry, not the mirror");
+
+      IOException nowhere = assertThrows(IOException.class, () -> new ImagePuller(store,
+          new RegistryClient(h -> Optional.empty(), hosts), progress::add).pull("absent:1"));
+      assertTrue(nowhere.getMessage().startsWith("no endpoint of docker.io gave docker.io/library/absent:1: " + mirror.host
+          + ": manifest unknown"), nowhere.getMessage());
+    }
+    Path bad = Files.writeString(dir.resolve("bad.yaml"), "mirrors:\n  docker.io:\n    endpoint: ftp://x\n");
+    IOException refused = assertThrows(IOException.class, () -> RegistryHosts.load(bad));
+    assertTrue(refused.getMessage().endsWith("mirrors.docker.io.endpoint must be a list of addresses"), refused.getMessage());
+  }
 }
