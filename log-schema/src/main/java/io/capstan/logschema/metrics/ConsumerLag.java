@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -61,6 +62,8 @@ public final class ConsumerLag implements AutoCloseable {
   private final MeterRegistry registry;
   private final String component;
   private final String consumer;
+  /** The consumer tag of a topic's gauges: {@link #consumer} for all, or one name per topic. */
+  private final Function<String, String> consumerOfTopic;
   private final Supplier<? extends Map<MetricName, ? extends Metric>> metrics;
   private final Map<TopicPartition, PartitionLag> partitions = new ConcurrentHashMap<>();
   private final ScheduledFuture<?> refresh;
@@ -85,10 +88,11 @@ public final class ConsumerLag implements AutoCloseable {
   }
 
   private ConsumerLag(MeterRegistry registry, String component, String consumer,
-      Supplier<? extends Map<MetricName, ? extends Metric>> metrics) {
+      Function<String, String> consumerOfTopic, Supplier<? extends Map<MetricName, ? extends Metric>> metrics) {
     this.registry = registry;
     this.component = component;
     this.consumer = consumer;
+    this.consumerOfTopic = consumerOfTopic;
     this.metrics = metrics;
     refresh();
     this.refresh = REFRESHER.scheduleWithFixedDelay(this::refresh, REFRESH.toMillis(), REFRESH.toMillis(),
@@ -104,12 +108,35 @@ public final class ConsumerLag implements AutoCloseable {
    */
   public static ConsumerLag bind(MeterRegistry registry, String component, String consumer,
       Supplier<? extends Map<MetricName, ? extends Metric>> metrics) {
+    requireArguments(registry, component, consumer, metrics);
+    return new ConsumerLag(registry, component, consumer, t -> consumer, metrics);
+  }
+
+  private static void requireArguments(MeterRegistry registry, String component, String consumer,
+      Supplier<? extends Map<MetricName, ? extends Metric>> metrics) {
     if (registry == null || metrics == null || component == null || component.isBlank() || consumer == null
         || consumer.isBlank()) {
       throw new IllegalArgumentException("consumer lag needs a registry, a component, a consumer name and the"
           + " client's metrics; got component=" + component + ", consumer=" + consumer);
     }
-    return new ConsumerLag(registry, component, consumer, metrics);
+  }
+
+  /**
+   * Starts exporting the lag of one consumer that reads for several readers, each its own
+   * topics (the informers of a process share one consumer): a partition's gauge is tagged with
+   * the consumer name of its topic, so each reader keeps the name it would have alone.
+   *
+   * @param consumer        names the binder in log messages, e.g. {@code informers}
+   * @param consumerOfTopic the consumer tag of a topic's gauges, e.g. {@code informer-pod} for
+   *                        {@code capstan.state.pod}; asked once per partition, when its gauge is made
+   */
+  public static ConsumerLag bindPerTopic(MeterRegistry registry, String component, String consumer,
+      Function<String, String> consumerOfTopic, Supplier<? extends Map<MetricName, ? extends Metric>> metrics) {
+    if (consumerOfTopic == null) {
+      throw new IllegalArgumentException("consumer lag per topic needs the consumer name of each topic");
+    }
+    requireArguments(registry, component, consumer, metrics);
+    return new ConsumerLag(registry, component, consumer, consumerOfTopic, metrics);
   }
 
   /** Looks at the client's metrics again: gauges for newly assigned partitions, none for revoked ones. */
@@ -135,7 +162,7 @@ public final class ConsumerLag implements AutoCloseable {
         p.gauge = Gauge.builder(NAME, p, PartitionLag::value)
             .description("Records a Kafka consumer is behind the end of a partition (last stable offset when read"
                 + " committed), as the client measured at its last fetch")
-            .tag("component", component).tag("consumer", consumer)
+            .tag("component", component).tag("consumer", consumerOfTopic.apply(e.getKey().topic()))
             .tag("topic", e.getKey().topic()).tag("partition", Integer.toString(e.getKey().partition()))
             .strongReference(true)
             .register(registry);
