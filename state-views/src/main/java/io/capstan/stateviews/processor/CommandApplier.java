@@ -803,6 +803,12 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     boolean caughtUp = clock.millis() - lastRecordTimestampMs <= EARLY_COMMIT_MAX_AGE_MS;
     if (!processedSinceQuietCheck && pending > 0 && caughtUp && uncommitted <= EARLY_COMMIT_MAX_PENDING
         && nowMs - lastEarlyCommitMs >= EARLY_COMMIT_MIN_GAP_MS) {
+      Instant now = clock.instant();
+      List<Kind> closing = watermarks.settled(now.toEpochMilli());
+      if (!closing.isEmpty()) { // the watermarks ride this commit: no tick owes them
+        emitWatermarks(closing, now);
+        watermarkTick = disarm(watermarkTick);
+      }
       context.commit();
       pending = 0;
       uncommitted = 0;
