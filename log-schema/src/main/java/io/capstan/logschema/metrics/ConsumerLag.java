@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -49,8 +50,13 @@ public final class ConsumerLag implements AutoCloseable {
   public static final String NAME = "capstan.kafka.consumer.lag";
   static final String GROUP = "consumer-fetch-manager-metrics";
   static final String METRIC = "records-lag";
-  /** How often assignments are looked at again; a new partition's gauge appears within this. */
-  public static final Duration REFRESH = Duration.ofSeconds(2);
+  /**
+   * How often assignments are looked at again; a new partition's gauge appears within this.
+   * Assignments change at start and on rebalances only, while a look walks the client's whole
+   * metrics map (a Kafka Streams client copies thousands of entries into a new map): at 2 s the
+   * looks of an idle {@code capstan up} cost ~3 ms of CPU a second.
+   */
+  public static final Duration REFRESH = Duration.ofSeconds(10);
 
   private static final ScheduledExecutorService REFRESHER = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "capstan-consumer-lag");
@@ -61,6 +67,8 @@ public final class ConsumerLag implements AutoCloseable {
   private final MeterRegistry registry;
   private final String component;
   private final String consumer;
+  /** The consumer tag of a topic's gauges: {@link #consumer} for all, or one name per topic. */
+  private final Function<String, String> consumerOfTopic;
   private final Supplier<? extends Map<MetricName, ? extends Metric>> metrics;
   private final Map<TopicPartition, PartitionLag> partitions = new ConcurrentHashMap<>();
   private final ScheduledFuture<?> refresh;
@@ -85,10 +93,11 @@ public final class ConsumerLag implements AutoCloseable {
   }
 
   private ConsumerLag(MeterRegistry registry, String component, String consumer,
-      Supplier<? extends Map<MetricName, ? extends Metric>> metrics) {
+      Function<String, String> consumerOfTopic, Supplier<? extends Map<MetricName, ? extends Metric>> metrics) {
     this.registry = registry;
     this.component = component;
     this.consumer = consumer;
+    this.consumerOfTopic = consumerOfTopic;
     this.metrics = metrics;
     refresh();
     this.refresh = REFRESHER.scheduleWithFixedDelay(this::refresh, REFRESH.toMillis(), REFRESH.toMillis(),
@@ -104,12 +113,35 @@ public final class ConsumerLag implements AutoCloseable {
    */
   public static ConsumerLag bind(MeterRegistry registry, String component, String consumer,
       Supplier<? extends Map<MetricName, ? extends Metric>> metrics) {
+    requireArguments(registry, component, consumer, metrics);
+    return new ConsumerLag(registry, component, consumer, t -> consumer, metrics);
+  }
+
+  private static void requireArguments(MeterRegistry registry, String component, String consumer,
+      Supplier<? extends Map<MetricName, ? extends Metric>> metrics) {
     if (registry == null || metrics == null || component == null || component.isBlank() || consumer == null
         || consumer.isBlank()) {
       throw new IllegalArgumentException("consumer lag needs a registry, a component, a consumer name and the"
           + " client's metrics; got component=" + component + ", consumer=" + consumer);
     }
-    return new ConsumerLag(registry, component, consumer, metrics);
+  }
+
+  /**
+   * Starts exporting the lag of one consumer that reads for several readers, each its own
+   * topics (the informers of a process share one consumer): a partition's gauge is tagged with
+   * the consumer name of its topic, so each reader keeps the name it would have alone.
+   *
+   * @param consumer        names the binder in log messages, e.g. {@code informers}
+   * @param consumerOfTopic the consumer tag of a topic's gauges, e.g. {@code informer-pod} for
+   *                        {@code capstan.state.pod}; asked once per partition, when its gauge is made
+   */
+  public static ConsumerLag bindPerTopic(MeterRegistry registry, String component, String consumer,
+      Function<String, String> consumerOfTopic, Supplier<? extends Map<MetricName, ? extends Metric>> metrics) {
+    if (consumerOfTopic == null) {
+      throw new IllegalArgumentException("consumer lag per topic needs the consumer name of each topic");
+    }
+    requireArguments(registry, component, consumer, metrics);
+    return new ConsumerLag(registry, component, consumer, consumerOfTopic, metrics);
   }
 
   /** Looks at the client's metrics again: gauges for newly assigned partitions, none for revoked ones. */
@@ -135,7 +167,7 @@ public final class ConsumerLag implements AutoCloseable {
         p.gauge = Gauge.builder(NAME, p, PartitionLag::value)
             .description("Records a Kafka consumer is behind the end of a partition (last stable offset when read"
                 + " committed), as the client measured at its last fetch")
-            .tag("component", component).tag("consumer", consumer)
+            .tag("component", component).tag("consumer", consumerOfTopic.apply(e.getKey().topic()))
             .tag("topic", e.getKey().topic()).tag("partition", Integer.toString(e.getKey().partition()))
             .strongReference(true)
             .register(registry);

@@ -61,6 +61,24 @@ class ConsumerLagBinderTest {
   }
 
   @Test
+  void aSharedConsumerTagsEachTopicWithItsReadersName() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (Metrics m = new Metrics()) {
+      m.addMetric(lag(m, "capstan.state.pod", 0), (org.apache.kafka.common.metrics.Gauge<Double>) (c, now) -> 1.0);
+      m.addMetric(lag(m, "capstan.state.node", 0), (org.apache.kafka.common.metrics.Gauge<Double>) (c, now) -> 2.0);
+      try (ConsumerLag binder = ConsumerLag.bindPerTopic(registry, "up", "informers",
+          t -> "informer-" + t.substring(t.lastIndexOf('.') + 1), m::metrics)) {
+        assertEquals(2, binder.partitions().size());
+        assertEquals(1.0, Search.in(registry).name(ConsumerLag.NAME).tag("consumer", "informer-pod")
+            .tag("topic", "capstan.state.pod").gauge().value());
+        assertEquals(2.0, Search.in(registry).name(ConsumerLag.NAME).tag("consumer", "informer-node")
+            .tag("topic", "capstan.state.node").gauge().value());
+      }
+    }
+    assertThrows(IllegalArgumentException.class, () -> ConsumerLag.bindPerTopic(registry, "x", "y", null, Map::of));
+  }
+
+  @Test
   void aBinderNeedsItsNames() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     assertThrows(IllegalArgumentException.class, () -> ConsumerLag.bind(registry, "", "x", Map::of));

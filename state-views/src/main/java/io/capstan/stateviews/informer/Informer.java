@@ -4,7 +4,6 @@ import io.capstan.logschema.client.PartitionCount;
 import io.capstan.logschema.codec.MalformedRecordException;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.topics.ObjectPartitioner;
-import io.capstan.logschema.metrics.ConsumerLag;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,30 +17,26 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A list+watch cache of one kind, fed by its state topic (client-go's SharedIndexInformer). A
- * consumer assigned to the topic's partitions (all, or a shard's subset) reads committed records
- * from the beginning: the compacted topic is the list, what follows is the watch. Each record
- * updates the {@link IndexedStore}, advances its partition's {@link AppliedVersions} and is
- * then told to handlers and listeners, per partition in log order, on the informer's thread.
+ * A list+watch cache of one kind, fed by its state topic (client-go's SharedIndexInformer). The
+ * topic's partitions (all, or a shard's subset) are read from the beginning, committed records
+ * only: the compacted topic is the list, what follows is the watch. Each record updates the
+ * {@link IndexedStore}, advances its partition's {@link AppliedVersions} and is then told to
+ * handlers and listeners, per partition in log order, on the reading thread. The consumer and
+ * its thread are a {@link StateFeed}: the informers of one {@link SharedInformers} share one,
+ * an informer made alone has its own.
  *
  * <pre>{@code
  * Informer<Pod> pods = new Informer<>(InformerConfig.defaults(kafka, layout, "scheduler"), Kinds.POD, Pod.class, registry);
@@ -58,10 +53,6 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
 
   /** How long startup waits for the topic's metadata and end offsets. */
   static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
-  /** A record ends the poll at once; this only bounds how often an idle informer looks up (close() wakes it). */
-  private static final Duration POLL = Duration.ofMillis(500);
-  private static final long ERROR_BACKOFF_MS = 500;
-
   private final InformerConfig config;
   private final Kind kind;
   private final String topic;
@@ -71,20 +62,20 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
   private final List<ResourceEventHandler<? super T>> handlers = new CopyOnWriteArrayList<>();
   private final List<StateListener<T>> listeners = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Void> synced = new CompletableFuture<>();
-  /** Completes waiters off the informer thread, so their callbacks cannot stall it. */
+  /** Completes waiters off the reading thread, so their callbacks cannot stall it (the feed's). */
   private final ExecutorService notifier;
   private final InformerMetrics metrics;
-  private final MeterRegistry registry;
-  private volatile ConsumerLag lagExport;
+  private final StateFeed feed;
+  private final boolean ownsFeed;
+  private final StateFeed.Reader reader = new FeedReader();
 
   private volatile AppliedVersions versions;
   private volatile int partitionCount;
   private volatile long consumerLag;
   private volatile boolean started;
   private volatile boolean closed;
-  private KafkaConsumer<byte[], byte[]> consumer;
+  /** The feed's thread only. */
   private Map<TopicPartition, Long> endAtStart;
-  private Thread loop;
   private final ProgressRequests progress;
   private final boolean ownsProgress;
 
@@ -93,11 +84,15 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
    *             code that handles every kind alike)
    */
   public Informer(InformerConfig config, Kind kind, Class<T> type, MeterRegistry registry) {
-    this(config, kind, type, registry, null);
+    this(config, kind, type, registry, null, null);
   }
 
-  /** @param progress where to ask for watermarks, shared by a set of informers; null for one of its own */
-  Informer(InformerConfig config, Kind kind, Class<T> type, MeterRegistry registry, ProgressRequests progress) {
+  /**
+   * @param progress where to ask for watermarks, shared by a set of informers; null for one of its own
+   * @param feed     the consumer that reads for a set of informers; null for one of its own
+   */
+  Informer(InformerConfig config, Kind kind, Class<T> type, MeterRegistry registry, ProgressRequests progress,
+      StateFeed feed) {
     if (config == null || kind == null || type == null || registry == null) {
       throw new IllegalArgumentException("an informer needs a config, a kind, a type and a meter registry");
     }
@@ -118,14 +113,11 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
     if (hasPath(kind.schema(), Indexes.NODE_NAME)) {
       store.addIndex(Indexes.NODE_NAME, Indexes.nodeName());
     }
-    String threadName = "capstan-informer-" + kind.singular() + "-notify";
-    this.notifier = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, threadName);
-      t.setDaemon(true);
-      return t;
-    });
+    this.ownsFeed = feed == null;
+    this.feed = feed != null ? feed : new StateFeed(config, registry, config.component() + "-informer-" + kind.singular(),
+        "capstan-informer-" + kind.singular() + "-" + config.component());
+    this.notifier = this.feed.notifier();
     this.metrics = new InformerMetrics(registry, kind.kind(), config.component());
-    this.registry = registry;
   }
 
   public Kind kind() {
@@ -143,8 +135,8 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
   }
 
   /**
-   * Assigns the partitions, seeks to the beginning, notes the end offsets that mark "synced" and
-   * starts reading on the informer's thread.
+   * Adds the partitions to its feed's consumer, from the beginning, notes the end offsets that
+   * mark "synced" and starts reading (on the feed's thread).
    *
    * @throws IllegalStateException when the topic does not exist or the informer was started or closed
    * @throws IllegalArgumentException when a configured partition does not exist
@@ -168,27 +160,24 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
       }
       tps.add(new TopicPartition(topic, p));
     }
-    KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(),
-        new ByteArrayDeserializer());
+    // Known before the first record arrives, which may be before join() returns.
+    partitionCount = n;
+    versions = new AppliedVersions(wanted);
+    Map<TopicPartition, Long> ends;
     try {
-      c.assign(tps);
-      c.seekToBeginning(tps);
-      endAtStart = new HashMap<>(c.endOffsets(tps, STARTUP_TIMEOUT));
-      partitionCount = n;
-      versions = new AppliedVersions(wanted);
+      ends = feed.join(reader, tps, consumerName(kind), STARTUP_TIMEOUT);
+    } catch (InterruptedException e) {
+      versions = null;
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("informer of " + kind.kind() + " was interrupted while starting", e);
     } catch (RuntimeException e) {
-      c.close(Duration.ZERO);
+      versions = null;
       throw e;
     }
-    consumer = c;
     started = true;
     metrics.registerGauges(store::size, this::watermarkLagSeconds, () -> consumerLag);
-    lagExport = ConsumerLag.bind(registry, config.component(), consumerName(kind), c::metrics);
-    loop = new Thread(this::run, "capstan-informer-" + kind.singular() + "-" + config.component());
-    loop.setDaemon(true);
-    loop.start();
     log.info("informer of {} reading {} partitions {} of {} (end offsets at start {})", kind.kind(), topic,
-        versions.partitions(), n(), endAtStart.values());
+        versions.partitions(), n(), ends.values());
     return this;
   }
 
@@ -436,45 +425,45 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
     }
   }
 
-  // ---- the informer thread ----
+  // ---- on the feed's thread ----
 
-  private void run() {
-    try {
-      while (!closed) {
-        if (!synced.isDone()) {
-          checkSynced();
-        }
-        ConsumerRecords<byte[], byte[]> batch;
-        try {
-          batch = consumer.poll(POLL);
-        } catch (WakeupException e) {
-          continue; // close() woke us
-        } catch (KafkaException e) {
-          log.warn("informer of {} failed to read {}; retrying in {} ms: {}", kind.kind(), topic, ERROR_BACKOFF_MS,
-              e.toString());
-          Thread.sleep(ERROR_BACKOFF_MS);
-          continue;
-        }
-        for (TopicPartition tp : batch.partitions()) {
-          for (ConsumerRecord<byte[], byte[]> r : batch.records(tp)) {
-            apply(r);
-          }
-          versions.release(tp.partition(), notifier);
-        }
-        updateLag();
+  /** What this informer is to its feed. */
+  private final class FeedReader implements StateFeed.Reader {
+    @Override
+    public String topic() {
+      return topic;
+    }
+
+    @Override
+    public void joined(Map<TopicPartition, Long> endOffsets) {
+      endAtStart = new HashMap<>(endOffsets);
+    }
+
+    @Override
+    public void apply(TopicPartition partition, List<ConsumerRecord<byte[], byte[]>> records) {
+      for (ConsumerRecord<byte[], byte[]> r : records) {
+        Informer.this.apply(r);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException | Error e) {
-      log.error("informer of {} stopped reading {}", kind.kind(), topic, e);
-      synced.completeExceptionally(e);
-      versions.failWaiters(new IllegalStateException("informer of " + kind.kind() + " stopped: " + e, e));
-    } finally {
-      consumer.close(Duration.ofSeconds(5));
+      versions.release(partition.partition(), notifier);
+    }
+
+    @Override
+    public void polled(Consumer<byte[], byte[]> consumer) {
+      if (!synced.isDone()) {
+        checkSynced(consumer);
+      }
+      updateLag(consumer);
+    }
+
+    @Override
+    public void stopped(Throwable why) {
+      log.error("informer of {} stopped reading {}", kind.kind(), topic, why);
+      synced.completeExceptionally(why);
+      versions.failWaiters(new IllegalStateException("informer of " + kind.kind() + " stopped: " + why, why));
     }
   }
 
-  private void checkSynced() {
+  private void checkSynced(Consumer<byte[], byte[]> consumer) {
     for (Map.Entry<TopicPartition, Long> e : endAtStart.entrySet()) {
       // position() moves past transaction markers and compacted gaps, so it reaches the end offset
       if (consumer.position(e.getKey()) < e.getValue()) {
@@ -556,7 +545,7 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
     log.warn("informer of {}: {} failed on {} {}", kind.kind(), who, what, key, e);
   }
 
-  private void updateLag() {
+  private void updateLag(Consumer<byte[], byte[]> consumer) {
     long lag = 0;
     for (TopicPartition tp : endAtStart.keySet()) {
       lag += consumer.currentLag(tp).orElse(0);
@@ -587,23 +576,9 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
     return "informer-" + kind.singular();
   }
 
+  /** The settings of the consumer this informer reads through (its feed's, shared with the others of a {@link SharedInformers}). */
   Map<String, Object> consumerConfig() {
-    Map<String, Object> c = new HashMap<>();
-    c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) config.fetchMaxWait().toMillis());
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    config.kafka().forEach((k, v) -> {
-      if (ConsumerConfig.configNames().contains(k)) {
-        c.put(k, v);
-      }
-    });
-    // State records are written in the processor's transactions: only committed ones are state.
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    c.put(ConsumerConfig.CLIENT_ID_CONFIG, config.component() + "-informer-" + kind.singular());
-    // assigned, not subscribed: every informer reads its partitions in full, without a group
-    c.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    c.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
-    return c;
+    return feed.consumerConfig();
   }
 
   /** Stops reading; pending waiters fail, the cache stays readable. */
@@ -615,23 +590,15 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
       }
       closed = true;
     }
-    if (lagExport != null) {
-      lagExport.close();
-    }
-    if (loop != null) {
-      consumer.wakeup();
-      try {
-        loop.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    feed.leave(reader);
+    if (ownsFeed) {
+      feed.close();
     }
     IllegalStateException why = new IllegalStateException("informer of " + kind.kind() + " closed");
     synced.completeExceptionally(why);
     if (versions != null) {
       versions.failWaiters(why);
     }
-    notifier.shutdown();
     metrics.close();
     if (ownsProgress) {
       progress.close();

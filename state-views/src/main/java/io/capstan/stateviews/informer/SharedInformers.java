@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One informer per kind for a whole component (client-go's SharedInformerFactory): every
  * controller of a controller-manager asks for the Pod informer and gets the same one, so the
- * state topic is read and cached once.
+ * state topic is read and cached once. The informers read through one consumer (a
+ * {@link StateFeed}), so a kind added costs no consumer, thread or poll loop of its own.
  *
  * <pre>{@code
  * SharedInformers informers = new SharedInformers(InformerConfig.defaults(kafka, layout, "controllers"), registry);
@@ -40,10 +41,14 @@ public final class SharedInformers implements AutoCloseable {
     final Map<String, Informer<?>> informers = new LinkedHashMap<>();
     /** One producer asks for every informer's watermarks. */
     final ProgressRequests progress;
+    /** One consumer reads every informer's state topic. */
+    final StateFeed feed;
     boolean closed;
 
-    Pool(InformerConfig config) {
+    Pool(InformerConfig config, MeterRegistry registry) {
       this.progress = new ProgressRequests(config);
+      this.feed = new StateFeed(config, registry, config.component() + "-informers",
+          "capstan-informers-" + config.component());
     }
   }
 
@@ -53,7 +58,7 @@ public final class SharedInformers implements AutoCloseable {
     }
     this.config = config;
     this.registry = registry;
-    this.pool = new Pool(config);
+    this.pool = new Pool(config, registry);
     this.owner = null;
   }
 
@@ -104,7 +109,7 @@ public final class SharedInformers implements AutoCloseable {
       }
       Informer<?> existing = pool.informers.get(kind.kind());
       if (existing == null) {
-        Informer<T> created = new Informer<>(config, kind, type, registry, pool.progress);
+        Informer<T> created = new Informer<>(config, kind, type, registry, pool.progress, pool.feed);
         pool.informers.put(kind.kind(), created);
         return created;
       }
@@ -188,6 +193,11 @@ public final class SharedInformers implements AutoCloseable {
     }
   }
 
+  /** The consumer every informer of this set reads through. */
+  StateFeed feed() {
+    return pool.feed;
+  }
+
   /** Closes the informers; on a handle from {@link #borrow()} only the handle (the owner closes the informers). */
   @Override
   public void close() {
@@ -201,6 +211,7 @@ public final class SharedInformers implements AutoCloseable {
         i.close();
       }
       pool.progress.close();
+      pool.feed.close();
     }
   }
 }

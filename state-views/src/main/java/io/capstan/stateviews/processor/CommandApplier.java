@@ -72,6 +72,10 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   /** The header every state record carries: the resourceVersion, as a decimal string. */
   public static final String RV_HEADER = "capstan.rv";
   /** How often a slice of the request-id store is checked for ids past their retention. */
+  /**
+   * The pruning of request ids goes through the store a slice every this while a pass lasts; between
+   * passes it sleeps until the oldest id left can expire (a tick costs a commit, a transaction).
+   */
   static final Duration PRUNE_INTERVAL = Duration.ofSeconds(10);
   static final int PRUNE_BATCH = 10_000;
   static final int NAMESPACE_CACHE_SIZE = 1024;
@@ -125,6 +129,12 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private boolean processedSinceQuietCheck;
   private long lastRecordTimestampMs;
   private String pruneCursor;
+  /** The oldest "newest use" (µs) among the ids the current pruning pass kept; Long.MAX_VALUE for none. */
+  private long pruneOldestKeptMicros = Long.MAX_VALUE;
+  /** When the current pruning pass began (ms): ids remembered since may sit where it has looked already. */
+  private long prunePassStartMs;
+  /** When request ids were last stored (ms). */
+  private long lastRememberedMs;
   private WatermarkSchedule watermarks;
   /** The punctuators while they have work, else null. */
   private Cancellable quietCheck;
@@ -167,7 +177,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     // The punctuators run only while they have work: Kafka Streams commits a task after every
     // punctuation, so one that fired on an idle partition would cost a transaction each time.
     armWatermarkTick(); // the first tick closes every kind after a start
-    armPrune();
+    armPrune(PRUNE_INTERVAL); // what the restored store holds is not known: look soon
     log.info("partition {} of {}: resourceVersion clock at {}, last watermark {}", partition, context.applicationId(),
         hlc.lastRv(), hlc.lastWatermark());
   }
@@ -338,7 +348,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       } else if (routing instanceof QuotaAdmission.Routing.Charge charge) {
         forwardCommand(charge.first(), now);
         // Only this request's charged create may come back and be applied (RecentRequests.PENDING).
-        requests.put(key, recent.pending(cmd.getRequestId(), nowMicros, cfg.requestIdsPerKey())
+        remember(key, recent.pending(cmd.getRequestId(), nowMicros, cfg.requestIdsPerKey())
             .encode(REQUEST_MEMORY_BYTES_PER_KEY));
         return "quota-charge";
       }
@@ -469,7 +479,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       if (remembered != null) {
         RecentRequests recent = RecentRequests.decode(remembered);
         keepRepliesOf(storedBytes, recent);
-        requests.put(key, recent.encode(REQUEST_MEMORY_BYTES_PER_KEY));
+        remember(key, recent.encode(REQUEST_MEMORY_BYTES_PER_KEY));
       }
       objects.put(key, afterBytes);
       clockStore.put(CLOCK_KEY, hlc.encode());
@@ -588,7 +598,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       } else {
         storedObjectRv = RecentRequests.COMPLETE;
       }
-      requests.put(key, recent.remember(cmd.getRequestId(), nowMicros, remembered, storedObjectRv,
+      remember(key, recent.remember(cmd.getRequestId(), nowMicros, remembered, storedObjectRv,
           cfg.requestIdsPerKey()).encode(REQUEST_MEMORY_BYTES_PER_KEY));
     }
     forward(cmd.getClientId(), bytes, CommandTopology.REPLIES_SINK, now, null);
@@ -712,7 +722,6 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     pending++;
     uncommitted++;
     lastOutputMs = clock.millis();
-    armPrune();
     if (quietCheck == null && cfg.earlyCommitQuietMs() > 0) {
       quietCheck = arm(Duration.ofMillis(cfg.earlyCommitQuietMs()), this::commitIfQuiet);
       pacing.armed();
@@ -725,9 +734,18 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     }
   }
 
-  private void armPrune() {
+  /** Stores the request ids of a key; the pruning forgets them a retention after their newest. */
+  private void remember(String key, byte[] recentRequests) {
+    requests.put(key, recentRequests);
+    lastRememberedMs = clock.millis();
+    // Nothing else was left to prune: these expire a retention from now at the earliest.
+    armPrune(Duration.ofMillis(Math.max(PRUNE_INTERVAL.toMillis(), cfg.requestIdRetentionMs())));
+  }
+
+  /** Arms the pruning {@code after} from now, unless it is armed already. */
+  private void armPrune(Duration after) {
     if (pruneTick == null) {
-      pruneTick = arm(PRUNE_INTERVAL, t -> pruneRequestIds());
+      pruneTick = arm(after, t -> pruneRequestIds());
     }
   }
 
@@ -824,6 +842,12 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     boolean caughtUp = clock.millis() - lastRecordTimestampMs <= EARLY_COMMIT_MAX_AGE_MS;
     if (!processedSinceQuietCheck && pending > 0 && caughtUp && uncommitted <= EARLY_COMMIT_MAX_PENDING
         && nowMs - lastEarlyCommitMs >= EARLY_COMMIT_MIN_GAP_MS) {
+      Instant now = clock.instant();
+      List<Kind> closing = watermarks.settled(now.toEpochMilli());
+      if (!closing.isEmpty()) { // the watermarks ride this commit: no tick owes them
+        emitWatermarks(closing, now);
+        watermarkTick = disarm(watermarkTick);
+      }
       context.commit();
       pending = 0;
       uncommitted = 0;
@@ -839,35 +863,51 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   }
 
   /**
-   * Forgets request ids of keys idle longer than the retention, a slice of the store at a time;
-   * stops once a whole pass finds the store empty (the next write starts it again).
+   * Forgets request ids of keys idle longer than the retention, a slice of the store at a time
+   * every {@link #PRUNE_INTERVAL}. After a pass it sleeps until the oldest id it kept can expire
+   * (an hour after a busy spell, by default), or stops when it kept none (the next write starts
+   * it again): on an idle cluster a tick every 10 s cost a transaction each.
    */
   private void pruneRequestIds() {
-    long horizon = micros(clock.instant()) - cfg.requestIdRetentionMs() * 1000;
+    long nowMicros = micros(clock.instant());
+    long horizon = nowMicros - cfg.requestIdRetentionMs() * 1000;
     List<String> expired = new ArrayList<>();
     String next = null;
-    boolean wholeStore = pruneCursor == null;
+    if (pruneCursor == null) { // a new pass
+      pruneOldestKeptMicros = Long.MAX_VALUE;
+      prunePassStartMs = clock.millis();
+    }
     int seen = 0;
-    try (KeyValueIterator<String, byte[]> it = wholeStore ? requests.all() : requests.range(pruneCursor, null)) {
+    try (KeyValueIterator<String, byte[]> it = pruneCursor == null ? requests.all() : requests.range(pruneCursor, null)) {
       while (it.hasNext()) {
         var kv = it.next();
         if (seen++ == PRUNE_BATCH) {
           next = kv.key;
           break;
         }
-        if (RecentRequests.newestMicros(kv.value) < horizon) {
+        long newest = RecentRequests.newestMicros(kv.value);
+        if (newest < horizon) {
           expired.add(kv.key);
+        } else {
+          pruneOldestKeptMicros = Math.min(pruneOldestKeptMicros, newest);
         }
       }
     }
     expired.forEach(requests::delete);
     pruneCursor = next;
+    pruneTick = disarm(pruneTick);
+    if (next != null) {
+      armPrune(PRUNE_INTERVAL); // the pass goes on
+    } else if (pruneOldestKeptMicros != Long.MAX_VALUE) {
+      long untilExpiryMs = (pruneOldestKeptMicros - horizon) / 1000 + 1;
+      armPrune(Duration.ofMillis(Math.max(PRUNE_INTERVAL.toMillis(), untilExpiryMs)));
+    } else if (lastRememberedMs >= prunePassStartMs) {
+      // written during the pass, perhaps behind the cursor: those ids expire a retention from now
+      armPrune(Duration.ofMillis(Math.max(PRUNE_INTERVAL.toMillis(), cfg.requestIdRetentionMs())));
+    }
     if (!expired.isEmpty()) {
       log.debug("partition {}: forgot the request ids of {} idle keys", partition, expired.size());
       outputsWaiting();
-    }
-    if (wholeStore && next == null && seen == expired.size()) {
-      pruneTick = disarm(pruneTick);
     }
   }
 

@@ -33,6 +33,8 @@ final class WatermarkSchedule {
   private final Map<String, Long> lastSentMs = new HashMap<>();
   /** Written since the last tick that sent every kind: the first quiet tick owes them one. */
   private boolean owed = true;
+  /** When every kind last got one (ms); null before the first. */
+  private Long lastAllMs;
 
   WatermarkSchedule(List<Kind> kinds, long busyIdleIntervalMs) {
     this.kinds = List.copyOf(kinds);
@@ -48,6 +50,22 @@ final class WatermarkSchedule {
   /** Whether a tick may still have something to send: a write not yet followed by a watermark to every kind. */
   boolean owing() {
     return owed;
+  }
+
+  /**
+   * The input went quiet and a commit is about to make the writes visible. When the partition
+   * was quiet before them (no watermark to every kind within {@code busyIdleIntervalMs}), every
+   * kind gets its watermark in that same commit and no tick is owed any more: an isolated write
+   * (a lease renewal on an idle cluster) costs one transaction, not one for the write and more
+   * for the ticks after it. A busy partition leaves the kinds nobody writes to the ticks.
+   *
+   * @return the kinds, in order; none when nothing is owed or the partition is busy
+   */
+  List<Kind> settled(long nowMs) {
+    if (!owed || (lastAllMs != null && nowMs >= lastAllMs && nowMs - lastAllMs < busyIdleIntervalMs)) {
+      return List.of();
+    }
+    return all(nowMs);
   }
 
   /**
@@ -86,6 +104,7 @@ final class WatermarkSchedule {
     }
     writtenSinceTick.clear();
     owed = false;
+    lastAllMs = nowMs;
     return kinds;
   }
 }

@@ -51,6 +51,13 @@ class InformerConfigTest {
       assertTrue(cms.store().hasIndex(Indexes.LABEL));
       assertThrows(IllegalStateException.class, () -> cms.awaitApplied(0, 1, Duration.ZERO), "not started");
     }
+    try (SharedInformers shared = new SharedInformers(cfg, new SimpleMeterRegistry())) {
+      Map<String, Object> pods = shared.informerFor(Kinds.POD, Pod.class).consumerConfig();
+      Map<String, Object> cms = shared.informerFor(Kinds.CONFIG_MAP, ConfigMap.class).consumerConfig();
+      assertEquals("scheduler-informers", pods.get("client.id"), "shared informers read through one consumer");
+      assertEquals(pods, cms);
+      assertEquals("read_committed", pods.get("isolation.level"));
+    }
   }
 
   @Test

@@ -6,6 +6,7 @@ import static io.capstan.stateviews.informer.TestObjects.pod;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -472,6 +473,143 @@ class InformerKafkaTest {
     assertTrue(typed.whenApplied(0, Long.MAX_VALUE).isCompletedExceptionally(), "the owner closes the informers");
     assertThrows(IllegalStateException.class, () -> gateway.informerFor(Kinds.SECRET, Secret.class));
     assertThrows(IllegalStateException.class, owner::borrow);
+  }
+
+  /** Threads of this JVM whose name starts with {@code prefix}. */
+  private static long threadsNamed(String prefix) {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith(prefix)).count();
+  }
+
+  private static final class PodNames implements ResourceEventHandler<Pod> {
+    final BlockingQueue<String> added = new LinkedBlockingQueue<>();
+
+    @Override
+    public void onAdd(Pod o) {
+      added.add(o.getMetadata().getName());
+    }
+  }
+
+  @Test
+  void informersOfSeveralKindsReadThroughOneConsumer() throws Exception {
+    StateTopicWriter w = writer(2);
+    w.put(configMap("ns", "a", "1"), 10);
+    w.put(pod("ns", "p1", "n1"), 11);
+    w.flush();
+    InformerConfig cfg = InformerConfig.defaults(KafkaFixture.clientConfig(), layout, "onefeed");
+    SharedInformers shared = new SharedInformers(cfg, registry);
+    toClose.add(shared);
+    Informer<ConfigMap> cms = shared.informerFor(Kinds.CONFIG_MAP, ConfigMap.class);
+    Informer<Pod> pods = shared.informerFor(Kinds.POD, Pod.class);
+    Informer<Secret> secrets = shared.informerFor(Kinds.SECRET, Secret.class);
+    shared.start();
+    assertTrue(shared.awaitSynced(WAIT));
+    assertEquals(Set.of(cms.topic(), pods.topic(), secrets.topic()), shared.feed().topics());
+    assertEquals(1, Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("capstan-informers-onefeed")).count(),
+        "one reading thread for three kinds");
+    assertEquals(0, threadsNamed("capstan-informer-"), "no thread of any informer's own");
+    assertEquals(1, cms.list().size());
+    assertEquals(1, pods.list().size());
+    assertEquals(0, secrets.list().size());
+
+    Recorder seen = new Recorder();
+    cms.addHandler(seen);
+    PodNames podNames = new PodNames();
+    pods.addHandler(podNames);
+    assertEquals(List.of("ADD ConfigMap/ns/a 1"), seen.take(1));
+    assertEquals("p1", podNames.added.poll(10, TimeUnit.SECONDS));
+    w.put(pod("ns", "p2", "n1"), 20);
+    w.put(configMap("ns", "a", "2"), 21);
+    w.flush();
+    assertEquals("p2", podNames.added.poll(30, TimeUnit.SECONDS), "each record reaches its kind's informer");
+    assertEquals(List.of("UPDATE ConfigMap/ns/a 1>2"), seen.take(1));
+    assertTrue(secrets.list().isEmpty(), "and no other");
+    long deadline = System.nanoTime() + WAIT.toNanos(); // the lag's gauges follow the assignment within seconds
+    while (registry.find("capstan.kafka.consumer.lag").tag("consumer", Informer.consumerName(Kinds.POD))
+        .tag("topic", pods.topic()).tag("partition", "0").gauges().isEmpty()) {
+      assertTrue(System.nanoTime() < deadline, "the lag keeps each informer's name, e.g. informer-pod");
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void aKindStartedLaterCatchesUpWhileTheOthersReadOn() throws Exception {
+    StateTopicWriter w = writer(2);
+    w.put(configMap("ns", "a", "1"), 10);
+    w.put(pod("ns", "p1", "n1"), 11);
+    w.flush();
+    SharedInformers shared = new SharedInformers(config(), registry);
+    toClose.add(shared);
+    Informer<ConfigMap> cms = shared.informerFor(Kinds.CONFIG_MAP, ConfigMap.class);
+    shared.start();
+    assertTrue(shared.awaitSynced(WAIT));
+    Recorder seen = new Recorder();
+    cms.addHandler(seen);
+    assertEquals(List.of("ADD ConfigMap/ns/a 1"), seen.take(1));
+
+    w.put(pod("ns", "p2", "n1"), 20);
+    w.flush();
+    Informer<Pod> pods = shared.informerFor(Kinds.POD, Pod.class);
+    shared.start(); // starts only the new one
+    assertTrue(pods.awaitSynced(WAIT));
+    assertEquals(List.of("p1", "p2"), pods.list().stream().map(p -> p.getMetadata().getName()).sorted().toList(),
+        "the late kind reads its topic from the beginning");
+    w.put(configMap("ns", "a", "2"), 30);
+    w.put(pod("ns", "p3", "n1"), 31);
+    w.flush();
+    assertEquals(List.of("UPDATE ConfigMap/ns/a 1>2"), seen.take(1),
+        "the kind read before goes on from where it was: no replay, no gap");
+    assertTrue(pods.awaitApplied(pods.partitionOf(key(pod("ns", "p3", "n1"))), 31, WAIT));
+    assertNull(seen.events.poll(300, TimeUnit.MILLISECONDS), "nothing else reached the ConfigMap handler");
+    assertEquals(31, pods.appliedResourceVersion(pods.partitionOf(key(pod("ns", "p3", "n1")))));
+  }
+
+  @Test
+  void aClosedInformerStopsReadingAndTheOthersGoOn() throws Exception {
+    StateTopicWriter w = writer(2);
+    w.put(configMap("ns", "a", "1"), 10);
+    w.flush();
+    SharedInformers shared = new SharedInformers(config(), registry);
+    toClose.add(shared);
+    Informer<ConfigMap> cms = shared.informerFor(Kinds.CONFIG_MAP, ConfigMap.class);
+    Informer<Pod> pods = shared.informerFor(Kinds.POD, Pod.class);
+    shared.start();
+    assertTrue(shared.awaitSynced(WAIT));
+    CompletableFuture<Void> waiting = cms.whenApplied(0, Long.MAX_VALUE);
+    cms.close();
+    assertTrue(waiting.isCompletedExceptionally(), "its waiters fail");
+    assertEquals(Set.of(pods.topic()), shared.feed().topics());
+    w.put(configMap("ns", "a", "2"), 20);
+    w.put(pod("ns", "p1", "n1"), 21);
+    w.flush();
+    assertTrue(pods.awaitApplied(pods.partitionOf(key(pod("ns", "p1", "n1"))), 21, WAIT), "the others read on");
+    assertEquals("1", value(cms.get("ConfigMap/ns/a").orElseThrow()), "the closed cache stays as it was");
+  }
+
+  @Test
+  void sharedInformersMadeAgainReadEverythingAgain() throws Exception {
+    StateTopicWriter w = writer(2);
+    w.put(configMap("ns", "a", "1"), 10);
+    w.put(pod("ns", "p1", "n1"), 11);
+    w.flush();
+    SharedInformers first = new SharedInformers(config(), registry);
+    first.informerFor(Kinds.CONFIG_MAP, ConfigMap.class);
+    first.informerFor(Kinds.POD, Pod.class);
+    first.start();
+    assertTrue(first.awaitSynced(WAIT));
+    first.close();
+    assertTrue(first.feed().topics().isEmpty());
+    assertThrows(IllegalStateException.class, () -> first.informerFor(Kinds.SECRET, Secret.class));
+
+    w.put(pod("ns", "p2", "n1"), 20);
+    w.flush();
+    SharedInformers again = new SharedInformers(config(), new SimpleMeterRegistry());
+    toClose.add(again);
+    Informer<Pod> pods = again.informerFor(Kinds.POD, Pod.class);
+    Informer<ConfigMap> cms = again.informerFor(Kinds.CONFIG_MAP, ConfigMap.class);
+    again.start();
+    assertTrue(again.awaitSynced(WAIT));
+    assertEquals(2, pods.list().size());
+    assertEquals(1, cms.list().size());
   }
 
   @Test

@@ -76,6 +76,7 @@ final class ProcessorHarness implements AutoCloseable {
         .withInMemoryStores(true);
     Properties p = CommandProcessor.streamsProperties(cfg);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.METRICS_RECORDING_LEVEL_CONFIG, "DEBUG"); // punctuate-total: how often a task punctuated
     driver = new TopologyTestDriver(CommandTopology.build(cfg, registry, partitions, clock), p, T0);
     commands = driver.createInputTopic(layout.commands(), new StringSerializer(), new ByteArraySerializer());
     replies = driver.createOutputTopic(layout.replies(), new StringDeserializer(), new ByteArrayDeserializer());

@@ -51,6 +51,23 @@ class WatermarkScheduleTest {
   }
 
   @Test
+  void anIsolatedWriteClosesEveryKindInItsOwnCommitWhileABusyPartitionLeavesItToTheTicks() {
+    assertEquals(kinds, schedule.due(0));
+    assertEquals(List.of(), schedule.settled(100), "nothing written, nothing owed");
+    schedule.written(Kinds.NODE); // a lease renewal, ten seconds after the last
+    assertEquals(kinds, schedule.settled(10_000), "quiet before: every kind rides the write's commit");
+    assertEquals(List.of(), schedule.due(10_200), "and no tick owes anything");
+    // Busy: writes keep coming within the busy interval of the last watermark to every kind.
+    schedule.written(Kinds.POD);
+    assertEquals(List.of(), schedule.settled(10_300), "busy: the commit carries no watermark");
+    assertEquals(List.of(Kinds.CONFIG_MAP, Kinds.NODE), schedule.due(11_000), "the ticks pace the idle kinds");
+    assertEquals(kinds, schedule.due(11_200), "and the first quiet tick closes every kind");
+    schedule.written(Kinds.POD);
+    assertEquals(List.of(), schedule.settled(11_500), "within the busy interval of the last");
+    assertEquals(kinds, schedule.settled(12_300), "then a commit carries them again");
+  }
+
+  @Test
   void aClockThatSteppedBackDoesNotStarveIdleKinds() {
     assertEquals(kinds, schedule.due(10_000));
     schedule.written(Kinds.POD);
