@@ -137,9 +137,10 @@ class ControllerTest {
     ReconcileWorkers pool = new ReconcileWorkers("test-pool", 2, Duration.ofSeconds(1));
     WorkQueue queue = WorkQueue.withDefaultRateLimiter("later", registry);
     java.util.concurrent.BlockingQueue<Long> at = new java.util.concurrent.LinkedBlockingQueue<>();
+    java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
     Controller later = new Controller("later", queue, key -> {
       at.add(System.nanoTime());
-      return at.size() == 1 ? ReconcileResult.requeueAfter(Duration.ofMillis(300)) : ReconcileResult.done();
+      return runs.incrementAndGet() == 1 ? ReconcileResult.requeueAfter(Duration.ofMillis(300)) : ReconcileResult.done();
     }, 1, pool, registry);
     later.start();
     queue.add("k");
