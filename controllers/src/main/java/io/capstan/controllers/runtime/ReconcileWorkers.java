@@ -1,11 +1,10 @@
 package io.capstan.controllers.runtime;
 
+import io.capstan.logschema.threads.OnDemandThreads;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The threads that run reconciles, shared by every {@link Controller} of a process: a bounded
@@ -41,16 +40,8 @@ public final class ReconcileWorkers {
         || keepAlive.isZero()) {
       throw new IllegalArgumentException("reconcile workers: need a name, threads >= 1 and a positive keep-alive");
     }
-    AtomicInteger n = new AtomicInteger();
-    // core == max with an unbounded queue: up to `threads` threads are made as work arrives, then
-    // tasks queue (FIFO); core threads may time out, so an idle pool has none.
-    this.executor = new ThreadPoolExecutor(threads, threads, keepAlive.toNanos(), TimeUnit.NANOSECONDS,
-        new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, name + "-" + n.getAndIncrement());
-          t.setDaemon(true);
-          return t;
-        });
-    this.executor.allowCoreThreadTimeOut(true);
+    // A trickle of work (a node's periodic check) is served by one thread, not one per task.
+    this.executor = OnDemandThreads.pool(name, threads, keepAlive);
   }
 
   /** The process's pool, which every controller uses unless given another. */
