@@ -43,6 +43,8 @@ public final class NodeAgent implements AutoCloseable {
   private volatile NodeKubelet kubelet; // read by the log server's threads
   private NodePodsReader podsReader;
   private LogServer logServer;
+  /** The process's Vert.x for the log server, or null for one of its own. */
+  private final io.vertx.core.Vertx vertx;
 
   public NodeAgent(NodeAgentConfig config, MeterRegistry registry) {
     this(config, null, registry);
@@ -53,8 +55,17 @@ public final class NodeAgent implements AutoCloseable {
    *     the agent reads ConfigMaps and Secrets through; null for informers of its own
    */
   public NodeAgent(NodeAgentConfig config, SharedInformers shared, MeterRegistry registry) {
+    this(config, shared, null, registry);
+  }
+
+  /**
+   * @param vertx the process's Vert.x for the log server to serve on ({@code capstan up}: the
+   *     gateway's), left running on close; null for one of its own
+   */
+  public NodeAgent(NodeAgentConfig config, SharedInformers shared, io.vertx.core.Vertx vertx, MeterRegistry registry) {
     this.config = config;
     this.shared = shared;
+    this.vertx = vertx;
     this.registry = registry;
   }
 
@@ -103,6 +114,9 @@ public final class NodeAgent implements AutoCloseable {
     PodLogPaths logPaths = new PodLogPaths(config.dataDir().resolve("logs").resolve("pods"));
     logServer = new LogServer(logPaths, () -> kubelet == null ? Map.of() : kubelet.pods(), config.host(), config.port(),
         config.clientCaFile(), runc ? null : LogServer.HOLLOW_NO_LOGS);
+    if (vertx != null) {
+      logServer.on(vertx);
+    }
     int port = logServer.start();
     kubelet = new NodeKubelet(new NodeKubelet.NodeSpec(config.nodeName(), machine, config.dataDir(), runtime, images,
         logPaths, port, runc ? NodeStatusReporter.machinePressure(config.dataDir()) : Map::of, config.relistPeriod(),

@@ -63,7 +63,7 @@ final class GatewayComponent implements Component {
       throw new IllegalStateException("cannot prepare certificates and tokens under " + config.dataDir() + ": "
           + e.getMessage(), e);
     }
-    vertx = GatewayServer.newVertx();
+    vertx = GatewayServer.newVertx(config.eventLoops());
     deployed = vertx.deployVerticle(server).toCompletionStage().toCompletableFuture();
   }
 
@@ -85,6 +85,11 @@ final class GatewayComponent implements Component {
   @Override
   public String readyLine() {
     return "api ready: " + url() + (config.insecureHttp() ? "" : " (kubeconfig " + kubeconfig() + ")");
+  }
+
+  /** The process's one Vert.x (after {@link #start}): the node agent's log server serves on it too. */
+  Vertx vertx() {
+    return vertx;
   }
 
   String url() {

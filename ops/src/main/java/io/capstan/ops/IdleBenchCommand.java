@@ -30,8 +30,9 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code capstan bench idle}: what a cluster with nothing to do costs. */
 @Command(name = "idle", mixinStandardHelpOptions = true,
     description = {
-        "Starts `capstan up` in a child process on a fresh data dir and free ports (or, with --pid, --kafka and",
-        "--metrics, measures a running one), waits --settle-seconds after it is ready, then measures it for",
+        "Starts `capstan up` in a child process on a fresh data dir and free ports, through this tree's ./capstan",
+        "launcher so its JVM options are measured (or, with --pid, --kafka and --metrics, measures a running",
+        "one), waits --settle-seconds after it is ready, then measures it for",
         "--seconds with no workload:",
         "  {\"bench\":\"idle\",\"cpu_cores\":…,\"rss_mb\":…,\"threads\":…,\"records_per_s\":…,\"transactions_per_s\":…}",
         "--extra-topics N first adds N compacted topics of the cluster's shape (what N more kinds cost the broker)."})
@@ -116,20 +117,47 @@ final class IdleBenchCommand implements Callable<Integer> {
     System.err.println("bench: measuring for " + seconds + " s");
   }
 
-  /** {@code capstan up} in a child JVM of the same Java and classpath, on free ports. */
+  /**
+   * {@code capstan up} in a child process on free ports, started as a user starts it: through the
+   * {@code capstan} launcher of this distribution when there is one (so its JVM options are the
+   * ones measured; it {@code exec}s java, so the child's pid is the JVM's), else a JVM of the same
+   * Java and classpath.
+   */
   private static Process startUp(Path dir) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd = new ArrayList<>(List.of(java, "-XX:MaxTenuringThreshold=2"));
-    // the start-up cache ./capstan gave this JVM fits the child too (same JVM, same classpath),
-    // with the module options it was trained with
-    ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-        .filter(a -> a.startsWith("-XX:AOTCache=") || a.startsWith("--enable-native-access=")
-            || a.startsWith("--sun-misc-unsafe-memory-access="))
-        .forEach(cmd::add);
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Capstan.class.getName(), "up", "--data-dir",
-        dir.toString(), "--kafka-port", "0", "--api-port", "0", "--metrics-port", "0"));
-    System.err.println("bench: starting capstan up in " + dir + " (its log: " + dir.resolve("up.log") + ")");
+    List<String> args = List.of("up", "--data-dir", dir.toString(), "--kafka-port", "0", "--api-port", "0",
+        "--metrics-port", "0");
+    List<String> cmd = new ArrayList<>();
+    Path launcher = launcher();
+    if (launcher != null) {
+      cmd.add(launcher.toString()); // its JVM flags and start-up cache, as a user's up gets them
+    } else {
+      String java = ProcessHandle.current().info().command().orElse("java");
+      cmd.addAll(List.of(java, "-XX:MaxTenuringThreshold=2"));
+      // the start-up cache ./capstan gave this JVM fits the child too (same JVM, same classpath),
+      // with the module options it was trained with
+      ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+          .filter(a -> a.startsWith("-XX:AOTCache=") || a.startsWith("--enable-native-access=")
+              || a.startsWith("--sun-misc-unsafe-memory-access="))
+          .forEach(cmd::add);
+      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Capstan.class.getName()));
+    }
+    cmd.addAll(args);
+    System.err.println("bench: starting " + String.join(" ", cmd) + " (its log: " + dir.resolve("up.log") + ")");
     return new ProcessBuilder(cmd).redirectError(dir.resolve("up.log").toFile()).start();
+  }
+
+  /** The {@code capstan} script of the tree this jar was built in (ops/target/ops-*.jar), or null. */
+  private static Path launcher() {
+    try {
+      Path jar = Path.of(Capstan.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path root = jar.getParent() == null || jar.getParent().getParent() == null ? null
+          : jar.getParent().getParent().getParent();
+      Path script = root == null ? null : root.resolve("capstan");
+      return script != null && Files.isRegularFile(script) && Files.isExecutable(script)
+          && Files.isRegularFile(jar) ? script : null;
+    } catch (java.net.URISyntaxException | SecurityException | java.nio.file.InvalidPathException e) {
+      return null;
+    }
   }
 
   private static IdleBench.Target awaitReady(Process up, Path dir) throws IOException {

@@ -28,6 +28,7 @@ final class NodeAgentComponent implements Component {
   private final SharedInformers shared;
   private final MeterRegistry registry;
   private Duration stopContainersGrace;
+  private io.vertx.core.Vertx vertx;
   private NodeAgent agent;
   private String stoppedLine;
 
@@ -36,6 +37,12 @@ final class NodeAgentComponent implements Component {
     this.config = config;
     this.shared = shared;
     this.registry = registry;
+  }
+
+  /** Serves the agent's logs on the process's Vert.x (the gateway's) instead of a Vert.x of its own. */
+  NodeAgentComponent servingLogsOn(io.vertx.core.Vertx vertx) {
+    this.vertx = vertx;
+    return this;
   }
 
   /** On close, stops every container the agent runs (each with at most {@code maxGrace}); see the class comment. */
@@ -67,7 +74,7 @@ final class NodeAgentComponent implements Component {
 
   @Override
   public void start() {
-    agent = new NodeAgent(config, shared, registry);
+    agent = new NodeAgent(config, shared, vertx, registry);
   }
 
   @Override

@@ -92,7 +92,8 @@ final class UpCommand implements Callable<Integer> {
       stack.start(new SchedulerComponent(kafka.clientConfig(), config.topics().layout(), SchedulerConfig.defaults(),
           informers, registry));
       stack.start(new NodeAgentComponent(NodeAgentComponent.local(kafka.clientConfig(), config.topics().layout(),
-          config.dataDir().resolve(Defaults.NODE_AGENT_SUBDIR), io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir())), informers, registry).stoppingContainersOnClose(NodeAgentComponent.UP_STOP_GRACE));
+          config.dataDir().resolve(Defaults.NODE_AGENT_SUBDIR), io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir())), informers, registry)
+          .servingLogsOn(gateway.vertx()).stoppingContainersOnClose(NodeAgentComponent.UP_STOP_GRACE));
       if (hollowNodes > 0) {
         stack.start(new HollowFleetComponent(io.capstan.nodeagent.fleet.HollowFleetConfig.defaults(kafka.clientConfig(),
             config.topics().layout(), hollowNodes, config.dataDir().resolve(Defaults.HOLLOW_FLEET_SUBDIR))

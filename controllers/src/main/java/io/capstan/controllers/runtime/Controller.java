@@ -2,11 +2,10 @@ package io.capstan.controllers.runtime;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -18,31 +17,52 @@ import org.slf4j.LoggerFactory;
  * result decides what happens to the key next: {@code Done} forgets its failures,
  * {@code RequeueAfter} queues it again later, {@code Failed} (or an exception) queues it with
  * the rate limiter's backoff.
+ *
+ * <p>The workers are not threads of the controller's own: the queue tells the controller when a
+ * key is ready, and it runs up to {@code workers} reconciles at once on the process's
+ * {@link ReconcileWorkers}, each taking one key. An idle controller holds no thread.
  */
 public final class Controller implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Controller.class);
-  private static final Duration POLL = Duration.ofMillis(500);
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
   private final String name;
   private final WorkQueue queue;
   private final Reconciler reconciler;
   private final int workers;
+  private final ReconcileWorkers pool;
   private final ControllerMetrics metrics;
-  private final List<Thread> threads = new ArrayList<>();
+  /** Workers handed to the pool and not finished: at most {@code workers}. */
+  private final AtomicInteger running = new AtomicInteger();
+  private boolean started;
   private volatile boolean stopped;
   /** Which keys this instance reconciles; all of them unless sharded. */
   private volatile Predicate<String> owns = key -> true;
   /** Keys being reconciled now: a shard handed over waits for its in-flight keys. */
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
+  /** A controller whose workers run on the process's shared {@link ReconcileWorkers}. */
   public Controller(String name, WorkQueue queue, Reconciler reconciler, int workers, MeterRegistry registry) {
-    if (name == null || name.isBlank() || queue == null || reconciler == null || workers < 1 || registry == null) {
-      throw new IllegalArgumentException("controller: need a name, a queue, a reconciler, workers >= 1 and a registry");
+    this(name, queue, reconciler, workers, ReconcileWorkers.shared(), registry);
+  }
+
+  /**
+   * @param workers at most this many keys are reconciled at once (kube-controller-manager's
+   *                --concurrent-*-syncs)
+   * @param pool    the threads the reconciles run on
+   */
+  public Controller(String name, WorkQueue queue, Reconciler reconciler, int workers, ReconcileWorkers pool,
+      MeterRegistry registry) {
+    if (name == null || name.isBlank() || queue == null || reconciler == null || workers < 1 || pool == null
+        || registry == null) {
+      throw new IllegalArgumentException(
+          "controller: need a name, a queue, a reconciler, workers >= 1, a worker pool and a registry");
     }
     this.name = name;
     this.queue = queue;
     this.reconciler = reconciler;
     this.workers = workers;
+    this.pool = pool;
     this.metrics = new ControllerMetrics(registry, name);
   }
 
@@ -55,37 +75,56 @@ public final class Controller implements AutoCloseable {
   }
 
   public synchronized void start() {
-    if (!threads.isEmpty()) {
+    if (started) {
       throw new IllegalStateException("controller " + name + " already started");
     }
-    log.info("controller {} starting {} workers", name, workers);
-    for (int i = 0; i < workers; i++) {
-      Thread t = new Thread(this::work, "capstan-controller-" + name + "-" + i);
-      t.setDaemon(true);
-      threads.add(t);
-      t.start();
+    started = true;
+    log.info("controller {} starting: up to {} workers on the shared reconcile pool", name, workers);
+    queue.onReady(this::wakeWorker);
+  }
+
+  /** A key is ready: hands one more worker to the pool unless {@code workers} are already out. */
+  private void wakeWorker() {
+    while (!stopped) {
+      int r = running.get();
+      if (r >= workers || queue.length() == 0) {
+        return;
+      }
+      if (running.compareAndSet(r, r + 1)) {
+        try {
+          pool.execute(this::workOne);
+        } catch (java.util.concurrent.RejectedExecutionException e) { // the pool never rejects; be loud if it does
+          running.decrementAndGet();
+          log.error("controller {}: the reconcile pool refused a worker", name, e);
+        }
+        return;
+      }
     }
   }
 
-  private void work() {
-    while (!stopped) {
-      String key;
-      try {
-        key = queue.get(POLL);
-      } catch (InterruptedException e) {
-        return;
+  /**
+   * One worker's turn: takes a key, reconciles it and ends. A worker that finds more keys ready
+   * wakes another (up to the limit); one that finishes hands the next key to a fresh turn at the
+   * back of the pool's queue, so the other controllers get their turns.
+   */
+  private void workOne() {
+    String key = null;
+    try {
+      if (!stopped) {
+        key = queue.poll();
       }
-      if (key == null) {
-        if (queue.isShuttingDown()) {
-          return;
+      if (key != null) {
+        if (queue.length() > 0) {
+          wakeWorker();
         }
-        continue;
-      }
-      try {
         processOne(key);
-      } finally {
+      }
+    } finally {
+      if (key != null) {
         queue.done(key);
       }
+      running.decrementAndGet();
+      wakeWorker();
     }
   }
 
@@ -171,13 +210,15 @@ public final class Controller implements AutoCloseable {
     }
   }
 
+  /** Stops taking keys and waits a little for the reconciles in flight. */
   @Override
   public void close() {
     stopped = true;
     queue.shutDown();
-    for (Thread t : threads) {
+    long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+    while (running.get() > 0 && System.nanoTime() < deadline) {
       try {
-        t.join(5_000);
+        Thread.sleep(5);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;

@@ -43,6 +43,10 @@ public final class WorkQueue {
   private final Counter adds;
   private final Counter retries;
   private boolean shuttingDown;
+  /** Told when a key becomes ready to take (push mode, {@link #onReady}); null when workers poll. */
+  private volatile Runnable readyListener;
+  /** The earliest time a wake-up for delayed keys is scheduled for (push mode); MAX_VALUE for none. */
+  private long wakeAt = Long.MAX_VALUE;
 
   private record Waiting(long readyAtNanos, String key) implements Comparable<Waiting> {
     @Override
@@ -82,25 +86,90 @@ public final class WorkQueue {
     if (key == null) {
       throw new IllegalArgumentException("work queue " + name + ": key must not be null");
     }
+    boolean ready;
     lock.lock();
     try {
-      addLocked(key);
+      ready = addLocked(key);
     } finally {
       lock.unlock();
     }
+    if (ready) {
+      tellReady();
+    }
   }
 
-  private void addLocked(String key) {
+  /** True when the key was queued ready to take. */
+  private boolean addLocked(String key) {
     if (shuttingDown || dirty.contains(key)) {
-      return;
+      return false;
     }
     adds.increment();
     dirty.add(key);
     if (processing.contains(key)) {
-      return;
+      return false;
     }
     queue.addLast(key);
     changed.signal();
+    return true;
+  }
+
+  /**
+   * Push mode, for workers from a pool instead of threads blocked in {@link #get}: {@code listener}
+   * is called (never under the queue's lock) each time a key becomes ready to take, including a
+   * delayed key when its time comes, and once now if keys are ready. It must not block; a worker it
+   * starts takes keys with {@link #poll}.
+   */
+  public void onReady(Runnable listener) {
+    if (listener == null) {
+      throw new IllegalArgumentException("work queue " + name + ": listener must not be null");
+    }
+    boolean ready;
+    lock.lock();
+    try {
+      readyListener = listener;
+      scheduleWakeLocked();
+      ready = !queue.isEmpty();
+    } finally {
+      lock.unlock();
+    }
+    if (ready) {
+      listener.run();
+    }
+  }
+
+  private void tellReady() {
+    Runnable l = readyListener;
+    if (l != null) {
+      l.run();
+    }
+  }
+
+  /** Push mode: makes sure a wake-up is due no later than the earliest delayed key. */
+  private void scheduleWakeLocked() {
+    if (readyListener == null || shuttingDown || waiting.isEmpty()) {
+      return;
+    }
+    long next = waiting.peek().readyAtNanos;
+    if (next >= wakeAt) {
+      return; // one at or before it is already scheduled
+    }
+    wakeAt = next;
+    ReconcileWorkers.wakeAfter(next - ticker.nanos(), this::wake);
+  }
+
+  private void wake() {
+    boolean ready;
+    lock.lock();
+    try {
+      wakeAt = Long.MAX_VALUE;
+      ready = promoteDueLocked();
+      scheduleWakeLocked();
+    } finally {
+      lock.unlock();
+    }
+    if (ready) {
+      tellReady();
+    }
   }
 
   /** Queues the key after a delay; if it is already waiting for an earlier time, that time stays. */
@@ -125,6 +194,7 @@ public final class WorkQueue {
       waitingUntil.put(key, readyAt);
       waiting.add(new Waiting(readyAt, key));
       changed.signalAll(); // a worker may be sleeping until a later ready time
+      scheduleWakeLocked();
     } finally {
       lock.unlock();
     }
@@ -194,29 +264,37 @@ public final class WorkQueue {
     return key;
   }
 
-  private void promoteDueLocked() {
+  /** True when a key became ready to take. */
+  private boolean promoteDueLocked() {
     long now = ticker.nanos();
+    boolean ready = false;
     while (!waiting.isEmpty() && waiting.peek().readyAtNanos <= now) {
       Waiting w = waiting.poll();
       Long current = waitingUntil.get(w.key);
       if (current != null && current == w.readyAtNanos) { // else superseded by an earlier time
         waitingUntil.remove(w.key);
-        addLocked(w.key);
+        ready |= addLocked(w.key);
       }
     }
+    return ready;
   }
 
   /** The worker finished the key; if it was added meanwhile it is queued again. */
   public void done(String key) {
+    boolean ready = false;
     lock.lock();
     try {
       processing.remove(key);
       if (dirty.contains(key)) {
         queue.addLast(key);
         changed.signal();
+        ready = true;
       }
     } finally {
       lock.unlock();
+    }
+    if (ready) {
+      tellReady();
     }
   }
 

@@ -83,6 +83,76 @@ class ControllerTest {
   }
 
   @Test
+  void startedWorkersRunOnThePoolAtMostWorkersAtOnceAndOneRunPerKeyAtATime() throws Exception {
+    ReconcileWorkers pool = new ReconcileWorkers("test-pool", 8, Duration.ofMillis(200));
+    WorkQueue queue = WorkQueue.withDefaultRateLimiter("pooled", registry);
+    java.util.concurrent.atomic.AtomicInteger now = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.Set<String> busy = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.List<String> overlaps = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.Map<String, Long> lastAdded = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.Map<String, Long> lastStarted = new java.util.concurrent.ConcurrentHashMap<>();
+    Controller pooled = new Controller("pooled", queue, key -> {
+      lastStarted.put(key, System.nanoTime());
+      if (!busy.add(key)) {
+        overlaps.add(key);
+      }
+      most.accumulateAndGet(now.incrementAndGet(), Math::max);
+      Thread.sleep(5);
+      now.decrementAndGet();
+      busy.remove(key);
+      return ReconcileResult.done();
+    }, 3, pool, registry);
+    for (int i = 0; i < 20; i++) {
+      lastAdded.put("k" + i, System.nanoTime());
+      queue.add("k" + i);
+    }
+    assertEquals(0, pool.threads(), "nothing runs before start");
+    pooled.start();
+    for (int round = 0; round < 40; round++) { // keys changed while they are reconciled run once more
+      lastAdded.put("k" + (round % 20), System.nanoTime());
+      queue.add("k" + (round % 20));
+      Thread.sleep(1);
+    }
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    java.util.function.Supplier<java.util.List<String>> unseen = () -> lastAdded.entrySet().stream()
+        .filter(e -> lastStarted.getOrDefault(e.getKey(), 0L) < e.getValue()).map(java.util.Map.Entry::getKey).toList();
+    while (!unseen.get().isEmpty() && System.nanoTime() < until) {
+      Thread.sleep(10);
+    }
+    assertTrue(unseen.get().isEmpty(), "every key's last change was reconciled; not: " + unseen.get());
+    assertTrue(overlaps.isEmpty(), "a key ran twice at once: " + overlaps);
+    assertTrue(most.get() <= 3, "at most 3 workers at once, saw " + most.get());
+    assertTrue(most.get() >= 2, "the workers ran in parallel, saw " + most.get());
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (pool.threads() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(0, pool.threads(), "an idle pool keeps no thread");
+    pooled.close();
+  }
+
+  @Test
+  void aStartedControllerRunsARequeuedKeyAtItsTimeWithoutPolling() throws Exception {
+    ReconcileWorkers pool = new ReconcileWorkers("test-pool", 2, Duration.ofSeconds(1));
+    WorkQueue queue = WorkQueue.withDefaultRateLimiter("later", registry);
+    java.util.concurrent.BlockingQueue<Long> at = new java.util.concurrent.LinkedBlockingQueue<>();
+    java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+    Controller later = new Controller("later", queue, key -> {
+      at.add(System.nanoTime());
+      return runs.incrementAndGet() == 1 ? ReconcileResult.requeueAfter(Duration.ofMillis(300)) : ReconcileResult.done();
+    }, 1, pool, registry);
+    later.start();
+    queue.add("k");
+    Long first = at.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+    Long second = at.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertTrue(first != null && second != null, "ran twice");
+    assertTrue(second - first >= java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(290),
+        "the requeue waited its time: " + (second - first) / 1_000_000 + " ms");
+    later.close();
+  }
+
+  @Test
   void soonerPicksFailureThenShorterRequeue() {
     ReconcileResult a = ReconcileResult.requeueAfter(Duration.ofSeconds(5));
     ReconcileResult b = ReconcileResult.requeueAfter(Duration.ofSeconds(1));

@@ -207,6 +207,15 @@ public final class GatewayServer extends VerticleBase {
     return Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
   }
 
+  /**
+   * As {@link #newVertx()}, with as many event loops as the gateway's listeners (Vert.x's default
+   * is two per core): other servers of the process (the node agent's log server under
+   * {@code capstan up}) take turns on the same loops instead of starting more.
+   */
+  public static Vertx newVertx(int eventLoops) {
+    return Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(eventLoops));
+  }
+
   /** The port bound (useful with port 0). */
   public int port() {
     return server.actualPort();

@@ -13,6 +13,7 @@ import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.topics.ObjectPartitioner;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.logschema.metrics.ConsumerLag;
+import io.capstan.logschema.threads.OnDemandThreads;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +69,12 @@ import org.slf4j.LoggerFactory;
  * executor of the client's, never on the reply loop, so user callbacks cannot stall it. Callers
  * never block either: {@code KafkaProducer.send} waits for metadata when the broker is away, so
  * commands go out through a bounded outbox drained by one sender thread.
+ *
+ * <p>Threads: the producer's I/O thread and the reply loop live as long as the client; the sender
+ * and the completion threads exist only while there is work (they end after
+ * {@link #IDLE_THREAD_KEEP_ALIVE} idle), and the attempt timers of every client of the process
+ * share one timer thread, which also ends when no attempt is waiting. An idle client holds two
+ * threads.
  */
 public final class CommandClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CommandClient.class);
@@ -89,6 +96,10 @@ public final class CommandClient implements AutoCloseable {
   /** Commands waiting for the sender thread; bounded so a long Kafka outage cannot eat the heap. */
   public static final int OUTBOX_CAPACITY = 65_536;
   private static final int SEND_BATCH = 512;
+  /** How long an idle sender, completion or timer thread is kept before it ends. */
+  public static final Duration IDLE_THREAD_KEEP_ALIVE = Duration.ofSeconds(30);
+  /** The attempt timers of every client in the process: quick tasks (a re-send is an outbox offer). */
+  private static final ScheduledThreadPoolExecutor TIMER = sharedTimer();
 
   private final CommandClientConfig config;
   private final String commandsTopic;
@@ -99,8 +110,10 @@ public final class CommandClient implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> replies;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
   private final BlockingQueue<Pending> outbox = new LinkedBlockingQueue<>(OUTBOX_CAPACITY);
-  private final Thread sender;
-  private final ScheduledThreadPoolExecutor timer;
+  /** Runs one drain of the outbox at a time; its thread ends when idle. */
+  private final ThreadPoolExecutor sender;
+  /** A drain of the outbox is queued or running: a send then needs no new one. */
+  private final AtomicBoolean draining = new AtomicBoolean();
   private final ExecutorService completions;
   private final ClientMetrics metrics;
   private final ConsumerLag replyLag;
@@ -146,16 +159,21 @@ public final class CommandClient implements AutoCloseable {
     }
     this.replies = consumer;
     this.producer = prod;
-    this.timer = new ScheduledThreadPoolExecutor(1, daemonThreads("capstan-command-timer-" + cfg.clientId()));
-    this.timer.setRemoveOnCancelPolicy(true);
-    this.completions = new ThreadPoolExecutor(2, 2, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-        daemonThreads("capstan-command-completion-" + cfg.clientId()));
+    this.completions = OnDemandThreads.pool("capstan-command-completion-" + cfg.clientId(), 2, IDLE_THREAD_KEEP_ALIVE);
     this.metrics = new ClientMetrics(registry, cfg.clientId(), pending::size);
     this.replyLag = ConsumerLag.bind(registry, cfg.component(), REPLY_CONSUMER, replies::metrics);
     this.replyLoop = daemonThreads("capstan-command-replies-" + cfg.clientId()).newThread(this::readReplies);
     this.replyLoop.start();
-    this.sender = daemonThreads("capstan-command-sender-" + cfg.clientId()).newThread(this::sendQueued);
-    this.sender.start();
+    this.sender = OnDemandThreads.pool("capstan-command-sender-" + cfg.clientId(), 1, IDLE_THREAD_KEEP_ALIVE);
+  }
+
+  /** One timer thread that ends after {@link #IDLE_THREAD_KEEP_ALIVE} with no attempt waiting. */
+  private static ScheduledThreadPoolExecutor sharedTimer() {
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemonThreads("capstan-command-timer"));
+    t.setKeepAliveTime(IDLE_THREAD_KEEP_ALIVE.toNanos(), TimeUnit.NANOSECONDS);
+    t.allowCoreThreadTimeOut(true);
+    t.setRemoveOnCancelPolicy(true); // answered attempts leave the queue, so an idle timer can end
+    return t;
   }
 
   public CommandClientConfig config() {
@@ -276,7 +294,7 @@ public final class CommandClient implements AutoCloseable {
     }
   }
 
-  /** Hands a command to the sender thread, unless it is already waiting there. */
+  /** Hands a command to the sender, unless it is already waiting there. */
   private void transmit(Pending p) {
     if (!p.queued.compareAndSet(false, true)) {
       return;
@@ -285,22 +303,33 @@ public final class CommandClient implements AutoCloseable {
       p.queued.set(false);
       sendFailed(p, new IllegalStateException("the outbox is full: " + OUTBOX_CAPACITY
           + " commands are waiting for Kafka at " + config.kafka().get("bootstrap.servers")));
+      return;
+    }
+    startDrain();
+  }
+
+  private void startDrain() {
+    if (!closed && draining.compareAndSet(false, true)) {
+      try {
+        sender.execute(this::sendQueued);
+      } catch (RejectedExecutionException e) {
+        draining.set(false); // closing: close() fails whatever is left pending
+      }
     }
   }
 
-  /** The sender thread: the only caller of {@code producer.send}, which may block on metadata. */
+  /** The sender: the only caller of {@code producer.send}, which may block on metadata; runs until the outbox is empty. */
   private void sendQueued() {
     List<Pending> batch = new ArrayList<>(SEND_BATCH);
     while (!closed) {
-      try {
-        Pending first = outbox.poll(POLL.toMillis(), TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
+      outbox.drainTo(batch, SEND_BATCH);
+      if (batch.isEmpty()) {
+        draining.set(false);
+        // a command offered after the drain found nothing, but before the flag fell, saw a drain running
+        if (outbox.isEmpty() || !draining.compareAndSet(false, true)) {
+          return;
         }
-        batch.add(first);
-        outbox.drainTo(batch, SEND_BATCH - 1);
-      } catch (InterruptedException e) {
-        continue; // close() stops us
+        continue;
       }
       for (Pending p : batch) {
         p.queued.set(false);
@@ -310,6 +339,7 @@ public final class CommandClient implements AutoCloseable {
       }
       batch.clear();
     }
+    draining.set(false);
   }
 
   private void produce(Pending p) {
@@ -342,7 +372,7 @@ public final class CommandClient implements AutoCloseable {
 
   private void scheduleAttemptTimeout(Pending p) {
     try {
-      p.timer = timer.schedule(() -> attemptTimedOut(p), config.timeout().toNanos(), TimeUnit.NANOSECONDS);
+      p.timer = TIMER.schedule(() -> attemptTimedOut(p), config.timeout().toNanos(), TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       // closing: close() fails whatever is left pending
     }
@@ -456,19 +486,19 @@ public final class CommandClient implements AutoCloseable {
     replies.wakeup();
     try {
       replyLoop.join(5_000);
-      sender.join(1_000);
-      if (sender.isAlive()) {
-        sender.interrupt(); // blocked in send() waiting for an absent broker
-        sender.join(5_000);
+      sender.shutdown();
+      if (!sender.awaitTermination(1, TimeUnit.SECONDS)) {
+        sender.shutdownNow(); // blocked in send() waiting for an absent broker
+        sender.awaitTermination(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    timer.shutdownNow();
     producer.close(Duration.ofSeconds(5));
     replies.close(Duration.ofSeconds(5));
     for (Pending p : List.copyOf(pending.values())) {
       if (pending.remove(p.requestId, p)) {
+        p.cancelTimer(); // the timer thread is shared: leave nothing of ours on it
         metrics.finished(p.kind, p.op.name(), Outcome.FAILED, System.nanoTime() - p.startNanos);
         p.future.completeExceptionally(new CommandSendException(p.op, p.key, p.requestId, commandsTopic,
             new IllegalStateException("command client " + config.clientId() + " closed before the reply arrived")));

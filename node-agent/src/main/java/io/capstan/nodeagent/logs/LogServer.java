@@ -55,6 +55,8 @@ public final class LogServer implements AutoCloseable {
   private final Path clientCaFile;
   private final Function<Pod, String> noLogs;
   private Vertx vertx;
+  /** The process's Vert.x to serve on ({@code capstan up}: the gateway's), or null for one of our own. */
+  private Vertx shared;
   private HttpServer server;
 
   /** Simulated containers (hollow nodes) write nothing: said so, in place of "no logs yet". */
@@ -81,9 +83,18 @@ public final class LogServer implements AutoCloseable {
     this.requestedPort = port;
   }
 
+  /**
+   * Serves on the process's Vert.x instead of starting one (its event loops, acceptor and
+   * blocked-thread checker are then not duplicated); {@link #close} leaves it running for its owner.
+   */
+  public LogServer on(Vertx vertx) {
+    this.shared = vertx;
+    return this;
+  }
+
   /** Starts listening; returns the port. */
   public int start() {
-    vertx = Vertx.vertx();
+    vertx = shared != null ? shared : Vertx.vertx();
     Router router = Router.router(vertx);
     router.get("/healthz").handler(ctx -> ctx.response().end("ok"));
     router.route().handler(this::authenticate);
@@ -100,7 +111,9 @@ public final class LogServer implements AutoCloseable {
       server = vertx.createHttpServer(options).requestHandler(router).listen(requestedPort, host)
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
-      vertx.close();
+      if (shared == null) {
+        vertx.close();
+      }
       throw new IllegalStateException("the node agent's log server cannot listen on " + host + ":" + requestedPort
           + ": " + e.getMessage(), e);
     }
@@ -309,6 +322,12 @@ public final class LogServer implements AutoCloseable {
   public void close() {
     if (vertx != null) {
       try {
+        if (shared != null) {
+          if (server != null) {
+            server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+          }
+          return;
+        }
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       } catch (Exception e) {
         log.warn("closing the log server: {}", e.toString());

@@ -22,6 +22,10 @@ class LogServerTest {
   @TempDir Path dir;
 
   private LogServer serverWith(Path caFile) throws Exception {
+    return serverWith(caFile, null);
+  }
+
+  private LogServer serverWith(Path caFile, io.vertx.core.Vertx vertx) throws Exception {
     PodLogPaths paths = new PodLogPaths(dir.resolve("pods"));
     Path log = paths.containerLog("default", "web", "uid-1", "main", 0);
     Files.createDirectories(log.getParent());
@@ -29,6 +33,9 @@ class LogServerTest {
     Pod pod = Pod.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName("web")
         .setUid("uid-1").build()).setSpec(PodSpec.newBuilder().setContainers(List.of()).build()).build();
     LogServer server = new LogServer(paths, () -> Map.of("uid-1", pod), "127.0.0.1", 0, caFile);
+    if (vertx != null) {
+      server.on(vertx);
+    }
     server.start();
     return server;
   }
@@ -67,6 +74,28 @@ class LogServerTest {
       } finally {
         server.close();
       }
+    }
+  }
+
+  @Test
+  void onTheProcesssVertxItServesLogsAndLeavesTheVertxRunningWhenClosed() throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try (LogClient trusted = new LogClient()) {
+      LogServer server = serverWith(trusted.caFile(), vertx);
+      int port = server.port();
+      try {
+        LogClient.Response ok = trusted.get(port, "/containerLogs/default/web/main");
+        assertEquals(200, ok.status(), ok.body());
+        assertEquals("hello from web\n", ok.body());
+      } finally {
+        server.close();
+      }
+      assertThrows(Exception.class, () -> trusted.get(port, "/healthz", false), "the port is closed");
+      java.util.concurrent.CompletableFuture<String> stillRuns = new java.util.concurrent.CompletableFuture<>();
+      vertx.setTimer(1, t -> stillRuns.complete("ran"));
+      assertEquals("ran", stillRuns.get(10, java.util.concurrent.TimeUnit.SECONDS), "the shared Vert.x is left running");
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
   }
 }

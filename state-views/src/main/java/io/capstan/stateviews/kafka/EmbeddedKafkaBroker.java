@@ -111,13 +111,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     props.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
     props.put("log.cleaner.dedupe.buffer.size", Integer.toString(8 * 1024 * 1024));
     props.put("log.segment.bytes", Integer.toString(64 * 1024 * 1024));
+    // Threads sized for one node serving the clients of one process on a small machine. Kafka's
+    // defaults are sized for a broker in a fleet: 3 network and 8 request-handler threads, and a
+    // combined node runs the handler pool twice (broker and controller share num.io.threads).
+    // Two handlers per pool keep both cores busy under load (a produce or fetch holds a handler
+    // only while it appends or reads; waiting fetches park in the purgatory, not on a thread).
     props.put("num.network.threads", "2");
-    props.put("num.io.threads", "4");
+    // The controller listener serves this node's own heartbeats and metadata fetches only.
+    props.put("listener.name.controller.num.network.threads", "1");
+    props.put("num.io.threads", "2");
     // One node, a handful of clients: the defaults are sized for a fleet of them (10 background
-    // threads, 4 group coordinator threads), and an idle KRaft controller appends a no-op record
-    // to the metadata log every 500 ms, waking the broker's metadata fetch each time.
-    props.put("background.threads", "2");
+    // threads, 4 group coordinator threads, 2 for its background work), and an idle KRaft
+    // controller appends a no-op record to the metadata log every 500 ms, waking the broker's
+    // metadata fetch each time. Replica fetchers and alter-log-dirs threads do not exist with one
+    // node and one log dir; the log cleaner's default is already one thread.
+    props.put("background.threads", "1");
     props.put("group.coordinator.threads", "1");
+    props.put("group.coordinator.background.threads", "1");
     props.put("share.coordinator.threads", "1");
     props.put("metadata.max.idle.interval.ms", "5000");
     KafkaConfig kafkaConfig = KafkaConfig.fromProps(props, false);

@@ -156,6 +156,7 @@ public final class CommandProcessor implements AutoCloseable {
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, cfg.streamThreads());
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, cfg.commitIntervalMs());
     p.put(StreamsConfig.STATE_DIR_CONFIG, cfg.stateDir().toAbsolutePath().toString());
+    p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, io.capstan.stateviews.store.BoundedRocksDbMemory.class);
     // The namespace mirror has no processing that can fail; enabled as Kafka Streams recommends.
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     if (cfg.earlyCommitQuietMs() > 0) {

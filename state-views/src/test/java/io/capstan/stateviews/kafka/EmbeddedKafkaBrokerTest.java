@@ -30,6 +30,14 @@ class EmbeddedKafkaBrokerTest {
         for (String t : TopicAdmin.topicsOf(layout)) {
           assertEquals(true, names.contains(t), "topic " + t + " kept across restart");
         }
+        // sized for one node: two request handlers, one background thread, one group coordinator thread
+        org.apache.kafka.common.config.ConfigResource broker =
+            new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.BROKER, "1");
+        org.apache.kafka.clients.admin.Config config = admin.describeConfigs(Set.of(broker)).all()
+            .get(30, TimeUnit.SECONDS).get(broker);
+        assertEquals("2", config.get("num.io.threads").value());
+        assertEquals("1", config.get("background.threads").value());
+        assertEquals("1", config.get("group.coordinator.threads").value());
       }
     }
   }
