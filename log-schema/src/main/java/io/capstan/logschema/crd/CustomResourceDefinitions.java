@@ -13,6 +13,7 @@ import io.capstan.api.CustomResourceSubresourceScale;
 import io.capstan.api.CustomResourceSubresources;
 import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.validation.FieldError;
 import io.capstan.logschema.validation.Names;
 import java.util.ArrayList;
@@ -237,6 +238,32 @@ public final class CustomResourceDefinitions {
   /** Whether the definition is Established: its kind is served. */
   public static boolean established(CustomResourceDefinition crd) {
     return condition(crd, ESTABLISHED).map(c -> "True".equals(c.getStatus())).orElse(false);
+  }
+
+  // ---- following definitions ----
+
+  /**
+   * Keeps the kind registry in step with a definition a process reads: an established definition
+   * (not being deleted) has its kind registered, or its entry replaced; one that is neither has
+   * it removed. Returns why the kind could not be registered, if it could not.
+   */
+  public static Optional<String> follow(CustomResourceDefinition crd) {
+    if (!established(crd) || crd.getMetadata().getDeletionTimestamp() != null) {
+      unfollow(crd.getMetadata().getName());
+      return Optional.empty();
+    }
+    try {
+      Kinds.register(kindOf(crd));
+      return Optional.empty();
+    } catch (IllegalArgumentException e) {
+      return Optional.of(e.getMessage());
+    }
+  }
+
+  /** The kind of a definition that is gone (by the definition's name, {@code <plural>.<group>}) leaves the registry. */
+  public static void unfollow(String definitionName) {
+    Kinds.all().stream().filter(Kind::custom).filter(k -> definitionName.equals(k.plural() + "." + k.group()))
+        .findFirst().ifPresent(k -> Kinds.unregister(k.kind()));
   }
 
   static JsonNode parse(String json) {
