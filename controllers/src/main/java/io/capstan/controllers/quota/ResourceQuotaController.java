@@ -80,7 +80,7 @@ public final class ResourceQuotaController implements AutoCloseable {
       MeterRegistry registry, Duration resync) {
     this.resync = resync;
     this.quotas = informers.informerFor(Kinds.RESOURCE_QUOTA, ResourceQuota.class);
-    for (Kind k : Kinds.all()) {
+    for (Kind k : Kinds.builtIn()) { // custom kinds: not yet (issue 14)
       if (k.namespaced() && !NOT_RECOUNTED.contains(k.kind())) {
         objects.put(k, informers.informerFor(k, SpecificRecord.class));
       }

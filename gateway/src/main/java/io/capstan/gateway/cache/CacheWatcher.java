@@ -16,7 +16,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +83,7 @@ final class CacheWatcher implements WatchHandle {
     return keyPrefix;
   }
 
-  boolean matches(String key, SpecificRecord object) {
+  boolean matches(String key, IndexedRecord object) {
     if (!key.startsWith(keyPrefix)) {
       return false;
     }
@@ -128,7 +128,7 @@ final class CacheWatcher implements WatchHandle {
     }
   }
 
-  private static StoredObject stored(SpecificRecord o, long rv) {
+  private static StoredObject stored(IndexedRecord o, long rv) {
     return new StoredObject(o, rv);
   }
 

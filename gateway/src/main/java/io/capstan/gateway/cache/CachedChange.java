@@ -2,7 +2,7 @@ package io.capstan.gateway.cache;
 
 import io.capstan.gateway.store.StoredObject;
 import io.capstan.stateviews.informer.ChangeType;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 
 /**
  * One change in the watch cache's window.
@@ -14,9 +14,9 @@ import org.apache.avro.specific.SpecificRecord;
  * @param stored   {@code object} at {@code resourceVersion}, one instance for every watcher, so
  *                 the change is serialized once however many watches send it
  */
-public record CachedChange(ChangeType type, String key, SpecificRecord object, SpecificRecord previous,
+public record CachedChange(ChangeType type, String key, IndexedRecord object, IndexedRecord previous,
     long resourceVersion, int partition, long seq, StoredObject stored) {
-  public CachedChange(ChangeType type, String key, SpecificRecord object, SpecificRecord previous, long resourceVersion,
+  public CachedChange(ChangeType type, String key, IndexedRecord object, IndexedRecord previous, long resourceVersion,
       int partition, long seq) {
     this(type, key, object, previous, resourceVersion, partition, seq,
         object == null ? null : new StoredObject(object, resourceVersion));

@@ -8,7 +8,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 
 /**
  * The recent changes of one kind, per partition in log order (so in resourceVersion order),
@@ -23,7 +23,7 @@ import org.apache.avro.specific.SpecificRecord;
  */
 final class ChangeWindow {
   /** Stands for "no object at that version" in {@link #stateBefore}. */
-  static final SpecificRecord ABSENT = null;
+  static final IndexedRecord ABSENT = null;
 
   private final ArrayDeque<CachedChange>[] lanes;
   private final long[] floors;
@@ -98,8 +98,8 @@ final class ChangeWindow {
    * when it did not exist then). Keys not in the map are as they are now. Only meaningful when
    * {@link #covers covered}.
    */
-  Map<String, SpecificRecord> stateBefore(long rv) {
-    Map<String, SpecificRecord> before = new HashMap<>();
+  Map<String, IndexedRecord> stateBefore(long rv) {
+    Map<String, IndexedRecord> before = new HashMap<>();
     for (ArrayDeque<CachedChange> lane : lanes) {
       Iterator<CachedChange> newestFirst = lane.descendingIterator();
       while (newestFirst.hasNext()) {

@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.apache.avro.specific.SpecificData;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,11 +49,11 @@ import org.slf4j.LoggerFactory;
  * that version undone from the window (ARCHITECTURE.md, "Consistent reads"); watches from a
  * version replay the window's later changes, per partition in log order, then go on live.
  */
-public final class KindCache implements StateListener<SpecificRecord>, AutoCloseable {
+public final class KindCache implements StateListener<IndexedRecord>, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KindCache.class);
 
   private final Kind kind;
-  private final Informer<SpecificRecord> informer;
+  private final Informer<IndexedRecord> informer;
   /** The newest change watches with bookmarks saw, and whether quiet partitions will be asked to pass it. */
   private final AtomicLong bookmarkProgressRv = new AtomicLong();
   private final AtomicBoolean bookmarkProgressAsked = new AtomicBoolean();
@@ -61,7 +61,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   private final Executor completions;
   private final Executor dispatcher;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-  private final NavigableMap<String, SpecificRecord> objects = new TreeMap<>();
+  private final NavigableMap<String, IndexedRecord> objects = new TreeMap<>();
   private final List<CacheWatcher> watchers = new CopyOnWriteArrayList<>();
   private final CacheMetrics metrics;
   private final DispatchBudget dispatchBudget = new DispatchBudget();
@@ -69,7 +69,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   private volatile AtomicLongArray closed;
   private volatile ChangeWindow window;
   private long seq;
-  private Subscription<SpecificRecord> subscription;
+  private Subscription<IndexedRecord> subscription;
   private long startedAtRv;
 
   /** Reads waiting for a version: per partition, and (index {@code partitions}) for the consistent cut. */
@@ -83,7 +83,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
     }
   }
 
-  KindCache(Kind kind, Informer<SpecificRecord> informer, WatchCacheConfig config, Executor completions,
+  KindCache(Kind kind, Informer<IndexedRecord> informer, WatchCacheConfig config, Executor completions,
       Executor dispatcher, RenderedObjects renderings, MeterRegistry registry) {
     this.kind = kind;
     this.rendered = renderings.new OfKind(key -> get(key).orElse(null));
@@ -103,8 +103,8 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   void start() {
     lock.writeLock().lock();
     try {
-      Subscription<SpecificRecord> s = informer.subscribe(this);
-      Snapshot<SpecificRecord> snap = s.snapshot();
+      Subscription<IndexedRecord> s = informer.subscribe(this);
+      Snapshot<IndexedRecord> snap = s.snapshot();
       int n = informer.partitionCount();
       long[] floors = new long[n];
       closed = new AtomicLongArray(n);
@@ -112,7 +112,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
         floors[e.getKey()] = e.getValue();
         closed.set(e.getKey(), e.getValue());
       }
-      for (SpecificRecord o : snap.objects()) {
+      for (IndexedRecord o : snap.objects()) {
         objects.put(keyOf(o), o);
       }
       window = new ChangeWindow(n, config.windowCapacity(), floors);
@@ -155,7 +155,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
     return informer.partitionOf(key);
   }
 
-  private String keyOf(SpecificRecord o) {
+  private String keyOf(IndexedRecord o) {
     ObjectMeta meta = meta(o);
     return key(meta.getNamespace(), meta.getName());
   }
@@ -269,7 +269,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   // ---- reads ----
 
   /** The current object of a key; shared with the cache (copy before changing it). */
-  public Optional<SpecificRecord> get(String key) {
+  public Optional<IndexedRecord> get(String key) {
     lock.readLock().lock();
     try {
       return Optional.ofNullable(objects.get(key));
@@ -283,7 +283,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
    * the rendering kept from an earlier read when the object is unchanged since, else rendered now
    * (and kept while it stays current). Shared: never change it.
    */
-  public StoredObject read(String key, SpecificRecord object) {
+  public StoredObject read(String key, IndexedRecord object) {
     return rendered.read(key, object);
   }
 
@@ -304,7 +304,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
    * @param rv a version the cache has reached ({@link #whenReached} first)
    * @throws ApiException 410 Expired when {@code rv} is older than the window
    */
-  public List<SpecificRecord> listAt(long rv, String prefix, String startAfter) {
+  public List<IndexedRecord> listAt(long rv, String prefix, String startAfter) {
     lock.readLock().lock();
     try {
       String end = rangeEnd(prefix);
@@ -313,7 +313,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       if (from.compareTo(end) >= 0) {
         return List.of();
       }
-      NavigableMap<String, SpecificRecord> range = objects.subMap(from, fromInclusive, end, false);
+      NavigableMap<String, IndexedRecord> range = objects.subMap(from, fromInclusive, end, false);
       long current = listResourceVersion();
       if (!window.covers(rv)) {
         if (rv < current) {
@@ -324,11 +324,11 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
         // objects, which may hold a few changes past rv on partitions that were further on.
         return new ArrayList<>(range.values());
       }
-      Map<String, SpecificRecord> before = window.stateBefore(rv);
+      Map<String, IndexedRecord> before = window.stateBefore(rv);
       if (before.isEmpty()) {
         return new ArrayList<>(range.values());
       }
-      TreeMap<String, SpecificRecord> at = new TreeMap<>(range);
+      TreeMap<String, IndexedRecord> at = new TreeMap<>(range);
       before.forEach((k, o) -> {
         boolean inRange = k.compareTo(from) > 0 || (fromInclusive && k.equals(from));
         if (inRange && k.compareTo(end) < 0) {
@@ -464,11 +464,11 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
       } else {
         long at = stateAt == null ? listResourceVersion() : Math.min(stateAt, listResourceVersion());
         boolean exact = window.covers(at);
-        Map<String, SpecificRecord> before = exact ? window.stateBefore(at) : Map.of();
+        Map<String, IndexedRecord> before = exact ? window.stateBefore(at) : Map.of();
         // only the watch's namespace (or kind): this runs under the write lock, holding up the informer
         String prefix = w.keyPrefix();
         String end = rangeEnd(prefix);
-        TreeMap<String, SpecificRecord> state = new TreeMap<>(objects.subMap(prefix, true, end, false));
+        TreeMap<String, IndexedRecord> state = new TreeMap<>(objects.subMap(prefix, true, end, false));
         before.forEach((k, o) -> {
           if (k.compareTo(prefix) < 0 || k.compareTo(end) >= 0) {
             return;
@@ -479,7 +479,7 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
             state.put(k, o);
           }
         });
-        for (Map.Entry<String, SpecificRecord> e : state.entrySet()) {
+        for (Map.Entry<String, IndexedRecord> e : state.entrySet()) {
           if (w.matches(e.getKey(), e.getValue())) {
             first.add(new WatchEvent.Added(rendered.shared(e.getKey(), e.getValue())));
           }
@@ -518,13 +518,13 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   // ---- fed by the informer ----
 
   @Override
-  public void onChange(Change<SpecificRecord> c) {
+  public void onChange(Change<IndexedRecord> c) {
     List<CacheWatcher> full = null;
     List<WatchEvent> fullEvents = null;
     boolean wantsBookmarks = false;
     lock.writeLock().lock();
     try {
-      SpecificRecord after = c.type() == ChangeType.DELETED ? withResourceVersion(c.previous(), c.resourceVersion())
+      IndexedRecord after = c.type() == ChangeType.DELETED ? withResourceVersion(c.previous(), c.resourceVersion())
           : c.object();
       CachedChange cc = new CachedChange(c.type(), c.key(), after, c.previous(), c.resourceVersion(), c.partition(),
           ++seq);
@@ -701,12 +701,12 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
 
   // ---- objects ----
 
-  static ObjectMeta meta(SpecificRecord o) {
+  static ObjectMeta meta(IndexedRecord o) {
     return (ObjectMeta) o.get(o.getSchema().getField("metadata").pos());
   }
 
   /** The resourceVersion in an object's metadata (0 when absent). */
-  public static long rvOf(SpecificRecord o) {
+  public static long rvOf(IndexedRecord o) {
     String rv = meta(o).getResourceVersion();
     try {
       return rv == null || rv.isEmpty() ? 0 : Long.parseLong(rv);
@@ -716,8 +716,8 @@ public final class KindCache implements StateListener<SpecificRecord>, AutoClose
   }
 
   /** A copy of the object carrying another resourceVersion (a delete's, as watches deliver it). */
-  public static SpecificRecord withResourceVersion(SpecificRecord o, long rv) {
-    SpecificRecord copy = SpecificData.get().deepCopy(o.getSchema(), o);
+  public static IndexedRecord withResourceVersion(IndexedRecord o, long rv) {
+    IndexedRecord copy = SpecificData.get().deepCopy(o.getSchema(), o);
     meta(copy).setResourceVersion(Long.toString(rv));
     return copy;
   }

@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 
 /**
  * The JSON of the objects gets and lists have read, kept while each object stays the current
@@ -45,15 +45,15 @@ public final class RenderedObjects {
   /** The renderings of one kind's cache. */
   final class OfKind {
     private final ConcurrentHashMap<String, StoredObject> byKey = new ConcurrentHashMap<>();
-    private final Function<String, SpecificRecord> current;
+    private final Function<String, IndexedRecord> current;
 
     /** @param current the cache's current object of a key (null when there is none) */
-    OfKind(Function<String, SpecificRecord> current) {
+    OfKind(Function<String, IndexedRecord> current) {
       this.current = current;
     }
 
     /** The object of {@code key} with its JSON rendered: the kept one when it is this object. */
-    StoredObject read(String key, SpecificRecord object) {
+    StoredObject read(String key, IndexedRecord object) {
       StoredObject kept = byKey.get(key);
       if (kept != null && kept.object() == object) {
         hits.increment();
@@ -74,7 +74,7 @@ public final class RenderedObjects {
     }
 
     /** The kept instance when it holds this object, else a new one rendered when first sent (a watch's initial state). */
-    StoredObject shared(String key, SpecificRecord object) {
+    StoredObject shared(String key, IndexedRecord object) {
       StoredObject kept = byKey.get(key);
       return kept != null && kept.object() == object ? kept : new StoredObject(object, KindCache.rvOf(object));
     }

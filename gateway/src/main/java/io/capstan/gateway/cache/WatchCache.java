@@ -8,12 +8,16 @@ import io.capstan.stateviews.informer.InformerConfig;
 import io.capstan.stateviews.informer.SharedInformers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import io.capstan.api.CustomResourceDefinition;
+import io.capstan.logschema.crd.CustomResourceDefinitions;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +38,14 @@ public final class WatchCache implements AutoCloseable {
   private final SharedInformers informers;
   private final MeterRegistry registry;
   private final RenderedObjects renderings;
-  private final Map<String, KindCache> caches = new LinkedHashMap<>();
+  private final Map<String, KindCache> caches = new ConcurrentHashMap<>();
+  /** Custom kinds whose cache is being made (an informer of a new topic must load first). */
+  private final Map<String, CompletableFuture<KindCache>> coming = new ConcurrentHashMap<>();
+  /** Makes custom kinds' caches off the thread that registered the kind. */
+  private final ExecutorService kindMaker = Executors.newSingleThreadExecutor(
+      ThreadNice.normalPriority("capstan-gateway-custom-kinds"));
+  private AutoCloseable kindSubscription;
+  private io.capstan.stateviews.informer.Registration definitionFollower;
   private final ExecutorService completions = Executors.newSingleThreadExecutor(ThreadNice.normalPriority("capstan-gateway-cache-reads"));
   private final ExecutorService dispatcher = Executors.newFixedThreadPool(2, ThreadNice.normalPriority("capstan-gateway-watch"));
   private volatile boolean started;
@@ -68,9 +79,9 @@ public final class WatchCache implements AutoCloseable {
       throw new IllegalStateException("the watch cache was already started");
     }
     long t0 = System.nanoTime();
-    Map<String, Informer<SpecificRecord>> byKind = new LinkedHashMap<>();
-    for (Kind kind : Kinds.all()) {
-      byKind.put(kind.kind(), informers.informerFor(kind, SpecificRecord.class));
+    Map<String, Informer<IndexedRecord>> byKind = new LinkedHashMap<>();
+    for (Kind kind : Kinds.builtIn()) {
+      byKind.put(kind.kind(), informers.informerFor(kind, IndexedRecord.class));
     }
     try {
       informers.start(); // side by side; informers another component started already are left as they are
@@ -81,11 +92,15 @@ public final class WatchCache implements AutoCloseable {
       throw new IllegalStateException("the watch cache's informers did not load the state topics within "
           + config.syncTimeout());
     }
-    for (Kind kind : Kinds.all()) {
+    for (Kind kind : Kinds.builtIn()) {
       KindCache c = new KindCache(kind, byKind.get(kind.kind()), config, completions, dispatcher, renderings, registry);
       c.start();
       caches.put(kind.kind(), c);
     }
+    // Custom kinds: this process follows the definitions it reads (another component of the
+    // process may register them first), and each kind in the registry gets a cache of its own.
+    definitionFollower = byKind.get(Kinds.CUSTOM_RESOURCE_DEFINITION.kind()).addHandler(new DefinitionFollower());
+    kindSubscription = Kinds.subscribe(this::kindChanged);
     // The window starts where each partition's snapshot was; until the consistent cut passes the
     // furthest partition, exact lists and resumes fall back. Watermarks settle that within a
     // watermark interval when a command processor runs.
@@ -109,17 +124,97 @@ public final class WatchCache implements AutoCloseable {
     return this;
   }
 
-  /** The cache of a kind. */
+  /** The cache of a kind; a custom kind's cache that is still loading is waited for. */
   public KindCache of(Kind kind) {
     KindCache c = caches.get(kind.kind());
+    CompletableFuture<KindCache> loading = c == null ? coming.get(kind.kind()) : null;
+    if (loading != null) {
+      try {
+        c = loading.get(config.syncTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted waiting for the cache of " + kind.kind(), e);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        throw new IllegalStateException("the cache of " + kind.kind() + " is not ready: " + e.getMessage(), e);
+      }
+    }
     if (c == null) {
       throw new IllegalStateException("the watch cache has no " + kind.kind() + (started ? "" : " (not started)"));
     }
     return c;
   }
 
+  /** A custom kind entered the registry: its cache is made (once; a changed schema is read through the codec). */
+  private void kindChanged(Kinds.Change change) {
+    Kind kind = change.kind();
+    if (!kind.custom() || !(change instanceof Kinds.Change.Registered)) {
+      return; // a kind that left keeps its cache until the process ends: its requests are 404 by the registry
+    }
+    if (caches.containsKey(kind.kind()) || coming.containsKey(kind.kind())) {
+      return;
+    }
+    CompletableFuture<KindCache> made = new CompletableFuture<>();
+    coming.put(kind.kind(), made);
+    kindMaker.execute(() -> {
+      try {
+        Informer<IndexedRecord> informer = informers.informerFor(kind, IndexedRecord.class);
+        informers.start();
+        if (!informer.awaitSynced(config.syncTimeout())) {
+          throw new IllegalStateException("the informer of " + kind.kind() + " did not load within " + config.syncTimeout());
+        }
+        KindCache c = new KindCache(kind, informer, config, completions, dispatcher, renderings, registry);
+        c.start();
+        caches.put(kind.kind(), c);
+        made.complete(c);
+        log.info("watch cache: serving custom kind {} ({}.{}) from {}", kind.kind(), kind.plural(), kind.group(),
+            informer.topic());
+      } catch (Exception e) {
+        log.error("watch cache: the cache of custom kind {} could not be made", kind.kind(), e);
+        made.completeExceptionally(e);
+      } finally {
+        coming.remove(kind.kind());
+      }
+    });
+  }
+
+  /** Follows the definitions this gateway reads into the kind registry. */
+  private static final class DefinitionFollower
+      implements io.capstan.stateviews.informer.ResourceEventHandler<IndexedRecord> {
+    @Override
+    public void onAdd(IndexedRecord object) {
+      follow(object);
+    }
+
+    @Override
+    public void onUpdate(IndexedRecord oldObject, IndexedRecord newObject) {
+      follow(newObject);
+    }
+
+    @Override
+    public void onDelete(IndexedRecord lastKnown) {
+      CustomResourceDefinitions.unfollow(((CustomResourceDefinition) lastKnown).getMetadata().getName());
+    }
+
+    private static void follow(IndexedRecord object) {
+      CustomResourceDefinition crd = (CustomResourceDefinition) object;
+      CustomResourceDefinitions.follow(crd).ifPresent(why ->
+          log.warn("the kind of {} is not served: {}", crd.getMetadata().getName(), why));
+    }
+  }
+
   @Override
   public synchronized void close() {
+    if (kindSubscription != null) {
+      try {
+        kindSubscription.close();
+      } catch (Exception e) {
+        log.warn("closing the kind subscription", e);
+      }
+    }
+    if (definitionFollower != null) {
+      definitionFollower.close();
+    }
+    kindMaker.shutdownNow();
     caches.values().forEach(KindCache::close);
     informers.close();
     dispatcher.shutdown();

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The plain (non-aggregated) discovery documents kube-apiserver serves, for the kinds Capstan
@@ -25,16 +26,22 @@ public final class ApiDiscovery {
       List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
   private static final List<String> SUBRESOURCE_VERBS = List.of("get", "patch", "update");
 
-  private final List<Kind> kinds;
+  /** The kinds served now: custom kinds come and go with their definitions. */
+  private final Supplier<List<Kind>> kinds;
   private final ServerVersion version;
 
   public ApiDiscovery(List<Kind> kinds, ServerVersion version) {
-    this.kinds = List.copyOf(kinds);
+    this(() -> kinds, version);
+  }
+
+  public ApiDiscovery(Supplier<List<Kind>> kinds, ServerVersion version) {
+    this.kinds = kinds;
     this.version = version;
   }
 
+  /** Discovery of every kind in the registry at the time of each request. */
   public static ApiDiscovery forAllKinds() {
-    return new ApiDiscovery(Kinds.all(), ServerVersion.CURRENT);
+    return new ApiDiscovery(Kinds::all, ServerVersion.CURRENT);
   }
 
   /** {@code /version}. */
@@ -86,7 +93,7 @@ public final class ApiDiscovery {
 
   /** {@code /api/v1} ({@code group} empty) or {@code /apis/{group}/{version}}. */
   public Optional<ObjectNode> resources(String group, String version) {
-    List<Kind> served = kinds.stream().filter(k -> k.group().equals(group) && k.version().equals(version)).toList();
+    List<Kind> served = kinds.get().stream().filter(k -> k.group().equals(group) && k.serves(version)).toList();
     if (served.isEmpty()) {
       return Optional.empty();
     }
@@ -151,10 +158,16 @@ public final class ApiDiscovery {
 
   private Map<String, List<String>> groupVersions() {
     Map<String, List<String>> out = new LinkedHashMap<>();
-    for (Kind k : kinds) {
+    for (Kind k : kinds.get()) {
       List<String> versions = out.computeIfAbsent(k.group(), g -> new ArrayList<>());
-      if (!versions.contains(k.version())) {
-        versions.add(k.version());
+      // The storage version first: it is the group's preferred version.
+      List<String> served = new ArrayList<>(k.servedVersions());
+      served.remove(k.version());
+      served.add(0, k.version());
+      for (String v : served) {
+        if (!versions.contains(v)) {
+          versions.add(v);
+        }
       }
     }
     return out;

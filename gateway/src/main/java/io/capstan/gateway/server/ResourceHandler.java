@@ -25,6 +25,7 @@ import io.capstan.gateway.store.WriteOptions;
 import io.capstan.gateway.table.TableRenderer;
 import io.capstan.logschema.defaults.ObjectDefaults;
 import io.capstan.logschema.json.Converted;
+import io.capstan.logschema.crd.CustomObjects;
 import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
@@ -47,7 +48,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 
 /**
  * The Kubernetes REST verbs on {@code /api} and {@code /apis}: discovery documents, get, list
@@ -61,6 +62,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
   static final List<String> BODY_TYPES = List.of("application/json", "application/yaml", KubernetesProtobuf.MEDIA_TYPE);
   private static final List<String> PATCH_TYPES = List.of("application/json-patch+json",
       "application/merge-patch+json", "application/strategic-merge-patch+json");
+  private static final List<String> CUSTOM_PATCH_TYPES = List.of("application/json-patch+json",
+      "application/merge-patch+json");
   /**
    * How long a patch or scale without a resourceVersion of its own keeps redoing itself on newer
    * versions: kube-apiserver's storage retries such an update until it lands (bounded only by the
@@ -115,7 +118,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
         return;
       }
       Kind kind = Kinds.byPlural(path.group(), path.resource())
-          .filter(k -> k.version().equals(path.version()))
+          .filter(k -> k.serves(path.version()))
           .orElseThrow(() -> new ApiException(ApiStatus.noSuchPath()));
       if (path.namespace() != null && !kind.namespaced()) {
         throw new ApiException(ApiStatus.noSuchPath());
@@ -449,8 +452,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
 
   private void create(Call c) {
     ObjectNode body = requireBody(c, BODY_TYPES);
-    Converted<SpecificRecord> converted = convert(c, body);
-    SpecificRecord object = converted.object();
+    Converted<IndexedRecord> converted = convert(c, body);
+    IndexedRecord object = converted.object();
     ObjectMeta meta = metadata(object);
     checkNamespace(c, meta);
     if ((meta.getName() == null || meta.getName().isEmpty()) && meta.getGenerateName() != null
@@ -464,8 +467,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
 
   private void update(Call c, boolean status) {
     ObjectNode body = requireBody(c, BODY_TYPES);
-    Converted<SpecificRecord> converted = convert(c, body);
-    SpecificRecord object = converted.object();
+    Converted<IndexedRecord> converted = convert(c, body);
+    IndexedRecord object = converted.object();
     ObjectMeta meta = metadata(object);
     checkNamespace(c, meta);
     if (meta.getName() == null || !meta.getName().equals(c.path().name())) {
@@ -488,6 +491,10 @@ final class ResourceHandler implements Handler<RoutingContext> {
   private void patch(Call c, boolean status) {
     String contentType = c.ctx().request().getHeader("Content-Type");
     PatchType type = patchType(contentType);
+    if (type == PatchType.STRATEGIC_MERGE_PATCH && c.kind().custom()) {
+      // As kube-apiserver for custom resources: their schemas carry no patch strategies.
+      throw new ApiException(ApiStatus.unsupportedMediaType(null, CUSTOM_PATCH_TYPES));
+    }
     JsonNode patch = parseBody(c);
     boolean pinned = patchPinsVersion(patch);
     WriteOptions options = pinned ? writeOptions(c) : writeOptions(c).withPatch(type, patch);
@@ -542,8 +549,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
         .compose(current -> {
           ObjectNode before = KubeJson.toJson(current.object());
           ObjectNode after = type.apply(c.kind().schema(), before, patch);
-          Converted<SpecificRecord> converted = convert(c, after);
-          SpecificRecord object = converted.object();
+          Converted<IndexedRecord> converted = convert(c, after);
+          IndexedRecord object = converted.object();
           ObjectMeta meta = metadata(object);
           checkNamespace(c, meta);
           if (!c.path().name().equals(meta.getName())) {
@@ -740,7 +747,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
               workload.withObjectProperty("spec").put("replicas", replicas);
               workload.withObjectProperty("metadata").put("resourceVersion",
                   pinned != null ? pinned : Long.toString(current.resourceVersion()));
-              SpecificRecord object = convert(c, workload).object();
+              IndexedRecord object = convert(c, workload).object();
               defaultAndValidate(c, object);
               // Unpinned, the processor may set the replicas on a newer version itself.
               WriteOptions options = pinned != null ? writeOptions(c) : writeOptions(c).withPatch(
@@ -777,7 +784,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
           String pinned = sent.path("metadata").path("resourceVersion").asText("");
           pod.withObjectProperty("metadata").put("resourceVersion",
               pinned.isEmpty() ? Long.toString(current.resourceVersion()) : pinned);
-          SpecificRecord object = convert(c, pod).object();
+          IndexedRecord object = convert(c, pod).object();
           defaultAndValidate(c, object);
           return Future.fromCompletionStage(store.updateEphemeralContainers(object, writeOptions(c)), context);
         });
@@ -888,8 +895,17 @@ final class ResourceHandler implements Handler<RoutingContext> {
   }
 
   /** JSON to the kind's record; unknown fields fail here under fieldValidation=Strict. */
-  private Converted<SpecificRecord> convert(Call c, ObjectNode json) {
-    Converted<SpecificRecord> converted = KubeJson.fromJson(c.kind(), json);
+  private Converted<IndexedRecord> convert(Call c, ObjectNode json) {
+    if (c.kind().custom()) {
+      // Checked against the OpenAPI schema before conversion, so a wrong type is the 422 with its path
+      // that kube-apiserver gives, not a decoding error (the single writer checks again).
+      List<FieldError> errors = CustomObjects.validate(c.kind().openApiSchema(), json);
+      if (!errors.isEmpty()) {
+        throw new ApiException(ApiStatus.invalid(c.kind().group(), c.kind().kind(),
+            json.path("metadata").path("name").asText(c.path().name()), errors));
+      }
+    }
+    Converted<IndexedRecord> converted = KubeJson.fromJson(c.kind(), json);
     String mode = fieldValidation(c);
     if (mode.equals("Strict") && converted.hasUnknownFields()) {
       throw new ApiException(ApiStatus.badRequest("strict decoding error: "
@@ -940,7 +956,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
    * decode) before its strategy validates: a field left to its default is not reported missing.
    * The command processor defaults again on the object it stores (idempotent).
    */
-  private static void defaultAndValidate(Call c, SpecificRecord object) {
+  private static void defaultAndValidate(Call c, IndexedRecord object) {
     ObjectDefaults.apply(object);
     List<FieldError> errors = ObjectValidator.validate(c.kind(), object);
     if (!errors.isEmpty()) {
@@ -964,7 +980,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     return true;
   }
 
-  static ObjectMeta metadata(SpecificRecord object) {
+  static ObjectMeta metadata(IndexedRecord object) {
     return (ObjectMeta) object.get(object.getSchema().getField("metadata").pos());
   }
 

@@ -43,6 +43,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.slf4j.Logger;
@@ -207,7 +208,7 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
 
   private ListResult page(Kind kind, KindCache c, ListOptions o, long version) {
     String startAfter = o.continueFrom() == null ? null : o.continueFrom().startAfter();
-    List<SpecificRecord> all;
+    List<IndexedRecord> all;
     try {
       all = c.listAt(version, c.keyPrefix(o.namespace()), startAfter);
     } catch (ApiException e) {
@@ -217,15 +218,15 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
       }
       throw e;
     }
-    List<SpecificRecord> matching = new ArrayList<>();
-    for (SpecificRecord obj : all) {
+    List<IndexedRecord> matching = new ArrayList<>();
+    for (IndexedRecord obj : all) {
       if (matches(obj, o)) {
         matching.add(obj);
       }
     }
     long limit = o.limit();
     if (limit > 0 && matching.size() > limit) {
-      List<SpecificRecord> chunk = matching.subList(0, (int) limit);
+      List<IndexedRecord> chunk = matching.subList(0, (int) limit);
       ObjectMeta last = meta(chunk.get(chunk.size() - 1));
       String token = new ContinueToken(version, c.key(last.getNamespace(), last.getName())).encode();
       return new ListResult(stored(c, chunk), version, token, (long) (matching.size() - chunk.size()));
@@ -233,7 +234,7 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     return new ListResult(stored(c, matching), version, null, null);
   }
 
-  private static boolean matches(SpecificRecord obj, ListOptions o) {
+  private static boolean matches(IndexedRecord obj, ListOptions o) {
     if (o.labels() != null && !o.labels().isEverything()) {
       Map<String, String> labels = meta(obj).getLabels();
       if (!o.labels().matches(labels == null ? Map.of() : labels)) {
@@ -244,9 +245,9 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
   }
 
   /** Rendered here, on the listers' pool, rather than on the event loop that sends the list. */
-  private static List<StoredObject> stored(KindCache c, List<SpecificRecord> objects) {
+  private static List<StoredObject> stored(KindCache c, List<IndexedRecord> objects) {
     List<StoredObject> out = new ArrayList<>(objects.size());
-    for (SpecificRecord obj : objects) {
+    for (IndexedRecord obj : objects) {
       ObjectMeta m = meta(obj);
       out.add(c.read(c.key(m.getNamespace(), m.getName()), obj));
     }
@@ -274,23 +275,23 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
   // ---- writes ----
 
   @Override
-  public CompletionStage<StoredObject> create(Kind kind, SpecificRecord object, WriteOptions options) {
+  public CompletionStage<StoredObject> create(Kind kind, IndexedRecord object, WriteOptions options) {
     return write(kind, () -> Commands.create(object), options.actor(), options.dryRun());
   }
 
   @Override
-  public CompletionStage<StoredObject> update(Kind kind, SpecificRecord object, WriteOptions options) {
+  public CompletionStage<StoredObject> update(Kind kind, IndexedRecord object, WriteOptions options) {
     return write(kind, () -> withPatch(Commands.update(object), options), options.actor(), options.dryRun());
   }
 
   @Override
-  public CompletionStage<StoredObject> updateStatus(Kind kind, SpecificRecord object, WriteOptions options) {
+  public CompletionStage<StoredObject> updateStatus(Kind kind, IndexedRecord object, WriteOptions options) {
     return write(kind, () -> withPatch(Commands.updateStatus(object), options), options.actor(), options.dryRun());
   }
 
   /** The processor takes only the ephemeral containers, and refuses changes to existing ones. */
   @Override
-  public CompletionStage<StoredObject> updateEphemeralContainers(SpecificRecord pod, WriteOptions options) {
+  public CompletionStage<StoredObject> updateEphemeralContainers(IndexedRecord pod, WriteOptions options) {
     return write(Kinds.POD, () -> Commands.updateEphemeralContainers(pod), options.actor(), options.dryRun());
   }
 
@@ -311,7 +312,7 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
       return failed(ApiStatus.badRequest(e.getMessage()));
     }
     return send(kind, cmd, actor, dryRun).thenApply(a -> {
-      SpecificRecord stored = a.object();
+      IndexedRecord stored = a.object();
       if (stored == null) {
         throw new ApiException(ApiStatus.internalError("the reply to " + cmd.getOp() + " " + kind.kind() + " "
             + cmd.getName() + " carries no object"));
@@ -325,7 +326,7 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     KindCache c = cache.of(kind);
     String key = c.key(namespace, name);
     int partition = c.partitionOf(key);
-    SpecificRecord before = c.get(key).orElse(null);
+    IndexedRecord before = c.get(key).orElse(null);
     DeleteOptions opts = new DeleteOptions(options.preconditionUid(), options.preconditionResourceVersion(),
         options.gracePeriodSeconds(), options.propagationPolicy());
     Command cmd;
@@ -366,9 +367,9 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
         options.actor(), options.dryRun());
   }
 
-  private static StoredObject lastState(Kind kind, String namespace, String name, SpecificRecord before, long rv) {
+  private static StoredObject lastState(Kind kind, String namespace, String name, IndexedRecord before, long rv) {
     if (before != null) {
-      SpecificRecord o = rv > 0 ? KindCache.withResourceVersion(before, rv) : copy(before);
+      IndexedRecord o = rv > 0 ? KindCache.withResourceVersion(before, rv) : copy(before);
       return new StoredObject(o, rv > 0 ? rv : KindCache.rvOf(o));
     }
     ObjectNode json = JsonNodeFactory.instance.objectNode();
@@ -475,12 +476,12 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     return s == null || s.isEmpty() ? null : s;
   }
 
-  private static ObjectMeta meta(SpecificRecord o) {
+  private static ObjectMeta meta(IndexedRecord o) {
     return (ObjectMeta) o.get(o.getSchema().getField("metadata").pos());
   }
 
   /** Objects leave the cache as copies: a caller that changes one must not change the cache. */
-  private static SpecificRecord copy(SpecificRecord o) {
+  private static IndexedRecord copy(IndexedRecord o) {
     return SpecificData.get().deepCopy(o.getSchema(), o);
   }
 

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 
 /**
  * Where the gateway reads and writes objects. Every method is non-blocking (the REST layer
@@ -32,20 +32,20 @@ public interface ResourceStore {
   /** A consistent list at one resourceVersion, filtered and paginated as {@code options} says. */
   CompletionStage<ListResult> list(Kind kind, ListOptions options);
 
-  CompletionStage<StoredObject> create(Kind kind, SpecificRecord object, WriteOptions options);
+  CompletionStage<StoredObject> create(Kind kind, IndexedRecord object, WriteOptions options);
 
   /** Replaces spec and metadata; the status is kept from the stored object when the kind has a status subresource. */
-  CompletionStage<StoredObject> update(Kind kind, SpecificRecord object, WriteOptions options);
+  CompletionStage<StoredObject> update(Kind kind, IndexedRecord object, WriteOptions options);
 
   /** Replaces only the status (the {@code /status} subresource). */
-  CompletionStage<StoredObject> updateStatus(Kind kind, SpecificRecord object, WriteOptions options);
+  CompletionStage<StoredObject> updateStatus(Kind kind, IndexedRecord object, WriteOptions options);
 
   /**
    * Adds the pod's ephemeral containers (the {@code pods/ephemeralcontainers} subresource): only
    * {@code spec.ephemeralContainers} is taken from {@code pod}, and entries already stored may not
    * change. A store that cannot keep that rule answers 405.
    */
-  default CompletionStage<StoredObject> updateEphemeralContainers(SpecificRecord pod, WriteOptions options) {
+  default CompletionStage<StoredObject> updateEphemeralContainers(IndexedRecord pod, WriteOptions options) {
     return CompletableFuture.failedFuture(new ApiException(ApiStatus.methodNotAllowed("PUT", "pods/ephemeralcontainers")));
   }
 

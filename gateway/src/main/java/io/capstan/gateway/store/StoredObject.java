@@ -2,7 +2,7 @@ package io.capstan.gateway.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.capstan.logschema.json.KubeJson;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 
 /**
  * An object as stored, with the resourceVersion of its last write (also in its metadata), and
@@ -13,17 +13,17 @@ import org.apache.avro.specific.SpecificRecord;
  * whoever holds it: copy it first.
  */
 public final class StoredObject {
-  private final SpecificRecord object;
+  private final IndexedRecord object;
   private final long resourceVersion;
   private volatile byte[] json;
 
-  public StoredObject(SpecificRecord object, long resourceVersion) {
+  public StoredObject(IndexedRecord object, long resourceVersion) {
     this.object = object;
     this.resourceVersion = resourceVersion;
   }
 
   /** The object; shared, never to be changed. */
-  public SpecificRecord object() {
+  public IndexedRecord object() {
     return object;
   }
 

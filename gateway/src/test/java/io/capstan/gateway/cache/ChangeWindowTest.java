@@ -52,12 +52,12 @@ class ChangeWindowTest {
     w.add(change(ChangeType.DELETED, "b", "1", "1", 25, 1));
     w.add(change(ChangeType.MODIFIED, "a", "2", "3", 30, 0));
 
-    Map<String, org.apache.avro.specific.SpecificRecord> at12 = w.stateBefore(12);
+    Map<String, org.apache.avro.generic.IndexedRecord> at12 = w.stateBefore(12);
     assertEquals("1", ((ConfigMap) at12.get("ConfigMap/ns/a")).getData().get("v"), "a as it was at 12");
     assertTrue(at12.containsKey("ConfigMap/ns/b"));
     assertNull(at12.get("ConfigMap/ns/b"), "b did not exist at 12");
 
-    Map<String, org.apache.avro.specific.SpecificRecord> at22 = w.stateBefore(22);
+    Map<String, org.apache.avro.generic.IndexedRecord> at22 = w.stateBefore(22);
     assertEquals("2", ((ConfigMap) at22.get("ConfigMap/ns/a")).getData().get("v"));
     assertEquals("1", ((ConfigMap) at22.get("ConfigMap/ns/b")).getData().get("v"), "b existed until 25");
     assertTrue(w.stateBefore(30).isEmpty());

@@ -12,12 +12,12 @@ import io.capstan.logschema.json.KubeJson;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.HashMap;
 import java.util.Map;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 import org.junit.jupiter.api.Test;
 
 /** Kept renderings: reused while the object is current, dropped on change, bounded by the budget. */
 class RenderedObjectsTest {
-  private final Map<String, SpecificRecord> current = new HashMap<>();
+  private final Map<String, IndexedRecord> current = new HashMap<>();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
   private static ConfigMap cm(String name, String value, long rv) {

@@ -46,13 +46,20 @@ class FieldTableTest {
     assertEquals("serviceAccount", field("k8s.io.api.core.v1.PodSpec", 9).jsonName());
   }
 
+  /**
+   * The kinds whose messages k8s.io/api defines: every built-in kind but CustomResourceDefinition
+   * (k8s.io/apiextensions-apiserver's; its protobuf bodies are refused with 415, kubectl sends JSON).
+   */
+  private static final List<Kind> K8S_API_KINDS = Kinds.builtIn().stream()
+      .filter(k -> k != Kinds.CUSTOM_RESOURCE_DEFINITION).toList();
+
   @Test
   void everyReferencedMessageIsDefinedAndEveryKindHasOne() {
-    for (Kind kind : Kinds.all()) {
+    for (Kind kind : K8S_API_KINDS) {
       assertTrue(table.message(KubernetesProtobuf.messageName(kind)).isPresent(), kind.kind());
     }
     List<String> missing = new ArrayList<>();
-    for (Kind kind : Kinds.all()) {
+    for (Kind kind : K8S_API_KINDS) {
       walkMessages(table.message(KubernetesProtobuf.messageName(kind)).orElseThrow(), new HashSet<>(), missing);
     }
     assertEquals(List.of(), missing);
@@ -81,7 +88,7 @@ class FieldTableTest {
   @Test
   void everySchemaFieldHasAProtobufField() {
     List<String> missing = new ArrayList<>();
-    for (Kind kind : Kinds.all()) {
+    for (Kind kind : K8S_API_KINDS) {
       Message message = table.message(KubernetesProtobuf.messageName(kind)).orElseThrow();
       compare(kind.schema(), message, kind.kind(), new HashSet<>(), missing);
     }

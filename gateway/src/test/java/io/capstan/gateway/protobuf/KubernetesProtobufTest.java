@@ -23,7 +23,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,7 +42,7 @@ class KubernetesProtobufTest {
 
   /** The decoded JSON must go through the shared JSON path untouched: every field known, the object valid. */
   private static void convertsCleanly(Kind kind, JsonNode json) {
-    Converted<SpecificRecord> converted = KubeJson.fromJson(kind, json);
+    Converted<IndexedRecord> converted = KubeJson.fromJson(kind, json);
     if (kind.namespaced()) {
       // as the gateway does for a body without one: the namespace comes from the URL
       io.capstan.api.ObjectMeta meta = (io.capstan.api.ObjectMeta) converted.object().get(

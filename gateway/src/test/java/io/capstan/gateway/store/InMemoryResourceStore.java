@@ -35,7 +35,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.specific.SpecificData;
-import org.apache.avro.specific.SpecificRecord;
 
 /**
  * TEST DOUBLE: a {@link ResourceStore} in one JVM's memory, standing in for the Kafka-backed
@@ -72,7 +71,7 @@ public final class InMemoryResourceStore implements ResourceStore {
   private long oldestResumableRv = 0;
 
   /** One stored change: {@code before} is null for a create, {@code after} null for a removal. */
-  private record Change(Kind kind, long rv, SpecificRecord before, SpecificRecord after) {}
+  private record Change(Kind kind, long rv, IndexedRecord before, IndexedRecord after) {}
 
   private record Watcher(Kind kind, WatchOptions options, Consumer<WatchEvent> sink) {}
 
@@ -146,7 +145,7 @@ public final class InMemoryResourceStore implements ResourceStore {
     return done(new ListResult(matching.stream().map(InMemoryResourceStore::copy).toList(), rv, null, null));
   }
 
-  private static boolean matches(SpecificRecord object, LabelSelector labels, FieldSelector fields) {
+  private static boolean matches(IndexedRecord object, LabelSelector labels, FieldSelector fields) {
     return object != null && labels.matches(meta(object).getLabels())
         && (fields.isEverything() || fields.matches(KubeJson.toJson(object)));
   }
@@ -154,17 +153,17 @@ public final class InMemoryResourceStore implements ResourceStore {
   // ---- writes: each one a command decided by the processor's rules ----
 
   @Override
-  public synchronized CompletionStage<StoredObject> create(Kind kind, SpecificRecord object, WriteOptions options) {
+  public synchronized CompletionStage<StoredObject> create(Kind kind, IndexedRecord object, WriteOptions options) {
     return decide(kind, command(CommandOp.CREATE, kind, meta(object), options), object);
   }
 
   @Override
-  public synchronized CompletionStage<StoredObject> update(Kind kind, SpecificRecord object, WriteOptions options) {
+  public synchronized CompletionStage<StoredObject> update(Kind kind, IndexedRecord object, WriteOptions options) {
     return decide(kind, command(CommandOp.UPDATE, kind, meta(object), options), object);
   }
 
   @Override
-  public synchronized CompletionStage<StoredObject> updateStatus(Kind kind, SpecificRecord object,
+  public synchronized CompletionStage<StoredObject> updateStatus(Kind kind, IndexedRecord object,
       WriteOptions options) {
     return decide(kind, command(CommandOp.UPDATE_STATUS, kind, meta(object), options), object);
   }
@@ -202,7 +201,7 @@ public final class InMemoryResourceStore implements ResourceStore {
   }
 
   /** As the processor's CommandApplier: decide, then store, record the change and answer. */
-  private CompletionStage<StoredObject> decide(Kind kind, Command cmd, SpecificRecord object) {
+  private CompletionStage<StoredObject> decide(Kind kind, Command cmd, IndexedRecord object) {
     ErrorStatus misaddressed = WriteRules.checkAddress(cmd, kind);
     if (misaddressed != null) {
       return failed(status(misaddressed));
@@ -218,7 +217,7 @@ public final class InMemoryResourceStore implements ResourceStore {
       return done(copy(stored));
     }
     if (outcome instanceof Outcome.Write w) {
-      SpecificRecord after = (SpecificRecord) w.after();
+      IndexedRecord after = (IndexedRecord) w.after();
       if (cmd.getDryRun()) {
         // What would be stored, without spending a resourceVersion.
         meta(after).setResourceVersion(stored == null ? null : meta(stored.object()).getResourceVersion());
@@ -235,7 +234,7 @@ public final class InMemoryResourceStore implements ResourceStore {
       return done(copy(objects.getOrDefault(key, written)));
     }
     if (outcome instanceof Outcome.Remove r) {
-      SpecificRecord last = (SpecificRecord) r.last();
+      IndexedRecord last = (IndexedRecord) r.last();
       if (cmd.getDryRun()) {
         return done(new StoredObject(last, stored.resourceVersion()));
       }
@@ -254,13 +253,13 @@ public final class InMemoryResourceStore implements ResourceStore {
   // ---- what the garbage collector controller does in a real cluster ----
 
   /** An object marked for deletion whose finalizers are the garbage collector's own. */
-  private void collectGarbage(Kind kind, SpecificRecord owner) {
+  private void collectGarbage(Kind kind, IndexedRecord owner) {
     ObjectMeta meta = meta(owner);
     List<String> finalizers = meta.getFinalizers() == null ? List.of() : meta.getFinalizers();
     String uid = meta.getUid();
     if (finalizers.contains(WriteRules.ORPHAN_FINALIZER)) {
       for (StoredObject dependent : dependents(uid, meta.getNamespace())) {
-        SpecificRecord freed = deepCopy(dependent.object());
+        IndexedRecord freed = deepCopy(dependent.object());
         List<OwnerReference> refs = new ArrayList<>(meta(freed).getOwnerReferences());
         refs.removeIf(r -> uid.equals(r.getUid()));
         meta(freed).setOwnerReferences(refs);
@@ -274,12 +273,12 @@ public final class InMemoryResourceStore implements ResourceStore {
     }
   }
 
-  private void removeFinalizer(Kind kind, SpecificRecord owner, String finalizer) {
+  private void removeFinalizer(Kind kind, IndexedRecord owner, String finalizer) {
     StoredObject current = objects.get(key(kind, meta(owner).getNamespace(), meta(owner).getName()));
     if (current == null) {
       return;
     }
-    SpecificRecord next = deepCopy(current.object());
+    IndexedRecord next = deepCopy(current.object());
     List<String> finalizers = new ArrayList<>(meta(next).getFinalizers());
     finalizers.remove(finalizer);
     meta(next).setFinalizers(finalizers);
@@ -306,7 +305,7 @@ public final class InMemoryResourceStore implements ResourceStore {
     return out;
   }
 
-  private static Kind kindOf(SpecificRecord object) {
+  private static Kind kindOf(IndexedRecord object) {
     return Kinds.bySchema(object.getSchema()).orElseThrow();
   }
 
@@ -381,13 +380,13 @@ public final class InMemoryResourceStore implements ResourceStore {
       w.sink().accept(wasIn ? new WatchEvent.Modified(now) : new WatchEvent.Added(now));
     } else if (wasIn) {
       // Gone, or no longer selected: DELETED with the last state at this change's version.
-      SpecificRecord last = deepCopy(c.after() != null ? c.after() : c.before());
+      IndexedRecord last = deepCopy(c.after() != null ? c.after() : c.before());
       meta(last).setResourceVersion(Long.toString(c.rv()));
       w.sink().accept(new WatchEvent.Deleted(new StoredObject(last, c.rv())));
     }
   }
 
-  private static boolean visible(Watcher w, SpecificRecord object) {
+  private static boolean visible(Watcher w, IndexedRecord object) {
     if (object == null) {
       return false;
     }
@@ -413,7 +412,7 @@ public final class InMemoryResourceStore implements ResourceStore {
     return (ObjectMeta) o.get(o.getSchema().getField("metadata").pos());
   }
 
-  private static SpecificRecord deepCopy(SpecificRecord o) {
+  private static IndexedRecord deepCopy(IndexedRecord o) {
     return SpecificData.get().deepCopy(o.getSchema(), o);
   }
 

@@ -39,7 +39,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -104,7 +104,7 @@ class KafkaResourceStoreTest {
     return ((ConfigMap) s.object()).getData().get("v");
   }
 
-  private static String name(SpecificRecord o) {
+  private static String name(IndexedRecord o) {
     return ((ConfigMap) o).getMetadata().getName();
   }
 

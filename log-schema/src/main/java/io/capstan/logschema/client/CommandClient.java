@@ -38,7 +38,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -190,15 +190,15 @@ public final class CommandClient implements AutoCloseable {
     return ObjectPartitioner.partition(objectKey, commandPartitions);
   }
 
-  public CompletableFuture<CommandResult> create(SpecificRecord object) {
+  public CompletableFuture<CommandResult> create(IndexedRecord object) {
     return send(Commands.create(object));
   }
 
-  public CompletableFuture<CommandResult> update(SpecificRecord object) {
+  public CompletableFuture<CommandResult> update(IndexedRecord object) {
     return send(Commands.update(object));
   }
 
-  public CompletableFuture<CommandResult> updateStatus(SpecificRecord object) {
+  public CompletableFuture<CommandResult> updateStatus(IndexedRecord object) {
     return send(Commands.updateStatus(object));
   }
 
@@ -456,7 +456,7 @@ public final class CommandClient implements AutoCloseable {
   static CommandResult toResult(Reply reply) {
     if (reply.getAccepted()) {
       ByteBuffer o = reply.getObject();
-      SpecificRecord object = o == null ? null : LogCodec.get().decode(bytesOf(o));
+      IndexedRecord object = o == null ? null : LogCodec.get().decode(bytesOf(o));
       return new CommandResult.Accepted(object, reply.getResourceVersion(), reply.getPartition(), reply.getDeleted());
     }
     ErrorStatus status = reply.getStatus();

@@ -1,7 +1,7 @@
 package io.capstan.logschema.client;
 
 import io.capstan.log.ErrorStatus;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 
 /** What the command processor answered: the command was applied, or refused with a Status. */
 public sealed interface CommandResult permits CommandResult.Accepted, CommandResult.Rejected {
@@ -17,11 +17,11 @@ public sealed interface CommandResult permits CommandResult.Accepted, CommandRes
    *                        until they have applied {@code resourceVersion} on it
    * @param deleted         true when the object was removed from the state (not merely marked for deletion)
    */
-  record Accepted(SpecificRecord object, long resourceVersion, int partition, boolean deleted)
+  record Accepted(IndexedRecord object, long resourceVersion, int partition, boolean deleted)
       implements CommandResult {
 
     /** The stored object as its specific class, e.g. {@code objectAs(ConfigMap.class)}. */
-    public <T extends SpecificRecord> T objectAs(Class<T> type) {
+    public <T extends IndexedRecord> T objectAs(Class<T> type) {
       if (object == null) {
         throw new IllegalStateException("the reply carries no object (deleted=" + deleted + ")");
       }

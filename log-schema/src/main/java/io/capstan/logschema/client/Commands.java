@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificData;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 
 /**
  * Builds Command envelopes for an object or a key, ready for {@link CommandClient#send}. The
@@ -37,12 +37,12 @@ public final class Commands {
    * name is generated here (as the apiserver does), because the name is part of the object key
    * that routes the command; the object itself is not modified.
    */
-  public static Command create(SpecificRecord object) {
+  public static Command create(IndexedRecord object) {
     return ofObject(CommandOp.CREATE, object);
   }
 
   /** Replace the object's spec and metadata; guarded by {@code metadata.resourceVersion} when set. */
-  public static Command update(SpecificRecord object) {
+  public static Command update(IndexedRecord object) {
     return ofObject(CommandOp.UPDATE, object);
   }
 
@@ -53,14 +53,14 @@ public final class Commands {
    * Add ephemeral containers to a pod (the pods/ephemeralcontainers subresource): only the pod's
    * {@code spec.ephemeralContainers} is taken from {@code pod}, and existing entries may not change.
    */
-  public static Command updateEphemeralContainers(SpecificRecord pod) {
+  public static Command updateEphemeralContainers(IndexedRecord pod) {
     Command c = ofObject(CommandOp.UPDATE, pod);
     c.setSubresource(EPHEMERAL_CONTAINERS);
     return c;
   }
 
   /** Replace the object's status (the status subresource). */
-  public static Command updateStatus(SpecificRecord object) {
+  public static Command updateStatus(IndexedRecord object) {
     return ofObject(CommandOp.UPDATE_STATUS, object);
   }
 
@@ -84,7 +84,7 @@ public final class Commands {
     return c;
   }
 
-  static Command ofObject(CommandOp op, SpecificRecord object) {
+  static Command ofObject(CommandOp op, IndexedRecord object) {
     if (object == null) {
       throw new IllegalArgumentException(op + ": object is required");
     }
@@ -135,7 +135,7 @@ public final class Commands {
         .build();
   }
 
-  private static ObjectMeta metadataOf(Kind kind, SpecificRecord object) {
+  private static ObjectMeta metadataOf(Kind kind, IndexedRecord object) {
     Schema.Field f = object.getSchema().getField("metadata");
     Object m = f == null ? null : object.get(f.pos());
     if (!(m instanceof ObjectMeta meta)) {

@@ -4,7 +4,6 @@ import io.capstan.log.Command;
 import io.capstan.log.Event;
 import io.capstan.log.Reply;
 import io.capstan.log.Watermark;
-import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.kinds.TrustedModelClasses;
 import java.io.ByteArrayOutputStream;
@@ -13,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumReader;
@@ -56,15 +56,39 @@ public final class LogCodec {
   private static LogCodec createDefault() {
     TrustedModelClasses.install();
     SchemaStore store = new SchemaStore();
-    for (Kind k : Kinds.all()) {
-      store.addCurrent(k.schema());
-    }
     store.addCurrent(Command.getClassSchema());
     store.addCurrent(Reply.getClassSchema());
     store.addCurrent(Event.getClassSchema());
     store.addCurrent(Watermark.getClassSchema());
     store.addHistoryFromClasspath(LogCodec.class.getClassLoader());
-    return new LogCodec(store);
+    LogCodec codec = new LogCodec(store);
+    // Every kind's current schema, built-in or custom, as the registry has it now and later.
+    Kinds.subscribe(codec::kindChanged);
+    return codec;
+  }
+
+  /**
+   * A kind entered the registry or changed its schema: its schema is the current one of its name
+   * (old records of the kind resolve into it), and a kind that left keeps its writer schemas, so
+   * its records in the event log still decode.
+   */
+  private void kindChanged(Kinds.Change change) {
+    if (change instanceof Kinds.Change.Registered r) {
+      Schema schema = r.kind().schema();
+      Schema before = store.currentSchema(schema.getFullName());
+      store.addCurrent(schema);
+      if (before != null && !before.equals(schema)) {
+        readers.clear(); // readers resolve into the current schema they were made with
+      }
+    }
+  }
+
+  /**
+   * Registers a schema some record on the log was written with (a custom kind's schema before its
+   * CRD changed), so such records decode.
+   */
+  public void addWriterSchema(Schema schema) {
+    store.addHistoric(schema);
   }
 
   public SchemaStore store() {
@@ -111,9 +135,12 @@ public final class LogCodec {
     return s;
   }
 
-  /** Decodes into the current specific class of the record's schema. */
+  /**
+   * Decodes into the current schema of the record's name: the specific class of a built-in kind
+   * or envelope, a generic record (holding specific ObjectMeta and the like) for a custom kind.
+   */
   @SuppressWarnings("unchecked")
-  public <T extends SpecificRecord> T decode(byte[] bytes) {
+  public <T extends IndexedRecord> T decode(byte[] bytes) {
     long fp = fingerprintOf(bytes);
     DatumReader<Object> reader = readers.computeIfAbsent(fp, this::readerFor);
     BinaryDecoder dec = DecoderFactory.get().binaryDecoder(bytes, HEADER, bytes.length - HEADER, decoders.get());
@@ -130,7 +157,7 @@ public final class LogCodec {
     Object o = decode(bytes);
     if (!type.isInstance(o)) {
       throw new MalformedRecordException("expected a " + type.getSimpleName() + " record but found "
-          + ((SpecificRecord) o).getSchema().getFullName());
+          + ((IndexedRecord) o).getSchema().getFullName());
     }
     return type.cast(o);
   }

@@ -1,5 +1,6 @@
 package io.capstan.logschema.json;
 
+import io.capstan.logschema.kinds.KubeField;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -29,20 +30,29 @@ final class AvroToJson {
     for (Schema.Field field : record.getSchema().getFields()) {
       Object v = record.get(field.pos());
       if (v != null) {
-        into.set(field.name(), value(field.schema(), v));
+        into.set(field.name(), value(field.schema(), KubeField.of(field).format().orElse(null), v));
       }
     }
     return into;
   }
 
   static JsonNode value(Schema schema, Object v) {
+    return value(schema, null, v);
+  }
+
+  /** @param format the enclosing field's k8s.format: {@code json} strings are JSON text, written as the value they hold */
+  static JsonNode value(Schema schema, String format, Object v) {
     if (v == null) {
       return NODES.nullNode();
     }
     switch (schema.getType()) {
       case UNION:
-        return value(schema.getTypes().get(GenericData.get().resolveUnion(schema, v)), v);
+        return value(schema.getTypes().get(GenericData.get().resolveUnion(schema, v)), format, v);
       case STRING:
+        if (KubeField.FORMAT_JSON.equals(format)) {
+          return jsonText(v.toString());
+        }
+        return NODES.textNode(v.toString());
       case ENUM:
         return NODES.textNode(v.toString());
       case INT:
@@ -68,7 +78,7 @@ final class AvroToJson {
       case ARRAY: {
         ArrayNode array = NODES.arrayNode();
         for (Object item : (Collection<?>) v) {
-          array.add(value(schema.getElementType(), item));
+          array.add(value(schema.getElementType(), format, item));
         }
         return array;
       }
@@ -83,7 +93,7 @@ final class AvroToJson {
         // Keys may be Utf8 or String depending on who built the map; look up by either.
         for (String k : keys) {
           Object item = map.containsKey(k) ? map.get(k) : map.get(new org.apache.avro.util.Utf8(k));
-          object.set(k, value(schema.getValueType(), item));
+          object.set(k, value(schema.getValueType(), format, item));
         }
         return object;
       }
@@ -92,6 +102,14 @@ final class AvroToJson {
       case NULL:
       default:
         return NODES.nullNode();
+    }
+  }
+
+  private static JsonNode jsonText(String text) {
+    try {
+      return KubeJson.jsonMapper().readTree(text);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("a json-format field holds text that is not JSON: " + e.getOriginalMessage(), e);
     }
   }
 }

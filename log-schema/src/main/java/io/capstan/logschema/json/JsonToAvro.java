@@ -119,6 +119,9 @@ final class JsonToAvro {
         }
         return null;
       case STRING:
+        if (KubeField.FORMAT_JSON.equals(format)) {
+          return node.toString(); // any JSON value, as compact text
+        }
         if (node.isTextual()) {
           return node.textValue();
         }

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.IndexedRecord;
-import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Kubernetes JSON / YAML ⇄ the Avro record of a kind, by walking the kind's schema.
@@ -132,20 +131,21 @@ public final class KubeJson {
   // ---- JSON -> Avro ----
 
   /** Converts a manifest whose apiVersion and kind say what it is. */
-  public static Converted<SpecificRecord> fromJson(JsonNode manifest) {
+  public static <T extends IndexedRecord> Converted<T> fromJson(JsonNode manifest) {
     return fromJson(kindOf(manifest), manifest);
   }
 
   /**
-   * Converts JSON to the record of {@code kind}. apiVersion and kind may be absent (the URL
-   * says what it is) but must match when present.
+   * Converts JSON to the record of {@code kind}: the specific class of a built-in kind, a generic
+   * record of a custom kind. apiVersion and kind may be absent (the URL says what it is) but must
+   * match when present; any version the kind is served in matches.
    */
   @SuppressWarnings("unchecked")
-  public static <T extends SpecificRecord> Converted<T> fromJson(Kind kind, JsonNode json) {
+  public static <T extends IndexedRecord> Converted<T> fromJson(Kind kind, JsonNode json) {
     if (!json.isObject()) {
       throw JsonToAvro.mismatch("", "object", json);
     }
-    checkMember(json, "apiVersion", kind.apiVersion());
+    checkApiVersion(json, kind);
     checkMember(json, "kind", kind.kind());
     JsonToAvro walk = new JsonToAvro();
     IndexedRecord record = walk.record(kind.schema(), json, "", TYPE_MEMBERS);
@@ -153,7 +153,7 @@ public final class KubeJson {
   }
 
   /** Parses text (JSON or one YAML document) and converts it to the record of {@code kind}. */
-  public static <T extends SpecificRecord> Converted<T> fromText(Kind kind, String text) {
+  public static <T extends IndexedRecord> Converted<T> fromText(Kind kind, String text) {
     return fromJson(kind, parse(text));
   }
 
@@ -166,6 +166,15 @@ public final class KubeJson {
     JsonToAvro walk = new JsonToAvro();
     Object value = walk.value(schema, null, json, path);
     return new Converted<>(value, walk.unknownFields());
+  }
+
+  private static void checkApiVersion(JsonNode json, Kind kind) {
+    JsonNode actual = json.get("apiVersion");
+    if (actual != null && actual.isTextual() && kind.servedVersions().size() > 1
+        && kind.servedVersions().stream().anyMatch(v -> kind.apiVersion(v).equals(actual.textValue()))) {
+      return;
+    }
+    checkMember(json, "apiVersion", kind.apiVersion());
   }
 
   private static void checkMember(JsonNode json, String member, String expected) {
@@ -190,6 +199,17 @@ public final class KubeJson {
       out.put("apiVersion", k.apiVersion());
       out.put("kind", k.kind());
     });
+    return AvroToJson.record(record, out);
+  }
+
+  /**
+   * The Kubernetes JSON of an object of {@code kind} in one of its served versions: apiVersion
+   * names that version (conversion strategy None: the object is the same in every version).
+   */
+  public static ObjectNode toJson(Kind kind, String version, IndexedRecord record) {
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.put("apiVersion", kind.apiVersion(version));
+    out.put("kind", kind.kind());
     return AvroToJson.record(record, out);
   }
 

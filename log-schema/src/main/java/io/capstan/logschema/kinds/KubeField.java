@@ -19,6 +19,12 @@ public record KubeField(Schema.Field field) {
   public static final String FORMAT_DATE_TIME = "date-time";
   public static final String FORMAT_INT_OR_STRING = "int-or-string";
   public static final String FORMAT_BYTE = "byte";
+  /**
+   * Any JSON value, kept as its compact JSON text in an Avro string: what a schema leaves open
+   * (a CRD's {@code x-kubernetes-preserve-unknown-fields}, an embedded resource, the OpenAPI
+   * schema inside a CRD itself). In Kubernetes JSON it is the value itself, not a string.
+   */
+  public static final String FORMAT_JSON = "json";
 
   public static KubeField of(Schema.Field field) {
     return new KubeField(field);
@@ -28,7 +34,7 @@ public record KubeField(Schema.Field field) {
     return field.name();
   }
 
-  /** quantity, date-time, int-or-string or byte; for a list or map it describes the values. */
+  /** quantity, date-time, int-or-string, byte or json; for a list or map it describes the values. */
   public Optional<String> format() {
     return Optional.ofNullable(field.getProp(FORMAT));
   }

@@ -130,6 +130,11 @@ final class ComponentSchemas {
           addIntOrString();
           return ref(SchemaNames.INT_OR_STRING);
         }
+        case KubeField.FORMAT_JSON -> {
+          if (s.getType() == Schema.Type.STRING) {
+            return NODES.objectNode().put("x-kubernetes-preserve-unknown-fields", true);
+          }
+        }
         default -> { }
       }
     }

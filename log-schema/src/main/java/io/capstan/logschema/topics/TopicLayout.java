@@ -30,9 +30,24 @@ public record TopicLayout(String prefix) {
     return prefix + "events";
   }
 
-  /** The compacted table of one kind, e.g. {@code capstan.state.pod}. */
+  /** Kafka's longest topic name. */
+  static final int MAX_TOPIC_LENGTH = 249;
+
+  /**
+   * The compacted table of one kind: {@code capstan.state.pod} for a built-in kind, {@code
+   * capstan.state.widgets.example.com} (its CRD's name) for a custom kind. A custom kind's name
+   * too long for Kafka is cut and made unique with a hash of the whole.
+   */
   public String state(Kind kind) {
-    return prefix + "state." + kind.kind().toLowerCase(Locale.ROOT);
+    if (!kind.custom()) {
+      return prefix + "state." + kind.kind().toLowerCase(Locale.ROOT);
+    }
+    String name = prefix + "state." + kind.plural() + "." + kind.group();
+    if (name.length() <= MAX_TOPIC_LENGTH) {
+      return name;
+    }
+    String hash = Integer.toHexString(name.hashCode() & 0x7fffffff);
+    return name.substring(0, MAX_TOPIC_LENGTH - hash.length() - 1) + "-" + hash;
   }
 
   /** Topic configs by role. */

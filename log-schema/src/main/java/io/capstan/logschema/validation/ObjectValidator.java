@@ -1,5 +1,9 @@
 package io.capstan.logschema.validation;
 
+import io.capstan.api.CustomResourceDefinition;
+import io.capstan.logschema.crd.CustomObjects;
+import io.capstan.logschema.crd.CustomResourceDefinitions;
+import io.capstan.logschema.json.KubeJson;
 import io.capstan.api.ConfigMap;
 import io.capstan.api.Deployment;
 import io.capstan.api.Endpoints;
@@ -76,6 +80,10 @@ public final class ObjectValidator {
       ClusterObjectRules.checkLimitRange(lr, errors);
     } else if (record instanceof Lease lease) {
       ClusterObjectRules.checkLease(lease, errors);
+    } else if (record instanceof CustomResourceDefinition crd) {
+      CustomResourceDefinitions.validate(crd).forEach(errors::add);
+    } else if (kind.custom()) {
+      CustomObjects.validate(kind.openApiSchema(), KubeJson.toJson(record)).forEach(errors::add);
     }
     // Namespace: schema and metadata rules only.
     return errors.list();

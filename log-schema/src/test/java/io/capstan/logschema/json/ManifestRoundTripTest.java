@@ -51,7 +51,7 @@ class ManifestRoundTripTest {
   @MethodSource("manifests")
   void yamlOutputParsesBackToTheSameObject(String file) {
     for (JsonNode doc : KubeJson.parseAll(Manifests.text(file))) {
-      SpecificRecord object = KubeJson.fromJson(doc).object();
+      SpecificRecord object = KubeJson.<SpecificRecord>fromJson(doc).object();
       String yaml = KubeJson.toYamlString(object);
       assertEquals(object, KubeJson.fromJson(KubeJson.parse(yaml)).object(), file + " as YAML:\n" + yaml);
     }

@@ -22,8 +22,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -48,7 +50,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Objects handed out are shared with the cache: copy before modifying.
  */
-public final class Informer<T extends SpecificRecord> implements AutoCloseable {
+public final class Informer<T extends IndexedRecord> implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Informer.class);
 
   /** How long startup waits for the topic's metadata and end offsets. */
@@ -80,7 +82,7 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
   private final boolean ownsProgress;
 
   /**
-   * @param type the kind's generated class (or a supertype such as {@code SpecificRecord} for
+   * @param type the kind's generated class (or a supertype such as {@code IndexedRecord} for
    *             code that handles every kind alike)
    */
   public Informer(InformerConfig config, Kind kind, Class<T> type, MeterRegistry registry) {
@@ -96,7 +98,8 @@ public final class Informer<T extends SpecificRecord> implements AutoCloseable {
     if (config == null || kind == null || type == null || registry == null) {
       throw new IllegalArgumentException("an informer needs a config, a kind, a type and a meter registry");
     }
-    Class<?> generated = SpecificData.get().getClass(kind.schema());
+    Class<?> generated = kind.custom() ? org.apache.avro.generic.GenericData.Record.class
+        : SpecificData.get().getClass(kind.schema()); // a custom kind has no class of its own
     if (generated == null || !type.isAssignableFrom(generated)) {
       throw new IllegalArgumentException("an informer of " + kind.kind() + " reads " + kind.schema().getFullName()
           + " records, which are not " + type.getName());

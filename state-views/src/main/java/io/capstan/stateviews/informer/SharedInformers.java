@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,10 +99,10 @@ public final class SharedInformers implements AutoCloseable {
    * The informer of a kind, created on first request (not started: {@link #start()} starts it,
    * or it may be started by hand). Callers that ask again get the same instance.
    *
-   * @param type the kind's generated class, or a supertype such as {@code SpecificRecord}
+   * @param type the kind's generated class, or a supertype such as {@code IndexedRecord}
    */
   @SuppressWarnings("unchecked")
-  public <T extends SpecificRecord> Informer<T> informerFor(Kind kind, Class<T> type) {
+  public <T extends IndexedRecord> Informer<T> informerFor(Kind kind, Class<T> type) {
     synchronized (pool) {
       if (closed || pool.closed) {
         throw new IllegalStateException("shared informers of " + config.component() + " are closed");

@@ -6,7 +6,7 @@ import io.capstan.logschema.codec.MalformedRecordException;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.topics.ObjectPartitioner;
 import java.nio.charset.StandardCharsets;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 
@@ -21,7 +21,7 @@ public sealed interface StateRecord
   String RV_HEADER = "capstan.rv";
 
   /** The object of {@code key} is now {@code object}, written at {@code resourceVersion}. */
-  record ObjectStored(String key, SpecificRecord object, long resourceVersion) implements StateRecord {}
+  record ObjectStored(String key, IndexedRecord object, long resourceVersion) implements StateRecord {}
 
   /** The object of {@code key} was removed at {@code resourceVersion} (a tombstone). */
   record ObjectRemoved(String key, long resourceVersion) implements StateRecord {}
@@ -59,7 +59,7 @@ public sealed interface StateRecord
     if (r.value() == null) {
       return new ObjectRemoved(key, rv);
     }
-    SpecificRecord object = LogCodec.get().decode(r.value());
+    IndexedRecord object = LogCodec.get().decode(r.value());
     if (!object.getSchema().getFullName().equals(kind.schema().getFullName())) {
       throw new MalformedRecordException("value of " + key + " is a " + object.getSchema().getFullName()
           + ", not a " + kind.schema().getFullName());

@@ -145,4 +145,37 @@ public final class TopicAdmin {
       throw new IllegalStateException("describing " + layout.commands() + ": " + e, e);
     }
   }
+
+  /**
+   * Creates the state topic of a kind registered at run time (a custom kind), with the partition
+   * count and replication factor of the commands topic; a topic that exists already is kept.
+   * Returns once every partition of it answers.
+   */
+  public static void ensureStateTopic(Map<String, Object> clientConfig, TopicLayout layout, Kind kind) {
+    Properties p = new Properties();
+    p.putAll(clientConfig);
+    p.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "capstan-topic-admin");
+    String topic = layout.state(kind);
+    try (Admin admin = Admin.create(p)) {
+      TopicDescription commands = admin.describeTopics(List.of(layout.commands())).allTopicNames()
+          .get(30, TimeUnit.SECONDS).get(layout.commands());
+      int partitions = commands.partitions().size();
+      short replication = (short) commands.partitions().get(0).replicas().size();
+      try {
+        admin.createTopics(List.of(new NewTopic(topic, partitions, replication).configs(layout.configFor(topic))))
+            .all().get(60, TimeUnit.SECONDS);
+        log.info("created the state topic {} of {} ({} partitions)", topic, kind.kind(), partitions);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw e;
+        }
+      }
+      awaitPartitionsOpen(p, List.of(topic), partitions);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating " + topic, e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("creating the state topic " + topic + " failed: " + e, e);
+    }
+  }
 }

@@ -2,6 +2,7 @@ package io.capstan.stateviews.processor;
 
 import static io.capstan.stateviews.processor.rules.ObjectFields.meta;
 
+import io.capstan.api.CustomResourceDefinition;
 import io.capstan.api.Namespace;
 import io.capstan.api.ResourceQuota;
 import io.capstan.log.Command;
@@ -141,6 +142,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private Cancellable watermarkTick;
   private Cancellable pruneTick;
   private final PollPacing pacing;
+  private final DefinitionEstablisher definitions;
   /** A write was forwarded since the last watermark (what {@code capstan_processor_watermark_lag_seconds} measures). */
   private boolean owingWatermark;
   private final Map<String, CachedNamespace> namespaceCache = new HashMap<>();
@@ -150,7 +152,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
    *                   arrived on its key's partition and to find a namespace's partition
    */
   CommandApplier(ProcessorConfig cfg, ProcessorMetrics metrics, QuotaMetrics quotaMetrics, Clock clock, int partitions,
-      PollPacing pacing) {
+      PollPacing pacing, DefinitionEstablisher definitions) {
+    this.definitions = definitions;
     this.cfg = cfg;
     this.pacing = pacing;
     this.metrics = metrics;
@@ -172,7 +175,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     this.quotas = new QuotaAdmission(new QuotaLedger(context.getStateStore(CommandTopology.QUOTA_LEDGER_STORE)), objects,
         context.getStateStore(CommandTopology.QUOTAS_STORE),
         key -> partitions <= 0 || ObjectPartitioner.partition(key, partitions) == partition, quotaMetrics);
-    this.watermarks = new WatermarkSchedule(Kinds.all(), BUSY_IDLE_WATERMARK_TICKS * cfg.watermarkIntervalMs());
+    this.watermarks = new WatermarkSchedule(Kinds::all, BUSY_IDLE_WATERMARK_TICKS * cfg.watermarkIntervalMs());
     metrics.partitionAssigned(partition);
     // The punctuators run only while they have work: Kafka Streams commits a task after every
     // punctuation, so one that fired on an idle partition would cost a transaction each time.
@@ -353,6 +356,19 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
         return "quota-charge";
       }
     }
+    if (Kinds.CUSTOM_RESOURCE_DEFINITION.equals(kind) && outcome instanceof Outcome.Write w) {
+      // Names checked, the kind's topic made, and only then Established (nothing written if that fails).
+      ErrorStatus failed;
+      try {
+        failed = definitions.establish((CustomResourceDefinition) w.after(), cmd.getDryRun(), now);
+      } catch (RuntimeException e) {
+        log.error("definition {} ({} {}) at {} could not be established", cmd.getRequestId(), cmd.getOp(), key, where(), e);
+        failed = StatusErrors.internal("establishing " + key + ": " + e);
+      }
+      if (failed != null) {
+        outcome = new Outcome.Rejected(failed);
+      }
+    }
     if (Kinds.RESOURCE_QUOTA.equals(kind) && outcome instanceof Outcome.Write w) {
       // A quota's status is its ledger's: hard from spec.hard, used summed from the charges.
       quotas.refreshStatus(key, (ResourceQuota) w.after());
@@ -371,6 +387,9 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       answer(cmd, key, recent, nowMicros, reply(cmd, true, storedBytes, null, rv, false), now, rv);
     } else if (outcome instanceof Outcome.Write w) {
       String result = write(cmd, kind, key, storedBytes, recent, w, now, nowMicros);
+      if (!cmd.getDryRun() && ACCEPTED.equals(result) && w.after() instanceof CustomResourceDefinition crd) {
+        definitions.written(crd);
+      }
       if (!cmd.getDryRun() && ACCEPTED.equals(result) && w.before() != null) {
         followUps(key, () -> quotas.afterWrite(cmd, kind, w.before(), w.after()), now);
       } else if (!ACCEPTED.equals(result) && QuotaAdmission.isChargedCreate(cmd)) {
@@ -432,7 +451,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     objects.put(key, bytes);
     clockStore.put(CLOCK_KEY, hlc.encode());
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
-    forward(key, bytes, CommandTopology.stateSink(kind), now, rv);
+    forwardState(key, bytes, kind, now, rv);
     written(kind, now);
     answer(cmd, key, recent, nowMicros, reply, now, rv);
     return "accepted";
@@ -484,7 +503,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       objects.put(key, afterBytes);
       clockStore.put(CLOCK_KEY, hlc.encode());
       forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
-      forward(key, afterBytes, CommandTopology.stateSink(kind), now, rv);
+      forwardState(key, afterBytes, kind, now, rv);
       written(kind, now);
       outputsWaiting();
     }
@@ -566,7 +585,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     objects.delete(key);
     clockStore.put(CLOCK_KEY, hlc.encode());
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
-    forward(key, null, CommandTopology.stateSink(kind), now, rv);
+    forwardState(key, null, kind, now, rv);
     written(kind, now);
     answer(cmd, key, recent, nowMicros, reply, now, RecentRequests.COMPLETE);
     return "accepted";
@@ -818,7 +837,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     byte[] value = codec.encode(new Watermark(partition, w, nowMicros));
     String key = ObjectPartitioner.watermarkKey(partition);
     for (Kind k : kinds) {
-      forward(key, value, CommandTopology.stateSink(k), now, w);
+      forwardState(key, value, k, now, w);
     }
     metrics.watermark(partition);
     owingWatermark = false;
@@ -914,11 +933,24 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   // ---- plumbing ----
 
   private void forward(String key, byte[] value, String sink, Instant now, Long rv) {
+    context.forward(new Record<>(key, value, now.toEpochMilli(), headers(rv)), sink);
+  }
+
+  private static Headers headers(Long rv) {
     Headers headers = new RecordHeaders();
     if (rv != null) {
       headers.add(RV_HEADER, Long.toString(rv).getBytes(StandardCharsets.UTF_8));
     }
-    context.forward(new Record<>(key, value, now.toEpochMilli(), headers), sink);
+    return headers;
+  }
+
+  /** A record for a kind's state topic: a custom kind's names its topic for the shared sink. */
+  private void forwardState(String key, byte[] value, Kind kind, Instant now, long rv) {
+    Headers headers = headers(rv);
+    if (kind.custom()) {
+      headers.add(CommandTopology.TOPIC_HEADER, cfg.layout().state(kind).getBytes(StandardCharsets.UTF_8));
+    }
+    context.forward(new Record<>(key, value, now.toEpochMilli(), headers), CommandTopology.stateSink(kind));
   }
 
   private void skip(String reason, String detail) {

@@ -5,8 +5,12 @@ import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.processor.quota.QuotaMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.capstan.stateviews.kafka.TopicAdmin;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Locale;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -25,12 +29,14 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  *   capstan.commands ──▶ command-applier ──▶ capstan.events
  *                          │  stores:        ──▶ capstan.replies          (by client id, Kafka's default partitioner)
- *                          │  objects,       ──▶ capstan.state.&lt;kind&gt;   (one sink per kind; watermarks too)
+ *                          │  objects,       ──▶ capstan.state.&lt;kind&gt;   (one sink per built-in kind; watermarks too)
+ *                          │                 ──▶ capstan.state.&lt;crd name&gt; (one sink for every custom kind, by header)
  *                          │  clock,
  *                          │  request-ids
  *                          │  quota-ledger ──▶ capstan.commands        (quota admission's own steps, by object key)
  *                          ├─ reads the global store "namespaces" ◀── capstan.state.namespace
- *                          └─ reads the global store "resourcequotas" ◀── capstan.state.resourcequota
+ *                          ├─ reads the global store "resourcequotas" ◀── capstan.state.resourcequota
+ *                          └─ the kind registry follows "customresourcedefinitions" ◀── capstan.state.customresourcedefinition
  * </pre>
  * Object-keyed sinks use {@link ObjectKeyPartitioner}. All three local stores are in the one
  * task, so a command's store writes and outputs share its transaction.
@@ -45,6 +51,11 @@ final class CommandTopology {
   /** Quota admission: each quota's charges (local, changelogged) and every quota (global copy). */
   static final String QUOTA_LEDGER_STORE = "quota-ledger";
   static final String QUOTAS_STORE = "resourcequotas";
+  /** Every CustomResourceDefinition (global copy), which the kind registry follows. */
+  static final String DEFINITIONS_STORE = "customresourcedefinitions";
+  /** The sink of every custom kind's state topic; the record's {@link #TOPIC_HEADER} names the topic. */
+  static final String CUSTOM_STATE_SINK = "state-custom";
+  static final String TOPIC_HEADER = "capstan.topic";
   static final String COMMANDS_SINK = "commands-out";
   static final String EVENTS_SINK = "events";
   static final String REPLIES_SINK = "replies";
@@ -52,7 +63,7 @@ final class CommandTopology {
   private CommandTopology() {}
 
   static String stateSink(Kind kind) {
-    return "state-" + kind.kind().toLowerCase(Locale.ROOT);
+    return kind.custom() ? CUSTOM_STATE_SINK : "state-" + kind.kind().toLowerCase(Locale.ROOT);
   }
 
   /**
@@ -65,6 +76,13 @@ final class CommandTopology {
 
   /** @param pacing told when the tasks' punctuators are armed, for the stream threads' poll (see {@link PollPacing}) */
   static Topology build(ProcessorConfig cfg, MeterRegistry registry, int partitions, Clock clock, PollPacing pacing) {
+    return build(cfg, registry, partitions, clock, pacing,
+        kind -> TopicAdmin.ensureStateTopic(cfg.kafka(), cfg.layout(), kind));
+  }
+
+  /** @param kindTopics makes a custom kind's state topic when its definition is established */
+  static Topology build(ProcessorConfig cfg, MeterRegistry registry, int partitions, Clock clock, PollPacing pacing,
+      KindTopics kindTopics) {
     TopicLayout layout = cfg.layout();
     ProcessorMetrics metrics = new ProcessorMetrics(registry);
     QuotaMetrics quotaMetrics = new QuotaMetrics(registry);
@@ -75,7 +93,8 @@ final class CommandTopology {
     // The topology gets the processor's own settings (else Kafka Streams builds it from defaults).
     Topology t = new Topology(new TopologyConfig(new StreamsConfig(CommandProcessor.streamsProperties(cfg))));
     t.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), layout.commands());
-    t.addProcessor(APPLIER, () -> new CommandApplier(cfg, metrics, quotaMetrics, clock, partitions, pacing), SOURCE);
+    t.addProcessor(APPLIER, () -> new CommandApplier(cfg, metrics, quotaMetrics, clock, partitions, pacing,
+        new DefinitionEstablisher(kindTopics)), SOURCE);
     t.addStateStore(localStore(OBJECTS_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(CLOCK_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(REQUESTS_STORE, cfg.inMemoryStores()), APPLIER);
@@ -84,9 +103,12 @@ final class CommandTopology {
     t.addSink(REPLIES_SINK, layout.replies(), keys, values, APPLIER);
     // Quota admission is a saga of commands the processor sends itself, in the same transaction.
     t.addSink(COMMANDS_SINK, layout.commands(), keys, values, byObjectKey, APPLIER);
-    for (Kind k : Kinds.all()) {
+    for (Kind k : Kinds.builtIn()) {
       t.addSink(stateSink(k), layout.state(k), keys, values, byObjectKey, APPLIER);
     }
+    // Custom kinds come and go at run time: one sink whose records name their topic.
+    t.addSink(CUSTOM_STATE_SINK, (key, value, context) -> topicOf(context.headers()), keys, values, byObjectKey,
+        APPLIER);
     // Global stores are never logged: the topic they read is their changelog.
     StoreBuilder<KeyValueStore<String, byte[]>> namespaces = Stores.keyValueStoreBuilder(
             supplier(NAMESPACES_STORE, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
@@ -99,7 +121,22 @@ final class CommandTopology {
         .withLoggingDisabled();
     t.addGlobalStore(quotas, "resourcequota-table", new StringDeserializer(), new ByteArrayDeserializer(),
         layout.state(Kinds.RESOURCE_QUOTA), "resourcequota-mirror", () -> new NamespaceMirror(QUOTAS_STORE));
+    // And for CustomResourceDefinitions: the kind registry follows them on every instance.
+    StoreBuilder<KeyValueStore<String, byte[]>> definitions = Stores.keyValueStoreBuilder(
+            supplier(DEFINITIONS_STORE, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
+        .withLoggingDisabled();
+    t.addGlobalStore(definitions, "customresourcedefinition-table", new StringDeserializer(),
+        new ByteArrayDeserializer(), layout.state(Kinds.CUSTOM_RESOURCE_DEFINITION), "customresourcedefinition-mirror",
+        () -> new CustomKindMirror(DEFINITIONS_STORE));
     return t;
+  }
+
+  private static String topicOf(Headers headers) {
+    Header h = headers.lastHeader(TOPIC_HEADER);
+    if (h == null) {
+      throw new IllegalStateException("a record for a custom kind's state topic without a " + TOPIC_HEADER + " header");
+    }
+    return new String(h.value(), StandardCharsets.UTF_8);
   }
 
   private static StoreBuilder<KeyValueStore<String, byte[]>> localStore(String name, boolean inMemory) {

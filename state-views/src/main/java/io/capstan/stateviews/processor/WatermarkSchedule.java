@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Which state topics get a partition's watermark at a tick. A watermark costs more than its
@@ -27,7 +28,8 @@ import java.util.Set;
  * One per stream task; not thread-safe.
  */
 final class WatermarkSchedule {
-  private final List<Kind> kinds;
+  /** The kinds there are now: custom kinds come and go. */
+  private final Supplier<List<Kind>> kinds;
   private final long busyIdleIntervalMs;
   private final Set<String> writtenSinceTick = new HashSet<>();
   private final Map<String, Long> lastSentMs = new HashMap<>();
@@ -37,7 +39,11 @@ final class WatermarkSchedule {
   private Long lastAllMs;
 
   WatermarkSchedule(List<Kind> kinds, long busyIdleIntervalMs) {
-    this.kinds = List.copyOf(kinds);
+    this(() -> kinds, busyIdleIntervalMs);
+  }
+
+  WatermarkSchedule(Supplier<List<Kind>> kinds, long busyIdleIntervalMs) {
+    this.kinds = kinds;
     this.busyIdleIntervalMs = busyIdleIntervalMs;
   }
 
@@ -81,8 +87,9 @@ final class WatermarkSchedule {
     if (!busy) {
       return owed ? all(nowMs) : List.of();
     }
-    List<Kind> due = new ArrayList<>(kinds.size());
-    for (Kind k : kinds) {
+    List<Kind> all = kinds.get();
+    List<Kind> due = new ArrayList<>(all.size());
+    for (Kind k : all) {
       if (writtenSinceTick.contains(k.kind())) {
         continue;
       }
@@ -99,12 +106,13 @@ final class WatermarkSchedule {
   }
 
   private List<Kind> all(long nowMs) {
-    for (Kind k : kinds) {
+    List<Kind> all = kinds.get();
+    for (Kind k : all) {
       lastSentMs.put(k.kind(), nowMs);
     }
     writtenSinceTick.clear();
     owed = false;
     lastAllMs = nowMs;
-    return kinds;
+    return all;
   }
 }

@@ -1,0 +1,297 @@
+package io.capstan.gateway.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.capstan.gateway.cache.WatchCacheConfig;
+import io.capstan.gateway.security.AdminToken;
+import io.capstan.gateway.testing.Fabric8Clients;
+import io.capstan.gateway.testing.KafkaGatewayFixture;
+import io.capstan.gateway.testing.KubectlCli;
+import io.capstan.gateway.testing.KubectlCli.Result;
+import io.capstan.logschema.json.KubeJson;
+import io.capstan.logschema.kinds.Kinds;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * CustomResourceDefinitions and custom objects through the real kubectl and fabric8, on the real
+ * backbone (one gateway and processor for the class; each scenario uses names of its own): a
+ * definition is validated by the single writer, established only once its kind's topic exists,
+ * and its kind is then served like a built-in one.
+ */
+class CustomResourcesTest {
+  private static final ResourceDefinitionContext WIDGETS = new ResourceDefinitionContext.Builder()
+      .withGroup("example.com").withVersion("v1").withPlural("widgets").withKind("Widget").withNamespaced(true)
+      .build();
+
+  @TempDir
+  static Path dataDir;
+  static KafkaGatewayFixture backend;
+  static KubectlCli cli;
+  static KubernetesClient client;
+
+  @BeforeAll
+  static void start() throws Exception {
+    KubectlCli.require();
+    backend = KafkaGatewayFixture.start("crd", WatchCacheConfig.defaults());
+    GatewayServer gateway = backend.startServer(dataDir);
+    cli = new KubectlCli(gateway.kubeconfig(), dataDir.resolve("kube-cache"));
+    GatewayConfig config = GatewayConfig.defaults(dataDir);
+    client = Fabric8Clients.of(gateway.url(), config.pkiDir().resolve("ca.crt"), AdminToken.ensure(config.tokenFile()));
+    Result applied = kubectl("apply", "-f", file("widgets.yaml", resource("widgets.yaml")).toString());
+    assertEquals(0, applied.exit(), applied.both());
+    Result established = kubectl("wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=60s");
+    assertEquals(0, established.exit(), established.both());
+  }
+
+  /**
+   * Deleting the definition stops serving its kind; the kind leaves the registry, which belongs to
+   * the whole process (the test JVM's other gateway tests must not see Widgets).
+   */
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (cli != null) {
+        Result deleted = kubectl("delete", "crd", "widgets.example.com");
+        assertEquals(0, deleted.exit(), deleted.both());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (Kinds.byName("Widget").isPresent() && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        assertTrue(Kinds.byName("Widget").isEmpty(), "the kind of a deleted definition is not served");
+        Result gone = kubectl("get", "widgets");
+        assertNotEquals(0, gone.exit(), gone.both());
+      }
+    } finally {
+      Kinds.unregister("Widget");
+      close();
+    }
+  }
+
+  private static void close() throws Exception {
+    if (client != null) {
+      client.close();
+    }
+    if (backend != null) {
+      backend.close();
+    }
+  }
+
+  /** kubectl with a request timeout: a request the gateway never answers fails the test instead of hanging it. */
+  static Result kubectl(String... args) throws IOException, InterruptedException {
+    String[] withTimeout = new String[args.length + 1];
+    withTimeout[0] = "--request-timeout=30s";
+    System.arraycopy(args, 0, withTimeout, 1, args.length);
+    return cli.run(withTimeout);
+  }
+
+  static String resource(String name) throws IOException {
+    try (InputStream in = CustomResourcesTest.class.getResourceAsStream("/crd/" + name)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  static Path file(String name, String text) throws IOException {
+    Path p = dataDir.resolve(name);
+    Files.writeString(p, text);
+    return p;
+  }
+
+  static JsonNode json(Result r) {
+    assertEquals(0, r.exit(), r.both());
+    return KubeJson.parse(r.out());
+  }
+
+  @Test
+  void anEstablishedDefinitionShowsItsConditionsAndNames() throws Exception {
+    JsonNode crd = json(kubectl("get", "crd", "widgets.example.com", "-o", "json"));
+    assertEquals("apiextensions.k8s.io/v1", crd.path("apiVersion").asText());
+    Map<String, String> conditions = new java.util.HashMap<>();
+    crd.path("status").path("conditions").forEach(c -> conditions.put(c.path("type").asText(), c.path("status").asText()));
+    assertEquals(Map.of("NamesAccepted", "True", "Established", "True"), conditions);
+    assertEquals("Widget", crd.path("status").path("acceptedNames").path("kind").asText());
+    assertEquals("WidgetList", crd.path("status").path("acceptedNames").path("listKind").asText());
+    assertEquals("[\"v1\"]", crd.path("status").path("storedVersions").toString());
+    // The schema comes back as the JSON it was, not as a string.
+    assertEquals("object", crd.at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/type").asText());
+    // Discovery: the group, and the resource with its short names and categories.
+    JsonNode resources = json(kubectl("get", "--raw", "/apis/example.com/v1"));
+    JsonNode widgets = resources.path("resources").get(0);
+    assertEquals("widgets", widgets.path("name").asText());
+    assertEquals("[\"wd\"]", widgets.path("shortNames").toString());
+    Result apiResources = kubectl("api-resources", "--api-group=example.com", "--no-headers");
+    assertTrue(apiResources.out().contains("widgets") && apiResources.out().contains("Widget"), apiResources.both());
+  }
+
+  @Test
+  void anInvalidDefinitionIsRefusedNamingTheFieldAndNothingIsStored() throws Exception {
+    String misnamed = resource("widgets.yaml").replace("name: widgets.example.com", "name: gadgets.example.com");
+    Result r = kubectl("apply", "-f", file("misnamed.yaml", misnamed).toString());
+    assertNotEquals(0, r.exit());
+    assertTrue(r.err().contains("metadata.name: Invalid value: \"gadgets.example.com\": must be"
+        + " spec.names.plural+\".\"+spec.group"), r.both());
+    String twoStorage = resource("widgets.yaml").replace("name: widgets.example.com", "name: things.example.com")
+        .replace("plural: widgets", "plural: things").replace("singular: widget", "singular: thing")
+        .replace("kind: Widget", "kind: Thing").replace("shortNames: [wd]", "shortNames: [th]")
+        .replace("  versions:\n", "  versions:\n  - name: v2\n    served: true\n    storage: true\n"
+            + "    schema:\n      openAPIV3Schema: {type: object}\n");
+    r = kubectl("create", "-f", file("two-storage.yaml", twoStorage).toString());
+    assertNotEquals(0, r.exit());
+    assertTrue(r.err().contains("spec.versions: Invalid value") && r.err().contains("exactly one version marked as"
+        + " storage version"), r.both());
+    String nonStructural = twoStorage.replace("  - name: v2\n    served: true\n    storage: true\n"
+        + "    schema:\n      openAPIV3Schema: {type: object}\n", "")
+        .replace("              replicas:\n                type: integer\n", "              replicas:\n");
+    r = kubectl("create", "-f", file("non-structural.yaml", nonStructural).toString());
+    assertNotEquals(0, r.exit());
+    assertTrue(r.err().contains("spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[replicas].type:"
+        + " Required value"), r.both());
+    for (String name : List.of("gadgets.example.com", "things.example.com")) {
+      Result missing = kubectl("get", "crd", name);
+      assertTrue(missing.err().contains("NotFound") || missing.err().contains("not found"), missing.both());
+    }
+    Result things = kubectl("get", "things");
+    assertNotEquals(0, things.exit(), "a refused definition serves nothing: " + things.both());
+  }
+
+  @Test
+  void customObjectsThroughKubectl() throws Exception {
+    String widget = """
+        apiVersion: example.com/v1
+        kind: Widget
+        metadata: {name: w1, namespace: default, labels: {app: demo}}
+        spec:
+          size: small
+          replicas: 1
+          port: 8080
+          extra: {free: [1, {form: true}]}
+        """;
+    Result created = kubectl("create", "-f", file("w1.yaml", widget).toString());
+    assertEquals(0, created.exit(), created.both());
+    JsonNode w = json(kubectl("get", "wd", "w1", "-o", "json"));
+    assertEquals("example.com/v1", w.path("apiVersion").asText());
+    assertEquals("Widget", w.path("kind").asText());
+    assertEquals("small", w.at("/spec/size").asText());
+    assertEquals(8080, w.at("/spec/port").asInt());
+    assertEquals("{\"free\":[1,{\"form\":true}]}", w.at("/spec/extra").toString());
+    assertEquals(1, w.at("/metadata/generation").asInt());
+    Result table = kubectl("get", "widgets");
+    assertTrue(table.out().contains("w1"), table.both());
+    Result byGroup = kubectl("get", "widgets.example.com", "-l", "app=demo", "-o", "name");
+    assertEquals("widget.example.com/w1", byGroup.out().trim(), byGroup.both());
+
+    // Merge and JSON patch; a strategic merge patch is refused as Kubernetes refuses it for custom resources.
+    assertEquals(0, kubectl("patch", "widget", "w1", "--type", "merge", "-p", "{\"spec\":{\"replicas\":5}}").exit());
+    assertEquals(0, kubectl("patch", "widget", "w1", "--type", "json",
+        "-p", "[{\"op\":\"replace\",\"path\":\"/spec/size\",\"value\":\"large\"}]").exit());
+    w = json(kubectl("get", "widget", "w1", "-o", "json"));
+    assertEquals(5, w.at("/spec/replicas").asInt());
+    assertEquals("large", w.at("/spec/size").asText());
+    assertEquals(3, w.at("/metadata/generation").asInt());
+    Result strategic = kubectl("patch", "widget", "w1", "--type", "strategic", "-p", "{\"spec\":{\"replicas\":2}}");
+    assertNotEquals(0, strategic.exit());
+    assertTrue(strategic.err().contains("application/strategic-merge-patch+json is not supported by example.com/v1,"
+        + " Kind=Widget: the body of the request was in an unknown format - accepted media types include:"
+        + " application/json-patch+json, application/merge-patch+json"), strategic.both());
+
+    // The status subresource: status changes only through it, and it leaves the spec alone.
+    Result status = kubectl("patch", "widget", "w1", "--subresource=status", "--type", "merge",
+        "-p", "{\"status\":{\"replicas\":4,\"ready\":true}}");
+    assertEquals(0, status.exit(), status.both());
+    assertEquals(0, kubectl("patch", "widget", "w1", "--type", "merge", "-p", "{\"status\":{\"replicas\":9}}").exit());
+    w = json(kubectl("get", "widget", "w1", "-o", "json"));
+    assertEquals(4, w.at("/status/replicas").asInt());
+    assertEquals(3, w.at("/metadata/generation").asInt());
+
+    // Schema violations are 422 with the field's path.
+    Result badEnum = kubectl("create", "-f", file("w2.yaml", widget.replace("w1", "w2").replace("small", "huge")).toString());
+    assertNotEquals(0, badEnum.exit());
+    assertTrue(badEnum.err().contains("spec.size: Unsupported value: \"huge\": supported values: \"small\", \"large\""),
+        badEnum.both());
+    Result missing = kubectl("create", "-f", file("w3.yaml", widget.replace("w1", "w3").replace("  size: small\n", "")).toString());
+    assertNotEquals(0, missing.exit());
+    assertTrue(missing.err().contains("spec.size: Required value"), missing.both());
+    Result badType = kubectl("create", "-f", file("w4.yaml", widget.replace("w1", "w4").replace("replicas: 1", "replicas: many")).toString());
+    assertNotEquals(0, badType.exit());
+    assertTrue(badType.err().contains("The Widget \"w4\" is invalid: spec.replicas: Invalid value: \"many\":"
+        + " spec.replicas in body must be of type integer: \"many\""), badType.both());
+
+    assertEquals(0, kubectl("delete", "widget", "w1").exit());
+    Result gone = kubectl("get", "widget", "w1");
+    assertTrue(gone.err().contains("NotFound") || gone.err().contains("not found"), gone.both());
+  }
+
+  @Test
+  void customObjectsThroughFabric8GenericResources() throws Exception {
+    BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    try (Watch watch = client.genericKubernetesResources(WIDGETS).inNamespace("default")
+        .watch(new Watcher<GenericKubernetesResource>() {
+          @Override
+          public void eventReceived(Action action, GenericKubernetesResource resource) {
+            if (resource.getMetadata().getName().startsWith("f8-")) {
+              events.add(action + " " + resource.getMetadata().getName());
+            }
+          }
+
+          @Override
+          public void onClose(WatcherException cause) {}
+        })) {
+      GenericKubernetesResource created = client.genericKubernetesResources(WIDGETS).inNamespace("default")
+          .resource(new GenericKubernetesResourceBuilder().withApiVersion("example.com/v1").withKind("Widget")
+              .withNewMetadata().withName("f8-1").endMetadata()
+              .addToAdditionalProperties("spec", Map.of("size", "large", "replicas", 2, "tags", List.of("x")))
+              .build())
+          .create();
+      assertEquals("1", String.valueOf(created.getMetadata().getGeneration()));
+      assertEquals("ADDED f8-1", events.poll(30, TimeUnit.SECONDS));
+      GenericKubernetesResource got = client.genericKubernetesResources(WIDGETS).inNamespace("default")
+          .withName("f8-1").get();
+      assertEquals(Map.of("size", "large", "replicas", 2, "tags", List.of("x")), got.getAdditionalProperties().get("spec"));
+      assertEquals(1, client.genericKubernetesResources(WIDGETS).inNamespace("default").list().getItems().stream()
+          .filter(r -> r.getMetadata().getName().startsWith("f8-")).count());
+      client.genericKubernetesResources(WIDGETS).inNamespace("default").withName("f8-1")
+          .edit(r -> {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> spec = new java.util.HashMap<>((Map<String, Object>) r.getAdditionalProperties().get("spec"));
+            spec.put("replicas", 3);
+            r.setAdditionalProperty("spec", spec);
+            return r;
+          });
+      assertEquals("MODIFIED f8-1", events.poll(30, TimeUnit.SECONDS));
+      KubernetesClientException invalid = org.junit.jupiter.api.Assertions.assertThrows(KubernetesClientException.class,
+          () -> client.genericKubernetesResources(WIDGETS).inNamespace("default")
+              .resource(new GenericKubernetesResourceBuilder().withApiVersion("example.com/v1").withKind("Widget")
+                  .withNewMetadata().withName("f8-bad").endMetadata()
+                  .addToAdditionalProperties("spec", Map.of("size", "medium")).build())
+              .create());
+      assertEquals(422, invalid.getCode());
+      client.genericKubernetesResources(WIDGETS).inNamespace("default").withName("f8-1").delete();
+      assertEquals("DELETED f8-1", events.poll(30, TimeUnit.SECONDS));
+      assertNull(client.genericKubernetesResources(WIDGETS).inNamespace("default").withName("f8-1").get());
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package io.capstan.logschema.crd;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.capstan.logschema.validation.FieldError;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The structural-schema rules apiextensions.k8s.io/v1 requires of every version's OpenAPI v3
+ * schema (Kubernetes "Specifying a structural schema"): a non-empty type everywhere a value is
+ * specified (except where {@code x-kubernetes-int-or-string} or {@code
+ * x-kubernetes-preserve-unknown-fields} leaves it open), arrays with items, objects with
+ * properties or additionalProperties but not both, no {@code $ref}, and a {@code metadata} that
+ * specifies nothing but name and generateName. Paths are written as Kubernetes writes them:
+ * {@code ...openAPIV3Schema.properties[spec].type}.
+ */
+final class StructuralSchema {
+  private static final Set<String> TYPES = Set.of("object", "array", "string", "integer", "number", "boolean");
+  private static final List<String> TYPE_LIST = List.of("array", "boolean", "integer", "number", "object", "string");
+
+  private StructuralSchema() {}
+
+  static void check(JsonNode root, String path, List<FieldError> errors) {
+    if (root == null || !root.isObject()) {
+      errors.add(FieldError.invalid(path, "non-object", "must be a schema object"));
+      return;
+    }
+    String type = root.path("type").asText("");
+    if (type.isEmpty()) {
+      errors.add(FieldError.required(path + ".type", "must not be empty at the root"));
+    } else if (!type.equals("object")) {
+      errors.add(FieldError.invalid(path + ".type", type, "must be object at the root"));
+    }
+    JsonNode metadata = root.path("properties").path("metadata");
+    if (metadata.isObject()) {
+      checkMetadata(metadata, path + ".properties[metadata]", errors);
+    }
+    node(root, path, true, "at the root", errors);
+  }
+
+  private static void checkMetadata(JsonNode metadata, String path, List<FieldError> errors) {
+    for (Iterator<String> it = metadata.fieldNames(); it.hasNext(); ) {
+      String member = it.next();
+      if (!member.equals("type") && !member.equals("properties")) {
+        errors.add(FieldError.forbidden(path, "must not specify anything other than name and generateName, but "
+            + member + " is specified"));
+        return;
+      }
+    }
+    for (Iterator<String> it = metadata.path("properties").fieldNames(); it.hasNext(); ) {
+      String p = it.next();
+      if (!p.equals("name") && !p.equals("generateName")) {
+        errors.add(FieldError.forbidden(path, "must not specify anything other than name and generateName, but "
+            + "metadata." + p + " is specified"));
+        return;
+      }
+    }
+  }
+
+  private static void node(JsonNode s, String path, boolean root, String where, List<FieldError> errors) {
+    if (s.has("$ref")) {
+      errors.add(FieldError.forbidden(path + ".$ref", "$ref is not supported"));
+    }
+    boolean intOrString = s.path("x-kubernetes-int-or-string").asBoolean(false);
+    boolean preserve = s.path("x-kubernetes-preserve-unknown-fields").asBoolean(false);
+    boolean embedded = s.path("x-kubernetes-embedded-resource").asBoolean(false);
+    String type = s.path("type").asText("");
+    if (!root) {
+      if (type.isEmpty() && !intOrString && !preserve) {
+        errors.add(FieldError.required(path + ".type", "must not be empty for specified " + where));
+      } else if (!type.isEmpty() && !TYPES.contains(type)) {
+        errors.add(FieldError.notSupported(path + ".type", type, TYPE_LIST));
+      }
+    }
+    if (intOrString && !type.isEmpty()) {
+      errors.add(FieldError.invalid(path + ".type", type, "must be empty if x-kubernetes-int-or-string is true"));
+    }
+    if (embedded && !type.equals("object")) {
+      errors.add(FieldError.invalid(path + ".type", type, "must be object if x-kubernetes-embedded-resource is true"));
+    }
+    if (s.has("properties") && s.has("additionalProperties")
+        && !(s.get("additionalProperties").isBoolean() && !s.get("additionalProperties").asBoolean())) {
+      errors.add(FieldError.forbidden(path + ".additionalProperties",
+          "additionalProperties and properties are mutual exclusive"));
+    }
+    if ((s.has("properties") || s.has("additionalProperties")) && !type.equals("object") && !type.isEmpty()) {
+      errors.add(FieldError.invalid(path + ".type", type, "must be object if properties or additionalProperties are given"));
+    }
+    if (type.equals("array")) {
+      JsonNode items = s.get("items");
+      if (items == null) {
+        errors.add(FieldError.required(path + ".items", "must be specified"));
+      } else if (!items.isObject()) {
+        errors.add(FieldError.forbidden(path + ".items", "items must be a schema object and not an array"));
+      } else {
+        node(items, path + ".items", false, "array items", errors);
+      }
+    }
+    JsonNode properties = s.get("properties");
+    if (properties != null && properties.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = properties.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> p = it.next();
+        if (root && p.getKey().equals("metadata")) {
+          continue; // checked on its own
+        }
+        if (!p.getValue().isObject()) {
+          errors.add(FieldError.invalid(path + ".properties[" + p.getKey() + "]", "non-object", "must be a schema"));
+          continue;
+        }
+        node(p.getValue(), path + ".properties[" + p.getKey() + "]", false, "object fields", errors);
+      }
+    }
+    JsonNode additional = s.get("additionalProperties");
+    if (additional != null && additional.isObject()) {
+      node(additional, path + ".additionalProperties", false, "object fields", errors);
+    }
+    JsonNode dflt = s.get("default");
+    if (dflt != null && root) {
+      errors.add(FieldError.forbidden(path + ".default", "must not be set at the root"));
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package io.capstan.logschema.crd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.capstan.logschema.json.KubeJson;
+import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.validation.FieldError;
+import io.capstan.logschema.validation.ObjectValidator;
+import java.util.List;
+import org.apache.avro.generic.IndexedRecord;
+import org.junit.jupiter.api.Test;
+
+class CustomResourceDefinitionsTest {
+
+  private static List<String> errors(String yaml) {
+    return CustomResourceDefinitions.validate(CrdFixtures.crd(yaml)).stream().map(FieldError::toString).toList();
+  }
+
+  @Test
+  void aValidDefinitionHasNoErrors() {
+    assertEquals(List.of(), CustomResourceDefinitions.validate(CrdFixtures.widgets()));
+  }
+
+  @Test
+  void theNameMustBePluralDotGroup() {
+    assertEquals(List.of("metadata.name: Invalid value: \"gadgets.example.com\": must be spec.names.plural+\".\"+spec.group"),
+        errors(CrdFixtures.text("widgets.yaml").replace("name: widgets.example.com", "name: gadgets.example.com")));
+  }
+
+  @Test
+  void exactlyOneStorageVersion() {
+    String two = CrdFixtures.text("widgets.yaml").replace("  versions:\n", """
+          versions:
+          - name: v2
+            served: true
+            storage: true
+            schema:
+              openAPIV3Schema: {type: object}
+        """);
+    assertEquals(List.of("spec.versions: Invalid value: \"2 storage versions\": must have exactly one version marked"
+        + " as storage version"), errors(two));
+  }
+
+  @Test
+  void scopeGroupAndNamesAreChecked() {
+    List<String> e = errors(CrdFixtures.text("widgets.yaml").replace("scope: Namespaced", "scope: Global")
+        .replace("kind: Widget", "kind: Wid-get").replace("conversion", ""));
+    assertTrue(e.contains("spec.scope: Unsupported value: \"Global\": supported values: \"Cluster\", \"Namespaced\""), e.toString());
+    assertTrue(e.stream().anyMatch(s -> s.startsWith("spec.names.kind: Invalid value: \"Wid-get\"")), e.toString());
+  }
+
+  @Test
+  void aNonStructuralSchemaIsRefusedNamingTheField() {
+    List<String> e = errors(CrdFixtures.text("widgets.yaml")
+        .replace("              replicas:\n                type: integer\n                minimum: 0\n",
+            "              replicas:\n                minimum: 0\n")
+        .replace("              tags:\n                type: array\n                items:\n                  type: string\n",
+            "              tags:\n                type: array\n"));
+    assertEquals(List.of(
+        "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[replicas].type: Required value: must not"
+            + " be empty for specified object fields",
+        "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[tags].items: Required value: must be"
+            + " specified"), e);
+  }
+
+  @Test
+  void webhookConversionIsRefusedForNow() {
+    List<String> e = errors(CrdFixtures.text("widgets.yaml").replace("  versions:\n",
+        "  conversion:\n    strategy: Webhook\n  versions:\n"));
+    assertEquals(List.of("spec.conversion.strategy: Invalid value: \"Webhook\": webhook conversion is not supported"
+        + " by Capstan yet; use None"), e);
+  }
+
+  @Test
+  void customObjectsAreValidatedAgainstTheirSchemaWithPaths() {
+    Kind kind = CustomResourceDefinitions.kindOf(CrdFixtures.widgets());
+    IndexedRecord bad = KubeJson.<IndexedRecord>fromText(kind, """
+        apiVersion: example.com/v1
+        kind: Widget
+        metadata: {name: w1, namespace: default}
+        spec: {size: huge, replicas: -1}
+        """).object();
+    assertEquals(List.of(
+            "spec.size: Unsupported value: \"huge\": supported values: \"small\", \"large\"",
+            "spec.replicas: Invalid value: -1: spec.replicas in body should be greater than or equal to 0"),
+        ObjectValidator.validate(kind, bad).stream().map(FieldError::toString).toList());
+    IndexedRecord missing = KubeJson.<IndexedRecord>fromText(kind, """
+        metadata: {name: w1, namespace: default}
+        spec: {replicas: 1}
+        """).object();
+    assertEquals(List.of("spec.size: Required value"),
+        ObjectValidator.validate(kind, missing).stream().map(FieldError::toString).toList());
+  }
+
+  @Test
+  void typeErrorsReadAsKubernetesWritesThem() {
+    Kind kind = CustomResourceDefinitions.kindOf(CrdFixtures.widgets());
+    JsonNode json = KubeJson.parse("{\"spec\": {\"size\": \"small\", \"replicas\": \"three\", \"tags\": [1]}}");
+    assertEquals(List.of(
+            "spec.replicas: Invalid value: \"three\": spec.replicas in body must be of type integer: \"three\"",
+            "spec.tags[0]: Invalid value: \"1\": spec.tags[0] in body must be of type string: \"1\""),
+        CustomObjects.validate(kind.openApiSchema(), json).stream().map(FieldError::toString).toList());
+  }
+}
