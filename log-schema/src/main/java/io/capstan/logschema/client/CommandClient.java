@@ -447,6 +447,12 @@ public final class CommandClient implements AutoCloseable {
       p.future.completeExceptionally(new MalformedRecordException("the reply to " + p.op + " " + p.key
           + " (request id " + p.requestId + ") carries an object that cannot be decoded: " + e.getMessage(), e));
       return;
+    } catch (RuntimeException e) {
+      // Whatever goes wrong here fails this request: the caller must never wait for ever.
+      metrics.finished(p.kind, p.op.name(), Outcome.FAILED, System.nanoTime() - p.startNanos);
+      p.future.completeExceptionally(new IllegalStateException("the reply to " + p.op + " " + p.key
+          + " (request id " + p.requestId + ") could not be read: " + e, e));
+      return;
     }
     Outcome outcome = result instanceof CommandResult.Accepted ? Outcome.ACCEPTED : Outcome.REJECTED;
     metrics.finished(p.kind, p.op.name(), outcome, System.nanoTime() - p.startNanos);
