@@ -1,7 +1,6 @@
 package io.capstan.nodeagent.sync;
 
 import io.capstan.api.Container;
-import io.capstan.api.ContainerStateTerminated;
 import io.capstan.api.EphemeralContainer;
 import io.capstan.api.LifecycleHandler;
 import io.capstan.api.Pod;
@@ -28,7 +27,6 @@ import io.capstan.nodeagent.runtime.RuntimeService;
 import io.capstan.nodeagent.runtime.SandboxConfig;
 import io.capstan.stateviews.informer.ResourceEventHandler;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
