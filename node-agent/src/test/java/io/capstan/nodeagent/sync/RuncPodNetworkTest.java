@@ -103,4 +103,26 @@ class RuncPodNetworkTest {
         && "Succeeded".equals(p.getStatus().getPhase()));
     assertEquals(hostIp, hostDone.getStatus().getPodIP(), "a hostNetwork pod has the node's address");
   }
+
+  /**
+   * Traffic leaving the pod network is masqueraded by one nftables rule for the whole subnet,
+   * written when the runtime started, instead of an iptables chain per pod that the bridge
+   * plugin would add and remove under the machine-wide xtables lock on every pod start and stop.
+   */
+  @Test
+  void theWholePodSubnetIsMasqueradedByOneNftablesRule() throws Exception {
+    Process p;
+    try {
+      p = new ProcessBuilder("nft", "list", "table", "ip", PodNetwork.NAT_TABLE).redirectErrorStream(true).start();
+    } catch (java.io.IOException e) {
+      fail("nft is not installed: apt-get install -y nftables (./capstan test installs it)");
+      return;
+    }
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), "nft list table ip " + PodNetwork.NAT_TABLE + ": " + out);
+    assertTrue(out.contains("hook postrouting"), out);
+    long rules = out.lines().filter(l -> l.contains("masquerade")).count();
+    assertEquals(1, rules, "one masquerade rule for the subnet: " + out);
+    assertTrue(out.contains("ip saddr " + PodNetwork.DEFAULT_SUBNET), out);
+  }
 }
