@@ -18,7 +18,6 @@ import io.capstan.stateviews.informer.SharedInformers;
 import io.capstan.stateviews.processor.CommandProcessor;
 import io.capstan.stateviews.processor.ProcessorConfig;
 import io.capstan.stateviews.testing.KafkaFixture;
-import io.capstan.stateviews.view.PodsByNodeView;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
@@ -30,14 +29,13 @@ import java.util.function.Predicate;
 
 /**
  * A real little cluster for node agent tests: the embedded Kafka broker, the command processor,
- * the pods-by-node view, a command client and a Pod informer for the test's eyes.
+ * (which writes the pods-by-node view), a command client and a Pod informer for the test's eyes.
  */
 public final class AgentCluster implements AutoCloseable {
   public final TopicLayout layout = KafkaFixture.freshLayout(2);
   public final Map<String, Object> kafka = KafkaFixture.clientConfig();
   public final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   public final CommandProcessor processor;
-  public final PodsByNodeView view;
   public final CommandClient client;
   public final SharedInformers informers;
   public final Informer<Pod> pods;
@@ -46,10 +44,7 @@ public final class AgentCluster implements AutoCloseable {
     Path dir = KafkaFixture.tempDir(name);
     processor = new CommandProcessor(ProcessorConfig.defaults(kafka, layout, dir.resolve("processor")), registry);
     processor.start();
-    view = new PodsByNodeView(kafka, layout, dir.resolve("view"), registry);
-    view.start();
     processor.awaitRunning(Duration.ofSeconds(60));
-    view.awaitRunning(Duration.ofSeconds(60));
     client = new CommandClient(CommandClientConfig.defaults(kafka, layout, name + "-test"), registry);
     SystemNamespaces.ensure(client, Duration.ofSeconds(60));
     informers = new SharedInformers(InformerConfig.defaults(kafka, layout, name + "-test"), registry);
@@ -130,7 +125,6 @@ public final class AgentCluster implements AutoCloseable {
   public void close() {
     informers.close();
     client.close();
-    view.close();
     processor.close();
   }
 }

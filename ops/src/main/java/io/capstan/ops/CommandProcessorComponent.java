@@ -6,14 +6,14 @@ import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.bootstrap.SystemNamespaces;
 import io.capstan.stateviews.processor.CommandProcessor;
 import io.capstan.stateviews.processor.ProcessorConfig;
-import io.capstan.stateviews.view.PodsByNodeView;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
 /**
- * The command processor (Kafka Streams): the only writer of Capstan's state. Once it runs,
+ * The command processor (Kafka Streams): the only writer of Capstan's state, and of the
+ * pods-by-node view node agents watch their pods through. Once it runs,
  * the namespaces every cluster has are created (idempotently) through it.
  */
 final class CommandProcessorComponent implements Component {
@@ -22,15 +22,12 @@ final class CommandProcessorComponent implements Component {
   private final Map<String, Object> kafka;
   private final TopicLayout layout;
   private CommandProcessor processor;
-  /** The pods-by-node view node agents watch their pods through; it runs beside the processor. */
-  private final PodsByNodeView podsByNode;
 
   CommandProcessorComponent(Map<String, Object> kafka, TopicLayout layout, Path stateDir, MeterRegistry registry) {
     this.config = ProcessorConfig.defaults(kafka, layout, stateDir);
     this.registry = registry;
     this.kafka = kafka;
     this.layout = layout;
-    this.podsByNode = new PodsByNodeView(kafka, layout, stateDir, registry);
   }
 
   @Override
@@ -42,13 +39,11 @@ final class CommandProcessorComponent implements Component {
   public void start() {
     processor = new CommandProcessor(config, registry);
     processor.start();
-    podsByNode.start();
   }
 
   @Override
   public void awaitReady(Duration timeout) {
     processor.awaitRunning(timeout);
-    podsByNode.awaitRunning(timeout);
     try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "capstan-bootstrap"), registry)) {
       SystemNamespaces.ensure(client, timeout);
     }
@@ -56,7 +51,6 @@ final class CommandProcessorComponent implements Component {
 
   @Override
   public void close() {
-    podsByNode.close();
     if (processor != null) {
       processor.close();
     }

@@ -22,7 +22,6 @@ import io.capstan.stateviews.informer.SharedInformers;
 import io.capstan.stateviews.processor.CommandProcessor;
 import io.capstan.stateviews.processor.ProcessorConfig;
 import io.capstan.stateviews.testing.KafkaFixture;
-import io.capstan.stateviews.view.PodsByNodeView;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -81,12 +80,9 @@ class HollowNodesCommandTest {
     Map<String, Object> kafka = KafkaFixture.clientConfig();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     try (CommandProcessor processor = new CommandProcessor(ProcessorConfig.defaults(kafka, layout, work.resolve("state"))
-        .withInMemoryStores(true), registry);
-        PodsByNodeView view = new PodsByNodeView(kafka, layout, work.resolve("view"), registry)) {
+        .withInMemoryStores(true), registry)) {
       processor.start();
-      view.start();
       processor.awaitRunning(READY);
-      view.awaitRunning(READY);
       try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "hollow-cmd-test"),
           registry);
           SharedInformers informers = new SharedInformers(InformerConfig.defaults(kafka, layout, "hollow-cmd-test"),

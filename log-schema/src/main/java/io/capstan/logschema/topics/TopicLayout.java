@@ -30,6 +30,15 @@ public record TopicLayout(String prefix) {
     return prefix + "events";
   }
 
+  /**
+   * The pods-by-node view, compacted: each pod bound to a node under {@code <node>/<pod key>},
+   * partitioned by node name, written by the command processor in the pod write's transaction
+   * (the node agents read their node's partition).
+   */
+  public String podsByNode() {
+    return prefix + "view.pods-by-node";
+  }
+
   /** Kafka's longest topic name. */
   static final int MAX_TOPIC_LENGTH = 249;
 
@@ -58,7 +67,7 @@ public record TopicLayout(String prefix) {
     if (topic.equals(events())) {
       return Map.of("cleanup.policy", "delete", "retention.ms", "-1", "retention.bytes", "-1");
     }
-    if (topic.startsWith(prefix + "state.")) {
+    if (topic.startsWith(prefix + "state.") || topic.equals(podsByNode())) {
       return Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "60000");
     }
     throw new IllegalArgumentException("not a Capstan topic: " + topic);

@@ -41,6 +41,7 @@ public final class TopicAdmin {
     for (Kind k : Kinds.all()) {
       names.add(layout.state(k));
     }
+    names.add(layout.podsByNode());
     return names;
   }
 

@@ -27,6 +27,7 @@ import io.capstan.stateviews.processor.rules.Outcome;
 import io.capstan.stateviews.processor.rules.PatchRebase;
 import io.capstan.stateviews.processor.rules.StatusErrors;
 import io.capstan.stateviews.processor.rules.WriteRules;
+import io.capstan.stateviews.view.PodsByNodeTopic;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -452,6 +453,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     clockStore.put(CLOCK_KEY, hlc.encode());
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
     forwardState(key, bytes, kind, now, rv);
+    forwardPodView(key, w.before(), after, bytes, now, rv);
     written(kind, now);
     answer(cmd, key, recent, nowMicros, reply, now, rv);
     return "accepted";
@@ -504,6 +506,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       clockStore.put(CLOCK_KEY, hlc.encode());
       forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
       forwardState(key, afterBytes, kind, now, rv);
+      forwardPodView(key, before, r.after(), afterBytes, now, rv);
       written(kind, now);
       outputsWaiting();
     }
@@ -586,6 +589,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     clockStore.put(CLOCK_KEY, hlc.encode());
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
     forwardState(key, null, kind, now, rv);
+    forwardPodView(key, last, null, null, now, rv);
     written(kind, now);
     answer(cmd, key, recent, nowMicros, reply, now, RecentRequests.COMPLETE);
     return "accepted";
@@ -951,6 +955,32 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       headers.add(CommandTopology.TOPIC_HEADER, cfg.layout().state(kind).getBytes(StandardCharsets.UTF_8));
     }
     context.forward(new Record<>(key, value, now.toEpochMilli(), headers), CommandTopology.stateSink(kind));
+  }
+
+  /**
+   * The pods-by-node view, in the pod write's own transaction: the pod under its node's key, and
+   * a tombstone under the node it had when it leaves it (deleted, or bound elsewhere). Node
+   * agents read their node's partition, so they see a pod as soon as a watch of pods does.
+   */
+  private void forwardPodView(String key, IndexedRecord before, IndexedRecord after, byte[] afterBytes, Instant now,
+      long rv) {
+    String was = nodeOf(before);
+    String node = nodeOf(after);
+    if (was != null && !was.equals(node)) {
+      forward(PodsByNodeTopic.key(was, key), null, CommandTopology.PODS_BY_NODE_SINK, now, rv);
+    }
+    if (node != null) {
+      forward(PodsByNodeTopic.key(node, key), afterBytes, CommandTopology.PODS_BY_NODE_SINK, now, rv);
+    }
+  }
+
+  /** The node a pod is bound to, or null (not a pod, or not bound). */
+  private static String nodeOf(IndexedRecord object) {
+    if (!(object instanceof io.capstan.api.Pod pod) || pod.getSpec() == null) {
+      return null;
+    }
+    String node = pod.getSpec().getNodeName();
+    return node == null || node.isEmpty() ? null : node;
   }
 
   private void skip(String reason, String detail) {

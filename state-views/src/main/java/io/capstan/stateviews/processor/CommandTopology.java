@@ -6,6 +6,7 @@ import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.processor.quota.QuotaMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.capstan.stateviews.kafka.TopicAdmin;
+import io.capstan.stateviews.view.PodsByNodeTopic;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Locale;
@@ -31,6 +32,7 @@ import org.apache.kafka.streams.state.Stores;
  *                          │  stores:        ──▶ capstan.replies          (by client id, Kafka's default partitioner)
  *                          │  objects,       ──▶ capstan.state.&lt;kind&gt;   (one sink per built-in kind; watermarks too)
  *                          │                 ──▶ capstan.state.&lt;crd name&gt; (one sink for every custom kind, by header)
+ *                          │                 ──▶ capstan.view.pods-by-node (bound pods, by node name)
  *                          │  clock,
  *                          │  request-ids
  *                          │  quota-ledger ──▶ capstan.commands        (quota admission's own steps, by object key)
@@ -59,6 +61,8 @@ final class CommandTopology {
   static final String COMMANDS_SINK = "commands-out";
   static final String EVENTS_SINK = "events";
   static final String REPLIES_SINK = "replies";
+  /** The pods-by-node view ({@link PodsByNodeTopic}), partitioned by node name. */
+  static final String PODS_BY_NODE_SINK = "pods-by-node";
 
   private CommandTopology() {}
 
@@ -106,6 +110,9 @@ final class CommandTopology {
     for (Kind k : Kinds.builtIn()) {
       t.addSink(stateSink(k), layout.state(k), keys, values, byObjectKey, APPLIER);
     }
+    t.addSink(PODS_BY_NODE_SINK, layout.podsByNode(), keys, values,
+        (topic, key, value, n) -> java.util.Optional.of(java.util.Set.of(
+            PodsByNodeTopic.partitionOf(PodsByNodeTopic.nodeOf(key), n))), APPLIER);
     // Custom kinds come and go at run time: one sink whose records name their topic.
     t.addSink(CUSTOM_STATE_SINK, (key, value, context) -> topicOf(context.headers()), keys, values, byObjectKey,
         APPLIER);

@@ -15,8 +15,8 @@ import org.rocksdb.WriteBufferManager;
  * index and filter blocks and the memtables of all stores are charged to one shared LRU cache of
  * {@link #TOTAL_BYTES}, of which memtables take at most {@link #MEMTABLE_BYTES} (past it the
  * largest is flushed). Without it each store has a 50 MB block cache of its own and up to three
- * 16 MB memtables, so the command processor's 16 local stores, its global stores and the
- * pods-by-node view could grow to over a gigabyte under a write load.
+ * 16 MB memtables, so the command processor's 16 local stores and its global stores could grow
+ * to over a gigabyte under a write load.
  */
 public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
   /** Block cache, index and filter blocks and memtables of every store, together. */

@@ -8,13 +8,14 @@ import io.capstan.logschema.topics.TopicLayout;
  * <nodeName>/<pod object key>} (e.g. {@code node-1/Pod/default/web-0}), value the pod exactly as
  * in {@code capstan.state.pod} (with its {@code capstan.rv} header), a tombstone when the pod
  * leaves the node (deleted, or bound elsewhere). The partition is chosen by the node name alone,
- * so a node's pods are all on one partition.
+ * so a node's pods are all on one partition. The command processor writes it in the same
+ * transaction as the pod's state record, so the view is never behind the state topic.
  */
 public final class PodsByNodeTopic {
   private PodsByNodeTopic() {}
 
   public static String name(TopicLayout layout) {
-    return layout.prefix() + "view.pods-by-node";
+    return layout.podsByNode();
   }
 
   public static String key(String nodeName, String podKey) {

@@ -21,7 +21,6 @@ import io.capstan.stateviews.processor.CommandProcessor;
 import io.capstan.stateviews.processor.ProcessorConfig;
 import io.capstan.stateviews.testing.KafkaFixture;
 import io.capstan.stateviews.view.PodsByNodeTopic;
-import io.capstan.stateviews.view.PodsByNodeView;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.search.Search;
@@ -48,7 +47,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code capstan_kafka_consumer_lag} on the real broker: a consumer that is behind reports how
  * far, per partition, and 0 once it has caught up; and every consumer a Capstan component runs
- * (command processor, pods-by-node view, informers, command client replies) exports it.
+ * (command processor, informers, command client replies) exports it.
  */
 class ConsumerLagTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
@@ -115,19 +114,16 @@ class ConsumerLagTest {
   }
 
   @Test
-  void everyConsumerOfTheProcessorTheViewTheInformersAndTheClientExportsItsLag() throws Exception {
+  void everyConsumerOfTheProcessorTheInformersAndTheClientExportsItsLag() throws Exception {
     TopicLayout layout = KafkaFixture.freshLayout(2);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Map<String, Object> kafka = KafkaFixture.clientConfig();
     ProcessorConfig pc = ProcessorConfig.defaults(kafka, layout, KafkaFixture.tempDir("lag-processor"));
     try (CommandProcessor processor = new CommandProcessor(pc, registry);
-        PodsByNodeView view = new PodsByNodeView(kafka, layout, KafkaFixture.tempDir("lag-view"), registry);
         SharedInformers informers = new SharedInformers(InformerConfig.defaults(kafka, layout, "lagtest"), registry);
         CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "lagtest"), registry)) {
       processor.start();
-      view.start();
       processor.awaitRunning(WAIT);
-      view.awaitRunning(WAIT);
       Informer<ConfigMap> configMaps = informers.informerFor(Kinds.CONFIG_MAP, ConfigMap.class);
       informers.start();
       assertTrue(informers.awaitSynced(WAIT));
@@ -150,8 +146,6 @@ class ConsumerLagTest {
       // Every partition of what each consumer reads, all caught up (0) once the writes are applied.
       await(() -> caughtUp(registry, component, CommandProcessor.CONSUMER, layout.commands(), 2),
           () -> "the processor's lag on " + layout.commands() + ": " + lags(registry));
-      await(() -> caughtUp(registry, component, PodsByNodeView.CONSUMER, layout.state(Kinds.POD), 2),
-          () -> "the pods-by-node view's lag: " + lags(registry));
       await(() -> caughtUp(registry, "lagtest", Informer.consumerName(Kinds.CONFIG_MAP), layout.state(Kinds.CONFIG_MAP), 2),
           () -> "the ConfigMap informer's lag: " + lags(registry));
       await(() -> caughtUp(registry, "lagtest", CommandClient.REPLY_CONSUMER, layout.replies(), 1),

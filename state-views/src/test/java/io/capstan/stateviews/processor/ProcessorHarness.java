@@ -63,6 +63,7 @@ final class ProcessorHarness implements AutoCloseable {
   final TestInputTopic<String, byte[]> commands;
   final TestOutputTopic<String, byte[]> replies;
   final TestOutputTopic<String, byte[]> events;
+  final TestOutputTopic<String, byte[]> podsByNode;
   private final Map<String, TestOutputTopic<String, byte[]>> state = new HashMap<>();
   private final String clientId = "client-" + UUID.randomUUID().toString().substring(0, 8);
 
@@ -81,6 +82,7 @@ final class ProcessorHarness implements AutoCloseable {
     commands = driver.createInputTopic(layout.commands(), new StringSerializer(), new ByteArraySerializer());
     replies = driver.createOutputTopic(layout.replies(), new StringDeserializer(), new ByteArrayDeserializer());
     events = driver.createOutputTopic(layout.events(), new StringDeserializer(), new ByteArrayDeserializer());
+    podsByNode = driver.createOutputTopic(layout.podsByNode(), new StringDeserializer(), new ByteArrayDeserializer());
     for (Kind k : Kinds.all()) {
       state.put(k.kind(), driver.createOutputTopic(layout.state(k), new StringDeserializer(), new ByteArrayDeserializer()));
     }
@@ -170,6 +172,7 @@ final class ProcessorHarness implements AutoCloseable {
   void drain() {
     replies.readRecordsToList();
     events.readRecordsToList();
+    podsByNode.readRecordsToList();
     state.values().forEach(TestOutputTopic::readRecordsToList);
   }
 
