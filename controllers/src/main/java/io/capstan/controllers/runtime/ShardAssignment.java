@@ -38,7 +38,8 @@ public final class ShardAssignment implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ShardAssignment.class);
   /** Short, so a crashed instance's share moves within seconds (the broker's minimum is 6 s). */
   public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration POLL = Duration.ofMillis(200);
+  /** Rebalances and heartbeats are handled within poll; close() wakes it. */
+  private static final Duration POLL = Duration.ofSeconds(1);
 
   private final String topic;
   private final String group;

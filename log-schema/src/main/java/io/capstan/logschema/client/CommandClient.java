@@ -82,14 +82,17 @@ public final class CommandClient implements AutoCloseable {
   /** Batching a few ms of commands per partition costs little latency and saves many requests. */
   public static final int DEFAULT_LINGER_MS = 2;
   /**
-   * A read_committed fetch waits up to this long when nothing new is committed: Kafka's default.
-   * The fetch is answered as soon as the reply's transaction commits, so the wait does not delay
-   * replies; it only bounds how often an idle client asks the broker.
+   * A read_committed fetch waits up to this long when nothing new is committed. The fetch is
+   * answered as soon as the reply's transaction commits, so the wait does not delay replies; it
+   * only bounds how often an idle client asks the broker (Kafka's default of 500 ms made each
+   * idle client two fetches a second, and a process has several). The reply partition is assigned
+   * once, so no new partition ever waits for a fetch in flight.
    */
-  public static final int DEFAULT_REPLY_FETCH_MAX_WAIT_MS = 500;
+  public static final int DEFAULT_REPLY_FETCH_MAX_WAIT_MS = 5000;
   /** How long startup waits for the topics' metadata and the replies end offset. */
   static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
-  private static final Duration POLL = Duration.ofMillis(200);
+  /** How long one poll of the replies waits: timeouts run on a timer and close() wakes the poll. */
+  private static final Duration POLL = Duration.ofSeconds(5);
   private static final long ERROR_BACKOFF_MS = 500;
   /** The reply consumer's name in {@code capstan_kafka_consumer_lag}. */
   public static final String REPLY_CONSUMER = "command-replies";

@@ -32,10 +32,11 @@ import org.slf4j.LoggerFactory;
 public final class CommandProcessor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CommandProcessor.class);
   /**
-   * A global-store (namespace table) fetch returns within this when nothing is new; a committed
-   * change answers it at once (see InformerConfig.DEFAULT_FETCH_MAX_WAIT).
+   * A global-store (namespaces, quotas, definitions) fetch returns within this when nothing is
+   * new; a committed change answers it at once (see InformerConfig.DEFAULT_FETCH_MAX_WAIT), so
+   * the wait only bounds how often the idle global thread asks. Its partitions never change.
    */
-  static final int GLOBAL_FETCH_MAX_WAIT_MS = 500;
+  static final int GLOBAL_FETCH_MAX_WAIT_MS = 5000;
   /** Producer batching: short, since every commit flushes anyway. */
   static final int PRODUCER_LINGER_MS = 5;
   static final int PRODUCER_BATCH_BYTES = 256 * 1024;

@@ -37,9 +37,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodePodsReader implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodePodsReader.class);
-  static final Duration POLL = Duration.ofMillis(200);
-  /** As an informer's: a committed change answers the fetch at once (see InformerConfig.DEFAULT_FETCH_MAX_WAIT). */
-  static final int FETCH_MAX_WAIT_MS = 500;
+  /** close() wakes the poll, and syncing is noticed when records arrive. */
+  static final Duration POLL = Duration.ofSeconds(1);
+  /**
+   * A committed change answers the fetch at once (see InformerConfig.DEFAULT_FETCH_MAX_WAIT): the
+   * wait only bounds how often an idle reader asks. The partitions are assigned once, so none
+   * waits for a fetch in flight.
+   */
+  static final int FETCH_MAX_WAIT_MS = 5000;
   public static final String CONSUMER = "node-pods";
 
   /** One node's cache and handlers. */
@@ -103,7 +108,7 @@ public final class NodePodsReader implements AutoCloseable {
     int count = consumer.partitionsFor(topic, Duration.ofSeconds(30)).size();
     if (count == 0) {
       consumer.close(Duration.ZERO);
-      throw new IllegalStateException("topic " + topic + " does not exist: is the pods-by-node view running?");
+      throw new IllegalStateException("topic " + topic + " does not exist: the command processor creates it with the other topics");
     }
     // The union of the nodes' partitions, each assigned once.
     this.partitions = nodes.keySet().stream().map(n -> PodsByNodeTopic.partitionOf(n, count)).distinct().sorted()

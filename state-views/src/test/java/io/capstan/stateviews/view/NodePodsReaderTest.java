@@ -17,8 +17,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -37,10 +35,7 @@ class NodePodsReaderTest {
   void oneConsumerServesSeveralNodesAndEachHandlerHearsItsOwnPods() throws Exception {
     TopicLayout layout = KafkaFixture.freshLayout(PARTITIONS);
     Map<String, Object> kafka = KafkaFixture.clientConfig();
-    String topic = PodsByNodeTopic.name(layout);
-    try (Admin admin = Admin.create(kafka)) {
-      admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
-    }
+    String topic = PodsByNodeTopic.name(layout); // made with the other topics, as the processor's output
     List<String> nodes = List.of("n-0", "n-1", "n-2", "n-3", "n-4", "n-5");
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.copyOf(kafka), new StringSerializer(),
         new ByteArraySerializer())) {
