@@ -1,6 +1,7 @@
 package io.capstan.nodeagent;
 
 import io.capstan.api.ConfigMap;
+import io.capstan.api.Node;
 import io.capstan.api.Secret;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
@@ -16,8 +17,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What a node agent reads and writes the cluster through: one command client and the ConfigMap
- * and Secret informers its pods' env and volumes refer to. A node agent has one; a hollow fleet
+ * What a node agent reads and writes the cluster through: one command client, the ConfigMap
+ * and Secret informers its pods' env and volumes refer to, and the Node informer its status
+ * checks compare with. A node agent has one; a hollow fleet
  * has one for all its nodes, so its Kafka clients do not multiply with the node count.
  */
 public final class ClusterAccess implements AutoCloseable {
@@ -25,6 +27,7 @@ public final class ClusterAccess implements AutoCloseable {
   private final CommandClient client;
   private final SharedInformers informers;
   private final ConfigSource configs;
+  private final Informer<Node> nodes;
 
   /**
    * Opens the clients and starts the informers (see {@link #awaitSynced}).
@@ -48,6 +51,7 @@ public final class ClusterAccess implements AutoCloseable {
       inf = SharedInformers.borrowOrOwn(shared, InformerConfig.defaults(kafka, layout, "node-" + name), registry);
       Informer<ConfigMap> configMaps = inf.informerFor(Kinds.CONFIG_MAP, ConfigMap.class);
       Informer<Secret> secrets = inf.informerFor(Kinds.SECRET, Secret.class);
+      this.nodes = inf.informerFor(Kinds.NODE, Node.class);
       inf.start();
       this.configs = new ConfigSource() {
         @Override
@@ -79,6 +83,11 @@ public final class ClusterAccess implements AutoCloseable {
 
   public CommandClient client() {
     return client;
+  }
+
+  /** The stored Node of a name, as the process's Node informer has it (its status checks read it). */
+  public Optional<Node> storedNode(String nodeName) {
+    return nodes.get("", nodeName);
   }
 
   public ConfigSource configs() {

@@ -52,6 +52,7 @@ public final class NodeKubelet implements AutoCloseable {
     this.reporter = new NodeStatusReporter(spec.nodeName(), spec.machine(), spec.dataDir(), spec.runtime().version(),
         spec.daemonPort(), shared.cluster().client(), shared.clock(), shared.timers(), spec.pressure(),
         spec.reporterOptions());
+    this.reporter.readStoredNodeFrom(shared.cluster()::storedNode);
     this.syncLoop = new PodSyncLoop(new PodSyncLoop.Config(spec.nodeName(), spec.dataDir().resolve("pods"),
         spec.logPaths(), spec.machine().internalIp(), spec.relistPeriod(), spec.workers()), spec.runtime(),
         spec.images(), shared.cluster().configs(), shared.cluster().client(),

@@ -27,10 +27,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +71,8 @@ public final class NodeStatusReporter implements AutoCloseable {
   private final Counter failures;
   private final Map<String, String> extraLabels;
   private final Duration heartbeatOffset;
+  /** Where {@link #storedNodeMoved} reads the stored Node, or null to ask with a dry run. */
+  private volatile Function<String, Optional<Node>> storedNodes;
   /** A heartbeat (or status check) still waiting for its reply: the next tick skips rather than piles up. */
   private final java.util.concurrent.atomic.AtomicBoolean leaseInFlight = new java.util.concurrent.atomic.AtomicBoolean();
   private final java.util.concurrent.atomic.AtomicBoolean statusInFlight = new java.util.concurrent.atomic.AtomicBoolean();
@@ -412,12 +416,35 @@ public final class NodeStatusReporter implements AutoCloseable {
     if (rv <= 0) {
       return CompletableFuture.completedFuture(false);
     }
+    Function<String, Optional<Node>> cached = storedNodes;
+    if (cached != null) {
+      // From an informer: nothing is sent at all (the dry run was a transaction every 10 s per
+      // node). A cache behind this agent's own write holds an older version: not moved.
+      return CompletableFuture.completedFuture(cached.apply(nodeName)
+          .map(n -> parseRv(n.getMetadata().getResourceVersion()) > rv).orElse(false));
+    }
     Node probe = node();
     probe.setStatus(status(now, lastConditions));
     probe.getMetadata().setResourceVersion(Long.toString(rv));
     Command cmd = Commands.updateStatus(probe);
     cmd.setDryRun(true);
     return client.send(cmd).thenApply(r -> r instanceof CommandResult.Rejected rej && rej.status().getCode() == 409);
+  }
+
+  /**
+   * Reads the stored Node from a cache (an informer of Nodes) instead of asking the processor
+   * with a dry run at each status check; null goes back to the dry run.
+   */
+  public void readStoredNodeFrom(Function<String, Optional<Node>> storedNodes) {
+    this.storedNodes = storedNodes;
+  }
+
+  private static long parseRv(String rv) {
+    try {
+      return rv == null ? 0 : Long.parseLong(rv);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   /** Renews the Lease (creating it the first time), as kubelet's node lease controller; waits for the reply. */

@@ -31,6 +31,16 @@ import org.junit.jupiter.api.Test;
 class NodeStatusRepostTest {
   @Test
   void aNodeMarkedUnknownIsReadyAgainAtTheNextCheck() throws Exception {
+    markedUnknownThenReadyAgain("repost-1", false);
+  }
+
+  /** As a node agent runs: the check reads the stored Node from the Node informer, sending nothing. */
+  @Test
+  void aCheckThatReadsTheNodeFromAnInformerNoticesTheMarkToo() throws Exception {
+    markedUnknownThenReadyAgain("repost-2", true);
+  }
+
+  private void markedUnknownThenReadyAgain(String nodeName, boolean fromInformer) throws Exception {
     ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
     try (AgentCluster cluster = new AgentCluster("node-repost");
         SharedInformers informers = new SharedInformers(InformerConfig.defaults(cluster.kafka, cluster.layout,
@@ -39,16 +49,19 @@ class NodeStatusRepostTest {
       informers.start();
       informers.awaitSynced(Duration.ofSeconds(60));
       MachineInfo machine = MachineInfo.read(KafkaFixture.tempDir("node-repost-data"));
-      NodeStatusReporter reporter = new NodeStatusReporter("repost-1", machine, KafkaFixture.tempDir("node-repost"),
+      NodeStatusReporter reporter = new NodeStatusReporter(nodeName, machine, KafkaFixture.tempDir("node-repost"),
           "hollow://1", 10250, cluster.client, Clock.systemUTC(), timers, Map::of, cluster.registry);
+      if (fromInformer) {
+        reporter.readStoredNodeFrom(n -> nodes.get("", n));
+      }
       try {
         reporter.start();
-        Node registered = await(nodes, "Ready True", n -> "True".equals(ready(n)));
+        Node registered = await(nodes, nodeName, "Ready True", n -> "True".equals(ready(n)));
 
         reporter.reportIfDue(); // nothing changed: no write
         Thread.sleep(500);
         assertEquals(registered.getMetadata().getResourceVersion(),
-            nodes.get(null, "repost-1").orElseThrow().getMetadata().getResourceVersion(), "a check alone writes nothing");
+            nodes.get(null, nodeName).orElseThrow().getMetadata().getResourceVersion(), "a check alone writes nothing");
 
         Node unknown = Node.newBuilder(registered).build();
         List<NodeCondition> conditions = new ArrayList<>();
@@ -58,10 +71,10 @@ class NodeStatusRepostTest {
         }
         unknown.getStatus().setConditions(conditions);
         assertInstanceOf(CommandResult.Accepted.class, cluster.client.updateStatus(unknown).get(30, TimeUnit.SECONDS));
-        await(nodes, "Ready Unknown", n -> "Unknown".equals(ready(n)));
+        await(nodes, nodeName, "Ready Unknown", n -> "Unknown".equals(ready(n)));
 
         reporter.reportIfDue();
-        await(nodes, "Ready True again", n -> "True".equals(ready(n)));
+        await(nodes, nodeName, "Ready True again", n -> "True".equals(ready(n)));
       } finally {
         reporter.close();
       }
@@ -78,16 +91,16 @@ class NodeStatusRepostTest {
         .map(NodeCondition::getStatus).orElse(null);
   }
 
-  private static Node await(Informer<Node> nodes, String what, java.util.function.Predicate<Node> ok)
+  private static Node await(Informer<Node> nodes, String nodeName, String what, java.util.function.Predicate<Node> ok)
       throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
-      Optional<Node> n = nodes.get(null, "repost-1");
+      Optional<Node> n = nodes.get(null, nodeName);
       if (n.isPresent() && ok.test(n.get())) {
         return n.get();
       }
       Thread.sleep(50);
     }
-    throw new AssertionError("node repost-1 never got to " + what + ": " + nodes.get(null, "repost-1"));
+    throw new AssertionError("node " + nodeName + " never got to " + what + ": " + nodes.get(null, nodeName));
   }
 }
