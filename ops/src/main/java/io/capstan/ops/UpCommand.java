@@ -4,6 +4,7 @@ import io.capstan.controllers.nodelifecycle.NodeLifecycleConfig;
 import io.capstan.gateway.server.GatewayConfig;
 import io.capstan.scheduler.config.SchedulerConfig;
 import io.capstan.stateviews.informer.SharedInformers;
+import io.capstan.stateviews.processor.services.ServiceNetwork;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -44,6 +45,16 @@ final class UpCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   int hollowNodes;
 
+  @Option(names = "--service-cidr", paramLabel = "CIDR", defaultValue = ServiceNetwork.DEFAULT_CIDR,
+      description = "IPv4 range Service ClusterIPs are allocated from; its first host address is the kubernetes"
+          + " Service's and its tenth the DNS Service's (default: ${DEFAULT-VALUE}).")
+  String serviceCidr;
+
+  @Option(names = "--service-node-port-range", paramLabel = "MIN-MAX", defaultValue = ServiceNetwork.DEFAULT_NODE_PORT_MIN
+      + "-" + ServiceNetwork.DEFAULT_NODE_PORT_MAX,
+      description = "Ports NodePort and LoadBalancer Services are given node ports from (default: ${DEFAULT-VALUE}).")
+  String nodePortRange;
+
   @Mixin HollowOptions hollowOptions;
   @Mixin TopicOptions topics;
   @Mixin MetricsOptions metrics;
@@ -63,10 +74,33 @@ final class UpCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--hollow-* flags shape the --hollow-nodes: give --hollow-nodes N too");
       }
       hollowOptions.resolve(); // a bad knob is a usage error before anything starts
+      serviceNetwork();
       return new UpConfig(dataDir.resolve(), Optional.ofNullable(kafka), kafkaPort, kafkaClient.resolve(),
           topics.resolve(kafka == null), metrics.resolve());
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  /** The service ranges from --service-cidr and --service-node-port-range; a bad one is a usage error. */
+  ServiceNetwork serviceNetwork() {
+    String[] range = nodePortRange.split("-", -1);
+    int min;
+    int max;
+    try {
+      if (range.length != 2) {
+        throw new NumberFormatException();
+      }
+      min = Integer.parseInt(range[0].trim());
+      max = Integer.parseInt(range[1].trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--service-node-port-range must be MIN-MAX, e.g. 30000-32767, got \""
+          + nodePortRange + "\"");
+    }
+    try {
+      return new ServiceNetwork(serviceCidr, min, max);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--service-cidr / --service-node-port-range: " + e.getMessage(), e);
     }
   }
 
@@ -80,7 +114,9 @@ final class UpCommand implements Callable<Integer> {
           config.kafkaSettings());
       stack.start(new TopicsComponent(kafka.clientConfig(), config.topics()));
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
-      stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(), registry));
+      ServiceNetwork serviceNetwork = serviceNetwork();
+      stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(),
+          serviceNetwork, registry));
       SharedInformers informers = stack.start(new SharedInformersComponent(kafka.clientConfig(),
           config.topics().layout(), registry)).informers();
       GatewayConfig gatewayConfig = GatewayConfig.defaults(config.dataDir()).withPort(apiPort);
@@ -89,6 +125,9 @@ final class UpCommand implements Callable<Integer> {
       // kube-root-ca.crt in every namespace: the CA the gateway generated (or found) in DATA_DIR/pki
       stack.start(new ControllersComponent(kafka.clientConfig(), config.topics().layout(), NodeLifecycleConfig.defaults(),
           io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir()), informers, registry));
+      // The kubernetes Service points at the gateway where pods reach it: the node's address.
+      stack.start(new ClusterServicesComponent(kafka.clientConfig(), config.topics().layout(), informers, serviceNetwork,
+          io.capstan.nodeagent.node.MachineInfo.readInternalIp(), gateway.port(), registry));
       stack.start(new SchedulerComponent(kafka.clientConfig(), config.topics().layout(), SchedulerConfig.defaults(),
           informers, registry));
       stack.start(new NodeAgentComponent(NodeAgentComponent.local(kafka.clientConfig(), config.topics().layout(),
