@@ -1,6 +1,10 @@
 package io.capstan.controllers.apiservice;
 
+import io.capstan.api.Endpoint;
 import io.capstan.api.EndpointAddress;
+import io.capstan.api.EndpointConditions;
+import io.capstan.api.EndpointSlice;
+import io.capstan.api.EndpointSlicePort;
 import io.capstan.api.EndpointPort;
 import io.capstan.api.EndpointSubset;
 import io.capstan.api.Endpoints;
@@ -38,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code default/kubernetes}: ClusterIP the service CIDR's first host address, port 443
  *       named {@code https} to the API server's port, no selector, labels {@code component=apiserver}
  *       and {@code provider=kubernetes}; its Endpoints (same name) list the API server's address and
- *       port, as kube-apiserver's endpoint reconciler writes them. A changed API port (a restart on
+ *       port, as kube-apiserver's endpoint reconciler writes them, and so does its EndpointSlice. A changed API port (a restart on
  *       another port) is put right in both.
  *   <li>{@code kube-system/kube-dns}: ClusterIP the CIDR's tenth address, ports 53/UDP {@code dns}
  *       and 53/TCP {@code dns-tcp}, no selector: the DNS component writes its Endpoints.
@@ -58,10 +62,12 @@ public final class ClusterServices implements AutoCloseable {
 
   private static final String KUBERNETES_KEY = Kinds.SERVICE.kind() + "/" + KUBERNETES_NAMESPACE + "/" + KUBERNETES;
   private static final String ENDPOINTS_KEY = Kinds.ENDPOINTS.kind() + "/" + KUBERNETES_NAMESPACE + "/" + KUBERNETES;
+  private static final String SLICE_KEY = Kinds.ENDPOINT_SLICE.kind() + "/" + KUBERNETES_NAMESPACE + "/" + KUBERNETES;
   private static final String DNS_KEY = Kinds.SERVICE.kind() + "/" + DNS_NAMESPACE + "/" + DNS;
 
   private final Informer<Service> services;
   private final Informer<Endpoints> endpoints;
+  private final Informer<EndpointSlice> slices;
   private final ObjectWriter writer;
   private final ServiceNetwork network;
   private final String apiAddress;
@@ -82,6 +88,7 @@ public final class ClusterServices implements AutoCloseable {
       int apiPort, MeterRegistry registry) {
     this.services = informers.informerFor(Kinds.SERVICE, Service.class);
     this.endpoints = informers.informerFor(Kinds.ENDPOINTS, Endpoints.class);
+    this.slices = informers.informerFor(Kinds.ENDPOINT_SLICE, EndpointSlice.class);
     this.writer = Objects.requireNonNull(writer, "writer");
     this.network = Objects.requireNonNull(network, "network");
     if (ServiceNetwork.parseIpv4(apiAddress) < 0) {
@@ -122,6 +129,17 @@ public final class ClusterServices implements AutoCloseable {
         enqueue(e.getMetadata().getNamespace(), e.getMetadata().getName());
       }
     });
+    slices.addHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onUpdate(EndpointSlice old, EndpointSlice e) {
+        enqueue(e.getMetadata().getNamespace(), e.getMetadata().getName());
+      }
+
+      @Override
+      public void onDelete(EndpointSlice e) {
+        enqueue(e.getMetadata().getNamespace(), e.getMetadata().getName());
+      }
+    });
     controller.start();
     long every = RECHECK.toMillis();
     recheck.scheduleWithFixedDelay(this::enqueueAll, 0, every, TimeUnit.MILLISECONDS);
@@ -131,6 +149,7 @@ public final class ClusterServices implements AutoCloseable {
     if (KUBERNETES_NAMESPACE.equals(namespace) && KUBERNETES.equals(name)) {
       queue.add(KUBERNETES_KEY);
       queue.add(ENDPOINTS_KEY);
+      queue.add(SLICE_KEY);
     } else if (DNS_NAMESPACE.equals(namespace) && DNS.equals(name)) {
       queue.add(DNS_KEY);
     }
@@ -139,6 +158,7 @@ public final class ClusterServices implements AutoCloseable {
   private void enqueueAll() {
     queue.add(KUBERNETES_KEY);
     queue.add(ENDPOINTS_KEY);
+    queue.add(SLICE_KEY);
     queue.add(DNS_KEY);
   }
 
@@ -156,6 +176,8 @@ public final class ClusterServices implements AutoCloseable {
         ensureService(dnsService());
       } else if (ENDPOINTS_KEY.equals(key)) {
         ensureEndpoints();
+      } else if (SLICE_KEY.equals(key)) {
+        ensureSlice();
       } else {
         log.warn("cluster services: unknown work item {}", key);
       }
@@ -206,6 +228,37 @@ public final class ClusterServices implements AutoCloseable {
     Endpoints fixed = PodTemplates.copy(current.get());
     fixed.setSubsets(wanted.getSubsets());
     writer.update(fixed);
+  }
+
+  private void ensureSlice() throws WriteRejectedException, InterruptedException {
+    EndpointSlice wanted = kubernetesSlice();
+    Optional<EndpointSlice> current = slices.get(KUBERNETES_NAMESPACE, KUBERNETES);
+    if (current.isEmpty()) {
+      writer.create(wanted);
+      return;
+    }
+    EndpointSlice have = current.get();
+    if (Objects.equals(have.getEndpoints(), wanted.getEndpoints()) && Objects.equals(have.getPorts(), wanted.getPorts())) {
+      return;
+    }
+    EndpointSlice fixed = PodTemplates.copy(have);
+    fixed.setEndpoints(wanted.getEndpoints());
+    fixed.setPorts(wanted.getPorts());
+    writer.update(fixed);
+  }
+
+  /** The API server's own slice, as kube-apiserver's endpoint reconciler writes it (no managed-by label). */
+  EndpointSlice kubernetesSlice() {
+    return EndpointSlice.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace(KUBERNETES_NAMESPACE).setName(KUBERNETES)
+            .setLabels(Map.of("kubernetes.io/service-name", KUBERNETES)).build())
+        .setAddressType("IPv4")
+        .setEndpoints(new ArrayList<>(List.of(Endpoint.newBuilder().setAddresses(new ArrayList<>(List.of(apiAddress)))
+            .setConditions(EndpointConditions.newBuilder().setReady(true).setServing(true).setTerminating(false).build())
+            .build())))
+        .setPorts(new ArrayList<>(List.of(EndpointSlicePort.newBuilder().setName(HTTPS).setProtocol("TCP")
+            .setPort(apiPort).build())))
+        .build();
   }
 
   Service kubernetesService() {
