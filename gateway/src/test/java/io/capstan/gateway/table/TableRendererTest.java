@@ -129,7 +129,7 @@ class TableRendererTest {
         + "'lastTimestamp':'2026-01-01T11:59:00Z','source':{'component':'kubelet'}}");
     JsonNode events = TableRenderer.render(Kinds.EVENT, List.of(event), null, null, NOW);
     assertEquals("Last Seen", events.at("/columnDefinitions/0/name").asText());
-    assertEquals(json("['60s (x3 over 122m)','Normal','Pulled','pod/web','','kubelet','done','122m',3,'e1']").toString(),
+    assertEquals(json("['60s (x3 over 120m)','Normal','Pulled','pod/web','','kubelet','done','120m',3,'e1']").toString(),
         events.at("/rows/0/cells").toString());
   }
 
