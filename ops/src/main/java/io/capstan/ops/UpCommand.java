@@ -45,16 +45,7 @@ final class UpCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   int hollowNodes;
 
-  @Option(names = "--service-cidr", paramLabel = "CIDR", defaultValue = ServiceNetwork.DEFAULT_CIDR,
-      description = "IPv4 range Service ClusterIPs are allocated from; its first host address is the kubernetes"
-          + " Service's and its tenth the DNS Service's (default: ${DEFAULT-VALUE}).")
-  String serviceCidr;
-
-  @Option(names = "--service-node-port-range", paramLabel = "MIN-MAX", defaultValue = ServiceNetwork.DEFAULT_NODE_PORT_MIN
-      + "-" + ServiceNetwork.DEFAULT_NODE_PORT_MAX,
-      description = "Ports NodePort and LoadBalancer Services are given node ports from (default: ${DEFAULT-VALUE}).")
-  String nodePortRange;
-
+  @Mixin ServiceNetworkOptions serviceNetworkOptions;
   @Mixin HollowOptions hollowOptions;
   @Mixin TopicOptions topics;
   @Mixin MetricsOptions metrics;
@@ -74,33 +65,11 @@ final class UpCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--hollow-* flags shape the --hollow-nodes: give --hollow-nodes N too");
       }
       hollowOptions.resolve(); // a bad knob is a usage error before anything starts
-      serviceNetwork();
+      serviceNetworkOptions.resolve();
       return new UpConfig(dataDir.resolve(), Optional.ofNullable(kafka), kafkaPort, kafkaClient.resolve(),
           topics.resolve(kafka == null), metrics.resolve());
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
-    }
-  }
-
-  /** The service ranges from --service-cidr and --service-node-port-range; a bad one is a usage error. */
-  ServiceNetwork serviceNetwork() {
-    String[] range = nodePortRange.split("-", -1);
-    int min;
-    int max;
-    try {
-      if (range.length != 2) {
-        throw new NumberFormatException();
-      }
-      min = Integer.parseInt(range[0].trim());
-      max = Integer.parseInt(range[1].trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--service-node-port-range must be MIN-MAX, e.g. 30000-32767, got \""
-          + nodePortRange + "\"");
-    }
-    try {
-      return new ServiceNetwork(serviceCidr, min, max);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--service-cidr / --service-node-port-range: " + e.getMessage(), e);
     }
   }
 
@@ -114,7 +83,7 @@ final class UpCommand implements Callable<Integer> {
           config.kafkaSettings());
       stack.start(new TopicsComponent(kafka.clientConfig(), config.topics()));
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
-      ServiceNetwork serviceNetwork = serviceNetwork();
+      ServiceNetwork serviceNetwork = serviceNetworkOptions.resolve();
       stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(),
           serviceNetwork, registry));
       SharedInformers informers = stack.start(new SharedInformersComponent(kafka.clientConfig(),
