@@ -6,6 +6,7 @@ import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.bootstrap.SystemNamespaces;
 import io.capstan.stateviews.processor.CommandProcessor;
 import io.capstan.stateviews.processor.ProcessorConfig;
+import io.capstan.stateviews.processor.services.ServiceNetwork;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +25,13 @@ final class CommandProcessorComponent implements Component {
   private CommandProcessor processor;
 
   CommandProcessorComponent(Map<String, Object> kafka, TopicLayout layout, Path stateDir, MeterRegistry registry) {
-    this.config = ProcessorConfig.defaults(kafka, layout, stateDir);
+    this(kafka, layout, stateDir, ServiceNetwork.defaults(), registry);
+  }
+
+  /** @param serviceNetwork the ranges Service ClusterIPs and NodePorts are allocated from */
+  CommandProcessorComponent(Map<String, Object> kafka, TopicLayout layout, Path stateDir, ServiceNetwork serviceNetwork,
+      MeterRegistry registry) {
+    this.config = ProcessorConfig.defaults(kafka, layout, stateDir).withServiceNetwork(serviceNetwork);
     this.registry = registry;
     this.kafka = kafka;
     this.layout = layout;

@@ -96,6 +96,11 @@ final class GatewayComponent implements Component {
     return server.url();
   }
 
+  /** The port the API is served on (the one picked, for --api-port 0). */
+  int port() {
+    return server.port();
+  }
+
   Path kubeconfig() {
     return config.kubeconfig();
   }

@@ -29,6 +29,7 @@ final class StateViewsCommand implements Callable<Integer> {
       description = "The processor's local stores (default: <data-dir>/" + Defaults.STATE_VIEWS_SUBDIR + ").")
   Path stateDir;
 
+  @Mixin ServiceNetworkOptions serviceNetwork;
   @Mixin TopicOptions topics;
   @Mixin MetricsOptions metrics;
   @Mixin KafkaClientOptions kafkaClient;
@@ -36,6 +37,7 @@ final class StateViewsCommand implements Callable<Integer> {
 
   StateViewsConfig config() {
     try {
+      serviceNetwork.resolve(); // a bad range is a usage error before anything starts
       Path data = dataDir.resolve();
       Path state = stateDir != null ? stateDir.toAbsolutePath().normalize() : data.resolve(Defaults.STATE_VIEWS_SUBDIR);
       return new StateViewsConfig(data, state, new KafkaConnection(kafka, kafkaClient.resolve()),
@@ -53,7 +55,8 @@ final class StateViewsCommand implements Callable<Integer> {
       KafkaConnection kafka = config.kafka();
       stack.start(new TopicsComponent(kafka.clientConfig(), config.topics()));
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
-      stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(), registry));
+      stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(),
+          serviceNetwork.resolve(), registry));
       return "state-views ready: kafka=" + kafka.bootstrap() + " metrics=" + metrics.url();
     });
   }

@@ -4,6 +4,7 @@ import io.capstan.controllers.nodelifecycle.NodeLifecycleConfig;
 import io.capstan.gateway.server.GatewayConfig;
 import io.capstan.scheduler.config.SchedulerConfig;
 import io.capstan.stateviews.informer.SharedInformers;
+import io.capstan.stateviews.processor.services.ServiceNetwork;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -44,6 +45,7 @@ final class UpCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   int hollowNodes;
 
+  @Mixin ServiceNetworkOptions serviceNetworkOptions;
   @Mixin HollowOptions hollowOptions;
   @Mixin TopicOptions topics;
   @Mixin MetricsOptions metrics;
@@ -63,6 +65,7 @@ final class UpCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--hollow-* flags shape the --hollow-nodes: give --hollow-nodes N too");
       }
       hollowOptions.resolve(); // a bad knob is a usage error before anything starts
+      serviceNetworkOptions.resolve();
       return new UpConfig(dataDir.resolve(), Optional.ofNullable(kafka), kafkaPort, kafkaClient.resolve(),
           topics.resolve(kafka == null), metrics.resolve());
     } catch (IllegalArgumentException e) {
@@ -80,7 +83,9 @@ final class UpCommand implements Callable<Integer> {
           config.kafkaSettings());
       stack.start(new TopicsComponent(kafka.clientConfig(), config.topics()));
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
-      stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(), registry));
+      ServiceNetwork serviceNetwork = serviceNetworkOptions.resolve();
+      stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(),
+          serviceNetwork, registry));
       SharedInformers informers = stack.start(new SharedInformersComponent(kafka.clientConfig(),
           config.topics().layout(), registry)).informers();
       GatewayConfig gatewayConfig = GatewayConfig.defaults(config.dataDir()).withPort(apiPort);
@@ -89,6 +94,9 @@ final class UpCommand implements Callable<Integer> {
       // kube-root-ca.crt in every namespace: the CA the gateway generated (or found) in DATA_DIR/pki
       stack.start(new ControllersComponent(kafka.clientConfig(), config.topics().layout(), NodeLifecycleConfig.defaults(),
           io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir()), informers, registry));
+      // The kubernetes Service points at the gateway where pods reach it: the node's address.
+      stack.start(new ClusterServicesComponent(kafka.clientConfig(), config.topics().layout(), informers, serviceNetwork,
+          io.capstan.nodeagent.node.MachineInfo.readInternalIp(), gateway.port(), registry));
       stack.start(new SchedulerComponent(kafka.clientConfig(), config.topics().layout(), SchedulerConfig.defaults(),
           informers, registry));
       stack.start(new NodeAgentComponent(NodeAgentComponent.local(kafka.clientConfig(), config.topics().layout(),

@@ -139,6 +139,12 @@ class CapstanCommandLineTest {
     assertBad(List.of("gateway"), "Missing required option: '--kafka");
     assertBad(List.of("gateway", "--kafka", "k:1", "--port", "-2"), "--port must be 0..65535, got -2");
     assertBad(List.of("gateway", "--kafka", "k:1", "--topic-prefix", "a b"), "--topic-prefix: 'a b'");
+    assertBad(List.of("up", "--service-cidr", "10.96.0.1/12"), "--service-cidr / --service-node-port-range: service CIDR"
+        + " \"10.96.0.1/12\" has host bits set: the network is 10.96.0.0/12");
+    assertBad(List.of("up", "--service-cidr", "fd00::/108"), "is not an IPv4 network");
+    assertBad(List.of("up", "--service-node-port-range", "30000"), "--service-node-port-range must be MIN-MAX");
+    assertBad(List.of("state-views", "--kafka", "k:1", "--service-node-port-range", "32000-31000"),
+        "node port range 32000-31000 must be within 1-65535, lowest first");
     assertBad(List.of("upp"), "Did you mean: capstan up?");
   }
 

@@ -200,7 +200,9 @@ public final class EndpointsController implements AutoCloseable {
           .build();
       @SuppressWarnings("unchecked")
       List<EndpointAddress>[] lists = byPorts.computeIfAbsent(ports, k -> new List[] {new ArrayList<>(), new ArrayList<>()});
-      lists[PodConditions.isReady(p) ? 0 : 1].add(address);
+      // publishNotReadyAddresses: every endpoint is listed as ready (StatefulSet peers find each other early).
+      boolean publish = Boolean.TRUE.equals(svc.getSpec().getPublishNotReadyAddresses());
+      lists[publish || PodConditions.isReady(p) ? 0 : 1].add(address);
     }
     List<EndpointSubset> out = new ArrayList<>();
     byPorts.forEach((ports, lists) -> {
@@ -213,6 +215,11 @@ public final class EndpointsController implements AutoCloseable {
           .build());
     });
     return out;
+  }
+
+  /** The pod port a service port reaches (null when the pod has no port of that name). */
+  public static Integer targetPortOf(ServicePort sp, Pod p) {
+    return targetPort(sp, p);
   }
 
   /** The pod port a service port reaches: a number, a named container port, or the service port itself. */

@@ -4,6 +4,7 @@ import io.capstan.controllers.deployment.DeploymentController;
 import io.capstan.controllers.gc.GarbageCollector;
 import io.capstan.controllers.gc.OwnerGraph;
 import io.capstan.controllers.endpoints.EndpointsController;
+import io.capstan.controllers.endpointslice.EndpointSliceController;
 import io.capstan.controllers.job.JobController;
 import io.capstan.controllers.namespace.NamespaceController;
 import io.capstan.controllers.rootca.RootCaFile;
@@ -46,6 +47,7 @@ public final class ControllerManager implements AutoCloseable {
   private JobController jobs;
   private NamespaceController namespaces;
   private EndpointsController endpoints;
+  private EndpointSliceController endpointSlices;
   private NodeLifecycleController nodeLifecycle;
   private ResourceQuotaController quotas;
   /** Null when no root CA file is configured. */
@@ -73,7 +75,7 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
   public synchronized void start() {
-    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, endpoints, node-lifecycle{} and resourcequota controllers, {} workers each",
+    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, endpoints, endpointslice, node-lifecycle{} and resourcequota controllers, {} workers each",
         config.rootCaFile() == null ? "" : ", root-ca-cert-publisher", config.workers());
     RootCaFile rootCaFile = null;
     if (config.rootCaFile() != null) {
@@ -97,6 +99,7 @@ public final class ControllerManager implements AutoCloseable {
     gc = new GarbageCollector(informers, OwnerGraph.defaultKinds(), writer, config.workers(), registry);
     namespaces = new NamespaceController(informers, writer, clock, 1, registry);
     endpoints = new EndpointsController(informers, writer, config.workers(), registry);
+    endpointSlices = new EndpointSliceController(informers, writer, config.workers(), registry);
     nodeLifecycle = new NodeLifecycleController(informers, writer, clock, config.nodeLifecycle(), config.workers(),
         registry);
     quotas = new ResourceQuotaController(informers, writer, config.writeTimeout(), 1, registry);
@@ -123,6 +126,7 @@ public final class ControllerManager implements AutoCloseable {
     gc.shardBy(shard);
     namespaces.shardBy(shard);
     endpoints.shardBy(shard);
+    endpointSlices.shardBy(shard);
     nodeLifecycle.shardBy(shard);
     quotas.shardBy(shard);
     if (rootCa != null) {
@@ -140,6 +144,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(namespaces);
     endpoints.start();
     started.add(endpoints);
+    endpointSlices.start();
+    started.add(endpointSlices);
     nodeLifecycle.start();
     started.add(nodeLifecycle);
     quotas.start();

@@ -16,7 +16,7 @@ import java.util.List;
  * {@code Accept: application/json;as=Table;g=meta.k8s.io;v=v1}. Columns follow kubectl's
  * printers: pods NAME READY STATUS RESTARTS AGE, deployments NAME READY UP-TO-DATE AVAILABLE AGE,
  * replicasets NAME DESIRED CURRENT READY AGE, configmaps NAME DATA AGE, secrets NAME TYPE DATA AGE,
- * namespaces NAME STATUS AGE, every other kind NAME AGE. Each row carries the object's metadata as PartialObjectMetadata
+ * namespaces NAME STATUS AGE, the kinds {@link KindColumns} prints as it says, every other kind NAME AGE. Each row carries the object's metadata as PartialObjectMetadata
  * (kubectl's default includeObject=Metadata), which kubectl uses for -A and --show-labels.
  * A pure function of its inputs.
  */
@@ -34,6 +34,9 @@ public final class TableRenderer {
 
   public static ObjectNode render(Kind kind, List<? extends JsonNode> objects, String resourceVersion,
       String continueToken, Instant now) {
+    if (KindColumns.covers(kind)) {
+      return KindColumns.render(kind, objects, resourceVersion, continueToken, now);
+    }
     List<Column> columns = columns(kind);
     ObjectNode table = NODES.objectNode();
     table.put("kind", "Table");

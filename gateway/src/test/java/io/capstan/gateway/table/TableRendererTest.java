@@ -74,8 +74,63 @@ class TableRendererTest {
     assertEquals(json("['c',2,'2d']").toString(), TableRenderer.render(Kinds.CONFIG_MAP, List.of(cm), null, null, NOW)
         .at("/rows/0/cells").toString());
     JsonNode lease = json("{'metadata':{'name':'l','creationTimestamp':'2025-12-30T12:00:00Z'}}");
-    assertEquals(json("['l','2d']"), TableRenderer.render(Kinds.LEASE, List.of(lease), null, null, NOW)
+    assertEquals(json("['l','','2d']"), TableRenderer.render(Kinds.LEASE, List.of(lease), null, null, NOW)
         .at("/rows/0/cells"));
+  }
+
+  @Test
+  void serviceEndpointsAndSliceColumnsAsKubectlPrintsThem() {
+    JsonNode svc = json("{'metadata':{'name':'web','creationTimestamp':'2026-01-01T09:00:00Z'},'spec':{'type':'NodePort',"
+        + "'clusterIP':'10.96.1.5','selector':{'tier':'f','app':'web'},'ports':[{'port':80,'protocol':'TCP',"
+        + "'nodePort':30080},{'port':53,'protocol':'UDP'}]}}");
+    JsonNode table = TableRenderer.render(Kinds.SERVICE, List.of(svc), null, null, NOW);
+    assertEquals(List.of("Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Age", "Selector"),
+        table.get("columnDefinitions").findValuesAsText("name"));
+    assertEquals(1, table.at("/columnDefinitions/6/priority").asInt(), "SELECTOR only with -o wide");
+    assertEquals(json("['web','NodePort','10.96.1.5','<none>','80:30080/TCP,53/UDP','3h','app=web,tier=f']").toString(),
+        table.at("/rows/0/cells").toString());
+    JsonNode headless = json("{'metadata':{'name':'db'},'spec':{'type':'ClusterIP','clusterIP':'None'}}");
+    assertEquals("None", TableRenderer.render(Kinds.SERVICE, List.of(headless), null, null, NOW)
+        .at("/rows/0/cells/2").asText());
+    JsonNode lb = json("{'metadata':{'name':'lb'},'spec':{'type':'LoadBalancer','clusterIP':'10.96.1.6'}}");
+    assertEquals("<pending>", TableRenderer.render(Kinds.SERVICE, List.of(lb), null, null, NOW)
+        .at("/rows/0/cells/3").asText());
+
+    JsonNode ep = json("{'metadata':{'name':'web'},'subsets':[{'addresses':[{'ip':'10.0.0.1'},{'ip':'10.0.0.2'}],"
+        + "'notReadyAddresses':[{'ip':'10.0.0.9'}],'ports':[{'port':8080},{'port':9090}]}]}");
+    assertEquals("10.0.0.1:8080,10.0.0.1:9090,10.0.0.2:8080 + 1 more...",
+        TableRenderer.render(Kinds.ENDPOINTS, List.of(ep), null, null, NOW).at("/rows/0/cells/1").asText());
+    JsonNode slice = json("{'metadata':{'name':'web-abc'},'addressType':'IPv4','ports':[{'port':8080}],"
+        + "'endpoints':[{'addresses':['10.0.0.1']},{'addresses':['10.0.0.2']}]}");
+    assertEquals(json("['web-abc','IPv4','8080','10.0.0.1,10.0.0.2','<unknown>']").toString(),
+        TableRenderer.render(Kinds.ENDPOINT_SLICE, List.of(slice), null, null, NOW).at("/rows/0/cells").toString());
+  }
+
+  @Test
+  void nodeJobQuotaAndEventColumns() {
+    JsonNode node = json("{'metadata':{'name':'n1','labels':{'node-role.kubernetes.io/control-plane':''}},"
+        + "'spec':{'unschedulable':true},'status':{'conditions':[{'type':'Ready','status':'True'}],"
+        + "'addresses':[{'type':'InternalIP','address':'192.168.1.4'}],'nodeInfo':{'kubeletVersion':'v1.34.0',"
+        + "'osImage':'Debian','kernelVersion':'6.1','containerRuntimeVersion':'runc://1.2'}}}");
+    assertEquals(json("['n1','Ready,SchedulingDisabled','control-plane','<unknown>','v1.34.0','192.168.1.4','<none>',"
+        + "'Debian','6.1','runc://1.2']").toString(),
+        TableRenderer.render(Kinds.NODE, List.of(node), null, null, NOW).at("/rows/0/cells").toString());
+    JsonNode job = json("{'metadata':{'name':'pi'},'spec':{'completions':3,'template':{'spec':{'containers':"
+        + "[{'name':'c','image':'busybox'}]}}},'status':{'succeeded':3,'startTime':'2026-01-01T11:00:00Z',"
+        + "'completionTime':'2026-01-01T11:00:42Z','conditions':[{'type':'Complete','status':'True'}]}}");
+    assertEquals(json("['pi','Complete','3/3','42s','<unknown>','c','busybox','<none>']").toString(),
+        TableRenderer.render(Kinds.JOB, List.of(job), null, null, NOW).at("/rows/0/cells").toString());
+    JsonNode quota = json("{'metadata':{'name':'q'},'status':{'hard':{'pods':'10','limits.cpu':'2'},"
+        + "'used':{'pods':'1','limits.cpu':'500m'}}}");
+    assertEquals(json("['q','<unknown>','pods: 1/10','limits.cpu: 500m/2']").toString(),
+        TableRenderer.render(Kinds.RESOURCE_QUOTA, List.of(quota), null, null, NOW).at("/rows/0/cells").toString());
+    JsonNode event = json("{'metadata':{'name':'e1'},'type':'Normal','reason':'Pulled','message':'done',"
+        + "'involvedObject':{'kind':'Pod','name':'web'},'count':3,'firstTimestamp':'2026-01-01T10:00:00Z',"
+        + "'lastTimestamp':'2026-01-01T11:59:00Z','source':{'component':'kubelet'}}");
+    JsonNode events = TableRenderer.render(Kinds.EVENT, List.of(event), null, null, NOW);
+    assertEquals("Last Seen", events.at("/columnDefinitions/0/name").asText());
+    assertEquals(json("['60s (x3 over 120m)','Normal','Pulled','pod/web','','kubelet','done','120m',3,'e1']").toString(),
+        events.at("/rows/0/cells").toString());
   }
 
   @Test

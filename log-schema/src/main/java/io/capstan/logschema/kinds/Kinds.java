@@ -71,13 +71,18 @@ public final class Kinds {
   // coordination.k8s.io/v1
   public static final Kind LEASE =
       Kind.builtIn("Lease", "coordination.k8s.io", "v1", "leases", true, List.of(), List.of(), Lease.getClassSchema(), false);
+  // discovery.k8s.io/v1
+  public static final Kind ENDPOINT_SLICE =
+      Kind.builtIn("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", true, List.of(), List.of(),
+          io.capstan.api.EndpointSlice.getClassSchema(), false);
   // apiextensions.k8s.io/v1
   public static final Kind CUSTOM_RESOURCE_DEFINITION =
       Kind.builtIn("CustomResourceDefinition", "apiextensions.k8s.io", "v1", "customresourcedefinitions", false,
           List.of("crd", "crds"), List.of("api-extensions"), CustomResourceDefinition.getClassSchema(), true);
 
   private static final List<Kind> BUILT_IN = List.of(NAMESPACE, NODE, POD, SERVICE, ENDPOINTS, CONFIG_MAP, SECRET,
-      EVENT, RESOURCE_QUOTA, LIMIT_RANGE, DEPLOYMENT, REPLICA_SET, JOB, LEASE, CUSTOM_RESOURCE_DEFINITION);
+      EVENT, RESOURCE_QUOTA, LIMIT_RANGE, DEPLOYMENT, REPLICA_SET, JOB, LEASE, CUSTOM_RESOURCE_DEFINITION,
+      ENDPOINT_SLICE);
 
   /** What listeners hear: a kind entered the registry (or replaced its entry), or left it. */
   public sealed interface Change {

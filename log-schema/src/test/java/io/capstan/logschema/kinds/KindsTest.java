@@ -15,7 +15,8 @@ class KindsTest {
   @Test
   void registersEveryKindWithItsDiscoveryFacts() {
     assertEquals(List.of("Namespace", "Node", "Pod", "Service", "Endpoints", "ConfigMap", "Secret", "Event",
-        "ResourceQuota", "LimitRange", "Deployment", "ReplicaSet", "Job", "Lease", "CustomResourceDefinition"),
+        "ResourceQuota", "LimitRange", "Deployment", "ReplicaSet", "Job", "Lease", "CustomResourceDefinition",
+        "EndpointSlice"),
         Kinds.all().stream().map(Kind::kind).toList());
     assertEquals("apps/v1", Kinds.DEPLOYMENT.apiVersion());
     assertEquals("coordination.k8s.io/v1", Kinds.LEASE.apiVersion());

@@ -74,7 +74,7 @@ public record MachineInfo(int cpus, long memoryBytes, long ephemeralStorageBytes
   }
 
   /** The first non-loopback IPv4 address of an interface that is up; 127.0.0.1 when there is none. */
-  static String readInternalIp() {
+  public static String readInternalIp() {
     try {
       for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
         if (!nic.isUp() || nic.isLoopback()) {

@@ -5,6 +5,7 @@ import static io.capstan.stateviews.processor.rules.ObjectFields.meta;
 import io.capstan.api.CustomResourceDefinition;
 import io.capstan.api.Namespace;
 import io.capstan.api.ResourceQuota;
+import io.capstan.api.Service;
 import io.capstan.log.Command;
 import io.capstan.log.CommandOp;
 import io.capstan.log.ErrorStatus;
@@ -22,6 +23,8 @@ import io.capstan.logschema.topics.ObjectPartitioner;
 import io.capstan.stateviews.processor.quota.QuotaAdmission;
 import io.capstan.stateviews.processor.quota.QuotaLedger;
 import io.capstan.stateviews.processor.quota.QuotaMetrics;
+import io.capstan.stateviews.processor.services.AddressLedger;
+import io.capstan.stateviews.processor.services.ServiceAllocation;
 import io.capstan.stateviews.processor.rules.ObjectFields;
 import io.capstan.stateviews.processor.rules.Outcome;
 import io.capstan.stateviews.processor.rules.PatchRebase;
@@ -120,6 +123,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private HybridClock hlc;
   private WriteRules rules;
   private QuotaAdmission quotas;
+  private ServiceAllocation services;
   private int partition;
   /** Outputs since this task last asked for a commit (any commit since then is not visible here). */
   private long pending;
@@ -176,6 +180,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     this.quotas = new QuotaAdmission(new QuotaLedger(context.getStateStore(CommandTopology.QUOTA_LEDGER_STORE)), objects,
         context.getStateStore(CommandTopology.QUOTAS_STORE),
         key -> partitions <= 0 || ObjectPartitioner.partition(key, partitions) == partition, quotaMetrics);
+    this.services = new ServiceAllocation(cfg.serviceNetwork(),
+        new AddressLedger(context.getStateStore(CommandTopology.ADDRESS_LEDGER_STORE)));
     this.watermarks = new WatermarkSchedule(Kinds::all, BUSY_IDLE_WATERMARK_TICKS * cfg.watermarkIntervalMs());
     metrics.partitionAssigned(partition);
     // The punctuators run only while they have work: Kafka Streams commits a task after every
@@ -249,6 +255,12 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       metrics.command(kind.kind(), cmd.getOp(), misplaced.getReason(), System.nanoTime() - started);
       return;
     }
+    if (ServiceAllocation.isLedgerStep(cmd)) {
+      // A step of Service address allocation for the ledger under this key; it answers only a refusal.
+      String result = applyAllocationStep(cmd, key, now);
+      metrics.command(kind.kind(), cmd.getOp(), result, System.nanoTime() - started);
+      return;
+    }
     if (QuotaAdmission.isLedgerStep(cmd)) {
       // A step of quota admission for the quota under this key; it answers only a refused charge.
       String result = applyQuotaStep(cmd, kind, key, now, nowMicros);
@@ -265,6 +277,23 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     byte[] rememberedBytes = requests.get(key);
     RecentRequests recent = RecentRequests.decode(rememberedBytes);
     RecentRequests.Entry original = recent.answered(cmd.getRequestId());
+    if (ServiceAllocation.isAllocated(cmd) && (original != null || recent.find(cmd.getRequestId()) == null)) {
+      // Addresses reserved for a write that is no longer waiting here (answered, or forgotten): give them back.
+      forwardAllocation(ServiceAllocation.undo(cmd), now);
+      if (QuotaAdmission.isChargedCreate(cmd)) {
+        quotas.undoCharges(cmd).forEach(f -> forwardCommand(f, now));
+      }
+      if (original != null) {
+        forward(cmd.getClientId(), originalReply(key, original), CommandTopology.REPLIES_SINK, now, null);
+        metrics.command(kind.kind(), cmd.getOp(), "duplicate", System.nanoTime() - started);
+      } else {
+        reject(cmd, key, recent, nowMicros, StatusErrors.conflict(StatusErrors.resource(kind), kind, cmd.getName(),
+            "the allocated write (request " + cmd.getRequestId() + ") is not waiting here any more: it was answered"
+                + " and forgotten; send it again"));
+        metrics.command(kind.kind(), cmd.getOp(), "stale-allocated-write", System.nanoTime() - started);
+      }
+      return;
+    }
     if (original == null && QuotaAdmission.isChargedCreate(cmd) && recent.find(cmd.getRequestId()) == null) {
       // Not the continuation of a create waiting here: applying it would give its uid a second life.
       quotas.undoCharges(cmd).forEach(f -> forwardCommand(f, now));
@@ -339,7 +368,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       } else if (!cmd.getDryRun()) {
         quotas.undoCharges(cmd).forEach(f -> forwardCommand(f, now));
       }
-    } else if (cmd.getOp() == CommandOp.CREATE && outcome instanceof Outcome.Write w) {
+    } else if (cmd.getOp() == CommandOp.CREATE && cmd.getAllocation() == null && outcome instanceof Outcome.Write w) {
       QuotaAdmission.Routing routing;
       try {
         routing = quotas.route(cmd, kind, w.after());
@@ -356,6 +385,47 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
             .encode(REQUEST_MEMORY_BYTES_PER_KEY));
         return "quota-charge";
       }
+    }
+    // Service addresses (after quota admission, whose leaks the quota controller repairs): reserved
+    // at the ledger's partition first, the write comes back ALLOCATED.
+    boolean allocated = ServiceAllocation.isAllocated(cmd);
+    if (Kinds.SERVICE.equals(kind) && outcome instanceof Outcome.Write w
+        && (cmd.getOp() == CommandOp.CREATE || cmd.getOp() == CommandOp.UPDATE)) {
+      Service after = (Service) w.after();
+      if (allocated) {
+        if (w.before() == null) {
+          meta(after).setUid(cmd.getAllocation().getServiceUid()); // the uid the ledger knows it by
+        }
+        ServiceAllocation.fill(after, cmd.getAllocation());
+      }
+      ServiceAllocation.Plan plan;
+      try {
+        plan = services.plan((Service) w.before(), after, allocated ? cmd.getAllocation() : null);
+      } catch (RuntimeException e) {
+        log.error("address allocation of {} ({} {}) at {} failed", cmd.getRequestId(), cmd.getOp(), key, where(), e);
+        plan = new ServiceAllocation.Plan.Invalid(List.of());
+        outcome = new Outcome.Rejected(StatusErrors.internal("address allocation of " + key + ": " + e));
+      }
+      if (plan instanceof ServiceAllocation.Plan.Invalid invalid && !invalid.errors().isEmpty()) {
+        outcome = new Outcome.Rejected(StatusErrors.invalid(kind, cmd.getName(), invalid.errors()));
+      } else if (plan instanceof ServiceAllocation.Plan.Allocate allocate) {
+        if (allocated) {
+          outcome = new Outcome.Rejected(StatusErrors.conflict(StatusErrors.resource(kind), kind, cmd.getName(),
+              "the Service changed while its addresses were being allocated; please apply your changes to the"
+                  + " latest version and try again"));
+        } else if (!cmd.getDryRun()) {
+          forwardAllocation(services.allocate(cmd, allocate, meta(after).getUid()), now);
+          // Only this request's allocated write may come back and be applied (RecentRequests.PENDING).
+          remember(key, recent.pending(cmd.getRequestId(), nowMicros, cfg.requestIdsPerKey())
+              .encode(REQUEST_MEMORY_BYTES_PER_KEY));
+          return "service-allocation";
+        }
+        // A dry run reserves nothing: it is answered without the addresses a real write would get.
+      }
+    }
+    if (allocated && !(outcome instanceof Outcome.Write)) {
+      forwardAllocation(ServiceAllocation.undo(cmd), now); // refused after all: the addresses go back
+      allocated = false;
     }
     if (Kinds.CUSTOM_RESOURCE_DEFINITION.equals(kind) && outcome instanceof Outcome.Write w) {
       // Names checked, the kind's topic made, and only then Established (nothing written if that fails).
@@ -396,12 +466,22 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       } else if (!ACCEPTED.equals(result) && QuotaAdmission.isChargedCreate(cmd)) {
         quotas.undoCharges(cmd).forEach(f -> forwardCommand(f, now)); // could not be written after all
       }
+      if (!ACCEPTED.equals(result) && allocated) {
+        forwardAllocation(ServiceAllocation.undo(cmd), now);
+      } else if (!cmd.getDryRun() && ACCEPTED.equals(result) && w.before() instanceof Service was) {
+        // A type or port change gives back what the Service no longer holds.
+        services.releaseDropped(cmd.getNamespace(), cmd.getName(), was, (Service) w.after())
+            .forEach(f -> forwardAllocation(f, now));
+      }
       return result;
     } else if (outcome instanceof Outcome.Remove r) {
       String result = remove(cmd, kind, key, storedBytes, recent, r.last(), now, nowMicros);
       if (!cmd.getDryRun() && ACCEPTED.equals(result)) {
         if (Kinds.RESOURCE_QUOTA.equals(kind)) {
           quotas.forget(key);
+        }
+        if (r.last() instanceof Service gone) {
+          services.releaseDropped(cmd.getNamespace(), cmd.getName(), gone, null).forEach(f -> forwardAllocation(f, now));
         }
         followUps(key, () -> quotas.afterRemove(cmd, kind, r.last()), now);
       }
@@ -537,6 +617,41 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       return;
     }
     out.forEach(f -> forwardCommand(f, now));
+  }
+
+  /**
+   * A step of Service address allocation at the ledger's key: the ledger changes (no object,
+   * event or state record does), the allocated write goes back to the Service's key, and a refused
+   * allocation answers the waiting client.
+   */
+  private String applyAllocationStep(Command cmd, String key, Instant now) {
+    if (!ServiceAllocation.ledgerKey().equals(key)) {
+      skip("misaddressed-allocation-step", "an allocation step " + cmd.getAllocation().getOp() + " addressed to " + key);
+      return "BadRequest";
+    }
+    ServiceAllocation.StepResult r;
+    try {
+      r = services.step(cmd);
+    } catch (RuntimeException e) {
+      log.error("allocation step {} ({}) at {} could not be decided", cmd.getRequestId(), cmd.getAllocation().getOp(),
+          where(), e);
+      if (!cmd.getClientId().isEmpty()) {
+        replyOnly(cmd, StatusErrors.internal("address allocation for Service " + cmd.getAllocation().getServiceNamespace()
+            + "/" + cmd.getAllocation().getServiceName() + ": " + e));
+      }
+      return "InternalError";
+    }
+    r.forwards().forEach(f -> forwardAllocation(f, now));
+    if (r.refusal() != null && !cmd.getClientId().isEmpty()) {
+      replyOnly(cmd, r.refusal());
+    }
+    outputsWaiting(); // the ledger's store writes ride the next commit
+    return r.result();
+  }
+
+  private void forwardAllocation(ServiceAllocation.Forward f, Instant now) {
+    forward(f.key(), codec.encode(f.command()), CommandTopology.COMMANDS_SINK, now, null);
+    outputsWaiting();
   }
 
   /** Sends a command to another key (its partition's task), in this task's transaction. */

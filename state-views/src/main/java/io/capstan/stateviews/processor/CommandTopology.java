@@ -35,7 +35,8 @@ import org.apache.kafka.streams.state.Stores;
  *                          │                 ──▶ capstan.view.pods-by-node (bound pods, by node name)
  *                          │  clock,
  *                          │  request-ids
- *                          │  quota-ledger ──▶ capstan.commands        (quota admission's own steps, by object key)
+ *                          │  quota-ledger ──▶ capstan.commands        (quota admission's and address allocation's
+ *                          │  service-addresses                        own steps, by object key)
  *                          ├─ reads the global store "namespaces" ◀── capstan.state.namespace
  *                          ├─ reads the global store "resourcequotas" ◀── capstan.state.resourcequota
  *                          └─ the kind registry follows "customresourcedefinitions" ◀── capstan.state.customresourcedefinition
@@ -53,6 +54,8 @@ final class CommandTopology {
   /** Quota admission: each quota's charges (local, changelogged) and every quota (global copy). */
   static final String QUOTA_LEDGER_STORE = "quota-ledger";
   static final String QUOTAS_STORE = "resourcequotas";
+  /** Service address allocation: who holds each ClusterIP and NodePort (local, changelogged; one partition uses it). */
+  static final String ADDRESS_LEDGER_STORE = "service-addresses";
   /** Every CustomResourceDefinition (global copy), which the kind registry follows. */
   static final String DEFINITIONS_STORE = "customresourcedefinitions";
   /** The sink of every custom kind's state topic; the record's {@link #TOPIC_HEADER} names the topic. */
@@ -103,6 +106,7 @@ final class CommandTopology {
     t.addStateStore(localStore(CLOCK_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(REQUESTS_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(QUOTA_LEDGER_STORE, cfg.inMemoryStores()), APPLIER);
+    t.addStateStore(localStore(ADDRESS_LEDGER_STORE, cfg.inMemoryStores()), APPLIER);
     t.addSink(EVENTS_SINK, layout.events(), keys, values, byObjectKey, APPLIER);
     t.addSink(REPLIES_SINK, layout.replies(), keys, values, APPLIER);
     // Quota admission is a saga of commands the processor sends itself, in the same transaction.

@@ -3,6 +3,7 @@ package io.capstan.stateviews.processor;
 import io.capstan.logschema.topics.TopicLayout;
 import java.nio.file.Path;
 import java.util.Map;
+import io.capstan.stateviews.processor.services.ServiceNetwork;
 import java.util.Objects;
 import org.apache.kafka.clients.CommonClientConfigs;
 
@@ -20,7 +21,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
  *   <li>{@code earlyCommitQuietMs}: 2 (commit as soon as no command has arrived for this long,
  *       so an idle cluster answers at once while a busy one batches; 0 disables);
  *   <li>{@code requestIdsPerKey}: 16 (recent request ids remembered per object key);
- *   <li>{@code requestIdRetentionMs}: 1 hour (as long as the commands topic keeps a command).
+ *   <li>{@code requestIdRetentionMs}: 1 hour (as long as the commands topic keeps a command);
+ *   <li>{@code serviceNetwork}: ClusterIPs from {@code 10.96.0.0/12}, NodePorts 30000-32767.
  * </ul>
  *
  * @param kafka                Kafka client settings: {@code bootstrap.servers} plus any TLS/SASL or
@@ -35,6 +37,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
  * @param earlyCommitQuietMs   commit when the input has been quiet this long; 0 waits for the commit interval
  * @param requestIdsPerKey     how many recent request ids (with their replies) each object key keeps
  * @param requestIdRetentionMs how long remembered request ids of an idle key are kept
+ * @param serviceNetwork       the ranges Service ClusterIPs and NodePorts are allocated from
  */
 public record ProcessorConfig(
     Map<String, Object> kafka,
@@ -47,7 +50,8 @@ public record ProcessorConfig(
     boolean inMemoryStores,
     long earlyCommitQuietMs,
     int requestIdsPerKey,
-    long requestIdRetentionMs) {
+    long requestIdRetentionMs,
+    ServiceNetwork serviceNetwork) {
 
   public static final int DEFAULT_STREAM_THREADS = 1;
   public static final long DEFAULT_COMMIT_INTERVAL_MS = 50;
@@ -84,6 +88,7 @@ public record ProcessorConfig(
     if (requestIdRetentionMs < 1) {
       throw new IllegalArgumentException("processor config: requestIdRetentionMs must be positive, got " + requestIdRetentionMs);
     }
+    Objects.requireNonNull(serviceNetwork, "serviceNetwork");
     kafka = Map.copyOf(kafka);
   }
 
@@ -91,7 +96,8 @@ public record ProcessorConfig(
   public ProcessorConfig(Map<String, Object> kafka, TopicLayout layout, String applicationId, Path stateDir,
       int streamThreads, long commitIntervalMs, long watermarkIntervalMs, boolean inMemoryStores) {
     this(kafka, layout, applicationId, stateDir, streamThreads, commitIntervalMs, watermarkIntervalMs, inMemoryStores,
-        DEFAULT_EARLY_COMMIT_QUIET_MS, DEFAULT_REQUEST_IDS_PER_KEY, DEFAULT_REQUEST_ID_RETENTION_MS);
+        DEFAULT_EARLY_COMMIT_QUIET_MS, DEFAULT_REQUEST_IDS_PER_KEY, DEFAULT_REQUEST_ID_RETENTION_MS,
+        ServiceNetwork.defaults());
   }
 
   public static ProcessorConfig defaults(Map<String, Object> kafka, TopicLayout layout, Path stateDir) {
@@ -101,36 +107,41 @@ public record ProcessorConfig(
 
   public ProcessorConfig withApplicationId(String id) {
     return new ProcessorConfig(kafka, layout, id, stateDir, streamThreads, commitIntervalMs, watermarkIntervalMs,
-        inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs);
+        inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, serviceNetwork);
   }
 
   public ProcessorConfig withStreamThreads(int threads) {
     return new ProcessorConfig(kafka, layout, applicationId, stateDir, threads, commitIntervalMs, watermarkIntervalMs,
-        inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs);
+        inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, serviceNetwork);
   }
 
   public ProcessorConfig withCommitIntervalMs(long ms) {
     return new ProcessorConfig(kafka, layout, applicationId, stateDir, streamThreads, ms, watermarkIntervalMs,
-        inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs);
+        inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, serviceNetwork);
   }
 
   public ProcessorConfig withWatermarkIntervalMs(long ms) {
     return new ProcessorConfig(kafka, layout, applicationId, stateDir, streamThreads, commitIntervalMs, ms,
-        inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs);
+        inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, serviceNetwork);
   }
 
   public ProcessorConfig withInMemoryStores(boolean inMemory) {
     return new ProcessorConfig(kafka, layout, applicationId, stateDir, streamThreads, commitIntervalMs,
-        watermarkIntervalMs, inMemory, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs);
+        watermarkIntervalMs, inMemory, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, serviceNetwork);
   }
 
   public ProcessorConfig withEarlyCommitQuietMs(long ms) {
     return new ProcessorConfig(kafka, layout, applicationId, stateDir, streamThreads, commitIntervalMs,
-        watermarkIntervalMs, inMemoryStores, ms, requestIdsPerKey, requestIdRetentionMs);
+        watermarkIntervalMs, inMemoryStores, ms, requestIdsPerKey, requestIdRetentionMs, serviceNetwork);
   }
 
   public ProcessorConfig withRequestIds(int perKey, long retentionMs) {
     return new ProcessorConfig(kafka, layout, applicationId, stateDir, streamThreads, commitIntervalMs,
-        watermarkIntervalMs, inMemoryStores, earlyCommitQuietMs, perKey, retentionMs);
+        watermarkIntervalMs, inMemoryStores, earlyCommitQuietMs, perKey, retentionMs, serviceNetwork);
+  }
+
+  public ProcessorConfig withServiceNetwork(ServiceNetwork network) {
+    return new ProcessorConfig(kafka, layout, applicationId, stateDir, streamThreads, commitIntervalMs,
+        watermarkIntervalMs, inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, network);
   }
 }

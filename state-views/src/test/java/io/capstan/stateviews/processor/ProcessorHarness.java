@@ -72,9 +72,14 @@ final class ProcessorHarness implements AutoCloseable {
   }
 
   ProcessorHarness(int partitions) {
-    ProcessorConfig cfg = ProcessorConfig.defaults(
+    this(partitions, java.util.function.UnaryOperator.identity());
+  }
+
+  /** @param settings changes the processor's settings (the defaults, in-memory stores) */
+  ProcessorHarness(int partitions, java.util.function.UnaryOperator<ProcessorConfig> settings) {
+    ProcessorConfig cfg = settings.apply(ProcessorConfig.defaults(
             Map.of("bootstrap.servers", "unused:9092"), layout, KafkaFixture.tempDir("ttd"))
-        .withInMemoryStores(true);
+        .withInMemoryStores(true));
     Properties p = CommandProcessor.streamsProperties(cfg);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.METRICS_RECORDING_LEVEL_CONFIG, "DEBUG"); // punctuate-total: how often a task punctuated

@@ -1,0 +1,411 @@
+package io.capstan.gateway.table;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.kinds.Kinds;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BiFunction;
+
+/**
+ * The Table columns of the built-in kinds kube-apiserver prints with more than NAME and AGE, as
+ * its printers (pkg/printers/internalversion) define them, priority 1 for what {@code -o wide}
+ * adds: services, endpoints, endpointslices, nodes, jobs, events, leases, resourcequotas and
+ * limitranges. Each kind's columns and the function that fills a row sit together here.
+ */
+final class KindColumns {
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final String NONE = "<none>";
+  private static final String UNSET = "<unset>";
+
+  /** One column definition; priority 1 columns show only with {@code -o wide}. */
+  record PrinterColumn(String name, String type, String format, String description, int priority) {
+    static PrinterColumn of(String name, String description) {
+      return new PrinterColumn(name, "string", "", description, 0);
+    }
+
+    static PrinterColumn wide(String name, String description) {
+      return new PrinterColumn(name, "string", "", description, 1);
+    }
+  }
+
+  /** A kind's columns and how a row's cells come from the object's JSON (at this instant). */
+  record Printer(List<PrinterColumn> columns, BiFunction<JsonNode, Instant, List<Object>> cells) {}
+
+  private static final PrinterColumn NAME = new PrinterColumn("Name", "string", "name",
+      "Name must be unique within a namespace.", 0);
+  private static final PrinterColumn AGE = PrinterColumn.of("Age",
+      "CreationTimestamp is a timestamp representing the server time when this object was created.");
+
+  private static final Map<Kind, Printer> PRINTERS = Map.of(
+      Kinds.SERVICE, new Printer(List.of(NAME, PrinterColumn.of("Type", "The type of the service."),
+          PrinterColumn.of("Cluster-IP", "The cluster IP of the service."),
+          PrinterColumn.of("External-IP", "The external IP of the service."),
+          PrinterColumn.of("Port(s)", "The ports of the service."), AGE,
+          PrinterColumn.wide("Selector", "The label selector of the service.")), KindColumns::service),
+      Kinds.ENDPOINTS, new Printer(List.of(NAME, PrinterColumn.of("Endpoints", "Endpoints of the service."), AGE),
+          KindColumns::endpoints),
+      Kinds.ENDPOINT_SLICE, new Printer(List.of(NAME, PrinterColumn.of("AddressType", "Type of address."),
+          PrinterColumn.of("Ports", "Ports of the endpoint slice."),
+          PrinterColumn.of("Endpoints", "Endpoints of the endpoint slice."), AGE), KindColumns::endpointSlice),
+      Kinds.NODE, new Printer(List.of(NAME, PrinterColumn.of("Status", "The status of the node."),
+          PrinterColumn.of("Roles", "The roles of the node."), AGE,
+          PrinterColumn.of("Version", "Kubelet Version reported by the node."),
+          PrinterColumn.wide("Internal-IP", "List of internal IPs."),
+          PrinterColumn.wide("External-IP", "List of external IPs."),
+          PrinterColumn.wide("OS-Image", "OS image reported by the node from /etc/os-release."),
+          PrinterColumn.wide("Kernel-Version", "Kernel version reported by the node."),
+          PrinterColumn.wide("Container-Runtime", "Container runtime reported by the node.")), KindColumns::node),
+      Kinds.JOB, new Printer(List.of(NAME, PrinterColumn.of("Status", "Status of the job."),
+          PrinterColumn.of("Completions", "The completion status of the job."),
+          PrinterColumn.of("Duration", "Time required to complete the job."), AGE,
+          PrinterColumn.wide("Containers", "Names of each container in the template."),
+          PrinterColumn.wide("Images", "Images referenced by each container in the template."),
+          PrinterColumn.wide("Selector", "Selector for the pods.")), KindColumns::job),
+      Kinds.EVENT, new Printer(List.of(PrinterColumn.of("Last Seen", "Time since the event was last seen."),
+          PrinterColumn.of("Type", "Type of this event."), PrinterColumn.of("Reason", "Short, machine understandable string."),
+          PrinterColumn.of("Object", "The object this event is about."),
+          PrinterColumn.wide("Subobject", "The part of the object this event is about."),
+          PrinterColumn.wide("Source", "The component reporting this event."),
+          PrinterColumn.of("Message", "A human-readable description of the status of this operation."),
+          PrinterColumn.wide("First Seen", "Time since the event was first seen."),
+          PrinterColumn.wide("Count", "The number of times this event has occurred."),
+          new PrinterColumn("Name", "string", "name", "Name must be unique within a namespace.", 1)), KindColumns::event),
+      Kinds.LEASE, new Printer(List.of(NAME, PrinterColumn.of("Holder", "The holder of the lease."), AGE),
+          (o, now) -> List.of(o.path("spec").path("holderIdentity").asText(""))),
+      Kinds.RESOURCE_QUOTA, new Printer(List.of(NAME, AGE,
+          PrinterColumn.of("Request", "Request represents a minimum amount of cpu/memory that a container may consume."),
+          PrinterColumn.of("Limit", "Limits control the maximum amount of cpu/memory that a container may use"
+              + " independent of contention on the node.")), KindColumns::resourceQuota),
+      Kinds.LIMIT_RANGE, new Printer(List.of(NAME, new PrinterColumn("Created At", "date", "",
+          "CreationTimestamp is a timestamp representing the server time when this object was created.", 0)),
+          (o, now) -> List.of(o.path("metadata").path("creationTimestamp").asText(""))));
+
+  private KindColumns() {}
+
+  static boolean covers(Kind kind) {
+    return PRINTERS.containsKey(kind);
+  }
+
+  /** The Table of these objects; {@link TableRenderer#render} for the kinds {@link #covers} names. */
+  static ObjectNode render(Kind kind, List<? extends JsonNode> objects, String resourceVersion, String continueToken,
+      Instant now) {
+    Printer printer = PRINTERS.get(kind);
+    ObjectNode table = NODES.objectNode();
+    table.put("kind", "Table");
+    table.put("apiVersion", "meta.k8s.io/v1");
+    ObjectNode meta = table.putObject("metadata");
+    if (resourceVersion != null) {
+      meta.put("resourceVersion", resourceVersion);
+    }
+    if (continueToken != null && !continueToken.isEmpty()) {
+      meta.put("continue", continueToken);
+    }
+    ArrayNode defs = table.putArray("columnDefinitions");
+    for (PrinterColumn c : printer.columns()) {
+      defs.addObject().put("name", c.name()).put("type", c.type()).put("format", c.format())
+          .put("description", c.description()).put("priority", c.priority());
+    }
+    ArrayNode rows = table.putArray("rows");
+    for (JsonNode o : objects) {
+      ObjectNode row = rows.addObject();
+      ArrayNode cells = row.putArray("cells");
+      List<Object> values = new ArrayList<>();
+      if (printer.columns().get(0) == NAME) {
+        values.add(o.path("metadata").path("name").asText());
+      }
+      values.addAll(printer.cells().apply(o, now));
+      // AGE sits where the printer puts it: fill it in at its column.
+      for (int i = 0; i < printer.columns().size(); i++) {
+        if (printer.columns().get(i) == AGE) {
+          values.add(i, TableRenderer.age(o.path("metadata").path("creationTimestamp").asText(""), now));
+        }
+      }
+      for (Object v : values) {
+        if (v instanceof Number n) {
+          cells.add(n.longValue());
+        } else {
+          cells.add(String.valueOf(v));
+        }
+      }
+      ObjectNode partial = row.putObject("object");
+      partial.put("kind", "PartialObjectMetadata");
+      partial.put("apiVersion", "meta.k8s.io/v1");
+      partial.set("metadata", o.path("metadata").deepCopy());
+    }
+    return table;
+  }
+
+  // ---- services ----
+
+  private static List<Object> service(JsonNode o, Instant now) {
+    JsonNode spec = o.path("spec");
+    String type = spec.path("type").asText("ClusterIP");
+    String clusterIp = spec.path("clusterIP").asText("");
+    List<Object> out = new ArrayList<>();
+    out.add(type);
+    out.add(clusterIp.isEmpty() ? NONE : clusterIp);
+    out.add(externalIp(spec, o.path("status"), type));
+    out.add(servicePorts(spec.path("ports")));
+    out.add(selector(spec.path("selector")));
+    return out;
+  }
+
+  private static String externalIp(JsonNode spec, JsonNode status, String type) {
+    List<String> ips = new ArrayList<>();
+    spec.path("externalIPs").forEach(ip -> ips.add(ip.asText()));
+    switch (type) {
+      case "ExternalName":
+        return spec.path("externalName").asText("");
+      case "LoadBalancer": {
+        List<String> lb = new ArrayList<>();
+        for (JsonNode ing : status.path("loadBalancer").path("ingress")) {
+          lb.add(ing.hasNonNull("ip") ? ing.get("ip").asText() : ing.path("hostname").asText(""));
+        }
+        lb.addAll(ips);
+        return lb.isEmpty() ? "<pending>" : String.join(",", lb);
+      }
+      default:
+        return ips.isEmpty() ? NONE : String.join(",", ips);
+    }
+  }
+
+  private static String servicePorts(JsonNode ports) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode p : ports) {
+      String proto = p.path("protocol").asText("TCP");
+      out.add(p.path("port").asInt() + (p.path("nodePort").asInt(0) > 0 ? ":" + p.get("nodePort").asInt() : "")
+          + "/" + proto);
+    }
+    return out.isEmpty() ? NONE : String.join(",", out);
+  }
+
+  private static String selector(JsonNode selector) {
+    Map<String, String> sorted = new TreeMap<>();
+    selector.fields().forEachRemaining(e -> sorted.put(e.getKey(), e.getValue().asText()));
+    if (sorted.isEmpty()) {
+      return NONE;
+    }
+    List<String> parts = new ArrayList<>();
+    sorted.forEach((k, v) -> parts.add(k + "=" + v));
+    return String.join(",", parts);
+  }
+
+  // ---- endpoints and slices ----
+
+  /** Ready addresses with each port, three at most then {@code + N more...}, as formatEndpoints. */
+  private static List<Object> endpoints(JsonNode o, Instant now) {
+    List<String> list = new ArrayList<>();
+    int count = 0;
+    for (JsonNode subset : o.path("subsets")) {
+      JsonNode ports = subset.path("ports");
+      for (JsonNode a : subset.path("addresses")) {
+        if (ports.isEmpty()) {
+          count++;
+          if (list.size() < 3) {
+            list.add(a.path("ip").asText());
+          }
+          continue;
+        }
+        for (JsonNode p : ports) {
+          count++;
+          if (list.size() < 3) {
+            list.add(a.path("ip").asText() + ":" + p.path("port").asInt());
+          }
+        }
+      }
+    }
+    return List.of(moreOf(list, count, NONE));
+  }
+
+  private static List<Object> endpointSlice(JsonNode o, Instant now) {
+    List<String> ports = new ArrayList<>();
+    int portCount = 0;
+    for (JsonNode p : o.path("ports")) {
+      portCount++;
+      if (ports.size() < 3) {
+        ports.add(p.hasNonNull("port") ? String.valueOf(p.get("port").asInt()) : UNSET);
+      }
+    }
+    List<String> addresses = new ArrayList<>();
+    int addressCount = 0;
+    for (JsonNode e : o.path("endpoints")) {
+      for (JsonNode a : e.path("addresses")) {
+        addressCount++;
+        if (addresses.size() < 3) {
+          addresses.add(a.asText());
+        }
+      }
+    }
+    return List.of(o.path("addressType").asText(""), moreOf(ports, portCount, UNSET),
+        moreOf(addresses, addressCount, UNSET));
+  }
+
+  private static String moreOf(List<String> shown, int total, String empty) {
+    if (total == 0) {
+      return empty;
+    }
+    String s = String.join(",", shown);
+    return total > shown.size() ? s + " + " + (total - shown.size()) + " more..." : s;
+  }
+
+  // ---- nodes ----
+
+  private static List<Object> node(JsonNode o, Instant now) {
+    List<String> status = new ArrayList<>();
+    String ready = "Unknown";
+    for (JsonNode c : o.path("status").path("conditions")) {
+      if ("Ready".equals(c.path("type").asText())) {
+        ready = "True".equals(c.path("status").asText()) ? "Ready" : "False".equals(c.path("status").asText())
+            ? "NotReady" : "Unknown";
+      }
+    }
+    status.add(ready);
+    if (o.path("spec").path("unschedulable").asBoolean(false)) {
+      status.add("SchedulingDisabled");
+    }
+    List<String> roles = new ArrayList<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = o.path("metadata").path("labels").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (e.getKey().startsWith("node-role.kubernetes.io/")) {
+        roles.add(e.getKey().substring("node-role.kubernetes.io/".length()));
+      } else if (e.getKey().equals("kubernetes.io/role") && !e.getValue().asText().isEmpty()) {
+        roles.add(e.getValue().asText());
+      }
+    }
+    roles.sort(null);
+    JsonNode info = o.path("status").path("nodeInfo");
+    List<Object> out = new ArrayList<>();
+    out.add(String.join(",", status));
+    out.add(roles.isEmpty() ? NONE : String.join(",", roles));
+    out.add(info.path("kubeletVersion").asText(""));
+    out.add(address(o, "InternalIP"));
+    out.add(address(o, "ExternalIP"));
+    out.add(info.path("osImage").asText("<unknown>"));
+    out.add(info.path("kernelVersion").asText("<unknown>"));
+    out.add(info.path("containerRuntimeVersion").asText("<unknown>"));
+    return out;
+  }
+
+  private static String address(JsonNode node, String type) {
+    for (JsonNode a : node.path("status").path("addresses")) {
+      if (type.equals(a.path("type").asText())) {
+        return a.path("address").asText();
+      }
+    }
+    return NONE;
+  }
+
+  // ---- jobs ----
+
+  private static List<Object> job(JsonNode o, Instant now) {
+    JsonNode spec = o.path("spec");
+    JsonNode status = o.path("status");
+    String state = "Running";
+    for (JsonNode c : status.path("conditions")) {
+      if (!"True".equals(c.path("status").asText())) {
+        continue;
+      }
+      switch (c.path("type").asText()) {
+        case "Complete" -> state = "Complete";
+        case "Failed" -> state = "Failed";
+        case "FailureTarget" -> state = state.equals("Failed") ? state : "FailureTarget";
+        case "SuccessCriteriaMet" -> state = state.equals("Complete") ? state : "SuccessCriteriaMet";
+        case "Suspended" -> state = "Suspended";
+        default -> { }
+      }
+    }
+    if (spec.path("suspend").asBoolean(false) && state.equals("Running")) {
+      state = "Suspended";
+    }
+    long succeeded = status.path("succeeded").asLong(0);
+    String completions;
+    if (spec.hasNonNull("completions")) {
+      completions = succeeded + "/" + spec.get("completions").asLong();
+    } else {
+      long parallelism = spec.path("parallelism").asLong(1);
+      completions = parallelism > 1 ? succeeded + "/1 of " + parallelism : succeeded + "/1";
+    }
+    String duration = "";
+    Instant start = instant(status.path("startTime").asText(""));
+    if (start != null) {
+      Instant end = instant(status.path("completionTime").asText(""));
+      duration = HumanDuration.format(Duration.between(start, end == null ? now : end));
+    }
+    List<String> names = new ArrayList<>();
+    List<String> images = new ArrayList<>();
+    for (JsonNode c : spec.path("template").path("spec").path("containers")) {
+      names.add(c.path("name").asText());
+      images.add(c.path("image").asText());
+    }
+    List<String> selector = new ArrayList<>();
+    Map<String, String> labels = new TreeMap<>();
+    spec.path("selector").path("matchLabels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+    labels.forEach((k, v) -> selector.add(k + "=" + v));
+    return List.of(state, completions, duration, String.join(",", names), String.join(",", images),
+        selector.isEmpty() ? NONE : String.join(",", selector));
+  }
+
+  // ---- events ----
+
+  private static List<Object> event(JsonNode o, Instant now) {
+    String first = o.path("firstTimestamp").asText("");
+    String last = o.path("lastTimestamp").asText("");
+    if (last.isEmpty()) {
+      last = o.path("series").path("lastObservedTime").asText(o.path("eventTime").asText(first));
+    }
+    if (first.isEmpty()) {
+      first = o.path("eventTime").asText(last);
+    }
+    long count = o.path("count").asLong(o.path("series").path("count").asLong(1));
+    String lastSeen = TableRenderer.age(last, now);
+    if (count > 1) {
+      lastSeen = lastSeen + " (x" + count + " over " + TableRenderer.age(first, now) + ")";
+    }
+    JsonNode involved = o.path("involvedObject");
+    String object = involved.path("kind").asText("").toLowerCase(java.util.Locale.ROOT) + "/"
+        + involved.path("name").asText("");
+    String source = o.path("source").path("component").asText(o.path("reportingComponent").asText(""));
+    if (!o.path("source").path("host").asText("").isEmpty()) {
+      source = source + ", " + o.path("source").path("host").asText();
+    }
+    return List.of(lastSeen, o.path("type").asText(""), o.path("reason").asText(""), object,
+        involved.path("fieldPath").asText(""), source, o.path("message").asText("").trim(),
+        TableRenderer.age(first, now), count, o.path("metadata").path("name").asText(""));
+  }
+
+  // ---- quotas ----
+
+  private static List<Object> resourceQuota(JsonNode o, Instant now) {
+    Map<String, String> hard = new TreeMap<>();
+    o.path("status").path("hard").fields().forEachRemaining(e -> hard.put(e.getKey(), e.getValue().asText()));
+    JsonNode used = o.path("status").path("used");
+    List<String> requests = new ArrayList<>();
+    List<String> limits = new ArrayList<>();
+    hard.forEach((name, limit) -> {
+      String entry = name + ": " + used.path(name).asText("0") + "/" + limit;
+      (name.startsWith("limits.") ? limits : requests).add(entry);
+    });
+    return List.of(String.join(", ", requests), String.join(", ", limits));
+  }
+
+  private static Instant instant(String s) {
+    if (s == null || s.isEmpty()) {
+      return null;
+    }
+    try {
+      return Instant.parse(s);
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+}
