@@ -17,12 +17,12 @@ import io.capstan.controllers.runtime.OwnerRefs;
 import io.capstan.controllers.runtime.PodConditions;
 import io.capstan.controllers.runtime.PodTemplates;
 import io.capstan.controllers.runtime.ReconcileResult;
+import io.capstan.controllers.runtime.ServiceKeys;
 import io.capstan.controllers.runtime.ShardAssignment;
 import io.capstan.controllers.runtime.WorkQueue;
 import io.capstan.controllers.runtime.WriteRejectedException;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.stateviews.informer.Informer;
-import io.capstan.stateviews.informer.ResourceEventHandler;
 import io.capstan.stateviews.informer.SharedInformers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
@@ -69,55 +69,8 @@ public final class EndpointsController implements AutoCloseable {
 
   public void start() {
     log.info("endpoints controller starting");
-    services.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Service s) {
-        queue.add(OwnerRefs.key(Kinds.SERVICE, s.getMetadata()));
-      }
-
-      @Override
-      public void onUpdate(Service old, Service s) {
-        queue.add(OwnerRefs.key(Kinds.SERVICE, s.getMetadata()));
-      }
-
-      @Override
-      public void onDelete(Service s) {
-        queue.add(OwnerRefs.key(Kinds.SERVICE, s.getMetadata()));
-      }
-    });
-    pods.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Pod p) {
-        enqueueServicesOf(p, null);
-      }
-
-      @Override
-      public void onUpdate(Pod old, Pod p) {
-        enqueueServicesOf(p, old);
-      }
-
-      @Override
-      public void onDelete(Pod p) {
-        enqueueServicesOf(p, null);
-      }
-    });
+    ServiceKeys.follow(services, pods, queue);
     controller.start();
-  }
-
-  private void enqueueServicesOf(Pod p, Pod old) {
-    for (Service s : services.list(p.getMetadata().getNamespace())) {
-      Map<String, String> selector = s.getSpec() == null ? null : s.getSpec().getSelector();
-      if (selector == null) {
-        continue;
-      }
-      if (matches(selector, PodConditions.labels(p)) || (old != null && matches(selector, PodConditions.labels(old)))) {
-        queue.add(OwnerRefs.key(Kinds.SERVICE, s.getMetadata()));
-      }
-    }
-  }
-
-  private static boolean matches(Map<String, String> selector, Map<String, String> labels) {
-    return !selector.isEmpty() && labels.entrySet().containsAll(selector.entrySet());
   }
 
   @Override
@@ -176,7 +129,7 @@ public final class EndpointsController implements AutoCloseable {
     sorted.sort(Comparator.comparing(p -> p.getMetadata().getName()));
     for (Pod p : sorted) {
       String ip = p.getStatus() == null ? null : p.getStatus().getPodIP();
-      if (!matches(selector, PodConditions.labels(p)) || ip == null || ip.isEmpty()
+      if (!ServiceKeys.selects(selector, PodConditions.labels(p)) || ip == null || ip.isEmpty()
           || p.getMetadata().getDeletionTimestamp() != null
           || PodConditions.SUCCEEDED.equals(PodConditions.phase(p)) || PodConditions.FAILED.equals(PodConditions.phase(p))) {
         continue;

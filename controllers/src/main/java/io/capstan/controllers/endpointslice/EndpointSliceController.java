@@ -9,6 +9,7 @@ import io.capstan.controllers.runtime.OwnerRefs;
 import io.capstan.controllers.runtime.PodConditions;
 import io.capstan.controllers.runtime.PodTemplates;
 import io.capstan.controllers.runtime.ReconcileResult;
+import io.capstan.controllers.runtime.ServiceKeys;
 import io.capstan.controllers.runtime.ShardAssignment;
 import io.capstan.controllers.runtime.WorkQueue;
 import io.capstan.controllers.runtime.WriteRejectedException;
@@ -59,38 +60,7 @@ public final class EndpointSliceController implements AutoCloseable {
 
   public void start() {
     log.info("endpointslice controller starting");
-    services.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Service s) {
-        queue.add(OwnerRefs.key(Kinds.SERVICE, s.getMetadata()));
-      }
-
-      @Override
-      public void onUpdate(Service old, Service s) {
-        queue.add(OwnerRefs.key(Kinds.SERVICE, s.getMetadata()));
-      }
-
-      @Override
-      public void onDelete(Service s) {
-        queue.add(OwnerRefs.key(Kinds.SERVICE, s.getMetadata()));
-      }
-    });
-    pods.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Pod p) {
-        enqueueServicesOf(p, null);
-      }
-
-      @Override
-      public void onUpdate(Pod old, Pod p) {
-        enqueueServicesOf(p, old);
-      }
-
-      @Override
-      public void onDelete(Pod p) {
-        enqueueServicesOf(p, null);
-      }
-    });
+    ServiceKeys.follow(services, pods, queue);
     slices.addHandler(new ResourceEventHandler<>() {
       @Override
       public void onUpdate(EndpointSlice old, EndpointSlice s) {
@@ -111,19 +81,6 @@ public final class EndpointSliceController implements AutoCloseable {
         && labels.get(EndpointSlicePlanner.SERVICE_NAME_LABEL) != null) {
       queue.add(Kinds.SERVICE.kind() + "/" + s.getMetadata().getNamespace() + "/"
           + labels.get(EndpointSlicePlanner.SERVICE_NAME_LABEL));
-    }
-  }
-
-  private void enqueueServicesOf(Pod p, Pod old) {
-    for (Service s : services.list(p.getMetadata().getNamespace())) {
-      Map<String, String> selector = s.getSpec() == null ? null : s.getSpec().getSelector();
-      if (selector == null || selector.isEmpty()) {
-        continue;
-      }
-      if (PodConditions.labels(p).entrySet().containsAll(selector.entrySet())
-          || (old != null && PodConditions.labels(old).entrySet().containsAll(selector.entrySet()))) {
-        queue.add(OwnerRefs.key(Kinds.SERVICE, s.getMetadata()));
-      }
     }
   }
 
