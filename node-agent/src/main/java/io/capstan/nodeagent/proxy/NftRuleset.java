@@ -7,8 +7,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The nftables rules for a set of service ports, in the shape of kube-proxy's nftables mode: a
@@ -22,8 +25,9 @@ import java.util.Set;
  * iptables mode does, with {@code route_localnet}); all NodePort traffic is masqueraded
  * ({@code externalTrafficPolicy: Cluster}).
  *
- * <p>Pure: {@link #of} renders text; {@link Ruleset#transaction} wraps it in the one {@code nft -f}
- * transaction that replaces whatever the table held.
+ * <p>Pure: {@link #of} builds the rules; {@link Ruleset#transaction} renders the one {@code nft -f}
+ * transaction that replaces whatever the table held, {@link Ruleset#delta} the smaller one that
+ * rewrites only the ports that changed since the previous ruleset.
  */
 public final class NftRuleset {
   /** The table the proxy owns; nothing else in the host's ruleset is touched. */
@@ -32,18 +36,111 @@ public final class NftRuleset {
   /** The packet mark bit that asks the postrouting chain to masquerade (kube-proxy's default, 0x4000). */
   public static final String MASQUERADE_MARK = "0x00004000";
 
+  private static final String T = FAMILY + " " + TABLE;
   private static final List<String> MAPS = List.of("service-ips", "service-nodeports", "no-endpoint-services",
       "no-endpoint-nodeports");
   private static final String CLUSTER_IPS = "cluster-ips";
 
   private NftRuleset() {}
 
+  /** A map element: the map, its key and its verdict. */
+  record Element(String map, String key, String verdict) {}
+
+  /** Everything one service port adds to the table; a partial sync rewrites a port's rules only. */
+  record PortRules(String id, String clusterIp, List<String> chains, Map<String, String> sets, List<String> rules,
+      List<Element> elements, int endpoints) {}
+
   /**
-   * What one sync programs: the table's body, and the names of the chains and sets it declares
-   * (so that the next sync can delete the ones it no longer needs).
+   * What one sync programs: the fixed part of the table and each port's rules, keyed by port id.
    */
-  public record Ruleset(String declarations, String body, Set<String> chains, Set<String> sets, int ports,
-      int endpoints) {
+  public static final class Ruleset {
+    private final Map<String, PortRules> ports;
+    private final Set<String> chains = new LinkedHashSet<>();
+    private final Set<String> sets = new LinkedHashSet<>();
+    private final int endpoints;
+
+    private Ruleset(Map<String, PortRules> ports) {
+      this.ports = ports;
+      chains.addAll(BASE_CHAINS);
+      chains.addAll(HOOKS.keySet());
+      int n = 0;
+      for (PortRules p : ports.values()) {
+        chains.addAll(p.chains());
+        sets.addAll(p.sets().keySet());
+        n += p.endpoints();
+      }
+      this.endpoints = n;
+    }
+
+    public int ports() {
+      return ports.size();
+    }
+
+    public int endpoints() {
+      return endpoints;
+    }
+
+    /** The chains this ruleset declares. */
+    public Set<String> chains() {
+      return chains;
+    }
+
+    /** The (affinity) sets this ruleset declares besides the fixed maps. */
+    public Set<String> sets() {
+      return sets;
+    }
+
+    /** Table declarations: maps, sets and chains, empty. */
+    public String declarations() {
+      StringBuilder decl = new StringBuilder(256 + ports.size() * 400);
+      decl.append("table ").append(T).append(" {\n");
+      decl.append("  comment \"service proxy rules, rewritten by capstan\"\n");
+      decl.append("  map service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }\n");
+      decl.append("  map service-nodeports { type inet_proto . inet_service : verdict ; }\n");
+      decl.append("  map no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; }\n");
+      decl.append("  map no-endpoint-nodeports { type inet_proto . inet_service : verdict ; }\n");
+      decl.append("  set ").append(CLUSTER_IPS).append(" { type ipv4_addr ; }\n");
+      HOOKS.forEach((name, hook) -> decl.append("  chain ").append(name).append(" { type ").append(hook)
+          .append(" ; policy accept ; }\n"));
+      for (String c : BASE_CHAINS) {
+        decl.append("  chain ").append(c).append(" { }\n");
+      }
+      for (PortRules p : ports.values()) {
+        p.sets().forEach((name, def) -> decl.append("  set ").append(name).append(' ').append(def).append('\n'));
+        for (String c : p.chains()) {
+          decl.append("  chain ").append(c).append(" { }\n");
+        }
+      }
+      return decl.append("}\n").toString();
+    }
+
+    /** Rules and map elements, as {@code add} commands. */
+    public String body() {
+      StringBuilder body = new StringBuilder(1024 + ports.size() * 1500);
+      for (String r : BASE_RULES) {
+        body.append("add rule ").append(T).append(' ').append(r).append('\n');
+      }
+      Set<String> ips = new TreeSet<>();
+      for (PortRules p : ports.values()) {
+        addRules(body, p);
+        ips.add(p.clusterIp());
+      }
+      if (!ips.isEmpty()) {
+        body.append("add element ").append(T).append(' ').append(CLUSTER_IPS).append(" { ")
+            .append(String.join(", ", ips)).append(" }\n");
+      }
+      return body.toString();
+    }
+
+    private static void addRules(StringBuilder body, PortRules p) {
+      for (String r : p.rules()) {
+        body.append("add rule ").append(T).append(' ').append(r).append('\n');
+      }
+      for (Element e : p.elements()) {
+        body.append("add element ").append(T).append(' ').append(e.map()).append(" { ").append(e.key()).append(" : ")
+            .append(e.verdict()).append(" }\n");
+      }
+    }
 
     /**
      * The {@code nft -f} input that makes the table exactly this ruleset, atomically.
@@ -52,33 +149,119 @@ public final class NftRuleset {
      *     after start: the table is deleted and rebuilt, dropping any leftovers)
      */
     public String transaction(Ruleset previous) {
+      String declarations = declarations();
+      String body = body();
       StringBuilder sb = new StringBuilder(declarations.length() + body.length() + 4096);
-      String t = FAMILY + " " + TABLE;
-      sb.append("add table ").append(t).append('\n');
+      sb.append("add table ").append(T).append('\n');
       if (previous == null) {
-        sb.append("delete table ").append(t).append('\n');
+        sb.append("delete table ").append(T).append('\n');
       } else {
         // Rules go, set elements stay: a ClientIP affinity set keeps its clients across syncs.
-        sb.append("flush table ").append(t).append('\n');
+        sb.append("flush table ").append(T).append('\n');
       }
       sb.append(declarations);
       if (previous != null) {
         for (String m : MAPS) {
-          sb.append("flush map ").append(t).append(' ').append(m).append('\n');
+          sb.append("flush map ").append(T).append(' ').append(m).append('\n');
         }
-        sb.append("flush set ").append(t).append(' ').append(CLUSTER_IPS).append('\n');
+        sb.append("flush set ").append(T).append(' ').append(CLUSTER_IPS).append('\n');
       }
       sb.append(body);
       if (previous != null) {
         for (String c : previous.chains) {
           if (!chains.contains(c)) {
-            sb.append("delete chain ").append(t).append(' ').append(c).append('\n');
+            sb.append("delete chain ").append(T).append(' ').append(c).append('\n');
           }
         }
         for (String s : previous.sets) {
           if (!sets.contains(s)) {
-            sb.append("delete set ").append(t).append(' ').append(s).append('\n');
+            sb.append("delete set ").append(T).append(' ').append(s).append('\n');
           }
+        }
+      }
+      return sb.toString();
+    }
+
+    /** Ports whose rules differ between {@code previous} and this ruleset (added, changed or removed). */
+    public int changedPorts(Ruleset previous) {
+      int n = 0;
+      for (var e : ports.entrySet()) {
+        if (!e.getValue().equals(previous.ports.get(e.getKey()))) {
+          n++;
+        }
+      }
+      for (String id : previous.ports.keySet()) {
+        if (!ports.containsKey(id)) {
+          n++;
+        }
+      }
+      return n;
+    }
+
+    /**
+     * A partial sync, as kube-proxy's: the {@code nft -f} input that turns the table from
+     * {@code previous} (which must be what it holds) into this ruleset by rewriting only the
+     * ports that changed: their map elements deleted, their chains flushed, rewritten or deleted.
+     * Still one transaction: all or nothing.
+     */
+    public String delta(Ruleset previous) {
+      StringBuilder sb = new StringBuilder(4096);
+      List<PortRules> gone = new ArrayList<>();
+      List<PortRules> come = new ArrayList<>();
+      for (var e : previous.ports.entrySet()) {
+        PortRules now = ports.get(e.getKey());
+        if (!e.getValue().equals(now)) {
+          gone.add(e.getValue());
+        }
+      }
+      for (var e : ports.entrySet()) {
+        if (!e.getValue().equals(previous.ports.get(e.getKey()))) {
+          come.add(e.getValue());
+        }
+      }
+      for (PortRules o : gone) {
+        for (Element e : o.elements()) {
+          sb.append("delete element ").append(T).append(' ').append(e.map()).append(" { ").append(e.key())
+              .append(" }\n");
+        }
+        for (String c : o.chains()) {
+          sb.append("flush chain ").append(T).append(' ').append(c).append('\n');
+        }
+      }
+      for (PortRules n : come) {
+        n.sets().forEach((name, def) -> sb.append("add set ").append(T).append(' ').append(name).append(' ')
+            .append(def).append('\n'));
+        for (String c : n.chains()) {
+          sb.append("add chain ").append(T).append(' ').append(c).append('\n');
+        }
+      }
+      for (PortRules n : come) {
+        addRules(sb, n);
+      }
+      for (PortRules o : gone) {
+        for (String c : o.chains()) {
+          if (!chains.contains(c)) {
+            sb.append("delete chain ").append(T).append(' ').append(c).append('\n');
+          }
+        }
+        for (String s : o.sets().keySet()) {
+          if (!sets.contains(s)) {
+            sb.append("delete set ").append(T).append(' ').append(s).append('\n');
+          }
+        }
+      }
+      Set<String> before = new TreeSet<>();
+      previous.ports.values().forEach(p -> before.add(p.clusterIp()));
+      Set<String> after = new TreeSet<>();
+      ports.values().forEach(p -> after.add(p.clusterIp()));
+      for (String ip : before) {
+        if (!after.contains(ip)) {
+          sb.append("delete element ").append(T).append(' ').append(CLUSTER_IPS).append(" { ").append(ip).append(" }\n");
+        }
+      }
+      for (String ip : after) {
+        if (!before.contains(ip)) {
+          sb.append("add element ").append(T).append(' ').append(CLUSTER_IPS).append(" { ").append(ip).append(" }\n");
         }
       }
       return sb.toString();
@@ -87,136 +270,119 @@ public final class NftRuleset {
 
   /** The {@code nft -f} input that removes the proxy's table (and nothing if there is none). */
   public static String removal() {
-    return "add table " + FAMILY + " " + TABLE + "\ndelete table " + FAMILY + " " + TABLE + "\n";
+    return "add table " + T + "\ndelete table " + T + "\n";
+  }
+
+  // Filter chains run before DNAT (priority -110 < -100) so a service without endpoints is still
+  // addressed to its ClusterIP when rejected; the post-DNAT output chain sees only traffic that
+  // no service port took.
+  private static final Map<String, String> HOOKS = orderedMap(
+      "filter-input", "filter hook input priority -110",
+      "filter-forward", "filter hook forward priority -110",
+      "filter-output", "filter hook output priority -110",
+      "filter-output-post-dnat", "filter hook output priority -90",
+      "nat-prerouting", "nat hook prerouting priority dstnat",
+      "nat-output", "nat hook output priority -100",
+      "nat-postrouting", "nat hook postrouting priority srcnat");
+  private static final List<String> BASE_CHAINS = List.of("services", "masquerading", "mark-for-masquerade",
+      "service-endpoints-check", "nodeport-endpoints-check", "cluster-ips-check", "reject-chain");
+  private static final List<String> BASE_RULES = List.of(
+      "filter-input ct state new jump nodeport-endpoints-check",
+      "filter-input ct state new jump service-endpoints-check",
+      "filter-forward ct state new jump service-endpoints-check",
+      "filter-forward ct state new jump cluster-ips-check",
+      "filter-output ct state new jump service-endpoints-check",
+      "filter-output ct state new jump nodeport-endpoints-check",
+      "filter-output-post-dnat ct state new jump cluster-ips-check",
+      "nat-prerouting jump services",
+      "nat-output jump services",
+      "nat-postrouting jump masquerading",
+      "masquerading meta mark & " + MASQUERADE_MARK + " == 0 return",
+      "masquerading meta mark set meta mark ^ " + MASQUERADE_MARK,
+      "masquerading masquerade fully-random",
+      "mark-for-masquerade meta mark set meta mark | " + MASQUERADE_MARK,
+      "services ip daddr . meta l4proto . th dport vmap @service-ips",
+      "services fib daddr type local meta l4proto . th dport vmap @service-nodeports",
+      "service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services",
+      "nodeport-endpoints-check fib daddr type local meta l4proto . th dport vmap @no-endpoint-nodeports",
+      "cluster-ips-check ip daddr @" + CLUSTER_IPS + " reject",
+      "reject-chain reject");
+
+  private static Map<String, String> orderedMap(String... kv) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put(kv[i], kv[i + 1]);
+    }
+    return java.util.Collections.unmodifiableMap(m);
   }
 
   /** The rules for these ports (in any order; the output is the same for the same ports). */
   public static Ruleset of(List<ProxiedPort> ports) {
     List<ProxiedPort> sorted = new ArrayList<>(ports);
     sorted.sort(Comparator.comparing(ProxiedPort::id).thenComparing(ProxiedPort::clusterIP));
-    Set<String> chains = new LinkedHashSet<>();
-    Set<String> sets = new LinkedHashSet<>();
-    StringBuilder decl = new StringBuilder(256 + sorted.size() * 200);
-    StringBuilder body = new StringBuilder(1024 + sorted.size() * 1200);
-    String t = FAMILY + " " + TABLE;
-
-    decl.append("table ").append(t).append(" {\n");
-    decl.append("  comment \"service proxy rules, rewritten whole by capstan\"\n");
-    decl.append("  map service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }\n");
-    decl.append("  map service-nodeports { type inet_proto . inet_service : verdict ; }\n");
-    decl.append("  map no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; }\n");
-    decl.append("  map no-endpoint-nodeports { type inet_proto . inet_service : verdict ; }\n");
-    decl.append("  set ").append(CLUSTER_IPS).append(" { type ipv4_addr ; }\n");
-    // Filter chains run before DNAT (priority -110 < -100) so a service without endpoints is still
-    // addressed to its ClusterIP when rejected; the post-DNAT output chain sees only traffic that
-    // no service port took.
-    baseChain(decl, chains, "filter-input", "filter hook input priority -110");
-    baseChain(decl, chains, "filter-forward", "filter hook forward priority -110");
-    baseChain(decl, chains, "filter-output", "filter hook output priority -110");
-    baseChain(decl, chains, "filter-output-post-dnat", "filter hook output priority -90");
-    baseChain(decl, chains, "nat-prerouting", "nat hook prerouting priority dstnat");
-    baseChain(decl, chains, "nat-output", "nat hook output priority -100");
-    baseChain(decl, chains, "nat-postrouting", "nat hook postrouting priority srcnat");
-    for (String c : List.of("services", "masquerading", "mark-for-masquerade", "service-endpoints-check",
-        "nodeport-endpoints-check", "cluster-ips-check", "reject-chain")) {
-      chain(decl, chains, c);
-    }
-
-    rule(body, t, "filter-input", "ct state new jump nodeport-endpoints-check");
-    rule(body, t, "filter-input", "ct state new jump service-endpoints-check");
-    rule(body, t, "filter-forward", "ct state new jump service-endpoints-check");
-    rule(body, t, "filter-forward", "ct state new jump cluster-ips-check");
-    rule(body, t, "filter-output", "ct state new jump service-endpoints-check");
-    rule(body, t, "filter-output", "ct state new jump nodeport-endpoints-check");
-    rule(body, t, "filter-output-post-dnat", "ct state new jump cluster-ips-check");
-    rule(body, t, "nat-prerouting", "jump services");
-    rule(body, t, "nat-output", "jump services");
-    rule(body, t, "nat-postrouting", "jump masquerading");
-    rule(body, t, "masquerading", "meta mark & " + MASQUERADE_MARK + " == 0 return");
-    rule(body, t, "masquerading", "meta mark set meta mark ^ " + MASQUERADE_MARK);
-    rule(body, t, "masquerading", "masquerade fully-random");
-    rule(body, t, "mark-for-masquerade", "meta mark set meta mark | " + MASQUERADE_MARK);
-    rule(body, t, "services", "ip daddr . meta l4proto . th dport vmap @service-ips");
-    rule(body, t, "services", "fib daddr type local meta l4proto . th dport vmap @service-nodeports");
-    rule(body, t, "service-endpoints-check", "ip daddr . meta l4proto . th dport vmap @no-endpoint-services");
-    rule(body, t, "nodeport-endpoints-check",
-        "fib daddr type local meta l4proto . th dport vmap @no-endpoint-nodeports");
-    rule(body, t, "cluster-ips-check", "ip daddr @" + CLUSTER_IPS + " reject");
-    rule(body, t, "reject-chain", "reject");
-
-    Set<String> clusterIps = new java.util.TreeSet<>();
-    int endpointCount = 0;
+    Map<String, PortRules> out = new LinkedHashMap<>();
+    Set<String> chains = new java.util.HashSet<>();
     for (ProxiedPort p : sorted) {
-      clusterIps.add(p.clusterIP());
-      String key = p.clusterIP() + " . " + p.protocol() + " . " + p.port();
-      if (p.endpoints().isEmpty()) {
-        element(body, t, "no-endpoint-services", key + " : goto reject-chain");
-        if (p.nodePort() > 0) {
-          element(body, t, "no-endpoint-nodeports", p.protocol() + " . " + p.nodePort() + " : goto reject-chain");
-        }
-        continue;
+      PortRules r = rulesOf(p);
+      if (out.putIfAbsent(p.id(), r) != null) {
+        throw new IllegalArgumentException("service port " + p.id() + " is listed twice");
       }
-      String base = p.namespace() + "/" + p.service() + "/" + p.protocol() + "/" + (p.portName().isEmpty()
-          ? "p" + p.port() : p.portName());
-      String svc = "service-" + hash(p.id()) + "-" + base;
-      chain(decl, chains, svc);
-      element(body, t, "service-ips", key + " : goto " + svc);
+      for (String c : r.chains()) {
+        if (!chains.add(c)) {
+          throw new IllegalArgumentException("two service ports make the same chain " + c);
+        }
+      }
+    }
+    return new Ruleset(out);
+  }
+
+  static PortRules rulesOf(ProxiedPort p) {
+    List<String> chains = new ArrayList<>();
+    Map<String, String> sets = new LinkedHashMap<>();
+    List<String> rules = new ArrayList<>();
+    List<Element> elements = new ArrayList<>();
+    String key = p.clusterIP() + " . " + p.protocol() + " . " + p.port();
+    if (p.endpoints().isEmpty()) {
+      elements.add(new Element("no-endpoint-services", key, "goto reject-chain"));
       if (p.nodePort() > 0) {
-        String ext = "external-" + hash(p.id()) + "-" + base;
-        chain(decl, chains, ext);
-        element(body, t, "service-nodeports", p.protocol() + " . " + p.nodePort() + " : goto " + ext);
-        rule(body, t, ext, "jump mark-for-masquerade");
-        rule(body, t, ext, "goto " + svc);
+        elements.add(new Element("no-endpoint-nodeports", p.protocol() + " . " + p.nodePort(), "goto reject-chain"));
       }
-      List<String> endpointChains = new ArrayList<>(p.endpoints().size());
-      for (ProxiedPort.Backend b : p.endpoints()) {
-        endpointCount++;
-        String ep = "endpoint-" + hash(p.id() + "|" + b) + "-" + base + "__" + b.ip() + "/" + b.port();
-        chain(decl, chains, ep);
-        endpointChains.add(ep);
-        rule(body, t, ep, "ip saddr " + b.ip() + " jump mark-for-masquerade");
-        if (p.affinitySeconds() > 0) {
-          String aff = "affinity-" + hash(p.id() + "|" + b);
-          sets.add(aff);
-          decl.append("  set ").append(aff).append(" { type ipv4_addr ; flags dynamic,timeout ; timeout ")
-              .append(p.affinitySeconds()).append("s ; }\n");
-          rule(body, t, svc, "ip saddr @" + aff + " goto " + ep);
-          rule(body, t, ep, "update @" + aff + " { ip saddr }");
-        }
-        rule(body, t, ep, "meta l4proto " + p.protocol() + " dnat to " + b.ip() + ":" + b.port());
+      return new PortRules(p.id(), p.clusterIP(), chains, sets, rules, elements, 0);
+    }
+    String base = p.namespace() + "/" + p.service() + "/" + p.protocol() + "/" + (p.portName().isEmpty()
+        ? "p" + p.port() : p.portName());
+    String svc = "service-" + hash(p.id()) + "-" + base;
+    chains.add(svc);
+    elements.add(new Element("service-ips", key, "goto " + svc));
+    if (p.nodePort() > 0) {
+      String ext = "external-" + hash(p.id()) + "-" + base;
+      chains.add(ext);
+      elements.add(new Element("service-nodeports", p.protocol() + " . " + p.nodePort(), "goto " + ext));
+      rules.add(ext + " jump mark-for-masquerade");
+      rules.add(ext + " goto " + svc);
+    }
+    List<String> endpointChains = new ArrayList<>(p.endpoints().size());
+    for (ProxiedPort.Backend b : p.endpoints()) {
+      String ep = "endpoint-" + hash(p.id() + "|" + b) + "-" + base + "__" + b.ip() + "/" + b.port();
+      chains.add(ep);
+      endpointChains.add(ep);
+      rules.add(ep + " ip saddr " + b.ip() + " jump mark-for-masquerade");
+      if (p.affinitySeconds() > 0) {
+        String aff = "affinity-" + hash(p.id() + "|" + b);
+        sets.put(aff, "{ type ipv4_addr ; flags dynamic,timeout ; timeout " + p.affinitySeconds() + "s ; }");
+        rules.add(svc + " ip saddr @" + aff + " goto " + ep);
+        rules.add(ep + " update @" + aff + " { ip saddr }");
       }
-      StringBuilder vmap = new StringBuilder("numgen random mod ").append(endpointChains.size()).append(" vmap { ");
-      for (int i = 0; i < endpointChains.size(); i++) {
-        vmap.append(i == 0 ? "" : ", ").append(i).append(" : goto ").append(endpointChains.get(i));
-      }
-      rule(body, t, svc, vmap.append(" }").toString());
+      rules.add(ep + " meta l4proto " + p.protocol() + " dnat to " + b.ip() + ":" + b.port());
     }
-    if (!clusterIps.isEmpty()) {
-      body.append("add element ").append(t).append(' ').append(CLUSTER_IPS).append(" { ")
-          .append(String.join(", ", clusterIps)).append(" }\n");
+    StringBuilder vmap = new StringBuilder(svc).append(" numgen random mod ").append(endpointChains.size())
+        .append(" vmap { ");
+    for (int i = 0; i < endpointChains.size(); i++) {
+      vmap.append(i == 0 ? "" : ", ").append(i).append(" : goto ").append(endpointChains.get(i));
     }
-    decl.append("}\n");
-    return new Ruleset(decl.toString(), body.toString(), chains, sets, sorted.size(), endpointCount);
-  }
-
-  private static void baseChain(StringBuilder decl, Set<String> chains, String name, String hook) {
-    chains.add(name);
-    decl.append("  chain ").append(name).append(" { type ").append(hook).append(" ; policy accept ; }\n");
-  }
-
-  private static void chain(StringBuilder decl, Set<String> chains, String name) {
-    if (!chains.add(name)) {
-      throw new IllegalArgumentException("two service ports make the same chain " + name);
-    }
-    decl.append("  chain ").append(name).append(" { }\n");
-  }
-
-  private static void rule(StringBuilder body, String table, String chain, String rule) {
-    body.append("add rule ").append(table).append(' ').append(chain).append(' ').append(rule).append('\n');
-  }
-
-  private static void element(StringBuilder body, String table, String map, String element) {
-    body.append("add element ").append(table).append(' ').append(map).append(" { ").append(element).append(" }\n");
+    rules.add(vmap.append(" }").toString());
+    return new PortRules(p.id(), p.clusterIP(), List.copyOf(chains), sets, List.copyOf(rules), List.copyOf(elements),
+        p.endpoints().size());
   }
 
   /** A short, stable prefix that keeps chain names unique even when names are cut or look alike. */

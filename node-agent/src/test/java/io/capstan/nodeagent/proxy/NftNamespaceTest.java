@@ -85,6 +85,35 @@ class NftNamespaceTest {
   }
 
   @Test
+  void aPartialSyncLeavesTheSameTableAsAWholeOne() throws Exception {
+    ProxiedPort other = new ProxiedPort("default", "other", "", "UDP", "10.96.0.12", 53, 30053,
+        List.of(new ProxiedPort.Backend(NetnsLab.podIp(1), 5353)), 0);
+    NftRuleset.Ruleset before = NftRuleset.of(List.of(other, web(30080, 60, 1, 2), empty()));
+    NftRuleset.Ruleset after = NftRuleset.of(List.of(other, web(30080, 60, 2), new ProxiedPort("default", "empty",
+        "", "TCP", "10.96.0.11", 80, 30081, List.of(new ProxiedPort.Backend(NetnsLab.podIp(1), 8080)), 0)));
+    lab.nft().apply(before.transaction(null));
+    lab.nft().apply(after.delta(before));
+    List<String> partial = listing();
+    lab.nft().apply(after.transaction(null));
+    assertEquals(listing(), partial);
+    assertEquals(Set.of("pod1"), answers(lab.node, "http://10.96.0.11/", 5), "the once empty service now answers");
+  }
+
+  private static List<String> listing() throws Exception {
+    // one line per statement, element lists split, sorted: the same table in whatever order nft lists it
+    List<String> lines = new ArrayList<>();
+    for (String l : lab.inNode("nft", "list", "table", "ip", "capstan").split("\n")) {
+      for (String part : l.replace("elements = {", "").replace("}", "").split(",")) {
+        if (!part.isBlank()) {
+          lines.add(part.strip());
+        }
+      }
+    }
+    lines.sort(null);
+    return lines;
+  }
+
+  @Test
   void clientIpAffinityKeepsOneEndpoint() throws Exception {
     lab.nft().apply(NftRuleset.of(List.of(web(0, 60, 1, 2))).transaction(null));
     Set<String> seen = answers(lab.pods.get(1), "http://10.96.0.10/", 20);

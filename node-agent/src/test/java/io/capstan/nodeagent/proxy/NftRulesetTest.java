@@ -115,4 +115,30 @@ class NftRulesetTest {
         "10.244.0.6"), ConntrackCommand.arguments(flows.get(0)));
     assertEquals(List.of(), StaleUdpFlows.between(List.of(dnsAfter), List.of(dnsAfter)));
   }
+
+  @Test
+  void aPartialSyncRewritesOnlyTheChangedPort() {
+    ProxiedPort other = port("other", "10.96.0.12", 0, 0, "10.244.0.9");
+    NftRuleset.Ruleset before = NftRuleset.of(List.of(other, port("web", "10.96.0.10", 30080, 0, "10.244.0.5",
+        "10.244.0.6")));
+    NftRuleset.Ruleset after = NftRuleset.of(List.of(other, port("web", "10.96.0.10", 30080, 0, "10.244.0.5")));
+    assertEquals(1, after.changedPorts(before));
+    String delta = after.delta(before);
+    assertFalse(delta.contains("other"), "an unchanged service is not touched: " + delta);
+    assertFalse(delta.contains("flush table") || delta.contains("delete table"), delta);
+    assertTrue(delta.contains("delete element ip capstan service-ips { 10.96.0.10 . tcp . 80 }"), delta);
+    assertTrue(delta.contains("delete element ip capstan service-nodeports { tcp . 30080 }"), delta);
+    assertTrue(delta.contains("add element ip capstan service-ips { 10.96.0.10 . tcp . 80 : goto service-"), delta);
+    assertEquals(1, count(delta, "delete chain"), delta);
+    assertTrue(delta.lines().filter(l -> l.startsWith("delete chain")).allMatch(l -> l.endsWith("10.244.0.6/8080")));
+    assertTrue(delta.indexOf("flush chain") < delta.indexOf("add rule") && delta.lastIndexOf("add rule")
+        < delta.indexOf("delete chain"), delta);
+    assertEquals("", after.delta(after), "nothing changed, nothing to do");
+
+    // a service that loses its last endpoint moves to the reject map and its chains go
+    String emptied = NftRuleset.of(List.of(other, port("web", "10.96.0.10", 30080, 0))).delta(before);
+    assertTrue(emptied.contains("add element ip capstan no-endpoint-services { 10.96.0.10 . tcp . 80 : goto reject-chain }"),
+        emptied);
+    assertEquals(4, count(emptied, "delete chain"), "service, external and two endpoint chains: " + emptied);
+  }
 }
