@@ -159,10 +159,12 @@ public final class ServiceProxy implements AutoCloseable {
         return;
       }
       if (!source.hasSynced()) {
+        scheduled = null;
         schedule(TimeUnit.MILLISECONDS.toNanos(50));
         return;
       }
       lastStartNanos = System.nanoTime();
+      scheduled = null; // this run: a change from now on schedules the next one
       carried = pending;
       pending = new HashMap<>();
       schedule(settings.syncPeriod().toNanos()); // the periodic resync; a change brings it forward
