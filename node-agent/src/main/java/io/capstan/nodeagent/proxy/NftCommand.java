@@ -52,6 +52,22 @@ public final class NftCommand implements RulesApplier {
     }
   }
 
+  /**
+   * Lets DNAT send 127.0.0.1-addressed packets out of the host ({@code net.ipv4.conf.all.route_localnet=1}),
+   * which NodePorts on 127.0.0.1 need, as kube-proxy's iptables mode sets it.
+   */
+  public static void enableRouteLocalnet() {
+    Path sysctl = Path.of("/proc/sys/net/ipv4/conf/all/route_localnet");
+    try {
+      if (!"1".equals(Files.readString(sysctl).strip())) {
+        Files.writeString(sysctl, "1");
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot set " + sysctl + " to 1 (NodePorts on 127.0.0.1 need it; run as root): "
+          + e.getMessage(), e);
+    }
+  }
+
   @Override
   public void apply(String transaction) throws RulesRefused {
     Path file = null;

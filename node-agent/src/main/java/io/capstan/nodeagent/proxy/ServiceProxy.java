@@ -248,12 +248,18 @@ public final class ServiceProxy implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     if (settings.removeOnClose()) {
-      try {
-        applier.apply(NftRuleset.removal());
-      } catch (RulesApplier.RulesRefused e) {
-        log.warn("service proxy rules (table {} {}) could not be removed: {}", NftRuleset.FAMILY, NftRuleset.TABLE,
-            e.getMessage());
-      }
+      removeRules();
+    }
+  }
+
+  /** Deletes the proxy's table (after {@link #close}: a clean stop of the whole node, as {@code up}'s). */
+  public void removeRules() {
+    try {
+      applier.apply(NftRuleset.removal());
+      log.info("service proxy rules removed (table {} {})", NftRuleset.FAMILY, NftRuleset.TABLE);
+    } catch (RulesApplier.RulesRefused e) {
+      log.warn("service proxy rules (table {} {}) could not be removed: {}", NftRuleset.FAMILY, NftRuleset.TABLE,
+          e.getMessage());
     }
   }
 }
