@@ -92,13 +92,28 @@ public final class EndpointsSource implements ServiceSource {
     return services.hasSynced() && endpoints.hasSynced();
   }
 
+  /** A service's ports as last computed, kept while the informers hold the same two objects. */
+  private record Computed(Service service, Endpoints endpoints, List<ProxiedPort> ports) {}
+
+  private final java.util.Map<String, Computed> computed = new java.util.HashMap<>();
+
   @Override
-  public List<ProxiedPort> ports() {
+  public synchronized List<ProxiedPort> ports() {
     List<ProxiedPort> out = new ArrayList<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
     for (Service s : services.list()) {
       ObjectMeta m = s.getMetadata();
-      out.addAll(portsOf(s, endpoints.get(m.getNamespace(), m.getName()).orElse(null)));
+      String key = m.getNamespace() + "/" + m.getName();
+      seen.add(key);
+      Endpoints e = endpoints.get(m.getNamespace(), m.getName()).orElse(null);
+      Computed c = computed.get(key);
+      if (c == null || c.service() != s || c.endpoints() != e) { // the informers replace objects, never mutate them
+        c = new Computed(s, e, portsOf(s, e));
+        computed.put(key, c);
+      }
+      out.addAll(c.ports());
     }
+    computed.keySet().retainAll(seen);
     return out;
   }
 

@@ -47,8 +47,8 @@ public final class NftRuleset {
   record Element(String map, String key, String verdict) {}
 
   /** Everything one service port adds to the table; a partial sync rewrites a port's rules only. */
-  record PortRules(String id, String clusterIp, List<String> chains, Map<String, String> sets, List<String> rules,
-      List<Element> elements, int endpoints) {}
+  record PortRules(ProxiedPort port, String clusterIp, List<String> chains, Map<String, String> sets,
+      List<String> rules, List<Element> elements, int endpoints) {}
 
   /**
    * What one sync programs: the fixed part of the table and each port's rules, keyed by port id.
@@ -186,7 +186,7 @@ public final class NftRuleset {
     public int changedPorts(Ruleset previous) {
       int n = 0;
       for (var e : ports.entrySet()) {
-        if (!e.getValue().equals(previous.ports.get(e.getKey()))) {
+        if (!same(e.getValue(), previous.ports.get(e.getKey()))) {
           n++;
         }
       }
@@ -210,12 +210,12 @@ public final class NftRuleset {
       List<PortRules> come = new ArrayList<>();
       for (var e : previous.ports.entrySet()) {
         PortRules now = ports.get(e.getKey());
-        if (!e.getValue().equals(now)) {
+        if (!same(e.getValue(), now)) {
           gone.add(e.getValue());
         }
       }
       for (var e : ports.entrySet()) {
-        if (!e.getValue().equals(previous.ports.get(e.getKey()))) {
+        if (!same(e.getValue(), previous.ports.get(e.getKey()))) {
           come.add(e.getValue());
         }
       }
@@ -268,6 +268,10 @@ public final class NftRuleset {
     }
   }
 
+  private static boolean same(PortRules a, PortRules b) {
+    return a == b || (a != null && b != null && a.port().equals(b.port()));
+  }
+
   /** The {@code nft -f} input that removes the proxy's table (and nothing if there is none). */
   public static String removal() {
     return "add table " + T + "\ndelete table " + T + "\n";
@@ -318,12 +322,21 @@ public final class NftRuleset {
 
   /** The rules for these ports (in any order; the output is the same for the same ports). */
   public static Ruleset of(List<ProxiedPort> ports) {
+    return of(ports, null);
+  }
+
+  /**
+   * The rules for these ports, reusing {@code previous}'s rules of the ports that did not change
+   * (a sync after one endpoint change rebuilds one port's rules, not a thousand).
+   */
+  public static Ruleset of(List<ProxiedPort> ports, Ruleset previous) {
     List<ProxiedPort> sorted = new ArrayList<>(ports);
     sorted.sort(Comparator.comparing(ProxiedPort::id).thenComparing(ProxiedPort::clusterIP));
     Map<String, PortRules> out = new LinkedHashMap<>();
     Set<String> chains = new java.util.HashSet<>();
     for (ProxiedPort p : sorted) {
-      PortRules r = rulesOf(p);
+      PortRules before = previous == null ? null : previous.ports.get(p.id());
+      PortRules r = before != null && before.port().equals(p) ? before : rulesOf(p);
       if (out.putIfAbsent(p.id(), r) != null) {
         throw new IllegalArgumentException("service port " + p.id() + " is listed twice");
       }
@@ -347,7 +360,7 @@ public final class NftRuleset {
       if (p.nodePort() > 0) {
         elements.add(new Element("no-endpoint-nodeports", p.protocol() + " . " + p.nodePort(), "goto reject-chain"));
       }
-      return new PortRules(p.id(), p.clusterIP(), chains, sets, rules, elements, 0);
+      return new PortRules(p, p.clusterIP(), chains, sets, rules, elements, 0);
     }
     String base = p.namespace() + "/" + p.service() + "/" + p.protocol() + "/" + (p.portName().isEmpty()
         ? "p" + p.port() : p.portName());
@@ -381,7 +394,7 @@ public final class NftRuleset {
       vmap.append(i == 0 ? "" : ", ").append(i).append(" : goto ").append(endpointChains.get(i));
     }
     rules.add(vmap.append(" }").toString());
-    return new PortRules(p.id(), p.clusterIP(), List.copyOf(chains), sets, List.copyOf(rules), List.copyOf(elements),
+    return new PortRules(p, p.clusterIP(), List.copyOf(chains), sets, List.copyOf(rules), List.copyOf(elements),
         p.endpoints().size());
   }
 

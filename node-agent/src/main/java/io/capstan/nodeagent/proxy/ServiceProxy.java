@@ -172,7 +172,7 @@ public final class ServiceProxy implements AutoCloseable {
     long start = System.nanoTime();
     try {
       List<ProxiedPort> ports = source.ports();
-      NftRuleset.Ruleset rules = NftRuleset.of(ports);
+      NftRuleset.Ruleset rules = NftRuleset.of(ports, applied);
       boolean full = fullNext || applied == null
           || System.nanoTime() - lastFullNanos >= settings.syncPeriod().toNanos();
       if (full) {

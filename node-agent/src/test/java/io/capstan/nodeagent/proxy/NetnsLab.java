@@ -34,6 +34,8 @@ final class NetnsLab implements AutoCloseable {
       inNode("ip", "link", "set", "lo", "up");
       inNode("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
       inNode("sysctl", "-q", "-w", "net.ipv4.conf.all.route_localnet=1");
+      // rejects are ICMP errors: no per-destination rate limit in the way of a test that sends several
+      inNode("sysctl", "-q", "-w", "net.ipv4.icmp_ratelimit=0");
       for (int i = 1; i <= podCount; i++) {
         String pod = "capstan-test-" + id + "-pod" + i;
         run("ip", "netns", "add", pod);

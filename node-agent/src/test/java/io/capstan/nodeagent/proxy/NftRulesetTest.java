@@ -134,6 +134,10 @@ class NftRulesetTest {
     assertTrue(delta.indexOf("flush chain") < delta.indexOf("add rule") && delta.lastIndexOf("add rule")
         < delta.indexOf("delete chain"), delta);
     assertEquals("", after.delta(after), "nothing changed, nothing to do");
+    List<ProxiedPort> afterPorts = List.of(other, port("web", "10.96.0.10", 30080, 0, "10.244.0.5"));
+    NftRuleset.Ruleset reusing = NftRuleset.of(afterPorts, before);
+    assertEquals(delta, reusing.delta(before), "rules reused from the previous ruleset give the same transaction");
+    assertEquals(after.transaction(null), reusing.transaction(null));
 
     // a service that loses its last endpoint moves to the reject map and its chains go
     String emptied = NftRuleset.of(List.of(other, port("web", "10.96.0.10", 30080, 0))).delta(before);
