@@ -16,14 +16,15 @@ import java.util.TreeSet;
 /**
  * The nftables rules for a set of service ports, in the shape of kube-proxy's nftables mode: a
  * {@code services} chain dispatching ClusterIP:port/protocol (and, on local addresses, NodePorts)
- * through verdict maps to one chain per service port, which spreads new connections over one chain
- * per endpoint with {@code numgen random mod N}; each endpoint chain marks hairpin traffic (a pod
- * reaching itself through its service) for masquerade and DNATs. {@code sessionAffinity: ClientIP}
- * keeps a timed set of client addresses per endpoint. Services without endpoints are rejected
- * (ICMP port unreachable, so TCP clients see "connection refused") in filter chains that run
- * before DNAT. Unlike kube-proxy's nftables mode, NodePorts also answer on 127.0.0.1 (as its
- * iptables mode does, with {@code route_localnet}); all NodePort traffic is masqueraded
- * ({@code externalTrafficPolicy: Cluster}).
+ * through verdict maps to one chain per service port, whose one rule picks an endpoint and DNATs
+ * ({@code dnat to numgen random mod N map {…}}). Unlike kube-proxy there is no chain per endpoint
+ * (nft's own cost per transaction grows with the table's chain count) except for
+ * {@code sessionAffinity: ClientIP}, where each endpoint's chain remembers its clients in a timed
+ * set. Hairpin traffic (a pod reaching itself through its service) is recognised in postrouting by
+ * a set of (endpoint . endpoint) address pairs and masqueraded. Services without endpoints are
+ * rejected (ICMP port unreachable, so TCP clients see "connection refused") in filter chains that
+ * run before DNAT. NodePorts also answer on 127.0.0.1 (as kube-proxy's iptables mode does, with
+ * {@code route_localnet}); all NodePort traffic is masqueraded ({@code externalTrafficPolicy: Cluster}).
  *
  * <p>Pure: {@link #of} builds the rules; {@link Ruleset#transaction} renders the one {@code nft -f}
  * transaction that replaces whatever the table held, {@link Ruleset#delta} the smaller one that
@@ -40,6 +41,8 @@ public final class NftRuleset {
   private static final List<String> MAPS = List.of("service-ips", "service-nodeports", "no-endpoint-services",
       "no-endpoint-nodeports");
   private static final String CLUSTER_IPS = "cluster-ips";
+  /** Pairs (endpoint . endpoint): a pod that reached itself through a service, masqueraded (hairpin). */
+  private static final String HAIRPIN = "hairpin";
 
   private NftRuleset() {}
 
@@ -100,6 +103,7 @@ public final class NftRuleset {
       decl.append("  map no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; }\n");
       decl.append("  map no-endpoint-nodeports { type inet_proto . inet_service : verdict ; }\n");
       decl.append("  set ").append(CLUSTER_IPS).append(" { type ipv4_addr ; }\n");
+      decl.append("  set ").append(HAIRPIN).append(" { type ipv4_addr . ipv4_addr ; }\n");
       HOOKS.forEach((name, hook) -> decl.append("  chain ").append(name).append(" { type ").append(hook)
           .append(" ; policy accept ; }\n"));
       for (String c : BASE_CHAINS) {
@@ -129,7 +133,22 @@ public final class NftRuleset {
         body.append("add element ").append(T).append(' ').append(CLUSTER_IPS).append(" { ")
             .append(String.join(", ", ips)).append(" }\n");
       }
+      Set<String> hairpins = hairpins();
+      if (!hairpins.isEmpty()) {
+        body.append("add element ").append(T).append(' ').append(HAIRPIN).append(" { ")
+            .append(String.join(", ", hairpins)).append(" }\n");
+      }
       return body.toString();
+    }
+
+    private Set<String> hairpins() {
+      Set<String> out = new TreeSet<>();
+      for (PortRules p : ports.values()) {
+        for (ProxiedPort.Backend b : p.port().endpoints()) {
+          out.add(b.ip() + " . " + b.ip());
+        }
+      }
+      return out;
     }
 
     private static void addRules(StringBuilder body, PortRules p) {
@@ -165,6 +184,7 @@ public final class NftRuleset {
           sb.append("flush map ").append(T).append(' ').append(m).append('\n');
         }
         sb.append("flush set ").append(T).append(' ').append(CLUSTER_IPS).append('\n');
+        sb.append("flush set ").append(T).append(' ').append(HAIRPIN).append('\n');
       }
       sb.append(body);
       if (previous != null) {
@@ -254,17 +274,24 @@ public final class NftRuleset {
       previous.ports.values().forEach(p -> before.add(p.clusterIp()));
       Set<String> after = new TreeSet<>();
       ports.values().forEach(p -> after.add(p.clusterIp()));
-      for (String ip : before) {
-        if (!after.contains(ip)) {
-          sb.append("delete element ").append(T).append(' ').append(CLUSTER_IPS).append(" { ").append(ip).append(" }\n");
-        }
-      }
-      for (String ip : after) {
-        if (!before.contains(ip)) {
-          sb.append("add element ").append(T).append(' ').append(CLUSTER_IPS).append(" { ").append(ip).append(" }\n");
-        }
+      setDelta(sb, CLUSTER_IPS, before, after);
+      if (!gone.isEmpty() || !come.isEmpty()) {
+        setDelta(sb, HAIRPIN, previous.hairpins(), hairpins());
       }
       return sb.toString();
+    }
+  }
+
+  private static void setDelta(StringBuilder sb, String set, Set<String> before, Set<String> after) {
+    for (String e : before) {
+      if (!after.contains(e)) {
+        sb.append("delete element ").append(T).append(' ').append(set).append(" { ").append(e).append(" }\n");
+      }
+    }
+    for (String e : after) {
+      if (!before.contains(e)) {
+        sb.append("add element ").append(T).append(' ').append(set).append(" { ").append(e).append(" }\n");
+      }
     }
   }
 
@@ -300,6 +327,7 @@ public final class NftRuleset {
       "filter-output-post-dnat ct state new jump cluster-ips-check",
       "nat-prerouting jump services",
       "nat-output jump services",
+      "nat-postrouting ct status dnat ip saddr . ip daddr @" + HAIRPIN + " masquerade fully-random",
       "nat-postrouting jump masquerading",
       "masquerading meta mark & " + MASQUERADE_MARK + " == 0 return",
       "masquerading meta mark set meta mark ^ " + MASQUERADE_MARK,
@@ -374,18 +402,33 @@ public final class NftRuleset {
       rules.add(ext + " jump mark-for-masquerade");
       rules.add(ext + " goto " + svc);
     }
+    if (p.affinitySeconds() == 0) {
+      // One rule picks the endpoint and DNATs: no chain per endpoint (nft's cost grows with the chain count).
+      StringBuilder dnat = new StringBuilder(svc).append(" meta l4proto ").append(p.protocol()).append(" dnat to ");
+      if (p.endpoints().size() == 1) {
+        dnat.append(p.endpoints().get(0).ip()).append(':').append(p.endpoints().get(0).port());
+      } else {
+        dnat.append("numgen random mod ").append(p.endpoints().size()).append(" map { ");
+        for (int i = 0; i < p.endpoints().size(); i++) {
+          ProxiedPort.Backend b = p.endpoints().get(i);
+          dnat.append(i == 0 ? "" : ", ").append(i).append(" : ").append(b.ip()).append(" . ").append(b.port());
+        }
+        dnat.append(" }");
+      }
+      rules.add(dnat.toString());
+      return new PortRules(p, p.clusterIP(), List.copyOf(chains), sets, List.copyOf(rules), List.copyOf(elements),
+          p.endpoints().size());
+    }
+    // ClientIP affinity: a chain per endpoint, which remembers the client in a timed set
     List<String> endpointChains = new ArrayList<>(p.endpoints().size());
     for (ProxiedPort.Backend b : p.endpoints()) {
       String ep = "endpoint-" + hash(p.id() + "|" + b) + "-" + base + "__" + b.ip() + "/" + b.port();
       chains.add(ep);
       endpointChains.add(ep);
-      rules.add(ep + " ip saddr " + b.ip() + " jump mark-for-masquerade");
-      if (p.affinitySeconds() > 0) {
-        String aff = "affinity-" + hash(p.id() + "|" + b);
-        sets.put(aff, "{ type ipv4_addr ; flags dynamic,timeout ; timeout " + p.affinitySeconds() + "s ; }");
-        rules.add(svc + " ip saddr @" + aff + " goto " + ep);
-        rules.add(ep + " update @" + aff + " { ip saddr }");
-      }
+      String aff = "affinity-" + hash(p.id() + "|" + b);
+      sets.put(aff, "{ type ipv4_addr ; flags dynamic,timeout ; timeout " + p.affinitySeconds() + "s ; }");
+      rules.add(svc + " ip saddr @" + aff + " goto " + ep);
+      rules.add(ep + " update @" + aff + " { ip saddr }");
       rules.add(ep + " meta l4proto " + p.protocol() + " dnat to " + b.ip() + ":" + b.port());
     }
     StringBuilder vmap = new StringBuilder(svc).append(" numgen random mod ").append(endpointChains.size())

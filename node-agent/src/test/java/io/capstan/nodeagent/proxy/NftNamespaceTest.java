@@ -77,7 +77,7 @@ class NftNamespaceTest {
     lab.nft().apply(rules.transaction(null));
     String table = lab.inNode("nft", "list", "table", "ip", "capstan");
     assertTrue(table.contains("10.96.0.10 . tcp . 80 : goto service-"), table);
-    assertTrue(table.contains("dnat to 10.244.2.5:8080"), table);
+    assertTrue(table.contains("dnat ip to numgen random mod 2 map { 0 : 10.244.1.5 . 8080, 1 : 10.244.2.5 . 8080 }"), table);
 
     // from the node: both endpoints answer through the ClusterIP (numgen spreads; 40 tries miss one with 2^-39)
     assertEquals(Set.of("pod1", "pod2"), answers(lab.node, "http://10.96.0.10/", 40));
