@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * The service proxy's sync loop, as kube-proxy's: changes only mark the rules dirty; one thread
  * rebuilds the ruleset and applies it in one {@code nft -f} transaction, at most once per
  * {@link Settings#minSyncPeriod} (a burst of changes coalesces into one sync; the first change
- * after a quiet spell syncs at once). The first sync, the one after a refusal and one every
- * {@link Settings#syncPeriod} replace the whole table (which also puts back rules someone else
- * removed); the others rewrite only the ports that changed (a whole 1,000-service table takes nft
+ * after a quiet spell syncs at once), and at least every {@link Settings#syncPeriod}. The first
+ * sync, the one after a refusal and one every {@link Settings#FULL_SYNC_PERIOD} replace the whole
+ * table (which also puts back rules someone else removed); the others rewrite only the ports that
+ * changed (a whole 1,000-service table takes nft
  * about two seconds on a small machine, one service's rules a few milliseconds). A refused ruleset leaves the old rules in place, counts in
  * {@code capstan_proxy_sync_failures_total} and is reported (a node Event); the next change or
  * resync tries again. The first sync after start rebuilds the table from the informers whatever
@@ -41,6 +42,11 @@ public final class ServiceProxy implements AutoCloseable {
   public record Settings(Duration minSyncPeriod, Duration syncPeriod, boolean removeOnClose) {
     public static final Duration DEFAULT_MIN_SYNC_PERIOD = Duration.ofMillis(100);
     public static final Duration DEFAULT_SYNC_PERIOD = Duration.ofSeconds(30);
+    /**
+     * How often a sync replaces the whole table rather than the changed ports, as kube-proxy's
+     * nftables mode (an hour): a whole 1,000-service table takes seconds on a small machine.
+     */
+    public static final Duration FULL_SYNC_PERIOD = Duration.ofHours(1);
 
     public Settings {
       if (minSyncPeriod.isNegative() || syncPeriod.compareTo(minSyncPeriod) < 0 || syncPeriod.isZero()) {
@@ -174,7 +180,7 @@ public final class ServiceProxy implements AutoCloseable {
       List<ProxiedPort> ports = source.ports();
       NftRuleset.Ruleset rules = NftRuleset.of(ports, applied);
       boolean full = fullNext || applied == null
-          || System.nanoTime() - lastFullNanos >= settings.syncPeriod().toNanos();
+          || System.nanoTime() - lastFullNanos >= Settings.FULL_SYNC_PERIOD.toNanos();
       if (full) {
         fullNext = true; // until it is applied
         applier.apply(rules.transaction(applied));
