@@ -97,6 +97,15 @@ final class NodeAgentComponent implements Component {
   public void start() {
     io.capstan.nodeagent.proxy.ProxyMode mode = proxyMode == io.capstan.nodeagent.proxy.ProxyMode.NFT
         && config.runtime() == NodeAgentConfig.RuntimeKind.HOLLOW ? io.capstan.nodeagent.proxy.ProxyMode.DRY : proxyMode;
+    if (mode == io.capstan.nodeagent.proxy.ProxyMode.NFT) {
+      try {
+        io.capstan.nodeagent.proxy.NftCommand.requireInstalled();
+      } catch (IllegalStateException e) {
+        org.slf4j.LoggerFactory.getLogger(NodeAgentComponent.class).warn("the service proxy cannot program this host"
+            + " ({}): it runs dry, and Services are not reachable through their ClusterIPs or NodePorts", e.getMessage());
+        mode = io.capstan.nodeagent.proxy.ProxyMode.DRY;
+      }
+    }
     agent = new NodeAgent(config, shared, vertx, registry).proxying(mode);
   }
 
