@@ -1,5 +1,8 @@
 package io.capstan.nodeagent;
 
+import io.capstan.api.Endpoints;
+import io.capstan.api.Service;
+import io.capstan.logschema.kinds.Kinds;
 import io.capstan.nodeagent.image.BusyboxImage;
 import io.capstan.nodeagent.image.ImageStore;
 import io.capstan.nodeagent.image.RegistryClient;
@@ -8,18 +11,28 @@ import io.capstan.nodeagent.logs.LogServer;
 import io.capstan.nodeagent.logs.PodLogPaths;
 import io.capstan.nodeagent.node.MachineInfo;
 import io.capstan.nodeagent.node.NodeStatusReporter;
+import io.capstan.nodeagent.proxy.ConntrackCommand;
+import io.capstan.nodeagent.proxy.EndpointsSource;
+import io.capstan.nodeagent.proxy.NftCommand;
+import io.capstan.nodeagent.proxy.NodeEvents;
+import io.capstan.nodeagent.proxy.ProxyMode;
+import io.capstan.nodeagent.proxy.RulesApplier;
+import io.capstan.nodeagent.proxy.ServiceProxy;
 import io.capstan.nodeagent.runtime.ImageService;
 import io.capstan.nodeagent.runtime.RuntimeService;
 import io.capstan.nodeagent.runtime.hollow.HollowRuntime;
 import io.capstan.nodeagent.runtime.runc.RuncRuntime;
 import io.capstan.nodeagent.sync.PodSyncLoop;
 import io.capstan.nodeagent.sync.PodSyncMetrics;
+import io.capstan.stateviews.informer.InformerConfig;
 import io.capstan.stateviews.informer.SharedInformers;
 import io.capstan.stateviews.view.NodePodsReader;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -43,6 +56,9 @@ public final class NodeAgent implements AutoCloseable {
   private volatile NodeKubelet kubelet; // read by the log server's threads
   private NodePodsReader podsReader;
   private LogServer logServer;
+  private ProxyMode proxyMode = ProxyMode.OFF;
+  private SharedInformers proxyInformers;
+  private ServiceProxy proxy;
   /** The process's Vert.x for the log server, or null for one of its own. */
   private final io.vertx.core.Vertx vertx;
 
@@ -69,7 +85,15 @@ public final class NodeAgent implements AutoCloseable {
     this.registry = registry;
   }
 
-  /** Starts everything and returns once the node is registered and its pods are read. */
+  /**
+   * Runs the service proxy (kube-proxy's job) in this agent: {@code NFT} programs this host's
+   * packet filter, {@code DRY} generates only; default {@code OFF}. Call before {@link #start}.
+   */
+  public NodeAgent proxying(ProxyMode mode) {
+    this.proxyMode = Objects.requireNonNull(mode);
+    return this;
+  }
+
   /** Mirrors and per-host users from {@code registries.yaml} in the data dir (none without the file). */
   private RegistryHosts registryHosts() {
     java.nio.file.Path file = config.dataDir().resolve(RegistryHosts.FILE);
@@ -131,8 +155,40 @@ public final class NodeAgent implements AutoCloseable {
       throw new IllegalStateException("node agent " + config.nodeName() + ": its pods were not read within " + timeout);
     }
     kubelet.startSyncing(); // after the read: each pod's first sync sees its latest state, not an old version
+    if (proxyMode != ProxyMode.OFF) {
+      startProxy(timeout);
+    }
 
     log.info("node agent {} ready: logs on port {}", config.nodeName(), port);
+  }
+
+  /** Services and Endpoints informers, then the proxy: its first sync rebuilds the rules from them. */
+  private void startProxy(Duration timeout) throws InterruptedException {
+    boolean nft = proxyMode == ProxyMode.NFT;
+    if (nft) {
+      NftCommand.requireInstalled();
+      NftCommand.enableRouteLocalnet();
+    }
+    proxyInformers = SharedInformers.borrowOrOwn(shared,
+        InformerConfig.defaults(config.kafka(), config.layout(),
+            "node-" + config.nodeName() + "-proxy"), registry);
+    var source = new EndpointsSource(
+        proxyInformers.informerFor(Kinds.SERVICE, Service.class),
+        proxyInformers.informerFor(Kinds.ENDPOINTS, Endpoints.class), clock);
+    proxyInformers.start();
+    if (!proxyInformers.awaitSynced(timeout)) {
+      throw new IllegalStateException("node agent " + config.nodeName() + ": Service/Endpoints not read in " + timeout);
+    }
+    ServiceProxy.Settings defaults = ServiceProxy.Settings.defaults();
+    proxy = new ServiceProxy(source,
+        nft ? new NftCommand() : RulesApplier.DRY,
+        nft ? new ConntrackCommand(List.of()) : null,
+        new NodeEvents(cluster.client(), config.nodeName(), clock),
+        // kept on a plain stop (a restarting agent's traffic keeps flowing, as kube-proxy's); removed by up's stop
+        new ServiceProxy.Settings(defaults.minSyncPeriod(), defaults.syncPeriod(), false),
+        registry, config.nodeName(), clock);
+    proxy.start();
+    log.info("node agent {}: service proxy on ({})", config.nodeName(), nft ? "nftables table ip capstan" : "dry");
   }
 
   public String nodeName() {
@@ -171,6 +227,15 @@ public final class NodeAgent implements AutoCloseable {
         : " and its containers (grace at most " + stopContainersGrace.toSeconds() + " s)");
     if (podsReader != null) {
       podsReader.close();
+    }
+    if (proxy != null) {
+      proxy.close();
+      if (stopContainersGrace != null) {
+        proxy.removeRules(); // the whole node stops (up's Ctrl-C): its rules go with it
+      }
+    }
+    if (proxyInformers != null) {
+      proxyInformers.close();
     }
     PodSyncLoop.NodeShutdown stopped = null;
     if (kubelet != null) {

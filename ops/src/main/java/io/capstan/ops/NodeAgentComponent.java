@@ -31,6 +31,7 @@ final class NodeAgentComponent implements Component {
   private io.vertx.core.Vertx vertx;
   private NodeAgent agent;
   private String stoppedLine;
+  private io.capstan.nodeagent.proxy.ProxyMode proxyMode = io.capstan.nodeagent.proxy.ProxyMode.OFF;
 
   /** @param shared the process's informers for the agent to read ConfigMaps and Secrets through, or null for its own */
   NodeAgentComponent(NodeAgentConfig config, SharedInformers shared, MeterRegistry registry) {
@@ -43,6 +44,26 @@ final class NodeAgentComponent implements Component {
   NodeAgentComponent servingLogsOn(io.vertx.core.Vertx vertx) {
     this.vertx = vertx;
     return this;
+  }
+
+  /** Runs the agent's service proxy this way (default: none). */
+  NodeAgentComponent proxying(io.capstan.nodeagent.proxy.ProxyMode mode) {
+    this.proxyMode = mode;
+    return this;
+  }
+
+  /**
+   * {@code --service-proxy}'s value; {@code nft} on a hollow local node (no root or no runc) becomes
+   * {@code dry}: there is no packet filter to program.
+   */
+  static io.capstan.nodeagent.proxy.ProxyMode proxyMode(String flag) {
+    io.capstan.nodeagent.proxy.ProxyMode mode;
+    try {
+      mode = io.capstan.nodeagent.proxy.ProxyMode.valueOf(flag.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--service-proxy must be nft, dry or off, not \"" + flag + "\"");
+    }
+    return mode;
   }
 
   /** On close, stops every container the agent runs (each with at most {@code maxGrace}); see the class comment. */
@@ -74,7 +95,18 @@ final class NodeAgentComponent implements Component {
 
   @Override
   public void start() {
-    agent = new NodeAgent(config, shared, vertx, registry);
+    io.capstan.nodeagent.proxy.ProxyMode mode = proxyMode == io.capstan.nodeagent.proxy.ProxyMode.NFT
+        && config.runtime() == NodeAgentConfig.RuntimeKind.HOLLOW ? io.capstan.nodeagent.proxy.ProxyMode.DRY : proxyMode;
+    if (mode == io.capstan.nodeagent.proxy.ProxyMode.NFT) {
+      try {
+        io.capstan.nodeagent.proxy.NftCommand.requireInstalled();
+      } catch (IllegalStateException e) {
+        org.slf4j.LoggerFactory.getLogger(NodeAgentComponent.class).warn("the service proxy cannot program this host"
+            + " ({}): it runs dry, and Services are not reachable through their ClusterIPs or NodePorts", e.getMessage());
+        mode = io.capstan.nodeagent.proxy.ProxyMode.DRY;
+      }
+    }
+    agent = new NodeAgent(config, shared, vertx, registry).proxying(mode);
   }
 
   @Override

@@ -40,6 +40,12 @@ final class UpCommand implements Callable<Integer> {
       description = "Port of the Kubernetes API (HTTPS); 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int apiPort;
 
+  @Option(names = "--service-proxy", paramLabel = "nft|dry|off", defaultValue = "nft",
+      description = "The local node's service proxy: nft programs this host's nftables (table ip capstan; the rules go"
+          + " on a clean stop), dry generates rules only, off runs none (default: ${DEFAULT-VALUE}; a hollow local"
+          + " node has no packet filter: dry).")
+  String serviceProxy;
+
   @Option(names = "--hollow-nodes", paramLabel = "N", defaultValue = "0",
       description = "Also run N hollow (simulated) nodes, hollow-0000 …, next to the local node, for load tests"
           + " (default: ${DEFAULT-VALUE}).")
@@ -66,6 +72,7 @@ final class UpCommand implements Callable<Integer> {
       }
       hollowOptions.resolve(); // a bad knob is a usage error before anything starts
       serviceNetworkOptions.resolve();
+      NodeAgentComponent.proxyMode(serviceProxy);
       return new UpConfig(dataDir.resolve(), Optional.ofNullable(kafka), kafkaPort, kafkaClient.resolve(),
           topics.resolve(kafka == null), metrics.resolve());
     } catch (IllegalArgumentException e) {
@@ -101,7 +108,8 @@ final class UpCommand implements Callable<Integer> {
           informers, registry));
       stack.start(new NodeAgentComponent(NodeAgentComponent.local(kafka.clientConfig(), config.topics().layout(),
           config.dataDir().resolve(Defaults.NODE_AGENT_SUBDIR), io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir())), informers, registry)
-          .servingLogsOn(gateway.vertx()).stoppingContainersOnClose(NodeAgentComponent.UP_STOP_GRACE));
+          .servingLogsOn(gateway.vertx()).stoppingContainersOnClose(NodeAgentComponent.UP_STOP_GRACE)
+          .proxying(NodeAgentComponent.proxyMode(serviceProxy)));
       if (hollowNodes > 0) {
         stack.start(new HollowFleetComponent(io.capstan.nodeagent.fleet.HollowFleetConfig.defaults(kafka.clientConfig(),
             config.topics().layout(), hollowNodes, config.dataDir().resolve(Defaults.HOLLOW_FLEET_SUBDIR))
