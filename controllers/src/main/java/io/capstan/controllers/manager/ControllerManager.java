@@ -5,6 +5,7 @@ import io.capstan.controllers.gc.GarbageCollector;
 import io.capstan.controllers.gc.OwnerGraph;
 import io.capstan.controllers.endpoints.EndpointsController;
 import io.capstan.controllers.job.JobController;
+import io.capstan.controllers.crd.DefinitionCleanupController;
 import io.capstan.controllers.namespace.NamespaceController;
 import io.capstan.controllers.rootca.RootCaFile;
 import io.capstan.controllers.rootca.RootCaPublisher;
@@ -45,6 +46,7 @@ public final class ControllerManager implements AutoCloseable {
   private GarbageCollector gc;
   private JobController jobs;
   private NamespaceController namespaces;
+  private DefinitionCleanupController definitionCleanup;
   private EndpointsController endpoints;
   private NodeLifecycleController nodeLifecycle;
   private ResourceQuotaController quotas;
@@ -73,7 +75,7 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
   public synchronized void start() {
-    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, endpoints, node-lifecycle{} and resourcequota controllers, {} workers each",
+    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, customresourcedefinition-cleanup, endpoints, node-lifecycle{} and resourcequota controllers, {} workers each",
         config.rootCaFile() == null ? "" : ", root-ca-cert-publisher", config.workers());
     RootCaFile rootCaFile = null;
     if (config.rootCaFile() != null) {
@@ -96,6 +98,7 @@ public final class ControllerManager implements AutoCloseable {
         registry);
     gc = new GarbageCollector(informers, OwnerGraph.defaultKinds(), writer, config.workers(), registry);
     namespaces = new NamespaceController(informers, writer, clock, 1, registry);
+    definitionCleanup = new DefinitionCleanupController(informers, writer, clock, 1, registry);
     endpoints = new EndpointsController(informers, writer, config.workers(), registry);
     nodeLifecycle = new NodeLifecycleController(informers, writer, clock, config.nodeLifecycle(), config.workers(),
         registry);
@@ -122,6 +125,7 @@ public final class ControllerManager implements AutoCloseable {
     jobs.shardBy(shard);
     gc.shardBy(shard);
     namespaces.shardBy(shard);
+    definitionCleanup.shardBy(shard);
     endpoints.shardBy(shard);
     nodeLifecycle.shardBy(shard);
     quotas.shardBy(shard);
@@ -138,6 +142,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(gc);
     namespaces.start();
     started.add(namespaces);
+    definitionCleanup.start();
+    started.add(definitionCleanup);
     endpoints.start();
     started.add(endpoints);
     nodeLifecycle.start();

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.capstan.controllers.manager.ControllerManager;
+import io.capstan.controllers.manager.ControllerManagerConfig;
 import io.capstan.gateway.cache.WatchCacheConfig;
 import io.capstan.gateway.security.AdminToken;
 import io.capstan.gateway.testing.Fabric8Clients;
@@ -14,6 +16,7 @@ import io.capstan.gateway.testing.KubectlCli;
 import io.capstan.gateway.testing.KubectlCli.Result;
 import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.stateviews.testing.KafkaFixture;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -27,6 +30,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -53,6 +57,8 @@ class CustomResourcesTest {
   static KafkaGatewayFixture backend;
   static KubectlCli cli;
   static KubernetesClient client;
+  /** The controllers: the definition cleanup controller deletes a deleted definition's objects. */
+  static ControllerManager controllers;
 
   @BeforeAll
   static void start() throws Exception {
@@ -62,6 +68,10 @@ class CustomResourcesTest {
     cli = new KubectlCli(gateway.kubeconfig(), dataDir.resolve("kube-cache"));
     GatewayConfig config = GatewayConfig.defaults(dataDir);
     client = Fabric8Clients.of(gateway.url(), config.pkiDir().resolve("ca.crt"), AdminToken.ensure(config.tokenFile()));
+    controllers = new ControllerManager(ControllerManagerConfig.defaults(KafkaFixture.clientConfig(), backend.layout()),
+        backend.registry());
+    controllers.start();
+    controllers.awaitReady(Duration.ofSeconds(60));
     Result applied = kubectl("apply", "-f", file("widgets.yaml", resource("widgets.yaml")).toString());
     assertEquals(0, applied.exit(), applied.both());
     Result established = kubectl("wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=60s");
@@ -88,11 +98,15 @@ class CustomResourcesTest {
       }
     } finally {
       Kinds.unregister("Widget");
+      Kinds.unregister("Sprocket");
       close();
     }
   }
 
   private static void close() throws Exception {
+    if (controllers != null) {
+      controllers.close();
+    }
     if (client != null) {
       client.close();
     }
@@ -292,6 +306,105 @@ class CustomResourcesTest {
       client.genericKubernetesResources(WIDGETS).inNamespace("default").withName("f8-1").delete();
       assertEquals("DELETED f8-1", events.poll(30, TimeUnit.SECONDS));
       assertNull(client.genericKubernetesResources(WIDGETS).inNamespace("default").withName("f8-1").get());
+    }
+  }
+
+  /**
+   * Deleting a definition deletes its objects first, as Kubernetes does: the definition gets the
+   * cleanup finalizer and {@code Terminating}, new objects are refused, and it goes (and its kind
+   * stops being served) only once its last object is gone; created again, it starts empty.
+   */
+  @Test
+  void deletingADefinitionDeletesItsObjectsFirst() throws Exception {
+    try {
+      Path crdFile = file("sprockets.yaml", resource("sprockets.yaml"));
+      establish(crdFile, "sprockets.example.com");
+      String sprocket = """
+          apiVersion: example.com/v1
+          kind: Sprocket
+          metadata: {name: s1, namespace: default}
+          spec: {teeth: 12}
+          """;
+      assertEquals(0, kubectl("create", "-f", file("s1.yaml", sprocket).toString()).exit());
+      // s2 holds the definition: a finalizer of its own keeps it (and so the definition) until released.
+      String held = sprocket.replace("name: s1,", "name: s2, finalizers: [example.com/hold],");
+      Result s2 = kubectl("create", "-f", file("s2.yaml", held).toString());
+      assertEquals(0, s2.exit(), s2.both());
+
+      Result deleted = kubectl("delete", "crd", "sprockets.example.com", "--wait=false");
+      assertEquals(0, deleted.exit(), deleted.both());
+      awaitTrue("s1 is deleted by the cleanup", () -> notFound(kubectl("get", "sprocket", "s1")));
+      JsonNode crd = json(kubectl("get", "crd", "sprockets.example.com", "-o", "json"));
+      assertTrue(crd.at("/metadata/deletionTimestamp").isTextual(), crd.toString());
+      assertEquals("[\"customresourcecleanup.apiextensions.k8s.io\"]", crd.at("/metadata/finalizers").toString());
+      JsonNode terminating = condition(crd, "Terminating");
+      assertEquals("True", terminating.path("status").asText(), crd.toString());
+      Result listed = kubectl("get", "crd", "sprockets.example.com");
+      assertTrue(listed.exit() == 0 && listed.out().contains("sprockets.example.com"), listed.both());
+      JsonNode s2Now = json(kubectl("get", "sprocket", "s2", "-o", "json"));
+      assertTrue(s2Now.at("/metadata/deletionTimestamp").isTextual(), "s2 is being deleted: " + s2Now);
+      Result refused = kubectl("create", "-f", file("s3.yaml", sprocket.replace("name: s1", "name: s3")).toString());
+      assertNotEquals(0, refused.exit());
+      assertTrue(refused.err().contains("create not allowed while custom resource definition is terminating"),
+          refused.both());
+      crd = json(kubectl("get", "crd", "sprockets.example.com", "-o", "json"));
+      assertEquals("InstanceDeletionInProgress", condition(crd, "Terminating").path("reason").asText(), crd.toString());
+
+      // The last object goes: then the definition, and its kind is no longer served.
+      Result released = kubectl("patch", "sprocket", "s2", "--type", "merge", "-p", "{\"metadata\":{\"finalizers\":null}}");
+      assertEquals(0, released.exit(), released.both());
+      Result gone = kubectl("wait", "--for=delete", "crd/sprockets.example.com", "--timeout=60s");
+      assertEquals(0, gone.exit(), gone.both());
+      assertTrue(notFound(kubectl("get", "crd", "sprockets.example.com")));
+      awaitTrue("the kind of a deleted definition leaves the registry", () -> Kinds.byName("Sprocket").isEmpty());
+      Result unserved = kubectl("get", "--raw", "/apis/example.com/v1/namespaces/default/sprockets");
+      assertNotEquals(0, unserved.exit(), unserved.both());
+      assertTrue(notFound(unserved), unserved.both());
+
+      // Created again, the definition starts empty.
+      establish(crdFile, "sprockets.example.com");
+      Result empty = kubectl("get", "sprockets", "-A", "-o", "name");
+      assertEquals(0, empty.exit(), empty.both());
+      assertEquals("", empty.out().trim(), empty.both());
+      Result again = kubectl("delete", "crd", "sprockets.example.com");
+      assertEquals(0, again.exit(), again.both());
+      assertTrue(notFound(kubectl("get", "crd", "sprockets.example.com")));
+    } finally {
+      Kinds.unregister("Sprocket");
+    }
+  }
+
+  static void establish(Path crdFile, String name) throws Exception {
+    Result applied = kubectl("apply", "-f", crdFile.toString());
+    assertEquals(0, applied.exit(), applied.both());
+    Result established = kubectl("wait", "--for=condition=Established", "crd/" + name, "--timeout=60s");
+    assertEquals(0, established.exit(), established.both());
+  }
+
+  static JsonNode condition(JsonNode crd, String type) {
+    for (JsonNode c : crd.path("status").path("conditions")) {
+      if (type.equals(c.path("type").asText())) {
+        return c;
+      }
+    }
+    throw new AssertionError("no " + type + " condition: " + crd);
+  }
+
+  static boolean notFound(Result r) {
+    return r.exit() != 0 && (r.err().contains("NotFound") || r.err().contains("not found"));
+  }
+
+  interface Check {
+    boolean holds() throws Exception;
+  }
+
+  static void awaitTrue(String what, Check check) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!check.holds()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within 60 s: " + what);
+      }
+      Thread.sleep(100);
     }
   }
 }

@@ -35,6 +35,13 @@ public final class CustomResourceDefinitions {
   public static final String TERMINATING = "Terminating";
   public static final String SCOPE_NAMESPACED = "Namespaced";
   public static final String SCOPE_CLUSTER = "Cluster";
+  /**
+   * The finalizer that holds a deleted definition until every object of its kind is gone
+   * (added on the first delete, as kube-apiserver's CRD store does; removed by the cleanup controller).
+   */
+  public static final String CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io";
+  /** Definitions (by name) being deleted whose kind is still served, so that its objects can be deleted. */
+  private static final Set<String> TERMINATING_DEFINITIONS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private CustomResourceDefinitions() {}
 
@@ -244,13 +251,21 @@ public final class CustomResourceDefinitions {
 
   /**
    * Keeps the kind registry in step with a definition a process reads: an established definition
-   * (not being deleted) has its kind registered, or its entry replaced; one that is neither has
-   * it removed. Returns why the kind could not be registered, if it could not.
+   * has its kind registered, or its entry replaced; one that is not has it removed. A definition
+   * being deleted keeps its kind served (its objects are deleted through it) but marked
+   * terminating: no new objects are created (see {@link #terminating}). Returns why the kind could
+   * not be registered, if it could not.
    */
   public static Optional<String> follow(CustomResourceDefinition crd) {
-    if (!established(crd) || crd.getMetadata().getDeletionTimestamp() != null) {
-      unfollow(crd.getMetadata().getName());
+    String name = crd.getMetadata().getName();
+    if (!established(crd)) {
+      unfollow(name);
       return Optional.empty();
+    }
+    if (crd.getMetadata().getDeletionTimestamp() != null) {
+      TERMINATING_DEFINITIONS.add(name);
+    } else {
+      TERMINATING_DEFINITIONS.remove(name);
     }
     try {
       Kinds.register(kindOf(crd));
@@ -262,8 +277,28 @@ public final class CustomResourceDefinitions {
 
   /** The kind of a definition that is gone (by the definition's name, {@code <plural>.<group>}) leaves the registry. */
   public static void unfollow(String definitionName) {
+    TERMINATING_DEFINITIONS.remove(definitionName);
     Kinds.all().stream().filter(Kind::custom).filter(k -> definitionName.equals(k.plural() + "." + k.group()))
         .findFirst().ifPresent(k -> Kinds.unregister(k.kind()));
+  }
+
+  /**
+   * Whether the kind's definition is being deleted: its objects are being removed, and creating
+   * new ones is refused (as kube-apiserver's custom resource handler refuses them).
+   */
+  public static boolean terminating(Kind kind) {
+    return kind.custom() && TERMINATING_DEFINITIONS.contains(definitionName(kind));
+  }
+
+  /** The name of the definition of a custom kind: {@code <plural>.<group>}. */
+  public static String definitionName(Kind kind) {
+    return kind.plural() + "." + kind.group();
+  }
+
+  /** Whether the definition still carries the cleanup finalizer. */
+  public static boolean hasCleanupFinalizer(CustomResourceDefinition crd) {
+    List<String> f = crd.getMetadata().getFinalizers();
+    return f != null && f.contains(CLEANUP_FINALIZER);
   }
 
   static JsonNode parse(String json) {

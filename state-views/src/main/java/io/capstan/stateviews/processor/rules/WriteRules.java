@@ -5,6 +5,7 @@ import static io.capstan.stateviews.processor.rules.ObjectFields.STATUS;
 import static io.capstan.stateviews.processor.rules.ObjectFields.isEmpty;
 import static io.capstan.stateviews.processor.rules.ObjectFields.meta;
 
+import io.capstan.api.CustomResourceDefinition;
 import io.capstan.api.Namespace;
 import io.capstan.api.ObjectMeta;
 import io.capstan.api.Pod;
@@ -14,6 +15,7 @@ import io.capstan.log.DeleteOptions;
 import io.capstan.log.ErrorStatus;
 import io.capstan.log.EventOp;
 import io.capstan.logschema.client.Commands;
+import io.capstan.logschema.crd.CustomResourceDefinitions;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.pods.EphemeralContainers;
@@ -101,6 +103,9 @@ public final class WriteRules {
     if (!isEmpty(meta.getResourceVersion())) {
       return new Outcome.Rejected(StatusErrors.badRequest("resourceVersion should not be set on objects to be created"
           + " (metadata.resourceVersion is \"" + meta.getResourceVersion() + "\")"));
+    }
+    if (CustomResourceDefinitions.terminating(kind)) {
+      return new Outcome.Rejected(StatusErrors.definitionTerminating(kind, cmd.getOp().toString()));
     }
     if (kind.namespaced()) {
       // As the NamespaceLifecycle admission plugin: before validation and before the store.
@@ -279,6 +284,9 @@ public final class WriteRules {
       meta.setDeletionGracePeriodSeconds(grace);
       meta.setGeneration(generation(was) + 1);
       return new Outcome.Write(EventOp.DELETION_STARTED, stored, after);
+    }
+    if (after instanceof CustomResourceDefinition crd) {
+      DefinitionRules.markTerminating(crd, now); // held until its objects are gone
     }
     if (ObjectFields.hasFinalizers(after)) {
       // Finalizers hold the object (markAsDeleting); a Namespace waits for the namespace controller.
