@@ -208,8 +208,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
 
   private byte[] objectOrTable(Call c, StoredObject s) {
     if (wantsTable(c)) {
-      return Responses.bytes(TableRenderer.render(c.kind(), List.of(KubeJson.toJson(s.object())), null, null,
-          clock.instant()));
+      return Responses.bytes(TableRenderer.render(c.kind(), c.path().version(), List.of(KubeJson.toJson(s.object())),
+          null, null, clock.instant()));
     }
     return s.json();
   }
@@ -260,7 +260,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
     String rv = Long.toString(result.resourceVersion());
     if (wantsTable(c)) {
       List<ObjectNode> items = result.items().stream().map(s -> KubeJson.toJson(s.object())).toList();
-      return Responses.bytes(TableRenderer.render(c.kind(), items, rv, result.continueToken(), clock.instant()));
+      return Responses.bytes(TableRenderer.render(c.kind(), c.path().version(), items, rv, result.continueToken(),
+          clock.instant()));
     }
     ObjectNode head = NODES.objectNode();
     head.put("kind", c.kind().kind() + "List");
@@ -668,20 +669,20 @@ final class ResourceHandler implements Handler<RoutingContext> {
         if (method == HttpMethod.GET) {
           verb(c, "GET");
           reply(c, store.get(c.kind(), c.path().namespace(), c.path().name()),
-              s -> ScaleView.of(KubeJson.toJson(s.object())), 200);
+              s -> ScaleView.of(c.kind(), KubeJson.toJson(s.object())), 200);
         } else if (method == HttpMethod.PUT) {
           verb(c, "PUT");
           JsonNode scale = requireBody(c, BODY_TYPES);
           ScaleView.replicas(scale, c.kind(), c.path().name());
-          reply(c, scaleTo(c, current -> scale), s -> ScaleView.of(KubeJson.toJson(s.object())), 200);
+          reply(c, scaleTo(c, current -> scale), s -> ScaleView.of(c.kind(), KubeJson.toJson(s.object())), 200);
         } else if (method == HttpMethod.PATCH) {
           verb(c, "PATCH");
           PatchType type = patchType(c.ctx().request().getHeader("Content-Type"));
           JsonNode patch = parseBody(c);
           // A Scale has no lists with merge keys: its strategic merge patch is a merge patch.
           PatchType effective = type == PatchType.STRATEGIC_MERGE_PATCH ? PatchType.MERGE_PATCH : type;
-          reply(c, scaleTo(c, current -> effective.apply(null, ScaleView.of(current), patch)),
-              s -> ScaleView.of(KubeJson.toJson(s.object())), 200);
+          reply(c, scaleTo(c, current -> effective.apply(null, ScaleView.of(c.kind(), current), patch)),
+              s -> ScaleView.of(c.kind(), KubeJson.toJson(s.object())), 200);
         } else {
           throw new ApiException(ApiStatus.methodNotAllowed(method.name(), c.kind().plural() + "/scale"));
         }
@@ -743,15 +744,16 @@ final class ResourceHandler implements Handler<RoutingContext> {
               JsonNode scale = scaleFor.apply(workload);
               int replicas = ScaleView.replicas(scale, c.kind(), c.path().name());
               String pinned = ScaleView.resourceVersion(scale);
-              workload.withObjectProperty("spec").put("replicas", replicas);
+              ScaleView.setReplicas(c.kind(), workload, replicas);
               workload.withObjectProperty("metadata").put("resourceVersion",
                   pinned != null ? pinned : Long.toString(current.resourceVersion()));
               IndexedRecord object = convert(c, workload).object();
               defaultAndValidate(c, object);
               // Unpinned, the processor may set the replicas on a newer version itself.
+              ObjectNode replicasPatch = KubeJson.jsonMapper().createObjectNode();
+              ScaleView.setReplicas(c.kind(), replicasPatch, replicas);
               WriteOptions options = pinned != null ? writeOptions(c) : writeOptions(c).withPatch(
-                  PatchType.MERGE_PATCH, KubeJson.jsonMapper().createObjectNode().set("spec",
-                      KubeJson.jsonMapper().createObjectNode().put("replicas", replicas)));
+                  PatchType.MERGE_PATCH, replicasPatch);
               return Future.fromCompletionStage(store.update(c.kind(), object, options), context)
                   .recover(e -> Future.failedFuture(pinned != null && isConflict(e) ? new PinnedConflict(e) : e));
             });

@@ -310,6 +310,72 @@ class CustomResourcesTest {
   }
 
   /**
+   * The scale subresource from the definition's paths ({@code kubectl scale}, GET/PUT/PATCH of
+   * {@code /scale} as autoscaling/v1 Scale), the printer columns in {@code kubectl get} (priority
+   * above 0 only with {@code -o wide}), and category {@code all} in {@code kubectl get all}.
+   */
+  @Test
+  void scaleSubresourcePrinterColumnsAndCategories() throws Exception {
+    String widget = """
+        apiVersion: example.com/v1
+        kind: Widget
+        metadata: {name: sc1, namespace: default}
+        spec: {size: small, replicas: 1}
+        """;
+    assertEquals(0, kubectl("create", "-f", file("sc1.yaml", widget).toString()).exit());
+    try {
+      Result scaled = kubectl("scale", "widget", "sc1", "--replicas=3");
+      assertEquals(0, scaled.exit(), scaled.both());
+      assertEquals(3, json(kubectl("get", "widget", "sc1", "-o", "json")).at("/spec/replicas").asInt());
+      assertEquals(0, kubectl("patch", "widget", "sc1", "--subresource=status", "--type", "merge",
+          "-p", "{\"status\":{\"replicas\":2,\"selector\":\"app=sc1\"}}").exit());
+      String scalePath = "/apis/example.com/v1/namespaces/default/widgets/sc1/scale";
+      JsonNode scale = json(kubectl("get", "--raw", scalePath));
+      assertEquals("autoscaling/v1", scale.path("apiVersion").asText());
+      assertEquals("Scale", scale.path("kind").asText());
+      assertEquals("sc1", scale.at("/metadata/name").asText());
+      assertEquals(3, scale.at("/spec/replicas").asInt());
+      assertEquals(2, scale.at("/status/replicas").asInt());
+      assertEquals("app=sc1", scale.at("/status/selector").asText());
+      // PUT of a Scale changes only the replicas at specReplicasPath.
+      String replaced = client.raw(scalePath, "PUT", Map.of("apiVersion", "autoscaling/v1", "kind", "Scale",
+          "metadata", Map.of("name", "sc1", "namespace", "default"), "spec", Map.of("replicas", 4)));
+      assertEquals(4, KubeJson.parse(replaced).at("/spec/replicas").asInt(), replaced);
+      JsonNode w = json(kubectl("get", "widget", "sc1", "-o", "json"));
+      assertEquals(4, w.at("/spec/replicas").asInt());
+      assertEquals("small", w.at("/spec/size").asText());
+      assertTrue(json(kubectl("get", "--raw", "/apis/example.com/v1")).toString().contains("\"widgets/scale\""));
+
+      // Printer columns: name, then the definition's columns; Ready has priority 1 (-o wide only).
+      Result table = kubectl("get", "widget", "sc1");
+      assertEquals(0, table.exit(), table.both());
+      List<String> header = List.of(table.out().lines().findFirst().orElseThrow().trim().split("\\s+"));
+      assertEquals(List.of("NAME", "SIZE", "REPLICAS", "AGE"), header, table.out());
+      List<String> row = List.of(table.out().lines().skip(1).findFirst().orElseThrow().trim().split("\\s+"));
+      assertEquals(List.of("sc1", "small", "4"), row.subList(0, 3), table.out());
+      Result wide = kubectl("get", "widget", "sc1", "-o", "wide");
+      List<String> wideHeader = List.of(wide.out().lines().findFirst().orElseThrow().trim().split("\\s+"));
+      assertEquals(List.of("NAME", "SIZE", "REPLICAS", "READY", "AGE"), wideHeader, wide.out());
+      // status.ready is not set: an empty cell, printed blank as kubectl does for custom columns.
+      List<String> wideRow = List.of(wide.out().lines().skip(1).findFirst().orElseThrow().trim().split("\\s+"));
+      assertEquals(List.of("sc1", "small", "4"), wideRow.subList(0, 3), wide.out());
+      assertEquals(4, wideRow.size(), wide.out());
+      assertEquals(0, kubectl("patch", "widget", "sc1", "--subresource=status", "--type", "merge",
+          "-p", "{\"status\":{\"ready\":true}}").exit());
+      wide = kubectl("get", "widget", "sc1", "-o", "wide");
+      wideRow = List.of(wide.out().lines().skip(1).findFirst().orElseThrow().trim().split("\\s+"));
+      assertEquals(List.of("sc1", "small", "4", "true"), wideRow.subList(0, 4), wide.out());
+
+      // Category all: kubectl get all lists widgets beside the built-in kinds.
+      Result all = kubectl("get", "all", "-n", "default", "-o", "name");
+      assertEquals(0, all.exit(), all.both());
+      assertTrue(all.out().lines().anyMatch("widget.example.com/sc1"::equals), all.both());
+    } finally {
+      kubectl("delete", "widget", "sc1");
+    }
+  }
+
+  /**
    * Deleting a definition deletes its objects first, as Kubernetes does: the definition gets the
    * cleanup finalizer and {@code Terminating}, new objects are refused, and it goes (and its kind
    * stops being served) only once its last object is gone; created again, it starts empty.

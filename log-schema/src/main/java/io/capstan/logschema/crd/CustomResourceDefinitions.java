@@ -3,6 +3,7 @@ package io.capstan.logschema.crd;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.capstan.api.CustomResourceColumnDefinition;
 import io.capstan.api.CustomResourceDefinition;
 import io.capstan.api.CustomResourceDefinitionCondition;
 import io.capstan.api.CustomResourceDefinitionNames;
@@ -175,6 +176,7 @@ public final class CustomResourceDefinitions {
           jsonPath(path + ".subresources.scale.labelSelectorPath", scale.getLabelSelectorPath(), null, errors);
         }
       }
+      validateColumns(v.getAdditionalPrinterColumns(), path + ".additionalPrinterColumns", errors);
     }
     if (storage != 1) {
       errors.add(FieldError.invalid("spec.versions", storage + " storage versions",
@@ -182,6 +184,38 @@ public final class CustomResourceDefinitions {
     }
     if (!served) {
       errors.add(FieldError.invalid("spec.versions", "no served version", "must have at least one served version"));
+    }
+  }
+
+  private static final List<String> COLUMN_TYPES = List.of("integer", "number", "string", "boolean", "date");
+  private static final List<String> COLUMN_FORMATS = List.of("int32", "int64", "float", "double", "byte", "date",
+      "date-time", "password");
+
+  /** As ValidateCustomResourceColumnDefinition: name, a known type and format, a JSONPath starting with a dot. */
+  private static void validateColumns(List<CustomResourceColumnDefinition> columns, String path,
+      List<FieldError> errors) {
+    if (columns == null) {
+      return;
+    }
+    for (int i = 0; i < columns.size(); i++) {
+      CustomResourceColumnDefinition c = columns.get(i);
+      String at = path + "[" + i + "]";
+      if (str(c.getName()).isEmpty()) {
+        errors.add(FieldError.required(at + ".name"));
+      }
+      if (str(c.getType()).isEmpty()) {
+        errors.add(FieldError.required(at + ".type"));
+      } else if (!COLUMN_TYPES.contains(c.getType())) {
+        errors.add(FieldError.notSupported(at + ".type", c.getType(), COLUMN_TYPES));
+      }
+      if (c.getFormat() != null && !c.getFormat().isEmpty() && !COLUMN_FORMATS.contains(c.getFormat())) {
+        errors.add(FieldError.notSupported(at + ".format", c.getFormat(), COLUMN_FORMATS));
+      }
+      if (c.getPriority() != null && c.getPriority() < 0) {
+        errors.add(FieldError.invalid(at + ".priority", String.valueOf(c.getPriority()),
+            "must be greater than or equal to 0"));
+      }
+      jsonPath(at + ".jsonPath", c.getJsonPath(), null, errors);
     }
   }
 
@@ -228,7 +262,29 @@ public final class CustomResourceDefinitions {
     return new Kind(names.getKind(), spec.getGroup(), storage.getName(), names.getPlural(),
         SCOPE_NAMESPACED.equals(spec.getScope()), orEmpty(names.getShortNames()), orEmpty(names.getCategories()),
         schema, subresources, str(names.getSingular()).isEmpty() ? names.getKind().toLowerCase(Locale.ROOT)
-            : names.getSingular(), servedVersions, openApi, Kind.Origin.CUSTOM);
+            : names.getSingular(), servedVersions, openApi, Kind.Origin.CUSTOM, versionDetails(crd));
+  }
+
+  /** What the definition says of each served version: deprecation, printer columns, schema. */
+  static List<Kind.VersionDetails> versionDetails(CustomResourceDefinition crd) {
+    List<Kind.VersionDetails> details = new ArrayList<>();
+    for (CustomResourceDefinitionVersion v : crd.getSpec().getVersions()) {
+      if (!v.getServed() && !v.getStorage()) {
+        continue;
+      }
+      List<Kind.PrinterColumn> columns = new ArrayList<>();
+      if (v.getAdditionalPrinterColumns() != null) {
+        for (CustomResourceColumnDefinition c : v.getAdditionalPrinterColumns()) {
+          columns.add(new Kind.PrinterColumn(c.getName(), c.getType(), c.getFormat(), c.getDescription(),
+              c.getPriority() == null ? 0 : c.getPriority(), c.getJsonPath()));
+        }
+      }
+      ObjectNode schema = v.getSchema$() == null || v.getSchema$().getOpenAPIV3Schema() == null ? null
+          : (ObjectNode) parse(v.getSchema$().getOpenAPIV3Schema());
+      details.add(new Kind.VersionDetails(v.getName(), Boolean.TRUE.equals(v.getDeprecated()),
+          v.getDeprecationWarning(), columns, schema));
+    }
+    return details;
   }
 
   // ---- status ----
