@@ -309,6 +309,23 @@ class CustomResourcesTest {
     }
   }
 
+  /** OpenAPI v3 per custom group-version, from the definition's schema: {@code kubectl explain} works. */
+  @Test
+  void explainReadsTheDefinitionsSchema() throws Exception {
+    JsonNode index = json(kubectl("get", "--raw", "/openapi/v3"));
+    assertTrue(index.path("paths").has("apis/example.com/v1"), index.toString());
+    Result explained = kubectl("explain", "widgets.spec");
+    assertEquals(0, explained.exit(), explained.both());
+    assertTrue(explained.out().contains("KIND:       Widget") || explained.out().contains("KIND:     Widget"),
+        explained.out());
+    for (String field : List.of("size", "replicas", "tags", "labels")) {
+      assertTrue(explained.out().lines().anyMatch(l -> l.trim().startsWith(field)), field + " in " + explained.out());
+    }
+    Result size = kubectl("explain", "widget.spec.size");
+    assertEquals(0, size.exit(), size.both());
+    assertTrue(size.out().contains("string"), size.out());
+  }
+
   /**
    * The scale subresource from the definition's paths ({@code kubectl scale}, GET/PUT/PATCH of
    * {@code /scale} as autoscaling/v1 Scale), the printer columns in {@code kubectl get} (priority
