@@ -309,6 +309,58 @@ class CustomResourcesTest {
     }
   }
 
+  /**
+   * Several served versions, one storage version, conversion None: an object reads the same in
+   * each, with apiVersion naming the version asked for; a deprecated version warns on every
+   * request; webhook conversion is refused with 422.
+   */
+  @Test
+  void servedVersionsRewriteTheApiVersionAndWarnWhenDeprecated() throws Exception {
+    String widget = """
+        apiVersion: example.com/v1beta1
+        kind: Widget
+        metadata: {name: mv1, namespace: default}
+        spec: {size: large, replicas: 2}
+        """;
+    Result created = kubectl("create", "-f", file("mv1.yaml", widget).toString());
+    try {
+      assertEquals(0, created.exit(), created.both());
+      assertTrue(created.err().contains("Warning: example.com/v1beta1 Widget is deprecated; use example.com/v1 Widget"),
+          created.both());
+      Result beta = kubectl("get", "widgets.v1beta1.example.com", "mv1", "-o", "json");
+      JsonNode old = json(beta);
+      assertEquals("example.com/v1beta1", old.path("apiVersion").asText());
+      assertTrue(beta.err().contains("is deprecated"), beta.both());
+      JsonNode current = json(kubectl("get", "widgets.v1.example.com", "mv1", "-o", "json"));
+      assertEquals("example.com/v1", current.path("apiVersion").asText());
+      assertEquals(old.path("spec"), current.path("spec"));
+      assertEquals(old.at("/metadata/resourceVersion"), current.at("/metadata/resourceVersion"));
+      JsonNode list = json(kubectl("get", "--raw", "/apis/example.com/v1beta1/namespaces/default/widgets"));
+      assertEquals("example.com/v1beta1", list.path("apiVersion").asText());
+      list.path("items").forEach(i -> assertEquals("example.com/v1beta1", i.path("apiVersion").asText(), i.toString()));
+      JsonNode crd = json(kubectl("get", "crd", "widgets.example.com", "-o", "json"));
+      assertEquals("[\"v1\"]", crd.path("status").path("storedVersions").toString());
+
+      // fabric8 in the old version: its watch and reads name the version it asked for.
+      ResourceDefinitionContext betaWidgets = new ResourceDefinitionContext.Builder().withGroup("example.com")
+          .withVersion("v1beta1").withPlural("widgets").withKind("Widget").withNamespaced(true).build();
+      GenericKubernetesResource read = client.genericKubernetesResources(betaWidgets).inNamespace("default")
+          .withName("mv1").get();
+      assertEquals("example.com/v1beta1", read.getApiVersion());
+
+      String webhook = resource("widgets.yaml").replace("name: widgets.example.com", "name: hooks.example.com")
+          .replace("plural: widgets", "plural: hooks").replace("singular: widget", "singular: hook")
+          .replace("kind: Widget", "kind: Hook").replace("shortNames: [wd]", "shortNames: [hk]")
+          .replace("  versions:\n", "  conversion:\n    strategy: Webhook\n  versions:\n");
+      Result refused = kubectl("create", "-f", file("webhook.yaml", webhook).toString());
+      assertNotEquals(0, refused.exit());
+      assertTrue(refused.err().contains("is invalid") && refused.err().contains("spec.conversion.strategy")
+          && refused.err().contains("webhook conversion is not supported"), refused.both());
+    } finally {
+      kubectl("delete", "widget", "mv1");
+    }
+  }
+
   /** OpenAPI v3 per custom group-version, from the definition's schema: {@code kubectl explain} works. */
   @Test
   void explainReadsTheDefinitionsSchema() throws Exception {
