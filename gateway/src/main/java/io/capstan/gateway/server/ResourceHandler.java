@@ -104,10 +104,24 @@ final class ResourceHandler implements Handler<RoutingContext> {
       return v != null && (v.equals("1") || v.equalsIgnoreCase("true"));
     }
 
-    /** The object as served in the request's version (a custom kind's apiVersion names it). */
+    /**
+     * The object as served in the request's version: a custom kind's apiVersion names it, and
+     * its schema's defaults are applied as Kubernetes applies them when reading from storage
+     * (an object stored before a default was added gets it).
+     */
     byte[] json(StoredObject s) {
-      return ServedVersions.rewrites(kind, path.version())
-          ? ServedVersions.rewrite(s.json(), kind.apiVersion(path.version())) : s.json();
+      boolean rewrite = ServedVersions.rewrites(kind, path.version());
+      boolean defaults = kind.custom() && CustomObjects.hasDefaults(openApiSchema());
+      if (!rewrite && !defaults) {
+        return s.json();
+      }
+      return ServedVersions.render(s.json(), rewrite ? kind.apiVersion(path.version()) : null,
+          defaults ? openApiSchema() : null);
+    }
+
+    /** A custom kind's OpenAPI schema in the request's version (its storage version's when it has none). */
+    com.fasterxml.jackson.databind.JsonNode openApiSchema() {
+      return kind.details(path.version()).map(Kind.VersionDetails::openApiSchema).orElse(kind.openApiSchema());
     }
 
     /** The apiVersion of the request's version. */
@@ -914,7 +928,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
     if (c.kind().custom()) {
       // Checked against the OpenAPI schema before conversion, so a wrong type is the 422 with its path
       // that kube-apiserver gives, not a decoding error (the single writer checks again).
-      List<FieldError> errors = CustomObjects.validate(c.kind().openApiSchema(), json);
+      CustomObjects.applyDefaults(c.openApiSchema(), json); // as kube-apiserver defaults a request's object
+      List<FieldError> errors = CustomObjects.validate(c.openApiSchema(), json);
       if (!errors.isEmpty()) {
         throw new ApiException(ApiStatus.invalid(c.kind().group(), c.kind().kind(),
             json.path("metadata").path("name").asText(c.path().name()), errors));

@@ -29,12 +29,25 @@ final class ServedVersions {
 
   /** The object's JSON with {@code apiVersion} set to the one requested. */
   static byte[] rewrite(byte[] json, String apiVersion) {
+    return render(json, apiVersion, null);
+  }
+
+  /**
+   * The object's JSON as served: its apiVersion set (unless null) and the schema's defaults
+   * applied (unless the schema is null).
+   */
+  static byte[] render(byte[] json, String apiVersion, com.fasterxml.jackson.databind.JsonNode defaults) {
     try {
       ObjectNode o = (ObjectNode) KubeJson.jsonMapper().readTree(json);
-      o.put("apiVersion", apiVersion);
+      if (apiVersion != null) {
+        o.put("apiVersion", apiVersion);
+      }
+      if (defaults != null) {
+        io.capstan.logschema.crd.CustomObjects.applyDefaults(defaults, o);
+      }
       return KubeJson.jsonMapper().writeValueAsBytes(o);
     } catch (IOException e) {
-      throw new UncheckedIOException("rewriting the apiVersion of a stored object", e);
+      throw new UncheckedIOException("rendering a stored object", e);
     }
   }
 

@@ -361,6 +361,46 @@ class CustomResourcesTest {
     }
   }
 
+  /**
+   * Defaults from the schema on writes, unknown fields pruned (fieldValidation: Strict refuses
+   * naming them, Warn warns, Ignore drops them silently), list-type set uniqueness.
+   */
+  @Test
+  void defaultingPruningAndListTypes() throws Exception {
+    String widget = """
+        apiVersion: example.com/v1
+        kind: Widget
+        metadata: {name: dp1, namespace: default}
+        spec: {size: small, options: {}, bogus: 1}
+        """;
+    Path f = file("dp1.yaml", widget);
+    try {
+      Result strict = kubectl("create", "--validate=strict", "-f", f.toString());
+      assertNotEquals(0, strict.exit());
+      assertTrue(strict.err().contains("unknown field \"spec.bogus\""), strict.both());
+      assertTrue(notFound(kubectl("get", "widget", "dp1")), "nothing is stored under Strict");
+
+      Result warn = kubectl("create", "--validate=warn", "-f", f.toString());
+      assertEquals(0, warn.exit(), warn.both());
+      assertTrue(warn.err().contains("Warning: unknown field \"spec.bogus\""), warn.both());
+      JsonNode w = json(kubectl("get", "widget", "dp1", "-o", "json"));
+      assertTrue(w.at("/spec/bogus").isMissingNode(), "pruned: " + w);
+      assertEquals("blue", w.at("/spec/options/color").asText(), "defaulted: " + w);
+
+      Result ignore = kubectl("create", "--validate=false", "-f",
+          file("dp2.yaml", widget.replace("dp1", "dp2")).toString());
+      assertEquals(0, ignore.exit(), ignore.both());
+      assertTrue(!ignore.err().contains("unknown field"), ignore.both());
+
+      Result duplicate = kubectl("create", "-f", file("dp3.yaml", widget.replace("dp1", "dp3")
+          .replace("bogus: 1", "tags: [a, b, a]")).toString());
+      assertNotEquals(0, duplicate.exit());
+      assertTrue(duplicate.err().contains("spec.tags[2]: Duplicate value: \"a\""), duplicate.both());
+    } finally {
+      kubectl("delete", "widget", "dp1", "dp2", "--ignore-not-found");
+    }
+  }
+
   /** OpenAPI v3 per custom group-version, from the definition's schema: {@code kubectl explain} works. */
   @Test
   void explainReadsTheDefinitionsSchema() throws Exception {
