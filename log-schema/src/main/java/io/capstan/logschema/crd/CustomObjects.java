@@ -108,6 +108,13 @@ public final class CustomObjects {
     }
   }
 
+  /** Every violation of one value against its schema, reported at {@code path} (e.g. a CRD's default). */
+  public static List<FieldError> validateValue(JsonNode schema, JsonNode value, String path) {
+    List<FieldError> errors = new ArrayList<>();
+    value(schema, value, path, errors);
+    return errors;
+  }
+
   private static void required(JsonNode schema, JsonNode object, String path, List<FieldError> errors) {
     for (JsonNode r : schema.path("required")) {
       String name = r.asText();

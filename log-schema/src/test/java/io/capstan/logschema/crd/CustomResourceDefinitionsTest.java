@@ -75,6 +75,16 @@ class CustomResourceDefinitionsTest {
   }
 
   @Test
+  void aDefaultMustBeValidAgainstItsSchema() {
+    String good = CrdFixtures.text("widgets.yaml").replace("                enum: [small, large]\n",
+        "                enum: [small, large]\n                default: small\n");
+    assertEquals(List.of(), errors(good));
+    List<String> e = errors(good.replace("default: small", "default: huge"));
+    assertEquals(List.of("spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[size].default:"
+        + " Unsupported value: \"huge\": supported values: \"small\", \"large\""), e);
+  }
+
+  @Test
   void aNonStructuralSchemaIsRefusedNamingTheField() {
     List<String> e = errors(CrdFixtures.text("widgets.yaml")
         .replace("              replicas:\n                type: integer\n                minimum: 0\n",
