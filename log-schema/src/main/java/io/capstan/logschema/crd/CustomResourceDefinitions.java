@@ -165,7 +165,9 @@ public final class CustomResourceDefinitions {
       if (v.getSchema$() == null || v.getSchema$().getOpenAPIV3Schema() == null) {
         errors.add(FieldError.required(schemaPath, "schemas are required"));
       } else {
-        StructuralSchema.check(parse(v.getSchema$().getOpenAPIV3Schema()), schemaPath, errors);
+        JsonNode parsed = parse(v.getSchema$().getOpenAPIV3Schema());
+        StructuralSchema.check(parsed, schemaPath, errors);
+        CelRules.checkCompiles(parsed, schemaPath, errors); // a rule that does not compile: 422 on the definition
       }
       CustomResourceSubresources sub = v.getSubresources();
       if (sub != null && sub.getScale() != null) {

@@ -15,7 +15,9 @@ import io.capstan.log.DeleteOptions;
 import io.capstan.log.ErrorStatus;
 import io.capstan.log.EventOp;
 import io.capstan.logschema.client.Commands;
+import io.capstan.logschema.crd.CelRules;
 import io.capstan.logschema.crd.CustomResourceDefinitions;
+import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.pods.EphemeralContainers;
@@ -132,6 +134,7 @@ public final class WriteRules {
     }
     Defaulting.prepareForCreate(object);
     List<FieldError> errors = validate(kind, object, true);
+    errors.addAll(celRules(kind, object, null));
     if (object instanceof Pod pod && !EphemeralContainers.of(pod.getSpec()).isEmpty()) {
       errors.add(FieldError.forbidden(PodRules.EPHEMERAL_CONTAINERS, "cannot be set on create"));
     }
@@ -200,6 +203,7 @@ public final class WriteRules {
       }
     }
     errors.addAll(validate(kind, object, false));
+    errors.addAll(celRules(kind, object, stored));
     if (ephemeral) {
       errors.addAll(PodRules.ephemeralContainerChanges((Pod) stored, (Pod) object));
     }
@@ -234,7 +238,8 @@ public final class WriteRules {
     IndexedRecord after = ObjectFields.copy(stored);
     ObjectFields.put(after, STATUS, ObjectFields.get(object, STATUS));
     Defaulting.apply(after); // status has defaults too (a Node's allocatable, a load balancer's ipMode)
-    List<FieldError> errors = ObjectValidator.validate(kind, after);
+    List<FieldError> errors = new ArrayList<>(ObjectValidator.validate(kind, after));
+    errors.addAll(celRules(kind, after, stored));
     if (!errors.isEmpty()) {
       return new Outcome.Rejected(StatusErrors.invalid(kind, cmd.getName(), errors));
     }
@@ -433,6 +438,16 @@ public final class WriteRules {
       }
     }
     return errors;
+  }
+
+  /** A custom kind's x-kubernetes-validations, with the stored object as oldSelf on updates. */
+  private static List<FieldError> celRules(Kind kind, IndexedRecord object, IndexedRecord stored) {
+    if (!kind.custom() || kind.openApiSchema() == null
+        || kind.openApiSchema().findValues("x-kubernetes-validations").isEmpty()) {
+      return List.of();
+    }
+    return CelRules.evaluate(kind.openApiSchema(), KubeJson.toJson(object),
+        stored == null ? null : KubeJson.toJson(stored));
   }
 
   private static long generation(ObjectMeta meta) {
