@@ -401,6 +401,46 @@ class CustomResourcesTest {
     }
   }
 
+  /**
+   * x-kubernetes-validations: a rule that fails is 422 with its path and message (kubectl prints
+   * it as for Kubernetes), a transition rule sees the stored value, and a definition whose rule
+   * does not compile is refused with 422 naming the rule.
+   */
+  @Test
+  void celRulesOnObjectsAndDefinitions() throws Exception {
+    String widget = """
+        apiVersion: example.com/v1
+        kind: Widget
+        metadata: {name: cel1, namespace: default}
+        spec: {size: large, replicas: 200}
+        """;
+    try {
+      Result tooMany = kubectl("create", "-f", file("cel1.yaml", widget).toString());
+      assertNotEquals(0, tooMany.exit());
+      assertTrue(tooMany.err().contains("The Widget \"cel1\" is invalid: spec.replicas: Invalid value: \"object\":"
+          + " replicas must be at most 100"), tooMany.both());
+      Result created = kubectl("create", "-f", file("cel1.yaml", widget.replace("200", "2")).toString());
+      assertEquals(0, created.exit(), created.both());
+      Result shrink = kubectl("patch", "widget", "cel1", "--type", "merge", "-p", "{\"spec\":{\"size\":\"small\"}}");
+      assertNotEquals(0, shrink.exit());
+      assertTrue(shrink.err().contains("spec.size: Invalid value: \"small\": size cannot shrink from large to small"),
+          shrink.both());
+
+      String bad = resource("widgets.yaml").replace("name: widgets.example.com", "name: rules.example.com")
+          .replace("plural: widgets", "plural: rules").replace("singular: widget", "singular: rule")
+          .replace("kind: Widget", "kind: Rule").replace("shortNames: [wd]", "shortNames: [rl]")
+          .replace("self.replicas <= 100", "self.replicas <=");
+      Result refused = kubectl("create", "-f", file("bad-rule.yaml", bad).toString());
+      assertNotEquals(0, refused.exit());
+      assertTrue(refused.err().contains("spec.versions[0].schema.openAPIV3Schema.properties[spec]"
+          + ".x-kubernetes-validations[0].rule: Invalid value: \"!has(self.replicas) || self.replicas <=\":"
+          + " compilation failed"), refused.both());
+      assertTrue(notFound(kubectl("get", "crd", "rules.example.com")));
+    } finally {
+      kubectl("delete", "widget", "cel1", "--ignore-not-found");
+    }
+  }
+
   /** OpenAPI v3 per custom group-version, from the definition's schema: {@code kubectl explain} works. */
   @Test
   void explainReadsTheDefinitionsSchema() throws Exception {
