@@ -32,7 +32,13 @@ public final class CelRules {
   private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
       .setStandardMacros(dev.cel.parser.CelStandardMacro.STANDARD_MACROS) // has(), all(), exists(), map(), filter()
       .addVar("self", SimpleType.DYN).addVar("oldSelf", SimpleType.DYN).build();
-  private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+  /**
+   * A bound on the work one rule may do per call (Kubernetes bounds it by a per-call cost limit;
+   * dev.cel 0.14 has no cost estimator, so comprehension iterations are what is bounded here).
+   */
+  static final int MAX_ITERATIONS = 100_000;
+  private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()
+      .setOptions(dev.cel.common.CelOptions.current().comprehensionMaxIterations(MAX_ITERATIONS).build()).build();
   private static final Map<String, CelRuntime.Program> PROGRAMS = new ConcurrentHashMap<>();
   private static final List<String> REASONS = List.of("FieldValueInvalid", "FieldValueForbidden",
       "FieldValueRequired", "FieldValueDuplicate");

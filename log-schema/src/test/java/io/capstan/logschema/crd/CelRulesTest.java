@@ -52,6 +52,26 @@ class CelRulesTest {
   }
 
   @Test
+  void aRuleThatWorksTooHardFailsInsteadOfRunningOn() {
+    JsonNode schema = KubeJson.parse("""
+        {"type": "object", "properties": {"spec": {"type": "object", "x-kubernetes-validations": [
+          {"rule": "self.tags.all(a, self.tags.all(b, true))"}],
+          "properties": {"tags": {"type": "array", "items": {"type": "string"}}}}}}
+        """);
+    StringBuilder tags = new StringBuilder();
+    for (int i = 0; i < 400; i++) {
+      tags.append(i == 0 ? "" : ",").append("\"t").append(i).append('"');
+    }
+    List<String> few = CelRules.evaluate(schema, KubeJson.parse("{\"spec\": {\"tags\": [\"a\", \"b\"]}}"), null)
+        .stream().map(FieldError::toString).toList();
+    assertEquals(List.of(), few);
+    List<String> many = CelRules.evaluate(schema, KubeJson.parse("{\"spec\": {\"tags\": [" + tags + "]}}"), null)
+        .stream().map(FieldError::toString).toList();
+    assertEquals(1, many.size(), many.toString());
+    assertTrue(many.get(0).startsWith("spec: Invalid value: \"object\": rule evaluation failed"), many.get(0));
+  }
+
+  @Test
   void aRuleThatDoesNotCompileIsNamedAtTheDefinition() {
     JsonNode bad = KubeJson.parse("""
         {"type": "object", "properties": {"spec": {"type": "object", "x-kubernetes-validations": [
