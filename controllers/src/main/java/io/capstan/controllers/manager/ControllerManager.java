@@ -6,6 +6,7 @@ import io.capstan.controllers.gc.OwnerGraph;
 import io.capstan.controllers.endpoints.EndpointsController;
 import io.capstan.controllers.endpointslice.EndpointSliceController;
 import io.capstan.controllers.job.JobController;
+import io.capstan.controllers.crd.DefinitionCleanupController;
 import io.capstan.controllers.namespace.NamespaceController;
 import io.capstan.controllers.rootca.RootCaFile;
 import io.capstan.controllers.rootca.RootCaPublisher;
@@ -46,6 +47,7 @@ public final class ControllerManager implements AutoCloseable {
   private GarbageCollector gc;
   private JobController jobs;
   private NamespaceController namespaces;
+  private DefinitionCleanupController definitionCleanup;
   private EndpointsController endpoints;
   private EndpointSliceController endpointSlices;
   private NodeLifecycleController nodeLifecycle;
@@ -75,7 +77,7 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
   public synchronized void start() {
-    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, endpoints, endpointslice, node-lifecycle{} and resourcequota controllers, {} workers each",
+    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, customresourcedefinition-cleanup, endpoints, endpointslice, node-lifecycle{} and resourcequota controllers, {} workers each",
         config.rootCaFile() == null ? "" : ", root-ca-cert-publisher", config.workers());
     RootCaFile rootCaFile = null;
     if (config.rootCaFile() != null) {
@@ -98,6 +100,7 @@ public final class ControllerManager implements AutoCloseable {
         registry);
     gc = new GarbageCollector(informers, OwnerGraph.defaultKinds(), writer, config.workers(), registry);
     namespaces = new NamespaceController(informers, writer, clock, 1, registry);
+    definitionCleanup = new DefinitionCleanupController(informers, writer, clock, 1, registry);
     endpoints = new EndpointsController(informers, writer, config.workers(), registry);
     endpointSlices = new EndpointSliceController(informers, writer, config.workers(), registry);
     nodeLifecycle = new NodeLifecycleController(informers, writer, clock, config.nodeLifecycle(), config.workers(),
@@ -125,6 +128,7 @@ public final class ControllerManager implements AutoCloseable {
     jobs.shardBy(shard);
     gc.shardBy(shard);
     namespaces.shardBy(shard);
+    definitionCleanup.shardBy(shard);
     endpoints.shardBy(shard);
     endpointSlices.shardBy(shard);
     nodeLifecycle.shardBy(shard);
@@ -142,6 +146,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(gc);
     namespaces.start();
     started.add(namespaces);
+    definitionCleanup.start();
+    started.add(definitionCleanup);
     endpoints.start();
     started.add(endpoints);
     endpointSlices.start();

@@ -5,6 +5,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * {@code GET /openapi/v3} (the index) and {@code GET /openapi/v3/<group-version path>}. As in
@@ -14,12 +15,15 @@ import java.util.Optional;
  */
 public final class OpenApiHandler implements Handler<RoutingContext> {
   private static final String PREFIX = "/openapi/v3";
-  private final OpenApiDocuments documents;
-  private final Buffer index;
+  private final Supplier<OpenApiDocuments> documents;
 
   public OpenApiHandler(OpenApiDocuments documents) {
+    this(() -> documents);
+  }
+
+  /** Documents that may change while the server runs (custom kinds come and go). */
+  public OpenApiHandler(Supplier<OpenApiDocuments> documents) {
     this.documents = documents;
-    this.index = Buffer.buffer(documents.indexBytes());
   }
 
   @Override
@@ -27,12 +31,13 @@ public final class OpenApiHandler implements Handler<RoutingContext> {
     String path = ctx.request().path();
     String rest = path.length() <= PREFIX.length() ? "" : path.substring(PREFIX.length() + 1);
     var response = ctx.response();
+    OpenApiDocuments docs = documents.get();
     if (rest.isEmpty()) {
       response.putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-cache, private")
-          .end(index);
+          .end(Buffer.buffer(docs.indexBytes()));
       return;
     }
-    Optional<OpenApiDocuments.Document> doc = documents.document(rest);
+    Optional<OpenApiDocuments.Document> doc = docs.document(rest);
     if (doc.isEmpty()) {
       ctx.next(); // falls through to the 404 Status
       return;

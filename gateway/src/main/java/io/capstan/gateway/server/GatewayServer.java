@@ -2,6 +2,7 @@ package io.capstan.gateway.server;
 
 import io.capstan.gateway.discovery.ApiDiscovery;
 import io.capstan.gateway.errors.ApiStatus;
+import io.capstan.gateway.openapi.LiveOpenApiDocuments;
 import io.capstan.gateway.openapi.OpenApiHandler;
 import io.capstan.gateway.security.AdminToken;
 import io.capstan.gateway.security.BearerTokenAuthenticator;
@@ -10,7 +11,6 @@ import io.capstan.gateway.security.KubeconfigWriter;
 import io.capstan.gateway.security.TokenFile;
 import io.capstan.gateway.store.ResourceStore;
 import io.capstan.gateway.threads.ThreadNice;
-import io.capstan.logschema.openapi.OpenApiDocuments;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -56,7 +56,7 @@ public final class GatewayServer extends VerticleBase {
   private final BearerTokenAuthenticator authenticator;
   private final String adminToken;
   private final CertificateAuthority.ClientCertFiles kubeletClient;
-  private final OpenApiDocuments openApi;
+  private final LiveOpenApiDocuments openApi;
   private final ApiDiscovery discovery;
   private volatile HttpServer server;
 
@@ -70,7 +70,7 @@ public final class GatewayServer extends VerticleBase {
     this.pki = pki;
     this.authenticator = authenticator;
     this.adminToken = adminToken;
-    this.openApi = OpenApiDocuments.generate();
+    this.openApi = new LiveOpenApiDocuments();
     this.discovery = ApiDiscovery.forAllKinds();
   }
 
@@ -115,6 +115,12 @@ public final class GatewayServer extends VerticleBase {
       return vertx.executeBlocking(() -> KubeconfigWriter.write(config.kubeconfig(), url(), pki.caPem(),
           adminToken));
     });
+  }
+
+  @Override
+  public Future<?> stop() throws Exception {
+    openApi.close();
+    return Future.succeededFuture();
   }
 
   /**

@@ -103,6 +103,31 @@ final class ResourceHandler implements Handler<RoutingContext> {
       String v = param(name);
       return v != null && (v.equals("1") || v.equalsIgnoreCase("true"));
     }
+
+    /**
+     * The object as served in the request's version: a custom kind's apiVersion names it, and
+     * its schema's defaults are applied as Kubernetes applies them when reading from storage
+     * (an object stored before a default was added gets it).
+     */
+    byte[] json(StoredObject s) {
+      boolean rewrite = ServedVersions.rewrites(kind, path.version());
+      boolean defaults = kind.custom() && CustomObjects.hasDefaults(openApiSchema());
+      if (!rewrite && !defaults) {
+        return s.json();
+      }
+      return ServedVersions.render(s.json(), rewrite ? kind.apiVersion(path.version()) : null,
+          defaults ? openApiSchema() : null);
+    }
+
+    /** A custom kind's OpenAPI schema in the request's version (its storage version's when it has none). */
+    com.fasterxml.jackson.databind.JsonNode openApiSchema() {
+      return kind.details(path.version()).map(Kind.VersionDetails::openApiSchema).orElse(kind.openApiSchema());
+    }
+
+    /** The apiVersion of the request's version. */
+    String apiVersion() {
+      return path.version() != null && kind.serves(path.version()) ? kind.apiVersion(path.version()) : kind.apiVersion();
+    }
   }
 
   @Override
@@ -125,6 +150,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
       UserInfo user = ctx.get(Authentication.USER);
       Call call = new Call(ctx, path, kind, user == null ? "system:anonymous" : user.name());
       ctx.put(RequestMetrics.RESOURCE, kind.plural());
+      ServedVersions.deprecationWarning(kind, path.version())
+          .ifPresent(w -> ctx.response().headers().add("Warning", ServedVersions.warningHeader(w)));
       dispatch(call);
     } catch (Throwable e) {
       Responses.error(ctx, e);
@@ -191,7 +218,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     } else if (method == HttpMethod.DELETE && named) {
       verb(c, "DELETE");
       replyJson(c, store.delete(c.kind(), c.path().namespace(), c.path().name(), deleteRequest(c)),
-          StoredObject::json, 200);
+          c::json, 200);
     } else if (method == HttpMethod.DELETE) {
       verb(c, "DELETECOLLECTION");
       deleteCollection(c);
@@ -208,10 +235,10 @@ final class ResourceHandler implements Handler<RoutingContext> {
 
   private byte[] objectOrTable(Call c, StoredObject s) {
     if (wantsTable(c)) {
-      return Responses.bytes(TableRenderer.render(c.kind(), List.of(KubeJson.toJson(s.object())), null, null,
-          clock.instant()));
+      return Responses.bytes(TableRenderer.render(c.kind(), c.path().version(), List.of(KubeJson.toJson(s.object())),
+          null, null, clock.instant()));
     }
-    return s.json();
+    return c.json(s);
   }
 
   private static boolean wantsTable(Call c) {
@@ -260,11 +287,12 @@ final class ResourceHandler implements Handler<RoutingContext> {
     String rv = Long.toString(result.resourceVersion());
     if (wantsTable(c)) {
       List<ObjectNode> items = result.items().stream().map(s -> KubeJson.toJson(s.object())).toList();
-      return Responses.bytes(TableRenderer.render(c.kind(), items, rv, result.continueToken(), clock.instant()));
+      return Responses.bytes(TableRenderer.render(c.kind(), c.path().version(), items, rv, result.continueToken(),
+          clock.instant()));
     }
     ObjectNode head = NODES.objectNode();
     head.put("kind", c.kind().kind() + "List");
-    head.put("apiVersion", c.kind().apiVersion());
+    head.put("apiVersion", c.apiVersion());
     ObjectNode meta = head.putObject("metadata");
     meta.put("resourceVersion", rv);
     if (result.continueToken() != null) {
@@ -275,19 +303,20 @@ final class ResourceHandler implements Handler<RoutingContext> {
     }
     byte[] open = Responses.bytes(head);
     int size = open.length + 16;
-    for (StoredObject s : result.items()) {
-      size += s.json().length + 1;
+    List<byte[]> items = result.items().stream().map(c::json).toList();
+    for (byte[] item : items) {
+      size += item.length + 1;
     }
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(size);
     out.write(open, 0, open.length - 1); // without its closing brace
     out.writeBytes(ITEMS_OPEN);
     boolean first = true;
-    for (StoredObject s : result.items()) {
+    for (byte[] item : items) {
       if (!first) {
         out.write(',');
       }
       first = false;
-      out.writeBytes(s.json());
+      out.writeBytes(item);
     }
     out.writeBytes(ITEMS_CLOSE);
     return out.toByteArray();
@@ -329,7 +358,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
         return;
       }
       if (!(event instanceof WatchEvent.End)) {
-        response.write(Buffer.buffer(watchLine(c.kind(), event)));
+        response.write(Buffer.buffer(watchLine(c, event)));
       }
       if (event instanceof WatchEvent.Error || event instanceof WatchEvent.End) {
         finish.run();
@@ -373,7 +402,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
           return;
         }
         if (!(event instanceof WatchEvent.End)) {
-          ws.writeTextMessage(new String(watchLine(c.kind(), event), java.nio.charset.StandardCharsets.UTF_8).strip());
+          ws.writeTextMessage(new String(watchLine(c, event), java.nio.charset.StandardCharsets.UTF_8).strip());
         }
         if (event instanceof WatchEvent.Error || event instanceof WatchEvent.End) {
           finish.run();
@@ -403,13 +432,14 @@ final class ResourceHandler implements Handler<RoutingContext> {
     return c.flag("sendInitialEvents");
   }
 
-  private static byte[] watchLine(Kind kind, WatchEvent event) {
+  private static byte[] watchLine(Call c, WatchEvent event) {
+    Kind kind = c.kind();
     if (event instanceof WatchEvent.Added a) {
-      return objectLine(WATCH_ADDED, a.object());
+      return objectLine(WATCH_ADDED, c.json(a.object()));
     } else if (event instanceof WatchEvent.Modified m) {
-      return objectLine(WATCH_MODIFIED, m.object());
+      return objectLine(WATCH_MODIFIED, c.json(m.object()));
     } else if (event instanceof WatchEvent.Deleted d) {
-      return objectLine(WATCH_DELETED, d.object());
+      return objectLine(WATCH_DELETED, c.json(d.object()));
     }
     ObjectNode line = NODES.objectNode();
     if (event instanceof WatchEvent.Bookmark b) {
@@ -419,7 +449,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
       }
       // As kube-apiserver: an object of the watched kind carrying only its resourceVersion.
       ObjectNode object = line.put("type", "BOOKMARK").putObject("object");
-      object.put("kind", kind.kind()).put("apiVersion", kind.apiVersion()).set("metadata", meta);
+      object.put("kind", kind.kind()).put("apiVersion", c.apiVersion()).set("metadata", meta);
     } else if (event instanceof WatchEvent.Error e) {
       line.put("type", "ERROR").set("object", e.status().toJson());
     }
@@ -437,8 +467,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
   }
 
   /** One watch line: the event's type, then the object's rendering shared by every watcher of it. */
-  private static byte[] objectLine(byte[] head, StoredObject object) {
-    byte[] json = object.json();
+  private static byte[] objectLine(byte[] head, byte[] json) {
     byte[] line = new byte[head.length + json.length + 2];
     System.arraycopy(head, 0, line, 0, head.length);
     System.arraycopy(json, 0, line, head.length, json.length);
@@ -461,7 +490,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     }
     defaultAndValidate(c, object);
     warnUnknown(c, converted);
-    replyJson(c, store.create(c.kind(), object, writeOptions(c)), StoredObject::json, 201);
+    replyJson(c, store.create(c.kind(), object, writeOptions(c)), c::json, 201);
   }
 
   private void update(Call c, boolean status) {
@@ -479,7 +508,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     CompletionStage<StoredObject> result = status
         ? store.updateStatus(c.kind(), object, writeOptions(c))
         : store.update(c.kind(), object, writeOptions(c));
-    replyJson(c, result, StoredObject::json, 200);
+    replyJson(c, result, c::json, 200);
   }
 
   /**
@@ -498,7 +527,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     boolean pinned = patchPinsVersion(patch);
     WriteOptions options = pinned ? writeOptions(c) : writeOptions(c).withPatch(type, patch);
     Future<StoredObject> result = untilNoConflict(c, () -> patchOnce(c, type, patch, status, options), !pinned);
-    replyJson(c, result.toCompletionStage(), StoredObject::json, 200);
+    replyJson(c, result.toCompletionStage(), c::json, 200);
   }
 
   /**
@@ -640,7 +669,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
         }
         if (method == HttpMethod.GET) {
           verb(c, "GET");
-          replyJson(c, store.get(c.kind(), c.path().namespace(), c.path().name()), StoredObject::json, 200);
+          replyJson(c, store.get(c.kind(), c.path().namespace(), c.path().name()), c::json, 200);
         } else if (method == HttpMethod.PUT) {
           verb(c, "PUT");
           update(c, true);
@@ -668,20 +697,20 @@ final class ResourceHandler implements Handler<RoutingContext> {
         if (method == HttpMethod.GET) {
           verb(c, "GET");
           reply(c, store.get(c.kind(), c.path().namespace(), c.path().name()),
-              s -> ScaleView.of(KubeJson.toJson(s.object())), 200);
+              s -> ScaleView.of(c.kind(), KubeJson.toJson(s.object())), 200);
         } else if (method == HttpMethod.PUT) {
           verb(c, "PUT");
           JsonNode scale = requireBody(c, BODY_TYPES);
           ScaleView.replicas(scale, c.kind(), c.path().name());
-          reply(c, scaleTo(c, current -> scale), s -> ScaleView.of(KubeJson.toJson(s.object())), 200);
+          reply(c, scaleTo(c, current -> scale), s -> ScaleView.of(c.kind(), KubeJson.toJson(s.object())), 200);
         } else if (method == HttpMethod.PATCH) {
           verb(c, "PATCH");
           PatchType type = patchType(c.ctx().request().getHeader("Content-Type"));
           JsonNode patch = parseBody(c);
           // A Scale has no lists with merge keys: its strategic merge patch is a merge patch.
           PatchType effective = type == PatchType.STRATEGIC_MERGE_PATCH ? PatchType.MERGE_PATCH : type;
-          reply(c, scaleTo(c, current -> effective.apply(null, ScaleView.of(current), patch)),
-              s -> ScaleView.of(KubeJson.toJson(s.object())), 200);
+          reply(c, scaleTo(c, current -> effective.apply(null, ScaleView.of(c.kind(), current), patch)),
+              s -> ScaleView.of(c.kind(), KubeJson.toJson(s.object())), 200);
         } else {
           throw new ApiException(ApiStatus.methodNotAllowed(method.name(), c.kind().plural() + "/scale"));
         }
@@ -692,7 +721,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
         }
         if (method == HttpMethod.GET) {
           verb(c, "GET");
-          replyJson(c, store.get(c.kind(), c.path().namespace(), c.path().name()), StoredObject::json, 200);
+          replyJson(c, store.get(c.kind(), c.path().namespace(), c.path().name()), c::json, 200);
         } else if (method == HttpMethod.PUT) {
           verb(c, "PUT");
           ObjectNode body = requireBody(c, BODY_TYPES);
@@ -703,14 +732,14 @@ final class ResourceHandler implements Handler<RoutingContext> {
           }
           boolean pinned = body.path("metadata").hasNonNull("resourceVersion");
           replyJson(c, untilNoConflict(c, () -> addEphemeralContainers(c, current -> body), !pinned)
-              .toCompletionStage(), StoredObject::json, 200);
+              .toCompletionStage(), c::json, 200);
         } else if (method == HttpMethod.PATCH) {
           verb(c, "PATCH");
           PatchType type = patchType(c.ctx().request().getHeader("Content-Type"));
           JsonNode patch = parseBody(c);
           replyJson(c, untilNoConflict(c, () -> addEphemeralContainers(c,
               current -> type.apply(c.kind().schema(), current.deepCopy(), patch)), !patchPinsVersion(patch))
-              .toCompletionStage(), StoredObject::json, 200);
+              .toCompletionStage(), c::json, 200);
         } else {
           throw new ApiException(ApiStatus.methodNotAllowed(method.name(), "pods/ephemeralcontainers"));
         }
@@ -743,15 +772,16 @@ final class ResourceHandler implements Handler<RoutingContext> {
               JsonNode scale = scaleFor.apply(workload);
               int replicas = ScaleView.replicas(scale, c.kind(), c.path().name());
               String pinned = ScaleView.resourceVersion(scale);
-              workload.withObjectProperty("spec").put("replicas", replicas);
+              ScaleView.setReplicas(c.kind(), workload, replicas);
               workload.withObjectProperty("metadata").put("resourceVersion",
                   pinned != null ? pinned : Long.toString(current.resourceVersion()));
               IndexedRecord object = convert(c, workload).object();
               defaultAndValidate(c, object);
               // Unpinned, the processor may set the replicas on a newer version itself.
+              ObjectNode replicasPatch = KubeJson.jsonMapper().createObjectNode();
+              ScaleView.setReplicas(c.kind(), replicasPatch, replicas);
               WriteOptions options = pinned != null ? writeOptions(c) : writeOptions(c).withPatch(
-                  PatchType.MERGE_PATCH, KubeJson.jsonMapper().createObjectNode().set("spec",
-                      KubeJson.jsonMapper().createObjectNode().put("replicas", replicas)));
+                  PatchType.MERGE_PATCH, replicasPatch);
               return Future.fromCompletionStage(store.update(c.kind(), object, options), context)
                   .recover(e -> Future.failedFuture(pinned != null && isConflict(e) ? new PinnedConflict(e) : e));
             });
@@ -898,7 +928,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
     if (c.kind().custom()) {
       // Checked against the OpenAPI schema before conversion, so a wrong type is the 422 with its path
       // that kube-apiserver gives, not a decoding error (the single writer checks again).
-      List<FieldError> errors = CustomObjects.validate(c.kind().openApiSchema(), json);
+      CustomObjects.applyDefaults(c.openApiSchema(), json); // as kube-apiserver defaults a request's object
+      List<FieldError> errors = CustomObjects.validate(c.openApiSchema(), json);
       if (!errors.isEmpty()) {
         throw new ApiException(ApiStatus.invalid(c.kind().group(), c.kind().kind(),
             json.path("metadata").path("name").asText(c.path().name()), errors));

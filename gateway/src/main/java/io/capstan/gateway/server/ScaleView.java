@@ -27,7 +27,55 @@ final class ScaleView {
   private ScaleView() {}
 
   static boolean serves(Kind kind) {
-    return kind == Kinds.DEPLOYMENT || kind == Kinds.REPLICA_SET;
+    return kind == Kinds.DEPLOYMENT || kind == Kinds.REPLICA_SET || (kind.custom() && kind.subresources().scale() != null);
+  }
+
+  /**
+   * The Scale of an object of the kind: a custom kind's from the paths of its definition's scale
+   * subresource, as apiextensions-apiserver's scale storage reads them (a missing replicas count
+   * is 0; the selector is the string at labelSelectorPath, when there is one).
+   */
+  static ObjectNode of(Kind kind, ObjectNode object) {
+    Kind.Scale paths = kind.custom() ? kind.subresources().scale() : null;
+    if (paths == null) {
+      return of(object);
+    }
+    ObjectNode scale = of(object);
+    scale.putObject("spec").put("replicas", at(object, paths.specReplicasPath()).asInt(0));
+    ObjectNode status = scale.putObject("status");
+    status.put("replicas", at(object, paths.statusReplicasPath()).asInt(0));
+    if (paths.labelSelectorPath() != null) {
+      JsonNode selector = at(object, paths.labelSelectorPath());
+      if (selector.isTextual()) {
+        status.put("selector", selector.asText());
+      }
+    }
+    return scale;
+  }
+
+  /** The field at a simple JSON path ({@code .spec.replicas}); a missing node when absent. */
+  static JsonNode at(JsonNode object, String path) {
+    JsonNode n = object;
+    for (String field : fields(path)) {
+      n = n.path(field);
+    }
+    return n;
+  }
+
+  /** Sets the replicas where the kind keeps them: {@code spec.replicas}, or a custom kind's specReplicasPath. */
+  static void setReplicas(Kind kind, ObjectNode object, int replicas) {
+    List<String> path = kind.custom() && kind.subresources().scale() != null
+        ? fields(kind.subresources().scale().specReplicasPath()) : List.of("spec", "replicas");
+    ObjectNode n = object;
+    for (String field : path.subList(0, path.size() - 1)) {
+      n = n.withObjectProperty(field);
+    }
+    n.put(path.get(path.size() - 1), replicas);
+  }
+
+  private static List<String> fields(String path) {
+    String p = path.startsWith(".") ? path.substring(1) : path;
+    return List.of(p.split("\\."));
   }
 
   /** The Scale of a workload's JSON. */

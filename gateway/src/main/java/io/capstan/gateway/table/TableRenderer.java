@@ -34,10 +34,20 @@ public final class TableRenderer {
 
   public static ObjectNode render(Kind kind, List<? extends JsonNode> objects, String resourceVersion,
       String continueToken, Instant now) {
+    return render(kind, null, objects, resourceVersion, continueToken, now);
+  }
+
+  /**
+   * The Table of objects of a kind as served in a version (a custom kind's printer columns may
+   * differ by version; null means the storage version).
+   */
+  public static ObjectNode render(Kind kind, String version, List<? extends JsonNode> objects, String resourceVersion,
+      String continueToken, Instant now) {
     if (KindColumns.covers(kind)) {
       return KindColumns.render(kind, objects, resourceVersion, continueToken, now);
     }
-    List<Column> columns = columns(kind);
+    List<Kind.PrinterColumn> custom = kind.custom() ? CustomColumns.of(kind, version) : null;
+    List<Column> columns = custom == null ? columns(kind) : customColumns(custom);
     ObjectNode table = NODES.objectNode();
     table.put("kind", "Table");
     table.put("apiVersion", "meta.k8s.io/v1");
@@ -49,21 +59,38 @@ public final class TableRenderer {
       meta.put("continue", continueToken);
     }
     ArrayNode defs = table.putArray("columnDefinitions");
-    for (Column c : columns) {
+    for (int i = 0; i < columns.size(); i++) {
+      Column c = columns.get(i);
+      int priority = custom == null || i == 0 ? 0 : custom.get(i - 1).priority();
       defs.addObject().put("name", c.name()).put("type", c.type()).put("format", c.format())
-          .put("description", c.description()).put("priority", 0);
+          .put("description", c.description()).put("priority", priority);
     }
     ArrayNode rows = table.putArray("rows");
     for (JsonNode o : objects) {
       ObjectNode row = rows.addObject();
       ArrayNode cells = row.putArray("cells");
-      cells(kind, o, now, cells);
+      if (custom == null) {
+        cells(kind, o, now, cells);
+      } else {
+        cells.add(o.path("metadata").path("name").asText());
+        custom.forEach(col -> cells.add(CustomColumns.cell(col, o, now)));
+      }
       ObjectNode partial = row.putObject("object");
       partial.put("kind", "PartialObjectMetadata");
       partial.put("apiVersion", "meta.k8s.io/v1");
       partial.set("metadata", o.path("metadata").deepCopy());
     }
     return table;
+  }
+
+  private static List<Column> customColumns(List<Kind.PrinterColumn> printerColumns) {
+    List<Column> columns = new java.util.ArrayList<>();
+    columns.add(NAME);
+    for (Kind.PrinterColumn p : printerColumns) {
+      columns.add(new Column(p.name(), p.type(), p.format() == null ? "" : p.format(),
+          p.description() == null ? "" : p.description()));
+    }
+    return columns;
   }
 
   private static List<Column> columns(Kind kind) {

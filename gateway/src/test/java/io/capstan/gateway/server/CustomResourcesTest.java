@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.capstan.controllers.manager.ControllerManager;
+import io.capstan.controllers.manager.ControllerManagerConfig;
 import io.capstan.gateway.cache.WatchCacheConfig;
 import io.capstan.gateway.security.AdminToken;
 import io.capstan.gateway.testing.Fabric8Clients;
@@ -14,6 +16,7 @@ import io.capstan.gateway.testing.KubectlCli;
 import io.capstan.gateway.testing.KubectlCli.Result;
 import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.stateviews.testing.KafkaFixture;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -27,6 +30,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -53,6 +57,8 @@ class CustomResourcesTest {
   static KafkaGatewayFixture backend;
   static KubectlCli cli;
   static KubernetesClient client;
+  /** The controllers: the definition cleanup controller deletes a deleted definition's objects. */
+  static ControllerManager controllers;
 
   @BeforeAll
   static void start() throws Exception {
@@ -62,6 +68,10 @@ class CustomResourcesTest {
     cli = new KubectlCli(gateway.kubeconfig(), dataDir.resolve("kube-cache"));
     GatewayConfig config = GatewayConfig.defaults(dataDir);
     client = Fabric8Clients.of(gateway.url(), config.pkiDir().resolve("ca.crt"), AdminToken.ensure(config.tokenFile()));
+    controllers = new ControllerManager(ControllerManagerConfig.defaults(KafkaFixture.clientConfig(), backend.layout()),
+        backend.registry());
+    controllers.start();
+    controllers.awaitReady(Duration.ofSeconds(60));
     Result applied = kubectl("apply", "-f", file("widgets.yaml", resource("widgets.yaml")).toString());
     assertEquals(0, applied.exit(), applied.both());
     Result established = kubectl("wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=60s");
@@ -88,11 +98,15 @@ class CustomResourcesTest {
       }
     } finally {
       Kinds.unregister("Widget");
+      Kinds.unregister("Sprocket");
       close();
     }
   }
 
   private static void close() throws Exception {
+    if (controllers != null) {
+      controllers.close();
+    }
     if (client != null) {
       client.close();
     }
@@ -292,6 +306,320 @@ class CustomResourcesTest {
       client.genericKubernetesResources(WIDGETS).inNamespace("default").withName("f8-1").delete();
       assertEquals("DELETED f8-1", events.poll(30, TimeUnit.SECONDS));
       assertNull(client.genericKubernetesResources(WIDGETS).inNamespace("default").withName("f8-1").get());
+    }
+  }
+
+  /**
+   * Several served versions, one storage version, conversion None: an object reads the same in
+   * each, with apiVersion naming the version asked for; a deprecated version warns on every
+   * request; webhook conversion is refused with 422.
+   */
+  @Test
+  void servedVersionsRewriteTheApiVersionAndWarnWhenDeprecated() throws Exception {
+    String widget = """
+        apiVersion: example.com/v1beta1
+        kind: Widget
+        metadata: {name: mv1, namespace: default}
+        spec: {size: large, replicas: 2}
+        """;
+    Result created = kubectl("create", "-f", file("mv1.yaml", widget).toString());
+    try {
+      assertEquals(0, created.exit(), created.both());
+      assertTrue(created.err().contains("Warning: example.com/v1beta1 Widget is deprecated; use example.com/v1 Widget"),
+          created.both());
+      Result beta = kubectl("get", "widgets.v1beta1.example.com", "mv1", "-o", "json");
+      JsonNode old = json(beta);
+      assertEquals("example.com/v1beta1", old.path("apiVersion").asText());
+      assertTrue(beta.err().contains("is deprecated"), beta.both());
+      JsonNode current = json(kubectl("get", "widgets.v1.example.com", "mv1", "-o", "json"));
+      assertEquals("example.com/v1", current.path("apiVersion").asText());
+      assertEquals(old.path("spec"), current.path("spec"));
+      assertEquals(old.at("/metadata/resourceVersion"), current.at("/metadata/resourceVersion"));
+      JsonNode list = json(kubectl("get", "--raw", "/apis/example.com/v1beta1/namespaces/default/widgets"));
+      assertEquals("example.com/v1beta1", list.path("apiVersion").asText());
+      list.path("items").forEach(i -> assertEquals("example.com/v1beta1", i.path("apiVersion").asText(), i.toString()));
+      JsonNode crd = json(kubectl("get", "crd", "widgets.example.com", "-o", "json"));
+      assertEquals("[\"v1\"]", crd.path("status").path("storedVersions").toString());
+
+      // fabric8 in the old version: its watch and reads name the version it asked for.
+      ResourceDefinitionContext betaWidgets = new ResourceDefinitionContext.Builder().withGroup("example.com")
+          .withVersion("v1beta1").withPlural("widgets").withKind("Widget").withNamespaced(true).build();
+      GenericKubernetesResource read = client.genericKubernetesResources(betaWidgets).inNamespace("default")
+          .withName("mv1").get();
+      assertEquals("example.com/v1beta1", read.getApiVersion());
+
+      String webhook = resource("widgets.yaml").replace("name: widgets.example.com", "name: hooks.example.com")
+          .replace("plural: widgets", "plural: hooks").replace("singular: widget", "singular: hook")
+          .replace("kind: Widget", "kind: Hook").replace("shortNames: [wd]", "shortNames: [hk]")
+          .replace("  versions:\n", "  conversion:\n    strategy: Webhook\n  versions:\n");
+      Result refused = kubectl("create", "-f", file("webhook.yaml", webhook).toString());
+      assertNotEquals(0, refused.exit());
+      assertTrue(refused.err().contains("is invalid") && refused.err().contains("spec.conversion.strategy")
+          && refused.err().contains("webhook conversion is not supported"), refused.both());
+    } finally {
+      kubectl("delete", "widget", "mv1");
+    }
+  }
+
+  /**
+   * Defaults from the schema on writes, unknown fields pruned (fieldValidation: Strict refuses
+   * naming them, Warn warns, Ignore drops them silently), list-type set uniqueness.
+   */
+  @Test
+  void defaultingPruningAndListTypes() throws Exception {
+    String widget = """
+        apiVersion: example.com/v1
+        kind: Widget
+        metadata: {name: dp1, namespace: default}
+        spec: {size: small, options: {}, bogus: 1}
+        """;
+    Path f = file("dp1.yaml", widget);
+    try {
+      Result strict = kubectl("create", "--validate=strict", "-f", f.toString());
+      assertNotEquals(0, strict.exit());
+      assertTrue(strict.err().contains("unknown field \"spec.bogus\""), strict.both());
+      assertTrue(notFound(kubectl("get", "widget", "dp1")), "nothing is stored under Strict");
+
+      Result warn = kubectl("create", "--validate=warn", "-f", f.toString());
+      assertEquals(0, warn.exit(), warn.both());
+      assertTrue(warn.err().contains("Warning: unknown field \"spec.bogus\""), warn.both());
+      JsonNode w = json(kubectl("get", "widget", "dp1", "-o", "json"));
+      assertTrue(w.at("/spec/bogus").isMissingNode(), "pruned: " + w);
+      assertEquals("blue", w.at("/spec/options/color").asText(), "defaulted: " + w);
+
+      Result ignore = kubectl("create", "--validate=false", "-f",
+          file("dp2.yaml", widget.replace("dp1", "dp2")).toString());
+      assertEquals(0, ignore.exit(), ignore.both());
+      assertTrue(!ignore.err().contains("unknown field"), ignore.both());
+
+      Result duplicate = kubectl("create", "-f", file("dp3.yaml", widget.replace("dp1", "dp3")
+          .replace("bogus: 1", "tags: [a, b, a]")).toString());
+      assertNotEquals(0, duplicate.exit());
+      assertTrue(duplicate.err().contains("spec.tags[2]: Duplicate value: \"a\""), duplicate.both());
+    } finally {
+      kubectl("delete", "widget", "dp1", "dp2", "--ignore-not-found");
+    }
+  }
+
+  /**
+   * x-kubernetes-validations: a rule that fails is 422 with its path and message (kubectl prints
+   * it as for Kubernetes), a transition rule sees the stored value, and a definition whose rule
+   * does not compile is refused with 422 naming the rule.
+   */
+  @Test
+  void celRulesOnObjectsAndDefinitions() throws Exception {
+    String widget = """
+        apiVersion: example.com/v1
+        kind: Widget
+        metadata: {name: cel1, namespace: default}
+        spec: {size: large, replicas: 200}
+        """;
+    try {
+      Result tooMany = kubectl("create", "-f", file("cel1.yaml", widget).toString());
+      assertNotEquals(0, tooMany.exit());
+      assertTrue(tooMany.err().contains("The Widget \"cel1\" is invalid: spec.replicas: Invalid value: \"object\":"
+          + " replicas must be at most 100"), tooMany.both());
+      Result created = kubectl("create", "-f", file("cel1.yaml", widget.replace("200", "2")).toString());
+      assertEquals(0, created.exit(), created.both());
+      Result shrink = kubectl("patch", "widget", "cel1", "--type", "merge", "-p", "{\"spec\":{\"size\":\"small\"}}");
+      assertNotEquals(0, shrink.exit());
+      assertTrue(shrink.err().contains("spec.size: Invalid value: \"small\": size cannot shrink from large to small"),
+          shrink.both());
+
+      String bad = resource("widgets.yaml").replace("name: widgets.example.com", "name: rules.example.com")
+          .replace("plural: widgets", "plural: rules").replace("singular: widget", "singular: rule")
+          .replace("kind: Widget", "kind: Rule").replace("shortNames: [wd]", "shortNames: [rl]")
+          .replace("self.replicas <= 100", "self.replicas <=");
+      Result refused = kubectl("create", "-f", file("bad-rule.yaml", bad).toString());
+      assertNotEquals(0, refused.exit());
+      assertTrue(refused.err().contains("spec.versions[0].schema.openAPIV3Schema.properties[spec]"
+          + ".x-kubernetes-validations[0].rule: Invalid value: \"!has(self.replicas) || self.replicas <=\":"
+          + " compilation failed"), refused.both());
+      assertTrue(notFound(kubectl("get", "crd", "rules.example.com")));
+    } finally {
+      kubectl("delete", "widget", "cel1", "--ignore-not-found");
+    }
+  }
+
+  /** OpenAPI v3 per custom group-version, from the definition's schema: {@code kubectl explain} works. */
+  @Test
+  void explainReadsTheDefinitionsSchema() throws Exception {
+    JsonNode index = json(kubectl("get", "--raw", "/openapi/v3"));
+    assertTrue(index.path("paths").has("apis/example.com/v1"), index.toString());
+    Result explained = kubectl("explain", "widgets.spec");
+    assertEquals(0, explained.exit(), explained.both());
+    assertTrue(explained.out().contains("KIND:       Widget") || explained.out().contains("KIND:     Widget"),
+        explained.out());
+    for (String field : List.of("size", "replicas", "tags", "labels")) {
+      assertTrue(explained.out().lines().anyMatch(l -> l.trim().startsWith(field)), field + " in " + explained.out());
+    }
+    Result size = kubectl("explain", "widget.spec.size");
+    assertEquals(0, size.exit(), size.both());
+    assertTrue(size.out().contains("string"), size.out());
+  }
+
+  /**
+   * The scale subresource from the definition's paths ({@code kubectl scale}, GET/PUT/PATCH of
+   * {@code /scale} as autoscaling/v1 Scale), the printer columns in {@code kubectl get} (priority
+   * above 0 only with {@code -o wide}), and category {@code all} in {@code kubectl get all}.
+   */
+  @Test
+  void scaleSubresourcePrinterColumnsAndCategories() throws Exception {
+    String widget = """
+        apiVersion: example.com/v1
+        kind: Widget
+        metadata: {name: sc1, namespace: default}
+        spec: {size: small, replicas: 1}
+        """;
+    assertEquals(0, kubectl("create", "-f", file("sc1.yaml", widget).toString()).exit());
+    try {
+      Result scaled = kubectl("scale", "widget", "sc1", "--replicas=3");
+      assertEquals(0, scaled.exit(), scaled.both());
+      assertEquals(3, json(kubectl("get", "widget", "sc1", "-o", "json")).at("/spec/replicas").asInt());
+      assertEquals(0, kubectl("patch", "widget", "sc1", "--subresource=status", "--type", "merge",
+          "-p", "{\"status\":{\"replicas\":2,\"selector\":\"app=sc1\"}}").exit());
+      String scalePath = "/apis/example.com/v1/namespaces/default/widgets/sc1/scale";
+      JsonNode scale = json(kubectl("get", "--raw", scalePath));
+      assertEquals("autoscaling/v1", scale.path("apiVersion").asText());
+      assertEquals("Scale", scale.path("kind").asText());
+      assertEquals("sc1", scale.at("/metadata/name").asText());
+      assertEquals(3, scale.at("/spec/replicas").asInt());
+      assertEquals(2, scale.at("/status/replicas").asInt());
+      assertEquals("app=sc1", scale.at("/status/selector").asText());
+      // PUT of a Scale changes only the replicas at specReplicasPath.
+      String replaced = client.raw(scalePath, "PUT", Map.of("apiVersion", "autoscaling/v1", "kind", "Scale",
+          "metadata", Map.of("name", "sc1", "namespace", "default"), "spec", Map.of("replicas", 4)));
+      assertEquals(4, KubeJson.parse(replaced).at("/spec/replicas").asInt(), replaced);
+      JsonNode w = json(kubectl("get", "widget", "sc1", "-o", "json"));
+      assertEquals(4, w.at("/spec/replicas").asInt());
+      assertEquals("small", w.at("/spec/size").asText());
+      assertTrue(json(kubectl("get", "--raw", "/apis/example.com/v1")).toString().contains("\"widgets/scale\""));
+
+      // Printer columns: name, then the definition's columns; Ready has priority 1 (-o wide only).
+      Result table = kubectl("get", "widget", "sc1");
+      assertEquals(0, table.exit(), table.both());
+      List<String> header = List.of(table.out().lines().findFirst().orElseThrow().trim().split("\\s+"));
+      assertEquals(List.of("NAME", "SIZE", "REPLICAS", "AGE"), header, table.out());
+      List<String> row = List.of(table.out().lines().skip(1).findFirst().orElseThrow().trim().split("\\s+"));
+      assertEquals(List.of("sc1", "small", "4"), row.subList(0, 3), table.out());
+      Result wide = kubectl("get", "widget", "sc1", "-o", "wide");
+      List<String> wideHeader = List.of(wide.out().lines().findFirst().orElseThrow().trim().split("\\s+"));
+      assertEquals(List.of("NAME", "SIZE", "REPLICAS", "READY", "AGE"), wideHeader, wide.out());
+      // status.ready is not set: an empty cell, printed blank as kubectl does for custom columns.
+      List<String> wideRow = List.of(wide.out().lines().skip(1).findFirst().orElseThrow().trim().split("\\s+"));
+      assertEquals(List.of("sc1", "small", "4"), wideRow.subList(0, 3), wide.out());
+      assertEquals(4, wideRow.size(), wide.out());
+      assertEquals(0, kubectl("patch", "widget", "sc1", "--subresource=status", "--type", "merge",
+          "-p", "{\"status\":{\"ready\":true}}").exit());
+      wide = kubectl("get", "widget", "sc1", "-o", "wide");
+      wideRow = List.of(wide.out().lines().skip(1).findFirst().orElseThrow().trim().split("\\s+"));
+      assertEquals(List.of("sc1", "small", "4", "true"), wideRow.subList(0, 4), wide.out());
+
+      // Category all: kubectl get all lists widgets beside the built-in kinds.
+      Result all = kubectl("get", "all", "-n", "default", "-o", "name");
+      assertEquals(0, all.exit(), all.both());
+      assertTrue(all.out().lines().anyMatch("widget.example.com/sc1"::equals), all.both());
+    } finally {
+      kubectl("delete", "widget", "sc1");
+    }
+  }
+
+  /**
+   * Deleting a definition deletes its objects first, as Kubernetes does: the definition gets the
+   * cleanup finalizer and {@code Terminating}, new objects are refused, and it goes (and its kind
+   * stops being served) only once its last object is gone; created again, it starts empty.
+   */
+  @Test
+  void deletingADefinitionDeletesItsObjectsFirst() throws Exception {
+    try {
+      Path crdFile = file("sprockets.yaml", resource("sprockets.yaml"));
+      establish(crdFile, "sprockets.example.com");
+      String sprocket = """
+          apiVersion: example.com/v1
+          kind: Sprocket
+          metadata: {name: s1, namespace: default}
+          spec: {teeth: 12}
+          """;
+      assertEquals(0, kubectl("create", "-f", file("s1.yaml", sprocket).toString()).exit());
+      // s2 holds the definition: a finalizer of its own keeps it (and so the definition) until released.
+      String held = sprocket.replace("name: s1,", "name: s2, finalizers: [example.com/hold],");
+      Result s2 = kubectl("create", "-f", file("s2.yaml", held).toString());
+      assertEquals(0, s2.exit(), s2.both());
+
+      Result deleted = kubectl("delete", "crd", "sprockets.example.com", "--wait=false");
+      assertEquals(0, deleted.exit(), deleted.both());
+      awaitTrue("s1 is deleted by the cleanup", () -> notFound(kubectl("get", "sprocket", "s1")));
+      JsonNode crd = json(kubectl("get", "crd", "sprockets.example.com", "-o", "json"));
+      assertTrue(crd.at("/metadata/deletionTimestamp").isTextual(), crd.toString());
+      assertEquals("[\"customresourcecleanup.apiextensions.k8s.io\"]", crd.at("/metadata/finalizers").toString());
+      JsonNode terminating = condition(crd, "Terminating");
+      assertEquals("True", terminating.path("status").asText(), crd.toString());
+      Result listed = kubectl("get", "crd", "sprockets.example.com");
+      assertTrue(listed.exit() == 0 && listed.out().contains("sprockets.example.com"), listed.both());
+      JsonNode s2Now = json(kubectl("get", "sprocket", "s2", "-o", "json"));
+      assertTrue(s2Now.at("/metadata/deletionTimestamp").isTextual(), "s2 is being deleted: " + s2Now);
+      Result refused = kubectl("create", "-f", file("s3.yaml", sprocket.replace("name: s1", "name: s3")).toString());
+      assertNotEquals(0, refused.exit());
+      assertTrue(refused.err().contains("create not allowed while custom resource definition is terminating"),
+          refused.both());
+      crd = json(kubectl("get", "crd", "sprockets.example.com", "-o", "json"));
+      assertEquals("InstanceDeletionInProgress", condition(crd, "Terminating").path("reason").asText(), crd.toString());
+
+      // The last object goes: then the definition, and its kind is no longer served.
+      Result released = kubectl("patch", "sprocket", "s2", "--type", "merge", "-p", "{\"metadata\":{\"finalizers\":null}}");
+      assertEquals(0, released.exit(), released.both());
+      Result gone = kubectl("wait", "--for=delete", "crd/sprockets.example.com", "--timeout=60s");
+      assertEquals(0, gone.exit(), gone.both());
+      assertTrue(notFound(kubectl("get", "crd", "sprockets.example.com")));
+      awaitTrue("the kind of a deleted definition leaves the registry", () -> Kinds.byName("Sprocket").isEmpty());
+      Result unserved = kubectl("get", "--raw", "/apis/example.com/v1/namespaces/default/sprockets");
+      assertNotEquals(0, unserved.exit(), unserved.both());
+      assertTrue(notFound(unserved), unserved.both());
+
+      // Created again, the definition starts empty.
+      establish(crdFile, "sprockets.example.com");
+      Result empty = kubectl("get", "sprockets", "-A", "-o", "name");
+      assertEquals(0, empty.exit(), empty.both());
+      assertEquals("", empty.out().trim(), empty.both());
+      Result again = kubectl("delete", "crd", "sprockets.example.com");
+      assertEquals(0, again.exit(), again.both());
+      assertTrue(notFound(kubectl("get", "crd", "sprockets.example.com")));
+    } finally {
+      Kinds.unregister("Sprocket");
+    }
+  }
+
+  static void establish(Path crdFile, String name) throws Exception {
+    Result applied = kubectl("apply", "-f", crdFile.toString());
+    assertEquals(0, applied.exit(), applied.both());
+    Result established = kubectl("wait", "--for=condition=Established", "crd/" + name, "--timeout=60s");
+    assertEquals(0, established.exit(), established.both());
+  }
+
+  static JsonNode condition(JsonNode crd, String type) {
+    for (JsonNode c : crd.path("status").path("conditions")) {
+      if (type.equals(c.path("type").asText())) {
+        return c;
+      }
+    }
+    throw new AssertionError("no " + type + " condition: " + crd);
+  }
+
+  static boolean notFound(Result r) {
+    return r.exit() != 0 && (r.err().contains("NotFound") || r.err().contains("not found"));
+  }
+
+  interface Check {
+    boolean holds() throws Exception;
+  }
+
+  static void awaitTrue(String what, Check check) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!check.holds()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within 60 s: " + what);
+      }
+      Thread.sleep(100);
     }
   }
 }

@@ -44,6 +44,77 @@ public final class CustomObjects {
     return errors;
   }
 
+  private static final java.util.Map<JsonNode, Boolean> HAS_DEFAULTS =
+      java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+
+  /** Whether any schema node under this one has a {@code default} (remembered per schema instance). */
+  public static boolean hasDefaults(JsonNode schema) {
+    if (schema == null) {
+      return false;
+    }
+    return HAS_DEFAULTS.computeIfAbsent(schema, s -> !s.findValues("default").isEmpty());
+  }
+
+  /**
+   * Applies the schema's {@code default}s to the object (in place), as kube-apiserver defaults a
+   * custom resource when it decodes a request and when it reads one from storage: a property
+   * that is absent (or null and not nullable) in an object that is present gets its default; the
+   * walk goes into properties, additionalProperties and array items. {@code metadata},
+   * {@code apiVersion} and {@code kind} are left alone.
+   */
+  public static void applyDefaults(JsonNode schema, JsonNode object) {
+    if (schema == null || !object.isObject()) {
+      return;
+    }
+    defaults(schema, object, true);
+  }
+
+  private static void defaults(JsonNode s, JsonNode v, boolean root) {
+    if (v == null || v.isNull()) {
+      return;
+    }
+    if (v.isObject()) {
+      com.fasterxml.jackson.databind.node.ObjectNode o = (com.fasterxml.jackson.databind.node.ObjectNode) v;
+      JsonNode properties = s.get("properties");
+      if (properties != null) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = properties.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> p = it.next();
+          String name = p.getKey();
+          if (root && (name.equals("apiVersion") || name.equals("kind") || name.equals("metadata"))) {
+            continue;
+          }
+          JsonNode ps = p.getValue();
+          JsonNode current = o.get(name);
+          if (ps.has("default") && (current == null
+              || (current.isNull() && !ps.path("nullable").asBoolean(false)))) {
+            o.set(name, ps.get("default").deepCopy());
+          }
+          defaults(ps, o.get(name), false);
+        }
+      }
+      JsonNode additional = s.get("additionalProperties");
+      if (additional != null && additional.isObject()) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> m = it.next();
+          if (properties == null || !properties.has(m.getKey())) {
+            defaults(additional, m.getValue(), false);
+          }
+        }
+      }
+    } else if (v.isArray() && s.get("items") != null && s.get("items").isObject()) {
+      for (JsonNode item : v) {
+        defaults(s.get("items"), item, false);
+      }
+    }
+  }
+
+  /** Every violation of one value against its schema, reported at {@code path} (e.g. a CRD's default). */
+  public static List<FieldError> validateValue(JsonNode schema, JsonNode value, String path) {
+    List<FieldError> errors = new ArrayList<>();
+    value(schema, value, path, errors);
+    return errors;
+  }
+
   private static void required(JsonNode schema, JsonNode object, String path, List<FieldError> errors) {
     for (JsonNode r : schema.path("required")) {
       String name = r.asText();
@@ -125,9 +196,88 @@ public final class CustomObjects {
         value(items, v.get(i), FieldPath.index(path, i), errors);
       }
     }
+    listType(s, v, path, errors);
+  }
+
+  /**
+   * {@code x-kubernetes-list-type}: a {@code set} holds no value twice; a {@code map} no two items
+   * with the same {@code x-kubernetes-list-map-keys} (Kubernetes' "Duplicate value" errors).
+   */
+  private static void listType(JsonNode s, JsonNode v, String path, List<FieldError> errors) {
+    String listType = s.path("x-kubernetes-list-type").asText("atomic");
+    if (listType.equals("set")) {
+      java.util.Set<JsonNode> seen = new java.util.HashSet<>();
+      for (int i = 0; i < v.size(); i++) {
+        if (!seen.add(v.get(i))) {
+          errors.add(new FieldError(FieldPath.index(path, i), "FieldValueDuplicate",
+              "Duplicate value: " + goValue(v.get(i))));
+        }
+      }
+    } else if (listType.equals("map")) {
+      List<String> keys = new ArrayList<>();
+      s.path("x-kubernetes-list-map-keys").forEach(k -> keys.add(k.asText()));
+      java.util.Set<List<JsonNode>> seen = new java.util.HashSet<>();
+      for (int i = 0; i < v.size(); i++) {
+        JsonNode item = v.get(i);
+        if (!item.isObject()) {
+          continue;
+        }
+        List<JsonNode> key = new ArrayList<>();
+        for (String k : keys) {
+          key.add(item.has(k) ? item.get(k) : com.fasterxml.jackson.databind.node.NullNode.getInstance());
+        }
+        if (!seen.add(key)) {
+          StringBuilder shown = new StringBuilder("map[string]interface {}{");
+          for (int k = 0; k < keys.size(); k++) {
+            shown.append(k == 0 ? "" : ", ").append('"').append(keys.get(k)).append("\":").append(goValue(key.get(k)));
+          }
+          errors.add(new FieldError(FieldPath.index(path, i), "FieldValueDuplicate",
+              "Duplicate value: " + shown.append('}')));
+        }
+      }
+    }
+  }
+
+  /** A value as Go's %#v prints it in Kubernetes' messages: strings quoted, numbers and booleans bare. */
+  private static String goValue(JsonNode v) {
+    return v.isTextual() ? "\"" + v.textValue() + "\"" : v.toString();
+  }
+
+  /** The formats Kubernetes checks for custom resources (its strfmt registry), by name. */
+  private static final Map<String, java.util.function.Predicate<String>> FORMATS = Map.ofEntries(
+      Map.entry("date-time", v -> parses(() -> java.time.OffsetDateTime.parse(v))),
+      Map.entry("date", v -> parses(() -> java.time.LocalDate.parse(v))),
+      Map.entry("uuid", v -> v.matches("(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")),
+      Map.entry("ipv4", v -> v.matches("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)")),
+      // literals only (a colon and hex digits): never a name lookup
+      Map.entry("ipv6", v -> v.contains(":") && v.matches("[0-9a-fA-F:.]+") && parses(() -> java.net.InetAddress.getByName(v))),
+      Map.entry("cidr", v -> v.matches("([0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)/\\d{1,3}")
+          && parses(() -> java.net.InetAddress.getByName(v.substring(0, v.indexOf('/'))))),
+      Map.entry("mac", v -> v.matches("(?i)([0-9a-f]{2}[:-]){5}[0-9a-f]{2}")),
+      Map.entry("hostname", v -> v.length() <= 253 && v.matches("(?i)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")),
+      Map.entry("email", v -> v.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")),
+      Map.entry("byte", v -> parses(() -> java.util.Base64.getDecoder().decode(v))),
+      Map.entry("uri", v -> parses(() -> new java.net.URI(v)) && v.contains(":")));
+
+  private interface Attempt {
+    Object run() throws Exception;
+  }
+
+  private static boolean parses(Attempt a) {
+    try {
+      a.run();
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
   }
 
   private static void string(JsonNode s, String v, String path, List<FieldError> errors) {
+    String format = s.path("format").asText("");
+    if (FORMATS.containsKey(format) && !FORMATS.get(format).test(v)) {
+      errors.add(new FieldError(path, "FieldValueInvalid", "Invalid value: \"" + v + "\": " + path
+          + " in body must be of type " + format + ": \"" + v + "\""));
+    }
     int length = v.codePointCount(0, v.length());
     if (s.has("maxLength") && length > s.get("maxLength").asLong()) {
       errors.add(new FieldError(path, "FieldValueTooLong", "Too long: may not be more than "

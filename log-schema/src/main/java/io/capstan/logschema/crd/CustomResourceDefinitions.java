@@ -3,6 +3,7 @@ package io.capstan.logschema.crd;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.capstan.api.CustomResourceColumnDefinition;
 import io.capstan.api.CustomResourceDefinition;
 import io.capstan.api.CustomResourceDefinitionCondition;
 import io.capstan.api.CustomResourceDefinitionNames;
@@ -35,6 +36,13 @@ public final class CustomResourceDefinitions {
   public static final String TERMINATING = "Terminating";
   public static final String SCOPE_NAMESPACED = "Namespaced";
   public static final String SCOPE_CLUSTER = "Cluster";
+  /**
+   * The finalizer that holds a deleted definition until every object of its kind is gone
+   * (added on the first delete, as kube-apiserver's CRD store does; removed by the cleanup controller).
+   */
+  public static final String CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io";
+  /** Definitions (by name) being deleted whose kind is still served, so that its objects can be deleted. */
+  private static final Set<String> TERMINATING_DEFINITIONS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private CustomResourceDefinitions() {}
 
@@ -157,7 +165,9 @@ public final class CustomResourceDefinitions {
       if (v.getSchema$() == null || v.getSchema$().getOpenAPIV3Schema() == null) {
         errors.add(FieldError.required(schemaPath, "schemas are required"));
       } else {
-        StructuralSchema.check(parse(v.getSchema$().getOpenAPIV3Schema()), schemaPath, errors);
+        JsonNode parsed = parse(v.getSchema$().getOpenAPIV3Schema());
+        StructuralSchema.check(parsed, schemaPath, errors);
+        CelRules.checkCompiles(parsed, schemaPath, errors); // a rule that does not compile: 422 on the definition
       }
       CustomResourceSubresources sub = v.getSubresources();
       if (sub != null && sub.getScale() != null) {
@@ -168,6 +178,7 @@ public final class CustomResourceDefinitions {
           jsonPath(path + ".subresources.scale.labelSelectorPath", scale.getLabelSelectorPath(), null, errors);
         }
       }
+      validateColumns(v.getAdditionalPrinterColumns(), path + ".additionalPrinterColumns", errors);
     }
     if (storage != 1) {
       errors.add(FieldError.invalid("spec.versions", storage + " storage versions",
@@ -175,6 +186,38 @@ public final class CustomResourceDefinitions {
     }
     if (!served) {
       errors.add(FieldError.invalid("spec.versions", "no served version", "must have at least one served version"));
+    }
+  }
+
+  private static final List<String> COLUMN_TYPES = List.of("integer", "number", "string", "boolean", "date");
+  private static final List<String> COLUMN_FORMATS = List.of("int32", "int64", "float", "double", "byte", "date",
+      "date-time", "password");
+
+  /** As ValidateCustomResourceColumnDefinition: name, a known type and format, a JSONPath starting with a dot. */
+  private static void validateColumns(List<CustomResourceColumnDefinition> columns, String path,
+      List<FieldError> errors) {
+    if (columns == null) {
+      return;
+    }
+    for (int i = 0; i < columns.size(); i++) {
+      CustomResourceColumnDefinition c = columns.get(i);
+      String at = path + "[" + i + "]";
+      if (str(c.getName()).isEmpty()) {
+        errors.add(FieldError.required(at + ".name"));
+      }
+      if (str(c.getType()).isEmpty()) {
+        errors.add(FieldError.required(at + ".type"));
+      } else if (!COLUMN_TYPES.contains(c.getType())) {
+        errors.add(FieldError.notSupported(at + ".type", c.getType(), COLUMN_TYPES));
+      }
+      if (c.getFormat() != null && !c.getFormat().isEmpty() && !COLUMN_FORMATS.contains(c.getFormat())) {
+        errors.add(FieldError.notSupported(at + ".format", c.getFormat(), COLUMN_FORMATS));
+      }
+      if (c.getPriority() != null && c.getPriority() < 0) {
+        errors.add(FieldError.invalid(at + ".priority", String.valueOf(c.getPriority()),
+            "must be greater than or equal to 0"));
+      }
+      jsonPath(at + ".jsonPath", c.getJsonPath(), null, errors);
     }
   }
 
@@ -221,7 +264,29 @@ public final class CustomResourceDefinitions {
     return new Kind(names.getKind(), spec.getGroup(), storage.getName(), names.getPlural(),
         SCOPE_NAMESPACED.equals(spec.getScope()), orEmpty(names.getShortNames()), orEmpty(names.getCategories()),
         schema, subresources, str(names.getSingular()).isEmpty() ? names.getKind().toLowerCase(Locale.ROOT)
-            : names.getSingular(), servedVersions, openApi, Kind.Origin.CUSTOM);
+            : names.getSingular(), servedVersions, openApi, Kind.Origin.CUSTOM, versionDetails(crd));
+  }
+
+  /** What the definition says of each served version: deprecation, printer columns, schema. */
+  static List<Kind.VersionDetails> versionDetails(CustomResourceDefinition crd) {
+    List<Kind.VersionDetails> details = new ArrayList<>();
+    for (CustomResourceDefinitionVersion v : crd.getSpec().getVersions()) {
+      if (!v.getServed() && !v.getStorage()) {
+        continue;
+      }
+      List<Kind.PrinterColumn> columns = new ArrayList<>();
+      if (v.getAdditionalPrinterColumns() != null) {
+        for (CustomResourceColumnDefinition c : v.getAdditionalPrinterColumns()) {
+          columns.add(new Kind.PrinterColumn(c.getName(), c.getType(), c.getFormat(), c.getDescription(),
+              c.getPriority() == null ? 0 : c.getPriority(), c.getJsonPath()));
+        }
+      }
+      ObjectNode schema = v.getSchema$() == null || v.getSchema$().getOpenAPIV3Schema() == null ? null
+          : (ObjectNode) parse(v.getSchema$().getOpenAPIV3Schema());
+      details.add(new Kind.VersionDetails(v.getName(), Boolean.TRUE.equals(v.getDeprecated()),
+          v.getDeprecationWarning(), columns, schema));
+    }
+    return details;
   }
 
   // ---- status ----
@@ -244,13 +309,21 @@ public final class CustomResourceDefinitions {
 
   /**
    * Keeps the kind registry in step with a definition a process reads: an established definition
-   * (not being deleted) has its kind registered, or its entry replaced; one that is neither has
-   * it removed. Returns why the kind could not be registered, if it could not.
+   * has its kind registered, or its entry replaced; one that is not has it removed. A definition
+   * being deleted keeps its kind served (its objects are deleted through it) but marked
+   * terminating: no new objects are created (see {@link #terminating}). Returns why the kind could
+   * not be registered, if it could not.
    */
   public static Optional<String> follow(CustomResourceDefinition crd) {
-    if (!established(crd) || crd.getMetadata().getDeletionTimestamp() != null) {
-      unfollow(crd.getMetadata().getName());
+    String name = crd.getMetadata().getName();
+    if (!established(crd)) {
+      unfollow(name);
       return Optional.empty();
+    }
+    if (crd.getMetadata().getDeletionTimestamp() != null) {
+      TERMINATING_DEFINITIONS.add(name);
+    } else {
+      TERMINATING_DEFINITIONS.remove(name);
     }
     try {
       Kinds.register(kindOf(crd));
@@ -262,8 +335,28 @@ public final class CustomResourceDefinitions {
 
   /** The kind of a definition that is gone (by the definition's name, {@code <plural>.<group>}) leaves the registry. */
   public static void unfollow(String definitionName) {
+    TERMINATING_DEFINITIONS.remove(definitionName);
     Kinds.all().stream().filter(Kind::custom).filter(k -> definitionName.equals(k.plural() + "." + k.group()))
         .findFirst().ifPresent(k -> Kinds.unregister(k.kind()));
+  }
+
+  /**
+   * Whether the kind's definition is being deleted: its objects are being removed, and creating
+   * new ones is refused (as kube-apiserver's custom resource handler refuses them).
+   */
+  public static boolean terminating(Kind kind) {
+    return kind.custom() && TERMINATING_DEFINITIONS.contains(definitionName(kind));
+  }
+
+  /** The name of the definition of a custom kind: {@code <plural>.<group>}. */
+  public static String definitionName(Kind kind) {
+    return kind.plural() + "." + kind.group();
+  }
+
+  /** Whether the definition still carries the cleanup finalizer. */
+  public static boolean hasCleanupFinalizer(CustomResourceDefinition crd) {
+    List<String> f = crd.getMetadata().getFinalizers();
+    return f != null && f.contains(CLEANUP_FINALIZER);
   }
 
   static JsonNode parse(String json) {

@@ -119,6 +119,9 @@ final class StructuralSchema {
     JsonNode dflt = s.get("default");
     if (dflt != null && root) {
       errors.add(FieldError.forbidden(path + ".default", "must not be set at the root"));
+    } else if (dflt != null && !(dflt.isNull() && s.path("nullable").asBoolean(false))) {
+      // A default must itself be valid (kube-apiserver validates it against its schema).
+      errors.addAll(CustomObjects.validateValue(s, dflt, path + ".default"));
     }
   }
 }

@@ -25,6 +25,8 @@ import org.apache.avro.Schema;
  * @param openApiSchema  the kind's OpenAPI v3 schema as its CRD declares it; null for built-in kinds,
  *                       whose OpenAPI schema is generated from their Avro schema
  * @param origin         where the entry came from
+ * @param versions       what a custom kind's definition says of each served version (deprecation,
+ *                       printer columns, schema); empty for built-in kinds
  */
 public record Kind(
     String kind,
@@ -39,7 +41,8 @@ public record Kind(
     String singular,
     List<String> servedVersions,
     ObjectNode openApiSchema,
-    Origin origin) {
+    Origin origin,
+    List<VersionDetails> versions) {
 
   /** Where a registry entry came from. */
   public enum Origin {
@@ -66,6 +69,35 @@ public record Kind(
    */
   public record Scale(String specReplicasPath, String statusReplicasPath, String labelSelectorPath) {}
 
+  /**
+   * One served version of a custom kind, as its definition declares it.
+   *
+   * @param name               the version, e.g. {@code v1beta1}
+   * @param deprecated         whether requests in it get a deprecation warning
+   * @param deprecationWarning the warning's text, or null for Kubernetes' default
+   * @param printerColumns     the {@code additionalPrinterColumns} of {@code kubectl get}
+   * @param openApiSchema      the version's OpenAPI v3 schema (null when it has none)
+   */
+  public record VersionDetails(String name, boolean deprecated, String deprecationWarning,
+      List<PrinterColumn> printerColumns, ObjectNode openApiSchema) {
+    public VersionDetails {
+      Objects.requireNonNull(name, "name");
+      printerColumns = printerColumns == null ? List.of() : List.copyOf(printerColumns);
+    }
+  }
+
+  /** An {@code additionalPrinterColumns} entry: a Table column read from each object by a JSONPath. */
+  public record PrinterColumn(String name, String type, String format, String description, int priority,
+      String jsonPath) {}
+
+  /** A kind without per-version details (built-in kinds; custom kinds described by their storage version only). */
+  public Kind(String kind, String group, String version, String plural, boolean namespaced, List<String> shortNames,
+      List<String> categories, Schema schema, Subresources subresources, String singular, List<String> servedVersions,
+      ObjectNode openApiSchema, Origin origin) {
+    this(kind, group, version, plural, namespaced, shortNames, categories, schema, subresources, singular,
+        servedVersions, openApiSchema, origin, List.of());
+  }
+
   public Kind {
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(group, "group");
@@ -78,6 +110,7 @@ public record Kind(
     subresources = subresources == null ? Subresources.NONE : subresources;
     singular = singular == null || singular.isEmpty() ? kind.toLowerCase(Locale.ROOT) : singular;
     servedVersions = servedVersions == null || servedVersions.isEmpty() ? List.of(version) : List.copyOf(servedVersions);
+    versions = versions == null ? List.of() : List.copyOf(versions);
     if (!servedVersions.contains(version)) {
       throw new IllegalArgumentException(kind + ": the storage version " + version + " is not among the served "
           + servedVersions);
@@ -108,6 +141,11 @@ public record Kind(
 
   public boolean custom() {
     return origin == Origin.CUSTOM;
+  }
+
+  /** The details of one version of a custom kind, if its definition gave them. */
+  public java.util.Optional<VersionDetails> details(String version) {
+    return versions.stream().filter(v -> v.name().equals(version)).findFirst();
   }
 
   /** Whether the API serves the kind in this version. */

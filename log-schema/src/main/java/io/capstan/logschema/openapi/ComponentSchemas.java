@@ -34,6 +34,10 @@ final class ComponentSchemas {
 
   /** Adds a kind's schema, every record it reaches and its List kind. */
   void addKind(Kind kind) {
+    if (kind.custom() && kind.openApiSchema() != null) {
+      addCustomKind(kind);
+      return;
+    }
     String name = record(kind.schema());
     ObjectNode schema = schemas.get(name);
     ObjectNode props = (ObjectNode) schema.get("properties");
@@ -52,6 +56,39 @@ final class ComponentSchemas {
           + " " + kind.apiVersion() + " resource stored by Capstan.");
     }
 
+    addList(kind, name, reordered);
+  }
+
+  /**
+   * A custom kind's component is its definition's OpenAPI schema for the version, with
+   * apiVersion, kind and metadata (ObjectMeta) added, as apiextensions-apiserver publishes it.
+   */
+  private void addCustomKind(Kind kind) {
+    String name = SchemaNames.packageOf(kind) + kind.kind();
+    ObjectNode schema = kind.openApiSchema().deepCopy();
+    ObjectNode props = schema.get("properties") instanceof ObjectNode p ? p : NODES.objectNode();
+    ObjectNode reordered = NODES.objectNode();
+    reordered.set("apiVersion", string("APIVersion defines the versioned schema of this representation of an object. "
+        + "Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values."));
+    reordered.set("kind", string("Kind is a string value representing the REST resource this object represents. "
+        + "Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase."));
+    ObjectNode metadata = ref(record(io.capstan.api.ObjectMeta.getClassSchema()));
+    metadata.put("description", "Standard object's metadata. More info: "
+        + "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata");
+    reordered.set("metadata", metadata);
+    props.fields().forEachRemaining(e -> {
+      if (!List.of("apiVersion", "kind", "metadata").contains(e.getKey())) {
+        reordered.set(e.getKey(), e.getValue());
+      }
+    });
+    schema.put("type", "object");
+    schema.set("properties", reordered);
+    schema.set("x-kubernetes-group-version-kind", gvk(kind.group(), kind.version(), kind.kind()));
+    schemas.put(name, schema);
+    addList(kind, name, reordered);
+  }
+
+  private void addList(Kind kind, String name, ObjectNode reordered) {
     ObjectNode list = NODES.objectNode();
     list.put("description", kind.kind() + "List is a list of " + kind.kind() + " objects.");
     list.put("type", "object");

@@ -58,8 +58,10 @@ public final class OpenApiDocuments {
   public static OpenApiDocuments generate(List<Kind> kinds) {
     SchemaNames names = new SchemaNames(kinds);
     Map<String, List<Kind>> byPath = new TreeMap<>();
-    for (Kind k : kinds) {
-      byPath.computeIfAbsent(pathOf(k.group(), k.version()), p -> new java.util.ArrayList<>()).add(k);
+    for (Kind kind : kinds) {
+      for (Kind k : perServedVersion(kind)) {
+        byPath.computeIfAbsent(pathOf(k.group(), k.version()), p -> new java.util.ArrayList<>()).add(k);
+      }
     }
     Map<String, Document> docs = new LinkedHashMap<>();
     for (Map.Entry<String, List<Kind>> e : byPath.entrySet()) {
@@ -72,6 +74,23 @@ public final class OpenApiDocuments {
       }
     }
     return new OpenApiDocuments(docs);
+  }
+
+  /**
+   * A custom kind once per served version, each with that version's schema (a built-in kind is
+   * served in its one version).
+   */
+  static List<Kind> perServedVersion(Kind k) {
+    if (!k.custom() || k.versions().isEmpty()) {
+      return List.of(k);
+    }
+    List<Kind> out = new java.util.ArrayList<>();
+    for (String v : k.servedVersions()) {
+      var schema = k.details(v).map(Kind.VersionDetails::openApiSchema).orElse(k.openApiSchema());
+      out.add(new Kind(k.kind(), k.group(), v, k.plural(), k.namespaced(), k.shortNames(), k.categories(), k.schema(),
+          k.subresources(), k.singular(), k.servedVersions(), schema, k.origin(), k.versions()));
+    }
+    return out;
   }
 
   /** {@code api/v1} for the core group, {@code apis/<group>/<version>} otherwise (kubectl's lookup key). */

@@ -52,6 +52,39 @@ class CustomResourceDefinitionsTest {
   }
 
   @Test
+  void printerColumnsAreCheckedAndEnterTheKindPerVersion() {
+    String withColumns = CrdFixtures.text("widgets.yaml").replace("    schema:\n", """
+            additionalPrinterColumns:
+            - {name: Size, type: string, jsonPath: .spec.size}
+            - {name: Ready, type: boolean, jsonPath: '.status.conditions[?(@.type=="Ready")].status', priority: 1}
+            schema:
+        """);
+    assertEquals(List.of(), errors(withColumns));
+    Kind kind = CustomResourceDefinitions.kindOf(CrdFixtures.crd(withColumns));
+    List<Kind.PrinterColumn> columns = kind.details("v1").orElseThrow().printerColumns();
+    assertEquals(List.of("Size", "Ready"), columns.stream().map(Kind.PrinterColumn::name).toList());
+    assertEquals(1, columns.get(1).priority());
+
+    List<String> e = errors(withColumns.replace("type: boolean, jsonPath", "type: bool, jsonPath").replace("jsonPath: .spec.size",
+        "jsonPath: spec.size"));
+    assertEquals(List.of(
+        "spec.versions[0].additionalPrinterColumns[0].jsonPath: Invalid value: \"spec.size\": must be a simple json"
+            + " path starting with .",
+        "spec.versions[0].additionalPrinterColumns[1].type: Unsupported value: \"bool\": supported values:"
+            + " \"integer\", \"number\", \"string\", \"boolean\", \"date\""), e);
+  }
+
+  @Test
+  void aDefaultMustBeValidAgainstItsSchema() {
+    String good = CrdFixtures.text("widgets.yaml").replace("                enum: [small, large]\n",
+        "                enum: [small, large]\n                default: small\n");
+    assertEquals(List.of(), errors(good));
+    List<String> e = errors(good.replace("default: small", "default: huge"));
+    assertEquals(List.of("spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[size].default:"
+        + " Unsupported value: \"huge\": supported values: \"small\", \"large\""), e);
+  }
+
+  @Test
   void aNonStructuralSchemaIsRefusedNamingTheField() {
     List<String> e = errors(CrdFixtures.text("widgets.yaml")
         .replace("              replicas:\n                type: integer\n                minimum: 0\n",

@@ -114,6 +114,9 @@ public final class SharedInformers implements AutoCloseable {
         return created;
       }
       Class<?> generated = org.apache.avro.specific.SpecificData.get().getClass(kind.schema());
+      if (generated == null) {
+        generated = org.apache.avro.generic.GenericRecord.class; // a custom kind: generic records
+      }
       if (!type.isAssignableFrom(generated)) {
         throw new IllegalArgumentException("an informer of " + kind.kind() + " holds " + generated.getName()
             + " objects, not " + type.getName());

@@ -1,13 +1,13 @@
 package io.capstan.stateviews.processor;
 
 import io.capstan.api.CustomResourceDefinition;
-import io.capstan.api.CustomResourceDefinitionCondition;
 import io.capstan.api.CustomResourceDefinitionNames;
 import io.capstan.api.CustomResourceDefinitionStatus;
 import io.capstan.log.ErrorStatus;
 import io.capstan.logschema.crd.CustomResourceDefinitions;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.stateviews.processor.rules.DefinitionRules;
 import io.capstan.stateviews.processor.rules.ObjectFields;
 import io.capstan.stateviews.processor.rules.StatusErrors;
 import java.time.Instant;
@@ -98,22 +98,8 @@ final class DefinitionEstablisher {
     return accepted;
   }
 
-  /** Sets a condition; its lastTransitionTime moves only when its status does. */
   private static void set(CustomResourceDefinitionStatus status, String type, String value, String reason,
       String message, String time) {
-    List<CustomResourceDefinitionCondition> conditions = status.getConditions() == null ? new ArrayList<>()
-        : new ArrayList<>(status.getConditions());
-    CustomResourceDefinitionCondition existing = conditions.stream().filter(c -> type.equals(c.getType()))
-        .findFirst().orElse(null);
-    String since = existing != null && value.equals(existing.getStatus()) && existing.getLastTransitionTime() != null
-        ? existing.getLastTransitionTime() : time;
-    CustomResourceDefinitionCondition c = CustomResourceDefinitionCondition.newBuilder().setType(type)
-        .setStatus(value).setReason(reason).setMessage(message).setLastTransitionTime(since).build();
-    if (existing != null) {
-      conditions.set(conditions.indexOf(existing), c);
-    } else {
-      conditions.add(c);
-    }
-    status.setConditions(conditions);
+    DefinitionRules.setCondition(status, type, value, reason, message, time);
   }
 }

@@ -78,6 +78,15 @@ public final class StatusErrors {
         kind.plural(), name, kind.group(), List.of());
   }
 
+  /**
+   * 405 as kube-apiserver's custom resource handler answers a create while the kind's definition
+   * is being deleted: {@code create not allowed while custom resource definition is terminating}.
+   */
+  public static ErrorStatus definitionTerminating(Kind kind, String op) {
+    return status(405, "MethodNotAllowed", op.toLowerCase(java.util.Locale.ROOT)
+        + " not allowed while custom resource definition is terminating", kind.plural(), "", kind.group(), List.of());
+  }
+
   /** A write whose object would be larger than the log takes in one record. */
   public static ErrorStatus tooLarge(Kind kind, String name, int bytes, int limit) {
     return status(413, "RequestEntityTooLarge", resource(kind) + " \"" + name + "\" is too large: it would be "

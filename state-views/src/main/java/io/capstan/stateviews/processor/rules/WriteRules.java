@@ -5,6 +5,7 @@ import static io.capstan.stateviews.processor.rules.ObjectFields.STATUS;
 import static io.capstan.stateviews.processor.rules.ObjectFields.isEmpty;
 import static io.capstan.stateviews.processor.rules.ObjectFields.meta;
 
+import io.capstan.api.CustomResourceDefinition;
 import io.capstan.api.Namespace;
 import io.capstan.api.ObjectMeta;
 import io.capstan.api.Pod;
@@ -14,6 +15,9 @@ import io.capstan.log.DeleteOptions;
 import io.capstan.log.ErrorStatus;
 import io.capstan.log.EventOp;
 import io.capstan.logschema.client.Commands;
+import io.capstan.logschema.crd.CelRules;
+import io.capstan.logschema.crd.CustomResourceDefinitions;
+import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.pods.EphemeralContainers;
@@ -102,6 +106,9 @@ public final class WriteRules {
       return new Outcome.Rejected(StatusErrors.badRequest("resourceVersion should not be set on objects to be created"
           + " (metadata.resourceVersion is \"" + meta.getResourceVersion() + "\")"));
     }
+    if (CustomResourceDefinitions.terminating(kind)) {
+      return new Outcome.Rejected(StatusErrors.definitionTerminating(kind, cmd.getOp().toString()));
+    }
     if (kind.namespaced()) {
       // As the NamespaceLifecycle admission plugin: before validation and before the store.
       Optional<Namespace> ns = namespaces.find(cmd.getNamespace());
@@ -127,6 +134,7 @@ public final class WriteRules {
     }
     Defaulting.prepareForCreate(object);
     List<FieldError> errors = validate(kind, object, true);
+    errors.addAll(celRules(kind, object, null));
     if (object instanceof Pod pod && !EphemeralContainers.of(pod.getSpec()).isEmpty()) {
       errors.add(FieldError.forbidden(PodRules.EPHEMERAL_CONTAINERS, "cannot be set on create"));
     }
@@ -195,6 +203,7 @@ public final class WriteRules {
       }
     }
     errors.addAll(validate(kind, object, false));
+    errors.addAll(celRules(kind, object, stored));
     if (ephemeral) {
       errors.addAll(PodRules.ephemeralContainerChanges((Pod) stored, (Pod) object));
     }
@@ -229,7 +238,8 @@ public final class WriteRules {
     IndexedRecord after = ObjectFields.copy(stored);
     ObjectFields.put(after, STATUS, ObjectFields.get(object, STATUS));
     Defaulting.apply(after); // status has defaults too (a Node's allocatable, a load balancer's ipMode)
-    List<FieldError> errors = ObjectValidator.validate(kind, after);
+    List<FieldError> errors = new ArrayList<>(ObjectValidator.validate(kind, after));
+    errors.addAll(celRules(kind, after, stored));
     if (!errors.isEmpty()) {
       return new Outcome.Rejected(StatusErrors.invalid(kind, cmd.getName(), errors));
     }
@@ -279,6 +289,9 @@ public final class WriteRules {
       meta.setDeletionGracePeriodSeconds(grace);
       meta.setGeneration(generation(was) + 1);
       return new Outcome.Write(EventOp.DELETION_STARTED, stored, after);
+    }
+    if (after instanceof CustomResourceDefinition crd) {
+      DefinitionRules.markTerminating(crd, now); // held until its objects are gone
     }
     if (ObjectFields.hasFinalizers(after)) {
       // Finalizers hold the object (markAsDeleting); a Namespace waits for the namespace controller.
@@ -425,6 +438,16 @@ public final class WriteRules {
       }
     }
     return errors;
+  }
+
+  /** A custom kind's x-kubernetes-validations, with the stored object as oldSelf on updates. */
+  private static List<FieldError> celRules(Kind kind, IndexedRecord object, IndexedRecord stored) {
+    if (!kind.custom() || kind.openApiSchema() == null
+        || kind.openApiSchema().findValues("x-kubernetes-validations").isEmpty()) {
+      return List.of();
+    }
+    return CelRules.evaluate(kind.openApiSchema(), KubeJson.toJson(object),
+        stored == null ? null : KubeJson.toJson(stored));
   }
 
   private static long generation(ObjectMeta meta) {
