@@ -100,16 +100,7 @@ final class KindColumns {
   static ObjectNode render(Kind kind, List<? extends JsonNode> objects, String resourceVersion, String continueToken,
       Instant now) {
     Printer printer = PRINTERS.get(kind);
-    ObjectNode table = NODES.objectNode();
-    table.put("kind", "Table");
-    table.put("apiVersion", "meta.k8s.io/v1");
-    ObjectNode meta = table.putObject("metadata");
-    if (resourceVersion != null) {
-      meta.put("resourceVersion", resourceVersion);
-    }
-    if (continueToken != null && !continueToken.isEmpty()) {
-      meta.put("continue", continueToken);
-    }
+    ObjectNode table = TableRenderer.table(resourceVersion, continueToken);
     ArrayNode defs = table.putArray("columnDefinitions");
     for (PrinterColumn c : printer.columns()) {
       defs.addObject().put("name", c.name()).put("type", c.type()).put("format", c.format())

@@ -32,6 +32,21 @@ public final class TableRenderer {
 
   private TableRenderer() {}
 
+  /** An empty meta.k8s.io/v1 Table at a resourceVersion, with the list's continue token. */
+  static ObjectNode table(String resourceVersion, String continueToken) {
+    ObjectNode table = NODES.objectNode();
+    table.put("kind", "Table");
+    table.put("apiVersion", "meta.k8s.io/v1");
+    ObjectNode meta = table.putObject("metadata");
+    if (resourceVersion != null) {
+      meta.put("resourceVersion", resourceVersion);
+    }
+    if (continueToken != null && !continueToken.isEmpty()) {
+      meta.put("continue", continueToken);
+    }
+    return table;
+  }
+
   public static ObjectNode render(Kind kind, List<? extends JsonNode> objects, String resourceVersion,
       String continueToken, Instant now) {
     return render(kind, null, objects, resourceVersion, continueToken, now);
@@ -48,16 +63,7 @@ public final class TableRenderer {
     }
     List<Kind.PrinterColumn> custom = kind.custom() ? CustomColumns.of(kind, version) : null;
     List<Column> columns = custom == null ? columns(kind) : customColumns(custom);
-    ObjectNode table = NODES.objectNode();
-    table.put("kind", "Table");
-    table.put("apiVersion", "meta.k8s.io/v1");
-    ObjectNode meta = table.putObject("metadata");
-    if (resourceVersion != null) {
-      meta.put("resourceVersion", resourceVersion);
-    }
-    if (continueToken != null && !continueToken.isEmpty()) {
-      meta.put("continue", continueToken);
-    }
+    ObjectNode table = table(resourceVersion, continueToken);
     ArrayNode defs = table.putArray("columnDefinitions");
     for (int i = 0; i < columns.size(); i++) {
       Column c = columns.get(i);
