@@ -2,7 +2,6 @@ package io.capstan.gateway.table;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
@@ -23,7 +22,6 @@ import java.util.function.BiFunction;
  * limitranges. Each kind's columns and the function that fills a row sit together here.
  */
 final class KindColumns {
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final String NONE = "<none>";
   private static final String UNSET = "<unset>";
 
