@@ -2,6 +2,7 @@ package io.capstan.nodeagent;
 
 import io.capstan.api.ConfigMap;
 import io.capstan.api.Secret;
+import io.capstan.api.Service;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
 import io.capstan.logschema.kinds.Kinds;
@@ -12,12 +13,14 @@ import io.capstan.stateviews.informer.InformerConfig;
 import io.capstan.stateviews.informer.SharedInformers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * What a node agent reads and writes the cluster through: one command client and the ConfigMap
- * and Secret informers its pods' env and volumes refer to. A node agent has one; a hollow fleet
+ * and Secret informers its pods' env and volumes refer to, and the Service informer their
+ * service environment variables come from. A node agent has one; a hollow fleet
  * has one for all its nodes, so its Kafka clients do not multiply with the node count.
  */
 public final class ClusterAccess implements AutoCloseable {
@@ -48,6 +51,7 @@ public final class ClusterAccess implements AutoCloseable {
       inf = SharedInformers.borrowOrOwn(shared, InformerConfig.defaults(kafka, layout, "node-" + name), registry);
       Informer<ConfigMap> configMaps = inf.informerFor(Kinds.CONFIG_MAP, ConfigMap.class);
       Informer<Secret> secrets = inf.informerFor(Kinds.SECRET, Secret.class);
+      Informer<Service> services = inf.informerFor(Kinds.SERVICE, Service.class);
       inf.start();
       this.configs = new ConfigSource() {
         @Override
@@ -58,6 +62,16 @@ public final class ClusterAccess implements AutoCloseable {
         @Override
         public Optional<Secret> secret(String namespace, String n) {
           return secrets.get(namespace, n);
+        }
+
+        @Override
+        public List<Service> services(String namespace) {
+          return services.list(namespace);
+        }
+
+        @Override
+        public Optional<Service> service(String namespace, String n) {
+          return services.get(namespace, n);
         }
       };
     } catch (RuntimeException e) {
@@ -73,7 +87,7 @@ public final class ClusterAccess implements AutoCloseable {
   /** Waits for the ConfigMap and Secret informers' first list; throws naming who waited when they are late. */
   public void awaitSynced(Duration timeout) throws InterruptedException {
     if (!informers.awaitSynced(timeout)) {
-      throw new IllegalStateException("node agent " + name + ": ConfigMap/Secret informers not synced in " + timeout);
+      throw new IllegalStateException("node agent " + name + ": ConfigMap/Secret/Service informers not synced in " + timeout);
     }
   }
 
