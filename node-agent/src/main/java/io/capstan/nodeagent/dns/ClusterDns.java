@@ -42,6 +42,9 @@ public final class ClusterDns implements AutoCloseable {
   private CommandClient client;
   private ClusterDnsServer server;
   private KubeDnsEndpoints published;
+  private boolean awaitAddress;
+  private long addressTimer = -1;
+  static final Duration ADDRESS_POLL = Duration.ofSeconds(2);
 
   /**
    * @param shared informers of the process to read through, or null for informers of its own
@@ -78,13 +81,50 @@ public final class ClusterDns implements AutoCloseable {
     }
     List<InetSocketAddress> upstreams = config.upstreams() != null ? config.upstreams() : hostUpstreams();
     server = new ClusterDnsServer(v, zone, upstreams, registry);
-    int port = server.start(config.host(), config.port());
-    upstreams.stream().filter(u -> u.getPort() == port && isSelf(u.getAddress())).findAny().ifPresent(u ->
-        log.warn("cluster DNS: upstream {} is this server's own address (queries would loop)", u));
     if (config.publishEndpoints()) {
       client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "cluster-dns"), registry);
+    }
+    if (awaitAddress && !isLocalAddress(config.host())) {
+      // The pod network's bridge (and its gateway address) appears with the node's first pod.
+      log.info("cluster DNS: {} is not an address of this machine yet; listening once it is", config.host());
+      Vertx loop = v;
+      addressTimer = v.setPeriodic(ADDRESS_POLL.toMillis(), id -> {
+        if (isLocalAddress(config.host())) {
+          loop.cancelTimer(id);
+          loop.executeBlocking(() -> {
+            listen(endpoints);
+            return null;
+          }).onFailure(e -> log.error("cluster DNS cannot listen on {}: {}", config.host(), e.getMessage()));
+        }
+      });
+      return;
+    }
+    listen(endpoints);
+  }
+
+  private void listen(Informer<Endpoints> endpoints) throws IOException, InterruptedException {
+    int port = server.start(config.host(), config.port());
+    if (client != null) {
       published = new KubeDnsEndpoints(client, endpoints, config.host(), port);
       published.publish();
+    }
+  }
+
+  /**
+   * Listen only once {@code host} is an address of this machine (the pod network's gateway, which
+   * exists from the first pod on): {@link #start} returns at once and the server starts later.
+   */
+  public ClusterDns awaitingAddress() {
+    this.awaitAddress = true;
+    return this;
+  }
+
+  static boolean isLocalAddress(String host) {
+    try {
+      InetAddress a = InetAddress.getByName(host);
+      return a.isAnyLocalAddress() || a.isLoopbackAddress() || java.net.NetworkInterface.getByInetAddress(a) != null;
+    } catch (IOException e) {
+      return false;
     }
   }
 
@@ -110,20 +150,20 @@ public final class ClusterDns implements AutoCloseable {
     return out;
   }
 
-  private boolean isSelf(InetAddress a) {
-    return a.getHostAddress().equals(config.host());
-  }
-
   public String host() {
     return config.host();
   }
 
+  /** The port it listens on; 0 while it waits for its address. */
   public int port() {
-    return server.port();
+    return server == null ? 0 : server.port();
   }
 
   @Override
   public void close() {
+    if (addressTimer >= 0) {
+      (vertx != null ? vertx : ownVertx).cancelTimer(addressTimer);
+    }
     if (published != null) {
       try {
         published.withdraw();
