@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Benchmarks. Each prints progress to stderr and its figures as a final JSON line on stdout.",
     subcommands = {BenchCommand.Write.class, BenchCommand.Api.class, SchedulerBenchCommand.class,
-        PodStartupBenchCommand.class, ControllersBenchCommand.class, IdleBenchCommand.class, PullBenchCommand.class})
+        PodStartupBenchCommand.class, ControllersBenchCommand.class, IdleBenchCommand.class, PullBenchCommand.class,
+        DnsBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
   @Override
