@@ -438,9 +438,7 @@ public final class ClusterZone {
   }
 
   private static Name lower(Name n) {
-    String s = n.toString();
-    String l = s.toLowerCase(Locale.ROOT);
-    return s.equals(l) ? n : Name.fromConstantString(l);
+    return n.canonicalize(); // itself when already lower case
   }
 
   private Answer answers(List<Record> records) {
