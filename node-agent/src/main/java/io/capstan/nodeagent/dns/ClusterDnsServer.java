@@ -48,8 +48,12 @@ public final class ClusterDnsServer implements AutoCloseable {
   /** What the server offers with EDNS (the DNS flag day 2020 default). */
   static final int EDNS_UDP_SIZE = 1232;
   static final Duration UPSTREAM_TIMEOUT = Duration.ofSeconds(5);
-  /** Socket buffers that ride out bursts while the event loop waits for a core (the kernel may cap them). */
-  static final int RECEIVE_BUFFER = 4 << 20;
+  /**
+   * Socket buffers that ride out short bursts while the event loop waits for a core (the kernel may
+   * cap them); not more: under overload a dropped query (the client retries) beats one answered
+   * seconds late.
+   */
+  static final int RECEIVE_BUFFER = 1 << 20;
 
   private final Vertx vertx;
   private final ClusterZone zone;

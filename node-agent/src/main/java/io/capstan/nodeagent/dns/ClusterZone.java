@@ -94,12 +94,27 @@ public final class ClusterZone {
     this.namespaces = namespaces;
     this.pods = pods;
     this.endpoints = endpoints;
-    services.addIndex(SERVICES_BY_IP, ClusterZone::clusterIps);
-    pods.addIndex(PODS_BY_IP, ClusterZone::podIps);
+    ensureIndex(services, SERVICES_BY_IP, ClusterZone::clusterIps);
+    ensureIndex(pods, PODS_BY_IP, ClusterZone::podIps);
     Name ns = Name.fromConstantString("ns.dns." + zone);
     Name admin = Name.fromConstantString("hostmaster." + zone);
     // as CoreDNS: refresh 7200, retry 1800, expire 86400, minimum = the TTL
     this.soa = new SOARecord(zone, DClass.IN, ttl, ns, admin, 1, 7200, 1800, 86400, ttl);
+  }
+
+  /**
+   * Adds an index to a (possibly shared) informer unless a zone made earlier in this process added
+   * it already: the function is the same, so the index is too.
+   */
+  static <T extends org.apache.avro.generic.IndexedRecord> void ensureIndex(Informer<T> informer, String name,
+      io.capstan.stateviews.informer.IndexFunction<? super T> function) {
+    try {
+      informer.addIndex(name, function);
+    } catch (IllegalArgumentException e) {
+      if (!String.valueOf(e.getMessage()).contains("already exists")) {
+        throw e;
+      }
+    }
   }
 
   public Name zone() {

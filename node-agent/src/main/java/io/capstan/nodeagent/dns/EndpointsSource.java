@@ -29,7 +29,7 @@ public final class EndpointsSource implements ServiceEndpoints {
   public EndpointsSource(Informer<Endpoints> endpoints, Informer<Pod> pods) {
     this.endpoints = endpoints;
     this.pods = pods;
-    endpoints.addIndex(BY_IP, EndpointsSource::ips);
+    ClusterZone.ensureIndex(endpoints, BY_IP, EndpointsSource::ips);
   }
 
   private static Set<String> ips(Endpoints e) {
