@@ -96,22 +96,22 @@ public final class KubeDnsEndpoints {
   /** The Endpoints with this address added or removed, or null when nothing changes. */
   Endpoints desired(Endpoints current, boolean add) {
     List<EndpointAddress> others = new ArrayList<>();
-    boolean present = false;
+    boolean mine = false; // this address is in them
+    boolean exact = false; // ... in the one subset, with this port
     if (current != null && current.getSubsets() != null) {
       for (EndpointSubset s : current.getSubsets()) {
-        boolean ours = s.getPorts() != null && s.getPorts().stream().anyMatch(p -> p.getPort() == port);
-        if (s.getAddresses() != null) {
-          for (EndpointAddress a : s.getAddresses()) {
-            if (a.getIp().equals(ip)) {
-              present |= ours && current.getSubsets().size() == 1;
-            } else if (!others.stream().anyMatch(o -> o.getIp().equals(a.getIp()))) {
-              others.add(a);
-            }
+        boolean samePort = s.getPorts() != null && s.getPorts().stream().anyMatch(p -> p.getPort() == port);
+        for (EndpointAddress a : s.getAddresses() == null ? List.<EndpointAddress>of() : s.getAddresses()) {
+          if (a.getIp().equals(ip)) {
+            mine = true;
+            exact |= samePort && current.getSubsets().size() == 1;
+          } else if (others.stream().noneMatch(o -> o.getIp().equals(a.getIp()))) {
+            others.add(a);
           }
         }
       }
     }
-    if (add == present && (add || current == null)) {
+    if (add ? exact : !mine) {
       return null;
     }
     List<EndpointAddress> addresses = new ArrayList<>(others);
