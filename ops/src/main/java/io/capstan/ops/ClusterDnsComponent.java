@@ -74,7 +74,7 @@ final class ClusterDnsComponent implements Component {
   @Override
   public String readyLine() {
     return dns.port() == 0 ? "cluster DNS ready: listens on " + config.host() + ":" + config.port()
-        + " once the pod network exists" : "cluster DNS ready on " + config.host() + ":" + dns.port();
+        + " once it can (the pod network's bridge comes with the first pod)" : "cluster DNS ready on " + config.host() + ":" + dns.port();
   }
 
   @Override

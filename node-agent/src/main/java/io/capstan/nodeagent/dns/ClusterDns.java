@@ -43,7 +43,8 @@ public final class ClusterDns implements AutoCloseable {
   private ClusterDnsServer server;
   private KubeDnsEndpoints published;
   private boolean awaitAddress;
-  private long addressTimer = -1;
+  private volatile long addressTimer = -1;
+  private boolean warned;
   static final Duration ADDRESS_POLL = Duration.ofSeconds(2);
 
   /**
@@ -84,19 +85,31 @@ public final class ClusterDns implements AutoCloseable {
     if (config.publishEndpoints()) {
       client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "cluster-dns"), registry);
     }
-    if (awaitAddress && !isLocalAddress(config.host())) {
-      // The pod network's bridge (and its gateway address) appears with the node's first pod.
-      log.info("cluster DNS: {} is not an address of this machine yet; listening once it is", config.host());
+    if (awaitAddress) {
+      // The pod network's bridge (and its gateway address) appears with the node's first pod; the
+      // port may be held by someone else for a while. Neither stops the process: it tries again.
       Vertx loop = v;
-      addressTimer = v.setPeriodic(ADDRESS_POLL.toMillis(), id -> {
-        if (isLocalAddress(config.host())) {
-          loop.cancelTimer(id);
-          loop.executeBlocking(() -> {
-            listen(endpoints);
-            return null;
-          }).onFailure(e -> log.error("cluster DNS cannot listen on {}: {}", config.host(), e.getMessage()));
+      boolean[] busy = {false};
+      addressTimer = v.setPeriodic(1, ADDRESS_POLL.toMillis(), id -> {
+        if (!isLocalAddress(config.host()) || busy[0]) {
+          return;
         }
+        busy[0] = true;
+        loop.executeBlocking(() -> {
+          listen(endpoints);
+          return null;
+        }).onComplete(r -> {
+          busy[0] = false;
+          if (r.succeeded()) {
+            loop.cancelTimer(id);
+          } else if (!warned) {
+            warned = true;
+            log.warn("cluster DNS cannot listen on {}:{} yet ({}); trying again every {} s", config.host(),
+                config.port(), r.cause().getMessage(), ADDRESS_POLL.toSeconds());
+          }
+        });
       });
+      log.info("cluster DNS will listen on {}:{} once that address is this machine's", config.host(), config.port());
       return;
     }
     listen(endpoints);
@@ -106,7 +119,12 @@ public final class ClusterDns implements AutoCloseable {
     int port = server.start(config.host(), config.port());
     if (client != null) {
       published = new KubeDnsEndpoints(client, endpoints, config.host(), port);
-      published.publish();
+      try {
+        published.publish();
+      } catch (RuntimeException e) {
+        // the server answers anyway; only the Service's routing to it waits for a later publish
+        log.error("cluster DNS on {}:{}: {}", config.host(), port, e.getMessage());
+      }
     }
   }
 

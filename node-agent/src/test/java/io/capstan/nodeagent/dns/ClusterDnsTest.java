@@ -280,6 +280,27 @@ class ClusterDnsTest {
     assertTrue(scrape.contains("capstan_dns_request_duration_seconds_count{proto=\"udp\"}"));
   }
 
+  @Test
+  void awaitingItsAddressItListensOnceItCanAndABusyPortStopsNothing() throws Exception {
+    ClusterDnsConfig quiet = ClusterDnsConfig.defaults("127.0.0.1", 0).withUpstreams(List.of())
+        .withPublishEndpoints(false);
+    try (ClusterDns later = new ClusterDns(quiet, cluster.kafka, cluster.layout, null, null, cluster.registry)
+        .awaitingAddress();
+        ClusterDns blocked = new ClusterDns(new ClusterDnsConfig(quiet.domain(), "127.0.0.1", dns.port(), quiet.ttl(),
+            List.of(), null, false), cluster.kafka, cluster.layout, null, null, cluster.registry).awaitingAddress()) {
+      later.start(Duration.ofSeconds(60));
+      blocked.start(Duration.ofSeconds(60)); // the port is the first server's: no exception, it keeps trying
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (later.port() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      SimpleResolver r = new SimpleResolver(InetAddress.getLoopbackAddress());
+      r.setPort(later.port());
+      assertEquals(List.of("10.96.0.20"), addresses(r.send(query("web.default.svc.cluster.local.", Type.A))));
+      assertEquals(0, blocked.port(), "still waiting for its port");
+    }
+  }
+
   // ---- helpers ----
 
   static Message ask(String name, int type, boolean tcp) throws Exception {
