@@ -3,6 +3,7 @@ package io.capstan.nodeagent;
 import io.capstan.api.ConfigMap;
 import io.capstan.api.Node;
 import io.capstan.api.Secret;
+import io.capstan.api.Service;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
 import io.capstan.logschema.kinds.Kinds;
@@ -13,13 +14,15 @@ import io.capstan.stateviews.informer.InformerConfig;
 import io.capstan.stateviews.informer.SharedInformers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * What a node agent reads and writes the cluster through: one command client, the ConfigMap
- * and Secret informers its pods' env and volumes refer to, and the Node informer its status
- * checks compare with. A node agent has one; a hollow fleet
+ * and Secret informers its pods' env and volumes refer to, the Service informer their service
+ * environment variables come from, and the Node informer its status checks compare with. A node
+ * agent has one; a hollow fleet
  * has one for all its nodes, so its Kafka clients do not multiply with the node count.
  */
 public final class ClusterAccess implements AutoCloseable {
@@ -52,6 +55,7 @@ public final class ClusterAccess implements AutoCloseable {
       Informer<ConfigMap> configMaps = inf.informerFor(Kinds.CONFIG_MAP, ConfigMap.class);
       Informer<Secret> secrets = inf.informerFor(Kinds.SECRET, Secret.class);
       this.nodes = inf.informerFor(Kinds.NODE, Node.class);
+      Informer<Service> services = inf.informerFor(Kinds.SERVICE, Service.class);
       inf.start();
       this.configs = new ConfigSource() {
         @Override
@@ -62,6 +66,16 @@ public final class ClusterAccess implements AutoCloseable {
         @Override
         public Optional<Secret> secret(String namespace, String n) {
           return secrets.get(namespace, n);
+        }
+
+        @Override
+        public List<Service> services(String namespace) {
+          return services.list(namespace);
+        }
+
+        @Override
+        public Optional<Service> service(String namespace, String n) {
+          return services.get(namespace, n);
         }
       };
     } catch (RuntimeException e) {
@@ -77,7 +91,7 @@ public final class ClusterAccess implements AutoCloseable {
   /** Waits for the ConfigMap and Secret informers' first list; throws naming who waited when they are late. */
   public void awaitSynced(Duration timeout) throws InterruptedException {
     if (!informers.awaitSynced(timeout)) {
-      throw new IllegalStateException("node agent " + name + ": ConfigMap/Secret informers not synced in " + timeout);
+      throw new IllegalStateException("node agent " + name + ": ConfigMap/Secret/Service informers not synced in " + timeout);
     }
   }
 

@@ -145,7 +145,7 @@ public final class NodeAgent implements AutoCloseable {
     kubelet = new NodeKubelet(new NodeKubelet.NodeSpec(config.nodeName(), machine, config.dataDir(), runtime, images,
         logPaths, port, runc ? NodeStatusReporter.machinePressure(config.dataDir()) : Map::of, config.relistPeriod(),
         config.workers(), NodeStatusReporter.Options.forNode(registry, config.nodeName()),
-        PodSyncMetrics.forNode(registry, config.nodeName())), new NodeKubelet.Shared(cluster, timers, null, clock));
+        PodSyncMetrics.forNode(registry, config.nodeName()), config.podDns()), new NodeKubelet.Shared(cluster, timers, null, clock));
     kubelet.register();
     cluster.awaitSynced(timeout);
     podsReader = new NodePodsReader(config.kafka(), config.layout(), config.nodeName(), registry);

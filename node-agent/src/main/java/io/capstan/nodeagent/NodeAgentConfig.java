@@ -2,6 +2,7 @@ package io.capstan.nodeagent;
 
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.nodeagent.runtime.hollow.HollowRuntime;
+import io.capstan.nodeagent.sync.PodDns;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -25,10 +26,13 @@ import java.util.Map;
  *                     {@code apiserver-kubelet-client} certificate; null refuses every log request
  * @param hollowBehaviour how simulated containers behave (runtime {@code hollow} only; default: they
  *                     start at once and run until stopped)
+ * @param podDns       the cluster DNS address, cluster domain and host resolv.conf pods' resolv.conf is
+ *                     made from (kubelet's {@code --cluster-dns}, {@code --cluster-domain},
+ *                     {@code --resolv-conf}); default {@link PodDns.Settings#defaults()}
  */
 public record NodeAgentConfig(Map<String, Object> kafka, TopicLayout layout, String nodeName, Path dataDir,
     RuntimeKind runtime, Duration relistPeriod, int workers, String host, int port, Path clientCaFile,
-    HollowRuntime.Behaviour hollowBehaviour) {
+    HollowRuntime.Behaviour hollowBehaviour, PodDns.Settings podDns) {
   public static final Duration DEFAULT_RELIST = Duration.ofSeconds(1);
   public static final int DEFAULT_WORKERS = 8;
   public static final int DEFAULT_PORT = 10250;
@@ -46,12 +50,23 @@ public record NodeAgentConfig(Map<String, Object> kafka, TopicLayout layout, Str
     if (hollowBehaviour == null) {
       hollowBehaviour = HollowRuntime.Behaviour.runsUntilStopped();
     }
+    if (podDns == null) {
+      podDns = PodDns.Settings.defaults();
+    }
+  }
+
+  /** With the default pod DNS settings. */
+  public NodeAgentConfig(Map<String, Object> kafka, TopicLayout layout, String nodeName, Path dataDir,
+      RuntimeKind runtime, Duration relistPeriod, int workers, String host, int port, Path clientCaFile,
+      HollowRuntime.Behaviour hollowBehaviour) {
+    this(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, port, clientCaFile, hollowBehaviour,
+        null);
   }
 
   /** With the default hollow behaviour. */
   public NodeAgentConfig(Map<String, Object> kafka, TopicLayout layout, String nodeName, Path dataDir,
       RuntimeKind runtime, Duration relistPeriod, int workers, String host, int port, Path clientCaFile) {
-    this(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, port, clientCaFile, null);
+    this(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, port, clientCaFile, null, null);
   }
 
   public static NodeAgentConfig defaults(Map<String, Object> kafka, TopicLayout layout, String nodeName, Path dataDir,
@@ -62,21 +77,26 @@ public record NodeAgentConfig(Map<String, Object> kafka, TopicLayout layout, Str
 
   public NodeAgentConfig withRelistPeriod(Duration d) {
     return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, d, workers, host, port, clientCaFile,
-        hollowBehaviour);
+        hollowBehaviour, podDns);
   }
 
   public NodeAgentConfig withPort(int p) {
     return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, p, clientCaFile,
-        hollowBehaviour);
+        hollowBehaviour, podDns);
   }
 
   public NodeAgentConfig withClientCaFile(Path caFile) {
     return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, port, caFile,
-        hollowBehaviour);
+        hollowBehaviour, podDns);
   }
 
   public NodeAgentConfig withHollowBehaviour(HollowRuntime.Behaviour b) {
     return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, port,
-        clientCaFile, b);
+        clientCaFile, b, podDns);
+  }
+
+  public NodeAgentConfig withPodDns(PodDns.Settings d) {
+    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, port,
+        clientCaFile, hollowBehaviour, d);
   }
 }

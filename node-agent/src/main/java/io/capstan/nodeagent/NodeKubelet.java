@@ -34,7 +34,16 @@ public final class NodeKubelet implements AutoCloseable {
    */
   public record NodeSpec(String nodeName, MachineInfo machine, Path dataDir, RuntimeService runtime,
       ImageService images, PodLogPaths logPaths, int daemonPort, Supplier<Map<String, Boolean>> pressure,
-      Duration relistPeriod, int workers, NodeStatusReporter.Options reporterOptions, PodSyncMetrics syncMetrics) {}
+      Duration relistPeriod, int workers, NodeStatusReporter.Options reporterOptions, PodSyncMetrics syncMetrics,
+      io.capstan.nodeagent.sync.PodDns.Settings podDns) {
+    /** With the default pod DNS settings (the cluster DNS 10.96.0.10, cluster.local). */
+    public NodeSpec(String nodeName, MachineInfo machine, Path dataDir, RuntimeService runtime, ImageService images,
+        PodLogPaths logPaths, int daemonPort, Supplier<Map<String, Boolean>> pressure, Duration relistPeriod,
+        int workers, NodeStatusReporter.Options reporterOptions, PodSyncMetrics syncMetrics) {
+      this(nodeName, machine, dataDir, runtime, images, logPaths, daemonPort, pressure, relistPeriod, workers,
+          reporterOptions, syncMetrics, io.capstan.nodeagent.sync.PodDns.Settings.defaults());
+    }
+  }
 
   /**
    * What one or many nodes run on.
@@ -54,7 +63,7 @@ public final class NodeKubelet implements AutoCloseable {
         spec.reporterOptions());
     this.reporter.readStoredNodeFrom(shared.cluster()::storedNode);
     this.syncLoop = new PodSyncLoop(new PodSyncLoop.Config(spec.nodeName(), spec.dataDir().resolve("pods"),
-        spec.logPaths(), spec.machine().internalIp(), spec.relistPeriod(), spec.workers()), spec.runtime(),
+        spec.logPaths(), spec.machine().internalIp(), spec.relistPeriod(), spec.workers(), spec.podDns()), spec.runtime(),
         spec.images(), shared.cluster().configs(), shared.cluster().client(),
         new EventRecorder(shared.cluster().client(), spec.nodeName(), shared.clock()), reporter::allocatable,
         shared.clock(), shared.timers(), shared.workers(), spec.syncMetrics());

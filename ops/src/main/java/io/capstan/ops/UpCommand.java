@@ -106,10 +106,16 @@ final class UpCommand implements Callable<Integer> {
           io.capstan.nodeagent.node.MachineInfo.readInternalIp(), gateway.port(), registry));
       stack.start(new SchedulerComponent(kafka.clientConfig(), config.topics().layout(), SchedulerConfig.defaults(),
           informers, registry));
-      stack.start(new NodeAgentComponent(NodeAgentComponent.local(kafka.clientConfig(), config.topics().layout(),
-          config.dataDir().resolve(Defaults.NODE_AGENT_SUBDIR), io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir())), informers, registry)
+      io.capstan.nodeagent.NodeAgentConfig local = NodeAgentComponent.local(kafka.clientConfig(),
+          config.topics().layout(), config.dataDir().resolve(Defaults.NODE_AGENT_SUBDIR),
+          io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir()));
+      stack.start(new NodeAgentComponent(local, informers, registry)
           .servingLogsOn(gateway.vertx()).stoppingContainersOnClose(NodeAgentComponent.UP_STOP_GRACE)
           .proxying(NodeAgentComponent.proxyMode(serviceProxy)));
+      boolean realPods = local.runtime() == io.capstan.nodeagent.NodeAgentConfig.RuntimeKind.RUNC
+          && io.capstan.nodeagent.runtime.runc.PodNetwork.findPlugins().isPresent();
+      stack.start(new ClusterDnsComponent(ClusterDnsComponent.local(realPods), realPods, kafka.clientConfig(),
+          config.topics().layout(), informers, gateway.vertx(), registry));
       if (hollowNodes > 0) {
         stack.start(new HollowFleetComponent(io.capstan.nodeagent.fleet.HollowFleetConfig.defaults(kafka.clientConfig(),
             config.topics().layout(), hollowNodes, config.dataDir().resolve(Defaults.HOLLOW_FLEET_SUBDIR))

@@ -73,6 +73,7 @@ final class PodSpecRules {
     }
     errors.oneOf(field(path, "restartPolicy"), spec.getRestartPolicy(), RESTART_POLICIES);
     errors.oneOf(field(path, "dnsPolicy"), spec.getDnsPolicy(), DNS_POLICIES);
+    PodDnsRules.check(path, spec, errors);
     errors.oneOf(field(path, "preemptionPolicy"), spec.getPreemptionPolicy(), PREEMPTION_POLICIES);
     errors.nonNegative(field(path, "terminationGracePeriodSeconds"), spec.getTerminationGracePeriodSeconds());
     errors.positive(field(path, "activeDeadlineSeconds"), spec.getActiveDeadlineSeconds());

@@ -36,6 +36,34 @@ class ObjectValidatorTest {
   }
 
   @Test
+  void dnsConfigIsCheckedAsKubernetesDoes() {
+    String pod = POD + "  dnsPolicy: POLICY\n  dnsConfig: CONFIG\n";
+    assertEquals(List.of(), errors(Kinds.POD, pod.replace("POLICY", "None")
+        .replace("CONFIG", "{nameservers: [1.1.1.1, '2001:db8::1'], searches: [a.example., b], options: [{name: ndots, value: '2'}]}")));
+    assertEquals(List.of("spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None"),
+        errors(Kinds.POD, POD + "  dnsPolicy: None\n"));
+    assertEquals(List.of("spec.dnsConfig.nameservers: Required value: must provide at least one DNS nameserver when"
+        + " `dnsPolicy` is None"), errors(Kinds.POD, pod.replace("POLICY", "None").replace("CONFIG", "{searches: [a]}")));
+    List<String> bad = errors(Kinds.POD, pod.replace("POLICY", "ClusterFirst").replace("CONFIG",
+        "{nameservers: [1.1.1.1, 2.2.2.2, 3.3.3.3, dns.example], searches: [Bad_Domain], options: [{value: x}]}"));
+    assertHas(bad, "spec.dnsConfig.nameservers: Invalid value: \"[1.1.1.1, 2.2.2.2, 3.3.3.3, dns.example]\": "
+        + "must not have more than 3 nameservers");
+    assertHas(bad, "spec.dnsConfig.nameservers[3]: Invalid value: \"dns.example\": must be a valid IP address");
+    assertTrue(bad.stream().anyMatch(e -> e.startsWith("spec.dnsConfig.searches[0]: Invalid value: \"Bad_Domain\"")), bad::toString);
+    assertHas(bad, "spec.dnsConfig.options[0]: Required value: must not be empty");
+    StringBuilder many = new StringBuilder();
+    for (int i = 0; i < 33; i++) {
+      many.append(i == 0 ? "" : ", ").append("d").append(i);
+    }
+    assertTrue(errors(Kinds.POD, pod.replace("POLICY", "Default").replace("CONFIG", "{searches: [" + many + "]}"))
+        .stream().anyMatch(e -> e.endsWith("must not have more than 32 search paths")));
+    String longName = "a".repeat(60) + "." + "b".repeat(60) + "." + "c".repeat(60);
+    String longList = String.join(", ", java.util.Collections.nCopies(12, longName));
+    assertTrue(errors(Kinds.POD, pod.replace("POLICY", "Default").replace("CONFIG", "{searches: [" + longList + "]}"))
+        .stream().anyMatch(e -> e.endsWith("must not have more than 2048 characters (including spaces) in the search list")));
+  }
+
+  @Test
   void namesFollowTheKindsSyntax() {
     assertHas(errors(Kinds.POD, POD.replace("name: web", "name: Web_1")), "metadata.name: Invalid value: \"Web_1\": "
         + "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "

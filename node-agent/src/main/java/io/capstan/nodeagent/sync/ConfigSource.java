@@ -2,13 +2,28 @@ package io.capstan.nodeagent.sync;
 
 import io.capstan.api.ConfigMap;
 import io.capstan.api.Secret;
+import io.capstan.api.Service;
+import java.util.List;
 import java.util.Optional;
 
-/** Where the sync loop finds the ConfigMaps and Secrets pods refer to (env, envFrom, volumes). */
+/**
+ * Where the sync loop finds the ConfigMaps and Secrets pods refer to (env, envFrom, volumes), and
+ * the Services whose variables pods get.
+ */
 public interface ConfigSource {
   Optional<ConfigMap> configMap(String namespace, String name);
 
   Optional<Secret> secret(String namespace, String name);
+
+  /** The Services of a namespace, for the pods' service environment variables; none by default. */
+  default List<Service> services(String namespace) {
+    return List.of();
+  }
+
+  /** A Service by name, for {@code default/kubernetes}; none by default. */
+  default Optional<Service> service(String namespace, String name) {
+    return Optional.empty();
+  }
 
   /** For pods that use neither (and hollow nodes). */
   static ConfigSource none() {

@@ -44,7 +44,10 @@ final class ContainerProcess {
     return out.stream().map(s -> expand(s, env)).toList();
   }
 
-  /** The environment, in order: image, envFrom, env (later wins), as {@code NAME -> value}. */
+  /**
+   * The environment, in order: image, the Services' variables ({@link ServiceEnv}), envFrom, env
+   * (later wins), as {@code NAME -> value}; env may refer to the Services' variables.
+   */
   static Map<String, String> env(Pod pod, Container c, ImageInfo image, ConfigSource config, PodIps ips)
       throws ConfigError {
     String ns = pod.getMetadata().getNamespace();
@@ -55,6 +58,8 @@ final class ContainerProcess {
         env.put(kv.substring(0, eq), kv.substring(eq + 1));
       }
     }
+    env.putAll(ServiceEnv.of(pod, config.services(ns),
+        config.service(ServiceEnv.MASTER_NAMESPACE, ServiceEnv.MASTER_SERVICE)));
     if (c.getEnvFrom() != null) {
       for (EnvFromSource from : c.getEnvFrom()) {
         String prefix = from.getPrefix() == null ? "" : from.getPrefix();

@@ -76,8 +76,15 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
    * @param hostIp       the node's IP (the pod IP of host-network pods)
    * @param relistPeriod how often the runtime is relisted for container state changes (kubelet: 1 s)
    * @param workers      threads running pod syncs
+   * @param dns          what pods' /etc/resolv.conf is made from ({@link PodDns})
    */
-  public record Config(String nodeName, Path podsDir, PodLogPaths logs, String hostIp, Duration relistPeriod, int workers) {}
+  public record Config(String nodeName, Path podsDir, PodLogPaths logs, String hostIp, Duration relistPeriod, int workers,
+      PodDns.Settings dns) {
+    /** With the default DNS settings. */
+    public Config(String nodeName, Path podsDir, PodLogPaths logs, String hostIp, Duration relistPeriod, int workers) {
+      this(nodeName, podsDir, logs, hostIp, relistPeriod, workers, PodDns.Settings.defaults());
+    }
+  }
 
   private final Config config;
   private final RuntimeService runtime;
@@ -576,6 +583,19 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     return list == null ? Optional.empty() : list.stream().filter(cs -> name.equals(cs.getName())).findFirst();
   }
 
+  /**
+   * The pod's /etc/resolv.conf by its dnsPolicy ({@link PodDns}); what kubelet would warn about
+   * (limits cut, no cluster DNS) becomes a DNSConfigForming event.
+   */
+  private void writeResolvConf(Pod pod, Path podDir) throws java.io.IOException {
+    PodDns.Result dns = PodDns.resolvConf(pod, config.dns(), io.capstan.nodeagent.dns.ResolvConf.read(
+        config.dns().hostResolvConf()));
+    for (String w : dns.warnings()) {
+      events.record(pod, null, EventRecorder.WARNING, "DNSConfigForming", w);
+    }
+    PodVolumes.writeResolvConf(podDir, dns.conf());
+  }
+
   private boolean prepareSandbox(PodState s) {
     Pod pod = s.pod;
     Path podDir = config.podsDir().resolve(s.uid);
@@ -587,6 +607,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       // Without CNI plugins the runtime puts every pod on the host network (the node says so).
       s.podIp = runtime.podSandboxIp(s.sandboxId).orElse(config.hostIp());
       PodVolumes.writeHostFiles(podDir, hostname, s.podIp);
+      writeResolvConf(pod, podDir);
       s.mountError = null;
       return true;
     } catch (PodVolumes.MountError e) {

@@ -163,7 +163,7 @@ final class PodVolumes {
     return p;
   }
 
-  /** The bind mounts of a container: its volumeMounts, and the pod's /etc/hosts and /etc/hostname. */
+  /** The bind mounts of a container: its volumeMounts, and the pod's /etc/hosts, /etc/hostname and /etc/resolv.conf. */
   static List<ContainerConfig.Mount> mounts(Container c, Map<String, Path> volumes, Path podDir) throws ConfigError {
     List<ContainerConfig.Mount> out = new ArrayList<>();
     if (c.getVolumeMounts() != null) {
@@ -194,10 +194,18 @@ final class PodVolumes {
       out.add(new ContainerConfig.Mount(podDir.resolve("etc-hosts"), "/etc/hosts", false));
     }
     out.add(new ContainerConfig.Mount(podDir.resolve("etc-hostname"), "/etc/hostname", true));
-    if (Files.isRegularFile(Path.of("/etc/resolv.conf"))) {
-      out.add(new ContainerConfig.Mount(Path.of("/etc/resolv.conf"), "/etc/resolv.conf", true));
+    if (Files.isRegularFile(podDir.resolve(RESOLV_CONF))) {
+      out.add(new ContainerConfig.Mount(podDir.resolve(RESOLV_CONF), "/etc/resolv.conf", true));
     }
     return out;
+  }
+
+  /** The pod's resolv.conf (see {@link PodDns}), in the pod's directory. */
+  static final String RESOLV_CONF = "etc-resolv.conf";
+
+  static void writeResolvConf(Path podDir, io.capstan.nodeagent.dns.ResolvConf conf) throws IOException {
+    Files.createDirectories(podDir);
+    write(podDir.resolve(RESOLV_CONF), conf.render().getBytes(StandardCharsets.UTF_8), DEFAULT_MODE);
   }
 
   /** kubelet's managed /etc/hosts and /etc/hostname of a pod. */

@@ -38,6 +38,8 @@ public final class PodNetwork {
   static final String NETWORK = "capstan";
   static final String BRIDGE = "capstan0";
   public static final String DEFAULT_SUBNET = "10.244.0.0/16";
+  /** The bridge's address, the pods' gateway: host-local gives the subnet's first address to the gateway. */
+  public static final String GATEWAY = "10.244.0.1";
   private static final long PLUGIN_TIMEOUT_S = 30;
   /** The nftables table holding the pod subnet's one masquerade rule. */
   public static final String NAT_TABLE = "capstan-podnet";
