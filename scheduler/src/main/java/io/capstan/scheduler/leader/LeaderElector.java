@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,7 @@ public final class LeaderElector implements AutoCloseable {
   private final Clock clock;
   private final Callbacks callbacks;
   private final Thread thread;
+  private final CountDownLatch stopping = new CountDownLatch(1);
   private volatile boolean running;
   private volatile boolean leading;
   private Lease observed;
@@ -95,7 +97,9 @@ public final class LeaderElector implements AutoCloseable {
         log.warn("leader election round failed", e);
       }
       try {
-        Thread.sleep(config.retryPeriod().toMillis());
+        if (stopping.await(config.retryPeriod().toMillis(), TimeUnit.MILLISECONDS)) {
+          return;
+        }
       } catch (InterruptedException e) {
         return;
       }
@@ -186,31 +190,73 @@ public final class LeaderElector implements AutoCloseable {
     close(true);
   }
 
-  /** {@code release=false} leaves the lease to expire, as a crashed process would. */
+  /**
+   * {@code release=false} leaves the lease to expire, as a crashed process would. The loop is
+   * woken, not interrupted: a renewal cut off mid-write may still be applied, and the release
+   * would then carry a stale resourceVersion and be refused.
+   */
   public void close(boolean release) {
     running = false;
-    thread.interrupt();
+    stopping.countDown();
     try {
-      thread.join(5000);
+      thread.join(config.renewDeadline().toMillis() + config.retryPeriod().toMillis() + 1000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (leading && release && observed != null) {
-      Lease released = Lease.newBuilder(observed).build();
-      LeaseSpec s = LeaseSpec.newBuilder(released.getSpec()).build();
-      s.setHolderIdentity("");
-      s.setLeaseDurationSeconds(1);
-      released.setSpec(s);
-      try {
-        client.update(released).get(config.renewDeadline().toMillis(), TimeUnit.MILLISECONDS);
-        log.info("{} released lease {}/{}", config.identity(), config.namespace(), config.name());
-      } catch (Exception e) {
-        log.warn("releasing lease {}/{} failed: {}", config.namespace(), config.name(), e.toString());
-      }
+    if (thread.isAlive()) {
+      thread.interrupt();
+    }
+    if (leading && release) {
+      release();
     }
     if (leading) {
       leading = false;
       callbacks.stoppedLeading();
+    }
+  }
+
+  /** Hands the lease back: empty holder, one-second duration; re-reads and retries on a conflict. */
+  private void release() {
+    for (int attempt = 0; attempt < 3; attempt++) {
+      Lease current = newest(leases.get(config.namespace(), config.name()).orElse(null), observed);
+      if (current == null || current.getSpec() == null || !config.identity().equals(current.getSpec().getHolderIdentity())) {
+        return;
+      }
+      Lease released = Lease.newBuilder(current).build();
+      LeaseSpec s = LeaseSpec.newBuilder(current.getSpec()).build();
+      s.setHolderIdentity("");
+      s.setLeaseDurationSeconds(1);
+      released.setSpec(s);
+      try {
+        CommandResult r = client.update(released).get(config.renewDeadline().toMillis(), TimeUnit.MILLISECONDS);
+        if (r instanceof CommandResult.Accepted a) {
+          observed = a.objectAs(Lease.class);
+          log.info("{} released lease {}/{}", config.identity(), config.namespace(), config.name());
+          return;
+        }
+        if (r instanceof CommandResult.Rejected rejected && rejected.resourceVersion() > Long.parseLong(rv(current))) {
+          awaitInformerPast(rejected.resourceVersion());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (Exception e) {
+        log.warn("releasing lease {}/{} failed: {}", config.namespace(), config.name(), e.toString());
+        return;
+      }
+    }
+    log.warn("releasing lease {}/{} failed: it kept changing; it expires after {}", config.namespace(), config.name(),
+        config.leaseDuration());
+  }
+
+  private void awaitInformerPast(long resourceVersion) throws InterruptedException {
+    long deadline = System.nanoTime() + config.renewDeadline().toNanos();
+    while (System.nanoTime() < deadline) {
+      Lease seen = leases.get(config.namespace(), config.name()).orElse(null);
+      if (seen != null && Long.parseLong(rv(seen)) >= resourceVersion) {
+        return;
+      }
+      Thread.sleep(10);
     }
   }
 }
