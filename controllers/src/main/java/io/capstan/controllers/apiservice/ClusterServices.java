@@ -3,9 +3,9 @@ package io.capstan.controllers.apiservice;
 import io.capstan.api.Endpoint;
 import io.capstan.api.EndpointAddress;
 import io.capstan.api.EndpointConditions;
+import io.capstan.api.EndpointPort;
 import io.capstan.api.EndpointSlice;
 import io.capstan.api.EndpointSlicePort;
-import io.capstan.api.EndpointPort;
 import io.capstan.api.EndpointSubset;
 import io.capstan.api.Endpoints;
 import io.capstan.api.ObjectMeta;
@@ -19,6 +19,7 @@ import io.capstan.controllers.runtime.ReconcileResult;
 import io.capstan.controllers.runtime.WorkQueue;
 import io.capstan.controllers.runtime.WriteRejectedException;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.threads.Housekeeping;
 import io.capstan.stateviews.informer.Informer;
 import io.capstan.stateviews.informer.ResourceEventHandler;
 import io.capstan.stateviews.informer.SharedInformers;
@@ -30,9 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,11 +72,7 @@ public final class ClusterServices implements AutoCloseable {
   private final int apiPort;
   private final WorkQueue queue;
   private final Controller controller;
-  private final ScheduledExecutorService recheck = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "capstan-cluster-services");
-    t.setDaemon(true);
-    return t;
-  });
+  private final Housekeeping recheck = Housekeeping.of("cluster services");
 
   /**
    * @param apiAddress the API server's address as pods reach it (kube-apiserver's --advertise-address)
@@ -141,8 +135,7 @@ public final class ClusterServices implements AutoCloseable {
       }
     });
     controller.start();
-    long every = RECHECK.toMillis();
-    recheck.scheduleWithFixedDelay(this::enqueueAll, 0, every, TimeUnit.MILLISECONDS);
+    recheck.every(RECHECK, java.time.Duration.ZERO, this::enqueueAll);
   }
 
   private void enqueue(String namespace, String name) {
@@ -164,7 +157,7 @@ public final class ClusterServices implements AutoCloseable {
 
   @Override
   public void close() {
-    recheck.shutdownNow();
+    recheck.close();
     controller.close();
   }
 

@@ -13,6 +13,7 @@ import io.capstan.controllers.runtime.WriteRejectedException;
 import io.capstan.log.ErrorStatus;
 import io.capstan.log.StatusCause;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.threads.Housekeeping;
 import io.capstan.stateviews.informer.Informer;
 import io.capstan.stateviews.informer.ResourceEventHandler;
 import io.capstan.stateviews.informer.SharedInformers;
@@ -24,9 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,11 +62,7 @@ public final class RootCaPublisher implements AutoCloseable {
   private final Duration recheck;
   private final WorkQueue queue;
   private final Controller controller;
-  private final ScheduledExecutorService fileWatch = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "capstan-root-ca-file");
-    t.setDaemon(true);
-    return t;
-  });
+  private final Housekeeping fileWatch = Housekeeping.of("root CA publisher");
 
   /**
    * @param ca      the bundle to publish
@@ -122,8 +116,7 @@ public final class RootCaPublisher implements AutoCloseable {
       }
     });
     controller.start();
-    long every = recheck.toMillis();
-    fileWatch.scheduleWithFixedDelay(this::rereadCa, every, every, TimeUnit.MILLISECONDS);
+    fileWatch.every(recheck, recheck, this::rereadCa); // a small file: a quick read
   }
 
   private void enqueue(Namespace ns) {
@@ -160,7 +153,7 @@ public final class RootCaPublisher implements AutoCloseable {
 
   @Override
   public void close() {
-    fileWatch.shutdownNow();
+    fileWatch.close();
     controller.close();
   }
 

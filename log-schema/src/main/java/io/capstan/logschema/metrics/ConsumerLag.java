@@ -1,5 +1,6 @@
 package io.capstan.logschema.metrics;
 
+import io.capstan.logschema.threads.Housekeeping;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -10,10 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Metric;
@@ -58,11 +56,7 @@ public final class ConsumerLag implements AutoCloseable {
    */
   public static final Duration REFRESH = Duration.ofSeconds(10);
 
-  private static final ScheduledExecutorService REFRESHER = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "capstan-consumer-lag");
-    t.setDaemon(true);
-    return t;
-  });
+  private static final Housekeeping REFRESHER = Housekeeping.of("consumer lag gauges");
 
   private final MeterRegistry registry;
   private final String component;
@@ -100,8 +94,7 @@ public final class ConsumerLag implements AutoCloseable {
     this.consumerOfTopic = consumerOfTopic;
     this.metrics = metrics;
     refresh();
-    this.refresh = REFRESHER.scheduleWithFixedDelay(this::refresh, REFRESH.toMillis(), REFRESH.toMillis(),
-        TimeUnit.MILLISECONDS);
+    this.refresh = REFRESHER.every(REFRESH, REFRESH, this::refresh);
   }
 
   /**

@@ -8,6 +8,7 @@ import io.capstan.api.PodStatus;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandResult;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.threads.Housekeeping;
 import io.capstan.scheduler.algorithm.FitError;
 import io.capstan.scheduler.algorithm.ScheduleAlgorithm;
 import io.capstan.scheduler.algorithm.ScheduleResult;
@@ -16,10 +17,10 @@ import io.capstan.scheduler.config.PluginRegistry;
 import io.capstan.scheduler.config.SchedulerConfig;
 import io.capstan.scheduler.framework.ClusterEvent;
 import io.capstan.scheduler.framework.ClusterSnapshot;
-import io.capstan.scheduler.preemption.Candidate;
-import io.capstan.scheduler.preemption.Preemptor;
 import io.capstan.scheduler.framework.PodInfo;
 import io.capstan.scheduler.framework.Profile;
+import io.capstan.scheduler.preemption.Candidate;
+import io.capstan.scheduler.preemption.Preemptor;
 import io.capstan.scheduler.queue.SchedulingQueue;
 import io.capstan.stateviews.informer.Informer;
 import io.capstan.stateviews.informer.ResourceEventHandler;
@@ -33,8 +34,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +66,7 @@ public final class SchedulerService implements AutoCloseable {
   private final Informer<Pod> pods;
   private final Informer<Node> nodes;
   private final Informer<Namespace> namespaces;
-  private final ScheduledExecutorService timer;
+  private final Housekeeping timer;
   private final Thread loop;
   private volatile boolean running;
   /** Only the active scheduler (the leader, with leader election) pops and binds; a standby keeps its caches warm. */
@@ -91,7 +90,7 @@ public final class SchedulerService implements AutoCloseable {
     this.pods = informers.informerFor(Kinds.POD, Pod.class);
     this.nodes = informers.informerFor(Kinds.NODE, Node.class);
     this.namespaces = informers.informerFor(Kinds.NAMESPACE, Namespace.class);
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "scheduler-queue-timer"));
+    this.timer = Housekeeping.of("scheduler queue");
     this.loop = daemon(this::run, "scheduler-loop");
   }
 
@@ -145,8 +144,9 @@ public final class SchedulerService implements AutoCloseable {
     }
     running = true;
     // flushBackoffQCompleted every second; flushUnschedulablePodsLeftover every 30 s.
-    timer.scheduleWithFixedDelay(queue::flushBackoffCompleted, 1000, 1000, TimeUnit.MILLISECONDS);
-    timer.scheduleWithFixedDelay(queue::flushUnschedulableLeftover, 30, 30, TimeUnit.SECONDS);
+    // quick moves between the queue's lists, on the process's housekeeping thread
+    timer.every(Duration.ofSeconds(1), Duration.ofSeconds(1), queue::flushBackoffCompleted);
+    timer.every(Duration.ofSeconds(30), Duration.ofSeconds(30), queue::flushUnschedulableLeftover);
     loop.start();
     log.info("scheduler {} {}: {} nodes, {} placed pods, {} pending", config.schedulerName(),
         active ? "running" : "standing by", cache.nodeCount(), cache.podCount(), queue.activeSize() + queue.unschedulableSize());
@@ -422,7 +422,7 @@ public final class SchedulerService implements AutoCloseable {
   public void close() {
     running = false;
     queue.close();
-    timer.shutdownNow();
+    timer.close();
     try {
       loop.join(5000);
     } catch (InterruptedException e) {

@@ -2,18 +2,18 @@ package io.capstan.stateviews.informer;
 
 import io.capstan.log.Watermark;
 import io.capstan.logschema.codec.LogCodec;
+import io.capstan.logschema.threads.OnDemandThreads;
 import io.capstan.logschema.topics.ObjectPartitioner;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -93,11 +93,8 @@ final class ProgressRequests implements AutoCloseable {
 
   private synchronized ExecutorService sender() {
     if (sender == null) {
-      sender = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "capstan-progress-requests-" + config.component());
-        t.setDaemon(true);
-        return t;
-      });
+      // one thread at most, and none while nobody waits (requests come in bursts around writes)
+      sender = OnDemandThreads.pool("capstan-progress-requests-" + config.component(), 1, Duration.ofSeconds(30));
       if (closed) {
         sender.shutdown();
       }

@@ -113,6 +113,42 @@ class CommandClientKafkaTest {
   }
 
   @Test
+  void clientsOfOneProcessShareAChannelAndCloseIndependently() throws Exception {
+    CommandClient gateway = client(Duration.ofSeconds(10), 1);
+    CommandClientConfig other = new CommandClientConfig(KafkaFixture.clientConfig(), layout, "scheduler-1",
+        "system:capstan:scheduler", Duration.ofSeconds(10), 1);
+    CommandClient scheduler = new CommandClient(other, registry);
+    toClose.add(scheduler);
+    long replyLoops = Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("capstan-command-replies-" + gateway.config().clientId())).count();
+    assertEquals(1, replyLoops, "one reply loop for both clients");
+    assertTrue(Thread.getAllStackTraces().keySet().stream()
+        .noneMatch(t -> t.getName().startsWith("capstan-command-replies-scheduler-1")), "the second client opened nothing");
+
+    assertInstanceOf(CommandResult.Accepted.class, scheduler.create(configMap("shared-1", "1")).get(30, TimeUnit.SECONDS));
+    Command sent = replier.received.get(0);
+    assertEquals(gateway.config().clientId(), sent.getClientId(), "replies come back to the channel");
+    assertEquals("system:capstan:scheduler", sent.getActor(), "the actor stays the client's own");
+
+    // A command the replier never answers stays pending on the gateway's client; closing the
+    // scheduler's client must not touch it, closing the gateway's fails only its own.
+    CompletableFuture<CommandResult> unanswered = gateway.create(configMap("silent-shared", "1"));
+    scheduler.close();
+    assertFalse(unanswered.isDone());
+    assertEquals(1, gateway.inFlight());
+    assertInstanceOf(CommandResult.Accepted.class, gateway.create(configMap("shared-2", "1")).get(30, TimeUnit.SECONDS));
+    CompletableFuture<CommandResult> refused = scheduler.create(configMap("shared-3", "1"));
+    assertThrows(CompletionException.class, refused::join, "a closed client sends nothing");
+    gateway.close();
+    CompletionException e = assertThrows(CompletionException.class, unanswered::join);
+    assertInstanceOf(CommandSendException.class, e.getCause());
+    assertEquals(0, gateway.inFlight());
+    long left = Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("capstan-command-replies-" + gateway.config().clientId()) && t.isAlive()).count();
+    assertEquals(0, left, "the last client to leave closes the channel");
+  }
+
+  @Test
   void rejectionCarriesTheStatus() throws Exception {
     CommandClient client = client(Duration.ofSeconds(10), 1);
     CommandResult r = client.update(configMap("conflict-a", "1")).get(30, TimeUnit.SECONDS);
