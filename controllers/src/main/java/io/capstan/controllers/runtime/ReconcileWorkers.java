@@ -23,7 +23,8 @@ public final class ReconcileWorkers {
    * collector) each run kube-controller-manager's 5 concurrent syncs at once.
    */
   public static final int DEFAULT_THREADS = 16;
-  public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofSeconds(30);
+  /** As the command client's threads: an idle cluster's periodic reconciles are seconds apart. */
+  public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofSeconds(5);
 
   private static final ReconcileWorkers SHARED =
       new ReconcileWorkers("capstan-controller-worker", DEFAULT_THREADS, DEFAULT_KEEP_ALIVE);

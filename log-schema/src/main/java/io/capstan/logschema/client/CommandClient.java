@@ -34,9 +34,9 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: the clients of one process that talk to the same cluster share one
  * {@link CommandChannel} (producer, reply consumer, outbox); its producer's I/O thread and reply
  * loop live as long as a client uses it; the sender and completion threads exist only while there
- * is work (they end after {@link #IDLE_THREAD_KEEP_ALIVE} idle), and the attempt timers of every
- * client share one timer thread, which also ends when no attempt is waiting. An idle process
- * holds two threads for all its clients.
+ * is work (they end after {@link #IDLE_THREAD_KEEP_ALIVE} idle), and the attempt timers run on the
+ * process's {@link io.capstan.logschema.threads.Housekeeping} thread. An idle process holds two
+ * threads for all its clients.
  */
 public final class CommandClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CommandClient.class);
@@ -57,8 +57,13 @@ public final class CommandClient implements AutoCloseable {
   public static final String REPLY_CONSUMER = "command-replies";
   /** Commands waiting for the sender thread; bounded so a long Kafka outage cannot eat the heap. */
   public static final int OUTBOX_CAPACITY = 65_536;
-  /** How long an idle sender, completion or timer thread is kept before it ends. */
-  public static final Duration IDLE_THREAD_KEEP_ALIVE = Duration.ofSeconds(30);
+  /**
+   * How long an idle sender or completion thread is kept before it ends. Short: an idle cluster's
+   * only traffic is a lease renewal or status report every ten seconds or so, and starting a
+   * thread for it costs tens of microseconds, where keeping one costs a thread for ever; under
+   * load the gaps are far shorter and the threads stay.
+   */
+  public static final Duration IDLE_THREAD_KEEP_ALIVE = Duration.ofSeconds(5);
 
   private final CommandClientConfig config;
   private final CommandChannel channel;

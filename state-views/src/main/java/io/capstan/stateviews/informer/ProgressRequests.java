@@ -94,7 +94,7 @@ final class ProgressRequests implements AutoCloseable {
   private synchronized ExecutorService sender() {
     if (sender == null) {
       // one thread at most, and none while nobody waits (requests come in bursts around writes)
-      sender = OnDemandThreads.pool("capstan-progress-requests-" + config.component(), 1, Duration.ofSeconds(30));
+      sender = OnDemandThreads.pool("capstan-progress-requests-" + config.component(), 1, Duration.ofSeconds(5));
       if (closed) {
         sender.shutdown();
       }
