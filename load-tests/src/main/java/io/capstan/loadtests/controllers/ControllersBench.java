@@ -174,7 +174,7 @@ public final class ControllersBench {
     log.info("controllers bench {}: {} deployments x {} replicas in {} namespace(s)", runId, s.deployments(),
         s.replicas(), s.namespaces());
     try (BenchStack stack = BenchStack.start(s.stack(), registry, progress);
-        CommandClient client = new CommandClient(CommandClientConfig.defaults(stack.kafka(), stack.layout(),
+        CommandClient client = CommandClient.unshared(CommandClientConfig.defaults(stack.kafka(), stack.layout(),
             "bench-controllers"), registry);
         SharedInformers informers = new SharedInformers(InformerConfig.defaults(stack.kafka(), stack.layout(),
             "bench-controllers"), registry)) {

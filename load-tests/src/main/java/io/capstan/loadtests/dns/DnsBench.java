@@ -104,7 +104,7 @@ public final class DnsBench {
   public static Result run(Settings s, PrintStream progress) throws Exception {
     MeterRegistry registry = new SimpleMeterRegistry();
     try (BenchStack stack = BenchStack.start(new BenchStack.Settings(null, Map.of(), "", 1, true), registry, progress);
-        CommandClient client = new CommandClient(CommandClientConfig.defaults(stack.kafka(), stack.layout(), "bench"),
+        CommandClient client = CommandClient.unshared(CommandClientConfig.defaults(stack.kafka(), stack.layout(), "bench"),
             registry)) {
       SystemNamespaces.ensure(client, Duration.ofMinutes(1));
       progress.printf("bench: creating %d Services and %d headless ones of %d endpoints%n", s.services(), s.headless(),

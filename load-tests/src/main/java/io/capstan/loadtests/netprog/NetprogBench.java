@@ -116,7 +116,7 @@ public final class NetprogBench {
       applier = NftCommand.inNamespace(netns);
     }
     try (BenchStack stack = BenchStack.start(s.stack(), registry, progress);
-        CommandClient client = new CommandClient(CommandClientConfig.defaults(stack.kafka(), stack.layout(),
+        CommandClient client = CommandClient.unshared(CommandClientConfig.defaults(stack.kafka(), stack.layout(),
             "bench-netprog"), registry);
         SharedInformers informers = new SharedInformers(InformerConfig.defaults(stack.kafka(), stack.layout(),
             "bench-netprog-node"), registry)) {

@@ -110,7 +110,7 @@ public final class PodStartupBench {
               registry)) {
         processor.start();
         processor.awaitRunning(Duration.ofMinutes(2));
-        try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "bench-pods"), registry);
+        try (CommandClient client = CommandClient.unshared(CommandClientConfig.defaults(kafka, layout, "bench-pods"), registry);
             SharedInformers informers = new SharedInformers(InformerConfig.defaults(kafka, layout, "bench-pods"), registry);
             NodeAgent agent = new NodeAgent(NodeAgentConfig.defaults(kafka, layout, NODE, work.resolve("node"),
                 NodeAgentConfig.RuntimeKind.RUNC).withPort(0), registry)) {

@@ -208,7 +208,7 @@ public final class SchedulerBench {
       ProcessorConfig pc = ProcessorConfig.defaults(kafka, layout, tmp.resolve("state")).withInMemoryStores(true)
           .withStreamThreads(s.streamThreads()).withCommitIntervalMs(s.commitIntervalMs());
       try (CommandProcessor processor = new CommandProcessor(pc, registry);
-          CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "bench"), registry);
+          CommandClient client = CommandClient.unshared(CommandClientConfig.defaults(kafka, layout, "bench"), registry);
           SharedInformers informers = new SharedInformers(InformerConfig.defaults(kafka, layout, "bench"), registry)) {
         processor.start();
         processor.awaitRunning(Duration.ofMinutes(2));

@@ -189,7 +189,7 @@ public final class WriteBench {
         processor.awaitRunning(Duration.ofSeconds(120));
       }
       for (int i = 0; i < s.clientInstances(); i++) {
-        clients.add(new CommandClient(CommandClientConfig.defaults(kafka, layout, "bench-" + i), registry));
+        clients.add(CommandClient.unshared(CommandClientConfig.defaults(kafka, layout, "bench-" + i), registry));
       }
       ensureNamespace(clients.get(0));
 

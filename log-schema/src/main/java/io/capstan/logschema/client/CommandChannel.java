@@ -119,13 +119,22 @@ final class CommandChannel {
     }
   }
 
+  /** A channel of one client's own, shared with nobody (a load generator that wants several producers). */
+  static CommandChannel own(CommandClientConfig cfg, MeterRegistry registry) {
+    CommandChannel c = new CommandChannel(null, cfg, registry);
+    c.users = 1;
+    return c;
+  }
+
   /** A client leaves; the last one closes the channel. */
   void leave() {
     synchronized (OPEN) {
       if (--users > 0) {
         return;
       }
-      OPEN.remove(key, this);
+      if (key != null) {
+        OPEN.remove(key, this);
+      }
     }
     close();
   }

@@ -72,9 +72,22 @@ public final class CommandClient implements AutoCloseable {
   final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean closed;
 
+  /** A client on the process's channel for {@code cfg}'s cluster (shared with the other clients configured alike). */
   public CommandClient(CommandClientConfig cfg, MeterRegistry registry) {
+    this(cfg, registry, CommandChannel.join(cfg, registry));
+  }
+
+  /**
+   * A client with a channel of its own (its own producer and reply consumer), for load generators
+   * that spread their commands over several connections; components share.
+   */
+  public static CommandClient unshared(CommandClientConfig cfg, MeterRegistry registry) {
+    return new CommandClient(cfg, registry, CommandChannel.own(cfg, registry));
+  }
+
+  private CommandClient(CommandClientConfig cfg, MeterRegistry registry, CommandChannel channel) {
     this.config = cfg;
-    this.channel = CommandChannel.join(cfg, registry);
+    this.channel = channel;
     this.metrics = new ClientMetrics(registry, cfg.clientId(), inFlight::get);
     log.debug("command client {} uses channel {}", cfg.clientId(), channel.id);
   }

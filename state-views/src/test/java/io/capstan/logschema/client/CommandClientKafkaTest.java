@@ -125,6 +125,14 @@ class CommandClientKafkaTest {
     assertTrue(Thread.getAllStackTraces().keySet().stream()
         .noneMatch(t -> t.getName().startsWith("capstan-command-replies-scheduler-1")), "the second client opened nothing");
 
+    CommandClient loadGenerator = CommandClient.unshared(new CommandClientConfig(KafkaFixture.clientConfig(), layout,
+        "bench-1", "system:capstan:bench", Duration.ofSeconds(10), 1), registry);
+    toClose.add(loadGenerator);
+    assertTrue(Thread.getAllStackTraces().keySet().stream()
+        .anyMatch(t -> t.getName().equals("capstan-command-replies-bench-1")), "an unshared client has its own channel");
+    assertInstanceOf(CommandResult.Accepted.class, loadGenerator.create(configMap("own-1", "1")).get(30, TimeUnit.SECONDS));
+    assertEquals("bench-1", replier.received.get(0).getClientId());
+    replier.received.clear();
     assertInstanceOf(CommandResult.Accepted.class, scheduler.create(configMap("shared-1", "1")).get(30, TimeUnit.SECONDS));
     Command sent = replier.received.get(0);
     assertEquals(gateway.config().clientId(), sent.getClientId(), "replies come back to the channel");
