@@ -450,7 +450,9 @@ final class CommandChannel {
       Thread.currentThread().interrupt();
     }
     producer.close(Duration.ofSeconds(5));
-    replies.close(Duration.ofSeconds(5));
+    // Assigned, no group, nothing to commit: nothing to wait for but the fetch in flight, which
+    // the broker holds for up to fetch.max.wait.ms (5 s) when no reply comes.
+    replies.close(Duration.ZERO);
     for (Pending p : List.copyOf(pending.values())) {
       if (remove(p)) {
         p.cancelTimer();

@@ -233,9 +233,10 @@ class CommandClientKafkaTest {
       }
     }
     CommandClientConfig base = CommandClientConfig.defaults(KafkaFixture.clientConfig(), layout, "test");
-    CommandClient a = new CommandClient(base.withClientId(first), registry);
+    // Channels of their own: clients of one process would share one and never meet this case.
+    CommandClient a = CommandClient.unshared(base.withClientId(first), registry);
     toClose.add(a);
-    CommandClient b = new CommandClient(base.withClientId(second), registry);
+    CommandClient b = CommandClient.unshared(base.withClientId(second), registry);
     toClose.add(b);
     List<CompletableFuture<CommandResult>> fa = new ArrayList<>();
     List<CompletableFuture<CommandResult>> fb = new ArrayList<>();
