@@ -459,6 +459,36 @@ class CustomResourcesTest {
       assertEquals(0, bounded.exit(), "bounded by maxItems and maxLength, the rule is cheap: " + bounded.both());
       assertEquals(0, kubectl("delete", "crd", "rules.example.com").exit());
       awaitTrue("the Rule kind leaves the registry", () -> Kinds.byName("Rule").isEmpty());
+
+      // Transition rules in the items of a map list see the old item with the same key.
+      String ports = costly.replaceFirst("              replicas:\n                type: integer\n",
+          "              ports:\n                type: array\n                maxItems: 8\n"
+          + "                x-kubernetes-list-type: map\n                x-kubernetes-list-map-keys: [name]\n"
+          + "                items:\n                  type: object\n                  required: [name, port]\n"
+          + "                  properties:\n                    name: {type: string, maxLength: 16}\n"
+          + "                    port: {type: integer}\n                  x-kubernetes-validations:\n"
+          + "                  - {rule: \"self.port >= oldSelf.port\", message: port may not go down}\n"
+          + "              replicas:\n                type: integer\n")
+          .replace("                - rule: \"self.all(a, self.all(b, a == b || a != b))\"\n", "                - rule: \"true\"\n");
+      establish(file("ports-rule.yaml", ports), "rules.example.com");
+      String rule = """
+          apiVersion: example.com/v1
+          kind: Rule
+          metadata: {name: r1, namespace: default}
+          spec: {size: small, ports: [{name: http, port: 80}, {name: dns, port: 53}]}
+          """;
+      Result r1 = kubectl("create", "-f", file("r1.yaml", rule).toString());
+      assertEquals(0, r1.exit(), r1.both());
+      Result lowered = kubectl("patch", "rule", "r1", "--type", "merge",
+          "-p", "{\"spec\":{\"ports\":[{\"name\":\"dns\",\"port\":53},{\"name\":\"http\",\"port\":70}]}}");
+      assertNotEquals(0, lowered.exit());
+      assertTrue(lowered.err().contains("The Rule \"r1\" is invalid: spec.ports[1]: Invalid value: \"object\":"
+          + " port may not go down"), lowered.both());
+      Result raised = kubectl("patch", "rule", "r1", "--type", "merge",
+          "-p", "{\"spec\":{\"ports\":[{\"name\":\"ssh\",\"port\":22},{\"name\":\"http\",\"port\":90}]}}");
+      assertEquals(0, raised.exit(), "raised, and a new item without an old one: " + raised.both());
+      assertEquals(0, kubectl("delete", "crd", "rules.example.com").exit());
+      awaitTrue("the Rule kind leaves the registry", () -> Kinds.byName("Rule").isEmpty());
     } finally {
       Kinds.unregister("Rule");
       kubectl("delete", "widget", "cel1", "--ignore-not-found");
