@@ -101,6 +101,7 @@ public final class CelRules {
         JsonNode r = rules.get(i);
         String at = path + ".x-kubernetes-validations[" + i + "]";
         String rule = r.path("rule").asText("");
+        ruleFields(r, schema, at, errors);
         if (rule.isBlank()) {
           errors.add(FieldError.required(at + ".rule", "rule is not specified"));
         } else {
@@ -120,7 +121,7 @@ public final class CelRules {
             errors.add(FieldError.invalid(at + ".rule", rule, "compilation failed: " + e.getMessage()));
           }
         }
-        if (r.hasNonNull("messageExpression")) {
+        if (r.hasNonNull("messageExpression") && !r.get("messageExpression").asText().isBlank()) {
           String expr = r.get("messageExpression").asText();
           try {
             long cost = CelCost.estimate(compiled(expr).ast().getExpr(), schema);
@@ -155,6 +156,81 @@ public final class CelRules {
       checkNode(items, path + ".items", CelCost.childBound(bound, schema),
           uncorrelatable != null || mapList ? uncorrelatable : path, total, errors);
     }
+  }
+
+  /** A rule's message, messageExpression and fieldPath as kube-apiserver checks them. */
+  private static void ruleFields(JsonNode r, JsonNode schema, String at, List<FieldError> errors) {
+    String rule = r.path("rule").asText("").trim();
+    if (r.hasNonNull("message")) {
+      String message = r.get("message").asText();
+      if (!message.isEmpty() && message.isBlank()) {
+        errors.add(FieldError.invalid(at + ".message", message, "message must be non-empty if specified"));
+      } else if (message.trim().contains("\n") || message.trim().contains("\r")) {
+        errors.add(FieldError.invalid(at + ".message", message, "message must not contain line breaks"));
+      }
+    }
+    if (!rule.isEmpty() && (rule.contains("\n") || rule.contains("\r")) && r.path("message").asText("").isBlank()) {
+      errors.add(FieldError.required(at + ".message", "message must be specified if rule contains line breaks"));
+    }
+    if (r.hasNonNull("messageExpression") && r.get("messageExpression").asText().isBlank()) {
+      errors.add(FieldError.required(at + ".messageExpression", "messageExpression must be non-empty if specified"));
+    }
+    if (r.hasNonNull("fieldPath")) {
+      String fieldPath = r.get("fieldPath").asText();
+      if (!fieldPath.isEmpty() && fieldPath.isBlank()) {
+        errors.add(FieldError.invalid(at + ".fieldPath", fieldPath, "fieldPath must be non-empty if specified"));
+      } else if (fieldPath.contains("\n") || fieldPath.contains("\r")) {
+        errors.add(FieldError.invalid(at + ".fieldPath", fieldPath, "fieldPath must not contain line breaks"));
+      } else if (!fieldPath.isEmpty() && !validFieldPath(fieldPath.trim(), schema)) {
+        errors.add(FieldError.invalid(at + ".fieldPath", fieldPath, "fieldPath must be a valid path"));
+      }
+    }
+  }
+
+  /**
+   * Whether a rule's fieldPath names a field under its node: {@code .name} and {@code ['name']}
+   * steps through properties (any name where additionalProperties is given); lists cannot be
+   * indexed, as in Kubernetes.
+   */
+  static boolean validFieldPath(String fieldPath, JsonNode schema) {
+    JsonNode s = schema;
+    int i = 0;
+    if (fieldPath.isEmpty()) {
+      return false;
+    }
+    while (i < fieldPath.length()) {
+      String name;
+      if (fieldPath.charAt(i) == '.') {
+        int end = i + 1;
+        while (end < fieldPath.length() && fieldPath.charAt(end) != '.' && fieldPath.charAt(end) != '[') {
+          end++;
+        }
+        name = fieldPath.substring(i + 1, end);
+        i = end;
+      } else if (fieldPath.startsWith("['", i)) {
+        int end = fieldPath.indexOf("']", i + 2);
+        if (end < 0) {
+          return false;
+        }
+        name = fieldPath.substring(i + 2, end);
+        i = end + 2;
+      } else {
+        return false;
+      }
+      if (name.isEmpty() || s == null || !s.isObject()) {
+        return false;
+      }
+      JsonNode p = s.path("properties").get(name);
+      JsonNode additional = s.get("additionalProperties");
+      if (p != null && p.isObject()) {
+        s = p;
+      } else if (additional != null && additional.isObject()) {
+        s = additional;
+      } else {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean usesOldSelf(dev.cel.common.ast.CelExpr e) {

@@ -161,4 +161,33 @@ class CelRulesTest {
         + "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[steps]"),
         errors.stream().map(FieldError::toString).toList(), "the highest uncorrelatable list is named; maps correlate");
   }
+
+  @Test
+  void messagesAndFieldPathsOfRulesAreCheckedAtTheDefinition() {
+    JsonNode schema = KubeJson.parse("""
+        {"type": "object", "properties": {"spec": {"type": "object", "x-kubernetes-validations": [
+          {"rule": "true", "fieldPath": ".replicas"},
+          {"rule": "true", "fieldPath": ".labels['app.kubernetes.io/name']"},
+          {"rule": "true", "fieldPath": ".replica"},
+          {"rule": "true", "fieldPath": ".ports[0]"},
+          {"rule": "true", "message": "   "},
+          {"rule": "true", "message": "two\\nlines"},
+          {"rule": "true &&\\ntrue"},
+          {"rule": "true", "messageExpression": " "}],
+          "properties": {"replicas": {"type": "integer"},
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            "ports": {"type": "array", "items": {"type": "integer"}}}}}}
+        """);
+    List<FieldError> errors = new ArrayList<>();
+    CelRules.checkCompiles(schema, "s", errors);
+    String at = "s.properties[spec].x-kubernetes-validations";
+    assertEquals(List.of(
+        at + "[2].fieldPath: Invalid value: \".replica\": fieldPath must be a valid path",
+        at + "[3].fieldPath: Invalid value: \".ports[0]\": fieldPath must be a valid path",
+        at + "[4].message: Invalid value: \"   \": message must be non-empty if specified",
+        at + "[5].message: Invalid value: \"two\nlines\": message must not contain line breaks",
+        at + "[6].message: Required value: message must be specified if rule contains line breaks",
+        at + "[7].messageExpression: Required value: messageExpression must be non-empty if specified"),
+        errors.stream().map(FieldError::toString).toList());
+  }
 }
