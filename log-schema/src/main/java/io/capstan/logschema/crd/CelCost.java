@@ -306,8 +306,13 @@ final class CelCost {
           boolean map = s != null && "object".equals(s.path("type").asText());
           return new Est(plus(sum, map ? 1 : Math.max(1, args[1].shape.size)), new Shape(null, 1));
         }
-        case "_[_]":
-          return new Est(plus(sum, 1), args[0].shape.element());
+        case "_[_]": {
+          CelExpr key = call.args().get(1);
+          boolean named = key.getKind() == CelExpr.ExprKind.Kind.CONSTANT
+              && key.constant().getKind() == CelConstant.Kind.STRING_VALUE;
+          return new Est(plus(sum, 1), named ? args[0].shape.member(key.constant().stringValue())
+              : args[0].shape.element());
+        }
         case "size":
           return new Est(plus(sum, 1), new Shape(null, 1));
         case "contains":

@@ -57,6 +57,10 @@ class CelCostTest {
     String text = "{\"type\": \"string\", \"maxLength\": 10}";
     assertEquals(2, estimate("self.startsWith('ab')", text), "read 1 + call 1");
     assertEquals(3, estimate("self.size() <= 5", text), "read, size(), comparison");
+    // an index by name reads the property's schema: its maxLength bounds the traversal
+    String named = "{\"type\": \"object\", \"properties\": {\"a-b\": {\"type\": \"string\", \"maxLength\": 25}}}";
+    // (read 1, index 1; contains: a tenth of 100 bytes times a tenth of 1, rounded up)
+    assertEquals(2 + 10, estimate("self['a-b'].contains('x')", named));
     // matches: a tenth of the subject (40 bytes) times a quarter of the pattern (8 bytes), plus the read
     assertEquals(1 + 4 * 2, estimate("self.matches('^[a-z]+$')", text));
     // all(): the range read and the result, plus per element (100) the loop condition (2) and step (3)
