@@ -193,10 +193,20 @@ public final class CelRules {
    * indexed, as in Kubernetes.
    */
   static boolean validFieldPath(String fieldPath, JsonNode schema) {
+    return fieldPath(fieldPath, schema, "") != null;
+  }
+
+  /**
+   * The error path of a rule's fieldPath under the rule's node at {@code base}, as Kubernetes
+   * renders it (a property as {@code .name}, a map key as {@code [key]}), or null when it is not a
+   * valid path.
+   */
+  static String fieldPath(String fieldPath, JsonNode schema, String base) {
     JsonNode s = schema;
+    String at = base;
     int i = 0;
     if (fieldPath.isEmpty()) {
-      return false;
+      return null;
     }
     while (i < fieldPath.length()) {
       String name;
@@ -210,27 +220,29 @@ public final class CelRules {
       } else if (fieldPath.startsWith("['", i)) {
         int end = fieldPath.indexOf("']", i + 2);
         if (end < 0) {
-          return false;
+          return null;
         }
         name = fieldPath.substring(i + 2, end);
         i = end + 2;
       } else {
-        return false;
+        return null;
       }
       if (name.isEmpty() || s == null || !s.isObject()) {
-        return false;
+        return null;
       }
       JsonNode p = s.path("properties").get(name);
       JsonNode additional = s.get("additionalProperties");
       if (p != null && p.isObject()) {
         s = p;
+        at = at.isEmpty() ? name : FieldPath.field(at, name);
       } else if (additional != null && additional.isObject()) {
         s = additional;
+        at = FieldPath.key(at, name);
       } else {
-        return false;
+        return null;
       }
     }
-    return true;
+    return at;
   }
 
   private static boolean usesOldSelf(dev.cel.common.ast.CelExpr e) {
@@ -310,7 +322,7 @@ public final class CelRules {
     JsonNode rules = s.get("x-kubernetes-validations");
     if (rules != null && rules.isArray()) {
       for (JsonNode r : rules) {
-        check(r, v, old, path, budget, errors);
+        check(r, s, v, old, path, budget, errors);
         if (budget.spent()) {
           return;
         }
@@ -372,7 +384,7 @@ public final class CelRules {
     return a.equals(b);
   }
 
-  private static void check(JsonNode r, JsonNode v, JsonNode old, String path, Budget budget,
+  private static void check(JsonNode r, JsonNode s, JsonNode v, JsonNode old, String path, Budget budget,
       List<FieldError> errors) {
     String rule = r.path("rule").asText("");
     if (rule.isBlank()) {
@@ -394,7 +406,11 @@ public final class CelRules {
     if (transition) {
       vars.put("oldSelf", value(old));
     }
-    String at = r.hasNonNull("fieldPath") ? path + r.get("fieldPath").asText() : path;
+    String at = path;
+    if (r.hasNonNull("fieldPath") && !r.get("fieldPath").asText().isBlank()) {
+      String under = fieldPath(r.get("fieldPath").asText().trim(), s, path);
+      at = under != null ? under : path + r.get("fieldPath").asText().trim();
+    }
     String reason = r.path("reason").asText("FieldValueInvalid");
     Object result;
     long[] cost = {0};

@@ -190,4 +190,20 @@ class CelRulesTest {
         at + "[7].messageExpression: Required value: messageExpression must be non-empty if specified"),
         errors.stream().map(FieldError::toString).toList());
   }
+
+  @Test
+  void aFieldPathNamesPropertiesAndMapKeysAsKubernetesDoes() {
+    JsonNode schema = KubeJson.parse("""
+        {"type": "object", "properties": {"spec": {"type": "object", "x-kubernetes-validations": [
+          {"rule": "self.labels['app.kubernetes.io/name'] != 'x'", "fieldPath": ".labels['app.kubernetes.io/name']"},
+          {"rule": "self.labels.tier != 'x'", "fieldPath": "['labels'].tier"}],
+          "properties": {"labels": {"type": "object", "additionalProperties": {"type": "string"}}}}}}
+        """);
+    List<String> errors = CelRules.evaluate(schema, KubeJson.parse(
+        "{\"spec\": {\"labels\": {\"app.kubernetes.io/name\": \"x\", \"tier\": \"x\"}}}"), null)
+        .stream().map(FieldError::toString).toList();
+    assertEquals(List.of(
+        "spec.labels[app.kubernetes.io/name]: Invalid value: \"object\": failed rule: self.labels['app.kubernetes.io/name'] != 'x'",
+        "spec.labels.tier: Invalid value: \"object\": failed rule: self.labels.tier != 'x'"), errors);
+  }
 }
