@@ -99,6 +99,8 @@ class CustomResourcesTest {
     } finally {
       Kinds.unregister("Widget");
       Kinds.unregister("Sprocket");
+      Kinds.unregister("Gizmo");
+      Kinds.unregister("Rule");
       close();
     }
   }
@@ -436,7 +438,59 @@ class CustomResourcesTest {
           + ".x-kubernetes-validations[0].rule: Invalid value: \"!has(self.replicas) || self.replicas <=\":"
           + " compilation failed"), refused.both());
       assertTrue(notFound(kubectl("get", "crd", "rules.example.com")));
+
+      // A rule whose estimated cost exceeds the budget: an unbounded list compared with itself.
+      String costly = bad.replace("self.replicas <=", "self.replicas <= 100")
+          .replace("              tags:\n                type: array\n",
+              "              tags:\n                type: array\n                x-kubernetes-validations:\n"
+              + "                - rule: \"self.all(a, self.all(b, a == b || a != b))\"\n");
+      Result expensive = kubectl("create", "-f", file("costly-rule.yaml", costly).toString());
+      assertNotEquals(0, expensive.exit());
+      assertTrue(expensive.err().contains("spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[tags]"
+          + ".x-kubernetes-validations[0].rule: Forbidden: estimated rule cost exceeds budget by factor of more than"
+          + " 100x (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps,"
+          + " and strings are declared)"), expensive.both());
+      assertTrue(notFound(kubectl("get", "crd", "rules.example.com")));
+      Result bounded = kubectl("create", "-f", file("bounded-rule.yaml", costly.replace(
+          "                type: array\n                x-kubernetes-validations:\n",
+          "                type: array\n                maxItems: 10\n                x-kubernetes-validations:\n")
+          .replace("                items:\n                  type: string\n",
+              "                items:\n                  type: string\n                  maxLength: 64\n")).toString());
+      assertEquals(0, bounded.exit(), "bounded by maxItems and maxLength, the rule is cheap: " + bounded.both());
+      assertEquals(0, kubectl("delete", "crd", "rules.example.com").exit());
+      awaitTrue("the Rule kind leaves the registry", () -> Kinds.byName("Rule").isEmpty());
+
+      // Transition rules in the items of a map list see the old item with the same key.
+      String ports = costly.replaceFirst("              replicas:\n                type: integer\n",
+          "              ports:\n                type: array\n                maxItems: 8\n"
+          + "                x-kubernetes-list-type: map\n                x-kubernetes-list-map-keys: [name]\n"
+          + "                items:\n                  type: object\n                  required: [name, port]\n"
+          + "                  properties:\n                    name: {type: string, maxLength: 16}\n"
+          + "                    port: {type: integer}\n                  x-kubernetes-validations:\n"
+          + "                  - {rule: \"self.port >= oldSelf.port\", message: port may not go down}\n"
+          + "              replicas:\n                type: integer\n")
+          .replace("                - rule: \"self.all(a, self.all(b, a == b || a != b))\"\n", "                - rule: \"true\"\n");
+      establish(file("ports-rule.yaml", ports), "rules.example.com");
+      String rule = """
+          apiVersion: example.com/v1
+          kind: Rule
+          metadata: {name: r1, namespace: default}
+          spec: {size: small, ports: [{name: http, port: 80}, {name: dns, port: 53}]}
+          """;
+      Result r1 = kubectl("create", "-f", file("r1.yaml", rule).toString());
+      assertEquals(0, r1.exit(), r1.both());
+      Result lowered = kubectl("patch", "rule", "r1", "--type", "merge",
+          "-p", "{\"spec\":{\"ports\":[{\"name\":\"dns\",\"port\":53},{\"name\":\"http\",\"port\":70}]}}");
+      assertNotEquals(0, lowered.exit());
+      assertTrue(lowered.err().contains("The Rule \"r1\" is invalid: spec.ports[1]: Invalid value: \"object\":"
+          + " port may not go down"), lowered.both());
+      Result raised = kubectl("patch", "rule", "r1", "--type", "merge",
+          "-p", "{\"spec\":{\"ports\":[{\"name\":\"ssh\",\"port\":22},{\"name\":\"http\",\"port\":90}]}}");
+      assertEquals(0, raised.exit(), "raised, and a new item without an old one: " + raised.both());
+      assertEquals(0, kubectl("delete", "crd", "rules.example.com").exit());
+      awaitTrue("the Rule kind leaves the registry", () -> Kinds.byName("Rule").isEmpty());
     } finally {
+      Kinds.unregister("Rule");
       kubectl("delete", "widget", "cel1", "--ignore-not-found");
     }
   }
@@ -586,6 +640,179 @@ class CustomResourcesTest {
       assertTrue(notFound(kubectl("get", "crd", "sprockets.example.com")));
     } finally {
       Kinds.unregister("Sprocket");
+    }
+  }
+
+  /**
+   * A cluster-scoped custom kind: objects without a namespace through kubectl and fabric8
+   * (create, get, list, delete), and {@code kubectl delete --all}.
+   */
+  @Test
+  void aClusterScopedKindThroughKubectlAndFabric8() throws Exception {
+    ResourceDefinitionContext gizmos = new ResourceDefinitionContext.Builder().withGroup("example.com")
+        .withVersion("v1").withPlural("gizmos").withKind("Gizmo").withNamespaced(false).build();
+    try {
+      establish(file("gizmos.yaml", resource("gizmos.yaml")), "gizmos.example.com");
+      JsonNode discovery = json(kubectl("get", "--raw", "/apis/example.com/v1"));
+      boolean clusterScoped = false;
+      for (JsonNode r : discovery.path("resources")) {
+        clusterScoped |= r.path("name").asText().equals("gizmos") && !r.path("namespaced").asBoolean(true);
+      }
+      assertTrue(clusterScoped, discovery.toString());
+      String gizmo = """
+          apiVersion: example.com/v1
+          kind: Gizmo
+          metadata: {name: g1}
+          spec: {color: red}
+          """;
+      Result created = kubectl("create", "-f", file("g1.yaml", gizmo).toString());
+      assertEquals(0, created.exit(), created.both());
+      JsonNode g1 = json(kubectl("get", "gizmo", "g1", "-o", "json"));
+      assertTrue(g1.at("/metadata/namespace").isMissingNode(), "no namespace: " + g1);
+      assertEquals("red", g1.at("/spec/color").asText());
+      JsonNode raw = json(kubectl("get", "--raw", "/apis/example.com/v1/gizmos/g1"));
+      assertEquals(g1.at("/metadata/uid"), raw.at("/metadata/uid"));
+      // A namespaced path for a cluster-scoped kind is not served, as in Kubernetes.
+      assertTrue(notFound(kubectl("get", "--raw", "/apis/example.com/v1/namespaces/default/gizmos/g1")));
+
+      GenericKubernetesResource f8 = client.genericKubernetesResources(gizmos)
+          .resource(new GenericKubernetesResourceBuilder().withApiVersion("example.com/v1").withKind("Gizmo")
+              .withNewMetadata().withName("g2").endMetadata()
+              .addToAdditionalProperties("spec", Map.of("color", "blue")).build())
+          .create();
+      assertNull(f8.getMetadata().getNamespace());
+      assertEquals(Map.of("color", "blue"),
+          client.genericKubernetesResources(gizmos).withName("g2").get().getAdditionalProperties().get("spec"));
+      assertEquals(List.of("g1", "g2"), client.genericKubernetesResources(gizmos).list().getItems().stream()
+          .map(r -> r.getMetadata().getName()).sorted().toList());
+      Result names = kubectl("get", "gz", "-o", "name");
+      assertEquals("gizmo.example.com/g1\ngizmo.example.com/g2", names.out().trim(), names.both());
+      client.genericKubernetesResources(gizmos).withName("g2").delete();
+      awaitTrue("g2 is deleted", () -> client.genericKubernetesResources(gizmos).withName("g2").get() == null);
+
+      assertEquals(0, kubectl("create", "-f", file("g3.yaml", gizmo.replace("g1", "g3")).toString()).exit());
+      Result all = kubectl("delete", "gizmos", "--all");
+      assertEquals(0, all.exit(), all.both());
+      assertTrue(all.out().contains("\"g1\" deleted") && all.out().contains("\"g3\" deleted"), all.both());
+      Result none = kubectl("get", "gizmos", "-o", "name");
+      assertEquals("", none.out().trim(), none.both());
+      assertEquals(0, kubectl("delete", "crd", "gizmos.example.com").exit());
+      awaitTrue("the Gizmo kind leaves the registry", () -> Kinds.byName("Gizmo").isEmpty());
+    } finally {
+      Kinds.unregister("Gizmo");
+    }
+  }
+
+  /**
+   * The generic paths every kind takes, for a custom kind: generateName, finalizers (a delete
+   * waits until the last one is removed), deletecollection, field selectors on metadata.name and
+   * metadata.namespace, limit/continue, watch with sendInitialEvents and bookmarks, and the body
+   * size limit (413).
+   */
+  @Test
+  void genericPathsForCustomKinds() throws Exception {
+    String widgets = "/apis/example.com/v1/namespaces/default/widgets";
+    try {
+      // generateName: the server completes the name.
+      String generated = """
+          apiVersion: example.com/v1
+          kind: Widget
+          metadata: {generateName: gen-, namespace: default, labels: {suite: generic}}
+          spec: {size: small}
+          """;
+      Result g = kubectl("create", "-f", file("gen.yaml", generated).toString(), "-o", "json");
+      JsonNode gen = json(g);
+      assertTrue(gen.at("/metadata/name").asText().matches("gen-[a-z0-9]{5}"), gen.toString());
+      assertEquals("gen-", gen.at("/metadata/generateName").asText());
+
+      // Finalizers: the delete marks the object; it goes when the last finalizer is removed.
+      String held = """
+          apiVersion: example.com/v1
+          kind: Widget
+          metadata: {name: held, namespace: default, finalizers: [example.com/hold], labels: {suite: generic}}
+          spec: {size: small}
+          """;
+      assertEquals(0, kubectl("create", "-f", file("held.yaml", held).toString()).exit());
+      Result deleting = kubectl("delete", "widget", "held", "--wait=false");
+      assertEquals(0, deleting.exit(), deleting.both());
+      JsonNode marked = json(kubectl("get", "widget", "held", "-o", "json"));
+      assertTrue(marked.at("/metadata/deletionTimestamp").isTextual(), marked.toString());
+      assertEquals("[\"example.com/hold\"]", marked.at("/metadata/finalizers").toString());
+      Result released = kubectl("patch", "widget", "held", "--type", "json",
+          "-p", "[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]");
+      assertEquals(0, released.exit(), released.both());
+      Result gone = kubectl("wait", "--for=delete", "widget/held", "--timeout=30s");
+      assertEquals(0, gone.exit(), gone.both());
+
+      // Three more to list, select and page through.
+      for (String n : List.of("pg-a", "pg-b", "pg-c")) {
+        String w = """
+            apiVersion: example.com/v1
+            kind: Widget
+            metadata: {name: %s, namespace: default, labels: {suite: generic}}
+            spec: {size: small}
+            """.formatted(n);
+        assertEquals(0, kubectl("create", "-f", file(n + ".yaml", w).toString()).exit());
+      }
+      Result byName = kubectl("get", "widgets", "-A", "--field-selector", "metadata.name=pg-b", "-o", "name");
+      assertEquals("widget.example.com/pg-b", byName.out().trim(), byName.both());
+      Result byNamespace = kubectl("get", "widgets", "-A", "-l", "suite=generic",
+          "--field-selector", "metadata.namespace=default,metadata.name!=pg-a", "-o", "name");
+      assertEquals(List.of("widget.example.com/" + gen.at("/metadata/name").asText(), "widget.example.com/pg-b",
+          "widget.example.com/pg-c"), byNamespace.out().trim().lines().sorted().toList(), byNamespace.both());
+      Result otherField = kubectl("get", "widgets", "--field-selector", "spec.size=small");
+      assertNotEquals(0, otherField.exit());
+      assertTrue(otherField.err().contains("field label not supported: spec.size"), otherField.both());
+
+      // limit/continue: two pages of two, the continue token from the first.
+      JsonNode first = json(kubectl("get", "--raw", widgets + "?labelSelector=suite%3Dgeneric&limit=2"));
+      assertEquals(2, first.path("items").size(), first.toString());
+      String token = first.at("/metadata/continue").asText();
+      assertTrue(!token.isEmpty(), first.toString());
+      JsonNode second = json(kubectl("get", "--raw", widgets + "?labelSelector=suite%3Dgeneric&limit=2&continue="
+          + java.net.URLEncoder.encode(token, StandardCharsets.UTF_8)));
+      assertEquals(2, second.path("items").size(), second.toString());
+      assertTrue(second.at("/metadata/continue").asText().isEmpty(), second.toString());
+      Result chunked = kubectl("get", "widgets", "-l", "suite=generic", "--chunk-size=1", "-o", "name");
+      assertEquals(4, chunked.out().trim().lines().count(), chunked.both());
+
+      // Watch: the initial events, then the bookmark that ends them; the stream ends at timeoutSeconds.
+      Result watched = kubectl("get", "--raw", widgets + "?watch=1&labelSelector=suite%3Dgeneric"
+          + "&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=2");
+      assertEquals(0, watched.exit(), watched.both());
+      List<JsonNode> events = watched.out().lines().filter(l -> !l.isBlank()).map(KubeJson::parse).toList();
+      assertEquals(5, events.size(), watched.out());
+      for (int i = 0; i < 4; i++) {
+        assertEquals("ADDED", events.get(i).path("type").asText(), watched.out());
+        assertEquals("Widget", events.get(i).at("/object/kind").asText(), watched.out());
+      }
+      JsonNode bookmark = events.get(4);
+      assertEquals("BOOKMARK", bookmark.path("type").asText(), watched.out());
+      assertEquals("example.com/v1", bookmark.at("/object/apiVersion").asText(), watched.out());
+      assertEquals("Widget", bookmark.at("/object/kind").asText(), watched.out());
+      assertEquals("true", bookmark.at("/object/metadata/annotations/k8s.io~1initial-events-end").asText(),
+          watched.out());
+
+      // deletecollection: one request deletes every object the selector matches.
+      Result collection = kubectl("delete", "--raw", widgets + "?labelSelector=suite%3Dgeneric");
+      assertEquals(0, collection.exit(), collection.both());
+      awaitTrue("deletecollection removed the selected widgets", () -> kubectl("get", "widgets", "-l", "suite=generic",
+          "-o", "name").out().isBlank());
+
+      // Over the size limit: 413.
+      String huge = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: huge, namespace: default}\n"
+          + "spec: {size: small, extra: {blob: \"" + "x".repeat(4 * 1024 * 1024) + "\"}}\n";
+      Result tooLarge = kubectl("create", "-f", file("huge.yaml", huge).toString());
+      assertNotEquals(0, tooLarge.exit());
+      assertTrue(tooLarge.err().contains("(RequestEntityTooLarge)"), tooLarge.both());
+      String large = huge.replace("x".repeat(4 * 1024 * 1024), "x".repeat(2 * 1024 * 1024));
+      Result stillTooLarge = kubectl("create", "-f", file("large.yaml", large).toString());
+      assertNotEquals(0, stillTooLarge.exit());
+      assertTrue(stillTooLarge.err().contains("(RequestEntityTooLarge)"), "under the body limit, over what is stored: "
+          + stillTooLarge.both());
+      assertTrue(notFound(kubectl("get", "widget", "huge")));
+    } finally {
+      kubectl("delete", "widgets", "-l", "suite=generic", "--ignore-not-found");
     }
   }
 

@@ -88,6 +88,7 @@ final class StructuralSchema {
     if ((s.has("properties") || s.has("additionalProperties")) && !type.equals("object") && !type.isEmpty()) {
       errors.add(FieldError.invalid(path + ".type", type, "must be object if properties or additionalProperties are given"));
     }
+    listAndMapTypes(s, path, type, errors);
     if (type.equals("array")) {
       JsonNode items = s.get("items");
       if (items == null) {
@@ -123,5 +124,104 @@ final class StructuralSchema {
       // A default must itself be valid (kube-apiserver validates it against its schema).
       errors.addAll(CustomObjects.validateValue(s, dflt, path + ".default"));
     }
+  }
+
+  /**
+   * {@code x-kubernetes-list-type}, {@code x-kubernetes-list-map-keys} and {@code
+   * x-kubernetes-map-type} as kube-apiserver checks them on a new definition: the types they apply
+   * to, their values, map keys that are scalar properties of the items, required or defaulted and
+   * not nullable, and items of set lists that are atomic and of set and map lists not nullable.
+   */
+  private static void listAndMapTypes(JsonNode s, String path, String type, List<FieldError> errors) {
+    JsonNode mapType = s.get("x-kubernetes-map-type");
+    if (mapType != null && !type.equals("object")) {
+      errors.add(type.isEmpty() ? FieldError.required(path + ".type", "must be object if x-kubernetes-map-type is specified")
+          : FieldError.invalid(path + ".type", type, "must be object if x-kubernetes-map-type is specified"));
+    }
+    if (mapType != null && !mapType.asText().equals("atomic") && !mapType.asText().equals("granular")) {
+      errors.add(FieldError.notSupported(path + ".x-kubernetes-map-type", mapType.asText(), List.of("atomic", "granular")));
+    }
+    JsonNode listTypeNode = s.get("x-kubernetes-list-type");
+    String listType = listTypeNode == null ? null : listTypeNode.asText();
+    JsonNode items = s.get("items");
+    if (listType != null && !type.equals("array")) {
+      errors.add(type.isEmpty() ? FieldError.required(path + ".type", "must be array if x-kubernetes-list-type is specified")
+          : FieldError.invalid(path + ".type", type, "must be array if x-kubernetes-list-type is specified"));
+    } else if ("set".equals(listType) && items != null && items.isObject()) {
+      String itemType = items.path("type").asText("");
+      if (itemType.equals("array") && items.has("x-kubernetes-list-type")
+          && !items.get("x-kubernetes-list-type").asText().equals("atomic")) {
+        errors.add(FieldError.invalid(path + ".items.x-kubernetes-list-type", items.get("x-kubernetes-list-type").asText(),
+            "must be atomic as item of a list with x-kubernetes-list-type=set"));
+      } else if (itemType.equals("object") && !items.path("x-kubernetes-map-type").asText("").equals("atomic")) {
+        errors.add(FieldError.invalid(path + ".items.x-kubernetes-map-type", items.path("x-kubernetes-map-type").asText(""),
+            "must be atomic as item of a list with x-kubernetes-list-type=set"));
+      }
+    }
+    if (listType != null && !List.of("atomic", "set", "map").contains(listType)) {
+      errors.add(FieldError.notSupported(path + ".x-kubernetes-list-type", listType, List.of("atomic", "set", "map")));
+    }
+    JsonNode keys = s.get("x-kubernetes-list-map-keys");
+    boolean hasKeys = keys != null && keys.isArray() && !keys.isEmpty();
+    if (hasKeys && listType == null) {
+      errors.add(FieldError.required(path + ".x-kubernetes-list-type", "must be map if x-kubernetes-list-map-keys is non-empty"));
+    } else if (hasKeys && !listType.equals("map")) {
+      errors.add(FieldError.invalid(path + ".x-kubernetes-list-type", listType,
+          "must be map if x-kubernetes-list-map-keys is non-empty"));
+    }
+    if ("map".equals(listType)) {
+      if (!hasKeys) {
+        errors.add(FieldError.required(path + ".x-kubernetes-list-map-keys", "must not be empty if x-kubernetes-list-type is map"));
+      }
+      if (items == null) {
+        errors.add(FieldError.required(path + ".items", "must have a schema if x-kubernetes-list-type is map"));
+      } else if (items.isObject() && !items.path("type").asText("").equals("object")) {
+        errors.add(FieldError.invalid(path + ".items.type", items.path("type").asText(""),
+            "must be object if parent array's x-kubernetes-list-type is map"));
+      } else if (items.isObject() && hasKeys) {
+        Set<String> seen = new java.util.HashSet<>();
+        List<String> required = new java.util.ArrayList<>();
+        items.path("required").forEach(r -> required.add(r.asText()));
+        for (JsonNode k : keys) {
+          String key = k.asText();
+          JsonNode p = items.path("properties").get(key);
+          String at = path + ".items.properties[" + key + "]";
+          if (p == null || !p.isObject()) {
+            errors.add(invalidKeys(path, keys, "entries must all be names of item properties"));
+          } else {
+            String keyType = p.path("type").asText("");
+            if (keyType.equals("array") || keyType.equals("object")) {
+              errors.add(FieldError.invalid(at + ".type", keyType, "must be a scalar type if parent array's "
+                  + "x-kubernetes-list-type is map"));
+            }
+            if (!required.contains(key) && !p.has("default")) {
+              errors.add(FieldError.required(at + ".default", "this property is in x-kubernetes-list-map-keys, "
+                  + "so it must have a default or be a required property"));
+            }
+            if (p.path("nullable").asBoolean(false)) {
+              errors.add(FieldError.forbidden(at + ".nullable", "this property is in x-kubernetes-list-map-keys, "
+                  + "so it cannot be nullable"));
+            }
+          }
+          if (!seen.add(key)) {
+            errors.add(invalidKeys(path, keys, "must not contain duplicate entries"));
+          }
+        }
+      }
+    }
+    if (("set".equals(listType) || "map".equals(listType)) && items != null && items.path("nullable").asBoolean(false)) {
+      errors.add(FieldError.forbidden(path + ".items.nullable", "cannot be nullable when x-kubernetes-list-type is "
+          + listType));
+    }
+  }
+
+  /** The map keys as Go prints a []string: {@code []string{"name", "name"}}. */
+  private static FieldError invalidKeys(String path, JsonNode keys, String detail) {
+    StringBuilder shown = new StringBuilder("[]string{");
+    for (int i = 0; i < keys.size(); i++) {
+      shown.append(i == 0 ? "" : ", ").append('"').append(keys.get(i).asText()).append('"');
+    }
+    return new FieldError(path + ".x-kubernetes-list-map-keys", "FieldValueInvalid",
+        "Invalid value: " + shown.append('}') + ": " + detail);
   }
 }

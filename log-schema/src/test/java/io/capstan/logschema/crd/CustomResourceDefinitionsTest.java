@@ -43,6 +43,63 @@ class CustomResourceDefinitionsTest {
         + " as storage version"), errors(two));
   }
 
+  /** x-kubernetes-list-type, -list-map-keys and -map-type with kube-apiserver's messages and paths. */
+  @Test
+  void listAndMapTypesAreChecked() {
+    String at = "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties";
+    String fine = CrdFixtures.text("widgets.yaml").replace("""
+                      tags:
+                        type: array
+                        items:
+                          type: string
+        """, """
+                      tags:
+                        type: array
+                        x-kubernetes-list-type: set
+                        items:
+                          type: string
+                      ports:
+                        type: array
+                        x-kubernetes-list-type: map
+                        x-kubernetes-list-map-keys: [name, protocol]
+                        items:
+                          type: object
+                          required: [name]
+                          properties:
+                            name: {type: string}
+                            protocol: {type: string, default: TCP}
+                      flags:
+                        type: object
+                        x-kubernetes-map-type: atomic
+                        additionalProperties: {type: boolean}
+        """);
+    assertEquals(List.of(), errors(fine));
+    assertEquals(List.of(at + "[tags].x-kubernetes-list-type: Unsupported value: \"bag\": supported values: \"atomic\", "
+        + "\"set\", \"map\""), errors(fine.replace("x-kubernetes-list-type: set", "x-kubernetes-list-type: bag")));
+    assertEquals(List.of(at + "[flags].type: Invalid value: \"object\": must be array if x-kubernetes-list-type is specified"),
+        errors(fine.replace("x-kubernetes-map-type: atomic", "x-kubernetes-list-type: atomic")));
+    assertEquals(List.of(at + "[flags].x-kubernetes-map-type: Unsupported value: \"fine\": supported values: \"atomic\", "
+        + "\"granular\""), errors(fine.replace("x-kubernetes-map-type: atomic", "x-kubernetes-map-type: fine")));
+    assertEquals(List.of(at + "[ports].items.properties[protocol].default: Required value: this property is in "
+        + "x-kubernetes-list-map-keys, so it must have a default or be a required property"),
+        errors(fine.replace("protocol: {type: string, default: TCP}", "protocol: {type: string}")));
+    assertEquals(List.of(at + "[ports].x-kubernetes-list-map-keys: Invalid value: []string{\"name\", \"port\"}: "
+        + "entries must all be names of item properties"), errors(fine.replace("[name, protocol]", "[name, port]")));
+    assertEquals(List.of(at + "[ports].x-kubernetes-list-map-keys: Required value: must not be empty if "
+        + "x-kubernetes-list-type is map"), errors(fine.replace("x-kubernetes-list-map-keys: [name, protocol]", "")));
+    assertEquals(List.of(at + "[tags].x-kubernetes-list-type: Invalid value: \"set\": must be map if "
+        + "x-kubernetes-list-map-keys is non-empty"), errors(fine.replace("x-kubernetes-list-type: set",
+        "x-kubernetes-list-type: set\n                x-kubernetes-list-map-keys: [a]")));
+    assertEquals(List.of(at + "[ports].items.properties[name].nullable: Forbidden: this property is in "
+        + "x-kubernetes-list-map-keys, so it cannot be nullable"),
+        errors(fine.replace("name: {type: string}", "name: {type: string, nullable: true}")));
+    assertEquals(List.of(at + "[tags].items.x-kubernetes-map-type: Invalid value: \"\": must be atomic as item of a list "
+        + "with x-kubernetes-list-type=set"), errors(fine.replace(
+        "                items:\n                  type: string\n              ports:",
+        "                items:\n                  type: object\n                  properties: {a: {type: string}}\n"
+            + "              ports:")));
+  }
+
   @Test
   void scopeGroupAndNamesAreChecked() {
     List<String> e = errors(CrdFixtures.text("widgets.yaml").replace("scope: Namespaced", "scope: Global")
