@@ -58,13 +58,18 @@ final class AotTrainingCommand implements Callable<Integer> {
   @Option(names = "--replicas", defaultValue = "100", description = "Pods of the Deployment (default: ${DEFAULT-VALUE}).")
   int replicas;
 
+  @Option(names = "--local-pods", defaultValue = "8",
+      description = "Pods started on this machine's node (real containers when it runs runc) so the path from a bind to a"
+          + " running container is trained too; 0 for none (default: ${DEFAULT-VALUE}).")
+  int localPods;
+
   @Option(names = "--ready-timeout-seconds", defaultValue = "180", description = "Longest wait for up (default: ${DEFAULT-VALUE}).")
   int readyTimeoutSeconds;
 
   @Override
   public Integer call() throws Exception {
-    if (hollowNodes <= 0 || apiSeconds <= 0 || replicas <= 0 || readyTimeoutSeconds <= 0) {
-      System.err.println("--hollow-nodes, --api-seconds, --replicas and --ready-timeout-seconds must be positive");
+    if (hollowNodes <= 0 || apiSeconds <= 0 || replicas <= 0 || readyTimeoutSeconds <= 0 || localPods < 0) {
+      System.err.println("--hollow-nodes, --api-seconds, --replicas and --ready-timeout-seconds must be positive, --local-pods at least 0");
       return 2;
     }
     long t0 = System.nanoTime();
@@ -98,7 +103,9 @@ final class AotTrainingCommand implements Callable<Integer> {
       ApiBench.Result api = new ApiBench(new ApiBench.Settings(kubeconfig, 16, 150, 150, 2, 100, 4, 0, apiSeconds,
           ApiBench.Settings.DEFAULT_PARTITIONS, 1), System.err).run();
       System.err.println("training: " + api.jsonLine());
-      new Pods(kubeconfig).run(replicas, hollowNodes);
+      Pods pods = new Pods(kubeconfig);
+      pods.run(replicas, hollowNodes);
+      pods.runLocally(localPods);
     } finally {
       stop(up);
     }
@@ -214,6 +221,50 @@ final class AotTrainingCommand implements Callable<Integer> {
         pods = send("GET", "/api/v1/namespaces/default/pods?labelSelector=app%3Daot-training", null);
       } while (pods.contains("\"name\":\"aot-training-") && System.nanoTime() < deadline);
       System.err.printf("training: deployment deleted after %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * Pods bound to this machine's node by name (no scheduler), waited for until Running, then
+     * deleted at once: the node agent's path from a pod to a container (image, bundle, network,
+     * runc, status) is what a user's first pods run, and the JIT profiles it here. Best effort:
+     * a machine without runc or an image runs them hollow or not at all, and training goes on.
+     */
+    void runLocally(int count) throws Exception {
+      if (count == 0) {
+        return;
+      }
+      String node = io.capstan.nodeagent.node.MachineInfo.readHostname();
+      String path = "/api/v1/namespaces/default/pods";
+      long t0 = System.nanoTime();
+      for (int i = 0; i < count; i++) {
+        send("POST", path, """
+            {"apiVersion":"v1","kind":"Pod","metadata":{"name":"aot-training-local-%d","labels":{"app":"aot-training-local"}},
+             "spec":{"nodeName":"%s","terminationGracePeriodSeconds":0,
+              "containers":[{"name":"c","image":"busybox","command":["sleep","3600"]}]}}
+            """.formatted(i, node));
+        Thread.sleep(200);
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      int running = 0;
+      while (running < count && System.nanoTime() < deadline) {
+        Thread.sleep(500);
+        Matcher m = Pattern.compile("\"phase\"\\s*:\\s*\"Running\"")
+            .matcher(send("GET", path + "?labelSelector=app%3Daot-training-local", null));
+        running = 0;
+        while (m.find()) {
+          running++;
+        }
+      }
+      System.err.printf("training: %d of %d pods running on node %s after %.1f s%n", running, count, node,
+          (System.nanoTime() - t0) / 1e9);
+      send("DELETE", path + "?labelSelector=app%3Daot-training-local&gracePeriodSeconds=0", null);
+      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      String pods;
+      do {
+        Thread.sleep(500);
+        pods = send("GET", path + "?labelSelector=app%3Daot-training-local", null);
+      } while (pods.contains("\"name\":\"aot-training-local-") && System.nanoTime() < deadline);
+      System.err.printf("training: local pods deleted after %.1f s%n", (System.nanoTime() - t0) / 1e9);
     }
 
     private String send(String method, String path, String body) throws IOException, InterruptedException {
