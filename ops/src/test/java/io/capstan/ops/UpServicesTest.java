@@ -117,8 +117,8 @@ class UpServicesTest {
    * Real runc pods through the Service {@code web} made above (port 80 → 8080, NodePort): three
    * busybox httpd pods answering with their hostname (the pod's name), client pods that resolve
    * names with nslookup and fetch through the ClusterIP, a scale-down, the NodePort from this
-   * host, a headless Service, the dnsPolicy variants, the service environment variables and the
-   * kubernetes Service reaching the gateway. Busybox-static's wget cannot resolve names (no NSS
+   * host, a headless Service, a pod's hostname.subdomain record, the dnsPolicy variants, the
+   * service environment variables and the kubernetes Service reaching the gateway. Busybox-static's wget cannot resolve names (no NSS
    * in a static binary), so names are checked with nslookup and fetched by address; and its
    * {@code wget -T} crashes (Debian's 1.35), so the fetches go without a timeout of their own.
    */
@@ -151,8 +151,34 @@ class UpServicesTest {
           selector: {app: web}
           ports:
           - port: 8080
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: peers
+        spec:
+          clusterIP: None
+          selector: {app: peer}
+          ports:
+          - port: 7000
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: peer
+          labels: {app: peer}
+        spec:
+          hostname: peer-0
+          subdomain: peers
+          containers:
+          - name: peer
+            image: capstan.local/busybox
+            command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
         """);
     kubectl(kubeconfig, "rollout", "status", "deployment/web", "--timeout=3m");
+    kubectl(kubeconfig, "wait", "--for=condition=Ready", "pod/peer", "--timeout=3m");
+    String peerIp = kubectl(kubeconfig, "get", "pod", "peer", "-o", "jsonpath={.status.podIP}");
+    awaitEndpoints(kubeconfig, "peers", List.of(peerIp));
     Map<String, String> podIps = webPods(kubeconfig);
     assertEquals(3, podIps.size(), "three web pods: " + podIps);
     awaitEndpoints(kubeconfig, "web", podIps.values());
@@ -178,6 +204,7 @@ class UpServicesTest {
               echo "== fqdn"; nslookup -type=a web.default.svc.cluster.local
               echo "== short"; nslookup -type=a web
               echo "== headless"; nslookup -type=a web-headless
+              echo "== hostname"; nslookup -type=a peer-0.peers.default.svc.cluster.local
               echo "== fetch"
               i=0
               while [ $i -lt 300 ] && [ "$(sort -u /tmp/seen 2>/dev/null | wc -l)" -lt 3 ]; do
@@ -232,6 +259,8 @@ class UpServicesTest {
       assertTrue(headless.contains("Address: " + podIp + "\n") || headless.endsWith("Address: " + podIp),
           "the headless Service names every pod IP " + podIps + ":\n" + client);
     }
+    assertTrue(section(client, "hostname").contains("Address: " + peerIp),
+        "hostname.subdomain names the pod with that hostname and subdomain (" + peerIp + "):\n" + client);
     List<String> answers = section(client, "fetch").lines().toList();
     assertTrue(new java.util.HashSet<>(answers).equals(podIps.keySet()),
         "every endpoint answered through the ClusterIP, and only they: " + podIps.keySet() + ":\n" + client);
@@ -278,7 +307,7 @@ class UpServicesTest {
     assertEquals(40, after.size(), "every fetch answered: " + after);
     assertEquals(left.keySet(), new java.util.HashSet<>(after), "only the remaining pods answer");
     kubectl(kubeconfig, "delete", "deployment", "web");
-    kubectl(kubeconfig, "delete", "pods", "client", "client-default", "client-none", "client-after");
+    kubectl(kubeconfig, "delete", "pods", "peer", "client", "client-default", "client-none", "client-after");
   }
 
   private static void apply(Path work, Path kubeconfig, String file, String yaml) throws Exception {
