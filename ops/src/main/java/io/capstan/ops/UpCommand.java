@@ -40,6 +40,12 @@ final class UpCommand implements Callable<Integer> {
       description = "Port of the Kubernetes API (HTTPS); 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int apiPort;
 
+  @Option(names = "--api-address", paramLabel = "IP",
+      description = "The node address the API is served on besides 127.0.0.1 (same port), named by the kubernetes"
+          + " Service's Endpoints: where pods reach the API through that Service's ClusterIP. 127.0.0.1 serves"
+          + " loopback only, and pods cannot reach the API (default: the node's internal IP, as in its status).")
+  String apiAddress;
+
   @Option(names = "--service-proxy", paramLabel = "nft|dry|off", defaultValue = "nft",
       description = "The local node's service proxy: nft programs this host's nftables (table ip capstan; the rules go"
           + " on a clean stop), dry generates rules only, off runs none (default: ${DEFAULT-VALUE}; a hollow local"
@@ -70,6 +76,7 @@ final class UpCommand implements Callable<Integer> {
       if (hollowNodes == 0 && hollowOptions.given()) {
         throw new IllegalArgumentException("--hollow-* flags shape the --hollow-nodes: give --hollow-nodes N too");
       }
+      apiAddress();
       hollowOptions.resolve(); // a bad knob is a usage error before anything starts
       serviceNetworkOptions.resolve();
       NodeAgentComponent.proxyMode(serviceProxy);
@@ -78,6 +85,15 @@ final class UpCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+  }
+
+  /** The address the kubernetes Service's Endpoints name, checked: an IPv4 literal. */
+  String apiAddress() {
+    String a = apiAddress == null ? io.capstan.nodeagent.node.MachineInfo.readInternalIp() : apiAddress.trim();
+    if (ServiceNetwork.parseIpv4(a) < 0) {
+      throw new IllegalArgumentException("--api-address must be an IPv4 address, got '" + a + "'");
+    }
+    return a;
   }
 
   @Override
@@ -95,7 +111,13 @@ final class UpCommand implements Callable<Integer> {
           serviceNetwork, registry));
       SharedInformers informers = stack.start(new SharedInformersComponent(kafka.clientConfig(),
           config.topics().layout(), registry)).informers();
-      GatewayConfig gatewayConfig = GatewayConfig.defaults(config.dataDir()).withPort(apiPort);
+      // As kube-apiserver's certificate: the names and the ClusterIP of the kubernetes Service, the node's address.
+      String apiAddress = apiAddress();
+      GatewayConfig gatewayConfig = GatewayConfig.defaults(config.dataDir()).withPort(apiPort)
+          .withExtraHosts(java.util.List.of(apiAddress, serviceNetwork.kubernetesServiceIP(), "kubernetes",
+              "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"))
+          .withAlsoListenOn(apiAddress.equals(GatewayConfig.DEFAULT_HOST) ? java.util.List.of()
+              : java.util.List.of(apiAddress));
       GatewayComponent gateway = stack.start(new GatewayComponent(kafka.clientConfig(), config.topics().layout(),
           gatewayConfig, informers, registry));
       // kube-root-ca.crt in every namespace: the CA the gateway generated (or found) in DATA_DIR/pki
@@ -103,12 +125,16 @@ final class UpCommand implements Callable<Integer> {
           io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir()), informers, registry));
       // The kubernetes Service points at the gateway where pods reach it: the node's address.
       stack.start(new ClusterServicesComponent(kafka.clientConfig(), config.topics().layout(), informers, serviceNetwork,
-          io.capstan.nodeagent.node.MachineInfo.readInternalIp(), gateway.port(), registry));
+          apiAddress, gateway.port(), registry));
       stack.start(new SchedulerComponent(kafka.clientConfig(), config.topics().layout(), SchedulerConfig.defaults(),
           informers, registry));
       io.capstan.nodeagent.NodeAgentConfig local = NodeAgentComponent.local(kafka.clientConfig(),
           config.topics().layout(), config.dataDir().resolve(Defaults.NODE_AGENT_SUBDIR),
-          io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir()));
+          io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir()))
+          // ClusterFirst pods ask the DNS Service of this --service-cidr (kubelet's --cluster-dns)
+          .withPodDns(new io.capstan.nodeagent.sync.PodDns.Settings(java.util.List.of(serviceNetwork.dnsServiceIP()),
+              io.capstan.nodeagent.sync.PodDns.Settings.DEFAULT_CLUSTER_DOMAIN,
+              io.capstan.nodeagent.sync.PodDns.Settings.defaultHostResolvConf()));
       stack.start(new NodeAgentComponent(local, informers, registry)
           .servingLogsOn(gateway.vertx()).stoppingContainersOnClose(NodeAgentComponent.UP_STOP_GRACE)
           .proxying(NodeAgentComponent.proxyMode(serviceProxy)));

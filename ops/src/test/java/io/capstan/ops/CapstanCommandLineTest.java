@@ -143,6 +143,7 @@ class CapstanCommandLineTest {
         + " \"10.96.0.1/12\" has host bits set: the network is 10.96.0.0/12");
     assertBad(List.of("up", "--service-cidr", "fd00::/108"), "is not an IPv4 network");
     assertBad(List.of("up", "--service-node-port-range", "30000"), "--service-node-port-range must be MIN-MAX");
+    assertBad(List.of("up", "--api-address", "node-1"), "--api-address must be an IPv4 address, got 'node-1'");
     assertBad(List.of("state-views", "--kafka", "k:1", "--service-node-port-range", "32000-31000"),
         "node port range 32000-31000 must be within 1-65535, lowest first");
     assertBad(List.of("upp"), "Did you mean: capstan up?");

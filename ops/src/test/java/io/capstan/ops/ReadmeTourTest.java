@@ -94,6 +94,9 @@ class ReadmeTourTest {
       assertTrue(out.contains("hello, GREETING=hi"), "logs after set env:\n" + out);
       assertTrue(out.contains("job.batch/countdown condition met") && out.contains("liftoff"), out);
       assertTrue(out.contains("Events:") && out.contains("ScalingReplicaSet"), "describe shows events:\n" + out);
+      // The two-tier example: the client found web by name and a web pod answered through the Service.
+      assertTrue(Pattern.compile("(?m)^Name:\\s+web\\.default\\.svc\\.cluster\\.local$").matcher(out).find()
+          && Pattern.compile("(?m)^hello from web-\\S+$").matcher(out).find(), "the client reached web:\n" + out);
       // The tour's last `kubectl get pods` may still show a pod Terminating; they all go.
       assertTrue(podsGone(work.resolve(".capstan/kubeconfig"), Duration.ofSeconds(90)), "every pod gone:\n" + out);
       assertTrue(out.contains("verify: OK"), out);

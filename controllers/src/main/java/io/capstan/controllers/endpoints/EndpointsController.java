@@ -148,6 +148,7 @@ public final class EndpointsController implements AutoCloseable {
       ports.sort(Comparator.comparing(x -> x.getName() == null ? "" : x.getName()));
       EndpointAddress address = EndpointAddress.newBuilder().setIp(ip)
           .setNodeName(PodConditions.nodeName(p).isEmpty() ? null : PodConditions.nodeName(p))
+          .setHostname(hostnameOf(p, svc))
           .setTargetRef(ObjectReference.newBuilder().setKind("Pod").setNamespace(p.getMetadata().getNamespace())
               .setName(p.getMetadata().getName()).setUid(p.getMetadata().getUid()).build())
           .build();
@@ -168,6 +169,17 @@ public final class EndpointsController implements AutoCloseable {
           .build());
     });
     return out;
+  }
+
+  /**
+   * The endpoint's hostname, as Kubernetes' endpoints controllers set it: the pod's
+   * {@code spec.hostname} when its {@code spec.subdomain} names this service in the pod's
+   * namespace (the cluster DNS then answers {@code hostname.service.ns.svc.<domain>}); else null.
+   */
+  public static String hostnameOf(Pod p, Service svc) {
+    String h = p.getSpec() == null ? null : p.getSpec().getHostname();
+    return h != null && !h.isEmpty() && svc.getMetadata().getName().equals(p.getSpec().getSubdomain())
+        && svc.getMetadata().getNamespace().equals(p.getMetadata().getNamespace()) ? h : null;
   }
 
   /** The pod port a service port reaches (null when the pod has no port of that name). */

@@ -86,6 +86,7 @@ public final class EndpointSlicePlanner {
               .setServing(publishNotReady || serving)
               .setTerminating(terminating).build())
           .setNodeName(node.isEmpty() ? null : node)
+          .setHostname(EndpointsController.hostnameOf(p, svc))
           .setTargetRef(ObjectReference.newBuilder().setKind("Pod").setNamespace(p.getMetadata().getNamespace())
               .setName(p.getMetadata().getName()).setUid(p.getMetadata().getUid()).build())
           .build();

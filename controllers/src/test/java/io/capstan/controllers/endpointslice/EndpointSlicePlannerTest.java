@@ -90,6 +90,25 @@ class EndpointSlicePlannerTest {
     assertFalse(s.getPorts().isEmpty());
   }
 
+  @Test
+  void aPodWithHostnameAndThisServiceAsSubdomainNamesItsEndpoint() {
+    Pod peer = pod("web-0", "10.1.0.1", true, 8080);
+    peer.getSpec().setHostname("web-0");
+    peer.getSpec().setSubdomain("web");
+    Pod elsewhere = pod("web-1", "10.1.0.2", true, 8080);
+    elsewhere.getSpec().setHostname("web-1");
+    elsewhere.getSpec().setSubdomain("other"); // another service's subdomain: no hostname here
+    Pod plain = pod("web-2", "10.1.0.3", true, 8080);
+    plain.getSpec().setSubdomain("web"); // a subdomain without a hostname: none either
+    List<Endpoint> eps = EndpointSlicePlanner.plan(service(false), List.of(peer, elsewhere, plain)).values().iterator()
+        .next().getEndpoints();
+    assertEquals(java.util.Arrays.asList("web-0", null, null), eps.stream().map(Endpoint::getHostname).toList());
+    List<io.capstan.api.EndpointAddress> addresses = io.capstan.controllers.endpoints.EndpointsController
+        .subsets(service(false), List.of(peer, elsewhere, plain)).get(0).getAddresses();
+    assertEquals(java.util.Arrays.asList("web-0", null, null),
+        addresses.stream().map(io.capstan.api.EndpointAddress::getHostname).toList(), "Endpoints as the slices");
+  }
+
   private static void assertConditions(Endpoint e, boolean ready, boolean serving, boolean terminating) {
     assertEquals(ready, e.getConditions().getReady(), "ready of " + e.getAddresses());
     assertEquals(serving, e.getConditions().getServing(), "serving of " + e.getAddresses());

@@ -20,9 +20,12 @@ import java.util.List;
  *                     on the same machine, so requests are not queued for a CPU behind their
  *                     batches. A negative value needs root or CAP_SYS_NICE; without, the gateway
  *                     warns and serves at normal priority.
+ * @param alsoListenOn more addresses served on the same port besides {@code host} (e.g. the node's
+ *                     address, where pods reach the {@code kubernetes} Service's endpoints); each
+ *                     should be in {@code extraHosts} too, for the certificate
  */
 public record GatewayConfig(String host, int port, Path dataDir, boolean insecureHttp, long maxBodyBytes,
-    Path tokenFile, List<String> extraHosts, int eventLoops, int eventLoopNice) {
+    Path tokenFile, List<String> extraHosts, int eventLoops, int eventLoopNice, List<String> alsoListenOn) {
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 6443;
   public static final long DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -30,6 +33,13 @@ public record GatewayConfig(String host, int port, Path dataDir, boolean insecur
 
   public GatewayConfig {
     extraHosts = List.copyOf(extraHosts);
+    alsoListenOn = List.copyOf(alsoListenOn);
+    for (String a : alsoListenOn) {
+      if (a.isBlank() || a.equals(host)) {
+        throw new IllegalArgumentException("a further listen address must be a non-blank address other than " + host
+            + ", got '" + a + "'");
+      }
+    }
     if (eventLoops < 1) {
       throw new IllegalArgumentException("event loops must be at least 1, got " + eventLoops);
     }
@@ -39,6 +49,12 @@ public record GatewayConfig(String host, int port, Path dataDir, boolean insecur
     if (tokenFile == null) {
       tokenFile = dataDir.resolve("tokens.csv");
     }
+  }
+
+  /** Listening on {@code host} only. */
+  public GatewayConfig(String host, int port, Path dataDir, boolean insecureHttp, long maxBodyBytes,
+      Path tokenFile, List<String> extraHosts, int eventLoops, int eventLoopNice) {
+    this(host, port, dataDir, insecureHttp, maxBodyBytes, tokenFile, extraHosts, eventLoops, eventLoopNice, List.of());
   }
 
   /** With the default number of event loops. */
@@ -58,21 +74,37 @@ public record GatewayConfig(String host, int port, Path dataDir, boolean insecur
   }
 
   public GatewayConfig withPort(int port) {
-    return new GatewayConfig(host, port, dataDir, insecureHttp, maxBodyBytes, tokenFile, extraHosts, eventLoops, eventLoopNice);
+    return new GatewayConfig(host, port, dataDir, insecureHttp, maxBodyBytes, tokenFile, extraHosts, eventLoops, eventLoopNice,
+        alsoListenOn);
   }
 
   public GatewayConfig withMaxBodyBytes(long max) {
-    return new GatewayConfig(host, port, dataDir, insecureHttp, max, tokenFile, extraHosts, eventLoops, eventLoopNice);
+    return new GatewayConfig(host, port, dataDir, insecureHttp, max, tokenFile, extraHosts, eventLoops, eventLoopNice,
+        alsoListenOn);
   }
 
   public GatewayConfig withEventLoops(int loops) {
     return new GatewayConfig(host, port, dataDir, insecureHttp, maxBodyBytes, tokenFile, extraHosts, loops,
-        eventLoopNice);
+        eventLoopNice, alsoListenOn);
   }
 
   public GatewayConfig withEventLoopNice(int nice) {
     return new GatewayConfig(host, port, dataDir, insecureHttp, maxBodyBytes, tokenFile, extraHosts, eventLoops,
-        nice);
+        nice, alsoListenOn);
+  }
+
+  /** With more names/IPs for the serving certificate (added to those given). */
+  public GatewayConfig withExtraHosts(List<String> more) {
+    List<String> all = new java.util.ArrayList<>(extraHosts);
+    more.stream().filter(h -> !all.contains(h)).forEach(all::add);
+    return new GatewayConfig(host, port, dataDir, insecureHttp, maxBodyBytes, tokenFile, all, eventLoops, eventLoopNice,
+        alsoListenOn);
+  }
+
+  /** Serving on these addresses too, on the same port. */
+  public GatewayConfig withAlsoListenOn(List<String> addresses) {
+    return new GatewayConfig(host, port, dataDir, insecureHttp, maxBodyBytes, tokenFile, extraHosts, eventLoops,
+        eventLoopNice, addresses);
   }
 
   public Path kubeconfig() {

@@ -172,8 +172,19 @@ public final class GatewayServer extends VerticleBase {
         options.setSslEngineOptions(new OpenSSLEngineOptions());
       }
     }
-    return vertx.createHttpServer(options).connectionHandler(c -> connections.increment())
-        .requestHandler(router(vertx)).listen(port, config.host());
+    Router router = router(vertx);
+    Future<HttpServer> first = vertx.createHttpServer(options).connectionHandler(c -> connections.increment())
+        .requestHandler(router).listen(port, config.host());
+    // The further addresses on the port the first got (one picked for port 0), each with its own
+    // server, shared by the event loops as the first address is.
+    for (String also : config.alsoListenOn()) {
+      first = first.compose(s -> vertx.createHttpServer(options).connectionHandler(c -> connections.increment())
+          .requestHandler(router).listen(s.actualPort(), also)
+          .recover(e -> Future.failedFuture(new IOException("cannot listen on " + also + ":" + s.actualPort()
+              + " too: " + e.getMessage(), e)))
+          .map(ignored -> s));
+    }
+    return first;
   }
 
   /** The request pipeline; each event loop gets its own router over the shared store. */

@@ -58,6 +58,31 @@ class EventLoopsTest {
   }
 
   @Test
+  void aFurtherAddressIsServedOnTheSamePortFromEveryLoop() throws Exception {
+    // 127.0.0.2 is loopback on Linux too; nothing else listens there.
+    GatewayConfig config = new GatewayConfig("127.0.0.1", 0, dataDir, true, GatewayConfig.DEFAULT_MAX_BODY_BYTES,
+        null, List.of()).withEventLoops(2).withAlsoListenOn(List.of("127.0.0.2"));
+    try (GatewayTestServer server = GatewayTestServer.start(config, new InMemoryResourceStore())) {
+      int port = URI.create(server.url()).getPort();
+      for (String host : List.of("127.0.0.1", "127.0.0.2", "127.0.0.2", "127.0.0.2")) {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<String> version = client.send(HttpRequest.newBuilder(
+            URI.create("http://" + host + ":" + port + "/version")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, version.statusCode(), host + ": " + version.body());
+      }
+    }
+    // An address of no interface here: the gateway does not start, naming it.
+    GatewayConfig elsewhere = new GatewayConfig("127.0.0.1", 0, dataDir, true, GatewayConfig.DEFAULT_MAX_BODY_BYTES,
+        null, List.of()).withAlsoListenOn(List.of("203.0.113.254"));
+    Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+        () -> GatewayTestServer.start(elsewhere, new InMemoryResourceStore()).close());
+    assertTrue(String.valueOf(e.getMessage()).contains("cannot listen on 203.0.113.254:") || e.getCause() != null
+        && String.valueOf(e.getCause().getMessage()).contains("cannot listen on 203.0.113.254:"), e.toString());
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> config.withAlsoListenOn(
+        List.of("127.0.0.1")), "the main address twice");
+  }
+
+  @Test
   void everyEventLoopRunsAtTheConfiguredNiceValue() throws Exception {
     // 7: a lower priority any user may ask for, and one no other thread of this JVM has
     GatewayConfig config = new GatewayConfig("127.0.0.1", 0, dataDir, true, GatewayConfig.DEFAULT_MAX_BODY_BYTES,

@@ -61,7 +61,12 @@ public final class GatewayTestServer implements AutoCloseable {
       AutoCloseable backend) throws Exception {
     Vertx vertx = Vertx.vertx();
     GatewayServer gateway = GatewayServer.prepare(config, store, registry);
-    vertx.deployVerticle(gateway).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    try {
+      vertx.deployVerticle(gateway).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      throw e;
+    }
     return new GatewayTestServer(vertx, gateway, store, registry, config, backend);
   }
 

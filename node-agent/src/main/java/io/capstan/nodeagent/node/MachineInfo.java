@@ -73,23 +73,81 @@ public record MachineInfo(int cpus, long memoryBytes, long ephemeralStorageBytes
     }
   }
 
-  /** The first non-loopback IPv4 address of an interface that is up; 127.0.0.1 when there is none. */
+  /**
+   * The node's address, as kubelet chooses it (apimachinery's {@code ChooseHostInterface}): the
+   * first IPv4 address of the interface of the default route ({@code /proc/net/route}, lowest
+   * metric); without one, the first non-loopback IPv4 address of an interface that is up, other
+   * than the pod network's bridge and veths (which come and go with pods, and the interfaces'
+   * order puts a new bridge first); 127.0.0.1 when there is none.
+   */
   public static String readInternalIp() {
     try {
+      Optional<String> viaDefaultRoute = defaultRouteInterface(Files.readAllLines(Path.of("/proc/net/route")))
+          .flatMap(MachineInfo::ipv4Of);
+      if (viaDefaultRoute.isPresent()) {
+        return viaDefaultRoute.get();
+      }
+    } catch (IOException e) {
+      // not Linux: by the interfaces
+    }
+    try {
       for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-        if (!nic.isUp() || nic.isLoopback()) {
+        if (!nic.isUp() || nic.isLoopback() || nic.getName().equals(POD_BRIDGE) || nic.getName().startsWith("veth")) {
           continue;
         }
-        for (InetAddress a : Collections.list(nic.getInetAddresses())) {
-          if (a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
-            return a.getHostAddress();
-          }
+        Optional<String> a = ipv4Of(nic);
+        if (a.isPresent()) {
+          return a.get();
         }
       }
     } catch (SocketException e) {
       // fall through
     }
     return "127.0.0.1";
+  }
+
+  /** The pod network's bridge (PodNetwork's), never the node's address. */
+  public static final String POD_BRIDGE = "capstan0";
+
+  /** The interface of the default route with the lowest metric in {@code /proc/net/route}'s lines. */
+  static Optional<String> defaultRouteInterface(java.util.List<String> routeLines) {
+    String best = null;
+    long bestMetric = Long.MAX_VALUE;
+    for (String line : routeLines.subList(Math.min(1, routeLines.size()), routeLines.size())) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length < 8 || !f[1].equals("00000000") || !f[7].equals("00000000")) {
+        continue; // not a default route (destination and mask 0)
+      }
+      try {
+        int flags = Integer.parseInt(f[3], 16);
+        long metric = Long.parseLong(f[6]);
+        if ((flags & 1) != 0 && metric < bestMetric) { // RTF_UP
+          best = f[0];
+          bestMetric = metric;
+        }
+      } catch (NumberFormatException e) {
+        // a line we cannot read
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  private static Optional<String> ipv4Of(String interfaceName) {
+    try {
+      NetworkInterface nic = NetworkInterface.getByName(interfaceName);
+      return nic == null || !nic.isUp() ? Optional.empty() : ipv4Of(nic);
+    } catch (SocketException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static Optional<String> ipv4Of(NetworkInterface nic) {
+    for (InetAddress a : Collections.list(nic.getInetAddresses())) {
+      if (a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+        return Optional.of(a.getHostAddress());
+      }
+    }
+    return Optional.empty();
   }
 
   static String readOsImage() {

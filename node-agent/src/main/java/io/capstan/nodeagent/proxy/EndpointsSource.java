@@ -93,14 +93,16 @@ public final class EndpointsSource implements ServiceSource {
   }
 
   /** A service's ports as last computed, kept while the informers hold the same two objects. */
-  private record Computed(Service service, Endpoints endpoints, List<ProxiedPort> ports) {}
+  private record Computed(Service service, Endpoints endpoints, List<ProxiedPort> ports, String problem) {}
 
   private final java.util.Map<String, Computed> computed = new java.util.HashMap<>();
+  private java.util.Map<String, String> unprogrammable = java.util.Map.of();
 
   @Override
   public synchronized List<ProxiedPort> ports() {
     List<ProxiedPort> out = new ArrayList<>();
     java.util.Set<String> seen = new java.util.HashSet<>();
+    java.util.Map<String, String> problems = new java.util.TreeMap<>();
     for (Service s : services.list()) {
       ObjectMeta m = s.getMetadata();
       String key = m.getNamespace() + "/" + m.getName();
@@ -108,13 +110,26 @@ public final class EndpointsSource implements ServiceSource {
       Endpoints e = endpoints.get(m.getNamespace(), m.getName()).orElse(null);
       Computed c = computed.get(key);
       if (c == null || c.service() != s || c.endpoints() != e) { // the informers replace objects, never mutate them
-        c = new Computed(s, e, portsOf(s, e));
+        try {
+          c = new Computed(s, e, portsOf(s, e), null);
+        } catch (IllegalArgumentException bad) { // this service only: the others still sync
+          c = new Computed(s, e, List.of(), bad.getMessage());
+        }
         computed.put(key, c);
       }
       out.addAll(c.ports());
+      if (c.problem() != null) {
+        problems.put(key, c.problem());
+      }
     }
     computed.keySet().retainAll(seen);
+    unprogrammable = java.util.Map.copyOf(problems);
     return out;
+  }
+
+  @Override
+  public synchronized java.util.Map<String, String> unprogrammable() {
+    return unprogrammable;
   }
 
   /** The Endpoints' trigger-time annotation, or now when it has none (or one that cannot be read). */

@@ -81,6 +81,7 @@ public final class ServiceProxy implements AutoCloseable {
   private final Timer programmingLatency;
   private final Counter failures;
   private final Counter syncs;
+  private final Counter skipped;
   private final List<Consumer<SyncResult>> listeners = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService thread;
 
@@ -94,6 +95,7 @@ public final class ServiceProxy implements AutoCloseable {
   private long lastFullNanos;
   private boolean fullNext = true;
   private List<ProxiedPort> appliedPorts = List.of();
+  private Map<String, String> reportedUnprogrammable = Map.of();
 
   /**
    * @param conntrack clears stale UDP flows; null for none (dry runs)
@@ -114,6 +116,9 @@ public final class ServiceProxy implements AutoCloseable {
         .tag("node", nodeName).publishPercentileHistogram().register(registry);
     this.failures = Counter.builder("capstan_proxy_sync_failures_total")
         .description("Service proxy rulesets the packet filter refused").tag("node", nodeName).register(registry);
+    this.skipped = Counter.builder("capstan_proxy_unprogrammable_services_total")
+        .description("Services whose ports the proxy could not express (each service and reason counted once;"
+            + " their previous rules stay)").tag("node", nodeName).register(registry);
     this.syncs = Counter.builder("capstan_proxy_syncs_total").description("Service proxy rulesets applied")
         .tag("node", nodeName).register(registry);
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -177,7 +182,7 @@ public final class ServiceProxy implements AutoCloseable {
     }
     long start = System.nanoTime();
     try {
-      List<ProxiedPort> ports = source.ports();
+      List<ProxiedPort> ports = keepingUnprogrammable(source.ports(), source.unprogrammable());
       NftRuleset.Ruleset rules = NftRuleset.of(ports, applied);
       boolean full = fullNext || applied == null
           || System.nanoTime() - lastFullNanos >= Settings.FULL_SYNC_PERIOD.toNanos();
@@ -225,6 +230,37 @@ public final class ServiceProxy implements AutoCloseable {
         log.warn("reporting a refused ruleset failed: {}", re.toString());
       }
     }
+  }
+
+  /**
+   * The ports to program: the source's, plus the rules last applied for each service the source
+   * could not express now (the old rules stay in place, as for a refused ruleset). A service newly
+   * unprogrammable, or for a new reason, is counted and reported once. Sync thread only.
+   */
+  private List<ProxiedPort> keepingUnprogrammable(List<ProxiedPort> ports, Map<String, String> unprogrammable) {
+    for (Map.Entry<String, String> e : unprogrammable.entrySet()) {
+      if (!e.getValue().equals(reportedUnprogrammable.get(e.getKey()))) {
+        skipped.increment();
+        String message = "service " + e.getKey() + " is not programmed (its previous rules, if any, stay): "
+            + e.getValue();
+        try {
+          reporter.refused(message);
+        } catch (RuntimeException re) {
+          log.warn("reporting an unprogrammable service failed: {}", re.toString());
+        }
+      }
+    }
+    reportedUnprogrammable = Map.copyOf(unprogrammable);
+    if (unprogrammable.isEmpty()) {
+      return ports;
+    }
+    List<ProxiedPort> all = new java.util.ArrayList<>(ports);
+    for (ProxiedPort p : appliedPorts) {
+      if (unprogrammable.containsKey(p.serviceKey())) {
+        all.add(p);
+      }
+    }
+    return all;
   }
 
   /** Rulesets applied so far. */

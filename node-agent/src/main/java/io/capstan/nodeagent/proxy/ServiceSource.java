@@ -12,6 +12,15 @@ public interface ServiceSource {
   /** The service ports to program now, each with its ready (serving) endpoints. */
   List<ProxiedPort> ports();
 
+  /**
+   * The services {@link #ports()} left out because their ports cannot be programmed (a port,
+   * protocol or address the proxy cannot express), as of the last {@link #ports()}: service key →
+   * why. The proxy keeps such a service's previous rules and reports it; the others sync as usual.
+   */
+  default java.util.Map<String, String> unprogrammable() {
+    return java.util.Map.of();
+  }
+
   /** Whether the first full read is done (syncing earlier would remove rules that still apply). */
   boolean hasSynced();
 

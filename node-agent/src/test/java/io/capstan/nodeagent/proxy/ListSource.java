@@ -7,6 +7,7 @@ import java.util.List;
 final class ListSource implements ServiceSource {
   private volatile List<ProxiedPort> ports;
   private volatile ChangeListener listener = (k, t) -> { };
+  private volatile java.util.Map<String, String> unprogrammable = java.util.Map.of();
 
   ListSource(List<ProxiedPort> ports) {
     this.ports = List.copyOf(ports);
@@ -17,6 +18,20 @@ final class ListSource implements ServiceSource {
     for (ProxiedPort p : now) {
       listener.changed(p.serviceKey(), Instant.now());
     }
+  }
+
+  /** The ports and the services left out, changed together (service keys are told as changed). */
+  void set(List<ProxiedPort> now, java.util.Map<String, String> leftOut) {
+    this.unprogrammable = java.util.Map.copyOf(leftOut);
+    set(now);
+    for (String k : leftOut.keySet()) {
+      listener.changed(k, Instant.now());
+    }
+  }
+
+  @Override
+  public java.util.Map<String, String> unprogrammable() {
+    return unprogrammable;
   }
 
   @Override

@@ -36,7 +36,7 @@ public final class PodNetwork {
   public static final String PACKAGE = "containernetworking-plugins";
   static final List<Path> PLUGIN_DIRS = List.of(Path.of("/usr/lib/cni"), Path.of("/opt/cni/bin"));
   static final String NETWORK = "capstan";
-  static final String BRIDGE = "capstan0";
+  static final String BRIDGE = io.capstan.nodeagent.node.MachineInfo.POD_BRIDGE;
   public static final String DEFAULT_SUBNET = "10.244.0.0/16";
   /** The bridge's address, the pods' gateway: host-local gives the subnet's first address to the gateway. */
   public static final String GATEWAY = "10.244.0.1";
