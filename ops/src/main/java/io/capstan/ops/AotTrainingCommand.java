@@ -226,8 +226,9 @@ final class AotTrainingCommand implements Callable<Integer> {
     /**
      * Pods bound to this machine's node by name (no scheduler), waited for until Running, then
      * deleted at once: the node agent's path from a pod to a container (image, bundle, network,
-     * runc, status) is what a user's first pods run, and the JIT profiles it here. Best effort:
-     * a machine without runc or an image runs them hollow or not at all, and training goes on.
+     * runc, status) is what a user's first pods run, and the JIT profiles it here. The image is the
+     * one the node agent makes from the host's static busybox, so nothing is pulled. Best effort:
+     * a machine without runc or busybox runs them hollow or not at all, and training goes on.
      */
     void runLocally(int count) throws Exception {
       if (count == 0) {
@@ -240,8 +241,8 @@ final class AotTrainingCommand implements Callable<Integer> {
         send("POST", path, """
             {"apiVersion":"v1","kind":"Pod","metadata":{"name":"aot-training-local-%d","labels":{"app":"aot-training-local"}},
              "spec":{"nodeName":"%s","terminationGracePeriodSeconds":0,
-              "containers":[{"name":"c","image":"busybox","command":["sleep","3600"]}]}}
-            """.formatted(i, node));
+              "containers":[{"name":"c","image":"%s","command":["sleep","3600"]}]}}
+            """.formatted(i, node, io.capstan.nodeagent.image.BusyboxImage.NAME));
         Thread.sleep(200);
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
