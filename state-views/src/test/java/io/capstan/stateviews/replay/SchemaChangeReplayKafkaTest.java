@@ -35,10 +35,15 @@ import io.capstan.stateviews.audit.AuditQuery;
 import io.capstan.stateviews.audit.AuditTrail;
 import io.capstan.stateviews.kafka.LogReader;
 import io.capstan.stateviews.processor.CommandProcessor;
+import io.capstan.stateviews.processor.ProcessorChild;
 import io.capstan.stateviews.processor.ProcessorConfig;
 import io.capstan.stateviews.testing.KafkaFixture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.File;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -54,7 +59,13 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.generic.IndexedRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -123,6 +134,7 @@ class SchemaChangeReplayKafkaTest {
 
       write(client, "create", dial("a", "size: 3\n  color: red\n  label: first"));
       write(client, "create", dial("b", "size: 7\n  color: blue"));
+      write(client, "create", dial("d", "size: 1\n  color: gray"));
       write(client, "update", dial("a", "size: 4\n  color: green\n  label: first"));
 
       // The schema changes: the processor registers the new kind as soon as it wrote the definition.
@@ -136,7 +148,76 @@ class SchemaChangeReplayKafkaTest {
       write(client, "create", dial("c", "size: 6000000000\n  shape: oval"));
       // "a" is left as written under the old schema: the live table holds a record of each schema.
     }
-    // The processor is gone; from here on nothing in this process learns the kind's schemas again.
+    // A processor in a JVM of its own, which never saw the old schema, takes over the state and
+    // updates "d", stored under the old schema: it reads that schema from the schemas topic.
+    // Compaction leaves only the latest definition in its table, in time; do now what it will do,
+    // so the new processor cannot learn the old schema from the old definition.
+    dropAllButTheLatestDefinition();
+    Process child = startChildProcessor();
+    try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "schema-change-2"),
+        new SimpleMeterRegistry())) {
+      write(client, "update", dial("d", "size: 10\n  shape: star"));
+    } finally {
+      child.destroyForcibly().waitFor();
+    }
+    // From here on nothing in this process learns the kind's schemas again.
+  }
+
+  private static void dropAllButTheLatestDefinition() throws Exception {
+    String topic = layout.state(Kinds.CUSTOM_RESOURCE_DEFINITION);
+    String key = new ObjectKey("CustomResourceDefinition", "", DEFINITION).toString();
+    Map<TopicPartition, Long> latest = new HashMap<>();
+    LogReader.readAll(kafka, topic, r -> {
+      if (key.equals(r.key())) {
+        latest.put(new TopicPartition(r.topic(), r.partition()), r.offset());
+      }
+    });
+    assertEquals(1, latest.size(), "the definition's records: " + latest);
+    try (Admin admin = Admin.create(kafka)) {
+      ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+      // Kafka deletes records only where the policy includes delete; retention stays unlimited.
+      admin.incrementalAlterConfigs(Map.of(resource, List.of(
+          new AlterConfigOp(new ConfigEntry("cleanup.policy", "compact,delete"), AlterConfigOp.OpType.SET),
+          new AlterConfigOp(new ConfigEntry("retention.ms", "-1"), AlterConfigOp.OpType.SET)))).all()
+          .get(30, TimeUnit.SECONDS);
+      Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
+      latest.forEach((tp, offset) -> delete.put(tp, RecordsToDelete.beforeOffset(offset)));
+      for (int attempt = 0; ; attempt++) { // the config change reaches the partition leader shortly
+        try {
+          admin.deleteRecords(delete).all().get(30, TimeUnit.SECONDS);
+          break;
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (attempt > 50) {
+            throw e;
+          }
+          Thread.sleep(100);
+        }
+      }
+    }
+    int[] left = new int[1];
+    LogReader.readAll(kafka, topic, r -> left[0] += key.equals(r.key()) ? 1 : 0);
+    assertEquals(1, left[0], "only the latest definition is left");
+  }
+
+  private static Process startChildProcessor() throws Exception {
+    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx384m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        ProcessorChild.class.getName(), KafkaFixture.bootstrap(), layout.prefix(),
+        KafkaFixture.tempDir("schema-change-child").toString());
+    File out = KafkaFixture.tempDir("schema-change-child-log").resolve("child.log").toFile();
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out).start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (out.exists() && Files.readString(out.toPath(), StandardCharsets.UTF_8).contains("CAPSTAN-PROCESSOR-RUNNING")) {
+        return p;
+      }
+      if (!p.isAlive()) {
+        throw new AssertionError("the child processor exited with " + p.exitValue() + ":\n" + Files.readString(out.toPath()));
+      }
+      Thread.sleep(50);
+    }
+    p.destroyForcibly().waitFor();
+    throw new AssertionError("the child processor did not start in 90 s:\n" + Files.readString(out.toPath()));
   }
 
   @AfterAll
@@ -176,8 +257,7 @@ class SchemaChangeReplayKafkaTest {
     Replay.Comparison cmp = Replay.compare(replayed.state(), live, history);
     assertTrue(cmp.matches(), cmp.summary(20));
     assertTrue(cmp.lagging().isEmpty(), "lagging " + cmp.lagging());
-    // 3 dials (c once deleted), the namespace and the definition.
-    assertEquals(Set.of("Dial/dials/a", "Dial/dials/b", "Dial/dials/c"), dialKeys(replayed.state()));
+    assertEquals(Set.of("Dial/dials/a", "Dial/dials/b", "Dial/dials/c", "Dial/dials/d"), dialKeys(replayed.state()));
 
     // Every object resolves into the current schema: the removed field is gone, the widened one is a long.
     GenericRecord a = fresh.decode(replayed.state().objects().get("Dial/dials/a"));
@@ -191,6 +271,10 @@ class SchemaChangeReplayKafkaTest {
         .get("spec");
     assertEquals(6_000_000_000L, c.get("size"));
     assertEquals("oval", c.get("shape").toString());
+    GenericRecord d = (GenericRecord) ((GenericRecord) fresh.decode(replayed.state().objects().get("Dial/dials/d")))
+        .get("spec");
+    assertEquals(10L, d.get("size"), "the child processor's update");
+    assertEquals("star", d.get("shape").toString());
   }
 
   @Test
@@ -206,7 +290,7 @@ class SchemaChangeReplayKafkaTest {
     JsonNode firstA = KubeJson.parse(entries.get(0).responseObject());
     assertEquals("red", firstA.path("spec").path("color").asText(), firstA.toString());
     assertEquals(3, firstA.path("spec").path("size").asInt());
-    JsonNode firstC = KubeJson.parse(entries.get(3).responseObject());
+    JsonNode firstC = KubeJson.parse(entries.get(writes.indexOf("CREATED c")).responseObject());
     assertEquals(5_000_000_000L, firstC.path("spec").path("size").asLong(), firstC.toString());
     assertEquals("round", firstC.path("spec").path("shape").asText());
     assertTrue(firstC.path("spec").path("color").isMissingNode(), firstC.toString());
