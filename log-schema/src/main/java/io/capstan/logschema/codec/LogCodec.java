@@ -99,7 +99,9 @@ public final class LogCodec {
   public void setCurrent(Schema schema) {
     Schema before = store.currentSchema(schema.getFullName());
     store.addCurrent(schema);
-    if (before != null && !before.equals(schema)) {
+    if (!schema.equals(before)) {
+      // Readers resolve into the schema they were made with: the name's old current one, or a
+      // record's own writer schema while the name had none.
       readers.clear();
     }
   }

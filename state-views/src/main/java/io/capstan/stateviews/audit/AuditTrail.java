@@ -10,7 +10,7 @@ import io.capstan.logschema.topics.ObjectPartitioner;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.logschema.json.KubeJson;
 import io.capstan.stateviews.kafka.LogReader;
-import io.capstan.stateviews.replay.Replay;
+import io.capstan.stateviews.kafka.SchemaLogs;
 import org.apache.avro.generic.IndexedRecord;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,14 +58,14 @@ public final class AuditTrail {
   /**
    * The matching events in time order; with {@code objects}, each entry also carries the object
    * after the change as JSON (Kubernetes audit's {@code responseObject}), decoded whatever schema
-   * of its kind wrote it (see {@link Replay#withSchemas}). An object that cannot be decoded leaves
+   * of its kind wrote it (see {@link SchemaLogs#with}). An object that cannot be decoded leaves
    * the entry without it and is counted in {@link AuditEntry#objectError()}.
    */
   public List<AuditEntry> query(AuditQuery q, boolean objects) {
     if (!objects) {
       return collect(q, false);
     }
-    return Replay.withSchemas(kafka, layout, codec, () -> collect(q, true));
+    return SchemaLogs.with(kafka, layout, codec, () -> collect(q, true));
   }
 
   private List<AuditEntry> collect(AuditQuery q, boolean objects) {

@@ -4,6 +4,7 @@ import io.capstan.logschema.codec.LogCodec;
 import io.capstan.logschema.codec.SchemaLog;
 import io.capstan.logschema.topics.TopicLayout;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,22 @@ public final class SchemaLogs {
       log.warn("the schemas topic {} cannot be read; custom objects of schemas this process never registered will"
           + " not decode: {}", layout.schemas(), e.toString());
       return null;
+    }
+  }
+
+  /**
+   * Runs {@code body} with the layout's schemas topic attached to {@code codec}, for a reader that
+   * reads the log once (replay, an audit query): writer schemas the codec does not know are found
+   * there.
+   */
+  public static <T> T with(Map<String, Object> kafka, TopicLayout layout, LogCodec codec, Supplier<T> body) {
+    try (SchemaLog schemas = SchemaLog.open(kafka, layout)) {
+      codec.addSource(schemas);
+      try {
+        return body.get();
+      } finally {
+        codec.removeSource(schemas);
+      }
     }
   }
 

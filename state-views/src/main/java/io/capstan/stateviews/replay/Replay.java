@@ -5,7 +5,6 @@ import io.capstan.log.Event;
 import io.capstan.log.EventOp;
 import io.capstan.logschema.codec.LogCodec;
 import io.capstan.logschema.codec.MalformedRecordException;
-import io.capstan.logschema.codec.SchemaLog;
 import io.capstan.logschema.crd.CustomResourceDefinitions;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
@@ -13,6 +12,7 @@ import io.capstan.logschema.kinds.ObjectKey;
 import io.capstan.logschema.topics.ObjectPartitioner;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.kafka.LogReader;
+import io.capstan.stateviews.kafka.SchemaLogs;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -198,19 +198,9 @@ public final class Replay {
     });
   }
 
-  /**
-   * Runs {@code body} with the layout's schemas topic attached to the codec: writer schemas of
-   * custom kinds that the codec does not know are found there.
-   */
+  /** See {@link SchemaLogs#with}. */
   public static <T> T withSchemas(Map<String, Object> kafka, TopicLayout layout, LogCodec codec, Supplier<T> body) {
-    try (SchemaLog schemas = SchemaLog.open(kafka, layout)) {
-      codec.addSource(schemas);
-      try {
-        return body.get();
-      } finally {
-        codec.removeSource(schemas);
-      }
-    }
+    return SchemaLogs.with(kafka, layout, codec, body);
   }
 
   /**
