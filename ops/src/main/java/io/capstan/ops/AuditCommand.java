@@ -62,6 +62,11 @@ final class AuditCommand implements Callable<Integer> {
       description = "table or json (default: ${DEFAULT-VALUE}).")
   String output;
 
+  @Option(names = "--objects", description = "With -o json: each change also carries the object after it"
+      + " (responseObject, as Kubernetes audit's RequestResponse level), whichever schema of its kind wrote it;"
+      + " exits 1 when one cannot be decoded.")
+  boolean objects;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -74,19 +79,32 @@ final class AuditCommand implements Callable<Integer> {
       if (!output.equals("table") && !output.equals("json")) {
         throw new IllegalArgumentException("-o must be table or json, got \"" + output + "\"");
       }
-      query = query(Instant.now());
+      if (objects && !output.equals("json")) {
+        throw new IllegalArgumentException("--objects needs -o json");
+      }
       cfg = cluster.clientConfig();
+      if (kind != null && Kinds.lookup(kind).isEmpty()) {
+        ClusterKinds.follow(cfg, cluster.layout()); // a custom kind, known from its definition
+      }
+      query = query(Instant.now());
     } catch (IllegalArgumentException e) {
       err.println(e.getMessage());
       return 2;
     }
-    List<AuditEntry> entries = new AuditTrail(cfg, cluster.layout()).query(query);
+    List<AuditEntry> entries = new AuditTrail(cfg, cluster.layout()).query(query, objects);
     if (output.equals("json")) {
       printJson(out, entries);
     } else {
       printTable(out, entries);
     }
     out.flush();
+    long unreadable = entries.stream().filter(e -> e.objectError() != null).count();
+    if (unreadable > 0) {
+      err.println(unreadable + " objects could not be decoded; the first: " + entries.stream()
+          .filter(e -> e.objectError() != null).findFirst().map(e -> e.object() + ": " + e.objectError()).orElse(""));
+      err.flush();
+      return 1;
+    }
     return 0;
   }
 
@@ -135,6 +153,16 @@ final class AuditCommand implements Callable<Integer> {
         } catch (JsonProcessingException ex) {
           n.put("mergePatch", e.mergePatch());
         }
+      }
+      if (e.responseObject() != null) {
+        try {
+          n.set("responseObject", json.readTree(e.responseObject()));
+        } catch (JsonProcessingException ex) {
+          n.put("responseObject", e.responseObject());
+        }
+      }
+      if (e.objectError() != null) {
+        n.put("objectError", e.objectError());
       }
       out.println(n);
     }

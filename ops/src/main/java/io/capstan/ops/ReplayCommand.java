@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -99,6 +99,13 @@ public final class ReplayCommand implements Callable<Integer> {
       err.println("-o must be yaml or json, got \"" + output + "\"");
       return 2;
     }
+    // Custom kinds come from their definitions: known here for --kind and decoded in their current schema.
+    try {
+      ClusterKinds.follow(cfg, layout);
+    } catch (RuntimeException e) {
+      err.println("reading the custom resource definitions of " + layout.prefix() + "*: " + e.getMessage());
+      return 2;
+    }
     Optional<Kind> only = Optional.empty();
     if (kind != null) {
       only = Kinds.lookup(kind);
@@ -132,6 +139,12 @@ public final class ReplayCommand implements Callable<Integer> {
       }
       if (!verify) {
         return 0;
+      }
+      // An event whose object cannot be read is a hole in the replayed state: never verified.
+      if (result.skipped() > 0) {
+        out.println("verify: FAILED: " + result.skipped() + " events could not be decoded; the first: "
+            + result.firstProblem());
+        return 1;
       }
       // A broken log invariant is in the log for good: no point in reading it again.
       if (!incarnations.holds()) {
@@ -173,7 +186,7 @@ public final class ReplayCommand implements Callable<Integer> {
       if (only.isPresent() && !ObjectKey.parse(k).kind().equals(only.get().kind())) {
         return;
       }
-      SpecificRecord object = codec.decode(bytes);
+      IndexedRecord object = codec.decode(bytes);
       out.print(format.equals("yaml") ? "---\n" + KubeJson.toYamlString(object) : KubeJson.toJsonString(object) + "\n");
     });
   }

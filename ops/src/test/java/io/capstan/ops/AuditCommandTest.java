@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.capstan.api.ConfigMap;
+import io.capstan.api.CustomResourceDefinition;
 import io.capstan.api.Namespace;
 import io.capstan.api.ObjectMeta;
 import io.capstan.log.Command;
@@ -17,6 +18,8 @@ import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
 import io.capstan.logschema.client.CommandResult;
 import io.capstan.logschema.client.Commands;
+import io.capstan.logschema.crd.CustomResourceDefinitions;
+import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.ops.CapstanCommandLineTest.Run;
@@ -198,6 +201,100 @@ class AuditCommandTest {
     assertTrue(bad.out().contains("ReplicaSet/shop/web-1 CREATED at rv 103 (uid u1): uid reused"), bad.out());
     assertTrue(bad.out().contains("ReplicaSet/shop/web-2 STATUS_UPDATED at rv 106 (uid u2): written after its delete"),
         bad.out());
+  }
+
+  private static final String GIZMOS = """
+      apiVersion: apiextensions.k8s.io/v1
+      kind: CustomResourceDefinition
+      metadata: {name: gizmos.audit.example.com}
+      spec:
+        group: audit.example.com
+        scope: Namespaced
+        names: {plural: gizmos, singular: gizmo, kind: Gizmo}
+        versions:
+        - name: v1
+          served: true
+          storage: true
+          schema:
+            openAPIV3Schema:
+              type: object
+              properties:
+                spec:
+                  type: object
+                  properties:
+                    level: {type: integer, format: int32}
+                    note: {type: string}
+      """;
+
+  @Test
+  void replayAndAuditReadCustomObjectsAcrossASchemaChange() throws Exception {
+    TopicLayout gizmos = KafkaFixture.freshLayout(2);
+    Map<String, Object> kafka = KafkaFixture.clientConfig();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (CommandProcessor own = new CommandProcessor(ProcessorConfig.defaults(kafka, gizmos,
+            KafkaFixture.tempDir("audit-gizmos")), registry);
+        CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, gizmos, "audit-gizmos"), registry)) {
+      own.start();
+      own.awaitRunning(Duration.ofSeconds(60));
+      send(client, "admin", Commands.create(Namespace.newBuilder()
+          .setMetadata(ObjectMeta.newBuilder().setName("lab").build()).build()));
+      CommandResult.Accepted v1 = (CommandResult.Accepted) client.send(as("admin", Commands.create(
+          KubeJson.fromText(Kinds.CUSTOM_RESOURCE_DEFINITION, GIZMOS).object()))).get(30, TimeUnit.SECONDS);
+      for (int i = 0; ; i++) { // the namespace reaches the other partitions a commit later
+        CommandResult r = client.send(as("alice", Commands.create(gizmo("g1", "level: 1\n  note: before"))))
+            .get(30, TimeUnit.SECONDS);
+        if (r instanceof CommandResult.Accepted) {
+          break;
+        }
+        assertTrue(i < 50, "the namespace never became visible: " + r);
+        Thread.sleep(100);
+      }
+      // The schema changes: note removed, tag added, level widened to int64.
+      CustomResourceDefinition v2 = KubeJson.<CustomResourceDefinition>fromText(Kinds.CUSTOM_RESOURCE_DEFINITION,
+          GIZMOS.replace("level: {type: integer, format: int32}", "level: {type: integer}")
+              .replace("note: {type: string}", "tag: {type: string}")).object();
+      v2.getMetadata().setResourceVersion(Long.toString(v1.resourceVersion()));
+      send(client, "admin", Commands.update(v2));
+      send(client, "bob", Commands.create(gizmo("g2", "level: 5000000000\n  tag: after")));
+    }
+    try {
+      String[] base = {"--kafka", KafkaFixture.bootstrap(), "--topic-prefix", gizmos.prefix()};
+      Run verify = CapstanCommandLineTest.run(concat(concat(new String[] {"replay"}, base), "--verify"));
+      assertEquals(0, verify.status(), verify.out() + verify.err());
+      assertTrue(verify.out().contains("verify: OK, live state tables match the replayed state"), verify.out());
+      Run list = CapstanCommandLineTest.run(concat(concat(new String[] {"replay"}, base), "--kind", "gizmos", "-o",
+          "json"));
+      assertEquals(0, list.status(), list.out() + list.err());
+      List<String> objects = list.out().lines().filter(l -> l.startsWith("{")).toList();
+      assertEquals(2, objects.size(), list.out());
+      JsonNode g1 = new ObjectMapper().readTree(objects.get(0));
+      assertEquals(1, g1.path("spec").path("level").asLong(), g1.toString());
+      assertTrue(g1.path("spec").path("note").isMissingNode(), "resolved into the current schema: " + g1);
+
+      Run trail = CapstanCommandLineTest.run(concat(concat(new String[] {"audit"}, base), "--kind", "gizmos", "-o",
+          "json", "--objects"));
+      assertEquals(0, trail.status(), trail.out() + trail.err());
+      List<String> lines = trail.out().lines().toList();
+      assertEquals(2, lines.size(), trail.out());
+      JsonNode second = new ObjectMapper().readTree(lines.get(1));
+      assertEquals("bob", second.path("actor").asText());
+      assertEquals(5_000_000_000L, second.path("responseObject").path("spec").path("level").asLong(), second.toString());
+      assertEquals("after", second.path("responseObject").path("spec").path("tag").asText(), second.toString());
+      assertEquals(1, new ObjectMapper().readTree(lines.get(0)).path("responseObject").path("spec").path("level")
+          .asLong(), lines.get(0));
+
+      Run noJson = CapstanCommandLineTest.run(concat(concat(new String[] {"audit"}, base), "--objects"));
+      assertEquals(2, noJson.status(), noJson.out() + noJson.err());
+      assertTrue(noJson.err().contains("--objects needs -o json"), noJson.err());
+    } finally {
+      CustomResourceDefinitions.unfollow("gizmos.audit.example.com");
+      Kinds.unregister("Gizmo");
+    }
+  }
+
+  private static org.apache.avro.generic.IndexedRecord gizmo(String name, String spec) {
+    return KubeJson.fromText(Kinds.byName("Gizmo").orElseThrow(), "apiVersion: audit.example.com/v1\nkind: Gizmo\n"
+        + "metadata: {name: " + name + ", namespace: lab}\nspec:\n  " + spec + "\n").object();
   }
 
   private static String[] concat(String[] a, String... b) {

@@ -45,7 +45,8 @@ final class AuditHandler implements Handler<RoutingContext> {
       Responses.error(ctx, new ApiException(ApiStatus.badRequest(e.getMessage())));
       return;
     }
-    Future.fromCompletionStage(store.audit(query), ctx.vertx().getOrCreateContext()).onComplete(ar -> {
+    boolean objects = param(ctx, "objects").map(Boolean::parseBoolean).orElse(false);
+    Future.fromCompletionStage(store.audit(query, objects), ctx.vertx().getOrCreateContext()).onComplete(ar -> {
       if (ar.failed()) {
         Responses.error(ctx, ar.cause());
       } else {
@@ -89,6 +90,13 @@ final class AuditHandler implements Handler<RoutingContext> {
       e.changedPaths().forEach(paths::add);
       if (e.mergePatch() != null) {
         n.set("mergePatch", KubeJson.parse(e.mergePatch()));
+      }
+      // With ?objects=true: the object after the change, as Kubernetes audit's RequestResponse level.
+      if (e.responseObject() != null) {
+        n.set("responseObject", KubeJson.parse(e.responseObject()));
+      }
+      if (e.objectError() != null) {
+        n.put("objectError", e.objectError());
       }
     }
     return out;

@@ -134,10 +134,15 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
 
   @Override
   public CompletionStage<java.util.List<AuditEntry>> audit(AuditQuery query) {
+    return audit(query, false);
+  }
+
+  @Override
+  public CompletionStage<java.util.List<AuditEntry>> audit(AuditQuery query, boolean objects) {
     AuditTrail trail = new AuditTrail(client.config().kafka(), client.config().layout());
     return CompletableFuture.supplyAsync(() -> {
       try {
-        return trail.query(query);
+        return trail.query(query, objects);
       } catch (RuntimeException e) {
         throw new ApiException(ApiStatus.serviceUnavailable("cannot read the event log: " + e.getMessage()));
       }

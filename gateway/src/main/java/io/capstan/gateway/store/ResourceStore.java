@@ -76,4 +76,9 @@ public interface ResourceStore {
     return CompletableFuture.failedFuture(new ApiException(ApiStatus.serviceUnavailable(
         "this gateway's store keeps no event log to audit")));
   }
+
+  /** As {@link #audit(AuditQuery)}; with {@code objects}, each entry carries the object after the change. */
+  default CompletionStage<List<AuditEntry>> audit(AuditQuery query, boolean objects) {
+    return audit(query);
+  }
 }

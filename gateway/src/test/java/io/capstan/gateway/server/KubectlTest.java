@@ -632,6 +632,13 @@ class KubectlTest {
       assertEquals("ConfigMap", e.at("/object/kind").asText());
     }
     assertEquals("fast", items.get(1).at("/mergePatch/data/mode").asText(), trail.toString());
+    assertTrue(items.get(0).path("responseObject").isMissingNode(), "objects only when asked: " + trail);
+    // As Kubernetes audit's RequestResponse level: each change with the object after it.
+    JsonNode withObjects = KubeJson.parse(ok("get", "--raw",
+        "/apis/audit.capstan.io/v1/events?namespace=default&kind=cm&name=audited&objects=true").out()).get("items");
+    assertEquals("slow", withObjects.get(0).at("/responseObject/data/mode").asText(), withObjects.toString());
+    assertEquals("fast", withObjects.get(1).at("/responseObject/data/mode").asText(), withObjects.toString());
+    assertEquals("audited", withObjects.get(1).at("/responseObject/metadata/name").asText(), withObjects.toString());
     Result bad = kubectl("get", "--raw", "/apis/audit.capstan.io/v1/events?kind=widgets");
     assertNotEquals(0, bad.exit());
     assertTrue(bad.err().contains("no kind is called"), bad.both());

@@ -9,8 +9,10 @@ import io.capstan.logschema.kinds.TrustedModelClasses;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.io.BinaryDecoder;
@@ -29,6 +31,13 @@ import org.apache.avro.specific.SpecificRecord;
  * fingerprint, binary body) for every record on the log. Decoding resolves the writer
  * schema named by the fingerprint into the current schema of the same record, so old logs
  * replay. Thread-safe.
+ *
+ * <p>Writer schemas come from the compiled schemas, the shipped history, the kinds registered in
+ * this process, and, for a fingerprint none of those knows (a custom kind's schema from before its
+ * definition changed), from the attached {@link SchemaSource}s (the schemas topic, {@link
+ * SchemaLog}). A source is asked once per unknown fingerprint; the decoder it gives is cached, so
+ * decoding stays free of I/O. A record whose name has no current schema (its definition was
+ * deleted, or this process never registered its kind) decodes into its own writer schema.
  */
 public final class LogCodec {
   private static final byte MARKER_0 = (byte) 0xC3;
@@ -39,6 +48,7 @@ public final class LogCodec {
 
   private final SchemaStore store;
   private final Map<Long, DatumReader<Object>> readers = new ConcurrentHashMap<>();
+  private final List<SchemaSource> sources = new CopyOnWriteArrayList<>();
   private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
   private final Map<Schema, byte[]> headers = new ConcurrentHashMap<>();
   private final ThreadLocal<BinaryEncoder> encoders = new ThreadLocal<>();
@@ -54,6 +64,24 @@ public final class LogCodec {
   }
 
   private static LogCodec createDefault() {
+    LogCodec codec = new LogCodec(envelopesAndHistory());
+    // Every kind's current schema, built-in or custom, as the registry has it now and later.
+    Kinds.subscribe(codec::kindChanged);
+    return codec;
+  }
+
+  /**
+   * A codec of its own that knows the envelopes, the built-in kinds and the shipped history, and
+   * no custom kind: as a fresh process knows them before it has read any definition. It does not
+   * follow the kind registry; {@link #setCurrent} tells it a custom kind's current schema.
+   */
+  public static LogCodec builtInOnly() {
+    SchemaStore store = envelopesAndHistory();
+    Kinds.builtIn().forEach(k -> store.addCurrent(k.schema()));
+    return new LogCodec(store);
+  }
+
+  private static SchemaStore envelopesAndHistory() {
     TrustedModelClasses.install();
     SchemaStore store = new SchemaStore();
     store.addCurrent(Command.getClassSchema());
@@ -61,10 +89,30 @@ public final class LogCodec {
     store.addCurrent(Event.getClassSchema());
     store.addCurrent(Watermark.getClassSchema());
     store.addHistoryFromClasspath(LogCodec.class.getClassLoader());
-    LogCodec codec = new LogCodec(store);
-    // Every kind's current schema, built-in or custom, as the registry has it now and later.
-    Kinds.subscribe(codec::kindChanged);
-    return codec;
+    return store;
+  }
+
+  /**
+   * Makes a schema the current one of its name (records written with earlier schemas of the name
+   * resolve into it), as registering its kind does for the process-wide codec.
+   */
+  public void setCurrent(Schema schema) {
+    Schema before = store.currentSchema(schema.getFullName());
+    store.addCurrent(schema);
+    if (!schema.equals(before)) {
+      // Readers resolve into the schema they were made with: the name's old current one, or a
+      // record's own writer schema while the name had none.
+      readers.clear();
+    }
+  }
+
+  /** Resolves fingerprints nothing else knows through this source too (see {@link SchemaLog}). */
+  public void addSource(SchemaSource source) {
+    sources.add(source);
+  }
+
+  public void removeSource(SchemaSource source) {
+    sources.remove(source);
   }
 
   /**
@@ -74,12 +122,7 @@ public final class LogCodec {
    */
   private void kindChanged(Kinds.Change change) {
     if (change instanceof Kinds.Change.Registered r) {
-      Schema schema = r.kind().schema();
-      Schema before = store.currentSchema(schema.getFullName());
-      store.addCurrent(schema);
-      if (before != null && !before.equals(schema)) {
-        readers.clear(); // readers resolve into the current schema they were made with
-      }
+      setCurrent(r.kind().schema()); // readers resolve into the current schema they were made with
     }
   }
 
@@ -127,12 +170,31 @@ public final class LogCodec {
 
   /** The schema the record was written with. */
   public Schema writerSchemaOf(byte[] bytes) {
-    long fp = fingerprintOf(bytes);
+    return writerSchema(fingerprintOf(bytes));
+  }
+
+  /** The writer schema of a fingerprint: known here, or found in a source, or an error naming it. */
+  private Schema writerSchema(long fp) {
     Schema s = store.writerSchema(fp);
-    if (s == null) {
-      throw new MalformedRecordException("unknown schema fingerprint " + Long.toHexString(fp));
+    if (s != null) {
+      return s;
     }
-    return s;
+    for (SchemaSource source : sources) {
+      s = source.find(fp);
+      if (s != null) {
+        store.addHistoric(s);
+        return s;
+      }
+    }
+    StringBuilder msg = new StringBuilder("unknown schema fingerprint ").append(RecordedSchema.key(fp))
+        .append(": not among the schemas this process knows");
+    if (sources.isEmpty()) {
+      msg.append(", and no schema source is attached (the schemas topic is not read)");
+    }
+    for (SchemaSource source : sources) {
+      msg.append(", nor in ").append(source.describe());
+    }
+    throw new MalformedRecordException(msg.toString());
   }
 
   /**
@@ -142,7 +204,12 @@ public final class LogCodec {
   @SuppressWarnings("unchecked")
   public <T extends IndexedRecord> T decode(byte[] bytes) {
     long fp = fingerprintOf(bytes);
-    DatumReader<Object> reader = readers.computeIfAbsent(fp, this::readerFor);
+    DatumReader<Object> reader = readers.get(fp);
+    if (reader == null) {
+      // Not computeIfAbsent: finding a schema may wait on a source, and must not hold a map lock.
+      reader = readerFor(fp);
+      readers.putIfAbsent(fp, reader);
+    }
     BinaryDecoder dec = DecoderFactory.get().binaryDecoder(bytes, HEADER, bytes.length - HEADER, decoders.get());
     decoders.set(dec);
     try {
@@ -163,13 +230,10 @@ public final class LogCodec {
   }
 
   private DatumReader<Object> readerFor(long fp) {
-    Schema writer = store.writerSchema(fp);
-    if (writer == null) {
-      throw new MalformedRecordException("unknown schema fingerprint " + Long.toHexString(fp));
-    }
+    Schema writer = writerSchema(fp);
     Schema reader = store.currentSchema(writer.getFullName());
     if (reader == null) {
-      throw new MalformedRecordException("no current schema for " + writer.getFullName());
+      reader = writer; // no kind of this name here (a deleted definition): the record as written
     }
     return new SpecificDatumReader<>(writer, reader, SpecificData.get());
   }

@@ -39,6 +39,17 @@ public record TopicLayout(String prefix) {
     return prefix + "view.pods-by-node";
   }
 
+  /**
+   * The writer schemas of custom kinds, compacted, keyed by 64-bit fingerprint (16 hex digits),
+   * the value the schema's JSON and its kind ({@code io.capstan.logschema.codec.RecordedSchema}).
+   * The command processor writes a schema here in the transaction of the first record it writes
+   * with it; every reader resolves fingerprints it does not know through it. One partition: it is
+   * small, and every reader reads all of it.
+   */
+  public String schemas() {
+    return prefix + "schemas";
+  }
+
   /** Kafka's longest topic name. */
   static final int MAX_TOPIC_LENGTH = 249;
 
@@ -66,6 +77,9 @@ public record TopicLayout(String prefix) {
     }
     if (topic.equals(events())) {
       return Map.of("cleanup.policy", "delete", "retention.ms", "-1", "retention.bytes", "-1");
+    }
+    if (topic.equals(schemas())) {
+      return Map.of("cleanup.policy", "compact");
     }
     if (topic.startsWith(prefix + "state.") || topic.equals(podsByNode())) {
       return Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "60000");

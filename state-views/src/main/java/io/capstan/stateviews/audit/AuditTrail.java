@@ -8,7 +8,10 @@ import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.kinds.ObjectKey;
 import io.capstan.logschema.topics.ObjectPartitioner;
 import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.logschema.json.KubeJson;
 import io.capstan.stateviews.kafka.LogReader;
+import io.capstan.stateviews.kafka.SchemaLogs;
+import org.apache.avro.generic.IndexedRecord;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -34,15 +37,38 @@ public final class AuditTrail {
 
   private final Map<String, Object> kafka;
   private final TopicLayout layout;
+  private final LogCodec codec;
 
   public AuditTrail(Map<String, Object> kafka, TopicLayout layout) {
+    this(kafka, layout, LogCodec.get());
+  }
+
+  /** Decoding with {@code codec}, which finds writer schemas it does not know in the schemas topic. */
+  public AuditTrail(Map<String, Object> kafka, TopicLayout layout, LogCodec codec) {
     this.kafka = Map.copyOf(kafka);
     this.layout = layout;
+    this.codec = codec;
   }
 
   /** The matching events in time order (ties in resourceVersion order). */
   public List<AuditEntry> query(AuditQuery q) {
-    LogCodec codec = LogCodec.get();
+    return query(q, false);
+  }
+
+  /**
+   * The matching events in time order; with {@code objects}, each entry also carries the object
+   * after the change as JSON (Kubernetes audit's {@code responseObject}), decoded whatever schema
+   * of its kind wrote it (see {@link SchemaLogs#with}). An object that cannot be decoded leaves
+   * the entry without it and is counted in {@link AuditEntry#objectError()}.
+   */
+  public List<AuditEntry> query(AuditQuery q, boolean objects) {
+    if (!objects) {
+      return collect(q, false);
+    }
+    return SchemaLogs.with(kafka, layout, codec, () -> collect(q, true));
+  }
+
+  private List<AuditEntry> collect(AuditQuery q, boolean objects) {
     List<AuditEntry> found = new ArrayList<>();
     long[] skipped = new long[1];
     long fromMs = q.sinceMicros() <= 0 ? 0 : Math.max(1, q.sinceMicros() / 1000 - SEEK_SLACK_MS);
@@ -56,7 +82,7 @@ public final class AuditTrail {
         return;
       }
       if (q.matches(e)) {
-        found.add(entry(e));
+        found.add(objects ? withObject(entry(e), e) : entry(e));
       }
     });
     if (skipped[0] > 0) {
@@ -95,9 +121,25 @@ public final class AuditTrail {
     }
   }
 
+  private AuditEntry withObject(AuditEntry entry, Event e) {
+    if (e.getObject() == null) {
+      return entry;
+    }
+    byte[] bytes = new byte[e.getObject().remaining()];
+    e.getObject().duplicate().get(bytes);
+    try {
+      IndexedRecord object = codec.decode(bytes);
+      return entry.withObject(KubeJson.toJsonString(object), null);
+    } catch (MalformedRecordException ex) {
+      log.warn("audit: the object of {} at resourceVersion {} cannot be decoded: {}", entry.object(),
+          entry.resourceVersion(), ex.getMessage());
+      return entry.withObject(null, ex.getMessage());
+    }
+  }
+
   private static AuditEntry entry(Event e) {
     return new AuditEntry(Instant.ofEpochSecond(e.getTimeMicros() / 1_000_000, (e.getTimeMicros() % 1_000_000) * 1_000),
         e.getActor(), e.getOp().name(), e.getKind(), e.getNamespace(), e.getName(), e.getUid(), e.getResourceVersion(),
-        e.getRequestId(), List.copyOf(e.getChangedPaths()), e.getMergePatch());
+        e.getRequestId(), List.copyOf(e.getChangedPaths()), e.getMergePatch(), null, null);
   }
 }

@@ -1,5 +1,7 @@
 package io.capstan.stateviews.informer;
 
+import io.capstan.logschema.codec.SchemaLog;
+import io.capstan.stateviews.kafka.SchemaLogs;
 import io.capstan.logschema.kinds.Kind;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -43,6 +45,8 @@ public final class SharedInformers implements AutoCloseable {
     final ProgressRequests progress;
     /** One consumer reads every informer's state topic. */
     final StateFeed feed;
+    /** The schemas topic, which the process's codec asks for writer schemas it does not know; from the first start. */
+    SchemaLog schemas;
     boolean closed;
 
     Pool(InformerConfig config, MeterRegistry registry) {
@@ -134,6 +138,9 @@ public final class SharedInformers implements AutoCloseable {
    */
   public void start() {
     synchronized (pool) {
+      if (pool.schemas == null && !pool.closed) {
+        pool.schemas = SchemaLogs.attach(config.kafka(), config.layout());
+      }
       List<Informer<?>> waiting = new ArrayList<>();
       for (Informer<?> i : pool.informers.values()) {
         if (!i.isStarted()) {
@@ -215,6 +222,7 @@ public final class SharedInformers implements AutoCloseable {
       }
       pool.progress.close();
       pool.feed.close();
+      SchemaLogs.detach(pool.schemas);
     }
   }
 }

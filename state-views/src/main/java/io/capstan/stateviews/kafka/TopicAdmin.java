@@ -35,14 +35,20 @@ public final class TopicAdmin {
 
   private TopicAdmin() {}
 
-  /** Every topic of a layout: commands, replies, events and one state table per kind. */
+  /** Every topic of a layout: commands, replies, events, one state table per kind, views, schemas. */
   public static List<String> topicsOf(TopicLayout layout) {
     List<String> names = new ArrayList<>(List.of(layout.commands(), layout.replies(), layout.events()));
     for (Kind k : Kinds.all()) {
       names.add(layout.state(k));
     }
     names.add(layout.podsByNode());
+    names.add(layout.schemas());
     return names;
+  }
+
+  /** Topics not keyed by object, whose partition count is their own. */
+  private static boolean ownPartitionCount(TopicLayout layout, String topic) {
+    return topic.equals(layout.replies()) || topic.equals(layout.schemas());
   }
 
   /**
@@ -60,12 +66,13 @@ public final class TopicAdmin {
       List<String> wanted = topicsOf(layout);
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
       int inForce = partitions;
-      List<String> present = wanted.stream().filter(existing::contains).toList();
+      List<String> present = wanted.stream().filter(existing::contains)
+          .filter(t -> !t.equals(layout.schemas())).toList();
       if (!present.isEmpty()) {
         Map<String, TopicDescription> d = admin.describeTopics(present).allTopicNames().get(30, TimeUnit.SECONDS);
         inForce = d.get(present.get(0)).partitions().size();
         for (TopicDescription td : d.values()) {
-          if (!td.name().equals(layout.replies()) && td.partitions().size() != inForce) {
+          if (!ownPartitionCount(layout, td.name()) && td.partitions().size() != inForce) {
             throw new IllegalStateException("topic " + td.name() + " has " + td.partitions().size()
                 + " partitions but " + present.get(0) + " has " + inForce
                 + ": object-keyed topics must share one partition count");
@@ -78,7 +85,9 @@ public final class TopicAdmin {
       List<NewTopic> create = new ArrayList<>();
       for (String t : wanted) {
         if (!existing.contains(t)) {
-          create.add(new NewTopic(t, inForce, replication).configs(layout.configFor(t)));
+          // The schemas topic is small and read whole by everyone: one partition.
+          int n = t.equals(layout.schemas()) ? 1 : inForce;
+          create.add(new NewTopic(t, n, replication).configs(layout.configFor(t)));
         }
       }
       if (!create.isEmpty()) {
@@ -90,7 +99,11 @@ public final class TopicAdmin {
           }
         }
         log.info("created {} topics with {} partitions (prefix {})", create.size(), inForce, layout.prefix());
-        awaitPartitionsOpen(p, create.stream().map(NewTopic::name).toList(), inForce);
+        int count = inForce;
+        awaitPartitionsOpen(p, create.stream().filter(t -> t.numPartitions() == count).map(NewTopic::name).toList(),
+            count);
+        awaitPartitionsOpen(p, create.stream().filter(t -> t.numPartitions() != count).map(NewTopic::name).toList(),
+            1);
       }
       return inForce;
     } catch (InterruptedException e) {
@@ -108,6 +121,9 @@ public final class TopicAdmin {
    * writer that.
    */
   private static void awaitPartitionsOpen(Properties adminProps, List<String> topics, int partitions) {
+    if (topics.isEmpty()) {
+      return;
+    }
     Properties p = new Properties();
     p.putAll(adminProps);
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, "capstan-topic-admin-probe");

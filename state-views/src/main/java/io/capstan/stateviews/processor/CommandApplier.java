@@ -15,6 +15,7 @@ import io.capstan.log.Reply;
 import io.capstan.log.Watermark;
 import io.capstan.logschema.codec.LogCodec;
 import io.capstan.logschema.codec.MalformedRecordException;
+import io.capstan.logschema.codec.RecordedSchema;
 import io.capstan.logschema.json.ObjectDiff;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
@@ -151,6 +152,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   /** A write was forwarded since the last watermark (what {@code capstan_processor_watermark_lag_seconds} measures). */
   private boolean owingWatermark;
   private final Map<String, CachedNamespace> namespaceCache = new HashMap<>();
+  /** The fingerprints of the custom kinds' schemas this task has recorded since it started. */
+  private final java.util.Set<Long> recordedSchemas = new java.util.HashSet<>();
 
   /**
    * @param partitions the partition count of the object-keyed topics, to check that a command
@@ -505,6 +508,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
         log.error("dry run {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
         return reject(cmd, null, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
       }
+      recordSchema(kind, after, preview, now);
       answer(cmd, null, recent, nowMicros, reply(cmd, true, preview, null, 0, false), now, RecentRequests.COMPLETE);
       return "accepted";
     }
@@ -531,6 +535,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     keepRepliesOf(storedBytes, recent);
     objects.put(key, bytes);
     clockStore.put(CLOCK_KEY, hlc.encode());
+    recordSchema(kind, after, bytes, now);
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
     forwardState(key, bytes, kind, now, rv);
     forwardPodView(key, w.before(), after, bytes, now, rv);
@@ -682,17 +687,19 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
         log.error("dry run {} ({} {}) at {} could not be encoded", cmd.getRequestId(), cmd.getOp(), key, where(), e);
         return reject(cmd, null, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
       }
+      recordSchema(kind, last, preview, now);
       answer(cmd, null, recent, nowMicros, reply(cmd, true, preview, null, 0, true), now, RecentRequests.COMPLETE);
       return "accepted";
     }
     long rv;
     byte[] event;
+    byte[] lastBytes;
     Reply reply;
     try {
       rv = hlc.next(nowMicros);
       // The DELETED event carries the last state at the delete's resourceVersion, as a watch does.
       meta(last).setResourceVersion(Long.toString(rv));
-      byte[] lastBytes = codec.encode(last);
+      lastBytes = codec.encode(last);
       event = codec.encode(event(EventOp.DELETED, cmd, kind, last, rv, nowMicros, lastBytes, null));
       reply = reply(cmd, true, lastBytes, null, rv, true);
     } catch (RuntimeException e) {
@@ -702,6 +709,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     keepRepliesOf(storedBytes, recent);
     objects.delete(key);
     clockStore.put(CLOCK_KEY, hlc.encode());
+    recordSchema(kind, last, lastBytes, now);
     forward(key, event, CommandTopology.EVENTS_SINK, now, rv);
     forwardState(key, null, kind, now, rv);
     forwardPodView(key, last, null, null, now, rv);
@@ -1061,6 +1069,25 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       headers.add(RV_HEADER, Long.toString(rv).getBytes(StandardCharsets.UTF_8));
     }
     return headers;
+  }
+
+  /**
+   * Records a custom kind's writer schema in the schemas topic, in the transaction of the first
+   * record this task writes with it (and again after the task restarts: compaction keeps one), so
+   * no record on the log has a writer schema that is not in the schemas topic before or with it.
+   * Built-in kinds' schemas ship with the code. A set lookup per write otherwise.
+   */
+  private void recordSchema(Kind kind, IndexedRecord object, byte[] written, Instant now) {
+    if (!kind.custom() || object == null) {
+      return;
+    }
+    long fingerprint = LogCodec.fingerprintOf(written);
+    if (recordedSchemas.contains(fingerprint)) {
+      return;
+    }
+    RecordedSchema r = new RecordedSchema(fingerprint, kind.kind(), kind.group(), object.getSchema());
+    forward(r.key(), r.value().getBytes(StandardCharsets.UTF_8), CommandTopology.SCHEMAS_SINK, now, null);
+    recordedSchemas.add(fingerprint);
   }
 
   /** A record for a kind's state topic: a custom kind's names its topic for the shared sink. */

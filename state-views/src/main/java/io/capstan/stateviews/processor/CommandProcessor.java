@@ -1,6 +1,7 @@
 package io.capstan.stateviews.processor;
 
 import io.capstan.logschema.metrics.ConsumerLag;
+import io.capstan.stateviews.kafka.SchemaLogs;
 import io.capstan.stateviews.kafka.TopicAdmin;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -50,6 +51,7 @@ public final class CommandProcessor implements AutoCloseable {
   private final ProcessorConfig cfg;
   private final MeterRegistry registry;
   private final Clock clock;
+  private io.capstan.logschema.codec.SchemaLog schemas;
   private KafkaStreams streams;
   private KafkaStreamsMetrics streamsMetrics;
   private ConsumerLag lag;
@@ -95,6 +97,8 @@ public final class CommandProcessor implements AutoCloseable {
         cfg.applicationId(), cfg.streamThreads(), partitions, cfg.layout().commands(), cfg.stateDir().toAbsolutePath(),
         cfg.inMemoryStores() ? "in-memory stores" : "RocksDB stores", cfg.commitIntervalMs(), cfg.earlyCommitQuietMs(),
         cfg.watermarkIntervalMs());
+    // Stored custom objects may carry a schema from before their definition changed (or this restart).
+    schemas = SchemaLogs.attach(cfg.kafka(), cfg.layout());
     streams.start();
   }
 
@@ -146,6 +150,8 @@ public final class CommandProcessor implements AutoCloseable {
           .withTimeout(Duration.ofSeconds(30)));
       streamsMetrics.close();
       streams = null;
+      SchemaLogs.detach(schemas);
+      schemas = null;
     }
   }
 

@@ -33,6 +33,7 @@ import org.apache.kafka.streams.state.Stores;
  *                          │  objects,       ──▶ capstan.state.&lt;kind&gt;   (one sink per built-in kind; watermarks too)
  *                          │                 ──▶ capstan.state.&lt;crd name&gt; (one sink for every custom kind, by header)
  *                          │                 ──▶ capstan.view.pods-by-node (bound pods, by node name)
+ *                          │                 ──▶ capstan.schemas          (a custom kind's writer schema, with its first record)
  *                          │  clock,
  *                          │  request-ids
  *                          │  quota-ledger ──▶ capstan.commands        (quota admission's and address allocation's
@@ -64,6 +65,8 @@ final class CommandTopology {
   static final String COMMANDS_SINK = "commands-out";
   static final String EVENTS_SINK = "events";
   static final String REPLIES_SINK = "replies";
+  /** The schemas topic: a custom kind's writer schema by fingerprint ({@code RecordedSchema}). */
+  static final String SCHEMAS_SINK = "schemas";
   /** The pods-by-node view ({@link PodsByNodeTopic}), partitioned by node name. */
   static final String PODS_BY_NODE_SINK = "pods-by-node";
 
@@ -117,6 +120,9 @@ final class CommandTopology {
     t.addSink(PODS_BY_NODE_SINK, layout.podsByNode(), keys, values,
         (topic, key, value, n) -> java.util.Optional.of(java.util.Set.of(
             PodsByNodeTopic.partitionOf(PodsByNodeTopic.nodeOf(key), n))), APPLIER);
+    // Its one partition: every record goes to partition 0.
+    t.addSink(SCHEMAS_SINK, layout.schemas(), keys, values,
+        (topic, key, value, n) -> java.util.Optional.of(java.util.Set.of(0)), APPLIER);
     // Custom kinds come and go at run time: one sink whose records name their topic.
     t.addSink(CUSTOM_STATE_SINK, (key, value, context) -> topicOf(context.headers()), keys, values, byObjectKey,
         APPLIER);

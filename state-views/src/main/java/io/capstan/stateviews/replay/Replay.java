@@ -1,15 +1,18 @@
 package io.capstan.stateviews.replay;
 
+import io.capstan.api.CustomResourceDefinition;
 import io.capstan.log.Event;
 import io.capstan.log.EventOp;
 import io.capstan.logschema.codec.LogCodec;
 import io.capstan.logschema.codec.MalformedRecordException;
+import io.capstan.logschema.crd.CustomResourceDefinitions;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.kinds.ObjectKey;
 import io.capstan.logschema.topics.ObjectPartitioner;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.kafka.LogReader;
+import io.capstan.stateviews.kafka.SchemaLogs;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -21,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +37,11 @@ import org.slf4j.LoggerFactory;
 public final class Replay {
   private static final Logger log = LoggerFactory.getLogger(Replay.class);
 
-  /** The outcome of a replay: the state, how many events built it, how many were unreadable. */
-  public record Result(StateDigest state, long events, long skipped) {
+  /**
+   * The outcome of a replay: the state, how many events built it, how many were unreadable (an
+   * envelope or the object in it), and why the first of those was.
+   */
+  public record Result(StateDigest state, long events, long skipped, String firstProblem) {
     public String summary() {
       return "state digest: " + state.hex() + " objects=" + state.size() + " events=" + events;
     }
@@ -100,9 +107,29 @@ public final class Replay {
    */
   public static Result fromEvents(Map<String, Object> kafka, TopicLayout layout, long untilMicros,
       Map<String, Set<Long>> history, IncarnationCheck incarnations) {
-    StateDigest state = new StateDigest();
-    LogCodec codec = LogCodec.get();
+    return fromEvents(kafka, layout, untilMicros, history, incarnations, LogCodec.get());
+  }
+
+  /**
+   * As {@link #fromEvents(Map, TopicLayout, long, Map, IncarnationCheck)}, decoding with {@code
+   * codec}. Custom objects written under any schema of their definition decode: the codec reads
+   * writer schemas it does not know from the schemas topic, and the objects resolve into the
+   * current schema of their definition in the live definitions table (or stay as written when
+   * the definition is gone), so the digest does not depend on which schema wrote a record.
+   */
+  public static Result fromEvents(Map<String, Object> kafka, TopicLayout layout, long untilMicros,
+      Map<String, Set<Long>> history, IncarnationCheck incarnations, LogCodec codec) {
+    return withSchemas(kafka, layout, codec, () -> {
+      customKinds(kafka, layout, codec);
+      return fold(kafka, layout, untilMicros, history, incarnations, codec);
+    });
+  }
+
+  private static Result fold(Map<String, Object> kafka, TopicLayout layout, long untilMicros,
+      Map<String, Set<Long>> history, IncarnationCheck incarnations, LogCodec codec) {
+    StateDigest state = new StateDigest(codec);
     long[] counts = new long[2];
+    String[] firstProblem = new String[1];
     LogReader.readAll(kafka, layout.events(), r -> {
       Event e;
       try {
@@ -110,6 +137,9 @@ public final class Replay {
       } catch (MalformedRecordException ex) {
         log.warn("skipping malformed event at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), ex.getMessage());
         counts[1]++;
+        if (firstProblem[0] == null) {
+          firstProblem[0] = "event at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + ex.getMessage();
+        }
         return;
       }
       if (e.getTimeMicros() > untilMicros) {
@@ -123,22 +153,93 @@ public final class Replay {
       if (e.getOp() == EventOp.DELETED) {
         state.remove(key);
       } else if (e.getObject() != null) {
-        state.put(key, bytes(e.getObject()));
+        try {
+          state.put(key, bytes(e.getObject()));
+        } catch (MalformedRecordException ex) {
+          log.warn("skipping the object of the event at {}-{}@{} ({}): {}", r.topic(), r.partition(), r.offset(), key,
+              ex.getMessage());
+          counts[1]++;
+          if (firstProblem[0] == null) {
+            firstProblem[0] = "the object of " + key + " in the event at " + r.topic() + "-" + r.partition() + "@"
+                + r.offset() + ": " + ex.getMessage();
+          }
+          return;
+        }
         if (history != null) {
           history.computeIfAbsent(key, k -> new HashSet<>()).add(fingerprint(state.objects().get(key)));
         }
       }
     });
-    return new Result(state, counts[0], counts[1]);
+    return new Result(state, counts[0], counts[1], firstProblem[0]);
   }
 
   /** Reads the latest record per key of every state table. */
   public static StateDigest liveState(Map<String, Object> kafka, TopicLayout layout) {
-    StateDigest live = new StateDigest();
-    for (Kind kind : Kinds.all()) {
-      LogReader.readAll(kafka, layout.state(kind), r -> applyStateRecord(live, r));
+    return liveState(kafka, layout, LogCodec.get());
+  }
+
+  /**
+   * Reads the latest record per key of every state table: the built-in kinds' and those of the
+   * established definitions in the live definitions table, decoding with {@code codec} (see
+   * {@link #fromEvents(Map, TopicLayout, long, Map, IncarnationCheck, LogCodec)}).
+   */
+  public static StateDigest liveState(Map<String, Object> kafka, TopicLayout layout, LogCodec codec) {
+    return withSchemas(kafka, layout, codec, () -> {
+      StateDigest live = new StateDigest(codec);
+      List<Kind> kinds = new ArrayList<>(Kinds.builtIn());
+      kinds.addAll(customKinds(kafka, layout, codec));
+      Set<String> topics = new HashSet<>();
+      for (Kind kind : kinds) {
+        if (topics.add(layout.state(kind))) {
+          LogReader.readAll(kafka, layout.state(kind), r -> applyStateRecord(live, r));
+        }
+      }
+      return live;
+    });
+  }
+
+  /** See {@link SchemaLogs#with}. */
+  public static <T> T withSchemas(Map<String, Object> kafka, TopicLayout layout, LogCodec codec, Supplier<T> body) {
+    return SchemaLogs.with(kafka, layout, codec, body);
+  }
+
+  /**
+   * The kinds of the established definitions in the live definitions table, each made the current
+   * schema of its name in the codec (records of earlier schemas resolve into it).
+   */
+  public static List<Kind> customKinds(Map<String, Object> kafka, TopicLayout layout, LogCodec codec) {
+    List<Kind> kinds = new ArrayList<>();
+    for (CustomResourceDefinition crd : definitions(kafka, layout, codec)) {
+      try {
+        Kind kind = CustomResourceDefinitions.kindOf(crd);
+        codec.setCurrent(kind.schema());
+        kinds.add(kind);
+      } catch (RuntimeException ex) {
+        log.warn("the kind of the definition {} cannot be derived: {}", crd.getMetadata().getName(), ex.getMessage());
+      }
     }
-    return live;
+    return kinds;
+  }
+
+  /** The established definitions in the live definitions table. */
+  public static List<CustomResourceDefinition> definitions(Map<String, Object> kafka, TopicLayout layout,
+      LogCodec codec) {
+    Map<String, CustomResourceDefinition> definitions = new TreeMap<>();
+    LogReader.readAll(kafka, layout.state(Kinds.CUSTOM_RESOURCE_DEFINITION), r -> {
+      if (r.key() == null || ObjectPartitioner.isWatermarkKey(r.key())) {
+        return;
+      }
+      if (r.value() == null) {
+        definitions.remove(r.key());
+        return;
+      }
+      try {
+        definitions.put(r.key(), codec.decode(r.value(), CustomResourceDefinition.class));
+      } catch (MalformedRecordException ex) {
+        log.warn("skipping the definition at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), ex.getMessage());
+      }
+    });
+    return definitions.values().stream().filter(CustomResourceDefinitions::established).toList();
   }
 
   private static void applyStateRecord(StateDigest live, ConsumerRecord<String, byte[]> r) {

@@ -7,7 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 
 /**
  * A set of objects by key, and its digest: SHA-256 over the keys in order, each followed by
@@ -17,11 +17,24 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public final class StateDigest {
   private final TreeMap<String, byte[]> objects = new TreeMap<>();
+  private final LogCodec codec;
 
-  /** Stores the object under its key, canonicalised (decoded and re-encoded). */
+  /** With the process-wide codec. */
+  public StateDigest() {
+    this(LogCodec.get());
+  }
+
+  /** Decoding and re-encoding with this codec (whose current schemas the digest is made in). */
+  public StateDigest(LogCodec codec) {
+    this.codec = codec;
+  }
+
+  /**
+   * Stores the object under its key, canonicalised (decoded and re-encoded); a record that cannot
+   * be decoded is a {@code MalformedRecordException} and nothing is stored.
+   */
   public void put(String key, byte[] encodedObject) {
-    LogCodec codec = LogCodec.get();
-    SpecificRecord object = codec.decode(encodedObject);
+    IndexedRecord object = codec.decode(encodedObject);
     objects.put(key, codec.encode(object));
   }
 
