@@ -1,6 +1,7 @@
 package io.capstan.ops;
 
 import io.capstan.loadtests.api.ApiBench;
+import io.capstan.loadtests.crd.CrdBench;
 import io.capstan.loadtests.write.WriteBench;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Option;
     description = "Benchmarks. Each prints progress to stderr and its figures as a final JSON line on stdout.",
     subcommands = {BenchCommand.Write.class, BenchCommand.Api.class, SchedulerBenchCommand.class,
         PodStartupBenchCommand.class, ControllersBenchCommand.class, IdleBenchCommand.class, PullBenchCommand.class,
-        NetprogBenchCommand.class, DnsBenchCommand.class})
+        NetprogBenchCommand.class, DnsBenchCommand.class, BenchCommand.Crd.class})
 public final class BenchCommand implements Runnable {
 
   @Override
@@ -162,6 +163,94 @@ public final class BenchCommand implements Runnable {
       }
       ApiBench.Result r = new ApiBench(new ApiBench.Settings(kubeconfig, clients, rate, getRate, listRate, listSize,
           watches, warmupSeconds, seconds, partitions, eventLoops), System.err).run();
+      if (r.firstError() != null) {
+        System.err.println("bench: first error: " + r.firstError());
+      }
+      System.out.println(r.jsonLine());
+      return r.errors() == 0 ? 0 : 1;
+    }
+  }
+
+  @Command(
+      name = "crd",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Custom resources beside ConfigMaps, over HTTPS with the admin token: creates of a custom kind and of",
+        "ConfigMaps (each at --rate) and gets of each (at --get-rate) on one client and one schedule, timed",
+        "from when each request was due; then --definitions CRDs, each timed from create to Established. Prints",
+        "  {\"bench\":\"crd\",\"custom_creates_per_s\":…,\"configmap_creates_per_s\":…,\"custom_p99_ms\":…,",
+        "   \"configmap_p99_ms\":…,\"get_custom_p99_ms\":…,\"establish_p99_ms\":…,\"cpu_ms_per_op\":…}",
+        "Without --kubeconfig: an embedded broker, the command processor and the gateway in this process."
+      })
+  static final class Crd implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--kubeconfig", paramLabel = "FILE",
+        description = "Measure the cluster this kubeconfig (as capstan up writes it) points at.")
+    java.nio.file.Path kubeconfig;
+
+    @Option(names = "--clients", defaultValue = "" + CrdBench.Settings.DEFAULT_CLIENTS, description = "Requests in flight at most (default: ${DEFAULT-VALUE}).")
+    int clients;
+
+    @Option(names = "--rate", defaultValue = "" + CrdBench.Settings.DEFAULT_RATE, description = "Creates per second of each kind (default: ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(names = "--get-rate", defaultValue = "" + CrdBench.Settings.DEFAULT_GET_RATE, description = "Gets per second of each kind (default: ${DEFAULT-VALUE}).")
+    int getRate;
+
+    @Option(names = "--pool", defaultValue = "" + CrdBench.Settings.DEFAULT_POOL, description = "Objects of each kind made first, for the gets (default: ${DEFAULT-VALUE}).")
+    int pool;
+
+    @Option(names = "--definitions", defaultValue = "" + CrdBench.Settings.DEFAULT_DEFINITIONS, description = "CRDs whose establishment is timed (default: ${DEFAULT-VALUE}).")
+    int definitions;
+
+    @Option(names = "--warmup-seconds", defaultValue = "" + CrdBench.Settings.DEFAULT_WARMUP_SECONDS, description = "Unmeasured warm-up (default: ${DEFAULT-VALUE}).")
+    int warmupSeconds;
+
+    @Option(names = "--seconds", defaultValue = "" + CrdBench.Settings.DEFAULT_SECONDS, description = "Measured time (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(names = "--partitions", defaultValue = "" + CrdBench.Settings.DEFAULT_PARTITIONS, description = "Partitions of the in-process stack's topics (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--event-loops", description = "Event loops of the in-process gateway (default: one per core, here ${DEFAULT-VALUE}).")
+    int eventLoops = io.capstan.gateway.server.GatewayConfig.defaultEventLoops();
+
+    @Override
+    public Integer call() throws Exception {
+      java.util.List<String> bad = new java.util.ArrayList<>();
+      java.util.Map<String, Integer> positive = new java.util.LinkedHashMap<>();
+      positive.put("--clients", clients);
+      positive.put("--rate", rate);
+      positive.put("--pool", pool);
+      positive.put("--definitions", definitions);
+      positive.put("--seconds", seconds);
+      positive.put("--partitions", partitions);
+      positive.put("--event-loops", eventLoops);
+      positive.forEach((flag, v) -> {
+        if (v <= 0) {
+          bad.add(flag + " must be positive (was " + v + ")");
+        }
+      });
+      if (getRate < 0) {
+        bad.add("--get-rate must not be negative (was " + getRate + ")");
+      }
+      if (warmupSeconds < 0) {
+        bad.add("--warmup-seconds must not be negative (was " + warmupSeconds + ")");
+      }
+      if (!bad.isEmpty()) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), String.join("; ", bad));
+      }
+      CrdBench.Settings settings;
+      try {
+        settings = new CrdBench.Settings(kubeconfig, clients, rate, getRate, pool, definitions, warmupSeconds, seconds,
+            partitions, eventLoops);
+      } catch (IllegalArgumentException e) {
+        System.err.println(e.getMessage());
+        return 2;
+      }
+      CrdBench.Result r = new CrdBench(settings, System.err).run();
       if (r.firstError() != null) {
         System.err.println("bench: first error: " + r.firstError());
       }

@@ -59,6 +59,7 @@ public final class DefinitionCleanupController implements AutoCloseable {
   private final Clock clock;
   private final WorkQueue queue;
   private final Controller controller;
+  private io.capstan.stateviews.informer.Registration follower;
 
   public DefinitionCleanupController(SharedInformers informers, ObjectWriter writer, Clock clock, int workers,
       MeterRegistry registry) {
@@ -76,6 +77,7 @@ public final class DefinitionCleanupController implements AutoCloseable {
 
   public void start() {
     log.info("custom resource definition cleanup controller starting");
+    follower = definitions.addHandler(new DefinitionFollower());
     definitions.addHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(CustomResourceDefinition crd) {
@@ -98,6 +100,9 @@ public final class DefinitionCleanupController implements AutoCloseable {
 
   @Override
   public void close() {
+    if (follower != null) {
+      follower.close();
+    }
     controller.close();
   }
 

@@ -4,7 +4,6 @@ import io.capstan.api.ObjectMeta;
 import io.capstan.api.OwnerReference;
 import io.capstan.controllers.runtime.Controller;
 import io.capstan.controllers.runtime.ObjectWriter;
-import io.capstan.controllers.runtime.PodTemplates;
 import io.capstan.controllers.runtime.ReconcileResult;
 import io.capstan.controllers.runtime.ShardAssignment;
 import io.capstan.controllers.runtime.WorkQueue;
@@ -23,7 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.apache.avro.specific.SpecificRecord;
+import io.capstan.controllers.runtime.CustomKindInformers;
+import org.apache.avro.generic.IndexedRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +56,7 @@ public final class GarbageCollector implements AutoCloseable {
   private final ObjectWriter writer;
   private final WorkQueue queue;
   private final Controller controller;
+  private final CustomKindInformers customKinds;
 
   public GarbageCollector(SharedInformers informers, List<Kind> kinds, ObjectWriter writer, int workers,
       MeterRegistry registry) {
@@ -63,6 +64,11 @@ public final class GarbageCollector implements AutoCloseable {
     this.writer = Objects.requireNonNull(writer, "writer");
     this.queue = WorkQueue.withDefaultRateLimiter(NAME, registry);
     this.controller = new Controller(NAME, queue, this::reconcile, workers, registry);
+    // custom kinds join the graph as they are registered: owners and dependents of any kind
+    this.customKinds = new CustomKindInformers(informers, NAME, k -> true, (k, i) -> {
+      graph.add(k, i);
+      watch(i);
+    });
   }
 
   public WorkQueue queue() {
@@ -71,15 +77,22 @@ public final class GarbageCollector implements AutoCloseable {
 
   public void start() {
     log.info("garbage collector starting, watching {} kinds", graph.informers().size());
-    for (Informer<SpecificRecord> i : graph.informers().values()) {
-      i.addHandler(new ResourceEventHandler<>() {
+    for (Informer<IndexedRecord> i : List.copyOf(graph.informers().values())) {
+      watch(i);
+    }
+    controller.start();
+    customKinds.start();
+  }
+
+  private void watch(Informer<IndexedRecord> i) {
+    i.addHandler(new ResourceEventHandler<>() {
         @Override
-        public void onAdd(SpecificRecord o) {
+        public void onAdd(IndexedRecord o) {
           changed(o);
         }
 
         @Override
-        public void onUpdate(SpecificRecord old, SpecificRecord o) {
+        public void onUpdate(IndexedRecord old, IndexedRecord o) {
           changed(o);
           // owners it no longer names may be waiting for it
           for (OwnerReference r : OwnerGraph.owners(old)) {
@@ -88,9 +101,9 @@ public final class GarbageCollector implements AutoCloseable {
         }
 
         @Override
-        public void onDelete(SpecificRecord o) {
+        public void onDelete(IndexedRecord o) {
           // its dependents may be orphans now; its owners may be waiting for it
-          for (SpecificRecord dep : graph.dependents(OwnerGraph.meta(o).getUid())) {
+          for (IndexedRecord dep : graph.dependents(OwnerGraph.meta(o).getUid())) {
             queue.add(OwnerGraph.key(dep));
           }
           for (OwnerReference r : OwnerGraph.owners(o)) {
@@ -98,11 +111,9 @@ public final class GarbageCollector implements AutoCloseable {
           }
         }
       });
-    }
-    controller.start();
   }
 
-  private void changed(SpecificRecord o) {
+  private void changed(IndexedRecord o) {
     ObjectMeta m = OwnerGraph.meta(o);
     if (!OwnerGraph.owners(o).isEmpty() || hasDeletionFinalizer(m)) {
       queue.add(OwnerGraph.key(o));
@@ -126,15 +137,16 @@ public final class GarbageCollector implements AutoCloseable {
 
   @Override
   public void close() {
+    customKinds.close();
     controller.close();
   }
 
   ReconcileResult reconcile(String key) throws Exception {
-    Optional<SpecificRecord> found = graph.get(key);
+    Optional<IndexedRecord> found = graph.get(key);
     if (found.isEmpty()) {
       return ReconcileResult.done();
     }
-    SpecificRecord o = found.get();
+    IndexedRecord o = found.get();
     ObjectMeta m = OwnerGraph.meta(o);
     List<String> finalizers = m.getFinalizers() == null ? List.of() : m.getFinalizers();
     if (m.getDeletionTimestamp() != null && finalizers.contains(WriteRules.ORPHAN_FINALIZER)) {
@@ -153,16 +165,16 @@ public final class GarbageCollector implements AutoCloseable {
 
   private enum RefState { SOLID, DANGLING, WAITING, UNKNOWN }
 
-  private RefState classify(OwnerReference ref, SpecificRecord dependent) {
+  private RefState classify(OwnerReference ref, IndexedRecord dependent) {
     String ownerKey = graph.ownerKey(ref, OwnerGraph.meta(dependent).getNamespace());
-    Optional<Informer<SpecificRecord>> informer = graph.informer(ref.getKind());
+    Optional<Informer<IndexedRecord>> informer = graph.informer(ref.getKind());
     if (informer.isEmpty()) {
       // An owner of a kind Capstan stores but this collector does not watch cannot be judged:
       // left alone. A kind Capstan does not store at all can never exist: the reference dangles,
       // as an unresolvable kind does in Kubernetes once discovery says it does not exist.
       return Kinds.byName(ref.getKind()).isPresent() ? RefState.SOLID : RefState.DANGLING;
     }
-    Optional<SpecificRecord> owner = informer.get().get(ownerKey);
+    Optional<IndexedRecord> owner = informer.get().get(ownerKey);
     if (owner.isPresent() && Objects.equals(OwnerGraph.meta(owner.get()).getUid(), ref.getUid())) {
       ObjectMeta om = OwnerGraph.meta(owner.get());
       boolean waiting = om.getDeletionTimestamp() != null && om.getFinalizers() != null
@@ -176,7 +188,7 @@ public final class GarbageCollector implements AutoCloseable {
     return RefState.DANGLING;
   }
 
-  private ReconcileResult attemptToDelete(SpecificRecord o) throws Exception {
+  private ReconcileResult attemptToDelete(IndexedRecord o) throws Exception {
     ObjectMeta m = OwnerGraph.meta(o);
     if (m.getDeletionTimestamp() != null) {
       return ReconcileResult.done(); // already going
@@ -202,7 +214,7 @@ public final class GarbageCollector implements AutoCloseable {
     if (!solid.isEmpty()) {
       if (!stale.isEmpty()) {
         // Still owned by someone: only the references to gone or going owners are dropped.
-        SpecificRecord updated = PodTemplates.copy(o);
+        IndexedRecord updated = OwnerGraph.copy(o);
         List<OwnerReference> keep = new ArrayList<>(OwnerGraph.owners(o));
         keep.removeIf(stale::contains);
         OwnerGraph.meta(updated).setOwnerReferences(keep);
@@ -235,10 +247,10 @@ public final class GarbageCollector implements AutoCloseable {
     return ReconcileResult.done();
   }
 
-  private ReconcileResult orphanDependents(SpecificRecord owner) throws Exception {
+  private ReconcileResult orphanDependents(IndexedRecord owner) throws Exception {
     ObjectMeta m = OwnerGraph.meta(owner);
-    for (SpecificRecord dep : graph.dependents(m.getUid())) {
-      SpecificRecord updated = PodTemplates.copy(dep);
+    for (IndexedRecord dep : graph.dependents(m.getUid())) {
+      IndexedRecord updated = OwnerGraph.copy(dep);
       List<OwnerReference> keep = new ArrayList<>(OwnerGraph.owners(dep));
       keep.removeIf(r -> m.getUid().equals(r.getUid()));
       OwnerGraph.meta(updated).setOwnerReferences(keep.isEmpty() ? null : keep);
@@ -254,10 +266,10 @@ public final class GarbageCollector implements AutoCloseable {
     return removeFinalizer(owner, WriteRules.ORPHAN_FINALIZER);
   }
 
-  private ReconcileResult deleteDependentsFirst(SpecificRecord owner) throws Exception {
+  private ReconcileResult deleteDependentsFirst(IndexedRecord owner) throws Exception {
     ObjectMeta m = OwnerGraph.meta(owner);
     boolean blocked = false;
-    for (SpecificRecord dep : graph.dependents(m.getUid())) {
+    for (IndexedRecord dep : graph.dependents(m.getUid())) {
       boolean blocks = OwnerGraph.owners(dep).stream()
           .anyMatch(r -> m.getUid().equals(r.getUid()) && Boolean.TRUE.equals(r.getBlockOwnerDeletion()));
       blocked |= blocks;
@@ -273,8 +285,8 @@ public final class GarbageCollector implements AutoCloseable {
     return removeFinalizer(owner, WriteRules.FOREGROUND_FINALIZER);
   }
 
-  private ReconcileResult removeFinalizer(SpecificRecord o, String finalizer) throws Exception {
-    SpecificRecord updated = PodTemplates.copy(o);
+  private ReconcileResult removeFinalizer(IndexedRecord o, String finalizer) throws Exception {
+    IndexedRecord updated = OwnerGraph.copy(o);
     List<String> f = new ArrayList<>(OwnerGraph.meta(updated).getFinalizers());
     f.remove(finalizer);
     OwnerGraph.meta(updated).setFinalizers(f.isEmpty() ? null : f);
@@ -301,7 +313,7 @@ public final class GarbageCollector implements AutoCloseable {
   }
 
   /** For tests. */
-  Map<String, Informer<SpecificRecord>> informers() {
+  Map<String, Informer<IndexedRecord>> informers() {
     return graph.informers();
   }
 }

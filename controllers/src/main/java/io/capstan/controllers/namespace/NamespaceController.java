@@ -5,7 +5,6 @@ import io.capstan.api.ObjectMeta;
 import io.capstan.controllers.gc.OwnerGraph;
 import io.capstan.controllers.runtime.Controller;
 import io.capstan.controllers.runtime.ObjectWriter;
-import io.capstan.controllers.runtime.PodTemplates;
 import io.capstan.controllers.runtime.ReconcileResult;
 import io.capstan.controllers.runtime.ShardAssignment;
 import io.capstan.controllers.runtime.WorkQueue;
@@ -23,13 +22,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import org.apache.avro.specific.SpecificRecord;
+import io.capstan.controllers.runtime.CustomKindInformers;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.generic.IndexedRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +52,8 @@ public final class NamespaceController implements AutoCloseable {
   private static final Duration CONTENT_RECHECK = Duration.ofMillis(500);
 
   private final Informer<Namespace> namespaces;
-  private final Map<String, Informer<SpecificRecord>> namespaced = new LinkedHashMap<>();
+  private final Map<String, Informer<IndexedRecord>> namespaced = new ConcurrentHashMap<>();
+  private final CustomKindInformers customKinds;
   private final ObjectWriter writer;
   private final Clock clock;
   private final WorkQueue queue;
@@ -61,11 +62,13 @@ public final class NamespaceController implements AutoCloseable {
   public NamespaceController(SharedInformers informers, ObjectWriter writer, Clock clock, int workers,
       MeterRegistry registry) {
     this.namespaces = informers.informerFor(Kinds.NAMESPACE, Namespace.class);
-    for (Kind k : Kinds.builtIn()) { // Events too: a namespace leaves nothing behind (custom kinds: not yet, issue 14)
+    for (Kind k : Kinds.builtIn()) { // Events too: a namespace leaves nothing behind
       if (k.namespaced()) {
-        namespaced.put(k.kind(), informers.informerFor(k, SpecificRecord.class));
+        namespaced.put(k.kind(), informers.informerFor(k, IndexedRecord.class));
       }
     }
+    // and the namespaced custom kinds, as they are registered
+    this.customKinds = new CustomKindInformers(informers, NAME, Kind::namespaced, (k, i) -> namespaced.put(k.kind(), i));
     this.writer = Objects.requireNonNull(writer, "writer");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.queue = WorkQueue.withDefaultRateLimiter(NAME, registry);
@@ -89,6 +92,7 @@ public final class NamespaceController implements AutoCloseable {
         enqueueIfTerminating(ns);
       }
     });
+    customKinds.start();
     controller.start();
   }
 
@@ -104,6 +108,7 @@ public final class NamespaceController implements AutoCloseable {
 
   @Override
   public void close() {
+    customKinds.close();
     controller.close();
   }
 
@@ -120,11 +125,11 @@ public final class NamespaceController implements AutoCloseable {
     long deletedAtRv = Long.parseLong(ns.getMetadata().getResourceVersion());
     List<CompletableFuture<CommandResult>> deletes = new ArrayList<>();
     int remaining = 0;
-    boolean cachesBehind = false;
-    for (Map.Entry<String, Informer<SpecificRecord>> e : namespaced.entrySet()) {
-      Informer<SpecificRecord> informer = e.getValue();
+    boolean cachesBehind = !customKinds.settled(); // a custom kind's cache still loading may hold objects here
+    for (Map.Entry<String, Informer<IndexedRecord>> e : namespaced.entrySet()) {
+      Informer<IndexedRecord> informer = e.getValue();
       cachesBehind |= !informer.listReached(deletedAtRv);
-      for (SpecificRecord o : informer.list(name)) {
+      for (IndexedRecord o : informer.list(name)) {
         remaining++;
         ObjectMeta m = OwnerGraph.meta(o);
         if (m.getDeletionTimestamp() == null) {
@@ -145,7 +150,7 @@ public final class NamespaceController implements AutoCloseable {
     if (cachesBehind || now.isBefore(deletedAt.plus(SETTLE))) {
       return ReconcileResult.requeueAfter(CONTENT_RECHECK);
     }
-    Namespace finalized = PodTemplates.copy(ns);
+    Namespace finalized = OwnerGraph.copy(ns);
     List<String> finalizers = new ArrayList<>(finalized.getSpec().getFinalizers());
     finalizers.remove(NamespaceRules.KUBERNETES_FINALIZER);
     finalized.getSpec().setFinalizers(finalizers);

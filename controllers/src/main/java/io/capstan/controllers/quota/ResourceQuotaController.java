@@ -24,7 +24,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import io.capstan.controllers.runtime.CustomKindInformers;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,7 +35,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.generic.IndexedRecord;
-import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +61,8 @@ public final class ResourceQuotaController implements AutoCloseable {
   static final Set<String> NOT_RECOUNTED = Set.of("Event", "Lease");
 
   private final Informer<ResourceQuota> quotas;
-  private final Map<Kind, Informer<SpecificRecord>> objects = new LinkedHashMap<>();
+  private final Map<Kind, Informer<IndexedRecord>> objects = new ConcurrentHashMap<>();
+  private final CustomKindInformers customKinds;
   private final ObjectWriter writer;
   private final Duration writeTimeout;
   private final WorkQueue queue;
@@ -80,11 +81,13 @@ public final class ResourceQuotaController implements AutoCloseable {
       MeterRegistry registry, Duration resync) {
     this.resync = resync;
     this.quotas = informers.informerFor(Kinds.RESOURCE_QUOTA, ResourceQuota.class);
-    for (Kind k : Kinds.builtIn()) { // custom kinds: not yet (issue 14)
+    for (Kind k : Kinds.builtIn()) {
       if (k.namespaced() && !NOT_RECOUNTED.contains(k.kind())) {
-        objects.put(k, informers.informerFor(k, SpecificRecord.class));
+        objects.put(k, informers.informerFor(k, IndexedRecord.class));
       }
     }
+    // namespaced custom kinds are counted too (count/<plural>.<group>), as they are registered
+    this.customKinds = new CustomKindInformers(informers, NAME, Kind::namespaced, objects::put);
     this.writer = writer;
     this.writeTimeout = writeTimeout;
     this.queue = WorkQueue.withDefaultRateLimiter(NAME, registry);
@@ -115,11 +118,13 @@ public final class ResourceQuotaController implements AutoCloseable {
         }
       }
     });
+    customKinds.start();
     controller.start();
   }
 
   @Override
   public void close() {
+    customKinds.close();
     controller.close();
   }
 
@@ -180,12 +185,12 @@ public final class ResourceQuotaController implements AutoCloseable {
   Recount recount(String ns, io.capstan.api.ResourceQuotaSpec spec) {
     Map<String, Recounted> out = new TreeMap<>();
     SortedMap<String, Quantity> total = new TreeMap<>();
-    for (Map.Entry<Kind, Informer<SpecificRecord>> e : objects.entrySet()) {
+    for (Map.Entry<Kind, Informer<IndexedRecord>> e : objects.entrySet()) {
       Kind kind = e.getKey();
       if (!QuotaCheck.covers(kind, spec.getHard())) {
         continue;
       }
-      for (SpecificRecord o : e.getValue().list(ns)) {
+      for (IndexedRecord o : e.getValue().list(ns)) {
         if (!QuotaCheck.covers(kind, spec, (IndexedRecord) o)) {
           continue; // out of the quota's scopes
         }

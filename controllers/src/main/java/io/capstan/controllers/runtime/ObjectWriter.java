@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.generic.IndexedRecord;
 
 /**
  * A controller's writes through the {@link CommandClient}, waited for: an accepted write returns
@@ -33,19 +33,19 @@ public final class ObjectWriter {
     return client;
   }
 
-  public CompletableFuture<CommandResult> createAsync(SpecificRecord object) {
+  public CompletableFuture<CommandResult> createAsync(IndexedRecord object) {
     return client.create(object);
   }
 
-  public CommandResult.Accepted create(SpecificRecord object) throws WriteRejectedException, InterruptedException {
+  public CommandResult.Accepted create(IndexedRecord object) throws WriteRejectedException, InterruptedException {
     return await("create " + describe(object), client.create(object));
   }
 
-  public CommandResult.Accepted update(SpecificRecord object) throws WriteRejectedException, InterruptedException {
+  public CommandResult.Accepted update(IndexedRecord object) throws WriteRejectedException, InterruptedException {
     return await("update " + describe(object), client.update(object));
   }
 
-  public CommandResult.Accepted updateStatus(SpecificRecord object) throws WriteRejectedException, InterruptedException {
+  public CommandResult.Accepted updateStatus(IndexedRecord object) throws WriteRejectedException, InterruptedException {
     return await("update status of " + describe(object), client.updateStatus(object));
   }
 
@@ -76,7 +76,7 @@ public final class ObjectWriter {
     return (CommandResult.Accepted) r;
   }
 
-  private static String describe(SpecificRecord o) {
+  private static String describe(IndexedRecord o) {
     Object meta = o.get(o.getSchema().getField("metadata").pos());
     if (meta instanceof io.capstan.api.ObjectMeta m) {
       return o.getSchema().getName() + " " + m.getNamespace() + "/"

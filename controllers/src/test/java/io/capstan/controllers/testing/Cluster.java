@@ -29,7 +29,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import org.apache.avro.specific.SpecificRecord;
 
 /**
  * A real command processor on the shared embedded broker, with fresh topics, shared informers
@@ -78,7 +77,7 @@ public final class Cluster implements AutoCloseable {
   }
 
   /** Creates an object, retrying while its namespace is not yet known on its partition. */
-  public CommandResult.Accepted create(SpecificRecord object) throws Exception {
+  public CommandResult.Accepted create(org.apache.avro.generic.IndexedRecord object) throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (true) {
       CommandResult r = client.create(object).get(30, TimeUnit.SECONDS);

@@ -17,9 +17,9 @@ import java.util.regex.Pattern;
  * the server URL, the CA that signed its certificate (PEM; none means the JVM's default trust),
  * the bearer token.
  */
-record ApiTarget(URI server, byte[] caPem, String token) {
+public record ApiTarget(URI server, byte[] caPem, String token) {
 
-  static ApiTarget fromKubeconfig(Path kubeconfig) throws IOException {
+  public static ApiTarget fromKubeconfig(Path kubeconfig) throws IOException {
     String text = Files.readString(kubeconfig);
     URI server = URI.create(field(text, "server", kubeconfig));
     String token = field(text, "token", kubeconfig);
@@ -32,7 +32,7 @@ record ApiTarget(URI server, byte[] caPem, String token) {
    * host name, by OpenSSL where Netty's BoringSSL loads (the load generator shares the machine
    * with what it measures, so its own CPU per request counts).
    */
-  HttpClientOptions clientOptions() {
+  public HttpClientOptions clientOptions() {
     boolean tls = "https".equals(server.getScheme());
     int port = server.getPort() > 0 ? server.getPort() : tls ? 443 : 80;
     HttpClientOptions o = new HttpClientOptions().setDefaultHost(server.getHost()).setDefaultPort(port)

@@ -168,10 +168,12 @@ public final class Informer<T extends IndexedRecord> implements AutoCloseable {
     try {
       ends = feed.join(reader, tps, consumerName(kind), STARTUP_TIMEOUT);
     } catch (InterruptedException e) {
+      feed.leave(reader); // the join may have gone through: its records must not reach an informer that did not start
       versions = null;
       Thread.currentThread().interrupt();
       throw new IllegalStateException("informer of " + kind.kind() + " was interrupted while starting", e);
     } catch (RuntimeException e) {
+      feed.leave(reader);
       versions = null;
       throw e;
     }
@@ -442,6 +444,9 @@ public final class Informer<T extends IndexedRecord> implements AutoCloseable {
 
     @Override
     public void apply(TopicPartition partition, List<ConsumerRecord<byte[], byte[]>> records) {
+      if (versions == null) {
+        return; // its start failed (or was interrupted at shutdown) after the join: it is leaving the feed
+      }
       for (ConsumerRecord<byte[], byte[]> r : records) {
         Informer.this.apply(r);
       }
@@ -460,7 +465,10 @@ public final class Informer<T extends IndexedRecord> implements AutoCloseable {
     public void stopped(Throwable why) {
       log.error("informer of {} stopped reading {}", kind.kind(), topic, why);
       synced.completeExceptionally(why);
-      versions.failWaiters(new IllegalStateException("informer of " + kind.kind() + " stopped: " + why, why));
+      AppliedVersions v = versions;
+      if (v != null) {
+        v.failWaiters(new IllegalStateException("informer of " + kind.kind() + " stopped: " + why, why));
+      }
     }
   }
 

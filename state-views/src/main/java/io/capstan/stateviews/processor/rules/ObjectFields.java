@@ -39,6 +39,18 @@ public final class ObjectFields {
     return f == null ? null : object.get(f.pos());
   }
 
+  /**
+   * Sets a top-level field the kind may not declare: a custom kind whose definition enables the
+   * status subresource without a {@code status} property has no status to set (Kubernetes prunes
+   * it), so there is nothing to do.
+   */
+  public static void putIfDeclared(IndexedRecord object, String field, Object value) {
+    Schema.Field f = object.getSchema().getField(field);
+    if (f != null) {
+      object.put(f.pos(), value);
+    }
+  }
+
   public static void put(IndexedRecord object, String field, Object value) {
     Schema.Field f = object.getSchema().getField(field);
     if (f == null) {

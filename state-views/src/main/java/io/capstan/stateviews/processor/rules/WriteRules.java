@@ -130,7 +130,7 @@ public final class WriteRules {
     } else if (object instanceof Pod pod) {
       PodRules.prepareForCreate(pod);
     } else if (kind.hasStatus() && !KEEP_STATUS_ON_CREATE.contains(kind.kind())) {
-      ObjectFields.put(object, STATUS, null);
+      ObjectFields.putIfDeclared(object, STATUS, null);
     }
     Defaulting.prepareForCreate(object);
     List<FieldError> errors = validate(kind, object, true);
@@ -190,7 +190,7 @@ public final class WriteRules {
     meta.setResourceVersion(was.getResourceVersion());
     if (kind.hasStatus()) {
       // Status belongs to the status subresource.
-      ObjectFields.put(object, STATUS, ObjectFields.get(stored, STATUS));
+      ObjectFields.putIfDeclared(object, STATUS, ObjectFields.get(stored, STATUS));
     }
     Defaulting.apply(object);
     List<FieldError> errors = new ArrayList<>();
@@ -236,7 +236,7 @@ public final class WriteRules {
     }
     // Only status changes; spec and metadata stay as stored (ResetObjectMetaForStatus).
     IndexedRecord after = ObjectFields.copy(stored);
-    ObjectFields.put(after, STATUS, ObjectFields.get(object, STATUS));
+    ObjectFields.putIfDeclared(after, STATUS, ObjectFields.get(object, STATUS));
     Defaulting.apply(after); // status has defaults too (a Node's allocatable, a load balancer's ipMode)
     List<FieldError> errors = new ArrayList<>(ObjectValidator.validate(kind, after));
     errors.addAll(celRules(kind, after, stored));

@@ -1,0 +1,78 @@
+package io.capstan.gateway.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.capstan.gateway.cache.WatchCacheConfig;
+import io.capstan.gateway.server.GatewayServer;
+import io.capstan.gateway.testing.KafkaGatewayFixture;
+import io.capstan.gateway.testing.KubectlCli;
+import io.capstan.logschema.kinds.Kinds;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The documented kubectl example of custom resources ({@code docs/examples/custom-resources.sh},
+ * the text the README shows) runs as written, with the real kubectl against the gateway, and
+ * prints what its comments say.
+ */
+class CustomResourcesExampleTest {
+  /** The example, relative to the gateway module (where Maven runs its tests); another file with -Dcapstan.example=. */
+  static final Path EXAMPLE = Path.of(System.getProperty("capstan.example", "../docs/examples/custom-resources.sh"));
+
+  @TempDir
+  static Path dataDir;
+  static KafkaGatewayFixture backend;
+  static GatewayServer gateway;
+
+  @BeforeAll
+  static void start() throws Exception {
+    KubectlCli.require();
+    backend = KafkaGatewayFixture.start("cr-example", WatchCacheConfig.defaults());
+    gateway = backend.startServer(dataDir);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (backend != null) {
+        backend.close();
+      }
+    } finally {
+      Kinds.unregister("CronTab"); // the kind registry is JVM-wide
+    }
+  }
+
+  @Test
+  void theDocumentedExampleRunsAndPrintsThePrinterColumns() throws Exception {
+    assertTrue(Files.isRegularFile(EXAMPLE), "the example is missing: " + EXAMPLE.toAbsolutePath());
+    ProcessBuilder pb = new ProcessBuilder(List.of("bash", "-euo", "pipefail", EXAMPLE.toString()))
+        .redirectErrorStream(true);
+    pb.environment().put("KUBECONFIG", gateway.kubeconfig().toString());
+    pb.environment().put("KUBECACHEDIR", dataDir.resolve("kube-cache").toString());
+    pb.environment().put("PATH", Path.of(KubectlCli.KUBECTL).getParent() + ":" + System.getenv("PATH"));
+    Process p = pb.start();
+    String out;
+    try (var in = p.getInputStream()) {
+      out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the example did not finish:\n" + out);
+    System.out.println(out);
+    assertEquals(0, p.exitValue(), out);
+    assertTrue(out.contains("customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com created"), out);
+    assertTrue(out.contains("customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com condition met"),
+        out);
+    assertTrue(out.contains("crontab.stable.example.com/nightly-report created"), out);
+    assertTrue(Pattern.compile("(?m)^NAME\\s+SCHEDULE\\s+REPLICAS\\s+AGE$").matcher(out).find(), out);
+    assertTrue(Pattern.compile("(?m)^nightly-report\\s+0 3 \\* \\* \\*\\s+1\\s+\\d+s$").matcher(out).find(), out);
+    assertTrue(out.trim().endsWith("\n1"), "the defaulted replicas last: " + out);
+  }
+}

@@ -1,0 +1,100 @@
+package io.capstan.loadtests.api;
+
+import io.capstan.gateway.cache.WatchCacheConfig;
+import io.capstan.gateway.server.GatewayConfig;
+import io.capstan.gateway.server.GatewayServer;
+import io.capstan.gateway.store.KafkaResourceStore;
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandClientConfig;
+import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.stateviews.bootstrap.SystemNamespaces;
+import io.capstan.stateviews.kafka.EmbeddedKafkaBroker;
+import io.capstan.stateviews.kafka.TopicAdmin;
+import io.capstan.stateviews.processor.CommandProcessor;
+import io.capstan.stateviews.processor.ProcessorConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * What the API benchmarks measure when no kubeconfig is given: an embedded broker, the topics, the
+ * command processor and the gateway in this JVM, on free ports and a temp dir (removed on close).
+ */
+public final class InProcessStack implements AutoCloseable {
+  private final Path dir;
+  private EmbeddedKafkaBroker broker;
+  private CommandProcessor processor;
+  private KafkaResourceStore store;
+  private Vertx vertx;
+  private GatewayServer gateway;
+
+  private InProcessStack(Path dir) {
+    this.dir = dir;
+  }
+
+  public static InProcessStack start(int partitions, int eventLoops, PrintStream progress) throws Exception {
+    InProcessStack st = new InProcessStack(Files.createTempDirectory("capstan-api-bench-"));
+    try {
+      progress.println("bench: starting an embedded broker, the command processor and the gateway in " + st.dir);
+      st.broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Config.of(st.dir.resolve("kafka"), 0));
+      Map<String, Object> kafka = Map.of("bootstrap.servers", st.broker.bootstrap());
+      TopicLayout layout = TopicLayout.defaults();
+      TopicAdmin.ensureTopics(kafka, layout, partitions, (short) 1);
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      st.processor = new CommandProcessor(ProcessorConfig.defaults(kafka, layout, st.dir.resolve("state")), registry);
+      st.processor.start();
+      st.processor.awaitRunning(Duration.ofMinutes(2));
+      try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "bench-bootstrap"),
+          registry)) {
+        SystemNamespaces.ensure(client, Duration.ofMinutes(1));
+      }
+      st.store = KafkaResourceStore.connect(kafka, layout, "gateway", WatchCacheConfig.defaults(), registry);
+      st.vertx = GatewayServer.newVertx();
+      st.gateway = GatewayServer.prepare(GatewayConfig.defaults(st.dir.resolve("gateway")).withPort(0)
+          .withEventLoops(eventLoops), st.store, registry);
+      st.vertx.deployVerticle(st.gateway).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      return st;
+    } catch (Exception | Error e) {
+      st.close();
+      throw e;
+    }
+  }
+
+  public Path kubeconfig() {
+    return gateway.kubeconfig();
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (vertx != null) {
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      // stopping anyway
+    }
+    if (store != null) {
+      store.close();
+    }
+    if (processor != null) {
+      processor.close();
+    }
+    if (broker != null) {
+      broker.close();
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // temp dir; best effort
+    }
+  }
+}
