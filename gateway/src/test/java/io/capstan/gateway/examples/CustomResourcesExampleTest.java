@@ -20,13 +20,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The documented kubectl example of custom resources ({@code docs/examples/custom-resources.sh},
- * the text the README shows) runs as written, with the real kubectl against the gateway, and
- * prints what its comments say.
+ * The README's kubectl example of custom resources (the {@code sh} block of its section "Custom
+ * resources and operators") runs as written, by bash, with the real kubectl against the gateway,
+ * and prints what the README shows.
  */
 class CustomResourcesExampleTest {
-  /** The example, relative to the gateway module (where Maven runs its tests); another file with -Dcapstan.example=. */
-  static final Path EXAMPLE = Path.of(System.getProperty("capstan.example", "../docs/examples/custom-resources.sh"));
+  /** Relative to the gateway module, where Maven runs its tests. */
+  static final Path README = Path.of("..", "README.md");
+  static final String SECTION = "## Custom resources and operators";
+
+  /** The section's one {@code sh} block. */
+  static String example(String readme) {
+    int start = readme.indexOf(SECTION);
+    assertTrue(start >= 0, "README.md has a section '" + SECTION + "'");
+    int end = readme.indexOf("\n## ", start + SECTION.length());
+    String section = readme.substring(start, end < 0 ? readme.length() : end);
+    java.util.regex.Matcher m = Pattern.compile("```sh\n(.*?)```", Pattern.DOTALL).matcher(section);
+    assertTrue(m.find(), "the section has an sh block");
+    String block = m.group(1);
+    assertTrue(!m.find(), "the section has one sh block");
+    return block;
+  }
 
   @TempDir
   static Path dataDir;
@@ -53,8 +67,8 @@ class CustomResourcesExampleTest {
 
   @Test
   void theDocumentedExampleRunsAndPrintsThePrinterColumns() throws Exception {
-    assertTrue(Files.isRegularFile(EXAMPLE), "the example is missing: " + EXAMPLE.toAbsolutePath());
-    ProcessBuilder pb = new ProcessBuilder(List.of("bash", "-euo", "pipefail", EXAMPLE.toString()))
+    Path script = Files.writeString(dataDir.resolve("example.sh"), example(Files.readString(README)));
+    ProcessBuilder pb = new ProcessBuilder(List.of("bash", "-euo", "pipefail", script.toString()))
         .redirectErrorStream(true);
     pb.environment().put("KUBECONFIG", gateway.kubeconfig().toString());
     pb.environment().put("KUBECACHEDIR", dataDir.resolve("kube-cache").toString());
