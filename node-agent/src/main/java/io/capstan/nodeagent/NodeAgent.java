@@ -110,7 +110,9 @@ public final class NodeAgent implements AutoCloseable {
 
   public void start(Duration timeout) throws InterruptedException {
     log.info("node agent {} starting: runtime {}, data dir {}", config.nodeName(), config.runtime(), config.dataDir());
-    timers = Executors.newScheduledThreadPool(2, r -> {
+    // One thread: its tasks are lease and status ticks that send asynchronously, queue flushes,
+    // and a relist (one `runc list`, milliseconds) every few seconds.
+    timers = Executors.newScheduledThreadPool(1, r -> {
       Thread t = new Thread(r, "capstan-node-agent-timer-" + config.nodeName());
       t.setDaemon(true);
       return t;

@@ -46,7 +46,9 @@ public final class WatchCache implements AutoCloseable {
       ThreadNice.normalPriority("capstan-gateway-custom-kinds"));
   private AutoCloseable kindSubscription;
   private io.capstan.stateviews.informer.Registration definitionFollower;
-  private final ExecutorService completions = Executors.newSingleThreadExecutor(ThreadNice.normalPriority("capstan-gateway-cache-reads"));
+  /** One thread, in order, and none while no read waits (an idle gateway keeps no thread for it). */
+  private final ExecutorService completions = io.capstan.logschema.threads.OnDemandThreads.pool(
+      "capstan-gateway-cache-reads", ThreadNice.normalPriority("capstan-gateway-cache-reads"), 1, java.time.Duration.ofSeconds(5));
   private final ExecutorService dispatcher = Executors.newFixedThreadPool(2, ThreadNice.normalPriority("capstan-gateway-watch"));
   private volatile boolean started;
 

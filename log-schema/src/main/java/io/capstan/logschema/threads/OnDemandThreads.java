@@ -33,11 +33,22 @@ public final class OnDemandThreads {
       throw new IllegalArgumentException("on-demand pool: need a name, maxThreads >= 1 and a positive keep-alive");
     }
     AtomicInteger n = new AtomicInteger();
-    ThreadFactory threads = r -> {
+    return pool(name, r -> {
       Thread t = new Thread(r, name + "-" + n.getAndIncrement());
       t.setDaemon(true);
       return t;
-    };
+    }, maxThreads, keepAlive);
+  }
+
+  /**
+   * The same, with threads from {@code threads} (e.g. one that sets the thread's priority first);
+   * {@code name} names the pool in errors.
+   */
+  public static ThreadPoolExecutor pool(String name, ThreadFactory threads, int maxThreads, Duration keepAlive) {
+    if (name == null || name.isBlank() || threads == null || maxThreads < 1 || keepAlive == null
+        || keepAlive.isNegative() || keepAlive.isZero()) {
+      throw new IllegalArgumentException("on-demand pool: need a name, a thread factory, maxThreads >= 1 and a positive keep-alive");
+    }
     HandOffQueue queue = new HandOffQueue();
     // core 0: every thread may end; a task the queue refused starts a thread, and one refused
     // because the pool reached its maximum meanwhile is queued after all.

@@ -67,7 +67,7 @@ public final class RegistryClient {
     }
   }
 
-  private final HttpClient http;
+  private final java.util.concurrent.atomic.AtomicReference<HttpClient> http;
   /** The credentials used when a call gives none of its own. */
   private final Function<String, Optional<RegistryCredentials>> credentials;
   /** Bearer tokens by registry and scope, reused until the registry refuses one. */
@@ -86,9 +86,21 @@ public final class RegistryClient {
    * @param hosts       mirrors, plain-HTTP endpoints and per-host users (registries.yaml)
    */
   public RegistryClient(Function<String, Optional<RegistryCredentials>> credentials, RegistryHosts hosts) {
-    this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NORMAL).build();
+    // made at the first pull: a client owns a selector thread, and most nodes pull rarely or never
+    this.http = new java.util.concurrent.atomic.AtomicReference<>();
     this.credentials = host -> credentials.apply(host).or(() -> hosts.credentials(host));
     this.hosts = hosts;
+  }
+
+  private HttpClient http() {
+    HttpClient c = http.get();
+    if (c == null) {
+      c = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NORMAL).build();
+      if (!http.compareAndSet(null, c)) {
+        c = http.get();
+      }
+    }
+    return c;
   }
 
   /** The credentials configured for a registry host, used when a pull gives none of its own. */
@@ -351,7 +363,7 @@ public final class RegistryClient {
 
   private HttpResponse<InputStream> exchange(ImageReference image, HttpRequest request) throws IOException {
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      return http().send(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while talking to " + image.registry(), e);

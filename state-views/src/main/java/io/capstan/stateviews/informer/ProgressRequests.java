@@ -2,6 +2,7 @@ package io.capstan.stateviews.informer;
 
 import io.capstan.log.Watermark;
 import io.capstan.logschema.codec.LogCodec;
+import io.capstan.logschema.threads.Housekeeping;
 import io.capstan.logschema.threads.OnDemandThreads;
 import io.capstan.logschema.topics.ObjectPartitioner;
 import java.time.Duration;
@@ -37,7 +38,13 @@ final class ProgressRequests implements AutoCloseable {
 
   private final InformerConfig config;
   private final Map<Integer, Asked> asked = new ConcurrentHashMap<>();
+  /** A producer unused this long is closed (its I/O thread with it); the next request opens one. */
+  static final Duration PRODUCER_IDLE = Duration.ofSeconds(60);
+
   private KafkaProducer<String, byte[]> producer;
+  private volatile long lastSendNanos;
+  private final Housekeeping idleCheck = Housekeeping.of("progress requests");
+  private boolean idleCheckScheduled;
   private ExecutorService sender;
   private boolean closed;
 
@@ -68,6 +75,7 @@ final class ProgressRequests implements AutoCloseable {
   }
 
   private void send(int partition, Asked mine) {
+    lastSendNanos = System.nanoTime();
     KafkaProducer<String, byte[]> p = producer();
     if (p == null) {
       return;
@@ -119,13 +127,37 @@ final class ProgressRequests implements AutoCloseable {
       c.put(ProducerConfig.ACKS_CONFIG, "1");
       c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false); // a repeated request is harmless
       producer = new KafkaProducer<>(c, new StringSerializer(), new ByteArraySerializer());
+      if (!idleCheckScheduled) {
+        idleCheckScheduled = true;
+        idleCheck.every(PRODUCER_IDLE, PRODUCER_IDLE, this::closeIfIdle);
+      }
     }
     return producer;
+  }
+
+  /** On the housekeeping thread: hands the (blocking) close to the sender. */
+  private void closeIfIdle() {
+    if (System.nanoTime() - lastSendNanos > PRODUCER_IDLE.toNanos()) {
+      try {
+        sender().execute(this::closeIdleProducer);
+      } catch (RejectedExecutionException e) {
+        // closing anyway
+      }
+    }
+  }
+
+  /** On the sender, which is the only other user of the producer: no send is running now. */
+  private synchronized void closeIdleProducer() {
+    if (producer != null && System.nanoTime() - lastSendNanos > PRODUCER_IDLE.toNanos()) {
+      producer.close(Duration.ofSeconds(5));
+      producer = null;
+    }
   }
 
   @Override
   public synchronized void close() {
     closed = true;
+    idleCheck.close();
     if (sender != null) {
       sender.shutdownNow();
     }

@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,12 +55,10 @@ public final class MetricsEndpoint implements AutoCloseable {
       throw new UncheckedIOException("cannot serve metrics on " + config.host() + ":" + config.port()
           + " (" + e.getMessage() + "); pick another --metrics-port", e);
     }
-    // One thread: scrapes are rare and short, and a slow client must not pile up threads.
-    ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "capstan-metrics-http");
-      t.setDaemon(true);
-      return t;
-    });
+    // One thread at most: scrapes are rare and short, and a slow client must not pile up threads;
+    // none between scrapes (15 s or more apart).
+    ExecutorService executor = io.capstan.logschema.threads.OnDemandThreads.pool("capstan-metrics-http", 1,
+        java.time.Duration.ofSeconds(5));
     MetricsEndpoint endpoint = new MetricsEndpoint(registry, server, executor);
     server.createContext("/", endpoint::handle);
     server.setExecutor(executor);
