@@ -214,12 +214,7 @@ final class AotTrainingCommand implements Callable<Integer> {
       System.err.printf("training: %d of %d pods on %d hollow nodes available after %.1f s%n", available, replicas,
           nodes, (System.nanoTime() - t0) / 1e9);
       send("DELETE", path + "/aot-training", "{\"propagationPolicy\":\"Background\"}");
-      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      String pods;
-      do {
-        Thread.sleep(500);
-        pods = send("GET", "/api/v1/namespaces/default/pods?labelSelector=app%3Daot-training", null);
-      } while (pods.contains("\"name\":\"aot-training-") && System.nanoTime() < deadline);
+      awaitPodsGone("aot-training", 20);
       System.err.printf("training: deployment deleted after %.1f s%n", (System.nanoTime() - t0) / 1e9);
     }
 
@@ -259,13 +254,18 @@ final class AotTrainingCommand implements Callable<Integer> {
       System.err.printf("training: %d of %d pods running on node %s after %.1f s%n", running, count, node,
           (System.nanoTime() - t0) / 1e9);
       send("DELETE", path + "?labelSelector=app%3Daot-training-local&gracePeriodSeconds=0", null);
-      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      awaitPodsGone("aot-training-local", 30);
+      System.err.printf("training: local pods deleted after %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Waits (at most {@code seconds}) until no pod labelled {@code app=<app>} is listed any more. */
+    private void awaitPodsGone(String app, int seconds) throws IOException, InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
       String pods;
       do {
         Thread.sleep(500);
-        pods = send("GET", path + "?labelSelector=app%3Daot-training-local", null);
-      } while (pods.contains("\"name\":\"aot-training-local-") && System.nanoTime() < deadline);
-      System.err.printf("training: local pods deleted after %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        pods = send("GET", "/api/v1/namespaces/default/pods?labelSelector=app%3D" + app, null);
+      } while (pods.contains("\"name\":\"" + app + "-") && System.nanoTime() < deadline);
     }
 
     private String send(String method, String path, String body) throws IOException, InterruptedException {
