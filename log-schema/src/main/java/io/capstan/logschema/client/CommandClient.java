@@ -3,12 +3,10 @@ package io.capstan.logschema.client;
 import io.capstan.log.Command;
 import io.capstan.log.CommandOp;
 import io.capstan.log.DeleteOptions;
-import io.capstan.log.Reply;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -195,18 +193,6 @@ public final class CommandClient implements AutoCloseable {
     if (op == CommandOp.BIND && (c.getNodeName() == null || c.getNodeName().isEmpty())) {
       throw new IllegalArgumentException("BIND " + c.getKind() + " " + c.getName() + ": nodeName is required");
     }
-  }
-
-  static CommandResult toResult(Reply reply) {
-    return CommandChannel.toResult(reply);
-  }
-
-  static Map<String, Object> producerConfig(CommandClientConfig cfg) {
-    return CommandChannel.producerConfig(cfg);
-  }
-
-  static Map<String, Object> consumerConfig(CommandClientConfig cfg) {
-    return CommandChannel.consumerConfig(cfg);
   }
 
   /** Fails this client's pending requests and leaves the channel (the last client closes it). */

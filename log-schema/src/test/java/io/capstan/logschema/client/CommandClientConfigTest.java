@@ -54,7 +54,7 @@ class CommandClientConfigTest {
         Map.of("bootstrap.servers", "h:1", "linger.ms", 7, "acks", "0", "enable.idempotence", false,
             "fetch.max.wait.ms", 50, "isolation.level", "read_uncommitted", "group.id", "g", "security.protocol", "SSL"),
         TopicLayout.defaults(), "c-1", "", Duration.ofSeconds(1), 1);
-    Map<String, Object> p = CommandClient.producerConfig(cfg);
+    Map<String, Object> p = CommandChannel.producerConfig(cfg);
     assertEquals(7, p.get("linger.ms"));
     assertEquals("all", p.get("acks"));
     assertEquals(true, p.get("enable.idempotence"));
@@ -63,10 +63,10 @@ class CommandClientConfigTest {
     assertTrue((int) p.get("delivery.timeout.ms") >= 7 + (int) p.get("request.timeout.ms"),
         "Kafka's rule: delivery >= linger + request timeout");
 
-    Map<String, Object> tenSeconds = CommandClient.producerConfig(cfg.withTimeout(Duration.ofSeconds(10), 3));
+    Map<String, Object> tenSeconds = CommandChannel.producerConfig(cfg.withTimeout(Duration.ofSeconds(10), 3));
     assertEquals(10_000, tenSeconds.get("delivery.timeout.ms"), "a stuck batch expires after one attempt");
 
-    Map<String, Object> c = CommandClient.consumerConfig(cfg);
+    Map<String, Object> c = CommandChannel.consumerConfig(cfg);
     assertEquals(50, c.get("fetch.max.wait.ms"));
     assertEquals("read_committed", c.get("isolation.level"));
     assertFalse(c.containsKey("group.id"), "replies are read by assignment, without a group");

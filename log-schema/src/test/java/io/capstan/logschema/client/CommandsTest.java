@@ -108,22 +108,22 @@ class CommandsTest {
     ConfigMap cm = configMap("ns", "a");
     Reply ok = Reply.newBuilder().setRequestId("r").setClientId("c").setAccepted(true)
         .setObject(ByteBuffer.wrap(LogCodec.get().encode(cm))).setResourceVersion(77).setPartition(3).build();
-    CommandResult.Accepted a = (CommandResult.Accepted) CommandClient.toResult(ok);
+    CommandResult.Accepted a = (CommandResult.Accepted) CommandChannel.toResult(ok);
     assertEquals(cm, a.objectAs(ConfigMap.class));
     assertEquals(77, a.resourceVersion());
     assertEquals(3, a.partition());
 
     Reply gone = Reply.newBuilder().setRequestId("r").setClientId("c").setAccepted(true).setDeleted(true).build();
-    CommandResult.Accepted d = (CommandResult.Accepted) CommandClient.toResult(gone);
+    CommandResult.Accepted d = (CommandResult.Accepted) CommandChannel.toResult(gone);
     assertTrue(d.deleted());
     assertNull(d.object());
 
     ErrorStatus conflict = ErrorStatus.newBuilder().setCode(409).setReason("Conflict").setMessage("stale").build();
     Reply no = Reply.newBuilder().setRequestId("r").setClientId("c").setAccepted(false).setStatus(conflict).build();
-    assertEquals(new CommandResult.Rejected(conflict), CommandClient.toResult(no));
+    assertEquals(new CommandResult.Rejected(conflict), CommandChannel.toResult(no));
 
     Reply bare = Reply.newBuilder().setRequestId("r").setClientId("c").setAccepted(false).build();
-    CommandResult.Rejected r = (CommandResult.Rejected) CommandClient.toResult(bare);
+    CommandResult.Rejected r = (CommandResult.Rejected) CommandChannel.toResult(bare);
     assertEquals(500, r.status().getCode());
   }
 
