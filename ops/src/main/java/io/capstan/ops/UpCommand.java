@@ -105,7 +105,6 @@ final class UpCommand implements Callable<Integer> {
           config.kafka().orElseGet(() -> stack.start(new BrokerComponent(config.broker())).bootstrap()),
           config.kafkaSettings());
       stack.start(new TopicsComponent(kafka.clientConfig(), config.topics()));
-      MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
       ServiceNetwork serviceNetwork = serviceNetworkOptions.resolve();
       stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(),
           serviceNetwork, registry));
@@ -120,6 +119,7 @@ final class UpCommand implements Callable<Integer> {
               : java.util.List.of(apiAddress));
       GatewayComponent gateway = stack.start(new GatewayComponent(kafka.clientConfig(), config.topics().layout(),
           gatewayConfig, informers, registry));
+      MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry).servingOn(gateway.vertx()));
       // kube-root-ca.crt in every namespace: the CA the gateway generated (or found) in DATA_DIR/pki
       stack.start(new ControllersComponent(kafka.clientConfig(), config.topics().layout(), NodeLifecycleConfig.defaults(),
           io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir()), informers, registry));

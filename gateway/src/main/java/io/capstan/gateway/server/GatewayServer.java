@@ -221,7 +221,7 @@ public final class GatewayServer extends VerticleBase {
    * library loads (Linux), which costs less CPU per request than NIO; NIO elsewhere.
    */
   public static Vertx newVertx() {
-    return Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    return build(new VertxOptions().setPreferNativeTransport(true));
   }
 
   /**
@@ -230,8 +230,32 @@ public final class GatewayServer extends VerticleBase {
    * {@code capstan up}) take turns on the same loops instead of starting more.
    */
   public static Vertx newVertx(int eventLoops) {
-    return Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(eventLoops));
+    return build(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(eventLoops));
   }
+
+  /**
+   * A Vert.x whose worker and internal blocking pools start threads when work comes and end them
+   * after {@link #BLOCKING_KEEP_ALIVE} idle: Vert.x's own pools keep every thread they ever started
+   * (the internal pool holds one per TLS listener set up at start, asleep for good after).
+   */
+  private static Vertx build(VertxOptions options) {
+    // What Vertx.builder().with(options).build() does, plus the executors: the public builder has
+    // no way to give them.
+    io.vertx.core.transport.Transport transport = options.getPreferNativeTransport()
+        ? io.vertx.core.transport.Transport.nativeTransport() : null;
+    if (transport == null) {
+      transport = io.vertx.core.transport.Transport.NIO;
+    }
+    java.util.concurrent.atomic.AtomicInteger pools = new java.util.concurrent.atomic.AtomicInteger();
+    io.vertx.core.internal.VertxBootstrap bootstrap = io.vertx.core.internal.VertxBootstrap.create().options(options)
+        .executorServiceFactory((threads, concurrency, maxConcurrency) ->
+            io.capstan.logschema.threads.OnDemandThreads.pool("vert.x-blocking-pool-" + pools.getAndIncrement(), threads,
+                maxConcurrency, BLOCKING_KEEP_ALIVE));
+    bootstrap.transport(transport.implementation());
+    return bootstrap.init().vertx();
+  }
+
+  private static final java.time.Duration BLOCKING_KEEP_ALIVE = java.time.Duration.ofSeconds(5);
 
   /** The port bound (useful with port 0). */
   public int port() {

@@ -76,11 +76,14 @@ public final class IdleBench {
       long t0 = System.nanoTime();
       Thread.sleep(window.toMillis());
       long cpu1 = cpuTicks(target.pid());
+      // Before this bench's own reads below, which wake threads (a scrape's worker) for a while.
+      long rss = rssMb(target.pid());
+      int threads = threads(target.pid());
       long records1 = endOffsets(admin);
       double commits1 = scrapeSum(http, target.metrics(), COMMITS);
       double seconds = (System.nanoTime() - t0) / 1e9;
       return new Result(Math.round(seconds * 10) / 10.0, (cpu1 - cpu0) / (double) CLOCK_TICKS / seconds,
-          rssMb(target.pid()), threads(target.pid()), (records1 - records0) / seconds, (commits1 - commits0) / seconds,
+          rss, threads, (records1 - records0) / seconds, (commits1 - commits0) / seconds,
           extra);
     }
   }

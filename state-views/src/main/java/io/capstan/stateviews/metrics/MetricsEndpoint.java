@@ -81,36 +81,45 @@ public final class MetricsEndpoint implements AutoCloseable {
     return "http://" + host + ":" + port() + "/metrics";
   }
 
+  /**
+   * What the endpoint answers to a request, whatever server carries it: {@code GET /metrics} the
+   * scrape, {@code GET /healthz} ok, other paths 404, other methods 405 (with {@code allow} set).
+   */
+  public record Answer(int status, String contentType, String body, String allow) {
+    public static Answer to(String method, String path, PrometheusMeterRegistry registry) {
+      if (!method.equals("GET") && !method.equals("HEAD")) {
+        return new Answer(405, PLAIN, method + " not allowed; use GET\n", "GET, HEAD");
+      } else if (path.equals("/metrics")) {
+        return new Answer(200, TEXT_FORMAT_004, registry.scrape(), null);
+      } else if (path.equals("/healthz")) {
+        return new Answer(200, PLAIN, "ok", null);
+      }
+      return new Answer(404, PLAIN, "no such path " + path + "; try /metrics or /healthz\n", null);
+    }
+  }
+
+  private static final String PLAIN = "text/plain; charset=utf-8";
+
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       String method = exchange.getRequestMethod();
-      String path = exchange.getRequestURI().getPath();
-      if (!method.equals("GET") && !method.equals("HEAD")) {
-        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-        respond(exchange, 405, "text/plain; charset=utf-8", method + " not allowed; use GET\n");
-      } else if (path.equals("/metrics")) {
-        respond(exchange, 200, TEXT_FORMAT_004, registry.scrape());
-      } else if (path.equals("/healthz")) {
-        respond(exchange, 200, "text/plain; charset=utf-8", "ok");
-      } else {
-        respond(exchange, 404, "text/plain; charset=utf-8", "no such path " + path + "; try /metrics or /healthz\n");
+      Answer answer = Answer.to(method, exchange.getRequestURI().getPath(), registry);
+      if (answer.allow() != null) {
+        exchange.getResponseHeaders().set("Allow", answer.allow());
+      }
+      byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", answer.contentType());
+      boolean head = method.equals("HEAD");
+      exchange.sendResponseHeaders(answer.status(), head ? -1 : bytes.length);
+      if (!head) {
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(bytes);
+        }
       }
     } catch (RuntimeException e) {
       // The JDK server would drop the connection silently; say why in the log instead.
       log.warn("metrics request {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
       throw e;
-    }
-  }
-
-  private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", contentType);
-    boolean head = exchange.getRequestMethod().equals("HEAD");
-    exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
-    if (!head) {
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(bytes);
-      }
     }
   }
 

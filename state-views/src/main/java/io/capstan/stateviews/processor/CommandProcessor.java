@@ -54,6 +54,8 @@ public final class CommandProcessor implements AutoCloseable {
   private io.capstan.logschema.codec.SchemaLog schemas;
   private KafkaStreams streams;
   private KafkaStreamsMetrics streamsMetrics;
+  /** Refreshes {@link #streamsMetrics} once a minute, on the shared housekeeping thread. */
+  private java.util.concurrent.ScheduledExecutorService metricsRefresh;
   private ConsumerLag lag;
 
   public CommandProcessor(ProcessorConfig cfg, MeterRegistry registry) {
@@ -88,7 +90,8 @@ public final class CommandProcessor implements AutoCloseable {
       log.error("command processor {}: stream thread failed; shutting the processor down", cfg.applicationId(), e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     });
-    streamsMetrics = new KafkaStreamsMetrics(streams);
+    metricsRefresh = new io.capstan.logschema.threads.ChoreScheduler("command processor metrics");
+    streamsMetrics = new KafkaStreamsMetrics(streams, java.util.List.of(), metricsRefresh);
     streamsMetrics.bindTo(registry);
     KafkaStreams running = streams;
     lag = ConsumerLag.bind(registry, COMPONENT, CONSUMER, running::metrics);
@@ -149,6 +152,7 @@ public final class CommandProcessor implements AutoCloseable {
       streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
           .withTimeout(Duration.ofSeconds(30)));
       streamsMetrics.close();
+      metricsRefresh.shutdownNow(); // ours: the binder leaves a scheduler it was given running
       streams = null;
       SchemaLogs.detach(schemas);
       schemas = null;
