@@ -243,6 +243,12 @@ class AuthenticationTest {
     assertTrue(!refused.path("authenticated").asBoolean() && refused.path("error").asText().contains("audience"),
         wrongAudience.body());
     assertEquals(401, get(client(null), "/api/v1/namespaces", token).statusCode(), "a vault token is not for the API");
+    String apiToken = ok("create", "token", "reviewed").out().strip();
+    assertEquals(200, get(client(null), "/api/v1/namespaces", apiToken).statusCode());
+    char last = apiToken.charAt(apiToken.length() - 2);
+    String tampered = apiToken.substring(0, apiToken.length() - 2) + (last == 'A' ? 'B' : 'A')
+        + apiToken.charAt(apiToken.length() - 1);
+    assertEquals(401, get(client(null), "/api/v1/namespaces", tampered).statusCode(), "a tampered signature");
 
     HttpResponse<String> admin = post(http, "/apis/authentication.k8s.io/v1/tokenreviews",
         "{\"kind\":\"TokenReview\",\"apiVersion\":\"authentication.k8s.io/v1\",\"spec\":{\"token\":\""
