@@ -150,4 +150,19 @@ class ServiceAccountTokensTest {
         tokens.check(plain, List.of()));
     assertNotEquals(bound, plain);
   }
+
+  @Test
+  void aTokenBoundToASecretLastsAsLongAsTheSecret() throws Exception {
+    live.put("Secret/ns/creds", "secret-uid-1");
+    ServiceAccountTokens tokens = tokens();
+    String token = tokens.issue("ns", "robot", "sa-uid-1", List.of(), Duration.ofHours(1),
+        new ServiceAccountTokens.BoundObject("Secret", "creds", "secret-uid-1")).token();
+    assertEquals(Map.of("name", "creds", "uid", "secret-uid-1"),
+        SignedJWT.parse(token).getJWTClaimsSet().getJSONObjectClaim("kubernetes.io").get("secret"));
+    UserInfo user = tokens.authenticateToken(token).orElseThrow();
+    assertTrue(!user.extra().containsKey(ServiceAccountTokens.EXTRA_POD_NAME), "bound to no pod");
+    live.remove("Secret/ns/creds");
+    assertEquals(new ServiceAccountTokens.Result.Invalid("invalid bearer token, secrets \"creds\" not found"),
+        tokens.check(token, List.of()));
+  }
 }
