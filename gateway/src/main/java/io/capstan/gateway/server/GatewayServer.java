@@ -44,9 +44,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gateway verticle: one HTTPS (or, with --insecure-http, HTTP) server whose router runs, in
- * order: request metrics, bearer-token authentication, the probes and {@code /version},
- * {@code /metrics}, {@code /openapi/v3}, the body-size limit (413) and the REST verbs on
- * {@code /api} and {@code /apis}; anything else is a 404 Status. Objects are read and written
+ * order: request metrics, authentication (client certificate, bearer token, ServiceAccount token,
+ * then impersonation), the probes and {@code /version}, {@code /metrics}, {@code /openapi/v3}, the
+ * body-size limit (413), the authentication API (TokenRequest, TokenReview, SelfSubjectReview)
+ * and the REST verbs on {@code /api} and {@code /apis}; anything else is a 404 Status. Objects are read and written
  * through the {@link ResourceStore} it is given.
  *
  * <p>{@link #prepare} does the blocking first-start work (certificates, admin token, token file)
