@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * The plain (non-aggregated) discovery documents kube-apiserver serves, for the kinds Capstan
  * stores: {@code /api} (APIVersions), {@code /apis} (APIGroupList), {@code /apis/{group}}
  * (APIGroup) and {@code /api/v1}, {@code /apis/{group}/{version}} (APIResourceList with verbs,
- * short names, categories and the subresources status, scale, binding, log and ephemeralcontainers). Clients asking
+ * short names, categories and the subresources status, scale, binding, log, ephemeralcontainers and token; and the
+ * resources answered without being stored, TokenReview and SelfSubjectReview). Clients asking
  * for the aggregated form get this one with Content-Type application/json, which client-go
  * recognises as the legacy form and falls back to.
  */
@@ -25,6 +26,14 @@ public final class ApiDiscovery {
   static final List<String> VERBS =
       List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
   private static final List<String> SUBRESOURCE_VERBS = List.of("get", "patch", "update");
+
+  /** A resource served without being stored (reviews): create only. */
+  record Unstored(String group, String version, String plural, String kind) {}
+
+  /** The authentication API: TokenReview and SelfSubjectReview (kubectl auth whoami). */
+  static final List<Unstored> UNSTORED = List.of(
+      new Unstored("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview"),
+      new Unstored("authentication.k8s.io", "v1", "tokenreviews", "TokenReview"));
 
   /** The kinds served now: custom kinds come and go with their definitions. */
   private final Supplier<List<Kind>> kinds;
@@ -94,7 +103,9 @@ public final class ApiDiscovery {
   /** {@code /api/v1} ({@code group} empty) or {@code /apis/{group}/{version}}. */
   public Optional<ObjectNode> resources(String group, String version) {
     List<Kind> served = kinds.get().stream().filter(k -> k.group().equals(group) && k.serves(version)).toList();
-    if (served.isEmpty()) {
+    List<Unstored> unstored = UNSTORED.stream().filter(u -> u.group().equals(group) && u.version().equals(version))
+        .toList();
+    if (served.isEmpty() && unstored.isEmpty()) {
       return Optional.empty();
     }
     ObjectNode out = NODES.objectNode();
@@ -126,6 +137,17 @@ public final class ApiDiscovery {
         subresource(resources, k, "log", null, "Pod", List.of("get"));
         subresource(resources, k, "ephemeralcontainers", null, "Pod", SUBRESOURCE_VERBS);
       }
+      if (k == Kinds.SERVICE_ACCOUNT) {
+        subresource(resources, k, "token", "authentication.k8s.io/v1", "TokenRequest", List.of("create"));
+      }
+    }
+    for (Unstored u : unstored) {
+      ObjectNode r = resources.addObject();
+      r.put("name", u.plural());
+      r.put("singularName", u.kind().toLowerCase(java.util.Locale.ROOT));
+      r.put("namespaced", false);
+      r.put("kind", u.kind());
+      strings(r.putArray("verbs"), List.of("create"));
     }
     return Optional.of(out);
   }
@@ -168,6 +190,12 @@ public final class ApiDiscovery {
         if (!versions.contains(v)) {
           versions.add(v);
         }
+      }
+    }
+    for (Unstored u : UNSTORED) {
+      List<String> versions = out.computeIfAbsent(u.group(), g -> new ArrayList<>());
+      if (!versions.contains(u.version())) {
+        versions.add(u.version());
       }
     }
     return out;

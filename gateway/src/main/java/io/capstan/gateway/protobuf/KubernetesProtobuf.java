@@ -26,6 +26,7 @@ public final class KubernetesProtobuf {
    * The object as JSON (apiVersion and kind first) and the paths of protobuf fields that were
    * skipped because the field table has no such number, for fieldValidation.
    */
+  /** @param kind the stored kind, null for an object that is not one */
   public record Decoded(Kind kind, ObjectNode object, List<String> unknownFields) {
     public Decoded {
       unknownFields = List.copyOf(unknownFields);
@@ -97,6 +98,42 @@ public final class KubernetesProtobuf {
     object.remove(List.of("apiVersion", "kind"));
     json.setAll(object);
     return new Decoded(pathKind, json, decoder.unknownFields());
+  }
+
+  /**
+   * Decodes a request body that must hold {@code apiVersion} {@code kind}, an object the gateway
+   * answers without storing it (TokenRequest, TokenReview, SelfSubjectReview): 400 for any other
+   * object or a malformed body, 415 when the field table has no message for it.
+   */
+  public Decoded decode(byte[] body, String apiVersion, String kind) {
+    Envelope envelope = envelope(body);
+    if (!envelope.contentEncoding().isEmpty() || (!envelope.contentType().isEmpty()
+        && !envelope.contentType().equals(MEDIA_TYPE))) {
+      throw new ApiException(ApiStatus.badRequest("protobuf body: only unencoded " + MEDIA_TYPE
+          + " objects are supported"));
+    }
+    if (!envelope.apiVersion().equals(apiVersion) || !envelope.kind().equals(kind)) {
+      throw new ApiException(ApiStatus.badRequest("protobuf body: the object is a " + envelope.apiVersion() + " "
+          + envelope.kind() + " but the request is for a " + apiVersion + " " + kind));
+    }
+    int slash = apiVersion.indexOf('/');
+    String group = slash < 0 ? "core" : apiVersion.substring(0, slash).split("\\.", 2)[0];
+    String name = "k8s.io.api." + group + "." + apiVersion.substring(slash + 1) + "." + kind;
+    Message message = table.message(name).orElseThrow(() -> new ApiException(ApiStatus.unsupportedMediaType(
+        MEDIA_TYPE, List.of("application/json", "application/yaml"))));
+    MessageDecoder decoder = new MessageDecoder(table);
+    ObjectNode object;
+    try {
+      object = decoder.decode(message, new WireReader(envelope.raw()));
+    } catch (MalformedProtobufException e) {
+      throw new ApiException(ApiStatus.badRequest("protobuf body: malformed " + kind + ": " + e.getMessage()
+          + " of the object"));
+    }
+    ObjectNode json = JsonNodeFactory.instance.objectNode();
+    json.put("apiVersion", apiVersion).put("kind", kind);
+    object.remove(List.of("apiVersion", "kind"));
+    json.setAll(object);
+    return new Decoded(null, json, decoder.unknownFields());
   }
 
   /** The k8s.io/api message of a kind: {@code k8s.io.api.<group's first label, core for "">.<version>.<Kind>}. */

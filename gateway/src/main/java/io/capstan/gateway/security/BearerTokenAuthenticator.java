@@ -15,7 +15,7 @@ import java.util.Optional;
  * only as SHA-256 digests and looked up by digest, so neither a heap dump nor response timing
  * gives a token away.
  */
-public final class BearerTokenAuthenticator {
+public final class BearerTokenAuthenticator implements TokenAuthenticator {
   private final Map<String, UserInfo> byDigest = new HashMap<>();
 
   public BearerTokenAuthenticator(List<TokenFile.Entry> entries) {
@@ -30,15 +30,12 @@ public final class BearerTokenAuthenticator {
 
   /** The user of an Authorization header value; empty when absent, not Bearer, or unknown. */
   public Optional<UserInfo> authenticate(String authorizationHeader) {
-    if (authorizationHeader == null) {
-      return Optional.empty();
-    }
-    String h = authorizationHeader.strip();
-    if (h.length() < 7 || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return Optional.empty();
-    }
-    String token = h.substring(7).strip();
-    return token.isEmpty() ? Optional.empty() : Optional.ofNullable(byDigest.get(digest(token)));
+    return TokenAuthenticator.bearer(authorizationHeader).flatMap(this::authenticateToken);
+  }
+
+  @Override
+  public Optional<UserInfo> authenticateToken(String token) {
+    return Optional.ofNullable(byDigest.get(digest(token)));
   }
 
   private static String digest(String token) {

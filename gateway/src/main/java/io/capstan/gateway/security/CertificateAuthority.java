@@ -67,6 +67,8 @@ public final class CertificateAuthority {
   /** A client certificate and its key (PEM), issued by the cluster CA. */
   public record ClientCertFiles(Path cert, Path key) {}
 
+  /** The cluster administrator, the user of the kubeconfig {@code up} writes. */
+  public static final String ADMIN_NAME = AdminToken.ADMIN_USER;
   /** Who the gateway is to node agents when it fetches logs (kube-apiserver's kubelet client). */
   public static final String KUBELET_CLIENT_NAME = "capstan-apiserver-kubelet-client";
   /** The group of {@link #KUBELET_CLIENT_NAME}; node agents serve logs to members. */
@@ -89,32 +91,95 @@ public final class CertificateAuthority {
    * {@value #MASTERS_GROUP}), as kube-apiserver's {@code --kubelet-client-certificate}.
    */
   public static ClientCertFiles ensureKubeletClient(Path pkiDir) throws IOException {
+    return ensureClient(pkiDir, "apiserver-kubelet-client", KUBELET_CLIENT_NAME, List.of(MASTERS_GROUP));
+  }
+
+  /**
+   * Makes sure {@code pkiDir} holds the cluster administrator's client certificate
+   * ({@code admin.crt/.key}, CN {@value #ADMIN_NAME}, O {@value #MASTERS_GROUP}): the user of
+   * the kubeconfig {@code up} writes, as kubeadm's {@code admin.conf}.
+   */
+  public static ClientCertFiles ensureAdminClient(Path pkiDir) throws IOException {
+    return ensureClient(pkiDir, "admin", ADMIN_NAME, List.of(MASTERS_GROUP));
+  }
+
+  /**
+   * Makes sure {@code pkiDir} holds a client certificate {@code baseName.crt} (and its key,
+   * {@code baseName.key}, owner-readable only) issued by the cluster CA to {@code user} (the
+   * subject's CN) in {@code groups} (one O each), as Kubernetes' X.509 client authentication
+   * reads them. An existing one is kept while it names the same user and groups and is valid for
+   * 30 more days; otherwise a new one is issued.
+   */
+  public static ClientCertFiles ensureClient(Path pkiDir, String baseName, String user, List<String> groups)
+      throws IOException {
     Files.createDirectories(pkiDir);
-    ClientCertFiles files = new ClientCertFiles(pkiDir.resolve("apiserver-kubelet-client.crt"),
-        pkiDir.resolve("apiserver-kubelet-client.key"));
+    ClientCertFiles files = new ClientCertFiles(pkiDir.resolve(baseName + ".crt"), pkiDir.resolve(baseName + ".key"));
     try {
       X509Certificate caCert = loadOrCreateCa(pkiDir);
-      if (Files.exists(files.cert()) && Files.exists(files.key()) && readCertificate(files.cert()).getNotAfter()
-          .toInstant().isAfter(Instant.now().plus(Duration.ofDays(30)))) {
-        return files;
+      if (Files.exists(files.cert()) && Files.exists(files.key())) {
+        X509Certificate have = readCertificate(files.cert());
+        if (have.getNotAfter().toInstant().isAfter(Instant.now().plus(Duration.ofDays(30)))
+            && ClientCertificateAuthenticator.userOf(have).equals(new UserInfo(user, "", groups))) {
+          return files;
+        }
       }
-      KeyPair ca = new KeyPair(caCert.getPublicKey(), readKey(caKey(pkiDir)));
-      KeyPair client = newKeyPair();
-      Instant now = Instant.now();
+      IssuedClient issued = issueClient(pkiDir, user, groups, SERVING_VALIDITY);
+      writePem(files.key(), "PRIVATE KEY", issued.key().getEncoded(), true);
+      writePem(files.cert(), "CERTIFICATE", issued.certificate().getEncoded(), false);
+      return files;
+    } catch (GeneralSecurityException | OperatorCreationException e) {
+      throw new IOException("cannot prepare the client certificate " + baseName + " in " + pkiDir + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** A client certificate and its private key, in memory. */
+  public record IssuedClient(X509Certificate certificate, PrivateKey key) {
+    /** The certificate as PEM. */
+    public String certificatePem() {
+      try {
+        return pem("CERTIFICATE", certificate.getEncoded());
+      } catch (java.security.cert.CertificateEncodingException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /** The private key as PEM (PKCS#8). */
+    public String keyPem() {
+      return pem("PRIVATE KEY", key.getEncoded());
+    }
+  }
+
+  /**
+   * Issues a client certificate from the CA of {@code pkiDir} (which must exist) for
+   * {@code user} in {@code groups}, valid for {@code validity}; nothing is written.
+   */
+  public static IssuedClient issueClient(Path pkiDir, String user, List<String> groups, Duration validity)
+      throws IOException, GeneralSecurityException {
+    if (user == null || user.isBlank()) {
+      throw new IllegalArgumentException("a client certificate needs a user name (CN)");
+    }
+    X509Certificate caCert = readCertificate(caCert(pkiDir));
+    PrivateKey caKey = readKey(caKey(pkiDir));
+    KeyPair client = newKeyPair();
+    Instant now = Instant.now();
+    org.bouncycastle.asn1.x500.X500NameBuilder subject =
+        new org.bouncycastle.asn1.x500.X500NameBuilder(org.bouncycastle.asn1.x500.style.BCStyle.INSTANCE);
+    for (String g : groups) {
+      subject.addRDN(org.bouncycastle.asn1.x500.style.BCStyle.O, g);
+    }
+    subject.addRDN(org.bouncycastle.asn1.x500.style.BCStyle.CN, user);
+    try {
       X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert, serial(), Date.from(now.minusSeconds(300)),
-          Date.from(now.plus(SERVING_VALIDITY)), new X500Name("CN=" + KUBELET_CLIENT_NAME + ",O=" + MASTERS_GROUP),
-          client.getPublic());
+          Date.from(now.plus(validity)), subject.build(), client.getPublic());
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
       b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
       b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
-      X509Certificate cert = sign(b, ca.getPrivate());
-      writePem(files.key(), "PRIVATE KEY", client.getPrivate().getEncoded(), true);
-      writePem(files.cert(), "CERTIFICATE", cert.getEncoded(), false);
-      return files;
-    } catch (GeneralSecurityException | OperatorCreationException e) {
-      throw new IOException("cannot prepare the kubelet client certificate in " + pkiDir + ": " + e.getMessage(), e);
+      return new IssuedClient(sign(b, caKey), client.getPrivate());
+    } catch (OperatorCreationException | IOException e) {
+      throw new GeneralSecurityException("cannot issue a client certificate for " + user + ": " + e.getMessage(), e);
     }
   }
 
@@ -166,7 +231,7 @@ public final class CertificateAuthority {
     }
   }
 
-  private static PrivateKey readKey(Path pem) throws IOException, GeneralSecurityException {
+  static PrivateKey readKey(Path pem) throws IOException, GeneralSecurityException {
     String text = Files.readString(pem, StandardCharsets.UTF_8)
         .replace("-----BEGIN PRIVATE KEY-----", "").replace("-----END PRIVATE KEY-----", "").replaceAll("\\s", "");
     return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(text)));
@@ -250,10 +315,14 @@ public final class CertificateAuthority {
     return new BigInteger(127, RANDOM);
   }
 
-  private static void writePem(Path file, String type, byte[] der, boolean secret) throws IOException {
-    String pem = "-----BEGIN " + type + "-----\n"
+  static String pem(String type, byte[] der) {
+    return "-----BEGIN " + type + "-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
         + "\n-----END " + type + "-----\n";
+  }
+
+  static void writePem(Path file, String type, byte[] der, boolean secret) throws IOException {
+    String pem = pem(type, der);
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     Files.writeString(tmp, pem, StandardCharsets.UTF_8);
     if (secret) {

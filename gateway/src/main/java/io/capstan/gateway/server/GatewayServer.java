@@ -7,9 +7,15 @@ import io.capstan.gateway.openapi.OpenApiHandler;
 import io.capstan.gateway.security.AdminToken;
 import io.capstan.gateway.security.BearerTokenAuthenticator;
 import io.capstan.gateway.security.CertificateAuthority;
+import io.capstan.gateway.security.Authorizer;
+import io.capstan.gateway.security.ClientCertificateAuthenticator;
+import io.capstan.gateway.security.Impersonation;
+import io.capstan.gateway.security.ServiceAccountTokens;
+import io.capstan.gateway.security.SystemMastersAuthorizer;
 import io.capstan.gateway.security.KubeconfigWriter;
 import io.capstan.gateway.security.TokenFile;
 import io.capstan.gateway.store.ResourceStore;
+import io.capstan.logschema.kinds.Kinds;
 import io.capstan.gateway.threads.ThreadNice;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,25 +25,29 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The gateway verticle: one HTTPS (or, with --insecure-http, HTTP) server whose router runs, in
- * order: request metrics, bearer-token authentication, the probes and {@code /version},
- * {@code /metrics}, {@code /openapi/v3}, the body-size limit (413) and the REST verbs on
- * {@code /api} and {@code /apis}; anything else is a 404 Status. Objects are read and written
+ * order: request metrics, authentication (client certificate, bearer token, ServiceAccount token,
+ * then impersonation), the probes and {@code /version}, {@code /metrics}, {@code /openapi/v3}, the
+ * body-size limit (413), the authentication API (TokenRequest, TokenReview, SelfSubjectReview)
+ * and the REST verbs on {@code /api} and {@code /apis}; anything else is a 404 Status. Objects are read and written
  * through the {@link ResourceStore} it is given.
  *
  * <p>{@link #prepare} does the blocking first-start work (certificates, admin token, token file)
@@ -56,14 +66,20 @@ public final class GatewayServer extends VerticleBase {
   private final BearerTokenAuthenticator authenticator;
   private final String adminToken;
   private final CertificateAuthority.ClientCertFiles kubeletClient;
+  private final CertificateAuthority.ClientCertFiles adminClient;
+  private final ServiceAccountTokens serviceAccountTokens;
+  /** Decides what authentication asks (impersonation): cluster administrators only, until RBAC. */
+  private final Authorizer authorizer = new SystemMastersAuthorizer();
   private final LiveOpenApiDocuments openApi;
   private final ApiDiscovery discovery;
   private volatile HttpServer server;
 
   private GatewayServer(GatewayConfig config, ResourceStore store, MeterRegistry registry,
       CertificateAuthority.PkiFiles pki, BearerTokenAuthenticator authenticator, String adminToken,
-      CertificateAuthority.ClientCertFiles kubeletClient) {
+      CertificateAuthority.ClientCertFiles kubeletClient, CertificateAuthority.ClientCertFiles adminClient) {
     this.kubeletClient = kubeletClient;
+    this.adminClient = adminClient;
+    this.serviceAccountTokens = serviceAccountTokens(config, store);
     this.config = config;
     this.store = store;
     this.registry = registry;
@@ -84,12 +100,25 @@ public final class GatewayServer extends VerticleBase {
     CertificateAuthority.ClientCertFiles kubeletClient = CertificateAuthority.ensureKubeletClient(config.pkiDir());
     if (config.insecureHttp()) {
       LOG.warn("--insecure-http: serving plain HTTP without authentication; for local experiments only");
-      return new GatewayServer(config, store, registry, null, null, null, kubeletClient);
+      return new GatewayServer(config, store, registry, null, null, null, kubeletClient, null);
     }
     CertificateAuthority.PkiFiles pki = CertificateAuthority.ensure(config.pkiDir(), config.extraHosts());
+    CertificateAuthority.ClientCertFiles adminClient = CertificateAuthority.ensureAdminClient(config.pkiDir());
     String admin = AdminToken.ensure(config.tokenFile());
     BearerTokenAuthenticator authenticator = new BearerTokenAuthenticator(TokenFile.read(config.tokenFile()));
-    return new GatewayServer(config, store, registry, pki, authenticator, admin, kubeletClient);
+    return new GatewayServer(config, store, registry, pki, authenticator, admin, kubeletClient, adminClient);
+  }
+
+  /** ServiceAccount tokens signed with the key in the PKI dir, checked against the store's memory. */
+  private static ServiceAccountTokens serviceAccountTokens(GatewayConfig config, ResourceStore store) {
+    try {
+      return new ServiceAccountTokens(ServiceAccountTokens.ensureSigningKey(config.pkiDir()),
+          (kind, namespace, name) -> Kinds.byName(kind).flatMap(k -> store.current(k, namespace, name))
+              .map(o -> ((io.capstan.api.ObjectMeta) o.get(o.getSchema().getField("metadata").pos())).getUid()),
+          Clock.systemUTC());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Override
@@ -113,7 +142,7 @@ public final class GatewayServer extends VerticleBase {
         return Future.succeededFuture();
       }
       return vertx.executeBlocking(() -> KubeconfigWriter.write(config.kubeconfig(), url(), pki.caPem(),
-          adminToken));
+          adminClient, adminToken));
     });
   }
 
@@ -166,8 +195,12 @@ public final class GatewayServer extends VerticleBase {
         .tag("loop", Integer.toString(loop)).register(registry);
     HttpServerOptions options = new HttpServerOptions().setCompressionSupported(true);
     if (!config.insecureHttp()) {
+      // Client certificates are asked for, not required (token users have none), and checked
+      // against the cluster CA only: one from another CA fails the handshake.
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
-          .setCertPath(pki.servingCert().toString()).setKeyPath(pki.servingKey().toString()));
+          .setCertPath(pki.servingCert().toString()).setKeyPath(pki.servingKey().toString()))
+          .setClientAuth(ClientAuth.REQUEST)
+          .setTrustOptions(new PemTrustOptions().addCertPath(pki.caCert().toString()));
       if (OpenSSLEngineOptions.isAvailable()) {
         options.setSslEngineOptions(new OpenSSLEngineOptions());
       }
@@ -191,7 +224,9 @@ public final class GatewayServer extends VerticleBase {
   private Router router(Vertx vertx) {
     Router router = Router.router(vertx);
     router.route().handler(new RequestMetrics(registry));
-    router.route().handler(new Authentication(authenticator));
+    router.route().handler(new Authentication(
+        authenticator == null ? null : new ClientCertificateAuthenticator(Clock.systemUTC()),
+        authenticator == null ? null : List.of(authenticator, serviceAccountTokens), new Impersonation(authorizer)));
     router.get("/healthz").handler(GatewayServer::ok);
     router.get("/livez").handler(GatewayServer::ok);
     router.get("/readyz").handler(GatewayServer::ok);
@@ -208,6 +243,11 @@ public final class GatewayServer extends VerticleBase {
         bodies.handle(ctx);
       }
     });
+    AuthenticationApi authn = new AuthenticationApi(store, serviceAccountTokens,
+        authenticator == null ? List.of() : List.of(authenticator), Clock.systemUTC());
+    router.postWithRegex(AuthenticationApi.TOKEN_PATH).handler(authn::tokenRequest);
+    router.post(AuthenticationApi.TOKEN_REVIEWS).handler(authn::tokenReview);
+    router.post(AuthenticationApi.SELF_SUBJECT_REVIEWS).handler(authn::selfSubjectReview);
     router.get(AuditHandler.PATH).handler(new AuditHandler(store));
     router.routeWithRegex("^/apis?(/.*)?$").handler(new ResourceHandler(discovery, store, Clock.systemUTC(),
         new PodLogProxy(store, kubeletClient)));

@@ -163,6 +163,12 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
   }
 
   @Override
+  public java.util.Optional<org.apache.avro.generic.IndexedRecord> current(Kind kind, String namespace, String name) {
+    KindCache c = cache.of(kind);
+    return c.get(c.key(namespace, name));
+  }
+
+  @Override
   public CompletionStage<ListResult> list(Kind kind, ListOptions o) {
     KindCache c = cache.of(kind);
     String rv = o.resourceVersion() == null || o.resourceVersion().isEmpty() ? null : o.resourceVersion();

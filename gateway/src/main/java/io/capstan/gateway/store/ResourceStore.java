@@ -29,6 +29,17 @@ import org.apache.avro.generic.IndexedRecord;
 public interface ResourceStore {
   CompletionStage<StoredObject> get(Kind kind, String namespace, String name);
 
+  /**
+   * The object held in memory now, without waiting for anything (authentication looks up
+   * ServiceAccounts and bound pods on every request with it); empty when absent. This default
+   * serves stores whose reads complete at once.
+   */
+  default java.util.Optional<IndexedRecord> current(Kind kind, String namespace, String name) {
+    CompletableFuture<StoredObject> f = get(kind, namespace, name).toCompletableFuture();
+    return f.isDone() && !f.isCompletedExceptionally() ? java.util.Optional.of(f.join().object())
+        : java.util.Optional.empty();
+  }
+
   /** A consistent list at one resourceVersion, filtered and paginated as {@code options} says. */
   CompletionStage<ListResult> list(Kind kind, ListOptions options);
 

@@ -19,7 +19,7 @@ import java.util.function.BiFunction;
  * The Table columns of the built-in kinds kube-apiserver prints with more than NAME and AGE, as
  * its printers (pkg/printers/internalversion) define them, priority 1 for what {@code -o wide}
  * adds: services, endpoints, endpointslices, nodes, jobs, events, leases, resourcequotas and
- * limitranges. Each kind's columns and the function that fills a row sit together here.
+ * limitranges and serviceaccounts. Each kind's columns and the function that fills a row sit together here.
  */
 final class KindColumns {
   private static final String NONE = "<none>";
@@ -86,7 +86,10 @@ final class KindColumns {
               + " independent of contention on the node.")), KindColumns::resourceQuota),
       Kinds.LIMIT_RANGE, new Printer(List.of(NAME, new PrinterColumn("Created At", "date", "",
           "CreationTimestamp is a timestamp representing the server time when this object was created.", 0)),
-          (o, now) -> List.of(o.path("metadata").path("creationTimestamp").asText(""))));
+          (o, now) -> List.of(o.path("metadata").path("creationTimestamp").asText(""))),
+      Kinds.SERVICE_ACCOUNT, new Printer(List.of(NAME, new PrinterColumn("Secrets", "integer", "",
+          "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are"
+              + " allowed to use.", 0), AGE), (o, now) -> List.of(o.path("secrets").size())));
 
   private KindColumns() {}
 

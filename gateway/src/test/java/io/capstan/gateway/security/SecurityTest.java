@@ -82,4 +82,35 @@ class SecurityTest {
     assertTrue(k.contains("token: tok"), k);
     assertTrue(k.contains("current-context: capstan"), k);
   }
+
+  @Test
+  void clientCertificatesNameTheUserAndGroupsAndAreKeptUntilTheyChange() throws Exception {
+    Path pki = dir.resolve("pki");
+    var admin = CertificateAuthority.ensureAdminClient(pki);
+    var cert = CertificateAuthority.readCertificate(admin.cert());
+    cert.verify(CertificateAuthority.readCertificate(CertificateAuthority.caCert(pki)).getPublicKey());
+    assertEquals(new UserInfo("capstan-admin", "", List.of("system:masters")), ClientCertificateAuthenticator.userOf(cert));
+    assertTrue(cert.getExtendedKeyUsage().contains("1.3.6.1.5.5.7.3.2"), "for client authentication");
+    assertEquals(Files.readString(admin.cert()), Files.readString(CertificateAuthority.ensureAdminClient(pki).cert()),
+        "reused");
+    var other = CertificateAuthority.ensureClient(pki, "admin", "capstan-admin", List.of("system:masters", "ops"));
+    assertEquals(List.of("system:masters", "ops"),
+        ClientCertificateAuthenticator.userOf(CertificateAuthority.readCertificate(other.cert())).groups(), "reissued");
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(admin.key())));
+    var issued = CertificateAuthority.issueClient(pki, "jane", List.of(), java.time.Duration.ofHours(1));
+    assertEquals(new UserInfo("jane", "", List.of()), ClientCertificateAuthenticator.userOf(issued.certificate()));
+    assertThrows(IllegalArgumentException.class,
+        () -> CertificateAuthority.issueClient(pki, " ", List.of(), java.time.Duration.ofHours(1)));
+  }
+
+  @Test
+  void kubeconfigWithAClientCertificateKeepsTheTokenContext() {
+    String k = KubeconfigWriter.render("https://127.0.0.1:6443", "PEM", "CERT", "KEY", "tok", "default");
+    assertTrue(k.contains("client-certificate-data: Q0VSVA=="), k);
+    assertTrue(k.contains("client-key-data: S0VZ"), k);
+    assertTrue(k.contains("token: tok"), k);
+    assertTrue(k.contains("current-context: capstan\n"), k);
+    assertTrue(k.contains("- name: capstan-token\n  context:"), k);
+  }
 }

@@ -162,7 +162,8 @@ class BadInputTest {
   @Test
   void discoveryDocuments() throws Exception {
     JsonNode apis = KubeJson.parse(send("GET", "/apis", null, null).body());
-    assertEquals(List.of("apps", "batch", "coordination.k8s.io", "apiextensions.k8s.io", "discovery.k8s.io"),
+    assertEquals(List.of("apps", "batch", "coordination.k8s.io", "apiextensions.k8s.io", "discovery.k8s.io",
+        "authentication.k8s.io"),
         apis.get("groups").findValuesAsText("name"));
     JsonNode core = KubeJson.parse(send("GET", "/api/v1", null, null).body());
     assertTrue(core.get("resources").findValuesAsText("name").containsAll(

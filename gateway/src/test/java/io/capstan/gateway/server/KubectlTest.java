@@ -664,7 +664,8 @@ class KubectlTest {
         .header("Authorization", "Bearer not-a-token").build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(401, wrong.statusCode());
 
-    Result r = kubectl("get", "pods", "--token", "not-a-token");
+    // The token context: the default one's client certificate would authenticate first, as in Kubernetes.
+    Result r = kubectl("--context", "capstan-token", "get", "pods", "--token", "not-a-token");
     assertTrue(r.exit() != 0, r.both());
     assertTrue(r.err().contains("Unauthorized") || r.err().contains("must be logged in"), r.both());
   }

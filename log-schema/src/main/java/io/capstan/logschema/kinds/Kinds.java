@@ -58,6 +58,9 @@ public final class Kinds {
   public static final Kind LIMIT_RANGE =
       Kind.builtIn("LimitRange", "", "v1", "limitranges", true, List.of("limits"), List.of(),
           LimitRange.getClassSchema(), false);
+  public static final Kind SERVICE_ACCOUNT =
+      Kind.builtIn("ServiceAccount", "", "v1", "serviceaccounts", true, List.of("sa"), List.of(),
+          io.capstan.api.ServiceAccount.getClassSchema(), false);
   // apps/v1
   public static final Kind DEPLOYMENT =
       Kind.builtIn("Deployment", "apps", "v1", "deployments", true, List.of("deploy"), ALL_CATEGORY,
@@ -82,7 +85,7 @@ public final class Kinds {
 
   private static final List<Kind> BUILT_IN = List.of(NAMESPACE, NODE, POD, SERVICE, ENDPOINTS, CONFIG_MAP, SECRET,
       EVENT, RESOURCE_QUOTA, LIMIT_RANGE, DEPLOYMENT, REPLICA_SET, JOB, LEASE, CUSTOM_RESOURCE_DEFINITION,
-      ENDPOINT_SLICE);
+      ENDPOINT_SLICE, SERVICE_ACCOUNT);
 
   /** What listeners hear: a kind entered the registry (or replaced its entry), or left it. */
   public sealed interface Change {
