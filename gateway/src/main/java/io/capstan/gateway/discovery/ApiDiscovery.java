@@ -26,6 +26,16 @@ public final class ApiDiscovery {
       List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
   private static final List<String> SUBRESOURCE_VERBS = List.of("get", "patch", "update");
 
+  /** A resource served without storage, create-only (the access reviews): not a kind of the registry. */
+  public record CreateOnly(String group, String version, String plural, String kind, boolean namespaced) {}
+
+  /** authorization.k8s.io/v1: the access reviews kubectl auth can-i posts. */
+  public static final List<CreateOnly> CREATE_ONLY = List.of(
+      new CreateOnly("authorization.k8s.io", "v1", "localsubjectaccessreviews", "LocalSubjectAccessReview", true),
+      new CreateOnly("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false),
+      new CreateOnly("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false),
+      new CreateOnly("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false));
+
   /** The kinds served now: custom kinds come and go with their definitions. */
   private final Supplier<List<Kind>> kinds;
   private final ServerVersion version;
@@ -94,7 +104,9 @@ public final class ApiDiscovery {
   /** {@code /api/v1} ({@code group} empty) or {@code /apis/{group}/{version}}. */
   public Optional<ObjectNode> resources(String group, String version) {
     List<Kind> served = kinds.get().stream().filter(k -> k.group().equals(group) && k.serves(version)).toList();
-    if (served.isEmpty()) {
+    List<CreateOnly> createOnly = CREATE_ONLY.stream().filter(c -> c.group().equals(group) && c.version().equals(version))
+        .toList();
+    if (served.isEmpty() && createOnly.isEmpty()) {
       return Optional.empty();
     }
     ObjectNode out = NODES.objectNode();
@@ -126,6 +138,14 @@ public final class ApiDiscovery {
         subresource(resources, k, "log", null, "Pod", List.of("get"));
         subresource(resources, k, "ephemeralcontainers", null, "Pod", SUBRESOURCE_VERBS);
       }
+    }
+    for (CreateOnly c : createOnly) {
+      ObjectNode r = resources.addObject();
+      r.put("name", c.plural());
+      r.put("singularName", c.kind().toLowerCase(java.util.Locale.ROOT));
+      r.put("namespaced", c.namespaced());
+      r.put("kind", c.kind());
+      strings(r.putArray("verbs"), List.of("create"));
     }
     return Optional.of(out);
   }
@@ -168,6 +188,12 @@ public final class ApiDiscovery {
         if (!versions.contains(v)) {
           versions.add(v);
         }
+      }
+    }
+    for (CreateOnly c : CREATE_ONLY) {
+      List<String> versions = out.computeIfAbsent(c.group(), g -> new ArrayList<>());
+      if (!versions.contains(c.version())) {
+        versions.add(c.version());
       }
     }
     return out;

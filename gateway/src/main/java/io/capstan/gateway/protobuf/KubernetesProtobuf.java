@@ -99,6 +99,39 @@ public final class KubernetesProtobuf {
     return new Decoded(pathKind, json, decoder.unknownFields());
   }
 
+  /**
+   * Decodes a request body of a resource that is not a stored kind (an access review): the
+   * envelope must name {@code apiVersion} and {@code kind}; 400 otherwise, 415 when the table has
+   * no such message.
+   */
+  public ObjectNode decodeUnstored(byte[] body, String apiVersion, String kind) {
+    Envelope envelope = envelope(body);
+    if (!envelope.contentEncoding().isEmpty()
+        || (!envelope.contentType().isEmpty() && !envelope.contentType().equals(MEDIA_TYPE))) {
+      throw new ApiException(ApiStatus.badRequest("protobuf body: only unencoded " + MEDIA_TYPE + " objects are read"));
+    }
+    if (!envelope.apiVersion().equals(apiVersion) || !envelope.kind().equals(kind)) {
+      throw new ApiException(ApiStatus.badRequest("protobuf body: the object is a " + envelope.apiVersion() + " "
+          + envelope.kind() + " but the request is for " + apiVersion + " " + kind));
+    }
+    int slash = apiVersion.indexOf('/');
+    String group = slash < 0 ? "core" : apiVersion.substring(0, slash).split("\\.", 2)[0];
+    String name = "k8s.io.api." + group + "." + apiVersion.substring(slash + 1) + "." + kind;
+    Message message = table.message(name).orElseThrow(() -> new ApiException(ApiStatus.unsupportedMediaType(
+        MEDIA_TYPE, List.of("application/json", "application/yaml"))));
+    ObjectNode object;
+    try {
+      object = new MessageDecoder(table).decode(message, new WireReader(envelope.raw()));
+    } catch (MalformedProtobufException e) {
+      throw new ApiException(ApiStatus.badRequest("protobuf body: malformed " + kind + ": " + e.getMessage()));
+    }
+    ObjectNode json = JsonNodeFactory.instance.objectNode();
+    json.put("apiVersion", apiVersion).put("kind", kind);
+    object.remove(List.of("apiVersion", "kind"));
+    json.setAll(object);
+    return json;
+  }
+
   /** The k8s.io/api message of a kind: {@code k8s.io.api.<group's first label, core for "">.<version>.<Kind>}. */
   static String messageName(Kind kind) {
     String group = kind.group().isEmpty() ? "core" : kind.group().split("\\.", 2)[0];
