@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * resources Capstan serves: {@code cluster-admin} (bound to {@code system:masters}), the
  * user-facing {@code admin}, {@code edit} and {@code view} (aggregated from the
  * {@code system:aggregate-to-*} roles by their labels), {@code system:basic-user} and
- * {@code system:discovery} for every authenticated user, and {@code system:public-info-viewer}
- * for everyone. Reconciled as kube's bootstrap does by default: created when absent, left alone
+ * {@code system:discovery} for every authenticated user, {@code system:public-info-viewer}
+ * for everyone, and {@code system:monitoring} ({@code /metrics} and the probes) for the group of
+ * that name. Reconciled as kube's bootstrap does by default: created when absent, left alone
  * when present (AlreadyExists is success), so an operator's edits survive restarts.
  */
 public final class DefaultRoles {
@@ -107,7 +108,11 @@ public final class DefaultRoles {
     out.add(clusterRole("system:public-info-viewer", Map.of(), List.of(PolicyRule.newBuilder()
         .setVerbs(List.of("get")).setNonResourceURLs(List.of("/healthz", "/livez", "/readyz", "/version", "/version/"))
         .build()), null));
+    out.add(clusterRole("system:monitoring", Map.of(), List.of(PolicyRule.newBuilder().setVerbs(List.of("get"))
+        .setNonResourceURLs(List.of("/healthz", "/healthz/*", "/livez", "/livez/*", "/metrics", "/metrics/slis",
+            "/readyz", "/readyz/*")).build()), null));
     out.add(binding("cluster-admin", "cluster-admin", "system:masters"));
+    out.add(binding("system:monitoring", "system:monitoring", "system:monitoring"));
     out.add(binding("system:basic-user", "system:basic-user", "system:authenticated"));
     out.add(binding("system:discovery", "system:discovery", "system:authenticated"));
     out.add(binding("system:public-info-viewer", "system:public-info-viewer", "system:authenticated",

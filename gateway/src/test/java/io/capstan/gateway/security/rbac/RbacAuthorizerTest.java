@@ -103,6 +103,7 @@ class RbacAuthorizerTest {
     assertTrue(mayPath(ALICE, "get", "/apis/apps/v1"));
     assertTrue(mayPath(ALICE, "get", "/openapi/v3/api/v1"));
     assertFalse(mayPath(ALICE, "get", "/metrics"));
+    assertTrue(mayPath(new UserInfo("prometheus", "", List.of("system:monitoring")), "get", "/metrics"));
     assertTrue(may(ALICE, "create", "authorization.k8s.io", "selfsubjectaccessreviews", "", "", ""));
     assertTrue(mayPath(ANONYMOUS, "get", "/healthz"));
     assertFalse(mayPath(ANONYMOUS, "get", "/api"));
