@@ -153,6 +153,11 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--event-loops", description = "Event loops of the in-process gateway (default: one per core, here ${DEFAULT-VALUE}).")
     int eventLoops = io.capstan.gateway.server.GatewayConfig.defaultEventLoops();
 
+    @Option(names = "--compare-rbac", description = "Send every other request as a user outside system:masters, bound to"
+        + " ClusterRole edit in the bench namespaces, and report its latencies (rbac_*) next to the superuser's from"
+        + " the same run (in-process stack only).")
+    boolean compareRbac;
+
     @Override
     public Integer call() throws Exception {
       if (clients <= 0 || rate < 0 || getRate < 0 || listRate < 0 || listSize <= 0 || watches < 0 || seconds <= 0
@@ -161,8 +166,13 @@ public final class BenchCommand implements Runnable {
             + " --watches and --warmup-seconds not negative");
         return 2;
       }
+      if (compareRbac && kubeconfig != null) {
+        System.err.println("--compare-rbac needs the in-process stack (it adds its user to the token file):"
+            + " leave out --kubeconfig");
+        return 2;
+      }
       ApiBench.Result r = new ApiBench(new ApiBench.Settings(kubeconfig, clients, rate, getRate, listRate, listSize,
-          watches, warmupSeconds, seconds, partitions, eventLoops), System.err).run();
+          watches, warmupSeconds, seconds, partitions, eventLoops, compareRbac), System.err).run();
       if (r.firstError() != null) {
         System.err.println("bench: first error: " + r.firstError());
       }

@@ -53,6 +53,7 @@ final class CommandProcessorComponent implements Component {
     processor.awaitRunning(timeout);
     try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "capstan-bootstrap"), registry)) {
       SystemNamespaces.ensure(client, timeout);
+      io.capstan.stateviews.bootstrap.DefaultRoles.ensure(client, timeout); // RBAC's bootstrap policy
     }
   }
 

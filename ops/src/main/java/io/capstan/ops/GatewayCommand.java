@@ -52,6 +52,11 @@ final class GatewayCommand implements Callable<Integer> {
       description = "Prefix of the cluster's topic names (default: ${DEFAULT-VALUE}).")
   String topicPrefix;
 
+  @Option(names = "--authorization", paramLabel = "rbac|always-allow", defaultValue = "rbac",
+      description = "How the API authorizes requests: rbac (Roles and bindings; system:masters may do anything) or"
+          + " always-allow (every authenticated user may do anything) (default: ${DEFAULT-VALUE}).")
+  String authorization;
+
   @Mixin DataDirOptions dataDir;
   @Mixin MetricsOptions metrics;
   @Mixin KafkaClientOptions kafkaClient;
@@ -76,12 +81,18 @@ final class GatewayCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     GatewayRunConfig config = config();
+    io.capstan.gateway.security.AuthorizationMode mode;
+    try {
+      mode = io.capstan.gateway.security.AuthorizationMode.parse(authorization);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--authorization: " + e.getMessage(), e);
+    }
     Progress progress = new Progress(spec.commandLine().getOut());
     return ServiceRun.run(config.dataDir(), config.logDir(), progress, "gateway", (stack, registry) -> {
       KafkaConnection kafka = config.kafka();
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
       GatewayComponent gateway = stack.start(new GatewayComponent(kafka.clientConfig(), config.layout(),
-          config.gateway(), null, registry));
+          config.gateway(), null, registry).authorizing(mode));
       return "gateway ready: api=" + gateway.url()
           + (config.gateway().insecureHttp() ? "" : " kubeconfig=" + gateway.kubeconfig())
           + " kafka=" + kafka.bootstrap() + " metrics=" + metrics.url();

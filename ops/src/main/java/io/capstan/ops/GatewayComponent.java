@@ -35,6 +35,8 @@ final class GatewayComponent implements Component {
   private Vertx vertx;
   private GatewayServer server;
   private CompletableFuture<String> deployed;
+  private io.capstan.gateway.security.AuthorizationMode authorization =
+      io.capstan.gateway.security.AuthorizationMode.RBAC;
 
   /** @param shared the process's informers for the watch cache to read through, or null for its own */
   GatewayComponent(Map<String, Object> kafka, TopicLayout layout, GatewayConfig config, SharedInformers shared,
@@ -46,6 +48,12 @@ final class GatewayComponent implements Component {
     this.registry = registry;
   }
 
+  /** With this authorization mode (default RBAC); before {@link #start}. */
+  GatewayComponent authorizing(io.capstan.gateway.security.AuthorizationMode mode) {
+    this.authorization = mode;
+    return this;
+  }
+
   @Override
   public String name() {
     return "gateway";
@@ -55,7 +63,7 @@ final class GatewayComponent implements Component {
   public void start() {
     try {
       store = KafkaResourceStore.connect(kafka, layout, COMPONENT, shared, WatchCacheConfig.defaults(), registry);
-      server = GatewayServer.prepare(config, store, registry);
+      server = GatewayServer.prepare(config, store, registry, authorization);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while loading the watch cache", e);

@@ -57,6 +57,11 @@ final class UpCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   int hollowNodes;
 
+  @Option(names = "--authorization", paramLabel = "rbac|always-allow", defaultValue = "rbac",
+      description = "How the API authorizes requests: rbac (Roles and bindings; system:masters may do anything) or"
+          + " always-allow (every authenticated user may do anything) (default: ${DEFAULT-VALUE}).")
+  String authorization;
+
   @Mixin ServiceNetworkOptions serviceNetworkOptions;
   @Mixin HollowOptions hollowOptions;
   @Mixin TopicOptions topics;
@@ -96,9 +101,18 @@ final class UpCommand implements Callable<Integer> {
     return a;
   }
 
+  private io.capstan.gateway.security.AuthorizationMode authorizationMode() {
+    try {
+      return io.capstan.gateway.security.AuthorizationMode.parse(authorization);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--authorization: " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     UpConfig config = config();
+    authorizationMode(); // a bad value fails before anything starts
     Progress progress = new Progress(spec.commandLine().getOut());
     return ServiceRun.run(config.dataDir(), config.logDir(), progress, "capstan", (stack, registry) -> {
       KafkaConnection kafka = new KafkaConnection(
@@ -118,7 +132,7 @@ final class UpCommand implements Callable<Integer> {
           .withAlsoListenOn(apiAddress.equals(GatewayConfig.DEFAULT_HOST) ? java.util.List.of()
               : java.util.List.of(apiAddress));
       GatewayComponent gateway = stack.start(new GatewayComponent(kafka.clientConfig(), config.topics().layout(),
-          gatewayConfig, informers, registry));
+          gatewayConfig, informers, registry).authorizing(authorizationMode()));
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry).servingOn(gateway.vertx()));
       // kube-root-ca.crt in every namespace: the CA the gateway generated (or found) in DATA_DIR/pki
       stack.start(new ControllersComponent(kafka.clientConfig(), config.topics().layout(), NodeLifecycleConfig.defaults(),

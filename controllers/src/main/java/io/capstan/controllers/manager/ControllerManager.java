@@ -52,6 +52,7 @@ public final class ControllerManager implements AutoCloseable {
   private EndpointSliceController endpointSlices;
   private NodeLifecycleController nodeLifecycle;
   private ResourceQuotaController quotas;
+  private io.capstan.controllers.rbac.ClusterRoleAggregationController roleAggregation;
   /** Null when no root CA file is configured. */
   private RootCaPublisher rootCa;
   private ShardAssignment shard;
@@ -77,7 +78,7 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
   public synchronized void start() {
-    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, customresourcedefinition-cleanup, endpoints, endpointslice, node-lifecycle{} and resourcequota controllers, {} workers each",
+    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, customresourcedefinition-cleanup, endpoints, endpointslice, node-lifecycle{}, resourcequota and clusterrole-aggregation controllers, {} workers each",
         config.rootCaFile() == null ? "" : ", root-ca-cert-publisher", config.workers());
     RootCaFile rootCaFile = null;
     if (config.rootCaFile() != null) {
@@ -106,6 +107,7 @@ public final class ControllerManager implements AutoCloseable {
     nodeLifecycle = new NodeLifecycleController(informers, writer, clock, config.nodeLifecycle(), config.workers(),
         registry);
     quotas = new ResourceQuotaController(informers, writer, config.writeTimeout(), 1, registry);
+    roleAggregation = new io.capstan.controllers.rbac.ClusterRoleAggregationController(informers, writer, 1, registry);
     if (rootCaFile != null) {
       rootCa = new RootCaPublisher(informers, writer, rootCaFile, RootCaPublisher.DEFAULT_RECHECK, 1, registry);
     }
@@ -133,6 +135,7 @@ public final class ControllerManager implements AutoCloseable {
     endpointSlices.shardBy(shard);
     nodeLifecycle.shardBy(shard);
     quotas.shardBy(shard);
+    roleAggregation.shardBy(shard);
     if (rootCa != null) {
       rootCa.shardBy(shard);
     }
@@ -156,6 +159,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(nodeLifecycle);
     quotas.start();
     started.add(quotas);
+    roleAggregation.start();
+    started.add(roleAggregation);
     if (rootCa != null) {
       rootCa.start();
       started.add(rootCa);

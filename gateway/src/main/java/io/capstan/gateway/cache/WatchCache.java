@@ -146,6 +146,16 @@ public final class WatchCache implements AutoCloseable {
     return c;
   }
 
+  /**
+   * Registers a handler on the informer of a built-in kind (the objects there are delivered first
+   * as adds, then every change): how the gateway's own views, such as the RBAC policy, follow the
+   * tables the cache reads without a Kafka consumer of their own.
+   */
+  public io.capstan.stateviews.informer.Registration addHandler(Kind kind,
+      io.capstan.stateviews.informer.ResourceEventHandler<IndexedRecord> handler) {
+    return informers.informerFor(kind, IndexedRecord.class).addHandler(handler);
+  }
+
   /** A custom kind entered the registry: its cache is made (once; a changed schema is read through the codec). */
   private void kindChanged(Kinds.Change change) {
     Kind kind = change.kind();

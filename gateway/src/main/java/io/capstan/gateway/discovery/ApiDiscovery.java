@@ -27,13 +27,20 @@ public final class ApiDiscovery {
       List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
   private static final List<String> SUBRESOURCE_VERBS = List.of("get", "patch", "update");
 
-  /** A resource served without being stored (reviews): create only. */
-  record Unstored(String group, String version, String plural, String kind) {}
+  /** A resource served without storage, create-only (the reviews): not a kind of the registry. */
+  public record CreateOnly(String group, String version, String plural, String kind, boolean namespaced) {}
 
-  /** The authentication API: TokenReview and SelfSubjectReview (kubectl auth whoami). */
-  static final List<Unstored> UNSTORED = List.of(
-      new Unstored("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview"),
-      new Unstored("authentication.k8s.io", "v1", "tokenreviews", "TokenReview"));
+  /**
+   * authentication.k8s.io/v1: TokenReview and SelfSubjectReview (kubectl auth whoami);
+   * authorization.k8s.io/v1: the access reviews kubectl auth can-i posts.
+   */
+  public static final List<CreateOnly> CREATE_ONLY = List.of(
+      new CreateOnly("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false),
+      new CreateOnly("authentication.k8s.io", "v1", "tokenreviews", "TokenReview", false),
+      new CreateOnly("authorization.k8s.io", "v1", "localsubjectaccessreviews", "LocalSubjectAccessReview", true),
+      new CreateOnly("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false),
+      new CreateOnly("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false),
+      new CreateOnly("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false));
 
   /** The kinds served now: custom kinds come and go with their definitions. */
   private final Supplier<List<Kind>> kinds;
@@ -103,9 +110,9 @@ public final class ApiDiscovery {
   /** {@code /api/v1} ({@code group} empty) or {@code /apis/{group}/{version}}. */
   public Optional<ObjectNode> resources(String group, String version) {
     List<Kind> served = kinds.get().stream().filter(k -> k.group().equals(group) && k.serves(version)).toList();
-    List<Unstored> unstored = UNSTORED.stream().filter(u -> u.group().equals(group) && u.version().equals(version))
+    List<CreateOnly> createOnly = CREATE_ONLY.stream().filter(c -> c.group().equals(group) && c.version().equals(version))
         .toList();
-    if (served.isEmpty() && unstored.isEmpty()) {
+    if (served.isEmpty() && createOnly.isEmpty()) {
       return Optional.empty();
     }
     ObjectNode out = NODES.objectNode();
@@ -141,12 +148,12 @@ public final class ApiDiscovery {
         subresource(resources, k, "token", "authentication.k8s.io/v1", "TokenRequest", List.of("create"));
       }
     }
-    for (Unstored u : unstored) {
+    for (CreateOnly c : createOnly) {
       ObjectNode r = resources.addObject();
-      r.put("name", u.plural());
-      r.put("singularName", u.kind().toLowerCase(java.util.Locale.ROOT));
-      r.put("namespaced", false);
-      r.put("kind", u.kind());
+      r.put("name", c.plural());
+      r.put("singularName", c.kind().toLowerCase(java.util.Locale.ROOT));
+      r.put("namespaced", c.namespaced());
+      r.put("kind", c.kind());
       strings(r.putArray("verbs"), List.of("create"));
     }
     return Optional.of(out);
@@ -192,10 +199,10 @@ public final class ApiDiscovery {
         }
       }
     }
-    for (Unstored u : UNSTORED) {
-      List<String> versions = out.computeIfAbsent(u.group(), g -> new ArrayList<>());
-      if (!versions.contains(u.version())) {
-        versions.add(u.version());
+    for (CreateOnly c : CREATE_ONLY) {
+      List<String> versions = out.computeIfAbsent(c.group(), g -> new ArrayList<>());
+      if (!versions.contains(c.version())) {
+        versions.add(c.version());
       }
     }
     return out;

@@ -46,6 +46,20 @@ public record ApiStatus(int code, String reason, String message, Details details
         + " resource \"" + resource + "\" in API group \"" + group + "\" " + scope, Details.of(null, group, resource));
   }
 
+  /**
+   * 403 as apierrors.NewForbidden: {@code pods is forbidden: <why>}, {@code roles.rbac.authorization.k8s.io "x"
+   * is forbidden: <why>}, or {@code forbidden: <why>} when no resource is concerned (a non-resource path).
+   */
+  public static ApiStatus forbidden(String group, String resource, String name, String why) {
+    String qualified = resource == null || resource.isEmpty() ? ""
+        : group == null || group.isEmpty() ? resource : resource + "." + group;
+    String message = qualified.isEmpty() ? "forbidden: " + why
+        : name == null || name.isEmpty() ? qualified + " is forbidden: " + why
+        : qualified + " \"" + name + "\" is forbidden: " + why;
+    return new ApiStatus(403, "Forbidden", message, qualified.isEmpty() ? null
+        : Details.of(name == null || name.isEmpty() ? null : name, group, resource));
+  }
+
   /** A missing object: {@code configmaps "x" not found}. */
   public static ApiStatus notFound(String group, String resource, String name) {
     String qualified = group.isEmpty() ? resource : resource + "." + group;

@@ -68,18 +68,23 @@ public final class GatewayServer extends VerticleBase {
   private final CertificateAuthority.ClientCertFiles kubeletClient;
   private final CertificateAuthority.ClientCertFiles adminClient;
   private final ServiceAccountTokens serviceAccountTokens;
-  /** Decides what authentication asks (impersonation): cluster administrators only, until RBAC. */
-  private final Authorizer authorizer = new SystemMastersAuthorizer();
   private final LiveOpenApiDocuments openApi;
   private final ApiDiscovery discovery;
+  private final io.capstan.gateway.security.Authorizer authorizer;
+  /** The RBAC authorizer when authorization is RBAC (rules reviews, escalation checks); null otherwise. */
+  private final io.capstan.gateway.security.rbac.RbacAuthorizer rbac;
   private volatile HttpServer server;
 
   private GatewayServer(GatewayConfig config, ResourceStore store, MeterRegistry registry,
       CertificateAuthority.PkiFiles pki, BearerTokenAuthenticator authenticator, String adminToken,
-      CertificateAuthority.ClientCertFiles kubeletClient, CertificateAuthority.ClientCertFiles adminClient) {
+      CertificateAuthority.ClientCertFiles kubeletClient, CertificateAuthority.ClientCertFiles adminClient,
+      io.capstan.gateway.security.rbac.RbacAuthorizer rbac) {
     this.kubeletClient = kubeletClient;
     this.adminClient = adminClient;
     this.serviceAccountTokens = serviceAccountTokens(config, store);
+    this.rbac = rbac;
+    // Impersonation asks it too: with always-allow, anyone may impersonate, as in kube-apiserver.
+    this.authorizer = rbac != null ? rbac : io.capstan.gateway.security.Authorizer.ALLOW_ALL;
     this.config = config;
     this.store = store;
     this.registry = registry;
@@ -97,16 +102,38 @@ public final class GatewayServer extends VerticleBase {
    */
   public static GatewayServer prepare(GatewayConfig config, ResourceStore store, MeterRegistry registry)
       throws IOException {
+    // RBAC reads the watch cache; a store without one (tests' in-memory store) serves without authorization.
+    return prepare(config, store, registry, store instanceof io.capstan.gateway.store.KafkaResourceStore
+        ? io.capstan.gateway.security.AuthorizationMode.RBAC : io.capstan.gateway.security.AuthorizationMode.ALWAYS_ALLOW);
+  }
+
+  /**
+   * As {@link #prepare(GatewayConfig, ResourceStore, MeterRegistry)} with the authorization mode
+   * given: RBAC follows the RBAC objects of the store's watch cache (a {@code KafkaResourceStore}).
+   */
+  public static GatewayServer prepare(GatewayConfig config, ResourceStore store, MeterRegistry registry,
+      io.capstan.gateway.security.AuthorizationMode authorization) throws IOException {
+    io.capstan.gateway.security.rbac.RbacAuthorizer rbac = null;
+    if (authorization == io.capstan.gateway.security.AuthorizationMode.RBAC) {
+      if (!(store instanceof io.capstan.gateway.store.KafkaResourceStore kafkaStore)) {
+        throw new IllegalArgumentException("RBAC authorization reads the watch cache of a Kafka store; this store has"
+            + " none (use --authorization always-allow)");
+      }
+      rbac = new io.capstan.gateway.security.rbac.RbacAuthorizer(
+          io.capstan.gateway.security.rbac.RbacPolicy.following(kafkaStore.cache()));
+    } else {
+      LOG.warn("--authorization always-allow: every authenticated user may do anything");
+    }
     CertificateAuthority.ClientCertFiles kubeletClient = CertificateAuthority.ensureKubeletClient(config.pkiDir());
     if (config.insecureHttp()) {
       LOG.warn("--insecure-http: serving plain HTTP without authentication; for local experiments only");
-      return new GatewayServer(config, store, registry, null, null, null, kubeletClient, null);
+      return new GatewayServer(config, store, registry, null, null, null, kubeletClient, null, rbac);
     }
     CertificateAuthority.PkiFiles pki = CertificateAuthority.ensure(config.pkiDir(), config.extraHosts());
     CertificateAuthority.ClientCertFiles adminClient = CertificateAuthority.ensureAdminClient(config.pkiDir());
     String admin = AdminToken.ensure(config.tokenFile());
     BearerTokenAuthenticator authenticator = new BearerTokenAuthenticator(TokenFile.read(config.tokenFile()));
-    return new GatewayServer(config, store, registry, pki, authenticator, admin, kubeletClient, adminClient);
+    return new GatewayServer(config, store, registry, pki, authenticator, admin, kubeletClient, adminClient, rbac);
   }
 
   /** ServiceAccount tokens signed with the key in the PKI dir, checked against the store's memory. */
@@ -227,6 +254,7 @@ public final class GatewayServer extends VerticleBase {
     router.route().handler(new Authentication(
         authenticator == null ? null : new ClientCertificateAuthenticator(Clock.systemUTC()),
         authenticator == null ? null : List.of(authenticator, serviceAccountTokens), new Impersonation(authorizer)));
+    router.route().handler(new Authorization(authorizer));
     router.get("/healthz").handler(GatewayServer::ok);
     router.get("/livez").handler(GatewayServer::ok);
     router.get("/readyz").handler(GatewayServer::ok);
@@ -249,8 +277,11 @@ public final class GatewayServer extends VerticleBase {
     router.post(AuthenticationApi.TOKEN_REVIEWS).handler(authn::tokenReview);
     router.post(AuthenticationApi.SELF_SUBJECT_REVIEWS).handler(authn::selfSubjectReview);
     router.get(AuditHandler.PATH).handler(new AuditHandler(store));
+    router.route(AccessReviews.PATH).handler(new AccessReviews(authorizer, rbac == null ? null : rbac::rulesFor));
+    io.capstan.gateway.security.WriteAdmission admission = rbac == null ? io.capstan.gateway.security.WriteAdmission.NONE
+        : new io.capstan.gateway.security.rbac.EscalationCheck(rbac)::check;
     router.routeWithRegex("^/apis?(/.*)?$").handler(new ResourceHandler(discovery, store, Clock.systemUTC(),
-        new PodLogProxy(store, kubeletClient)));
+        new PodLogProxy(store, kubeletClient), admission));
     router.route().last().handler(ctx -> Responses.status(ctx, ApiStatus.noSuchPath()));
     router.route().failureHandler(this::failure);
     return router;

@@ -85,8 +85,15 @@ final class ResourceHandler implements Handler<RoutingContext> {
   private final ResourceStore store;
   private final PodLogProxy logs;
   private final Clock clock;
+  private final io.capstan.gateway.security.WriteAdmission admission;
 
   ResourceHandler(ApiDiscovery discovery, ResourceStore store, Clock clock, PodLogProxy logs) {
+    this(discovery, store, clock, logs, io.capstan.gateway.security.WriteAdmission.NONE);
+  }
+
+  ResourceHandler(ApiDiscovery discovery, ResourceStore store, Clock clock, PodLogProxy logs,
+      io.capstan.gateway.security.WriteAdmission admission) {
+    this.admission = admission;
     this.discovery = discovery;
     this.store = store;
     this.logs = logs;
@@ -986,12 +993,13 @@ final class ResourceHandler implements Handler<RoutingContext> {
    * decode) before its strategy validates: a field left to its default is not reported missing.
    * The command processor defaults again on the object it stores (idempotent).
    */
-  private static void defaultAndValidate(Call c, IndexedRecord object) {
+  private void defaultAndValidate(Call c, IndexedRecord object) {
     ObjectDefaults.apply(object);
     List<FieldError> errors = ObjectValidator.validate(c.kind(), object);
     if (!errors.isEmpty()) {
       throw new ApiException(ApiStatus.invalid(c.kind().group(), c.kind().kind(), metadata(object).getName(), errors));
     }
+    admission.admit(c.ctx().get(Authentication.USER), c.kind(), object);
   }
 
   private static WriteOptions writeOptions(Call c) {

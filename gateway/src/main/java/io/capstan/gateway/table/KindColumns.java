@@ -91,16 +91,49 @@ final class KindColumns {
           "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are"
               + " allowed to use.", 0), AGE), (o, now) -> List.of(o.path("secrets").size())));
 
+  /** kubectl's RBAC columns (printers.go addRoles / addRoleBindings / addClusterRole...). */
+  private static final PrinterColumn CREATED_AT = new PrinterColumn("Created At", "date", "",
+      "CreationTimestamp is a timestamp representing the server time when this object was created.", 0);
+  private static final List<PrinterColumn> BINDING_COLUMNS = List.of(NAME,
+      PrinterColumn.of("Role", "Role of the binding."), AGE, PrinterColumn.wide("Users", "Users in the binding."),
+      PrinterColumn.wide("Groups", "Groups in the binding."),
+      PrinterColumn.wide("ServiceAccounts", "ServiceAccounts in the binding."));
+  private static final Map<Kind, Printer> RBAC_PRINTERS = Map.of(
+      Kinds.ROLE, new Printer(List.of(NAME, CREATED_AT),
+          (o, now) -> List.of(o.path("metadata").path("creationTimestamp").asText(""))),
+      Kinds.CLUSTER_ROLE, new Printer(List.of(NAME, CREATED_AT),
+          (o, now) -> List.of(o.path("metadata").path("creationTimestamp").asText(""))),
+      Kinds.ROLE_BINDING, new Printer(BINDING_COLUMNS, KindColumns::binding),
+      Kinds.CLUSTER_ROLE_BINDING, new Printer(BINDING_COLUMNS, KindColumns::binding));
+
   private KindColumns() {}
 
   static boolean covers(Kind kind) {
-    return PRINTERS.containsKey(kind);
+    return PRINTERS.containsKey(kind) || RBAC_PRINTERS.containsKey(kind);
+  }
+
+  /** ROLE as kubectl shows it ({@code ClusterRole/view}), then users, groups and service accounts ({@code ns/name}). */
+  private static List<Object> binding(JsonNode o, Instant now) {
+    JsonNode ref = o.path("roleRef");
+    List<String> users = new ArrayList<>();
+    List<String> groups = new ArrayList<>();
+    List<String> accounts = new ArrayList<>();
+    for (JsonNode s : o.path("subjects")) {
+      switch (s.path("kind").asText("")) {
+        case "User" -> users.add(s.path("name").asText(""));
+        case "Group" -> groups.add(s.path("name").asText(""));
+        case "ServiceAccount" -> accounts.add(s.path("namespace").asText("") + "/" + s.path("name").asText(""));
+        default -> { }
+      }
+    }
+    return List.of(ref.path("kind").asText("") + "/" + ref.path("name").asText(""), String.join(", ", users),
+        String.join(", ", groups), String.join(", ", accounts));
   }
 
   /** The Table of these objects; {@link TableRenderer#render} for the kinds {@link #covers} names. */
   static ObjectNode render(Kind kind, List<? extends JsonNode> objects, String resourceVersion, String continueToken,
       Instant now) {
-    Printer printer = PRINTERS.get(kind);
+    Printer printer = PRINTERS.containsKey(kind) ? PRINTERS.get(kind) : RBAC_PRINTERS.get(kind);
     ObjectNode table = TableRenderer.table(resourceVersion, continueToken);
     ArrayNode defs = table.putArray("columnDefinitions");
     for (PrinterColumn c : printer.columns()) {

@@ -47,6 +47,7 @@ class KubectlOnKafkaTest {
   static void start() throws Exception {
     KubectlCli.require();
     backend = KafkaGatewayFixture.start("kubectl", WatchCacheConfig.defaults());
+    RbacKubectlChecks.writeTokens(dataDir); // users besides the admin, for the RBAC checks
     gateway = backend.startServer(dataDir);
     cli = new KubectlCli(gateway.kubeconfig(), dataDir.resolve("kube-cache"));
   }
@@ -60,6 +61,16 @@ class KubectlOnKafkaTest {
 
   static Result kubectl(String... args) throws IOException, InterruptedException {
     return cli.run(args);
+  }
+
+  @Test
+  void rbacAuthCanIMatrixForbiddenWordingAndList() throws Exception {
+    new RbacKubectlChecks(cli, dataDir).canIMatrixAndForbiddenWording();
+  }
+
+  @Test
+  void rbacEscalationRefusedAndRoleRefImmutable() throws Exception {
+    new RbacKubectlChecks(cli, dataDir).escalationIsRefusedAndRoleRefIsImmutable();
   }
 
   @Test

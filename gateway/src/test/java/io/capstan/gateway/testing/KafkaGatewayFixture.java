@@ -79,6 +79,7 @@ public final class KafkaGatewayFixture implements AutoCloseable {
       try (CommandClient bootstrap = new CommandClient(CommandClientConfig.defaults(kafka, layout, "gw-test-bootstrap"),
           registry)) {
         SystemNamespaces.ensure(bootstrap, READY);
+        io.capstan.stateviews.bootstrap.DefaultRoles.ensure(bootstrap, READY);
         awaitNamespaceOnEveryPartition(bootstrap, partitions);
       }
       store = KafkaResourceStore.connect(kafka, layout, "gateway-" + name, cacheConfig, registry);

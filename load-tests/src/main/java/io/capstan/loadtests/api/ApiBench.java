@@ -58,8 +58,27 @@ import org.HdrHistogram.Recorder;
 public final class ApiBench {
 
   /** Benchmark settings; every default is here once. */
+  /**
+   * @param compareRbac in-process only: every other request goes as a user outside
+   *                    {@code system:masters} ({@code bench-user}, bound to ClusterRole edit in the
+   *                    bench namespaces), so the RBAC authorizer's cost shows against the superuser's
+   *                    in the same run; those requests get histograms of their own
+   */
   public record Settings(Path kubeconfig, int clients, int rate, int getRate, double listRate, int listSize,
-      int watches, int warmupSeconds, int seconds, int partitions, int eventLoops) {
+      int watches, int warmupSeconds, int seconds, int partitions, int eventLoops, boolean compareRbac) {
+    public Settings(Path kubeconfig, int clients, int rate, int getRate, double listRate, int listSize,
+        int watches, int warmupSeconds, int seconds, int partitions, int eventLoops) {
+      this(kubeconfig, clients, rate, getRate, listRate, listSize, watches, warmupSeconds, seconds, partitions,
+          eventLoops, false);
+    }
+
+    public Settings {
+      if (compareRbac && kubeconfig != null) {
+        throw new IllegalArgumentException("comparing the RBAC user with system:masters needs the in-process stack"
+            + " (its token file gets the bench user); leave out the kubeconfig");
+      }
+    }
+
     public static final int DEFAULT_CLIENTS = 64;
     public static final int DEFAULT_RATE = 500;
     public static final int DEFAULT_GET_RATE = 500;
@@ -94,10 +113,12 @@ public final class ApiBench {
    *            alone against a kubeconfig
    */
   public record Result(Settings settings, double createPerSec, Histogram create, Histogram get, Histogram list,
-      long errors, long behind, long watchEvents, String firstError, Server server, CpuAccount.Spent cpu) {
+      long errors, long behind, long watchEvents, String firstError, Server server, CpuAccount.Spent cpu,
+      Histogram createRbac, Histogram getRbac, Histogram listRbac) {
     /** The requests measured: creates, gets and lists (the watches' events are not requests). */
     public long requests() {
-      return create.getTotalCount() + get.getTotalCount() + list.getTotalCount();
+      return create.getTotalCount() + get.getTotalCount() + list.getTotalCount()
+          + (createRbac == null ? 0 : createRbac.getTotalCount() + getRbac.getTotalCount() + listRbac.getTotalCount());
     }
 
     public String jsonLine() {
@@ -111,6 +132,17 @@ public final class ApiBench {
           .put("get_p99_ms", ms(get, 99))
           .put("list_500_p50_ms", ms(list, 50))
           .put("list_500_p99_ms", ms(list, 99));
+      if (createRbac != null) {
+        // as bench-user (RBAC decides) next to the lines above, which are system:masters' in this run
+        line.put("rbac_create_p50_ms", ms(createRbac, 50))
+            .put("rbac_create_p99_ms", ms(createRbac, 99))
+            .put("rbac_get_p50_ms", ms(getRbac, 50))
+            .put("rbac_get_p99_ms", ms(getRbac, 99))
+            .put("rbac_list_500_p50_ms", ms(listRbac, 50))
+            .put("rbac_list_500_p99_ms", ms(listRbac, 99))
+            .put("rbac_creates", createRbac.getTotalCount())
+            .put("rbac_gets", getRbac.getTotalCount());
+      }
       if (server != null) {
         line.put("server_create_p99_ms", server.createP99Ms())
             .put("server_get_p99_ms", server.getP99Ms())
@@ -149,6 +181,8 @@ public final class ApiBench {
   private HttpClient http;
   private ApiTarget target;
   private String authorization;
+  /** The bench user's Authorization header when comparing identities; null otherwise. */
+  private String userAuthorization;
   private Context clientContext;
   private final AtomicLong errors = new AtomicLong();
   private final AtomicLong behind = new AtomicLong();
@@ -165,6 +199,7 @@ public final class ApiBench {
       Path kubeconfig = stack != null ? stack.kubeconfig() : s.kubeconfig();
       target = ApiTarget.fromKubeconfig(kubeconfig);
       authorization = "Bearer " + target.token();
+      userAuthorization = s.compareRbac() ? "Bearer " + stack.benchUserToken() : null;
       // The load generator's own event loop (one: it only sends and counts), apart from the
       // gateway's; watches stream on it too, without holding it.
       Vertx clientVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(true));
@@ -196,10 +231,14 @@ public final class ApiBench {
         progress.print(spent.table(8));
         ServerLatency after = scrape();
         Histogram create = measured.create.getIntervalHistogram();
-        return new Result(s, create.getTotalCount() / measured.elapsedSeconds(), create,
+        Histogram createRbac = userAuthorization == null ? null : measured.createRbac.getIntervalHistogram();
+        long allCreates = create.getTotalCount() + (createRbac == null ? 0 : createRbac.getTotalCount());
+        return new Result(s, allCreates / measured.elapsedSeconds(), create,
             measured.get.getIntervalHistogram(), measured.list.getIntervalHistogram(), errors.get(), behind.get(),
             watchEvents.get() - eventsBefore, firstError,
-            before != null && after != null ? Server.between(before, after) : null, spent);
+            before != null && after != null ? Server.between(before, after) : null, spent, createRbac,
+            userAuthorization == null ? null : measured.getRbac.getIntervalHistogram(),
+            userAuthorization == null ? null : measured.listRbac.getIntervalHistogram());
       } finally {
         clientVertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
@@ -216,17 +255,29 @@ public final class ApiBench {
   }
 
   private RequestOptions request(HttpMethod method, String path) {
+    return request(method, path, authorization);
+  }
+
+  private RequestOptions request(HttpMethod method, String path, String as) {
     return new RequestOptions().setMethod(method).setURI(path).setTimeout(30_000)
-        .putHeader("Authorization", authorization).putHeader("Accept", "application/json");
+        .putHeader("Authorization", as).putHeader("Accept", "application/json");
   }
 
   private CompletableFuture<Reply> post(String path, String json) {
-    return send(request(HttpMethod.POST, path).putHeader("Content-Type", "application/json"),
+    return post(path, json, authorization);
+  }
+
+  private CompletableFuture<Reply> post(String path, String json, String as) {
+    return send(request(HttpMethod.POST, path, as).putHeader("Content-Type", "application/json"),
         Buffer.buffer(json));
   }
 
   private CompletableFuture<Reply> get(String path) {
-    return send(request(HttpMethod.GET, path), null);
+    return get(path, authorization);
+  }
+
+  private CompletableFuture<Reply> get(String path, String as) {
+    return send(request(HttpMethod.GET, path, as), null);
   }
 
   /**
@@ -285,6 +336,31 @@ public final class ApiBench {
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null).get(5, TimeUnit.MINUTES);
     if (failed.get() > 0) {
       throw new IllegalStateException(failed.get() + " of the " + s.listSize() + " ConfigMaps to list were not created");
+    }
+    if (userAuthorization != null) {
+      bindBenchUser();
+    }
+  }
+
+  /** The bench user gets ClusterRole edit in both bench namespaces, as a namespace's developer would. */
+  private void bindBenchUser() throws Exception {
+    for (String ns : List.of(CREATE_NS, LIST_NS)) {
+      Reply r = post("/apis/rbac.authorization.k8s.io/v1/namespaces/" + ns + "/rolebindings",
+          "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"RoleBinding\",\"metadata\":{\"name\":"
+              + "\"bench-user-edit\",\"namespace\":\"" + ns + "\"},\"subjects\":[{\"kind\":\"User\",\"name\":\""
+              + InProcessStack.BENCH_USER + "\",\"apiGroup\":\"rbac.authorization.k8s.io\"}],\"roleRef\":{\"apiGroup\":"
+              + "\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"edit\"}}").get(30, TimeUnit.SECONDS);
+      if (r.statusCode() != 201 && r.statusCode() != 409) {
+        throw new IllegalStateException("binding the bench user in " + ns + ": HTTP " + r.statusCode() + " " + r.body());
+      }
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (get("/api/v1/namespaces/" + LIST_NS + "/configmaps/l-0", userAuthorization).get(30, TimeUnit.SECONDS)
+        .statusCode() != 200) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the bench user's RoleBinding did not take effect within 30 s");
+      }
+      Thread.sleep(100);
     }
   }
 
@@ -355,6 +431,11 @@ public final class ApiBench {
     final Recorder create = new Recorder(3);
     final Recorder get = new Recorder(3);
     final Recorder list = new Recorder(3);
+    final Recorder createRbac = new Recorder(3);
+    final Recorder getRbac = new Recorder(3);
+    final Recorder listRbac = new Recorder(3);
+    /** Counts requests so that, when comparing, every other one goes as the bench user. */
+    int turn;
     final Semaphore inFlight = new Semaphore(s.clients());
     final AtomicInteger created = new AtomicInteger();
     long startNanos;
@@ -425,10 +506,18 @@ public final class ApiBench {
       }
     }
 
+    /** The identity of the next request: the admin, or every other time the bench user when comparing. */
+    private boolean asUser() {
+      return userAuthorization != null && (turn++ & 1) == 1;
+    }
+
     void sendCreate(int i) throws InterruptedException {
       slot();
       long t0 = System.nanoTime();
-      post("/api/v1/namespaces/" + CREATE_NS + "/configmaps", configMap(CREATE_NS, prefix + "-" + i, i))
+      boolean user = asUser();
+      Recorder create = user ? createRbac : this.create;
+      post("/api/v1/namespaces/" + CREATE_NS + "/configmaps", configMap(CREATE_NS, prefix + "-" + i, i),
+          user ? userAuthorization : authorization)
           .whenComplete((r, err) -> {
             create.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
             inFlight.release();
@@ -444,7 +533,10 @@ public final class ApiBench {
       slot();
       long t0 = System.nanoTime();
       int n = ThreadLocalRandom.current().nextInt(s.listSize());
-      get("/api/v1/namespaces/" + LIST_NS + "/configmaps/l-" + n).whenComplete((r, err) -> {
+      boolean user = asUser();
+      Recorder get = user ? getRbac : this.get;
+      get("/api/v1/namespaces/" + LIST_NS + "/configmaps/l-" + n, user ? userAuthorization : authorization)
+          .whenComplete((r, err) -> {
         get.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
         inFlight.release();
         if (err != null || r.statusCode() != 200) {
@@ -456,7 +548,10 @@ public final class ApiBench {
     void sendList() throws InterruptedException {
       slot();
       long t0 = System.nanoTime();
-      get("/api/v1/namespaces/" + LIST_NS + "/configmaps").whenComplete((r, err) -> {
+      boolean user = asUser();
+      Recorder list = user ? listRbac : this.list;
+      get("/api/v1/namespaces/" + LIST_NS + "/configmaps", user ? userAuthorization : authorization)
+          .whenComplete((r, err) -> {
         list.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
         inFlight.release();
         if (err != null || r.statusCode() != 200) {

@@ -37,6 +37,10 @@ public final class InProcessStack implements AutoCloseable {
   private Vertx vertx;
   private GatewayServer gateway;
 
+  /** The bench's user outside system:masters. */
+  public static final String BENCH_USER = "bench-user";
+  private String benchUserToken;
+
   private InProcessStack(Path dir) {
     this.dir = dir;
   }
@@ -56,9 +60,16 @@ public final class InProcessStack implements AutoCloseable {
       try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "bench-bootstrap"),
           registry)) {
         SystemNamespaces.ensure(client, Duration.ofMinutes(1));
+        io.capstan.stateviews.bootstrap.DefaultRoles.ensure(client, Duration.ofMinutes(1));
       }
       st.store = KafkaResourceStore.connect(kafka, layout, "gateway", WatchCacheConfig.defaults(), registry);
       st.vertx = GatewayServer.newVertx();
+      Path gatewayDir = st.dir.resolve("gateway");
+      Files.createDirectories(gatewayDir);
+      st.benchUserToken = java.util.HexFormat.of().formatHex(java.security.SecureRandom.getSeed(16));
+      Path tokens = gatewayDir.resolve("tokens.csv");
+      Files.writeString(tokens, st.benchUserToken + "," + BENCH_USER + "," + BENCH_USER + "\n");
+      Files.setPosixFilePermissions(tokens, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
       st.gateway = GatewayServer.prepare(GatewayConfig.defaults(st.dir.resolve("gateway")).withPort(0)
           .withEventLoops(eventLoops), st.store, registry);
       st.vertx.deployVerticle(st.gateway).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -67,6 +78,11 @@ public final class InProcessStack implements AutoCloseable {
       st.close();
       throw e;
     }
+  }
+
+  /** The token of {@link #BENCH_USER}, a user outside system:masters with no roles until the bench binds some. */
+  public String benchUserToken() {
+    return benchUserToken;
   }
 
   public Path kubeconfig() {

@@ -14,14 +14,18 @@ import org.junit.jupiter.api.Test;
 class ApiBenchTest {
 
   @Test
-  void aSmallRunAnswersEveryRequestAndReportsBothSidesLatency() throws Exception {
+  void aSmallRunAnswersEveryRequestAndReportsBothSidesLatencyAlsoAsAnRbacUser() throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    ApiBench.Result r = new ApiBench(new ApiBench.Settings(null, 8, 20, 20, 2, 30, 2, 1, 3, 2, 2),
+    ApiBench.Result r = new ApiBench(new ApiBench.Settings(null, 8, 20, 20, 2, 30, 2, 1, 3, 2, 2, true),
         new PrintStream(log, true)).run();
     String line = r.jsonLine();
     assertEquals(0, r.errors(), r.firstError() + "\n" + log);
-    assertTrue(r.create().getTotalCount() >= 50 && r.get().getTotalCount() >= 50, line);
-    assertTrue(r.list().getTotalCount() >= 5, line);
+    // every other request went as bench-user, whom RBAC allowed (no errors) through ClusterRole edit
+    assertTrue(r.create().getTotalCount() + r.createRbac().getTotalCount() >= 50
+        && r.get().getTotalCount() + r.getRbac().getTotalCount() >= 50, line);
+    assertTrue(r.createRbac().getTotalCount() > 0 && r.getRbac().getTotalCount() > 0, line);
+    assertTrue(number(line, "rbac_create_p99_ms") > 0 && number(line, "rbac_get_p99_ms") > 0, line);
+    assertTrue(r.list().getTotalCount() + r.listRbac().getTotalCount() >= 5, line);
     assertTrue(r.watchEvents() > 0, "the watches saw the creates: " + line);
     assertNotNull(r.server(), log.toString());
     assertTrue(r.server().getP99Ms() > 0 && r.server().createP99Ms() > 0 && r.server().listP99Ms() > 0, line);

@@ -57,6 +57,22 @@ public final class ObjectDefaults {
       endpoints(e);
     } else if (object instanceof LimitRange lr) {
       limitRange(lr);
+    } else if (object instanceof io.capstan.api.RoleBinding rb) {
+      subjects(rb.getSubjects());
+    } else if (object instanceof io.capstan.api.ClusterRoleBinding crb) {
+      subjects(crb.getSubjects());
+    }
+  }
+
+  /** rbac/v1 SetDefaults_Subject: Users and Groups are of the RBAC group, ServiceAccounts of the core one. */
+  private static void subjects(java.util.List<io.capstan.api.Subject> subjects) {
+    if (subjects == null) {
+      return;
+    }
+    for (io.capstan.api.Subject s : subjects) {
+      if (isEmpty(s.getApiGroup()) && ("User".equals(s.getKind()) || "Group".equals(s.getKind()))) {
+        s.setApiGroup("rbac.authorization.k8s.io");
+      }
     }
   }
 

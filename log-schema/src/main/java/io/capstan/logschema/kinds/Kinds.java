@@ -78,6 +78,20 @@ public final class Kinds {
   public static final Kind ENDPOINT_SLICE =
       Kind.builtIn("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", true, List.of(), List.of(),
           io.capstan.api.EndpointSlice.getClassSchema(), false);
+  // rbac.authorization.k8s.io/v1
+  public static final String RBAC_GROUP = "rbac.authorization.k8s.io";
+  public static final Kind ROLE =
+      Kind.builtIn("Role", RBAC_GROUP, "v1", "roles", true, List.of(), List.of(), io.capstan.api.Role.getClassSchema(),
+          false);
+  public static final Kind CLUSTER_ROLE =
+      Kind.builtIn("ClusterRole", RBAC_GROUP, "v1", "clusterroles", false, List.of(), List.of(),
+          io.capstan.api.ClusterRole.getClassSchema(), false);
+  public static final Kind ROLE_BINDING =
+      Kind.builtIn("RoleBinding", RBAC_GROUP, "v1", "rolebindings", true, List.of(), List.of(),
+          io.capstan.api.RoleBinding.getClassSchema(), false);
+  public static final Kind CLUSTER_ROLE_BINDING =
+      Kind.builtIn("ClusterRoleBinding", RBAC_GROUP, "v1", "clusterrolebindings", false, List.of(), List.of(),
+          io.capstan.api.ClusterRoleBinding.getClassSchema(), false);
   // apiextensions.k8s.io/v1
   public static final Kind CUSTOM_RESOURCE_DEFINITION =
       Kind.builtIn("CustomResourceDefinition", "apiextensions.k8s.io", "v1", "customresourcedefinitions", false,
@@ -85,7 +99,7 @@ public final class Kinds {
 
   private static final List<Kind> BUILT_IN = List.of(NAMESPACE, NODE, POD, SERVICE, ENDPOINTS, CONFIG_MAP, SECRET,
       EVENT, RESOURCE_QUOTA, LIMIT_RANGE, DEPLOYMENT, REPLICA_SET, JOB, LEASE, CUSTOM_RESOURCE_DEFINITION,
-      ENDPOINT_SLICE, SERVICE_ACCOUNT);
+      ENDPOINT_SLICE, SERVICE_ACCOUNT, ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING);
 
   /** What listeners hear: a kind entered the registry (or replaced its entry), or left it. */
   public sealed interface Change {

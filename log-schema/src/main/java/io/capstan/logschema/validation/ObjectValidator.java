@@ -82,6 +82,14 @@ public final class ObjectValidator {
       ClusterObjectRules.checkLease(lease, errors);
     } else if (record instanceof CustomResourceDefinition crd) {
       CustomResourceDefinitions.validate(crd).forEach(errors::add);
+    } else if (record instanceof io.capstan.api.Role role) {
+      RbacRules.checkRole(role, errors);
+    } else if (record instanceof io.capstan.api.ClusterRole role) {
+      RbacRules.checkClusterRole(role, errors);
+    } else if (record instanceof io.capstan.api.RoleBinding rb) {
+      RbacRules.checkRoleBinding(rb, errors);
+    } else if (record instanceof io.capstan.api.ClusterRoleBinding crb) {
+      RbacRules.checkClusterRoleBinding(crb, errors);
     } else if (kind.custom()) {
       CustomObjects.validate(kind.openApiSchema(), KubeJson.toJson(record)).forEach(errors::add);
     }
@@ -100,6 +108,9 @@ public final class ObjectValidator {
     }
     if (kind.equals(Kinds.SERVICE)) {
       return Names::dns1035Label;
+    }
+    if (kind.group().equals(RbacRules.GROUP)) {
+      return RbacRules::pathSegmentName; // system:basic-user and the like
     }
     return Names::dns1123Subdomain;
   }

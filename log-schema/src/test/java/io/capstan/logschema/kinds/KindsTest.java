@@ -16,7 +16,7 @@ class KindsTest {
   void registersEveryKindWithItsDiscoveryFacts() {
     assertEquals(List.of("Namespace", "Node", "Pod", "Service", "Endpoints", "ConfigMap", "Secret", "Event",
         "ResourceQuota", "LimitRange", "Deployment", "ReplicaSet", "Job", "Lease", "CustomResourceDefinition",
-        "EndpointSlice", "ServiceAccount"),
+        "EndpointSlice", "ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"),
         Kinds.all().stream().map(Kind::kind).toList());
     assertEquals("apps/v1", Kinds.DEPLOYMENT.apiVersion());
     assertEquals("coordination.k8s.io/v1", Kinds.LEASE.apiVersion());

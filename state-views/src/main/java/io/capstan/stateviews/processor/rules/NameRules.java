@@ -27,6 +27,13 @@ public final class NameRules {
       errors.add(new FieldError("metadata.name", "FieldValueRequired", "Required value: name or generateName is required"));
       return errors;
     }
+    if (kind.group().equals(io.capstan.logschema.validation.RbacRules.GROUP)) {
+      // RBAC names are URL path segments (ValidateRBACName), e.g. system:basic-user.
+      for (String problem : io.capstan.logschema.validation.RbacRules.pathSegmentName(name)) {
+        errors.add(FieldError.invalid("metadata.name", name, problem));
+      }
+      return errors;
+    }
     boolean label = kind.kind().equals("Namespace");
     int max = label ? LABEL_MAX : SUBDOMAIN_MAX;
     if (name.length() > max) {

@@ -1,0 +1,184 @@
+package io.capstan.stateviews.bootstrap;
+
+import io.capstan.api.AggregationRule;
+import io.capstan.api.ClusterRole;
+import io.capstan.api.ClusterRoleBinding;
+import io.capstan.api.LabelSelector;
+import io.capstan.api.ObjectMeta;
+import io.capstan.api.PolicyRule;
+import io.capstan.api.RoleRef;
+import io.capstan.api.Subject;
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.avro.specific.SpecificRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The default ClusterRoles and ClusterRoleBindings of kube-apiserver's bootstrap policy, for the
+ * resources Capstan serves: {@code cluster-admin} (bound to {@code system:masters}), the
+ * user-facing {@code admin}, {@code edit} and {@code view} (aggregated from the
+ * {@code system:aggregate-to-*} roles by their labels), {@code system:basic-user} and
+ * {@code system:discovery} for every authenticated user, {@code system:public-info-viewer}
+ * for everyone, and {@code system:monitoring} ({@code /metrics} and the probes) for the group of
+ * that name. Reconciled as kube's bootstrap does by default: created when absent, left alone
+ * when present (AlreadyExists is success), so an operator's edits survive restarts.
+ */
+public final class DefaultRoles {
+  private static final Logger log = LoggerFactory.getLogger(DefaultRoles.class);
+  public static final String GROUP = "rbac.authorization.k8s.io";
+  public static final String AGGREGATE_TO = "rbac.authorization.k8s.io/aggregate-to-";
+  private static final Map<String, String> BOOTSTRAP_LABELS = Map.of("kubernetes.io/bootstrapping", "rbac-defaults");
+  private static final Map<String, String> AUTOUPDATE = Map.of("rbac.authorization.kubernetes.io/autoupdate", "true");
+  private static final List<String> READ = List.of("get", "list", "watch");
+  private static final List<String> WRITE = List.of("create", "delete", "deletecollection", "patch", "update");
+  private static final List<String> ALL_VERBS = List.of("create", "delete", "deletecollection", "get", "list", "patch",
+      "update", "watch");
+
+  private DefaultRoles() {}
+
+  /** The rules of system:aggregate-to-view: read everything but Secrets and RBAC. */
+  static List<PolicyRule> viewRules() {
+    return List.of(
+        rule(READ, "", "configmaps", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status", "pods",
+            "replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts", "services", "services/status"),
+        rule(READ, "", "bindings", "events", "limitranges", "namespaces/status", "pods/log", "pods/status",
+            "replicationcontrollers/status", "resourcequotas", "resourcequotas/status"),
+        rule(READ, "", "namespaces"),
+        rule(READ, "discovery.k8s.io", "endpointslices"),
+        rule(READ, "apps", "controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale",
+            "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets",
+            "statefulsets/scale", "statefulsets/status"),
+        rule(READ, "batch", "cronjobs", "cronjobs/status", "jobs", "jobs/status"));
+  }
+
+  /** The rules of system:aggregate-to-edit: write workloads, Secrets and Services. */
+  static List<PolicyRule> editRules() {
+    return List.of(
+        rule(List.of("impersonate"), "", "serviceaccounts"),
+        rule(WRITE, "", "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy"),
+        rule(List.of("create"), "", "pods/eviction"),
+        rule(WRITE, "", "configmaps", "endpoints", "persistentvolumeclaims", "replicationcontrollers",
+            "replicationcontrollers/scale", "secrets", "serviceaccounts", "services", "services/proxy"),
+        rule(List.of("create"), "", "serviceaccounts/token"),
+        rule(WRITE, "apps", "daemonsets", "deployments", "deployments/rollback", "deployments/scale", "replicasets",
+            "replicasets/scale", "statefulsets", "statefulsets/scale"),
+        rule(WRITE, "batch", "cronjobs", "jobs"),
+        rule(WRITE, "discovery.k8s.io", "endpointslices"),
+        rule(READ, "", "secrets", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "services/proxy"));
+  }
+
+  /** The rules of system:aggregate-to-admin: Roles and RoleBindings of the namespace, and local access reviews. */
+  static List<PolicyRule> adminRules() {
+    return List.of(
+        rule(ALL_VERBS, GROUP, "rolebindings", "roles"),
+        rule(List.of("create"), "authorization.k8s.io", "localsubjectaccessreviews"));
+  }
+
+  /** Every default ClusterRole, then every default ClusterRoleBinding, in creation order. */
+  public static List<SpecificRecord> objects() {
+    List<SpecificRecord> out = new ArrayList<>();
+    out.add(clusterRole("cluster-admin", Map.of(), List.of(
+        rule(List.of("*"), "*", "*"),
+        PolicyRule.newBuilder().setVerbs(List.of("*")).setNonResourceURLs(List.of("*")).build()), null));
+    out.add(clusterRole("system:aggregate-to-view", Map.of(AGGREGATE_TO + "view", "true"), viewRules(), null));
+    out.add(clusterRole("system:aggregate-to-edit", Map.of(AGGREGATE_TO + "edit", "true"), editRules(), null));
+    out.add(clusterRole("system:aggregate-to-admin", Map.of(AGGREGATE_TO + "admin", "true"), adminRules(), null));
+    // The user-facing roles aggregate: view ⊂ edit ⊂ admin (each also aggregates into the next).
+    // Their rules start as the union the aggregation controller keeps them at.
+    List<PolicyRule> view = viewRules();
+    List<PolicyRule> edit = concat(editRules(), view);
+    List<PolicyRule> admin = concat(adminRules(), edit);
+    out.add(clusterRole("view", Map.of(AGGREGATE_TO + "edit", "true"), view, "view"));
+    out.add(clusterRole("edit", Map.of(AGGREGATE_TO + "admin", "true"), edit, "edit"));
+    out.add(clusterRole("admin", Map.of(), admin, "admin"));
+    out.add(clusterRole("system:basic-user", Map.of(), List.of(
+        rule(List.of("create"), "authorization.k8s.io", "selfsubjectaccessreviews", "selfsubjectrulesreviews"),
+        rule(List.of("create"), "authentication.k8s.io", "selfsubjectreviews")), null));
+    out.add(clusterRole("system:discovery", Map.of(), List.of(PolicyRule.newBuilder().setVerbs(List.of("get"))
+        .setNonResourceURLs(List.of("/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi",
+            "/openapi/*", "/readyz", "/version", "/version/")).build()), null));
+    out.add(clusterRole("system:public-info-viewer", Map.of(), List.of(PolicyRule.newBuilder()
+        .setVerbs(List.of("get")).setNonResourceURLs(List.of("/healthz", "/livez", "/readyz", "/version", "/version/"))
+        .build()), null));
+    out.add(clusterRole("system:monitoring", Map.of(), List.of(PolicyRule.newBuilder().setVerbs(List.of("get"))
+        .setNonResourceURLs(List.of("/healthz", "/healthz/*", "/livez", "/livez/*", "/metrics", "/metrics/slis",
+            "/readyz", "/readyz/*")).build()), null));
+    out.add(binding("cluster-admin", "cluster-admin", "system:masters"));
+    out.add(binding("system:monitoring", "system:monitoring", "system:monitoring"));
+    out.add(binding("system:basic-user", "system:basic-user", "system:authenticated"));
+    out.add(binding("system:discovery", "system:discovery", "system:authenticated"));
+    out.add(binding("system:public-info-viewer", "system:public-info-viewer", "system:authenticated",
+        "system:unauthenticated"));
+    return out;
+  }
+
+  /** Creates the default roles and bindings that are absent; blocks until each is answered. */
+  public static void ensure(CommandClient client, Duration timeout) {
+    List<SpecificRecord> objects = objects();
+    Map<String, CompletableFuture<CommandResult>> pending = new LinkedHashMap<>();
+    for (SpecificRecord o : objects) {
+      String what = o.getSchema().getName() + " " + ((ObjectMeta) o.get(o.getSchema().getField("metadata").pos()))
+          .getName();
+      pending.put(what, client.create(o));
+    }
+    int created = 0;
+    for (Map.Entry<String, CompletableFuture<CommandResult>> e : pending.entrySet()) {
+      CommandResult r;
+      try {
+        r = e.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception ex) {
+        throw new IllegalStateException("creating the default " + e.getKey() + " failed: " + ex, ex);
+      }
+      if (r instanceof CommandResult.Accepted) {
+        created++;
+      } else if (r instanceof CommandResult.Rejected rej && !"AlreadyExists".equals(rej.status().getReason())) {
+        throw new IllegalStateException("creating the default " + e.getKey() + " was refused: "
+            + rej.status().getMessage());
+      }
+    }
+    if (created > 0) {
+      log.info("created {} default RBAC roles and bindings", created);
+    }
+  }
+
+  private static ClusterRole clusterRole(String name, Map<String, String> labels, List<PolicyRule> rules,
+      String aggregateFrom) {
+    Map<String, String> all = new LinkedHashMap<>(BOOTSTRAP_LABELS);
+    all.putAll(labels);
+    ClusterRole.Builder b = ClusterRole.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(name)
+        .setLabels(all).setAnnotations(AUTOUPDATE).build()).setRules(rules);
+    if (aggregateFrom != null) {
+      b.setAggregationRule(AggregationRule.newBuilder().setClusterRoleSelectors(List.of(LabelSelector.newBuilder()
+          .setMatchLabels(Map.of(AGGREGATE_TO + aggregateFrom, "true")).build())).build());
+    }
+    return b.build();
+  }
+
+  private static ClusterRoleBinding binding(String name, String role, String... groups) {
+    List<Subject> subjects = new ArrayList<>();
+    for (String g : groups) {
+      subjects.add(Subject.newBuilder().setKind("Group").setApiGroup(GROUP).setName(g).build());
+    }
+    return ClusterRoleBinding.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(name).setLabels(BOOTSTRAP_LABELS)
+        .setAnnotations(AUTOUPDATE).build()).setSubjects(subjects)
+        .setRoleRef(RoleRef.newBuilder().setApiGroup(GROUP).setKind("ClusterRole").setName(role).build()).build();
+  }
+
+  private static PolicyRule rule(List<String> verbs, String group, String... resources) {
+    return PolicyRule.newBuilder().setVerbs(verbs).setApiGroups(List.of(group)).setResources(List.of(resources)).build();
+  }
+
+  private static List<PolicyRule> concat(List<PolicyRule> a, List<PolicyRule> b) {
+    List<PolicyRule> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
+  }
+}
