@@ -74,6 +74,11 @@ public final class SecretKeys {
     return s == null ? Optional.empty() : Optional.ofNullable(s.file);
   }
 
+  /** The configuration installed, if any (reloaded from its file when that changed); never generates one. */
+  public static Optional<EncryptionConfig> installed() {
+    return source == null ? Optional.empty() : Optional.of(current());
+  }
+
   /** The configuration in use (reloaded from its file when that changed). */
   public static EncryptionConfig current() {
     Source s = source;

@@ -134,6 +134,47 @@ public final class SecretSealing {
     return seal(s);
   }
 
+  /** The annotation that says, in replay and audit output, what the values of a Secret shown without them are. */
+  public static final String ENCRYPTION_ANNOTATION = "capstan.io/encryption";
+
+  /**
+   * A copy of a sealed Secret without its values, for output that must never show them (audit) or
+   * cannot (replay after a key was retired): {@code data} is dropped and the annotation
+   * {@value #ENCRYPTION_ANNOTATION} says why, e.g. "encrypted with retired key key-1".
+   */
+  public static Secret withoutValues(Secret s, String why) {
+    Secret out = Secret.newBuilder(s).build();
+    out.setData(null);
+    out.setStringData(null);
+    if (out.getMetadata() != null) {
+      Map<String, String> annotations = out.getMetadata().getAnnotations() == null ? new LinkedHashMap<>()
+          : new LinkedHashMap<>(out.getMetadata().getAnnotations());
+      annotations.put(ENCRYPTION_ANNOTATION, why);
+      out.getMetadata().setAnnotations(annotations);
+    }
+    return out;
+  }
+
+  /**
+   * What can be said of a sealed Secret's values with the keys at hand, without opening them:
+   * "encrypted with key key-2", "encrypted with retired key key-1" or "encrypted with key key-1,
+   * which the encryption configuration does not have".
+   */
+  public static String describe(Secret s, Optional<EncryptionConfig> config) {
+    Optional<String> key = keyName(s);
+    if (key.isEmpty()) {
+      return isSealed(s) ? "encrypted (the envelope names no key)" : "not encrypted";
+    }
+    String k = key.get();
+    if (config.isPresent() && config.get().isRetired(k)) {
+      return "encrypted with retired key " + k;
+    }
+    if (config.isPresent() && config.get().key(k).isEmpty()) {
+      return "encrypted with key " + k + ", which the encryption configuration does not have";
+    }
+    return "encrypted with key " + k;
+  }
+
   private static byte[] context(Secret s) {
     return ("Secret/" + namespace(s) + "/" + name(s)).getBytes(StandardCharsets.UTF_8);
   }
