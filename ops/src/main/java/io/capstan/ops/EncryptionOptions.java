@@ -48,8 +48,8 @@ final class EncryptionOptions {
             + " (refusing to start rather than keep Secrets in plaintext)");
       }
       if (EncryptionConfig.createIfMissing(f)) {
-        LoggerFactory.getLogger(EncryptionOptions.class).warn("generated the encryption configuration {}: every process"
-            + " of a cluster must use the same file (--encryption-config), or it cannot read the others' Secrets", f);
+        LoggerFactory.getLogger(EncryptionOptions.class).info("generated the encryption configuration {} (mode 0600):"
+            + " back it up, no Secret can be read without it; every process of a cluster must use the same file", f);
       }
     }
     return SecretKeys.install(f);

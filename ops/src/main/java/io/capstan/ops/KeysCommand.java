@@ -232,6 +232,13 @@ final class KeysCommand implements Runnable {
       PrintWriter err = spec.commandLine().getErr();
       Path file = target.file();
       EncryptionConfig config = EncryptionConfig.load(file);
+      EncryptionConfig next;
+      try {
+        next = config.retire(id, Instant.now());
+      } catch (IllegalArgumentException e) {
+        err.println(e.getMessage());
+        return 2;
+      }
       List<String> using = byKey(liveSecrets(target.cluster.clientConfig(),
           target.cluster.layout().state(Kinds.SECRET))).getOrDefault(id, List.of());
       if (!using.isEmpty() && !force) {
@@ -239,13 +246,6 @@ final class KeysCommand implements Runnable {
             using.subList(0, Math.min(5, using.size()))) + (using.size() > 5 ? ", …" : "")
             + "): run `capstan keys rotate` to rewrite them, or retire with --force to shred them");
         return 1;
-      }
-      EncryptionConfig next;
-      try {
-        next = config.retire(id, Instant.now());
-      } catch (IllegalArgumentException e) {
-        err.println(e.getMessage());
-        return 2;
       }
       next.write(file);
       out.println("retired key " + id + " in " + file + ": what it sealed is unreadable from now on");

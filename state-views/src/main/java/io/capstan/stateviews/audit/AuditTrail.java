@@ -160,8 +160,12 @@ public final class AuditTrail {
   }
 
   /** A Secret's sealed values change as one field: the audit names it {@code data}. */
-  private static List<String> secretPaths(List<String> paths) {
-    return paths.stream().map(p -> p.startsWith("data.") || p.startsWith("stringData.") ? "data" : p).distinct().toList();
+  static List<String> secretPaths(List<String> paths) {
+    return paths.stream().map(p -> isUnder(p, "data") || isUnder(p, "stringData") ? "data" : p).distinct().toList();
+  }
+
+  private static boolean isUnder(String path, String field) {
+    return path.equals(field) || path.startsWith(field + ".") || path.startsWith(field + "[");
   }
 
   /** A Secret's merge patch with each value under data / stringData replaced by "(changed)": never values, even sealed. */

@@ -17,4 +17,10 @@ class SecretAuditTest {
     assertEquals("(a Secret's merge patch, not shown)", AuditTrail.secretPatch("{not json"));
     assertNull(AuditTrail.secretPatch(null));
   }
+
+  @Test
+  void secretValuesChangeAsOneFieldCalledData() {
+    assertEquals(java.util.List.of("metadata.labels", "data"), AuditTrail.secretPaths(java.util.List.of(
+        "metadata.labels", "data[capstan.io.sealed]", "stringData.user", "data")));
+  }
 }
