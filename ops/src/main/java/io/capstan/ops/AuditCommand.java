@@ -67,6 +67,8 @@ final class AuditCommand implements Callable<Integer> {
       + " exits 1 when one cannot be decoded.")
   boolean objects;
 
+  @Mixin EncryptionOptions encryption;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -87,7 +89,10 @@ final class AuditCommand implements Callable<Integer> {
         ClusterKinds.follow(cfg, cluster.layout()); // a custom kind, known from its definition
       }
       query = query(Instant.now());
-    } catch (IllegalArgumentException e) {
+      if (objects) {
+        encryption.installIfPresent(); // only to tell retired keys apart: audit never shows a Secret's values
+      }
+    } catch (IllegalArgumentException | io.capstan.logschema.secrets.EncryptionKeyException e) {
       err.println(e.getMessage());
       return 2;
     }

@@ -34,6 +34,7 @@ final class ControllersCommand implements Callable<Integer> {
   java.nio.file.Path rootCaFile;
 
   @Mixin DataDirOptions dataDir;
+  @Mixin EncryptionOptions encryption;
   @Mixin TopicOptions topics;
   @Mixin MetricsOptions metrics;
   @Mixin KafkaClientOptions kafkaClient;
@@ -57,6 +58,7 @@ final class ControllersCommand implements Callable<Integer> {
     }
     Progress progress = new Progress(spec.commandLine().getOut());
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "controllers", (stack, registry) -> {
+      encryption.install(data, true); // Secrets are sealed and opened with these keys, or nothing starts
       MetricsComponent m = stack.start(new MetricsComponent(metricsConfig, registry));
       stack.start(new ControllersComponent(connection.clientConfig(), topicSettings.layout(), nodeLifecycle, rootCaFile,
           null, registry));

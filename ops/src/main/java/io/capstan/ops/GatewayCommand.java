@@ -58,6 +58,7 @@ final class GatewayCommand implements Callable<Integer> {
   String authorization;
 
   @Mixin DataDirOptions dataDir;
+  @Mixin EncryptionOptions encryption;
   @Mixin MetricsOptions metrics;
   @Mixin KafkaClientOptions kafkaClient;
   @Spec CommandSpec spec;
@@ -89,6 +90,7 @@ final class GatewayCommand implements Callable<Integer> {
     }
     Progress progress = new Progress(spec.commandLine().getOut());
     return ServiceRun.run(config.dataDir(), config.logDir(), progress, "gateway", (stack, registry) -> {
+      encryption.install(config.dataDir(), true); // Secrets are sealed and opened with these keys, or nothing starts
       KafkaConnection kafka = config.kafka();
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
       GatewayComponent gateway = stack.start(new GatewayComponent(kafka.clientConfig(), config.layout(),

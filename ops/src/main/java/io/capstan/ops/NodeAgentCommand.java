@@ -66,6 +66,7 @@ final class NodeAgentCommand implements Callable<Integer> {
   java.nio.file.Path clientCaFile;
 
   @Mixin DataDirOptions dataDir;
+  @Mixin EncryptionOptions encryption;
   @Mixin TopicOptions topics;
   @Mixin MetricsOptions metrics;
   @Mixin KafkaClientOptions kafkaClient;
@@ -116,6 +117,7 @@ final class NodeAgentCommand implements Callable<Integer> {
     if (fleetConfig != null) {
       HollowFleetConfig fc = fleetConfig;
       return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "node-agent", (stack, registry) -> {
+        encryption.install(data, true); // Secrets are sealed and opened with these keys, or nothing starts
         MetricsComponent m = stack.start(new MetricsComponent(metrics.resolve(), registry));
         HollowFleetComponent fleet = stack.start(new HollowFleetComponent(fc, null, registry, progress));
         List<String> names = fc.nodeNames();
@@ -124,6 +126,7 @@ final class NodeAgentCommand implements Callable<Integer> {
       });
     }
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "node-agent", (stack, registry) -> {
+      encryption.install(data, true); // Secrets are sealed and opened with these keys, or nothing starts
       MetricsComponent m = stack.start(new MetricsComponent(metrics.resolve(), registry));
       NodeAgentComponent agent = stack.start(new NodeAgentComponent(config, null, registry));
       return "node-agent ready: node=" + config.nodeName() + " logs=https://" + address + ":" + agent.port()

@@ -1,10 +1,16 @@
 package io.capstan.ops;
 
+import io.capstan.api.Secret;
 import io.capstan.logschema.codec.LogCodec;
 import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.kinds.ObjectKey;
+import io.capstan.logschema.secrets.EncryptionConfig;
+import io.capstan.logschema.secrets.EncryptionKeyException;
+import io.capstan.logschema.secrets.SealedDataException;
+import io.capstan.logschema.secrets.SecretKeys;
+import io.capstan.logschema.secrets.SecretSealing;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.replay.IncarnationCheck;
 import io.capstan.stateviews.replay.Replay;
@@ -38,6 +44,7 @@ import picocli.CommandLine.Option;
 public final class ReplayCommand implements Callable<Integer> {
 
   @Mixin ClusterLogOptions cluster;
+  @Mixin EncryptionOptions encryption;
 
   @Option(names = "--until", paramLabel = "TIME",
       description = "Only events applied at or before this time: an ISO-8601 instant (2026-11-27T04:00:00Z) or an age (10m, 1h30m).")
@@ -98,6 +105,14 @@ public final class ReplayCommand implements Callable<Integer> {
     if (output != null && !output.equals("yaml") && !output.equals("json")) {
       err.println("-o must be yaml or json, got \"" + output + "\"");
       return 2;
+    }
+    if (output != null) {
+      try {
+        encryption.installIfPresent(); // to show Secrets' values; without it they stay sealed
+      } catch (EncryptionKeyException e) {
+        err.println(e.getMessage());
+        return 2;
+      }
     }
     // Custom kinds come from their definitions: known here for --kind and decoded in their current schema.
     try {
@@ -187,8 +202,27 @@ public final class ReplayCommand implements Callable<Integer> {
         return;
       }
       IndexedRecord object = codec.decode(bytes);
+      if (object instanceof Secret secret && SecretSealing.isSealed(secret)) {
+        object = opened(secret);
+      }
       out.print(format.equals("yaml") ? "---\n" + KubeJson.toYamlString(object) : KubeJson.toJsonString(object) + "\n");
     });
+  }
+
+  /**
+   * A Secret of the replayed state with its values when the keys open them; otherwise without
+   * them, annotated with why ("encrypted with retired key key-1": crypto-shredded by design).
+   */
+  private IndexedRecord opened(Secret secret) {
+    Optional<EncryptionConfig> keys = SecretKeys.installed();
+    if (keys.isEmpty()) {
+      return SecretSealing.withoutValues(secret, SecretSealing.describe(secret, keys) + " (no --encryption-config)");
+    }
+    try {
+      return SecretSealing.open(secret, keys.get());
+    } catch (SealedDataException e) {
+      return SecretSealing.withoutValues(secret, e.getMessage());
+    }
   }
 
   private static void sleep(long ms) {

@@ -22,6 +22,8 @@ import picocli.CommandLine.Spec;
             + " the controllers, the scheduler, a node agent for this machine and one Prometheus /metrics endpoint.",
         "On first start it generates a CA and serving certificate (DATA_DIR/pki) and an admin token"
             + " (DATA_DIR/tokens.csv), and it writes DATA_DIR/kubeconfig for kubectl.",
+        "It also generates DATA_DIR/encryption-config.yaml (mode 0600), the keys that seal Secrets in the log;"
+            + " later starts refuse to run without it (see `capstan keys`).",
         "Prints 'capstan ready: api=… kubeconfig=… kafka=… metrics=…' and an 'export KUBECONFIG=…' line once"
             + " everything is up; SIGINT or SIGTERM stops it cleanly (exit 0)."
             + " Starting again on the same --data-dir brings the same cluster back."})
@@ -67,6 +69,7 @@ final class UpCommand implements Callable<Integer> {
   @Mixin TopicOptions topics;
   @Mixin MetricsOptions metrics;
   @Mixin KafkaClientOptions kafkaClient;
+  @Mixin EncryptionOptions encryption;
   @Spec CommandSpec spec;
 
   UpConfig config() {
@@ -115,6 +118,8 @@ final class UpCommand implements Callable<Integer> {
     authorizationMode(); // a bad value fails before anything starts
     Progress progress = new Progress(spec.commandLine().getOut());
     return ServiceRun.run(config.dataDir(), config.logDir(), progress, "capstan", (stack, registry) -> {
+      // Before anything writes: Secrets are sealed with these keys, or nothing starts.
+      encryption.install(config.dataDir(), true);
       KafkaConnection kafka = new KafkaConnection(
           config.kafka().orElseGet(() -> stack.start(new BrokerComponent(config.broker())).bootstrap()),
           config.kafkaSettings());

@@ -8,6 +8,7 @@ import io.capstan.logschema.client.ClientMetrics.Outcome;
 import io.capstan.logschema.codec.LogCodec;
 import io.capstan.logschema.codec.MalformedRecordException;
 import io.capstan.logschema.metrics.ConsumerLag;
+import io.capstan.logschema.secrets.SecretSealing;
 import io.capstan.logschema.threads.Housekeeping;
 import io.capstan.logschema.threads.OnDemandThreads;
 import io.capstan.logschema.topics.ObjectPartitioner;
@@ -404,7 +405,8 @@ final class CommandChannel {
   static CommandResult toResult(Reply reply) {
     if (reply.getAccepted()) {
       ByteBuffer o = reply.getObject();
-      IndexedRecord object = o == null ? null : LogCodec.get().decode(bytesOf(o));
+      // A Secret comes back sealed, as the processor stored it; the caller gets its values.
+      IndexedRecord object = o == null ? null : SecretSealing.openIfSecret(LogCodec.get().decode(bytesOf(o)));
       return new CommandResult.Accepted(object, reply.getResourceVersion(), reply.getPartition(), reply.getDeleted());
     }
     ErrorStatus status = reply.getStatus();

@@ -3,9 +3,13 @@ package io.capstan.logschema.client;
 import io.capstan.log.Command;
 import io.capstan.log.CommandOp;
 import io.capstan.log.DeleteOptions;
+import io.capstan.logschema.codec.LogCodec;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.secrets.SecretKeys;
+import io.capstan.logschema.secrets.SecretSealing;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -157,7 +161,31 @@ public final class CommandClient implements AutoCloseable {
       c.setSentAtMicros(nowMicros());
     }
     checkComplete(c);
+    sealSecret(c);
     return channel.send(this, c, c.getKind() + "/" + c.getNamespace() + "/" + c.getName());
+  }
+
+  /**
+   * Secret values never reach Kafka in plaintext: a Secret's data is sealed here, the one door
+   * every writer's commands pass, with the process's encryption keys ({@link SecretKeys}). The
+   * patch of a PATCH is dropped: it carries values in clear, and the processor could not apply it
+   * to sealed data anyway; the update stays guarded by the object's resourceVersion instead.
+   */
+  private static void sealSecret(Command c) {
+    if (!Kinds.SECRET.kind().equals(c.getKind())) {
+      return;
+    }
+    c.setPatch(null);
+    if (c.getObject() == null) {
+      return;
+    }
+    byte[] bytes = new byte[c.getObject().remaining()];
+    c.getObject().duplicate().get(bytes);
+    IndexedRecord object = LogCodec.get().decode(bytes);
+    IndexedRecord sealed = SecretSealing.sealIfSecret(object);
+    if (sealed != object) {
+      c.setObject(ByteBuffer.wrap(LogCodec.get().encode(sealed)));
+    }
   }
 
   /** Commands sent and not yet answered. */

@@ -1,14 +1,20 @@
 package io.capstan.stateviews.audit;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.capstan.api.Secret;
 import io.capstan.log.Event;
 import io.capstan.logschema.codec.LogCodec;
 import io.capstan.logschema.codec.MalformedRecordException;
+import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.kinds.ObjectKey;
+import io.capstan.logschema.secrets.SecretKeys;
+import io.capstan.logschema.secrets.SecretSealing;
 import io.capstan.logschema.topics.ObjectPartitioner;
 import io.capstan.logschema.topics.TopicLayout;
-import io.capstan.logschema.json.KubeJson;
 import io.capstan.stateviews.kafka.LogReader;
 import io.capstan.stateviews.kafka.SchemaLogs;
 import org.apache.avro.generic.IndexedRecord;
@@ -129,6 +135,10 @@ public final class AuditTrail {
     e.getObject().duplicate().get(bytes);
     try {
       IndexedRecord object = codec.decode(bytes);
+      if (object instanceof Secret secret) {
+        // Audit says that a Secret changed and who changed it, never its values.
+        object = SecretSealing.withoutValues(secret, SecretSealing.describe(secret, SecretKeys.installed()));
+      }
       return entry.withObject(KubeJson.toJsonString(object), null);
     } catch (MalformedRecordException ex) {
       log.warn("audit: the object of {} at resourceVersion {} cannot be decoded: {}", entry.object(),
@@ -138,8 +148,53 @@ public final class AuditTrail {
   }
 
   private static AuditEntry entry(Event e) {
+    List<String> changed = List.copyOf(e.getChangedPaths());
+    String patch = e.getMergePatch();
+    if (Kinds.SECRET.kind().equals(e.getKind())) {
+      changed = secretPaths(changed);
+      patch = secretPatch(patch);
+    }
     return new AuditEntry(Instant.ofEpochSecond(e.getTimeMicros() / 1_000_000, (e.getTimeMicros() % 1_000_000) * 1_000),
         e.getActor(), e.getOp().name(), e.getKind(), e.getNamespace(), e.getName(), e.getUid(), e.getResourceVersion(),
-        e.getRequestId(), List.copyOf(e.getChangedPaths()), e.getMergePatch(), null, null);
+        e.getRequestId(), changed, patch, null, null);
   }
+
+  /** A Secret's sealed values change as one field: the audit names it {@code data}. */
+  static List<String> secretPaths(List<String> paths) {
+    return paths.stream().map(p -> isUnder(p, "data") || isUnder(p, "stringData") ? "data" : p).distinct().toList();
+  }
+
+  private static boolean isUnder(String path, String field) {
+    return path.equals(field) || path.startsWith(field + ".") || path.startsWith(field + "[");
+  }
+
+  /** A Secret's merge patch with each value under data / stringData replaced by "(changed)": never values, even sealed. */
+  static String secretPatch(String mergePatch) {
+    if (mergePatch == null) {
+      return null;
+    }
+    try {
+      JsonNode root = JSON.readTree(mergePatch);
+      if (root instanceof ObjectNode o) {
+        for (String field : new String[] {"data", "stringData"}) {
+          if (o.get(field) instanceof ObjectNode values) {
+            List<String> keys = new ArrayList<>();
+            values.fieldNames().forEachRemaining(keys::add);
+            for (String k : keys) {
+              if (!values.get(k).isNull()) {
+                values.put(k, "(changed)");
+              }
+            }
+          } else if (o.has(field) && !o.get(field).isNull()) {
+            o.put(field, "(changed)");
+          }
+        }
+      }
+      return JSON.writeValueAsString(root);
+    } catch (java.io.IOException ex) {
+      return "(a Secret's merge patch, not shown)";
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 }

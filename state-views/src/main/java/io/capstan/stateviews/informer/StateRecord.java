@@ -4,6 +4,7 @@ import io.capstan.log.Watermark;
 import io.capstan.logschema.codec.LogCodec;
 import io.capstan.logschema.codec.MalformedRecordException;
 import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.secrets.SecretSealing;
 import io.capstan.logschema.topics.ObjectPartitioner;
 import java.nio.charset.StandardCharsets;
 import org.apache.avro.generic.IndexedRecord;
@@ -64,7 +65,8 @@ public sealed interface StateRecord
       throw new MalformedRecordException("value of " + key + " is a " + object.getSchema().getFullName()
           + ", not a " + kind.schema().getFullName());
     }
-    return new ObjectStored(key, object, rv);
+    // Readers get a Secret's values: the state topic holds them sealed (see SecretSealing).
+    return new ObjectStored(key, SecretSealing.openIfSecret(object), rv);
   }
 
   private static boolean isKeyOf(Kind kind, String key) {

@@ -50,6 +50,25 @@ class StateRecordTest {
         StateRecord.decode(Kinds.CONFIG_MAP, record(2, ObjectPartitioner.watermarkKey(2), wm, null)));
   }
 
+  /** A Secret is sealed in the state topic; readers get its values (with the process's keys). */
+  @Test
+  void secretsAreOpenedForReaders() {
+    io.capstan.logschema.secrets.EncryptionConfig keys = io.capstan.logschema.secrets.EncryptionConfig.generate();
+    io.capstan.logschema.secrets.SecretKeys.install(keys);
+    io.capstan.api.Secret clear = io.capstan.api.Secret.newBuilder()
+        .setMetadata(io.capstan.api.ObjectMeta.newBuilder().setName("db").setNamespace("ns").build())
+        .setData(java.util.Map.of("password", java.nio.ByteBuffer.wrap("s3cr3t".getBytes(StandardCharsets.UTF_8))))
+        .build();
+    byte[] sealed = LogCodec.get().encode(io.capstan.logschema.secrets.SecretSealing.seal(clear, keys));
+    assertTrue(!new String(sealed, StandardCharsets.ISO_8859_1).contains("s3cr3t"), "sealed on the topic");
+    RecordHeaders h = new RecordHeaders();
+    h.add(StateRecord.RV_HEADER, "9".getBytes(StandardCharsets.UTF_8));
+    var r = new ConsumerRecord<>("t.state.secret", 0, 0L, 0L, TimestampType.CREATE_TIME, -1, -1,
+        "Secret/ns/db".getBytes(StandardCharsets.UTF_8), sealed, h, Optional.<Integer>empty());
+    StateRecord.ObjectStored s = assertInstanceOf(StateRecord.ObjectStored.class, StateRecord.decode(Kinds.SECRET, r));
+    assertEquals(clear, s.object());
+  }
+
   @Test
   void clusterScopedKeysHaveAnEmptyNamespace() {
     byte[] ns = LogCodec.get().encode(io.capstan.api.Namespace.newBuilder()

@@ -106,6 +106,20 @@ class CreateCommandTest {
     assertEquals("kubernetes.io/tls", ((io.capstan.api.Secret) h.accept(h.create(typed))).getType());
   }
 
+  /** Secrets encrypted in the log: values in clear are refused, sealed ones stored as sealed. */
+  @Test
+  void aSecretWithValuesInClearIsRefusedAndASealedOneIsStoredSealed() {
+    h.withNamespace("apps");
+    io.capstan.api.Secret clear = io.capstan.api.Secret.newBuilder().setMetadata(meta("apps", "db").build())
+        .setStringData(java.util.Map.of("password", "in-clear")).build();
+    Reply r = h.send(h.create(clear));
+    assertEquals(422, r.getStatus().getCode(), r.toString());
+    assertTrue(r.getStatus().getMessage().contains("must be sealed"), r.getStatus().getMessage());
+    io.capstan.api.Secret stored = h.accept(h.create(
+        io.capstan.logschema.secrets.SecretSealing.seal(clear, io.capstan.logschema.secrets.EncryptionConfig.generate())));
+    assertTrue(io.capstan.logschema.secrets.SecretSealing.isSealed(stored), stored.toString());
+  }
+
   @Test
   void aPodStartsPendingWhateverStatusItWasSentWith() {
     h.withNamespace("apps");

@@ -21,6 +21,7 @@ import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.pods.EphemeralContainers;
+import io.capstan.logschema.secrets.SecretSealing;
 import io.capstan.logschema.validation.FieldError;
 import io.capstan.logschema.validation.ObjectValidator;
 import java.time.Instant;
@@ -428,9 +429,19 @@ public final class WriteRules {
     return null;
   }
 
+  private static boolean isEmptyMap(java.util.Map<?, ?> m) {
+    return m == null || m.isEmpty();
+  }
+
   /** The kind's validation plus the shared name rules, without reporting a field twice. */
   private static List<FieldError> validate(Kind kind, IndexedRecord object, boolean checkName) {
     List<FieldError> errors = new ArrayList<>(ObjectValidator.validate(kind, object));
+    if (object instanceof io.capstan.api.Secret secret && !SecretSealing.isSealed(secret)
+        && !(isEmptyMap(secret.getData()) && isEmptyMap(secret.getStringData()))) {
+      // The single writer keeps what the writers promise: no Secret value is stored (or logged) in clear.
+      errors.add(new FieldError("data", "FieldValueForbidden", "Secret values must be sealed by the writer before"
+          + " they reach the log (the command client does it); refusing to store them in plaintext"));
+    }
     if (checkName) {
       for (FieldError e : NameRules.checkName(kind, meta(object).getName())) {
         if (errors.stream().noneMatch(x -> x.field().equals(e.field()))) {
