@@ -66,6 +66,7 @@ class RuncEdgeAutonomyTest {
   static final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
   static final java.util.concurrent.atomic.AtomicInteger kafkaClientWarnings = new java.util.concurrent.atomic.AtomicInteger();
   static AbstractAppender capture;
+  static io.capstan.stateviews.informer.Informer<io.capstan.api.Lease> leases;
 
   @BeforeAll
   static void start() throws Exception {
@@ -77,6 +78,9 @@ class RuncEdgeAutonomyTest {
     node = "edge-" + Long.toHexString(System.nanoTime() & 0xffffff);
     dataDir = KafkaFixture.tempDir("edge-data");
     agent = cluster.startRuncAgent(node, dataDir, null);
+    leases = cluster.informers.informerFor(io.capstan.logschema.kinds.Kinds.LEASE, io.capstan.api.Lease.class);
+    cluster.informers.start();
+    cluster.informers.awaitSynced(WAIT);
     capture = new AbstractAppender("edge-warnings", null, null, true, Property.EMPTY_ARRAY) {
       @Override
       public void append(LogEvent e) {
@@ -173,6 +177,7 @@ class RuncEdgeAutonomyTest {
 
     // ---- the broker is back ----
     broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Config.of(brokerDir, brokerPort));
+    java.time.Instant backAt = java.time.Instant.now();
     Pod after = cluster.await("edge", WAIT, "the restart counts the agent kept",
         p -> status(p, "crasher") != null && status(p, "crasher").getRestartCount() >= crasherKept
             && status(p, "watched") != null && status(p, "watched").getRestartCount() >= watchedKept);
@@ -185,6 +190,8 @@ class RuncEdgeAutonomyTest {
           .orElse(-1) == attempt(c), c + ": the API's restartCount is the runtime's attempt");
     }
     awaitTrue(() -> gauge("capstan_node_agent_log_reachable") == 1.0, "the agent says the log is back");
+    awaitTrue(() -> leases.get("kube-node-lease", node).map(l -> l.getSpec().getRenewTime())
+        .map(t -> java.time.Instant.parse(t).isAfter(backAt)).orElse(false), "the node's Lease renewed again");
     awaitTrue(() -> gauge("capstan_node_agent_pod_statuses_waiting") == 0.0, "no status waits any more");
     assertEquals(1.0, cluster.registry.get("capstan_node_agent_log_outages_total").tag("node", node).counter().count(),
         "one outage");
