@@ -31,6 +31,7 @@ public final class ClusterAccess implements AutoCloseable {
   private final SharedInformers informers;
   private final ConfigSource configs;
   private final Informer<Node> nodes;
+  private final io.capstan.nodeagent.connection.LogConnection connection;
 
   /**
    * Opens the clients and starts the informers (see {@link #awaitSynced}).
@@ -48,6 +49,9 @@ public final class ClusterAccess implements AutoCloseable {
   public ClusterAccess(Map<String, Object> kafka, TopicLayout layout, String name, SharedInformers shared,
       MeterRegistry registry) {
     this.name = name;
+    this.connection = new io.capstan.nodeagent.connection.LogConnection(name,
+        String.valueOf(kafka.get(org.apache.kafka.clients.CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)),
+        java.time.Clock.systemUTC(), registry);
     this.client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "node-" + name), registry);
     SharedInformers inf = null;
     try {
@@ -102,6 +106,11 @@ public final class ClusterAccess implements AutoCloseable {
   /** The stored Node of a name, as the process's Node informer has it (its status checks read it). */
   public Optional<Node> storedNode(String nodeName) {
     return nodes.get("", nodeName);
+  }
+
+  /** Whether the cluster's log answers the writes of the node(s) on this access; see {@link io.capstan.nodeagent.connection.LogConnection}. */
+  public io.capstan.nodeagent.connection.LogConnection connection() {
+    return connection;
   }
 
   public ConfigSource configs() {

@@ -62,11 +62,13 @@ public final class NodeKubelet implements AutoCloseable {
         spec.daemonPort(), shared.cluster().client(), shared.clock(), shared.timers(), spec.pressure(),
         spec.reporterOptions());
     this.reporter.readStoredNodeFrom(shared.cluster()::storedNode);
+    this.reporter.reportingTo(shared.cluster().connection());
     this.syncLoop = new PodSyncLoop(new PodSyncLoop.Config(spec.nodeName(), spec.dataDir().resolve("pods"),
         spec.logPaths(), spec.machine().internalIp(), spec.relistPeriod(), spec.workers(), spec.podDns()), spec.runtime(),
         spec.images(), shared.cluster().configs(), shared.cluster().client(),
-        new EventRecorder(shared.cluster().client(), spec.nodeName(), shared.clock()), reporter::allocatable,
-        shared.clock(), shared.timers(), shared.workers(), spec.syncMetrics());
+        new EventRecorder(shared.cluster().client(), spec.nodeName(), shared.clock(), shared.cluster().connection()),
+        reporter::allocatable, shared.clock(), shared.timers(), shared.workers(), spec.syncMetrics(),
+        shared.cluster().connection());
   }
 
   public String nodeName() {

@@ -32,8 +32,8 @@ import java.util.function.Predicate;
  * (which writes the pods-by-node view), a command client and a Pod informer for the test's eyes.
  */
 public final class AgentCluster implements AutoCloseable {
-  public final TopicLayout layout = KafkaFixture.freshLayout(2);
-  public final Map<String, Object> kafka = KafkaFixture.clientConfig();
+  public final TopicLayout layout;
+  public final Map<String, Object> kafka;
   public final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   public final CommandProcessor processor;
   public final CommandClient client;
@@ -41,6 +41,14 @@ public final class AgentCluster implements AutoCloseable {
   public final Informer<Pod> pods;
 
   public AgentCluster(String name) throws InterruptedException {
+    this(name, KafkaFixture.clientConfig());
+  }
+
+  /** On a Kafka of the test's own (a test that stops its broker must not stop everyone's). */
+  public AgentCluster(String name, Map<String, Object> kafka) throws InterruptedException {
+    this.kafka = kafka;
+    this.layout = new TopicLayout("t" + java.util.UUID.randomUUID().toString().substring(0, 8) + ".");
+    io.capstan.stateviews.kafka.TopicAdmin.ensureTopics(kafka, layout, 2, (short) 1);
     Path dir = KafkaFixture.tempDir(name);
     processor = new CommandProcessor(ProcessorConfig.defaults(kafka, layout, dir.resolve("processor")), registry);
     processor.start();
@@ -98,7 +106,12 @@ public final class AgentCluster implements AutoCloseable {
 
   /** A runc node agent on this cluster (relisting every 200 ms, logs on a free port for {@code clientCaFile}). */
   public NodeAgent startRuncAgent(String node, String dataDirName, Path clientCaFile) throws InterruptedException {
-    NodeAgent agent = new NodeAgent(NodeAgentConfig.defaults(kafka, layout, node, KafkaFixture.tempDir(dataDirName),
+    return startRuncAgent(node, KafkaFixture.tempDir(dataDirName), clientCaFile);
+  }
+
+  /** {@link #startRuncAgent(String, String, Path)} on a data dir the test knows. */
+  public NodeAgent startRuncAgent(String node, Path dataDir, Path clientCaFile) throws InterruptedException {
+    NodeAgent agent = new NodeAgent(NodeAgentConfig.defaults(kafka, layout, node, dataDir,
         NodeAgentConfig.RuntimeKind.RUNC).withRelistPeriod(Duration.ofMillis(200)).withPort(0)
         .withClientCaFile(clientCaFile), registry);
     agent.start(Duration.ofSeconds(60));

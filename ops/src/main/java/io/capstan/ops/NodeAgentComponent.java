@@ -145,9 +145,8 @@ final class NodeAgentComponent implements Component {
         .filter(c -> c.state() == ContainerInfo.State.RUNNING).count();
     agent.close();
     if (config.runtime() == NodeAgentConfig.RuntimeKind.RUNC && running > 0) {
-      // Adoption (issue 6) is not built yet: the next agent's runtime removes them and starts the pods anew.
       stoppedLine = "node agent " + config.nodeName() + ": left " + running + " container(s) running, as a stopped"
-          + " kubelet does; the next node agent on this data dir replaces them (it cannot adopt them yet)";
+          + " kubelet does; the next node agent on this data dir adopts them";
     }
   }
 }

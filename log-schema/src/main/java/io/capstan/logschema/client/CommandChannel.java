@@ -105,6 +105,12 @@ final class CommandChannel {
   private final ConsumerLag replyLag;
   private final Thread replyLoop;
   private volatile boolean closed;
+  /**
+   * A timeout was logged and no reply has come since: while Kafka is away every command times
+   * out, and one warning says so; the others go to debug (counted) until the next reply.
+   */
+  private final AtomicBoolean timeoutsQuiet = new AtomicBoolean();
+  private final AtomicInteger quietTimeouts = new AtomicInteger();
 
   /** Joins the channel of clients configured like {@code cfg}, opening it when there is none. */
   static CommandChannel join(CommandClientConfig cfg, MeterRegistry registry) {
@@ -340,7 +346,12 @@ final class CommandChannel {
       p.owner.metrics.finished(p.kind, p.op.name(), Outcome.TIMEOUT, System.nanoTime() - p.startNanos);
       CommandTimeoutException e =
           new CommandTimeoutException(p.op, p.key, p.requestId, p.attempt, config.timeout());
-      log.warn(e.getMessage());
+      if (timeoutsQuiet.compareAndSet(false, true)) {
+        log.warn("{}; further timeouts are logged at debug until a reply arrives", e.getMessage());
+      } else {
+        quietTimeouts.incrementAndGet();
+        log.debug(e.getMessage());
+      }
       completeAsync(p, () -> p.future.completeExceptionally(e));
     }
   }
@@ -375,6 +386,10 @@ final class CommandChannel {
           continue;
         }
         p.cancelTimer();
+        if (timeoutsQuiet.get() && timeoutsQuiet.compareAndSet(true, false)) {
+          log.info("replies arrive again on {}; {} more command(s) timed out meanwhile", replyPartition,
+              quietTimeouts.getAndSet(0));
+        }
         completeAsync(p, () -> complete(p, reply));
       }
     }

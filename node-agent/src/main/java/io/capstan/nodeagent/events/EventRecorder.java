@@ -8,6 +8,7 @@ import io.capstan.api.Pod;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandResult;
 import io.capstan.nodeagent.Times;
+import io.capstan.nodeagent.connection.LogConnection;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -19,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * Records core/v1 Events about pods, as kubelet's event recorder: named {@code <pod>.<hex>},
  * source {@code kubelet} on this node, {@code involvedObject} the pod (with {@code fieldPath}
  * {@code spec.containers{name}} for container events). Fire and forget: a lost event is logged,
- * never retried in the pod worker's way.
+ * never retried in the pod worker's way; while the cluster's log does not answer, events are not
+ * sent at all (counted in {@code capstan_node_agent_events_dropped_total}), as kubelet's event
+ * broadcaster drops what its sink cannot take.
  */
 public final class EventRecorder {
   private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
@@ -29,18 +32,30 @@ public final class EventRecorder {
   private final CommandClient client;
   private final String nodeName;
   private final Clock clock;
+  private final LogConnection connection;
 
   public EventRecorder(CommandClient client, String nodeName, Clock clock) {
+    this(client, nodeName, clock, null);
+  }
+
+  /** @param connection whether the cluster's log answers: while it does not, events are dropped; null: always sent */
+  public EventRecorder(CommandClient client, String nodeName, Clock clock, LogConnection connection) {
     this.client = client;
     this.nodeName = nodeName;
     this.clock = clock;
+    this.connection = connection;
   }
+
 
   /**
    * @param fieldPath e.g. {@code spec.containers{web}}; null for the pod itself
    */
   public void record(Pod pod, String fieldPath, String type, String reason, String message) {
     if (client == null) {
+      return;
+    }
+    if (connection != null && !connection.reachable()) {
+      connection.eventDropped();
       return;
     }
     Instant now = clock.instant();
@@ -58,7 +73,11 @@ public final class EventRecorder {
         .setReportingComponent("kubelet").setReportingInstance(nodeName)
         .build();
     try {
-      client.create(e).whenComplete((r, err) -> {
+      java.util.concurrent.CompletableFuture<CommandResult> write = client.create(e);
+      if (connection != null) {
+        connection.observe(write);
+      }
+      write.whenComplete((r, err) -> {
         if (err != null) {
           log.debug("event {} {} of {}/{} not recorded: {}", reason, message, pm.getNamespace(), pm.getName(), err.toString());
         } else if (r instanceof CommandResult.Rejected rej) {

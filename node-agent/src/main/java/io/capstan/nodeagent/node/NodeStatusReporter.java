@@ -73,6 +73,8 @@ public final class NodeStatusReporter implements AutoCloseable {
   private final Duration heartbeatOffset;
   /** Where {@link #storedNodeMoved} reads the stored Node, or null to ask with a dry run. */
   private volatile Function<String, Optional<Node>> storedNodes;
+  /** Told each write's outcome; null: each failure is a warning of its own. */
+  private volatile io.capstan.nodeagent.connection.LogConnection connection;
   /** A heartbeat (or status check) still waiting for its reply: the next tick skips rather than piles up. */
   private final java.util.concurrent.atomic.AtomicBoolean leaseInFlight = new java.util.concurrent.atomic.AtomicBoolean();
   private final java.util.concurrent.atomic.AtomicBoolean statusInFlight = new java.util.concurrent.atomic.AtomicBoolean();
@@ -382,6 +384,7 @@ public final class NodeStatusReporter implements AutoCloseable {
         Node node = node();
         node.setStatus(status(now, current));
         return client.updateStatus(node).thenAccept(r -> {
+          answered();
           if (r instanceof CommandResult.Accepted a) {
             lastWrittenRv = a.resourceVersion();
             lastConditions = current;
@@ -393,8 +396,7 @@ public final class NodeStatusReporter implements AutoCloseable {
           }
         });
       }).orTimeout(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).exceptionally(e -> {
-        failures.increment();
-        log.warn("node {}: status update failed: {}", nodeName, e.toString());
+        failed("status update", e);
         return null;
       });
     } catch (RuntimeException e) {
@@ -439,6 +441,34 @@ public final class NodeStatusReporter implements AutoCloseable {
     this.storedNodes = storedNodes;
   }
 
+  /**
+   * Reports each write's outcome to {@code connection}: while the cluster's log is away the
+   * connection's one warning says so, and the reporter's failures go to debug.
+   */
+  public void reportingTo(io.capstan.nodeagent.connection.LogConnection connection) {
+    this.connection = connection;
+  }
+
+  /** A write answered: the log is there. */
+  private void answered() {
+    io.capstan.nodeagent.connection.LogConnection c = connection;
+    if (c != null) {
+      c.answered();
+    }
+  }
+
+  /** A write that failed: a warning of its own, unless the connection tells of the outage it belongs to. */
+  private void failed(String what, Throwable e) {
+    failures.increment();
+    io.capstan.nodeagent.connection.LogConnection c = connection;
+    if (c == null) {
+      log.warn("node {}: {} failed: {}", nodeName, what, e.toString());
+    } else {
+      c.unanswered(e);
+      log.debug("node {}: {} failed: {}", nodeName, what, e.toString());
+    }
+  }
+
   private static long parseRv(String rv) {
     try {
       return rv == null ? 0 : Long.parseLong(rv);
@@ -473,12 +503,13 @@ public final class NodeStatusReporter implements AutoCloseable {
           .orTimeout(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
           .handle((r, e) -> {
             if (e != null) {
-              failures.increment();
-              log.warn("node {}: lease renewal failed: {}", nodeName, e.toString());
+              failed("lease renewal", e);
             } else if (r instanceof CommandResult.Accepted) {
+              answered();
               leaseWritten = true;
               heartbeats.increment();
             } else if (r instanceof CommandResult.Rejected rej) {
+              answered();
               failures.increment();
               log.warn("node {}: lease renewal refused: {}", nodeName, rej.status().getMessage());
             }

@@ -31,19 +31,47 @@ final class PodState {
   String mountError;
   Instant startTime;
   final Map<String, ContainerTrack> containers = new LinkedHashMap<>();
-  PodStatus lastSent;
+  /**
+   * The latest status the worker made, kept by the {@link PodStatusManager} until it is stored
+   * (then the same object as {@link #lastSent}); what this agent knows of the pod whether the
+   * cluster's log answers or not.
+   */
+  volatile PodStatus kept;
+  /** Bumped with each {@link #kept} (guarded by the status manager). */
+  long keptVersion;
+  /** A status write of this pod is in flight (guarded by the status manager). */
+  boolean statusInFlight;
+  /** The last status stored in the cluster (written by the status manager). */
+  volatile PodStatus lastSent;
   /** The pod's resourceVersion after {@link #lastSent} was stored (0: nothing sent yet). */
-  long lastSentRv;
+  volatile long lastSentRv;
+  /** The last status the cluster refused (written by the status manager). */
+  volatile PodStatus lastRefused;
   /** When {@link #lastSent} was stored. */
-  Instant lastSentAt = Instant.EPOCH;
+  volatile Instant lastSentAt = Instant.EPOCH;
   boolean killed;
-  boolean deleteSent;
+  /** The final delete was answered (accepted, or the pod was gone); set on a client thread. */
+  volatile boolean deleteSent;
+  /** The final delete is in flight. */
+  volatile boolean deleteInFlight;
   boolean runningObserved;
   Instant nextWake;
 
   PodState(String uid, Pod pod) {
     this.uid = uid;
     this.pod = pod;
+  }
+
+  /** Whether the status kept for this pod is stored in the cluster (true when there is none). */
+  boolean statusStored() {
+    PodStatus k = kept;
+    return k == null || k == lastSent;
+  }
+
+  /** Whether the cluster answered about the status kept: stored or refused (true when there is none). */
+  boolean statusSettled() {
+    PodStatus k = kept;
+    return k == null || k == lastSent || k == lastRefused;
   }
 
   ContainerTrack track(String name, boolean init) {

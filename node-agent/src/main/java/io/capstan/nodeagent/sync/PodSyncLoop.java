@@ -58,11 +58,12 @@ import org.slf4j.LoggerFactory;
  * and sandbox, init containers one at a time, app containers, restarts with back-off, probes,
  * and on deletion the graceful stop followed by the final delete. A relist of the runtime
  * (kubelet's PLEG) wakes the pods whose containers changed state. The status goes back through
- * {@code updateStatus} whenever it differs from the last one sent.
+ * {@code updateStatus} whenever it differs from the last one made, through the {@link
+ * PodStatusManager}, so no sync waits for the cluster's log: with Kafka away the pods keep
+ * running, restarting and being probed, and their latest statuses go out when it is back.
  */
 public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PodSyncLoop.class);
-  static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
   static final Duration RETRY = Duration.ofSeconds(1);
   /** Least time between two posts of an unchanged status that someone else overwrote. */
   static final Duration REPOST_PAUSE = Duration.ofSeconds(1);
@@ -92,6 +93,8 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
   private final ConfigSource configSource;
   private final CommandClient client;
   private final EventRecorder events;
+  private final io.capstan.nodeagent.connection.LogConnection connection;
+  private final PodStatusManager statusManager;
   private final java.util.function.Supplier<Allocatable> allocatable;
   private final Clock clock;
   private final Prober prober;
@@ -117,17 +120,21 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       CommandClient client, EventRecorder events, java.util.function.Supplier<Allocatable> allocatable, Clock clock,
       ScheduledExecutorService timers, MeterRegistry registry) {
     this(config, runtime, images, configSource, client, events, allocatable, clock, timers, null,
-        PodSyncMetrics.forNode(registry, config.nodeName()));
+        PodSyncMetrics.forNode(registry, config.nodeName()), new io.capstan.nodeagent.connection.LogConnection(
+            config.nodeName(), client == null ? "?" : String.valueOf(client.config().kafka().get("bootstrap.servers")),
+            clock, null));
   }
 
   /**
    * @param sharedWorkers a pool shared with other loops (a hollow fleet's), which this loop never
    *                      shuts down; null: the loop makes its own of {@code config.workers()} threads.
    *                      Either way a pod is synced by one worker at a time.
+   * @param connection    whether the cluster's log answers (shared with the node's other writers)
    */
   public PodSyncLoop(Config config, RuntimeService runtime, ImageService images, ConfigSource configSource,
       CommandClient client, EventRecorder events, java.util.function.Supplier<Allocatable> allocatable, Clock clock,
-      ScheduledExecutorService timers, ExecutorService sharedWorkers, PodSyncMetrics metrics) {
+      ScheduledExecutorService timers, ExecutorService sharedWorkers, PodSyncMetrics metrics,
+      io.capstan.nodeagent.connection.LogConnection connection) {
     this.config = config;
     this.runtime = runtime;
     this.images = images;
@@ -137,6 +144,14 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     this.allocatable = allocatable;
     this.clock = clock;
     this.timers = timers;
+    this.connection = connection;
+    // Once a deleted pod's last status is settled, its worker sends the final delete (as kubelet's
+    // status manager deletes only after the final status is stored).
+    this.statusManager = new PodStatusManager(config.nodeName(), client, connection, timers, clock, s -> {
+      if (s.pod.getMetadata().getDeletionTimestamp() != null) {
+        enqueue(s);
+      }
+    });
     this.prober = new Prober(runtime);
     this.containerIdScheme = runtime.version().substring(0, runtime.version().indexOf("://") + 3);
     this.ownsWorkers = sharedWorkers == null;
@@ -158,6 +173,9 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       String node = metrics.node();
       Gauge.builder("capstan_node_agent_pods", pods, Map::size).tag("node", node).register(metrics.registry());
       Gauge.builder("capstan_node_agent_running_containers", this, PodSyncLoop::runningContainers)
+          .tag("node", node).register(metrics.registry());
+      Gauge.builder("capstan_node_agent_pod_statuses_waiting", statusManager, PodStatusManager::waiting)
+          .description("Pod statuses kept by the agent and not stored in the cluster yet (one per pod at most)")
           .tag("node", node).register(metrics.registry());
     }
   }
@@ -357,25 +375,27 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       // Gone from the API (force delete, or our own final delete): stop whatever is left at once.
       teardown(s, Duration.ZERO);
       pods.remove(s.uid, s);
+      statusManager.forget(s);
       return;
     }
     if (pod.getMetadata().getDeletionTimestamp() != null) {
       terminate(s);
       return;
     }
-    if (!s.admitted && s.lastSent == null && s.containers.isEmpty() && isTerminal(pod.getStatus())) {
+    if (!s.admitted && s.kept == null && s.containers.isEmpty() && isTerminal(pod.getStatus())) {
       // Finished before this agent started (an earlier one saw it succeed or fail, e.g. before a
       // restart): as kubelet, a terminal pod's containers never run again.
       s.lastSent = pod.getStatus();
+      s.kept = s.lastSent;
       log.info("pod {} already {}: not run again", s.describe(), pod.getStatus().getPhase());
     }
-    if (s.rejection != null || isTerminal(s.lastSent)) {
+    if (s.rejection != null || isTerminal(s.kept)) {
       return; // finished: nothing more runs until the pod is deleted
     }
     Instant now = clock.instant();
     if (!s.admitted) {
       List<Pod> others = pods.values().stream()
-          .filter(o -> o != s && o.admitted && o.rejection == null && !isTerminal(o.lastSent)).map(o -> o.pod).toList();
+          .filter(o -> o != s && o.admitted && o.rejection == null && !isTerminal(o.kept)).map(o -> o.pod).toList();
       Optional<Admission.Rejection> rejected = Admission.check(pod, others, allocatable.get());
       if (rejected.isPresent()) {
         s.rejection = rejected.get();
@@ -438,7 +458,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       }
     }
     PodStatus sent = sendStatus(s);
-    if (sent != null && "Running".equals(sent.getPhase()) && !s.runningObserved && allRunning(sent)) {
+    if ("Running".equals(sent.getPhase()) && !s.runningObserved && allRunning(sent)) {
       s.runningObserved = true;
       String created = pod.getMetadata().getCreationTimestamp();
       if (created != null) {
@@ -956,21 +976,37 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       teardown(s, Duration.ofSeconds(g));
       s.killed = true;
       // (a pod that finished before this agent started has no containers here to build a status from)
-      boolean finishedBefore = s.containers.isEmpty() && isTerminal(s.lastSent != null ? s.lastSent : pod.getStatus());
+      boolean finishedBefore = s.containers.isEmpty() && isTerminal(s.kept != null ? s.kept : pod.getStatus());
       if (s.rejection == null && !finishedBefore) {
         sendStatus(s);
       }
     }
-    if (!s.deleteSent) {
+    if (!s.deleteSent && !s.deleteInFlight && s.statusSettled()) {
+      // (not before the last status is settled: the status manager wakes this worker then)
       DeleteOptions opts = DeleteOptions.newBuilder().setGracePeriodSeconds(0L).setPreconditionUid(s.uid).build();
-      CommandResult r = await(client.delete(Kinds.POD, s.namespace(), s.name(), opts), "delete pod " + s.describe());
-      if (r instanceof CommandResult.Accepted || (r instanceof CommandResult.Rejected rej
-          && (rej.status().getCode() == 404 || rej.status().getCode() == 409))) {
-        s.deleteSent = true;
-        log.info("pod {} stopped and deleted", s.describe());
-      } else {
-        enqueueAt(s, clock.instant().plus(RETRY));
+      s.deleteInFlight = true;
+      CompletableFuture<CommandResult> delete;
+      try {
+        delete = client.delete(Kinds.POD, s.namespace(), s.name(), opts);
+      } catch (RuntimeException e) {
+        s.deleteInFlight = false;
+        throw e;
       }
+      delete.whenComplete((r, e) -> {
+        s.deleteInFlight = false;
+        if (r != null) {
+          connection.answered();
+        } else if (!connection.unanswered(e)) {
+          log.debug("final delete of pod {} not answered: {}", s.describe(), e.toString());
+        }
+        if (r instanceof CommandResult.Accepted || (r instanceof CommandResult.Rejected rej
+            && (rej.status().getCode() == 404 || rej.status().getCode() == 409))) {
+          s.deleteSent = true;
+          log.info("pod {} stopped and deleted", s.describe());
+        } else {
+          enqueueAt(s, clock.instant().plus(r == null ? PodStatusManager.UNANSWERED_PAUSE : RETRY));
+        }
+      });
     }
   }
 
@@ -1008,11 +1044,12 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
 
   // ---- status ----
 
+  /** Makes the pod's status and hands it to the status manager when it differs from the one kept. */
   private PodStatus sendStatus(PodState s) {
     PodStatus status = PodStatusBuilder.build(s, runtime::containerStatus, config.hostIp(), containerIdScheme, clock.instant());
-    if (status.equals(s.lastSent)) {
-      if (!overwrittenSince(s, status)) {
-        return status;
+    if (status.equals(s.kept)) {
+      if (!s.statusStored() || !overwrittenSince(s, status)) {
+        return status; // on its way, or stored as it is
       }
       Instant again = s.lastSentAt.plus(REPOST_PAUSE);
       if (clock.instant().isBefore(again)) {
@@ -1021,21 +1058,8 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
         return status;
       }
     }
-    Pod copy = Pod.newBuilder(s.pod).build();
-    copy.getMetadata().setResourceVersion(null);
-    copy.setStatus(status);
-    CommandResult r = await(client.updateStatus(copy), "status of " + s.describe());
-    if (r instanceof CommandResult.Accepted a) {
-      s.lastSent = status;
-      s.lastSentRv = a.resourceVersion();
-      s.lastSentAt = clock.instant();
-      return status;
-    }
-    if (r instanceof CommandResult.Rejected rej) {
-      log.warn("status of pod {} refused: {}", s.describe(), rej.status().getMessage());
-    }
-    enqueueAt(s, clock.instant().plus(RETRY));
-    return null;
+    statusManager.set(s, status);
+    return status;
   }
 
   /**
@@ -1068,17 +1092,6 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     return out;
   }
 
-  private static CommandResult await(CompletableFuture<CommandResult> f, String what) {
-    try {
-      return f.get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted: " + what, e);
-    } catch (Exception e) {
-      throw new IllegalStateException(what + " failed: " + e.getMessage(), e);
-    }
-  }
-
   /** What {@link #stopAllContainers} did. */
   /**
    * Stops taking work: no new syncs start and the relist and resync timers stop; syncs under way
@@ -1086,6 +1099,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
    */
   public void stopSyncing() {
     closed = true;
+    statusManager.close();
     tasks.forEach(t -> t.cancel(false));
   }
 

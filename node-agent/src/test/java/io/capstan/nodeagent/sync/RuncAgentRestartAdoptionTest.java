@@ -236,6 +236,7 @@ class RuncAgentRestartAdoptionTest {
         KafkaFixture.bootstrap(), cluster.layout.prefix(), node, dataDir.toString()));
     File log = dataDir.resolveSibling(dataDir.getFileName() + "-child-agent.log").toFile();
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    child = p; // stopped by stop() even when it never gets ready
     Thread pump = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
            var out = new java.io.PrintWriter(new java.io.FileWriter(log, StandardCharsets.UTF_8), true)) {
