@@ -16,9 +16,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
@@ -29,13 +31,14 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The gateway verticle: one HTTPS (or, with --insecure-http, HTTP) server whose router runs, in
- * order: request metrics, bearer-token authentication, the probes and {@code /version},
+ * order: the slow-client deadlines ({@link ClientDeadlines}), request metrics, bearer-token authentication, the probes and {@code /version},
  * {@code /metrics}, {@code /openapi/v3}, the body-size limit (413) and the REST verbs on
  * {@code /api} and {@code /apis}; anything else is a 404 Status. Objects are read and written
  * through the {@link ResourceStore} it is given.
@@ -59,6 +62,7 @@ public final class GatewayServer extends VerticleBase {
   private final LiveOpenApiDocuments openApi;
   private final ApiDiscovery discovery;
   private volatile HttpServer server;
+  private volatile ClientDeadlines.Timeouts clientTimeouts = ClientDeadlines.Timeouts.defaults();
 
   private GatewayServer(GatewayConfig config, ResourceStore store, MeterRegistry registry,
       CertificateAuthority.PkiFiles pki, BearerTokenAuthenticator authenticator, String adminToken,
@@ -90,6 +94,12 @@ public final class GatewayServer extends VerticleBase {
     String admin = AdminToken.ensure(config.tokenFile());
     BearerTokenAuthenticator authenticator = new BearerTokenAuthenticator(TokenFile.read(config.tokenFile()));
     return new GatewayServer(config, store, registry, pki, authenticator, admin, kubeletClient);
+  }
+
+  /** Other deadlines for slow clients than kube-apiserver's (tests use short ones); call before deploying. */
+  GatewayServer withClientTimeouts(Duration header, Duration idle, Duration body) {
+    this.clientTimeouts = new ClientDeadlines.Timeouts(header, idle, body);
+    return this;
   }
 
   @Override
@@ -164,7 +174,8 @@ public final class GatewayServer extends VerticleBase {
     Counter connections = Counter.builder("capstan.gateway.connections")
         .description("Connections accepted, by the event loop that serves them")
         .tag("loop", Integer.toString(loop)).register(registry);
-    HttpServerOptions options = new HttpServerOptions().setCompressionSupported(true);
+    // HTTP/1.1 from the first byte (no cleartext HTTP/2 sniffing), so slow clients meet their deadlines.
+    HttpServerOptions options = new HttpServerOptions().setCompressionSupported(true).setHttp2ClearTextEnabled(false);
     if (!config.insecureHttp()) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
           .setCertPath(pki.servingCert().toString()).setKeyPath(pki.servingKey().toString()));
@@ -172,13 +183,18 @@ public final class GatewayServer extends VerticleBase {
         options.setSslEngineOptions(new OpenSSLEngineOptions());
       }
     }
-    Router router = router(vertx);
-    Future<HttpServer> first = vertx.createHttpServer(options).connectionHandler(c -> connections.increment())
+    ClientDeadlines deadlines = new ClientDeadlines(vertx, clientTimeouts);
+    Router router = router(vertx, deadlines);
+    Handler<HttpConnection> accepted = c -> {
+      connections.increment();
+      deadlines.connected(c);
+    };
+    Future<HttpServer> first = vertx.createHttpServer(options).connectionHandler(accepted)
         .requestHandler(router).listen(port, config.host());
     // The further addresses on the port the first got (one picked for port 0), each with its own
     // server, shared by the event loops as the first address is.
     for (String also : config.alsoListenOn()) {
-      first = first.compose(s -> vertx.createHttpServer(options).connectionHandler(c -> connections.increment())
+      first = first.compose(s -> vertx.createHttpServer(options).connectionHandler(accepted)
           .requestHandler(router).listen(s.actualPort(), also)
           .recover(e -> Future.failedFuture(new IOException("cannot listen on " + also + ":" + s.actualPort()
               + " too: " + e.getMessage(), e)))
@@ -188,8 +204,9 @@ public final class GatewayServer extends VerticleBase {
   }
 
   /** The request pipeline; each event loop gets its own router over the shared store. */
-  private Router router(Vertx vertx) {
+  private Router router(Vertx vertx, ClientDeadlines deadlines) {
     Router router = Router.router(vertx);
+    router.route().handler(deadlines);
     router.route().handler(new RequestMetrics(registry));
     router.route().handler(new Authentication(authenticator));
     router.get("/healthz").handler(GatewayServer::ok);
@@ -204,6 +221,9 @@ public final class GatewayServer extends VerticleBase {
     router.routeWithRegex("^/apis?(/.*)?$").handler(ctx -> {
       if (ctx.request().canUpgradeToWebSocket()) {
         ctx.next();
+      } else if (UnreadableRequests.sendsFormBody(ctx.request())) {
+        Responses.status(ctx, ApiStatus.unsupportedMediaType(ctx.request().getHeader("Content-Type"),
+            ResourceHandler.BODY_TYPES));
       } else {
         bodies.handle(ctx);
       }
@@ -264,7 +284,11 @@ public final class GatewayServer extends VerticleBase {
   }
 
   private void failure(RoutingContext ctx) {
-    if (ctx.failure() != null) {
+    if (ctx.failure() != null && UnreadableRequests.isDecodingFailure(ctx.failure())) {
+      // The stream cannot be trusted after bytes that are not HTTP: answer, then close.
+      ctx.response().putHeader("Connection", "close");
+      Responses.status(ctx, ApiStatus.badRequest("the request could not be read: " + ctx.failure().getMessage()));
+    } else if (ctx.failure() != null) {
       Responses.error(ctx, ctx.failure());
     } else if (ctx.statusCode() == 413) {
       Responses.status(ctx, ApiStatus.requestEntityTooLarge(config.maxBodyBytes()));
