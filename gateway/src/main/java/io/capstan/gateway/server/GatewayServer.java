@@ -22,10 +22,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
@@ -37,6 +39,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -44,10 +47,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gateway verticle: one HTTPS (or, with --insecure-http, HTTP) server whose router runs, in
- * order: request metrics, authentication (client certificate, bearer token, ServiceAccount token,
- * then impersonation), the probes and {@code /version}, {@code /metrics}, {@code /openapi/v3}, the
- * body-size limit (413), the authentication API (TokenRequest, TokenReview, SelfSubjectReview)
- * and the REST verbs on {@code /api} and {@code /apis}; anything else is a 404 Status. Objects are read and written
+ * order: the slow-client deadlines ({@link ClientDeadlines}), request metrics, authentication
+ * (client certificate, bearer token, ServiceAccount token, then impersonation), authorization, the
+ * probes and {@code /version}, {@code /metrics}, {@code /openapi/v3}, the body-size limit (413), the
+ * authentication API (TokenRequest, TokenReview, SelfSubjectReview), the access reviews and the REST
+ * verbs on {@code /api} and {@code /apis}; anything else is a 404 Status. Objects are read and written
  * through the {@link ResourceStore} it is given.
  *
  * <p>{@link #prepare} does the blocking first-start work (certificates, admin token, token file)
@@ -74,6 +78,7 @@ public final class GatewayServer extends VerticleBase {
   /** The RBAC authorizer when authorization is RBAC (rules reviews, escalation checks); null otherwise. */
   private final io.capstan.gateway.security.rbac.RbacAuthorizer rbac;
   private volatile HttpServer server;
+  private volatile ClientDeadlines.Timeouts clientTimeouts = ClientDeadlines.Timeouts.defaults();
 
   private GatewayServer(GatewayConfig config, ResourceStore store, MeterRegistry registry,
       CertificateAuthority.PkiFiles pki, BearerTokenAuthenticator authenticator, String adminToken,
@@ -148,6 +153,12 @@ public final class GatewayServer extends VerticleBase {
     }
   }
 
+  /** Other deadlines for slow clients than kube-apiserver's (tests use short ones); call before deploying. */
+  GatewayServer withClientTimeouts(Duration header, Duration idle, Duration body) {
+    this.clientTimeouts = new ClientDeadlines.Timeouts(header, idle, body);
+    return this;
+  }
+
   @Override
   public Future<?> start() {
     // Vert.x shares a bound port between servers listening on the same address, but a server on
@@ -220,7 +231,8 @@ public final class GatewayServer extends VerticleBase {
     Counter connections = Counter.builder("capstan.gateway.connections")
         .description("Connections accepted, by the event loop that serves them")
         .tag("loop", Integer.toString(loop)).register(registry);
-    HttpServerOptions options = new HttpServerOptions().setCompressionSupported(true);
+    // HTTP/1.1 from the first byte (no cleartext HTTP/2 sniffing), so slow clients meet their deadlines.
+    HttpServerOptions options = new HttpServerOptions().setCompressionSupported(true).setHttp2ClearTextEnabled(false);
     if (!config.insecureHttp()) {
       // Client certificates are asked for, not required (token users have none), and checked
       // against the cluster CA only: one from another CA fails the handshake.
@@ -232,13 +244,18 @@ public final class GatewayServer extends VerticleBase {
         options.setSslEngineOptions(new OpenSSLEngineOptions());
       }
     }
-    Router router = router(vertx);
-    Future<HttpServer> first = vertx.createHttpServer(options).connectionHandler(c -> connections.increment())
+    ClientDeadlines deadlines = new ClientDeadlines(vertx, clientTimeouts);
+    Router router = router(vertx, deadlines);
+    Handler<HttpConnection> accepted = c -> {
+      connections.increment();
+      deadlines.connected(c);
+    };
+    Future<HttpServer> first = vertx.createHttpServer(options).connectionHandler(accepted)
         .requestHandler(router).listen(port, config.host());
     // The further addresses on the port the first got (one picked for port 0), each with its own
     // server, shared by the event loops as the first address is.
     for (String also : config.alsoListenOn()) {
-      first = first.compose(s -> vertx.createHttpServer(options).connectionHandler(c -> connections.increment())
+      first = first.compose(s -> vertx.createHttpServer(options).connectionHandler(accepted)
           .requestHandler(router).listen(s.actualPort(), also)
           .recover(e -> Future.failedFuture(new IOException("cannot listen on " + also + ":" + s.actualPort()
               + " too: " + e.getMessage(), e)))
@@ -248,8 +265,9 @@ public final class GatewayServer extends VerticleBase {
   }
 
   /** The request pipeline; each event loop gets its own router over the shared store. */
-  private Router router(Vertx vertx) {
+  private Router router(Vertx vertx, ClientDeadlines deadlines) {
     Router router = Router.router(vertx);
+    router.route().handler(deadlines);
     router.route().handler(new RequestMetrics(registry));
     router.route().handler(new Authentication(
         authenticator == null ? null : new ClientCertificateAuthenticator(Clock.systemUTC()),
@@ -267,6 +285,9 @@ public final class GatewayServer extends VerticleBase {
     router.routeWithRegex("^/apis?(/.*)?$").handler(ctx -> {
       if (ctx.request().canUpgradeToWebSocket()) {
         ctx.next();
+      } else if (UnreadableRequests.sendsFormBody(ctx.request())) {
+        Responses.status(ctx, ApiStatus.unsupportedMediaType(ctx.request().getHeader("Content-Type"),
+            ResourceHandler.BODY_TYPES));
       } else {
         bodies.handle(ctx);
       }
@@ -359,7 +380,11 @@ public final class GatewayServer extends VerticleBase {
   }
 
   private void failure(RoutingContext ctx) {
-    if (ctx.failure() != null) {
+    if (ctx.failure() != null && UnreadableRequests.isDecodingFailure(ctx.failure())) {
+      // The stream cannot be trusted after bytes that are not HTTP: answer, then close.
+      ctx.response().putHeader("Connection", "close");
+      Responses.status(ctx, ApiStatus.badRequest("the request could not be read: " + ctx.failure().getMessage()));
+    } else if (ctx.failure() != null) {
       Responses.error(ctx, ctx.failure());
     } else if (ctx.statusCode() == 413) {
       Responses.status(ctx, ApiStatus.requestEntityTooLarge(config.maxBodyBytes()));

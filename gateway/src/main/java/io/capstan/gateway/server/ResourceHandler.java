@@ -259,6 +259,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
   }
 
   private ListOptions listOptions(Call c) {
+    ReadParameters.check(c.ctx().request(), false);
     try {
       long limit = 0;
       if (c.param("limit") != null) {
@@ -330,6 +331,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
   }
 
   private void watch(Call c) {
+    ReadParameters.check(c.ctx().request(), true);
     WatchOptions options;
     try {
       options = new WatchOptions(c.path().namespace(), LabelSelector.parse(c.param("labelSelector")),
@@ -633,21 +635,16 @@ final class ResourceHandler implements Handler<RoutingContext> {
     String rv = null;
     Buffer body = c.ctx().body() == null ? null : c.ctx().body().buffer();
     if (body != null && body.length() > 0) {
-      JsonNode options = KubeJson.parse(body.toString());
-      if (!options.isObject()) {
-        throw new ApiException(ApiStatus.badRequest("the DeleteOptions body must be a JSON object"));
+      DeleteOptionsBody options = DeleteOptionsBody.parse(body.toString());
+      if (options.propagationPolicy() != null) {
+        propagation = options.propagationPolicy();
       }
-      if (options.hasNonNull("propagationPolicy")) {
-        propagation = options.get("propagationPolicy").asText();
-      }
-      if (options.hasNonNull("gracePeriodSeconds")) {
-        grace = options.get("gracePeriodSeconds").asLong();
-      }
-      if (options.path("orphanDependents").asBoolean(false) && propagation == null) {
+      grace = options.gracePeriodSeconds();
+      if (options.orphanDependents() && propagation == null) {
         propagation = "Orphan";
       }
-      uid = options.path("preconditions").path("uid").asText(null);
-      rv = options.path("preconditions").path("resourceVersion").asText(null);
+      uid = options.uid();
+      rv = options.resourceVersion();
     }
     if (c.param("gracePeriodSeconds") != null) {
       try {

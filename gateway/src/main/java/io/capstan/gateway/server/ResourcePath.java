@@ -12,12 +12,25 @@ import java.util.List;
 record ResourcePath(String group, String version, String namespace, String resource, String name,
     String subresource) {
 
+  /**
+   * One segment, percent-decoded ({@code +} stays a plus, as in any path); a bad escape is the
+   * client's error, 400 as Go's URL parsing gives it, not a server fault.
+   */
+  private static String decode(String segment) {
+    try {
+      return java.net.URLDecoder.decode(segment.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new io.capstan.gateway.errors.ApiException(io.capstan.gateway.errors.ApiStatus.badRequest(
+          "the path has an invalid escape in \"" + segment + "\": " + e.getMessage()));
+    }
+  }
+
   /** The parsed path, or null when it is not an API path at all or has too many segments. */
   static ResourcePath parse(String path) {
     List<String> seg = new ArrayList<>();
     for (String s : path.split("/")) {
       if (!s.isEmpty()) {
-        seg.add(java.net.URLDecoder.decode(s, java.nio.charset.StandardCharsets.UTF_8));
+        seg.add(decode(s));
       }
     }
     if (seg.isEmpty()) {

@@ -106,6 +106,7 @@ final class ScaleView {
    * kind Scale (when named), the URL's name, {@code spec.replicas} a non-negative integer.
    */
   static int replicas(JsonNode scale, Kind kind, String name) {
+    requireTypes(scale);
     String sentKind = scale.path("kind").asText("");
     if (!sentKind.isEmpty() && !sentKind.equals("Scale")) {
       throw new ApiException(ApiStatus.badRequest("the body of a " + kind.plural() + "/scale request must be an "
@@ -132,6 +133,26 @@ final class ScaleView {
   }
 
   /** The resourceVersion a Scale pins, or null. */
+  /**
+   * The Scale's identifying fields are strings (and metadata an object), as kube-apiserver
+   * decodes them: {@code "resourceVersion":{"a":1}} is a 400, not a Scale without a version,
+   * which would make a conditional update unconditional.
+   */
+  private static void requireTypes(JsonNode scale) {
+    JsonNode meta = scale.path("metadata");
+    if (!meta.isMissingNode() && !meta.isNull() && !meta.isObject()) {
+      throw new ApiException(ApiStatus.badRequest("Scale.metadata: must be an object, got " + meta));
+    }
+    for (String[] at : new String[][] {{"kind"}, {"apiVersion"}, {"metadata", "name"}, {"metadata", "namespace"},
+        {"metadata", "resourceVersion"}, {"metadata", "uid"}}) {
+      JsonNode v = at.length == 1 ? scale.path(at[0]) : meta.path(at[1]);
+      if (!v.isMissingNode() && !v.isNull() && !v.isTextual()) {
+        throw new ApiException(ApiStatus.badRequest("Scale." + String.join(".", at) + ": must be a string, got "
+            + v.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)));
+      }
+    }
+  }
+
   static String resourceVersion(JsonNode scale) {
     String rv = scale.path("metadata").path("resourceVersion").asText("");
     return rv.isEmpty() ? null : rv;

@@ -339,7 +339,24 @@ class BadInputTest {
         new Case("a non-numeric grace period", "DELETE", EXISTING + "?gracePeriodSeconds=soon", null, null, 400,
             "BadRequest", "gracePeriodSeconds"),
         new Case("an unknown resourceVersionMatch", "GET", CM + "?resourceVersionMatch=Newest", null, null, 400,
-            "BadRequest", "resourceVersionMatch"));
+            "BadRequest", "resourceVersionMatch"),
+        // found by HostileInputTest
+        new Case("a non-numeric timeoutSeconds", "GET", CM + "?timeoutSeconds=x", null, null, 400, "BadRequest",
+            "timeoutSeconds"),
+        new Case("a watch from a non-numeric resourceVersion", "GET", CM + "?watch=1&resourceVersion=abc", null, null,
+            400, "BadRequest", "resourceVersion"),
+        new Case("a watch with a non-numeric limit", "GET", CM + "?watch=1&limit=x", null, null, 400, "BadRequest",
+            "limit"),
+        new Case("a watch with resourceVersionMatch", "GET", CM + "?watch=1&resourceVersionMatch=NotOlderThan", null,
+            null, 400, "BadRequest", "resourceVersionMatch"),
+        new Case("preconditions that are not an object", "DELETE", EXISTING, JSON, "{\"preconditions\":5}", 400,
+            "BadRequest", "preconditions"),
+        new Case("a grace period that is not an integer", "DELETE", EXISTING, JSON, "{\"gracePeriodSeconds\":\"soon\"}",
+            400, "BadRequest", "gracePeriodSeconds"),
+        new Case("a form body", "POST", CM, "application/x-www-form-urlencoded", "a=%zz", 415, "UnsupportedMediaType",
+            "x-www-form-urlencoded"),
+        new Case("trailing data after the object", "POST", CM, JSON, cm("trail", "") + "}", 400, "BadRequest",
+            "cannot parse"));
   }
 
   /** Every object of the kinds the cases touch, by key, with its resourceVersion. */

@@ -47,6 +47,8 @@ public final class KubeJson {
               .build())
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
       .build();
+  private static final com.fasterxml.jackson.databind.ObjectReader ONE_JSON_VALUE = JSON.reader()
+      .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private static final List<String> TYPE_MEMBERS = List.of("apiVersion", "kind");
 
   private KubeJson() {}
@@ -78,7 +80,8 @@ public final class KubeJson {
     String trimmed = text.stripLeading();
     try {
       if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
-        return List.of(JSON.readTree(text));
+        // One value and nothing after it, as Go's json.Unmarshal: "{...}}" is not a document.
+        return List.of(ONE_JSON_VALUE.readTree(text));
       }
       List<JsonNode> docs = new ArrayList<>();
       try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(text)) {

@@ -168,6 +168,17 @@ class KubeJsonTest {
   }
 
   @Test
+  void aJsonDocumentWithAnythingAfterItsValueIsRejected() {
+    for (String trailing : List.of("}", "]", ",", "{}", "x", "{\"a\":1}", "\"")) {
+      ConversionException e = assertThrows(ConversionException.class,
+          () -> KubeJson.parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\"}" + trailing), trailing);
+      assertTrue(e.getMessage().startsWith("cannot parse document"), e.getMessage());
+    }
+    assertEquals("ConfigMap", KubeJson.parse("  {\"kind\":\"ConfigMap\"} \n\t").path("kind").asText(),
+        "trailing white space is fine");
+  }
+
+  @Test
   void findsTheKindOfAManifest() {
     assertEquals(Kinds.DEPLOYMENT, KubeJson.kindOf(KubeJson.parse("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\"}")));
     assertEquals(Kinds.LEASE, KubeJson.findKind(
