@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 
 /**
  * Writes a kubeconfig for the admin user: one cluster (the gateway URL with the CA embedded as
@@ -22,27 +23,7 @@ public final class KubeconfigWriter {
   private KubeconfigWriter() {}
 
   public static String render(String serverUrl, String caPem, String token, String namespace) {
-    String caLine = caPem == null ? ""
-        : "    certificate-authority-data: "
-            + Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.UTF_8)) + "\n";
-    return "apiVersion: v1\n"
-        + "kind: Config\n"
-        + "clusters:\n"
-        + "- name: " + NAME + "\n"
-        + "  cluster:\n"
-        + "    server: " + serverUrl + "\n"
-        + caLine
-        + "users:\n"
-        + "- name: " + AdminToken.ADMIN_USER + "\n"
-        + "  user:\n"
-        + "    token: " + token + "\n"
-        + "contexts:\n"
-        + "- name: " + NAME + "\n"
-        + "  context:\n"
-        + "    cluster: " + NAME + "\n"
-        + "    user: " + AdminToken.ADMIN_USER + "\n"
-        + "    namespace: " + namespace + "\n"
-        + "current-context: " + NAME + "\n";
+    return render(serverUrl, caPem, namespace, List.of(new User(NAME, AdminToken.ADMIN_USER, "    token: " + token + "\n")));
   }
 
   /**
@@ -51,35 +32,32 @@ public final class KubeconfigWriter {
    */
   public static String render(String serverUrl, String caPem, String certPem, String keyPem, String token,
       String namespace) {
-    String caLine = caPem == null ? ""
-        : "    certificate-authority-data: " + base64(caPem) + "\n";
-    return "apiVersion: v1\n"
-        + "kind: Config\n"
-        + "clusters:\n"
-        + "- name: " + NAME + "\n"
-        + "  cluster:\n"
-        + "    server: " + serverUrl + "\n"
-        + caLine
-        + "users:\n"
-        + "- name: " + AdminToken.ADMIN_USER + "\n"
-        + "  user:\n"
-        + "    client-certificate-data: " + base64(certPem) + "\n"
-        + "    client-key-data: " + base64(keyPem) + "\n"
-        + "- name: " + TOKEN_CONTEXT + "\n"
-        + "  user:\n"
-        + "    token: " + token + "\n"
-        + "contexts:\n"
-        + "- name: " + NAME + "\n"
-        + "  context:\n"
-        + "    cluster: " + NAME + "\n"
-        + "    user: " + AdminToken.ADMIN_USER + "\n"
-        + "    namespace: " + namespace + "\n"
-        + "- name: " + TOKEN_CONTEXT + "\n"
-        + "  context:\n"
-        + "    cluster: " + NAME + "\n"
-        + "    user: " + TOKEN_CONTEXT + "\n"
-        + "    namespace: " + namespace + "\n"
-        + "current-context: " + NAME + "\n";
+    return render(serverUrl, caPem, namespace, List.of(
+        new User(NAME, AdminToken.ADMIN_USER,
+            "    client-certificate-data: " + base64(certPem) + "\n    client-key-data: " + base64(keyPem) + "\n"),
+        new User(TOKEN_CONTEXT, TOKEN_CONTEXT, "    token: " + token + "\n")));
+  }
+
+  /** A user and the context that uses it; {@code credentials} are its YAML lines. */
+  private record User(String context, String name, String credentials) {}
+
+  /** One cluster; a user and a context for each of {@code users}, the first context current. */
+  private static String render(String serverUrl, String caPem, String namespace, List<User> users) {
+    StringBuilder k = new StringBuilder("apiVersion: v1\nkind: Config\nclusters:\n")
+        .append("- name: ").append(NAME).append("\n  cluster:\n    server: ").append(serverUrl).append("\n");
+    if (caPem != null) {
+      k.append("    certificate-authority-data: ").append(base64(caPem)).append("\n");
+    }
+    k.append("users:\n");
+    for (User u : users) {
+      k.append("- name: ").append(u.name()).append("\n  user:\n").append(u.credentials());
+    }
+    k.append("contexts:\n");
+    for (User u : users) {
+      k.append("- name: ").append(u.context()).append("\n  context:\n    cluster: ").append(NAME)
+          .append("\n    user: ").append(u.name()).append("\n    namespace: ").append(namespace).append("\n");
+    }
+    return k.append("current-context: ").append(users.get(0).context()).append("\n").toString();
   }
 
   private static String base64(String text) {
