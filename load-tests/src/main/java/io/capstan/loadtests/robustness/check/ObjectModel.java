@@ -119,8 +119,10 @@ public final class ObjectModel implements Model<ObjectModel.State> {
     long floor = Math.max(s.floor(), s.rv());
     if (out instanceof Output.Ok ok) {
       // the answer is the object as it was last stored: its value must be the current one
-      return s.exists() && Objects.equals(s.value(), ok.value())
-          && (!conditional || s.mayBeAt(precondition)) && (s.rv() == UNKNOWN_RV || ok.resourceVersion() >= s.rv())
+      // (a Status instead of the object says neither: value null, version 0)
+      return s.exists() && (ok.value() == null || Objects.equals(s.value(), ok.value()))
+          && (!conditional || s.mayBeAt(precondition))
+          && (s.rv() == UNKNOWN_RV || ok.resourceVersion() == 0 || ok.resourceVersion() >= s.rv())
           ? List.of(State.absent(Math.max(floor, ok.resourceVersion()))) : List.of();
     } else if (out instanceof Output.Refused r) {
       return refused(s, precondition, r);
