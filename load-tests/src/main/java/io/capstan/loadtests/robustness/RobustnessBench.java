@@ -58,8 +58,9 @@ public final class RobustnessBench {
 
     public Settings {
       if (seconds <= 0 || clients <= 0 || keys <= 0 || watchers < 0 || partitions <= 0) {
-        throw new IllegalArgumentException("seconds, clients, keys and partitions must be positive, watchers not "
-            + "negative");
+        throw new IllegalArgumentException("--seconds, --clients, --keys and --partitions must be positive and "
+            + "--watchers not negative (were " + seconds + ", " + clients + ", " + keys + ", " + partitions + ", "
+            + watchers + ")");
       }
     }
 
@@ -146,11 +147,12 @@ public final class RobustnessBench {
       ApiTarget target = ApiTarget.fromKubeconfig(stack != null ? stack.kubeconfig() : s.kubeconfig());
       ApiClient api = new ApiClient(target, s.requestTimeout());
       namespace = "robustness-" + s.seed() + "-" + Long.toString(System.currentTimeMillis(), 36);
+      t0 = System.nanoTime();
       createNamespace(api);
+      prepareKeys(api);
       progress.printf("robustness: %d clients and %d watchers on %d ConfigMaps in %s for %d s (seed %d)%n",
           s.clients(), s.watchers(), s.keys(), namespace, s.seconds(), s.seed());
-      t0 = System.nanoTime();
-      long end = t0 + Duration.ofSeconds(s.seconds()).toNanos();
+      long end = System.nanoTime() + Duration.ofSeconds(s.seconds()).toNanos();
       List<Thread> threads = new ArrayList<>();
       for (int i = 0; i < s.clients(); i++) {
         RecordingClient c = new RecordingClient("c" + i, new ApiClient(target, s.requestTimeout()),
@@ -204,16 +206,38 @@ public final class RobustnessBench {
     if (a.code() != 201) {
       throw new IllegalStateException("creating namespace " + namespace + ": HTTP " + a.code() + " " + a.body());
     }
-    // a new namespace reaches every partition's admission a moment later
-    for (int i = 0; i < 100; i++) {
-      ApiClient.Answer probe = api.call("POST", "/api/v1/namespaces/" + namespace + "/configmaps", "application/json",
-          configMap("probe", "probe"));
-      if (probe.code() == 201 || probe.code() == 409) {
-        return;
+  }
+
+  /**
+   * A new namespace reaches each partition's admission a moment later (until then a create there
+   * is 404): each key is created once its partition knows the namespace, then deleted, both
+   * recorded, so the traffic starts with every key absent and every partition ready.
+   */
+  private void prepareKeys(ApiClient api) throws Exception {
+    String path = "/api/v1/namespaces/" + namespace + "/configmaps";
+    for (int k = 0; k < s.keys(); k++) {
+      String name = "k" + k;
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (true) {
+        long call = now();
+        ApiClient.Answer a = api.call("POST", path, "application/json", configMap(name, "setup-" + name));
+        if (a.code() == 201) {
+          history.add(new Operation(key(name), "setup", call, now(), new Input.Create("setup-" + name), output(a)));
+          break;
+        }
+        if (a.code() != 404 || System.nanoTime() > deadline) {
+          throw new IllegalStateException("preparing " + namespace + "/" + name + ": HTTP " + a.code() + " " + a.body());
+        }
+        Thread.sleep(100);
       }
-      Thread.sleep(100);
+      long call = now();
+      ApiClient.Answer d = api.call("DELETE", path + "/" + name, null, null);
+      if (d.code() != 200) {
+        throw new IllegalStateException("preparing " + namespace + "/" + name + ": delete answered HTTP " + d.code()
+            + " " + d.body());
+      }
+      history.add(new Operation(key(name), "setup", call, now(), new Input.Delete(0), output(d)));
     }
-    throw new IllegalStateException("namespace " + namespace + " never accepted a ConfigMap");
   }
 
   private String key(String name) {

@@ -56,7 +56,7 @@ class RobustnessBenchTest {
   void aGatewayThatServesStaleReadsIsCaught() throws Exception {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     RobustnessBench.Result r = run(new RobustnessBench(CI.withSeed(44), progress(log),
-        real -> BrokenStores.staleReads(real, 3)), log);
+        real -> BrokenStores.staleReads(real, 2)), log);
     assertFalse(r.anomalies().isEmpty(), r.jsonLine() + "\n" + log);
     assertTrue(r.lost().isEmpty() && r.phantom().isEmpty(), "nothing was lost, only read stale: " + r.jsonLine());
   }
