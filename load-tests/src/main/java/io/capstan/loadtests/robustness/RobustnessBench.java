@@ -95,6 +95,15 @@ public final class RobustnessBench {
           && phantom.isEmpty();
     }
 
+    /** E.g. {@code ordered=12 reliable=1}: which guarantees the watch violations broke. */
+    public String byGuarantee() {
+      java.util.TreeMap<String, Integer> n = new java.util.TreeMap<>();
+      watchViolations.forEach(v -> n.merge(v.guarantee(), 1, Integer::sum));
+      StringBuilder b = new StringBuilder();
+      n.forEach((g, c) -> b.append(b.length() == 0 ? "" : " ").append(g).append('=').append(c));
+      return b.toString();
+    }
+
     public String jsonLine() {
       return new JsonLine("robustness")
           .put("ops", operations)
@@ -103,6 +112,7 @@ public final class RobustnessBench {
           .put("watch_violations", watchViolations.size())
           .put("lost_acknowledged_writes", lost.size())
           .put("recovery_s_max", 0.0)
+          .put("watch_violations_by_guarantee", byGuarantee())
           .put("phantom_writes", phantom.size())
           .put("unchecked_keys", unchecked.size())
           .put("unanswered", unanswered)
