@@ -4,6 +4,7 @@ import io.capstan.gateway.cache.WatchCacheConfig;
 import io.capstan.gateway.server.GatewayConfig;
 import io.capstan.gateway.server.GatewayServer;
 import io.capstan.gateway.store.KafkaResourceStore;
+import io.capstan.gateway.store.ResourceStore;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
 import io.capstan.logschema.topics.TopicLayout;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -46,6 +48,15 @@ public final class InProcessStack implements AutoCloseable {
   }
 
   public static InProcessStack start(int partitions, int eventLoops, PrintStream progress) throws Exception {
+    return start(partitions, eventLoops, progress, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #start(int, int, PrintStream)}, the gateway serving through {@code storeWrapper}'s
+   * store around the real one (a test's deliberately broken store, for a checker that must catch it).
+   */
+  public static InProcessStack start(int partitions, int eventLoops, PrintStream progress,
+      UnaryOperator<ResourceStore> storeWrapper) throws Exception {
     InProcessStack st = new InProcessStack(Files.createTempDirectory("capstan-api-bench-"));
     try {
       progress.println("bench: starting an embedded broker, the command processor and the gateway in " + st.dir);
@@ -71,7 +82,7 @@ public final class InProcessStack implements AutoCloseable {
       Files.writeString(tokens, st.benchUserToken + "," + BENCH_USER + "," + BENCH_USER + "\n");
       Files.setPosixFilePermissions(tokens, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
       st.gateway = GatewayServer.prepare(GatewayConfig.defaults(st.dir.resolve("gateway")).withPort(0)
-          .withEventLoops(eventLoops), st.store, registry);
+          .withEventLoops(eventLoops), storeWrapper.apply(st.store), registry);
       st.vertx.deployVerticle(st.gateway).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
       return st;
     } catch (Exception | Error e) {

@@ -1,0 +1,2 @@
+/** The checkers of a recorded history: linearizability per key, the watch guarantees, lost acknowledged writes. */
+package io.capstan.loadtests.robustness.check;
