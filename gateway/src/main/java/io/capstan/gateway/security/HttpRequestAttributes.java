@@ -108,11 +108,24 @@ public final class HttpRequestAttributes {
     return "";
   }
 
+  /**
+   * One path segment, percent-decoded as a URL path is ({@code +} stays a plus).
+   *
+   * @throws IllegalArgumentException naming the segment when an escape is bad (the client's error)
+   */
+  public static String decodeSegment(String segment) {
+    try {
+      return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("the path has an invalid escape in \"" + segment + "\": " + e.getMessage(), e);
+    }
+  }
+
   private static List<String> segments(String path) {
     List<String> out = new ArrayList<>();
     for (String s : path.split("/")) {
       if (!s.isEmpty()) {
-        out.add(URLDecoder.decode(s, StandardCharsets.UTF_8));
+        out.add(decodeSegment(s));
       }
     }
     return out;

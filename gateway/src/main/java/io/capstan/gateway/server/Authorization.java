@@ -34,8 +34,15 @@ final class Authorization implements Handler<RoutingContext> {
     if (user == null) {
       user = Authentication.ANONYMOUS;
     }
-    RequestAttributes a = HttpRequestAttributes.of(user, ctx.request().method().name(), ctx.request().path(),
-        ctx.request()::getParam);
+    RequestAttributes a;
+    try {
+      a = HttpRequestAttributes.of(user, ctx.request().method().name(), ctx.request().path(),
+          ctx.request()::getParam);
+    } catch (IllegalArgumentException e) {
+      // A bad escape in the path or the query: the client's error, before anything is decided.
+      Responses.status(ctx, ApiStatus.badRequest(e.getMessage()));
+      return;
+    }
     ctx.put(ATTRIBUTES, a);
     Authorizer.Decision d = authorizer.authorize(a);
     if (d.allowed()) {

@@ -18,10 +18,9 @@ record ResourcePath(String group, String version, String namespace, String resou
    */
   private static String decode(String segment) {
     try {
-      return java.net.URLDecoder.decode(segment.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+      return io.capstan.gateway.security.HttpRequestAttributes.decodeSegment(segment);
     } catch (IllegalArgumentException e) {
-      throw new io.capstan.gateway.errors.ApiException(io.capstan.gateway.errors.ApiStatus.badRequest(
-          "the path has an invalid escape in \"" + segment + "\": " + e.getMessage()));
+      throw new io.capstan.gateway.errors.ApiException(io.capstan.gateway.errors.ApiStatus.badRequest(e.getMessage()));
     }
   }
 

@@ -42,6 +42,39 @@ class AuthenticationTest {
     KubectlCli.require();
     server = GatewayTestServer.start(dataDir);
     cli = new KubectlCli(server.kubeconfig(), dataDir.resolve("kube-cache"));
+    allowReadsToEveryAuthenticatedUser();
+  }
+
+  /**
+   * These tests are about who a request is from: every authenticated user may read what they read
+   * (RBAC, tested elsewhere, would refuse users without a binding), but not impersonate.
+   */
+  static void allowReadsToEveryAuthenticatedUser() throws Exception {
+    Path rbac = dataDir.resolve("authenticated-readers.yaml");
+    Files.writeString(rbac, """
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata: {name: authentication-test-reader}
+        rules:
+        - apiGroups: [""]
+          resources: [namespaces, configmaps, pods, serviceaccounts]
+          verbs: [get, list, watch]
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata: {name: authentication-test-reader}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: authentication-test-reader}
+        subjects:
+        - {apiGroup: rbac.authorization.k8s.io, kind: Group, name: system:authenticated}
+        """);
+    ok("apply", "-f", rbac.toString());
+    // The binding applies once the gateway's watch cache has it.
+    HttpClient jane = client(issue("jane"));
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (get(jane, "/api/v1/namespaces", null).statusCode() != 200) {
+      assertTrue(System.nanoTime() < deadline, "the reader binding did not apply within 30 s");
+      Thread.sleep(100);
+    }
   }
 
   @AfterAll

@@ -155,6 +155,20 @@ class HostileInputTest {
     m.put("EndpointSlice", "{'apiVersion':'discovery.k8s.io/v1','kind':'EndpointSlice',"
         + "'metadata':{'name':'hostile-slice','labels':{'kubernetes.io/service-name':'hostile-svc'}},"
         + "'addressType':'IPv4','endpoints':[{'addresses':['10.1.2.3']}],'ports':[{'name':'http','port':80}]}");
+    m.put("ServiceAccount", "{'apiVersion':'v1','kind':'ServiceAccount','metadata':{'name':'hostile-sa'},"
+        + "'automountServiceAccountToken':false}");
+    String rule = "{'apiGroups':[''],'resources':['configmaps'],'verbs':['get','list']}";
+    m.put("Role", "{'apiVersion':'rbac.authorization.k8s.io/v1','kind':'Role','metadata':{'name':'hostile-role'},"
+        + "'rules':[" + rule + "]}");
+    m.put("ClusterRole", "{'apiVersion':'rbac.authorization.k8s.io/v1','kind':'ClusterRole',"
+        + "'metadata':{'name':'hostile-clusterrole'},'rules':[" + rule + "]}");
+    String subjects = "'subjects':[{'kind':'User','name':'hostile-user','apiGroup':'rbac.authorization.k8s.io'}]";
+    m.put("RoleBinding", "{'apiVersion':'rbac.authorization.k8s.io/v1','kind':'RoleBinding',"
+        + "'metadata':{'name':'hostile-rolebinding'},'roleRef':{'apiGroup':'rbac.authorization.k8s.io',"
+        + "'kind':'Role','name':'hostile-role'}," + subjects + "}");
+    m.put("ClusterRoleBinding", "{'apiVersion':'rbac.authorization.k8s.io/v1','kind':'ClusterRoleBinding',"
+        + "'metadata':{'name':'hostile-clusterrolebinding'},'roleRef':{'apiGroup':'rbac.authorization.k8s.io',"
+        + "'kind':'ClusterRole','name':'hostile-clusterrole'}," + subjects + "}");
     m.put("CustomResourceDefinition", CRD.replace('"', '\''));
     m.put("Hostile", "{'apiVersion':'fuzz.example.com/v1','kind':'Hostile','metadata':{'name':'hostile-custom'},"
         + "'spec':{'size':'small','replicas':1,'tags':['a'],'labels':{'x':'y'}}}");

@@ -43,7 +43,9 @@ final class RbacKubectlChecks {
   }
 
   Result as(String token, String... args) throws IOException, InterruptedException {
-    List<String> all = new ArrayList<>(List.of("--token", token));
+    // The token context: in the default one the admin's client certificate would authenticate first.
+    List<String> all = new ArrayList<>(List.of("--context", io.capstan.gateway.security.KubeconfigWriter.TOKEN_CONTEXT,
+        "--token", token));
     all.addAll(List.of(args));
     return cli.run(all.toArray(String[]::new));
   }
