@@ -261,19 +261,8 @@ class RuncAgentRestartAdoptionTest {
     return p;
   }
 
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  private static void awaitTrue(Check check, String what) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (check.ok()) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError(what + ": not within " + WAIT);
+  private static void awaitTrue(Await.Check check, String what) throws Exception {
+    Await.until(WAIT, Duration.ofMillis(50), check, what);
   }
 
   /** {@code runc list} lines without the header: {@code ID PID STATUS BUNDLE CREATED OWNER}. */

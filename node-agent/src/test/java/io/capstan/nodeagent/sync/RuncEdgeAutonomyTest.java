@@ -279,18 +279,7 @@ class RuncEdgeAutonomyTest {
     return cs == null ? null : cs.stream().filter(c -> c.getName().equals(name)).findFirst().orElse(null);
   }
 
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  private static void awaitTrue(Check check, String what) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (check.ok()) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError(what + ": not within " + WAIT);
+  private static void awaitTrue(Await.Check check, String what) throws Exception {
+    Await.until(WAIT, Duration.ofMillis(100), check, what);
   }
 }
