@@ -53,6 +53,7 @@ public final class ControllerManager implements AutoCloseable {
   private NodeLifecycleController nodeLifecycle;
   private ResourceQuotaController quotas;
   private io.capstan.controllers.rbac.ClusterRoleAggregationController roleAggregation;
+  private io.capstan.controllers.serviceaccount.DefaultServiceAccounts serviceAccounts;
   /** Null when no root CA file is configured. */
   private RootCaPublisher rootCa;
   private ShardAssignment shard;
@@ -108,6 +109,7 @@ public final class ControllerManager implements AutoCloseable {
         registry);
     quotas = new ResourceQuotaController(informers, writer, config.writeTimeout(), 1, registry);
     roleAggregation = new io.capstan.controllers.rbac.ClusterRoleAggregationController(informers, writer, 1, registry);
+    serviceAccounts = new io.capstan.controllers.serviceaccount.DefaultServiceAccounts(informers, writer, 1, registry);
     if (rootCaFile != null) {
       rootCa = new RootCaPublisher(informers, writer, rootCaFile, RootCaPublisher.DEFAULT_RECHECK, 1, registry);
     }
@@ -136,6 +138,7 @@ public final class ControllerManager implements AutoCloseable {
     nodeLifecycle.shardBy(shard);
     quotas.shardBy(shard);
     roleAggregation.shardBy(shard);
+    serviceAccounts.shardBy(shard);
     if (rootCa != null) {
       rootCa.shardBy(shard);
     }
@@ -161,6 +164,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(quotas);
     roleAggregation.start();
     started.add(roleAggregation);
+    serviceAccounts.start();
+    started.add(serviceAccounts);
     if (rootCa != null) {
       rootCa.start();
       started.add(rootCa);

@@ -10,8 +10,6 @@ import io.capstan.controllers.runtime.ReconcileResult;
 import io.capstan.controllers.runtime.ShardAssignment;
 import io.capstan.controllers.runtime.WorkQueue;
 import io.capstan.controllers.runtime.WriteRejectedException;
-import io.capstan.log.ErrorStatus;
-import io.capstan.log.StatusCause;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.threads.Housekeeping;
 import io.capstan.stateviews.informer.Informer;
@@ -173,7 +171,7 @@ public final class RootCaPublisher implements AutoCloseable {
             .setData(data)
             .build());
       } catch (WriteRejectedException e) {
-        if (namespaceTerminating(e.status())) {
+        if (e.isNamespaceTerminating()) {
           return ReconcileResult.done(); // as kube-controller-manager: no retry into a terminating namespace
         }
         if (e.isNotFound()) {
@@ -199,17 +197,5 @@ public final class RootCaPublisher implements AutoCloseable {
     fixed.getMetadata().setAnnotations(fixedAnnotations);
     writer.update(fixed);
     return ReconcileResult.done();
-  }
-
-  private static boolean namespaceTerminating(ErrorStatus status) {
-    if (status.getCode() != 403 || status.getCauses() == null) {
-      return false;
-    }
-    for (StatusCause c : status.getCauses()) {
-      if ("NamespaceTerminating".equals(String.valueOf(c.getReason()))) {
-        return true;
-      }
-    }
-    return false;
   }
 }

@@ -30,4 +30,17 @@ public final class WriteRejectedException extends Exception {
   public boolean isAlreadyExists() {
     return status.getCode() == 409 && "AlreadyExists".equals(status.getReason());
   }
+
+  /** Refused because the namespace is being deleted (403 with cause NamespaceTerminating): no retry helps. */
+  public boolean isNamespaceTerminating() {
+    if (status.getCode() != 403 || status.getCauses() == null) {
+      return false;
+    }
+    for (io.capstan.log.StatusCause c : status.getCauses()) {
+      if ("NamespaceTerminating".equals(String.valueOf(c.getReason()))) {
+        return true;
+      }
+    }
+    return false;
+  }
 }
