@@ -677,6 +677,14 @@ class KubectlTest {
     assertTrue(scrape.contains("capstan_apiserver_request_total{code=\"200\",resource=\"namespaces\",verb=\"LIST\"}"),
         scrape);
     assertTrue(scrape.contains("capstan_apiserver_request_duration_seconds_bucket"), scrape);
+    // The histogram resolves sub-millisecond requests (cache reads): buckets below 1 ms.
+    java.util.regex.Matcher le = java.util.regex.Pattern.compile(
+        "capstan_apiserver_request_duration_seconds_bucket\\{[^}]*le=\"([0-9.E-]+)\"").matcher(scrape);
+    double smallest = Double.MAX_VALUE;
+    while (le.find()) {
+      smallest = Math.min(smallest, Double.parseDouble(le.group(1)));
+    }
+    assertTrue(smallest < 0.0001, "the smallest bucket is " + smallest + " s");
   }
 
   private static SSLContext trustingGatewayCa() throws Exception {
