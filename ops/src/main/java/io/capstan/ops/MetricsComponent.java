@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
  * which saves the JDK server's two threads.
  */
 final class MetricsComponent implements Component {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MetricsComponent.class);
   private final MetricsEndpoint.Config config;
   private final PrometheusMeterRegistry registry;
   private JvmMetrics jvm;
@@ -50,6 +51,7 @@ final class MetricsComponent implements Component {
     try {
       vertxServer = vertx.createHttpServer().requestHandler(this::handle).listen(config.port(), config.host())
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      LOG.info("serving metrics on {} (on the gateway's Vert.x)", url());
     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
       throw new java.io.UncheckedIOException("cannot serve metrics on " + config.host() + ":" + config.port() + " ("
