@@ -86,17 +86,7 @@ public final class RootCaPublisher implements AutoCloseable {
 
   public void start() {
     log.info("root CA publisher starting: {} from {}", CONFIG_MAP, ca.path());
-    namespaces.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Namespace ns) {
-        enqueue(ns);
-      }
-
-      @Override
-      public void onUpdate(Namespace old, Namespace ns) {
-        enqueue(ns);
-      }
-    });
+    io.capstan.controllers.runtime.LiveNamespaces.onEach(namespaces, ns -> queue.add(key(ns)));
     configMaps.addHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(ConfigMap cm) {
@@ -115,12 +105,6 @@ public final class RootCaPublisher implements AutoCloseable {
     });
     controller.start();
     fileWatch.every(recheck, recheck, this::rereadCa); // a small file: a quick read
-  }
-
-  private void enqueue(Namespace ns) {
-    if (!NamespaceRules.isTerminating(ns)) {
-      queue.add(key(ns.getMetadata().getName()));
-    }
   }
 
   private void enqueue(ConfigMap cm) {

@@ -54,17 +54,7 @@ public final class DefaultServiceAccounts implements AutoCloseable {
   }
 
   public void start() {
-    namespaces.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Namespace ns) {
-        enqueue(ns);
-      }
-
-      @Override
-      public void onUpdate(Namespace old, Namespace ns) {
-        enqueue(ns);
-      }
-    });
+    io.capstan.controllers.runtime.LiveNamespaces.onEach(namespaces, ns -> queue.add(key(ns)));
     serviceAccounts.addHandler(new ResourceEventHandler<>() {
       @Override
       public void onDelete(ServiceAccount sa) {
@@ -74,12 +64,6 @@ public final class DefaultServiceAccounts implements AutoCloseable {
       }
     });
     controller.start();
-  }
-
-  private void enqueue(Namespace ns) {
-    if (!NamespaceRules.isTerminating(ns)) {
-      queue.add(key(ns.getMetadata().getName()));
-    }
   }
 
   private List<String> everyNamespace() {
