@@ -12,13 +12,18 @@ package io.capstan.logschema.images;
  */
 public record ImageReference(String registry, String repository, String tag, String digest) {
   public static final String DOCKER_HUB = "docker.io";
+  // compiled once: every pod write parses each container's image
+  private static final java.util.regex.Pattern DIGEST = java.util.regex.Pattern.compile("sha256:[0-9a-f]{64}");
+  private static final java.util.regex.Pattern TAG = java.util.regex.Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+  private static final java.util.regex.Pattern REPOSITORY =
+      java.util.regex.Pattern.compile("[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*");
 
   public static ImageReference parse(String reference) {
     if (reference == null || reference.isBlank()) {
       throw new IllegalArgumentException("image reference is empty");
     }
     String ref = reference.trim();
-    if (ref.chars().anyMatch(Character::isWhitespace)) {
+    if (hasWhitespace(ref)) {
       throw new IllegalArgumentException("invalid image reference \"" + reference + "\"");
     }
     String digest = null;
@@ -26,7 +31,7 @@ public record ImageReference(String registry, String repository, String tag, Str
     if (at >= 0) {
       digest = ref.substring(at + 1);
       ref = ref.substring(0, at);
-      if (!digest.matches("sha256:[0-9a-f]{64}")) {
+      if (!DIGEST.matcher(digest).matches()) {
         throw new IllegalArgumentException("invalid digest in image reference \"" + reference + "\": " + digest);
       }
     }
@@ -48,11 +53,11 @@ public record ImageReference(String registry, String repository, String tag, Str
     if (colon >= 0) {
       tag = rest.substring(colon + 1);
       rest = rest.substring(0, colon);
-      if (!tag.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")) {
+      if (!TAG.matcher(tag).matches()) {
         throw new IllegalArgumentException("invalid tag in image reference \"" + reference + "\": " + tag);
       }
     }
-    if (rest.isEmpty() || !rest.matches("[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*")) {
+    if (rest.isEmpty() || !REPOSITORY.matcher(rest).matches()) {
       throw new IllegalArgumentException("invalid repository name in image reference \"" + reference
           + "\" (lowercase letters, digits, '.', '_', '-' and '/' only)");
     }
@@ -63,6 +68,15 @@ public record ImageReference(String registry, String repository, String tag, Str
       tag = "latest";
     }
     return new ImageReference(registry, rest, tag, digest);
+  }
+
+  private static boolean hasWhitespace(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isWhitespace(s.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The full normalized name, e.g. {@code docker.io/library/busybox:latest}. */
