@@ -17,15 +17,27 @@ import javax.crypto.spec.SecretKeySpec;
  * {@code k8s:enc:<provider>:v1:<key name>:} prefix does, so a reader knows which key to use and
  * rotation can find what still depends on an old one.
  *
- * <p>Layout: {@code capstan:enc:v1:<key name>:} (ASCII), then the wrap's 12-byte nonce, the wrapped
- * data key (32 bytes + 16-byte tag), the data's 12-byte nonce and the ciphertext with its tag. The
- * prefix is authenticated by both encryptions, and the data encryption also authenticates a
- * context given by the caller (the object's key), so a sealed value copied to another object or
- * relabelled with another key name fails to open.
+ * <p>Layout: {@code capstan:enc:v2:<key name>:} (ASCII), a 32-byte fingerprint, then the wrap's
+ * 12-byte nonce, the wrapped data key (32 bytes + 16-byte tag), the data's 12-byte nonce and the
+ * ciphertext with its tag. The prefix and the fingerprint are authenticated by both encryptions,
+ * and the data encryption also authenticates a context given by the caller (the object's key), so
+ * a sealed value copied to another object or relabelled with another key name fails to open.
+ *
+ * <p>The fingerprint is an HMAC-SHA256 of the context and the plaintext under a key derived from
+ * the key-encryption key: sealing the same values for the same object with the same key gives the
+ * same fingerprint, although the ciphertext differs (fresh data key and nonces). It lets a reader
+ * without the keys (the command processor) tell that an update left the values as they were, and
+ * says nothing else about them. Envelopes of the first layout ({@code capstan:enc:v1:}, no
+ * fingerprint) still open.
  */
 public final class Envelope {
-  public static final String PREFIX = "capstan:enc:v1:";
+  public static final String PREFIX = "capstan:enc:v2:";
+  /** The first layout's prefix: no fingerprint. */
+  static final String PREFIX_V1 = "capstan:enc:v1:";
   private static final byte[] PREFIX_BYTES = PREFIX.getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] PREFIX_V1_BYTES = PREFIX_V1.getBytes(StandardCharsets.US_ASCII);
+  private static final int FINGERPRINT_BYTES = 32;
+  private static final byte[] FINGERPRINT_LABEL = "capstan secret fingerprint v1".getBytes(StandardCharsets.US_ASCII);
   private static final String CIPHER = "AES/GCM/NoPadding";
   private static final int NONCE_BYTES = 12;
   private static final int TAG_BITS = 128;
@@ -44,10 +56,12 @@ public final class Envelope {
     byte[] wrapNonce = nonce();
     byte[] dataNonce = nonce();
     try {
-      byte[] wrapped = crypt(Cipher.ENCRYPT_MODE, kek.secret(), wrapNonce, header, dek);
-      byte[] ciphertext = crypt(Cipher.ENCRYPT_MODE, dek, dataNonce, concat(header, context), plaintext);
-      return ByteBuffer.allocate(header.length + NONCE_BYTES + wrapped.length + NONCE_BYTES + ciphertext.length)
-          .put(header).put(wrapNonce).put(wrapped).put(dataNonce).put(ciphertext).array();
+      byte[] fingerprint = fingerprint(kek.secret(), context, plaintext);
+      byte[] authenticated = concat(header, fingerprint);
+      byte[] wrapped = crypt(Cipher.ENCRYPT_MODE, kek.secret(), wrapNonce, authenticated, dek);
+      byte[] ciphertext = crypt(Cipher.ENCRYPT_MODE, dek, dataNonce, concat(authenticated, context), plaintext);
+      return ByteBuffer.allocate(authenticated.length + NONCE_BYTES + wrapped.length + NONCE_BYTES + ciphertext.length)
+          .put(authenticated).put(wrapNonce).put(wrapped).put(dataNonce).put(ciphertext).array();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM encryption failed: " + e, e);
     } finally {
@@ -57,8 +71,47 @@ public final class Envelope {
 
   /** True when {@code bytes} start like an envelope (they may still fail to open). */
   public static boolean isEnvelope(byte[] bytes) {
-    return bytes != null && bytes.length > PREFIX_BYTES.length
-        && Arrays.equals(bytes, 0, PREFIX_BYTES.length, PREFIX_BYTES, 0, PREFIX_BYTES.length);
+    return startsWith(bytes, PREFIX_BYTES) || startsWith(bytes, PREFIX_V1_BYTES);
+  }
+
+  private static boolean startsWith(byte[] bytes, byte[] prefix) {
+    return bytes != null && bytes.length > prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
+  /**
+   * True when {@code a} and {@code b} seal the same plaintext for the same context under the same
+   * key, as their fingerprints say; false when they differ or either has none (the first layout).
+   */
+  public static boolean sameSealedValue(byte[] a, byte[] b) {
+    byte[] fa = fingerprintOf(a);
+    byte[] fb = fingerprintOf(b);
+    return fa != null && fb != null && header(a).keyName.equals(header(b).keyName)
+        && java.security.MessageDigest.isEqual(fa, fb);
+  }
+
+  private static byte[] fingerprintOf(byte[] envelope) {
+    if (!startsWith(envelope, PREFIX_BYTES)) {
+      return null;
+    }
+    Header h = header(envelope);
+    return envelope.length < h.length + FINGERPRINT_BYTES ? null
+        : Arrays.copyOfRange(envelope, h.length, h.length + FINGERPRINT_BYTES);
+  }
+
+  private static byte[] fingerprint(byte[] kek, byte[] context, byte[] plaintext) throws GeneralSecurityException {
+    javax.crypto.Mac derive = javax.crypto.Mac.getInstance("HmacSHA256");
+    derive.init(new SecretKeySpec(kek, "HmacSHA256"));
+    byte[] key = derive.doFinal(FINGERPRINT_LABEL);
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      // the context's length first, so that context and plaintext cannot trade bytes
+      mac.update(ByteBuffer.allocate(4).putInt(context.length).array());
+      mac.update(context);
+      return mac.doFinal(plaintext);
+    } finally {
+      Arrays.fill(key, (byte) 0);
+    }
   }
 
   /**
@@ -83,13 +136,14 @@ public final class Envelope {
         : new SealedDataException(SealedDataException.Reason.UNKNOWN_KEY, h.keyName,
             "encrypted with key " + h.keyName + ", which the encryption configuration does not have (it has "
                 + config.keys().stream().map(EncryptionConfig.Key::name).toList() + ")"));
-    int minimum = h.length + NONCE_BYTES + WRAPPED_KEY_BYTES + NONCE_BYTES + TAG_BYTES;
+    int authenticatedLength = h.length + (startsWith(envelope, PREFIX_BYTES) ? FINGERPRINT_BYTES : 0);
+    int minimum = authenticatedLength + NONCE_BYTES + WRAPPED_KEY_BYTES + NONCE_BYTES + TAG_BYTES;
     if (envelope.length < minimum) {
       throw new SealedDataException(SealedDataException.Reason.MALFORMED, h.keyName,
           "sealed data with key " + h.keyName + " is truncated (" + envelope.length + " bytes)");
     }
-    byte[] header = Arrays.copyOfRange(envelope, 0, h.length);
-    int at = h.length;
+    byte[] header = Arrays.copyOfRange(envelope, 0, authenticatedLength);
+    int at = authenticatedLength;
     byte[] wrapNonce = Arrays.copyOfRange(envelope, at, at += NONCE_BYTES);
     byte[] wrapped = Arrays.copyOfRange(envelope, at, at += WRAPPED_KEY_BYTES);
     byte[] dataNonce = Arrays.copyOfRange(envelope, at, at += NONCE_BYTES);
@@ -117,13 +171,13 @@ public final class Envelope {
       throw new SealedDataException(SealedDataException.Reason.MALFORMED, null,
           "not sealed data (no " + PREFIX + " prefix)");
     }
-    for (int i = PREFIX_BYTES.length; i < bytes.length && i < PREFIX_BYTES.length + 256; i++) {
+    int start = PREFIX_BYTES.length; // both layouts' prefixes are as long
+    for (int i = start; i < bytes.length && i < start + 256; i++) {
       if (bytes[i] == ':') {
-        if (i == PREFIX_BYTES.length) {
+        if (i == start) {
           break;
         }
-        return new Header(new String(bytes, PREFIX_BYTES.length, i - PREFIX_BYTES.length, StandardCharsets.US_ASCII),
-            i + 1);
+        return new Header(new String(bytes, start, i - start, StandardCharsets.US_ASCII), i + 1);
       }
     }
     throw new SealedDataException(SealedDataException.Reason.MALFORMED, null, "sealed data names no key");

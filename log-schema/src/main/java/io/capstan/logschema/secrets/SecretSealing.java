@@ -68,7 +68,8 @@ public final class SecretSealing {
 
   /** A copy of {@code s} with its values sealed under {@code config}'s write key. */
   public static Secret seal(Secret s, EncryptionConfig config) {
-    Map<String, ByteBuffer> values = new LinkedHashMap<>();
+    // sorted: the same values sealed twice give the same plaintext, and so the same fingerprint
+    Map<String, ByteBuffer> values = new java.util.TreeMap<>();
     if (s.getData() != null) {
       s.getData().forEach((k, v) -> values.put(k, v == null ? ByteBuffer.allocate(0) : v.duplicate()));
     }
@@ -87,6 +88,31 @@ public final class SecretSealing {
     data.put(SEALED_KEY, ByteBuffer.wrap(envelope));
     sealed.setData(data);
     return sealed;
+  }
+
+  /**
+   * An update that seals the values the object already holds keeps the stored ciphertext: each
+   * sealing gives new ciphertext (a fresh data key), and without this every write of a Secret,
+   * a label change too, would look like a change of its values (generation, audit, watches).
+   * Both must be sealed under the same key with fingerprints ({@link Envelope#sameSealedValue});
+   * then {@code updated}'s data is set to {@code stored}'s. Returns whether it was.
+   */
+  public static boolean keepStoredValuesIfSame(Secret stored, Secret updated) {
+    if (!isSealed(stored) || !isSealed(updated)) {
+      return false;
+    }
+    ByteBuffer was = stored.getData().get(SEALED_KEY);
+    try {
+      if (!Envelope.sameSealedValue(bytes(was), bytes(updated.getData().get(SEALED_KEY)))) {
+        return false;
+      }
+    } catch (SealedDataException e) {
+      return false; // malformed: the update's own validation speaks of it
+    }
+    Map<String, ByteBuffer> data = new LinkedHashMap<>();
+    data.put(SEALED_KEY, was.duplicate());
+    updated.setData(data);
+    return true;
   }
 
   /** A copy of {@code s} with its data opened with the process's keys; a Secret that is not sealed as it is. */

@@ -78,9 +78,70 @@ class SecretSealingTest {
   }
 
   @Test
+  void sameValuesForTheSameObjectAndKeyHaveOneFingerprint() {
+    EncryptionConfig config = EncryptionConfig.generate();
+    byte[] ctx = "Secret/default/db".getBytes(StandardCharsets.UTF_8);
+    byte[] a = Envelope.seal(config, "same".getBytes(StandardCharsets.UTF_8), ctx);
+    byte[] b = Envelope.seal(config, "same".getBytes(StandardCharsets.UTF_8), ctx);
+    assertTrue(Envelope.sameSealedValue(a, b));
+    assertFalse(Envelope.sameSealedValue(a, Envelope.seal(config, "other".getBytes(StandardCharsets.UTF_8), ctx)));
+    assertFalse(Envelope.sameSealedValue(a, Envelope.seal(config, "same".getBytes(StandardCharsets.UTF_8),
+        "Secret/default/other".getBytes(StandardCharsets.UTF_8))), "another object");
+    assertFalse(Envelope.sameSealedValue(a, Envelope.seal(config.rotated(), "same".getBytes(StandardCharsets.UTF_8), ctx)),
+        "another key");
+    assertFalse(Envelope.sameSealedValue(a, Envelope.seal(EncryptionConfig.generate(), "same".getBytes(StandardCharsets.UTF_8), ctx)),
+        "a key of the same name in another configuration");
+
+    Secret stored = SecretSealing.seal(secret("db"), config);
+    Secret again = SecretSealing.seal(secret("db"), config);
+    assertTrue(SecretSealing.keepStoredValuesIfSame(stored, again));
+    assertEquals(stored.getData(), again.getData());
+    Secret other = secret("db");
+    other.setStringData(Map.of("user", "someone-else"));
+    Secret changed = SecretSealing.seal(other, config);
+    assertFalse(SecretSealing.keepStoredValuesIfSame(stored, changed));
+    assertNotEquals(stored.getData(), changed.getData());
+  }
+
+  /** Envelopes of the first layout (no fingerprint), as the log holds them from before, still open. */
+  @Test
+  void firstLayoutEnvelopesStillOpenAndHaveNoFingerprint() throws Exception {
+    EncryptionConfig config = EncryptionConfig.generate();
+    EncryptionConfig.Key kek = config.writeKey();
+    byte[] header = (Envelope.PREFIX_V1 + kek.name() + ":").getBytes(StandardCharsets.US_ASCII);
+    byte[] ctx = "ctx".getBytes(StandardCharsets.UTF_8);
+    byte[] dek = new byte[32];
+    byte[] wrapNonce = new byte[12];
+    byte[] dataNonce = new byte[12];
+    java.security.SecureRandom random = new java.security.SecureRandom();
+    random.nextBytes(dek);
+    random.nextBytes(wrapNonce);
+    random.nextBytes(dataNonce);
+    javax.crypto.Cipher wrap = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+    wrap.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(kek.secret(), "AES"),
+        new javax.crypto.spec.GCMParameterSpec(128, wrapNonce));
+    wrap.updateAAD(header);
+    byte[] wrapped = wrap.doFinal(dek);
+    javax.crypto.Cipher data = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+    data.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(dek, "AES"),
+        new javax.crypto.spec.GCMParameterSpec(128, dataNonce));
+    data.updateAAD(header);
+    data.updateAAD(ctx);
+    byte[] ciphertext = data.doFinal("old value".getBytes(StandardCharsets.UTF_8));
+    byte[] v1 = ByteBuffer.allocate(header.length + 12 + wrapped.length + 12 + ciphertext.length)
+        .put(header).put(wrapNonce).put(wrapped).put(dataNonce).put(ciphertext).array();
+
+    assertTrue(Envelope.isEnvelope(v1));
+    assertEquals(kek.name(), Envelope.keyName(v1));
+    assertEquals("old value", new String(Envelope.open(config, v1, ctx), StandardCharsets.UTF_8));
+    assertFalse(Envelope.sameSealedValue(v1, v1), "no fingerprint: never taken for the same value");
+  }
+
+  @Test
   void tamperedCiphertextFailsToOpen() {
     EncryptionConfig config = EncryptionConfig.generate();
     byte[] env = Envelope.seal(config, "value".getBytes(StandardCharsets.UTF_8), "ctx".getBytes(StandardCharsets.UTF_8));
+    // the ciphertext, the wrapped key, the fingerprint
     for (int at : new int[] {env.length - 1, env.length - 20, Envelope.PREFIX.length() + 10}) {
       byte[] bad = env.clone();
       bad[at] ^= 1;

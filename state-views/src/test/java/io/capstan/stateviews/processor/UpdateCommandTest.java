@@ -327,4 +327,48 @@ class UpdateCommandTest {
     ConfigMap stored = ProcessorHarness.CODEC.decode(h.objectStore().get("ConfigMap/apps/cfg"));
     assertEquals(created.getMetadata().getResourceVersion(), stored.getMetadata().getResourceVersion());
   }
+
+  /**
+   * Every sealing gives new ciphertext; an update that seals the same values again (a label
+   * change) keeps the stored values: no change of data, no new generation, and the event names
+   * only what changed. New values are stored as sent.
+   */
+  @Test
+  void aSecretUpdatedWithTheSameValuesKeepsItsStoredCiphertext() {
+    io.capstan.logschema.secrets.EncryptionConfig keys = io.capstan.logschema.secrets.EncryptionConfig.generate();
+    io.capstan.api.Secret clear = io.capstan.api.Secret.newBuilder()
+        .setMetadata(ProcessorHarness.meta("apps", "db").build())
+        .setStringData(Map.of("password", "same", "user", "admin")).build();
+    io.capstan.api.Secret created = h.accept(h.create(io.capstan.logschema.secrets.SecretSealing.seal(clear, keys)));
+    h.drain();
+
+    io.capstan.api.Secret relabelled = io.capstan.api.Secret.newBuilder(clear).build();
+    relabelled.setMetadata(ProcessorHarness.meta("apps", "db").build());
+    relabelled.getMetadata().setLabels(Map.of("tier", "db"));
+    // the same values in another order: sealing sorts them
+    relabelled.setStringData(new java.util.LinkedHashMap<>(Map.of("user", "admin")));
+    relabelled.getStringData().put("password", "same");
+    relabelled.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
+    io.capstan.api.Secret sealedAgain = io.capstan.logschema.secrets.SecretSealing.seal(relabelled, keys);
+    assertFalse(sealedAgain.getData().equals(created.getData()), "a new sealing is new ciphertext");
+    io.capstan.api.Secret stored = h.accept(h.update(sealedAgain));
+    assertEquals(created.getData(), stored.getData(), "the stored ciphertext stays");
+    assertEquals(created.getMetadata().getGeneration(), stored.getMetadata().getGeneration());
+    List<Event> events = h.events();
+    assertEquals(1, events.size());
+    List<String> paths = events.get(0).getChangedPaths();
+    assertTrue(paths.contains("metadata.labels") && paths.stream().noneMatch(p -> p.startsWith("data")),
+        "the labels changed, the values did not: " + paths);
+
+    io.capstan.api.Secret changed = io.capstan.api.Secret.newBuilder(relabelled).build();
+    changed.setMetadata(ProcessorHarness.meta("apps", "db").build());
+    changed.getMetadata().setLabels(Map.of("tier", "db"));
+    changed.setStringData(Map.of("password", "new", "user", "admin"));
+    changed.getMetadata().setResourceVersion(stored.getMetadata().getResourceVersion());
+    io.capstan.api.Secret sealedNew = io.capstan.logschema.secrets.SecretSealing.seal(changed, keys);
+    io.capstan.api.Secret storedNew = h.accept(h.update(sealedNew));
+    assertEquals(sealedNew.getData(), storedNew.getData(), "new values are stored as sent");
+    assertEquals("new", new String(io.capstan.logschema.secrets.SecretSealing.open(storedNew, keys).getData()
+        .get("password").array(), java.nio.charset.StandardCharsets.UTF_8));
+  }
 }

@@ -177,6 +177,8 @@ public final class WriteRules {
       object = PodRules.withEphemeralContainersOf((Pod) stored, (Pod) object);
     } else if (object instanceof Pod pod) {
       PodRules.keepEphemeralContainers(pod, (Pod) stored);
+    } else if (object instanceof io.capstan.api.Secret secret && stored instanceof io.capstan.api.Secret had) {
+      SecretSealing.keepStoredValuesIfSame(had, secret); // the same values sealed again are no change
     }
     ObjectMeta was = meta(stored);
     ObjectMeta meta = meta(object);
