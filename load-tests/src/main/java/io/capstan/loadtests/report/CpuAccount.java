@@ -21,10 +21,14 @@ public final class CpuAccount {
   private final long processStartNanos;
   private final long wallStartNanos;
   private final Map<Long, Long> threadStart = new HashMap<>();
+  private final long jitStartMillis;
+  private final long gcStartMillis;
 
   private CpuAccount() {
     this.processStartNanos = processCpuNanos();
     this.wallStartNanos = System.nanoTime();
+    this.jitStartMillis = jitMillis();
+    this.gcStartMillis = gcPauseMillis();
     for (long id : threads.getAllThreadIds()) {
       threadStart.put(id, Math.max(0, threads.getThreadCpuTime(id)));
     }
@@ -41,6 +45,21 @@ public final class CpuAccount {
       return os.getProcessCpuTime();
     }
     return -1;
+  }
+
+  /** The JIT compilers' time since the JVM started (0 when the JVM cannot tell). */
+  public static long jitMillis() {
+    java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+  }
+
+  /** The collectors' time since the JVM started (G1: its pauses; its concurrent cycles too). */
+  public static long gcPauseMillis() {
+    long sum = 0;
+    for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      sum += Math.max(0, gc.getCollectionTime());
+    }
+    return sum;
   }
 
   /** What was spent since {@link #start}: the process total and the thread groups, largest first. */
@@ -63,7 +82,7 @@ public final class CpuAccount {
     Map<String, Long> sorted = new LinkedHashMap<>();
     groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
         .forEach(e -> sorted.put(e.getKey(), e.getValue()));
-    return new Spent(wall, total, sorted);
+    return new Spent(wall, total, sorted, jitMillis() - jitStartMillis, gcPauseMillis() - gcStartMillis);
   }
 
   /** A thread's family: hex ids, UUIDs and numbers dropped ("capstan.processor-…-StreamThread-1" → "capstan.processor-StreamThread-#"). */
@@ -73,8 +92,13 @@ public final class CpuAccount {
         .replaceAll("\\d+", "#");
   }
 
-  /** CPU spent over a wall-clock interval, in nanoseconds. */
-  public record Spent(long wallNanos, long processNanos, Map<String, Long> byThreadGroup) {
+  /**
+   * CPU spent over a wall-clock interval, in nanoseconds, with the JIT compilers' and the garbage
+   * collectors' time (milliseconds) over it: a bench whose throughput moves between runs of the
+   * same code usually has the JIT still compiling in its measured phase.
+   */
+  public record Spent(long wallNanos, long processNanos, Map<String, Long> byThreadGroup, long jitMillis,
+      long gcMillis) {
     /** The process's average number of busy cores. */
     public double cores() {
       return wallNanos == 0 ? 0 : (double) processNanos / wallNanos;
@@ -88,6 +112,11 @@ public final class CpuAccount {
       return operations <= 0 ? Double.NaN : processNanos / 1e6 / operations;
     }
 
+    /** The JIT compilers' average busy cores over the interval. */
+    public double jitCores() {
+      return wallNanos == 0 ? 0 : jitMillis * 1e6 / wallNanos;
+    }
+
     /** CPU nanoseconds of one thread group (0 when no such thread ran). */
     public long of(String group) {
       return byThreadGroup.getOrDefault(group, 0L);
@@ -96,7 +125,8 @@ public final class CpuAccount {
     /** A readable table of the largest groups. */
     public String table(int rows) {
       StringBuilder sb = new StringBuilder();
-      sb.append(String.format("bench: CPU %.2f cores over %.1f s%n", cores(), wallNanos / 1e9));
+      sb.append(String.format("bench: CPU %.2f cores over %.1f s (JIT %.2f cores, GC %d ms)%n", cores(), wallNanos / 1e9,
+          jitCores(), gcMillis));
       byThreadGroup.entrySet().stream().limit(rows).forEach(e -> sb.append(String.format("bench:   %5.1f%% %6.3f cores  %s%n",
           processNanos == 0 ? 0 : 100.0 * e.getValue() / processNanos, (double) e.getValue() / wallNanos, e.getKey())));
       return sb.toString();

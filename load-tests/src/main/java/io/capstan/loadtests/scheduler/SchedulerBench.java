@@ -265,7 +265,7 @@ public final class SchedulerBench {
           progress.printf("bench: creating %d pods (%s) and counting their binds%n", s.pods(), s.variant());
           long start = System.nanoTime();
           CpuAccount cpu = CpuAccount.start();
-          long jitBefore = jitMillis();
+          long jitBefore = CpuAccount.jitMillis();
           Map<String, Double> countsBefore = writePathCounts(registry);
           StageReport stages = StageReport.start(registry, scheduler.service().queue(), bound, progress);
           for (int i = 0; i < s.pods(); i++) {
@@ -282,7 +282,7 @@ public final class SchedulerBench {
           progress.print(spent.table(16));
           Map<String, Double> countsAfter = writePathCounts(registry);
           countsAfter.forEach((k, v) -> progress.printf("bench:   %8.0f  %s%n", v - countsBefore.getOrDefault(k, 0.0), k));
-          double jitCores = (jitMillis() - jitBefore) / 1e3 / (spent.wallNanos() / 1e9);
+          double jitCores = (CpuAccount.jitMillis() - jitBefore) / 1e3 / (spent.wallNanos() / 1e9);
           double secs = (lastBind.get() - start) / 1e9;
           long n = attempts.count() - attemptsBefore;
           double attemptMean = n == 0 ? 0 : (attempts.totalTime(TimeUnit.MILLISECONDS) - attemptTimeBefore) / n;
@@ -320,7 +320,7 @@ public final class SchedulerBench {
     io.capstan.log.DeleteOptions now = io.capstan.log.DeleteOptions.newBuilder().setGracePeriodSeconds(0L).build();
     for (int round = 0; System.nanoTime() < deadline; round++) {
       long r0 = System.nanoTime();
-      long jit0 = jitMillis();
+      long jit0 = CpuAccount.jitMillis();
       String prefix = "warm-" + round + "-";
       for (int i = 0; i < size; i++) {
         sentAt.put(prefix + i, System.nanoTime());
@@ -346,7 +346,7 @@ public final class SchedulerBench {
         }
         Thread.sleep(20);
       }
-      double jitShare = (jitMillis() - jit0) / 1e3 / ((System.nanoTime() - r0) / 1e9);
+      double jitShare = (CpuAccount.jitMillis() - jit0) / 1e3 / ((System.nanoTime() - r0) / 1e9);
       progress.printf("bench: warm-up round %d: %.1f s, the JIT compiled %.0f%% of it%n", round + 1,
           (System.nanoTime() - r0) / 1e9, jitShare * 100);
       if (jitShare < JIT_SETTLED) {
@@ -356,12 +356,6 @@ public final class SchedulerBench {
     double took = (System.nanoTime() - w0) / 1e9;
     progress.printf("bench: warm-up done in %.1f s%n", took);
     return took;
-  }
-
-  /** The JVM's accumulated compilation time (0 when it does not tell). */
-  private static long jitMillis() {
-    java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
   }
 
   /**

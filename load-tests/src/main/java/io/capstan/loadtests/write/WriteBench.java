@@ -94,7 +94,7 @@ public final class WriteBench {
    */
   public record Result(Settings settings, long accepted, long rejected, long timeouts, double throughputPerSec,
       double cpuMsPerCreate, double cpuCores, double p50Ms, double p99Ms, double p999Ms, double maxMs, double seconds,
-      String replay) {
+      String replay, double jitCores, long gcMs) {
 
     public String jsonLine() {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -113,6 +113,10 @@ public final class WriteBench {
       m.put("rejected", rejected);
       m.put("timeouts", timeouts);
       m.put("seconds", round(seconds));
+      // the JIT still compiling in the measured phase is what moves this bench's figures between runs
+      // (the compilers' busy time per second of the phase, as the scheduler bench's jit_cores)
+      m.put("jit_cores", round(jitCores));
+      m.put("gc_ms", gcMs);
       m.put("partitions", settings.partitions());
       // The processor's settings are ours only when we run it; against a cluster they are its own.
       if (settings.startProcessor()) {
@@ -217,7 +221,8 @@ public final class WriteBench {
       long sent = measured.accepted.get() + measured.rejected.get() + measured.timeouts.get();
       return new Result(s, measured.accepted.get(), measured.rejected.get(), measured.timeouts.get(),
           measured.accepted.get() / secs, spent.msPer(sent), spent.cores(), h.getValueAtPercentile(50) / 1000.0,
-          h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, secs, replay);
+          h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0, secs, replay,
+          spent.jitCores(), spent.gcMillis());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
