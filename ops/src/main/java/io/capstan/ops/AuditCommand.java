@@ -127,7 +127,7 @@ final class AuditCommand implements Callable<Integer> {
     String format = "%-29s  %-24s  %-16s  %-40s  %s%n";
     out.printf(format, "TIME", "ACTOR", "OP", "OBJECT", "CHANGED");
     for (AuditEntry e : entries) {
-      String changed = String.join(",", e.changedPaths());
+      String changed = e.access() != null ? accessDetail(e.access()) : String.join(",", e.changedPaths());
       if (changed.length() > CHANGED_WIDTH) {
         changed = changed.substring(0, CHANGED_WIDTH - 1) + "…";
       }
@@ -135,6 +135,19 @@ final class AuditCommand implements Callable<Integer> {
           changed.isEmpty() ? "-" : changed);
     }
     out.println(entries.size() + " events");
+  }
+
+  /** What the CHANGED column says of an access decision: the status, the source, the impersonator, why. */
+  static String accessDetail(io.capstan.log.Access a) {
+    StringBuilder b = new StringBuilder().append(a.getCode()).append(" from ")
+        .append(a.getSourceAddress().isEmpty() ? "?" : a.getSourceAddress());
+    if (!a.getImpersonator().isEmpty()) {
+      b.append(" (impersonated by ").append(a.getImpersonator()).append(')');
+    }
+    if (!a.getReason().isEmpty()) {
+      b.append(": ").append(a.getReason());
+    }
+    return b.toString();
   }
 
   private static void printJson(PrintWriter out, List<AuditEntry> entries) {
@@ -168,6 +181,9 @@ final class AuditCommand implements Callable<Integer> {
       }
       if (e.objectError() != null) {
         n.put("objectError", e.objectError());
+      }
+      if (e.access() != null) {
+        io.capstan.stateviews.audit.AccessJson.put(n.putObject("access"), e.access());
       }
       out.println(n);
     }

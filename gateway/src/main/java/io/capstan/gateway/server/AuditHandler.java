@@ -95,6 +95,9 @@ final class AuditHandler implements Handler<RoutingContext> {
       if (e.responseObject() != null) {
         n.set("responseObject", KubeJson.parse(e.responseObject()));
       }
+      if (e.access() != null) {
+        io.capstan.stateviews.audit.AccessJson.put(n.putObject("access"), e.access());
+      }
       if (e.objectError() != null) {
         n.put("objectError", e.objectError());
       }

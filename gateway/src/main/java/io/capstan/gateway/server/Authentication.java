@@ -34,6 +34,7 @@ final class Authentication implements Handler<RoutingContext> {
   private final ClientCertificateAuthenticator certificates;
   private final List<TokenAuthenticator> tokens;
   private final Impersonation impersonation;
+  private final io.capstan.gateway.store.AccessLog access;
 
   /**
    * @param certificates null without TLS
@@ -41,7 +42,8 @@ final class Authentication implements Handler<RoutingContext> {
    * @param impersonation checks and applies the Impersonate-* headers
    */
   Authentication(ClientCertificateAuthenticator certificates, List<TokenAuthenticator> tokens,
-      Impersonation impersonation) {
+      Impersonation impersonation, io.capstan.gateway.store.AccessLog access) {
+    this.access = access;
     this.certificates = certificates;
     this.tokens = tokens == null ? null : List.copyOf(tokens);
     this.impersonation = impersonation;
@@ -52,8 +54,13 @@ final class Authentication implements Handler<RoutingContext> {
     Optional<UserInfo> user = tokens == null ? Optional.of(INSECURE_USER) : authenticate(ctx.request());
     if (user.isPresent()) {
       try {
-        ctx.put(USER, impersonated(ctx.request(), user.get()));
+        UserInfo actingAs = impersonated(ctx.request(), user.get());
+        if (actingAs != user.get()) {
+          ctx.put(AccessRecords.IMPERSONATOR, user.get());
+        }
+        ctx.put(USER, actingAs);
       } catch (ApiException e) {
+        access.record(AccessRecords.refused(ctx, user.get(), null, e.status().code(), e.status().message()));
         Responses.status(ctx, e.status());
         return;
       }
@@ -61,6 +68,8 @@ final class Authentication implements Handler<RoutingContext> {
     } else if (PUBLIC_PATHS.contains(ctx.request().path())) {
       ctx.next();
     } else {
+      access.record(AccessRecords.unauthenticated(ctx, ctx.request().getHeader("Authorization") != null
+          ? "the credentials were not accepted" : "no credentials"));
       Responses.status(ctx, ApiStatus.unauthorized());
     }
   }

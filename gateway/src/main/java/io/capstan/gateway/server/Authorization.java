@@ -23,9 +23,11 @@ final class Authorization implements Handler<RoutingContext> {
 
 
   private final Authorizer authorizer;
+  private final io.capstan.gateway.store.AccessLog access;
 
-  Authorization(Authorizer authorizer) {
+  Authorization(Authorizer authorizer, io.capstan.gateway.store.AccessLog access) {
     this.authorizer = authorizer;
+    this.access = access;
   }
 
   @Override
@@ -46,6 +48,9 @@ final class Authorization implements Handler<RoutingContext> {
     ctx.put(ATTRIBUTES, a);
     Authorizer.Decision d = authorizer.authorize(a);
     if (d.allowed()) {
+      if (AccessRecords.readsSecrets(a)) {
+        access.record(AccessRecords.allowed(ctx, a)); // who read which Secrets is audited
+      }
       ctx.next();
       return;
     }
@@ -53,6 +58,7 @@ final class Authorization implements Handler<RoutingContext> {
     if (d.verdict() == Authorizer.Decision.Verdict.DENY && !d.reason().isEmpty()) {
       why = why + ": " + d.reason();
     }
+    access.record(AccessRecords.refused(ctx, user, a, 403, why));
     Responses.status(ctx, a.resourceRequest() ? ApiStatus.forbidden(a.apiGroup(), a.resource(), a.name(), why)
         : ApiStatus.forbidden("", "", "", why));
   }

@@ -271,8 +271,9 @@ public final class GatewayServer extends VerticleBase {
     router.route().handler(new RequestMetrics(registry));
     router.route().handler(new Authentication(
         authenticator == null ? null : new ClientCertificateAuthenticator(Clock.systemUTC()),
-        authenticator == null ? null : List.of(authenticator, serviceAccountTokens), new Impersonation(authorizer)));
-    router.route().handler(new Authorization(authorizer));
+        authenticator == null ? null : List.of(authenticator, serviceAccountTokens), new Impersonation(authorizer),
+        store.accessLog()));
+    router.route().handler(new Authorization(authorizer, store.accessLog()));
     router.get("/healthz").handler(GatewayServer::ok);
     router.get("/livez").handler(GatewayServer::ok);
     router.get("/readyz").handler(GatewayServer::ok);

@@ -78,6 +78,7 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
   private final WatchCache cache;
   private final boolean owns;
   private final OwnWrites own;
+  private final AccessLog access;
   /** Lists filter and copy many objects: off the event loop. */
   private final ExecutorService listers = Executors.newFixedThreadPool(2,
       ThreadNice.normalPriority("capstan-gateway-list"));
@@ -92,6 +93,13 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     this.cache = cache;
     this.owns = owns;
     this.own = new OwnWrites(client.partitions());
+    this.access = AccessLog.kafka(client.config().kafka(), client.config().layout().access(), client.config().clientId(),
+        client.registry());
+  }
+
+  @Override
+  public AccessLog accessLog() {
+    return access;
   }
 
   /**
@@ -502,6 +510,7 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
   @Override
   public void close() {
     listers.shutdown();
+    access.close();
     if (owns) {
       cache.close();
       client.close();

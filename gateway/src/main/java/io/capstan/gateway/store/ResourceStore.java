@@ -82,6 +82,11 @@ public interface ResourceStore {
    */
   WatchHandle watch(Kind kind, WatchOptions options, Consumer<WatchEvent> sink);
 
+  /** Where refused requests and reads of Secrets are kept for audit; {@link AccessLog#NONE} by default. */
+  default AccessLog accessLog() {
+    return AccessLog.NONE;
+  }
+
   /** The audit trail (who changed what, when) matching {@code query}, in time order, read from the event log. */
   default CompletionStage<List<AuditEntry>> audit(AuditQuery query) {
     return CompletableFuture.failedFuture(new ApiException(ApiStatus.serviceUnavailable(

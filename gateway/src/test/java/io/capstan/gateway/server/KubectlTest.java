@@ -644,6 +644,63 @@ class KubectlTest {
     assertTrue(bad.err().contains("no kind is called"), bad.both());
   }
 
+  /**
+   * Audit of access (issue 16): refusals (401, 403) and reads of Secrets are kept with who asked,
+   * whom they impersonated and from where, and the audit API shows them next to the changes.
+   */
+  @Test
+  void refusalsAndReadsOfSecretsAreAudited() throws Exception {
+    String since = java.time.Instant.now().minusSeconds(1).toString();
+    Result unknown = kubectl("--context", "capstan-token", "get", "pods", "--token", "audit-not-a-token");
+    assertNotEquals(0, unknown.exit(), unknown.both());
+    Result forbidden = kubectl("get", "configmaps", "-n", "default", "--as", "audit-nobody");
+    assertNotEquals(0, forbidden.exit(), forbidden.both());
+    assertTrue(forbidden.err().contains("forbidden"), forbidden.both());
+    ok("create", "secret", "generic", "audited-secret", "--from-literal=k=v");
+    ok("get", "secret", "audited-secret");
+
+    JsonNode denied = awaitAudit("/apis/audit.capstan.io/v1/events?actor=audit-nobody", items -> !items.isEmpty());
+    JsonNode d = denied.get(0);
+    assertEquals("DENIED", d.get("op").asText(), denied.toString());
+    assertEquals(403, d.at("/access/code").asInt(), denied.toString());
+    assertEquals("list", d.at("/access/verb").asText(), denied.toString());
+    assertEquals("configmaps", d.at("/access/objectRef/resource").asText(), denied.toString());
+    assertEquals(io.capstan.gateway.security.AdminToken.ADMIN_USER, d.at("/access/impersonatedBy").asText(),
+        "who impersonated is kept: " + denied);
+    assertEquals("127.0.0.1", d.at("/access/sourceIPs/0").asText(), denied.toString());
+    assertTrue(d.at("/access/reason").asText().contains("cannot list resource"), denied.toString());
+
+    JsonNode secret = awaitAudit("/apis/audit.capstan.io/v1/events?namespace=default&kind=secrets&name=audited-secret",
+        items -> items.size() >= 2);
+    List<String> ops = new java.util.ArrayList<>();
+    secret.forEach(e -> ops.add(e.get("op").asText()));
+    assertTrue(ops.contains("CREATED") && ops.contains("GET"), "the change and the read, in time order: " + secret);
+    JsonNode read = secret.get(ops.indexOf("GET"));
+    assertEquals("allow", read.at("/access/decision").asText(), secret.toString());
+    assertEquals(io.capstan.gateway.security.AdminToken.ADMIN_USER, read.get("actor").asText(), secret.toString());
+    assertFalse(secret.toString().contains("\"k\":\"v\""), "no Secret value in the audit: " + secret);
+
+    JsonNode all = awaitAudit("/apis/audit.capstan.io/v1/events?since=" + since,
+        items -> java.util.stream.StreamSupport.stream(items.spliterator(), false)
+            .anyMatch(e -> e.at("/access/code").asInt() == 401));
+    JsonNode unauthenticated = java.util.stream.StreamSupport.stream(all.spliterator(), false)
+        .filter(e -> e.at("/access/code").asInt() == 401).findFirst().orElseThrow();
+    assertEquals("/api/v1/namespaces/default/pods", unauthenticated.at("/access/requestURI").asText(), all.toString());
+    assertEquals("", unauthenticated.get("actor").asText(), "nobody was authenticated: " + all);
+  }
+
+  /** The audit API's items once {@code until} holds of them (records are written off the request path). */
+  private static JsonNode awaitAudit(String path, java.util.function.Predicate<JsonNode> until) throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      JsonNode items = KubeJson.parse(ok("get", "--raw", path).out()).get("items");
+      if (until.test(items) || System.nanoTime() > deadline) {
+        return items;
+      }
+      Thread.sleep(200);
+    }
+  }
+
   // ---- authentication, metrics ----
 
   @Test

@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
  * threads for all its clients.
  */
 public final class CommandClient implements AutoCloseable {
+  /** The registry the client's meters are in; others of its process can join it. */
+  private final MeterRegistry registry;
   private static final Logger log = LoggerFactory.getLogger(CommandClient.class);
 
   /** Batching a few ms of commands per partition costs little latency and saves many requests. */
@@ -91,6 +93,7 @@ public final class CommandClient implements AutoCloseable {
     this.config = cfg;
     this.channel = channel;
     this.metrics = new ClientMetrics(registry, cfg.clientId(), inFlight::get);
+    this.registry = registry;
     log.debug("command client {} uses channel {}", cfg.clientId(), channel.id);
   }
 
@@ -186,6 +189,11 @@ public final class CommandClient implements AutoCloseable {
     if (sealed != object) {
       c.setObject(ByteBuffer.wrap(LogCodec.get().encode(sealed)));
     }
+  }
+
+  /** The registry this client's meters are in. */
+  public MeterRegistry registry() {
+    return registry;
   }
 
   /** Commands sent and not yet answered. */

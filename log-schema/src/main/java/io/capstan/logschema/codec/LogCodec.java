@@ -3,6 +3,7 @@ package io.capstan.logschema.codec;
 import io.capstan.log.Command;
 import io.capstan.log.Event;
 import io.capstan.log.Reply;
+import io.capstan.log.Access;
 import io.capstan.log.Watermark;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.kinds.TrustedModelClasses;
@@ -88,6 +89,7 @@ public final class LogCodec {
     store.addCurrent(Reply.getClassSchema());
     store.addCurrent(Event.getClassSchema());
     store.addCurrent(Watermark.getClassSchema());
+    store.addCurrent(Access.getClassSchema());
     store.addHistoryFromClasspath(LogCodec.class.getClassLoader());
     return store;
   }

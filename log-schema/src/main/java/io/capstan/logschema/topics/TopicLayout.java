@@ -70,6 +70,18 @@ public record TopicLayout(String prefix) {
     return name.substring(0, MAX_TOPIC_LENGTH - hash.length() - 1) + "-" + hash;
   }
 
+  /**
+   * Access records of the gateways (refused requests, reads of Secrets), for audit. Kept for
+   * {@link #ACCESS_RETENTION_MS} and at most {@link #ACCESS_RETENTION_BYTES} a partition: refusals
+   * can come in floods, and unlike the event log nothing is rebuilt from them.
+   */
+  public String access() {
+    return prefix + "access";
+  }
+
+  public static final long ACCESS_RETENTION_MS = 30L * 24 * 60 * 60 * 1000;
+  public static final long ACCESS_RETENTION_BYTES = 1L << 30;
+
   /** Topic configs by role. */
   public Map<String, String> configFor(String topic) {
     if (topic.equals(commands()) || topic.equals(replies())) {
@@ -77,6 +89,10 @@ public record TopicLayout(String prefix) {
     }
     if (topic.equals(events())) {
       return Map.of("cleanup.policy", "delete", "retention.ms", "-1", "retention.bytes", "-1");
+    }
+    if (topic.equals(access())) {
+      return Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(ACCESS_RETENTION_MS),
+          "retention.bytes", Long.toString(ACCESS_RETENTION_BYTES));
     }
     if (topic.equals(schemas())) {
       return Map.of("cleanup.policy", "compact");

@@ -28,7 +28,7 @@ class SchemaHistoryWriter {
   static final String PROPERTY = "capstan.schemaHistory.cut";
 
   /**
-   * Every compiled schema that reaches the log: each built-in kind's object and the four envelopes.
+   * Every compiled schema that reaches the log: each built-in kind's object, the four envelopes and the gateways' access records.
    * (Custom kinds' schemas are derived from their CRDs, which the log itself holds.)
    */
   static List<Schema> loggedSchemas() {
@@ -40,6 +40,7 @@ class SchemaHistoryWriter {
     schemas.add(Reply.getClassSchema());
     schemas.add(Event.getClassSchema());
     schemas.add(Watermark.getClassSchema());
+    schemas.add(io.capstan.log.Access.getClassSchema());
     return schemas;
   }
 

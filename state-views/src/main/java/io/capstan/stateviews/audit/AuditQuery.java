@@ -28,6 +28,18 @@ public record AuditQuery(Optional<String> kind, Optional<String> namespace, Opti
         && actor.map(a -> a.equals(e.getActor())).orElse(true);
   }
 
+  /** An access record matches on its kind (resolved from its resource), namespace, name, user or impersonator, and time. */
+  public boolean matches(io.capstan.log.Access a) {
+    if (a.getTimeMicros() < sinceMicros || a.getTimeMicros() > untilMicros) {
+      return false;
+    }
+    AuditEntry e = AuditEntry.of(a);
+    return kind.map(k -> k.equals(e.kind())).orElse(true)
+        && namespace.map(n -> n.equals(a.getNamespace())).orElse(true)
+        && name.map(n -> n.equals(a.getName())).orElse(true)
+        && actor.map(u -> u.equals(a.getUser()) || u.equals(a.getImpersonator())).orElse(true);
+  }
+
   /** One object named exactly: its events all live on one partition. */
   boolean namesOneObject() {
     return kind.isPresent() && name.isPresent();

@@ -94,8 +94,36 @@ public final class AuditTrail {
     if (skipped[0] > 0) {
       log.warn("audit: {} malformed events skipped", skipped[0]);
     }
+    collectAccess(q, fromMs, found);
     found.sort(Comparator.comparing(AuditEntry::time).thenComparingLong(AuditEntry::resourceVersion));
     return found;
+  }
+
+  /**
+   * The gateways' access records (refusals, reads of Secrets) that match. A cluster made before
+   * access was recorded has no access topic: then there are none.
+   */
+  private void collectAccess(AuditQuery q, long fromMs, List<AuditEntry> into) {
+    long[] skipped = new long[1];
+    try {
+      LogReader.read(kafka, layout.access(), new LogReader.Range(p -> true, fromMs), r -> {
+        io.capstan.log.Access a;
+        try {
+          a = codec.decode(r.value(), io.capstan.log.Access.class);
+        } catch (MalformedRecordException ex) {
+          skipped[0]++;
+          return;
+        }
+        if (q.matches(a)) {
+          into.add(AuditEntry.of(a));
+        }
+      });
+    } catch (IllegalStateException e) {
+      log.debug("audit: no access records: {}", e.getMessage());
+    }
+    if (skipped[0] > 0) {
+      log.warn("audit: {} malformed access records skipped", skipped[0]);
+    }
   }
 
   private IntPredicate partitionsFor(AuditQuery q) {

@@ -43,12 +43,13 @@ public final class TopicAdmin {
     }
     names.add(layout.podsByNode());
     names.add(layout.schemas());
+    names.add(layout.access());
     return names;
   }
 
   /** Topics not keyed by object, whose partition count is their own. */
   private static boolean ownPartitionCount(TopicLayout layout, String topic) {
-    return topic.equals(layout.replies()) || topic.equals(layout.schemas());
+    return topic.equals(layout.replies()) || topic.equals(layout.schemas()) || topic.equals(layout.access());
   }
 
   /**
