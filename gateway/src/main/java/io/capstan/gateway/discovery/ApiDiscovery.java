@@ -16,7 +16,7 @@ import java.util.function.Supplier;
  * The plain (non-aggregated) discovery documents kube-apiserver serves, for the kinds Capstan
  * stores: {@code /api} (APIVersions), {@code /apis} (APIGroupList), {@code /apis/{group}}
  * (APIGroup) and {@code /api/v1}, {@code /apis/{group}/{version}} (APIResourceList with verbs,
- * short names, categories and the subresources status, scale, binding, log, ephemeralcontainers and token; and the
+ * short names, categories and the subresources status, scale, binding, log, ephemeralcontainers, eviction and token; and the
  * resources answered without being stored, TokenReview and SelfSubjectReview). Clients asking
  * for the aggregated form get this one with Content-Type application/json, which client-go
  * recognises as the legacy form and falls back to.
@@ -143,6 +143,8 @@ public final class ApiDiscovery {
         subresource(resources, k, "binding", null, "Binding", List.of("create"));
         subresource(resources, k, "log", null, "Pod", List.of("get"));
         subresource(resources, k, "ephemeralcontainers", null, "Pod", SUBRESOURCE_VERBS);
+        // kubectl drain evicts only when discovery names the Eviction's group and version here.
+        subresource(resources, k, "eviction", "policy/v1", "Eviction", List.of("create"));
       }
       if (k == Kinds.SERVICE_ACCOUNT) {
         subresource(resources, k, "token", "authentication.k8s.io/v1", "TokenRequest", List.of("create"));

@@ -297,6 +297,7 @@ public final class GatewayServer extends VerticleBase {
         authenticator == null ? List.of() : List.of(authenticator), Clock.systemUTC());
     router.postWithRegex(AuthenticationApi.TOKEN_PATH).handler(authn::tokenRequest);
     router.post(AuthenticationApi.TOKEN_REVIEWS).handler(authn::tokenReview);
+    router.postWithRegex(PodEviction.PATH).handler(new PodEviction(store, Clock.systemUTC())::evict);
     router.post(AuthenticationApi.SELF_SUBJECT_REVIEWS).handler(authn::selfSubjectReview);
     router.get(AuditHandler.PATH).handler(new AuditHandler(store));
     router.route(AccessReviews.PATH).handler(new AccessReviews(authorizer, rbac == null ? null : rbac::rulesFor));

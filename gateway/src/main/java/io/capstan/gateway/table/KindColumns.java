@@ -19,7 +19,7 @@ import java.util.function.BiFunction;
  * The Table columns of the built-in kinds kube-apiserver prints with more than NAME and AGE, as
  * its printers (pkg/printers/internalversion) define them, priority 1 for what {@code -o wide}
  * adds: services, endpoints, endpointslices, nodes, jobs, events, leases, resourcequotas and
- * limitranges and serviceaccounts. Each kind's columns and the function that fills a row sit together here.
+ * limitranges, serviceaccounts and poddisruptionbudgets. Each kind's columns and the function that fills a row sit together here.
  */
 final class KindColumns {
   private static final String NONE = "<none>";
@@ -106,10 +106,21 @@ final class KindColumns {
       Kinds.ROLE_BINDING, new Printer(BINDING_COLUMNS, KindColumns::binding),
       Kinds.CLUSTER_ROLE_BINDING, new Printer(BINDING_COLUMNS, KindColumns::binding));
 
+  /** policy/v1 (printers.go printPodDisruptionBudget): "N/A" for the bound a budget does not set. */
+  private static final Map<Kind, Printer> POLICY_PRINTERS = Map.of(
+      Kinds.POD_DISRUPTION_BUDGET, new Printer(List.of(NAME,
+          PrinterColumn.of("Min Available", "The minimum number of pods that must be available."),
+          PrinterColumn.of("Max Unavailable", "The maximum number of pods that may be unavailable."),
+          new PrinterColumn("Allowed Disruptions", "integer", "",
+              "Calculated number of pods that may be disrupted at this time.", 0), AGE),
+          (o, now) -> List.of(o.path("spec").path("minAvailable").asText("N/A"),
+              o.path("spec").path("maxUnavailable").asText("N/A"),
+              o.path("status").path("disruptionsAllowed").asInt(0))));
+
   private KindColumns() {}
 
   static boolean covers(Kind kind) {
-    return PRINTERS.containsKey(kind) || RBAC_PRINTERS.containsKey(kind);
+    return PRINTERS.containsKey(kind) || RBAC_PRINTERS.containsKey(kind) || POLICY_PRINTERS.containsKey(kind);
   }
 
   /** ROLE as kubectl shows it ({@code ClusterRole/view}), then users, groups and service accounts ({@code ns/name}). */
@@ -133,7 +144,8 @@ final class KindColumns {
   /** The Table of these objects; {@link TableRenderer#render} for the kinds {@link #covers} names. */
   static ObjectNode render(Kind kind, List<? extends JsonNode> objects, String resourceVersion, String continueToken,
       Instant now) {
-    Printer printer = PRINTERS.containsKey(kind) ? PRINTERS.get(kind) : RBAC_PRINTERS.get(kind);
+    Printer printer = PRINTERS.containsKey(kind) ? PRINTERS.get(kind)
+        : RBAC_PRINTERS.containsKey(kind) ? RBAC_PRINTERS.get(kind) : POLICY_PRINTERS.get(kind);
     ObjectNode table = TableRenderer.table(resourceVersion, continueToken);
     ArrayNode defs = table.putArray("columnDefinitions");
     for (PrinterColumn c : printer.columns()) {

@@ -328,7 +328,7 @@ class KubernetesProtobufTest {
         .message(2, message().varint(1, 3)));
     String message = rejected(415, scale, Kinds.DEPLOYMENT).status().message();
     assertTrue(message.contains("autoscaling/v1 Scale") && message.contains("JSON"), message);
-    rejected(415, envelope("policy/v1", "PodDisruptionBudget", message()), Kinds.CONFIG_MAP);
+    rejected(415, envelope("networking.k8s.io/v1", "Ingress", message()), Kinds.CONFIG_MAP);
   }
 
   /** Never anything but a 400 for damaged bodies: truncations and byte flips of a real body. */

@@ -163,14 +163,15 @@ class BadInputTest {
   void discoveryDocuments() throws Exception {
     JsonNode apis = KubeJson.parse(send("GET", "/apis", null, null).body());
     assertEquals(List.of("apps", "batch", "coordination.k8s.io", "apiextensions.k8s.io", "discovery.k8s.io",
-        "rbac.authorization.k8s.io", "authentication.k8s.io", "authorization.k8s.io"),
+        "rbac.authorization.k8s.io", "policy", "authentication.k8s.io", "authorization.k8s.io"),
         apis.get("groups").findValuesAsText("name"));
     JsonNode reviews = KubeJson.parse(send("GET", "/apis/authorization.k8s.io/v1", null, null).body());
     assertEquals(List.of("localsubjectaccessreviews", "selfsubjectaccessreviews", "selfsubjectrulesreviews",
         "subjectaccessreviews"), reviews.get("resources").findValuesAsText("name"), reviews.toString());
     JsonNode core = KubeJson.parse(send("GET", "/api/v1", null, null).body());
     assertTrue(core.get("resources").findValuesAsText("name").containsAll(
-        List.of("pods", "pods/status", "pods/binding", "pods/log", "configmaps", "namespaces")), core.toString());
+        List.of("pods", "pods/status", "pods/binding", "pods/log", "pods/eviction", "configmaps", "namespaces")),
+        core.toString());
     JsonNode apps = KubeJson.parse(send("GET", "/apis/apps/v1", null, null).body());
     assertTrue(apps.get("resources").findValuesAsText("name").contains("deployments/scale"), apps.toString());
     HttpResponse<String> index = send("GET", "/openapi/v3", null, null);

@@ -169,6 +169,8 @@ class HostileInputTest {
     m.put("ClusterRoleBinding", "{'apiVersion':'rbac.authorization.k8s.io/v1','kind':'ClusterRoleBinding',"
         + "'metadata':{'name':'hostile-clusterrolebinding'},'roleRef':{'apiGroup':'rbac.authorization.k8s.io',"
         + "'kind':'ClusterRole','name':'hostile-clusterrole'}," + subjects + "}");
+    m.put("PodDisruptionBudget", "{'apiVersion':'policy/v1','kind':'PodDisruptionBudget',"
+        + "'metadata':{'name':'hostile-pdb'},'spec':{'minAvailable':1,'selector':{'matchLabels':{'app':'h'}}}}");
     m.put("CustomResourceDefinition", CRD.replace('"', '\''));
     m.put("Hostile", "{'apiVersion':'fuzz.example.com/v1','kind':'Hostile','metadata':{'name':'hostile-custom'},"
         + "'spec':{'size':'small','replicas':1,'tags':['a'],'labels':{'x':'y'}}}");

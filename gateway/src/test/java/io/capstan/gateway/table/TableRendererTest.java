@@ -79,6 +79,20 @@ class TableRendererTest {
   }
 
   @Test
+  void podDisruptionBudgetColumnsAsKubectlPrintsThem() {
+    JsonNode pdb = json("{'metadata':{'name':'web','creationTimestamp':'2026-01-01T11:00:00Z'},"
+        + "'spec':{'minAvailable':'50%'},'status':{'disruptionsAllowed':1}}");
+    JsonNode table = TableRenderer.render(Kinds.POD_DISRUPTION_BUDGET, List.of(pdb), null, null, NOW);
+    assertEquals(List.of("Name", "Min Available", "Max Unavailable", "Allowed Disruptions", "Age"),
+        table.get("columnDefinitions").findValuesAsText("name"));
+    assertEquals(json("['web','50%','N/A',1,'60m']").toString(), table.at("/rows/0/cells").toString());
+    JsonNode fresh = json("{'metadata':{'name':'db','creationTimestamp':'2026-01-01T11:00:00Z'},"
+        + "'spec':{'maxUnavailable':1}}");
+    assertEquals(json("['db','N/A','1',0,'60m']").toString(), TableRenderer.render(Kinds.POD_DISRUPTION_BUDGET,
+        List.of(fresh), null, null, NOW).at("/rows/0/cells").toString());
+  }
+
+  @Test
   void serviceEndpointsAndSliceColumnsAsKubectlPrintsThem() {
     JsonNode svc = json("{'metadata':{'name':'web','creationTimestamp':'2026-01-01T09:00:00Z'},'spec':{'type':'NodePort',"
         + "'clusterIP':'10.96.1.5','selector':{'tier':'f','app':'web'},'ports':[{'port':80,'protocol':'TCP',"

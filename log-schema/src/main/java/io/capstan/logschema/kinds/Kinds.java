@@ -92,6 +92,10 @@ public final class Kinds {
   public static final Kind CLUSTER_ROLE_BINDING =
       Kind.builtIn("ClusterRoleBinding", RBAC_GROUP, "v1", "clusterrolebindings", false, List.of(), List.of(),
           io.capstan.api.ClusterRoleBinding.getClassSchema(), false);
+  // policy/v1
+  public static final Kind POD_DISRUPTION_BUDGET =
+      Kind.builtIn("PodDisruptionBudget", "policy", "v1", "poddisruptionbudgets", true, List.of("pdb"), List.of(),
+          io.capstan.api.PodDisruptionBudget.getClassSchema(), true);
   // apiextensions.k8s.io/v1
   public static final Kind CUSTOM_RESOURCE_DEFINITION =
       Kind.builtIn("CustomResourceDefinition", "apiextensions.k8s.io", "v1", "customresourcedefinitions", false,
@@ -99,7 +103,8 @@ public final class Kinds {
 
   private static final List<Kind> BUILT_IN = List.of(NAMESPACE, NODE, POD, SERVICE, ENDPOINTS, CONFIG_MAP, SECRET,
       EVENT, RESOURCE_QUOTA, LIMIT_RANGE, DEPLOYMENT, REPLICA_SET, JOB, LEASE, CUSTOM_RESOURCE_DEFINITION,
-      ENDPOINT_SLICE, SERVICE_ACCOUNT, ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING);
+      ENDPOINT_SLICE, SERVICE_ACCOUNT, ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING,
+      POD_DISRUPTION_BUDGET);
 
   /** What listeners hear: a kind entered the registry (or replaced its entry), or left it. */
   public sealed interface Change {

@@ -90,6 +90,8 @@ public final class ObjectValidator {
       RbacRules.checkRoleBinding(rb, errors);
     } else if (record instanceof io.capstan.api.ClusterRoleBinding crb) {
       RbacRules.checkClusterRoleBinding(crb, errors);
+    } else if (record instanceof io.capstan.api.PodDisruptionBudget pdb) {
+      DisruptionBudgetRules.check(pdb, errors);
     } else if (kind.custom()) {
       CustomObjects.validate(kind.openApiSchema(), KubeJson.toJson(record)).forEach(errors::add);
     }

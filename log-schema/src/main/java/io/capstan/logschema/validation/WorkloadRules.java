@@ -63,7 +63,7 @@ final class WorkloadRules {
   }
 
   /** An int-or-string that is a non-negative count or a percentage ("25%"). */
-  private static void checkIntOrPercent(String path, Object value, FieldErrors errors) {
+  static void checkIntOrPercent(String path, Object value, FieldErrors errors) {
     if (value instanceof Integer i) {
       errors.nonNegative(path, i);
     } else if (value != null) {

@@ -56,7 +56,8 @@ public final class DefaultRoles {
         rule(READ, "apps", "controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale",
             "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets",
             "statefulsets/scale", "statefulsets/status"),
-        rule(READ, "batch", "cronjobs", "cronjobs/status", "jobs", "jobs/status"));
+        rule(READ, "batch", "cronjobs", "cronjobs/status", "jobs", "jobs/status"),
+        rule(READ, "policy", "poddisruptionbudgets", "poddisruptionbudgets/status"));
   }
 
   /** The rules of system:aggregate-to-edit: write workloads, Secrets and Services. */
@@ -72,6 +73,7 @@ public final class DefaultRoles {
             "replicasets/scale", "statefulsets", "statefulsets/scale"),
         rule(WRITE, "batch", "cronjobs", "jobs"),
         rule(WRITE, "discovery.k8s.io", "endpointslices"),
+        rule(WRITE, "policy", "poddisruptionbudgets"),
         rule(READ, "", "secrets", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "services/proxy"));
   }
 
