@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  *   <li>{@code capstan_gateway_watches_closed_total{kind,reason}}: client, overflow, error, shutdown;
  *   <li>{@code capstan_gateway_watch_events_total{kind}}: events queued to watches;
  *   <li>{@code capstan_gateway_read_wait_seconds{kind}}: how long reads waited for the cache
- *       (read-your-writes, requested resourceVersions).
+ *       (read-your-writes, requested resourceVersions, consistent reads catching up with the log).
  * </ul>
  */
 final class CacheMetrics {

@@ -47,16 +47,22 @@ final class ChangeWindow {
     this.capacity = capacity;
   }
 
-  /** Appends a change (in its partition's log order); evicts the oldest applied when full. */
-  void add(CachedChange c) {
+  /**
+   * Appends a change (in its partition's log order); evicts the oldest applied when full.
+   *
+   * @return the highest resourceVersion evicted to make room (0 when none was)
+   */
+  long add(CachedChange c) {
     lanes[c.partition()].addLast(c);
     size++;
+    long evicted = 0;
     while (size > capacity) {
-      evictOldest();
+      evicted = Math.max(evicted, evictOldest());
     }
+    return evicted;
   }
 
-  private void evictOldest() {
+  private long evictOldest() {
     int oldest = -1;
     long oldestSeq = Long.MAX_VALUE;
     for (int p = 0; p < lanes.length; p++) {
@@ -69,6 +75,7 @@ final class ChangeWindow {
     CachedChange evicted = lanes[oldest].pollFirst();
     floors[oldest] = Math.max(floors[oldest], evicted.resourceVersion());
     size--;
+    return evicted.resourceVersion();
   }
 
   int size() {
@@ -115,16 +122,26 @@ final class ChangeWindow {
 
   /** Every change after {@code rv}, in resourceVersion order across partitions (log order within one). */
   List<CachedChange> after(long rv) {
+    return between(rv, Long.MAX_VALUE);
+  }
+
+  /**
+   * Every change after {@code from} up to {@code to} (inclusive), in resourceVersion order across
+   * partitions (log order within one; equal versions on several partitions in partition order).
+   */
+  List<CachedChange> between(long from, long to) {
     List<List<CachedChange>> tails = new ArrayList<>();
     for (ArrayDeque<CachedChange> lane : lanes) {
       List<CachedChange> tail = new ArrayList<>();
       Iterator<CachedChange> newestFirst = lane.descendingIterator();
       while (newestFirst.hasNext()) {
         CachedChange c = newestFirst.next();
-        if (c.resourceVersion() <= rv) {
+        if (c.resourceVersion() <= from) {
           break;
         }
-        tail.add(c);
+        if (c.resourceVersion() <= to) {
+          tail.add(c);
+        }
       }
       if (!tail.isEmpty()) {
         java.util.Collections.reverse(tail);

@@ -46,8 +46,12 @@ import org.slf4j.LoggerFactory;
  * snapshot it starts from, on the informer's thread); read from any thread.
  *
  * <p>Lists are served at one resourceVersion exactly: the current objects with the changes after
- * that version undone from the window (ARCHITECTURE.md, "Consistent reads"); watches from a
- * version replay the window's later changes, per partition in log order, then go on live.
+ * that version undone from the window (ARCHITECTURE.md, "Consistent reads"). Watches get changes
+ * in resourceVersion order across partitions: a change is sent once the consistent cut has passed
+ * it (every partition is closed at its version), merged with the other partitions' changes the
+ * cut passed at the same time; a watch from a version replays the window's changes after it up
+ * to the cut, then goes on live. So a watch resumed from any version it was sent gets exactly the
+ * changes after it.
  */
 public final class KindCache implements StateListener<IndexedRecord>, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KindCache.class);
@@ -69,6 +73,24 @@ public final class KindCache implements StateListener<IndexedRecord>, AutoClosea
   private volatile AtomicLongArray closed;
   private volatile ChangeWindow window;
   private long seq;
+  /**
+   * Watches have been sent every change up to this version, and none after it (under the write
+   * lock): the consistent cut when the last change or watermark was applied. Changes above it
+   * wait in the window until every partition is closed at their version, so that watches see
+   * one order across partitions, the resourceVersion order.
+   */
+  private long delivered;
+  /** The newest change applied but not yet sent to watches (written under the write lock). */
+  private volatile long undeliveredNewest;
+  /** When each partition's closed version last rose (System.nanoTime). */
+  private volatile AtomicLongArray advancedNanos;
+  /** Per partition, the version it was last asked to pass for delivery, and when; guarded by {@link #deliveryAsks}. */
+  private long[] deliveryAskedRv;
+  private long[] deliveryAskedNanos;
+  private boolean deliveryRecheck;
+  private final Object deliveryAsks = new Object();
+  /** A partition whose version rose this recently is busy: it closes past a waiting change by itself. */
+  private static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private Subscription<IndexedRecord> subscription;
   private long startedAtRv;
 
@@ -121,6 +143,10 @@ public final class KindCache implements StateListener<IndexedRecord>, AutoClosea
         waiters[i] = new PriorityQueue<>();
       }
       subscription = s;
+      delivered = listResourceVersion();
+      advancedNanos = new AtomicLongArray(n);
+      deliveryAskedRv = new long[n];
+      deliveryAskedNanos = new long[n];
       startedAtRv = window.oldestCovered();
       log.info("watch cache of {}: {} objects at resourceVersion {} (partitions {})", kind.kind(), objects.size(),
           snap.listResourceVersion(), snap.partitionVersions());
@@ -227,6 +253,19 @@ public final class KindCache implements StateListener<IndexedRecord>, AutoClosea
       });
       return f;
     }
+  }
+
+  /**
+   * A consistent read (kube-apiserver's consistent list from cache): completes, off the
+   * informer's thread, once this cache has applied every record its state topic held on
+   * {@code partition} (-1: every partition) when this was called. One broker round trip, shared
+   * with the other reads waiting at the same time; see {@code Informer.whenCaughtUp}.
+   */
+  public CompletableFuture<Void> whenCaughtUp(int partition) {
+    long start = System.nanoTime();
+    CompletableFuture<Void> f = informer.whenCaughtUp(partition < 0 ? List.of() : List.of(partition));
+    f.whenComplete((v, err) -> metrics.readWaited(System.nanoTime() - start));
+    return f;
   }
 
   /**
@@ -453,7 +492,7 @@ public final class KindCache implements StateListener<IndexedRecord>, AutoClosea
               true);
           return;
         }
-        for (CachedChange c : window.after(fromRv)) {
+        for (CachedChange c : window.between(fromRv, delivered)) {
           WatchEvent e = w.eventFor(c);
           if (e != null) {
             first.add(e);
@@ -488,7 +527,7 @@ public final class KindCache implements StateListener<IndexedRecord>, AutoClosea
           first.add(new WatchEvent.Bookmark(at, true));
         }
         if (exact) {
-          for (CachedChange c : window.after(at)) {
+          for (CachedChange c : window.between(at, delivered)) {
             WatchEvent e = w.eventFor(c);
             if (e != null) {
               first.add(e);
@@ -519,9 +558,7 @@ public final class KindCache implements StateListener<IndexedRecord>, AutoClosea
 
   @Override
   public void onChange(Change<IndexedRecord> c) {
-    List<CacheWatcher> full = null;
-    List<WatchEvent> fullEvents = null;
-    boolean wantsBookmarks = false;
+    Delivery d;
     lock.writeLock().lock();
     try {
       IndexedRecord after = c.type() == ChangeType.DELETED ? withResourceVersion(c.previous(), c.resourceVersion())
@@ -536,28 +573,21 @@ public final class KindCache implements StateListener<IndexedRecord>, AutoClosea
       rendered.forget(c.key());
       if (c.resourceVersion() > closed.get(c.partition())) {
         closed.set(c.partition(), c.resourceVersion());
+        advancedNanos.set(c.partition(), System.nanoTime());
       }
-      window.add(cc);
-      int queued = 0;
-      for (CacheWatcher w : watchers) {
-        wantsBookmarks |= w.bookmarks;
-        WatchEvent e = w.eventFor(cc);
-        if (e != null) {
-          w.lastEventRv = Math.max(w.lastEventRv, cc.resourceVersion());
-          if (!w.offer(e)) {
-            if (full == null) {
-              full = new ArrayList<>();
-              fullEvents = new ArrayList<>();
-            }
-            full.add(w);
-            fullEvents.add(e);
-          }
-          queued++;
+      long evicted = window.add(cc);
+      if (evicted > delivered && !watchers.isEmpty()) {
+        // The cut stayed behind for a whole window of changes: some the watches were not sent yet
+        // are gone, so they cannot go on in order. Their clients resume and get 410, then relist.
+        for (CacheWatcher w : List.copyOf(watchers)) {
+          w.terminate(ApiStatus.gone("too old resource version: the watch cache's window moved past changes not yet "
+              + "delivered (" + delivered + ")"), true);
         }
       }
-      if (queued > 0) {
-        metrics.eventsQueued(queued);
+      if (c.resourceVersion() > delivered) {
+        undeliveredNewest = Math.max(undeliveredNewest, c.resourceVersion());
       }
+      d = deliverLocked();
     } catch (RuntimeException e) {
       log.error("watch cache of {} failed to apply {} {} at {}", kind.kind(), c.type(), c.key(), c.resourceVersion(), e);
       throw e;
@@ -565,11 +595,117 @@ public final class KindCache implements StateListener<IndexedRecord>, AutoClosea
       lock.writeLock().unlock();
     }
     releaseWaiters(c.partition());
-    if (full != null) {
-      waitForFullWatches(full, fullEvents);
+    afterDelivery(d);
+  }
+
+  /** What one delivery did: the watches that were full, and what to ask for next. */
+  private static final class Delivery {
+    List<CacheWatcher> full;
+    List<WatchEvent> fullEvents;
+    boolean wantsBookmarks;
+    long newest;
+  }
+
+  /**
+   * Under the write lock: sends watches the changes the consistent cut passed since the last
+   * delivery, in resourceVersion order across partitions (kube-apiserver's cacher sends etcd's
+   * single order; here the partitions' orders are merged up to the lowest closed partition).
+   */
+  private Delivery deliverLocked() {
+    Delivery d = new Delivery();
+    long cut = listResourceVersion();
+    if (cut <= delivered) {
+      return d;
     }
-    if (wantsBookmarks) {
-      askForBookmarkProgress(c.resourceVersion());
+    List<CachedChange> due = watchers.isEmpty() ? List.of() : window.between(delivered, cut);
+    delivered = cut;
+    if (undeliveredNewest <= cut) {
+      undeliveredNewest = 0;
+    }
+    int queued = 0;
+    for (CachedChange cc : due) {
+      d.newest = cc.resourceVersion();
+      for (CacheWatcher w : watchers) {
+        d.wantsBookmarks |= w.bookmarks;
+        WatchEvent e = w.eventFor(cc);
+        if (e != null) {
+          w.lastEventRv = Math.max(w.lastEventRv, cc.resourceVersion());
+          // a watch found full waits for room for this delivery's later events too, in order
+          boolean wasFull = d.full != null && d.full.contains(w);
+          if (wasFull || !w.offer(e)) {
+            if (d.full == null) {
+              d.full = new ArrayList<>();
+              d.fullEvents = new ArrayList<>();
+            }
+            d.full.add(w);
+            d.fullEvents.add(e);
+          }
+          queued++;
+        }
+      }
+    }
+    if (queued > 0) {
+      metrics.eventsQueued(queued);
+    }
+    return d;
+  }
+
+  /** On the informer's thread, outside the lock: the full watches wait, bookmarks and the cut are asked for. */
+  private void afterDelivery(Delivery d) {
+    if (d.full != null) {
+      waitForFullWatches(d.full, d.fullEvents);
+    }
+    if (d.wantsBookmarks) {
+      askForBookmarkProgress(d.newest);
+    }
+    askForDeliveryProgress();
+  }
+
+  /**
+   * While changes wait for the cut and watches wait for them, asks the quiet partitions behind for
+   * a watermark (a quiet partition sends none by itself; the processor sends one when a busy
+   * partition goes quiet). A partition that moved within {@link #BUSY_NANOS} is left to close by
+   * itself and looked at again then. One request per partition at a time, for the newest change
+   * waiting; again when it is answered, or after a second without an answer.
+   */
+  private void askForDeliveryProgress() {
+    long waiting = undeliveredNewest;
+    if (waiting == 0 || watchers.isEmpty()) {
+      return;
+    }
+    boolean recheck = false;
+    synchronized (deliveryAsks) {
+      long now = System.nanoTime();
+      for (int p = 0; p < closed.length(); p++) {
+        long at = closed.get(p);
+        if (at >= waiting) {
+          continue;
+        }
+        if (now - advancedNanos.get(p) < BUSY_NANOS) {
+          recheck = true;
+          continue;
+        }
+        if (at < deliveryAskedRv[p] && now - deliveryAskedNanos[p] < TimeUnit.SECONDS.toNanos(1)) {
+          continue; // asked already; its answer (onProgress) asks again for what waits then
+        }
+        deliveryAskedRv[p] = waiting;
+        deliveryAskedNanos[p] = now;
+        informer.requestProgress(p, waiting);
+      }
+      if (!recheck || deliveryRecheck) {
+        return;
+      }
+      deliveryRecheck = true;
+    }
+    try {
+      CompletableFuture.delayedExecutor(BUSY_NANOS, TimeUnit.NANOSECONDS, completions).execute(() -> {
+        synchronized (deliveryAsks) {
+          deliveryRecheck = false;
+        }
+        askForDeliveryProgress();
+      });
+    } catch (RejectedExecutionException e) {
+      // closing
     }
   }
 
@@ -612,14 +748,18 @@ public final class KindCache implements StateListener<IndexedRecord>, AutoClosea
 
   @Override
   public void onProgress(int partition, long closedResourceVersion) {
+    Delivery d;
     lock.writeLock().lock();
     try {
       if (closedResourceVersion > closed.get(partition)) {
         closed.set(partition, closedResourceVersion);
+        advancedNanos.set(partition, System.nanoTime());
       }
+      d = deliverLocked();
     } finally {
       lock.writeLock().unlock();
     }
+    afterDelivery(d);
     offerBookmarks();
     releaseWaiters(partition);
   }

@@ -204,7 +204,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
     }
     if (method == HttpMethod.GET && named) {
       verb(c, "GET");
-      replyJson(c, store.get(c.kind(), c.path().namespace(), c.path().name()), s -> objectOrTable(c, s), 200);
+      replyJson(c, store.get(c.kind(), c.path().namespace(), c.path().name(), c.param("resourceVersion")),
+          s -> objectOrTable(c, s), 200);
     } else if (method == HttpMethod.GET) {
       if (c.flag("watch")) {
         verb(c, "WATCH");

@@ -159,13 +159,46 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
 
   // ---- reads ----
 
+  /** As "any version" ({@code resourceVersion=0}): this gateway's own writes, without a broker round trip. */
   @Override
   public CompletionStage<StoredObject> get(Kind kind, String namespace, String name) {
+    return get(kind, namespace, name, "0");
+  }
+
+  /**
+   * As kube-apiserver: no {@code resourceVersion} is "most recent" (a quorum read there), served
+   * from the cache once it has applied everything its key's partition held when the request came
+   * ({@link KindCache#whenCaughtUp}, one broker round trip shared with concurrent reads); "0" is
+   * any version (this gateway's own writes included); N is not older than N (the consistent cut
+   * at N, else 504 after the read wait).
+   */
+  @Override
+  public CompletionStage<StoredObject> get(Kind kind, String namespace, String name, String resourceVersion) {
     KindCache c = cache.of(kind);
     String key = c.key(namespace, name);
     int partition = c.partitionOf(key);
     long mine = own.on(kind, partition, key);
-    return waitFor(c, partition, mine).thenApply(v -> c.get(key)
+    CompletableFuture<Void> ready;
+    if (resourceVersion == null || resourceVersion.isEmpty()) {
+      ready = caughtUp(c, partition).thenCompose(v -> waitFor(c, partition, mine));
+    } else if (resourceVersion.equals("0")) {
+      ready = waitFor(c, partition, mine);
+    } else {
+      long n;
+      try {
+        n = Long.parseLong(resourceVersion);
+        if (n < 0) {
+          throw new NumberFormatException();
+        }
+      } catch (NumberFormatException e) {
+        return failed(ApiStatus.badRequest("resourceVersion: Invalid value: \"" + resourceVersion
+            + "\": must be a non-negative integer"));
+      }
+      // the cut, not the key's partition: N may come from another partition, and a quiet
+      // partition is asked to pass it only by a wait on the cut
+      ready = waitFor(c, -1, n).thenCompose(v -> waitFor(c, partition, mine));
+    }
+    return ready.thenApply(v -> c.get(key)
         .map(o -> c.read(key, o))
         .orElseThrow(() -> new ApiException(ApiStatus.notFound(kind.group(), kind.plural(), name))));
   }
@@ -194,12 +227,15 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
         return failed(ApiStatus.badRequest("resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden "
             + "unless resourceVersion is provided"));
       }
-      // "Most recent" (a quorum read in Kubernetes): the cut must reach the newest version applied
-      // on any partition, else a list right after a watch delivered a delete on one partition is
-      // served at a cut from before it, and shows the deleted object (a ReplicaSet made again
-      // looked as if it had its predecessor's uid). A quiet partition is asked for a watermark (KindCache.whenReached):
-      // a round trip to the processor.
-      at = waitFor(c, -1, Math.max(own.highest(kind), c.newestApplied())).thenApply(v -> c.listResourceVersion());
+      // "Most recent" (a quorum read in Kubernetes, served from the cache as kube-apiserver's
+      // consistent list from cache): first the cache applies everything the state topic held when
+      // the request came (its end offsets, one broker round trip shared with concurrent reads),
+      // so every write acknowledged before it, through any gateway, is in; then the cut must
+      // reach the newest version applied on any partition, else the list is served at a cut from
+      // before it and shows, e.g., an object already deleted. A quiet partition is asked for a
+      // watermark (KindCache.whenReached): a round trip to the processor.
+      at = caughtUp(c, -1).thenCompose(v -> waitFor(c, -1, Math.max(own.highest(kind), c.newestApplied())))
+          .thenApply(v -> c.listResourceVersion());
     } else if (rv.equals("0")) {
       if (exact) {
         return failed(ApiStatus.badRequest("resourceVersionMatch: Forbidden: resourceVersionMatch \"exact\" is "
@@ -270,6 +306,25 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
       out.add(c.read(c.key(m.getNamespace(), m.getName()), obj));
     }
     return out;
+  }
+
+  /**
+   * Completes when the cache has applied everything the state topic held on a partition (-1:
+   * every partition) when this was called; 504 after the read wait (kube-apiserver falls back to
+   * etcd there; this gateway has no other copy to read, and a stale answer is never given), 503
+   * when the brokers cannot say their end offsets.
+   */
+  private CompletableFuture<Void> caughtUp(KindCache c, int partition) {
+    long ms = cache.config().readWait().toMillis();
+    return c.whenCaughtUp(partition).orTimeout(ms, TimeUnit.MILLISECONDS).exceptionally(e -> {
+      Throwable cause = unwrap(e);
+      if (cause instanceof TimeoutException) {
+        throw new ApiException(ApiStatus.timeout("the watch cache of " + c.kind().plural() + " did not catch up with "
+            + "the log within " + ms + " ms; try again"));
+      }
+      throw new ApiException(ApiStatus.serviceUnavailable("cannot serve a consistent read of " + c.kind().plural()
+          + ": " + cause.getMessage()));
+    });
   }
 
   /** Completes when the cache has reached {@code rv} on a partition (-1: the consistent cut); 504 after the read wait. */

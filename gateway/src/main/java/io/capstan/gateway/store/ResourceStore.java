@@ -30,6 +30,15 @@ public interface ResourceStore {
   CompletionStage<StoredObject> get(Kind kind, String namespace, String name);
 
   /**
+   * A get as a client asks it, with its {@code resourceVersion} parameter: absent is the most
+   * recent state (every write acknowledged before the request), "0" any, N not older than N.
+   * This default serves stores that are always current.
+   */
+  default CompletionStage<StoredObject> get(Kind kind, String namespace, String name, String resourceVersion) {
+    return get(kind, namespace, name);
+  }
+
+  /**
    * The object held in memory now, without waiting for anything (authentication looks up
    * ServiceAccounts and bound pods on every request with it); empty when absent. This default
    * serves stores whose reads complete at once.

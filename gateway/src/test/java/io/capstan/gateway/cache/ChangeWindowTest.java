@@ -79,6 +79,29 @@ class ChangeWindowTest {
   }
 
   @Test
+  void betweenStopsAtTheCutAndKeepsEqualVersionsTogetherInPartitionOrder() {
+    ChangeWindow w = new ChangeWindow(3, 100, new long[] {0, 0, 0});
+    w.add(change(ChangeType.ADDED, "a", null, "1", 10, 0));
+    w.add(change(ChangeType.ADDED, "c", null, "1", 12, 2));
+    w.add(change(ChangeType.ADDED, "b", null, "1", 12, 1));
+    w.add(change(ChangeType.MODIFIED, "a", "1", "2", 14, 0));
+    w.add(change(ChangeType.MODIFIED, "c", "1", "2", 20, 2));
+    assertEquals(List.of("b@12", "c@12", "a@14"), w.between(10, 14).stream()
+        .map(c -> c.key().substring("ConfigMap/ns/".length()) + "@" + c.resourceVersion()).toList());
+    assertEquals(List.of(20L), w.between(14, 25).stream().map(CachedChange::resourceVersion).toList());
+    assertTrue(w.between(14, 19).isEmpty(), "nothing in (14, 19]");
+  }
+
+  @Test
+  void addSaysTheNewestVersionItEvicted() {
+    ChangeWindow w = new ChangeWindow(2, 2, new long[] {0, 0});
+    assertEquals(0, w.add(change(ChangeType.ADDED, "a", null, "1", 10, 0)));
+    assertEquals(0, w.add(change(ChangeType.ADDED, "b", null, "1", 30, 1)));
+    assertEquals(10, w.add(change(ChangeType.ADDED, "c", null, "1", 20, 0)), "a@10, the oldest applied, went");
+    assertEquals(30, w.add(change(ChangeType.ADDED, "d", null, "1", 40, 0)), "then b@30");
+  }
+
+  @Test
   void refusesNonsense() {
     assertThrows(IllegalArgumentException.class, () -> new ChangeWindow(2, 0, new long[] {0, 0}));
     assertThrows(IllegalArgumentException.class, () -> new ChangeWindow(2, 10, new long[] {0}));

@@ -371,10 +371,11 @@ class KafkaResourceStoreTest {
   void aCommandWithoutAProcessorIs504AndAFullWatchIsClosed() throws Exception {
     TopicLayout idle = KafkaFixture.freshLayout(1); // topics, but no command processor reading them
     WatchCacheConfig tiny = WatchCacheConfig.defaults().withWatchBuffer(2);
+    SimpleMeterRegistry tinyMetrics = new SimpleMeterRegistry();
     try (CommandClient client = new CommandClient(new CommandClientConfig(KafkaFixture.clientConfig(), idle,
         "gw-timeout-" + unique(), "", Duration.ofMillis(300), 1), new SimpleMeterRegistry());
         WatchCache cache = new WatchCache(InformerConfig.defaults(KafkaFixture.clientConfig(), backend.layout(),
-            "gateway-tiny"), tiny, new SimpleMeterRegistry()).start();
+            "gateway-tiny"), tiny, tinyMetrics).start();
         KafkaResourceStore noProcessor = new KafkaResourceStore(client, cache)) {
       ApiStatus timeout = failure(noProcessor.create(Kinds.CONFIG_MAP, cm("t-" + unique(), "t", "1"), as("alice")));
       assertEquals(504, timeout.code());
@@ -400,8 +401,14 @@ class KafkaResourceStoreTest {
         last = done(store.create(Kinds.CONFIG_MAP, cm("s" + i + "-" + t, t, "1"), as("alice")));
       }
       var tinyConfigMaps = cache.of(Kinds.CONFIG_MAP);
-      String lastKey = tinyConfigMaps.key("default", name(last.object()));
-      tinyConfigMaps.whenReached(tinyConfigMaps.partitionOf(lastKey), last.resourceVersion()).get(30, TimeUnit.SECONDS);
+      // watches are sent a change once the consistent cut passes it (one order across partitions)
+      tinyConfigMaps.whenReached(-1, last.resourceVersion()).get(30, TimeUnit.SECONDS);
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (tinyMetrics.find("capstan.gateway.watches.closed").tag("kind", "ConfigMap").tag("reason", "overflow")
+          .counter().count() < 1) {
+        assertTrue(System.nanoTime() < deadline, "the watch that does not keep up is ended");
+        Thread.sleep(10);
+      }
       stuck.countDown();
       List<WatchEvent> got = new ArrayList<>();
       for (WatchEvent e = events.poll(10, TimeUnit.SECONDS); e != null; e = events.poll(1, TimeUnit.SECONDS)) {

@@ -114,7 +114,7 @@ public final class ApiBench {
    */
   public record Result(Settings settings, double createPerSec, Histogram create, Histogram get, Histogram list,
       long errors, long behind, long watchEvents, String firstError, Server server, CpuAccount.Spent cpu,
-      Histogram createRbac, Histogram getRbac, Histogram listRbac) {
+      Histogram createRbac, Histogram getRbac, Histogram listRbac, Histogram watchDelay) {
     /** The requests measured: creates, gets and lists (the watches' events are not requests). */
     public long requests() {
       return create.getTotalCount() + get.getTotalCount() + list.getTotalCount()
@@ -142,6 +142,11 @@ public final class ApiBench {
             .put("rbac_list_500_p99_ms", ms(listRbac, 99))
             .put("rbac_creates", createRbac.getTotalCount())
             .put("rbac_gets", getRbac.getTotalCount());
+      }
+      if (watchDelay != null && watchDelay.getTotalCount() > 0) {
+        // from the version's time (the processor's clock, microseconds) to the event's arrival here
+        line.put("watch_delay_p50_ms", ms(watchDelay, 50))
+            .put("watch_delay_p99_ms", ms(watchDelay, 99));
       }
       if (server != null) {
         line.put("server_create_p99_ms", server.createP99Ms())
@@ -187,6 +192,8 @@ public final class ApiBench {
   private final AtomicLong errors = new AtomicLong();
   private final AtomicLong behind = new AtomicLong();
   private final AtomicLong watchEvents = new AtomicLong();
+  /** Per watch event: microseconds from its resourceVersion (a processor's clock) to its arrival. */
+  private final Recorder watchDelay = new Recorder(3);
   private volatile String firstError;
 
   public ApiBench(Settings settings, PrintStream progress) {
@@ -222,6 +229,7 @@ public final class ApiBench {
         behind.set(0);
         firstError = null;
         long eventsBefore = watchEvents.get();
+        watchDelay.getIntervalHistogram(); // from here on
         ServerLatency before = scrape();
         progress.println("bench: measuring for " + s.seconds() + " s");
         Mix measured = new Mix("m", s.seconds());
@@ -238,7 +246,8 @@ public final class ApiBench {
             watchEvents.get() - eventsBefore, firstError,
             before != null && after != null ? Server.between(before, after) : null, spent, createRbac,
             userAuthorization == null ? null : measured.getRbac.getIntervalHistogram(),
-            userAuthorization == null ? null : measured.listRbac.getIntervalHistogram());
+            userAuthorization == null ? null : measured.listRbac.getIntervalHistogram(),
+            watchDelay.getIntervalHistogram());
       } finally {
         clientVertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
@@ -406,15 +415,35 @@ public final class ApiBench {
       failed("watch", "HTTP " + resp.statusCode());
       return;
     }
-    resp.handler(chunk -> {
-      int lines = 0;
-      for (int i = 0; i < chunk.length(); i++) {
-        if (chunk.getByte(i) == '\n') {
-          lines++;
-        }
+    resp.handler(io.vertx.core.parsetools.RecordParser.newDelimited("\n", line -> {
+      watchEvents.incrementAndGet();
+      long rv = eventVersion(line.toString(StandardCharsets.UTF_8));
+      if (rv > 0) {
+        watchDelay.recordValue(Math.max(0, System.currentTimeMillis() * 1000 - rv));
       }
-      watchEvents.addAndGet(lines);
-    });
+    }));
+  }
+
+  /** The resourceVersion of a watch event's object; 0 for a BOOKMARK or when it has none. */
+  static long eventVersion(String line) {
+    if (line.startsWith("{\"type\":\"BOOKMARK\"")) {
+      return 0;
+    }
+    String marker = "\"resourceVersion\":\"";
+    int at = line.indexOf(marker);
+    if (at < 0) {
+      return 0;
+    }
+    int from = at + marker.length();
+    int to = from;
+    while (to < line.length() && Character.isDigit(line.charAt(to))) {
+      to++;
+    }
+    try {
+      return to == from ? 0 : Long.parseLong(line.substring(from, to));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   private void failed(String what, Object why) {

@@ -27,6 +27,8 @@ class ApiBenchTest {
     assertTrue(number(line, "rbac_create_p99_ms") > 0 && number(line, "rbac_get_p99_ms") > 0, line);
     assertTrue(r.list().getTotalCount() + r.listRbac().getTotalCount() >= 5, line);
     assertTrue(r.watchEvents() > 0, "the watches saw the creates: " + line);
+    assertTrue(line.contains("\"watch_delay_p99_ms\":") && number(line, "watch_delay_p99_ms") > 0,
+        "each event's delay from its version's time: " + line);
     assertNotNull(r.server(), log.toString());
     assertTrue(r.server().getP99Ms() > 0 && r.server().createP99Ms() > 0 && r.server().listP99Ms() > 0, line);
     assertTrue(line.startsWith("{\"bench\":\"api\",\"create_per_s\":"), line);

@@ -61,8 +61,8 @@ final class BrokenStores {
     AtomicLong gets = new AtomicLong();
     return new Forwarding(real) {
       @Override
-      public CompletionStage<StoredObject> get(Kind kind, String namespace, String name) {
-        return super.get(kind, namespace, name).thenApply(current -> {
+      public CompletionStage<StoredObject> get(Kind kind, String namespace, String name, String resourceVersion) {
+        return super.get(kind, namespace, name, resourceVersion).thenApply(current -> {
           if (!target(kind, namespace)) {
             return current;
           }
@@ -84,6 +84,11 @@ final class BrokenStores {
     @Override
     public CompletionStage<StoredObject> get(Kind kind, String namespace, String name) {
       return real.get(kind, namespace, name);
+    }
+
+    @Override
+    public CompletionStage<StoredObject> get(Kind kind, String namespace, String name, String resourceVersion) {
+      return real.get(kind, namespace, name, resourceVersion);
     }
 
     @Override

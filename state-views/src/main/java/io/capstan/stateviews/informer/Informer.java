@@ -76,6 +76,13 @@ public final class Informer<T extends IndexedRecord> implements AutoCloseable {
   private volatile boolean closed;
   /** The feed's thread only. */
   private Map<TopicPartition, Long> endAtStart;
+  /** The consumer's position per partition read, or less: every record below it is applied. */
+  private final Map<Integer, Long> positions = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Consistent reads waiting for positions to pass end offsets; guarded by itself. */
+  private final List<PositionWaiter> positionWaiters = new ArrayList<>();
+  private volatile boolean awaitingPositions;
+
+  private record PositionWaiter(Map<Integer, Long> offsets, CompletableFuture<Void> done) {}
   private final ProgressRequests progress;
   private final boolean ownsProgress;
 
@@ -326,6 +333,15 @@ public final class Informer<T extends IndexedRecord> implements AutoCloseable {
     }
   }
 
+  /** As {@link #requestProgress(long)} for one partition read (nothing when it is closed there already). */
+  public void requestProgress(int partition, long resourceVersion) {
+    AppliedVersions v = versions;
+    if (v == null || closed || !v.reads(partition) || v.closed(partition) >= resourceVersion) {
+      return;
+    }
+    progress.request(partition, resourceVersion);
+  }
+
   /**
    * Read-your-writes: waits until a partition has applied {@code resourceVersion} (a write's
    * reply gives both). False on timeout.
@@ -354,6 +370,123 @@ public final class Informer<T extends IndexedRecord> implements AutoCloseable {
       return CompletableFuture.failedFuture(new IllegalStateException("informer of " + kind.kind() + " is closed"));
     }
     return requireStarted().whenClosed(partition, resourceVersion, notifier);
+  }
+
+  /**
+   * A consistent read (kube-apiserver's consistent list from cache): completes, off the informer's
+   * thread, once every record that was in {@code partitions} of the topic when this was called is
+   * applied (and told to handlers and listeners). The end offsets are read from the brokers, in
+   * one round trip shared with the other waiters of this informer's feed (see {@link LogEnds});
+   * then the informer's consumer must reach them. Fails when the offsets cannot be read; never
+   * times out by itself (use {@code orTimeout}).
+   *
+   * @param partitions partitions this informer reads; empty for all of them
+   * @throws IllegalArgumentException when it does not read one of them
+   */
+  public CompletableFuture<Void> whenCaughtUp(java.util.Collection<Integer> partitions) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new IllegalStateException("informer of " + kind.kind() + " is closed"));
+    }
+    AppliedVersions v = requireStarted();
+    java.util.Collection<Integer> wanted = partitions.isEmpty() ? v.partitions() : partitions;
+    List<TopicPartition> tps = new ArrayList<>(wanted.size());
+    for (int p : wanted) {
+      if (!v.reads(p)) {
+        throw new IllegalArgumentException("partition " + p + " of " + topic + " is not read here (reading "
+            + v.partitions() + ")");
+      }
+      tps.add(new TopicPartition(topic, p));
+    }
+    // continued on the notifier: the lookup's thread goes on to the next lookup
+    return feed.logEnds().of(tps).thenComposeAsync(ends -> {
+      Map<Integer, Long> offsets = new HashMap<>();
+      ends.forEach((tp, end) -> offsets.put(tp.partition(), end));
+      return whenConsumed(offsets);
+    }, notifier);
+  }
+
+  /** A consistent read waits at most this long for the consumer (callers usually give up sooner). */
+  static final Duration MAX_CAUGHT_UP_WAIT = Duration.ofMinutes(1);
+
+  /** Completes (on the notifier) once the consumer's position on each partition is at its offset or beyond. */
+  private CompletableFuture<Void> whenConsumed(Map<Integer, Long> offsets) {
+    if (consumedUpTo(offsets)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    PositionWaiter w = new PositionWaiter(offsets, new CompletableFuture<>());
+    w.done().orTimeout(MAX_CAUGHT_UP_WAIT.toMillis(), TimeUnit.MILLISECONDS); // forgotten then, see below
+    boolean first;
+    synchronized (positionWaiters) {
+      first = positionWaiters.isEmpty();
+      positionWaiters.add(w);
+      awaitingPositions = true;
+    }
+    w.done().whenComplete((x, err) -> {
+      if (err != null) {
+        synchronized (positionWaiters) {
+          positionWaiters.remove(w);
+          awaitingPositions = !positionWaiters.isEmpty();
+        }
+      }
+    });
+    // The positions may have passed since they were noted: the feed polls again at once (while
+    // waiters are there it polls briefly anyway).
+    if (first) {
+      feed.wakeForPositions();
+    }
+    return w.done();
+  }
+
+  private boolean consumedUpTo(Map<Integer, Long> offsets) {
+    for (Map.Entry<Integer, Long> e : offsets.entrySet()) {
+      Long at = positions.get(e.getKey());
+      if (at == null || at < e.getValue()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * On the feed's thread, after a poll: while reads wait, takes the consumer's positions (past
+   * transaction markers and aborted records too) and completes the waiters they satisfy. Without
+   * waiters only applied records move the positions noted (a lower bound: never too high).
+   */
+  private void updatePositions(Consumer<byte[], byte[]> consumer) {
+    if (!awaitingPositions) {
+      return;
+    }
+    for (TopicPartition tp : endAtStart.keySet()) {
+      positions.put(tp.partition(), consumer.position(tp));
+    }
+    List<PositionWaiter> done = new ArrayList<>();
+    synchronized (positionWaiters) {
+      positionWaiters.removeIf(w -> {
+        if (consumedUpTo(w.offsets())) {
+          done.add(w);
+          return true;
+        }
+        return false;
+      });
+      awaitingPositions = !positionWaiters.isEmpty();
+    }
+    for (PositionWaiter w : done) {
+      try {
+        notifier.execute(() -> w.done().complete(null));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        w.done().complete(null);
+      }
+    }
+  }
+
+  private void failPositionWaiters(RuntimeException why) {
+    List<PositionWaiter> failed;
+    synchronized (positionWaiters) {
+      failed = List.copyOf(positionWaiters);
+      positionWaiters.clear();
+      awaitingPositions = false;
+    }
+    failed.forEach(w -> w.done().completeExceptionally(why));
   }
 
   /** The objects and the versions they reflect, taken atomically. */
@@ -450,6 +583,9 @@ public final class Informer<T extends IndexedRecord> implements AutoCloseable {
       for (ConsumerRecord<byte[], byte[]> r : records) {
         Informer.this.apply(r);
       }
+      if (!records.isEmpty()) {
+        positions.merge(partition.partition(), records.get(records.size() - 1).offset() + 1, Math::max);
+      }
       versions.release(partition.partition(), notifier);
     }
 
@@ -458,7 +594,13 @@ public final class Informer<T extends IndexedRecord> implements AutoCloseable {
       if (!synced.isDone()) {
         checkSynced(consumer);
       }
+      updatePositions(consumer);
       updateLag(consumer);
+    }
+
+    @Override
+    public boolean awaitsPositions() {
+      return awaitingPositions;
     }
 
     @Override
@@ -466,9 +608,11 @@ public final class Informer<T extends IndexedRecord> implements AutoCloseable {
       log.error("informer of {} stopped reading {}", kind.kind(), topic, why);
       synced.completeExceptionally(why);
       AppliedVersions v = versions;
+      IllegalStateException stop = new IllegalStateException("informer of " + kind.kind() + " stopped: " + why, why);
       if (v != null) {
-        v.failWaiters(new IllegalStateException("informer of " + kind.kind() + " stopped: " + why, why));
+        v.failWaiters(stop);
       }
+      failPositionWaiters(stop);
     }
   }
 
@@ -608,6 +752,7 @@ public final class Informer<T extends IndexedRecord> implements AutoCloseable {
     if (versions != null) {
       versions.failWaiters(why);
     }
+    failPositionWaiters(why);
     metrics.close();
     if (ownsProgress) {
       progress.close();

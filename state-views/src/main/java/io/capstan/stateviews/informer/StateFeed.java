@@ -51,6 +51,12 @@ final class StateFeed implements AutoCloseable {
 
   /** A record ends the poll at once; this only bounds how often an idle feed looks at its queue (a change wakes it). */
   static final Duration POLL = Duration.ofMillis(500);
+  /**
+   * The poll while a reader waits for its consumer's positions (a consistent read): a fetch that
+   * only moves past transaction markers returns no record, so it would not end a {@link #POLL}.
+   * A short poll costs no request: the fetch in flight goes on.
+   */
+  static final Duration POSITIONS_POLL = Duration.ofMillis(5);
   private static final long ERROR_BACKOFF_MS = 500;
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
@@ -70,6 +76,11 @@ final class StateFeed implements AutoCloseable {
 
     /** The feed stopped reading for it (its own error, or the feed's). Not called when it leaves. */
     void stopped(Throwable why);
+
+    /** Whether it waits for its partitions' positions to pass offsets: the feed then polls briefly. */
+    default boolean awaitsPositions() {
+      return false;
+    }
   }
 
   /** What the feed's thread is asked to do between polls. */
@@ -88,6 +99,7 @@ final class StateFeed implements AutoCloseable {
   private final String clientId;
   private final String threadName;
   private final ExecutorService notifier;
+  private final LogEnds logEnds;
   /** Joins and leaves for the feed's thread, which alone touches the consumer and {@link #readers}. */
   private final LinkedBlockingQueue<Change> changes = new LinkedBlockingQueue<>();
   /** By topic; the feed's thread only. */
@@ -110,11 +122,28 @@ final class StateFeed implements AutoCloseable {
     this.registry = registry;
     this.clientId = clientId;
     this.threadName = threadName;
+    this.logEnds = new LogEnds(config, clientId + "-ends");
     this.notifier = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, threadName + "-notify");
       t.setDaemon(true);
       return t;
     });
+  }
+
+  /** Where the informers of this feed read their partitions' end offsets (batched, see {@link LogEnds}). */
+  LogEnds logEnds() {
+    return logEnds;
+  }
+
+  /**
+   * Ends the poll in progress, so that every reader is told {@link Reader#polled} soon: a reader
+   * that just started waiting for positions learns the consumer's current ones.
+   */
+  void wakeForPositions() {
+    KafkaConsumer<byte[], byte[]> c = consumer;
+    if (c != null) {
+      c.wakeup();
+    }
   }
 
   /** Where informers complete their waiters, off the feed's thread. */
@@ -206,6 +235,7 @@ final class StateFeed implements AutoCloseable {
       }
     }
     notifier.shutdown();
+    logEnds.close();
   }
 
   private void requireOpen() {
@@ -242,9 +272,13 @@ final class StateFeed implements AutoCloseable {
         }
         ConsumerRecords<byte[], byte[]> batch;
         try {
-          batch = consumer.poll(POLL);
+          batch = consumer.poll(awaitsPositions() ? POSITIONS_POLL : POLL);
         } catch (WakeupException e) {
-          continue; // a change or close() woke us
+          // a change, close() or a reader waiting for positions woke us: the readers look at them below
+          if (closed) {
+            continue;
+          }
+          batch = ConsumerRecords.empty();
         } catch (KafkaException e) {
           log.warn("{} failed to read {}; retrying in {} ms: {}", clientId, readers.keySet(), ERROR_BACKOFF_MS,
               e.toString());
@@ -280,6 +314,15 @@ final class StateFeed implements AutoCloseable {
     } finally {
       stopped(why);
     }
+  }
+
+  private boolean awaitsPositions() {
+    for (Reader r : readers.values()) {
+      if (r.awaitsPositions()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void stopped(Throwable why) {
