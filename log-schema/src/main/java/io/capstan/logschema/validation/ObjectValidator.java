@@ -90,6 +90,10 @@ public final class ObjectValidator {
       RbacRules.checkRoleBinding(rb, errors);
     } else if (record instanceof io.capstan.api.ClusterRoleBinding crb) {
       RbacRules.checkClusterRoleBinding(crb, errors);
+    } else if (record instanceof io.capstan.api.CronJob cj) {
+      CronJobRules.check(cj, errors);
+    } else if (record instanceof io.capstan.api.PriorityClass pc) {
+      PriorityClassRules.check(pc, errors);
     } else if (kind.custom()) {
       CustomObjects.validate(kind.openApiSchema(), KubeJson.toJson(record)).forEach(errors::add);
     }
