@@ -54,6 +54,7 @@ public final class ControllerManager implements AutoCloseable {
   private ResourceQuotaController quotas;
   private io.capstan.controllers.rbac.ClusterRoleAggregationController roleAggregation;
   private io.capstan.controllers.serviceaccount.DefaultServiceAccounts serviceAccounts;
+  private io.capstan.controllers.cronjob.CronJobController cronJobs;
   /** Null when no root CA file is configured. */
   private RootCaPublisher rootCa;
   private ShardAssignment shard;
@@ -110,6 +111,7 @@ public final class ControllerManager implements AutoCloseable {
     quotas = new ResourceQuotaController(informers, writer, config.writeTimeout(), 1, registry);
     roleAggregation = new io.capstan.controllers.rbac.ClusterRoleAggregationController(informers, writer, 1, registry);
     serviceAccounts = new io.capstan.controllers.serviceaccount.DefaultServiceAccounts(informers, writer, 1, registry);
+    cronJobs = new io.capstan.controllers.cronjob.CronJobController(informers, writer, clock, 1, registry);
     if (rootCaFile != null) {
       rootCa = new RootCaPublisher(informers, writer, rootCaFile, RootCaPublisher.DEFAULT_RECHECK, 1, registry);
     }
@@ -139,6 +141,7 @@ public final class ControllerManager implements AutoCloseable {
     quotas.shardBy(shard);
     roleAggregation.shardBy(shard);
     serviceAccounts.shardBy(shard);
+    cronJobs.shardBy(shard);
     if (rootCa != null) {
       rootCa.shardBy(shard);
     }
@@ -166,6 +169,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(roleAggregation);
     serviceAccounts.start();
     started.add(serviceAccounts);
+    cronJobs.start();
+    started.add(cronJobs);
     if (rootCa != null) {
       rootCa.start();
       started.add(rootCa);
