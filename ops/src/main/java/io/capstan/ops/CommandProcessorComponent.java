@@ -54,6 +54,7 @@ final class CommandProcessorComponent implements Component {
     try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "capstan-bootstrap"), registry)) {
       SystemNamespaces.ensure(client, timeout);
       io.capstan.stateviews.bootstrap.DefaultRoles.ensure(client, timeout); // RBAC's bootstrap policy
+      io.capstan.stateviews.bootstrap.SystemPriorityClasses.ensure(client, timeout); // system-node-critical, ...
     }
   }
 

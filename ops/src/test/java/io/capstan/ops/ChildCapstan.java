@@ -35,9 +35,16 @@ final class ChildCapstan implements AutoCloseable {
   }
 
   static ChildCapstan start(Path workDir, String... args) {
+    return start(workDir, List.of(), args);
+  }
+
+  /** As {@link #start(Path, String...)}, with more JVM options for the child. */
+  static ChildCapstan start(Path workDir, List<String> jvmOptions, String... args) {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-XX:+UseSerialGC",
+        "-Xmx512m", "-XX:+UseSerialGC"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of(
         // The distribution's logging config, not the log4j2-test.xml the test classpath carries.
         "-Dlog4j2.configurationFile=log4j2.xml",
         "-cp", System.getProperty("java.class.path"),

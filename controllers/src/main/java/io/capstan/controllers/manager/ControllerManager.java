@@ -55,6 +55,7 @@ public final class ControllerManager implements AutoCloseable {
   private io.capstan.controllers.rbac.ClusterRoleAggregationController roleAggregation;
   private io.capstan.controllers.serviceaccount.DefaultServiceAccounts serviceAccounts;
   private io.capstan.controllers.disruption.DisruptionController disruption;
+  private io.capstan.controllers.cronjob.CronJobController cronJobs;
   /** Null when no root CA file is configured. */
   private RootCaPublisher rootCa;
   private ShardAssignment shard;
@@ -113,6 +114,7 @@ public final class ControllerManager implements AutoCloseable {
     serviceAccounts = new io.capstan.controllers.serviceaccount.DefaultServiceAccounts(informers, writer, 1, registry);
     disruption = new io.capstan.controllers.disruption.DisruptionController(informers, writer, clock, config.workers(),
         registry);
+    cronJobs = new io.capstan.controllers.cronjob.CronJobController(informers, writer, clock, 1, registry);
     if (rootCaFile != null) {
       rootCa = new RootCaPublisher(informers, writer, rootCaFile, RootCaPublisher.DEFAULT_RECHECK, 1, registry);
     }
@@ -143,6 +145,7 @@ public final class ControllerManager implements AutoCloseable {
     roleAggregation.shardBy(shard);
     serviceAccounts.shardBy(shard);
     disruption.shardBy(shard);
+    cronJobs.shardBy(shard);
     if (rootCa != null) {
       rootCa.shardBy(shard);
     }
@@ -172,6 +175,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(serviceAccounts);
     disruption.start();
     started.add(disruption);
+    cronJobs.start();
+    started.add(cronJobs);
     if (rootCa != null) {
       rootCa.start();
       started.add(rootCa);

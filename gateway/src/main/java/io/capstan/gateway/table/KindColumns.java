@@ -116,11 +116,28 @@ final class KindColumns {
           (o, now) -> List.of(o.path("spec").path("minAvailable").asText("N/A"),
               o.path("spec").path("maxUnavailable").asText("N/A"),
               o.path("status").path("disruptionsAllowed").asInt(0))));
+  /** kubectl's CronJob and PriorityClass columns (printers.go addCronJob... and addPriorityClass...). */
+  private static final Map<Kind, Printer> BATCH_AND_SCHEDULING_PRINTERS = Map.of(
+      Kinds.CRON_JOB, new Printer(List.of(NAME, PrinterColumn.of("Schedule", "The schedule for running the job."),
+          PrinterColumn.of("Timezone", "The time zone the cron job's schedule is read in."),
+          new PrinterColumn("Suspend", "boolean", "", "Whether the cron job is suspended.", 0),
+          new PrinterColumn("Active", "integer", "", "The number of running jobs of the cron job.", 0),
+          PrinterColumn.of("Last Schedule", "When the cron job last started a job."), AGE,
+          PrinterColumn.wide("Containers", "Names of each container in the template."),
+          PrinterColumn.wide("Images", "Images referenced by each container in the template."),
+          PrinterColumn.wide("Selector", "Selector for the jobs.")), KindColumns::cronJob),
+      Kinds.PRIORITY_CLASS, new Printer(List.of(NAME, new PrinterColumn("Value", "integer", "",
+          "The value of this priority class.", 0),
+          new PrinterColumn("Global-Default", "boolean", "", "Whether this priority class is the default.", 0), AGE,
+          PrinterColumn.of("PreemptionPolicy", "The preemption policy of this priority class.")),
+          (o, now) -> List.of(o.path("value").asLong(0), o.path("globalDefault").asBoolean(false),
+              o.path("preemptionPolicy").asText(""))));
 
   private KindColumns() {}
 
   static boolean covers(Kind kind) {
-    return PRINTERS.containsKey(kind) || RBAC_PRINTERS.containsKey(kind) || POLICY_PRINTERS.containsKey(kind);
+    return PRINTERS.containsKey(kind) || RBAC_PRINTERS.containsKey(kind) || POLICY_PRINTERS.containsKey(kind)
+        || BATCH_AND_SCHEDULING_PRINTERS.containsKey(kind);
   }
 
   /** ROLE as kubectl shows it ({@code ClusterRole/view}), then users, groups and service accounts ({@code ns/name}). */
@@ -145,7 +162,8 @@ final class KindColumns {
   static ObjectNode render(Kind kind, List<? extends JsonNode> objects, String resourceVersion, String continueToken,
       Instant now) {
     Printer printer = PRINTERS.containsKey(kind) ? PRINTERS.get(kind)
-        : RBAC_PRINTERS.containsKey(kind) ? RBAC_PRINTERS.get(kind) : POLICY_PRINTERS.get(kind);
+        : RBAC_PRINTERS.containsKey(kind) ? RBAC_PRINTERS.get(kind)
+        : POLICY_PRINTERS.containsKey(kind) ? POLICY_PRINTERS.get(kind) : BATCH_AND_SCHEDULING_PRINTERS.get(kind);
     ObjectNode table = TableRenderer.table(resourceVersion, continueToken);
     ArrayNode defs = table.putArray("columnDefinitions");
     for (PrinterColumn c : printer.columns()) {
@@ -390,6 +408,32 @@ final class KindColumns {
     labels.forEach((k, v) -> selector.add(k + "=" + v));
     return List.of(state, completions, duration, String.join(",", names), String.join(",", images),
         selector.isEmpty() ? NONE : String.join(",", selector));
+  }
+
+  // ---- cronjobs ----
+
+  /** SCHEDULE, TIMEZONE, SUSPEND, ACTIVE, LAST SCHEDULE (then -o wide's containers, images, selector). */
+  private static List<Object> cronJob(JsonNode o, Instant now) {
+    JsonNode spec = o.path("spec");
+    JsonNode status = o.path("status");
+    String zone = spec.path("timeZone").asText("");
+    String suspend = spec.hasNonNull("suspend") ? (spec.get("suspend").asBoolean() ? "True" : "False") : UNSET;
+    Instant last = instant(status.path("lastScheduleTime").asText(""));
+    List<String> names = new ArrayList<>();
+    List<String> images = new ArrayList<>();
+    JsonNode jobSpec = spec.path("jobTemplate").path("spec");
+    for (JsonNode c : jobSpec.path("template").path("spec").path("containers")) {
+      names.add(c.path("name").asText());
+      images.add(c.path("image").asText());
+    }
+    List<String> selector = new ArrayList<>();
+    Map<String, String> labels = new TreeMap<>();
+    jobSpec.path("selector").path("matchLabels").fields()
+        .forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+    labels.forEach((k, v) -> selector.add(k + "=" + v));
+    return List.of(spec.path("schedule").asText(""), zone.isEmpty() ? NONE : zone, suspend,
+        status.path("active").size(), last == null ? NONE : HumanDuration.format(Duration.between(last, now)),
+        String.join(",", names), String.join(",", images), selector.isEmpty() ? NONE : String.join(",", selector));
   }
 
   // ---- events ----

@@ -150,6 +150,11 @@ class HostileInputTest {
         + "'spec':{'replicas':0,'selector':{'matchLabels':{'app':'h'}},'template':" + template + "}}");
     m.put("Job", "{'apiVersion':'batch/v1','kind':'Job','metadata':{'name':'hostile-job'},"
         + "'spec':{'backoffLimit':1,'template':{'spec':{'restartPolicy':'Never','containers':[" + container + "]}}}}");
+    m.put("CronJob", "{'apiVersion':'batch/v1','kind':'CronJob','metadata':{'name':'hostile-cronjob'},"
+        + "'spec':{'schedule':'0 0 1 1 *','suspend':true,'jobTemplate':{'spec':{'template':{'spec':"
+        + "{'restartPolicy':'Never','containers':[" + container + "]}}}}}}");
+    m.put("PriorityClass", "{'apiVersion':'scheduling.k8s.io/v1','kind':'PriorityClass',"
+        + "'metadata':{'name':'hostile-priority'},'value':1000,'description':'fuzzed'}");
     m.put("Lease", "{'apiVersion':'coordination.k8s.io/v1','kind':'Lease','metadata':{'name':'hostile-lease'},"
         + "'spec':{'holderIdentity':'someone','leaseDurationSeconds':15}}");
     m.put("EndpointSlice", "{'apiVersion':'discovery.k8s.io/v1','kind':'EndpointSlice',"

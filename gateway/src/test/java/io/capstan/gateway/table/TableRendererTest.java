@@ -148,6 +148,26 @@ class TableRendererTest {
   }
 
   @Test
+  void cronJobAndPriorityClassColumnsAsKubectlPrintsThem() {
+    JsonNode cj = json("{'metadata':{'name':'nightly','creationTimestamp':'2026-01-01T10:00:00Z'},"
+        + "'spec':{'schedule':'0 3 * * *','timeZone':'Europe/Paris','suspend':false,'jobTemplate':{'spec':"
+        + "{'template':{'spec':{'containers':[{'name':'c','image':'busybox'}]}}}}},"
+        + "'status':{'active':[{'name':'nightly-1'}],'lastScheduleTime':'2026-01-01T11:55:00Z'}}");
+    JsonNode table = TableRenderer.render(Kinds.CRON_JOB, List.of(cj), null, null, NOW);
+    assertEquals(List.of("Name", "Schedule", "Timezone", "Suspend", "Active", "Last Schedule", "Age", "Containers",
+        "Images", "Selector"), table.at("/columnDefinitions").findValuesAsText("name"));
+    assertEquals(json("['nightly','0 3 * * *','Europe/Paris','False',1,'5m','120m','c','busybox','<none>']").toString(),
+        table.at("/rows/0/cells").toString());
+    JsonNode never = json("{'metadata':{'name':'new'},'spec':{'schedule':'@hourly'}}");
+    assertEquals(json("['new','@hourly','<none>','<unset>',0,'<none>','<unknown>','','','<none>']").toString(),
+        TableRenderer.render(Kinds.CRON_JOB, List.of(never), null, null, NOW).at("/rows/0/cells").toString());
+    JsonNode pc = json("{'metadata':{'name':'system-node-critical','creationTimestamp':'2026-01-01T11:00:00Z'},"
+        + "'value':2000001000,'preemptionPolicy':'PreemptLowerPriority'}");
+    assertEquals(json("['system-node-critical',2000001000,'false','60m','PreemptLowerPriority']").toString(),
+        TableRenderer.render(Kinds.PRIORITY_CLASS, List.of(pc), null, null, NOW).at("/rows/0/cells").toString());
+  }
+
+  @Test
   void continueTokensRoundTripAndRejectGarbage() {
     ContinueToken t = new ContinueToken(42, "ConfigMap/default/a");
     assertEquals(t, ContinueToken.decode(t.encode()));

@@ -72,6 +72,7 @@ public final class InProcessStack implements AutoCloseable {
           registry)) {
         SystemNamespaces.ensure(client, Duration.ofMinutes(1));
         io.capstan.stateviews.bootstrap.DefaultRoles.ensure(client, Duration.ofMinutes(1));
+        io.capstan.stateviews.bootstrap.SystemPriorityClasses.ensure(client, Duration.ofMinutes(1)); // system-node-critical, ...
       }
       st.store = KafkaResourceStore.connect(kafka, layout, "gateway", WatchCacheConfig.defaults(), registry);
       st.vertx = GatewayServer.newVertx();

@@ -57,6 +57,10 @@ public final class ObjectDefaults {
       endpoints(e);
     } else if (object instanceof LimitRange lr) {
       limitRange(lr);
+    } else if (object instanceof io.capstan.api.CronJob cj) {
+      WorkloadDefaults.cronJob(cj);
+    } else if (object instanceof io.capstan.api.PriorityClass pc && pc.getPreemptionPolicy() == null) {
+      pc.setPreemptionPolicy("PreemptLowerPriority"); // scheduling/v1 SetDefaults_PriorityClass
     } else if (object instanceof io.capstan.api.RoleBinding rb) {
       subjects(rb.getSubjects());
     } else if (object instanceof io.capstan.api.ClusterRoleBinding crb) {

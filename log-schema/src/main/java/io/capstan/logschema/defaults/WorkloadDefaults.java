@@ -110,4 +110,30 @@ final class WorkloadDefaults {
     }
     PodDefaults.template(spec.getTemplate());
   }
+
+  /**
+   * batch/v1 SetDefaults_CronJob: Allow, not suspended, 3 successful and 1 failed Job kept; the
+   * job template's pod gets the pod defaults (not the Job's own: those come when a Job is created).
+   */
+  static void cronJob(io.capstan.api.CronJob cj) {
+    io.capstan.api.CronJobSpec spec = cj.getSpec();
+    if (spec == null) {
+      return;
+    }
+    if (spec.getConcurrencyPolicy() == null || spec.getConcurrencyPolicy().isEmpty()) {
+      spec.setConcurrencyPolicy("Allow");
+    }
+    if (spec.getSuspend() == null) {
+      spec.setSuspend(false);
+    }
+    if (spec.getSuccessfulJobsHistoryLimit() == null) {
+      spec.setSuccessfulJobsHistoryLimit(3);
+    }
+    if (spec.getFailedJobsHistoryLimit() == null) {
+      spec.setFailedJobsHistoryLimit(1);
+    }
+    if (spec.getJobTemplate() != null && spec.getJobTemplate().getSpec() != null) {
+      PodDefaults.template(spec.getJobTemplate().getSpec().getTemplate());
+    }
+  }
 }

@@ -71,6 +71,13 @@ public final class Kinds {
   // batch/v1
   public static final Kind JOB =
       Kind.builtIn("Job", "batch", "v1", "jobs", true, List.of(), ALL_CATEGORY, Job.getClassSchema(), true);
+  public static final Kind CRON_JOB =
+      Kind.builtIn("CronJob", "batch", "v1", "cronjobs", true, List.of("cj"), ALL_CATEGORY,
+          io.capstan.api.CronJob.getClassSchema(), true);
+  // scheduling.k8s.io/v1
+  public static final Kind PRIORITY_CLASS =
+      Kind.builtIn("PriorityClass", "scheduling.k8s.io", "v1", "priorityclasses", false, List.of("pc"), List.of(),
+          io.capstan.api.PriorityClass.getClassSchema(), false);
   // coordination.k8s.io/v1
   public static final Kind LEASE =
       Kind.builtIn("Lease", "coordination.k8s.io", "v1", "leases", true, List.of(), List.of(), Lease.getClassSchema(), false);
@@ -104,7 +111,7 @@ public final class Kinds {
   private static final List<Kind> BUILT_IN = List.of(NAMESPACE, NODE, POD, SERVICE, ENDPOINTS, CONFIG_MAP, SECRET,
       EVENT, RESOURCE_QUOTA, LIMIT_RANGE, DEPLOYMENT, REPLICA_SET, JOB, LEASE, CUSTOM_RESOURCE_DEFINITION,
       ENDPOINT_SLICE, SERVICE_ACCOUNT, ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING,
-      POD_DISRUPTION_BUDGET);
+      POD_DISRUPTION_BUDGET, CRON_JOB, PRIORITY_CLASS);
 
   /** What listeners hear: a kind entered the registry (or replaced its entry), or left it. */
   public sealed interface Change {

@@ -92,6 +92,10 @@ public final class ObjectValidator {
       RbacRules.checkClusterRoleBinding(crb, errors);
     } else if (record instanceof io.capstan.api.PodDisruptionBudget pdb) {
       DisruptionBudgetRules.check(pdb, errors);
+    } else if (record instanceof io.capstan.api.CronJob cj) {
+      CronJobRules.check(cj, errors);
+    } else if (record instanceof io.capstan.api.PriorityClass pc) {
+      PriorityClassRules.check(pc, errors);
     } else if (kind.custom()) {
       CustomObjects.validate(kind.openApiSchema(), KubeJson.toJson(record)).forEach(errors::add);
     }

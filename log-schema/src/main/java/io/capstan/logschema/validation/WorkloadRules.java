@@ -103,29 +103,34 @@ final class WorkloadRules {
       errors.add(FieldError.required("spec"));
       return;
     }
-    errors.nonNegative("spec.parallelism", spec.getParallelism());
-    errors.nonNegative("spec.completions", spec.getCompletions());
-    errors.positive("spec.activeDeadlineSeconds", spec.getActiveDeadlineSeconds());
-    errors.nonNegative("spec.backoffLimit", spec.getBackoffLimit());
-    errors.nonNegative("spec.backoffLimitPerIndex", spec.getBackoffLimitPerIndex());
-    errors.nonNegative("spec.maxFailedIndexes", spec.getMaxFailedIndexes());
-    errors.nonNegative("spec.ttlSecondsAfterFinished", spec.getTtlSecondsAfterFinished());
-    errors.oneOf("spec.completionMode", spec.getCompletionMode(), List.of("NonIndexed", "Indexed"));
-    errors.oneOf("spec.podReplacementPolicy", spec.getPodReplacementPolicy(), List.of("TerminatingOrFailed", "Failed"));
+    checkJobSpec("spec", spec, errors);
+  }
+
+  /** A Job's spec at {@code path}: {@code spec} of a Job, {@code spec.jobTemplate.spec} of a CronJob. */
+  static void checkJobSpec(String path, JobSpec spec, FieldErrors errors) {
+    errors.nonNegative(path + ".parallelism", spec.getParallelism());
+    errors.nonNegative(path + ".completions", spec.getCompletions());
+    errors.positive(path + ".activeDeadlineSeconds", spec.getActiveDeadlineSeconds());
+    errors.nonNegative(path + ".backoffLimit", spec.getBackoffLimit());
+    errors.nonNegative(path + ".backoffLimitPerIndex", spec.getBackoffLimitPerIndex());
+    errors.nonNegative(path + ".maxFailedIndexes", spec.getMaxFailedIndexes());
+    errors.nonNegative(path + ".ttlSecondsAfterFinished", spec.getTtlSecondsAfterFinished());
+    errors.oneOf(path + ".completionMode", spec.getCompletionMode(), List.of("NonIndexed", "Indexed"));
+    errors.oneOf(path + ".podReplacementPolicy", spec.getPodReplacementPolicy(), List.of("TerminatingOrFailed", "Failed"));
     boolean indexed = "Indexed".equals(spec.getCompletionMode());
     if (indexed && spec.getCompletions() == null) {
-      errors.add(FieldError.required("spec.completions", "when completion mode is Indexed"));
+      errors.add(FieldError.required(path + ".completions", "when completion mode is Indexed"));
     }
     if (!indexed && spec.getBackoffLimitPerIndex() != null) {
-      errors.add(FieldError.forbidden("spec.backoffLimitPerIndex", "requires indexed completion mode"));
+      errors.add(FieldError.forbidden(path + ".backoffLimitPerIndex", "requires indexed completion mode"));
     }
     if (spec.getMaxFailedIndexes() != null && spec.getBackoffLimitPerIndex() == null) {
-      errors.add(FieldError.required("spec.backoffLimitPerIndex", "when maxFailedIndexes is specified"));
+      errors.add(FieldError.required(path + ".backoffLimitPerIndex", "when maxFailedIndexes is specified"));
     }
     if (spec.getPodFailurePolicy() != null) {
       var rules = orEmpty(spec.getPodFailurePolicy().getRules());
       for (int i = 0; i < rules.size(); i++) {
-        errors.oneOf("spec.podFailurePolicy.rules[" + i + "].action", rules.get(i).getAction(),
+        errors.oneOf(path + ".podFailurePolicy.rules[" + i + "].action", rules.get(i).getAction(),
             List.of("FailJob", "FailIndex", "Ignore", "Count"));
       }
     }
@@ -133,9 +138,9 @@ final class WorkloadRules {
     // (controller-uid labels), so it may be absent here.
     boolean manual = Boolean.TRUE.equals(spec.getManualSelector());
     if (manual && MetadataRules.isEmptySelector(spec.getSelector())) {
-      errors.add(FieldError.required("spec.selector"));
+      errors.add(FieldError.required(path + ".selector"));
     }
-    checkSelectorAndTemplate(spec.getSelector(), spec.getTemplate(), JOB_RESTART_POLICIES,
+    checkSelectorAndTemplate(path, spec.getSelector(), spec.getTemplate(), JOB_RESTART_POLICIES,
         spec.getSelector() != null, errors);
   }
 
@@ -145,11 +150,17 @@ final class WorkloadRules {
    */
   private static void checkSelectorAndTemplate(LabelSelector selector, PodTemplateSpec template,
       List<String> restartPolicies, boolean selectorRequired, FieldErrors errors) {
+    checkSelectorAndTemplate("spec", selector, template, restartPolicies, selectorRequired, errors);
+  }
+
+  /** As above, for a workload spec at {@code path}. */
+  private static void checkSelectorAndTemplate(String path, LabelSelector selector, PodTemplateSpec template,
+      List<String> restartPolicies, boolean selectorRequired, FieldErrors errors) {
     if (selectorRequired) {
       if (MetadataRules.isEmptySelector(selector)) {
-        errors.add(FieldError.invalid("spec.selector", "{}", "empty selector is invalid"));
+        errors.add(FieldError.invalid(path + ".selector", "{}", "empty selector is invalid"));
       } else {
-        MetadataRules.checkLabelSelector("spec.selector", selector, errors);
+        MetadataRules.checkLabelSelector(path + ".selector", selector, errors);
       }
     }
     if (template == null) {
@@ -157,21 +168,21 @@ final class WorkloadRules {
     }
     Map<String, String> labels = template.getMetadata() == null ? null : template.getMetadata().getLabels();
     if (template.getMetadata() != null) {
-      MetadataRules.checkLabels("spec.template.metadata.labels", labels, errors);
-      MetadataRules.checkAnnotations("spec.template.metadata.annotations", template.getMetadata().getAnnotations(),
+      MetadataRules.checkLabels(path + ".template.metadata.labels", labels, errors);
+      MetadataRules.checkAnnotations(path + ".template.metadata.annotations", template.getMetadata().getAnnotations(),
           errors);
     }
     if (selectorRequired && !MetadataRules.isEmptySelector(selector) && !MetadataRules.matches(selector, labels)) {
-      errors.add(FieldError.invalid("spec.template.metadata.labels", labels == null ? Map.of() : labels,
+      errors.add(FieldError.invalid(path + ".template.metadata.labels", labels == null ? Map.of() : labels,
           "`selector` does not match template `labels`"));
     }
     if (template.getSpec() == null) {
-      errors.add(FieldError.required("spec.template.spec"));
+      errors.add(FieldError.required(path + ".template.spec"));
       return;
     }
-    PodSpecRules.check("spec.template.spec", template.getSpec(), errors);
+    PodSpecRules.check(path + ".template.spec", template.getSpec(), errors);
     if (template.getSpec().getEphemeralContainers() != null && !template.getSpec().getEphemeralContainers().isEmpty()) {
-      errors.add(FieldError.forbidden("spec.template.spec.ephemeralContainers",
+      errors.add(FieldError.forbidden(path + ".template.spec.ephemeralContainers",
           "ephemeral containers not allowed in pod template"));
     }
     String restart = template.getSpec().getRestartPolicy();
@@ -179,9 +190,9 @@ final class WorkloadRules {
       return; // defaulted to Always
     }
     if (restart == null) {
-      errors.add(FieldError.required("spec.template.spec.restartPolicy"));
+      errors.add(FieldError.required(path + ".template.spec.restartPolicy"));
     } else if (PodSpecRules.RESTART_POLICIES.contains(restart) && !restartPolicies.contains(restart)) {
-      errors.add(FieldError.notSupported("spec.template.spec.restartPolicy", restart, restartPolicies));
+      errors.add(FieldError.notSupported(path + ".template.spec.restartPolicy", restart, restartPolicies));
     }
   }
 }

@@ -193,13 +193,28 @@ class SchedulerServiceKafkaTest {
             """).object();
         accepted(client.create(low).get(30, TimeUnit.SECONDS));
         await("low bound", () -> pods.get("default", "low").map(SchedulerService::isAssigned).orElse(false));
+        // The preemptor's priority comes from its PriorityClass, as the Priority admission plugin resolves it.
+        accepted(client.create(KubeJson.<io.capstan.api.PriorityClass>fromText(Kinds.PRIORITY_CLASS, """
+            metadata: {name: preempting}
+            value: 1000
+            """).object()).get(30, TimeUnit.SECONDS));
         Pod high = KubeJson.<Pod>fromText(Kinds.POD, """
             metadata: {name: high, namespace: default}
             spec:
-              priority: 1000
+              priorityClassName: preempting
               containers: [{name: app, image: busybox, resources: {requests: {cpu: "2"}}}]
             """).object();
-        accepted(client.create(high).get(30, TimeUnit.SECONDS));
+        // Admission reads the classes from a copy each partition follows: the new class may take a moment to show.
+        CommandResult[] created = new CommandResult[1];
+        await("high admitted", () -> {
+          try {
+            created[0] = client.create(high).get(30, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+          return !(created[0] instanceof CommandResult.Rejected r && r.status().getCode() == 403);
+        });
+        accepted(created[0]);
         await("high bound to only", () -> pods.get("default", "high").map(p -> "only".equals(p.getSpec().getNodeName())).orElse(false));
         assertTrue(pods.get("default", "low").isEmpty(), "the victim is gone");
         await("Preempted event", () -> events.list("default").stream().anyMatch(e -> "Preempted".equals(e.getReason())

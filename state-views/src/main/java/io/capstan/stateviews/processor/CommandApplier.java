@@ -149,6 +149,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private Cancellable pruneTick;
   private final PollPacing pacing;
   private final DefinitionEstablisher definitions;
+  private final io.capstan.stateviews.processor.rules.PriorityClassLookup priorityClasses;
   /** A write was forwarded since the last watermark (what {@code capstan_processor_watermark_lag_seconds} measures). */
   private boolean owingWatermark;
   private final Map<String, CachedNamespace> namespaceCache = new HashMap<>();
@@ -158,9 +159,12 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   /**
    * @param partitions the partition count of the object-keyed topics, to check that a command
    *                   arrived on its key's partition and to find a namespace's partition
+   * @param priorityClasses what pod admission resolves {@code priorityClassName} against
    */
   CommandApplier(ProcessorConfig cfg, ProcessorMetrics metrics, QuotaMetrics quotaMetrics, Clock clock, int partitions,
-      PollPacing pacing, DefinitionEstablisher definitions) {
+      PollPacing pacing, DefinitionEstablisher definitions,
+      io.capstan.stateviews.processor.rules.PriorityClassLookup priorityClasses) {
+    this.priorityClasses = priorityClasses;
     this.definitions = definitions;
     this.cfg = cfg;
     this.pacing = pacing;
@@ -179,7 +183,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     this.requests = context.getStateStore(CommandTopology.REQUESTS_STORE);
     this.namespaces = context.getStateStore(CommandTopology.NAMESPACES_STORE);
     this.hlc = HybridClock.decode(clockStore.get(CLOCK_KEY));
-    this.rules = new WriteRules(this::findNamespace);
+    this.rules = new WriteRules(this::findNamespace, priorityClasses);
     this.quotas = new QuotaAdmission(new QuotaLedger(context.getStateStore(CommandTopology.QUOTA_LEDGER_STORE)), objects,
         context.getStateStore(CommandTopology.QUOTAS_STORE),
         key -> partitions <= 0 || ObjectPartitioner.partition(key, partitions) == partition, quotaMetrics);

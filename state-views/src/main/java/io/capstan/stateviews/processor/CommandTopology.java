@@ -40,7 +40,8 @@ import org.apache.kafka.streams.state.Stores;
  *                          │  service-addresses                        own steps, by object key)
  *                          ├─ reads the global store "namespaces" ◀── capstan.state.namespace
  *                          ├─ reads the global store "resourcequotas" ◀── capstan.state.resourcequota
- *                          └─ the kind registry follows "customresourcedefinitions" ◀── capstan.state.customresourcedefinition
+ *                          ├─ the kind registry follows "customresourcedefinitions" ◀── capstan.state.customresourcedefinition
+ *                          └─ pod admission reads "priorityclasses" ◀── capstan.state.priorityclass
  * </pre>
  * Object-keyed sinks use {@link ObjectKeyPartitioner}. All three local stores are in the one
  * task, so a command's store writes and outputs share its transaction.
@@ -59,6 +60,8 @@ final class CommandTopology {
   static final String ADDRESS_LEDGER_STORE = "service-addresses";
   /** Every CustomResourceDefinition (global copy), which the kind registry follows. */
   static final String DEFINITIONS_STORE = "customresourcedefinitions";
+  /** Every PriorityClass (global copy), which pod admission resolves priorities against. */
+  static final String PRIORITY_CLASSES_STORE = "priorityclasses";
   /** The sink of every custom kind's state topic; the record's {@link #TOPIC_HEADER} names the topic. */
   static final String CUSTOM_STATE_SINK = "state-custom";
   static final String TOPIC_HEADER = "capstan.topic";
@@ -103,8 +106,9 @@ final class CommandTopology {
     // The topology gets the processor's own settings (else Kafka Streams builds it from defaults).
     Topology t = new Topology(new TopologyConfig(new StreamsConfig(CommandProcessor.streamsProperties(cfg))));
     t.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), layout.commands());
+    PriorityClassMirror.Classes priorityClasses = new PriorityClassMirror.Classes();
     t.addProcessor(APPLIER, () -> new CommandApplier(cfg, metrics, quotaMetrics, clock, partitions, pacing,
-        new DefinitionEstablisher(kindTopics)), SOURCE);
+        new DefinitionEstablisher(kindTopics), priorityClasses), SOURCE);
     t.addStateStore(localStore(OBJECTS_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(CLOCK_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(REQUESTS_STORE, cfg.inMemoryStores()), APPLIER);
@@ -145,6 +149,13 @@ final class CommandTopology {
     t.addGlobalStore(definitions, "customresourcedefinition-table", new StringDeserializer(),
         new ByteArrayDeserializer(), layout.state(Kinds.CUSTOM_RESOURCE_DEFINITION), "customresourcedefinition-mirror",
         () -> new CustomKindMirror(DEFINITIONS_STORE));
+    // And for PriorityClasses: pod admission on any partition resolves priorityClassName.
+    StoreBuilder<KeyValueStore<String, byte[]>> priorities = Stores.keyValueStoreBuilder(
+            supplier(PRIORITY_CLASSES_STORE, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
+        .withLoggingDisabled();
+    t.addGlobalStore(priorities, "priorityclass-table", new StringDeserializer(), new ByteArrayDeserializer(),
+        layout.state(Kinds.PRIORITY_CLASS), "priorityclass-mirror",
+        () -> new PriorityClassMirror(PRIORITY_CLASSES_STORE, priorityClasses));
     return t;
   }
 

@@ -47,9 +47,16 @@ public final class WriteRules {
   private static final List<String> POLICIES = List.of("Foreground", "Background", "Orphan");
 
   private final NamespaceLookup namespaces;
+  private final PriorityAdmission priorities;
 
   public WriteRules(NamespaceLookup namespaces) {
+    this(namespaces, PriorityClassLookup.NONE);
+  }
+
+  /** @param priorityClasses what pod admission resolves {@code priorityClassName} against */
+  public WriteRules(NamespaceLookup namespaces, PriorityClassLookup priorityClasses) {
     this.namespaces = Objects.requireNonNull(namespaces, "namespaces");
+    this.priorities = new PriorityAdmission(priorityClasses);
   }
 
   /**
@@ -134,6 +141,12 @@ public final class WriteRules {
       ObjectFields.putIfDeclared(object, STATUS, null);
     }
     Defaulting.prepareForCreate(object);
+    if (object instanceof Pod pod) {
+      ErrorStatus refused = priorities.admitCreate(pod); // mutating admission: before validation
+      if (refused != null) {
+        return new Outcome.Rejected(refused);
+      }
+    }
     List<FieldError> errors = validate(kind, object, true);
     errors.addAll(celRules(kind, object, null));
     if (object instanceof Pod pod && !EphemeralContainers.of(pod.getSpec()).isEmpty()) {
@@ -141,6 +154,12 @@ public final class WriteRules {
     }
     if (!errors.isEmpty()) {
       return new Outcome.Rejected(StatusErrors.invalid(kind, cmd.getName(), errors));
+    }
+    if (object instanceof io.capstan.api.PriorityClass pc) {
+      ErrorStatus refused = priorities.admitClass(pc); // validating admission: one global default
+      if (refused != null) {
+        return new Outcome.Rejected(refused);
+      }
     }
     if (stored != null) {
       return new Outcome.Rejected(StatusErrors.alreadyExists(kind, cmd.getName(), meta(stored).getDeletionTimestamp() != null));
@@ -177,6 +196,7 @@ public final class WriteRules {
       object = PodRules.withEphemeralContainersOf((Pod) stored, (Pod) object);
     } else if (object instanceof Pod pod) {
       PodRules.keepEphemeralContainers(pod, (Pod) stored);
+      PriorityAdmission.keepResolved(pod, (Pod) stored);
     } else if (object instanceof io.capstan.api.Secret secret && stored instanceof io.capstan.api.Secret had) {
       SecretSealing.keepStoredValuesIfSame(had, secret); // the same values sealed again are no change
     }
@@ -208,11 +228,15 @@ public final class WriteRules {
     errors.addAll(validate(kind, object, false));
     errors.addAll(celRules(kind, object, stored));
     errors.addAll(io.capstan.logschema.validation.RbacRules.checkUpdate(stored, object)); // roleRef is immutable
+    errors.addAll(io.capstan.logschema.validation.PriorityClassRules.checkUpdate(stored, object)); // value too
     if (ephemeral) {
       errors.addAll(PodRules.ephemeralContainerChanges((Pod) stored, (Pod) object));
     }
     if (!errors.isEmpty()) {
       return new Outcome.Rejected(StatusErrors.invalid(kind, cmd.getName(), errors));
+    }
+    if (object instanceof io.capstan.api.PriorityClass pc && priorities.admitClass(pc) != null) {
+      return new Outcome.Rejected(priorities.admitClass(pc)); // one global default
     }
     if (!ObjectFields.sameExcept(stored, object, NOT_SPEC)) {
       meta.setGeneration(generation(was) + 1);
@@ -262,6 +286,9 @@ public final class WriteRules {
       return new Outcome.Rejected(StatusErrors.invalid("DeleteOptions", "", "", List.of(new FieldError(
           "propagationPolicy", "FieldValueNotSupported",
           "Unsupported value: \"" + policy + "\": supported values: \"Foreground\", \"Background\", \"Orphan\""))));
+    }
+    if (kind.equals(Kinds.PRIORITY_CLASS) && PriorityAdmission.admitDelete(cmd.getName()) != null) {
+      return new Outcome.Rejected(PriorityAdmission.admitDelete(cmd.getName()));
     }
     if (stored == null) {
       return new Outcome.Rejected(StatusErrors.notFound(kind, cmd.getName()));
