@@ -50,7 +50,8 @@ ROOTS = [
     "k8s.io.api.rbac.v1.Role", "k8s.io.api.rbac.v1.ClusterRole", "k8s.io.api.rbac.v1.RoleBinding",
     "k8s.io.api.rbac.v1.ClusterRoleBinding", "k8s.io.api.authorization.v1.SubjectAccessReview",
     "k8s.io.api.authorization.v1.LocalSubjectAccessReview", "k8s.io.api.authorization.v1.SelfSubjectAccessReview",
-    "k8s.io.api.authorization.v1.SelfSubjectRulesReview",
+    "k8s.io.api.authorization.v1.SelfSubjectRulesReview", "k8s.io.api.apps.v1.DaemonSet",
+    "k8s.io.api.apps.v1.ControllerRevision",
 ]
 SCALARS = {"string", "bytes", "bool", "int32", "int64", "uint32", "uint64", "double", "float",
            "sint32", "sint64", "fixed32", "fixed64", "sfixed32", "sfixed64"}

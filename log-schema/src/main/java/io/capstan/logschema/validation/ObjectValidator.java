@@ -90,6 +90,10 @@ public final class ObjectValidator {
       RbacRules.checkRoleBinding(rb, errors);
     } else if (record instanceof io.capstan.api.ClusterRoleBinding crb) {
       RbacRules.checkClusterRoleBinding(crb, errors);
+    } else if (record instanceof io.capstan.api.DaemonSet ds) {
+      DaemonSetRules.checkDaemonSet(ds, errors);
+    } else if (record instanceof io.capstan.api.ControllerRevision cr) {
+      DaemonSetRules.checkControllerRevision(cr, errors);
     } else if (kind.custom()) {
       CustomObjects.validate(kind.openApiSchema(), KubeJson.toJson(record)).forEach(errors::add);
     }

@@ -16,7 +16,7 @@ import java.util.Map;
 
 /** Deployment, ReplicaSet and Job: replica counts, selectors that match their template, template pods. */
 final class WorkloadRules {
-  private static final List<String> ALWAYS = List.of("Always");
+  static final List<String> ALWAYS = List.of("Always");
   private static final List<String> JOB_RESTART_POLICIES = List.of("OnFailure", "Never");
 
   private WorkloadRules() {}
@@ -63,7 +63,7 @@ final class WorkloadRules {
   }
 
   /** An int-or-string that is a non-negative count or a percentage ("25%"). */
-  private static void checkIntOrPercent(String path, Object value, FieldErrors errors) {
+  static void checkIntOrPercent(String path, Object value, FieldErrors errors) {
     if (value instanceof Integer i) {
       errors.nonNegative(path, i);
     } else if (value != null) {
@@ -77,7 +77,7 @@ final class WorkloadRules {
     }
   }
 
-  private static boolean isZero(Object intOrPercent) {
+  static boolean isZero(Object intOrPercent) {
     return intOrPercent == null || intOrPercent.equals(0) || "0%".equals(intOrPercent);
   }
 
@@ -143,7 +143,7 @@ final class WorkloadRules {
    * The selector is well-formed, non-empty and selects the template's labels; the template is
    * a valid pod with a restart policy the controller supports.
    */
-  private static void checkSelectorAndTemplate(LabelSelector selector, PodTemplateSpec template,
+  static void checkSelectorAndTemplate(LabelSelector selector, PodTemplateSpec template,
       List<String> restartPolicies, boolean selectorRequired, FieldErrors errors) {
     if (selectorRequired) {
       if (MetadataRules.isEmptySelector(selector)) {
