@@ -54,6 +54,7 @@ public final class ControllerManager implements AutoCloseable {
   private ResourceQuotaController quotas;
   private io.capstan.controllers.rbac.ClusterRoleAggregationController roleAggregation;
   private io.capstan.controllers.serviceaccount.DefaultServiceAccounts serviceAccounts;
+  private io.capstan.controllers.daemonset.DaemonSetController daemonSets;
   /** Null when no root CA file is configured. */
   private RootCaPublisher rootCa;
   private ShardAssignment shard;
@@ -79,7 +80,7 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
   public synchronized void start() {
-    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, customresourcedefinition-cleanup, endpoints, endpointslice, node-lifecycle{}, resourcequota and clusterrole-aggregation controllers, {} workers each",
+    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, customresourcedefinition-cleanup, endpoints, endpointslice, node-lifecycle{}, resourcequota, clusterrole-aggregation and daemonset controllers, {} workers each",
         config.rootCaFile() == null ? "" : ", root-ca-cert-publisher", config.workers());
     RootCaFile rootCaFile = null;
     if (config.rootCaFile() != null) {
@@ -110,6 +111,8 @@ public final class ControllerManager implements AutoCloseable {
     quotas = new ResourceQuotaController(informers, writer, config.writeTimeout(), 1, registry);
     roleAggregation = new io.capstan.controllers.rbac.ClusterRoleAggregationController(informers, writer, 1, registry);
     serviceAccounts = new io.capstan.controllers.serviceaccount.DefaultServiceAccounts(informers, writer, 1, registry);
+    daemonSets = new io.capstan.controllers.daemonset.DaemonSetController(informers, writer, clock, config.workers(),
+        registry);
     if (rootCaFile != null) {
       rootCa = new RootCaPublisher(informers, writer, rootCaFile, RootCaPublisher.DEFAULT_RECHECK, 1, registry);
     }
@@ -139,6 +142,7 @@ public final class ControllerManager implements AutoCloseable {
     quotas.shardBy(shard);
     roleAggregation.shardBy(shard);
     serviceAccounts.shardBy(shard);
+    daemonSets.shardBy(shard);
     if (rootCa != null) {
       rootCa.shardBy(shard);
     }
@@ -166,6 +170,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(roleAggregation);
     serviceAccounts.start();
     started.add(serviceAccounts);
+    daemonSets.start();
+    started.add(daemonSets);
     if (rootCa != null) {
       rootCa.start();
       started.add(rootCa);
