@@ -35,9 +35,16 @@ final class ChildCapstan implements AutoCloseable {
   }
 
   static ChildCapstan start(Path workDir, String... args) {
+    return startWith(workDir, List.of(), args);
+  }
+
+  /** A child whose JVM gets {@code jvmOptions} too (system properties, before the main class). */
+  static ChildCapstan startWith(Path workDir, List<String> jvmOptions, String... args) {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-XX:+UseSerialGC",
+        "-Xmx512m", "-XX:+UseSerialGC"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of(
         // The distribution's logging config, not the log4j2-test.xml the test classpath carries.
         "-Dlog4j2.configurationFile=log4j2.xml",
         "-cp", System.getProperty("java.class.path"),
