@@ -28,7 +28,10 @@ import picocli.CommandLine.Spec;
         "(CPU of this process per pod created, then per pod replaced by the rollout).",
         "Without --kafka: a fresh embedded broker. With --kafka: topics under",
         "--topic-prefix on that Kafka (keep it apart from a running cluster's prefix,",
-        "or that cluster's processor and controllers share the work)."})
+        "or that cluster's processor and controllers share the work).",
+        "Then, with --daemonset-nodes N > 0: N hollow nodes and a scheduler in this process,",
+        "one DaemonSet (N pods) and, as the baseline on the same path, one Deployment of N",
+        "replicas: daemonset_pods_per_s, baseline_deployment_pods_per_s (until all available)."})
 final class ControllersBenchCommand implements Callable<Integer> {
   @Option(names = "--deployments", defaultValue = "" + ControllersBench.DEFAULT_DEPLOYMENTS,
       description = "Deployments (default: ${DEFAULT-VALUE}).")
@@ -71,6 +74,10 @@ final class ControllersBenchCommand implements Callable<Integer> {
       description = "The longest each phase (create, rollout) may take (default: ${DEFAULT-VALUE}).")
   long timeoutSeconds;
 
+  @Option(names = "--daemonset-nodes", defaultValue = "" + ControllersBench.DEFAULT_DAEMONSET_NODES,
+      description = "Hollow nodes of the DaemonSet phase; 0 skips it (default: ${DEFAULT-VALUE}).")
+  int daemonSetNodes;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -80,7 +87,7 @@ final class ControllersBenchCommand implements Callable<Integer> {
       Map<String, Object> extra = new HashMap<>(kafkaClient.resolve());
       settings = new ControllersBench.Settings(deployments, replicas, namespaces,
           new BenchStack.Settings(kafka, extra, prefix, partitions, inMemory), workers, readyInFlight,
-          Duration.ofSeconds(Math.max(0, timeoutSeconds)));
+          Duration.ofSeconds(Math.max(0, timeoutSeconds)), daemonSetNodes);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

@@ -56,6 +56,7 @@ public final class ControllerManager implements AutoCloseable {
   private io.capstan.controllers.serviceaccount.DefaultServiceAccounts serviceAccounts;
   private io.capstan.controllers.disruption.DisruptionController disruption;
   private io.capstan.controllers.cronjob.CronJobController cronJobs;
+  private io.capstan.controllers.daemonset.DaemonSetController daemonSets;
   /** Null when no root CA file is configured. */
   private RootCaPublisher rootCa;
   private ShardAssignment shard;
@@ -81,7 +82,7 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
   public synchronized void start() {
-    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, customresourcedefinition-cleanup, endpoints, endpointslice, node-lifecycle{}, resourcequota, clusterrole-aggregation and disruption controllers, {} workers each",
+    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, customresourcedefinition-cleanup, endpoints, endpointslice, node-lifecycle{}, resourcequota, clusterrole-aggregation, disruption, cronjob and daemonset controllers, {} workers each",
         config.rootCaFile() == null ? "" : ", root-ca-cert-publisher", config.workers());
     RootCaFile rootCaFile = null;
     if (config.rootCaFile() != null) {
@@ -115,6 +116,8 @@ public final class ControllerManager implements AutoCloseable {
     disruption = new io.capstan.controllers.disruption.DisruptionController(informers, writer, clock, config.workers(),
         registry);
     cronJobs = new io.capstan.controllers.cronjob.CronJobController(informers, writer, clock, 1, registry);
+    daemonSets = new io.capstan.controllers.daemonset.DaemonSetController(informers, writer, clock, config.workers(),
+        registry);
     if (rootCaFile != null) {
       rootCa = new RootCaPublisher(informers, writer, rootCaFile, RootCaPublisher.DEFAULT_RECHECK, 1, registry);
     }
@@ -146,6 +149,7 @@ public final class ControllerManager implements AutoCloseable {
     serviceAccounts.shardBy(shard);
     disruption.shardBy(shard);
     cronJobs.shardBy(shard);
+    daemonSets.shardBy(shard);
     if (rootCa != null) {
       rootCa.shardBy(shard);
     }
@@ -177,6 +181,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(disruption);
     cronJobs.start();
     started.add(cronJobs);
+    daemonSets.start();
+    started.add(daemonSets);
     if (rootCa != null) {
       rootCa.start();
       started.add(rootCa);

@@ -60,6 +60,15 @@ public final class Expectations {
     byOwner.put(ownerKey, e);
   }
 
+  /** Expect creations and deletions at once (SetExpectations), replacing what was expected before. */
+  public synchronized void expect(String ownerKey, int creations, Set<String> deletions) {
+    Expected e = new Expected();
+    e.adds = creations;
+    e.deletes.addAll(deletions);
+    e.setAtNanos = ticker.nanos();
+    byOwner.put(ownerKey, e);
+  }
+
   /** An object the owner created was seen (or its create failed: nothing will be seen). */
   public synchronized void creationObserved(String ownerKey) {
     Expected e = byOwner.get(ownerKey);

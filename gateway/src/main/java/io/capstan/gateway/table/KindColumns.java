@@ -20,6 +20,8 @@ import java.util.function.BiFunction;
  * its printers (pkg/printers/internalversion) define them, priority 1 for what {@code -o wide}
  * adds: services, endpoints, endpointslices, nodes, jobs, events, leases, resourcequotas and
  * limitranges, serviceaccounts and poddisruptionbudgets. Each kind's columns and the function that fills a row sit together here.
+ * limitranges, serviceaccounts, daemonsets and controllerrevisions. Each kind's columns and the function
+ * that fills a row sit together here.
  */
 final class KindColumns {
   private static final String NONE = "<none>";
@@ -132,12 +134,81 @@ final class KindColumns {
           PrinterColumn.of("PreemptionPolicy", "The preemption policy of this priority class.")),
           (o, now) -> List.of(o.path("value").asLong(0), o.path("globalDefault").asBoolean(false),
               o.path("preemptionPolicy").asText(""))));
+  /** printers.go addDaemonSets / addControllerRevisions. */
+  private static final Map<Kind, Printer> APPS_PRINTERS = Map.of(
+      Kinds.DAEMON_SET, new Printer(List.of(NAME,
+          new PrinterColumn("Desired", "integer", "", "The desired number of pods.", 0),
+          new PrinterColumn("Current", "integer", "", "The current number of pods.", 0),
+          new PrinterColumn("Ready", "integer", "", "The number of pods ready.", 0),
+          new PrinterColumn("Up-to-date", "integer", "", "The number of pods updated.", 0),
+          new PrinterColumn("Available", "integer", "", "The number of pods available.", 0),
+          PrinterColumn.of("Node Selector", "Which nodes should run the pod."), AGE,
+          PrinterColumn.wide("Containers", "Names of each container in the template."),
+          PrinterColumn.wide("Images", "Images referenced by each container in the template."),
+          PrinterColumn.wide("Selector", "Selector for the pods.")), KindColumns::daemonSet),
+      Kinds.CONTROLLER_REVISION, new Printer(List.of(NAME,
+          PrinterColumn.of("Controller", "Controller of the object."),
+          new PrinterColumn("Revision", "integer", "", "Revision of the ControllerRevision.", 0), AGE),
+          KindColumns::controllerRevision));
 
   private KindColumns() {}
 
   static boolean covers(Kind kind) {
     return PRINTERS.containsKey(kind) || RBAC_PRINTERS.containsKey(kind) || POLICY_PRINTERS.containsKey(kind)
-        || BATCH_AND_SCHEDULING_PRINTERS.containsKey(kind);
+        || BATCH_AND_SCHEDULING_PRINTERS.containsKey(kind) || APPS_PRINTERS.containsKey(kind);
+  }
+
+  /** DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR, then the wide columns, as printDaemonSet. */
+  private static List<Object> daemonSet(JsonNode o, Instant now) {
+    JsonNode status = o.path("status");
+    JsonNode template = o.path("spec").path("template").path("spec");
+    List<String> names = new ArrayList<>();
+    List<String> images = new ArrayList<>();
+    for (JsonNode c : template.path("containers")) {
+      names.add(c.path("name").asText());
+      images.add(c.path("image").asText());
+    }
+    String nodeSelector = selector(template.path("nodeSelector"));
+    return List.of(status.path("desiredNumberScheduled").asLong(0), status.path("currentNumberScheduled").asLong(0),
+        status.path("numberReady").asLong(0), status.path("updatedNumberScheduled").asLong(0),
+        status.path("numberAvailable").asLong(0), nodeSelector, String.join(",", names), String.join(",", images),
+        labelSelector(o.path("spec").path("selector")));
+  }
+
+  /** CONTROLLER as {@code daemonset.apps/name} (the lower-cased group kind of the controller reference), REVISION. */
+  private static List<Object> controllerRevision(JsonNode o, Instant now) {
+    String controller = NONE;
+    for (JsonNode ref : o.path("metadata").path("ownerReferences")) {
+      if (ref.path("controller").asBoolean(false)) {
+        String apiVersion = ref.path("apiVersion").asText("");
+        String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+        String groupKind = ref.path("kind").asText("") + (group.isEmpty() ? "" : "." + group);
+        controller = groupKind.toLowerCase(java.util.Locale.ROOT) + "/" + ref.path("name").asText("");
+      }
+    }
+    return List.of(controller, o.path("revision").asLong(0));
+  }
+
+  /** metav1.FormatLabelSelector: matchLabels as k=v, expressions as {@code k in (a,b)}, {@code !k}, or {@code <none>}. */
+  private static String labelSelector(JsonNode selector) {
+    List<String> parts = new ArrayList<>();
+    Map<String, String> labels = new TreeMap<>();
+    selector.path("matchLabels").fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+    labels.forEach((k, v) -> parts.add(k + "=" + v));
+    for (JsonNode r : selector.path("matchExpressions")) {
+      List<String> values = new ArrayList<>();
+      r.path("values").forEach(v -> values.add(v.asText()));
+      values.sort(null);
+      String key = r.path("key").asText("");
+      switch (r.path("operator").asText("")) {
+        case "In" -> parts.add(key + " in (" + String.join(",", values) + ")");
+        case "NotIn" -> parts.add(key + " notin (" + String.join(",", values) + ")");
+        case "Exists" -> parts.add(key);
+        case "DoesNotExist" -> parts.add("!" + key);
+        default -> { }
+      }
+    }
+    return parts.isEmpty() ? NONE : String.join(",", parts);
   }
 
   /** ROLE as kubectl shows it ({@code ClusterRole/view}), then users, groups and service accounts ({@code ns/name}). */
@@ -163,7 +234,8 @@ final class KindColumns {
       Instant now) {
     Printer printer = PRINTERS.containsKey(kind) ? PRINTERS.get(kind)
         : RBAC_PRINTERS.containsKey(kind) ? RBAC_PRINTERS.get(kind)
-        : POLICY_PRINTERS.containsKey(kind) ? POLICY_PRINTERS.get(kind) : BATCH_AND_SCHEDULING_PRINTERS.get(kind);
+        : POLICY_PRINTERS.containsKey(kind) ? POLICY_PRINTERS.get(kind)
+        : BATCH_AND_SCHEDULING_PRINTERS.containsKey(kind) ? BATCH_AND_SCHEDULING_PRINTERS.get(kind) : APPS_PRINTERS.get(kind);
     ObjectNode table = TableRenderer.table(resourceVersion, continueToken);
     ArrayNode defs = table.putArray("columnDefinitions");
     for (PrinterColumn c : printer.columns()) {

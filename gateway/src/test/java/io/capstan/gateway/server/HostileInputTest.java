@@ -148,6 +148,12 @@ class HostileInputTest {
         + "'spec':{'replicas':1,'selector':{'matchLabels':{'app':'h'}},'template':" + template + "}}");
     m.put("ReplicaSet", "{'apiVersion':'apps/v1','kind':'ReplicaSet','metadata':{'name':'hostile-rs'},"
         + "'spec':{'replicas':0,'selector':{'matchLabels':{'app':'h'}},'template':" + template + "}}");
+    m.put("DaemonSet", "{'apiVersion':'apps/v1','kind':'DaemonSet','metadata':{'name':'hostile-ds'},"
+        + "'spec':{'selector':{'matchLabels':{'app':'h'}},'template':" + template + ","
+        + "'updateStrategy':{'type':'RollingUpdate','rollingUpdate':{'maxUnavailable':1}}}}");
+    m.put("ControllerRevision", "{'apiVersion':'apps/v1','kind':'ControllerRevision',"
+        + "'metadata':{'name':'hostile-ds-5d7b9c','labels':{'app':'h'}},"
+        + "'data':{'spec':{'template':{'$patch':'replace','spec':{'containers':[" + container + "]}}}},'revision':1}");
     m.put("Job", "{'apiVersion':'batch/v1','kind':'Job','metadata':{'name':'hostile-job'},"
         + "'spec':{'backoffLimit':1,'template':{'spec':{'restartPolicy':'Never','containers':[" + container + "]}}}}");
     m.put("CronJob", "{'apiVersion':'batch/v1','kind':'CronJob','metadata':{'name':'hostile-cronjob'},"

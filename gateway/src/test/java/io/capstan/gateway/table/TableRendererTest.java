@@ -168,6 +168,32 @@ class TableRendererTest {
   }
 
   @Test
+  void daemonSetAndControllerRevisionColumnsAsKubectlPrintsThem() {
+    JsonNode ds = json("{'metadata':{'name':'agent','creationTimestamp':'2026-01-01T11:00:00Z'},"
+        + "'spec':{'selector':{'matchLabels':{'app':'agent'},'matchExpressions':[{'key':'tier','operator':'In',"
+        + "'values':['b','a']}]},'template':{'spec':{'nodeSelector':{'role':'edge','disk':'ssd'},"
+        + "'containers':[{'name':'a','image':'agent:1'},{'name':'b','image':'sidecar:2'}]}}},"
+        + "'status':{'desiredNumberScheduled':5,'currentNumberScheduled':4,'numberReady':3,'updatedNumberScheduled':2,"
+        + "'numberAvailable':1}}");
+    JsonNode table = TableRenderer.render(Kinds.DAEMON_SET, List.of(ds), null, null, NOW);
+    assertEquals("[\"Name\",\"Desired\",\"Current\",\"Ready\",\"Up-to-date\",\"Available\",\"Node Selector\","
+        + "\"Age\",\"Containers\",\"Images\",\"Selector\"]", names(table));
+    assertEquals(json("['agent',5,4,3,2,1,'disk=ssd,role=edge','60m','a,b','agent:1,sidecar:2',"
+        + "'app=agent,tier in (a,b)']").toString(), table.at("/rows/0/cells").toString());
+    JsonNode rev = json("{'metadata':{'name':'agent-5d8f','creationTimestamp':'2026-01-01T11:59:00Z',"
+        + "'ownerReferences':[{'apiVersion':'apps/v1','kind':'DaemonSet','name':'agent','uid':'u','controller':true}]},"
+        + "'revision':3,'data':{}}");
+    assertEquals(json("['agent-5d8f','daemonset.apps/agent',3,'60s']").toString(),
+        TableRenderer.render(Kinds.CONTROLLER_REVISION, List.of(rev), null, null, NOW).at("/rows/0/cells").toString());
+  }
+
+  private static String names(JsonNode table) {
+    List<String> out = new java.util.ArrayList<>();
+    table.path("columnDefinitions").forEach(c -> out.add("\"" + c.path("name").asText() + "\""));
+    return "[" + String.join(",", out) + "]";
+  }
+
+  @Test
   void continueTokensRoundTripAndRejectGarbage() {
     ContinueToken t = new ContinueToken(42, "ConfigMap/default/a");
     assertEquals(t, ContinueToken.decode(t.encode()));

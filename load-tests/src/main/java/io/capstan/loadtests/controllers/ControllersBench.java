@@ -57,6 +57,8 @@ public final class ControllersBench {
   public static final int DEFAULT_PARTITIONS = 4;
   public static final int DEFAULT_READY_IN_FLIGHT = 200;
   public static final long DEFAULT_TIMEOUT_SECONDS = 1800;
+  /** Hollow nodes of the DaemonSet phase (issue 18); 0 skips it. */
+  public static final int DEFAULT_DAEMONSET_NODES = 1000;
   /** The schedulerName of the bench's pods, which no Capstan scheduler serves. */
   public static final String UNSCHEDULED = "capstan-bench-unscheduled";
   /** The env var the rollout changes (a template change, so a new ReplicaSet). */
@@ -75,13 +77,18 @@ public final class ControllersBench {
    * @param workers       reconcile workers per controller
    * @param readyInFlight status updates of the stand-in kubelet in flight at most
    * @param timeout       the longest each phase may take
+   * @param daemonSetNodes hollow nodes of the DaemonSet phase ({@link DaemonSetPhase}); 0 skips it
    */
   public record Settings(int deployments, int replicas, int namespaces, BenchStack.Settings stack, int workers,
-      int readyInFlight, Duration timeout) {
+      int readyInFlight, Duration timeout, int daemonSetNodes) {
     public Settings {
       if (deployments < 1 || replicas < 1 || namespaces < 1 || workers < 1 || readyInFlight < 1) {
         throw new IllegalArgumentException("--deployments, --replicas, --namespaces, --workers and --ready-in-flight"
             + " must be at least 1");
+      }
+      if (daemonSetNodes < 0 || daemonSetNodes > io.capstan.nodeagent.fleet.HollowFleetConfig.MAX_COUNT) {
+        throw new IllegalArgumentException("--daemonset-nodes must be 0.."
+            + io.capstan.nodeagent.fleet.HollowFleetConfig.MAX_COUNT + ", got " + daemonSetNodes);
       }
       if (namespaces > deployments) {
         throw new IllegalArgumentException("--namespaces (" + namespaces + ") must not exceed --deployments ("
@@ -90,6 +97,12 @@ public final class ControllersBench {
       if (timeout == null || timeout.isZero() || timeout.isNegative()) {
         throw new IllegalArgumentException("--timeout-seconds must be positive, got " + timeout);
       }
+    }
+
+    /** Without the DaemonSet phase. */
+    public Settings(int deployments, int replicas, int namespaces, BenchStack.Settings stack, int workers,
+        int readyInFlight, Duration timeout) {
+      this(deployments, replicas, namespaces, stack, workers, readyInFlight, timeout, 0);
     }
 
     public int pods() {
@@ -112,7 +125,7 @@ public final class ControllersBench {
   public record Result(Settings settings, int podsCreated, double allPodsSeconds, double availableSeconds,
       double rolloutSeconds, int rolledOut, int podsAfter, int stalePodsAfter, MeterTally create, MeterTally rollout,
       long readyUpdates, long readyRetries, boolean embeddedBroker, int partitions, CpuAccount.Spent createCpu,
-      CpuAccount.Spent rolloutCpu) {
+      CpuAccount.Spent rolloutCpu, DaemonSetPhase.Result daemons) {
 
     /** Every Deployment rolled out, N×R pods at the end and none of the old template. */
     public boolean complete() {
@@ -151,6 +164,18 @@ public final class ControllersBench {
           .put("workers", settings.workers())
           .put("partitions", partitions)
           .put("embedded_broker", embeddedBroker);
+      if (daemons != null) {
+        // the DaemonSet path against a Deployment of as many replicas, both through the scheduler to hollow nodes
+        j.put("daemonset_nodes", daemons.nodes())
+            .put("daemonset_all_pods_s", daemons.daemonSetAllPodsSeconds())
+            .put("daemonset_ready_s", daemons.daemonSetReadySeconds())
+            .put("daemonset_pods_per_s", daemons.daemonSetPodsPerSecond())
+            .put("baseline_deployment_all_pods_s", daemons.deploymentAllPodsSeconds())
+            .put("baseline_deployment_ready_s", daemons.deploymentReadySeconds())
+            .put("baseline_deployment_pods_per_s", daemons.deploymentPodsPerSecond())
+            .put("daemonset_vs_deployment", daemons.daemonSetPodsPerSecond() / daemons.deploymentPodsPerSecond())
+            .put("hollow_nodes_register_s", daemons.registerSeconds());
+      }
       return j.toString();
     }
   }
@@ -180,6 +205,8 @@ public final class ControllersBench {
             "bench-controllers"), registry)) {
       Informer<Pod> pods = informers.informerFor(Kinds.POD, Pod.class);
       Informer<Deployment> deployments = informers.informerFor(Kinds.DEPLOYMENT, Deployment.class);
+      Informer<io.capstan.api.DaemonSet> daemonSets = informers.informerFor(Kinds.DAEMON_SET,
+          io.capstan.api.DaemonSet.class);
       AtomicInteger podsAdded = new AtomicInteger();
       pods.addHandler(new ResourceEventHandler<>() {
         @Override
@@ -251,9 +278,16 @@ public final class ControllersBench {
             }
           }
         }
+
+        // ---- phase 3: a DaemonSet on hollow nodes against a Deployment of as many replicas there
+        DaemonSetPhase.Result daemons = null;
+        if (s.daemonSetNodes() > 0) {
+          daemons = new DaemonSetPhase(stack, client, registry, progress, runId, s.daemonSetNodes(), s.timeout())
+              .run(pods, daemonSets, deployments);
+        }
         return new Result(s, podsCreated, (allPods - t0) / 1e9, (available - t0) / 1e9, (rolledOut - t1) / 1e9,
             p2.complete(), podsAfter, stale, create, rollout, kubelet.madeReady(), kubelet.retries(),
-            stack.embeddedBroker(), stack.partitions(), createCpu, rolloutCpu);
+            stack.embeddedBroker(), stack.partitions(), createCpu, rolloutCpu, daemons);
       }
     }
   }

@@ -54,6 +54,27 @@ class ControllersBenchTest {
   }
 
   @Test
+  void theDaemonSetPhasePutsADaemonPodOnEveryHollowNodeAndComparesWithADeployment() throws Exception {
+    String prefix = "t" + UUID.randomUUID().toString().substring(0, 8) + ".";
+    ControllersBench.Settings settings = new ControllersBench.Settings(1, 1, 1,
+        new BenchStack.Settings(KafkaFixture.bootstrap(), Map.of(), prefix, 2, true), 2, 50, Duration.ofMinutes(3), 5);
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+    ControllersBench.Result r = new ControllersBench(settings, new PrintStream(progress, true, StandardCharsets.UTF_8))
+        .run();
+    String line = r.jsonLine();
+    String log = progress.toString(StandardCharsets.UTF_8);
+    assertTrue(line.contains("\"daemonset_nodes\":5,"), line);
+    double dsReady = number(line, "daemonset_ready_s");
+    double depReady = number(line, "baseline_deployment_ready_s");
+    assertTrue(dsReady >= number(line, "daemonset_all_pods_s") && dsReady > 0, line);
+    assertTrue(depReady >= number(line, "baseline_deployment_all_pods_s") && depReady > 0, line);
+    assertEquals(5 / dsReady, number(line, "daemonset_pods_per_s"), 0.02 * 5 / dsReady + 0.01, line);
+    assertEquals((5 / dsReady) / (5 / depReady), number(line, "daemonset_vs_deployment"), 0.05, line);
+    assertTrue(log.contains("bench: DaemonSet: all 5 pods exist after"), log);
+    assertTrue(r.complete(), line);
+  }
+
+  @Test
   void badSettingsAreNamed() {
     BenchStack.Settings stack = new BenchStack.Settings(null, Map.of(), "x.", 1, true);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -62,6 +83,9 @@ class ControllersBenchTest {
     e = assertThrows(IllegalArgumentException.class,
         () -> new ControllersBench.Settings(3, 10, 4, stack, 2, 10, Duration.ofMinutes(1)));
     assertEquals("--namespaces (4) must not exceed --deployments (3)", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> new ControllersBench.Settings(3, 10, 1, stack, 2, 10, Duration.ofMinutes(1), -1));
+    assertEquals("--daemonset-nodes must be 0..100000, got -1", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> new BenchStack.Settings(null, Map.of(), "x.", 0, true));
     assertEquals("--partitions must be positive, got 0", e.getMessage());
   }

@@ -65,6 +65,8 @@ public final class ObjectDefaults {
       subjects(rb.getSubjects());
     } else if (object instanceof io.capstan.api.ClusterRoleBinding crb) {
       subjects(crb.getSubjects());
+    } else if (object instanceof io.capstan.api.DaemonSet ds) {
+      WorkloadDefaults.daemonSet(ds);
     }
   }
 

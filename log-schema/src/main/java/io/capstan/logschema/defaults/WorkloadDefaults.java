@@ -15,7 +15,7 @@ import io.capstan.api.RollingUpdateDeployment;
 import java.util.HashMap;
 import java.util.Map;
 
-/** apps/v1 SetDefaults_Deployment and _ReplicaSet, batch/v1 SetDefaults_Job, with their pod templates. */
+/** apps/v1 SetDefaults_Deployment, _ReplicaSet and _DaemonSet, batch/v1 SetDefaults_Job, with their pod templates. */
 final class WorkloadDefaults {
   private WorkloadDefaults() {}
 
@@ -48,6 +48,35 @@ final class WorkloadDefaults {
     }
     if (spec.getProgressDeadlineSeconds() == null) {
       spec.setProgressDeadlineSeconds(600);
+    }
+    PodDefaults.template(spec.getTemplate());
+  }
+
+  /** apps/v1 SetDefaults_DaemonSet: RollingUpdate with maxUnavailable 1 and maxSurge 0, ten revisions kept. */
+  static void daemonSet(io.capstan.api.DaemonSet ds) {
+    io.capstan.api.DaemonSetSpec spec = ds.getSpec();
+    if (spec == null) {
+      return;
+    }
+    io.capstan.api.DaemonSetUpdateStrategy strategy = spec.getUpdateStrategy() == null
+        ? io.capstan.api.DaemonSetUpdateStrategy.newBuilder().build() : spec.getUpdateStrategy();
+    if (isEmpty(strategy.getType())) {
+      strategy.setType("RollingUpdate");
+    }
+    if ("RollingUpdate".equals(strategy.getType())) {
+      io.capstan.api.RollingUpdateDaemonSet rolling = strategy.getRollingUpdate() == null
+          ? io.capstan.api.RollingUpdateDaemonSet.newBuilder().build() : strategy.getRollingUpdate();
+      if (rolling.getMaxUnavailable() == null) {
+        rolling.setMaxUnavailable(1);
+      }
+      if (rolling.getMaxSurge() == null) {
+        rolling.setMaxSurge(0);
+      }
+      strategy.setRollingUpdate(rolling);
+    }
+    spec.setUpdateStrategy(strategy);
+    if (spec.getRevisionHistoryLimit() == null) {
+      spec.setRevisionHistoryLimit(10);
     }
     PodDefaults.template(spec.getTemplate());
   }

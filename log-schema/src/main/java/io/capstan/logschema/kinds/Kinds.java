@@ -68,6 +68,12 @@ public final class Kinds {
   public static final Kind REPLICA_SET =
       Kind.builtIn("ReplicaSet", "apps", "v1", "replicasets", true, List.of("rs"), ALL_CATEGORY,
           ReplicaSet.getClassSchema(), true);
+  public static final Kind DAEMON_SET =
+      Kind.builtIn("DaemonSet", "apps", "v1", "daemonsets", true, List.of("ds"), ALL_CATEGORY,
+          io.capstan.api.DaemonSet.getClassSchema(), true);
+  public static final Kind CONTROLLER_REVISION =
+      Kind.builtIn("ControllerRevision", "apps", "v1", "controllerrevisions", true, List.of(), List.of(),
+          io.capstan.api.ControllerRevision.getClassSchema(), false);
   // batch/v1
   public static final Kind JOB =
       Kind.builtIn("Job", "batch", "v1", "jobs", true, List.of(), ALL_CATEGORY, Job.getClassSchema(), true);
@@ -111,7 +117,7 @@ public final class Kinds {
   private static final List<Kind> BUILT_IN = List.of(NAMESPACE, NODE, POD, SERVICE, ENDPOINTS, CONFIG_MAP, SECRET,
       EVENT, RESOURCE_QUOTA, LIMIT_RANGE, DEPLOYMENT, REPLICA_SET, JOB, LEASE, CUSTOM_RESOURCE_DEFINITION,
       ENDPOINT_SLICE, SERVICE_ACCOUNT, ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING,
-      POD_DISRUPTION_BUDGET, CRON_JOB, PRIORITY_CLASS);
+      POD_DISRUPTION_BUDGET, CRON_JOB, PRIORITY_CLASS, DAEMON_SET, CONTROLLER_REVISION);
 
   /** What listeners hear: a kind entered the registry (or replaced its entry), or left it. */
   public sealed interface Change {

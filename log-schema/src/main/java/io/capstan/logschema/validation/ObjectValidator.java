@@ -96,6 +96,10 @@ public final class ObjectValidator {
       CronJobRules.check(cj, errors);
     } else if (record instanceof io.capstan.api.PriorityClass pc) {
       PriorityClassRules.check(pc, errors);
+    } else if (record instanceof io.capstan.api.DaemonSet ds) {
+      DaemonSetRules.checkDaemonSet(ds, errors);
+    } else if (record instanceof io.capstan.api.ControllerRevision cr) {
+      DaemonSetRules.checkControllerRevision(cr, errors);
     } else if (kind.custom()) {
       CustomObjects.validate(kind.openApiSchema(), KubeJson.toJson(record)).forEach(errors::add);
     }

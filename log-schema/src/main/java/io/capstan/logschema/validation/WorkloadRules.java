@@ -16,7 +16,7 @@ import java.util.Map;
 
 /** Deployment, ReplicaSet and Job: replica counts, selectors that match their template, template pods. */
 final class WorkloadRules {
-  private static final List<String> ALWAYS = List.of("Always");
+  static final List<String> ALWAYS = List.of("Always");
   private static final List<String> JOB_RESTART_POLICIES = List.of("OnFailure", "Never");
 
   private WorkloadRules() {}
@@ -77,7 +77,7 @@ final class WorkloadRules {
     }
   }
 
-  private static boolean isZero(Object intOrPercent) {
+  static boolean isZero(Object intOrPercent) {
     return intOrPercent == null || intOrPercent.equals(0) || "0%".equals(intOrPercent);
   }
 
@@ -148,7 +148,7 @@ final class WorkloadRules {
    * The selector is well-formed, non-empty and selects the template's labels; the template is
    * a valid pod with a restart policy the controller supports.
    */
-  private static void checkSelectorAndTemplate(LabelSelector selector, PodTemplateSpec template,
+  static void checkSelectorAndTemplate(LabelSelector selector, PodTemplateSpec template,
       List<String> restartPolicies, boolean selectorRequired, FieldErrors errors) {
     checkSelectorAndTemplate("spec", selector, template, restartPolicies, selectorRequired, errors);
   }

@@ -1,5 +1,6 @@
 package io.capstan.scheduler.algorithm;
 
+import io.capstan.logschema.nodeaffinity.NodeSelectorMatcher;
 import io.capstan.scheduler.framework.ClusterSnapshot;
 import io.capstan.scheduler.framework.CycleState;
 import io.capstan.scheduler.framework.FilterPlugin;
@@ -10,6 +11,7 @@ import io.capstan.scheduler.framework.Status;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 
@@ -78,6 +80,10 @@ public final class ScheduleAlgorithm {
       throw new FitError(all.size(), diagnosis);
     }
     FilterPlugin[] filters = profile.activeFilters(skipFilter);
+    ScheduleResult named = scheduleOnNamedNodes(state, pod, snapshot, filters);
+    if (named != null) {
+      return named;
+    }
     int toFind = numFeasibleNodesToFind(percentageOfNodesToScore, all.size());
     List<NodeInfo> feasible = new ArrayList<>(Math.min(toFind, all.size()));
     int n = all.size();
@@ -96,6 +102,41 @@ public final class ScheduleAlgorithm {
     nextStartNodeIndex = (start + processed) % n;
     if (feasible.isEmpty()) {
       throw new FitError(n, diagnosis);
+    }
+    if (feasible.size() == 1) {
+      return new ScheduleResult(feasible.get(0).name(), processed, 1);
+    }
+    NodeInfo[] nodes = feasible.toArray(NodeInfo[]::new);
+    long[] totals = profile.runScore(state, pod, nodes, snapshot);
+    return new ScheduleResult(selectHost(nodes, totals), processed, nodes.length);
+  }
+
+  /**
+   * NodeAffinity's PreFilterResult: a pod whose required node affinity names its nodes
+   * ({@code metadata.name In}, as a DaemonSet's pods do) is filtered on those nodes only, not on
+   * every node of the cluster. Null when the pod names no nodes or none of them fits; the full
+   * search then runs and explains why.
+   */
+  private ScheduleResult scheduleOnNamedNodes(CycleState state, PodInfo pod, ClusterSnapshot snapshot,
+      FilterPlugin[] filters) {
+    Optional<Set<String>> names = NodeSelectorMatcher.requiredNodeNames(pod.spec());
+    if (names.isEmpty() || names.get().isEmpty()) {
+      return null;
+    }
+    List<NodeInfo> feasible = new ArrayList<>(names.get().size());
+    int processed = 0;
+    for (String name : names.get()) {
+      NodeInfo node = snapshot.get(name);
+      if (node == null) {
+        continue;
+      }
+      processed++;
+      if (profile.runFilters(state, pod, node, filters).isSuccess()) {
+        feasible.add(node);
+      }
+    }
+    if (feasible.isEmpty()) {
+      return null;
     }
     if (feasible.size() == 1) {
       return new ScheduleResult(feasible.get(0).name(), processed, 1);

@@ -1,8 +1,8 @@
 package io.capstan.scheduler.plugins;
 
-import io.capstan.api.NodeSelector;
 import io.capstan.api.PodSpec;
 import io.capstan.api.PreferredSchedulingTerm;
+import io.capstan.logschema.nodeaffinity.NodeSelectorMatcher;
 import io.capstan.scheduler.framework.ClusterEvent;
 import io.capstan.scheduler.framework.ClusterSnapshot;
 import io.capstan.scheduler.framework.CycleState;
@@ -41,17 +41,7 @@ public final class NodeAffinity implements FilterPlugin, PreScorePlugin, ScorePl
 
   /** GetRequiredNodeAffinity(pod).Match(node): the node selector's labels, then the required terms. */
   public static boolean requiredMatches(PodSpec spec, String nodeName, Map<String, String> labels) {
-    Map<String, String> selector = spec.getNodeSelector();
-    if (selector != null) {
-      for (Map.Entry<String, String> e : selector.entrySet()) {
-        if (!e.getValue().equals(labels.get(e.getKey()))) {
-          return false;
-        }
-      }
-    }
-    NodeSelector required = spec.getAffinity() == null || spec.getAffinity().getNodeAffinity() == null ? null
-        : spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution();
-    return required == null || NodeSelectorMatcher.anyTermMatches(required.getNodeSelectorTerms(), nodeName, labels);
+    return NodeSelectorMatcher.requiredMatches(spec, nodeName, labels);
   }
 
   /** As NodeAffinity's PreScore: a pod without preferred node affinity has nothing to score here (Skip). */

@@ -121,6 +121,37 @@ class ScheduleAlgorithmTest {
   }
 
   @Test
+  void aPodNamingItsNodeIsFilteredOnThatNodeOnly() throws FitError {
+    List<NodeInfo> nodes = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      nodes.add(plain("n" + i, "4"));
+    }
+    ClusterSnapshot s = ClusterSnapshot.of(nodes);
+    // as a DaemonSet's pod: one required term selecting node n733 by name
+    PodInfo daemon = podInfo("""
+        metadata: {name: d}
+        spec:
+          affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [
+            {matchFields: [{key: metadata.name, operator: In, values: [n733]}]}]}}}
+          containers: [{name: c}]
+        """);
+    ScheduleResult r = algorithm(0).schedule(daemon, s);
+    assertEquals("n733", r.node());
+    assertEquals(1, r.evaluatedNodes(), "PreFilterResult: only the named node is filtered");
+    // a named node that does not fit: the full search explains why, over every node
+    PodInfo big = podInfo("""
+        metadata: {name: big}
+        spec:
+          affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [
+            {matchFields: [{key: metadata.name, operator: In, values: [n5]}]}]}}}
+          containers: [{name: c, resources: {requests: {cpu: "8"}}}]
+        """);
+    FitError e = assertThrows(FitError.class, () -> algorithm(0).schedule(big, s));
+    assertEquals("0/1000 nodes are available: 1 Insufficient cpu, 999 node(s) didn't match Pod's node"
+        + " affinity/selector.", e.getMessage());
+  }
+
+  @Test
   void aPercentageOutsideZeroToHundredIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> algorithm(101));
     assertEquals("percentageOfNodesToScore must be between 0 and 100, got 101", e.getMessage());

@@ -1,0 +1,197 @@
+package io.capstan.loadtests.controllers;
+
+import io.capstan.api.DaemonSet;
+import io.capstan.api.DaemonSetStatus;
+import io.capstan.api.Deployment;
+import io.capstan.api.Namespace;
+import io.capstan.api.ObjectMeta;
+import io.capstan.api.Pod;
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandResult;
+import io.capstan.logschema.json.KubeJson;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.nodeagent.fleet.HollowFleet;
+import io.capstan.nodeagent.fleet.HollowFleetConfig;
+import io.capstan.scheduler.config.SchedulerConfig;
+import io.capstan.scheduler.service.SchedulerInstance;
+import io.capstan.stateviews.informer.Informer;
+import io.capstan.loadtests.stack.BenchStack;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+
+/**
+ * The DaemonSet path at scale (issue 18): N hollow nodes (kubemark-style simulated node agents)
+ * in this process and a scheduler, then one DaemonSet, whose N pods the controller creates aimed
+ * at each node, the scheduler binds and the hollow kubelets start; then, as the baseline on the
+ * same nodes and the same path, one Deployment of N replicas. Measured for each: until all N pods
+ * exist, and until all are available ({@code numberAvailable} / {@code availableReplicas}).
+ * The DaemonSet goes first, so the baseline does not run on a colder JIT than it.
+ */
+final class DaemonSetPhase {
+  /** The pod spec both workloads' templates share (indented under {@code template:} where used). */
+  private static final String TEMPLATE_SPEC = """
+      spec:
+        terminationGracePeriodSeconds: 0
+        containers:
+        - name: agent
+          image: registry.k8s.io/pause:3.10
+          resources: {requests: {cpu: 10m, memory: 16Mi}}
+      """;
+
+  /** The figures: seconds from the create until all pods exist and until all are available. */
+  record Result(int nodes, double daemonSetAllPodsSeconds, double daemonSetReadySeconds,
+      double deploymentAllPodsSeconds, double deploymentReadySeconds, double registerSeconds) {
+    double daemonSetPodsPerSecond() {
+      return nodes / daemonSetReadySeconds;
+    }
+
+    double deploymentPodsPerSecond() {
+      return nodes / deploymentReadySeconds;
+    }
+  }
+
+  private final BenchStack stack;
+  private final CommandClient client;
+  private final MeterRegistry registry;
+  private final PrintStream progress;
+  private final String namespace;
+  private final String prefix;
+  private final int nodes;
+  private final Duration timeout;
+
+  DaemonSetPhase(BenchStack stack, CommandClient client, MeterRegistry registry,
+      PrintStream progress, String runId, int nodes, Duration timeout) {
+    this.stack = stack;
+    this.client = client;
+    this.registry = registry;
+    this.progress = progress;
+    this.namespace = "bench-" + runId + "-daemons";
+    this.prefix = "bench-" + runId;
+    this.nodes = nodes;
+    this.timeout = timeout;
+  }
+
+  Result run(Informer<Pod> pods, Informer<DaemonSet> sets, Informer<Deployment> deployments) throws Exception {
+    Path dataDir = Files.createTempDirectory("capstan-bench-hollow-");
+    try (HollowFleet fleet = new HollowFleet(HollowFleetConfig.defaults(stack.kafka(), stack.layout(), nodes, dataDir)
+            .withPrefix(prefix), registry);
+        SchedulerInstance scheduler = new SchedulerInstance(stack.kafka(), stack.layout(), SchedulerConfig.defaults(),
+            registry)) {
+      progress.printf("bench: starting %d hollow nodes and a scheduler%n", nodes);
+      long r0 = System.nanoTime();
+      fleet.start(timeout, (done, total) -> {
+        if (done % 250 == 0 || done == total) {
+          progress.printf("bench: %d of %d hollow nodes registered%n", done, total);
+        }
+      });
+      scheduler.start(BenchStack.START_TIMEOUT);
+      double registerSeconds = (System.nanoTime() - r0) / 1e9;
+      Namespace ns = Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(namespace).build()).build();
+      accepted(client.create(ns).get(30, TimeUnit.SECONDS), "namespace " + namespace);
+
+      DaemonSet ds = KubeJson.<DaemonSet>fromText(Kinds.DAEMON_SET, """
+          metadata: {name: agent, namespace: NS}
+          spec:
+            selector: {matchLabels: {app: bench-agent}}
+            template:
+              metadata: {labels: {app: bench-agent}}
+          """.replace("NS", namespace) + TEMPLATE_SPEC.indent(4)).object();
+      progress.printf("bench: one DaemonSet on %d hollow nodes%n", nodes);
+      long t0 = System.nanoTime();
+      accepted(createRetrying(ds), "DaemonSet");
+      await("all " + nodes + " daemon pods to exist", t0, () -> owned(pods, "DaemonSet") >= nodes,
+          () -> owned(pods, "DaemonSet"));
+      long dsAll = System.nanoTime();
+      await("the DaemonSet to be available on every node", t0, () -> sets.get(namespace, "agent")
+          .map(d -> d.getStatus() != null && available(d.getStatus()) >= nodes).orElse(false),
+          () -> sets.get(namespace, "agent").map(d -> d.getStatus() == null ? 0 : available(d.getStatus())).orElse(0));
+      long dsReady = System.nanoTime();
+      progress.printf(Locale.ROOT, "bench: DaemonSet: all %d pods exist after %.1f s, available after %.1f s%n", nodes,
+          (dsAll - t0) / 1e9, (dsReady - t0) / 1e9);
+
+      Deployment d = KubeJson.<Deployment>fromText(Kinds.DEPLOYMENT, """
+          metadata: {name: baseline, namespace: NS}
+          spec:
+            replicas: N
+            selector: {matchLabels: {app: bench-baseline}}
+            template:
+              metadata: {labels: {app: bench-baseline}}
+          """.replace("NS", namespace).replace("N\n", nodes + "\n") + TEMPLATE_SPEC.indent(4)).object();
+      progress.printf("bench: one Deployment of %d replicas on the same nodes (the baseline)%n", nodes);
+      long t1 = System.nanoTime();
+      accepted(client.create(d).get(60, TimeUnit.SECONDS), "Deployment");
+      await("all " + nodes + " replicas to exist", t1, () -> owned(pods, "ReplicaSet") >= nodes,
+          () -> owned(pods, "ReplicaSet"));
+      long depAll = System.nanoTime();
+      await("the Deployment to be available", t1, () -> deployments.get(namespace, "baseline")
+          .map(x -> x.getStatus() != null && x.getStatus().getAvailableReplicas() != null
+              && x.getStatus().getAvailableReplicas() >= nodes).orElse(false),
+          () -> deployments.get(namespace, "baseline").map(x -> x.getStatus() == null
+              || x.getStatus().getAvailableReplicas() == null ? 0 : x.getStatus().getAvailableReplicas()).orElse(0));
+      long depReady = System.nanoTime();
+      progress.printf(Locale.ROOT, "bench: Deployment: all %d pods exist after %.1f s, available after %.1f s%n", nodes,
+          (depAll - t1) / 1e9, (depReady - t1) / 1e9);
+      return new Result(nodes, (dsAll - t0) / 1e9, (dsReady - t0) / 1e9, (depAll - t1) / 1e9, (depReady - t1) / 1e9,
+          registerSeconds);
+    } finally {
+      BenchStack.deleteTree(dataDir);
+    }
+  }
+
+  private static int available(DaemonSetStatus st) {
+    return st.getNumberAvailable() == null ? 0 : st.getNumberAvailable();
+  }
+
+  /** Live pods in the phase's namespace whose controller is of this kind. */
+  private int owned(Informer<Pod> pods, String ownerKind) {
+    int n = 0;
+    for (Pod p : pods.list(namespace)) {
+      if (p.getMetadata().getDeletionTimestamp() == null && p.getMetadata().getOwnerReferences() != null
+          && p.getMetadata().getOwnerReferences().stream().anyMatch(r -> ownerKind.equals(r.getKind()))) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private CommandResult createRetrying(DaemonSet ds) throws Exception {
+    for (int i = 0; ; i++) {
+      CommandResult r = client.create(DaemonSet.newBuilder(ds).build()).get(60, TimeUnit.SECONDS);
+      if (!(r instanceof CommandResult.Rejected rej && rej.status().getCode() == 404) || i >= 100) {
+        return r; // a 404: the namespace has not reached the DaemonSet's partition yet
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static void accepted(CommandResult r, String what) {
+    if (r instanceof CommandResult.Rejected rej) {
+      throw new IllegalStateException(what + " refused: " + rej.status().getMessage());
+    }
+  }
+
+  private void await(String what, long start, BooleanSupplier done, IntSupplier count) throws InterruptedException {
+    long deadline = start + timeout.toNanos();
+    long lastReport = System.nanoTime();
+    while (!done.getAsBoolean()) {
+      long now = System.nanoTime();
+      if (now > deadline) {
+        throw new IllegalStateException("daemonset phase: timed out after " + timeout.toSeconds() + " s waiting for "
+            + what + " (at " + count.getAsInt() + ")");
+      }
+      if (now - lastReport > TimeUnit.SECONDS.toNanos(5)) {
+        progress.printf(Locale.ROOT, "bench: %.0f s waiting for %s: %d so far, queues %s%n", (now - start) / 1e9, what,
+            count.getAsInt(), MeterTally.queueDepths(registry));
+        lastReport = now;
+      }
+      Thread.sleep(50);
+    }
+  }
+}
