@@ -47,9 +47,17 @@ public final class WriteRules {
   private static final List<String> POLICIES = List.of("Foreground", "Background", "Orphan");
 
   private final NamespaceLookup namespaces;
+  /** The ServiceAccount admission's lookup; null: that admission is off (as a kube-apiserver without the plugin). */
+  private final ServiceAccountLookup serviceAccounts;
 
   public WriteRules(NamespaceLookup namespaces) {
+    this(namespaces, null);
+  }
+
+  /** @param serviceAccounts where pod creates find their ServiceAccount ({@link ServiceAccountAdmission}); null: off */
+  public WriteRules(NamespaceLookup namespaces, ServiceAccountLookup serviceAccounts) {
     this.namespaces = Objects.requireNonNull(namespaces, "namespaces");
+    this.serviceAccounts = serviceAccounts;
   }
 
   /**
@@ -134,6 +142,14 @@ public final class WriteRules {
       ObjectFields.putIfDeclared(object, STATUS, null);
     }
     Defaulting.prepareForCreate(object);
+    if (object instanceof Pod pod && serviceAccounts != null) {
+      // Mutating admission: after defaulting, before validation, as in kube-apiserver.
+      Optional<ErrorStatus> refused = ServiceAccountAdmission.admit(kind, cmd.getName(), pod, serviceAccounts);
+      if (refused.isPresent()) {
+        return new Outcome.Rejected(refused.get());
+      }
+      Defaulting.apply(pod); // the volume it may add gets its defaults too
+    }
     List<FieldError> errors = validate(kind, object, true);
     errors.addAll(celRules(kind, object, null));
     if (object instanceof Pod pod && !EphemeralContainers.of(pod.getSpec()).isEmpty()) {
@@ -177,6 +193,7 @@ public final class WriteRules {
       object = PodRules.withEphemeralContainersOf((Pod) stored, (Pod) object);
     } else if (object instanceof Pod pod) {
       PodRules.keepEphemeralContainers(pod, (Pod) stored);
+      PodRules.keepServiceAccount(pod, (Pod) stored);
     }
     ObjectMeta was = meta(stored);
     ObjectMeta meta = meta(object);
