@@ -117,8 +117,8 @@ public final class DefaultRoles {
         .setNonResourceURLs(List.of("/healthz", "/healthz/*", "/livez", "/livez/*", "/metrics", "/metrics/slis",
             "/readyz", "/readyz/*")).build()), null));
     // What a node agent asks the API for: its pods' ServiceAccount tokens. kube grants system:node
-    // through the Node authorizer, limited to pods bound to the node; here a role bound to the
-    // nodes' group (without that limit: NodeRestriction is not done yet).
+    // through the Node authorizer; here a role bound to the nodes' group, and the gateway's
+    // TokenRequest limits a node to tokens bound to pods scheduled on it (as NodeRestriction).
     out.add(clusterRole(NODE_ROLE, Map.of(), List.of(rule(List.of("create"), "", "serviceaccounts/token")), null));
     out.add(binding("cluster-admin", "cluster-admin", "system:masters"));
     out.add(binding("system:monitoring", "system:monitoring", "system:monitoring"));
