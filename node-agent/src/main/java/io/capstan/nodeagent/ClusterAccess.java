@@ -32,6 +32,8 @@ public final class ClusterAccess implements AutoCloseable {
   private final ConfigSource configs;
   private final Informer<Node> nodes;
   private final io.capstan.nodeagent.connection.LogConnection connection;
+  private volatile io.capstan.nodeagent.volume.ServiceAccountTokenSource tokens =
+      io.capstan.nodeagent.volume.ServiceAccountTokenSource.NONE;
 
   /**
    * Opens the clients and starts the informers (see {@link #awaitSynced}).
@@ -81,6 +83,37 @@ public final class ClusterAccess implements AutoCloseable {
         public Optional<Service> service(String namespace, String n) {
           return services.get(namespace, n);
         }
+
+        @Override
+        public io.capstan.nodeagent.volume.ServiceAccountTokenSource tokens() {
+          return tokens;
+        }
+
+        @Override
+        public AutoCloseable onConfigChange(java.util.function.Consumer<String> changed) {
+          var handler = new io.capstan.stateviews.informer.ResourceEventHandler<Object>() {
+            @Override
+            public void onAdd(Object o) {
+              changed.accept(namespaceOf(o));
+            }
+
+            @Override
+            public void onUpdate(Object old, Object o) {
+              changed.accept(namespaceOf(o));
+            }
+
+            @Override
+            public void onDelete(Object o) {
+              changed.accept(namespaceOf(o));
+            }
+          };
+          var a = configMaps.addHandler(handler);
+          var b = secrets.addHandler(handler);
+          return () -> {
+            a.close();
+            b.close();
+          };
+        }
       };
     } catch (RuntimeException e) {
       if (inf != null) {
@@ -111,6 +144,19 @@ public final class ClusterAccess implements AutoCloseable {
   /** Whether the cluster's log answers the writes of the node(s) on this access; see {@link io.capstan.nodeagent.connection.LogConnection}. */
   public io.capstan.nodeagent.connection.LogConnection connection() {
     return connection;
+  }
+
+  /** Where this access's pods get ServiceAccount tokens from (none until set: their token volumes fail). */
+  public ClusterAccess withTokens(io.capstan.nodeagent.volume.ServiceAccountTokenSource source) {
+    this.tokens = java.util.Objects.requireNonNull(source, "source");
+    return this;
+  }
+
+  private static String namespaceOf(Object o) {
+    if (o instanceof ConfigMap c) {
+      return c.getMetadata().getNamespace();
+    }
+    return o instanceof Secret s ? s.getMetadata().getNamespace() : "";
   }
 
   public ConfigSource configs() {

@@ -137,6 +137,7 @@ public final class NodeAgent implements AutoCloseable {
       runtime = hollow;
     }
     cluster = new ClusterAccess(config.kafka(), config.layout(), config.nodeName(), shared, registry);
+    cluster.withTokens(tokenSource(runc));
     PodLogPaths logPaths = new PodLogPaths(config.dataDir().resolve("logs").resolve("pods"));
     logServer = new LogServer(logPaths, () -> kubelet == null ? Map.of() : kubelet.pods(), config.host(), config.port(),
         config.clientCaFile(), runc ? null : LogServer.HOLLOW_NO_LOGS);
@@ -260,5 +261,23 @@ public final class NodeAgent implements AutoCloseable {
       runtime.close();
     }
     return stopped;
+  }
+
+  /**
+   * Where this node's pods get their ServiceAccount tokens: the API's TokenRequest with the node's
+   * certificate (runc); a placeholder on a hollow node, whose simulated containers read no file.
+   */
+  private io.capstan.nodeagent.volume.ServiceAccountTokenSource tokenSource(boolean runc) {
+    if (!runc) {
+      return io.capstan.nodeagent.volume.ServiceAccountTokenSource.HOLLOW;
+    }
+    if (config.apiAccess() == null) {
+      return io.capstan.nodeagent.volume.ServiceAccountTokenSource.NONE;
+    }
+    try {
+      return new io.capstan.nodeagent.volume.ApiTokenRequests(config.apiAccess(), clock);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("node agent " + config.nodeName() + ": " + e.getMessage(), e);
+    }
   }
 }

@@ -29,10 +29,13 @@ import java.util.Map;
  * @param podDns       the cluster DNS address, cluster domain and host resolv.conf pods' resolv.conf is
  *                     made from (kubelet's {@code --cluster-dns}, {@code --cluster-domain},
  *                     {@code --resolv-conf}); default {@link PodDns.Settings#defaults()}
+ * @param apiAccess    the API and this node's client certificate, for the ServiceAccount tokens of
+ *                     its pods (kubelet's kubeconfig); null: a runc node cannot project tokens
  */
 public record NodeAgentConfig(Map<String, Object> kafka, TopicLayout layout, String nodeName, Path dataDir,
     RuntimeKind runtime, Duration relistPeriod, int workers, String host, int port, Path clientCaFile,
-    HollowRuntime.Behaviour hollowBehaviour, PodDns.Settings podDns) {
+    HollowRuntime.Behaviour hollowBehaviour, PodDns.Settings podDns,
+    io.capstan.nodeagent.volume.ApiTokenRequests.ApiAccess apiAccess) {
   public static final Duration DEFAULT_RELIST = Duration.ofSeconds(1);
   public static final int DEFAULT_WORKERS = 8;
   public static final int DEFAULT_PORT = 10250;
@@ -53,6 +56,14 @@ public record NodeAgentConfig(Map<String, Object> kafka, TopicLayout layout, Str
     if (podDns == null) {
       podDns = PodDns.Settings.defaults();
     }
+  }
+
+  /** Without API access. */
+  public NodeAgentConfig(Map<String, Object> kafka, TopicLayout layout, String nodeName, Path dataDir,
+      RuntimeKind runtime, Duration relistPeriod, int workers, String host, int port, Path clientCaFile,
+      HollowRuntime.Behaviour hollowBehaviour, PodDns.Settings podDns) {
+    this(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, port, clientCaFile, hollowBehaviour,
+        podDns, null);
   }
 
   /** With the default pod DNS settings. */
@@ -77,26 +88,31 @@ public record NodeAgentConfig(Map<String, Object> kafka, TopicLayout layout, Str
 
   public NodeAgentConfig withRelistPeriod(Duration d) {
     return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, d, workers, host, port, clientCaFile,
-        hollowBehaviour, podDns);
+        hollowBehaviour, podDns, apiAccess);
   }
 
   public NodeAgentConfig withPort(int p) {
     return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, p, clientCaFile,
-        hollowBehaviour, podDns);
+        hollowBehaviour, podDns, apiAccess);
   }
 
   public NodeAgentConfig withClientCaFile(Path caFile) {
     return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, port, caFile,
-        hollowBehaviour, podDns);
+        hollowBehaviour, podDns, apiAccess);
   }
 
   public NodeAgentConfig withHollowBehaviour(HollowRuntime.Behaviour b) {
     return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, port,
-        clientCaFile, b, podDns);
+        clientCaFile, b, podDns, apiAccess);
+  }
+
+  public NodeAgentConfig withApiAccess(io.capstan.nodeagent.volume.ApiTokenRequests.ApiAccess a) {
+    return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, port,
+        clientCaFile, hollowBehaviour, podDns, a);
   }
 
   public NodeAgentConfig withPodDns(PodDns.Settings d) {
     return new NodeAgentConfig(kafka, layout, nodeName, dataDir, runtime, relistPeriod, workers, host, port,
-        clientCaFile, hollowBehaviour, d);
+        clientCaFile, hollowBehaviour, d, apiAccess);
   }
 }

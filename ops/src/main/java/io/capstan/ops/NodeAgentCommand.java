@@ -65,6 +65,19 @@ final class NodeAgentCommand implements Callable<Integer> {
           + " request is refused.")
   java.nio.file.Path clientCaFile;
 
+  @Option(names = "--api-server", paramLabel = "URL",
+      description = "The API (https://HOST:PORT) this node asks its pods' ServiceAccount tokens from (TokenRequest,"
+          + " as kubelet), with --client-cert and --client-key (a certificate for system:node:NAME in group"
+          + " system:nodes from the cluster CA), trusting --client-ca-file. Without it a runc pod with a token"
+          + " volume waits (FailedMount).")
+  java.net.URI apiServer;
+
+  @Option(names = "--client-cert", paramLabel = "FILE", description = "This node's client certificate (PEM) for --api-server.")
+  java.nio.file.Path clientCert;
+
+  @Option(names = "--client-key", paramLabel = "FILE", description = "Its private key (PKCS#8 PEM).")
+  java.nio.file.Path clientKey;
+
   @Mixin DataDirOptions dataDir;
   @Mixin EncryptionOptions encryption;
   @Mixin TopicOptions topics;
@@ -109,6 +122,19 @@ final class NodeAgentCommand implements Callable<Integer> {
         config = new NodeAgentConfig(connection.clientConfig(), topicSettings.layout(),
             nodeName != null ? nodeName : MachineInfo.readHostname(), data.resolve(Defaults.NODE_AGENT_SUBDIR), kind,
             NodeAgentConfig.DEFAULT_RELIST, NodeAgentConfig.DEFAULT_WORKERS, address, port, caFile, behaviour);
+        if (apiServer != null || clientCert != null || clientKey != null) {
+          if (apiServer == null || clientCert == null || clientKey == null || caFile == null) {
+            throw new IllegalArgumentException("--api-server, --client-cert, --client-key and --client-ca-file go"
+                + " together: the node asks the API for tokens with its certificate, trusting the cluster CA");
+          }
+          for (java.nio.file.Path f : List.of(clientCert, clientKey)) {
+            if (!java.nio.file.Files.isReadable(f)) {
+              throw new IllegalArgumentException("cannot read " + f);
+            }
+          }
+          config = config.withApiAccess(new io.capstan.nodeagent.volume.ApiTokenRequests.ApiAccess(apiServer, caFile,
+              clientCert.toAbsolutePath(), clientKey.toAbsolutePath()));
+        }
       }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
@@ -125,11 +151,12 @@ final class NodeAgentCommand implements Callable<Integer> {
             + ") logs=https://" + address + ":" + fleet.port() + " metrics=" + m.url();
       });
     }
+    NodeAgentConfig agentConfig = config;
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "node-agent", (stack, registry) -> {
       encryption.install(data, true); // Secrets are sealed and opened with these keys, or nothing starts
       MetricsComponent m = stack.start(new MetricsComponent(metrics.resolve(), registry));
-      NodeAgentComponent agent = stack.start(new NodeAgentComponent(config, null, registry));
-      return "node-agent ready: node=" + config.nodeName() + " logs=https://" + address + ":" + agent.port()
+      NodeAgentComponent agent = stack.start(new NodeAgentComponent(agentConfig, null, registry));
+      return "node-agent ready: node=" + agentConfig.nodeName() + " logs=https://" + address + ":" + agent.port()
           + " metrics=" + m.url();
     });
   }

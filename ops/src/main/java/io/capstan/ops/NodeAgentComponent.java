@@ -88,6 +88,20 @@ final class NodeAgentComponent implements Component {
         .withClientCaFile(clientCaFile);
   }
 
+  /**
+   * The node's access to the API for its pods' ServiceAccount tokens, as kubelet's kubeconfig: a
+   * client certificate {@code system:node:NODE} in group {@code system:nodes} issued by the cluster
+   * CA ({@code pki/node-NODE.crt/.key}, reused while valid), trusting that CA.
+   */
+  static io.capstan.nodeagent.volume.ApiTokenRequests.ApiAccess nodeApiAccess(java.nio.file.Path pkiDir, String apiUrl,
+      String node) throws java.io.IOException {
+    var cert = io.capstan.gateway.security.CertificateAuthority.ensureClient(pkiDir, "node-" + node,
+        io.capstan.stateviews.bootstrap.DefaultRoles.NODE_USER_PREFIX + node,
+        java.util.List.of(io.capstan.stateviews.bootstrap.DefaultRoles.NODES_GROUP));
+    return new io.capstan.nodeagent.volume.ApiTokenRequests.ApiAccess(java.net.URI.create(apiUrl),
+        io.capstan.gateway.security.CertificateAuthority.caCert(pkiDir), cert.cert(), cert.key());
+  }
+
   @Override
   public String name() {
     return "node agent " + config.nodeName() + " (" + config.runtime().name().toLowerCase(java.util.Locale.ROOT) + ")";

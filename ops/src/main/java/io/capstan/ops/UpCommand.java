@@ -154,6 +154,9 @@ final class UpCommand implements Callable<Integer> {
           .withPodDns(new io.capstan.nodeagent.sync.PodDns.Settings(java.util.List.of(serviceNetwork.dnsServiceIP()),
               io.capstan.nodeagent.sync.PodDns.Settings.DEFAULT_CLUSTER_DOMAIN,
               io.capstan.nodeagent.sync.PodDns.Settings.defaultHostResolvConf()));
+      // Its pods' ServiceAccount tokens come from the API, asked with a certificate of its own
+      local = local.withApiAccess(NodeAgentComponent.nodeApiAccess(gatewayConfig.pkiDir(), gateway.url(),
+          local.nodeName()));
       stack.start(new NodeAgentComponent(local, informers, registry)
           .servingLogsOn(gateway.vertx()).stoppingContainersOnClose(NodeAgentComponent.UP_STOP_GRACE)
           .proxying(NodeAgentComponent.proxyMode(serviceProxy)));

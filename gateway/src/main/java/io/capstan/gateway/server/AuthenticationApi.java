@@ -99,6 +99,17 @@ final class AuthenticationApi {
           throw invalid(name, "spec.boundObjectRef.name", "", "Required value");
         }
       }
+      // NodeRestriction: a node asks only for tokens bound to a pod (with its uid) scheduled on it.
+      UserInfo requester = ctx.get(Authentication.USER);
+      String node = nodeOf(requester);
+      if (node != null) {
+        if (!boundKind.equals("Pod") || boundName.isEmpty()) {
+          throw nodeForbidden(name, "node requested token not bound to a pod");
+        }
+        if (boundUid.isEmpty()) {
+          throw nodeForbidden(name, "node requested token with a pod binding without a uid");
+        }
+      }
       var context = ctx.vertx().getOrCreateContext();
       Future.fromCompletionStage(store.get(Kinds.SERVICE_ACCOUNT, namespace, name), context).compose(sa -> {
         String saUid = meta(sa).getUid();
@@ -112,6 +123,10 @@ final class AuthenticationApi {
             throw new ApiException(ApiStatus.conflict("", kind.plural(), boundName, "the UID in the bound object "
                 + "reference (" + boundUid + ") does not match the UID in record. The object might have been "
                 + "deleted and then recreated"));
+          }
+          if (node != null && bound.object() instanceof Pod pod && !node.equals(pod.getSpec() == null ? null
+              : pod.getSpec().getNodeName())) {
+            throw nodeForbidden(name, "node requested token bound to a pod scheduled on a different node");
           }
           if (bound.object() instanceof Pod pod) {
             String podSa = pod.getSpec() == null || pod.getSpec().getServiceAccountName() == null
@@ -149,6 +164,18 @@ final class AuthenticationApi {
     }
     out.putObject("status").put("token", issued.token()).put("expirationTimestamp", issued.expires().toString());
     return out;
+  }
+
+  /** The node a request comes from (user {@code system:node:NAME} in group {@code system:nodes}), or null. */
+  static String nodeOf(UserInfo user) {
+    if (user == null || !user.groups().contains("system:nodes") || !user.name().startsWith("system:node:")) {
+      return null;
+    }
+    return user.name().substring("system:node:".length());
+  }
+
+  private static ApiException nodeForbidden(String serviceAccount, String why) {
+    return new ApiException(ApiStatus.forbidden("", "serviceaccounts", serviceAccount, why));
   }
 
   // ---- TokenReview ----

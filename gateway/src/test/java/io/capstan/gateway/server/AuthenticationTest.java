@@ -254,6 +254,58 @@ class AuthenticationTest {
     awaitStatus(token, 401);
   }
 
+  /**
+   * A node (system:node:NAME in system:nodes, with the default system:node role) gets tokens for
+   * the pods bound to it, as kubelet does, and no other (NodeRestriction).
+   */
+  @Test
+  void aNodeGetsTokensOnlyForPodsBoundToIt() throws Exception {
+    ok("create", "namespace", "noderestriction");
+    ok("create", "serviceaccount", "app", "-n", "noderestriction");
+    awaitServiceAccount("noderestriction", "app");
+    Path pod = dataDir.resolve("node-pod.yaml");
+    Files.writeString(pod, """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: on-n1
+          namespace: noderestriction
+        spec:
+          serviceAccountName: app
+          nodeName: n1
+          containers:
+          - name: c
+            image: busybox
+        """);
+    ok("create", "-f", pod.toString());
+    String uid = ok("get", "pod", "on-n1", "-n", "noderestriction", "-o", "jsonpath={.metadata.uid}").out();
+    String path = "/api/v1/namespaces/noderestriction/serviceaccounts/app/token";
+    String bound = "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\",\"spec\":{"
+        + "\"expirationSeconds\":3607,\"boundObjectRef\":{\"kind\":\"Pod\",\"apiVersion\":\"v1\","
+        + "\"name\":\"on-n1\",\"uid\":\"" + uid + "\"}}}";
+    HttpClient n1 = client(issue("system:node:n1", "system:nodes"));
+    HttpResponse<String> issued = post(n1, path, bound);
+    assertEquals(201, issued.statusCode(), issued.body());
+    String token = io.capstan.logschema.json.KubeJson.parse(issued.body()).at("/status/token").asText();
+    String me = whoami(asToken(token, "auth", "whoami", "-o", "json"));
+    assertEquals("on-n1", io.capstan.logschema.json.KubeJson.parse(me)
+        .at("/status/userInfo/extra/authentication.kubernetes.io~1pod-name/0").asText(), me);
+
+    HttpResponse<String> other = post(client(issue("system:node:n2", "system:nodes")), path, bound);
+    assertEquals(403, other.statusCode(), other.body());
+    assertTrue(other.body().contains("serviceaccounts \\\"app\\\" is forbidden: node requested token bound to a pod"
+        + " scheduled on a different node"), other.body());
+    HttpResponse<String> unbound = post(n1, path,
+        "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\",\"spec\":{}}");
+    assertEquals(403, unbound.statusCode(), unbound.body());
+    assertTrue(unbound.body().contains("node requested token not bound to a pod"), unbound.body());
+    HttpResponse<String> noUid = post(n1, path, bound.replace(",\"uid\":\"" + uid + "\"", ""));
+    assertEquals(403, noUid.statusCode(), noUid.body());
+    assertTrue(noUid.body().contains("node requested token with a pod binding without a uid"), noUid.body());
+    HttpResponse<String> notNode = post(client(issue("jane")), path, bound);
+    assertEquals(403, notNode.statusCode(), "an ordinary user has no right to create tokens: " + notNode.body());
+  }
+
   @Test
   void tokenReviewSaysWhoATokenIsAndWhyNot() throws Exception {
     ok("create", "serviceaccount", "reviewed");

@@ -89,7 +89,8 @@ public final class HollowFleet implements AutoCloseable {
         config.relistPeriod().toMillis(), config.behaviour());
     timers = Executors.newScheduledThreadPool(config.timers(), named("capstan-hollow-timer-"));
     workers = Executors.newFixedThreadPool(config.workers(), named("capstan-hollow-worker-"));
-    cluster = new ClusterAccess(config.kafka(), config.layout(), "hollow-fleet-" + config.prefix(), shared, registry);
+    cluster = new ClusterAccess(config.kafka(), config.layout(), "hollow-fleet-" + config.prefix(), shared, registry)
+        .withTokens(io.capstan.nodeagent.volume.ServiceAccountTokenSource.HOLLOW);
     PodLogPaths logPaths = new PodLogPaths(config.dataDir().resolve("logs")); // never written: nothing runs
     logServer = new LogServer(logPaths, this::allPods, config.host(), config.port(), config.clientCaFile(),
         LogServer.HOLLOW_NO_LOGS);

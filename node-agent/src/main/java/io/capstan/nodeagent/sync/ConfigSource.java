@@ -25,6 +25,19 @@ public interface ConfigSource {
     return Optional.empty();
   }
 
+  /** Where the tokens of serviceAccountToken projections come from; none by default. */
+  default io.capstan.nodeagent.volume.ServiceAccountTokenSource tokens() {
+    return io.capstan.nodeagent.volume.ServiceAccountTokenSource.NONE;
+  }
+
+  /**
+   * Calls {@code changed} with the namespace of every ConfigMap or Secret that is added, updated or
+   * deleted, so pods' volumes follow them; returns what stops the calls. Nothing by default.
+   */
+  default AutoCloseable onConfigChange(java.util.function.Consumer<String> changed) {
+    return () -> { };
+  }
+
   /** For pods that use neither (and hollow nodes). */
   static ConfigSource none() {
     return new ConfigSource() {

@@ -141,24 +141,39 @@ final class ContainerProcess {
       return fieldRef(pod, from.getFieldRef().getFieldPath(), ips, var);
     }
     if (from.getResourceFieldRef() != null) {
-      var ref = from.getResourceFieldRef();
-      Container target = c;
-      if (ref.getContainerName() != null && !ref.getContainerName().isEmpty()) {
-        target = pod.getSpec().getContainers().stream().filter(x -> x.getName().equals(ref.getContainerName()))
-            .findFirst().orElseThrow(() -> new IllegalStateException("no container " + ref.getContainerName()));
-      }
-      String[] parts = ref.getResource().split("\\.", 2);
-      if (parts.length != 2) {
-        throw new ConfigError("unsupported resourceFieldRef resource \"" + ref.getResource() + "\"");
-      }
-      long millis = parts[0].equals("limits") ? PodResources.limitMillis(target, parts[1])
-          : PodResources.requestMillis(target, parts[1]);
-      Quantity divisor = ref.getDivisor() == null ? Quantity.of(1) : Quantity.parse(ref.getDivisor());
-      // Rounded up, as the downward API does (a 250m limit with divisor 1 reads "1").
-      return BigDecimal.valueOf(millis).divide(BigDecimal.valueOf(divisor.milliValue()), 0, RoundingMode.CEILING)
-          .toPlainString();
+      return resourceValue(pod, c, from.getResourceFieldRef());
     }
     throw new ConfigError("env " + var + ": valueFrom names no source");
+  }
+
+  /**
+   * A resourceFieldRef's value: the container's (or the named one's) limit or request, divided
+   * by the divisor and rounded up, as the downward API does (a 250m limit with divisor 1 reads "1").
+   *
+   * @param self the container asking (env), or null when the reference must name one (volumes)
+   */
+  static String resourceValue(Pod pod, Container self, io.capstan.api.ResourceFieldSelector ref) throws ConfigError {
+    Container target = self;
+    if (ref.getContainerName() != null && !ref.getContainerName().isEmpty()) {
+      List<Container> all = new ArrayList<>(pod.getSpec().getContainers());
+      if (pod.getSpec().getInitContainers() != null) {
+        all.addAll(pod.getSpec().getInitContainers());
+      }
+      target = all.stream().filter(x -> x.getName().equals(ref.getContainerName())).findFirst()
+          .orElseThrow(() -> new ConfigError("resourceFieldRef names no container \"" + ref.getContainerName() + "\""));
+    }
+    if (target == null) {
+      throw new ConfigError("resourceFieldRef " + ref.getResource() + " must name its containerName");
+    }
+    String[] parts = ref.getResource().split("\\.", 2);
+    if (parts.length != 2 || !(parts[0].equals("limits") || parts[0].equals("requests"))) {
+      throw new ConfigError("unsupported resourceFieldRef resource \"" + ref.getResource() + "\"");
+    }
+    long millis = parts[0].equals("limits") ? PodResources.limitMillis(target, parts[1])
+        : PodResources.requestMillis(target, parts[1]);
+    Quantity divisor = ref.getDivisor() == null ? Quantity.of(1) : Quantity.parse(ref.getDivisor());
+    return BigDecimal.valueOf(millis).divide(BigDecimal.valueOf(divisor.milliValue()), 0, RoundingMode.CEILING)
+        .toPlainString();
   }
 
   static String fieldRef(Pod pod, String path, PodIps ips, String var) throws ConfigError {

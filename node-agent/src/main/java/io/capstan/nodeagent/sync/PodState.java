@@ -28,6 +28,8 @@ final class PodState {
   /** The pod's IP once its sandbox exists: on the pod network, or the node's for host-network pods. */
   String podIp;
   Map<String, Path> volumes;
+  /** What the pod's API-sourced volumes last got (see {@link PodVolumes#refresh}). */
+  final PodVolumes.Written writtenVolumes = new PodVolumes.Written();
   String mountError;
   Instant startTime;
   final Map<String, ContainerTrack> containers = new LinkedHashMap<>();

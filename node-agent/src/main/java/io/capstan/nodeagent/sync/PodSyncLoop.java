@@ -114,6 +114,10 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
   private volatile boolean closed;
   private final java.util.concurrent.atomic.AtomicBoolean closeCalled = new java.util.concurrent.atomic.AtomicBoolean();
   private volatile boolean started;
+  /** The tokens of the pods' serviceAccountToken projections (kubelet's token manager). */
+  private final io.capstan.nodeagent.volume.TokenCache tokens;
+  /** Stops the ConfigMap/Secret change calls that wake the pods whose volumes follow them. */
+  private final AutoCloseable configWatch;
 
   /** A loop with its own pool of {@code config.workers()} threads and its node's own series. */
   public PodSyncLoop(Config config, RuntimeService runtime, ImageService images, ConfigSource configSource,
@@ -153,6 +157,17 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       }
     });
     this.prober = new Prober(runtime);
+    this.tokens = new io.capstan.nodeagent.volume.TokenCache(
+        (pod, audience, seconds) -> configSource.tokens().request(pod, audience, seconds), clock);
+    // Event-driven remount: a ConfigMap or Secret changed, so the pods of its namespace with such
+    // volumes sync now (kubelet waits for its next periodic sync, up to a minute and more).
+    this.configWatch = configSource.onConfigChange(ns -> {
+      for (PodState p : pods.values()) {
+        if (ns.equals(p.namespace()) && PodVolumes.hasProjectedVolumes(p.pod)) {
+          enqueue(p);
+        }
+      }
+    });
     this.containerIdScheme = runtime.version().substring(0, runtime.version().indexOf("://") + 3);
     this.ownsWorkers = sharedWorkers == null;
     if (ownsWorkers) {
@@ -376,6 +391,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       teardown(s, Duration.ZERO);
       pods.remove(s.uid, s);
       statusManager.forget(s);
+      tokens.forget(s.uid);
       return;
     }
     if (pod.getMetadata().getDeletionTimestamp() != null) {
@@ -407,10 +423,14 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       s.admitted = true;
       s.startTime = now;
     }
-    if (s.sandboxId == null && !prepareSandbox(s)) {
-      sendStatus(s);
-      enqueueAt(s, now.plus(CONFIG_RETRY));
-      return;
+    if (s.sandboxId == null) {
+      if (!prepareSandbox(s)) {
+        sendStatus(s);
+        enqueueAt(s, now.plus(CONFIG_RETRY));
+        return;
+      }
+    } else if (PodVolumes.hasProjectedVolumes(pod)) {
+      refreshVolumes(s);
     }
     Instant wake = null;
     // As kubelet's computePodActions: ephemeral containers start even before initialization is
@@ -616,11 +636,26 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     PodVolumes.writeResolvConf(podDir, dns.conf());
   }
 
+  /**
+   * A running pod's configMap, secret, downwardAPI and projected volumes follow what they show;
+   * a source that cannot be read keeps its last files, with one FailedMount event per new error.
+   */
+  private void refreshVolumes(PodState s) {
+    List<String> errors = PodVolumes.refresh(s.pod, config.podsDir().resolve(s.uid), configSource, tokens,
+        s.writtenVolumes, clock);
+    String joined = errors.isEmpty() ? null : String.join("; ", errors);
+    if (joined != null && !joined.equals(s.mountError)) {
+      events.record(s.pod, null, EventRecorder.WARNING, "FailedMount", joined);
+      log.info("pod {}: volumes not refreshed: {}", s.describe(), joined);
+    }
+    s.mountError = joined;
+  }
+
   private boolean prepareSandbox(PodState s) {
     Pod pod = s.pod;
     Path podDir = config.podsDir().resolve(s.uid);
     try {
-      s.volumes = PodVolumes.prepare(pod, podDir, configSource);
+      s.volumes = PodVolumes.prepare(pod, podDir, configSource, tokens, s.writtenVolumes, clock);
       String hostname = pod.getSpec().getHostname() != null ? pod.getSpec().getHostname() : s.name();
       boolean hostNetwork = Boolean.TRUE.equals(pod.getSpec().getHostNetwork());
       s.sandboxId = runtime.runPodSandbox(new SandboxConfig(s.uid, s.namespace(), s.name(), hostname, hostNetwork));
@@ -1099,6 +1134,11 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
    */
   public void stopSyncing() {
     closed = true;
+    try {
+      configWatch.close();
+    } catch (Exception e) {
+      log.warn("stopping the ConfigMap/Secret change calls of node {} failed: {}", config.nodeName(), e.toString());
+    }
     statusManager.close();
     tasks.forEach(t -> t.cancel(false));
   }

@@ -1,32 +1,32 @@
 package io.capstan.nodeagent.sync;
 
-import io.capstan.api.ConfigMap;
 import io.capstan.api.Container;
-import io.capstan.api.KeyToPath;
 import io.capstan.api.Pod;
-import io.capstan.api.Secret;
 import io.capstan.api.Volume;
 import io.capstan.api.VolumeMount;
 import io.capstan.nodeagent.runtime.ContainerConfig;
+import io.capstan.nodeagent.volume.AtomicWriter;
+import io.capstan.nodeagent.volume.FileProjection;
+import io.capstan.nodeagent.volume.ServiceAccountTokenSource;
+import io.capstan.nodeagent.volume.TokenCache;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
+import java.time.Clock;
 import java.util.ArrayList;
-import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 
 /**
  * A pod's volumes on this node, under {@code <pod dir>/volumes/<name>} (kubelet's
  * {@code pods/<uid>/volumes/<plugin>/<name>}): emptyDir as a directory, hostPath as the host's
- * path, configMap and secret as files (all keys, or the {@code items} chosen, with the mode
- * asked for). Other volume types are refused with a FailedMount message.
+ * path; configMap, secret, downwardAPI and projected volumes as files ({@link VolumeFiles}) written
+ * whole by the {@link AtomicWriter}, and written again when what they hold changes
+ * ({@link #refresh}), so running containers see ConfigMap and Secret updates and renewed tokens.
+ * Other volume types are refused with a FailedMount message.
  */
 final class PodVolumes {
   static final int DEFAULT_MODE = 0644;
@@ -38,15 +38,26 @@ final class PodVolumes {
     }
   }
 
+  /** What was last written into a pod's API-sourced volumes, by volume name (its worker's alone). */
+  static final class Written {
+    final Map<String, Map<String, FileProjection>> files = new HashMap<>();
+  }
+
   private PodVolumes() {}
 
   /** Sets up every volume of the pod and returns where each is on the host. */
   static Map<String, Path> prepare(Pod pod, Path podDir, ConfigSource config) throws MountError {
+    return prepare(pod, podDir, config, new TokenCache(ServiceAccountTokenSource.NONE, Clock.systemUTC()),
+        new Written(), Clock.systemUTC());
+  }
+
+  /** Sets up every volume of the pod and returns where each is on the host. */
+  static Map<String, Path> prepare(Pod pod, Path podDir, ConfigSource config, TokenCache tokens, Written written,
+      Clock clock) throws MountError {
     Map<String, Path> out = new LinkedHashMap<>();
     if (pod.getSpec().getVolumes() == null) {
       return out;
     }
-    String ns = pod.getMetadata().getNamespace();
     for (Volume v : pod.getSpec().getVolumes()) {
       Path dir = podDir.resolve("volumes").resolve(v.getName());
       try {
@@ -69,38 +80,14 @@ final class PodVolumes {
             Files.createDirectories(p); // an unset type mounts whatever is there; runc needs a source
           }
           out.put(v.getName(), p);
-        } else if (v.getConfigMap() != null) {
-          String name = v.getConfigMap().getName();
-          Optional<ConfigMap> cm = config.configMap(ns, name);
-          if (cm.isEmpty() && !Boolean.TRUE.equals(v.getConfigMap().getOptional())) {
-            throw new MountError("MountVolume.SetUp failed for volume \"" + v.getName() + "\" : configmap \"" + name
-                + "\" not found");
-          }
-          Map<String, byte[]> data = new LinkedHashMap<>();
-          cm.ifPresent(c -> {
-            if (c.getData() != null) {
-              c.getData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
-            }
-            if (c.getBinaryData() != null) {
-              c.getBinaryData().forEach((k, val) -> data.put(k, bytes(val)));
-            }
-          });
-          writeFiles(v.getName(), dir, data, v.getConfigMap().getItems(), v.getConfigMap().getDefaultMode());
-          out.put(v.getName(), dir);
-        } else if (v.getSecret() != null) {
-          String name = v.getSecret().getSecretName();
-          Optional<Secret> s = config.secret(ns, name);
-          if (s.isEmpty() && !Boolean.TRUE.equals(v.getSecret().getOptional())) {
-            throw new MountError("MountVolume.SetUp failed for volume \"" + v.getName() + "\" : secret \"" + name
-                + "\" not found");
-          }
-          Map<String, byte[]> data = new LinkedHashMap<>();
-          s.ifPresent(sec -> ContainerProcess.secretData(sec).forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8))));
-          writeFiles(v.getName(), dir, data, v.getSecret().getItems(), v.getSecret().getDefaultMode());
+        } else if (VolumeFiles.isProjected(v)) {
+          Map<String, FileProjection> files = VolumeFiles.of(pod, v, config, tokens);
+          new AtomicWriter(clock).write(dir, files);
+          written.files.put(v.getName(), files);
           out.put(v.getName(), dir);
         } else {
           throw new MountError("MountVolume.SetUp failed for volume \"" + v.getName()
-              + "\" : this node supports emptyDir, hostPath, configMap and secret volumes only");
+              + "\" : this node supports emptyDir, hostPath, configMap, secret, downwardAPI and projected volumes only");
         }
       } catch (IOException e) {
         throw new MountError("MountVolume.SetUp failed for volume \"" + v.getName() + "\" : " + e.getMessage());
@@ -109,58 +96,46 @@ final class PodVolumes {
     return out;
   }
 
-  private static byte[] bytes(ByteBuffer b) {
-    ByteBuffer d = b.duplicate();
-    byte[] out = new byte[d.remaining()];
-    d.get(out);
-    return out;
+  /**
+   * Writes the API-sourced volumes of a running pod again where what they hold changed (a
+   * ConfigMap or Secret updated, a token renewed, labels changed), as kubelet's periodic remount;
+   * what cannot be read now keeps its last files. Returns the errors, one per volume.
+   */
+  static List<String> refresh(Pod pod, Path podDir, ConfigSource config, TokenCache tokens, Written written,
+      Clock clock) {
+    List<String> errors = new ArrayList<>();
+    if (pod.getSpec().getVolumes() == null) {
+      return errors;
+    }
+    for (Volume v : pod.getSpec().getVolumes()) {
+      if (!VolumeFiles.isProjected(v)) {
+        continue;
+      }
+      try {
+        Map<String, FileProjection> files = VolumeFiles.of(pod, v, config, tokens);
+        if (!files.equals(written.files.get(v.getName()))) {
+          new AtomicWriter(clock).write(podDir.resolve("volumes").resolve(v.getName()), files);
+          written.files.put(v.getName(), files);
+        }
+      } catch (MountError e) {
+        errors.add(e.getMessage());
+      } catch (IOException e) {
+        errors.add("MountVolume.SetUp failed for volume \"" + v.getName() + "\" : " + e.getMessage());
+      }
+    }
+    return errors;
   }
 
-  private static void writeFiles(String volume, Path dir, Map<String, byte[]> data, List<KeyToPath> items,
-      Integer defaultMode) throws IOException, MountError {
-    Files.createDirectories(dir);
-    int mode = defaultMode == null ? DEFAULT_MODE : defaultMode;
-    if (items == null || items.isEmpty()) {
-      for (var e : data.entrySet()) {
-        write(dir.resolve(e.getKey()), e.getValue(), mode);
-      }
-      return;
-    }
-    for (KeyToPath item : items) {
-      byte[] v = data.get(item.getKey());
-      if (v == null) {
-        throw new MountError("MountVolume.SetUp failed for volume \"" + volume + "\" : configured key " + item.getKey()
-            + " not found");
-      }
-      Path target = dir.resolve(item.getPath()).normalize();
-      if (!target.startsWith(dir)) {
-        throw new MountError("MountVolume.SetUp failed for volume \"" + volume + "\" : path " + item.getPath()
-            + " leaves the volume");
-      }
-      Files.createDirectories(target.getParent());
-      write(target, v, item.getMode() == null ? mode : item.getMode());
-    }
+  /** Whether the pod has volumes whose files follow the API (and need {@link #refresh}). */
+  static boolean hasProjectedVolumes(Pod pod) {
+    return pod.getSpec().getVolumes() != null && pod.getSpec().getVolumes().stream().anyMatch(VolumeFiles::isProjected);
   }
 
   private static void write(Path file, byte[] content, int mode) throws IOException {
     Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
     Files.write(tmp, content);
-    Files.setPosixFilePermissions(tmp, permissions(mode));
+    Files.setPosixFilePermissions(tmp, AtomicWriter.permissions(mode));
     Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  static Set<PosixFilePermission> permissions(int mode) {
-    Set<PosixFilePermission> p = EnumSet.noneOf(PosixFilePermission.class);
-    PosixFilePermission[] order = {PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
-        PosixFilePermission.OTHERS_READ, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE,
-        PosixFilePermission.GROUP_READ, PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
-        PosixFilePermission.OWNER_READ};
-    for (int i = 0; i < order.length; i++) {
-      if ((mode & (1 << i)) != 0) {
-        p.add(order[i]);
-      }
-    }
-    return p;
   }
 
   /** The bind mounts of a container: its volumeMounts, and the pod's /etc/hosts, /etc/hostname and /etc/resolv.conf. */

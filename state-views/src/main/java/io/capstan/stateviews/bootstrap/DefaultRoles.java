@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * user-facing {@code admin}, {@code edit} and {@code view} (aggregated from the
  * {@code system:aggregate-to-*} roles by their labels), {@code system:basic-user} and
  * {@code system:discovery} for every authenticated user, {@code system:public-info-viewer}
- * for everyone, and {@code system:monitoring} ({@code /metrics} and the probes) for the group of
- * that name. Reconciled as kube's bootstrap does by default: created when absent, left alone
+ * for everyone, {@code system:monitoring} ({@code /metrics} and the probes) for the group of
+ * that name, and {@code system:node} (ServiceAccount tokens for pods) for {@code system:nodes}. Reconciled as kube's bootstrap does by default: created when absent, left alone
  * when present (AlreadyExists is success), so an operator's edits survive restarts.
  */
 public final class DefaultRoles {
@@ -41,6 +41,11 @@ public final class DefaultRoles {
   private static final List<String> WRITE = List.of("create", "delete", "deletecollection", "patch", "update");
   private static final List<String> ALL_VERBS = List.of("create", "delete", "deletecollection", "get", "list", "patch",
       "update", "watch");
+
+  /** The nodes' role and group: node agents' client certificates are {@code system:node:NAME} in {@value #NODES_GROUP}. */
+  public static final String NODE_ROLE = "system:node";
+  public static final String NODES_GROUP = "system:nodes";
+  public static final String NODE_USER_PREFIX = "system:node:";
 
   private DefaultRoles() {}
 
@@ -113,12 +118,17 @@ public final class DefaultRoles {
     out.add(clusterRole("system:monitoring", Map.of(), List.of(PolicyRule.newBuilder().setVerbs(List.of("get"))
         .setNonResourceURLs(List.of("/healthz", "/healthz/*", "/livez", "/livez/*", "/metrics", "/metrics/slis",
             "/readyz", "/readyz/*")).build()), null));
+    // What a node agent asks the API for: its pods' ServiceAccount tokens. kube grants system:node
+    // through the Node authorizer; here a role bound to the nodes' group, and the gateway's
+    // TokenRequest limits a node to tokens bound to pods scheduled on it (as NodeRestriction).
+    out.add(clusterRole(NODE_ROLE, Map.of(), List.of(rule(List.of("create"), "", "serviceaccounts/token")), null));
     out.add(binding("cluster-admin", "cluster-admin", "system:masters"));
     out.add(binding("system:monitoring", "system:monitoring", "system:monitoring"));
     out.add(binding("system:basic-user", "system:basic-user", "system:authenticated"));
     out.add(binding("system:discovery", "system:discovery", "system:authenticated"));
     out.add(binding("system:public-info-viewer", "system:public-info-viewer", "system:authenticated",
         "system:unauthenticated"));
+    out.add(binding(NODE_ROLE, NODE_ROLE, NODES_GROUP));
     return out;
   }
 

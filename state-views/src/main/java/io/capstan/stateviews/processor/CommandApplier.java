@@ -121,6 +121,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private KeyValueStore<String, byte[]> clockStore;
   private KeyValueStore<String, byte[]> requests;
   private ReadOnlyKeyValueStore<String, byte[]> namespaces;
+  private ReadOnlyKeyValueStore<String, byte[]> serviceAccounts;
   private HybridClock hlc;
   private WriteRules rules;
   private QuotaAdmission quotas;
@@ -183,7 +184,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     this.requests = context.getStateStore(CommandTopology.REQUESTS_STORE);
     this.namespaces = context.getStateStore(CommandTopology.NAMESPACES_STORE);
     this.hlc = HybridClock.decode(clockStore.get(CLOCK_KEY));
-    this.rules = new WriteRules(this::findNamespace, priorityClasses);
+    this.serviceAccounts = context.getStateStore(CommandTopology.SERVICE_ACCOUNTS_STORE);
+    this.rules = new WriteRules(this::findNamespace, priorityClasses, this::findServiceAccount);
     this.quotas = new QuotaAdmission(new QuotaLedger(context.getStateStore(CommandTopology.QUOTA_LEDGER_STORE)), objects,
         context.getStateStore(CommandTopology.QUOTAS_STORE),
         key -> partitions <= 0 || ObjectPartitioner.partition(key, partitions) == partition, quotaMetrics);
@@ -860,6 +862,18 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       namespaceCache.put(nsKey, cached);
     }
     return Optional.of(cached.namespace());
+  }
+
+  /**
+   * A ServiceAccount as this task knows it: from its own store when it lives on this partition,
+   * else from the global copy of the ServiceAccount table (about one commit behind, as for
+   * namespaces).
+   */
+  private Optional<io.capstan.api.ServiceAccount> findServiceAccount(String namespace, String name) {
+    String key = new ObjectKey(Kinds.SERVICE_ACCOUNT.kind(), namespace, name).toString();
+    boolean local = partitions > 0 && ObjectPartitioner.partition(key, partitions) == partition;
+    byte[] bytes = local ? objects.get(key) : serviceAccounts.get(key);
+    return bytes == null ? Optional.empty() : Optional.of(codec.decode(bytes, io.capstan.api.ServiceAccount.class));
   }
 
   /** A decoded Namespace and the bytes it was decoded from. */

@@ -40,6 +40,7 @@ import org.apache.kafka.streams.state.Stores;
  *                          │  service-addresses                        own steps, by object key)
  *                          ├─ reads the global store "namespaces" ◀── capstan.state.namespace
  *                          ├─ reads the global store "resourcequotas" ◀── capstan.state.resourcequota
+ *                          ├─ reads the global store "serviceaccounts" ◀── capstan.state.serviceaccount
  *                          ├─ the kind registry follows "customresourcedefinitions" ◀── capstan.state.customresourcedefinition
  *                          └─ pod admission reads "priorityclasses" ◀── capstan.state.priorityclass
  * </pre>
@@ -58,6 +59,8 @@ final class CommandTopology {
   static final String QUOTAS_STORE = "resourcequotas";
   /** Service address allocation: who holds each ClusterIP and NodePort (local, changelogged; one partition uses it). */
   static final String ADDRESS_LEDGER_STORE = "service-addresses";
+  /** Every ServiceAccount (global copy): the ServiceAccount admission of pods created on any partition. */
+  static final String SERVICE_ACCOUNTS_STORE = "serviceaccounts";
   /** Every CustomResourceDefinition (global copy), which the kind registry follows. */
   static final String DEFINITIONS_STORE = "customresourcedefinitions";
   /** Every PriorityClass (global copy), which pod admission resolves priorities against. */
@@ -142,6 +145,12 @@ final class CommandTopology {
         .withLoggingDisabled();
     t.addGlobalStore(quotas, "resourcequota-table", new StringDeserializer(), new ByteArrayDeserializer(),
         layout.state(Kinds.RESOURCE_QUOTA), "resourcequota-mirror", () -> new NamespaceMirror(QUOTAS_STORE));
+    // And for ServiceAccounts: a pod create on any partition finds the ServiceAccount it names.
+    StoreBuilder<KeyValueStore<String, byte[]>> accounts = Stores.keyValueStoreBuilder(
+            supplier(SERVICE_ACCOUNTS_STORE, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
+        .withLoggingDisabled();
+    t.addGlobalStore(accounts, "serviceaccount-table", new StringDeserializer(), new ByteArrayDeserializer(),
+        layout.state(Kinds.SERVICE_ACCOUNT), "serviceaccount-mirror", () -> new NamespaceMirror(SERVICE_ACCOUNTS_STORE));
     // And for CustomResourceDefinitions: the kind registry follows them on every instance.
     StoreBuilder<KeyValueStore<String, byte[]>> definitions = Stores.keyValueStoreBuilder(
             supplier(DEFINITIONS_STORE, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())

@@ -66,6 +66,18 @@ public final class PodRules {
   }
 
   /**
+   * An update that sends no ServiceAccount keeps the one admission set on create (the field is
+   * immutable in Kubernetes; an older client's PUT that lacks it does not clear it).
+   */
+  static void keepServiceAccount(Pod sent, Pod stored) {
+    if (sent.getSpec() != null && stored.getSpec() != null && ObjectFields.isEmpty(sent.getSpec().getServiceAccountName())
+        && ObjectFields.isEmpty(sent.getSpec().getServiceAccount())) {
+      sent.getSpec().setServiceAccountName(stored.getSpec().getServiceAccountName());
+      sent.getSpec().setServiceAccount(stored.getSpec().getServiceAccount());
+    }
+  }
+
+  /**
    * As ValidatePodEphemeralContainersUpdate: ephemeral containers are only ever added. One that is
    * gone or differs from what is stored (empty and absent alike) is refused, by name.
    */

@@ -48,15 +48,21 @@ public final class WriteRules {
 
   private final NamespaceLookup namespaces;
   private final PriorityAdmission priorities;
+  /** The ServiceAccount admission's lookup; null: that admission is off (as a kube-apiserver without the plugin). */
+  private final ServiceAccountLookup serviceAccounts;
 
   public WriteRules(NamespaceLookup namespaces) {
-    this(namespaces, PriorityClassLookup.NONE);
+    this(namespaces, PriorityClassLookup.NONE, null);
   }
 
-  /** @param priorityClasses what pod admission resolves {@code priorityClassName} against */
-  public WriteRules(NamespaceLookup namespaces, PriorityClassLookup priorityClasses) {
+  /**
+   * @param priorityClasses what pod admission resolves {@code priorityClassName} against
+   * @param serviceAccounts where pod creates find their ServiceAccount ({@link ServiceAccountAdmission}); null: off
+   */
+  public WriteRules(NamespaceLookup namespaces, PriorityClassLookup priorityClasses, ServiceAccountLookup serviceAccounts) {
     this.namespaces = Objects.requireNonNull(namespaces, "namespaces");
     this.priorities = new PriorityAdmission(priorityClasses);
+    this.serviceAccounts = serviceAccounts;
   }
 
   /**
@@ -141,10 +147,18 @@ public final class WriteRules {
       ObjectFields.putIfDeclared(object, STATUS, null);
     }
     Defaulting.prepareForCreate(object);
+    if (object instanceof Pod pod && serviceAccounts != null) {
+      // Mutating admission: after defaulting, before validation, as in kube-apiserver.
+      Optional<ErrorStatus> refused = ServiceAccountAdmission.admit(kind, cmd.getName(), pod, serviceAccounts);
+      if (refused.isPresent()) {
+        return new Outcome.Rejected(refused.get());
+      }
+      Defaulting.apply(pod); // the volume it may add gets its defaults too
+    }
     if (object instanceof Pod pod) {
-      ErrorStatus refused = priorities.admitCreate(pod); // mutating admission: before validation
-      if (refused != null) {
-        return new Outcome.Rejected(refused);
+      ErrorStatus refusedPriority = priorities.admitCreate(pod); // mutating admission: before validation
+      if (refusedPriority != null) {
+        return new Outcome.Rejected(refusedPriority);
       }
     }
     List<FieldError> errors = validate(kind, object, true);
@@ -197,6 +211,7 @@ public final class WriteRules {
     } else if (object instanceof Pod pod) {
       PodRules.keepEphemeralContainers(pod, (Pod) stored);
       PriorityAdmission.keepResolved(pod, (Pod) stored);
+      PodRules.keepServiceAccount(pod, (Pod) stored);
     } else if (object instanceof io.capstan.api.Secret secret && stored instanceof io.capstan.api.Secret had) {
       SecretSealing.keepStoredValuesIfSame(had, secret); // the same values sealed again are no change
     }

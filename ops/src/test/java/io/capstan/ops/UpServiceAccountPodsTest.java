@@ -1,0 +1,334 @@
+package io.capstan.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.capstan.stateviews.testing.KafkaFixture;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.Test;
+
+/**
+ * ServiceAccounts inside real runc pods ({@code capstan up}): a pod reads the token, CA bundle and
+ * namespace mounted at /var/run/secrets/kubernetes.io/serviceaccount, and its token, used from this
+ * host, is allowed what a Role bound to its ServiceAccount allows (200) and nothing else (403);
+ * a secret volume's file has its content and mode, a downwardAPI file the pod's labels, a ConfigMap
+ * update reaches the running pod's file; {@code automountServiceAccountToken: false} gives no
+ * volume; a missing ServiceAccount is refused; a secret volume of a missing Secret keeps the pod
+ * waiting with a FailedMount event.
+ */
+class UpServiceAccountPodsTest {
+  private static final Duration READY = Duration.ofMinutes(2);
+
+  @Test
+  void podsReadTheirTokenAndItsRoleDecidesWhatItMayDo() throws Exception {
+    RuncUp.requireRunc();
+    if (!Files.isExecutable(Path.of("/usr/bin/kubectl"))) {
+      fail("kubectl is needed: apt-get install kubernetes-client");
+    }
+    Path work = KafkaFixture.tempDir("up-sa-pods");
+    Path data = work.resolve("data");
+    try (ChildCapstan up = RuncUp.start(work, data)) {
+      Matcher ready = up.awaitLine("capstan ready: api=(\\S+) kubeconfig=(\\S+) ", READY);
+      String api = ready.group(1);
+      Path kubeconfig = Path.of(ready.group(2));
+      try {
+        scenario(work, data, api, kubeconfig);
+      } catch (Throwable t) {
+        up.terminate(Duration.ofMinutes(2));
+        throw t;
+      }
+      assertEquals(0, up.terminate(Duration.ofMinutes(2)), "exit status after SIGTERM; stderr:\n" + up.stderr());
+      assertEquals(List.of(), RuncUp.runcContainers(data), "no container left after a clean stop");
+    }
+  }
+
+  private static void scenario(Path work, Path data, String api, Path kubeconfig) throws Exception {
+    await(kubeconfig, "the default ServiceAccount", "default", "get", "serviceaccount", "default", "-o",
+        "jsonpath={.metadata.name}");
+    await(kubeconfig, "the root CA ConfigMap", "BEGIN CERTIFICATE", "get", "configmap", "kube-root-ca.crt", "-o",
+        "jsonpath={.data.ca\\.crt}");
+    apply(work, kubeconfig, "reader.yaml", """
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata:
+          name: reader
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata:
+          name: configmap-reader
+        rules:
+        - apiGroups: [""]
+          resources: ["configmaps"]
+          verbs: ["get", "list"]
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: RoleBinding
+        metadata:
+          name: reader-reads-configmaps
+        subjects:
+        - kind: ServiceAccount
+          name: reader
+          namespace: default
+        roleRef:
+          apiGroup: rbac.authorization.k8s.io
+          kind: Role
+          name: configmap-reader
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: settings
+        data:
+          level: one
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: creds
+        stringData:
+          password: s3cret
+        """);
+    await(kubeconfig, "the reader ServiceAccount", "reader", "get", "serviceaccount", "reader", "-o",
+        "jsonpath={.metadata.name}");
+    // The processor of the pod's partition knows the ServiceAccount about one commit after it is stored.
+    applyRetrying(work, kubeconfig, "sa-pod.yaml", """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: sa-pod
+          labels: {app: sa, tier: test}
+        spec:
+          serviceAccountName: reader
+          containers:
+          - name: main
+            image: capstan.local/busybox
+            command:
+            - sh
+            - -c
+            - |
+              d=/var/run/secrets/kubernetes.io/serviceaccount
+              echo "TOKEN=$(cat $d/token)"
+              echo "NS=$(cat $d/namespace)"
+              echo "CA=$(head -1 $d/ca.crt)"
+              echo "DATA=$(ls -a $d | grep -c '^..data$')"
+              echo "HOST=$KUBERNETES_SERVICE_HOST PORT=$KUBERNETES_SERVICE_PORT"
+              echo "PASSWORD=$(cat /etc/creds/password) MODE=$(stat -L -c %a /etc/creds/password)"
+              echo "LABELS=$(cat /etc/podinfo/labels | tr '\\n' ',')"
+              echo "NAME=$(cat /etc/podinfo/name)"
+              trap 'exit 0' TERM
+              while true; do echo "LEVEL=$(cat /etc/settings/level)"; sleep 1; done
+            volumeMounts:
+            - {name: creds, mountPath: /etc/creds}
+            - {name: podinfo, mountPath: /etc/podinfo}
+            - {name: settings, mountPath: /etc/settings}
+          volumes:
+          - name: creds
+            secret:
+              secretName: creds
+              defaultMode: 0400
+          - name: podinfo
+            downwardAPI:
+              items:
+              - {path: labels, fieldRef: {fieldPath: metadata.labels}}
+              - {path: name, fieldRef: {fieldPath: metadata.name}}
+          - name: settings
+            configMap:
+              name: settings
+        """);
+    String volumes = kubectl(kubeconfig, "get", "pod", "sa-pod", "-o", "jsonpath={.spec.volumes[*].name}");
+    assertTrue(volumes.matches("creds podinfo settings kube-api-access-[a-z0-9]{5}"), volumes);
+    waitReady(kubeconfig, "sa-pod");
+    String log = awaitLog(kubeconfig, "sa-pod", "LEVEL=one");
+    String token = line(log, "TOKEN=");
+    assertTrue(token.split("\\.").length == 3, "a JWT: " + log);
+    assertEquals("default", line(log, "NS="));
+    assertEquals("-----BEGIN CERTIFICATE-----", line(log, "CA="));
+    assertEquals("1", line(log, "DATA="), "the atomic writer's ..data link: " + log);
+    assertTrue(line(log, "HOST=").matches("\\d+\\.\\d+\\.\\d+\\.\\d+ PORT=443"), log);
+    assertEquals("s3cret MODE=400", line(log, "PASSWORD="));
+    assertEquals("app=\"sa\",tier=\"test\"", line(log, "LABELS=").replaceAll(",$", ""));
+    assertEquals("sa-pod", line(log, "NAME="));
+
+    // The pod's token from this host: its Role allows configmaps, nothing else.
+    HttpClient http = HttpClient.newBuilder().sslContext(trusting(data.resolve("pki/ca.crt"))).build();
+    assertEquals(200, get(http, api + "/api/v1/namespaces/default/configmaps", token));
+    assertEquals(200, get(http, api + "/api/v1/namespaces/default/configmaps/settings", token));
+    assertEquals(403, get(http, api + "/api/v1/namespaces/default/secrets", token));
+    assertEquals(403, get(http, api + "/api/v1/namespaces/default/pods", token));
+    assertEquals(403, get(http, api + "/api/v1/namespaces/kube-system/configmaps", token));
+
+    // A ConfigMap update reaches the running pod's file.
+    kubectl(kubeconfig, "patch", "configmap", "settings", "--type=merge", "-p", "{\"data\":{\"level\":\"two\"}}");
+    awaitLog(kubeconfig, "sa-pod", "LEVEL=two");
+
+    // No token volume when the pod says so.
+    apply(work, kubeconfig, "no-token.yaml", """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: no-token
+        spec:
+          automountServiceAccountToken: false
+          containers:
+          - name: main
+            image: capstan.local/busybox
+            command: ["sh", "-c", "ls /var/run/secrets/kubernetes.io/serviceaccount 2>&1; echo done"]
+          restartPolicy: Never
+        """);
+    assertEquals("", kubectl(kubeconfig, "get", "pod", "no-token", "-o", "jsonpath={.spec.volumes}"));
+    assertEquals("default", kubectl(kubeconfig, "get", "pod", "no-token", "-o", "jsonpath={.spec.serviceAccountName}"));
+    String noToken = awaitLog(kubeconfig, "no-token", "done");
+    assertTrue(noToken.contains("No such file or directory"), noToken);
+
+    // A missing ServiceAccount is refused.
+    Path ghost = Files.writeString(work.resolve("ghost.yaml"), """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: ghost
+        spec:
+          serviceAccountName: ghost
+          containers:
+          - name: main
+            image: capstan.local/busybox
+        """);
+    Result refused = run(kubeconfig, "create", "-f", ghost.toString());
+    assertTrue(refused.exit != 0 && refused.err.contains("pods \"ghost\" is forbidden: error looking up service account"
+        + " default/ghost: serviceaccount \"ghost\" not found"), refused.err);
+
+    // A secret volume of a missing Secret: the pod waits, saying why; it starts once the Secret exists.
+    apply(work, kubeconfig, "waits.yaml", """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: waits
+        spec:
+          containers:
+          - name: main
+            image: capstan.local/busybox
+            command: ["sh", "-c", "cat /etc/later/key; echo; trap 'exit 0' TERM; while true; do sleep 1; done"]
+            volumeMounts:
+            - {name: later, mountPath: /etc/later}
+          volumes:
+          - name: later
+            secret:
+              secretName: later
+        """);
+    await(kubeconfig, "the FailedMount event", "MountVolume.SetUp failed for volume \"later\" : secret \"later\" not found",
+        "get", "events", "--field-selector", "involvedObject.name=waits", "-o", "jsonpath={.items[*].message}");
+    assertEquals("ContainerCreating", kubectl(kubeconfig, "get", "pod", "waits", "-o",
+        "jsonpath={.status.containerStatuses[0].state.waiting.reason}"));
+    kubectl(kubeconfig, "create", "secret", "generic", "later", "--from-literal=key=arrived");
+    waitReady(kubeconfig, "waits");
+    awaitLog(kubeconfig, "waits", "arrived");
+
+    kubectl(kubeconfig, "delete", "pods", "sa-pod", "no-token", "waits", "--wait=false");
+  }
+
+  private static String line(String log, String prefix) {
+    return log.lines().filter(l -> l.startsWith(prefix)).findFirst().map(l -> l.substring(prefix.length()))
+        .orElseThrow(() -> new AssertionError("no line " + prefix + " in:\n" + log));
+  }
+
+  private static int get(HttpClient http, String url, String token) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token).GET().build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode();
+  }
+
+  private static SSLContext trusting(Path caFile) throws Exception {
+    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+    trust.load(null, null);
+    trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(
+        new ByteArrayInputStream(Files.readAllBytes(caFile))));
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
+  }
+
+  private static void waitReady(Path kubeconfig, String pod) throws Exception {
+    Result r = run(kubeconfig, "wait", "--for=condition=Ready", "pod/" + pod, "--timeout=3m");
+    if (r.exit != 0) {
+      fail("pod " + pod + " not Ready: " + r.err + "\n" + run(kubeconfig, "describe", "pod", pod).out);
+    }
+  }
+
+  private static String awaitLog(Path kubeconfig, String pod, String expected) throws Exception {
+    return await(kubeconfig, "the log of " + pod + " to show " + expected, expected, "logs", pod);
+  }
+
+  private static void applyRetrying(Path work, Path kubeconfig, String file, String yaml) throws Exception {
+    Path manifest = Files.writeString(work.resolve(file), yaml);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    Result r = run(kubeconfig, "apply", "-f", manifest.toString());
+    while (r.exit != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(300);
+      r = run(kubeconfig, "apply", "-f", manifest.toString());
+    }
+    assertEquals(0, r.exit, "kubectl apply -f " + file + ": " + r.err);
+  }
+
+  private static void apply(Path work, Path kubeconfig, String file, String yaml) throws Exception {
+    Path manifest = Files.writeString(work.resolve(file), yaml);
+    kubectl(kubeconfig, "apply", "-f", manifest.toString());
+  }
+
+  private record Result(int exit, String out, String err) {}
+
+  private static Result run(Path kubeconfig, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().remove("KUBECONFIG");
+    Process p = pb.start();
+    byte[] out = p.getInputStream().readAllBytes();
+    byte[] err = p.getErrorStream().readAllBytes();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("kubectl " + String.join(" ", args) + " did not finish");
+    }
+    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8).trim(),
+        new String(err, StandardCharsets.UTF_8));
+  }
+
+  private static String kubectl(Path kubeconfig, String... args) throws IOException, InterruptedException {
+    Result r = run(kubeconfig, args);
+    assertEquals(0, r.exit, "kubectl " + String.join(" ", args) + ": " + r.err);
+    return r.out;
+  }
+
+  /** Runs kubectl until its output contains {@code expected}. */
+  private static String await(Path kubeconfig, String what, String expected, String... args) throws Exception {
+    long deadline = System.nanoTime() + READY.toNanos();
+    Result last = null;
+    while (System.nanoTime() < deadline) {
+      last = run(kubeconfig, args);
+      if (last.exit == 0 && last.out.contains(expected)) {
+        return last.out;
+      }
+      Thread.sleep(300);
+    }
+    fail("timed out waiting for " + what + ": " + last);
+    return null;
+  }
+}
