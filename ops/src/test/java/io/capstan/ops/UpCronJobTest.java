@@ -1,19 +1,19 @@
 package io.capstan.ops;
 
+import static io.capstan.ops.KubectlRunner.await;
+import static io.capstan.ops.KubectlRunner.kubectl;
+import static io.capstan.ops.KubectlRunner.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.capstan.ops.KubectlRunner.Result;
 import io.capstan.stateviews.testing.KafkaFixture;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * a missing class is forbidden. The local node is hollow and cordoned: no container runs.
  */
 class UpCronJobTest {
+  private static final Duration AWAIT = Duration.ofSeconds(90);
   private static final Duration READY = Duration.ofMinutes(2);
 
   @Test
@@ -39,11 +40,11 @@ class UpCronJobTest {
         "--partitions", "2", "--service-proxy", "off")) {
       Matcher ready = up.awaitLine("capstan ready: api=\\S+ kubeconfig=(\\S+) ", READY);
       Path kubeconfig = Path.of(ready.group(1));
-      String node = await(kubeconfig, "the local node", "", "get", "nodes", "-o", "jsonpath={.items[0].metadata.name}");
+      String node = await(kubeconfig, AWAIT, "the local node", "", "get", "nodes", "-o", "jsonpath={.items[0].metadata.name}");
       kubectl(kubeconfig, "cordon", node);
 
       // Built-in priority classes, and admission.
-      String classes = await(kubeconfig, "the system priority classes", "system-node-critical", "get",
+      String classes = await(kubeconfig, AWAIT, "the system priority classes", "system-node-critical", "get",
           "priorityclasses");
       assertTrue(classes.lines().anyMatch(l -> l.matches("system-node-critical\\s+2000001000\\s+false\\s+\\S+\\s+"
           + "PreemptLowerPriority")), classes);
@@ -57,25 +58,25 @@ class UpCronJobTest {
             priorityClassName: batch-high
             containers: [{name: app, image: busybox}]
           """);
-      await(kubeconfig, "the pod admitted with its class", "pod/prioritized created", "create", "-f", pod.toString());
+      await(kubeconfig, AWAIT, "the pod admitted with its class", "pod/prioritized created", "create", "-f", pod.toString());
       assertEquals("1000", kubectl(kubeconfig, "get", "pod", "prioritized", "-o", "jsonpath={.spec.priority}"));
       Files.writeString(pod, Files.readString(pod).replace("prioritized", "unknown").replace("batch-high", "gold"));
       Result missing = run(kubeconfig, "create", "-f", pod.toString());
-      assertNotEquals(0, missing.exit);
-      assertTrue(missing.err.contains("pods \"unknown\" is forbidden: no PriorityClass with name gold was found"),
-          missing.err);
+      assertNotEquals(0, missing.exit());
+      assertTrue(missing.err().contains("pods \"unknown\" is forbidden: no PriorityClass with name gold was found"),
+          missing.err());
 
       // A bad schedule names the field.
       Result bad = run(kubeconfig, "create", "cronjob", "bad", "--image=busybox", "--schedule=61 * * * *");
-      assertNotEquals(0, bad.exit);
-      assertTrue(bad.err.contains("spec.schedule: Invalid value: \"61 * * * *\": end of range (61) above maximum (59)"),
-          bad.err);
+      assertNotEquals(0, bad.exit());
+      assertTrue(bad.err().contains("spec.schedule: Invalid value: \"61 * * * *\": end of range (61) above maximum (59)"),
+          bad.err());
 
       kubectl(kubeconfig, "create", "cronjob", "hello", "--image=busybox", "--schedule=*/1 * * * *", "--", "true");
-      String job = await(kubeconfig, "a Job of the CronJob", "hello-", "get", "jobs", "-o",
+      String job = await(kubeconfig, AWAIT, "a Job of the CronJob", "hello-", "get", "jobs", "-o",
           "jsonpath={.items[*].metadata.name}");
       assertTrue(job.matches("hello-[0-9]+"), job);
-      String table = await(kubeconfig, "the last schedule", "hello", "get", "cronjob", "hello");
+      String table = await(kubeconfig, AWAIT, "the last schedule", "hello", "get", "cronjob", "hello");
       assertTrue(table.lines().findFirst().orElse("").matches(
           "NAME\\s+SCHEDULE\\s+TIMEZONE\\s+SUSPEND\\s+ACTIVE\\s+LAST SCHEDULE\\s+AGE"), table);
       assertTrue(table.lines().skip(1).findFirst().orElse("").matches(
@@ -89,42 +90,4 @@ class UpCronJobTest {
     }
   }
 
-  private record Result(int exit, String out, String err) {}
-
-  private static Result run(Path kubeconfig, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().remove("KUBECONFIG");
-    Process p = pb.start();
-    byte[] out = p.getInputStream().readAllBytes();
-    byte[] err = p.getErrorStream().readAllBytes();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail("kubectl " + String.join(" ", args) + " did not finish");
-    }
-    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8).trim(),
-        new String(err, StandardCharsets.UTF_8));
-  }
-
-  private static String kubectl(Path kubeconfig, String... args) throws IOException, InterruptedException {
-    Result r = run(kubeconfig, args);
-    assertEquals(0, r.exit, "kubectl " + String.join(" ", args) + ": " + r.err);
-    return r.out;
-  }
-
-  /** Runs kubectl until it succeeds with output containing {@code expected}, for up to 90 s (a minute's schedule). */
-  private static String await(Path kubeconfig, String what, String expected, String... args) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    Result last = null;
-    while (System.nanoTime() < deadline) {
-      last = run(kubeconfig, args);
-      if (last.exit == 0 && !last.out.isEmpty() && last.out.contains(expected)) {
-        return last.out;
-      }
-      Thread.sleep(500);
-    }
-    fail("timed out waiting for " + what + ": " + last);
-    return null;
-  }
 }

@@ -1,20 +1,17 @@
 package io.capstan.ops;
 
+import static io.capstan.ops.KubectlRunner.await;
+import static io.capstan.ops.KubectlRunner.kubectl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.capstan.stateviews.testing.KafkaFixture;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * runs real ones only as root, and the child is told it is not), so the test starts no real container.
  */
 class UpDaemonSetTest {
+  private static final Duration AWAIT = Duration.ofSeconds(120);
   private static final Duration READY = Duration.ofMinutes(3);
 
   @Test
@@ -36,7 +34,7 @@ class UpDaemonSetTest {
         "--partitions", "2", "--hollow-nodes", "20", "--service-proxy", "dry")) {
       Matcher ready = up.awaitLine("capstan ready: api=(\\S+) kubeconfig=(\\S+) kafka=\\S+ metrics=\\S+$", READY);
       Path kubeconfig = Path.of(ready.group(2));
-      await(kubeconfig, "21 nodes", out -> out.split("\\s+").length == 21, "get", "nodes", "-o",
+      await(kubeconfig, AWAIT, "21 nodes", out -> out.split("\\s+").length == 21, "get", "nodes", "-o",
           "jsonpath={.items[*].metadata.name}");
       Path manifest = work.resolve("ds.yaml");
       Files.writeString(manifest, """
@@ -98,41 +96,4 @@ class UpDaemonSetTest {
     return String.join(",", new TreeSet<>(Arrays.stream(out.split("\n")).filter(s -> !s.isBlank()).toList()));
   }
 
-  private record Result(int exit, String out, String err) {}
-
-  private static Result run(Path kubeconfig, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().remove("KUBECONFIG");
-    Process p = pb.start();
-    byte[] out = p.getInputStream().readAllBytes();
-    byte[] err = p.getErrorStream().readAllBytes();
-    if (!p.waitFor(240, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail("kubectl " + String.join(" ", args) + " did not finish");
-    }
-    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8).trim(),
-        new String(err, StandardCharsets.UTF_8));
-  }
-
-  private static String kubectl(Path kubeconfig, String... args) throws IOException, InterruptedException {
-    Result r = run(kubeconfig, args);
-    assertEquals(0, r.exit, "kubectl " + String.join(" ", args) + ": " + r.out + r.err);
-    return r.out;
-  }
-
-  private static void await(Path kubeconfig, String what, java.util.function.Predicate<String> done, String... args)
-      throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    Result last = null;
-    while (System.nanoTime() < deadline) {
-      last = run(kubeconfig, args);
-      if (last.exit == 0 && done.test(last.out)) {
-        return;
-      }
-      Thread.sleep(500);
-    }
-    fail("timed out waiting for " + what + ": " + last);
-  }
 }

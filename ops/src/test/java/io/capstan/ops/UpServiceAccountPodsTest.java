@@ -1,23 +1,24 @@
 package io.capstan.ops;
 
+import static io.capstan.ops.KubectlRunner.await;
+import static io.capstan.ops.KubectlRunner.kubectl;
+import static io.capstan.ops.KubectlRunner.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.capstan.ops.KubectlRunner.Result;
 import io.capstan.stateviews.testing.KafkaFixture;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.Test;
  */
 class UpServiceAccountPodsTest {
   private static final Duration READY = Duration.ofMinutes(2);
+  private static final Duration AWAIT = READY;
 
   @Test
   void podsReadTheirTokenAndItsRoleDecidesWhatItMayDo() throws Exception {
@@ -61,9 +63,9 @@ class UpServiceAccountPodsTest {
   }
 
   private static void scenario(Path work, Path data, String api, Path kubeconfig) throws Exception {
-    await(kubeconfig, "the default ServiceAccount", "default", "get", "serviceaccount", "default", "-o",
+    await(kubeconfig, AWAIT, "the default ServiceAccount", "default", "get", "serviceaccount", "default", "-o",
         "jsonpath={.metadata.name}");
-    await(kubeconfig, "the root CA ConfigMap", "BEGIN CERTIFICATE", "get", "configmap", "kube-root-ca.crt", "-o",
+    await(kubeconfig, AWAIT, "the root CA ConfigMap", "BEGIN CERTIFICATE", "get", "configmap", "kube-root-ca.crt", "-o",
         "jsonpath={.data.ca\\.crt}");
     apply(work, kubeconfig, "reader.yaml", """
         apiVersion: v1
@@ -107,7 +109,7 @@ class UpServiceAccountPodsTest {
         stringData:
           password: s3cret
         """);
-    await(kubeconfig, "the reader ServiceAccount", "reader", "get", "serviceaccount", "reader", "-o",
+    await(kubeconfig, AWAIT, "the reader ServiceAccount", "reader", "get", "serviceaccount", "reader", "-o",
         "jsonpath={.metadata.name}");
     // The processor of the pod's partition knows the ServiceAccount about one commit after it is stored.
     applyRetrying(work, kubeconfig, "sa-pod.yaml", """
@@ -212,8 +214,8 @@ class UpServiceAccountPodsTest {
             image: capstan.local/busybox
         """);
     Result refused = run(kubeconfig, "create", "-f", ghost.toString());
-    assertTrue(refused.exit != 0 && refused.err.contains("pods \"ghost\" is forbidden: error looking up service account"
-        + " default/ghost: serviceaccount \"ghost\" not found"), refused.err);
+    assertTrue(refused.exit() != 0 && refused.err().contains("pods \"ghost\" is forbidden: error looking up service account"
+        + " default/ghost: serviceaccount \"ghost\" not found"), refused.err());
 
     // A secret volume of a missing Secret: the pod waits, saying why; it starts once the Secret exists.
     apply(work, kubeconfig, "waits.yaml", """
@@ -233,7 +235,7 @@ class UpServiceAccountPodsTest {
             secret:
               secretName: later
         """);
-    await(kubeconfig, "the FailedMount event", "MountVolume.SetUp failed for volume \"later\" : secret \"later\" not found",
+    await(kubeconfig, AWAIT, "the FailedMount event", "MountVolume.SetUp failed for volume \"later\" : secret \"later\" not found",
         "get", "events", "--field-selector", "involvedObject.name=waits", "-o", "jsonpath={.items[*].message}");
     assertEquals("ContainerCreating", kubectl(kubeconfig, "get", "pod", "waits", "-o",
         "jsonpath={.status.containerStatuses[0].state.waiting.reason}"));
@@ -268,24 +270,24 @@ class UpServiceAccountPodsTest {
 
   private static void waitReady(Path kubeconfig, String pod) throws Exception {
     Result r = run(kubeconfig, "wait", "--for=condition=Ready", "pod/" + pod, "--timeout=3m");
-    if (r.exit != 0) {
-      fail("pod " + pod + " not Ready: " + r.err + "\n" + run(kubeconfig, "describe", "pod", pod).out);
+    if (r.exit() != 0) {
+      fail("pod " + pod + " not Ready: " + r.err() + "\n" + run(kubeconfig, "describe", "pod", pod).out());
     }
   }
 
   private static String awaitLog(Path kubeconfig, String pod, String expected) throws Exception {
-    return await(kubeconfig, "the log of " + pod + " to show " + expected, expected, "logs", pod);
+    return await(kubeconfig, AWAIT, "the log of " + pod + " to show " + expected, expected, "logs", pod);
   }
 
   private static void applyRetrying(Path work, Path kubeconfig, String file, String yaml) throws Exception {
     Path manifest = Files.writeString(work.resolve(file), yaml);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     Result r = run(kubeconfig, "apply", "-f", manifest.toString());
-    while (r.exit != 0 && System.nanoTime() < deadline) {
+    while (r.exit() != 0 && System.nanoTime() < deadline) {
       Thread.sleep(300);
       r = run(kubeconfig, "apply", "-f", manifest.toString());
     }
-    assertEquals(0, r.exit, "kubectl apply -f " + file + ": " + r.err);
+    assertEquals(0, r.exit(), "kubectl apply -f " + file + ": " + r.err());
   }
 
   private static void apply(Path work, Path kubeconfig, String file, String yaml) throws Exception {
@@ -293,42 +295,4 @@ class UpServiceAccountPodsTest {
     kubectl(kubeconfig, "apply", "-f", manifest.toString());
   }
 
-  private record Result(int exit, String out, String err) {}
-
-  private static Result run(Path kubeconfig, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().remove("KUBECONFIG");
-    Process p = pb.start();
-    byte[] out = p.getInputStream().readAllBytes();
-    byte[] err = p.getErrorStream().readAllBytes();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail("kubectl " + String.join(" ", args) + " did not finish");
-    }
-    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8).trim(),
-        new String(err, StandardCharsets.UTF_8));
-  }
-
-  private static String kubectl(Path kubeconfig, String... args) throws IOException, InterruptedException {
-    Result r = run(kubeconfig, args);
-    assertEquals(0, r.exit, "kubectl " + String.join(" ", args) + ": " + r.err);
-    return r.out;
-  }
-
-  /** Runs kubectl until its output contains {@code expected}. */
-  private static String await(Path kubeconfig, String what, String expected, String... args) throws Exception {
-    long deadline = System.nanoTime() + READY.toNanos();
-    Result last = null;
-    while (System.nanoTime() < deadline) {
-      last = run(kubeconfig, args);
-      if (last.exit == 0 && last.out.contains(expected)) {
-        return last.out;
-      }
-      Thread.sleep(300);
-    }
-    fail("timed out waiting for " + what + ": " + last);
-    return null;
-  }
 }

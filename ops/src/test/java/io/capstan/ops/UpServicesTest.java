@@ -1,11 +1,14 @@
 package io.capstan.ops;
 
+import static io.capstan.ops.KubectlRunner.await;
+import static io.capstan.ops.KubectlRunner.kubectl;
+import static io.capstan.ops.KubectlRunner.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.capstan.ops.KubectlRunner.Result;
 import io.capstan.stateviews.testing.KafkaFixture;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * know (TYPE, CLUSTER-IP, PORT(S); endpoints; endpointslices; nodes).
  */
 class UpServicesTest {
+  private static final Duration AWAIT = Duration.ofSeconds(60);
   private static final Duration READY = Duration.ofMinutes(2);
 
   @Test
@@ -41,15 +45,15 @@ class UpServicesTest {
       Matcher ready = up.awaitLine("capstan ready: api=\\S+ kubeconfig=(\\S+) ", READY);
       Path kubeconfig = Path.of(ready.group(1));
 
-      String kubernetes = await(kubeconfig, "the kubernetes Service", "10.100.0.1",
+      String kubernetes = await(kubeconfig, AWAIT, "the kubernetes Service", "10.100.0.1",
           "get", "service", "kubernetes", "-n", "default", "-o", "jsonpath={.spec.clusterIP}");
       assertEquals("10.100.0.1", kubernetes);
-      await(kubeconfig, "kube-dns", "10.100.0.10",
+      await(kubeconfig, AWAIT, "kube-dns", "10.100.0.10",
           "get", "service", "kube-dns", "-n", "kube-system", "-o", "jsonpath={.spec.clusterIP}");
       String ports = kubectl(kubeconfig, "get", "service", "kubernetes", "-o",
           "jsonpath={.spec.ports[0].name} {.spec.ports[0].port}");
       assertEquals("https 443", ports);
-      await(kubeconfig, "the kubernetes Endpoints", ":", "get", "endpoints", "kubernetes", "-o",
+      await(kubeconfig, AWAIT, "the kubernetes Endpoints", ":", "get", "endpoints", "kubernetes", "-o",
           "jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}");
 
       Path manifest = work.resolve("web.yaml");
@@ -92,8 +96,8 @@ class UpServicesTest {
           "apiVersion: v1", "kind: Service", "metadata:", "  name: taken", "spec:", "  clusterIP: " + ip,
           "  ports:", "  - port: 80", ""));
       Result refused = run(kubeconfig, "create", "-f", taken.toString());
-      assertTrue(refused.exit != 0 && refused.err.contains("spec.clusterIPs: Invalid value: []string{\"" + ip
-          + "\"}: failed to allocate IP " + ip + ": provided IP is already allocated"), refused.err);
+      assertTrue(refused.exit() != 0 && refused.err().contains("spec.clusterIPs: Invalid value: []string{\"" + ip
+          + "\"}: failed to allocate IP " + ip + ": provided IP is already allocated"), refused.err());
 
       try {
         realPodsReachServices(work, kubeconfig, ip, nodePort);
@@ -105,7 +109,7 @@ class UpServicesTest {
 
       // The kubernetes Service comes back when deleted, at the same address.
       kubectl(kubeconfig, "delete", "service", "kubernetes");
-      await(kubeconfig, "the kubernetes Service again", "10.100.0.1",
+      await(kubeconfig, AWAIT, "the kubernetes Service again", "10.100.0.1",
           "get", "service", "kubernetes", "-n", "default", "-o", "jsonpath={.spec.clusterIP}");
       assertEquals(0, up.terminate(Duration.ofMinutes(2)), "exit status after SIGTERM; stderr:\n" + up.stderr());
       assertEquals(List.of(), RuncUp.runcContainers(work.resolve("data")), "no container left after a clean stop");
@@ -367,9 +371,9 @@ class UpServicesTest {
       args.add("pod/" + p);
     }
     Result r = run(kubeconfig, args.toArray(String[]::new));
-    if (r.exit != 0) {
-      fail("pods " + List.of(pods) + " did not succeed: " + r.err + "\n"
-          + run(kubeconfig, "get", "pods", "-o", "wide").out + "\n" + run(kubeconfig, "describe", "pods").out);
+    if (r.exit() != 0) {
+      fail("pods " + List.of(pods) + " did not succeed: " + r.err() + "\n"
+          + run(kubeconfig, "get", "pods", "-o", "wide").out() + "\n" + run(kubeconfig, "describe", "pods").out());
     }
   }
 
@@ -389,42 +393,4 @@ class UpServicesTest {
     return out;
   }
 
-  private record Result(int exit, String out, String err) {}
-
-  private static Result run(Path kubeconfig, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().remove("KUBECONFIG");
-    Process p = pb.start();
-    byte[] out = p.getInputStream().readAllBytes();
-    byte[] err = p.getErrorStream().readAllBytes();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      fail("kubectl " + String.join(" ", args) + " did not finish");
-    }
-    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8).trim(),
-        new String(err, StandardCharsets.UTF_8));
-  }
-
-  private static String kubectl(Path kubeconfig, String... args) throws IOException, InterruptedException {
-    Result r = run(kubeconfig, args);
-    assertEquals(0, r.exit, "kubectl " + String.join(" ", args) + ": " + r.err);
-    return r.out;
-  }
-
-  /** Runs kubectl until its output contains {@code expected} (the object may not exist yet). */
-  private static String await(Path kubeconfig, String what, String expected, String... args) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    Result last = null;
-    while (System.nanoTime() < deadline) {
-      last = run(kubeconfig, args);
-      if (last.exit == 0 && last.out.contains(expected)) {
-        return last.out;
-      }
-      Thread.sleep(200);
-    }
-    fail("timed out waiting for " + what + ": " + last);
-    return null;
-  }
 }
