@@ -2,7 +2,6 @@ package io.capstan.logschema.disruption;
 
 import io.capstan.api.Condition;
 import io.capstan.api.LabelSelector;
-import io.capstan.api.LabelSelectorRequirement;
 import io.capstan.api.Pod;
 import io.capstan.api.PodCondition;
 import io.capstan.api.PodDisruptionBudget;
@@ -43,41 +42,13 @@ public final class DisruptionBudgets {
 
   /** metav1.LabelSelectorAsSelector: a null selector matches nothing, an empty one everything. */
   public static boolean matches(LabelSelector selector, Map<String, String> labels) {
-    if (selector == null) {
-      return false;
-    }
-    Map<String, String> l = labels == null ? Map.of() : labels;
-    if (selector.getMatchLabels() != null) {
-      for (Map.Entry<String, String> e : selector.getMatchLabels().entrySet()) {
-        if (!e.getValue().equals(l.get(e.getKey()))) {
-          return false;
-        }
-      }
-    }
-    if (selector.getMatchExpressions() != null) {
-      for (LabelSelectorRequirement r : selector.getMatchExpressions()) {
-        List<String> values = r.getValues() == null ? List.of() : r.getValues();
-        String v = l.get(r.getKey());
-        boolean ok = switch (r.getOperator()) {
-          case "In" -> v != null && values.contains(v);
-          case "NotIn" -> v == null || !values.contains(v);
-          case "Exists" -> l.containsKey(r.getKey());
-          case "DoesNotExist" -> !l.containsKey(r.getKey());
-          default -> false; // validation refuses other operators
-        };
-        if (!ok) {
-          return false;
-        }
-      }
-    }
-    return true;
+    return io.capstan.logschema.labels.LabelSelectors.matches(selector, labels);
   }
 
   public static boolean isEmpty(LabelSelector selector) {
-    return selector == null
-        || (selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty())
-        && (selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty());
+    return io.capstan.logschema.labels.LabelSelectors.isEmpty(selector);
   }
+
 
   /** podutil.IsPodReady: the Ready condition is True. */
   public static boolean isReady(Pod pod) {
