@@ -88,9 +88,15 @@ public final class KindCache implements StateListener<IndexedRecord>, AutoClosea
   private long[] deliveryAskedRv;
   private long[] deliveryAskedNanos;
   private boolean deliveryRecheck;
+  private long lastDeliveryAskNanos;
   private final Object deliveryAsks = new Object();
   /** A partition whose version rose this recently is busy: it closes past a waiting change by itself. */
   private static final long BUSY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /**
+   * At most one round of requests per this (the processor's watermark interval): each answer is a
+   * watermark on every state topic of that partition, one transaction with a marker on each.
+   */
+  private static final long MIN_ASK_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   private Subscription<IndexedRecord> subscription;
   private long startedAtRv;
 
@@ -674,6 +680,7 @@ public final class KindCache implements StateListener<IndexedRecord>, AutoClosea
       return;
     }
     boolean recheck = false;
+    boolean asked = false;
     synchronized (deliveryAsks) {
       long now = System.nanoTime();
       for (int p = 0; p < closed.length(); p++) {
@@ -681,7 +688,7 @@ public final class KindCache implements StateListener<IndexedRecord>, AutoClosea
         if (at >= waiting) {
           continue;
         }
-        if (now - advancedNanos.get(p) < BUSY_NANOS) {
+        if (now - advancedNanos.get(p) < BUSY_NANOS || now - lastDeliveryAskNanos < MIN_ASK_GAP_NANOS) {
           recheck = true;
           continue;
         }
@@ -691,6 +698,10 @@ public final class KindCache implements StateListener<IndexedRecord>, AutoClosea
         deliveryAskedRv[p] = waiting;
         deliveryAskedNanos[p] = now;
         informer.requestProgress(p, waiting);
+        asked = true;
+      }
+      if (asked) {
+        lastDeliveryAskNanos = now;
       }
       if (!recheck || deliveryRecheck) {
         return;

@@ -271,8 +271,9 @@ final class StateFeed implements AutoCloseable {
           continue;
         }
         ConsumerRecords<byte[], byte[]> batch;
+        boolean shortPoll = awaitsPositions();
         try {
-          batch = consumer.poll(awaitsPositions() ? POSITIONS_POLL : POLL);
+          batch = consumer.poll(shortPoll ? POSITIONS_POLL : POLL);
         } catch (WakeupException e) {
           // a change, close() or a reader waiting for positions woke us: the readers look at them below
           if (closed) {
@@ -296,6 +297,9 @@ final class StateFeed implements AutoCloseable {
           }
         }
         for (Reader r : List.copyOf(readers.values())) {
+          if (shortPoll && batch.isEmpty() && !r.awaitsPositions()) {
+            continue; // a brief poll for another reader's positions: nothing new for this one
+          }
           try {
             r.polled(consumer);
           } catch (WakeupException e) {
