@@ -153,9 +153,11 @@ class RuncEdgeAutonomyTest {
     if (left > 0) {
       Thread.sleep(left / 1_000_000); // the outage lasts at least MIN_OUTAGE, whatever the runtime's pace
     }
+    // The agent says the log is away at its first unanswered write: one whose attempts all timed out
+    // (3 x 10 s), so up to about 30 s after the stop, plus the write's own wait to be sent.
+    awaitTrue(() -> gauge("capstan_node_agent_log_reachable") == 0.0, "the agent says the log is away");
     int crasherKept = attempt("crasher");
     int watchedKept = attempt("watched");
-    assertEquals(0.0, gauge("capstan_node_agent_log_reachable"), "the agent says the log is away");
     assertEquals(1.0, gauge("capstan_node_agent_pod_statuses_waiting"), "one status kept, the pod's latest");
     long outageMs = (System.nanoTime() - stoppedAt) / 1_000_000;
     long cpuMs = (ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class)
