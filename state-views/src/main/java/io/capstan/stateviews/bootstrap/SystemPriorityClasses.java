@@ -1,13 +1,10 @@
 package io.capstan.stateviews.bootstrap;
 
 import io.capstan.logschema.client.CommandClient;
-import io.capstan.logschema.client.CommandResult;
 import io.capstan.logschema.validation.PriorityClassRules;
 import io.capstan.stateviews.processor.rules.PriorityAdmission;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,24 +21,7 @@ public final class SystemPriorityClasses {
   private SystemPriorityClasses() {}
 
   public static void ensure(CommandClient client, Duration timeout) {
-    List<CompletableFuture<CommandResult>> pending = NAMES.stream()
-        .map(n -> client.create(PriorityAdmission.systemClass(n)))
-        .toList();
-    int created = 0;
-    for (int i = 0; i < NAMES.size(); i++) {
-      CommandResult r;
-      try {
-        r = pending.get(i).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (Exception e) {
-        throw new IllegalStateException("creating priority class " + NAMES.get(i) + " failed: " + e, e);
-      }
-      if (r instanceof CommandResult.Accepted) {
-        created++;
-      } else if (r instanceof CommandResult.Rejected rej && !"AlreadyExists".equals(rej.status().getReason())) {
-        throw new IllegalStateException("creating priority class " + NAMES.get(i) + " was refused: "
-            + rej.status().getMessage());
-      }
-    }
+    int created = IdempotentCreates.createAll(client, "priority class", NAMES, NAMES.stream().map(PriorityAdmission::systemClass).toList(), timeout);
     if (created > 0) {
       log.info("created {} system priority classes", created);
     }
