@@ -29,7 +29,7 @@ import org.apache.avro.specific.SpecificData;
  */
 public final class DaemonPods {
   /** The label that names the ControllerRevision a daemon pod was made from. */
-  public static final String REVISION_HASH_LABEL = "controller-revision-hash";
+  public static final String REVISION_HASH_LABEL = io.capstan.controllers.revision.RevisionHistory.HASH_LABEL;
   /** metav1.ObjectNameField: the node field a node affinity term can select on. */
   static final String NAME_FIELD = "metadata.name";
 

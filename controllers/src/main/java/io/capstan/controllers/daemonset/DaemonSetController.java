@@ -6,6 +6,7 @@ import io.capstan.api.DaemonSetStatus;
 import io.capstan.api.Node;
 import io.capstan.api.OwnerReference;
 import io.capstan.api.Pod;
+import io.capstan.controllers.revision.ControllerHistory;
 import io.capstan.controllers.runtime.Controller;
 import io.capstan.controllers.runtime.EventRecorder;
 import io.capstan.controllers.runtime.Expectations;
@@ -69,7 +70,7 @@ public final class DaemonSetController implements AutoCloseable {
   private final Informer<DaemonSet> sets;
   private final Informer<Pod> pods;
   private final Informer<Node> nodes;
-  private final Informer<ControllerRevision> revisions;
+  private final ControllerHistory history;
   private final ObjectWriter writer;
   private final Clock clock;
   private final Expectations expectations = new Expectations();
@@ -86,8 +87,9 @@ public final class DaemonSetController implements AutoCloseable {
     this.sets = informers.informerFor(Kinds.DAEMON_SET, DaemonSet.class);
     this.pods = informers.informerFor(Kinds.POD, Pod.class);
     this.nodes = informers.informerFor(Kinds.NODE, Node.class);
-    this.revisions = informers.informerFor(Kinds.CONTROLLER_REVISION, ControllerRevision.class);
     this.writer = Objects.requireNonNull(writer, "writer");
+    this.history = new ControllerHistory(Kinds.DAEMON_SET,
+        informers.informerFor(Kinds.CONTROLLER_REVISION, ControllerRevision.class), writer);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.queue = WorkQueue.withDefaultRateLimiter(NAME, registry);
     this.controller = new Controller(NAME, queue, this::reconcile, workers, registry);
@@ -273,7 +275,7 @@ public final class DaemonSetController implements AutoCloseable {
     }
     Map<String, List<Pod>> byNode = nodeToDaemonPods(ds);
 
-    Current current = constructHistory(ds);
+    ControllerHistory.Current current = constructHistory(ds);
     if (current.collided()) {
       return ReconcileResult.failed("revision name collision; collisionCount raised");
     }
@@ -394,90 +396,23 @@ public final class DaemonSetController implements AutoCloseable {
 
   // ---- revisions (constructHistory / cleanupHistory) ----
 
-  /** The revision of the current template and the others; collided when its name was taken by another template. */
-  private record Current(ControllerRevision revision, List<ControllerRevision> old, boolean collided) {
-    String hash() {
-      return revision == null ? "" : RevisionHistory.hashOf(revision);
-    }
-  }
-
-  private Current constructHistory(DaemonSet ds) throws InterruptedException, WriteRejectedException {
-    List<ControllerRevision> mine = new ArrayList<>();
-    for (ControllerRevision r : revisions.byIndex(Indexes.OWNER_UID, ds.getMetadata().getUid())) {
-      Optional<OwnerReference> ref = OwnerRefs.controllerOf(r.getMetadata());
-      if (ref.isPresent() && ds.getMetadata().getUid().equals(ref.get().getUid())) {
-        mine.add(r);
-      }
-    }
-    long max = RevisionHistory.maxRevision(mine);
-    ControllerRevision current = null;
-    for (ControllerRevision r : mine) {
-      if (RevisionHistory.matches(ds, r) && (current == null || r.getRevision() > current.getRevision())) {
-        current = r;
-      }
-    }
-    if (current == null) {
-      String hash = RevisionHistory.hash(ds);
-      ControllerRevision fresh = RevisionHistory.newRevision(ds, hash, max + 1);
-      try {
-        current = writer.create(fresh).objectAs(ControllerRevision.class);
-      } catch (WriteRejectedException e) {
-        if (!e.isAlreadyExists()) {
-          throw e;
-        }
-        Optional<ControllerRevision> taken = revisions.get(ds.getMetadata().getNamespace(),
-            fresh.getMetadata().getName());
-        if (taken.isEmpty()) {
-          throw e; // ours, made by the last sync and not yet in the cache: retry once it is
-        }
-        if (isControlledBy(taken.get(), ds) && RevisionHistory.matches(ds, taken.get())) {
-          current = taken.get();
-        } else {
-          // Another template has this name (a hash collision, or not yet in our cache): change the hash.
+  private ControllerHistory.Current constructHistory(DaemonSet ds) throws InterruptedException, WriteRejectedException {
+    return history.construct(ds.getMetadata(), ds.getSpec().getTemplate(),
+        ds.getStatus() == null ? null : ds.getStatus().getCollisionCount(), () -> {
           DaemonSet bumped = PodTemplates.copy(ds);
           DaemonSetStatus status = bumped.getStatus() == null ? DaemonSetStatus.newBuilder().build() : bumped.getStatus();
           status.setCollisionCount((status.getCollisionCount() == null ? 0 : status.getCollisionCount()) + 1);
           bumped.setStatus(status);
           writer.updateStatus(bumped);
-          return new Current(null, mine, true);
-        }
-      }
-    } else if (current.getRevision() < max) {
-      // A rollback to an old template: that revision becomes the newest.
-      ControllerRevision renumbered = PodTemplates.copy(current);
-      renumbered.setRevision(max + 1);
-      current = writer.update(renumbered).objectAs(ControllerRevision.class);
-    }
-    List<ControllerRevision> old = new ArrayList<>();
-    for (ControllerRevision r : mine) {
-      if (!r.getMetadata().getName().equals(current.getMetadata().getName())) {
-        old.add(r);
-      }
-    }
-    return new Current(current, old, false);
+        });
   }
 
-  private static boolean isControlledBy(ControllerRevision r, DaemonSet ds) {
-    return OwnerRefs.controllerOf(r.getMetadata()).map(ref -> ds.getMetadata().getUid().equals(ref.getUid()))
-        .orElse(false);
-  }
-
-  private void cleanupHistory(DaemonSet ds, Current current, Map<String, List<Pod>> byNode)
+  private void cleanupHistory(DaemonSet ds, ControllerHistory.Current current, Map<String, List<Pod>> byNode)
       throws InterruptedException {
     int limit = ds.getSpec().getRevisionHistoryLimit() == null ? 10 : ds.getSpec().getRevisionHistoryLimit();
     Set<String> live = new HashSet<>();
     byNode.values().forEach(ps -> ps.forEach(p -> live.add(DaemonPods.hashOf(p))));
-    for (ControllerRevision r : RevisionHistory.toDelete(current.old(), limit, live)) {
-      try {
-        writer.delete(Kinds.CONTROLLER_REVISION, r.getMetadata().getNamespace(), r.getMetadata().getName(),
-            io.capstan.log.DeleteOptions.newBuilder().setPreconditionUid(r.getMetadata().getUid()).build());
-      } catch (WriteRejectedException e) {
-        if (!e.isNotFound()) {
-          log.info("daemonset {}: deleting old revision {} failed: {}", key(ds), r.getMetadata().getName(),
-              e.getMessage());
-        }
-      }
-    }
+    history.cleanup(key(ds), current.old(), limit, live);
   }
 
   // ---- failed pods ----

@@ -16,6 +16,7 @@ import io.capstan.api.Pod;
 import io.capstan.api.RollingUpdateDaemonSet;
 import io.capstan.api.Taint;
 import io.capstan.api.Toleration;
+import io.capstan.controllers.revision.RevisionHistory;
 import io.capstan.controllers.runtime.OwnerRefs;
 import io.capstan.controllers.runtime.PodConditions;
 import io.capstan.controllers.runtime.PodTemplates;

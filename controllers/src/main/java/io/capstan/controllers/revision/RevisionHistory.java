@@ -1,16 +1,15 @@
-package io.capstan.controllers.daemonset;
+package io.capstan.controllers.revision;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.capstan.api.ControllerRevision;
-import io.capstan.api.DaemonSet;
 import io.capstan.api.ObjectMeta;
 import io.capstan.api.PodTemplateSpec;
 import io.capstan.controllers.deployment.TemplateHash;
 import io.capstan.controllers.runtime.OwnerRefs;
 import io.capstan.logschema.json.KubeJson;
-import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.kinds.Kind;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -22,24 +21,27 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A DaemonSet's revision history as ControllerRevisions, as kube's daemon controller keeps it: each
- * distinct template is one revision named {@code <set>-<hash>}, labelled with the template's labels
- * and {@code controller-revision-hash}, holding a strategic merge patch that puts the template back
+ * A DaemonSet's or StatefulSet's revision history as ControllerRevisions, as kube's daemon and
+ * stateful set controllers keep it: each distinct template is one revision named
+ * {@code <set>-<hash>}, labelled with the template's labels and {@code controller-revision-hash},
+ * holding a strategic merge patch that puts the template back
  * ({@code {"spec":{"template":{"$patch":"replace",…}}}}, what {@code kubectl rollout undo} sends).
- * Pure functions; the controller does the writes.
+ * Pure functions; {@link ControllerHistory} does the writes.
  */
 public final class RevisionHistory {
+  /** The label that names the ControllerRevision a pod was made from. */
+  public static final String HASH_LABEL = "controller-revision-hash";
+
   private RevisionHistory() {}
 
-  /** The hash of the set's template and collision count: the revision's name suffix and its pods' label. */
-  public static String hash(DaemonSet ds) {
-    Integer collisions = ds.getStatus() == null ? null : ds.getStatus().getCollisionCount();
-    return TemplateHash.of(ds.getSpec().getTemplate(), collisions);
+  /** The hash of a template and the owner's collision count: the revision's name suffix and its pods' label. */
+  public static String hash(PodTemplateSpec template, Integer collisionCount) {
+    return TemplateHash.of(template, collisionCount);
   }
 
   /** getPatch: the template as a replacing patch, keys sorted so equal templates give equal bytes. */
-  public static String data(DaemonSet ds) {
-    ObjectNode template = (ObjectNode) KubeJson.valueToJson(PodTemplateSpec.getClassSchema(), ds.getSpec().getTemplate());
+  public static String data(PodTemplateSpec podTemplate) {
+    ObjectNode template = (ObjectNode) KubeJson.valueToJson(PodTemplateSpec.getClassSchema(), podTemplate);
     template.put("$patch", "replace");
     ObjectNode spec = JsonNodeFactory.instance.objectNode();
     spec.set("template", template);
@@ -82,31 +84,31 @@ public final class RevisionHistory {
       return Optional.of((PodTemplateSpec) KubeJson.valueFromJson(PodTemplateSpec.getClassSchema(), copy,
           "data.spec.template").object());
     } catch (RuntimeException e) {
-      return Optional.empty(); // not a DaemonSet revision we can read: it matches nothing
+      return Optional.empty(); // not a template revision we can read: it matches nothing
     }
   }
 
-  /** Whether the revision holds the set's current template (Match), judged semantically rather than byte for byte. */
-  public static boolean matches(DaemonSet ds, ControllerRevision revision) {
-    return template(revision).map(t -> TemplateHash.equalIgnoringHash(t, ds.getSpec().getTemplate())).orElse(false);
+  /** Whether the revision holds this template (Match), judged semantically rather than byte for byte. */
+  public static boolean matches(PodTemplateSpec current, ControllerRevision revision) {
+    return template(revision).map(t -> TemplateHash.equalIgnoringHash(t, current)).orElse(false);
   }
 
-  /** A new revision of the set's current template (newRevision). */
-  public static ControllerRevision newRevision(DaemonSet ds, String hash, long revision) {
-    ObjectMeta owner = ds.getMetadata();
+  /** A new revision of the owner's current template (newRevision), controlled by the owner. */
+  public static ControllerRevision newRevision(Kind kind, ObjectMeta owner, PodTemplateSpec template, String hash,
+      long revision) {
     Map<String, String> labels = new HashMap<>();
-    if (ds.getSpec().getTemplate().getMetadata() != null && ds.getSpec().getTemplate().getMetadata().getLabels() != null) {
-      labels.putAll(ds.getSpec().getTemplate().getMetadata().getLabels());
+    if (template.getMetadata() != null && template.getMetadata().getLabels() != null) {
+      labels.putAll(template.getMetadata().getLabels());
     }
-    labels.put(DaemonPods.REVISION_HASH_LABEL, hash);
+    labels.put(HASH_LABEL, hash);
     return ControllerRevision.newBuilder()
         .setMetadata(ObjectMeta.newBuilder().setNamespace(owner.getNamespace()).setName(owner.getName() + "-" + hash)
             .setLabels(labels)
             // the set's annotations (kubernetes.io/change-cause shows in kubectl rollout history)
             .setAnnotations(owner.getAnnotations() == null || owner.getAnnotations().isEmpty() ? null
                 : new HashMap<>(owner.getAnnotations()))
-            .setOwnerReferences(List.of(OwnerRefs.controllerRef(Kinds.DAEMON_SET, owner))).build())
-        .setData(data(ds))
+            .setOwnerReferences(List.of(OwnerRefs.controllerRef(kind, owner))).build())
+        .setData(data(template))
         .setRevision(revision)
         .build();
   }
@@ -114,7 +116,7 @@ public final class RevisionHistory {
   /** The hash a revision's pods carry. */
   public static String hashOf(ControllerRevision revision) {
     Map<String, String> labels = revision.getMetadata().getLabels();
-    String h = labels == null ? null : labels.get(DaemonPods.REVISION_HASH_LABEL);
+    String h = labels == null ? null : labels.get(HASH_LABEL);
     return h == null ? "" : h;
   }
 
