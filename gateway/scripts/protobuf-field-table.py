@@ -56,7 +56,7 @@ ROOTS = [
     "k8s.io.api.policy.v1.PodDisruptionBudget", "k8s.io.api.policy.v1.Eviction",
     "k8s.io.api.batch.v1.CronJob", "k8s.io.api.scheduling.v1.PriorityClass",
     "k8s.io.api.apps.v1.DaemonSet",
-    "k8s.io.api.apps.v1.ControllerRevision",
+    "k8s.io.api.apps.v1.ControllerRevision", "k8s.io.api.apps.v1.StatefulSet",
 ]
 SCALARS = {"string", "bytes", "bool", "int32", "int64", "uint32", "uint64", "double", "float",
            "sint32", "sint64", "fixed32", "fixed64", "sfixed32", "sfixed64"}

@@ -136,7 +136,8 @@ public final class ApiDiscovery {
       if (k.hasStatus()) {
         subresource(resources, k, "status", null, k.kind(), SUBRESOURCE_VERBS);
       }
-      if (k == Kinds.DEPLOYMENT || k == Kinds.REPLICA_SET || (k.custom() && k.subresources().scale() != null)) {
+      if (k == Kinds.DEPLOYMENT || k == Kinds.REPLICA_SET || k == Kinds.STATEFUL_SET
+          || (k.custom() && k.subresources().scale() != null)) {
         subresource(resources, k, "scale", "autoscaling/v1", "Scale", SUBRESOURCE_VERBS);
       }
       if (k == Kinds.POD) {

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code autoscaling/v1} Scale of a Deployment or ReplicaSet, as kube-apiserver's scale
+ * The {@code autoscaling/v1} Scale of a Deployment, ReplicaSet or StatefulSet, as kube-apiserver's scale
  * subresource serves it: metadata of the workload (name, namespace, uid, resourceVersion,
  * creationTimestamp), {@code spec.replicas} and {@code status.replicas} with
  * {@code status.selector} in label-selector string form (what {@code kubectl scale} and the
@@ -27,7 +27,8 @@ final class ScaleView {
   private ScaleView() {}
 
   static boolean serves(Kind kind) {
-    return kind == Kinds.DEPLOYMENT || kind == Kinds.REPLICA_SET || (kind.custom() && kind.subresources().scale() != null);
+    return kind == Kinds.DEPLOYMENT || kind == Kinds.REPLICA_SET || kind == Kinds.STATEFUL_SET
+        || (kind.custom() && kind.subresources().scale() != null);
   }
 
   /**
@@ -90,7 +91,7 @@ final class ScaleView {
         meta.set(f, v);
       }
     }
-    // Kubernetes defaults spec.replicas to 1 for both kinds.
+    // Kubernetes defaults spec.replicas to 1 for these kinds.
     scale.putObject("spec").put("replicas", workload.path("spec").path("replicas").asInt(1));
     ObjectNode status = scale.putObject("status");
     status.put("replicas", workload.path("status").path("replicas").asInt(0));

@@ -149,7 +149,12 @@ final class KindColumns {
       Kinds.CONTROLLER_REVISION, new Printer(List.of(NAME,
           PrinterColumn.of("Controller", "Controller of the object."),
           new PrinterColumn("Revision", "integer", "", "Revision of the ControllerRevision.", 0), AGE),
-          KindColumns::controllerRevision));
+          KindColumns::controllerRevision),
+      Kinds.STATEFUL_SET, new Printer(List.of(NAME,
+          PrinterColumn.of("Ready", "Number of the pod with ready state"), AGE,
+          PrinterColumn.wide("Containers", "Names of each container in the template."),
+          PrinterColumn.wide("Images", "Images referenced by each container in the template.")),
+          KindColumns::statefulSet));
 
   private KindColumns() {}
 
@@ -173,6 +178,18 @@ final class KindColumns {
         status.path("numberReady").asLong(0), status.path("updatedNumberScheduled").asLong(0),
         status.path("numberAvailable").asLong(0), nodeSelector, String.join(",", names), String.join(",", images),
         labelSelector(o.path("spec").path("selector")));
+  }
+
+  /** READY as {@code ready/desired}, then the wide columns, as printStatefulSet. */
+  private static List<Object> statefulSet(JsonNode o, Instant now) {
+    List<String> names = new ArrayList<>();
+    List<String> images = new ArrayList<>();
+    for (JsonNode c : o.path("spec").path("template").path("spec").path("containers")) {
+      names.add(c.path("name").asText());
+      images.add(c.path("image").asText());
+    }
+    String ready = o.path("status").path("readyReplicas").asLong(0) + "/" + o.path("spec").path("replicas").asLong(1);
+    return List.of(ready, String.join(",", names), String.join(",", images));
   }
 
   /** CONTROLLER as {@code daemonset.apps/name} (the lower-cased group kind of the controller reference), REVISION. */

@@ -154,6 +154,10 @@ class HostileInputTest {
     m.put("ControllerRevision", "{'apiVersion':'apps/v1','kind':'ControllerRevision',"
         + "'metadata':{'name':'hostile-ds-5d7b9c','labels':{'app':'h'}},"
         + "'data':{'spec':{'template':{'$patch':'replace','spec':{'containers':[" + container + "]}}}},'revision':1}");
+    m.put("StatefulSet", "{'apiVersion':'apps/v1','kind':'StatefulSet','metadata':{'name':'hostile-sts'},"
+        + "'spec':{'replicas':0,'serviceName':'h','podManagementPolicy':'Parallel','selector':{'matchLabels':{'app':'h'}},"
+        + "'template':" + template + ",'updateStrategy':{'type':'RollingUpdate','rollingUpdate':{'partition':1}},"
+        + "'persistentVolumeClaimRetentionPolicy':{'whenDeleted':'Delete','whenScaled':'Retain'},'ordinals':{'start':3}}}");
     m.put("Job", "{'apiVersion':'batch/v1','kind':'Job','metadata':{'name':'hostile-job'},"
         + "'spec':{'backoffLimit':1,'template':{'spec':{'restartPolicy':'Never','containers':[" + container + "]}}}}");
     m.put("CronJob", "{'apiVersion':'batch/v1','kind':'CronJob','metadata':{'name':'hostile-cronjob'},"

@@ -187,6 +187,17 @@ class TableRendererTest {
         TableRenderer.render(Kinds.CONTROLLER_REVISION, List.of(rev), null, null, NOW).at("/rows/0/cells").toString());
   }
 
+  @Test
+  void statefulSetColumnsAsKubectlPrintsThem() {
+    JsonNode sts = json("{'metadata':{'name':'web','creationTimestamp':'2026-01-01T11:00:00Z'},"
+        + "'spec':{'replicas':3,'template':{'spec':{'containers':[{'name':'nginx','image':'nginx:1'},"
+        + "{'name':'log','image':'fluent:2'}]}}},'status':{'replicas':3,'readyReplicas':2}}");
+    JsonNode table = TableRenderer.render(Kinds.STATEFUL_SET, List.of(sts), null, null, NOW);
+    assertEquals("[\"Name\",\"Ready\",\"Age\",\"Containers\",\"Images\"]", names(table));
+    assertEquals(json("['web','2/3','60m','nginx,log','nginx:1,fluent:2']").toString(),
+        table.at("/rows/0/cells").toString());
+  }
+
   private static String names(JsonNode table) {
     List<String> out = new java.util.ArrayList<>();
     table.path("columnDefinitions").forEach(c -> out.add("\"" + c.path("name").asText() + "\""));

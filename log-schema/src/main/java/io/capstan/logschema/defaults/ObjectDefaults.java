@@ -67,6 +67,8 @@ public final class ObjectDefaults {
       subjects(crb.getSubjects());
     } else if (object instanceof io.capstan.api.DaemonSet ds) {
       WorkloadDefaults.daemonSet(ds);
+    } else if (object instanceof io.capstan.api.StatefulSet sts) {
+      WorkloadDefaults.statefulSet(sts);
     }
   }
 

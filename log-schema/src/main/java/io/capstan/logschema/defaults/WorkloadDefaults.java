@@ -81,6 +81,51 @@ final class WorkloadDefaults {
     PodDefaults.template(spec.getTemplate());
   }
 
+  /**
+   * apps/v1 SetDefaults_StatefulSet: OrderedReady, RollingUpdate with partition 0, claims retained
+   * when the set is deleted or scaled, one replica, ten revisions kept.
+   */
+  static void statefulSet(io.capstan.api.StatefulSet sts) {
+    io.capstan.api.StatefulSetSpec spec = sts.getSpec();
+    if (spec == null) {
+      return;
+    }
+    if (isEmpty(spec.getPodManagementPolicy())) {
+      spec.setPodManagementPolicy("OrderedReady");
+    }
+    io.capstan.api.StatefulSetUpdateStrategy strategy = spec.getUpdateStrategy() == null
+        ? io.capstan.api.StatefulSetUpdateStrategy.newBuilder().build() : spec.getUpdateStrategy();
+    if (isEmpty(strategy.getType())) {
+      strategy.setType("RollingUpdate");
+      if (strategy.getRollingUpdate() == null) {
+        strategy.setRollingUpdate(io.capstan.api.RollingUpdateStatefulSetStrategy.newBuilder().build());
+      }
+    }
+    if ("RollingUpdate".equals(strategy.getType()) && strategy.getRollingUpdate() != null
+        && strategy.getRollingUpdate().getPartition() == null) {
+      strategy.getRollingUpdate().setPartition(0);
+    }
+    spec.setUpdateStrategy(strategy);
+    io.capstan.api.StatefulSetPersistentVolumeClaimRetentionPolicy retention =
+        spec.getPersistentVolumeClaimRetentionPolicy() == null
+            ? io.capstan.api.StatefulSetPersistentVolumeClaimRetentionPolicy.newBuilder().build()
+            : spec.getPersistentVolumeClaimRetentionPolicy();
+    if (isEmpty(retention.getWhenDeleted())) {
+      retention.setWhenDeleted("Retain");
+    }
+    if (isEmpty(retention.getWhenScaled())) {
+      retention.setWhenScaled("Retain");
+    }
+    spec.setPersistentVolumeClaimRetentionPolicy(retention);
+    if (spec.getReplicas() == null) {
+      spec.setReplicas(1);
+    }
+    if (spec.getRevisionHistoryLimit() == null) {
+      spec.setRevisionHistoryLimit(10);
+    }
+    PodDefaults.template(spec.getTemplate());
+  }
+
   static void replicaSet(ReplicaSet rs) {
     if (rs.getSpec() == null) {
       return;

@@ -74,6 +74,9 @@ public final class Kinds {
   public static final Kind CONTROLLER_REVISION =
       Kind.builtIn("ControllerRevision", "apps", "v1", "controllerrevisions", true, List.of(), List.of(),
           io.capstan.api.ControllerRevision.getClassSchema(), false);
+  public static final Kind STATEFUL_SET =
+      Kind.builtIn("StatefulSet", "apps", "v1", "statefulsets", true, List.of("sts"), ALL_CATEGORY,
+          io.capstan.api.StatefulSet.getClassSchema(), true);
   // batch/v1
   public static final Kind JOB =
       Kind.builtIn("Job", "batch", "v1", "jobs", true, List.of(), ALL_CATEGORY, Job.getClassSchema(), true);
@@ -117,7 +120,8 @@ public final class Kinds {
   private static final List<Kind> BUILT_IN = List.of(NAMESPACE, NODE, POD, SERVICE, ENDPOINTS, CONFIG_MAP, SECRET,
       EVENT, RESOURCE_QUOTA, LIMIT_RANGE, DEPLOYMENT, REPLICA_SET, JOB, LEASE, CUSTOM_RESOURCE_DEFINITION,
       ENDPOINT_SLICE, SERVICE_ACCOUNT, ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING,
-      POD_DISRUPTION_BUDGET, CRON_JOB, PRIORITY_CLASS, DAEMON_SET, CONTROLLER_REVISION);
+      POD_DISRUPTION_BUDGET, CRON_JOB, PRIORITY_CLASS, DAEMON_SET, CONTROLLER_REVISION,
+      STATEFUL_SET);
 
   /** What listeners hear: a kind entered the registry (or replaced its entry), or left it. */
   public sealed interface Change {

@@ -100,6 +100,8 @@ public final class ObjectValidator {
       DaemonSetRules.checkDaemonSet(ds, errors);
     } else if (record instanceof io.capstan.api.ControllerRevision cr) {
       DaemonSetRules.checkControllerRevision(cr, errors);
+    } else if (record instanceof io.capstan.api.StatefulSet sts) {
+      StatefulSetRules.check(sts, errors);
     } else if (kind.custom()) {
       CustomObjects.validate(kind.openApiSchema(), KubeJson.toJson(record)).forEach(errors::add);
     }
