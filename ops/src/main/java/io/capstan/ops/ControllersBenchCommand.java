@@ -31,7 +31,9 @@ import picocli.CommandLine.Spec;
         "or that cluster's processor and controllers share the work).",
         "Then, with --daemonset-nodes N > 0: N hollow nodes and a scheduler in this process,",
         "one DaemonSet (N pods) and, as the baseline on the same path, one Deployment of N",
-        "replicas: daemonset_pods_per_s, baseline_deployment_pods_per_s (until all available)."})
+        "replicas: daemonset_pods_per_s, baseline_deployment_pods_per_s (until all available);",
+        "between them, on the same nodes, --statefulsets S (Parallel) of --statefulset-replicas R:",
+        "statefulset_pods_per_s (until all ready) and statefulset_vs_deployment."})
 final class ControllersBenchCommand implements Callable<Integer> {
   @Option(names = "--deployments", defaultValue = "" + ControllersBench.DEFAULT_DEPLOYMENTS,
       description = "Deployments (default: ${DEFAULT-VALUE}).")
@@ -78,6 +80,14 @@ final class ControllersBenchCommand implements Callable<Integer> {
       description = "Hollow nodes of the DaemonSet phase; 0 skips it (default: ${DEFAULT-VALUE}).")
   int daemonSetNodes;
 
+  @Option(names = "--statefulsets", defaultValue = "" + ControllersBench.DEFAULT_STATEFULSETS,
+      description = "StatefulSets (Parallel) on the DaemonSet phase's hollow nodes; 0 skips them (default: ${DEFAULT-VALUE}).")
+  int statefulSets;
+
+  @Option(names = "--statefulset-replicas", defaultValue = "" + ControllersBench.DEFAULT_STATEFULSET_REPLICAS,
+      description = "Replicas of each StatefulSet (default: ${DEFAULT-VALUE}).")
+  int statefulSetReplicas;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -87,7 +97,8 @@ final class ControllersBenchCommand implements Callable<Integer> {
       Map<String, Object> extra = new HashMap<>(kafkaClient.resolve());
       settings = new ControllersBench.Settings(deployments, replicas, namespaces,
           new BenchStack.Settings(kafka, extra, prefix, partitions, inMemory), workers, readyInFlight,
-          Duration.ofSeconds(Math.max(0, timeoutSeconds)), daemonSetNodes);
+          Duration.ofSeconds(Math.max(0, timeoutSeconds)), daemonSetNodes,
+          daemonSetNodes == 0 ? 0 : statefulSets, statefulSetReplicas);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

@@ -59,6 +59,9 @@ public final class ControllersBench {
   public static final long DEFAULT_TIMEOUT_SECONDS = 1800;
   /** Hollow nodes of the DaemonSet phase (issue 18); 0 skips it. */
   public static final int DEFAULT_DAEMONSET_NODES = 1000;
+  /** StatefulSets (Parallel) of the hollow-node phase, beside the DaemonSet (issue 18); 0 skips them. */
+  public static final int DEFAULT_STATEFULSETS = 100;
+  public static final int DEFAULT_STATEFULSET_REPLICAS = 10;
   /** The schedulerName of the bench's pods, which no Capstan scheduler serves. */
   public static final String UNSCHEDULED = "capstan-bench-unscheduled";
   /** The env var the rollout changes (a template change, so a new ReplicaSet). */
@@ -78,10 +81,20 @@ public final class ControllersBench {
    * @param readyInFlight status updates of the stand-in kubelet in flight at most
    * @param timeout       the longest each phase may take
    * @param daemonSetNodes hollow nodes of the DaemonSet phase ({@link DaemonSetPhase}); 0 skips it
+   * @param statefulSets  StatefulSets (Parallel) the DaemonSet phase also runs on its hollow nodes; 0 skips them
+   * @param statefulSetReplicas replicas of each
    */
   public record Settings(int deployments, int replicas, int namespaces, BenchStack.Settings stack, int workers,
-      int readyInFlight, Duration timeout, int daemonSetNodes) {
+      int readyInFlight, Duration timeout, int daemonSetNodes, int statefulSets, int statefulSetReplicas) {
     public Settings {
+      if (statefulSets < 0 || statefulSetReplicas < 1) {
+        throw new IllegalArgumentException("--statefulsets must be 0 or more and --statefulset-replicas at least 1, got "
+            + statefulSets + " and " + statefulSetReplicas);
+      }
+      if (statefulSets > 0 && daemonSetNodes == 0) {
+        throw new IllegalArgumentException("--statefulsets run on the hollow nodes of the DaemonSet phase: give "
+            + "--daemonset-nodes too");
+      }
       if (deployments < 1 || replicas < 1 || namespaces < 1 || workers < 1 || readyInFlight < 1) {
         throw new IllegalArgumentException("--deployments, --replicas, --namespaces, --workers and --ready-in-flight"
             + " must be at least 1");
@@ -103,6 +116,12 @@ public final class ControllersBench {
     public Settings(int deployments, int replicas, int namespaces, BenchStack.Settings stack, int workers,
         int readyInFlight, Duration timeout) {
       this(deployments, replicas, namespaces, stack, workers, readyInFlight, timeout, 0);
+    }
+
+    /** Without StatefulSets in the DaemonSet phase. */
+    public Settings(int deployments, int replicas, int namespaces, BenchStack.Settings stack, int workers,
+        int readyInFlight, Duration timeout, int daemonSetNodes) {
+      this(deployments, replicas, namespaces, stack, workers, readyInFlight, timeout, daemonSetNodes, 0, 1);
     }
 
     public int pods() {
@@ -175,6 +194,16 @@ public final class ControllersBench {
             .put("baseline_deployment_pods_per_s", daemons.deploymentPodsPerSecond())
             .put("daemonset_vs_deployment", daemons.daemonSetPodsPerSecond() / daemons.deploymentPodsPerSecond())
             .put("hollow_nodes_register_s", daemons.registerSeconds());
+        if (daemons.statefulSets() != null) {
+          // StatefulSets (Parallel) on the same nodes and path, against the same baseline
+          DaemonSetPhase.StatefulSets sts = daemons.statefulSets();
+          j.put("statefulsets", sts.sets())
+              .put("statefulset_replicas", sts.replicas())
+              .put("statefulset_all_pods_s", sts.allPodsSeconds())
+              .put("statefulset_ready_s", sts.readySeconds())
+              .put("statefulset_pods_per_s", sts.podsPerSecond())
+              .put("statefulset_vs_deployment", sts.podsPerSecond() / daemons.deploymentPodsPerSecond());
+        }
       }
       return j.toString();
     }
@@ -207,6 +236,8 @@ public final class ControllersBench {
       Informer<Deployment> deployments = informers.informerFor(Kinds.DEPLOYMENT, Deployment.class);
       Informer<io.capstan.api.DaemonSet> daemonSets = informers.informerFor(Kinds.DAEMON_SET,
           io.capstan.api.DaemonSet.class);
+      Informer<io.capstan.api.StatefulSet> statefulSets = informers.informerFor(Kinds.STATEFUL_SET,
+          io.capstan.api.StatefulSet.class);
       AtomicInteger podsAdded = new AtomicInteger();
       pods.addHandler(new ResourceEventHandler<>() {
         @Override
@@ -282,8 +313,8 @@ public final class ControllersBench {
         // ---- phase 3: a DaemonSet on hollow nodes against a Deployment of as many replicas there
         DaemonSetPhase.Result daemons = null;
         if (s.daemonSetNodes() > 0) {
-          daemons = new DaemonSetPhase(stack, client, registry, progress, runId, s.daemonSetNodes(), s.timeout())
-              .run(pods, daemonSets, deployments);
+          daemons = new DaemonSetPhase(stack, client, registry, progress, runId, s.daemonSetNodes(), s.statefulSets(),
+              s.statefulSetReplicas(), s.timeout()).run(pods, daemonSets, statefulSets, deployments);
         }
         return new Result(s, podsCreated, (allPods - t0) / 1e9, (available - t0) / 1e9, (rolledOut - t1) / 1e9,
             p2.complete(), podsAfter, stale, create, rollout, kubelet.madeReady(), kubelet.retries(),

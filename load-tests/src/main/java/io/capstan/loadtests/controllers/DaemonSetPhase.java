@@ -6,6 +6,7 @@ import io.capstan.api.Deployment;
 import io.capstan.api.Namespace;
 import io.capstan.api.ObjectMeta;
 import io.capstan.api.Pod;
+import io.capstan.api.StatefulSet;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandResult;
 import io.capstan.logschema.json.KubeJson;
@@ -21,6 +22,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -32,7 +36,9 @@ import java.util.function.IntSupplier;
  * at each node, the scheduler binds and the hollow kubelets start; then, as the baseline on the
  * same nodes and the same path, one Deployment of N replicas. Measured for each: until all N pods
  * exist, and until all are available ({@code numberAvailable} / {@code availableReplicas}).
- * The DaemonSet goes first, so the baseline does not run on a colder JIT than it.
+ * The DaemonSet goes first, so the baseline does not run on a colder JIT than it. Between the two,
+ * when asked, S StatefulSets (Parallel) of R replicas each on the same nodes, measured until all
+ * their pods exist and until every set has all its replicas ready ({@code readyReplicas}).
  */
 final class DaemonSetPhase {
   /** The pod spec both workloads' templates share (indented under {@code template:} where used). */
@@ -45,9 +51,17 @@ final class DaemonSetPhase {
           resources: {requests: {cpu: 10m, memory: 16Mi}}
       """;
 
-  /** The figures: seconds from the create until all pods exist and until all are available. */
+  /** The StatefulSets' figures: seconds from the first create until all pods exist and until all are ready. */
+  record StatefulSets(int sets, int replicas, double allPodsSeconds, double readySeconds) {
+    double podsPerSecond() {
+      return sets * replicas / readySeconds;
+    }
+  }
+
+  /** The figures: seconds from the create until all pods exist and until all are available; statefulSets null when not run. */
   record Result(int nodes, double daemonSetAllPodsSeconds, double daemonSetReadySeconds,
-      double deploymentAllPodsSeconds, double deploymentReadySeconds, double registerSeconds) {
+      double deploymentAllPodsSeconds, double deploymentReadySeconds, double registerSeconds,
+      StatefulSets statefulSets) {
     double daemonSetPodsPerSecond() {
       return nodes / daemonSetReadySeconds;
     }
@@ -64,10 +78,12 @@ final class DaemonSetPhase {
   private final String namespace;
   private final String prefix;
   private final int nodes;
+  private final int statefulSets;
+  private final int statefulSetReplicas;
   private final Duration timeout;
 
   DaemonSetPhase(BenchStack stack, CommandClient client, MeterRegistry registry,
-      PrintStream progress, String runId, int nodes, Duration timeout) {
+      PrintStream progress, String runId, int nodes, int statefulSets, int statefulSetReplicas, Duration timeout) {
     this.stack = stack;
     this.client = client;
     this.registry = registry;
@@ -75,10 +91,13 @@ final class DaemonSetPhase {
     this.namespace = "bench-" + runId + "-daemons";
     this.prefix = "bench-" + runId;
     this.nodes = nodes;
+    this.statefulSets = statefulSets;
+    this.statefulSetReplicas = statefulSetReplicas;
     this.timeout = timeout;
   }
 
-  Result run(Informer<Pod> pods, Informer<DaemonSet> sets, Informer<Deployment> deployments) throws Exception {
+  Result run(Informer<Pod> pods, Informer<DaemonSet> sets, Informer<StatefulSet> statefulSetInformer,
+      Informer<Deployment> deployments) throws Exception {
     Path dataDir = Files.createTempDirectory("capstan-bench-hollow-");
     try (HollowFleet fleet = new HollowFleet(HollowFleetConfig.defaults(stack.kafka(), stack.layout(), nodes, dataDir)
             .withPrefix(prefix), registry);
@@ -116,6 +135,8 @@ final class DaemonSetPhase {
       progress.printf(Locale.ROOT, "bench: DaemonSet: all %d pods exist after %.1f s, available after %.1f s%n", nodes,
           (dsAll - t0) / 1e9, (dsReady - t0) / 1e9);
 
+      StatefulSets sts = statefulSets > 0 ? statefulSets(pods, statefulSetInformer) : null;
+
       Deployment d = KubeJson.<Deployment>fromText(Kinds.DEPLOYMENT, """
           metadata: {name: baseline, namespace: NS}
           spec:
@@ -139,10 +160,54 @@ final class DaemonSetPhase {
       progress.printf(Locale.ROOT, "bench: Deployment: all %d pods exist after %.1f s, available after %.1f s%n", nodes,
           (depAll - t1) / 1e9, (depReady - t1) / 1e9);
       return new Result(nodes, (dsAll - t0) / 1e9, (dsReady - t0) / 1e9, (depAll - t1) / 1e9, (depReady - t1) / 1e9,
-          registerSeconds);
+          registerSeconds, sts);
     } finally {
       BenchStack.deleteTree(dataDir);
     }
+  }
+
+  /** S StatefulSets of R replicas, Parallel, created at once: until all S×R pods exist, and until every set is ready. */
+  private StatefulSets statefulSets(Informer<Pod> pods, Informer<StatefulSet> sets) throws Exception {
+    int total = statefulSets * statefulSetReplicas;
+    progress.printf("bench: %d StatefulSets (Parallel) of %d replicas (%d pods) on the same nodes%n", statefulSets,
+        statefulSetReplicas, total);
+    List<CompletableFuture<CommandResult>> creates = new ArrayList<>();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < statefulSets; i++) {
+      StatefulSet set = KubeJson.<StatefulSet>fromText(Kinds.STATEFUL_SET, """
+          metadata: {name: db-I, namespace: NS}
+          spec:
+            replicas: R
+            podManagementPolicy: Parallel
+            serviceName: db
+            selector: {matchLabels: {app: bench-db-I}}
+            template:
+              metadata: {labels: {app: bench-db-I}}
+          """.replace("NS", namespace).replace("-I", "-" + i).replace("R\n", statefulSetReplicas + "\n")
+          + TEMPLATE_SPEC.indent(4)).object();
+      creates.add(client.create(set));
+    }
+    for (CompletableFuture<CommandResult> f : creates) {
+      accepted(f.get(60, TimeUnit.SECONDS), "StatefulSet");
+    }
+    await("all " + total + " StatefulSet pods to exist", t0, () -> owned(pods, "StatefulSet") >= total,
+        () -> owned(pods, "StatefulSet"));
+    long all = System.nanoTime();
+    await("every StatefulSet to be ready", t0, () -> readyReplicas(sets) >= total, () -> readyReplicas(sets));
+    long ready = System.nanoTime();
+    progress.printf(Locale.ROOT, "bench: StatefulSets: all %d pods exist after %.1f s, ready after %.1f s%n", total,
+        (all - t0) / 1e9, (ready - t0) / 1e9);
+    return new StatefulSets(statefulSets, statefulSetReplicas, (all - t0) / 1e9, (ready - t0) / 1e9);
+  }
+
+  private int readyReplicas(Informer<StatefulSet> sets) {
+    int n = 0;
+    for (StatefulSet s : sets.list(namespace)) {
+      if (s.getStatus() != null && s.getStatus().getReadyReplicas() != null) {
+        n += s.getStatus().getReadyReplicas();
+      }
+    }
+    return n;
   }
 
   private static int available(DaemonSetStatus st) {

@@ -54,10 +54,11 @@ class ControllersBenchTest {
   }
 
   @Test
-  void theDaemonSetPhasePutsADaemonPodOnEveryHollowNodeAndComparesWithADeployment() throws Exception {
+  void theDaemonSetPhasePutsADaemonPodOnEveryHollowNodeRunsStatefulSetsAndComparesWithADeployment() throws Exception {
     String prefix = "t" + UUID.randomUUID().toString().substring(0, 8) + ".";
     ControllersBench.Settings settings = new ControllersBench.Settings(1, 1, 1,
-        new BenchStack.Settings(KafkaFixture.bootstrap(), Map.of(), prefix, 2, true), 2, 50, Duration.ofMinutes(3), 5);
+        new BenchStack.Settings(KafkaFixture.bootstrap(), Map.of(), prefix, 2, true), 2, 50, Duration.ofMinutes(3), 5,
+        2, 3);
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
     ControllersBench.Result r = new ControllersBench(settings, new PrintStream(progress, true, StandardCharsets.UTF_8))
         .run();
@@ -71,6 +72,13 @@ class ControllersBenchTest {
     assertEquals(5 / dsReady, number(line, "daemonset_pods_per_s"), 0.02 * 5 / dsReady + 0.01, line);
     assertEquals((5 / dsReady) / (5 / depReady), number(line, "daemonset_vs_deployment"), 0.05, line);
     assertTrue(log.contains("bench: DaemonSet: all 5 pods exist after"), log);
+    // two StatefulSets of three on the same nodes, against the same baseline
+    assertTrue(line.contains("\"statefulsets\":2,\"statefulset_replicas\":3,"), line);
+    double stsReady = number(line, "statefulset_ready_s");
+    assertTrue(stsReady >= number(line, "statefulset_all_pods_s") && stsReady > 0, line);
+    assertEquals(6 / stsReady, number(line, "statefulset_pods_per_s"), 0.02 * 6 / stsReady + 0.01, line);
+    assertEquals((6 / stsReady) / (5 / depReady), number(line, "statefulset_vs_deployment"), 0.05, line);
+    assertTrue(log.contains("bench: StatefulSets: all 6 pods exist after"), log);
     assertTrue(r.complete(), line);
   }
 
@@ -86,6 +94,10 @@ class ControllersBenchTest {
     e = assertThrows(IllegalArgumentException.class,
         () -> new ControllersBench.Settings(3, 10, 1, stack, 2, 10, Duration.ofMinutes(1), -1));
     assertEquals("--daemonset-nodes must be 0..100000, got -1", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> new ControllersBench.Settings(3, 10, 1, stack, 2, 10, Duration.ofMinutes(1), 0, 5, 10));
+    assertEquals("--statefulsets run on the hollow nodes of the DaemonSet phase: give --daemonset-nodes too",
+        e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> new BenchStack.Settings(null, Map.of(), "x.", 0, true));
     assertEquals("--partitions must be positive, got 0", e.getMessage());
   }
