@@ -159,6 +159,11 @@ public final class PodStartupBench {
                 TIMELINE.getOrDefault(name + "/created", -1L) / 1_000_000, TIMELINE.getOrDefault(name + "/bound", -1L) / 1_000_000,
                 TIMELINE.getOrDefault(name + "/running", -1L) / 1_000_000);
           }
+          for (io.micrometer.core.instrument.Timer t : registry.find("capstan_node_agent_runtime_operation_seconds").timers()) {
+            log.info("runtime operation {}: {} calls, mean {} ms, max {} ms in the last two minutes",
+                t.getId().getTags(), t.count(), Math.round(t.mean(TimeUnit.MILLISECONDS)),
+                Math.round(t.max(TimeUnit.MILLISECONDS)));
+          }
           deleteAll(client, agent, registry, "sleep-", s.pods());
           List<Double> sorted = new ArrayList<>(latencies);
           Collections.sort(sorted);
