@@ -590,6 +590,32 @@ class KubectlTest {
   }
 
   @Test
+  void aPodsSpecIsFixedOnceItExistsExceptWhatKubernetesLetsChange() throws Exception {
+    Path pod = manifest("fixed-pod.yaml", """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: fixed
+        spec:
+          containers:
+          - name: main
+            image: busybox:1.36
+            command: ["sleep", "3600"]
+        """);
+    ok("create", "-f", pod.toString());
+    ok("set", "image", "pod/fixed", "main=busybox:1.37");
+    assertEquals("busybox:1.37", stored("pod", "fixed").at("/spec/containers/0/image").asText());
+    Files.writeString(pod, Files.readString(pod).replace("busybox:1.36", "busybox:1.37")
+        .replace("    command:", "    workingDir: /tmp\n    command:"));
+    Result refused = kubectl("replace", "-f", pod.toString());
+    assertNotEquals(0, refused.exit(), refused.both());
+    assertTrue(refused.err().contains("Pod \"fixed\" is invalid: spec: Forbidden: pod updates may not change fields other"
+        + " than `spec.containers[*].image`"), refused.both());
+    assertTrue(refused.err().contains("containers"), "the message shows what differs: " + refused.both());
+    assertTrue(stored("pod", "fixed").at("/spec/containers/0/workingDir").isMissingNode());
+  }
+
+  @Test
   void editThroughAnEditor() throws Exception {
     createConfigMap("via-editor", "mode", "slow");
     String rv = stored("cm", "via-editor").at("/metadata/resourceVersion").asText();

@@ -15,6 +15,7 @@ import io.capstan.nodeagent.fleet.HollowFleet;
 import io.capstan.nodeagent.fleet.HollowFleetConfig;
 import io.capstan.scheduler.config.SchedulerConfig;
 import io.capstan.scheduler.service.SchedulerInstance;
+import io.capstan.stateviews.bootstrap.SystemNamespaces;
 import io.capstan.stateviews.informer.Informer;
 import io.capstan.loadtests.stack.BenchStack;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,10 +42,16 @@ import java.util.function.IntSupplier;
  * their pods exist and until every set has all its replicas ready ({@code readyReplicas}).
  */
 final class DaemonSetPhase {
-  /** The pod spec both workloads' templates share (indented under {@code template:} where used). */
+  /**
+   * The pod spec both workloads' templates share (indented under {@code template:} where used).
+   * No ServiceAccount token volume: the bench's stack has no cluster CA, so nobody publishes the
+   * {@code kube-root-ca.crt} ConfigMap that volume projects, and a hollow kubelet, like kubelet,
+   * would wait for it for ever.
+   */
   private static final String TEMPLATE_SPEC = """
       spec:
         terminationGracePeriodSeconds: 0
+        automountServiceAccountToken: false
         containers:
         - name: agent
           image: registry.k8s.io/pause:3.10
@@ -81,6 +88,8 @@ final class DaemonSetPhase {
   private final int statefulSets;
   private final int statefulSetReplicas;
   private final Duration timeout;
+  /** The pods informer of the running phase, for timeout messages. */
+  private Informer<Pod> podsSeen;
 
   DaemonSetPhase(BenchStack stack, CommandClient client, MeterRegistry registry,
       PrintStream progress, String runId, int nodes, int statefulSets, int statefulSetReplicas, Duration timeout) {
@@ -98,6 +107,7 @@ final class DaemonSetPhase {
 
   Result run(Informer<Pod> pods, Informer<DaemonSet> sets, Informer<StatefulSet> statefulSetInformer,
       Informer<Deployment> deployments) throws Exception {
+    podsSeen = pods;
     Path dataDir = Files.createTempDirectory("capstan-bench-hollow-");
     try (HollowFleet fleet = new HollowFleet(HollowFleetConfig.defaults(stack.kafka(), stack.layout(), nodes, dataDir)
             .withPrefix(prefix), registry);
@@ -111,6 +121,7 @@ final class DaemonSetPhase {
         }
       });
       scheduler.start(BenchStack.START_TIMEOUT);
+      SystemNamespaces.ensure(client, BenchStack.START_TIMEOUT); // kube-node-lease, for the nodes' Leases
       double registerSeconds = (System.nanoTime() - r0) / 1e9;
       Namespace ns = Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(namespace).build()).build();
       accepted(client.create(ns).get(30, TimeUnit.SECONDS), "namespace " + namespace);
@@ -242,6 +253,17 @@ final class DaemonSetPhase {
     }
   }
 
+  /** The phase's pods by where they are: bound or not, and their phase, for a timeout's message. */
+  private String podSummary(Informer<Pod> pods) {
+    java.util.Map<String, Integer> by = new java.util.TreeMap<>();
+    for (Pod p : pods.list(namespace)) {
+      String where = p.getSpec().getNodeName() == null ? "unbound" : "bound";
+      String phase = p.getStatus() == null || p.getStatus().getPhase() == null ? "no phase" : p.getStatus().getPhase();
+      by.merge(where + "/" + phase, 1, Integer::sum);
+    }
+    return by.toString();
+  }
+
   private void await(String what, long start, BooleanSupplier done, IntSupplier count) throws InterruptedException {
     long deadline = start + timeout.toNanos();
     long lastReport = System.nanoTime();
@@ -249,7 +271,7 @@ final class DaemonSetPhase {
       long now = System.nanoTime();
       if (now > deadline) {
         throw new IllegalStateException("daemonset phase: timed out after " + timeout.toSeconds() + " s waiting for "
-            + what + " (at " + count.getAsInt() + ")");
+            + what + " (at " + count.getAsInt() + "; the phase's pods " + podSummary(podsSeen) + ")");
       }
       if (now - lastReport > TimeUnit.SECONDS.toNanos(5)) {
         progress.printf(Locale.ROOT, "bench: %.0f s waiting for %s: %d so far, queues %s%n", (now - start) / 1e9, what,

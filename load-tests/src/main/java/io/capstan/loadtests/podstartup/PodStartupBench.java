@@ -26,6 +26,7 @@ import io.capstan.stateviews.kafka.EmbeddedKafkaBroker;
 import io.capstan.stateviews.kafka.TopicAdmin;
 import io.capstan.stateviews.processor.CommandProcessor;
 import io.capstan.stateviews.processor.ProcessorConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -76,6 +77,8 @@ public final class PodStartupBench {
   }
 
   static final int WARMUP_ROUND = 20;
+  /** Per pod: nanoseconds from the create being due to the create's and the bind's answers. */
+  static final Map<String, Long> TIMELINE = new ConcurrentHashMap<>();
 
   /**
    * The figures of one run.
@@ -126,6 +129,7 @@ public final class PodStartupBench {
               if (t0 != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase())
                   && sentAt.remove(p.getMetadata().getName()) != null) {
                 latencies.add((System.nanoTime() - t0) / 1e6);
+                TIMELINE.put(p.getMetadata().getName() + "/running", System.nanoTime() - t0);
               }
             }
           });
@@ -134,7 +138,7 @@ public final class PodStartupBench {
           long w0 = System.nanoTime();
           for (int round = 0; System.nanoTime() - w0 < TimeUnit.SECONDS.toNanos(s.warmupSeconds()); round++) {
             startAll(client, "warm-" + round + "-", WARMUP_ROUND, s.perSecond(), sentAt, latencies);
-            deleteAll(client, agent, "warm-" + round + "-", WARMUP_ROUND);
+            deleteAll(client, agent, registry, "warm-" + round + "-", WARMUP_ROUND);
             log.info("warm-up round {}: {} pods started and deleted ({} s so far, not measured)", round + 1,
                 WARMUP_ROUND, (System.nanoTime() - w0) / 1_000_000_000L);
           }
@@ -144,7 +148,23 @@ public final class PodStartupBench {
           startAll(client, "sleep-", s.pods(), s.perSecond(), sentAt, latencies);
           CpuAccount.Spent spent = cpu.spent();
           log.info("the measured pods' CPU:\n{}", spent.table(8));
-          deleteAll(client, agent, "sleep-", s.pods());
+          List<String> slowest = new ArrayList<>();
+          for (int i = 0; i < s.pods(); i++) {
+            slowest.add("sleep-" + i);
+          }
+          slowest.sort((a, b) -> Long.compare(TIMELINE.getOrDefault(b + "/running", 0L),
+              TIMELINE.getOrDefault(a + "/running", 0L)));
+          for (String name : slowest.subList(0, Math.min(5, slowest.size()))) {
+            log.info("slow pod {}: created +{} ms, bound +{} ms, Running seen +{} ms", name,
+                TIMELINE.getOrDefault(name + "/created", -1L) / 1_000_000, TIMELINE.getOrDefault(name + "/bound", -1L) / 1_000_000,
+                TIMELINE.getOrDefault(name + "/running", -1L) / 1_000_000);
+          }
+          for (io.micrometer.core.instrument.Timer t : registry.find("capstan_node_agent_runtime_operation_seconds").timers()) {
+            log.info("runtime operation {}: {} calls, mean {} ms, max {} ms in the last two minutes",
+                t.getId().getTags(), t.count(), Math.round(t.mean(TimeUnit.MILLISECONDS)),
+                Math.round(t.max(TimeUnit.MILLISECONDS)));
+          }
+          deleteAll(client, agent, registry, "sleep-", s.pods());
           List<Double> sorted = new ArrayList<>(latencies);
           Collections.sort(sorted);
           return new Result(s.pods(), percentile(sorted, 0.50), percentile(sorted, 0.99), floor,
@@ -180,11 +200,13 @@ public final class PodStartupBench {
         if (!(created instanceof CommandResult.Accepted)) {
           throw new IllegalStateException("create of " + name + " refused: " + created);
         }
+        TIMELINE.put(name + "/created", System.nanoTime() - due);
         return client.bind("default", name, NODE);
       }).thenAccept(bound -> {
         if (!(bound instanceof CommandResult.Accepted)) {
           throw new IllegalStateException("bind of " + name + " refused: " + bound);
         }
+        TIMELINE.put(name + "/bound", System.nanoTime() - due);
       }));
     }
     CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(1, TimeUnit.MINUTES);
@@ -197,15 +219,26 @@ public final class PodStartupBench {
     }
   }
 
-  /** Force-deletes the {@code n} pods named {@code prefix + i} and waits until their containers are gone. */
-  private static void deleteAll(CommandClient client, NodeAgent agent, String prefix, int n) throws Exception {
+  /**
+   * Force-deletes the {@code n} pods named {@code prefix + i} and waits until their containers are
+   * gone and the agent has let go of them (sandbox, network and cgroups torn down, last statuses
+   * sent), so the next pods start on a quiet node: measured right after a warm-up round, the first
+   * pods shared the node with its teardown and were the slowest of the run by 150–250 ms.
+   */
+  private static void deleteAll(CommandClient client, NodeAgent agent, MeterRegistry registry, String prefix, int n)
+      throws Exception {
     for (int i = 0; i < n; i++) {
       client.delete(Kinds.POD, "default", prefix + i, DeleteOptions.newBuilder().setGracePeriodSeconds(0L).build());
     }
     long cleanDeadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-    while (!agent.runtime().listContainers().isEmpty() && System.nanoTime() < cleanDeadline) {
-      Thread.sleep(200);
+    while ((!agent.runtime().listContainers().isEmpty() || gauge(registry, "capstan_node_agent_pods") > 0
+        || gauge(registry, "capstan_node_agent_pod_statuses_waiting") > 0) && System.nanoTime() < cleanDeadline) {
+      Thread.sleep(50);
     }
+  }
+
+  private static double gauge(MeterRegistry registry, String name) {
+    return registry.find(name).gauges().stream().mapToDouble(io.micrometer.core.instrument.Gauge::value).sum();
   }
 
   static Pod pod(String name) {

@@ -213,22 +213,22 @@ class UpdateCommandTest {
     h.drain();
 
     Pod withStatus = pod("apps", "web");
-    withStatus.getSpec().setRestartPolicy("Never");
+    withStatus.getSpec().setActiveDeadlineSeconds(600L); // one of the few spec fields a pod update may change
     withStatus.setStatus(PodStatus.newBuilder().setPhase("Running").build());
     Pod updated = h.accept(h.update(withStatus));
     assertEquals("Pending", updated.getStatus().getPhase(), "status is the status subresource's");
-    assertEquals("Never", updated.getSpec().getRestartPolicy());
+    assertEquals(600L, updated.getSpec().getActiveDeadlineSeconds());
     assertEquals(2L, updated.getMetadata().getGeneration());
 
     Pod statusOnly = pod("apps", "web");
-    statusOnly.getSpec().setRestartPolicy("Always");
+    statusOnly.getSpec().setActiveDeadlineSeconds(60L);
     statusOnly.getMetadata().setLabels(Map.of("sneaky", "yes"));
     statusOnly.setStatus(PodStatus.newBuilder().setPhase("Running").setPodIP("10.1.0.7").build());
     Reply r = h.send(h.updateStatus(statusOnly));
     Pod afterStatus = object(r);
     assertEquals("Running", afterStatus.getStatus().getPhase());
     assertEquals("10.1.0.7", afterStatus.getStatus().getPodIP());
-    assertEquals("Never", afterStatus.getSpec().getRestartPolicy(), "spec stays as stored");
+    assertEquals(600L, afterStatus.getSpec().getActiveDeadlineSeconds(), "spec stays as stored");
     assertNull(afterStatus.getMetadata().getLabels(), "metadata stays as stored");
     assertEquals(2L, afterStatus.getMetadata().getGeneration(), "status does not move generation");
     assertEquals(created.getMetadata().getUid(), afterStatus.getMetadata().getUid());
@@ -240,7 +240,7 @@ class UpdateCommandTest {
   void aStatusUpdateIsConditionalOnResourceVersionToo() {
     Pod created = h.accept(h.create(pod("apps", "web")));
     Pod changed = pod("apps", "web");
-    changed.getSpec().setRestartPolicy("Never");
+    changed.getSpec().setActiveDeadlineSeconds(600L);
     h.accept(h.update(changed));
     Pod stale = pod("apps", "web");
     stale.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());

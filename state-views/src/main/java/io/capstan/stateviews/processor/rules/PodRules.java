@@ -36,7 +36,6 @@ public final class PodRules {
 
   private PodRules() {}
 
-  /** A new pod is Pending whatever status its creator sent, as kube-apiserver's pod strategy does. */
   /**
    * A new pod starts Pending, and gets kube-apiserver's DefaultTolerationSeconds admission: if it
    * does not tolerate the not-ready / unreachable NoExecute taints, it tolerates them for 300 s,
@@ -44,6 +43,16 @@ public final class PodRules {
    */
   public static void prepareForCreate(Pod pod) {
     pod.setStatus(PodStatus.newBuilder().setPhase(PENDING).build());
+    if (pod.getSpec() != null) {
+      DefaultTolerations.apply(pod.getSpec());
+    }
+  }
+
+  /**
+   * DefaultTolerationSeconds admits updates too: a client's update that lacks the two tolerations
+   * it added on create gets them again (and is not refused for removing them).
+   */
+  static void prepareForUpdate(Pod pod) {
     if (pod.getSpec() != null) {
       DefaultTolerations.apply(pod.getSpec());
     }

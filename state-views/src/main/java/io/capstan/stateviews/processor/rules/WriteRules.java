@@ -212,6 +212,7 @@ public final class WriteRules {
       PodRules.keepEphemeralContainers(pod, (Pod) stored);
       PriorityAdmission.keepResolved(pod, (Pod) stored);
       PodRules.keepServiceAccount(pod, (Pod) stored);
+      PodRules.prepareForUpdate(pod);
     } else if (object instanceof io.capstan.api.Secret secret && stored instanceof io.capstan.api.Secret had) {
       SecretSealing.keepStoredValuesIfSame(had, secret); // the same values sealed again are no change
     }
@@ -245,6 +246,7 @@ public final class WriteRules {
     errors.addAll(io.capstan.logschema.validation.RbacRules.checkUpdate(stored, object)); // roleRef is immutable
     errors.addAll(io.capstan.logschema.validation.PriorityClassRules.checkUpdate(stored, object)); // value too
     errors.addAll(io.capstan.logschema.validation.DaemonSetRules.checkUpdate(stored, object)); // selector, data
+    errors.addAll(io.capstan.logschema.validation.PodUpdateRules.checkUpdate(stored, object)); // a pod's spec
     errors.addAll(io.capstan.logschema.validation.StatefulSetRules.checkUpdate(stored, object)); // all but 7 fields
     if (ephemeral) {
       errors.addAll(PodRules.ephemeralContainerChanges((Pod) stored, (Pod) object));
