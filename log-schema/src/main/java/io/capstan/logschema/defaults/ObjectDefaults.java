@@ -67,6 +67,12 @@ public final class ObjectDefaults {
       subjects(crb.getSubjects());
     } else if (object instanceof io.capstan.api.DaemonSet ds) {
       WorkloadDefaults.daemonSet(ds);
+    } else if (object instanceof io.capstan.api.PersistentVolume pv) {
+      StorageDefaults.persistentVolume(pv);
+    } else if (object instanceof io.capstan.api.PersistentVolumeClaim pvc) {
+      StorageDefaults.persistentVolumeClaim(pvc);
+    } else if (object instanceof io.capstan.api.StorageClass sc) {
+      StorageDefaults.storageClass(sc);
     }
   }
 

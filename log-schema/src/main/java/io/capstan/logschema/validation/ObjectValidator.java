@@ -100,6 +100,12 @@ public final class ObjectValidator {
       DaemonSetRules.checkDaemonSet(ds, errors);
     } else if (record instanceof io.capstan.api.ControllerRevision cr) {
       DaemonSetRules.checkControllerRevision(cr, errors);
+    } else if (record instanceof io.capstan.api.PersistentVolume pv) {
+      StorageRules.checkPersistentVolume(pv, errors);
+    } else if (record instanceof io.capstan.api.PersistentVolumeClaim pvc) {
+      StorageRules.checkPersistentVolumeClaim(pvc, errors);
+    } else if (record instanceof io.capstan.api.StorageClass sc) {
+      StorageRules.checkStorageClass(sc, errors);
     } else if (kind.custom()) {
       CustomObjects.validate(kind.openApiSchema(), KubeJson.toJson(record)).forEach(errors::add);
     }

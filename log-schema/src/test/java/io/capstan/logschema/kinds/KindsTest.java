@@ -17,7 +17,8 @@ class KindsTest {
     assertEquals(List.of("Namespace", "Node", "Pod", "Service", "Endpoints", "ConfigMap", "Secret", "Event",
         "ResourceQuota", "LimitRange", "Deployment", "ReplicaSet", "Job", "Lease", "CustomResourceDefinition",
         "EndpointSlice", "ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding",
-        "PodDisruptionBudget", "CronJob", "PriorityClass", "DaemonSet", "ControllerRevision"),
+        "PodDisruptionBudget", "CronJob", "PriorityClass", "DaemonSet", "ControllerRevision", "PersistentVolume",
+        "PersistentVolumeClaim", "StorageClass"),
         Kinds.all().stream().map(Kind::kind).toList());
     assertEquals("apps/v1", Kinds.DEPLOYMENT.apiVersion());
     assertEquals("coordination.k8s.io/v1", Kinds.LEASE.apiVersion());
@@ -27,7 +28,8 @@ class KindsTest {
     assertTrue(Kinds.JOB.categories().contains("all"));
     assertFalse(Kinds.CONFIG_MAP.categories().contains("all"));
     assertEquals(Set.of("Namespace", "Node", "Pod", "Service", "ResourceQuota", "Deployment", "ReplicaSet", "Job",
-        "CustomResourceDefinition", "PodDisruptionBudget", "CronJob", "DaemonSet"),
+        "CustomResourceDefinition", "PodDisruptionBudget", "CronJob", "DaemonSet", "PersistentVolume",
+        "PersistentVolumeClaim"),
         new HashSet<>(Kinds.all().stream().filter(Kind::hasStatus).map(Kind::kind).toList()));
     assertEquals(Kinds.REPLICA_SET, Kinds.byPlural("apps", "replicasets").orElseThrow());
     assertEquals(Kinds.EVENT, Kinds.byApiVersionAndKind("v1", "Event").orElseThrow());

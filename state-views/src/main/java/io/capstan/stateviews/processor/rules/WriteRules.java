@@ -245,6 +245,7 @@ public final class WriteRules {
     errors.addAll(io.capstan.logschema.validation.RbacRules.checkUpdate(stored, object)); // roleRef is immutable
     errors.addAll(io.capstan.logschema.validation.PriorityClassRules.checkUpdate(stored, object)); // value too
     errors.addAll(io.capstan.logschema.validation.DaemonSetRules.checkUpdate(stored, object)); // selector, data
+    errors.addAll(io.capstan.logschema.validation.StorageRules.checkUpdate(stored, object)); // claim spec, class
     if (ephemeral) {
       errors.addAll(PodRules.ephemeralContainerChanges((Pod) stored, (Pod) object));
     }
