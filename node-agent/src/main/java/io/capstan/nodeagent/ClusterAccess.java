@@ -31,6 +31,9 @@ public final class ClusterAccess implements AutoCloseable {
   private final SharedInformers informers;
   private final ConfigSource configs;
   private final Informer<Node> nodes;
+  private final Informer<io.capstan.api.PersistentVolumeClaim> claims;
+  private final Informer<io.capstan.api.PersistentVolume> volumes;
+  private final Informer<io.capstan.api.StorageClass> storageClasses;
   private final io.capstan.nodeagent.connection.LogConnection connection;
   private volatile io.capstan.nodeagent.volume.ServiceAccountTokenSource tokens =
       io.capstan.nodeagent.volume.ServiceAccountTokenSource.NONE;
@@ -62,6 +65,13 @@ public final class ClusterAccess implements AutoCloseable {
       Informer<Secret> secrets = inf.informerFor(Kinds.SECRET, Secret.class);
       this.nodes = inf.informerFor(Kinds.NODE, Node.class);
       Informer<Service> services = inf.informerFor(Kinds.SERVICE, Service.class);
+      Informer<io.capstan.api.PersistentVolumeClaim> claims = inf.informerFor(Kinds.PERSISTENT_VOLUME_CLAIM,
+          io.capstan.api.PersistentVolumeClaim.class);
+      Informer<io.capstan.api.PersistentVolume> volumes = inf.informerFor(Kinds.PERSISTENT_VOLUME,
+          io.capstan.api.PersistentVolume.class);
+      this.storageClasses = inf.informerFor(Kinds.STORAGE_CLASS, io.capstan.api.StorageClass.class);
+      this.claims = claims;
+      this.volumes = volumes;
       inf.start();
       this.configs = new ConfigSource() {
         @Override
@@ -82,6 +92,16 @@ public final class ClusterAccess implements AutoCloseable {
         @Override
         public Optional<Service> service(String namespace, String n) {
           return services.get(namespace, n);
+        }
+
+        @Override
+        public Optional<io.capstan.api.PersistentVolumeClaim> claim(String namespace, String n) {
+          return claims.get(namespace, n);
+        }
+
+        @Override
+        public Optional<io.capstan.api.PersistentVolume> persistentVolume(String n) {
+          return volumes.get("", n);
         }
 
         @Override
@@ -157,6 +177,19 @@ public final class ClusterAccess implements AutoCloseable {
       return c.getMetadata().getNamespace();
     }
     return o instanceof Secret s ? s.getMetadata().getNamespace() : "";
+  }
+
+  /** The claims, volumes and classes the local-path provisioner follows. */
+  public Informer<io.capstan.api.PersistentVolumeClaim> claims() {
+    return claims;
+  }
+
+  public Informer<io.capstan.api.PersistentVolume> volumes() {
+    return volumes;
+  }
+
+  public Informer<io.capstan.api.StorageClass> storageClasses() {
+    return storageClasses;
   }
 
   public ConfigSource configs() {

@@ -59,6 +59,7 @@ public final class NodeAgent implements AutoCloseable {
   private ProxyMode proxyMode = ProxyMode.OFF;
   private SharedInformers proxyInformers;
   private ServiceProxy proxy;
+  private io.capstan.nodeagent.volume.LocalPathProvisioner provisioner;
   /** The process's Vert.x for the log server, or null for one of its own. */
   private final io.vertx.core.Vertx vertx;
 
@@ -158,6 +159,11 @@ public final class NodeAgent implements AutoCloseable {
       throw new IllegalStateException("node agent " + config.nodeName() + ": its pods were not read within " + timeout);
     }
     kubelet.startSyncing(); // after the read: each pod's first sync sees its latest state, not an old version
+    if (runc) {
+      // This node's local-path volumes: directories under its data dir (hollow nodes have none to give).
+      provisioner = new io.capstan.nodeagent.volume.LocalPathProvisioner(config.nodeName(), config.dataDir(),
+          cluster.claims(), cluster.volumes(), cluster.storageClasses(), cluster.client()).start();
+    }
     if (proxyMode != ProxyMode.OFF) {
       startProxy(timeout);
     }
@@ -230,6 +236,9 @@ public final class NodeAgent implements AutoCloseable {
         : " and its containers (grace at most " + stopContainersGrace.toSeconds() + " s)");
     if (podsReader != null) {
       podsReader.close();
+    }
+    if (provisioner != null) {
+      provisioner.close();
     }
     if (proxy != null) {
       proxy.close();

@@ -55,6 +55,7 @@ final class CommandProcessorComponent implements Component {
       SystemNamespaces.ensure(client, timeout);
       io.capstan.stateviews.bootstrap.DefaultRoles.ensure(client, timeout); // RBAC's bootstrap policy
       io.capstan.stateviews.bootstrap.SystemPriorityClasses.ensure(client, timeout); // system-node-critical, ...
+      io.capstan.stateviews.bootstrap.DefaultStorageClass.ensure(client, timeout); // local-path, the default class
     }
   }
 

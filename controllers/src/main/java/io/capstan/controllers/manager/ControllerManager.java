@@ -56,6 +56,7 @@ public final class ControllerManager implements AutoCloseable {
   private io.capstan.controllers.serviceaccount.DefaultServiceAccounts serviceAccounts;
   private io.capstan.controllers.disruption.DisruptionController disruption;
   private io.capstan.controllers.cronjob.CronJobController cronJobs;
+  private io.capstan.controllers.volume.PersistentVolumeBinder volumeBinder;
   private io.capstan.controllers.daemonset.DaemonSetController daemonSets;
   private io.capstan.controllers.statefulset.StatefulSetController statefulSets;
   /** Null when no root CA file is configured. */
@@ -83,7 +84,7 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
   public synchronized void start() {
-    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, customresourcedefinition-cleanup, endpoints, endpointslice, node-lifecycle{}, resourcequota, clusterrole-aggregation, disruption, cronjob, daemonset and statefulset controllers, {} workers each",
+    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, customresourcedefinition-cleanup, endpoints, endpointslice, node-lifecycle{}, resourcequota, clusterrole-aggregation, disruption, cronjob, daemonset, statefulset and persistentvolume-binder controllers, {} workers each",
         config.rootCaFile() == null ? "" : ", root-ca-cert-publisher", config.workers());
     RootCaFile rootCaFile = null;
     if (config.rootCaFile() != null) {
@@ -121,6 +122,8 @@ public final class ControllerManager implements AutoCloseable {
         registry);
     statefulSets = new io.capstan.controllers.statefulset.StatefulSetController(informers, writer, clock,
         config.workers(), registry);
+    volumeBinder = new io.capstan.controllers.volume.PersistentVolumeBinder(informers, writer, clock, config.workers(),
+        registry);
     if (rootCaFile != null) {
       rootCa = new RootCaPublisher(informers, writer, rootCaFile, RootCaPublisher.DEFAULT_RECHECK, 1, registry);
     }
@@ -154,6 +157,7 @@ public final class ControllerManager implements AutoCloseable {
     cronJobs.shardBy(shard);
     daemonSets.shardBy(shard);
     statefulSets.shardBy(shard);
+    volumeBinder.shardBy(shard);
     if (rootCa != null) {
       rootCa.shardBy(shard);
     }
@@ -189,6 +193,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(daemonSets);
     statefulSets.start();
     started.add(statefulSets);
+    volumeBinder.start();
+    started.add(volumeBinder);
     if (rootCa != null) {
       rootCa.start();
       started.add(rootCa);

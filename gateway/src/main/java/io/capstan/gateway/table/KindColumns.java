@@ -156,11 +156,47 @@ final class KindColumns {
           PrinterColumn.wide("Images", "Images referenced by each container in the template.")),
           KindColumns::statefulSet));
 
+  /** printers.go addPersistentVolume... and addStorageClass: the storage kinds. */
+  private static final Map<Kind, Printer> STORAGE_PRINTERS = Map.of(
+      Kinds.PERSISTENT_VOLUME, new Printer(List.of(NAME,
+          PrinterColumn.of("Capacity", "capacity is the description of the persistent volume's resources and capacity."),
+          PrinterColumn.of("Access Modes", "accessModes contains all ways the volume can be mounted."),
+          PrinterColumn.of("Reclaim Policy", "persistentVolumeReclaimPolicy defines what happens to a persistent volume"
+              + " when released from its claim."),
+          PrinterColumn.of("Status", "phase indicates if a volume is available, bound to a claim, or released by a"
+              + " claim."),
+          PrinterColumn.of("Claim", "claimRef is part of a bi-directional binding between PersistentVolume and"
+              + " PersistentVolumeClaim."),
+          PrinterColumn.of("StorageClass", "StorageClass of the pv"),
+          PrinterColumn.of("VolumeAttributesClass", "VolumeAttributesClass of the pv"),
+          PrinterColumn.of("Reason", "reason is a brief CamelCase string that describes any failure."), AGE,
+          PrinterColumn.wide("VolumeMode", "volumeMode defines if a volume is intended to be used with a formatted"
+              + " filesystem or to remain in raw block state.")), KindColumns::persistentVolume),
+      Kinds.PERSISTENT_VOLUME_CLAIM, new Printer(List.of(NAME,
+          PrinterColumn.of("Status", "phase represents the current phase of PersistentVolumeClaim."),
+          PrinterColumn.of("Volume", "volumeName is the binding reference to the PersistentVolume backing this claim."),
+          PrinterColumn.of("Capacity", "capacity represents the actual resources of the underlying volume."),
+          PrinterColumn.of("Access Modes", "accessModes contains the actual access modes the volume backing the PVC"
+              + " has."),
+          PrinterColumn.of("StorageClass", "StorageClass of the pvc"),
+          PrinterColumn.of("VolumeAttributesClass", "VolumeAttributesClass of the pvc"), AGE,
+          PrinterColumn.wide("VolumeMode", "volumeMode defines what type of volume is required by the claim.")),
+          KindColumns::persistentVolumeClaim),
+      Kinds.STORAGE_CLASS, new Printer(List.of(NAME,
+          PrinterColumn.of("Provisioner", "provisioner indicates the type of the provisioner."),
+          PrinterColumn.of("ReclaimPolicy", "reclaimPolicy controls the reclaimPolicy for dynamically provisioned"
+              + " PersistentVolumes of this storage class."),
+          PrinterColumn.of("VolumeBindingMode", "volumeBindingMode indicates how PersistentVolumeClaims should be"
+              + " provisioned and bound."),
+          PrinterColumn.of("AllowVolumeExpansion", "allowVolumeExpansion shows whether the storage class allow volume"
+              + " expand."), AGE), KindColumns::storageClass));
+
   private KindColumns() {}
 
   static boolean covers(Kind kind) {
     return PRINTERS.containsKey(kind) || RBAC_PRINTERS.containsKey(kind) || POLICY_PRINTERS.containsKey(kind)
-        || BATCH_AND_SCHEDULING_PRINTERS.containsKey(kind) || APPS_PRINTERS.containsKey(kind);
+        || BATCH_AND_SCHEDULING_PRINTERS.containsKey(kind) || APPS_PRINTERS.containsKey(kind)
+        || STORAGE_PRINTERS.containsKey(kind);
   }
 
   /** DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR, then the wide columns, as printDaemonSet. */
@@ -252,7 +288,8 @@ final class KindColumns {
     Printer printer = PRINTERS.containsKey(kind) ? PRINTERS.get(kind)
         : RBAC_PRINTERS.containsKey(kind) ? RBAC_PRINTERS.get(kind)
         : POLICY_PRINTERS.containsKey(kind) ? POLICY_PRINTERS.get(kind)
-        : BATCH_AND_SCHEDULING_PRINTERS.containsKey(kind) ? BATCH_AND_SCHEDULING_PRINTERS.get(kind) : APPS_PRINTERS.get(kind);
+        : BATCH_AND_SCHEDULING_PRINTERS.containsKey(kind) ? BATCH_AND_SCHEDULING_PRINTERS.get(kind)
+        : STORAGE_PRINTERS.containsKey(kind) ? STORAGE_PRINTERS.get(kind) : APPS_PRINTERS.get(kind);
     ObjectNode table = TableRenderer.table(resourceVersion, continueToken);
     ArrayNode defs = table.putArray("columnDefinitions");
     for (PrinterColumn c : printer.columns()) {
@@ -265,7 +302,12 @@ final class KindColumns {
       ArrayNode cells = row.putArray("cells");
       List<Object> values = new ArrayList<>();
       if (printer.columns().get(0) == NAME) {
-        values.add(o.path("metadata").path("name").asText());
+        String name = o.path("metadata").path("name").asText();
+        if (kind.equals(Kinds.STORAGE_CLASS) && "true".equals(o.path("metadata").path("annotations")
+            .path("storageclass.kubernetes.io/is-default-class").asText(""))) {
+          name += " (default)"; // printStorageClass
+        }
+        values.add(name);
       }
       values.addAll(printer.cells().apply(o, now));
       // AGE sits where the printer puts it: fill it in at its column.
@@ -523,6 +565,56 @@ final class KindColumns {
     return List.of(spec.path("schedule").asText(""), zone.isEmpty() ? NONE : zone, suspend,
         status.path("active").size(), last == null ? NONE : HumanDuration.format(Duration.between(last, now)),
         String.join(",", names), String.join(",", images), selector.isEmpty() ? NONE : String.join(",", selector));
+  }
+
+  // ---- storage ----
+
+  /** CAPACITY ACCESS MODES RECLAIM POLICY STATUS CLAIM STORAGECLASS VOLUMEATTRIBUTESCLASS REASON, as printPersistentVolume. */
+  private static List<Object> persistentVolume(JsonNode o, Instant now) {
+    JsonNode spec = o.path("spec");
+    String claim = "";
+    if (spec.hasNonNull("claimRef")) {
+      claim = spec.path("claimRef").path("namespace").asText("") + "/" + spec.path("claimRef").path("name").asText("");
+    }
+    String phase = o.path("metadata").hasNonNull("deletionTimestamp") ? "Terminating"
+        : o.path("status").path("phase").asText("");
+    return List.of(spec.path("capacity").path("storage").asText(""), accessModes(spec.path("accessModes")),
+        spec.path("persistentVolumeReclaimPolicy").asText(""), phase, claim, spec.path("storageClassName").asText(""),
+        spec.path("volumeAttributesClassName").asText(UNSET), o.path("status").path("reason").asText(""),
+        spec.path("volumeMode").asText(UNSET));
+  }
+
+  /** STATUS VOLUME CAPACITY ACCESS MODES STORAGECLASS VOLUMEATTRIBUTESCLASS: capacity and modes once bound. */
+  private static List<Object> persistentVolumeClaim(JsonNode o, Instant now) {
+    JsonNode spec = o.path("spec");
+    JsonNode status = o.path("status");
+    String phase = o.path("metadata").hasNonNull("deletionTimestamp") ? "Terminating" : status.path("phase").asText("");
+    boolean bound = !spec.path("volumeName").asText("").isEmpty();
+    return List.of(phase, spec.path("volumeName").asText(""),
+        bound ? status.path("capacity").path("storage").asText("") : "",
+        bound ? accessModes(status.path("accessModes")) : "", spec.path("storageClassName").asText(""),
+        spec.path("volumeAttributesClassName").asText(UNSET), spec.path("volumeMode").asText(UNSET));
+  }
+
+  /** PROVISIONER RECLAIMPOLICY VOLUMEBINDINGMODE ALLOWVOLUMEEXPANSION (the name marked "(default)" in render). */
+  private static List<Object> storageClass(JsonNode o, Instant now) {
+    return List.of(o.path("provisioner").asText(""), o.path("reclaimPolicy").asText("Delete"),
+        o.path("volumeBindingMode").asText("Immediate"), String.valueOf(o.path("allowVolumeExpansion").asBoolean(false)));
+  }
+
+  /** The access modes as kubectl abbreviates them (RWO,ROX,RWX,RWOP), in that order. */
+  private static String accessModes(JsonNode modes) {
+    List<String> shown = new ArrayList<>();
+    for (String[] m : new String[][] {{"ReadWriteOnce", "RWO"}, {"ReadOnlyMany", "ROX"}, {"ReadWriteMany", "RWX"},
+        {"ReadWriteOncePod", "RWOP"}}) {
+      for (JsonNode mode : modes) {
+        if (mode.asText().equals(m[0])) {
+          shown.add(m[1]);
+          break;
+        }
+      }
+    }
+    return String.join(",", shown);
   }
 
   // ---- events ----

@@ -163,7 +163,7 @@ class BadInputTest {
   void discoveryDocuments() throws Exception {
     JsonNode apis = KubeJson.parse(send("GET", "/apis", null, null).body());
     assertEquals(List.of("apps", "batch", "coordination.k8s.io", "apiextensions.k8s.io", "discovery.k8s.io",
-        "rbac.authorization.k8s.io", "policy", "scheduling.k8s.io", "authentication.k8s.io", "authorization.k8s.io"),
+        "rbac.authorization.k8s.io", "policy", "scheduling.k8s.io", "storage.k8s.io", "authentication.k8s.io", "authorization.k8s.io"),
         apis.get("groups").findValuesAsText("name"));
     JsonNode reviews = KubeJson.parse(send("GET", "/apis/authorization.k8s.io/v1", null, null).body());
     assertEquals(List.of("localsubjectaccessreviews", "selfsubjectaccessreviews", "selfsubjectrulesreviews",

@@ -165,6 +165,15 @@ class HostileInputTest {
         + "{'restartPolicy':'Never','containers':[" + container + "]}}}}}}");
     m.put("PriorityClass", "{'apiVersion':'scheduling.k8s.io/v1','kind':'PriorityClass',"
         + "'metadata':{'name':'hostile-priority'},'value':1000,'description':'fuzzed'}");
+    m.put("PersistentVolume", "{'apiVersion':'v1','kind':'PersistentVolume','metadata':{'name':'hostile-pv'},"
+        + "'spec':{'capacity':{'storage':'1Gi'},'accessModes':['ReadWriteOnce'],'storageClassName':'manual',"
+        + "'hostPath':{'path':'/tmp/hostile-pv'},'persistentVolumeReclaimPolicy':'Retain'}}");
+    m.put("PersistentVolumeClaim", "{'apiVersion':'v1','kind':'PersistentVolumeClaim','metadata':{'name':'hostile-pvc'},"
+        + "'spec':{'accessModes':['ReadWriteOnce'],'storageClassName':'manual',"
+        + "'resources':{'requests':{'storage':'1Gi'}}}}");
+    m.put("StorageClass", "{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass','metadata':{'name':'hostile-sc'},"
+        + "'provisioner':'example.com/hostile','reclaimPolicy':'Retain','volumeBindingMode':'WaitForFirstConsumer',"
+        + "'parameters':{'maxSize':'10Gi'}}");
     m.put("Lease", "{'apiVersion':'coordination.k8s.io/v1','kind':'Lease','metadata':{'name':'hostile-lease'},"
         + "'spec':{'holderIdentity':'someone','leaseDurationSeconds':15}}");
     m.put("EndpointSlice", "{'apiVersion':'discovery.k8s.io/v1','kind':'EndpointSlice',"

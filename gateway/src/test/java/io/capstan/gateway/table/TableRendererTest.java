@@ -79,6 +79,41 @@ class TableRendererTest {
   }
 
   @Test
+  void storageColumnsAsKubectlPrintsThem() {
+    JsonNode pv = json("{'metadata':{'name':'pvc-1','creationTimestamp':'2026-01-01T11:00:00Z'},"
+        + "'spec':{'capacity':{'storage':'1Gi'},'accessModes':['ReadWriteMany','ReadWriteOnce'],"
+        + "'persistentVolumeReclaimPolicy':'Delete','claimRef':{'namespace':'default','name':'data'},"
+        + "'storageClassName':'local-path','volumeMode':'Filesystem'},'status':{'phase':'Bound'}}");
+    JsonNode table = TableRenderer.render(Kinds.PERSISTENT_VOLUME, List.of(pv), null, null, NOW);
+    assertEquals(List.of("Name", "Capacity", "Access Modes", "Reclaim Policy", "Status", "Claim", "StorageClass",
+        "VolumeAttributesClass", "Reason", "Age", "VolumeMode"), table.get("columnDefinitions").findValuesAsText("name"));
+    assertEquals(json("['pvc-1','1Gi','RWO,RWX','Delete','Bound','default/data','local-path','<unset>','','60m',"
+        + "'Filesystem']").toString(), table.at("/rows/0/cells").toString());
+    JsonNode pending = json("{'metadata':{'name':'data','creationTimestamp':'2026-01-01T11:00:00Z'},"
+        + "'spec':{'accessModes':['ReadWriteOnce'],'storageClassName':'local-path','volumeMode':'Filesystem'},"
+        + "'status':{'phase':'Pending'}}");
+    table = TableRenderer.render(Kinds.PERSISTENT_VOLUME_CLAIM, List.of(pending), null, null, NOW);
+    assertEquals(List.of("Name", "Status", "Volume", "Capacity", "Access Modes", "StorageClass", "VolumeAttributesClass",
+        "Age", "VolumeMode"), table.get("columnDefinitions").findValuesAsText("name"));
+    assertEquals(json("['data','Pending','','','','local-path','<unset>','60m','Filesystem']").toString(),
+        table.at("/rows/0/cells").toString());
+    JsonNode bound = json("{'metadata':{'name':'data','creationTimestamp':'2026-01-01T11:00:00Z'},"
+        + "'spec':{'accessModes':['ReadWriteOnce'],'volumeName':'pvc-1','storageClassName':'local-path'},"
+        + "'status':{'phase':'Bound','capacity':{'storage':'1Gi'},'accessModes':['ReadWriteOnce']}}");
+    assertEquals(json("['data','Bound','pvc-1','1Gi','RWO','local-path','<unset>','60m','<unset>']").toString(),
+        TableRenderer.render(Kinds.PERSISTENT_VOLUME_CLAIM, List.of(bound), null, null, NOW)
+            .at("/rows/0/cells").toString());
+    JsonNode sc = json("{'metadata':{'name':'local-path','creationTimestamp':'2026-01-01T11:00:00Z',"
+        + "'annotations':{'storageclass.kubernetes.io/is-default-class':'true'}},'provisioner':'capstan.io/local-path',"
+        + "'reclaimPolicy':'Delete','volumeBindingMode':'WaitForFirstConsumer'}");
+    table = TableRenderer.render(Kinds.STORAGE_CLASS, List.of(sc), null, null, NOW);
+    assertEquals(List.of("Name", "Provisioner", "ReclaimPolicy", "VolumeBindingMode", "AllowVolumeExpansion", "Age"),
+        table.get("columnDefinitions").findValuesAsText("name"));
+    assertEquals(json("['local-path (default)','capstan.io/local-path','Delete','WaitForFirstConsumer','false','60m']")
+        .toString(), table.at("/rows/0/cells").toString());
+  }
+
+  @Test
   void podDisruptionBudgetColumnsAsKubectlPrintsThem() {
     JsonNode pdb = json("{'metadata':{'name':'web','creationTimestamp':'2026-01-01T11:00:00Z'},"
         + "'spec':{'minAvailable':'50%'},'status':{'disruptionsAllowed':1}}");

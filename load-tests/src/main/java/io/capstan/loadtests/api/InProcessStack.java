@@ -73,6 +73,7 @@ public final class InProcessStack implements AutoCloseable {
         SystemNamespaces.ensure(client, Duration.ofMinutes(1));
         io.capstan.stateviews.bootstrap.DefaultRoles.ensure(client, Duration.ofMinutes(1));
         io.capstan.stateviews.bootstrap.SystemPriorityClasses.ensure(client, Duration.ofMinutes(1)); // system-node-critical, ...
+        io.capstan.stateviews.bootstrap.DefaultStorageClass.ensure(client, Duration.ofMinutes(1)); // local-path
       }
       st.store = KafkaResourceStore.connect(kafka, layout, "gateway", WatchCacheConfig.defaults(), registry);
       st.vertx = GatewayServer.newVertx();

@@ -69,6 +69,12 @@ public final class ObjectDefaults {
       WorkloadDefaults.daemonSet(ds);
     } else if (object instanceof io.capstan.api.StatefulSet sts) {
       WorkloadDefaults.statefulSet(sts);
+    } else if (object instanceof io.capstan.api.PersistentVolume pv) {
+      StorageDefaults.persistentVolume(pv);
+    } else if (object instanceof io.capstan.api.PersistentVolumeClaim pvc) {
+      StorageDefaults.persistentVolumeClaim(pvc);
+    } else if (object instanceof io.capstan.api.StorageClass sc) {
+      StorageDefaults.storageClass(sc);
     }
   }
 

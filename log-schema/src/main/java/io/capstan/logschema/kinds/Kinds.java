@@ -61,6 +61,16 @@ public final class Kinds {
   public static final Kind SERVICE_ACCOUNT =
       Kind.builtIn("ServiceAccount", "", "v1", "serviceaccounts", true, List.of("sa"), List.of(),
           io.capstan.api.ServiceAccount.getClassSchema(), false);
+  public static final Kind PERSISTENT_VOLUME =
+      Kind.builtIn("PersistentVolume", "", "v1", "persistentvolumes", false, List.of("pv"), List.of(),
+          io.capstan.api.PersistentVolume.getClassSchema(), true);
+  public static final Kind PERSISTENT_VOLUME_CLAIM =
+      Kind.builtIn("PersistentVolumeClaim", "", "v1", "persistentvolumeclaims", true, List.of("pvc"), List.of(),
+          io.capstan.api.PersistentVolumeClaim.getClassSchema(), true);
+  // storage.k8s.io/v1
+  public static final Kind STORAGE_CLASS =
+      Kind.builtIn("StorageClass", "storage.k8s.io", "v1", "storageclasses", false, List.of("sc"), List.of(),
+          io.capstan.api.StorageClass.getClassSchema(), false);
   // apps/v1
   public static final Kind DEPLOYMENT =
       Kind.builtIn("Deployment", "apps", "v1", "deployments", true, List.of("deploy"), ALL_CATEGORY,
@@ -121,7 +131,7 @@ public final class Kinds {
       EVENT, RESOURCE_QUOTA, LIMIT_RANGE, DEPLOYMENT, REPLICA_SET, JOB, LEASE, CUSTOM_RESOURCE_DEFINITION,
       ENDPOINT_SLICE, SERVICE_ACCOUNT, ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING,
       POD_DISRUPTION_BUDGET, CRON_JOB, PRIORITY_CLASS, DAEMON_SET, CONTROLLER_REVISION,
-      STATEFUL_SET);
+      STATEFUL_SET, PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS);
 
   /** What listeners hear: a kind entered the registry (or replaced its entry), or left it. */
   public sealed interface Change {

@@ -102,6 +102,12 @@ public final class ObjectValidator {
       DaemonSetRules.checkControllerRevision(cr, errors);
     } else if (record instanceof io.capstan.api.StatefulSet sts) {
       StatefulSetRules.check(sts, errors);
+    } else if (record instanceof io.capstan.api.PersistentVolume pv) {
+      StorageRules.checkPersistentVolume(pv, errors);
+    } else if (record instanceof io.capstan.api.PersistentVolumeClaim pvc) {
+      StorageRules.checkPersistentVolumeClaim(pvc, errors);
+    } else if (record instanceof io.capstan.api.StorageClass sc) {
+      StorageRules.checkStorageClass(sc, errors);
     } else if (kind.custom()) {
       CustomObjects.validate(kind.openApiSchema(), KubeJson.toJson(record)).forEach(errors::add);
     }

@@ -479,7 +479,7 @@ final class PodSpecRules {
     }
   }
 
-  private static void checkNodeSelectorTerm(String path, NodeSelectorTerm term, FieldErrors errors) {
+  static void checkNodeSelectorTerm(String path, NodeSelectorTerm term, FieldErrors errors) {
     if (term == null) {
       return;
     }

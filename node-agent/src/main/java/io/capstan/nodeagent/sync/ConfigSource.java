@@ -25,6 +25,16 @@ public interface ConfigSource {
     return Optional.empty();
   }
 
+  /** A PersistentVolumeClaim, for a pod's persistentVolumeClaim volumes; none by default. */
+  default Optional<io.capstan.api.PersistentVolumeClaim> claim(String namespace, String name) {
+    return Optional.empty();
+  }
+
+  /** A PersistentVolume by name, the one a claim is bound to; none by default. */
+  default Optional<io.capstan.api.PersistentVolume> persistentVolume(String name) {
+    return Optional.empty();
+  }
+
   /** Where the tokens of serviceAccountToken projections come from; none by default. */
   default io.capstan.nodeagent.volume.ServiceAccountTokenSource tokens() {
     return io.capstan.nodeagent.volume.ServiceAccountTokenSource.NONE;

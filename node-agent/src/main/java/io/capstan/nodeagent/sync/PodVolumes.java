@@ -23,7 +23,7 @@ import java.util.Map;
 /**
  * A pod's volumes on this node, under {@code <pod dir>/volumes/<name>} (kubelet's
  * {@code pods/<uid>/volumes/<plugin>/<name>}): emptyDir as a directory, hostPath as the host's
- * path; configMap, secret, downwardAPI and projected volumes as files ({@link VolumeFiles}) written
+ * path, persistentVolumeClaim as its bound volume's directory ({@link ClaimVolumes}); configMap, secret, downwardAPI and projected volumes as files ({@link VolumeFiles}) written
  * whole by the {@link AtomicWriter}, and written again when what they hold changes
  * ({@link #refresh}), so running containers see ConfigMap and Secret updates and renewed tokens.
  * Other volume types are refused with a FailedMount message.
@@ -80,6 +80,8 @@ final class PodVolumes {
             Files.createDirectories(p); // an unset type mounts whatever is there; runc needs a source
           }
           out.put(v.getName(), p);
+        } else if (v.getPersistentVolumeClaim() != null) {
+          out.put(v.getName(), ClaimVolumes.hostPath(pod, v, config));
         } else if (VolumeFiles.isProjected(v)) {
           Map<String, FileProjection> files = VolumeFiles.of(pod, v, config, tokens);
           new AtomicWriter(clock).write(dir, files);
@@ -87,7 +89,8 @@ final class PodVolumes {
           out.put(v.getName(), dir);
         } else {
           throw new MountError("MountVolume.SetUp failed for volume \"" + v.getName()
-              + "\" : this node supports emptyDir, hostPath, configMap, secret, downwardAPI and projected volumes only");
+              + "\" : this node supports emptyDir, hostPath, persistentVolumeClaim, configMap, secret, downwardAPI and "
+              + "projected volumes only");
         }
       } catch (IOException e) {
         throw new MountError("MountVolume.SetUp failed for volume \"" + v.getName() + "\" : " + e.getMessage());

@@ -12,6 +12,7 @@ import io.capstan.scheduler.plugins.NodeResourcesFit;
 import io.capstan.scheduler.plugins.NodeUnschedulable;
 import io.capstan.scheduler.plugins.PodTopologySpread;
 import io.capstan.scheduler.plugins.TaintToleration;
+import io.capstan.scheduler.plugins.VolumeBinding;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +22,8 @@ import java.util.Map;
 public final class PluginRegistry {
   /** Plugin names in the order their filters run (the default profile's order). */
   public static final List<String> NAMES = List.of(NodeUnschedulable.NAME, NodeName.NAME, TaintToleration.NAME,
-      NodeAffinity.NAME, NodePorts.NAME, NodeResourcesFit.NAME, PodTopologySpread.NAME, InterPodAffinity.NAME,
+      NodeAffinity.NAME, NodePorts.NAME, NodeResourcesFit.NAME, VolumeBinding.NAME, PodTopologySpread.NAME,
+      InterPodAffinity.NAME,
       NodeResourcesBalancedAllocation.NAME, ImageLocality.NAME);
 
   /** The default profile's score weights (pkg/scheduler/apis/config/v1 default_plugins.go). */
@@ -42,17 +44,27 @@ public final class PluginRegistry {
   }
 
   public static Profile profile(SchedulerConfig config) {
+    return profile(config, VolumeBinding.Listers.NONE);
+  }
+
+  /** @param volumes where VolumeBinding finds claims, volumes and classes (the scheduler's informers) */
+  public static Profile profile(SchedulerConfig config, VolumeBinding.Listers volumes) {
     List<Plugin> plugins = new ArrayList<>();
     for (String name : NAMES) {
       if (!config.disabledPlugins().contains(name)) {
-        plugins.add(create(name, config));
+        plugins.add(create(name, config, volumes));
       }
     }
     return new Profile(config.schedulerName(), plugins, config.scoreWeights());
   }
 
   static Plugin create(String name, SchedulerConfig c) {
+    return create(name, c, VolumeBinding.Listers.NONE);
+  }
+
+  static Plugin create(String name, SchedulerConfig c, VolumeBinding.Listers volumes) {
     return switch (name) {
+      case VolumeBinding.NAME -> new VolumeBinding(volumes);
       case NodeUnschedulable.NAME -> new NodeUnschedulable();
       case NodeName.NAME -> new NodeName();
       case TaintToleration.NAME -> new TaintToleration();

@@ -16,5 +16,7 @@ public enum ClusterEvent {
   /** An assigned pod's labels changed or its requests shrank. */
   ASSIGNED_POD_UPDATE,
   /** The unschedulable pod itself changed (queueing hints for the pod's own update). */
-  UNSCHEDULED_POD_UPDATE
+  UNSCHEDULED_POD_UPDATE,
+  /** A PersistentVolumeClaim, PersistentVolume or StorageClass was added or changed. */
+  VOLUME_CHANGE
 }

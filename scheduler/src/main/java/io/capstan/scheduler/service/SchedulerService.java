@@ -66,6 +66,10 @@ public final class SchedulerService implements AutoCloseable {
   private final Informer<Pod> pods;
   private final Informer<Node> nodes;
   private final Informer<Namespace> namespaces;
+  private final Informer<io.capstan.api.PersistentVolumeClaim> claims;
+  private final Informer<io.capstan.api.PersistentVolume> volumes;
+  private final Informer<io.capstan.api.StorageClass> storageClasses;
+  private final io.capstan.scheduler.plugins.VolumeBinding volumeBinding;
   private final Housekeeping timer;
   private final Thread loop;
   private volatile boolean running;
@@ -78,7 +82,32 @@ public final class SchedulerService implements AutoCloseable {
     this.informers = informers;
     this.client = client;
     this.clock = clock;
-    this.profile = PluginRegistry.profile(config);
+    this.claims = informers.informerFor(Kinds.PERSISTENT_VOLUME_CLAIM, io.capstan.api.PersistentVolumeClaim.class);
+    this.volumes = informers.informerFor(Kinds.PERSISTENT_VOLUME, io.capstan.api.PersistentVolume.class);
+    this.storageClasses = informers.informerFor(Kinds.STORAGE_CLASS, io.capstan.api.StorageClass.class);
+    this.profile = PluginRegistry.profile(config, new io.capstan.scheduler.plugins.VolumeBinding.Listers() {
+      @Override
+      public Optional<io.capstan.api.PersistentVolumeClaim> claim(String namespace, String name) {
+        return claims.get(namespace, name);
+      }
+
+      @Override
+      public Optional<io.capstan.api.PersistentVolume> volume(String name) {
+        return volumes.get("", name);
+      }
+
+      @Override
+      public java.util.Collection<io.capstan.api.PersistentVolume> volumes() {
+        return volumes.list();
+      }
+
+      @Override
+      public Optional<io.capstan.api.StorageClass> storageClass(String name) {
+        return storageClasses.get("", name);
+      }
+    });
+    this.volumeBinding = (io.capstan.scheduler.plugins.VolumeBinding) profile.plugins()
+        .get(io.capstan.scheduler.plugins.VolumeBinding.NAME);
     this.algorithm = new ScheduleAlgorithm(profile, config.percentageOfNodesToScore(), new Random());
     this.preemptor = new Preemptor(profile);
     this.queue = new SchedulingQueue(clock, config.podInitialBackoff(), config.podMaxBackoff(),
@@ -138,6 +167,10 @@ public final class SchedulerService implements AutoCloseable {
       }
     });
     pods.addHandler(new PodHandler());
+    // A claim, volume or class that appears or changes may let a pod parked by VolumeBinding fit.
+    claims.addHandler(volumeChange());
+    volumes.addHandler(volumeChange());
+    storageClasses.addHandler(volumeChange());
     informers.start();
     if (!informers.awaitSynced(syncTimeout)) {
       throw new IllegalStateException("the scheduler's informers did not sync within " + syncTimeout);
@@ -220,10 +253,50 @@ public final class SchedulerService implements AutoCloseable {
     bind(p, current, result.node());
   }
 
+  private <T> ResourceEventHandler<T> volumeChange() {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T o) {
+        queue.onClusterEvent(ClusterEvent.VOLUME_CHANGE);
+      }
+
+      @Override
+      public void onUpdate(T old, T o) {
+        queue.onClusterEvent(ClusterEvent.VOLUME_CHANGE);
+      }
+    };
+  }
+
+  /**
+   * PreBind of VolumeBinding: the pod's unbound WaitForFirstConsumer claims get the chosen node in
+   * {@code volume.kubernetes.io/selected-node}, for the binder and the provisioner; done when every
+   * claim is written (at once when there are none).
+   */
+  private java.util.concurrent.CompletableFuture<CommandResult> preBind(PodInfo pod, String node) {
+    java.util.concurrent.CompletableFuture<CommandResult> all =
+        java.util.concurrent.CompletableFuture.completedFuture(null);
+    if (volumeBinding == null) {
+      return all;
+    }
+    for (io.capstan.api.PersistentVolumeClaim claim : volumeBinding.claimsToPlace(pod)) {
+      io.capstan.api.PersistentVolumeClaim placed = io.capstan.api.PersistentVolumeClaim.newBuilder(claim).build();
+      placed.setMetadata(io.capstan.api.ObjectMeta.newBuilder(claim.getMetadata()).build());
+      java.util.Map<String, String> annotations = new java.util.HashMap<>(
+          placed.getMetadata().getAnnotations() == null ? java.util.Map.of() : placed.getMetadata().getAnnotations());
+      annotations.put(io.capstan.logschema.storage.VolumeClaims.SELECTED_NODE, node);
+      placed.getMetadata().setAnnotations(annotations);
+      all = all.thenCompose(prev -> prev instanceof CommandResult.Rejected ? java.util.concurrent.CompletableFuture
+          .completedFuture(prev) : client.update(placed));
+    }
+    return all;
+  }
+
   /** The binding cycle, asynchronous: the next pod is scheduled while this bind travels. */
   private void bind(SchedulingQueue.Popped p, Pod pod, String node) {
     String key = p.pod().key();
-    client.bind(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), node).whenComplete((r, e) -> {
+    preBind(p.pod().podInfo(), node).thenCompose(pre -> pre instanceof CommandResult.Rejected
+        ? java.util.concurrent.CompletableFuture.completedFuture(pre)
+        : client.bind(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), node)).whenComplete((r, e) -> {
       if (e == null && r instanceof CommandResult.Accepted) {
         queue.done(key);
         events.forget(pod);

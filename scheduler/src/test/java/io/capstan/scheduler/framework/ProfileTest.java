@@ -19,8 +19,10 @@ class ProfileTest {
   @Test
   void aCycleRunsTheFiltersWhosePreFilterDidNotSkipInTheProfilesOrder() {
     assertEquals(List.of("NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodePorts",
-        "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity"), names(profile.activeFilters(Set.of())));
+        "NodeResourcesFit", "VolumeBinding", "PodTopologySpread", "InterPodAffinity"),
+        names(profile.activeFilters(Set.of())));
     assertEquals(List.of("NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodePorts",
-        "NodeResourcesFit"), names(profile.activeFilters(Set.of("PodTopologySpread", "InterPodAffinity"))));
+        "NodeResourcesFit"), names(profile.activeFilters(Set.of("VolumeBinding", "PodTopologySpread",
+        "InterPodAffinity"))));
   }
 }

@@ -65,6 +65,7 @@ final class CommandTopology {
   static final String DEFINITIONS_STORE = "customresourcedefinitions";
   /** Every PriorityClass (global copy), which pod admission resolves priorities against. */
   static final String PRIORITY_CLASSES_STORE = "priorityclasses";
+  static final String STORAGE_CLASSES_STORE = "storageclasses";
   /** The sink of every custom kind's state topic; the record's {@link #TOPIC_HEADER} names the topic. */
   static final String CUSTOM_STATE_SINK = "state-custom";
   static final String TOPIC_HEADER = "capstan.topic";
@@ -110,8 +111,9 @@ final class CommandTopology {
     Topology t = new Topology(new TopologyConfig(new StreamsConfig(CommandProcessor.streamsProperties(cfg))));
     t.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), layout.commands());
     PriorityClassMirror.Classes priorityClasses = new PriorityClassMirror.Classes();
+    StorageClassMirror.Classes storageClasses = new StorageClassMirror.Classes();
     t.addProcessor(APPLIER, () -> new CommandApplier(cfg, metrics, quotaMetrics, clock, partitions, pacing,
-        new DefinitionEstablisher(kindTopics), priorityClasses), SOURCE);
+        new DefinitionEstablisher(kindTopics), priorityClasses, storageClasses), SOURCE);
     t.addStateStore(localStore(OBJECTS_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(CLOCK_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(REQUESTS_STORE, cfg.inMemoryStores()), APPLIER);
@@ -165,6 +167,13 @@ final class CommandTopology {
     t.addGlobalStore(priorities, "priorityclass-table", new StringDeserializer(), new ByteArrayDeserializer(),
         layout.state(Kinds.PRIORITY_CLASS), "priorityclass-mirror",
         () -> new PriorityClassMirror(PRIORITY_CLASSES_STORE, priorityClasses));
+    // And for StorageClasses: claim admission on any partition finds the default class and class limits.
+    StoreBuilder<KeyValueStore<String, byte[]>> storage = Stores.keyValueStoreBuilder(
+            supplier(STORAGE_CLASSES_STORE, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
+        .withLoggingDisabled();
+    t.addGlobalStore(storage, "storageclass-table", new StringDeserializer(), new ByteArrayDeserializer(),
+        layout.state(Kinds.STORAGE_CLASS), "storageclass-mirror",
+        () -> new StorageClassMirror(STORAGE_CLASSES_STORE, storageClasses));
     return t;
   }
 

@@ -50,6 +50,8 @@ public final class WriteRules {
   private final PriorityAdmission priorities;
   /** The ServiceAccount admission's lookup; null: that admission is off (as a kube-apiserver without the plugin). */
   private final ServiceAccountLookup serviceAccounts;
+  /** DefaultStorageClass, StorageObjectInUseProtection, claim resize and class size limits. */
+  private final StorageAdmission storage;
 
   public WriteRules(NamespaceLookup namespaces) {
     this(namespaces, PriorityClassLookup.NONE, null);
@@ -60,9 +62,16 @@ public final class WriteRules {
    * @param serviceAccounts where pod creates find their ServiceAccount ({@link ServiceAccountAdmission}); null: off
    */
   public WriteRules(NamespaceLookup namespaces, PriorityClassLookup priorityClasses, ServiceAccountLookup serviceAccounts) {
+    this(namespaces, priorityClasses, serviceAccounts, StorageClassLookup.NONE);
+  }
+
+  /** @param storageClasses what claim admission finds the default class and class limits in */
+  public WriteRules(NamespaceLookup namespaces, PriorityClassLookup priorityClasses, ServiceAccountLookup serviceAccounts,
+      StorageClassLookup storageClasses) {
     this.namespaces = Objects.requireNonNull(namespaces, "namespaces");
     this.priorities = new PriorityAdmission(priorityClasses);
     this.serviceAccounts = serviceAccounts;
+    this.storage = new StorageAdmission(storageClasses);
   }
 
   /**
@@ -155,6 +164,7 @@ public final class WriteRules {
       }
       Defaulting.apply(pod); // the volume it may add gets its defaults too
     }
+    storage.mutateCreate(object); // a claim's default class, the protection finalizers
     if (object instanceof Pod pod) {
       ErrorStatus refusedPriority = priorities.admitCreate(pod); // mutating admission: before validation
       if (refusedPriority != null) {
@@ -168,6 +178,9 @@ public final class WriteRules {
     }
     if (!errors.isEmpty()) {
       return new Outcome.Rejected(StatusErrors.invalid(kind, cmd.getName(), errors));
+    }
+    if (object instanceof io.capstan.api.PersistentVolumeClaim pvc && storage.admitCreate(pvc) != null) {
+      return new Outcome.Rejected(storage.admitCreate(pvc)); // the class's size limit
     }
     if (object instanceof io.capstan.api.PriorityClass pc) {
       ErrorStatus refused = priorities.admitClass(pc); // validating admission: one global default
@@ -248,6 +261,7 @@ public final class WriteRules {
     errors.addAll(io.capstan.logschema.validation.DaemonSetRules.checkUpdate(stored, object)); // selector, data
     errors.addAll(io.capstan.logschema.validation.PodUpdateRules.checkUpdate(stored, object)); // a pod's spec
     errors.addAll(io.capstan.logschema.validation.StatefulSetRules.checkUpdate(stored, object)); // all but 7 fields
+    errors.addAll(io.capstan.logschema.validation.StorageRules.checkUpdate(stored, object)); // claim spec, class
     if (ephemeral) {
       errors.addAll(PodRules.ephemeralContainerChanges((Pod) stored, (Pod) object));
     }
@@ -256,6 +270,10 @@ public final class WriteRules {
     }
     if (object instanceof io.capstan.api.PriorityClass pc && priorities.admitClass(pc) != null) {
       return new Outcome.Rejected(priorities.admitClass(pc)); // one global default
+    }
+    if (object instanceof io.capstan.api.PersistentVolumeClaim pvc
+        && stored instanceof io.capstan.api.PersistentVolumeClaim had && storage.admitUpdate(had, pvc) != null) {
+      return new Outcome.Rejected(storage.admitUpdate(had, pvc)); // resize needs an expandable class
     }
     if (!ObjectFields.sameExcept(stored, object, NOT_SPEC)) {
       meta.setGeneration(generation(was) + 1);

@@ -1,0 +1,252 @@
+package io.capstan.nodeagent.volume;
+
+import io.capstan.api.HostPathVolumeSource;
+import io.capstan.api.NodeSelector;
+import io.capstan.api.NodeSelectorRequirement;
+import io.capstan.api.NodeSelectorTerm;
+import io.capstan.api.ObjectMeta;
+import io.capstan.api.PersistentVolume;
+import io.capstan.api.PersistentVolumeClaim;
+import io.capstan.api.PersistentVolumeSpec;
+import io.capstan.api.StorageClass;
+import io.capstan.api.VolumeNodeAffinity;
+import io.capstan.logschema.client.CommandClient;
+import io.capstan.logschema.client.CommandResult;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.storage.VolumeClaims;
+import io.capstan.logschema.validation.StorageRules;
+import io.capstan.stateviews.informer.Informer;
+import io.capstan.stateviews.informer.ResourceEventHandler;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The built-in provisioner {@value #PROVISIONER} of one node, as rancher's local-path-provisioner
+ * behaves: a claim of a class of this provisioner whose first pod the scheduler put on this node
+ * ({@code volume.kubernetes.io/selected-node}) gets a directory {@code <data dir>/local-path/
+ * pvc-<uid>_<namespace>_<name>} and a PersistentVolume {@code pvc-<claim uid>} for it: a hostPath
+ * volume with node affinity to this node, pre-bound to the claim (the binder finishes the
+ * binding), with the class's reclaim policy. When such a volume of this node is Released and its
+ * policy is Delete, the directory is removed, then the volume. Work runs on one thread of its own,
+ * after every claim or volume change and every {@link #RESYNC} (a change missed is not lost).
+ */
+public final class LocalPathProvisioner implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LocalPathProvisioner.class);
+  public static final String PROVISIONER = "capstan.io/local-path";
+  /** The directory under the node's data dir that holds the volumes. */
+  public static final String SUBDIR = "local-path";
+  static final Duration RESYNC = Duration.ofSeconds(10);
+  private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
+
+  private final String nodeName;
+  private final Path root;
+  private final Informer<PersistentVolumeClaim> claims;
+  private final Informer<PersistentVolume> volumes;
+  private final Informer<StorageClass> classes;
+  private final CommandClient client;
+  private final ScheduledExecutorService worker;
+  private final java.util.List<AutoCloseable> handlers = new java.util.ArrayList<>();
+  private final java.util.concurrent.atomic.AtomicBoolean pending = new java.util.concurrent.atomic.AtomicBoolean();
+
+  public LocalPathProvisioner(String nodeName, Path dataDir, Informer<PersistentVolumeClaim> claims,
+      Informer<PersistentVolume> volumes, Informer<StorageClass> classes, CommandClient client) {
+    this.nodeName = nodeName;
+    this.root = dataDir.resolve(SUBDIR).toAbsolutePath().normalize();
+    this.claims = claims;
+    this.volumes = volumes;
+    this.classes = classes;
+    this.client = client;
+    this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "capstan-local-path-" + nodeName);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public LocalPathProvisioner start() {
+    ResourceEventHandler<Object> changed = new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Object o) {
+        soon();
+      }
+
+      @Override
+      public void onUpdate(Object old, Object o) {
+        soon();
+      }
+    };
+    handlers.add(claims.addHandler(changed));
+    handlers.add(volumes.addHandler(changed));
+    worker.scheduleWithFixedDelay(this::syncAll, 0, RESYNC.toMillis(), TimeUnit.MILLISECONDS);
+    log.info("local-path provisioner of node {}: volumes under {}", nodeName, root);
+    return this;
+  }
+
+  /** A pass soon; changes that arrive before it starts share it. */
+  private void soon() {
+    if (pending.compareAndSet(false, true)) {
+      worker.execute(() -> {
+        pending.set(false);
+        syncAll();
+      });
+    }
+  }
+
+  /** One pass over the claims to provision and the volumes to delete; never throws (logs). */
+  void syncAll() {
+    try {
+      for (PersistentVolumeClaim c : claims.list()) {
+        provisionIfMine(c);
+      }
+      for (PersistentVolume v : volumes.list()) {
+        deleteIfReleased(v);
+      }
+    } catch (RuntimeException e) {
+      log.warn("local-path provisioner of node {}: {}", nodeName, e.toString(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The volume name kube gives a provisioned claim's volume. */
+  public static String volumeName(PersistentVolumeClaim claim) {
+    return "pvc-" + claim.getMetadata().getUid();
+  }
+
+  private void provisionIfMine(PersistentVolumeClaim claim) throws InterruptedException {
+    ObjectMeta m = claim.getMetadata();
+    if (m.getDeletionTimestamp() != null || claim.getSpec() == null
+        || (claim.getSpec().getVolumeName() != null && !claim.getSpec().getVolumeName().isEmpty())
+        || !nodeName.equals(VolumeClaims.annotation(m, VolumeClaims.SELECTED_NODE).orElse(null))) {
+      return;
+    }
+    Optional<StorageClass> sc = classes.get("", VolumeClaims.className(claim));
+    if (sc.isEmpty() || !PROVISIONER.equals(sc.get().getProvisioner())) {
+      return;
+    }
+    String name = volumeName(claim);
+    if (volumes.get("", name).isPresent()) {
+      return;
+    }
+    Path dir = root.resolve(name + "_" + m.getNamespace() + "_" + m.getName());
+    try {
+      Files.createDirectories(dir);
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx")); // any container user writes
+    } catch (IOException e) {
+      log.warn("local-path: cannot make {} for claim {}/{}: {}", dir, m.getNamespace(), m.getName(), e.toString());
+      return;
+    }
+    String size = claim.getSpec().getResources().getRequests().get(StorageRules.STORAGE);
+    String policy = sc.get().getReclaimPolicy() == null ? "Delete" : sc.get().getReclaimPolicy();
+    PersistentVolume pv = PersistentVolume.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setName(name)
+            .setAnnotations(Map.of(VolumeClaims.PROVISIONED_BY, PROVISIONER)).build())
+        .setSpec(PersistentVolumeSpec.newBuilder()
+            .setCapacity(Map.of(StorageRules.STORAGE, size))
+            .setAccessModes(claim.getSpec().getAccessModes())
+            .setPersistentVolumeReclaimPolicy(policy)
+            .setStorageClassName(sc.get().getMetadata().getName())
+            .setVolumeMode(claim.getSpec().getVolumeMode())
+            .setHostPath(HostPathVolumeSource.newBuilder().setPath(dir.toString()).setType("DirectoryOrCreate").build())
+            .setNodeAffinity(VolumeNodeAffinity.newBuilder().setRequired(NodeSelector.newBuilder()
+                .setNodeSelectorTerms(List.of(NodeSelectorTerm.newBuilder().setMatchExpressions(List.of(
+                    NodeSelectorRequirement.newBuilder().setKey("kubernetes.io/hostname").setOperator("In")
+                        .setValues(List.of(nodeName)).build())).build())).build()).build())
+            .setClaimRef(VolumeClaims.claimRef(claim))
+            .build())
+        .build();
+    CommandResult r = await(client.create(pv));
+    if (r instanceof CommandResult.Accepted) {
+      log.info("local-path: provisioned {} ({}) at {} for claim {}/{}", name, size, dir, m.getNamespace(), m.getName());
+    } else if (r instanceof CommandResult.Rejected rej && !"AlreadyExists".equals(rej.status().getReason())) {
+      log.warn("local-path: volume {} for claim {}/{} refused: {}", name, m.getNamespace(), m.getName(),
+          rej.status().getMessage());
+    }
+  }
+
+  private void deleteIfReleased(PersistentVolume v) throws InterruptedException {
+    ObjectMeta m = v.getMetadata();
+    if (!PROVISIONER.equals(VolumeClaims.annotation(m, VolumeClaims.PROVISIONED_BY).orElse(null))
+        || v.getSpec() == null || v.getSpec().getHostPath() == null || v.getStatus() == null
+        || !VolumeClaims.RELEASED.equals(v.getStatus().getPhase())
+        || !"Delete".equals(v.getSpec().getPersistentVolumeReclaimPolicy())) {
+      return;
+    }
+    Path dir = Path.of(v.getSpec().getHostPath().getPath()).toAbsolutePath().normalize();
+    if (!dir.startsWith(root) || dir.equals(root)) {
+      return; // another node's volume (or not one this provisioner made)
+    }
+    try {
+      removeTree(dir);
+    } catch (IOException e) {
+      log.warn("local-path: cannot remove {} of released volume {}: {}", dir, m.getName(), e.toString());
+      return;
+    }
+    CommandResult r = await(client.delete(Kinds.PERSISTENT_VOLUME, "", m.getName(), null));
+    if (r instanceof CommandResult.Accepted) {
+      log.info("local-path: deleted released volume {} and its directory {}", m.getName(), dir);
+    }
+  }
+
+  static void removeTree(Path dir) throws IOException {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+        if (e != null) {
+          throw e;
+        }
+        Files.delete(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  private static CommandResult await(java.util.concurrent.CompletableFuture<CommandResult> f)
+      throws InterruptedException {
+    try {
+      return f.get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      log.warn("local-path: a write did not complete: {}", e.toString());
+      return null;
+    }
+  }
+
+  @Override
+  public void close() {
+    for (AutoCloseable h : handlers) {
+      try {
+        h.close();
+      } catch (Exception e) {
+        log.debug("closing a handler: {}", e.toString());
+      }
+    }
+    worker.shutdownNow();
+  }
+}
