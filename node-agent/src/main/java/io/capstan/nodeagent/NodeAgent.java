@@ -145,6 +145,10 @@ public final class NodeAgent implements AutoCloseable {
     if (vertx != null) {
       logServer.on(vertx);
     }
+    if (runc) {
+      logServer.streaming(new io.capstan.nodeagent.streaming.ContainerStreams(runtime,
+          () -> kubelet == null ? Map.of() : kubelet.pods()));
+    }
     int port = logServer.start();
     kubelet = new NodeKubelet(new NodeKubelet.NodeSpec(config.nodeName(), machine, config.dataDir(), runtime, images,
         logPaths, port, runc ? NodeStatusReporter.machinePressure(config.dataDir()) : Map::of, config.relistPeriod(),

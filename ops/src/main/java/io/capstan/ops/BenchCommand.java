@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
     description = "Benchmarks. Each prints progress to stderr and its figures as a final JSON line on stdout.",
     subcommands = {BenchCommand.Write.class, BenchCommand.Api.class, SchedulerBenchCommand.class,
         PodStartupBenchCommand.class, ControllersBenchCommand.class, IdleBenchCommand.class, PullBenchCommand.class,
-        NetprogBenchCommand.class, DnsBenchCommand.class, BenchCommand.Crd.class, RobustnessBenchCommand.class})
+        NetprogBenchCommand.class, DnsBenchCommand.class, BenchCommand.Crd.class, RobustnessBenchCommand.class,
+        ExecBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
   @Override

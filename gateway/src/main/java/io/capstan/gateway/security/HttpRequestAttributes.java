@@ -23,6 +23,8 @@ public final class HttpRequestAttributes {
   private static final Set<String> PATH_VERBS = Set.of("watch", "proxy");
   /** Subresources of a Namespace itself, not resources inside it. */
   private static final Set<String> NAMESPACE_SUBRESOURCES = Set.of("status", "finalize");
+  /** Pod subresources that open a stream into the pod. */
+  private static final Set<String> CONNECT_SUBRESOURCES = Set.of("exec", "attach", "portforward");
 
   private HttpRequestAttributes() {}
 
@@ -84,6 +86,11 @@ public final class HttpRequestAttributes {
     }
     if (name.isEmpty() && verb.equals("delete") && byMethod) {
       verb = "deletecollection";
+    }
+    if (verb.equals("get") && group.isEmpty() && resource.equals("pods") && CONNECT_SUBRESOURCES.contains(subresource)) {
+      // A WebSocket must open with GET, yet it runs a command or opens a port: kube-apiserver
+      // authorizes it as the POST it stands for (create), since 1.30.
+      verb = "create";
     }
     return RequestAttributes.resource(user, verb, group, resource, subresource, namespace, name);
   }

@@ -90,15 +90,37 @@ final class ClientDeadlines implements Handler<RoutingContext> {
         }
       });
     }
+    ctx.put(SELF, this);
     if (!ctx.request().isEnded()) {
       long bodyTimer = vertx.setTimer(timeouts.body().toMillis(), id -> {
-        if (!ctx.request().isEnded()) {
+        if (!ctx.request().isEnded() && ctx.get(TUNNELLED) == null) {
           bodyTooSlow(ctx);
         }
       });
       ctx.addEndHandler(done -> vertx.cancelTimer(bodyTimer));
     }
     ctx.next();
+  }
+
+  private static final String SELF = "capstan.clientDeadlines";
+  private static final String TUNNELLED = "capstan.tunnelled";
+
+  /**
+   * The request's connection becomes a tunnel (an exec or port-forward session): no request
+   * deadline nor idle timeout applies to it any more; it lasts until either side closes it, as a
+   * hijacked connection does in kube-apiserver.
+   */
+  static void tunnelled(RoutingContext ctx) {
+    ctx.put(TUNNELLED, Boolean.TRUE);
+    ClientDeadlines self = ctx.get(SELF);
+    HttpConnection connection = ctx.request().connection();
+    if (self != null && connection != null) {
+      Connection state = self.connections.remove(connection);
+      if (state != null && state.timer >= 0) {
+        self.vertx.cancelTimer(state.timer);
+        state.timer = -1;
+      }
+    }
   }
 
   private void closeAfter(HttpConnection connection, Connection state, Duration timeout) {

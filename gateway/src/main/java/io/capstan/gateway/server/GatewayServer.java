@@ -284,8 +284,8 @@ public final class GatewayServer extends VerticleBase {
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
     // A WebSocket upgrade (a watch) has no body, and reading one would end the request before the upgrade.
     router.routeWithRegex("^/apis?(/.*)?$").handler(ctx -> {
-      if (ctx.request().canUpgradeToWebSocket()) {
-        ctx.next();
+      if (ctx.request().canUpgradeToWebSocket() || ctx.request().getHeader("Upgrade") != null) {
+        ctx.next(); // an upgrade (a WebSocket watch, an exec or port-forward tunnel) has no body to read
       } else if (UnreadableRequests.sendsFormBody(ctx.request())) {
         Responses.status(ctx, ApiStatus.unsupportedMediaType(ctx.request().getHeader("Content-Type"),
             ResourceHandler.BODY_TYPES));

@@ -52,10 +52,17 @@ final class PodLogProxy {
   private final ResourceStore store;
   private final CertificateAuthority.ClientCertFiles kubeletClient;
   private HttpClient client;
+  private final PodStreamProxy streams;
 
   PodLogProxy(ResourceStore store, CertificateAuthority.ClientCertFiles kubeletClient) {
     this.store = store;
     this.kubeletClient = kubeletClient;
+    this.streams = new PodStreamProxy(store, kubeletClient);
+  }
+
+  /** exec, attach and port-forward, which reach the same node agents the same way. */
+  PodStreamProxy streams() {
+    return streams;
   }
 
   void serve(RoutingContext ctx, String namespace, String podName) {
@@ -131,7 +138,7 @@ final class PodLogProxy {
     return requested;
   }
 
-  private static int port(Node node) {
+  static int port(Node node) {
     var endpoints = node.getStatus() == null ? null : node.getStatus().getDaemonEndpoints();
     Integer port = endpoints == null || endpoints.getKubeletEndpoint() == null ? null
         : endpoints.getKubeletEndpoint().getPort();
@@ -143,7 +150,7 @@ final class PodLogProxy {
   }
 
   /** The node's InternalIP (else its first address); loopback when that address is this machine's. */
-  private static String address(Node node) {
+  static String address(Node node) {
     List<NodeAddress> addresses = node.getStatus() == null || node.getStatus().getAddresses() == null
         ? List.of() : node.getStatus().getAddresses();
     String chosen = addresses.stream().filter(a -> "InternalIP".equals(a.getType())).map(NodeAddress::getAddress)

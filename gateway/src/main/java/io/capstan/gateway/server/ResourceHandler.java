@@ -52,7 +52,8 @@ import org.apache.avro.generic.IndexedRecord;
 /**
  * The Kubernetes REST verbs on {@code /api} and {@code /apis}: discovery documents, get, list
  * (with Table output), watch, create, update, patch, delete, deletecollection and the
- * subresources status, scale, binding, log and ephemeralcontainers. Request bodies are converted
+ * subresources status, scale, binding, log, ephemeralcontainers and the streams into a pod (exec,
+ * attach, portforward, tunnelled to its node agent). Request bodies are converted
  * and validated here
  * (bad input never reaches the store); the {@link ResourceStore} does the rest asynchronously
  * and its answer is written back on this request's event-loop context.
@@ -84,6 +85,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
   private final ApiDiscovery discovery;
   private final ResourceStore store;
   private final PodLogProxy logs;
+  private final PodStreamProxy streams;
   private final Clock clock;
   private final io.capstan.gateway.security.WriteAdmission admission;
 
@@ -97,6 +99,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     this.discovery = discovery;
     this.store = store;
     this.logs = logs;
+    this.streams = logs == null ? null : logs.streams();
     this.clock = clock;
   }
 
@@ -694,6 +697,16 @@ final class ResourceHandler implements Handler<RoutingContext> {
         }
         verb(c, "GET");
         logs.serve(c.ctx(), c.path().namespace(), c.path().name());
+      }
+      case "exec", "attach", "portforward" -> {
+        if (c.kind() != Kinds.POD || streams == null) {
+          throw new ApiException(ApiStatus.noSuchPath());
+        }
+        if (method != HttpMethod.GET && method != HttpMethod.POST) {
+          throw new ApiException(ApiStatus.methodNotAllowed(method.name(), "pods/" + sub));
+        }
+        verb(c, "CONNECT");
+        streams.serve(c.ctx(), c.path().namespace(), c.path().name(), sub);
       }
       case "scale" -> {
         if (!ScaleView.serves(c.kind())) {

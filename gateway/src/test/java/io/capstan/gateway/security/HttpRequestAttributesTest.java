@@ -24,6 +24,17 @@ class HttpRequestAttributesTest {
   }
 
   @Test
+  void aWebSocketIntoAPodIsAuthorizedAsTheCreateItStandsFor() {
+    for (String sub : List.of("exec", "attach", "portforward")) {
+      assertResource(of("GET", "/api/v1/namespaces/default/pods/web/" + sub), "create", "", "pods", sub, "default",
+          "web");
+      assertResource(of("POST", "/api/v1/namespaces/default/pods/web/" + sub), "create", "", "pods", sub, "default",
+          "web");
+    }
+    assertResource(of("GET", "/api/v1/namespaces/default/pods/web/log"), "get", "", "pods", "log", "default", "web");
+  }
+
+  @Test
   void verbsFollowMethodAndWhetherANameIsGiven() {
     assertResource(of("GET", "/api/v1/namespaces/default/pods/web"), "get", "", "pods", "", "default", "web");
     assertResource(of("HEAD", "/api/v1/namespaces/default/pods/web"), "get", "", "pods", "", "default", "web");

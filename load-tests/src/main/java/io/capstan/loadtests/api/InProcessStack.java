@@ -38,6 +38,8 @@ public final class InProcessStack implements AutoCloseable {
   private KafkaResourceStore store;
   private Vertx vertx;
   private GatewayServer gateway;
+  private Map<String, Object> kafka;
+  private TopicLayout layout;
 
   /** The bench's user outside system:masters. */
   public static final String BENCH_USER = "bench-user";
@@ -63,6 +65,8 @@ public final class InProcessStack implements AutoCloseable {
       st.broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Config.of(st.dir.resolve("kafka"), 0));
       Map<String, Object> kafka = Map.of("bootstrap.servers", st.broker.bootstrap());
       TopicLayout layout = TopicLayout.defaults();
+      st.kafka = kafka;
+      st.layout = layout;
       TopicAdmin.ensureTopics(kafka, layout, partitions, (short) 1);
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       st.processor = new CommandProcessor(ProcessorConfig.defaults(kafka, layout, st.dir.resolve("state")), registry);
@@ -100,6 +104,30 @@ public final class InProcessStack implements AutoCloseable {
 
   public Path kubeconfig() {
     return gateway.kubeconfig();
+  }
+
+  /** The embedded broker's client settings, for further components of the bench (a node agent). */
+  public Map<String, Object> kafka() {
+    return kafka;
+  }
+
+  public TopicLayout layout() {
+    return layout;
+  }
+
+  /** The gateway's port (HTTPS). */
+  public int apiPort() {
+    return gateway.port();
+  }
+
+  /** The gateway's certificates: its CA (which node agents trust for clients) and the admin's client certificate. */
+  public Path pkiDir() {
+    return dir.resolve("gateway").resolve("pki");
+  }
+
+  /** The stack's temp dir (removed on close), where a bench may keep more. */
+  public Path dir() {
+    return dir;
   }
 
   @Override

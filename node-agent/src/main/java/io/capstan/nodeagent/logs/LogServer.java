@@ -43,6 +43,10 @@ import org.slf4j.LoggerFactory;
  * (kubelet with {@code --authorization-mode=AlwaysAllow}). Without a client certificate the
  * answer is 401; without a CA file, every log request is refused with 401 saying so.
  * {@code /healthz} needs no certificate.
+ *
+ * <p>With {@link #streaming} it also serves kubelet's {@code /exec}, {@code /attach} and {@code
+ * /portForward} (see {@link io.capstan.nodeagent.streaming.ContainerStreams}), under the same
+ * client authentication.
  */
 public final class LogServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LogServer.class);
@@ -58,6 +62,8 @@ public final class LogServer implements AutoCloseable {
   /** The process's Vert.x to serve on ({@code capstan up}: the gateway's), or null for one of our own. */
   private Vertx shared;
   private HttpServer server;
+  /** exec and port-forward into the node's containers; null where there are none (hollow nodes). */
+  private io.capstan.nodeagent.streaming.ContainerStreams streams;
 
   /** Simulated containers (hollow nodes) write nothing: said so, in place of "no logs yet". */
   public static final Function<Pod, String> HOLLOW_NO_LOGS = p -> "hollow node " + p.getSpec().getNodeName()
@@ -92,6 +98,12 @@ public final class LogServer implements AutoCloseable {
     return this;
   }
 
+  /** Serves kubelet's {@code /exec}, {@code /attach} and {@code /portForward} for these containers too. */
+  public LogServer streaming(io.capstan.nodeagent.streaming.ContainerStreams streams) {
+    this.streams = streams;
+    return this;
+  }
+
   /** Starts listening; returns the port. */
   public int start() {
     vertx = shared != null ? shared : Vertx.vertx();
@@ -99,8 +111,16 @@ public final class LogServer implements AutoCloseable {
     router.get("/healthz").handler(ctx -> ctx.response().end("ok"));
     router.route().handler(this::authenticate);
     router.get("/containerLogs/:namespace/:pod/:container").handler(this::containerLogs);
+    if (streams != null) {
+      streams.routes(router);
+    } else {
+      router.routeWithRegex("^/(exec|attach|portForward)/.*").handler(ctx -> ctx.response().setStatusCode(400)
+          .end("this node agent runs no containers to exec into, attach to or forward ports of (its containers are"
+              + " simulated)\n"));
+    }
     SelfSignedCertificate serving = SelfSignedCertificate.create(host);
-    HttpServerOptions options = new HttpServerOptions().setSsl(true).setKeyCertOptions(serving.keyCertOptions());
+    HttpServerOptions options = new HttpServerOptions().setSsl(true).setKeyCertOptions(serving.keyCertOptions())
+        .setWebSocketSubProtocols(io.capstan.nodeagent.streaming.ContainerStreams.SUBPROTOCOLS);
     if (clientCaFile != null) {
       options.setClientAuth(ClientAuth.REQUEST).setTrustOptions(new PemTrustOptions().addCertPath(clientCaFile.toString()));
     } else {

@@ -20,14 +20,23 @@ import java.util.List;
  * @param pidNamespaceOf the runtime id of a container whose process namespace this one joins (CRI
  *                       NamespaceMode TARGET, an ephemeral container's targetContainerName); null
  *                       for a namespace of its own
+ * @param stdin          the process keeps a stdin to attach to (the pod's {@code stdin: true}); else
+ *                       its stdin is empty
  */
 public record ContainerConfig(String name, int attempt, ImageInfo image, List<String> args, List<String> env,
     String workingDir, List<Mount> mounts, Resources resources, Security security, Path logPath,
-    String pidNamespaceOf) {
+    String pidNamespaceOf, boolean stdin) {
+  /** Without a stdin to attach to. */
+  public ContainerConfig(String name, int attempt, ImageInfo image, List<String> args, List<String> env,
+      String workingDir, List<Mount> mounts, Resources resources, Security security, Path logPath,
+      String pidNamespaceOf) {
+    this(name, attempt, image, args, env, workingDir, mounts, resources, security, logPath, pidNamespaceOf, false);
+  }
+
   /** A container with a process namespace of its own. */
   public ContainerConfig(String name, int attempt, ImageInfo image, List<String> args, List<String> env,
       String workingDir, List<Mount> mounts, Resources resources, Security security, Path logPath) {
-    this(name, attempt, image, args, env, workingDir, mounts, resources, security, logPath, null);
+    this(name, attempt, image, args, env, workingDir, mounts, resources, security, logPath, null, false);
   }
 
   public ContainerConfig {

@@ -60,6 +60,37 @@ public interface RuntimeService extends AutoCloseable {
    */
   ExecResult execSync(String containerId, List<String> command, Duration timeout);
 
+  /**
+   * Starts a command in a running container with its standard streams (the streaming side of CRI
+   * Exec), with a terminal of {@code width} x {@code height} when {@code tty}.
+   *
+   * @throws RuntimeFailure when the container is not running or the runtime cannot exec
+   */
+  default ExecProcess exec(String containerId, List<String> command, boolean tty, int width, int height) {
+    throw new RuntimeFailure("ExecNotSupported", "this node's runtime (" + version() + ") cannot run commands in"
+        + " containers");
+  }
+
+  /**
+   * The standard input of the container's own process, to write to (CRI Attach's stdin), for a
+   * container started with one ({@link ContainerConfig#stdin()}). With {@code once}, closing it
+   * ends the container's input for good (the pod's {@code stdinOnce}).
+   *
+   * @throws RuntimeFailure when the container has no stdin or is not running
+   */
+  default java.io.OutputStream attachStdin(String containerId, boolean once) {
+    throw new RuntimeFailure("AttachNotSupported", "this node's runtime (" + version() + ") cannot attach to"
+        + " containers");
+  }
+
+  /**
+   * The network namespace file of the sandbox, where a port-forward connects; empty when the pod
+   * is on the host's network (or the runtime has no namespaces).
+   */
+  default Optional<java.nio.file.Path> podNetworkNamespace(String sandboxId) {
+    return Optional.empty();
+  }
+
   /** Waits up to {@code timeout} for the container to exit; true when it has. */
   boolean awaitExit(String containerId, Duration timeout) throws InterruptedException;
 

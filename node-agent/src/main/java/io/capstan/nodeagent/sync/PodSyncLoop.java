@@ -802,7 +802,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       cfg = new ContainerConfig(c.getName(), t.restartCount, t.image, args, envList,
           c.getWorkingDir() == null ? t.image.workingDir() : c.getWorkingDir(),
           PodVolumes.mounts(c, s.volumes, config.podsDir().resolve(s.uid)), PodResources.cgroups(c), security(pod, c), log,
-          t.pidNamespaceOf);
+          t.pidNamespaceOf, Boolean.TRUE.equals(c.getStdin()));
     } catch (ConfigError | IllegalArgumentException e) {
       if (!e.getMessage().equals(t.waitingMessage)) {
         events.record(pod, fieldPath(t), EventRecorder.WARNING, "Failed", "Error: " + e.getMessage());

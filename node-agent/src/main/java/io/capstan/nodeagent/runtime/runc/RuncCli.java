@@ -46,18 +46,31 @@ public final class RuncCli {
     return running.contains(pid);
   }
 
+  /** The command line of a runc call on this root, for a caller that runs it itself (with its streams attached). */
+  public List<String> command(List<String> args) {
+    List<String> cmd = new ArrayList<>(List.of(runc, "--root", root.toString()));
+    cmd.addAll(args);
+    return cmd;
+  }
+
   public Result run(List<String> args, Duration timeout) {
     return run(args, timeout, null, null);
   }
 
   /** Runs runc; with {@code stdout}/{@code stderr} files its output goes there instead of being captured. */
   public Result run(List<String> args, Duration timeout, File stdout, File stderr) {
+    return run(args, timeout, null, stdout, stderr);
+  }
+
+  /** As {@link #run(List, Duration, File, File)}, with its stdin from {@code stdin} (null: {@code /dev/null}). */
+  public Result run(List<String> args, Duration timeout, File stdin, File stdout, File stderr) {
     List<String> cmd = new ArrayList<>();
     cmd.add(runc);
     cmd.add("--root");
     cmd.add(root.toString());
     cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    ProcessBuilder pb = new ProcessBuilder(cmd)
+        .redirectInput(ProcessBuilder.Redirect.from(stdin == null ? new File("/dev/null") : stdin));
     if (stdout != null) {
       pb.redirectOutput(stdout).redirectError(stderr);
     } else {

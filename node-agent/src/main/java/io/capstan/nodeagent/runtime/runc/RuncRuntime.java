@@ -438,7 +438,7 @@ public final class RuncRuntime implements RuntimeService {
       containers.put(id, c);
       try {
         c.apply(supervisor.create(id, dir, config.logPath().toAbsolutePath(),
-            Path.of("/sys/fs/cgroup/memory", CGROUP_PARENT, sandboxId, id, "memory.oom_control")));
+            Path.of("/sys/fs/cgroup/memory", CGROUP_PARENT, sandboxId, id, "memory.oom_control"), config.stdin()));
       } catch (RuntimeException e) {
         containers.remove(id);
         cleanupDir(id, dir);
@@ -553,6 +553,68 @@ public final class RuncRuntime implements RuntimeService {
       RuncCli.Result r = cli.run(args, timeout);
       return new ExecResult(r.timedOut() ? -1 : r.exitCode(), r.output(), r.timedOut());
     });
+  }
+
+  @Override
+  public io.capstan.nodeagent.runtime.ExecProcess exec(String containerId, List<String> command, boolean tty,
+      int width, int height) {
+    Container c = require(containerId);
+    if (c.state != State.RUNNING) {
+      throw new RuntimeFailure("ContainerNotRunning", "container " + c.meta.name() + " is not running");
+    }
+    return RuncExec.start(cli, c.id, command, tty, width, height);
+  }
+
+  @Override
+  public java.io.OutputStream attachStdin(String containerId, boolean once) {
+    Container c = require(containerId);
+    Path fifo = c.dir.resolve("stdin");
+    if (c.state != State.RUNNING) {
+      throw new RuntimeFailure("ContainerNotRunning", "container " + c.meta.name() + " is not running");
+    }
+    if (!Files.exists(fifo)) {
+      throw new RuntimeFailure("AttachNotSupported", "container " + c.meta.name() + " was not started with stdin"
+          + " (stdin: true in the pod's spec)");
+    }
+    try {
+      java.io.FileOutputStream out = new java.io.FileOutputStream(fifo.toFile());
+      return new java.io.FilterOutputStream(out) {
+        private boolean closed;
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+          if (closed) {
+            return;
+          }
+          closed = true;
+          super.close();
+          if (once) {
+            supervisor.closeStdin(c.id);
+          }
+        }
+      };
+    } catch (IOException e) {
+      throw new RuntimeFailure("AttachError", "cannot open the stdin of container " + c.meta.name() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<Path> podNetworkNamespace(String sandboxId) {
+    if (network.isEmpty()) {
+      return Optional.empty();
+    }
+    Sandbox s = sandboxes.get(sandboxId);
+    if (s != null && s.ip() == null) {
+      return Optional.empty(); // on the host's network
+    }
+    Path ns = network.get().netns(sandboxId);
+    return Files.exists(ns) ? Optional.of(ns) : Optional.empty();
   }
 
   /**

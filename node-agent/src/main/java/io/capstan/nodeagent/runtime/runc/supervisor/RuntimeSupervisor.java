@@ -73,6 +73,8 @@ public final class RuntimeSupervisor implements AutoCloseable {
     volatile ContainerRecord record;
     final CountDownLatch exited = new CountDownLatch(1);
     final List<Thread> copiers = new ArrayList<>();
+    /** The supervisor's own end of the container's stdin FIFO, which keeps it from reading an end; null when none. */
+    volatile java.io.RandomAccessFile stdinHold;
 
     Supervised(ContainerRecord record) {
       this.record = record;
@@ -261,6 +263,7 @@ public final class RuntimeSupervisor implements AutoCloseable {
           case START -> start(require(req.id()));
           case KILL -> kill(require(req.id()), req.signal());
           case DELETE -> delete(req.id());
+          case CLOSE_STDIN -> closeStdin(require(req.id()));
           case WATCH, LIST -> throw new IllegalStateException("unreachable");
         });
       } catch (RuntimeException e) {
@@ -356,16 +359,24 @@ public final class RuntimeSupervisor implements AutoCloseable {
     }
     Path stdout = dir.resolve("stdout");
     Path stderr = dir.resolve("stderr");
+    Path stdin = req.stdin() ? dir.resolve("stdin") : null;
     try {
       Files.deleteIfExists(stdout);
       Files.deleteIfExists(stderr);
       LibC.INSTANCE.mkfifo(stdout.toString(), 0600);
       LibC.INSTANCE.mkfifo(stderr.toString(), 0600);
+      if (stdin != null) {
+        Files.deleteIfExists(stdin);
+        LibC.INSTANCE.mkfifo(stdin.toString(), 0600);
+        // Read-write, so opening does not wait for a reader, and the container reads no end while it is held.
+        s.stdinHold = new java.io.RandomAccessFile(stdin.toFile(), "rw");
+      }
       Files.createDirectories(Path.of(req.logPath()).getParent());
       startCopiers(s, dir, new CriLogWriter(RotatingLogFile.kubeletDefaults(Path.of(req.logPath()), clock), clock));
       persist(s.record);
     } catch (IOException | LastErrorException e) {
       table.remove(req.id());
+      closeStdin(s);
       unblock(stdout, stderr);
       throw new RuntimeFailure("CreateContainerError", "cannot prepare " + req.id() + ": " + e.getMessage(), e);
     }
@@ -373,7 +384,7 @@ public final class RuntimeSupervisor implements AutoCloseable {
     try {
       r = runc.run(List.of("--log", dir.resolve("runc.log").toString(), "--log-format", "json", "create",
           "--bundle", dir.toString(), "--pid-file", dir.resolve("pid").toString(), req.id()), CLI_TIMEOUT,
-          stdout.toFile(), stderr.toFile());
+          stdin == null ? null : stdin.toFile(), stdout.toFile(), stderr.toFile());
     } catch (RuntimeException e) {
       forget(s, stdout, stderr);
       throw e;
@@ -401,6 +412,7 @@ public final class RuntimeSupervisor implements AutoCloseable {
   }
 
   private void forget(Supervised s, Path stdout, Path stderr) {
+    closeStdin(s);
     unblock(stdout, stderr);
     runc.run(List.of("delete", "--force", s.record.id()), CLI_TIMEOUT);
     table.remove(s.record.id());
@@ -424,6 +436,19 @@ public final class RuntimeSupervisor implements AutoCloseable {
     if (changed) {
       persistQuietly(s.record);
       publish(SupervisorEvent.CONTAINER, s.record);
+    }
+    return s.record;
+  }
+
+  private ContainerRecord closeStdin(Supervised s) {
+    java.io.RandomAccessFile hold = s.stdinHold;
+    s.stdinHold = null;
+    if (hold != null) {
+      try {
+        hold.close();
+      } catch (IOException ignored) {
+        // closed already
+      }
     }
     return s.record;
   }
@@ -514,6 +539,7 @@ public final class RuntimeSupervisor implements AutoCloseable {
       log.warn("cannot record the exit of {}: {}", s.record.id(), e.toString());
     }
     persistQuietly(s.record);
+    closeStdin(s);
     s.exited.countDown();
     log.info("container {} exited with {} ({})", s.record.id(), code, reason);
     publish(SupervisorEvent.CONTAINER, s.record);

@@ -109,7 +109,7 @@ public final class SupervisorClient {
       return Optional.empty();
     }
     try {
-      return Optional.of(exchange(files, new SupervisorRequest(SupervisorRequest.Op.PING, null, null, null, null, 0)).pid());
+      return Optional.of(exchange(files, SupervisorRequest.of(SupervisorRequest.Op.PING, null)).pid());
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
@@ -125,8 +125,18 @@ public final class SupervisorClient {
   }
 
   public ContainerRecord create(String id, Path bundle, Path logPath, Path oomControl) {
+    return create(id, bundle, logPath, oomControl, false);
+  }
+
+  /** @param stdin the container's stdin is a FIFO to attach to, see {@link SupervisorRequest#stdin()} */
+  public ContainerRecord create(String id, Path bundle, Path logPath, Path oomControl, boolean stdin) {
     return call(new SupervisorRequest(SupervisorRequest.Op.CREATE, id, bundle.toString(), logPath.toString(),
-        oomControl == null ? null : oomControl.toString(), 0));
+        oomControl == null ? null : oomControl.toString(), 0, stdin));
+  }
+
+  /** The supervisor lets go of the container's stdin (an attach with stdinOnce ended). */
+  public void closeStdin(String id) {
+    call(SupervisorRequest.of(SupervisorRequest.Op.CLOSE_STDIN, id));
   }
 
   public ContainerRecord start(String id) {
@@ -134,7 +144,7 @@ public final class SupervisorClient {
   }
 
   public void kill(String id, int signal) {
-    call(new SupervisorRequest(SupervisorRequest.Op.KILL, id, null, null, null, signal));
+    call(new SupervisorRequest(SupervisorRequest.Op.KILL, id, null, null, null, signal, false));
   }
 
   /** Kills (if it runs) and deletes the container, and the supervisor forgets it; idempotent. */

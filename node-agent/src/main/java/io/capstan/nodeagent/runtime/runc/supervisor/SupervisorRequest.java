@@ -10,8 +10,12 @@ package io.capstan.nodeagent.runtime.runc.supervisor;
  * @param logPath    CREATE: the CRI log file
  * @param oomControl CREATE: the cgroup file that counts OOM kills (may be null)
  * @param signal     KILL: the signal number
+ * @param stdin      CREATE: the container's stdin is a FIFO ({@code <bundle>/stdin}) kept open until
+ *                   {@link Op#CLOSE_STDIN}, for attaching to it (a pod's {@code stdin: true}); else
+ *                   {@code /dev/null}
  */
-public record SupervisorRequest(Op op, String id, String bundle, String logPath, String oomControl, int signal) {
+public record SupervisorRequest(Op op, String id, String bundle, String logPath, String oomControl, int signal,
+    boolean stdin) {
   /** The supervisor's control API. */
   public enum Op {
     /** Is it there? Answers with no container. */
@@ -27,10 +31,12 @@ public record SupervisorRequest(Op op, String id, String bundle, String logPath,
     /** Kills (if needed) and deletes the container and forgets it, with its state files. */
     DELETE,
     /** Every container it knows (one {@link SupervisorEvent} each), then {@code SYNCED}, then each change. */
-    WATCH
+    WATCH,
+    /** Lets go of the container's stdin FIFO: once attached writers are gone too, the container reads its end (stdinOnce). */
+    CLOSE_STDIN
   }
 
   static SupervisorRequest of(Op op, String id) {
-    return new SupervisorRequest(op, id, null, null, null, 0);
+    return new SupervisorRequest(op, id, null, null, null, 0, false);
   }
 }
