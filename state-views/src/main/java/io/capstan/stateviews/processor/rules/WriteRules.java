@@ -50,19 +50,27 @@ public final class WriteRules {
   private final PriorityAdmission priorities;
   /** The ServiceAccount admission's lookup; null: that admission is off (as a kube-apiserver without the plugin). */
   private final ServiceAccountLookup serviceAccounts;
+  private final LimitRangeAdmission limitRanges;
 
   public WriteRules(NamespaceLookup namespaces) {
     this(namespaces, PriorityClassLookup.NONE, null);
   }
 
+  public WriteRules(NamespaceLookup namespaces, PriorityClassLookup priorityClasses, ServiceAccountLookup serviceAccounts) {
+    this(namespaces, priorityClasses, serviceAccounts, LimitRangeLookup.NONE);
+  }
+
   /**
    * @param priorityClasses what pod admission resolves {@code priorityClassName} against
    * @param serviceAccounts where pod creates find their ServiceAccount ({@link ServiceAccountAdmission}); null: off
+   * @param limitRanges     the LimitRanges pod and claim creates are admitted against ({@link LimitRangeAdmission})
    */
-  public WriteRules(NamespaceLookup namespaces, PriorityClassLookup priorityClasses, ServiceAccountLookup serviceAccounts) {
+  public WriteRules(NamespaceLookup namespaces, PriorityClassLookup priorityClasses, ServiceAccountLookup serviceAccounts,
+      LimitRangeLookup limitRanges) {
     this.namespaces = Objects.requireNonNull(namespaces, "namespaces");
     this.priorities = new PriorityAdmission(priorityClasses);
     this.serviceAccounts = serviceAccounts;
+    this.limitRanges = new LimitRangeAdmission(limitRanges);
   }
 
   /**
@@ -147,6 +155,9 @@ public final class WriteRules {
       ObjectFields.putIfDeclared(object, STATUS, null);
     }
     Defaulting.prepareForCreate(object);
+    if (object instanceof Pod pod) {
+      limitRanges.admitCreate(pod); // LimitRanger's mutating half runs before ServiceAccount, as kube orders them
+    }
     if (object instanceof Pod pod && serviceAccounts != null) {
       // Mutating admission: after defaulting, before validation, as in kube-apiserver.
       Optional<ErrorStatus> refused = ServiceAccountAdmission.admit(kind, cmd.getName(), pod, serviceAccounts);
@@ -174,6 +185,10 @@ public final class WriteRules {
       if (refused != null) {
         return new Outcome.Rejected(refused);
       }
+    }
+    ErrorStatus outOfRange = limitRanges.validateCreate(kind, cmd.getName(), object); // validating: min, max, ratio
+    if (outOfRange != null) {
+      return new Outcome.Rejected(outOfRange);
     }
     if (stored != null) {
       return new Outcome.Rejected(StatusErrors.alreadyExists(kind, cmd.getName(), meta(stored).getDeletionTimestamp() != null));
