@@ -57,6 +57,7 @@ public final class ControllerManager implements AutoCloseable {
   private io.capstan.controllers.disruption.DisruptionController disruption;
   private io.capstan.controllers.cronjob.CronJobController cronJobs;
   private io.capstan.controllers.daemonset.DaemonSetController daemonSets;
+  private io.capstan.controllers.podgc.PodGarbageCollector podGc;
   /** Null when no root CA file is configured. */
   private RootCaPublisher rootCa;
   private ShardAssignment shard;
@@ -82,7 +83,7 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
   public synchronized void start() {
-    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, customresourcedefinition-cleanup, endpoints, endpointslice, node-lifecycle{}, resourcequota, clusterrole-aggregation, disruption, cronjob and daemonset controllers, {} workers each",
+    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, customresourcedefinition-cleanup, endpoints, endpointslice, node-lifecycle{}, resourcequota, clusterrole-aggregation, disruption, cronjob, daemonset and podgc controllers, {} workers each",
         config.rootCaFile() == null ? "" : ", root-ca-cert-publisher", config.workers());
     RootCaFile rootCaFile = null;
     if (config.rootCaFile() != null) {
@@ -118,6 +119,7 @@ public final class ControllerManager implements AutoCloseable {
     cronJobs = new io.capstan.controllers.cronjob.CronJobController(informers, writer, clock, 1, registry);
     daemonSets = new io.capstan.controllers.daemonset.DaemonSetController(informers, writer, clock, config.workers(),
         registry);
+    podGc = new io.capstan.controllers.podgc.PodGarbageCollector(informers, writer, clock, config.podGc(), registry);
     if (rootCaFile != null) {
       rootCa = new RootCaPublisher(informers, writer, rootCaFile, RootCaPublisher.DEFAULT_RECHECK, 1, registry);
     }
@@ -150,6 +152,7 @@ public final class ControllerManager implements AutoCloseable {
     disruption.shardBy(shard);
     cronJobs.shardBy(shard);
     daemonSets.shardBy(shard);
+    podGc.shardBy(shard);
     if (rootCa != null) {
       rootCa.shardBy(shard);
     }
@@ -183,6 +186,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(cronJobs);
     daemonSets.start();
     started.add(daemonSets);
+    podGc.start();
+    started.add(podGc);
     if (rootCa != null) {
       rootCa.start();
       started.add(rootCa);
