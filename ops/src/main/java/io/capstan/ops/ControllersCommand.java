@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "controllers", mixinStandardHelpOptions = true,
     description = {
         "Runs the controllers (ReplicaSet, Deployment, Job, garbage collector, Namespace, Endpoints, node lifecycle,"
-            + " ResourceQuota, and with --root-ca-file the root CA publisher) alone against a Kafka cluster"
+            + " ResourceQuota, pod garbage collector, and with --root-ca-file the root CA publisher) alone against a Kafka cluster"
             + " whose topics exist (e.g. one started by 'capstan up' or 'capstan state-views'), with its own"
             + " /metrics endpoint.",
         "Prints 'controllers ready: …' once its caches have synced; SIGINT or SIGTERM stops it cleanly (exit 0)."})
@@ -25,6 +25,12 @@ final class ControllersCommand implements Callable<Integer> {
       description = "How long a node may go without renewing its Lease or posting status before it is marked"
           + " Ready=Unknown and tainted unreachable, e.g. 40s, 2m (kube-controller-manager's flag; default ${DEFAULT-VALUE}).")
   String nodeMonitorGracePeriod;
+
+  @Option(names = "--terminated-pod-gc-threshold", paramLabel = "N",
+      defaultValue = "" + io.capstan.controllers.podgc.PodGcConfig.DEFAULT_TERMINATED_POD_THRESHOLD,
+      description = "How many terminated (Succeeded or Failed) pods may exist before the pod garbage collector deletes"
+          + " the oldest; 0 keeps them all (kube-controller-manager's flag; default ${DEFAULT-VALUE}).")
+  int terminatedPodGcThreshold;
 
   @Option(names = "--root-ca-file", paramLabel = "FILE",
       description = "The cluster CA bundle (PEM) to publish as the ConfigMap kube-root-ca.crt (key ca.crt) in every"
@@ -47,8 +53,10 @@ final class ControllersCommand implements Callable<Integer> {
     io.capstan.stateviews.metrics.MetricsEndpoint.Config metricsConfig;
     java.nio.file.Path data;
     io.capstan.controllers.nodelifecycle.NodeLifecycleConfig nodeLifecycle;
+    io.capstan.controllers.podgc.PodGcConfig podGc;
     try {
       nodeLifecycle = nodeLifecycle(nodeMonitorGracePeriod);
+      podGc = ControllersComponent.podGc(terminatedPodGcThreshold);
       data = dataDir.resolve();
       connection = new KafkaConnection(kafka, kafkaClient.resolve());
       topicSettings = topics.resolve(false);
@@ -61,7 +69,7 @@ final class ControllersCommand implements Callable<Integer> {
       encryption.install(data, true); // Secrets are sealed and opened with these keys, or nothing starts
       MetricsComponent m = stack.start(new MetricsComponent(metricsConfig, registry));
       stack.start(new ControllersComponent(connection.clientConfig(), topicSettings.layout(), nodeLifecycle, rootCaFile,
-          null, registry));
+          podGc, null, registry));
       return "controllers ready: kafka=" + connection.bootstrap() + " metrics=" + m.url();
     });
   }

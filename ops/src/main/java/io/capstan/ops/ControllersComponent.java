@@ -3,6 +3,7 @@ package io.capstan.ops;
 import io.capstan.controllers.manager.ControllerManager;
 import io.capstan.controllers.manager.ControllerManagerConfig;
 import io.capstan.controllers.nodelifecycle.NodeLifecycleConfig;
+import io.capstan.controllers.podgc.PodGcConfig;
 import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.informer.SharedInformers;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,8 +24,23 @@ final class ControllersComponent implements Component {
    */
   ControllersComponent(Map<String, Object> kafka, TopicLayout layout, NodeLifecycleConfig nodeLifecycle,
       Path rootCaFile, SharedInformers shared, MeterRegistry registry) {
+    this(kafka, layout, nodeLifecycle, rootCaFile, PodGcConfig.defaults(), shared, registry);
+  }
+
+  /** @param podGc the pod garbage collector's settings ({@code --terminated-pod-gc-threshold}) */
+  ControllersComponent(Map<String, Object> kafka, TopicLayout layout, NodeLifecycleConfig nodeLifecycle,
+      Path rootCaFile, PodGcConfig podGc, SharedInformers shared, MeterRegistry registry) {
     this.manager = new ControllerManager(ControllerManagerConfig.defaults(kafka, layout).withNodeLifecycle(nodeLifecycle)
-        .withRootCaFile(rootCaFile), shared, registry);
+        .withRootCaFile(rootCaFile).withPodGc(podGc), shared, registry);
+  }
+
+  /** The pod garbage collector's settings with {@code --terminated-pod-gc-threshold}, checked. */
+  static PodGcConfig podGc(int terminatedPodGcThreshold) {
+    if (terminatedPodGcThreshold < 0) {
+      throw new IllegalArgumentException("--terminated-pod-gc-threshold must be 0 (terminated pods are kept) or more,"
+          + " got " + terminatedPodGcThreshold);
+    }
+    return PodGcConfig.defaults().withTerminatedPodThreshold(terminatedPodGcThreshold);
   }
 
   @Override

@@ -59,6 +59,12 @@ final class UpCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   int hollowNodes;
 
+  @Option(names = "--terminated-pod-gc-threshold", paramLabel = "N",
+      defaultValue = "" + io.capstan.controllers.podgc.PodGcConfig.DEFAULT_TERMINATED_POD_THRESHOLD,
+      description = "How many terminated (Succeeded or Failed) pods may exist before the pod garbage collector deletes"
+          + " the oldest; 0 keeps them all (kube-controller-manager's flag; default ${DEFAULT-VALUE}).")
+  int terminatedPodGcThreshold;
+
   @Option(names = "--authorization", paramLabel = "rbac|always-allow", defaultValue = "rbac",
       description = "How the API authorizes requests: rbac (Roles and bindings; system:masters may do anything) or"
           + " always-allow (every authenticated user may do anything) (default: ${DEFAULT-VALUE}).")
@@ -85,6 +91,7 @@ final class UpCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--hollow-* flags shape the --hollow-nodes: give --hollow-nodes N too");
       }
       apiAddress();
+      ControllersComponent.podGc(terminatedPodGcThreshold);
       hollowOptions.resolve(); // a bad knob is a usage error before anything starts
       serviceNetworkOptions.resolve();
       NodeAgentComponent.proxyMode(serviceProxy);
@@ -141,7 +148,8 @@ final class UpCommand implements Callable<Integer> {
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry).servingOn(gateway.vertx()));
       // kube-root-ca.crt in every namespace: the CA the gateway generated (or found) in DATA_DIR/pki
       stack.start(new ControllersComponent(kafka.clientConfig(), config.topics().layout(), NodeLifecycleConfig.defaults(),
-          io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir()), informers, registry));
+          io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir()),
+          ControllersComponent.podGc(terminatedPodGcThreshold), informers, registry));
       // The kubernetes Service points at the gateway where pods reach it: the node's address.
       stack.start(new ClusterServicesComponent(kafka.clientConfig(), config.topics().layout(), informers, serviceNetwork,
           apiAddress, gateway.port(), registry));

@@ -133,6 +133,10 @@ class CapstanCommandLineTest {
     assertBad(List.of("controllers"), "Missing required option: '--kafka");
     assertBad(List.of("controllers", "--kafka", "k:1", "--node-monitor-grace-period", "forty"),
         "--node-monitor-grace-period: \"forty\" is not a duration");
+    assertBad(List.of("controllers", "--kafka", "k:1", "--terminated-pod-gc-threshold", "-1"),
+        "--terminated-pod-gc-threshold must be 0 (terminated pods are kept) or more, got -1");
+    assertBad(List.of("up", "--terminated-pod-gc-threshold", "-5"),
+        "--terminated-pod-gc-threshold must be 0 (terminated pods are kept) or more, got -5");
     assertBad(List.of("state-views", "--kafka", "k:1", "--kafka-config", "bootstrap.servers=other:2"),
         "disagrees with the Kafka in use");
     assertBad(List.of("up", "--api-port", "65536"), "--api-port must be 0..65535, got 65536");

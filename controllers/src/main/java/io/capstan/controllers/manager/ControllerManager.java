@@ -59,6 +59,7 @@ public final class ControllerManager implements AutoCloseable {
   private io.capstan.controllers.volume.PersistentVolumeBinder volumeBinder;
   private io.capstan.controllers.daemonset.DaemonSetController daemonSets;
   private io.capstan.controllers.statefulset.StatefulSetController statefulSets;
+  private io.capstan.controllers.podgc.PodGarbageCollector podGc;
   /** Null when no root CA file is configured. */
   private RootCaPublisher rootCa;
   private ShardAssignment shard;
@@ -84,7 +85,7 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
   public synchronized void start() {
-    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, customresourcedefinition-cleanup, endpoints, endpointslice, node-lifecycle{}, resourcequota, clusterrole-aggregation, disruption, cronjob, daemonset, statefulset and persistentvolume-binder controllers, {} workers each",
+    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, customresourcedefinition-cleanup, endpoints, endpointslice, node-lifecycle{}, resourcequota, clusterrole-aggregation, disruption, cronjob, daemonset, statefulset, persistentvolume-binder and podgc controllers, {} workers each",
         config.rootCaFile() == null ? "" : ", root-ca-cert-publisher", config.workers());
     RootCaFile rootCaFile = null;
     if (config.rootCaFile() != null) {
@@ -124,6 +125,7 @@ public final class ControllerManager implements AutoCloseable {
         config.workers(), registry);
     volumeBinder = new io.capstan.controllers.volume.PersistentVolumeBinder(informers, writer, clock, config.workers(),
         registry);
+    podGc = new io.capstan.controllers.podgc.PodGarbageCollector(informers, writer, clock, config.podGc(), registry);
     if (rootCaFile != null) {
       rootCa = new RootCaPublisher(informers, writer, rootCaFile, RootCaPublisher.DEFAULT_RECHECK, 1, registry);
     }
@@ -158,6 +160,7 @@ public final class ControllerManager implements AutoCloseable {
     daemonSets.shardBy(shard);
     statefulSets.shardBy(shard);
     volumeBinder.shardBy(shard);
+    podGc.shardBy(shard);
     if (rootCa != null) {
       rootCa.shardBy(shard);
     }
@@ -195,6 +198,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(statefulSets);
     volumeBinder.start();
     started.add(volumeBinder);
+    podGc.start();
+    started.add(podGc);
     if (rootCa != null) {
       rootCa.start();
       started.add(rootCa);

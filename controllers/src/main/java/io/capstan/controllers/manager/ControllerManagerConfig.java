@@ -1,6 +1,7 @@
 package io.capstan.controllers.manager;
 
 import io.capstan.controllers.nodelifecycle.NodeLifecycleConfig;
+import io.capstan.controllers.podgc.PodGcConfig;
 import io.capstan.logschema.topics.TopicLayout;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,9 +20,10 @@ import org.apache.kafka.clients.CommonClientConfigs;
  *                     ConfigMap {@code kube-root-ca.crt} (kube-controller-manager's --root-ca-file);
  *                     null (the default) runs no publisher. {@code capstan up} gives the gateway's
  *                     {@code DATA_DIR/pki/ca.crt}
+ * @param podGc        the pod garbage collector's threshold and periods
  */
 public record ControllerManagerConfig(Map<String, Object> kafka, TopicLayout layout, int workers, Duration writeTimeout,
-    NodeLifecycleConfig nodeLifecycle, Path rootCaFile) {
+    NodeLifecycleConfig nodeLifecycle, Path rootCaFile, PodGcConfig podGc) {
   /**
    * kube-controller-manager's default of 5 (--concurrent-replicaset-syncs, --concurrent-deployment-syncs):
    * a reconcile mostly waits for the processor's replies, so workers cost little CPU (the
@@ -46,24 +48,31 @@ public record ControllerManagerConfig(Map<String, Object> kafka, TopicLayout lay
     if (nodeLifecycle == null) {
       throw new IllegalArgumentException("controller manager config: nodeLifecycle is required");
     }
+    if (podGc == null) {
+      throw new IllegalArgumentException("controller manager config: podGc is required");
+    }
     kafka = Map.copyOf(kafka);
   }
 
   public static ControllerManagerConfig defaults(Map<String, Object> kafka, TopicLayout layout) {
     return new ControllerManagerConfig(kafka, layout, DEFAULT_WORKERS, DEFAULT_WRITE_TIMEOUT,
-        NodeLifecycleConfig.defaults(), null);
+        NodeLifecycleConfig.defaults(), null, PodGcConfig.defaults());
   }
 
   public ControllerManagerConfig withWorkers(int workers) {
-    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile);
+    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile, podGc);
   }
 
   public ControllerManagerConfig withNodeLifecycle(NodeLifecycleConfig nodeLifecycle) {
-    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile);
+    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile, podGc);
   }
 
   /** Publishes this CA bundle as {@code kube-root-ca.crt} in every namespace; null for none. */
   public ControllerManagerConfig withRootCaFile(Path rootCaFile) {
-    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile);
+    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile, podGc);
+  }
+
+  public ControllerManagerConfig withPodGc(PodGcConfig podGc) {
+    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile, podGc);
   }
 }

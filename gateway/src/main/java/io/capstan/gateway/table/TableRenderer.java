@@ -181,6 +181,11 @@ public final class TableRenderer {
       JsonNode spec = pod.path("spec");
       JsonNode status = pod.path("status");
       int total = spec.path("containers").size();
+      for (JsonNode c : spec.path("initContainers")) {
+        if ("Always".equals(c.path("restartPolicy").asText(""))) {
+          total++; // a native sidecar counts among the pod's containers (kubectl 1.29+)
+        }
+      }
       String reason = status.path("phase").asText("Pending");
       if (status.hasNonNull("reason")) {
         reason = status.get("reason").asText();
@@ -194,11 +199,14 @@ public final class TableRenderer {
         restarts += c.path("restartCount").asLong(0);
         JsonNode state = c.path("state");
         boolean sidecar = "Always".equals(spec.path("initContainers").path(i).path("restartPolicy").asText(""));
-        if (state.has("terminated") && state.get("terminated").path("exitCode").asInt(0) == 0) {
+        if (sidecar && c.path("started").asBoolean(false)) {
+          if (c.path("ready").asBoolean(false)) {
+            ready++;
+          }
           i++;
           continue;
         }
-        if (sidecar && state.has("running")) {
+        if (state.has("terminated") && state.get("terminated").path("exitCode").asInt(0) == 0) {
           i++;
           continue;
         }
@@ -216,7 +224,12 @@ public final class TableRenderer {
         initializing = true;
         break;
       }
-      if (!initializing) {
+      boolean initialized = false;
+      for (JsonNode c : status.path("conditions")) {
+        initialized |= "Initialized".equals(c.path("type").asText()) && "True".equals(c.path("status").asText());
+      }
+      // An initialized pod shows its containers, even when a sidecar stopped (kubectl 1.29+).
+      if (!initializing || initialized) {
         boolean hasRunning = false;
         List<JsonNode> statuses = new java.util.ArrayList<>();
         status.path("containerStatuses").forEach(statuses::add);

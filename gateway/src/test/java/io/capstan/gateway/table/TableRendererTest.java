@@ -56,6 +56,29 @@ class TableRendererTest {
     JsonNode init = json("{'metadata':{'name':'p'},'spec':{'initContainers':[{'name':'i'}],'containers':[{'name':'a'}]},"
         + "'status':{'phase':'Pending','initContainerStatuses':[{'name':'i','restartCount':0,'state':{'running':{}}}]}}");
     assertEquals("Init:0/1", TableRenderer.render(Kinds.POD, List.of(init), null, null, NOW).at("/rows/0/cells/2").asText());
+    // A native sidecar counts among the containers once started; until then the pod is initializing.
+    JsonNode withSidecar = json("{'metadata':{'name':'p'},'spec':{'initContainers':[{'name':'proxy','restartPolicy':"
+        + "'Always'}],'containers':[{'name':'a'}]},'status':{'phase':'Running','initContainerStatuses':[{'name':'proxy',"
+        + "'restartCount':1,'started':true,'ready':true,'state':{'running':{}}}],'containerStatuses':[{'name':'a',"
+        + "'restartCount':0,'ready':true,'state':{'running':{}}}]}}");
+    JsonNode row = TableRenderer.render(Kinds.POD, List.of(withSidecar), null, null, NOW).at("/rows/0/cells");
+    assertEquals("2/2", row.get(1).asText());
+    assertEquals("Running", row.get(2).asText());
+    assertEquals(1, row.get(3).asInt());
+    JsonNode starting = json("{'metadata':{'name':'p'},'spec':{'initContainers':[{'name':'proxy','restartPolicy':"
+        + "'Always'}],'containers':[{'name':'a'}]},'status':{'phase':'Pending','initContainerStatuses':[{'name':'proxy',"
+        + "'restartCount':0,'started':false,'ready':false,'state':{'running':{}}}]}}");
+    row = TableRenderer.render(Kinds.POD, List.of(starting), null, null, NOW).at("/rows/0/cells");
+    assertEquals("0/2", row.get(1).asText());
+    assertEquals("Init:0/1", row.get(2).asText());
+    JsonNode completed = json("{'metadata':{'name':'p'},'spec':{'initContainers':[{'name':'proxy','restartPolicy':"
+        + "'Always'}],'containers':[{'name':'a'}]},'status':{'phase':'Succeeded','conditions':[{'type':'Initialized',"
+        + "'status':'True'}],'initContainerStatuses':[{'name':'proxy','restartCount':0,'started':false,'ready':false,"
+        + "'state':{'terminated':{'exitCode':137,'reason':'Error'}}}],'containerStatuses':[{'name':'a','restartCount':0,"
+        + "'ready':false,'state':{'terminated':{'exitCode':0,'reason':'Completed'}}}]}}");
+    row = TableRenderer.render(Kinds.POD, List.of(completed), null, null, NOW).at("/rows/0/cells");
+    assertEquals("0/2", row.get(1).asText());
+    assertEquals("Completed", row.get(2).asText(), "a sidecar stopped after the pod's work shows no Init:Error");
     JsonNode terminating = json("{'metadata':{'name':'p','deletionTimestamp':'2026-01-01T11:59:00Z'},"
         + "'spec':{'containers':[{'name':'a'}]},'status':{'phase':'Running'}}");
     assertEquals("Terminating", TableRenderer.render(Kinds.POD, List.of(terminating), null, null, NOW)

@@ -164,9 +164,10 @@ public final class ObjectUsage {
    * The pod's requests or limits (resourcehelper.PodRequests / PodLimits): app containers and
    * restartPolicy Always init containers (sidecars) run together and add up; each other init
    * container runs alone next to the sidecars started before it; the pod needs the larger of the
-   * two phases, plus its overhead.
+   * two phases, plus its overhead. What quota admission charges, the LimitRanger holds Pod items
+   * to and a node admits.
    */
-  static SortedMap<String, Quantity> podTotal(PodSpec spec, boolean requests) {
+  public static SortedMap<String, Quantity> podTotal(PodSpec spec, boolean requests) {
     SortedMap<String, Quantity> total = new TreeMap<>();
     if (spec == null) {
       return total;

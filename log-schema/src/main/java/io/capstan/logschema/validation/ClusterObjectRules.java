@@ -119,36 +119,100 @@ final class ClusterObjectRules {
     }
   }
 
+  /**
+   * ValidateLimitRange: known types, each once; no defaults on a Pod item; a claim item bounds
+   * storage; per resource min <= defaultRequest <= default <= max, and a ratio of at least 1 and at
+   * most max/min. Defaulting ran before (a Container item's default comes from its max), as in kube.
+   */
   static void checkLimitRange(LimitRange lr, FieldErrors errors) {
     if (lr.getSpec() == null) {
       errors.add(FieldError.required("spec"));
       return;
     }
     List<LimitRangeItem> limits = orEmpty(lr.getSpec().getLimits());
+    java.util.Set<String> types = new java.util.HashSet<>();
     for (int i = 0; i < limits.size(); i++) {
       LimitRangeItem item = limits.get(i);
       String ip = index("spec.limits", i);
       errors.oneOf(field(ip, "type"), item.getType(), LIMIT_TYPES);
+      if (item.getType() != null && !types.add(item.getType())) {
+        errors.add(FieldError.duplicate(field(ip, "type"), item.getType()));
+      }
       errors.resourceList(field(ip, "max"), item.getMax());
       errors.resourceList(field(ip, "min"), item.getMin());
       errors.resourceList(field(ip, "default"), item.getDefault$());
       errors.resourceList(field(ip, "defaultRequest"), item.getDefaultRequest());
       errors.resourceList(field(ip, "maxLimitRequestRatio"), item.getMaxLimitRequestRatio());
-      Map<String, String> max = orEmpty(item.getMax());
-      for (Map.Entry<String, String> e : orEmpty(item.getMin()).entrySet()) {
-        Quantity lo = FieldErrors.parseQuietly(e.getValue());
-        Quantity hi = FieldErrors.parseQuietly(max.get(e.getKey()));
-        if (lo != null && hi != null && lo.compareTo(hi) > 0) {
-          errors.add(FieldError.invalid(FieldPath.key(field(ip, "min"), e.getKey()), e.getValue(),
-              "min value " + e.getValue() + " is greater than max value " + max.get(e.getKey())));
+      if ("Pod".equals(item.getType())) {
+        if (!orEmpty(item.getDefault$()).isEmpty()) {
+          errors.add(FieldError.forbidden(field(ip, "default"), "may not be specified when `type` is 'Pod'"));
+        }
+        if (!orEmpty(item.getDefaultRequest()).isEmpty()) {
+          errors.add(FieldError.forbidden(field(ip, "defaultRequest"), "may not be specified when `type` is 'Pod'"));
         }
       }
-      for (Map.Entry<String, String> e : orEmpty(item.getMaxLimitRequestRatio()).entrySet()) {
-        Quantity ratio = FieldErrors.parseQuietly(e.getValue());
-        if (ratio != null && ratio.compareTo(Quantity.of(1)) < 0) {
-          errors.add(FieldError.invalid(FieldPath.key(field(ip, "maxLimitRequestRatio"), e.getKey()), e.getValue(),
-              "ratio " + e.getValue() + " is less than 1"));
-        }
+      if ("PersistentVolumeClaim".equals(item.getType()) && !orEmpty(item.getMin()).containsKey("storage")
+          && !orEmpty(item.getMax()).containsKey("storage")) {
+        errors.add(FieldError.required(field(ip, "limits"),
+            "either minimum or maximum storage value is required, but neither was provided"));
+      }
+      java.util.Set<String> keys = new java.util.TreeSet<>();
+      keys.addAll(orEmpty(item.getMax()).keySet());
+      keys.addAll(orEmpty(item.getMin()).keySet());
+      keys.addAll(orEmpty(item.getDefault$()).keySet());
+      keys.addAll(orEmpty(item.getDefaultRequest()).keySet());
+      keys.addAll(orEmpty(item.getMaxLimitRequestRatio()).keySet());
+      for (String k : keys) {
+        checkLimitRangeResource(ip, k, item, errors);
+      }
+    }
+  }
+
+  /** The bounds of one resource of one LimitRange item, in kube's words. */
+  private static void checkLimitRangeResource(String ip, String k, LimitRangeItem item, FieldErrors errors) {
+    String minText = orEmpty(item.getMin()).get(k);
+    String maxText = orEmpty(item.getMax()).get(k);
+    String dfltText = orEmpty(item.getDefault$()).get(k);
+    String requestText = orEmpty(item.getDefaultRequest()).get(k);
+    String ratioText = orEmpty(item.getMaxLimitRequestRatio()).get(k);
+    Quantity min = FieldErrors.parseQuietly(minText);
+    Quantity max = FieldErrors.parseQuietly(maxText);
+    Quantity dflt = FieldErrors.parseQuietly(dfltText);
+    Quantity request = FieldErrors.parseQuietly(requestText);
+    Quantity ratio = FieldErrors.parseQuietly(ratioText);
+    if (min != null && max != null && min.compareTo(max) > 0) {
+      errors.add(FieldError.invalid(FieldPath.key(field(ip, "min"), k), minText,
+          "min value " + min + " is greater than max value " + max));
+    }
+    if (request != null && min != null && min.compareTo(request) > 0) {
+      errors.add(FieldError.invalid(FieldPath.key(field(ip, "defaultRequest"), k), requestText,
+          "min value " + min + " is greater than default request value " + request));
+    }
+    if (request != null && max != null && request.compareTo(max) > 0) {
+      errors.add(FieldError.invalid(FieldPath.key(field(ip, "defaultRequest"), k), requestText,
+          "default request value " + request + " is greater than max value " + max));
+    }
+    if (request != null && dflt != null && request.compareTo(dflt) > 0) {
+      errors.add(FieldError.invalid(FieldPath.key(field(ip, "defaultRequest"), k), requestText,
+          "default request value " + request + " is greater than default limit value " + dflt));
+    }
+    if (dflt != null && min != null && min.compareTo(dflt) > 0) {
+      errors.add(FieldError.invalid(FieldPath.key(field(ip, "default"), k), minText,
+          "min value " + min + " is greater than default value " + dflt));
+    }
+    if (dflt != null && max != null && dflt.compareTo(max) > 0) {
+      errors.add(FieldError.invalid(FieldPath.key(field(ip, "default"), k), maxText,
+          "default value " + dflt + " is greater than max value " + max));
+    }
+    if (ratio != null && ratio.compareTo(Quantity.of(1)) < 0) {
+      errors.add(FieldError.invalid(FieldPath.key(field(ip, "maxLimitRequestRatio"), k), ratioText,
+          "ratio " + ratio + " is less than 1"));
+    }
+    if (ratio != null && min != null && max != null && min.signum() > 0) {
+      double allowed = max.amount().doubleValue() / min.amount().doubleValue();
+      if (ratio.amount().doubleValue() > allowed) {
+        errors.add(FieldError.invalid(FieldPath.key(field(ip, "maxLimitRequestRatio"), k), ratioText,
+            "ratio " + ratio + " is greater than max/min = " + String.format(java.util.Locale.ROOT, "%f", allowed)));
       }
     }
   }

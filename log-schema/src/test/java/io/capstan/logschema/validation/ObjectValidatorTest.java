@@ -273,6 +273,27 @@ class ObjectValidatorTest {
   }
 
   @Test
+  void limitRangeBoundsAreConsistentAsKubeChecksThem() {
+    assertEquals(List.of(), errors(Kinds.LIMIT_RANGE, "metadata: {name: l, namespace: d}\n"
+        + "spec: {limits: [{type: Container, min: {cpu: 100m}, defaultRequest: {cpu: 200m}, default: {cpu: 500m},"
+        + " max: {cpu: \"1\"}, maxLimitRequestRatio: {cpu: \"5\"}}, {type: Pod, max: {cpu: \"2\"}}]}"));
+    assertEquals(List.of(
+            "spec.limits[0].defaultRequest.cpu: Invalid value: \"2\": default request value 2 is greater than max value 1",
+            "spec.limits[0].defaultRequest.cpu: Invalid value: \"2\": default request value 2 is greater than default"
+                + " limit value 500m",
+            "spec.limits[0].maxLimitRequestRatio.memory: Invalid value: \"20\": ratio 20 is greater than max/min ="
+                + " 4.000000",
+            "spec.limits[1].type: Duplicate value: \"Container\"",
+            "spec.limits[2].default: Forbidden: may not be specified when `type` is 'Pod'",
+            "spec.limits[3].limits: Required value: either minimum or maximum storage value is required, but neither"
+                + " was provided"),
+        errors(Kinds.LIMIT_RANGE, "metadata: {name: l, namespace: d}\n"
+            + "spec: {limits: [{type: Container, defaultRequest: {cpu: \"2\"}, default: {cpu: 500m},"
+            + " max: {cpu: \"1\", memory: 4Gi}, min: {memory: 1Gi}, maxLimitRequestRatio: {memory: \"20\"}},"
+            + " {type: Container}, {type: Pod, default: {cpu: \"1\"}}, {type: PersistentVolumeClaim, max: {cpu: \"1\"}}]}"));
+  }
+
+  @Test
   void everyManifestIsValid() {
     for (String file : Manifests.FILES) {
       for (var doc : KubeJson.parseAll(Manifests.text(file))) {

@@ -40,22 +40,13 @@ final class PodResources {
   }
 
   /**
-   * The pod's request for scheduling and admission: the larger of the sum of app containers
-   * and the largest init container (init containers run one at a time), plus overhead.
+   * The pod's request for admission (resourcehelper.PodRequests): its containers and native
+   * sidecars add up, each other init container runs next to the sidecars started before it, the
+   * larger of the two phases counts, plus overhead.
    */
   static long podRequestMillis(Pod pod, String resource) {
-    long sum = 0;
-    for (Container c : pod.getSpec().getContainers()) {
-      sum += requestMillis(c, resource);
-    }
-    long initMax = 0;
-    if (pod.getSpec().getInitContainers() != null) {
-      for (Container c : pod.getSpec().getInitContainers()) {
-        initMax = Math.max(initMax, requestMillis(c, resource));
-      }
-    }
-    Quantity overhead = get(pod.getSpec().getOverhead(), resource);
-    return Math.max(sum, initMax) + (overhead == null ? 0 : overhead.milliValue());
+    Quantity q = io.capstan.logschema.quota.ObjectUsage.podTotal(pod.getSpec(), true).get(resource);
+    return q == null ? 0 : q.milliValue();
   }
 
   /** Guaranteed, Burstable or BestEffort (v1 qos.GetPodQOS). */

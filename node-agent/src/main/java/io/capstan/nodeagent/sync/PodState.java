@@ -57,6 +57,13 @@ final class PodState {
   /** The final delete is in flight. */
   volatile boolean deleteInFlight;
   boolean runningObserved;
+  /**
+   * The init containers are through (plain ones exited 0, native sidecars started): the
+   * containers may start. Once true it stays, as kubelet never initializes a pod twice.
+   */
+  boolean initialized;
+  /** The native sidecars were stopped (the containers finished, or the pod is being deleted): none restarts. */
+  boolean sidecarsStopped;
   Instant nextWake;
 
   PodState(String uid, Pod pod) {

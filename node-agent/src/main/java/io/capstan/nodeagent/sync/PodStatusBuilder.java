@@ -48,76 +48,19 @@ final class PodStatusBuilder {
       b.setPodIP(s.podIp).setPodIPs(List.of(PodIP.newBuilder().setIp(s.podIp).build()));
     }
 
-    List<Container> inits = pod.getSpec().getInitContainers() == null ? List.of() : pod.getSpec().getInitContainers();
+    List<Container> inits = NativeSidecars.initContainers(pod);
     List<ContainerStatus> initStatuses = new ArrayList<>();
-    List<String> initPending = new ArrayList<>();
-    boolean initFailed = false;
     for (Container c : inits) {
-      ContainerTrack t = s.track(c.getName(), true);
-      ContainerStatus st = status(c, t, runtime, containerIdScheme, false);
-      initStatuses.add(st);
-      ContainerStateTerminated term = st.getState().getTerminated();
-      if (term == null || term.getExitCode() != 0) {
-        initPending.add(c.getName());
-        if (term != null && "Never".equals(restartPolicy(pod))) {
-          initFailed = true;
-        }
-      }
+      initStatuses.add(status(c, s.track(c.getName(), true), runtime, containerIdScheme, false));
     }
-    boolean initialized = initPending.isEmpty();
+    // Whether the containers may have started: kubelet's walk is through, or one of them ran already.
+    boolean initialized = s.initialized || incomplete(inits, initStatuses).isEmpty();
     List<ContainerStatus> statuses = new ArrayList<>();
-    List<String> unready = new ArrayList<>();
-    int running = 0;
-    int waiting = 0;
-    int stopped = 0;
-    int succeeded = 0;
-    int failed = 0;
     for (Container c : pod.getSpec().getContainers()) {
-      ContainerTrack t = s.track(c.getName(), false);
-      ContainerStatus st = status(c, t, runtime, containerIdScheme, !initialized);
-      statuses.add(st);
-      if (!Boolean.TRUE.equals(st.getReady())) {
-        unready.add(c.getName());
-      }
-      ContainerState state = st.getState();
-      if (state.getRunning() != null) {
-        running++;
-      } else if (state.getTerminated() != null) {
-        stopped++;
-        if (state.getTerminated().getExitCode() == 0) {
-          succeeded++;
-        } else {
-          failed++;
-        }
-      } else if (st.getLastState() != null && st.getLastState().getTerminated() != null) {
-        stopped++;
-      } else {
-        waiting++;
-      }
+      statuses.add(status(c, s.track(c.getName(), false), runtime, containerIdScheme, !initialized));
     }
-    String phase;
     String policy = restartPolicy(pod);
-    if (initFailed) {
-      phase = "Failed";
-    } else if (!initialized) {
-      phase = "Pending";
-    } else if (waiting > 0) {
-      phase = "Pending";
-    } else if (running > 0) {
-      phase = "Running";
-    } else if (stopped > 0) {
-      if (policy.equals("Always")) {
-        phase = "Running";
-      } else if (failed == 0) {
-        phase = "Succeeded";
-      } else if (policy.equals("OnFailure")) {
-        phase = "Running";
-      } else {
-        phase = "Failed";
-      }
-    } else {
-      phase = "Pending";
-    }
+    String phase = phase(policy, inits, initStatuses, statuses);
     // A pod being deleted whose containers all stopped is done, as kubelet reports a terminated pod.
     b.setPhase(phase);
     b.setInitContainerStatuses(initStatuses.isEmpty() ? null : initStatuses);
@@ -134,9 +77,24 @@ final class PodStatusBuilder {
 
     List<PodCondition> conditions = new ArrayList<>(keepScheduled(previous));
     boolean done = phase.equals("Succeeded") || phase.equals("Failed");
-    conditions.add(condition(previous, "Initialized", initialized || done,
-        initialized || done ? null : "ContainersNotInitialized",
-        initialized || done ? null : "containers with incomplete status: " + initPending, now));
+    // GeneratePodInitializedCondition: a pod whose containers started was initialized, even while a sidecar restarts.
+    List<String> initPending = incomplete(inits, initStatuses);
+    boolean podInitialized = initPending.isEmpty() || done || anyStarted(statuses);
+    conditions.add(condition(previous, "Initialized", podInitialized,
+        podInitialized ? null : "ContainersNotInitialized",
+        podInitialized ? null : "containers with incomplete status: " + initPending, now));
+    // GenerateContainersReadyCondition: the native sidecars, then the containers.
+    List<String> unready = new ArrayList<>();
+    for (int i = 0; i < inits.size(); i++) {
+      if (NativeSidecars.isSidecar(inits.get(i)) && !Boolean.TRUE.equals(initStatuses.get(i).getReady())) {
+        unready.add(inits.get(i).getName());
+      }
+    }
+    for (ContainerStatus st : statuses) {
+      if (!Boolean.TRUE.equals(st.getReady())) {
+        unready.add(st.getName());
+      }
+    }
     boolean allReady = unready.isEmpty() && !done;
     String notReadyReason = done ? "PodCompleted" : "ContainersNotReady";
     String notReadyMessage = done ? null : "containers with unready status: " + unready;
@@ -146,6 +104,107 @@ final class PodStatusBuilder {
         allReady ? null : notReadyMessage, now));
     b.setConditions(conditions);
     return b.build();
+  }
+
+  /**
+   * kubelet's getPhase: plain init containers still to run keep the pod Pending (one that failed
+   * fails it under restartPolicy Never); native sidecars count as running while they run and are
+   * left out once they stopped; then the containers decide as they always did.
+   */
+  static String phase(String policy, List<Container> inits, List<ContainerStatus> initStatuses,
+      List<ContainerStatus> statuses) {
+    int pendingInit = 0;
+    int failedInit = 0;
+    int pendingSidecars = 0;
+    int running = 0;
+    int waiting = 0;
+    int stopped = 0;
+    int succeeded = 0;
+    for (int i = 0; i < inits.size(); i++) {
+      ContainerStatus st = initStatuses.get(i);
+      ContainerState state = st.getState();
+      ContainerStateTerminated last = st.getLastState() == null ? null : st.getLastState().getTerminated();
+      if (NativeSidecars.isSidecar(inits.get(i))) {
+        if (state.getRunning() != null) {
+          if (!Boolean.TRUE.equals(st.getStarted())) {
+            pendingSidecars++;
+          }
+          running++;
+        } else if (state.getWaiting() != null && last == null) {
+          pendingSidecars++;
+          waiting++;
+        } // a sidecar that stopped (or is restarting) does not count
+        continue;
+      }
+      if (state.getRunning() != null) {
+        pendingInit++;
+      } else if (state.getTerminated() != null) {
+        if (state.getTerminated().getExitCode() != 0) {
+          failedInit++;
+        }
+      } else if (last != null) {
+        if (last.getExitCode() != 0) {
+          failedInit++;
+        }
+      } else {
+        pendingInit++;
+      }
+    }
+    for (ContainerStatus st : statuses) {
+      ContainerState state = st.getState();
+      if (state.getRunning() != null) {
+        running++;
+      } else if (state.getTerminated() != null) {
+        stopped++;
+        if (state.getTerminated().getExitCode() == 0) {
+          succeeded++;
+        }
+      } else if (st.getLastState() != null && st.getLastState().getTerminated() != null) {
+        stopped++;
+      } else {
+        waiting++;
+      }
+    }
+    if (failedInit > 0 && policy.equals("Never")) {
+      return "Failed";
+    }
+    if (pendingInit > 0 || (pendingSidecars > 0 && !anyStarted(statuses)) || waiting > 0) {
+      return "Pending";
+    }
+    if (running > 0) {
+      return "Running";
+    }
+    if (stopped > 0) {
+      if (policy.equals("Always")) {
+        return "Running"; // restarting
+      }
+      if (stopped == succeeded) {
+        return "Succeeded";
+      }
+      return policy.equals("Never") ? "Failed" : "Running";
+    }
+    return "Pending";
+  }
+
+  /** The init containers still in the way (plain ones not exited 0, sidecars not started), by name. */
+  private static List<String> incomplete(List<Container> inits, List<ContainerStatus> initStatuses) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < inits.size(); i++) {
+      ContainerStatus st = initStatuses.get(i);
+      if (NativeSidecars.isSidecar(inits.get(i))) {
+        if (!Boolean.TRUE.equals(st.getStarted())) {
+          out.add(inits.get(i).getName());
+        }
+      } else if (st.getState().getTerminated() == null || st.getState().getTerminated().getExitCode() != 0) {
+        out.add(inits.get(i).getName());
+      }
+    }
+    return out;
+  }
+
+  /** HasAnyRegularContainerStarted: a container is running or has run. */
+  private static boolean anyStarted(List<ContainerStatus> statuses) {
+    return statuses.stream().anyMatch(st -> st.getState().getRunning() != null || st.getState().getTerminated() != null);
   }
 
   static String restartPolicy(Pod pod) {

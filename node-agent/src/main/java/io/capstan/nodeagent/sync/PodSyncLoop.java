@@ -69,6 +69,8 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
   static final Duration REPOST_PAUSE = Duration.ofSeconds(1);
   static final Duration CONFIG_RETRY = Duration.ofSeconds(2);
   static final Duration RESYNC = Duration.ofSeconds(30);
+  /** kubelet's minimumGracePeriodInSeconds: a container asked to stop gets at least this before SIGKILL. */
+  static final Duration MINIMUM_GRACE = Duration.ofSeconds(2);
 
   /**
    * @param nodeName     this node
@@ -442,26 +444,15 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
         wake = earliest(wake, start(s, EphemeralContainers.asContainer(e), t));
       }
     }
-    boolean initialized = true;
-    List<Container> inits = pod.getSpec().getInitContainers() == null ? List.of() : pod.getSpec().getInitContainers();
     String policy = PodStatusBuilder.restartPolicy(pod);
-    for (Container c : inits) {
-      ContainerTrack t = s.track(c.getName(), true);
-      Optional<ContainerInfo> info = info(t);
-      if (info.isPresent() && info.get().exited() && info.get().exitCode() == 0) {
-        continue;
-      }
-      initialized = false;
-      if (info.isPresent() && !info.get().exited()) {
-        break; // still running: one init container at a time
-      }
-      if (info.isPresent() && policy.equals("Never")) {
-        break; // failed, not restarted: the pod fails
-      }
-      wake = earliest(wake, info.isPresent() ? restart(s, c, t, info.get()) : start(s, c, t));
-      break;
+    if (!s.initialized) {
+      InitStep step = initialize(s, policy);
+      wake = earliest(wake, step.wake());
+      s.initialized = step.done();
+    } else {
+      wake = earliest(wake, keepSidecarsRunning(s));
     }
-    if (initialized) {
+    if (s.initialized) {
       for (Container c : pod.getSpec().getContainers()) {
         ContainerTrack t = s.track(c.getName(), false);
         Optional<ContainerInfo> info = info(t);
@@ -476,6 +467,11 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
           wake = earliest(wake, probe(s, c, t, info.get()));
         }
       }
+      if (!s.sidecarsStopped && NativeSidecars.mainContainersFinished(pod, policy, this::info, s)) {
+        // Nothing will run again: as kubelet kills a finished pod, its sidecars stop, last one first.
+        s.sidecarsStopped = true;
+        stopSidecars(s, Duration.ofSeconds(gracePeriod(pod)), "the pod's containers have completed");
+      }
     }
     PodStatus sent = sendStatus(s);
     if ("Running".equals(sent.getPhase()) && !s.runningObserved && allRunning(sent)) {
@@ -488,6 +484,112 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
     if (wake != null) {
       enqueueAt(s, wake);
     }
+  }
+
+  /** Where the walk through the init containers got: whether the pod is initialized, and when to look again. */
+  private record InitStep(boolean done, Instant wake) {}
+
+  /**
+   * kubelet's computeInitContainerActions: the init containers in order, one at a time. A plain
+   * init container must exit 0 before the next one starts (one that fails is restarted unless
+   * the pod's restartPolicy is Never, which fails the pod); a native sidecar (restartPolicy
+   * Always, KEP-753) must be running and started (its startupProbe passed, if it has one), and
+   * stays running while the walk goes on; one that exits is restarted whatever the pod's policy.
+   */
+  private InitStep initialize(PodState s, String policy) {
+    Instant wake = null;
+    if (s.sidecarsStopped) {
+      return new InitStep(false, null); // an init container failed for good: nothing starts again
+    }
+    for (Container c : NativeSidecars.initContainers(s.pod)) {
+      ContainerTrack t = s.track(c.getName(), true);
+      Optional<ContainerInfo> info = info(t);
+      if (NativeSidecars.isSidecar(c)) {
+        if (info.isEmpty() || info.get().exited()) {
+          wake = earliest(wake, info.isEmpty() ? start(s, c, t) : restart(s, c, t, info.get()));
+          info = info(t);
+          if (info.isEmpty() || info.get().state() != ContainerInfo.State.RUNNING || !t.started) {
+            return new InitStep(false, wake);
+          }
+          continue; // started (no startup probe): the next one may start at once
+        }
+        if (info.get().state() == ContainerInfo.State.RUNNING) {
+          wake = earliest(wake, probe(s, c, t, info.get()));
+          info = info(t);
+        }
+        if (info.isEmpty() || info.get().state() != ContainerInfo.State.RUNNING || !t.started) {
+          return new InitStep(false, wake); // not started yet (or just killed by its startup probe)
+        }
+        continue;
+      }
+      if (info.isPresent() && info.get().exited() && info.get().exitCode() == 0) {
+        continue;
+      }
+      if (info.isPresent() && !info.get().exited()) {
+        return new InitStep(false, wake); // still running: one init container at a time
+      }
+      if (info.isPresent() && policy.equals("Never")) {
+        // Failed, not restarted: the pod fails, and the sidecars started before it stop.
+        s.sidecarsStopped = true;
+        stopSidecars(s, Duration.ofSeconds(gracePeriod(s.pod)), "init container " + c.getName() + " failed");
+        return new InitStep(false, wake);
+      }
+      wake = earliest(wake, info.isPresent() ? restart(s, c, t, info.get()) : start(s, c, t));
+      return new InitStep(false, wake);
+    }
+    return new InitStep(true, wake);
+  }
+
+  /**
+   * Once the pod is initialized its native sidecars keep running beside the containers: probed,
+   * restarted (with back-off) whenever they exit, whatever the pod's restartPolicy, until the
+   * pod's containers have finished for good.
+   */
+  private Instant keepSidecarsRunning(PodState s) {
+    Instant wake = null;
+    if (s.sidecarsStopped) {
+      return null;
+    }
+    for (Container c : NativeSidecars.sidecars(s.pod)) {
+      ContainerTrack t = s.track(c.getName(), true);
+      Optional<ContainerInfo> info = info(t);
+      if (info.isEmpty()) {
+        wake = earliest(wake, start(s, c, t));
+      } else if (info.get().exited()) {
+        wake = earliest(wake, restart(s, c, t, info.get()));
+      } else if (info.get().state() == ContainerInfo.State.RUNNING) {
+        wake = earliest(wake, probe(s, c, t, info.get()));
+      }
+    }
+    return wake;
+  }
+
+  /**
+   * Stops the pod's running native sidecars one after the other, the last one first (KEP-753's
+   * termination order), each with its preStop hook, sharing {@code grace}.
+   */
+  private void stopSidecars(PodState s, Duration grace, String why) {
+    Instant deadline = clock.instant().plus(grace);
+    List<Container> sidecars = new ArrayList<>(NativeSidecars.sidecars(s.pod));
+    java.util.Collections.reverse(sidecars);
+    for (Container c : sidecars) {
+      ContainerTrack t = s.containers.get("init:" + c.getName());
+      Optional<ContainerInfo> info = t == null ? Optional.empty() : info(t);
+      if (info.isEmpty() || info.get().exited()) {
+        continue;
+      }
+      events.record(s.pod, fieldPath(t), EventRecorder.NORMAL, "Killing", "Stopping container " + c.getName());
+      log.info("pod {}: stopping sidecar {}: {}", s.describe(), c.getName(), why);
+      Duration left = Duration.between(clock.instant(), deadline);
+      // As kubelet: at least 2 s for each, even when the ones before used the grace period up.
+      stopGracefully(s, c, info.get().id(), grace.isZero() ? Duration.ZERO
+          : left.compareTo(MINIMUM_GRACE) < 0 ? MINIMUM_GRACE : left);
+    }
+  }
+
+  private static long gracePeriod(Pod pod) {
+    Long g = pod.getSpec().getTerminationGracePeriodSeconds();
+    return g == null ? 30 : Math.max(0, g);
   }
 
   /** The registry credentials of the pod's imagePullSecrets (a missing secret is skipped, as kubelet does). */
@@ -584,6 +686,9 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       }
       ContainerTrack t = isEphemeral(pod, spec.getName()) ? s.trackEphemeral(spec.getName())
           : s.track(spec.getName(), isInit(pod, spec));
+      if (!t.init && !t.ephemeral) {
+        s.initialized = true; // its containers were started: it was initialized (HasAnyRegularContainerStarted)
+      }
       t.restartCount = info.attempt();
       if (info.state() == ContainerInfo.State.CREATED) {
         // The earlier agent died between create and start: start this attempt afresh.
@@ -1047,9 +1152,14 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
 
   /** Stops every container of the pod (in parallel, each with its preStop hook) and removes its sandbox. */
   private void teardown(PodState s, Duration grace) {
+    Instant deadline = clock.instant().plus(grace);
     List<CompletableFuture<Void>> stops = new ArrayList<>();
+    s.sidecarsStopped = true; // nothing restarts them any more
     for (ContainerTrack t : s.containers.values()) {
       Optional<ContainerInfo> info = info(t);
+      if (t.init && NativeSidecars.isSidecar(s.pod, t.name)) {
+        continue; // after the others, below
+      }
       if (info.isPresent() && !info.get().exited()) {
         Container spec = allContainers(s.pod).stream().filter(c -> c.getName().equals(t.name)).findFirst().orElse(null);
         events.record(s.pod, fieldPath(t), EventRecorder.NORMAL, "Killing", "Stopping container " + t.name);
@@ -1057,6 +1167,10 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       }
     }
     stops.forEach(CompletableFuture::join);
+    // Native sidecars outlive the containers they serve: stopped last, in reverse order (KEP-753).
+    Duration left = Duration.between(clock.instant(), deadline);
+    stopSidecars(s, grace.isZero() ? Duration.ZERO : left.compareTo(MINIMUM_GRACE) < 0 ? MINIMUM_GRACE : left,
+        "the pod is being deleted");
     boolean adopted = s.containers.values().stream().anyMatch(t -> t.id != null);
     if (s.removedFromApi && (s.sandboxId != null || adopted)) {
       runtime.removePodSandbox(s.sandboxId != null ? s.sandboxId : sandboxOf(s.uid));

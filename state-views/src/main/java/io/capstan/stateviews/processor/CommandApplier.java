@@ -152,6 +152,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private final DefinitionEstablisher definitions;
   private final io.capstan.stateviews.processor.rules.PriorityClassLookup priorityClasses;
   private final io.capstan.stateviews.processor.rules.StorageClassLookup storageClasses;
+  private final io.capstan.stateviews.processor.rules.LimitRangeLookup limitRanges;
   /** A write was forwarded since the last watermark (what {@code capstan_processor_watermark_lag_seconds} measures). */
   private boolean owingWatermark;
   private final Map<String, CachedNamespace> namespaceCache = new HashMap<>();
@@ -163,13 +164,16 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
    *                   arrived on its key's partition and to find a namespace's partition
    * @param priorityClasses what pod admission resolves {@code priorityClassName} against
    * @param storageClasses what claim admission finds the default class in
+   * @param limitRanges     the LimitRanges pod admission applies
    */
   CommandApplier(ProcessorConfig cfg, ProcessorMetrics metrics, QuotaMetrics quotaMetrics, Clock clock, int partitions,
       PollPacing pacing, DefinitionEstablisher definitions,
       io.capstan.stateviews.processor.rules.PriorityClassLookup priorityClasses,
-      io.capstan.stateviews.processor.rules.StorageClassLookup storageClasses) {
+      io.capstan.stateviews.processor.rules.StorageClassLookup storageClasses,
+      io.capstan.stateviews.processor.rules.LimitRangeLookup limitRanges) {
     this.priorityClasses = priorityClasses;
     this.storageClasses = storageClasses;
+    this.limitRanges = limitRanges;
     this.definitions = definitions;
     this.cfg = cfg;
     this.pacing = pacing;
@@ -189,7 +193,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     this.namespaces = context.getStateStore(CommandTopology.NAMESPACES_STORE);
     this.hlc = HybridClock.decode(clockStore.get(CLOCK_KEY));
     this.serviceAccounts = context.getStateStore(CommandTopology.SERVICE_ACCOUNTS_STORE);
-    this.rules = new WriteRules(this::findNamespace, priorityClasses, this::findServiceAccount, storageClasses);
+    this.rules = new WriteRules(this::findNamespace, priorityClasses, this::findServiceAccount, storageClasses,
+        limitRanges);
     this.quotas = new QuotaAdmission(new QuotaLedger(context.getStateStore(CommandTopology.QUOTA_LEDGER_STORE)), objects,
         context.getStateStore(CommandTopology.QUOTAS_STORE),
         key -> partitions <= 0 || ObjectPartitioner.partition(key, partitions) == partition, quotaMetrics);

@@ -42,7 +42,9 @@ import org.apache.kafka.streams.state.Stores;
  *                          ├─ reads the global store "resourcequotas" ◀── capstan.state.resourcequota
  *                          ├─ reads the global store "serviceaccounts" ◀── capstan.state.serviceaccount
  *                          ├─ the kind registry follows "customresourcedefinitions" ◀── capstan.state.customresourcedefinition
- *                          └─ pod admission reads "priorityclasses" ◀── capstan.state.priorityclass
+ *                          ├─ pod admission reads "priorityclasses" ◀── capstan.state.priorityclass
+ *                          ├─ pod admission reads "limitranges" ◀── capstan.state.limitrange
+ *                          └─ claim admission reads "storageclasses" ◀── capstan.state.storageclass
  * </pre>
  * Object-keyed sinks use {@link ObjectKeyPartitioner}. All three local stores are in the one
  * task, so a command's store writes and outputs share its transaction.
@@ -66,6 +68,8 @@ final class CommandTopology {
   /** Every PriorityClass (global copy), which pod admission resolves priorities against. */
   static final String PRIORITY_CLASSES_STORE = "priorityclasses";
   static final String STORAGE_CLASSES_STORE = "storageclasses";
+  /** Every LimitRange (global copy), which pod admission applies in the pod's namespace. */
+  static final String LIMIT_RANGES_STORE = "limitranges";
   /** The sink of every custom kind's state topic; the record's {@link #TOPIC_HEADER} names the topic. */
   static final String CUSTOM_STATE_SINK = "state-custom";
   static final String TOPIC_HEADER = "capstan.topic";
@@ -112,8 +116,9 @@ final class CommandTopology {
     t.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), layout.commands());
     PriorityClassMirror.Classes priorityClasses = new PriorityClassMirror.Classes();
     StorageClassMirror.Classes storageClasses = new StorageClassMirror.Classes();
+    LimitRangeMirror.Ranges limitRanges = new LimitRangeMirror.Ranges();
     t.addProcessor(APPLIER, () -> new CommandApplier(cfg, metrics, quotaMetrics, clock, partitions, pacing,
-        new DefinitionEstablisher(kindTopics), priorityClasses, storageClasses), SOURCE);
+        new DefinitionEstablisher(kindTopics), priorityClasses, storageClasses, limitRanges), SOURCE);
     t.addStateStore(localStore(OBJECTS_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(CLOCK_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(REQUESTS_STORE, cfg.inMemoryStores()), APPLIER);
@@ -174,6 +179,12 @@ final class CommandTopology {
     t.addGlobalStore(storage, "storageclass-table", new StringDeserializer(), new ByteArrayDeserializer(),
         layout.state(Kinds.STORAGE_CLASS), "storageclass-mirror",
         () -> new StorageClassMirror(STORAGE_CLASSES_STORE, storageClasses));
+    // And for LimitRanges: pod admission on any partition applies its namespace's.
+    StoreBuilder<KeyValueStore<String, byte[]>> ranges = Stores.keyValueStoreBuilder(
+            supplier(LIMIT_RANGES_STORE, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
+        .withLoggingDisabled();
+    t.addGlobalStore(ranges, "limitrange-table", new StringDeserializer(), new ByteArrayDeserializer(),
+        layout.state(Kinds.LIMIT_RANGE), "limitrange-mirror", () -> new LimitRangeMirror(LIMIT_RANGES_STORE, limitRanges));
     return t;
   }
 

@@ -149,6 +149,50 @@ class HollowNodeTest {
     }
   }
 
+  /**
+   * Native sidecars on a hollow node: the sidecar runs first and beside the container, both are
+   * reported (the sidecar in initContainerStatuses) and the pod is Ready; with containers that exit
+   * by themselves after a moment, a restartPolicy Never pod with a sidecar succeeds once its
+   * container is done (the sidecar no longer holds it up).
+   */
+  @Test
+  void aHollowPodWithASidecarRunsReadyAndOneThatRunsToCompletionSucceeds() throws Exception {
+    try (AgentCluster cluster = new AgentCluster("agent-hollow-sidecar");
+        NodeAgent steady = new NodeAgent(NodeAgentConfig.defaults(cluster.kafka, cluster.layout, "hollow-s1",
+            KafkaFixture.tempDir("hollow-sidecar-1"), NodeAgentConfig.RuntimeKind.HOLLOW)
+            .withRelistPeriod(Duration.ofMillis(100)).withPort(0), cluster.registry);
+        NodeAgent exiting = new NodeAgent(NodeAgentConfig.defaults(cluster.kafka, cluster.layout, "hollow-s2",
+            KafkaFixture.tempDir("hollow-sidecar-2"), NodeAgentConfig.RuntimeKind.HOLLOW)
+            .withRelistPeriod(Duration.ofMillis(100)).withPort(0)
+            .withHollowBehaviour(new HollowRuntime.Behaviour(Duration.ZERO, Duration.ofSeconds(1), 0, 0)),
+            cluster.registry)) {
+      steady.start(Duration.ofSeconds(60));
+      exiting.start(Duration.ofSeconds(60));
+      io.capstan.api.Container proxy = AgentCluster.container("proxy", "registry.example/proxy:1", "proxy");
+      proxy.setRestartPolicy("Always");
+      Pod withSidecar = AgentCluster.pod("served", "Always", AgentCluster.container("main", "registry.example/app:1", "serve"));
+      withSidecar.getSpec().setInitContainers(List.of(proxy));
+      cluster.run(withSidecar, "hollow-s1");
+      Pod ready = cluster.await("served", Duration.ofSeconds(30), "Ready", HollowNodeTest::isReady);
+      assertEquals("Running", ready.getStatus().getPhase());
+      var side = ready.getStatus().getInitContainerStatuses().get(0);
+      assertTrue(side.getState().getRunning() != null && Boolean.TRUE.equals(side.getStarted())
+          && Boolean.TRUE.equals(side.getReady()), side.toString());
+      assertTrue(ready.getStatus().getContainerStatuses().get(0).getState().getRunning() != null);
+
+      Pod job = AgentCluster.pod("job", "Never", AgentCluster.container("work", "registry.example/app:1", "work"));
+      job.getSpec().setInitContainers(List.of(AgentCluster.container("setup", "registry.example/app:1", "setup"),
+          io.capstan.api.Container.newBuilder(proxy).build()));
+      cluster.run(job, "hollow-s2");
+      Pod done = cluster.await("job", Duration.ofSeconds(30), "Succeeded", p -> "Succeeded".equals(p.getStatus().getPhase()));
+      assertEquals(0, done.getStatus().getContainerStatuses().get(0).getState().getTerminated().getExitCode());
+      assertTrue(done.getStatus().getInitContainerStatuses().get(1).getState().getRunning() == null,
+          "the sidecar was stopped: " + done.getStatus().getInitContainerStatuses());
+      cluster.client.delete(Kinds.POD, "default", "served", null).get(30, TimeUnit.SECONDS);
+      cluster.awaitGone("served", Duration.ofSeconds(30));
+    }
+  }
+
   private static boolean isReady(Pod p) {
     return p.getStatus() != null && p.getStatus().getConditions() != null && p.getStatus().getConditions().stream()
         .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));

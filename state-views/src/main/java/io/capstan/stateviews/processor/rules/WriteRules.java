@@ -52,6 +52,7 @@ public final class WriteRules {
   private final ServiceAccountLookup serviceAccounts;
   /** DefaultStorageClass, StorageObjectInUseProtection, claim resize and class size limits. */
   private final StorageAdmission storage;
+  private final LimitRangeAdmission limitRanges;
 
   public WriteRules(NamespaceLookup namespaces) {
     this(namespaces, PriorityClassLookup.NONE, null);
@@ -62,16 +63,20 @@ public final class WriteRules {
    * @param serviceAccounts where pod creates find their ServiceAccount ({@link ServiceAccountAdmission}); null: off
    */
   public WriteRules(NamespaceLookup namespaces, PriorityClassLookup priorityClasses, ServiceAccountLookup serviceAccounts) {
-    this(namespaces, priorityClasses, serviceAccounts, StorageClassLookup.NONE);
+    this(namespaces, priorityClasses, serviceAccounts, StorageClassLookup.NONE, LimitRangeLookup.NONE);
   }
 
-  /** @param storageClasses what claim admission finds the default class and class limits in */
+  /**
+   * @param storageClasses what claim admission finds the default class and class limits in
+   * @param limitRanges    the LimitRanges pod and claim creates are admitted against ({@link LimitRangeAdmission})
+   */
   public WriteRules(NamespaceLookup namespaces, PriorityClassLookup priorityClasses, ServiceAccountLookup serviceAccounts,
-      StorageClassLookup storageClasses) {
+      StorageClassLookup storageClasses, LimitRangeLookup limitRanges) {
     this.namespaces = Objects.requireNonNull(namespaces, "namespaces");
     this.priorities = new PriorityAdmission(priorityClasses);
     this.serviceAccounts = serviceAccounts;
     this.storage = new StorageAdmission(storageClasses);
+    this.limitRanges = new LimitRangeAdmission(limitRanges);
   }
 
   /**
@@ -156,6 +161,9 @@ public final class WriteRules {
       ObjectFields.putIfDeclared(object, STATUS, null);
     }
     Defaulting.prepareForCreate(object);
+    if (object instanceof Pod pod) {
+      limitRanges.admitCreate(pod); // LimitRanger's mutating half runs before ServiceAccount, as kube orders them
+    }
     if (object instanceof Pod pod && serviceAccounts != null) {
       // Mutating admission: after defaulting, before validation, as in kube-apiserver.
       Optional<ErrorStatus> refused = ServiceAccountAdmission.admit(kind, cmd.getName(), pod, serviceAccounts);
@@ -187,6 +195,10 @@ public final class WriteRules {
       if (refused != null) {
         return new Outcome.Rejected(refused);
       }
+    }
+    ErrorStatus outOfRange = limitRanges.validateCreate(kind, cmd.getName(), object); // validating: min, max, ratio
+    if (outOfRange != null) {
+      return new Outcome.Rejected(outOfRange);
     }
     if (stored != null) {
       return new Outcome.Rejected(StatusErrors.alreadyExists(kind, cmd.getName(), meta(stored).getDeletionTimestamp() != null));
