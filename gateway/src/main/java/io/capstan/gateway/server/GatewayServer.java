@@ -284,8 +284,10 @@ public final class GatewayServer extends VerticleBase {
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
     // A WebSocket upgrade (a watch) has no body, and reading one would end the request before the upgrade.
     router.routeWithRegex("^/apis?(/.*)?$").handler(ctx -> {
-      if (ctx.request().canUpgradeToWebSocket() || ctx.request().getHeader("Upgrade") != null) {
-        ctx.next(); // an upgrade (a WebSocket watch, an exec or port-forward tunnel) has no body to read
+      if (ctx.request().canUpgradeToWebSocket() || upgradesToSpdy(ctx.request().getHeader("Upgrade"))) {
+        // an upgrade (a WebSocket watch, an exec or port-forward tunnel) has no body to read; an
+        // HTTP/2 upgrade (Upgrade: h2c) is an ordinary request whose body is read as any other
+        ctx.next();
       } else if (UnreadableRequests.sendsFormBody(ctx.request())) {
         Responses.status(ctx, ApiStatus.unsupportedMediaType(ctx.request().getHeader("Content-Type"),
             ResourceHandler.BODY_TYPES));
@@ -395,5 +397,10 @@ public final class GatewayServer extends VerticleBase {
     } else {
       Responses.status(ctx, ApiStatus.internalError("request failed with HTTP " + ctx.statusCode()));
     }
+  }
+
+  /** {@code Upgrade: SPDY/3.1}, as SPDY clients of exec, attach and port-forward send. */
+  static boolean upgradesToSpdy(String upgrade) {
+    return upgrade != null && upgrade.regionMatches(true, 0, "SPDY/", 0, 5);
   }
 }

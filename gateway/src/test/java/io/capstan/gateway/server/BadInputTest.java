@@ -286,7 +286,7 @@ class BadInputTest {
         new Case("unknown version", "GET", "/api/v2/pods", null, null, 404, "NotFound", ""),
         new Case("configmaps have no scale", "GET", EXISTING + "/scale", null, null, 404, "NotFound", ""),
         new Case("configmaps have no status", "PUT", EXISTING + "/status", JSON, cm("existing", ""), 404, "NotFound", ""),
-        new Case("unknown subresource", "GET", PODS + "/logged/exec", null, null, 404, "NotFound", ""),
+        new Case("unknown subresource", "GET", PODS + "/logged/frobnicate", null, null, 404, "NotFound", ""),
         new Case("update of a missing object", "PUT", CM + "/missing", JSON, cm("missing", ""), 404, "NotFound",
             "configmaps \"missing\" not found"),
         new Case("patch of a missing object", "PATCH", CM + "/missing", MERGE, "{}", 404, "NotFound", "missing"),
