@@ -164,7 +164,7 @@ public final class NodeAgent implements AutoCloseable {
     }
     kubelet.startSyncing(); // after the read: each pod's first sync sees its latest state, not an old version
     if (runc) {
-      // This node's local-path volumes: directories under its data dir (hollow nodes have none to give).
+      // This node's local-path volumes: directories under its data dir (a hollow fleet has one provisioner for all its nodes).
       provisioner = new io.capstan.nodeagent.volume.LocalPathProvisioner(config.nodeName(), config.dataDir(),
           cluster.claims(), cluster.volumes(), cluster.storageClasses(), cluster.client()).start();
     }
