@@ -151,6 +151,10 @@ public final class NodeAgent implements AutoCloseable {
       logServer.streaming(new io.capstan.nodeagent.streaming.ContainerStreams(runtime,
           () -> kubelet == null ? Map.of() : kubelet.pods()));
     }
+    logServer.stats(new io.capstan.nodeagent.stats.NodeStats(config.nodeName(), runtime,
+        () -> kubelet == null ? Map.of() : kubelet.pods(), runc
+            ? io.capstan.nodeagent.stats.NodeStats.hostNode(io.capstan.nodeagent.stats.Cgroups.host())
+            : io.capstan.nodeagent.stats.NodeStats.hollowNode(), clock));
     int port = logServer.start();
     kubelet = new NodeKubelet(new NodeKubelet.NodeSpec(config.nodeName(), machine, config.dataDir(), runtime, images,
         logPaths, port, runc ? NodeStatusReporter.machinePressure(config.dataDir()) : Map::of, config.relistPeriod(),
