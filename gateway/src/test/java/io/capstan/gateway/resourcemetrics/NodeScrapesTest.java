@@ -3,10 +3,9 @@ package io.capstan.gateway.resourcemetrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
-import java.time.Clock;
+import io.capstan.stateviews.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,30 +16,14 @@ import org.junit.jupiter.api.Test;
 
 /** Scrapes are taken only when asked, reused while fresh, and paired with the previous one within the window. */
 class NodeScrapesTest {
-  private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-06T05:00:00Z"));
-  private final Clock clock = new Clock() {
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-  };
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-12-06T05:00:00Z"));
   private final List<String> scraped = new CopyOnWriteArrayList<>();
 
   private NodeScrapes scrapes() {
     return new NodeScrapes(node -> {
       scraped.add(node);
       return CompletableFuture.completedFuture(new NodeReading(
-          new NodeReading.Sample(now.get(), scraped.size(), 0), Map.of()));
+          new NodeReading.Sample(clock.instant(), scraped.size(), 0), Map.of()));
     }, clock, Duration.ofMillis(10));
   }
 
@@ -51,16 +34,16 @@ class NodeScrapesTest {
     assertEquals(List.of("n1", "n1"), scraped);
     assertEquals(1, first.earlier().node().cpuNanos());
     assertEquals(2, first.later().node().cpuNanos());
-    now.set(now.get().plusSeconds(2));
+    clock.advance(Duration.ofSeconds(2));
     assertSame(first.later(), s.pair("n1").get(10, TimeUnit.SECONDS).later(), "fresh: answered without scraping");
     assertEquals(2, scraped.size());
 
-    now.set(now.get().plusSeconds(10));
+    clock.advance(Duration.ofSeconds(10));
     NodeScrapes.Pair next = s.pair("n1").get(10, TimeUnit.SECONDS);
     assertEquals(3, scraped.size(), "one new scrape, paired with the previous");
     assertSame(first.later(), next.earlier());
 
-    now.set(now.get().plus(NodeScrapes.MAX_WINDOW).plusSeconds(1));
+    clock.advance(NodeScrapes.MAX_WINDOW.plusSeconds(1));
     NodeScrapes.Pair afterQuiet = s.pair("n1").get(10, TimeUnit.SECONDS);
     assertEquals(5, scraped.size(), "the previous scrape is too old: two new ones");
     assertEquals(4, afterQuiet.earlier().node().cpuNanos());

@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.capstan.nodeagent.runtime.ImageInfo;
+import io.capstan.stateviews.testing.ManualClock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -37,23 +36,7 @@ class ImageGarbageCollectorTest {
   @TempDir
   Path dir;
 
-  private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-06T05:00:00Z"));
-  private final Clock clock = new Clock() {
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-  };
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-12-06T05:00:00Z"));
 
   @Test
   void leastRecentlyUsedImagesGoFirstDownToTheLowThreshold() throws Exception {
@@ -82,13 +65,13 @@ class ImageGarbageCollectorTest {
 
     // Below the high threshold: nothing to do, but what is used is noted.
     assertEquals(0, gc.collect().bytesToFree());
-    now.set(now.get().plus(Duration.ofMinutes(1)));
+    clock.advance(Duration.ofMinutes(1));
     inUse.set(Set.of(c.id()));
     assertEquals(0, gc.collect().bytesToFree());
     assertEquals(4, store.allImages().size());
 
     // 90% used: free down to 80%. a (never used) goes before b (used a minute later); d is too new.
-    now.set(now.get().plus(Duration.ofMinutes(3)));
+    clock.advance(Duration.ofMinutes(3));
     ImageInfo d = image(store, "registry.example/d:1", layer(store, "d1"));
     others.set(CAPACITY * 90 / 100 - bytesUnder(dir));
     ImageGarbageCollector.Result first = gc.collect();
