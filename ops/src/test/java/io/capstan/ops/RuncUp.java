@@ -36,6 +36,53 @@ final class RuncUp {
     RuncRuntime.machineProblem().ifPresent(Assertions::fail);
   }
 
+  /** What a scenario runs against: its work dir, up's data dir, the API's address and up's kubeconfig. */
+  record Cluster(Path work, Path data, String api, Path kubeconfig) {}
+
+  /** A kubectl scenario against a running {@code capstan up}. */
+  interface Scenario {
+    void run(Cluster cluster) throws Exception;
+  }
+
+  /**
+   * Runs {@code scenario} against a fresh {@code capstan up} with a real runc node: fails naming
+   * what to install when runc or kubectl is missing, starts {@code up} in {@code <temp>/<name>},
+   * waits until it is ready, runs the scenario, then stops {@code up} with SIGTERM and checks that
+   * it exits 0 and leaves no container. When the scenario fails, {@code onFailure} (if any) runs
+   * before {@code up} is stopped.
+   */
+  static void scenario(String name, Scenario scenario, Scenario onFailure) throws Exception {
+    requireRunc();
+    if (!Files.isExecutable(Path.of("/usr/bin/kubectl"))) {
+      Assertions.fail("kubectl is needed: apt-get install kubernetes-client");
+    }
+    Path work = io.capstan.stateviews.testing.KafkaFixture.tempDir(name);
+    Path data = work.resolve("data");
+    try (ChildCapstan up = start(work, data)) {
+      java.util.regex.Matcher ready = up.awaitLine("capstan ready: api=(\\S+) kubeconfig=(\\S+) ", ChildCapstan.UP_READY);
+      Cluster cluster = new Cluster(work, data, ready.group(1), Path.of(ready.group(2)));
+      try {
+        scenario.run(cluster);
+      } catch (Throwable t) {
+        if (onFailure != null) {
+          try {
+            onFailure.run(cluster);
+          } catch (Exception e) {
+            t.addSuppressed(e);
+          }
+        }
+        up.terminate(Duration.ofMinutes(2));
+        throw t;
+      }
+      assertEquals(0, up.terminate(Duration.ofMinutes(2)), "exit status after SIGTERM; stderr:\n" + up.stderr());
+      assertEquals(List.of(), runcContainers(data), "no container left after a clean stop");
+    }
+  }
+
+  static void scenario(String name, Scenario scenario) throws Exception {
+    scenario(name, scenario, null);
+  }
+
   /** {@code capstan up} on free ports with two partitions. */
   static ChildCapstan start(Path work, Path dataDir) {
     return ChildCapstan.start(work, "up", "--data-dir", dataDir.toString(), "--kafka-port", "0", "--metrics-port", "0",

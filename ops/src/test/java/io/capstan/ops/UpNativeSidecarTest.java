@@ -4,14 +4,10 @@ import static io.capstan.ops.KubectlRunner.await;
 import static io.capstan.ops.KubectlRunner.kubectl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import io.capstan.stateviews.testing.KafkaFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,29 +17,11 @@ import org.junit.jupiter.api.Test;
  * sidecar completes once its container is done.
  */
 class UpNativeSidecarTest {
-  private static final Duration READY = ChildCapstan.UP_READY;
-  private static final Duration AWAIT = READY;
+  private static final Duration AWAIT = ChildCapstan.UP_READY;
 
   @Test
   void aSidecarPodRunsTwoOfTwoReadyAndAJobWithASidecarCompletes() throws Exception {
-    RuncUp.requireRunc();
-    if (!Files.isExecutable(Path.of("/usr/bin/kubectl"))) {
-      fail("kubectl is needed: apt-get install kubernetes-client");
-    }
-    Path work = KafkaFixture.tempDir("up-sidecars");
-    Path data = work.resolve("data");
-    try (ChildCapstan up = RuncUp.start(work, data)) {
-      Matcher ready = up.awaitLine("capstan ready: api=(\\S+) kubeconfig=(\\S+) ", READY);
-      Path kubeconfig = Path.of(ready.group(2));
-      try {
-        scenario(work, kubeconfig);
-      } catch (Throwable t) {
-        up.terminate(Duration.ofMinutes(2));
-        throw t;
-      }
-      assertEquals(0, up.terminate(Duration.ofMinutes(2)), "exit status after SIGTERM; stderr:\n" + up.stderr());
-      assertEquals(List.of(), RuncUp.runcContainers(data), "no container left after a clean stop");
-    }
+    RuncUp.scenario("up-sidecars", c -> scenario(c.work(), c.kubeconfig()));
   }
 
   private static void scenario(Path work, Path kubeconfig) throws Exception {

@@ -8,12 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.capstan.ops.KubectlRunner.Result;
-import io.capstan.stateviews.testing.KafkaFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -25,30 +23,12 @@ import org.junit.jupiter.api.Test;
  * (reclaim Delete). kubectl shows the three kinds with kube's columns.
  */
 class UpPersistentVolumeTest {
-  private static final Duration READY = ChildCapstan.UP_READY;
   private static final Duration AWAIT = Duration.ofMinutes(2);
 
   @Test
   void aClaimKeepsItsDataAcrossPodsAndGoesWithItsDirectory() throws Exception {
-    RuncUp.requireRunc();
-    if (!Files.isExecutable(Path.of("/usr/bin/kubectl"))) {
-      fail("kubectl is needed: apt-get install kubernetes-client");
-    }
-    Path work = KafkaFixture.tempDir("up-pv");
-    Path data = work.resolve("data");
-    try (ChildCapstan up = RuncUp.start(work, data)) {
-      Matcher ready = up.awaitLine("capstan ready: api=(\\S+) kubeconfig=(\\S+) ", READY);
-      Path kubeconfig = Path.of(ready.group(2));
-      try {
-        scenario(work, data, kubeconfig);
-      } catch (Throwable t) {
-        run(kubeconfig, "delete", "pod", "--all", "--grace-period=0");
-        up.terminate(Duration.ofMinutes(2));
-        throw t;
-      }
-      assertEquals(0, up.terminate(Duration.ofMinutes(2)), "exit status after SIGTERM; stderr:\n" + up.stderr());
-      assertEquals(List.of(), RuncUp.runcContainers(data), "no container left after a clean stop");
-    }
+    RuncUp.scenario("up-pv", c -> scenario(c.work(), c.data(), c.kubeconfig()),
+        c -> run(c.kubeconfig(), "delete", "pod", "--all", "--grace-period=0"));
   }
 
   private static void scenario(Path work, Path data, Path kubeconfig) throws Exception {

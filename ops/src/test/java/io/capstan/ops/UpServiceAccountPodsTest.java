@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.capstan.ops.KubectlRunner.Result;
-import io.capstan.stateviews.testing.KafkaFixture;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,9 +18,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
@@ -36,30 +33,11 @@ import org.junit.jupiter.api.Test;
  * waiting with a FailedMount event.
  */
 class UpServiceAccountPodsTest {
-  private static final Duration READY = ChildCapstan.UP_READY;
-  private static final Duration AWAIT = READY;
+  private static final Duration AWAIT = ChildCapstan.UP_READY;
 
   @Test
   void podsReadTheirTokenAndItsRoleDecidesWhatItMayDo() throws Exception {
-    RuncUp.requireRunc();
-    if (!Files.isExecutable(Path.of("/usr/bin/kubectl"))) {
-      fail("kubectl is needed: apt-get install kubernetes-client");
-    }
-    Path work = KafkaFixture.tempDir("up-sa-pods");
-    Path data = work.resolve("data");
-    try (ChildCapstan up = RuncUp.start(work, data)) {
-      Matcher ready = up.awaitLine("capstan ready: api=(\\S+) kubeconfig=(\\S+) ", READY);
-      String api = ready.group(1);
-      Path kubeconfig = Path.of(ready.group(2));
-      try {
-        scenario(work, data, api, kubeconfig);
-      } catch (Throwable t) {
-        up.terminate(Duration.ofMinutes(2));
-        throw t;
-      }
-      assertEquals(0, up.terminate(Duration.ofMinutes(2)), "exit status after SIGTERM; stderr:\n" + up.stderr());
-      assertEquals(List.of(), RuncUp.runcContainers(data), "no container left after a clean stop");
-    }
+    RuncUp.scenario("up-sa-pods", c -> scenario(c.work(), c.data(), c.api(), c.kubeconfig()));
   }
 
   private static void scenario(Path work, Path data, String api, Path kubeconfig) throws Exception {

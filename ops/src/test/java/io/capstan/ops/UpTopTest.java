@@ -5,9 +5,7 @@ import static io.capstan.ops.KubectlRunner.kubectl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import io.capstan.stateviews.testing.KafkaFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,28 +20,11 @@ import org.junit.jupiter.api.Test;
  * across namespaces and per node; a pod that does not exist is NotFound in metrics-server's words.
  */
 class UpTopTest {
-  private static final Duration READY = Duration.ofMinutes(4);
   private static final Duration AWAIT = Duration.ofMinutes(2);
 
   @Test
   void kubectlTopShowsTheCpuOfABusyPodAndOfTheNode() throws Exception {
-    RuncUp.requireRunc();
-    if (!Files.isExecutable(Path.of("/usr/bin/kubectl"))) {
-      fail("kubectl is needed: apt-get install kubernetes-client");
-    }
-    Path work = KafkaFixture.tempDir("up-top");
-    Path data = work.resolve("data");
-    try (ChildCapstan up = RuncUp.start(work, data)) {
-      Matcher ready = up.awaitLine("capstan ready: api=(\\S+) kubeconfig=(\\S+) ", READY);
-      Path kubeconfig = Path.of(ready.group(2));
-      try {
-        scenario(work, kubeconfig);
-      } catch (Throwable t) {
-        up.terminate(Duration.ofMinutes(2));
-        throw t;
-      }
-      assertEquals(0, up.terminate(Duration.ofMinutes(2)), "exit status after SIGTERM; stderr:\n" + up.stderr());
-    }
+    RuncUp.scenario("up-top", c -> scenario(c.work(), c.kubeconfig()));
   }
 
   private static void scenario(Path work, Path kubeconfig) throws Exception {
