@@ -3,12 +3,16 @@ package io.capstan.stateviews.processor;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.stateviews.bootstrap.DefaultRoles;
+import io.capstan.stateviews.processor.authz.ComponentAuthorizer;
 import io.capstan.stateviews.processor.quota.QuotaMetrics;
+import io.capstan.stateviews.rbac.RbacPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.capstan.stateviews.kafka.TopicAdmin;
 import io.capstan.stateviews.view.PodsByNodeTopic;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -44,7 +48,8 @@ import org.apache.kafka.streams.state.Stores;
  *                          ├─ the kind registry follows "customresourcedefinitions" ◀── capstan.state.customresourcedefinition
  *                          ├─ pod admission reads "priorityclasses" ◀── capstan.state.priorityclass
  *                          ├─ pod admission reads "limitranges" ◀── capstan.state.limitrange
- *                          └─ claim admission reads "storageclasses" ◀── capstan.state.storageclass
+ *                          ├─ claim admission reads "storageclasses" ◀── capstan.state.storageclass
+ *                          └─ components' authorization reads "rbac-*" ◀── capstan.state.{cluster,}role{,binding}
  * </pre>
  * Object-keyed sinks use {@link ObjectKeyPartitioner}. All three local stores are in the one
  * task, so a command's store writes and outputs share its transaction.
@@ -70,6 +75,8 @@ final class CommandTopology {
   static final String STORAGE_CLASSES_STORE = "storageclasses";
   /** Every LimitRange (global copy), which pod admission applies in the pod's namespace. */
   static final String LIMIT_RANGES_STORE = "limitranges";
+  /** Every Role, ClusterRole and binding (global copies, one store per kind): components' commands are authorized by RBAC. */
+  static final String RBAC_STORE_PREFIX = "rbac-";
   /** The sink of every custom kind's state topic; the record's {@link #TOPIC_HEADER} names the topic. */
   static final String CUSTOM_STATE_SINK = "state-custom";
   static final String TOPIC_HEADER = "capstan.topic";
@@ -117,8 +124,13 @@ final class CommandTopology {
     PriorityClassMirror.Classes priorityClasses = new PriorityClassMirror.Classes();
     StorageClassMirror.Classes storageClasses = new StorageClassMirror.Classes();
     LimitRangeMirror.Ranges limitRanges = new LimitRangeMirror.Ranges();
+    // Seeded with the default roles, which the bootstrap creates at every start: components are
+    // authorized from their first command, before the global stores have read the tables.
+    RbacPolicy rbac = new RbacPolicy();
+    DefaultRoles.objects().forEach(rbac::put);
     t.addProcessor(APPLIER, () -> new CommandApplier(cfg, metrics, quotaMetrics, clock, partitions, pacing,
-        new DefinitionEstablisher(kindTopics), priorityClasses, storageClasses, limitRanges), SOURCE);
+        new DefinitionEstablisher(kindTopics), priorityClasses, storageClasses, limitRanges,
+        new ComponentAuthorizer(rbac)), SOURCE);
     t.addStateStore(localStore(OBJECTS_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(CLOCK_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(REQUESTS_STORE, cfg.inMemoryStores()), APPLIER);
@@ -185,6 +197,15 @@ final class CommandTopology {
         .withLoggingDisabled();
     t.addGlobalStore(ranges, "limitrange-table", new StringDeserializer(), new ByteArrayDeserializer(),
         layout.state(Kinds.LIMIT_RANGE), "limitrange-mirror", () -> new LimitRangeMirror(LIMIT_RANGES_STORE, limitRanges));
+    // And the RBAC tables: a component's command on any partition is authorized by the same policy.
+    for (Kind k : List.of(Kinds.ROLE, Kinds.CLUSTER_ROLE, Kinds.ROLE_BINDING, Kinds.CLUSTER_ROLE_BINDING)) {
+      String name = k.kind().toLowerCase(Locale.ROOT);
+      StoreBuilder<KeyValueStore<String, byte[]>> store = Stores.keyValueStoreBuilder(
+              supplier(RBAC_STORE_PREFIX + name, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
+          .withLoggingDisabled();
+      t.addGlobalStore(store, name + "-table", new StringDeserializer(), new ByteArrayDeserializer(), layout.state(k),
+          name + "-mirror", () -> new RbacMirror(RBAC_STORE_PREFIX + name, rbac));
+    }
     return t;
   }
 
