@@ -53,11 +53,28 @@ public final class ClusterAccess implements AutoCloseable {
    */
   public ClusterAccess(Map<String, Object> kafka, TopicLayout layout, String name, SharedInformers shared,
       MeterRegistry registry) {
+    this(kafka, layout, name, null, shared, registry);
+  }
+
+  /**
+   * One node's access: its commands act as the node's identity, {@code system:node:<nodeName>},
+   * which the command processor authorizes (RBAC's {@code system:node} role, then NodeRestriction).
+   */
+  public static ClusterAccess forNode(Map<String, Object> kafka, TopicLayout layout, String nodeName,
+      SharedInformers shared, MeterRegistry registry) {
+    return new ClusterAccess(kafka, layout, nodeName, CommandClientConfig.NODE_IDENTITY_PREFIX + nodeName, shared,
+        registry);
+  }
+
+  /** @param identity who the commands act as; null for the component's default ({@code system:capstan:node-<name>}) */
+  private ClusterAccess(Map<String, Object> kafka, TopicLayout layout, String name, String identity,
+      SharedInformers shared, MeterRegistry registry) {
     this.name = name;
     this.connection = new io.capstan.nodeagent.connection.LogConnection(name,
         String.valueOf(kafka.get(org.apache.kafka.clients.CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)),
         java.time.Clock.systemUTC(), registry);
-    this.client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "node-" + name), registry);
+    this.client = new CommandClient(identity == null ? CommandClientConfig.defaults(kafka, layout, "node-" + name)
+        : CommandClientConfig.identified(kafka, layout, "node-" + name, identity), registry);
     SharedInformers inf = null;
     try {
       inf = SharedInformers.borrowOrOwn(shared, InformerConfig.defaults(kafka, layout, "node-" + name), registry);

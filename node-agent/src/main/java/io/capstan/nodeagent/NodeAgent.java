@@ -139,7 +139,7 @@ public final class NodeAgent implements AutoCloseable {
       images = hollow;
       runtime = hollow;
     }
-    cluster = new ClusterAccess(config.kafka(), config.layout(), config.nodeName(), shared, registry);
+    cluster = ClusterAccess.forNode(config.kafka(), config.layout(), config.nodeName(), shared, registry);
     cluster.withTokens(tokenSource(runc));
     PodLogPaths logPaths = new PodLogPaths(config.dataDir().resolve("logs").resolve("pods"));
     logServer = new LogServer(logPaths, () -> kubelet == null ? Map.of() : kubelet.pods(), config.host(), config.port(),

@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class ControllerManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControllerManager.class);
   public static final String COMPONENT = "controllers";
+  /** Who the controllers' commands act as (bound to the default role of that name). */
+  public static final String IDENTITY = "system:kube-controller-manager";
 
   private final ControllerManagerConfig config;
   private final MeterRegistry registry;
@@ -98,7 +100,9 @@ public final class ControllerManager implements AutoCloseable {
     informers = SharedInformers.borrowOrOwn(shared, InformerConfig.defaults(config.kafka(), config.layout(), COMPONENT),
         registry);
     started.add(informers);
-    client = new CommandClient(CommandClientConfig.defaults(config.kafka(), config.layout(), COMPONENT), registry);
+    // The controllers act as system:kube-controller-manager, which the command processor authorizes.
+    client = new CommandClient(CommandClientConfig.identified(config.kafka(), config.layout(), COMPONENT,
+        IDENTITY), registry);
     started.add(client);
     ObjectWriter writer = new ObjectWriter(client, config.writeTimeout());
     Clock clock = Clock.systemUTC();

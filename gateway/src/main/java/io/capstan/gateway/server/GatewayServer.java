@@ -126,7 +126,7 @@ public final class GatewayServer extends VerticleBase {
             + " none (use --authorization always-allow)");
       }
       rbac = new io.capstan.gateway.security.rbac.RbacAuthorizer(
-          io.capstan.gateway.security.rbac.RbacPolicy.following(kafkaStore.cache()));
+          io.capstan.gateway.security.rbac.RbacAuthorizer.following(kafkaStore.cache()));
     } else {
       LOG.warn("--authorization always-allow: every authenticated user may do anything");
     }

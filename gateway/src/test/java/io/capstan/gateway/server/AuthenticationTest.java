@@ -306,6 +306,47 @@ class AuthenticationTest {
     assertEquals(403, notNode.statusCode(), "an ordinary user has no right to create tokens: " + notNode.body());
   }
 
+  /**
+   * What a node writes through the gateway is held to NodeRestriction by the command processor,
+   * the single writer, as its commands sent straight to Kafka are: RBAC's system:node role lets it
+   * patch pod status, but only of the pods bound to it.
+   */
+  @Test
+  void aNodeUpdatesTheStatusOnlyOfPodsBoundToIt() throws Exception {
+    ok("create", "namespace", "nodewrites");
+    ok("create", "serviceaccount", "app", "-n", "nodewrites");
+    awaitServiceAccount("nodewrites", "app");
+    for (String node : List.of("n1", "n2")) {
+      Path pod = dataDir.resolve("pod-on-" + node + ".yaml");
+      Files.writeString(pod, """
+          apiVersion: v1
+          kind: Pod
+          metadata: {name: on-NODE, namespace: nodewrites}
+          spec:
+            serviceAccountName: app
+            nodeName: NODE
+            containers: [{name: c, image: busybox}]
+          """.replace("NODE", node));
+      ok("create", "-f", pod.toString());
+    }
+    HttpClient n1 = client(issue("system:node:n1", "system:nodes"));
+    String running = "{\"status\":{\"phase\":\"Running\"}}";
+    HttpResponse<String> own = patch(n1, "/api/v1/namespaces/nodewrites/pods/on-n1/status", running);
+    assertEquals(200, own.statusCode(), own.body());
+    HttpResponse<String> other = patch(n1, "/api/v1/namespaces/nodewrites/pods/on-n2/status", running);
+    assertEquals(403, other.statusCode(), other.body());
+    assertTrue(other.body().contains("pods \\\"on-n2\\\" is forbidden: node \\\"n1\\\" can only update pod status for"
+        + " pods with spec.nodeName set to itself"), other.body());
+    assertEquals("Pending", ok("get", "pod", "on-n2", "-n", "nodewrites", "-o", "jsonpath={.status.phase}").out());
+  }
+
+  static HttpResponse<String> patch(HttpClient http, String path, String mergePatch) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(server.url() + path))
+        .header("Content-Type", "application/merge-patch+json")
+        .method("PATCH", HttpRequest.BodyPublishers.ofString(mergePatch)).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   @Test
   void tokenReviewSaysWhoATokenIsAndWhyNot() throws Exception {
     ok("create", "serviceaccount", "reviewed");

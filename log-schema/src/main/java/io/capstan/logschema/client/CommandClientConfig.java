@@ -68,12 +68,38 @@ public record CommandClientConfig(
   }
 
   /**
+   * A component's client that acts as the component's own Kubernetes identity
+   * ({@code system:kube-scheduler}, {@code system:kube-controller-manager},
+   * {@code system:node:<name>}), which the command processor authorizes its commands as: otherwise
+   * as {@link #defaults}.
+   */
+  public static CommandClientConfig identified(Map<String, Object> kafka, TopicLayout layout, String component,
+      String identity) {
+    if (!isComponentIdentity(identity)) {
+      throw new IllegalArgumentException("command client config: \"" + identity + "\" is not a component identity"
+          + " (system:kube-<component> or " + NODE_IDENTITY_PREFIX + "<name>)");
+    }
+    return defaults(kafka, layout, component).withActor(identity);
+  }
+
+  /** Node agents act as {@code system:node:<nodeName>}, as kubelets do. */
+  public static final String NODE_IDENTITY_PREFIX = "system:node:";
+
+  /**
    * The component this client belongs to, for metric tags: the name after {@link #ACTOR_PREFIX}
-   * when it acts as a Capstan component, else its client id.
+   * when it acts as a Capstan component, the component its client id was made for when it acts as
+   * a component identity ({@link #identified}), else its client id.
    */
   public String component() {
-    return actor.startsWith(ACTOR_PREFIX) && actor.length() > ACTOR_PREFIX.length()
-        ? actor.substring(ACTOR_PREFIX.length()) : clientId;
+    if (actor.startsWith(ACTOR_PREFIX) && actor.length() > ACTOR_PREFIX.length()) {
+      return actor.substring(ACTOR_PREFIX.length());
+    }
+    return isComponentIdentity(actor) ? clientId.replaceFirst("-[0-9a-f]{8}$", "") : clientId;
+  }
+
+  private static boolean isComponentIdentity(String actor) {
+    return actor != null && (actor.startsWith("system:kube-") && actor.length() > "system:kube-".length()
+        || actor.startsWith(NODE_IDENTITY_PREFIX) && actor.length() > NODE_IDENTITY_PREFIX.length());
   }
 
   public CommandClientConfig withTimeout(Duration perAttempt, int attempts) {

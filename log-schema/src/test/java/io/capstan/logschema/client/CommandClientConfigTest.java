@@ -33,6 +33,18 @@ class CommandClientConfigTest {
   }
 
   @Test
+  void aComponentActingAsItsIdentityKeepsItsComponentName() {
+    CommandClientConfig node = CommandClientConfig.identified(KAFKA, TopicLayout.defaults(), "node-n1", "system:node:n1");
+    assertEquals("system:node:n1", node.actor());
+    assertTrue(node.clientId().startsWith("node-n1-"), node.clientId());
+    assertEquals("node-n1", node.component(), "metric tags stay the component's, not a random client id");
+    assertEquals("scheduler", CommandClientConfig.identified(KAFKA, TopicLayout.defaults(), "scheduler",
+        "system:kube-scheduler").component());
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> CommandClientConfig.identified(KAFKA,
+        TopicLayout.defaults(), "x", "alice")).getMessage().contains("\"alice\" is not a component identity"));
+  }
+
+  @Test
   void badSettingsAreNamed() {
     TopicLayout l = TopicLayout.defaults();
     assertTrue(assertThrows(IllegalArgumentException.class,

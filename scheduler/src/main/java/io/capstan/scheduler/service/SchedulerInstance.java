@@ -21,6 +21,8 @@ import java.util.Map;
  */
 public final class SchedulerInstance implements AutoCloseable {
   public static final String COMPONENT = "scheduler";
+  /** Who the scheduler's commands act as (bound to the default roles system:kube-scheduler and system:volume-scheduler). */
+  public static final String IDENTITY = "system:kube-scheduler";
 
   private final SharedInformers informers;
   private final CommandClient client;
@@ -47,7 +49,8 @@ public final class SchedulerInstance implements AutoCloseable {
     this.informers = SharedInformers.borrowOrOwn(shared, InformerConfig.defaults(kafka, layout, COMPONENT), registry);
     CommandClient c = null;
     try {
-      c = new CommandClient(CommandClientConfig.defaults(kafka, layout, COMPONENT), registry);
+      // The scheduler acts as system:kube-scheduler, which the command processor authorizes.
+      c = new CommandClient(CommandClientConfig.identified(kafka, layout, COMPONENT, IDENTITY), registry);
       this.client = c;
       this.service = new SchedulerService(config, informers, client, registry, Clock.systemUTC());
       this.elector = election == null ? null : new LeaderElector(election, client,

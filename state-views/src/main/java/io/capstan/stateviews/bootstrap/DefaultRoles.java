@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * {@code system:aggregate-to-*} roles by their labels), {@code system:basic-user} and
  * {@code system:discovery} for every authenticated user, {@code system:public-info-viewer}
  * for everyone, {@code system:monitoring} ({@code /metrics} and the probes) for the group of
- * that name, and {@code system:node} (ServiceAccount tokens for pods) for {@code system:nodes}. Reconciled as kube's bootstrap does by default: created when absent, left alone
+ * that name, {@code system:node} for {@code system:nodes}, and the roles of Capstan's components,
+ * which the command processor authorizes their commands by: {@code system:kube-scheduler} (with
+ * {@code system:volume-scheduler}) and {@code system:kube-controller-manager}, each bound to the
+ * user of that name. Reconciled as kube's bootstrap does by default: created when absent, left alone
  * when present (AlreadyExists is success), so an operator's edits survive restarts.
  */
 public final class DefaultRoles {
@@ -47,7 +50,82 @@ public final class DefaultRoles {
   public static final String NODES_GROUP = "system:nodes";
   public static final String NODE_USER_PREFIX = "system:node:";
 
+  /** The scheduler's identity, role and the volume binding role kube also binds it to. */
+  public static final String SCHEDULER_USER = "system:kube-scheduler";
+  public static final String SCHEDULER_ROLE = "system:kube-scheduler";
+  public static final String VOLUME_SCHEDULER_ROLE = "system:volume-scheduler";
+  /** The controller manager's identity and role (one identity for every controller it runs). */
+  public static final String CONTROLLER_MANAGER_USER = "system:kube-controller-manager";
+  public static final String CONTROLLER_MANAGER_ROLE = "system:kube-controller-manager";
+
   private DefaultRoles() {}
+
+  /**
+   * What a node agent writes, as kube's {@code system:node} role grants it (NodeRestriction then
+   * narrows each write to the node's own objects): its Node and status, its Lease, the status of
+   * its pods and their deletion, mirror pods, events, its pods' ServiceAccount tokens; and, for
+   * Capstan's local-path provisioner, PersistentVolumes (pinned to the node). No Secret or ConfigMap
+   * reads: kube grants those through the Node authorizer, for the node's pods only.
+   */
+  static List<PolicyRule> nodeRules() {
+    return List.of(
+        rule(List.of("create"), "", "serviceaccounts/token"),
+        rule(List.of("create", "delete", "get", "list", "patch", "update", "watch"), "", "nodes"),
+        rule(List.of("patch", "update"), "", "nodes/status"),
+        rule(List.of("create", "delete", "get", "list", "watch"), "", "pods"),
+        rule(List.of("patch", "update"), "", "pods/status"),
+        rule(List.of("create"), "", "pods/eviction"),
+        rule(List.of("create", "patch", "update"), "", "events"),
+        rule(List.of("create", "delete", "get", "patch", "update"), "coordination.k8s.io", "leases"),
+        rule(List.of("patch", "update"), "", "persistentvolumeclaims/status"),
+        rule(List.of("create", "delete", "get"), "", "persistentvolumes"));
+  }
+
+  /**
+   * kube's {@code system:kube-scheduler}: read what scheduling looks at, bind pods, write their
+   * status (unschedulable, nominated node), delete preemption victims, events, its leader Lease
+   * (kube narrows get and update to the Lease {@code kube-scheduler}; Capstan's scheduler profiles
+   * elect under their own names, so any Lease).
+   */
+  static List<PolicyRule> schedulerRules() {
+    return List.of(
+        rule(List.of("create", "patch", "update"), "", "events"),
+        rule(List.of("create", "get", "update"), "coordination.k8s.io", "leases"),
+        rule(READ, "", "nodes", "namespaces", "replicationcontrollers", "services", "persistentvolumeclaims",
+            "persistentvolumes"),
+        rule(List.of("delete", "get", "list", "watch"), "", "pods"),
+        rule(List.of("create"), "", "bindings", "pods/binding"),
+        rule(List.of("patch", "update"), "", "pods/status"),
+        rule(READ, "apps", "replicasets", "statefulsets"),
+        rule(READ, "policy", "poddisruptionbudgets"),
+        rule(READ, "storage.k8s.io", "storageclasses"),
+        rule(List.of("create"), "authentication.k8s.io", "tokenreviews"),
+        rule(List.of("create"), "authorization.k8s.io", "subjectaccessreviews"));
+  }
+
+  /** kube's {@code system:volume-scheduler}: the scheduler's volume binding marks claims and volumes. */
+  static List<PolicyRule> volumeSchedulerRules() {
+    return List.of(
+        rule(List.of("get", "list", "patch", "update", "watch"), "", "persistentvolumes", "persistentvolumeclaims"),
+        rule(READ, "storage.k8s.io", "storageclasses"));
+  }
+
+  /**
+   * The controller manager's role: the union of kube's {@code system:controller:*} roles for the
+   * controllers Capstan runs under one identity. The garbage collector and the namespace
+   * controller read, change and delete objects of every kind (kube grants them {@code *} on
+   * {@code *}); creates are limited to what controllers make: pods, claims, endpoints and slices,
+   * events, ServiceAccounts, the root CA ConfigMaps, ReplicaSets, ControllerRevisions and Jobs.
+   */
+  static List<PolicyRule> controllerManagerRules() {
+    return List.of(
+        rule(List.of("delete", "deletecollection", "get", "list", "patch", "update", "watch"), "*", "*"),
+        rule(List.of("create"), "", "pods", "persistentvolumeclaims", "endpoints", "events", "serviceaccounts",
+            "configmaps"),
+        rule(List.of("create"), "apps", "replicasets", "controllerrevisions"),
+        rule(List.of("create"), "batch", "jobs"),
+        rule(List.of("create"), "discovery.k8s.io", "endpointslices"));
+  }
 
   /** The rules of system:aggregate-to-view: read everything but Secrets and RBAC. */
   static List<PolicyRule> viewRules() {
@@ -121,7 +199,10 @@ public final class DefaultRoles {
     // What a node agent asks the API for: its pods' ServiceAccount tokens. kube grants system:node
     // through the Node authorizer; here a role bound to the nodes' group, and the gateway's
     // TokenRequest limits a node to tokens bound to pods scheduled on it (as NodeRestriction).
-    out.add(clusterRole(NODE_ROLE, Map.of(), List.of(rule(List.of("create"), "", "serviceaccounts/token")), null));
+    out.add(clusterRole(NODE_ROLE, Map.of(), nodeRules(), null));
+    out.add(clusterRole(SCHEDULER_ROLE, Map.of(), schedulerRules(), null));
+    out.add(clusterRole(VOLUME_SCHEDULER_ROLE, Map.of(), volumeSchedulerRules(), null));
+    out.add(clusterRole(CONTROLLER_MANAGER_ROLE, Map.of(), controllerManagerRules(), null));
     out.add(binding("cluster-admin", "cluster-admin", "system:masters"));
     out.add(binding("system:monitoring", "system:monitoring", "system:monitoring"));
     out.add(binding("system:basic-user", "system:basic-user", "system:authenticated"));
@@ -129,6 +210,9 @@ public final class DefaultRoles {
     out.add(binding("system:public-info-viewer", "system:public-info-viewer", "system:authenticated",
         "system:unauthenticated"));
     out.add(binding(NODE_ROLE, NODE_ROLE, NODES_GROUP));
+    out.add(userBinding(SCHEDULER_ROLE, SCHEDULER_ROLE, SCHEDULER_USER));
+    out.add(userBinding(VOLUME_SCHEDULER_ROLE, VOLUME_SCHEDULER_ROLE, SCHEDULER_USER));
+    out.add(userBinding(CONTROLLER_MANAGER_ROLE, CONTROLLER_MANAGER_ROLE, CONTROLLER_MANAGER_USER));
     return out;
   }
 
@@ -182,6 +266,12 @@ public final class DefaultRoles {
     return ClusterRoleBinding.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(name).setLabels(BOOTSTRAP_LABELS)
         .setAnnotations(AUTOUPDATE).build()).setSubjects(subjects)
         .setRoleRef(RoleRef.newBuilder().setApiGroup(GROUP).setKind("ClusterRole").setName(role).build()).build();
+  }
+
+  private static ClusterRoleBinding userBinding(String name, String role, String user) {
+    ClusterRoleBinding b = binding(name, role);
+    b.setSubjects(List.of(Subject.newBuilder().setKind("User").setApiGroup(GROUP).setName(user).build()));
+    return b;
   }
 
   private static PolicyRule rule(List<String> verbs, String group, String... resources) {

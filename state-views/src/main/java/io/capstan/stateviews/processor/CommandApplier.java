@@ -153,6 +153,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private final io.capstan.stateviews.processor.rules.NamedLookup<io.capstan.api.PriorityClass> priorityClasses;
   private final io.capstan.stateviews.processor.rules.NamedLookup<io.capstan.api.StorageClass> storageClasses;
   private final io.capstan.stateviews.processor.rules.LimitRangeLookup limitRanges;
+  private final io.capstan.stateviews.processor.authz.ComponentAuthorizer components;
   /** A write was forwarded since the last watermark (what {@code capstan_processor_watermark_lag_seconds} measures). */
   private boolean owingWatermark;
   private final Map<String, CachedNamespace> namespaceCache = new HashMap<>();
@@ -165,12 +166,15 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
    * @param priorityClasses what pod admission resolves {@code priorityClassName} against
    * @param storageClasses what claim admission finds the default class in
    * @param limitRanges     the LimitRanges pod admission applies
+   * @param components      authorizes the commands of Capstan's components (RBAC, NodeRestriction)
    */
   CommandApplier(ProcessorConfig cfg, ProcessorMetrics metrics, QuotaMetrics quotaMetrics, Clock clock, int partitions,
       PollPacing pacing, DefinitionEstablisher definitions,
       io.capstan.stateviews.processor.rules.NamedLookup<io.capstan.api.PriorityClass> priorityClasses,
       io.capstan.stateviews.processor.rules.NamedLookup<io.capstan.api.StorageClass> storageClasses,
-      io.capstan.stateviews.processor.rules.LimitRangeLookup limitRanges) {
+      io.capstan.stateviews.processor.rules.LimitRangeLookup limitRanges,
+      io.capstan.stateviews.processor.authz.ComponentAuthorizer components) {
+    this.components = components;
     this.priorityClasses = priorityClasses;
     this.storageClasses = storageClasses;
     this.limitRanges = limitRanges;
@@ -373,6 +377,15 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
           return reject(cmd, key, recent, nowMicros, refused.status());
         }
         object = ((PatchRebase.Rebased) rebased).object();
+      }
+      if (!QuotaAdmission.isChargedCreate(cmd) && !ServiceAllocation.isAllocated(cmd)) {
+        // A charged or allocated write comes back here: it was authorized when it first arrived.
+        Optional<ErrorStatus> forbidden = components.refusal(cmd, kind, object, stored);
+        if (forbidden.isPresent()) {
+          log.warn("refused {} {} by {} (request {}): {}", cmd.getOp(), key, cmd.getActor(), cmd.getRequestId(),
+              forbidden.get().getMessage());
+          return reject(cmd, key, recent, nowMicros, forbidden.get());
+        }
       }
       outcome = rules.decide(cmd, kind, object, stored, now);
     } catch (RuntimeException e) {

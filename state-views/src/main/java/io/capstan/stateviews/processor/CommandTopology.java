@@ -5,12 +5,16 @@ import io.capstan.api.StorageClass;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.stateviews.bootstrap.DefaultRoles;
+import io.capstan.stateviews.processor.authz.ComponentAuthorizer;
 import io.capstan.stateviews.processor.quota.QuotaMetrics;
+import io.capstan.stateviews.rbac.RbacPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.capstan.stateviews.kafka.TopicAdmin;
 import io.capstan.stateviews.view.PodsByNodeTopic;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -47,7 +51,8 @@ import org.apache.kafka.streams.state.Stores;
  *                          ├─ the kind registry follows "customresourcedefinitions" ◀── capstan.state.customresourcedefinition
  *                          ├─ pod admission reads "priorityclasses" ◀── capstan.state.priorityclass
  *                          ├─ pod admission reads "limitranges" ◀── capstan.state.limitrange
- *                          └─ claim admission reads "storageclasses" ◀── capstan.state.storageclass
+ *                          ├─ claim admission reads "storageclasses" ◀── capstan.state.storageclass
+ *                          └─ components' authorization reads "rbac-*" ◀── capstan.state.{cluster,}role{,binding}
  * </pre>
  * Object-keyed sinks use {@link ObjectKeyPartitioner}. All three local stores are in the one
  * task, so a command's store writes and outputs share its transaction.
@@ -73,6 +78,8 @@ final class CommandTopology {
   static final String STORAGE_CLASSES_STORE = "storageclasses";
   /** Every LimitRange (global copy), which pod admission applies in the pod's namespace. */
   static final String LIMIT_RANGES_STORE = "limitranges";
+  /** Every Role, ClusterRole and binding (global copies, one store per kind): components' commands are authorized by RBAC. */
+  static final String RBAC_STORE_PREFIX = "rbac-";
   /** The sink of every custom kind's state topic; the record's {@link #TOPIC_HEADER} names the topic. */
   static final String CUSTOM_STATE_SINK = "state-custom";
   static final String TOPIC_HEADER = "capstan.topic";
@@ -120,8 +127,13 @@ final class CommandTopology {
     NamedMirror.ByName<PriorityClass> priorityClasses = new NamedMirror.ByName<>(PriorityClass.class);
     NamedMirror.ByName<StorageClass> storageClasses = new NamedMirror.ByName<>(StorageClass.class);
     LimitRangeMirror.Ranges limitRanges = new LimitRangeMirror.Ranges();
+    // Seeded with the default roles, which the bootstrap creates at every start: components are
+    // authorized from their first command, before the global stores have read the tables.
+    RbacPolicy rbac = new RbacPolicy();
+    DefaultRoles.objects().forEach(rbac::put);
     t.addProcessor(APPLIER, () -> new CommandApplier(cfg, metrics, quotaMetrics, clock, partitions, pacing,
-        new DefinitionEstablisher(kindTopics), priorityClasses, storageClasses, limitRanges), SOURCE);
+        new DefinitionEstablisher(kindTopics), priorityClasses, storageClasses, limitRanges,
+        new ComponentAuthorizer(rbac)), SOURCE);
     t.addStateStore(localStore(OBJECTS_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(CLOCK_STORE, cfg.inMemoryStores()), APPLIER);
     t.addStateStore(localStore(REQUESTS_STORE, cfg.inMemoryStores()), APPLIER);
@@ -164,6 +176,11 @@ final class CommandTopology {
     // LimitRanges: pod admission on any partition applies its namespace's.
     mirror(t, cfg, LIMIT_RANGES_STORE, layout, Kinds.LIMIT_RANGE,
         () -> new LimitRangeMirror(LIMIT_RANGES_STORE, limitRanges));
+    // The RBAC tables: a component's command on any partition is authorized by the same policy.
+    for (Kind k : List.of(Kinds.ROLE, Kinds.CLUSTER_ROLE, Kinds.ROLE_BINDING, Kinds.CLUSTER_ROLE_BINDING)) {
+      String store = RBAC_STORE_PREFIX + k.kind().toLowerCase(Locale.ROOT);
+      mirror(t, cfg, store, layout, k, () -> new RbacMirror(store, rbac));
+    }
     return t;
   }
 

@@ -12,6 +12,7 @@ import io.capstan.gateway.security.RequestAttributes;
 import io.capstan.gateway.security.UserInfo;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.stateviews.rbac.PolicyRules;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,10 +1,18 @@
 package io.capstan.gateway.security.rbac;
 
 import io.capstan.api.PolicyRule;
+import io.capstan.gateway.cache.WatchCache;
 import io.capstan.gateway.security.Authorizer;
 import io.capstan.gateway.security.RequestAttributes;
 import io.capstan.gateway.security.UserInfo;
+import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.kinds.Kinds;
+import io.capstan.stateviews.informer.ResourceEventHandler;
+import io.capstan.stateviews.rbac.PolicyRules;
+import io.capstan.stateviews.rbac.RbacPolicy;
 import java.util.List;
+import java.util.Optional;
+import org.apache.avro.generic.IndexedRecord;
 
 /**
  * Kubernetes' RBAC authorizer over an {@link RbacPolicy}, behind the superuser group: members of
@@ -21,6 +29,31 @@ public final class RbacAuthorizer implements Authorizer {
     this.policy = policy;
   }
 
+  /** A policy that follows the RBAC tables of a watch cache (loaded with what they hold now). */
+  public static RbacPolicy following(WatchCache cache) {
+    RbacPolicy policy = new RbacPolicy();
+    ResourceEventHandler<IndexedRecord> handler = new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(IndexedRecord object) {
+        policy.put(object);
+      }
+
+      @Override
+      public void onUpdate(IndexedRecord oldObject, IndexedRecord newObject) {
+        policy.put(newObject);
+      }
+
+      @Override
+      public void onDelete(IndexedRecord lastKnown) {
+        policy.remove(lastKnown);
+      }
+    };
+    for (Kind k : List.of(Kinds.ROLE, Kinds.CLUSTER_ROLE, Kinds.ROLE_BINDING, Kinds.CLUSTER_ROLE_BINDING)) {
+      cache.addHandler(k, handler);
+    }
+    return policy;
+  }
+
   public RbacPolicy policy() {
     return policy;
   }
@@ -34,14 +67,16 @@ public final class RbacAuthorizer implements Authorizer {
     if (isSuperuser(user)) {
       return Decision.allow("member of " + SUPERUSER_GROUP);
     }
-    for (RbacPolicy.Grant g : policy.grants(user, request.namespace())) {
-      for (PolicyRule rule : g.rules()) {
-        if (PolicyRules.allows(rule, request)) {
-          return Decision.allow("RBAC: allowed by " + g.binding() + " of " + g.role() + " to " + user.name());
-        }
-      }
-    }
-    return Decision.noOpinion("");
+    Optional<String> allowedBy = policy.allowing(user.name(), user.groups(), request.namespace(),
+        rule -> allows(rule, request));
+    return allowedBy.map(Decision::allow).orElseGet(() -> Decision.noOpinion(""));
+  }
+
+  /** Whether a rule allows a request (kube's {@code rbac.RuleAllows}). */
+  public static boolean allows(PolicyRule rule, RequestAttributes a) {
+    return a.resourceRequest()
+        ? PolicyRules.allowsResource(rule, a.verb(), a.apiGroup(), a.resource(), a.subresource(), a.name())
+        : PolicyRules.allowsPath(rule, a.verb(), a.path());
   }
 
   /** The rules {@code user} holds in {@code namespace} (cluster-wide ones included), for rules reviews and escalation checks. */
@@ -49,7 +84,7 @@ public final class RbacAuthorizer implements Authorizer {
     if (isSuperuser(user)) {
       return List.of(EscalationCheck.everything(), EscalationCheck.everyUrl());
     }
-    return policy.grants(user, namespace).stream().flatMap(g -> g.rules().stream()).toList();
+    return policy.grants(user.name(), user.groups(), namespace).stream().flatMap(g -> g.rules().stream()).toList();
   }
 
   public static boolean isSuperuser(UserInfo user) {

@@ -11,6 +11,7 @@ import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.stateviews.bootstrap.DefaultRoles;
+import io.capstan.stateviews.rbac.RbacPolicy;
 import java.util.List;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.specific.SpecificRecord;

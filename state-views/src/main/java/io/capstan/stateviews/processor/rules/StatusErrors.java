@@ -71,11 +71,11 @@ public final class StatusErrors {
 
   /**
    * 403 as an admission plugin refuses: {@code pods "web-1" is forbidden: exceeded quota: compute, ...}
-   * (admission.NewForbidden).
+   * (admission.NewForbidden); without a name (an authorizer's denial of a create) {@code pods is forbidden: ...}.
    */
   public static ErrorStatus forbidden(Kind kind, String name, String why) {
-    return status(403, "Forbidden", resource(kind) + " \"" + name + "\" is forbidden: " + why,
-        kind.plural(), name, kind.group(), List.of());
+    String what = name == null || name.isEmpty() ? resource(kind) : resource(kind) + " \"" + name + "\"";
+    return status(403, "Forbidden", what + " is forbidden: " + why, kind.plural(), name, kind.group(), List.of());
   }
 
   /**

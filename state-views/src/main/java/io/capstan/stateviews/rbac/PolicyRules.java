@@ -1,7 +1,6 @@
-package io.capstan.gateway.security.rbac;
+package io.capstan.stateviews.rbac;
 
 import io.capstan.api.PolicyRule;
-import io.capstan.gateway.security.RequestAttributes;
 import java.util.List;
 
 /**
@@ -15,29 +14,32 @@ public final class PolicyRules {
 
   private PolicyRules() {}
 
-  public static boolean allows(PolicyRule rule, RequestAttributes a) {
-    if (!verbMatches(rule, a.verb())) {
+  /** Whether the rule allows {@code verb} on a resource (its subresource empty for the resource itself). */
+  public static boolean allowsResource(PolicyRule rule, String verb, String apiGroup, String resource,
+      String subresource, String name) {
+    if (!verbMatches(rule, verb)) {
       return false;
     }
-    if (!a.resourceRequest()) {
-      return nonResourceUrlMatches(list(rule.getNonResourceURLs()), a.path());
-    }
-    String combined = a.subresource().isEmpty() ? a.resource() : a.resource() + "/" + a.subresource();
-    return groupMatches(rule, a.apiGroup()) && resourceMatches(rule, combined, a.subresource())
-        && nameMatches(rule, a.name());
+    String combined = subresource.isEmpty() ? resource : resource + "/" + subresource;
+    return groupMatches(rule, apiGroup) && resourceMatches(rule, combined, subresource) && nameMatches(rule, name);
   }
 
-  static boolean verbMatches(PolicyRule rule, String verb) {
+  /** Whether the rule allows {@code verb} on a non-resource URL path. */
+  public static boolean allowsPath(PolicyRule rule, String verb, String path) {
+    return verbMatches(rule, verb) && nonResourceUrlMatches(list(rule.getNonResourceURLs()), path);
+  }
+
+  public static boolean verbMatches(PolicyRule rule, String verb) {
     List<String> verbs = list(rule.getVerbs());
     return verbs.contains(ALL) || verbs.contains(verb);
   }
 
-  static boolean groupMatches(PolicyRule rule, String group) {
+  public static boolean groupMatches(PolicyRule rule, String group) {
     List<String> groups = list(rule.getApiGroups());
     return groups.contains(ALL) || groups.contains(group);
   }
 
-  static boolean resourceMatches(PolicyRule rule, String combined, String subresource) {
+  public static boolean resourceMatches(PolicyRule rule, String combined, String subresource) {
     for (String r : list(rule.getResources())) {
       if (r.equals(ALL) || r.equals(combined)) {
         return true;
@@ -50,12 +52,12 @@ public final class PolicyRules {
     return false;
   }
 
-  static boolean nameMatches(PolicyRule rule, String name) {
+  public static boolean nameMatches(PolicyRule rule, String name) {
     List<String> names = list(rule.getResourceNames());
     return names.isEmpty() || names.contains(name);
   }
 
-  static boolean nonResourceUrlMatches(List<String> urls, String path) {
+  public static boolean nonResourceUrlMatches(List<String> urls, String path) {
     for (String u : urls) {
       if (u.equals(ALL) || u.equals(path)) {
         return true;
@@ -67,7 +69,7 @@ public final class PolicyRules {
     return false;
   }
 
-  static List<String> list(List<String> values) {
+  public static List<String> list(List<String> values) {
     return values == null ? List.of() : values;
   }
 }

@@ -1,4 +1,4 @@
-package io.capstan.gateway.security.rbac;
+package io.capstan.stateviews.rbac;
 
 import io.capstan.api.ClusterRole;
 import io.capstan.api.ClusterRoleBinding;
@@ -8,8 +8,8 @@ import io.capstan.api.Role;
 import io.capstan.api.RoleBinding;
 import io.capstan.api.RoleRef;
 import io.capstan.api.Subject;
-import io.capstan.gateway.security.UserInfo;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +17,9 @@ import java.util.Optional;
 import org.apache.avro.generic.IndexedRecord;
 
 /**
- * The RBAC objects the gateway knows (fed from its watch cache), indexed by subject so that a
- * decision looks up only the grants of the requesting user and its groups: cluster-wide grants
+ * The RBAC objects a reader knows (the gateway feeds it from its watch cache, the command processor
+ * from its global stores), indexed by subject so that a decision looks up only the grants of the
+ * requesting user and its groups: cluster-wide grants
  * (ClusterRoleBindings) and, per namespace, the grants of RoleBindings, each with the rules of the
  * role it refers to. The index is rebuilt on the first read after a change (RBAC objects change
  * rarely; requests are many), so a burst of changes, such as the initial load, costs one rebuild.
@@ -34,34 +35,6 @@ public final class RbacPolicy {
   private final Map<String, RoleBinding> roleBindings = new HashMap<>();
   private final Map<String, ClusterRoleBinding> clusterRoleBindings = new HashMap<>();
   private volatile Index index;
-
-  /** A policy that follows the RBAC tables of a watch cache (loaded with what they hold now). */
-  public static RbacPolicy following(io.capstan.gateway.cache.WatchCache cache) {
-    RbacPolicy policy = new RbacPolicy();
-    io.capstan.stateviews.informer.ResourceEventHandler<IndexedRecord> handler =
-        new io.capstan.stateviews.informer.ResourceEventHandler<>() {
-          @Override
-          public void onAdd(IndexedRecord object) {
-            policy.put(object);
-          }
-
-          @Override
-          public void onUpdate(IndexedRecord oldObject, IndexedRecord newObject) {
-            policy.put(newObject);
-          }
-
-          @Override
-          public void onDelete(IndexedRecord lastKnown) {
-            policy.remove(lastKnown);
-          }
-        };
-    for (io.capstan.logschema.kinds.Kind k : List.of(io.capstan.logschema.kinds.Kinds.ROLE,
-        io.capstan.logschema.kinds.Kinds.CLUSTER_ROLE, io.capstan.logschema.kinds.Kinds.ROLE_BINDING,
-        io.capstan.logschema.kinds.Kinds.CLUSTER_ROLE_BINDING)) {
-      cache.addHandler(k, handler);
-    }
-    return policy;
-  }
 
   /** An object was added or changed; objects of other kinds are ignored. */
   public synchronized void put(IndexedRecord object) {
@@ -95,21 +68,54 @@ public final class RbacPolicy {
   }
 
   /**
-   * The grants that apply to {@code user} in {@code namespace}: its cluster-wide grants first,
-   * then (when a namespace is given) those of RoleBindings in it.
+   * The grants that apply to the user {@code user} in {@code groups} in {@code namespace}: its
+   * cluster-wide grants first, then (when a namespace is given) those of RoleBindings in it.
    */
-  public List<Grant> grants(UserInfo user, String namespace) {
+  public List<Grant> grants(String user, Collection<String> groups, String namespace) {
     Index idx = index();
     List<Grant> out = new ArrayList<>();
     Map<String, List<Grant>> inNamespace = namespace == null || namespace.isEmpty() ? null
         : idx.byNamespace().get(namespace);
-    for (String key : subjectKeys(user)) {
+    for (String key : subjectKeys(user, groups)) {
       out.addAll(idx.cluster().getOrDefault(key, List.of()));
       if (inNamespace != null) {
         out.addAll(inNamespace.getOrDefault(key, List.of()));
       }
     }
     return out;
+  }
+
+  /**
+   * The first grant with a rule that {@code matches}, as the RBAC authorizer looks for one (its
+   * description names the binding and role, for reasons); empty when none allows.
+   */
+  public Optional<String> allowing(String user, Collection<String> groups, String namespace,
+      java.util.function.Predicate<PolicyRule> matches) {
+    for (Grant g : grants(user, groups, namespace)) {
+      for (PolicyRule rule : g.rules()) {
+        if (matches.test(rule)) {
+          return Optional.of("RBAC: allowed by " + g.binding() + " of " + g.role() + " to " + user);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * An object of an RBAC kind ({@code Role}, {@code ClusterRole}, {@code RoleBinding},
+   * {@code ClusterRoleBinding}) was deleted, known by its key only (a tombstone); other kinds are ignored.
+   */
+  public synchronized void remove(String kind, String namespace, String name) {
+    boolean removed = switch (kind) {
+      case "Role" -> roles.remove(namespace + "/" + name) != null;
+      case "ClusterRole" -> clusterRoles.remove(name) != null;
+      case "RoleBinding" -> roleBindings.remove(namespace + "/" + name) != null;
+      case "ClusterRoleBinding" -> clusterRoleBindings.remove(name) != null;
+      default -> false;
+    };
+    if (removed) {
+      index = null;
+    }
   }
 
   /** The rules a role reference grants in {@code namespace} (a RoleBinding's Role lives there); empty when absent. */
@@ -124,10 +130,10 @@ public final class RbacPolicy {
   }
 
   /** The keys a user's grants are filed under: its name and each of its groups. */
-  static List<String> subjectKeys(UserInfo user) {
-    List<String> keys = new ArrayList<>(1 + user.groups().size());
-    keys.add("User:" + user.name());
-    for (String g : user.groups()) {
+  static List<String> subjectKeys(String user, Collection<String> groups) {
+    List<String> keys = new ArrayList<>(1 + groups.size());
+    keys.add("User:" + user);
+    for (String g : groups) {
       keys.add("Group:" + g);
     }
     return keys;
