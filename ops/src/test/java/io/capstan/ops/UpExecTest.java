@@ -244,6 +244,8 @@ class UpExecTest {
       assertTrue(err.contains("error forwarding port 9999 to pod s"), err);
       assertTrue(err.contains("failed to connect to localhost:9999 inside namespace"), err);
       assertTrue(err.contains("dial tcp4 127.0.0.1:9999: connect: connection refused"), err);
+      assertTrue(err.contains("lost connection to pod"), err);
+      System.out.println("kubectl port-forward to a closed port:\n" + err);
     }
   }
 

@@ -115,7 +115,11 @@ final class PodStreamProxy {
       }
     }
     return client(ctx.vertx()).request(options)
-        .compose(r -> r.connect())
+        .compose(r -> {
+          // the request outlives its upgrade: the tunnel's end is the connection closing, no error
+          r.exceptionHandler(e -> log.debug("tunnel to {} for pod {} ended: {}", node, podName, e.toString()));
+          return r.connect();
+        })
         .recover(e -> Future.failedFuture(e instanceof ApiException ? e : new ApiException(ApiStatus.serviceUnavailable(
             "cannot reach the node agent of " + node + " at " + host + ":" + port + " for pod " + podName + ": "
                 + e.getMessage()))))
