@@ -115,11 +115,7 @@ final class PodStreamProxy {
       }
     }
     return client(ctx.vertx()).request(options)
-        .compose(r -> {
-          // the request outlives its upgrade: the tunnel's end is the connection closing, no error
-          r.exceptionHandler(e -> log.debug("tunnel to {} for pod {} ended: {}", node, podName, e.toString()));
-          return r.connect();
-        })
+        .compose(r -> r.connect())
         .recover(e -> Future.failedFuture(e instanceof ApiException ? e : new ApiException(ApiStatus.serviceUnavailable(
             "cannot reach the node agent of " + node + " at " + host + ":" + port + " for pod " + podName + ": "
                 + e.getMessage()))))
