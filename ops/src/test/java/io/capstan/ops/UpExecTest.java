@@ -8,6 +8,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.capstan.stateviews.testing.KafkaFixture;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +31,9 @@ import org.junit.jupiter.api.Test;
  * The real kubectl's streaming commands against {@code capstan up} with real runc pods (issue
  * 19): {@code exec} with exit codes, stdin, stderr and a terminal (its size from kubectl's
  * resize), {@code cp} both ways, {@code run -i --rm} and {@code attach} on the container's own
- * streams, and the refusals: a
- * missing container, a pod with no node, RBAC on {@code pods/exec}. One cluster for the class.
+ * streams, {@code port-forward} to the pod's httpd (kubectl's WebSocket tunnel and SPDY), exec
+ * over SPDY, and the refusals: a missing container, a pod with no node, RBAC on {@code
+ * pods/exec}, port-forward to a closed port. One cluster for the class.
  */
 class UpExecTest {
   private static final Duration READY = Duration.ofMinutes(5); // a loaded CI machine starts up slowly
@@ -195,6 +202,118 @@ class UpExecTest {
     assertNotEquals(0, forbidden.exit());
     assertTrue(forbidden.err().contains("cannot create resource \"pods/exec\""), forbidden.err());
     assertTrue(kubectl(0, "auth", "can-i", "create", "pods/exec").out().contains("yes"));
+  }
+
+  @Test
+  void portForwardServesThePodsPortOverWebSocket() throws Exception {
+    try (Forward f = portForward(Map.of(), "8080")) {
+      assertEquals("hello-from-web", httpGet(f.localPort()).strip(), f.stderr());
+      assertEquals("hello-from-web", httpGet(f.localPort()).strip(), "a second connection: " + f.stderr());
+      assertTrue(f.process().isAlive(), "kubectl keeps forwarding: " + f.stderr());
+    }
+  }
+
+  @Test
+  void spdyClientsThroughTheGateway() throws Exception {
+    // what kubectl before 1.30 speaks: POST with Upgrade: SPDY/3.1, then SPDY on the bare connection
+    try (Forward f = portForward(Map.of("KUBECTL_PORT_FORWARD_WEBSOCKETS", "false"), "8080")) {
+      assertEquals("hello-from-web", httpGet(f.localPort()).strip(), f.stderr());
+      assertEquals("hello-from-web", httpGet(f.localPort()).strip(), "a second connection: " + f.stderr());
+    }
+    Map<String, String> spdyExec = Map.of("KUBECTL_REMOTE_COMMAND_WEBSOCKETS", "false");
+    Run three = kubectlIn(spdyExec, null, -1, "exec", "web", "--", "sh", "-c", "echo out; echo err >&2; exit 3");
+    assertEquals(3, three.exit(), "the exit code over SPDY: " + three);
+    assertEquals("out", three.out().strip(), three.toString());
+    assertTrue(three.err().contains("err"), three.err());
+    Run stdin = kubectlIn(spdyExec, "hello\nworld\n", -1, "exec", "-i", "web", "--", "sh", "-c", "tr a-z A-Z");
+    assertEquals(0, stdin.exit(), stdin.toString());
+    assertEquals("HELLO\nWORLD", stdin.out().strip(), stdin.toString());
+  }
+
+  @Test
+  void portForwardToAClosedPortGivesKubeletsError() throws Exception {
+    try (Forward f = portForward(Map.of(), "9999")) {
+      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), f.localPort())) {
+        s.setSoTimeout(60_000);
+        s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertEquals(-1, s.getInputStream().read(), "nothing comes back from a closed port");
+      }
+      // kubectl prints the error stream's text and, as with kubelet, gives up the connection
+      assertTrue(f.process().waitFor(60, TimeUnit.SECONDS), "kubectl ends: " + f.stderr());
+      String err = f.stderr();
+      assertTrue(err.contains("error forwarding port 9999 to pod s"), err);
+      assertTrue(err.contains("failed to connect to localhost:9999 inside namespace"), err);
+      assertTrue(err.contains("dial tcp4 127.0.0.1:9999: connect: connection refused"), err);
+      assertTrue(err.contains("lost connection to pod"), err);
+      System.out.println("kubectl port-forward to a closed port:\n" + err);
+    }
+  }
+
+  /** A running {@code kubectl port-forward} and the local port it listens on. */
+  record Forward(Process process, int localPort, Path stderrFile) implements AutoCloseable {
+    String stderr() {
+      try {
+        return Files.readString(stderrFile);
+      } catch (IOException e) {
+        return e.toString();
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    }
+  }
+
+  /** Starts {@code kubectl port-forward pod/web :PORT} and waits for its "Forwarding from" line. */
+  private static Forward portForward(Map<String, String> env, String podPort) throws Exception {
+    List<String> command = List.of("kubectl", "--kubeconfig", kubeconfig.toString(), "port-forward",
+        "--address=127.0.0.1", "pod/web", ":" + podPort);
+    Path err = Files.createTempFile(work, "port-forward", ".err");
+    ProcessBuilder pb = new ProcessBuilder(command).redirectError(err.toFile());
+    pb.environment().remove("KUBECONFIG");
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    p.getOutputStream().close();
+    java.util.concurrent.CompletableFuture<Integer> port = new java.util.concurrent.CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      java.util.regex.Pattern line = java.util.regex.Pattern.compile("Forwarding from 127\\.0\\.0\\.1:(\\d+) -> "
+          + podPort);
+      try (java.io.BufferedReader r = new java.io.BufferedReader(
+          new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        String l;
+        while ((l = r.readLine()) != null) {
+          Matcher m = line.matcher(l);
+          if (m.find()) {
+            port.complete(Integer.parseInt(m.group(1)));
+          }
+        }
+      } catch (IOException ignored) {
+        // the process ended
+      }
+      port.completeExceptionally(new IllegalStateException("kubectl port-forward ended"));
+    }, "port-forward-stdout");
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      return new Forward(p, port.get(2, TimeUnit.MINUTES), err);
+    } catch (Exception e) {
+      p.destroyForcibly();
+      throw new AssertionError("kubectl port-forward did not forward: " + Files.readString(err), e);
+    }
+  }
+
+  /** The body of {@code GET /} on the local port (busybox httpd closes the connection after it). */
+  private static String httpGet(int port) throws Exception {
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(30)).build();
+    HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+        .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    return r.body();
   }
 
   /** Runs kubectl; {@code expectedExit} >= 0 must be its exit code. */

@@ -250,6 +250,7 @@ public final class GatewayServer extends VerticleBase {
     Handler<HttpConnection> accepted = c -> {
       connections.increment();
       deadlines.connected(c);
+      SpdyUpgrades.install(c);
     };
     Future<HttpServer> first = vertx.createHttpServer(options).connectionHandler(accepted)
         .requestHandler(router).listen(port, config.host());

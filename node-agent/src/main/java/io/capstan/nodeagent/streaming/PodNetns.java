@@ -37,17 +37,17 @@ final class PodNetns {
   private PodNetns() {}
 
   /**
-   * A connected socket to {@code localhost:port} in the namespace.
+   * A connected socket to {@code localhost:port} in the namespace: IPv4 first, then IPv6, as
+   * containerd's port-forward tries them.
    *
-   * @throws IOException with the reason in the words kubelet's runtime uses ("connect: connection
-   *     refused"), naming the namespace
+   * @param sandbox the pod's sandbox id, which the error names as containerd does
+   * @throws IOException with containerd's words ("failed to connect to localhost:8080 inside
+   *     namespace "…", IPv4: dial tcp4 127.0.0.1:8080: connect: connection refused IPv6 …")
    */
-  static SocketChannel connect(Optional<Path> netns, int port) throws IOException {
-    InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+  static SocketChannel connect(Optional<Path> netns, String sandbox, int port) throws IOException {
     if (netns.isEmpty()) {
-      return open(loopback, "the host's network");
+      return open(sandbox, port);
     }
-    String where = "namespace \"" + netns.get() + "\"";
     CompletableFuture<SocketChannel> result = new CompletableFuture<>();
     Thread t = new Thread(() -> {
       try {
@@ -57,9 +57,10 @@ final class PodNetns {
         } finally {
           Calls.INSTANCE.close(fd);
         }
-        result.complete(open(loopback, where));
+        result.complete(open(sandbox, port));
       } catch (LastErrorException e) {
-        result.completeExceptionally(new IOException("cannot enter the network " + where + ": " + e.getMessage(), e));
+        result.completeExceptionally(new IOException("cannot enter the network namespace \"" + netns.get()
+            + "\" of sandbox \"" + sandbox + "\": " + e.getMessage(), e));
       } catch (IOException | RuntimeException e) {
         result.completeExceptionally(e);
       }
@@ -70,19 +71,28 @@ final class PodNetns {
       return result.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IOException("interrupted while connecting to port " + port + " in " + where, e);
+      throw new IOException("interrupted while connecting to port " + port + " of sandbox " + sandbox, e);
     } catch (ExecutionException e) {
       throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
     }
   }
 
-  private static SocketChannel open(InetSocketAddress address, String where) throws IOException {
+  private static SocketChannel open(String sandbox, int port) throws IOException {
     try {
-      return SocketChannel.open(address);
-    } catch (IOException e) {
-      String why = e.getMessage() == null ? e.toString() : e.getMessage().toLowerCase(java.util.Locale.ROOT);
-      throw new IOException("failed to connect to localhost:" + address.getPort() + " inside " + where
-          + ", IPv4: dial tcp4 127.0.0.1:" + address.getPort() + ": connect: " + why, e);
+      return SocketChannel.open(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port));
+    } catch (IOException v4) {
+      try {
+        return SocketChannel.open(new InetSocketAddress(InetAddress.getByName("::1"), port));
+      } catch (IOException v6) {
+        throw new IOException("failed to connect to localhost:" + port + " inside namespace \"" + sandbox
+            + "\", IPv4: dial tcp4 127.0.0.1:" + port + ": connect: " + why(v4) + " IPv6 dial tcp6 [::1]:" + port
+            + ": connect: " + why(v6) + " ", v4);
+      }
     }
+  }
+
+  /** The system's reason as Go words it ("connection refused"). */
+  private static String why(IOException e) {
+    return e.getMessage() == null ? e.toString() : e.getMessage().toLowerCase(java.util.Locale.ROOT);
   }
 }

@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.spdy.DefaultSpdyDataFrame;
 import io.netty.handler.codec.spdy.DefaultSpdyPingFrame;
 import io.netty.handler.codec.spdy.DefaultSpdyRstStreamFrame;
-import io.netty.handler.codec.spdy.DefaultSpdySynReplyFrame;
 import io.netty.handler.codec.spdy.SpdyDataFrame;
 import io.netty.handler.codec.spdy.SpdyGoAwayFrame;
 import io.netty.handler.codec.spdy.SpdyPingFrame;
@@ -153,7 +152,7 @@ final class PortForwardSession {
       codec.write(new DefaultSpdyRstStreamFrame(id, SpdyStreamStatus.PROTOCOL_ERROR));
       return;
     }
-    codec.write(new DefaultSpdySynReplyFrame(id));
+    codec.reply(id);
     String requestId = syn.headers().getAsString("requestid");
     if (requestId == null || requestId.isEmpty()) {
       // an old client without request ids: its error and data streams have consecutive odd ids
@@ -182,7 +181,7 @@ final class PortForwardSession {
   private void forward(Pair p) {
     SocketChannel socket;
     try {
-      socket = PodNetns.connect(target.netns(), p.port);
+      socket = PodNetns.connect(target.netns(), target.podName(), p.port);
     } catch (IOException e) {
       String msg = "error forwarding port " + p.port + " to pod " + target.podName() + ", uid " + target.uid() + ": "
           + e.getMessage();

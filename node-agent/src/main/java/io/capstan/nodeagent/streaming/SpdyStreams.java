@@ -3,7 +3,6 @@ package io.capstan.nodeagent.streaming;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.spdy.DefaultSpdyDataFrame;
 import io.netty.handler.codec.spdy.DefaultSpdyPingFrame;
-import io.netty.handler.codec.spdy.DefaultSpdySynReplyFrame;
 import io.netty.handler.codec.spdy.SpdyDataFrame;
 import io.netty.handler.codec.spdy.SpdyGoAwayFrame;
 import io.netty.handler.codec.spdy.SpdyPingFrame;
@@ -106,7 +105,7 @@ final class SpdyStreams implements RemoteStreams {
   private void handle(Object frame) {
     if (frame instanceof SpdySynStreamFrame syn) {
       String type = syn.headers().getAsString("streamtype");
-      codec.write(new DefaultSpdySynReplyFrame(syn.streamId()));
+      codec.reply(syn.streamId());
       if (type != null) {
         streams.put(type, syn.streamId());
       }

@@ -172,7 +172,9 @@ class PortForwardSessionTest {
     String error = c.readStream(1, others);
     assertTrue(error.startsWith("error forwarding port " + closed + " to pod sandbox-x, uid : failed to connect to"
         + " localhost:" + closed), error);
-    assertTrue(error.contains("connect: connection refused"), error);
+    // kubelet's "error forwarding port" around containerd's words, IPv4 tried before IPv6
+    assertTrue(error.contains(" inside namespace \"sandbox-x\", IPv4: dial tcp4 127.0.0.1:" + closed
+        + ": connect: connection refused IPv6 dial tcp6 [::1]:" + closed + ": connect: "), error);
     cs.session().close();
   }
 
