@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,6 +133,7 @@ public final class NodeAgent implements AutoCloseable {
       }
       images = store;
       runtime = new RuncRuntime(config.dataDir().resolve("runtime"), registry, clock);
+      startImageGc(store);
     } else {
       HollowRuntime hollow = new HollowRuntime(config.hollowBehaviour(), timers, clock);
       images = hollow;
@@ -149,6 +151,10 @@ public final class NodeAgent implements AutoCloseable {
       logServer.streaming(new io.capstan.nodeagent.streaming.ContainerStreams(runtime,
           () -> kubelet == null ? Map.of() : kubelet.pods()));
     }
+    logServer.stats(new io.capstan.nodeagent.stats.NodeStats(config.nodeName(), runtime,
+        () -> kubelet == null ? Map.of() : kubelet.pods(), runc
+            ? io.capstan.nodeagent.stats.NodeStats.hostNode(io.capstan.nodeagent.stats.Cgroups.host())
+            : io.capstan.nodeagent.stats.NodeStats.hollowNode(), clock));
     int port = logServer.start();
     kubelet = new NodeKubelet(new NodeKubelet.NodeSpec(config.nodeName(), machine, config.dataDir(), runtime, images,
         logPaths, port, runc ? NodeStatusReporter.machinePressure(config.dataDir()) : Map::of, config.relistPeriod(),
@@ -164,7 +170,7 @@ public final class NodeAgent implements AutoCloseable {
     }
     kubelet.startSyncing(); // after the read: each pod's first sync sees its latest state, not an old version
     if (runc) {
-      // This node's local-path volumes: directories under its data dir (hollow nodes have none to give).
+      // This node's local-path volumes: directories under its data dir (a hollow fleet has one provisioner for all its nodes).
       provisioner = new io.capstan.nodeagent.volume.LocalPathProvisioner(config.nodeName(), config.dataDir(),
           cluster.claims(), cluster.volumes(), cluster.storageClasses(), cluster.client()).start();
     }
@@ -173,6 +179,28 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     log.info("node agent {} ready: logs on port {}", config.nodeName(), port);
+  }
+
+  /**
+   * Kubelet's image garbage collection, every {@link io.capstan.nodeagent.image.ImageGarbageCollector#PERIOD}
+   * on the timer thread: images no container of this node was made from go when the image
+   * filesystem is 85% full, down to 80%.
+   */
+  private void startImageGc(ImageStore store) {
+    RuntimeService rt = runtime;
+    var gc = new io.capstan.nodeagent.image.ImageGarbageCollector(store,
+        () -> rt.listContainers().stream().map(io.capstan.nodeagent.runtime.ContainerInfo::imageRef)
+            .collect(java.util.stream.Collectors.toSet()),
+        io.capstan.nodeagent.image.ImageGarbageCollector.Policy.DEFAULTS,
+        io.capstan.nodeagent.image.ImageGarbageCollector.Disk.of(store.root()), clock);
+    long period = io.capstan.nodeagent.image.ImageGarbageCollector.PERIOD.toMillis();
+    timers.scheduleWithFixedDelay(() -> {
+      try {
+        gc.collect();
+      } catch (RuntimeException e) {
+        log.warn("node agent {}: image garbage collection failed: {}", config.nodeName(), e.toString());
+      }
+    }, period, period, TimeUnit.MILLISECONDS);
   }
 
   /** Services and Endpoints informers, then the proxy: its first sync rebuilds the rules from them. */

@@ -1,5 +1,6 @@
 package io.capstan.ops;
 
+import io.capstan.loadtests.crd.CrdBench;
 import io.capstan.loadtests.idle.IdleBench;
 import io.capstan.loadtests.stack.BenchStack;
 import java.io.BufferedReader;
@@ -35,7 +36,8 @@ import picocli.CommandLine.Model.CommandSpec;
         "one), waits --settle-seconds after it is ready, then measures it for",
         "--seconds with no workload:",
         "  {\"bench\":\"idle\",\"cpu_cores\":…,\"rss_mb\":…,\"threads\":…,\"records_per_s\":…,\"transactions_per_s\":…}",
-        "--extra-topics N first adds N compacted topics of the cluster's shape (what N more kinds cost the broker)."})
+        "--extra-topics N first adds N compacted topics of the cluster's shape (what N more kinds cost the broker);",
+        "--crds N first registers N custom kinds through the API (CustomResourceDefinitions, each Established)."})
 final class IdleBenchCommand implements Callable<Integer> {
   @Option(names = "--settle-seconds", defaultValue = "300",
       description = "Wait this long after ready before measuring (default: ${DEFAULT-VALUE}, as the floor is stated).")
@@ -47,6 +49,14 @@ final class IdleBenchCommand implements Callable<Integer> {
   @Option(names = "--extra-topics", defaultValue = "0",
       description = "Compacted topics of --partitions partitions to add before settling (default: ${DEFAULT-VALUE}).")
   int extraTopics;
+
+  @Option(names = "--crds", defaultValue = "0",
+      description = "Custom kinds to register through the API (one CustomResourceDefinition each) before settling "
+          + "(default: ${DEFAULT-VALUE}).")
+  int crds;
+
+  @Option(names = "--kubeconfig", description = "The running cluster's kubeconfig (with --pid and --crds).")
+  Path kubeconfig;
 
   @Option(names = "--partitions", defaultValue = "" + Defaults.PARTITIONS,
       description = "Partitions of each extra topic (default: ${DEFAULT-VALUE}).")
@@ -65,16 +75,20 @@ final class IdleBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (settleSeconds < 0 || seconds < 1 || extraTopics < 0 || partitions < 1) {
-      throw new ParameterException(spec.commandLine(),
-          "--settle-seconds must not be negative, --seconds and --partitions at least 1, --extra-topics not negative");
+    if (settleSeconds < 0 || seconds < 1 || extraTopics < 0 || partitions < 1 || crds < 0) {
+      throw new ParameterException(spec.commandLine(), "--settle-seconds must not be negative, --seconds and "
+          + "--partitions at least 1, --extra-topics and --crds not negative");
     }
     boolean running = pid != null || kafka != null || metrics != null;
     if (running && (pid == null || kafka == null || metrics == null)) {
       throw new ParameterException(spec.commandLine(), "measuring a running cluster needs --pid, --kafka and --metrics");
     }
+    if (running && crds > 0 && kubeconfig == null) {
+      throw new ParameterException(spec.commandLine(), "--crds on a running cluster needs its --kubeconfig");
+    }
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("extra_topics", extraTopics);
+    extra.put("crds", crds);
     extra.put("settle_s", settleSeconds);
     if (running) {
       IdleBench.Target target = new IdleBench.Target(pid, kafka, metrics);
@@ -99,6 +113,12 @@ final class IdleBenchCommand implements Callable<Integer> {
   }
 
   private void addTopicsAndSettle(IdleBench.Target target) throws Exception {
+    if (crds > 0) {
+      if (kubeconfig == null) {
+        throw new IllegalStateException("--crds needs the cluster's kubeconfig, and up's ready line named none");
+      }
+      CrdBench.defineKinds(kubeconfig, crds, System.err);
+    }
     if (extraTopics > 0) {
       List<NewTopic> topics = new ArrayList<>();
       for (int i = 0; i < extraTopics; i++) {
@@ -160,7 +180,7 @@ final class IdleBenchCommand implements Callable<Integer> {
     }
   }
 
-  private static IdleBench.Target awaitReady(Process up, Path dir) throws IOException {
+  private IdleBench.Target awaitReady(Process up, Path dir) throws IOException {
     BufferedReader out = new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8));
     String line;
     while ((line = out.readLine()) != null) {
@@ -179,6 +199,9 @@ final class IdleBenchCommand implements Callable<Integer> {
         }, "bench-idle-drain");
         drain.setDaemon(true);
         drain.start();
+        if (parts.containsKey("kubeconfig")) {
+          kubeconfig = Path.of(parts.get("kubeconfig"));
+        }
         return new IdleBench.Target(up.pid(), parts.get("kafka"), URI.create(parts.get("metrics")));
       }
     }

@@ -21,6 +21,13 @@ import java.util.regex.Pattern;
  * its stderr in a file shown when a wait fails, stopped with SIGTERM like a service manager does.
  */
 final class ChildCapstan implements AutoCloseable {
+  /**
+   * How long a test waits for {@code capstan up} (or another long-running command) to say it is
+   * ready. The wait ends at the line; this bound only decides when a start that hangs fails, and a
+   * cold start on a loaded 2-core CI machine has taken over 3 minutes.
+   */
+  static final Duration UP_READY = Duration.ofMinutes(6);
+
   private final Process process;
   private final Path stderr;
   private final List<String> lines = new ArrayList<>();

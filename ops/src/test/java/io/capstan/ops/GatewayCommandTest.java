@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * data dirs serve the same cluster; SIGTERM stops each cleanly.
  */
 class GatewayCommandTest {
-  private static final Duration READY = Duration.ofMinutes(3);
+  private static final Duration READY = ChildCapstan.UP_READY;
   private static final String READY_LINE =
       "gateway ready: api=(https://127\\.0\\.0\\.1:\\d+) kubeconfig=(\\S+) kafka=(\\S+) metrics=(\\S+)$";
 

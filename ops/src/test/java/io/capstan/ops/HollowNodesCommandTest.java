@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * {@code up --hollow-nodes N}, and the flags' errors.
  */
 class HollowNodesCommandTest {
-  private static final Duration READY = Duration.ofMinutes(3);
+  private static final Duration READY = ChildCapstan.UP_READY;
 
   @Test
   void badFlagsAreNamedWithExitStatusTwo() {

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * budget's status, Table columns and validation as kubectl shows them. One cluster for the class.
  */
 class KubectlDrainTest {
-  private static final Duration READY = Duration.ofMinutes(3);
+  private static final Duration READY = ChildCapstan.UP_READY;
   private static final Duration WAIT = Duration.ofSeconds(90);
   static Path work;
   static ChildCapstan up;

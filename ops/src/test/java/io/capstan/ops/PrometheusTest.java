@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 class PrometheusTest {
   private static final Path FILES = Path.of("prometheus");
-  private static final Duration READY = Duration.ofMinutes(2);
+  private static final Duration READY = ChildCapstan.UP_READY;
   /** The series a Capstan operator relies on; each must be scraped. */
   private static final List<String> KEY_SERIES = List.of(
       "up{job=\"capstan\"} == 1",

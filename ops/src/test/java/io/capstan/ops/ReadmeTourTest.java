@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class ReadmeTourTest {
   private static final Path README = Path.of("..", "README.md");
   private static final String SECTION = "## A five-minute tour";
-  private static final Duration READY = Duration.ofMinutes(3);
+  private static final Duration READY = ChildCapstan.UP_READY;
   private static final Duration SCRIPT = Duration.ofMinutes(12);
 
   /** The section's {@code sh} blocks, in order. */

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
  * rewritten, the old key retired, then replay and audit; and a restart without the key file refused.
  */
 class SecretsEncryptedInTheLogTest {
-  private static final Duration READY = Duration.ofMinutes(6); // a loaded 2-core CI machine
+  private static final Duration READY = ChildCapstan.UP_READY;
   private static final String READY_LINE = "capstan ready: api=(\\S+) kubeconfig=(\\S+) kafka=(\\S+) metrics=(\\S+)$";
   private static final ObjectMapper JSON = new ObjectMapper();
 

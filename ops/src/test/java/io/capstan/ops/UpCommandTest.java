@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * handles the signal and shuts down in order; 143 would mean it was killed mid-way).
  */
 class UpCommandTest {
-  private static final Duration READY = Duration.ofMinutes(2);
+  private static final Duration READY = ChildCapstan.UP_READY;
   private static final String READY_LINE = "capstan ready: api=(\\S+) kubeconfig=(\\S+) kafka=(\\S+) metrics=(\\S+)$";
 
   /** Objects written before the restart: key to uid and resourceVersion. */
@@ -96,7 +96,7 @@ class UpCommandTest {
       assertTrue(scrape(ready.group(4)).contains("capstan_processor_"));
       assertObjectsKept(ready.group(3), layout, written);
       assertReplayVerifies(ready.group(3));
-      assertIdleBenchMeasures(work, again.pid(), ready.group(3), ready.group(4));
+      assertIdleBenchMeasures(work, again.pid(), ready.group(3), ready.group(4), ready.group(2));
       assertEquals(0, again.terminate(Duration.ofMinutes(1)), "exit status after SIGTERM; stderr:\n" + again.stderr());
     }
   }
@@ -167,11 +167,14 @@ class UpCommandTest {
     assertEquals(before, after, "every object, with its uid and resourceVersion, kept across the restart");
   }
 
-  /** {@code capstan replay --verify} against the running cluster: the event log rebuilds the live state. */
-  /** A CI-sized `bench idle` of the running cluster: it completes and reports every figure. */
-  private static void assertIdleBenchMeasures(Path work, long pid, String kafka, String metrics) throws Exception {
+  /**
+   * A CI-sized `bench idle` of the running cluster, with two custom kinds registered first: it
+   * completes and reports every figure, and the kinds it registered are served.
+   */
+  private static void assertIdleBenchMeasures(Path work, long pid, String kafka, String metrics, String kubeconfig)
+      throws Exception {
     try (ChildCapstan bench = ChildCapstan.start(work, "bench", "idle", "--pid", Long.toString(pid), "--kafka", kafka,
-        "--metrics", metrics, "--settle-seconds", "0", "--seconds", "3")) {
+        "--metrics", metrics, "--settle-seconds", "0", "--seconds", "3", "--crds", "2", "--kubeconfig", kubeconfig)) {
       String line = bench.awaitLine("^\\{\"bench\":\"idle\".*\\}$", Duration.ofMinutes(2)).group();
       JsonNode json = new ObjectMapper().readTree(line);
       for (String field : List.of("cpu_cores", "rss_mb", "threads", "records_per_s", "transactions_per_s")) {
@@ -179,9 +182,14 @@ class UpCommandTest {
       }
       assertTrue(json.path("rss_mb").asDouble() > 50 && json.path("threads").asInt() > 10,
           "a running cluster has memory and threads: " + line);
+      assertEquals(2, json.path("crds").asInt(), line);
     }
+    KubectlRunner.Result crds = KubectlRunner.run(Path.of(kubeconfig), "get", "crd", "-o", "name");
+    assertEquals(2, crds.out().lines().filter(l -> l.contains(".bench.capstan.io")).count(),
+        "the two custom kinds bench idle registered: " + crds.out());
   }
 
+  /** {@code capstan replay --verify} against the running cluster: the event log rebuilds the live state. */
   private static void assertReplayVerifies(String bootstrap) {
     CapstanCommandLineTest.Run r = CapstanCommandLineTest.run("replay", "--kafka", bootstrap, "--verify");
     assertEquals(0, r.status(), r.out() + r.err());

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class UpCronJobTest {
   private static final Duration AWAIT = Duration.ofSeconds(90);
-  private static final Duration READY = Duration.ofMinutes(2);
+  private static final Duration READY = ChildCapstan.UP_READY;
 
   @Test
   void aCronJobEveryMinuteGetsAJobAndPodsGetTheirPriority() throws Exception {

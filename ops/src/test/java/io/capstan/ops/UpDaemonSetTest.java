@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class UpDaemonSetTest {
   private static final Duration AWAIT = Duration.ofSeconds(120);
-  private static final Duration READY = Duration.ofMinutes(3);
+  private static final Duration READY = ChildCapstan.UP_READY;
 
   @Test
   void aDaemonSetRunsOnEveryNodeAndRollsOutAndBack() throws Exception {

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * clean stop afterwards still removes everything and the supervisor exits.
  */
 class UpKilledKeepsContainersTest {
-  private static final Duration READY = Duration.ofMinutes(4);
+  private static final Duration READY = ChildCapstan.UP_READY;
   private static final Duration WAIT = Duration.ofSeconds(90);
   private static final String READY_LINE = "capstan ready: api=(\\S+) kubeconfig=(\\S+) kafka=(\\S+) metrics=(\\S+)$";
 

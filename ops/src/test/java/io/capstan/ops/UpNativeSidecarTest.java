@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * sidecar completes once its container is done.
  */
 class UpNativeSidecarTest {
-  private static final Duration READY = Duration.ofMinutes(2);
+  private static final Duration READY = ChildCapstan.UP_READY;
   private static final Duration AWAIT = READY;
 
   @Test

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * (reclaim Delete). kubectl shows the three kinds with kube's columns.
  */
 class UpPersistentVolumeTest {
-  private static final Duration READY = Duration.ofMinutes(2);
+  private static final Duration READY = ChildCapstan.UP_READY;
   private static final Duration AWAIT = Duration.ofMinutes(2);
 
   @Test

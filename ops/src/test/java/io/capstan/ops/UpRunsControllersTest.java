@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 
 /** {@code capstan up} runs the controllers: a Deployment created through the command client gets its pods. */
 class UpRunsControllersTest {
-  private static final Duration READY = Duration.ofMinutes(2);
+  private static final Duration READY = ChildCapstan.UP_READY;
 
   @Test
   void aDeploymentGetsAReplicaSetAndPods() throws Exception {

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * waiting with a FailedMount event.
  */
 class UpServiceAccountPodsTest {
-  private static final Duration READY = Duration.ofMinutes(2);
+  private static final Duration READY = ChildCapstan.UP_READY;
   private static final Duration AWAIT = READY;
 
   @Test

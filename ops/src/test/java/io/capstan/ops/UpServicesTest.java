@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 class UpServicesTest {
   private static final Duration AWAIT = Duration.ofSeconds(60);
-  private static final Duration READY = Duration.ofMinutes(2);
+  private static final Duration READY = ChildCapstan.UP_READY;
 
   @Test
   void clusterServicesAllocationAndTableColumnsAndRealPodsReachingThem() throws Exception {

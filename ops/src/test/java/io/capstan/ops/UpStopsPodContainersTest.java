@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class UpStopsPodContainersTest {
   /** Generous: two full `up` starts on a shared 2-core machine. */
-  private static final Duration READY = Duration.ofMinutes(4);
+  private static final Duration READY = ChildCapstan.UP_READY;
   private static final Duration WAIT = Duration.ofSeconds(90);
   private static final String READY_LINE = "capstan ready: api=(\\S+) kubeconfig=(\\S+) kafka=(\\S+) metrics=(\\S+)$";
 

@@ -17,7 +17,8 @@ import java.util.function.Supplier;
  * stores: {@code /api} (APIVersions), {@code /apis} (APIGroupList), {@code /apis/{group}}
  * (APIGroup) and {@code /api/v1}, {@code /apis/{group}/{version}} (APIResourceList with verbs,
  * short names, categories and the subresources status, scale, binding, log, ephemeralcontainers, eviction and token; and the
- * resources answered without being stored, TokenReview and SelfSubjectReview). Clients asking
+ * resources answered without being stored, TokenReview and SelfSubjectReview, and metrics.k8s.io's
+ * NodeMetrics and PodMetrics). Clients asking
  * for the aggregated form get this one with Content-Type application/json, which client-go
  * recognises as the legacy form and falls back to.
  */
@@ -41,6 +42,14 @@ public final class ApiDiscovery {
       new CreateOnly("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false),
       new CreateOnly("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false),
       new CreateOnly("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false));
+
+  /** A resource served without storage, read-only (get and list): metrics-server's, answered by the gateway itself. */
+  public record ReadOnly(String group, String version, String plural, String kind, boolean namespaced) {}
+
+  /** metrics.k8s.io/v1beta1: NodeMetrics and PodMetrics, what {@code kubectl top} reads. */
+  public static final List<ReadOnly> READ_ONLY = List.of(
+      new ReadOnly("metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", false),
+      new ReadOnly("metrics.k8s.io", "v1beta1", "pods", "PodMetrics", true));
 
   /** The kinds served now: custom kinds come and go with their definitions. */
   private final Supplier<List<Kind>> kinds;
@@ -112,7 +121,9 @@ public final class ApiDiscovery {
     List<Kind> served = kinds.get().stream().filter(k -> k.group().equals(group) && k.serves(version)).toList();
     List<CreateOnly> createOnly = CREATE_ONLY.stream().filter(c -> c.group().equals(group) && c.version().equals(version))
         .toList();
-    if (served.isEmpty() && createOnly.isEmpty()) {
+    List<ReadOnly> readOnly = READ_ONLY.stream().filter(c -> c.group().equals(group) && c.version().equals(version))
+        .toList();
+    if (served.isEmpty() && createOnly.isEmpty() && readOnly.isEmpty()) {
       return Optional.empty();
     }
     ObjectNode out = NODES.objectNode();
@@ -159,6 +170,14 @@ public final class ApiDiscovery {
       r.put("kind", c.kind());
       strings(r.putArray("verbs"), List.of("create"));
     }
+    for (ReadOnly c : readOnly) {
+      ObjectNode r = resources.addObject();
+      r.put("name", c.plural());
+      r.put("singularName", "");
+      r.put("namespaced", c.namespaced());
+      r.put("kind", c.kind());
+      strings(r.putArray("verbs"), List.of("get", "list"));
+    }
     return Optional.of(out);
   }
 
@@ -203,6 +222,12 @@ public final class ApiDiscovery {
       }
     }
     for (CreateOnly c : CREATE_ONLY) {
+      List<String> versions = out.computeIfAbsent(c.group(), g -> new ArrayList<>());
+      if (!versions.contains(c.version())) {
+        versions.add(c.version());
+      }
+    }
+    for (ReadOnly c : READ_ONLY) {
       List<String> versions = out.computeIfAbsent(c.group(), g -> new ArrayList<>());
       if (!versions.contains(c.version())) {
         versions.add(c.version());

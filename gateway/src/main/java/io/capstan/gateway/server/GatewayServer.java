@@ -70,6 +70,7 @@ public final class GatewayServer extends VerticleBase {
   private final BearerTokenAuthenticator authenticator;
   private final String adminToken;
   private final CertificateAuthority.ClientCertFiles kubeletClient;
+  private ResourceMetricsApi resourceMetrics;
   private final CertificateAuthority.ClientCertFiles adminClient;
   private final ServiceAccountTokens serviceAccountTokens;
   private final LiveOpenApiDocuments openApi;
@@ -264,6 +265,14 @@ public final class GatewayServer extends VerticleBase {
     return first;
   }
 
+  /** metrics.k8s.io, one for every event loop's router: its scrapes are shared. */
+  private synchronized ResourceMetricsApi resourceMetrics() {
+    if (resourceMetrics == null) {
+      resourceMetrics = new ResourceMetricsApi(store, kubeletClient, Clock.systemUTC());
+    }
+    return resourceMetrics;
+  }
+
   /** The request pipeline; each event loop gets its own router over the shared store. */
   private Router router(Vertx vertx, ClientDeadlines deadlines) {
     Router router = Router.router(vertx);
@@ -305,6 +314,7 @@ public final class GatewayServer extends VerticleBase {
     router.route(AccessReviews.PATH).handler(new AccessReviews(authorizer, rbac == null ? null : rbac::rulesFor));
     io.capstan.gateway.security.WriteAdmission admission = rbac == null ? io.capstan.gateway.security.WriteAdmission.NONE
         : new io.capstan.gateway.security.rbac.EscalationCheck(rbac)::check;
+    router.getWithRegex("^/apis/metrics\\.k8s\\.io/v1beta1/.+").handler(resourceMetrics());
     router.routeWithRegex("^/apis?(/.*)?$").handler(new ResourceHandler(discovery, store, Clock.systemUTC(),
         new PodLogProxy(store, kubeletClient), admission));
     router.route().last().handler(ctx -> Responses.status(ctx, ApiStatus.noSuchPath()));

@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jwt.SignedJWT;
+import io.capstan.stateviews.testing.ManualClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -27,23 +26,7 @@ class ServiceAccountTokensTest {
 
   /** Live objects by kind/namespace/name, changed by the tests. */
   final Map<String, String> live = new HashMap<>(Map.of("ServiceAccount/ns/robot", "sa-uid-1", "Pod/ns/web", "pod-uid-1"));
-  Instant now = Instant.parse("2026-12-05T10:00:00Z");
-  final Clock clock = new Clock() {
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  };
+  final ManualClock clock = new ManualClock(Instant.parse("2026-12-05T10:00:00Z"));
 
   ServiceAccountTokens tokens() throws Exception {
     return new ServiceAccountTokens(ServiceAccountTokens.ensureSigningKey(dir.resolve("pki")),
@@ -55,15 +38,15 @@ class ServiceAccountTokensTest {
     ServiceAccountTokens tokens = tokens();
     var issued = tokens.issue("ns", "robot", "sa-uid-1", List.of(), Duration.ofHours(1),
         new ServiceAccountTokens.BoundObject("Pod", "web", "pod-uid-1"));
-    assertEquals(now.plus(Duration.ofHours(1)), issued.expires());
+    assertEquals(clock.instant().plus(Duration.ofHours(1)), issued.expires());
     var claims = SignedJWT.parse(issued.token()).getJWTClaimsSet();
     assertEquals(ServiceAccountTokens.ISSUER, claims.getIssuer());
     assertEquals(List.of(ServiceAccountTokens.ISSUER), claims.getAudience());
     assertEquals("system:serviceaccount:ns:robot", claims.getSubject());
     assertEquals(Map.of("namespace", "ns", "serviceaccount", Map.of("name", "robot", "uid", "sa-uid-1"),
         "pod", Map.of("name", "web", "uid", "pod-uid-1")), claims.getJSONObjectClaim("kubernetes.io"));
-    assertEquals(now, claims.getNotBeforeTime().toInstant());
-    assertEquals(now, claims.getIssueTime().toInstant());
+    assertEquals(clock.instant(), claims.getNotBeforeTime().toInstant());
+    assertEquals(clock.instant(), claims.getIssueTime().toInstant());
 
     UserInfo user = tokens.authenticateToken(issued.token()).orElseThrow();
     assertEquals("system:serviceaccount:ns:robot", user.name());
@@ -120,10 +103,10 @@ class ServiceAccountTokensTest {
     assertInstanceOf(ServiceAccountTokens.Result.NotOurs.class, tokens.check("0123456789abcdef", List.of()));
 
     // expired: exactly at exp and after
-    now = now.plus(Duration.ofMinutes(10));
+    clock.advance(Duration.ofMinutes(10));
     assertEquals(new ServiceAccountTokens.Result.Invalid("invalid bearer token, service account token has expired"),
         tokens.check(token, List.of()));
-    now = now.minus(Duration.ofHours(1));
+    clock.advance(Duration.ofHours(-1));
     assertInstanceOf(ServiceAccountTokens.Result.Invalid.class, tokens.check(token, List.of()), "before nbf");
   }
 

@@ -160,11 +160,31 @@ class BadInputTest {
   }
 
   @Test
+  void resourceMetricsAreRefusedAndMissingInMetricsServersWords() throws Exception {
+    String metrics = "/apis/metrics.k8s.io/v1beta1";
+    JsonNode missing = expect(404, "NotFound", send("GET", metrics + "/namespaces/default/pods/nope", null, null));
+    assertEquals("podmetrics.metrics.k8s.io \"default/nope\" not found", missing.get("message").asText());
+    // bound to a node that has no agent: no readings, so NotFound by name and left out of lists
+    expect(404, "NotFound", send("GET", metrics + "/namespaces/default/pods/bound", null, null));
+    JsonNode list = KubeJson.parse(send("GET", metrics + "/namespaces/default/pods", null, null).body());
+    assertEquals("PodMetricsList", list.get("kind").asText(), list.toString());
+    assertEquals(0, list.get("items").size(), list.toString());
+    JsonNode node = expect(404, "NotFound", send("GET", metrics + "/nodes/nope", null, null));
+    assertEquals("nodemetrics.metrics.k8s.io \"nope\" not found", node.get("message").asText());
+    expect(405, "MethodNotAllowed", send("GET", metrics + "/pods?watch=true", null, null));
+    expect(400, "BadRequest", send("GET", metrics + "/pods?labelSelector=app%20in", null, null));
+    expect(404, "NotFound", send("GET", metrics + "/services", null, null));
+  }
+
+  @Test
   void discoveryDocuments() throws Exception {
     JsonNode apis = KubeJson.parse(send("GET", "/apis", null, null).body());
     assertEquals(List.of("apps", "batch", "coordination.k8s.io", "apiextensions.k8s.io", "discovery.k8s.io",
-        "rbac.authorization.k8s.io", "policy", "scheduling.k8s.io", "storage.k8s.io", "authentication.k8s.io", "authorization.k8s.io"),
-        apis.get("groups").findValuesAsText("name"));
+        "rbac.authorization.k8s.io", "policy", "scheduling.k8s.io", "storage.k8s.io", "authentication.k8s.io", "authorization.k8s.io",
+        "metrics.k8s.io"), apis.get("groups").findValuesAsText("name"));
+    JsonNode metrics = KubeJson.parse(send("GET", "/apis/metrics.k8s.io/v1beta1", null, null).body());
+    assertEquals(List.of("nodes", "pods"), metrics.get("resources").findValuesAsText("name"), metrics.toString());
+    assertEquals(List.of("NodeMetrics", "PodMetrics"), metrics.get("resources").findValuesAsText("kind"));
     JsonNode reviews = KubeJson.parse(send("GET", "/apis/authorization.k8s.io/v1", null, null).body());
     assertEquals(List.of("localsubjectaccessreviews", "selfsubjectaccessreviews", "selfsubjectrulesreviews",
         "subjectaccessreviews"), reviews.get("resources").findValuesAsText("name"), reviews.toString());

@@ -150,11 +150,7 @@ public final class CrdBench {
     try (InProcessStack stack = s.kubeconfig() == null ? InProcessStack.start(s.partitions(), s.eventLoops(), progress)
         : null) {
       ApiTarget target = ApiTarget.fromKubeconfig(stack != null ? stack.kubeconfig() : s.kubeconfig());
-      authorization = "Bearer " + target.token();
-      Vertx clientVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(true));
-      http = clientVertx.createHttpClient(target.clientOptions(), new PoolOptions().setHttp1MaxSize(s.clients()));
-      clientContext = clientVertx.getOrCreateContext();
-      clientContext.runOnContext(v -> ThreadNice.apply(GatewayConfig.DEFAULT_EVENT_LOOP_NICE));
+      Vertx clientVertx = connect(target);
       try {
         progress.println("bench: against " + target.server() + "; defining " + plural() + "." + GROUP + " and making "
             + s.pool() + " objects of each kind to get");
@@ -182,6 +178,45 @@ public final class CrdBench {
       } finally {
         clientVertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
+    }
+  }
+
+  /** The HTTP client of this run: one event loop at the gateway's niceness, up to {@code clients} connections. */
+  private Vertx connect(ApiTarget target) {
+    authorization = "Bearer " + target.token();
+    Vertx clientVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(true));
+    http = clientVertx.createHttpClient(target.clientOptions(), new PoolOptions().setHttp1MaxSize(s.clients()));
+    clientContext = clientVertx.getOrCreateContext();
+    clientContext.runOnContext(v -> ThreadNice.apply(GatewayConfig.DEFAULT_EVENT_LOOP_NICE));
+    return clientVertx;
+  }
+
+  /**
+   * Registers {@code count} custom kinds on the running cluster of {@code kubeconfig}, one
+   * CustomResourceDefinition each, and waits until each is Established: what {@code bench idle
+   * --crds} measures an idle cluster with.
+   */
+  public static void defineKinds(Path kubeconfig, int count, PrintStream progress) throws Exception {
+    CrdBench b = new CrdBench(new Settings(kubeconfig, 1, Settings.DEFAULT_RATE, 0, 1, count, 0, 1,
+        Settings.DEFAULT_PARTITIONS, 1), progress);
+    Vertx clientVertx = b.connect(ApiTarget.fromKubeconfig(kubeconfig));
+    try {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < count; i++) {
+        String plural = ("BenchIdle" + b.run + "x" + i).toLowerCase(Locale.ROOT) + "s";
+        Reply r = b.call(HttpMethod.POST, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+            definition("BenchIdle" + b.run + "x" + i, plural));
+        if (r.statusCode() != 201) {
+          throw new IllegalStateException("creating definition " + plural + ": HTTP " + r.statusCode() + " " + r.body());
+        }
+        b.awaitEstablished(plural + "." + GROUP, System.nanoTime() + TimeUnit.SECONDS.toNanos(120));
+        if ((i + 1) % 10 == 0 || i + 1 == count) {
+          progress.printf(Locale.ROOT, "bench: %d of %d custom kinds Established (%.0f s)%n", i + 1, count,
+              (System.nanoTime() - t0) / 1e9);
+        }
+      }
+    } finally {
+      clientVertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
   }
 

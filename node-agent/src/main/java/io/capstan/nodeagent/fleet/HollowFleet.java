@@ -10,6 +10,7 @@ import io.capstan.nodeagent.node.NodeStatusReporter;
 import io.capstan.nodeagent.runtime.hollow.HollowRuntime;
 import io.capstan.nodeagent.sync.PodSyncLoop;
 import io.capstan.nodeagent.sync.PodSyncMetrics;
+import io.capstan.nodeagent.volume.LocalPathProvisioner;
 import io.capstan.stateviews.informer.SharedInformers;
 import io.capstan.stateviews.view.NodePodsReader;
 import io.micrometer.core.instrument.Gauge;
@@ -57,6 +58,7 @@ public final class HollowFleet implements AutoCloseable {
   private final HollowFleetConfig config;
   private final MeterRegistry registry;
   private final SharedInformers shared;
+  private LocalPathProvisioner provisioner;
   private final Clock clock = Clock.systemUTC();
   private final List<NodeKubelet> nodes = new ArrayList<>();
   private final AtomicInteger registered = new AtomicInteger();
@@ -114,6 +116,10 @@ public final class HollowFleet implements AutoCloseable {
     }
     registerGauges();
     cluster.awaitSynced(remaining(deadline));
+    // One local-path provisioner for the whole fleet: claims whose pods land on hollow nodes bind.
+    java.util.Set<String> served = java.util.Set.copyOf(names);
+    provisioner = new LocalPathProvisioner(config.seriesNode(), served::contains, config.dataDir(),
+        cluster.claims(), cluster.volumes(), cluster.storageClasses(), cluster.client()).start();
 
     long start = System.nanoTime();
     // Registration is asynchronous (no thread waits for a reply), at most REGISTERING at a time
@@ -245,6 +251,9 @@ public final class HollowFleet implements AutoCloseable {
       PodSyncLoop.stopWorkers(workers);
     }
     nodes.forEach(NodeKubelet::close);
+    if (provisioner != null) {
+      provisioner.close();
+    }
     if (logServer != null) {
       logServer.close();
     }

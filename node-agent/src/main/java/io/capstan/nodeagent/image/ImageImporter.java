@@ -189,7 +189,10 @@ public final class ImageImporter {
     try {
       MessageDigest blobSha = LayerUnpacker.sha256();
       LayerUnpacker.Unpacked u;
-      try (InputStream in = new DigestInputStream(source.open(), blobSha)) {
+      // From a registry, the network and the blob's digest run ahead on a thread of their own.
+      try (InputStream in = source instanceof RegistryBlob
+          ? new ReadAhead(new DigestInputStream(source.open(), blobSha), "capstan-image-layer-read-" + n)
+          : new DigestInputStream(source.open(), blobSha)) {
         try {
           u = LayerUnpacker.unpack(in, tmp.resolve("fs"));
         } catch (IOException unreadable) {

@@ -247,6 +247,76 @@ public final class ImageStore implements ImageService {
     }
   }
 
+  /**
+   * Removes the image with this id (its record, its own rootfs) and every layer no other image
+   * of the store has, as kubelet's image garbage collection asks the runtime to; the image's names
+   * stop resolving. Images of {@value #LOCAL_REGISTRY} are never removed (nothing could pull them
+   * again).
+   *
+   * @return the bytes freed on disk (0 when there was no such image, or it is pinned)
+   */
+  public synchronized long remove(String id) {
+    List<ImageInfo> all = allImages();
+    Optional<ImageInfo> image = all.stream().filter(i -> i.id().equals(id)).findFirst();
+    if (image.isEmpty() || pinned(image.get())) {
+      return 0;
+    }
+    Path dir = root.resolve(hex(id, "image id"));
+    java.util.Set<Path> kept = new java.util.HashSet<>();
+    all.stream().filter(i -> !i.id().equals(id)).forEach(i -> kept.addAll(i.layers()));
+    try {
+      long freed = 0;
+      for (Path layer : image.get().layers()) {
+        if (!kept.contains(layer) && Files.isDirectory(layer)) {
+          freed += sizeOf(layer);
+          deleteTree(layer);
+        }
+      }
+      if (Files.isDirectory(dir)) {
+        freed += sizeOf(dir);
+        Files.deleteIfExists(dir.resolve(RECORD)); // first: a half-removed image is no image at a rescan
+        deleteTree(dir);
+      }
+      byName.values().removeIf(i -> i.id().equals(id));
+      log.info("image {} ({}) removed, {} bytes freed", image.get().names(), id, freed);
+      return freed;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove image " + id + " from " + root, e);
+    }
+  }
+
+  /**
+   * Every image on disk, with names or without (an image whose names a later pull or import took
+   * over), as image garbage collection sees them.
+   */
+  public synchronized List<ImageInfo> allImages() {
+    List<ImageInfo> out = new ArrayList<>();
+    try (Stream<Path> dirs = Files.list(root)) {
+      for (Path d : dirs.toList()) {
+        Path rec = d.resolve(RECORD);
+        if (Files.isRegularFile(rec)) {
+          out.add(read(rec, d));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list the images in " + root, e);
+    }
+    return out;
+  }
+
+  /** Whether the image only this store has (the seeded busybox), which is never removed. */
+  static boolean pinned(ImageInfo image) {
+    return !image.names().isEmpty() && image.names().stream().allMatch(n -> n.startsWith(LOCAL_REGISTRY + "/"));
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
   /** Takes these names off every other image's record: a name names one image. */
   private void untag(List<String> names, Path keep) throws IOException {
     try (Stream<Path> dirs = Files.list(root)) {

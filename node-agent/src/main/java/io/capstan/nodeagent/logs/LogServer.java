@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With {@link #streaming} it also serves kubelet's {@code /exec}, {@code /attach} and {@code
  * /portForward} (see {@link io.capstan.nodeagent.streaming.ContainerStreams}), under the same
- * client authentication.
+ * client authentication; with {@link #stats} kubelet's {@code /metrics/resource} and {@code
+ * /stats/summary}.
  */
 public final class LogServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LogServer.class);
@@ -64,6 +65,8 @@ public final class LogServer implements AutoCloseable {
   private HttpServer server;
   /** exec and port-forward into the node's containers; null where there are none (hollow nodes). */
   private io.capstan.nodeagent.streaming.ContainerStreams streams;
+  /** Resource usage for metrics-server's scrapes; null where not served. */
+  private io.capstan.nodeagent.stats.NodeStats stats;
 
   /** Simulated containers (hollow nodes) write nothing: said so, in place of "no logs yet". */
   public static final Function<Pod, String> HOLLOW_NO_LOGS = p -> "hollow node " + p.getSpec().getNodeName()
@@ -104,6 +107,12 @@ public final class LogServer implements AutoCloseable {
     return this;
   }
 
+  /** Serves kubelet's {@code /metrics/resource} and {@code /stats/summary} from these readings too. */
+  public LogServer stats(io.capstan.nodeagent.stats.NodeStats stats) {
+    this.stats = stats;
+    return this;
+  }
+
   /** Starts listening; returns the port. */
   public int start() {
     vertx = shared != null ? shared : Vertx.vertx();
@@ -111,6 +120,9 @@ public final class LogServer implements AutoCloseable {
     router.get("/healthz").handler(ctx -> ctx.response().end("ok"));
     router.route().handler(this::authenticate);
     router.get("/containerLogs/:namespace/:pod/:container").handler(this::containerLogs);
+    if (stats != null) {
+      stats.routes(router);
+    }
     if (streams != null) {
       streams.routes(router);
     } else {

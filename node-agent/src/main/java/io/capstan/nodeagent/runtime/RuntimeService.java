@@ -91,6 +91,19 @@ public interface RuntimeService extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * The running containers' CPU and memory, read from their cgroups now (CRI ListContainerStats):
+   * only when asked, so an idle node reads nothing. Empty where the runtime cannot tell.
+   */
+  default List<ContainerStats> listContainerStats() {
+    return List.of();
+  }
+
+  /** The sandbox's (the pod's cgroup's) CPU and memory now (CRI PodSandboxStats); empty when not known. */
+  default Optional<ResourceUsage> podSandboxStats(String sandboxId) {
+    return Optional.empty();
+  }
+
   /** Waits up to {@code timeout} for the container to exit; true when it has. */
   boolean awaitExit(String containerId, Duration timeout) throws InterruptedException;
 

@@ -906,7 +906,7 @@ public final class PodSyncLoop implements ResourceEventHandler<Pod>, AutoCloseab
       Path log = config.logs().containerLog(s.namespace(), s.name(), s.uid, c.getName(), t.restartCount);
       cfg = new ContainerConfig(c.getName(), t.restartCount, t.image, args, envList,
           c.getWorkingDir() == null ? t.image.workingDir() : c.getWorkingDir(),
-          PodVolumes.mounts(c, s.volumes, config.podsDir().resolve(s.uid)), PodResources.cgroups(c), security(pod, c), log,
+          PodVolumes.mounts(c, s.volumes, PodVolumes.readOnlyVolumes(pod), config.podsDir().resolve(s.uid)), PodResources.cgroups(c), security(pod, c), log,
           t.pidNamespaceOf, Boolean.TRUE.equals(c.getStdin()));
     } catch (ConfigError | IllegalArgumentException e) {
       if (!e.getMessage().equals(t.waitingMessage)) {

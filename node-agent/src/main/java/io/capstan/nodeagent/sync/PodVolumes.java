@@ -16,9 +16,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A pod's volumes on this node, under {@code <pod dir>/volumes/<name>} (kubelet's
@@ -141,8 +143,28 @@ final class PodVolumes {
     Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** The bind mounts of a container: its volumeMounts, and the pod's /etc/hosts, /etc/hostname and /etc/resolv.conf. */
-  static List<ContainerConfig.Mount> mounts(Container c, Map<String, Path> volumes, Path podDir) throws ConfigError {
+  /**
+   * The pod's volumes every container mounts read-only whatever its volumeMount says, as kubelet
+   * does: claim volumes with {@code persistentVolumeClaim.readOnly}.
+   */
+  static Set<String> readOnlyVolumes(Pod pod) {
+    Set<String> names = new HashSet<>();
+    if (pod.getSpec().getVolumes() != null) {
+      for (Volume v : pod.getSpec().getVolumes()) {
+        if (v.getPersistentVolumeClaim() != null && Boolean.TRUE.equals(v.getPersistentVolumeClaim().getReadOnly())) {
+          names.add(v.getName());
+        }
+      }
+    }
+    return names;
+  }
+
+  /**
+   * The bind mounts of a container: its volumeMounts (read-only when the mount or the volume says
+   * so, see {@link #readOnlyVolumes}), and the pod's /etc/hosts, /etc/hostname and /etc/resolv.conf.
+   */
+  static List<ContainerConfig.Mount> mounts(Container c, Map<String, Path> volumes, Set<String> readOnly,
+      Path podDir) throws ConfigError {
     List<ContainerConfig.Mount> out = new ArrayList<>();
     if (c.getVolumeMounts() != null) {
       for (VolumeMount m : c.getVolumeMounts()) {
@@ -164,7 +186,8 @@ final class PodVolumes {
           }
           host = sub;
         }
-        out.add(new ContainerConfig.Mount(host, m.getMountPath(), Boolean.TRUE.equals(m.getReadOnly())));
+        out.add(new ContainerConfig.Mount(host, m.getMountPath(),
+            Boolean.TRUE.equals(m.getReadOnly()) || readOnly.contains(m.getName())));
       }
     }
     boolean ownHosts = out.stream().anyMatch(m -> m.containerPath().equals("/etc/hosts"));

@@ -35,12 +35,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The built-in provisioner {@value #PROVISIONER} of one node, as rancher's local-path-provisioner
- * behaves: a claim of a class of this provisioner whose first pod the scheduler put on this node
- * ({@code volume.kubernetes.io/selected-node}) gets a directory {@code <data dir>/local-path/
- * pvc-<uid>_<namespace>_<name>} and a PersistentVolume {@code pvc-<claim uid>} for it: a hostPath
- * volume with node affinity to this node, pre-bound to the claim (the binder finishes the
- * binding), with the class's reclaim policy. When such a volume of this node is Released and its
+ * The built-in provisioner {@value #PROVISIONER} of one node (or of every node of a hollow fleet),
+ * as rancher's local-path-provisioner behaves: a claim of a class of this provisioner whose first
+ * pod the scheduler put on a node it serves ({@code volume.kubernetes.io/selected-node}) gets a
+ * directory {@code <data dir>/local-path/pvc-<uid>_<namespace>_<name>} and a PersistentVolume
+ * {@code pvc-<claim uid>} for it: a hostPath volume with node affinity to that node, pre-bound to
+ * the claim (the binder finishes the binding), with the class's reclaim policy. A hollow fleet's
+ * volumes are real (empty) directories that no container mounts, so claims of StatefulSets and
+ * pods on hollow nodes bind and are reclaimed as on a real node. When such a volume of this node is Released and its
  * policy is Delete, the directory is removed, then the volume. Work runs on one thread of its own,
  * after every claim or volume change and every {@link #RESYNC} (a change missed is not lost).
  */
@@ -52,7 +54,9 @@ public final class LocalPathProvisioner implements AutoCloseable {
   static final Duration RESYNC = Duration.ofSeconds(10);
   private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
 
+  /** The node's name, or the fleet's nodes' ({@code hollow-*}), in logs and the worker thread's name. */
   private final String nodeName;
+  private final java.util.function.Predicate<String> serves;
   private final Path root;
   private final Informer<PersistentVolumeClaim> claims;
   private final Informer<PersistentVolume> volumes;
@@ -64,7 +68,18 @@ public final class LocalPathProvisioner implements AutoCloseable {
 
   public LocalPathProvisioner(String nodeName, Path dataDir, Informer<PersistentVolumeClaim> claims,
       Informer<PersistentVolume> volumes, Informer<StorageClass> classes, CommandClient client) {
-    this.nodeName = nodeName;
+    this(nodeName, nodeName::equals, dataDir, claims, volumes, classes, client);
+  }
+
+  /**
+   * The provisioner of every node {@code serves} accepts (a hollow fleet's), named {@code name} in
+   * logs; their volumes share the directory under {@code dataDir}.
+   */
+  public LocalPathProvisioner(String name, java.util.function.Predicate<String> serves, Path dataDir,
+      Informer<PersistentVolumeClaim> claims, Informer<PersistentVolume> volumes, Informer<StorageClass> classes,
+      CommandClient client) {
+    this.nodeName = name;
+    this.serves = serves;
     this.root = dataDir.resolve(SUBDIR).toAbsolutePath().normalize();
     this.claims = claims;
     this.volumes = volumes;
@@ -133,9 +148,10 @@ public final class LocalPathProvisioner implements AutoCloseable {
 
   private void provisionIfMine(PersistentVolumeClaim claim) throws InterruptedException {
     ObjectMeta m = claim.getMetadata();
+    String node = VolumeClaims.annotation(m, VolumeClaims.SELECTED_NODE).orElse(null);
     if (m.getDeletionTimestamp() != null || claim.getSpec() == null
         || (claim.getSpec().getVolumeName() != null && !claim.getSpec().getVolumeName().isEmpty())
-        || !nodeName.equals(VolumeClaims.annotation(m, VolumeClaims.SELECTED_NODE).orElse(null))) {
+        || node == null || !serves.test(node)) {
       return;
     }
     Optional<StorageClass> sc = classes.get("", VolumeClaims.className(claim));
@@ -169,13 +185,14 @@ public final class LocalPathProvisioner implements AutoCloseable {
             .setNodeAffinity(VolumeNodeAffinity.newBuilder().setRequired(NodeSelector.newBuilder()
                 .setNodeSelectorTerms(List.of(NodeSelectorTerm.newBuilder().setMatchExpressions(List.of(
                     NodeSelectorRequirement.newBuilder().setKey("kubernetes.io/hostname").setOperator("In")
-                        .setValues(List.of(nodeName)).build())).build())).build()).build())
+                        .setValues(List.of(node)).build())).build())).build()).build())
             .setClaimRef(VolumeClaims.claimRef(claim))
             .build())
         .build();
     CommandResult r = await(client.create(pv));
     if (r instanceof CommandResult.Accepted) {
-      log.info("local-path: provisioned {} ({}) at {} for claim {}/{}", name, size, dir, m.getNamespace(), m.getName());
+      log.info("local-path: provisioned {} ({}) at {} on node {} for claim {}/{}", name, size, dir, node,
+          m.getNamespace(), m.getName());
     } else if (r instanceof CommandResult.Rejected rej && !"AlreadyExists".equals(rej.status().getReason())) {
       log.warn("local-path: volume {} for claim {}/{} refused: {}", name, m.getNamespace(), m.getName(),
           rej.status().getMessage());
@@ -185,6 +202,7 @@ public final class LocalPathProvisioner implements AutoCloseable {
   private void deleteIfReleased(PersistentVolume v) throws InterruptedException {
     ObjectMeta m = v.getMetadata();
     if (!PROVISIONER.equals(VolumeClaims.annotation(m, VolumeClaims.PROVISIONED_BY).orElse(null))
+        || m.getDeletionTimestamp() != null // deleted already: its pv-protection finalizer holds it a moment
         || v.getSpec() == null || v.getSpec().getHostPath() == null || v.getStatus() == null
         || !VolumeClaims.RELEASED.equals(v.getStatus().getPhase())
         || !"Delete".equals(v.getSpec().getPersistentVolumeReclaimPolicy())) {

@@ -4,39 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.capstan.stateviews.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class LogConnectionTest {
-  /** A clock the test moves. */
-  static final class TestClock extends Clock {
-    Instant now = Instant.parse("2026-12-05T12:00:00Z");
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
+  private static final Instant START = Instant.parse("2026-12-05T12:00:00Z");
 
   @Test
   void anOutageBeginsWithTheFirstUnansweredWriteAndEndsWithTheFirstAnswer() {
-    TestClock clock = new TestClock();
+    ManualClock clock = new ManualClock(START);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     LogConnection c = new LogConnection("n1", "127.0.0.1:9092", clock, registry);
     AtomicInteger back = new AtomicInteger();
@@ -46,7 +27,7 @@ class LogConnectionTest {
 
     c.answered(); // answers while reachable wake nobody
     assertEquals(0, back.get());
-    clock.now = clock.now.plusSeconds(30);
+    clock.advance(Duration.ofSeconds(30));
     assertTrue(c.unanswered(new RuntimeException("no reply")), "the first unanswered write begins the outage");
     assertFalse(c.unanswered(new RuntimeException("no reply")), "later ones belong to it");
     assertFalse(c.reachable());
@@ -54,7 +35,7 @@ class LogConnectionTest {
     assertEquals(0.0, registry.get("capstan_node_agent_log_reachable").tag("node", "n1").gauge().value());
     c.eventDropped();
 
-    clock.now = clock.now.plusSeconds(60);
+    clock.advance(Duration.ofSeconds(60));
     c.answered();
     assertTrue(c.reachable());
     assertEquals(Duration.ZERO, c.downFor());
@@ -71,7 +52,7 @@ class LogConnectionTest {
 
   @Test
   void observeReportsAWritesOutcome() {
-    LogConnection c = new LogConnection("n2", "k:9092", new TestClock(), null);
+    LogConnection c = new LogConnection("n2", "k:9092", new ManualClock(START), null);
     CompletableFuture<String> failed = new CompletableFuture<>();
     c.observe(failed);
     failed.completeExceptionally(new IllegalStateException("timed out"));

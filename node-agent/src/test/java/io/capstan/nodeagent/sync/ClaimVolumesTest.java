@@ -88,4 +88,30 @@ class ClaimVolumesTest {
     assertEquals(volumeDir, mounted.get("data"));
     assertTrue(Files.isDirectory(volumeDir), "a DirectoryOrCreate volume's directory is made");
   }
+
+  /** {@code persistentVolumeClaim.readOnly} makes every mount of the volume read-only, as kubelet does. */
+  @Test
+  void aReadOnlyClaimIsMountedReadOnlyWhateverTheMountSays() throws Exception {
+    Pod pod = KubeJson.<Pod>fromText(Kinds.POD, """
+        metadata: {name: p, namespace: default, uid: u1}
+        spec:
+          containers:
+          - name: c
+            image: busybox
+            volumeMounts: [{name: data, mountPath: /data}, {name: logs, mountPath: /logs},
+                           {name: cache, mountPath: /cache, readOnly: true}]
+          volumes:
+          - {name: data, persistentVolumeClaim: {claimName: data, readOnly: true}}
+          - {name: logs, persistentVolumeClaim: {claimName: logs}}
+          - {name: cache, emptyDir: {}}
+        """).object();
+    Map<String, Path> paths = Map.of("data", dir.resolve("d"), "logs", dir.resolve("l"), "cache", dir.resolve("c"));
+    Map<String, Boolean> readOnly = new HashMap<>();
+    for (var m : PodVolumes.mounts(pod.getSpec().getContainers().get(0), paths, PodVolumes.readOnlyVolumes(pod), dir)) {
+      readOnly.put(m.containerPath(), m.readOnly());
+    }
+    assertEquals(true, readOnly.get("/data"), "the claim's readOnly wins over the mount's default");
+    assertEquals(false, readOnly.get("/logs"), "a claim without readOnly is writable");
+    assertEquals(true, readOnly.get("/cache"), "a readOnly mount stays read-only");
+  }
 }

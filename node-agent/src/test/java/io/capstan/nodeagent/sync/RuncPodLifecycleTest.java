@@ -312,7 +312,11 @@ class RuncPodLifecycleTest {
       assertInstanceOf(CommandResult.Accepted.class, cluster.client.create(pullSecret).get(30, TimeUnit.SECONDS));
       Thread.sleep(1000); // the agent's Secret informer catches up
 
-      Pod without = AgentCluster.pod("no-login", "Always", AgentCluster.container("main", image));
+      // Pull policy Always: the registry is asked even when with-login's pull finished first (with
+      // the default for a tag, IfNotPresent, this pod would then run from the store's copy).
+      Container anonymous = AgentCluster.container("main", image);
+      anonymous.setImagePullPolicy("Always");
+      Pod without = AgentCluster.pod("no-login", "Always", anonymous);
       cluster.run(without, node);
       Pod with = AgentCluster.pod("with-login", "Always", AgentCluster.container("main", image));
       with.getSpec().setImagePullSecrets(List.of(LocalObjectReference.newBuilder().setName("registry-login").build()));

@@ -1,5 +1,7 @@
 package io.capstan.scheduler.queue;
 
+import io.capstan.stateviews.testing.ManualClock;
+
 import static io.capstan.scheduler.TestObjects.podInfo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

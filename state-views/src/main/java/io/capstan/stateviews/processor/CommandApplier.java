@@ -150,8 +150,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private Cancellable pruneTick;
   private final PollPacing pacing;
   private final DefinitionEstablisher definitions;
-  private final io.capstan.stateviews.processor.rules.PriorityClassLookup priorityClasses;
-  private final io.capstan.stateviews.processor.rules.StorageClassLookup storageClasses;
+  private final io.capstan.stateviews.processor.rules.NamedLookup<io.capstan.api.PriorityClass> priorityClasses;
+  private final io.capstan.stateviews.processor.rules.NamedLookup<io.capstan.api.StorageClass> storageClasses;
   private final io.capstan.stateviews.processor.rules.LimitRangeLookup limitRanges;
   /** A write was forwarded since the last watermark (what {@code capstan_processor_watermark_lag_seconds} measures). */
   private boolean owingWatermark;
@@ -168,8 +168,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
    */
   CommandApplier(ProcessorConfig cfg, ProcessorMetrics metrics, QuotaMetrics quotaMetrics, Clock clock, int partitions,
       PollPacing pacing, DefinitionEstablisher definitions,
-      io.capstan.stateviews.processor.rules.PriorityClassLookup priorityClasses,
-      io.capstan.stateviews.processor.rules.StorageClassLookup storageClasses,
+      io.capstan.stateviews.processor.rules.NamedLookup<io.capstan.api.PriorityClass> priorityClasses,
+      io.capstan.stateviews.processor.rules.NamedLookup<io.capstan.api.StorageClass> storageClasses,
       io.capstan.stateviews.processor.rules.LimitRangeLookup limitRanges) {
     this.priorityClasses = priorityClasses;
     this.storageClasses = storageClasses;

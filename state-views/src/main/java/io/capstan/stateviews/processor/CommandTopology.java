@@ -1,5 +1,7 @@
 package io.capstan.stateviews.processor;
 
+import io.capstan.api.PriorityClass;
+import io.capstan.api.StorageClass;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.topics.TopicLayout;
@@ -20,6 +22,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -114,8 +117,8 @@ final class CommandTopology {
     // The topology gets the processor's own settings (else Kafka Streams builds it from defaults).
     Topology t = new Topology(new TopologyConfig(new StreamsConfig(CommandProcessor.streamsProperties(cfg))));
     t.addSource(SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), layout.commands());
-    PriorityClassMirror.Classes priorityClasses = new PriorityClassMirror.Classes();
-    StorageClassMirror.Classes storageClasses = new StorageClassMirror.Classes();
+    NamedMirror.ByName<PriorityClass> priorityClasses = new NamedMirror.ByName<>(PriorityClass.class);
+    NamedMirror.ByName<StorageClass> storageClasses = new NamedMirror.ByName<>(StorageClass.class);
     LimitRangeMirror.Ranges limitRanges = new LimitRangeMirror.Ranges();
     t.addProcessor(APPLIER, () -> new CommandApplier(cfg, metrics, quotaMetrics, clock, partitions, pacing,
         new DefinitionEstablisher(kindTopics), priorityClasses, storageClasses, limitRanges), SOURCE);
@@ -140,51 +143,27 @@ final class CommandTopology {
     // Custom kinds come and go at run time: one sink whose records name their topic.
     t.addSink(CUSTOM_STATE_SINK, (key, value, context) -> topicOf(context.headers()), keys, values, byObjectKey,
         APPLIER);
-    // Global stores are never logged: the topic they read is their changelog.
-    StoreBuilder<KeyValueStore<String, byte[]>> namespaces = Stores.keyValueStoreBuilder(
-            supplier(NAMESPACES_STORE, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
-        .withLoggingDisabled();
-    t.addGlobalStore(namespaces, "namespace-table", new StringDeserializer(), new ByteArrayDeserializer(),
-        layout.state(Kinds.NAMESPACE), "namespace-mirror", () -> new NamespaceMirror(NAMESPACES_STORE));
-    // The same mirror, for ResourceQuotas: which quotas cover a create on any partition.
-    StoreBuilder<KeyValueStore<String, byte[]>> quotas = Stores.keyValueStoreBuilder(
-            supplier(QUOTAS_STORE, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
-        .withLoggingDisabled();
-    t.addGlobalStore(quotas, "resourcequota-table", new StringDeserializer(), new ByteArrayDeserializer(),
-        layout.state(Kinds.RESOURCE_QUOTA), "resourcequota-mirror", () -> new NamespaceMirror(QUOTAS_STORE));
-    // And for ServiceAccounts: a pod create on any partition finds the ServiceAccount it names.
-    StoreBuilder<KeyValueStore<String, byte[]>> accounts = Stores.keyValueStoreBuilder(
-            supplier(SERVICE_ACCOUNTS_STORE, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
-        .withLoggingDisabled();
-    t.addGlobalStore(accounts, "serviceaccount-table", new StringDeserializer(), new ByteArrayDeserializer(),
-        layout.state(Kinds.SERVICE_ACCOUNT), "serviceaccount-mirror", () -> new NamespaceMirror(SERVICE_ACCOUNTS_STORE));
-    // And for CustomResourceDefinitions: the kind registry follows them on every instance.
-    StoreBuilder<KeyValueStore<String, byte[]>> definitions = Stores.keyValueStoreBuilder(
-            supplier(DEFINITIONS_STORE, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
-        .withLoggingDisabled();
-    t.addGlobalStore(definitions, "customresourcedefinition-table", new StringDeserializer(),
-        new ByteArrayDeserializer(), layout.state(Kinds.CUSTOM_RESOURCE_DEFINITION), "customresourcedefinition-mirror",
+    // Global stores (never logged: the topic they read is their changelog), each a copy of one
+    // state table in every processor instance.
+    // Namespaces: a create on any partition checks that its namespace exists and is not terminating.
+    mirror(t, cfg, NAMESPACES_STORE, layout, Kinds.NAMESPACE, () -> new NamespaceMirror(NAMESPACES_STORE));
+    // ResourceQuotas: which quotas cover a create on any partition.
+    mirror(t, cfg, QUOTAS_STORE, layout, Kinds.RESOURCE_QUOTA, () -> new NamespaceMirror(QUOTAS_STORE));
+    // ServiceAccounts: a pod create on any partition finds the ServiceAccount it names.
+    mirror(t, cfg, SERVICE_ACCOUNTS_STORE, layout, Kinds.SERVICE_ACCOUNT,
+        () -> new NamespaceMirror(SERVICE_ACCOUNTS_STORE));
+    // CustomResourceDefinitions: the kind registry follows them on every instance.
+    mirror(t, cfg, DEFINITIONS_STORE, layout, Kinds.CUSTOM_RESOURCE_DEFINITION,
         () -> new CustomKindMirror(DEFINITIONS_STORE));
-    // And for PriorityClasses: pod admission on any partition resolves priorityClassName.
-    StoreBuilder<KeyValueStore<String, byte[]>> priorities = Stores.keyValueStoreBuilder(
-            supplier(PRIORITY_CLASSES_STORE, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
-        .withLoggingDisabled();
-    t.addGlobalStore(priorities, "priorityclass-table", new StringDeserializer(), new ByteArrayDeserializer(),
-        layout.state(Kinds.PRIORITY_CLASS), "priorityclass-mirror",
-        () -> new PriorityClassMirror(PRIORITY_CLASSES_STORE, priorityClasses));
-    // And for StorageClasses: claim admission on any partition finds the default class and class limits.
-    StoreBuilder<KeyValueStore<String, byte[]>> storage = Stores.keyValueStoreBuilder(
-            supplier(STORAGE_CLASSES_STORE, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
-        .withLoggingDisabled();
-    t.addGlobalStore(storage, "storageclass-table", new StringDeserializer(), new ByteArrayDeserializer(),
-        layout.state(Kinds.STORAGE_CLASS), "storageclass-mirror",
-        () -> new StorageClassMirror(STORAGE_CLASSES_STORE, storageClasses));
-    // And for LimitRanges: pod admission on any partition applies its namespace's.
-    StoreBuilder<KeyValueStore<String, byte[]>> ranges = Stores.keyValueStoreBuilder(
-            supplier(LIMIT_RANGES_STORE, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
-        .withLoggingDisabled();
-    t.addGlobalStore(ranges, "limitrange-table", new StringDeserializer(), new ByteArrayDeserializer(),
-        layout.state(Kinds.LIMIT_RANGE), "limitrange-mirror", () -> new LimitRangeMirror(LIMIT_RANGES_STORE, limitRanges));
+    // PriorityClasses: pod admission on any partition resolves priorityClassName.
+    mirror(t, cfg, PRIORITY_CLASSES_STORE, layout, Kinds.PRIORITY_CLASS,
+        () -> new NamedMirror<>(PRIORITY_CLASSES_STORE, "priority class", priorityClasses));
+    // StorageClasses: claim admission on any partition finds the default class and class limits.
+    mirror(t, cfg, STORAGE_CLASSES_STORE, layout, Kinds.STORAGE_CLASS,
+        () -> new NamedMirror<>(STORAGE_CLASSES_STORE, "storage class", storageClasses));
+    // LimitRanges: pod admission on any partition applies its namespace's.
+    mirror(t, cfg, LIMIT_RANGES_STORE, layout, Kinds.LIMIT_RANGE,
+        () -> new LimitRangeMirror(LIMIT_RANGES_STORE, limitRanges));
     return t;
   }
 
@@ -200,6 +179,20 @@ final class CommandTopology {
     // Caching: reads of just-written keys stay in memory and each key reaches the changelog once per commit.
     return Stores.keyValueStoreBuilder(supplier(name, inMemory), Serdes.String(), Serdes.ByteArray())
         .withCachingEnabled();
+  }
+
+  /**
+   * Adds a global store named {@code store} that reads {@code kind}'s state table through the
+   * processor {@code mirror} makes; the table's topic is its changelog, so the store is never logged.
+   */
+  private static void mirror(Topology t, ProcessorConfig cfg, String store, TopicLayout layout, Kind kind,
+      ProcessorSupplier<String, byte[], Void, Void> mirror) {
+    StoreBuilder<KeyValueStore<String, byte[]>> builder = Stores.keyValueStoreBuilder(
+            supplier(store, cfg.inMemoryStores()), Serdes.String(), Serdes.ByteArray())
+        .withLoggingDisabled();
+    String table = kind.kind().toLowerCase(Locale.ROOT);
+    t.addGlobalStore(builder, table + "-table", new StringDeserializer(), new ByteArrayDeserializer(),
+        layout.state(kind), table + "-mirror", mirror);
   }
 
   private static KeyValueBytesStoreSupplier supplier(String name, boolean inMemory) {

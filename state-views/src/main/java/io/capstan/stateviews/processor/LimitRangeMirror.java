@@ -11,7 +11,7 @@ import org.apache.avro.generic.IndexedRecord;
 
 /**
  * Keeps a copy of the LimitRange table in every processor instance (a global store, as
- * {@link PriorityClassMirror}) and the decoded LimitRanges by namespace in {@link Ranges}, which
+ * {@link NamedMirror}) and the decoded LimitRanges by namespace in {@link Ranges}, which
  * pod admission on any partition reads: the LimitRanger admission plugin's lister. A new
  * LimitRange reaches the other partitions after the global store has read it, as a lister lags
  * its informer.

@@ -185,6 +185,21 @@ public final class HollowRuntime implements RuntimeService, ImageService {
     return containers.values().stream().map(this::info).toList();
   }
 
+  /** Simulated containers use nothing: every running one reads zero CPU and zero memory. */
+  @Override
+  public List<io.capstan.nodeagent.runtime.ContainerStats> listContainerStats() {
+    return containers.values().stream().filter(c -> c.state == State.RUNNING)
+        .map(c -> new io.capstan.nodeagent.runtime.ContainerStats(info(c),
+            io.capstan.nodeagent.runtime.ResourceUsage.zero(clock.instant())))
+        .toList();
+  }
+
+  /** Zeros, as its containers'. */
+  @Override
+  public Optional<io.capstan.nodeagent.runtime.ResourceUsage> podSandboxStats(String sandboxId) {
+    return Optional.of(io.capstan.nodeagent.runtime.ResourceUsage.zero(clock.instant()));
+  }
+
   @Override
   public ExecResult execSync(String containerId, List<String> command, Duration timeout) {
     Hollow c = require(containerId);

@@ -63,6 +63,7 @@ public final class RuncRuntime implements RuntimeService {
   private final SupervisorFiles files;
   private final RuncCli cli;
   private final Clock clock;
+  private final io.capstan.nodeagent.stats.Cgroups cgroups = io.capstan.nodeagent.stats.Cgroups.host();
   private final MeterRegistry registry;
   private final String version;
   private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
@@ -533,6 +534,25 @@ public final class RuncRuntime implements RuntimeService {
   @Override
   public List<ContainerInfo> listContainers() {
     return containers.values().stream().map(Container::info).toList();
+  }
+
+  /** Each running container's cgroup ({@code capstan/<sandbox>/<id>}, as created), read now. */
+  @Override
+  public List<io.capstan.nodeagent.runtime.ContainerStats> listContainerStats() {
+    List<io.capstan.nodeagent.runtime.ContainerStats> out = new ArrayList<>();
+    for (Container c : containers.values()) {
+      if (c.state == State.RUNNING) {
+        cgroups.read(CGROUP_PARENT + "/" + c.meta.sandbox() + "/" + c.id, clock.instant())
+            .ifPresent(u -> out.add(new io.capstan.nodeagent.runtime.ContainerStats(c.info(), u)));
+      }
+    }
+    return out;
+  }
+
+  /** The pod's cgroup ({@code capstan/<sandbox>}), the parent of its containers'. */
+  @Override
+  public Optional<io.capstan.nodeagent.runtime.ResourceUsage> podSandboxStats(String sandboxId) {
+    return cgroups.read(CGROUP_PARENT + "/" + sandboxId, clock.instant());
   }
 
   @Override

@@ -22,9 +22,9 @@ public final class PriorityAdmission {
   public static final int DEFAULT_PRIORITY = 0;
   public static final String PREEMPT_LOWER_PRIORITY = "PreemptLowerPriority";
 
-  private final PriorityClassLookup classes;
+  private final NamedLookup<PriorityClass> classes;
 
-  public PriorityAdmission(PriorityClassLookup classes) {
+  public PriorityAdmission(NamedLookup<PriorityClass> classes) {
     this.classes = Objects.requireNonNull(classes, "classes");
   }
 

@@ -29,9 +29,9 @@ public final class StorageAdmission {
   public static final String PVC_PROTECTION = "kubernetes.io/pvc-protection";
   public static final String PV_PROTECTION = "kubernetes.io/pv-protection";
 
-  private final StorageClassLookup classes;
+  private final NamedLookup<StorageClass> classes;
 
-  public StorageAdmission(StorageClassLookup classes) {
+  public StorageAdmission(NamedLookup<StorageClass> classes) {
     this.classes = Objects.requireNonNull(classes, "classes");
   }
 

@@ -9,6 +9,8 @@ import io.capstan.api.CustomResourceDefinition;
 import io.capstan.api.Namespace;
 import io.capstan.api.ObjectMeta;
 import io.capstan.api.Pod;
+import io.capstan.api.PriorityClass;
+import io.capstan.api.StorageClass;
 import io.capstan.log.Command;
 import io.capstan.log.CommandOp;
 import io.capstan.log.DeleteOptions;
@@ -55,23 +57,24 @@ public final class WriteRules {
   private final LimitRangeAdmission limitRanges;
 
   public WriteRules(NamespaceLookup namespaces) {
-    this(namespaces, PriorityClassLookup.NONE, null);
+    this(namespaces, NamedLookup.none(), null);
   }
 
   /**
    * @param priorityClasses what pod admission resolves {@code priorityClassName} against
    * @param serviceAccounts where pod creates find their ServiceAccount ({@link ServiceAccountAdmission}); null: off
    */
-  public WriteRules(NamespaceLookup namespaces, PriorityClassLookup priorityClasses, ServiceAccountLookup serviceAccounts) {
-    this(namespaces, priorityClasses, serviceAccounts, StorageClassLookup.NONE, LimitRangeLookup.NONE);
+  public WriteRules(NamespaceLookup namespaces, NamedLookup<PriorityClass> priorityClasses,
+      ServiceAccountLookup serviceAccounts) {
+    this(namespaces, priorityClasses, serviceAccounts, NamedLookup.none(), LimitRangeLookup.NONE);
   }
 
   /**
    * @param storageClasses what claim admission finds the default class and class limits in
    * @param limitRanges    the LimitRanges pod and claim creates are admitted against ({@link LimitRangeAdmission})
    */
-  public WriteRules(NamespaceLookup namespaces, PriorityClassLookup priorityClasses, ServiceAccountLookup serviceAccounts,
-      StorageClassLookup storageClasses, LimitRangeLookup limitRanges) {
+  public WriteRules(NamespaceLookup namespaces, NamedLookup<PriorityClass> priorityClasses,
+      ServiceAccountLookup serviceAccounts, NamedLookup<StorageClass> storageClasses, LimitRangeLookup limitRanges) {
     this.namespaces = Objects.requireNonNull(namespaces, "namespaces");
     this.priorities = new PriorityAdmission(priorityClasses);
     this.serviceAccounts = serviceAccounts;

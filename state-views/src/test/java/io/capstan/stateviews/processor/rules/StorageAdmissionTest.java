@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /** DefaultStorageClass, the protection finalizers, claim resize and the class size limit. */
 class StorageAdmissionTest {
   private final Map<String, StorageClass> classes = new TreeMap<>();
-  private final StorageAdmission admission = new StorageAdmission(new StorageClassLookup() {
+  private final StorageAdmission admission = new StorageAdmission(new NamedLookup<>() {
     @Override
     public Optional<StorageClass> find(String name) {
       return Optional.ofNullable(classes.get(name));

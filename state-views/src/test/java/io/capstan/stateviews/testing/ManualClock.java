@@ -1,4 +1,4 @@
-package io.capstan.scheduler.queue;
+package io.capstan.stateviews.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,12 +6,24 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock tests move by hand. */
+/** A clock tests move by hand (UTC); it reads the same until moved. */
 public final class ManualClock extends Clock {
-  private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+  private volatile Instant now;
+
+  public ManualClock() {
+    this(Instant.parse("2026-01-01T00:00:00Z"));
+  }
+
+  public ManualClock(Instant start) {
+    this.now = start;
+  }
 
   public void advance(Duration d) {
     now = now.plus(d);
+  }
+
+  public void set(Instant t) {
+    now = t;
   }
 
   @Override
