@@ -91,7 +91,8 @@ class UpPersistentVolumeTest {
     }
   }
 
-  private static void awaitGone(Path kubeconfig, String kind, String name) throws Exception {
+  /** Waits until {@code kubectl get kind name} finds nothing. */
+  static void awaitGone(Path kubeconfig, String kind, String name) throws Exception {
     long deadline = System.nanoTime() + AWAIT.toNanos();
     Result r = null;
     while (System.nanoTime() < deadline) {

@@ -1,12 +1,19 @@
 package io.capstan.controllers.statefulset;
 
+import io.capstan.api.ObjectMeta;
+import io.capstan.api.PersistentVolumeClaim;
+import io.capstan.api.PersistentVolumeClaimVolumeSource;
 import io.capstan.api.Pod;
 import io.capstan.api.PodTemplateSpec;
 import io.capstan.api.StatefulSet;
+import io.capstan.api.Volume;
 import io.capstan.controllers.revision.RevisionHistory;
 import io.capstan.controllers.runtime.PodTemplates;
 import io.capstan.logschema.kinds.Kinds;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Matcher;
@@ -17,7 +24,8 @@ import java.util.regex.Pattern;
  * the labels {@code statefulset.kubernetes.io/pod-name} and {@code apps.kubernetes.io/pod-index},
  * the hostname (the pod's name) and subdomain (the set's serviceName), and the revision label
  * {@code controller-revision-hash} holding the name of the ControllerRevision the pod was made
- * from. Pure functions of the objects.
+ * from, and its claims {@code <template>-<set>-<ordinal>} mounted as the volumes named like the
+ * set's volumeClaimTemplates. Pure functions of the objects.
  */
 public final class StatefulPods {
   public static final String POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
@@ -62,37 +70,121 @@ public final class StatefulPods {
 
   /**
    * newStatefulSetPod: the template as pod {@code <set>-<ordinal>}, controlled by the set, with its
-   * identity and the revision it was made from.
+   * identity, a volume per claim template and the revision it was made from.
    */
   public static Pod newPod(StatefulSet set, PodTemplateSpec template, int ordinal, String revisionName) {
     Pod pod = PodTemplates.podFor(template, Kinds.STATEFUL_SET, set.getMetadata(),
         Map.of(RevisionHistory.HASH_LABEL, revisionName));
     pod.getMetadata().setGenerateName(null);
     pod.getMetadata().setName(podName(set, ordinal));
-    updateIdentity(set, pod, ordinal);
+    initIdentity(set, pod, ordinal);
+    updateStorage(set, pod, ordinal);
     return pod;
   }
 
-  /** identityMatches: name, namespace, pod-name and pod-index labels, hostname and subdomain as the set says. */
+  /**
+   * identityMatches: name, namespace and the pod-name and pod-index labels as the set says. As
+   * kube's, it leaves hostname and subdomain alone: they are set when the pod is made and a pod's
+   * spec never changes after.
+   */
   public static boolean identityMatches(StatefulSet set, Pod pod) {
     int ordinal = ordinal(set, pod);
     Map<String, String> labels = pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
     return ordinal >= 0 && Objects.equals(set.getMetadata().getNamespace(), pod.getMetadata().getNamespace())
         && pod.getMetadata().getName().equals(labels.get(POD_NAME_LABEL))
-        && String.valueOf(ordinal).equals(labels.get(POD_INDEX_LABEL))
-        && pod.getSpec() != null && pod.getMetadata().getName().equals(pod.getSpec().getHostname())
-        && Objects.equals(subdomain(set), emptyToNull(pod.getSpec().getSubdomain()));
+        && String.valueOf(ordinal).equals(labels.get(POD_INDEX_LABEL));
   }
 
-  /** updateIdentity: sets the identity labels, the hostname and the subdomain. */
-  public static void updateIdentity(StatefulSet set, Pod pod, int ordinal) {
+  /** updateIdentity: sets the identity labels (metadata only, what an update may change). */
+  public static void updateIdentity(Pod pod, int ordinal) {
     Map<String, String> labels = pod.getMetadata().getLabels() == null ? new HashMap<>()
         : new HashMap<>(pod.getMetadata().getLabels());
     labels.put(POD_NAME_LABEL, pod.getMetadata().getName());
     labels.put(POD_INDEX_LABEL, String.valueOf(ordinal));
     pod.getMetadata().setLabels(labels);
+  }
+
+  /** initIdentity: the identity labels, and the hostname and subdomain a new pod is made with. */
+  static void initIdentity(StatefulSet set, Pod pod, int ordinal) {
+    updateIdentity(pod, ordinal);
     pod.getSpec().setHostname(pod.getMetadata().getName());
     pod.getSpec().setSubdomain(subdomain(set));
+  }
+
+  public static List<PersistentVolumeClaim> claimTemplates(StatefulSet set) {
+    List<PersistentVolumeClaim> t = set.getSpec().getVolumeClaimTemplates();
+    return t == null ? List.of() : t;
+  }
+
+  /** getPersistentVolumeClaimName: {@code <template>-<set>-<ordinal>}. */
+  public static String claimName(StatefulSet set, PersistentVolumeClaim template, int ordinal) {
+    return template.getMetadata().getName() + "-" + set.getMetadata().getName() + "-" + ordinal;
+  }
+
+  /**
+   * getPersistentVolumeClaims: the claims of replica {@code ordinal} by template name, each the
+   * template named for the replica, in the set's namespace, labelled with the template's labels and
+   * the set's selector's matchLabels. No owners: {@link ClaimRetention} says who owns them.
+   */
+  public static Map<String, PersistentVolumeClaim> claims(StatefulSet set, int ordinal) {
+    Map<String, PersistentVolumeClaim> out = new LinkedHashMap<>();
+    for (PersistentVolumeClaim template : claimTemplates(set)) {
+      PersistentVolumeClaim claim = PodTemplates.copy(template);
+      ObjectMeta meta = claim.getMetadata();
+      Map<String, String> labels = meta.getLabels() == null ? new HashMap<>() : new HashMap<>(meta.getLabels());
+      if (set.getSpec().getSelector().getMatchLabels() != null) {
+        labels.putAll(set.getSpec().getSelector().getMatchLabels());
+      }
+      claim.setMetadata(ObjectMeta.newBuilder().setName(claimName(set, template, ordinal))
+          .setNamespace(set.getMetadata().getNamespace()).setLabels(labels.isEmpty() ? null : labels)
+          .setAnnotations(meta.getAnnotations()).build());
+      claim.setStatus(null);
+      out.put(template.getMetadata().getName(), claim);
+    }
+    return out;
+  }
+
+  /** storageMatches: the pod has, per claim template, a volume of that name using the replica's claim. */
+  public static boolean storageMatches(StatefulSet set, Pod pod) {
+    int ordinal = ordinal(set, pod);
+    if (ordinal < 0) {
+      return false;
+    }
+    Map<String, Volume> volumes = new HashMap<>();
+    if (pod.getSpec() != null && pod.getSpec().getVolumes() != null) {
+      pod.getSpec().getVolumes().forEach(v -> volumes.put(v.getName(), v));
+    }
+    for (PersistentVolumeClaim template : claimTemplates(set)) {
+      Volume v = volumes.get(template.getMetadata().getName());
+      if (v == null || v.getPersistentVolumeClaim() == null
+          || !claimName(set, template, ordinal).equals(v.getPersistentVolumeClaim().getClaimName())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * updateStorage: a volume per claim template, named like the template, using the replica's claim;
+   * a template volume of the same name gives way to it.
+   */
+  static void updateStorage(StatefulSet set, Pod pod, int ordinal) {
+    Map<String, PersistentVolumeClaim> claims = claims(set, ordinal);
+    if (claims.isEmpty()) {
+      return;
+    }
+    List<Volume> volumes = new ArrayList<>();
+    claims.forEach((name, claim) -> volumes.add(Volume.newBuilder().setName(name)
+        .setPersistentVolumeClaim(PersistentVolumeClaimVolumeSource.newBuilder()
+            .setClaimName(claim.getMetadata().getName()).setReadOnly(false).build()).build()));
+    if (pod.getSpec().getVolumes() != null) {
+      for (Volume v : pod.getSpec().getVolumes()) {
+        if (!claims.containsKey(v.getName())) {
+          volumes.add(v);
+        }
+      }
+    }
+    pod.getSpec().setVolumes(volumes);
   }
 
   private static String subdomain(StatefulSet set) {

@@ -2,6 +2,7 @@ package io.capstan.controllers.statefulset;
 
 import io.capstan.api.ControllerRevision;
 import io.capstan.api.OwnerReference;
+import io.capstan.api.PersistentVolumeClaim;
 import io.capstan.api.Pod;
 import io.capstan.api.PodTemplateSpec;
 import io.capstan.api.StatefulSet;
@@ -30,8 +31,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -47,9 +50,11 @@ import org.slf4j.LoggerFactory;
  * informers; a set's change or a change of one of its pods queues the set. Each reconcile
  * (syncStatefulSet) claims the set's pods, finds or makes the ControllerRevision of its template
  * (the update revision; the current one is what status.currentRevision names), plans the sync
- * ({@link StatefulSetPlanner}), writes it, prunes the revision history and writes status. Pods
- * have fixed names, so a create the cache has not seen yet would only come back AlreadyExists and
- * a repeated delete NotFound; still, expectations keep a set from planning again before its own
+ * ({@link StatefulSetPlanner}), writes it (a pod's claims from the volumeClaimTemplates before the
+ * pod), prunes the revision history and writes status. Claims come from a shared informer too; a
+ * claim's change queues the sets whose selector its labels match. Pods have fixed names, so a
+ * create the cache has not seen yet would only come back AlreadyExists and a repeated delete
+ * NotFound; still, expectations keep a set from planning again before its own
  * creates and deletes have come back through the pod informer, which spares the processor those
  * refused writes when many pods of a set change at once.
  */
@@ -59,6 +64,7 @@ public final class StatefulSetController implements AutoCloseable {
 
   private final Informer<StatefulSet> sets;
   private final Informer<Pod> pods;
+  private final Informer<PersistentVolumeClaim> claims;
   private final ControllerHistory history;
   private final ObjectWriter writer;
   private final Clock clock;
@@ -71,6 +77,7 @@ public final class StatefulSetController implements AutoCloseable {
       MeterRegistry registry) {
     this.sets = informers.informerFor(Kinds.STATEFUL_SET, StatefulSet.class);
     this.pods = informers.informerFor(Kinds.POD, Pod.class);
+    this.claims = informers.informerFor(Kinds.PERSISTENT_VOLUME_CLAIM, PersistentVolumeClaim.class);
     this.writer = Objects.requireNonNull(writer, "writer");
     this.history = new ControllerHistory(Kinds.STATEFUL_SET,
         informers.informerFor(Kinds.CONTROLLER_REVISION, ControllerRevision.class), writer);
@@ -104,6 +111,23 @@ public final class StatefulSetController implements AutoCloseable {
       }
     });
     pods.addHandler(new PodHandler());
+    claims.addHandler(new ResourceEventHandler<>() {
+      // A claim made, re-owned or gone (one a new pod waited for) syncs the sets whose claims it may be.
+      @Override
+      public void onAdd(PersistentVolumeClaim claim) {
+        queueSetsOf(claim);
+      }
+
+      @Override
+      public void onUpdate(PersistentVolumeClaim old, PersistentVolumeClaim claim) {
+        queueSetsOf(claim);
+      }
+
+      @Override
+      public void onDelete(PersistentVolumeClaim claim) {
+        queueSetsOf(claim);
+      }
+    });
     controller.start();
   }
 
@@ -178,6 +202,17 @@ public final class StatefulSetController implements AutoCloseable {
     }
   }
 
+  /** The sets with claim templates whose selector the claim's labels match (their claims carry them). */
+  private void queueSetsOf(PersistentVolumeClaim claim) {
+    Map<String, String> labels = claim.getMetadata().getLabels() == null ? Map.of() : claim.getMetadata().getLabels();
+    for (StatefulSet set : sets.list(claim.getMetadata().getNamespace())) {
+      if (valid(set) && !StatefulPods.claimTemplates(set).isEmpty()
+          && Selectors.matches(set.getSpec().getSelector(), labels)) {
+        queue.add(key(set));
+      }
+    }
+  }
+
   private Optional<String> ownerSetKey(Pod pod) {
     return OwnerRefs.controllerOf(pod.getMetadata()).flatMap(ref -> setKeyOf(ref, pod));
   }
@@ -229,7 +264,8 @@ public final class StatefulSetController implements AutoCloseable {
     StatefulSetPlanner.Plan plan = null;
     String error = null;
     if (expectations.satisfied(key)) {
-      plan = StatefulSetPlanner.plan(set, revisions, mine, now);
+      String ns = set.getMetadata().getNamespace();
+      plan = StatefulSetPlanner.plan(set, revisions, mine, name -> claims.get(ns, name).orElse(null), now);
       error = execute(key, set, plan);
     }
 
@@ -374,21 +410,80 @@ public final class StatefulSetController implements AutoCloseable {
 
   // ---- writes ----
 
-  /** Creates, deletes and relabels as planned, each kind of write at once; returns why it failed, or null. */
+  /**
+   * Writes the plan: the claims first (a pod whose claim could not be made is not created, as
+   * kube's CreateStatefulPod), claim owners before pod deletes (a condemned pod whose claims could
+   * not be re-owned stays), then the pods, each kind of write at once; returns why it failed, or null.
+   */
   private String execute(String key, StatefulSet set, StatefulSetPlanner.Plan plan) throws InterruptedException {
     if (plan.isEmpty()) {
       return null;
     }
     String setName = set.getMetadata().getName();
-    Set<String> deleteKeys = new HashSet<>();
-    plan.delete().forEach(p -> deleteKeys.add(podKey(p)));
-    expectations.expect(key, plan.create().size(), deleteKeys);
-    List<CompletableFuture<CommandResult>> creates = new ArrayList<>();
+    String error = null;
+    Map<String, String> claimFailures = new HashMap<>(); // pod name → why one of its claims failed
+    List<CompletableFuture<CommandResult>> claimCreates = new ArrayList<>();
+    for (StatefulSetPlanner.ClaimWrite c : plan.createClaims()) {
+      claimCreates.add(writer.createAsync(c.claim()));
+    }
+    List<CompletableFuture<CommandResult>> claimUpdates = new ArrayList<>();
+    for (StatefulSetPlanner.ClaimWrite c : plan.updateClaims()) {
+      claimUpdates.add(writer.client().update(c.claim()));
+    }
+    for (int i = 0; i < claimCreates.size(); i++) {
+      StatefulSetPlanner.ClaimWrite c = plan.createClaims().get(i);
+      String claim = c.claim().getMetadata().getName();
+      String pod = c.pod().getMetadata().getName();
+      String err = outcome(claimCreates.get(i));
+      if (err == null) {
+        events.normal(Kinds.STATEFUL_SET, set.getMetadata(), "SuccessfulCreate",
+            "create Claim " + claim + " Pod " + pod + " in StatefulSet " + setName + " success");
+      } else if (!err.startsWith("409 AlreadyExists")) { // made by an earlier sync the cache has not seen yet
+        claimFailures.putIfAbsent(pod, "failed to create PVC " + claim + ": " + err);
+        error = error == null ? "create claim " + claim + ": " + err : error;
+        events.warning(Kinds.STATEFUL_SET, set.getMetadata(), "FailedCreate",
+            "create Claim " + claim + " for Pod " + pod + " in StatefulSet " + setName + " failed error: " + err);
+      }
+    }
+    for (int i = 0; i < claimUpdates.size(); i++) {
+      StatefulSetPlanner.ClaimWrite c = plan.updateClaims().get(i);
+      String pod = c.pod().getMetadata().getName();
+      String err = outcome(claimUpdates.get(i));
+      if (err != null) {
+        claimFailures.putIfAbsent(pod, err);
+        if (!err.startsWith("404") && !err.startsWith("409")) {
+          error = error == null ? "update claim " + c.claim().getMetadata().getName() + ": " + err : error;
+          events.warning(Kinds.STATEFUL_SET, set.getMetadata(), "FailedUpdate",
+              "update Pod " + pod + " in StatefulSet " + setName + " failed error: " + err);
+        }
+      }
+    }
+
+    List<Pod> toCreate = new ArrayList<>();
     for (Pod p : plan.create()) {
+      String why = claimFailures.get(p.getMetadata().getName());
+      if (why == null) {
+        toCreate.add(p);
+      } else {
+        events.warning(Kinds.STATEFUL_SET, set.getMetadata(), "FailedCreate",
+            "create Pod " + p.getMetadata().getName() + " in StatefulSet " + setName + " failed error: " + why);
+      }
+    }
+    List<Pod> toDelete = new ArrayList<>();
+    for (Pod p : plan.delete()) {
+      if (!claimFailures.containsKey(p.getMetadata().getName())) {
+        toDelete.add(p);
+      }
+    }
+    Set<String> deleteKeys = new HashSet<>();
+    toDelete.forEach(p -> deleteKeys.add(podKey(p)));
+    expectations.expect(key, toCreate.size(), deleteKeys);
+    List<CompletableFuture<CommandResult>> creates = new ArrayList<>();
+    for (Pod p : toCreate) {
       creates.add(writer.createAsync(p));
     }
     List<CompletableFuture<CommandResult>> deletes = new ArrayList<>();
-    for (Pod p : plan.delete()) {
+    for (Pod p : toDelete) {
       deletes.add(writer.deleteAsync(Kinds.POD, p.getMetadata().getNamespace(), p.getMetadata().getName(),
           io.capstan.log.DeleteOptions.newBuilder().setPreconditionUid(p.getMetadata().getUid()).build()));
     }
@@ -396,9 +491,8 @@ public final class StatefulSetController implements AutoCloseable {
     for (Pod p : plan.fixIdentity()) {
       fixes.add(writer.client().update(p));
     }
-    String error = null;
     for (int i = 0; i < creates.size(); i++) {
-      String pod = plan.create().get(i).getMetadata().getName();
+      String pod = toCreate.get(i).getMetadata().getName();
       String err = outcome(creates.get(i));
       if (err != null) {
         expectations.creationObserved(key); // nothing new will come back for this one
@@ -413,10 +507,10 @@ public final class StatefulSetController implements AutoCloseable {
       }
     }
     for (int i = 0; i < deletes.size(); i++) {
-      String pod = plan.delete().get(i).getMetadata().getName();
+      String pod = toDelete.get(i).getMetadata().getName();
       String err = outcome(deletes.get(i));
       if (err != null) {
-        expectations.deletionObserved(key, podKey(plan.delete().get(i)));
+        expectations.deletionObserved(key, podKey(toDelete.get(i)));
       }
       if (err == null) {
         events.normal(Kinds.STATEFUL_SET, set.getMetadata(), "SuccessfulDelete",
@@ -429,13 +523,22 @@ public final class StatefulSetController implements AutoCloseable {
     }
     for (int i = 0; i < fixes.size(); i++) {
       String err = outcome(fixes.get(i));
-      if (err != null && !err.startsWith("404") && !err.startsWith("409")) {
-        String pod = plan.fixIdentity().get(i).getMetadata().getName();
+      String pod = plan.fixIdentity().get(i).getMetadata().getName();
+      if (err == null) {
+        events.normal(Kinds.STATEFUL_SET, set.getMetadata(), "SuccessfulUpdate",
+            "update Pod " + pod + " in StatefulSet " + setName + " successful");
+      } else if (!err.startsWith("404") && !err.startsWith("409")) {
         error = error == null ? "update pod " + pod + ": " + err : error;
+        events.warning(Kinds.STATEFUL_SET, set.getMetadata(), "FailedUpdate",
+            "update Pod " + pod + " in StatefulSet " + setName + " failed error: " + err);
       }
     }
-    if (!plan.create().isEmpty() || !plan.delete().isEmpty()) {
-      log.debug("statefulset {}: created {}, deleted {}", key, plan.create().size(), plan.delete().size());
+    if (!toCreate.isEmpty() || !toDelete.isEmpty() || !plan.createClaims().isEmpty()) {
+      log.debug("statefulset {}: created {} claims, {} pods, deleted {}", key, plan.createClaims().size(),
+          toCreate.size(), toDelete.size());
+    }
+    if (error == null && (toCreate.size() < plan.create().size() || toDelete.size() < plan.delete().size())) {
+      error = "pods held back: " + claimFailures; // a conflict on a claim; the next sync tries again
     }
     return error;
   }

@@ -1,5 +1,6 @@
 package io.capstan.controllers.statefulset;
 
+import io.capstan.api.PersistentVolumeClaim;
 import io.capstan.api.Pod;
 import io.capstan.api.PodTemplateSpec;
 import io.capstan.api.StatefulSet;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * One sync of a StatefulSet as kube's updateStatefulSet plans it, without the writes. Replicas
@@ -20,7 +22,10 @@ import java.util.Optional;
  * <ol>
  *   <li>Each replica in ordinal order: a missing one is created (from the current revision below
  *   the partition, the update revision at or above it), a failed one deleted (it comes back with
- *   its name on the next sync), one whose identity drifted is put right. Under OrderedReady the
+ *   its name on the next sync), one whose identity labels drifted is relabelled, one without its
+ *   claim volumes (its spec cannot change) deleted to come back with them. A pod's missing claims
+ *   are made before it, from the volumeClaimTemplates, and reused when they exist; their owners
+ *   follow persistentVolumeClaimRetentionPolicy ({@link ClaimRetention}). Under OrderedReady the
  *   sync stops at the first replica that is missing, terminating, or not Running, Ready and
  *   available: pods come up one at a time, in order.</li>
  *   <li>Condemned pods from the highest ordinal down: OrderedReady deletes one at a time and only
@@ -41,21 +46,32 @@ public final class StatefulSetPlanner {
   public record Revisions(String currentName, PodTemplateSpec currentTemplate, String updateName,
       PodTemplateSpec updateTemplate) {}
 
-  /** Pods to create, delete and relabel; how long until a ready pod becomes available, when the sync waits on one. */
-  public record Plan(List<Pod> create, List<Pod> delete, List<Pod> fixIdentity, Optional<Duration> recheckAfter) {
+  /** A claim to create or update for a pod (the pod to create, or the replica or condemned pod it belongs to). */
+  public record ClaimWrite(PersistentVolumeClaim claim, Pod pod) {}
+
+  /**
+   * Claims to create (before the pods that use them) and to give other owners (before the pods are
+   * deleted); pods to create, delete and relabel; how long until a ready pod becomes available,
+   * when the sync waits on one.
+   */
+  public record Plan(List<ClaimWrite> createClaims, List<ClaimWrite> updateClaims, List<Pod> create, List<Pod> delete,
+      List<Pod> fixIdentity, Optional<Duration> recheckAfter) {
     public boolean isEmpty() {
-      return create.isEmpty() && delete.isEmpty() && fixIdentity.isEmpty();
+      return createClaims.isEmpty() && updateClaims.isEmpty() && create.isEmpty() && delete.isEmpty()
+          && fixIdentity.isEmpty();
     }
   }
 
   private static final class Builder {
+    final List<ClaimWrite> createClaims = new ArrayList<>();
+    final List<ClaimWrite> updateClaims = new ArrayList<>();
     final List<Pod> create = new ArrayList<>();
     final List<Pod> delete = new ArrayList<>();
     final List<Pod> fix = new ArrayList<>();
     Duration recheck;
 
     Plan build() {
-      return new Plan(create, delete, fix, Optional.ofNullable(recheck));
+      return new Plan(createClaims, updateClaims, create, delete, fix, Optional.ofNullable(recheck));
     }
 
     void recheckIn(Duration d) {
@@ -111,12 +127,19 @@ public final class StatefulSetPlanner {
     return PodConditions.FAILED.equals(phase) || PodConditions.SUCCEEDED.equals(phase);
   }
 
+  /** The plan of one sync of a set without claims of its own to look up. */
+  public static Plan plan(StatefulSet set, Revisions revisions, List<Pod> pods, Instant now) {
+    return plan(set, revisions, pods, name -> null, now);
+  }
+
   /**
    * The plan of one sync.
    *
    * @param pods the set's pods (claimed and named {@code <set>-<ordinal>})
+   * @param claims the claims of the set's namespace by name (null when absent)
    */
-  public static Plan plan(StatefulSet set, Revisions revisions, List<Pod> pods, Instant now) {
+  public static Plan plan(StatefulSet set, Revisions revisions, List<Pod> pods,
+      Function<String, PersistentVolumeClaim> claims, Instant now) {
     Builder plan = new Builder();
     boolean monotonic = !isParallel(set);
     int start = StatefulPods.start(set);
@@ -155,15 +178,28 @@ public final class StatefulSetPlanner {
       }
     }
 
+    // 0. claims of condemned pods get the owners the policy wants before the pods go
+    for (Pod pod : condemned) {
+      if (!isTerminating(pod)) {
+        fixClaimOwners(set, pod, claims, plan);
+      }
+    }
+
     // 1. the replicas, in ordinal order
     for (int i = 0; i < count; i++) {
       Pod pod = replicas[i];
       if (missing[i]) {
-        plan.create.add(pod);
+        // CreateStatefulPod: the missing claims first; a claim on its way out holds the pod back
+        if (claimsReady(set, pod, start + i, claims, plan)) {
+          plan.create.add(pod);
+        }
         if (monotonic) {
           return plan.build();
         }
         continue;
+      }
+      if (!isTerminating(pod) && isPending(pod)) {
+        claimsReady(set, pod, start + i, claims, plan); // createMissingPersistentVolumeClaims
       }
       if (isFinished(pod)) {
         if (!isTerminating(pod)) {
@@ -181,10 +217,21 @@ public final class StatefulSetPlanner {
         PodConditions.untilAvailable(pod, minReady, now).ifPresent(plan::recheckIn);
         return plan.build();
       }
+      if (!isTerminating(pod) && !StatefulPods.storageMatches(set, pod)) {
+        // A pod's volumes never change after it is made: one without the claims is made again.
+        plan.delete.add(pod);
+        if (monotonic) {
+          return plan.build();
+        }
+        continue;
+      }
       if (!StatefulPods.identityMatches(set, pod)) {
         Pod fixed = PodTemplates.copy(pod);
-        StatefulPods.updateIdentity(set, fixed, start + i);
+        StatefulPods.updateIdentity(fixed, start + i);
         plan.fix.add(fixed);
+      }
+      if (!isTerminating(pod)) {
+        fixClaimOwners(set, pod, claims, plan);
       }
     }
 
@@ -231,6 +278,44 @@ public final class StatefulSetPlanner {
       }
     }
     return plan.build();
+  }
+
+  private static boolean isPending(Pod p) {
+    return PodConditions.PENDING.equals(PodConditions.phase(p));
+  }
+
+  /**
+   * Plans the replica's missing claims (owned as the retention policy says for a new claim); false
+   * when one of them is being deleted or, under whenScaled Delete, still owned by an earlier pod.
+   */
+  private static boolean claimsReady(StatefulSet set, Pod pod, int ordinal,
+      Function<String, PersistentVolumeClaim> claims, Builder plan) {
+    boolean ready = true;
+    for (PersistentVolumeClaim claim : StatefulPods.claims(set, ordinal).values()) {
+      PersistentVolumeClaim found = claims.apply(claim.getMetadata().getName());
+      if (found == null) {
+        claim.getMetadata().setOwnerReferences(ClaimRetention.newClaimOwners(set));
+        plan.createClaims.add(new ClaimWrite(claim, pod));
+      } else if (found.getMetadata().getDeletionTimestamp() != null
+          || (pod.getMetadata().getUid() == null
+              && ClaimRetention.staleForNewPod(set, found, pod.getMetadata().getName()))) {
+        ready = false;
+      }
+    }
+    return ready;
+  }
+
+  /** The pod's existing claims whose owners are not as the retention policy wants. */
+  private static void fixClaimOwners(StatefulSet set, Pod pod, Function<String, PersistentVolumeClaim> claims,
+      Builder plan) {
+    int ordinal = StatefulPods.ordinal(set, pod);
+    for (PersistentVolumeClaim claim : StatefulPods.claims(set, ordinal).values()) {
+      PersistentVolumeClaim found = claims.apply(claim.getMetadata().getName());
+      if (found != null && found.getMetadata().getDeletionTimestamp() == null
+          && !ClaimRetention.upToDate(found, set, pod)) {
+        plan.updateClaims.add(new ClaimWrite(ClaimRetention.withOwners(found, set, pod), pod));
+      }
+    }
   }
 
   /**

@@ -6,17 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.capstan.api.ControllerRevision;
+import io.capstan.api.Event;
 import io.capstan.api.ObjectMeta;
+import io.capstan.api.OwnerReference;
+import io.capstan.api.PersistentVolumeClaim;
+import io.capstan.api.PersistentVolumeClaimSpec;
 import io.capstan.api.Pod;
 import io.capstan.api.RollingUpdateStatefulSetStrategy;
 import io.capstan.api.StatefulSet;
 import io.capstan.api.StatefulSetSpec;
+import io.capstan.api.StatefulSetPersistentVolumeClaimRetentionPolicy;
 import io.capstan.api.StatefulSetStatus;
 import io.capstan.api.StatefulSetUpdateStrategy;
+import io.capstan.api.VolumeResourceRequirements;
+import io.capstan.controllers.gc.GarbageCollector;
+import io.capstan.controllers.gc.OwnerGraph;
 import io.capstan.controllers.runtime.OwnerRefs;
 import io.capstan.controllers.runtime.PodConditions;
 import io.capstan.controllers.runtime.PodTemplates;
 import io.capstan.controllers.testing.Cluster;
+import io.capstan.controllers.volume.PersistentVolumeBinder;
 import io.capstan.logschema.client.CommandResult;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.stateviews.informer.Informer;
@@ -220,7 +229,165 @@ class StatefulSetControllerKafkaTest {
     }
   }
 
+  @Test
+  void claimsAreMadePerOrdinalReusedByTheRecreatedPodAndRetainedByDefault() throws Exception {
+    try (WithStorage w = new WithStorage("sts-claims")) {
+      Cluster cluster = w.cluster;
+      Informer<Pod> pods = w.pods;
+      Informer<StatefulSet> sets = w.sets;
+      Informer<PersistentVolumeClaim> claims = w.claims;
+      Informer<Event> events = w.events;
+
+      cluster.create(statefulSet("db", 2, s -> {
+        s.setPodManagementPolicy("Parallel");
+        s.setVolumeClaimTemplates(List.of(claimTemplate("data")));
+      }));
+      Pod db0 = awaitPod(pods, "db-0");
+      awaitPod(pods, "db-1");
+      Cluster.await("claims data-db-0 and data-db-1", () -> claims.get(NS, "data-db-0").isPresent()
+          && claims.get(NS, "data-db-1").isPresent(), () -> claims.list(NS).toString());
+      PersistentVolumeClaim data0 = claims.get(NS, "data-db-0").orElseThrow();
+      assertEquals("web", data0.getMetadata().getLabels().get("app"), "the set's selector labels");
+      assertEquals("db", data0.getMetadata().getLabels().get("tier"), "the template's labels");
+      assertEquals(null, data0.getMetadata().getOwnerReferences(), "Retain: nobody owns the claim");
+      assertEquals("64Mi", data0.getSpec().getResources().getRequests().get("storage"));
+      assertEquals("data-db-0", claimOf(db0, "data"));
+      assertEquals("data-db-1", claimOf(pods.get(NS, "db-1").orElseThrow(), "data"));
+      Cluster.await("SuccessfulCreate claim event", () -> hasEvent(events, "db", "SuccessfulCreate",
+          "create Claim data-db-0 Pod db-0 in StatefulSet db success"), () -> events.list(NS).toString());
+      Cluster.await("SuccessfulCreate pod event", () -> hasEvent(events, "db", "SuccessfulCreate",
+          "create Pod db-0 in StatefulSet db successful"), () -> events.list(NS).toString());
+
+      // a deleted pod comes back with the claim it had
+      cluster.client.delete(Kinds.POD, NS, "db-0", null).get(30, TimeUnit.SECONDS);
+      Cluster.await("db-0 back", () -> pods.get(NS, "db-0")
+          .map(p -> !p.getMetadata().getUid().equals(db0.getMetadata().getUid())).orElse(false));
+      assertEquals("data-db-0", claimOf(pods.get(NS, "db-0").orElseThrow(), "data"));
+      assertEquals(data0.getMetadata().getUid(), claims.get(NS, "data-db-0").orElseThrow().getMetadata().getUid(),
+          "the same claim, not a new one");
+
+      // Retain: scaling down and deleting the set keep every claim
+      updateSet(cluster, sets, "db", s -> s.getSpec().setReplicas(1));
+      Cluster.await("db-1 gone", () -> pods.get(NS, "db-1").isEmpty());
+      cluster.client.delete(Kinds.STATEFUL_SET, NS, "db", null).get(30, TimeUnit.SECONDS);
+      Cluster.await("the set's pods collected", () -> pods.list(NS).isEmpty(),
+          () -> pods.list(NS).stream().map(p -> p.getMetadata().getName()).toList().toString());
+      Thread.sleep(1000);
+      for (String name : List.of("data-db-0", "data-db-1")) {
+        PersistentVolumeClaim c = claims.get(NS, name).orElseThrow(() -> new AssertionError(name + " deleted"));
+        assertEquals(null, c.getMetadata().getDeletionTimestamp(), name + " is being deleted");
+      }
+    }
+  }
+
+  @Test
+  void retentionDeleteTakesTheClaimsOfScaledDownPodsAndThenThoseOfTheSet() throws Exception {
+    try (WithStorage w = new WithStorage("sts-claims-delete")) {
+      Cluster cluster = w.cluster;
+      Informer<Pod> pods = w.pods;
+      Informer<StatefulSet> sets = w.sets;
+      Informer<PersistentVolumeClaim> claims = w.claims;
+
+      cluster.create(statefulSet("web", 3, s -> {
+        s.setPodManagementPolicy("Parallel");
+        s.setVolumeClaimTemplates(List.of(claimTemplate("www")));
+        s.setPersistentVolumeClaimRetentionPolicy(StatefulSetPersistentVolumeClaimRetentionPolicy.newBuilder()
+            .setWhenDeleted("Delete").setWhenScaled("Delete").build());
+      }));
+      Cluster.await("3 claims", () -> claimNames(claims).equals(List.of("www-web-0", "www-web-1", "www-web-2")),
+          () -> claimNames(claims).toString());
+      Cluster.await("3 pods", () -> images(pods, "web").size() == 3);
+      String uid = sets.get(NS, "web").orElseThrow().getMetadata().getUid();
+      for (PersistentVolumeClaim c : claims.list(NS)) {
+        OwnerReference owner = OwnerRefs.controllerOf(c.getMetadata()).orElseThrow();
+        assertEquals("StatefulSet", owner.getKind());
+        assertEquals(uid, owner.getUid(), "whenDeleted Delete: the set controls " + c.getMetadata().getName());
+      }
+
+      // whenScaled Delete: the claims of web-1 and web-2 go with them, web-0's stays the set's
+      updateSet(cluster, sets, "web", s -> s.getSpec().setReplicas(1));
+      Cluster.await("claims of the scaled-down pods gone", () -> claimNames(claims).equals(List.of("www-web-0")),
+          () -> claims.list(NS).toString());
+      assertEquals(List.of("web-0"), List.copyOf(images(pods, "web").keySet()));
+      assertEquals(uid, OwnerRefs.controllerOf(claims.get(NS, "www-web-0").orElseThrow().getMetadata())
+          .orElseThrow().getUid());
+
+      // scaled up again: web-1 gets a new claim
+      updateSet(cluster, sets, "web", s -> s.getSpec().setReplicas(2));
+      Cluster.await("a new www-web-1", () -> claimNames(claims).equals(List.of("www-web-0", "www-web-1"))
+          && pods.get(NS, "web-1").isPresent(), () -> claims.list(NS).toString());
+
+      // whenDeleted Delete: the set's deletion takes the rest
+      cluster.client.delete(Kinds.STATEFUL_SET, NS, "web", null).get(30, TimeUnit.SECONDS);
+      Cluster.await("all claims gone", () -> claims.list(NS).isEmpty(), () -> claims.list(NS).toString());
+    }
+  }
+
   // ---- helpers ----
+
+  /**
+   * A cluster with the StatefulSet controller, the garbage collector (which deletes claims whose
+   * owners are gone) and the volume binder (which lets a claim no pod uses go), started.
+   */
+  private static final class WithStorage implements AutoCloseable {
+    final Cluster cluster;
+    final StatefulSetController controller;
+    final GarbageCollector gc;
+    final PersistentVolumeBinder binder;
+    final Informer<Pod> pods;
+    final Informer<StatefulSet> sets;
+    final Informer<PersistentVolumeClaim> claims;
+    final Informer<Event> events;
+
+    WithStorage(String name) throws Exception {
+      cluster = new Cluster(name);
+      controller = new StatefulSetController(cluster.informers, cluster.writer, Clock.systemUTC(), 2, cluster.registry);
+      gc = new GarbageCollector(cluster.informers, OwnerGraph.defaultKinds(), cluster.writer, 1, cluster.registry);
+      binder = new PersistentVolumeBinder(cluster.informers, cluster.writer, Clock.systemUTC(), 1, cluster.registry);
+      pods = cluster.informers.informerFor(Kinds.POD, Pod.class);
+      sets = cluster.informers.informerFor(Kinds.STATEFUL_SET, StatefulSet.class);
+      claims = cluster.informers.informerFor(Kinds.PERSISTENT_VOLUME_CLAIM, PersistentVolumeClaim.class);
+      events = cluster.informers.informerFor(Kinds.EVENT, Event.class);
+      cluster.startInformers();
+      controller.start();
+      gc.start();
+      binder.start();
+      cluster.namespace(NS);
+    }
+
+    @Override
+    public void close() {
+      binder.close();
+      gc.close();
+      controller.close();
+      cluster.close();
+    }
+  }
+
+  static PersistentVolumeClaim claimTemplate(String name) {
+    return PersistentVolumeClaim.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setName(name).setLabels(Map.of("tier", "db")).build())
+        .setSpec(PersistentVolumeClaimSpec.newBuilder().setAccessModes(List.of("ReadWriteOnce"))
+            .setStorageClassName("manual")
+            .setResources(VolumeResourceRequirements.newBuilder().setRequests(Map.of("storage", "64Mi")).build())
+            .build())
+        .build();
+  }
+
+  private static String claimOf(Pod pod, String volume) {
+    return pod.getSpec().getVolumes().stream().filter(v -> v.getName().equals(volume)).findFirst()
+        .map(v -> v.getPersistentVolumeClaim() == null ? "not a claim" : v.getPersistentVolumeClaim().getClaimName())
+        .orElse("no volume " + volume);
+  }
+
+  private static List<String> claimNames(Informer<PersistentVolumeClaim> claims) {
+    return claims.list(NS).stream().map(c -> c.getMetadata().getName()).sorted().toList();
+  }
+
+  private static boolean hasEvent(Informer<Event> events, String object, String reason, String message) {
+    return events.list(NS).stream().anyMatch(e -> object.equals(e.getInvolvedObject().getName())
+        && reason.equals(e.getReason()) && message.equals(e.getMessage()));
+  }
 
   static StatefulSet statefulSet(String name, int replicas, Consumer<StatefulSetSpec> shape) {
     Map<String, String> labels = new HashMap<>(LABELS);

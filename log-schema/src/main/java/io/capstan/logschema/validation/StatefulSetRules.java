@@ -1,15 +1,21 @@
 package io.capstan.logschema.validation;
 
+import io.capstan.api.ObjectMeta;
+import io.capstan.api.PersistentVolumeClaim;
+import io.capstan.api.PersistentVolumeClaimVolumeSource;
 import io.capstan.api.PodTemplateSpec;
 import io.capstan.api.RollingUpdateStatefulSetStrategy;
 import io.capstan.api.StatefulSet;
 import io.capstan.api.StatefulSetPersistentVolumeClaimRetentionPolicy;
 import io.capstan.api.StatefulSetSpec;
 import io.capstan.api.StatefulSetUpdateStrategy;
+import io.capstan.api.Volume;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.specific.SpecificData;
 
@@ -56,7 +62,9 @@ public final class StatefulSetRules {
     } else {
       MetadataRules.checkLabelSelector("spec.selector", spec.getSelector(), errors);
     }
-    WorkloadRules.checkSelectorAndTemplate(null, spec.getTemplate(), WorkloadRules.ALWAYS, false, errors);
+    checkClaimTemplates(spec.getVolumeClaimTemplates(), errors);
+    WorkloadRules.checkSelectorAndTemplate(null, withClaimVolumes(sts, spec.getTemplate()), WorkloadRules.ALWAYS,
+        false, errors);
     PodTemplateSpec template = spec.getTemplate();
     if (!emptySelector && spec.getSelector() != null && template != null
         && !MetadataRules.matches(spec.getSelector(), templateLabels(template))) {
@@ -68,6 +76,56 @@ public final class StatefulSetRules {
       errors.add(FieldError.forbidden("spec.template.spec.activeDeadlineSeconds",
           "activeDeadlineSeconds in StatefulSet is not Supported"));
     }
+  }
+
+  /** Each claim template needs a name (its claims and the pods' volumes are named after it), once. */
+  private static void checkClaimTemplates(List<PersistentVolumeClaim> templates, FieldErrors errors) {
+    Set<String> names = new HashSet<>();
+    for (int i = 0; templates != null && i < templates.size(); i++) {
+      String path = "spec.volumeClaimTemplates[" + i + "].metadata.name";
+      ObjectMeta meta = templates.get(i).getMetadata();
+      String name = meta == null ? null : meta.getName();
+      if (name == null || name.isEmpty()) {
+        errors.add(FieldError.required(path));
+      } else if (!names.add(name)) {
+        errors.add(FieldError.duplicate(path, name));
+      }
+    }
+  }
+
+  /**
+   * The template as the set's pods get it: a claim volume per volumeClaimTemplate, replacing a
+   * template volume of the same name (the controller's updateStorage), so that volume mounts of the
+   * claims validate. kube-apiserver leaves a StatefulSet's pod spec unchecked for want of this
+   * union of volumes and claims; Capstan checks the union.
+   */
+  private static PodTemplateSpec withClaimVolumes(StatefulSet sts, PodTemplateSpec template) {
+    List<PersistentVolumeClaim> claims = sts.getSpec().getVolumeClaimTemplates();
+    if (claims == null || claims.isEmpty() || template == null || template.getSpec() == null) {
+      return template;
+    }
+    PodTemplateSpec copy = SpecificData.get().deepCopy(PodTemplateSpec.getClassSchema(), template);
+    List<Volume> volumes = copy.getSpec().getVolumes() == null ? new ArrayList<>()
+        : new ArrayList<>(copy.getSpec().getVolumes());
+    for (PersistentVolumeClaim claim : claims) {
+      String name = claim.getMetadata() == null ? null : claim.getMetadata().getName();
+      if (name == null || name.isEmpty()) {
+        continue;
+      }
+      Volume v = Volume.newBuilder().setName(name).setPersistentVolumeClaim(PersistentVolumeClaimVolumeSource
+          .newBuilder().setClaimName(name + "-" + sts.getMetadata().getName() + "-0").build()).build();
+      int at = -1;
+      for (int i = 0; i < volumes.size() && at < 0; i++) {
+        at = name.equals(volumes.get(i).getName()) ? i : -1;
+      }
+      if (at >= 0) {
+        volumes.set(at, v);
+      } else {
+        volumes.add(v);
+      }
+    }
+    copy.getSpec().setVolumes(volumes);
+    return copy;
   }
 
   private static Map<String, String> templateLabels(PodTemplateSpec template) {

@@ -138,4 +138,41 @@ class StatefulSetRulesTest {
           + "'minReadySeconds' are forbidden", errors.get(0).toString());
     }
   }
+  @Test
+  void mountsOfClaimTemplatesValidateAndTemplatesNeedNamesAndAreImmutable() {
+    String claims = """
+        metadata: {name: web, namespace: default}
+        spec:
+          selector: {matchLabels: {app: web}}
+          serviceName: web
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers:
+              - name: nginx
+                image: nginx:1
+                volumeMounts: [{name: www, mountPath: /www}, {name: MOUNT, mountPath: /other}]
+          volumeClaimTemplates:
+          - metadata: {name: www}
+            spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+        """;
+    IndexedRecord ok = object(claims.replace("MOUNT", "www2").replace("volumeClaimTemplates:\n",
+        "volumeClaimTemplates:\n  - metadata: {name: www2}\n    spec: {accessModes: [ReadWriteOnce]}\n"));
+    assertEquals(List.of(), ObjectValidator.validate(Kinds.STATEFUL_SET, ok));
+    assertEquals("www", ((StatefulSet) ok).getSpec().getVolumeClaimTemplates().get(1).getMetadata().getName());
+    assertTrue(((StatefulSet) ok).getSpec().getTemplate().getSpec().getVolumes() == null,
+        "the stored template keeps its own volumes");
+    // a mount of neither a volume nor a claim template is still refused
+    assertEquals(List.of("spec.template.spec.containers[0].volumeMounts[1].name: Not found: \"data\""),
+        errors(claims.replace("MOUNT", "data")));
+    // templates need a name, once
+    List<String> bad = errors(claims.replace("MOUNT", "www").replace("/other", "/www2")
+        .replace("volumeClaimTemplates:\n", "volumeClaimTemplates:\n  - metadata: {name: www}\n  - metadata: {}\n"));
+    assertTrue(bad.contains("spec.volumeClaimTemplates[1].metadata.name: Required value"), bad::toString);
+    assertTrue(bad.contains("spec.volumeClaimTemplates[2].metadata.name: Duplicate value: \"www\""), bad::toString);
+    // volumeClaimTemplates are not among the fields an update may change
+    IndexedRecord changed = object(claims.replace("MOUNT", "www").replace("/other", "/www2").replace("1Gi", "2Gi"));
+    assertEquals(1, StatefulSetRules.checkUpdate(object(claims.replace("MOUNT", "www").replace("/other", "/www2")),
+        changed).size());
+  }
 }
