@@ -5,14 +5,10 @@ import static io.capstan.ops.KubectlRunner.kubectl;
 import static io.capstan.ops.KubectlRunner.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import io.capstan.stateviews.testing.KafkaFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,7 +19,6 @@ import org.junit.jupiter.api.Test;
  * (Retain); deleting it removes the volume's directory.
  */
 class UpStatefulSetStorageTest {
-  private static final Duration READY = Duration.ofMinutes(4);
   private static final Duration AWAIT = Duration.ofMinutes(2);
 
   static final String MANIFEST = """
@@ -62,26 +57,10 @@ class UpStatefulSetStorageTest {
 
   @Test
   void theRecreatedPodGetsItsClaimAndItsDataBack() throws Exception {
-    RuncUp.requireRunc();
-    if (!Files.isExecutable(Path.of("/usr/bin/kubectl"))) {
-      fail("kubectl is needed: apt-get install kubernetes-client");
-    }
-    Path work = KafkaFixture.tempDir("up-sts-storage");
-    Path data = work.resolve("data");
-    try (ChildCapstan up = RuncUp.start(work, data)) {
-      Matcher ready = up.awaitLine("capstan ready: api=(\\S+) kubeconfig=(\\S+) ", READY);
-      Path kubeconfig = Path.of(ready.group(2));
-      try {
-        scenario(work, data, kubeconfig);
-      } catch (Throwable t) {
-        run(kubeconfig, "delete", "sts", "--all");
-        run(kubeconfig, "delete", "pod", "--all", "--grace-period=0");
-        up.terminate(Duration.ofMinutes(2));
-        throw t;
-      }
-      assertEquals(0, up.terminate(Duration.ofMinutes(2)), "exit status after SIGTERM; stderr:\n" + up.stderr());
-      assertEquals(List.of(), RuncUp.runcContainers(data), "no container left after a clean stop");
-    }
+    RuncUp.scenario("up-sts-storage", c -> scenario(c.work(), c.data(), c.kubeconfig()), c -> {
+      run(c.kubeconfig(), "delete", "sts", "--all");
+      run(c.kubeconfig(), "delete", "pod", "--all", "--grace-period=0");
+    });
   }
 
   private static void scenario(Path work, Path data, Path kubeconfig) throws Exception {
