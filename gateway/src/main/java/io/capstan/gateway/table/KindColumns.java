@@ -191,12 +191,25 @@ final class KindColumns {
           PrinterColumn.of("AllowVolumeExpansion", "allowVolumeExpansion shows whether the storage class allow volume"
               + " expand."), AGE), KindColumns::storageClass));
 
+  /** printers.go addHorizontalPodAutoscaler: the target, each metric's current/target, the replica bounds. */
+  private static final Map<Kind, Printer> AUTOSCALING_PRINTERS = Map.of(
+      Kinds.HORIZONTAL_POD_AUTOSCALER, new Printer(List.of(NAME,
+          PrinterColumn.of("Reference", "scaleTargetRef points to the target resource to scale."),
+          PrinterColumn.of("Targets", "metrics contains the specifications for which to use to calculate the desired"
+              + " replica count."),
+          PrinterColumn.of("MinPods", "minReplicas is the lower limit for the number of replicas to which the"
+              + " autoscaler can scale down."),
+          PrinterColumn.of("MaxPods", "maxReplicas is the upper limit for the number of replicas to which the"
+              + " autoscaler can scale up."),
+          PrinterColumn.of("Replicas", "currentReplicas is current number of replicas of pods managed by this"
+              + " autoscaler, as last seen by the autoscaler."), AGE), KindColumns::horizontalPodAutoscaler));
+
   private KindColumns() {}
 
   static boolean covers(Kind kind) {
     return PRINTERS.containsKey(kind) || RBAC_PRINTERS.containsKey(kind) || POLICY_PRINTERS.containsKey(kind)
         || BATCH_AND_SCHEDULING_PRINTERS.containsKey(kind) || APPS_PRINTERS.containsKey(kind)
-        || STORAGE_PRINTERS.containsKey(kind);
+        || STORAGE_PRINTERS.containsKey(kind) || AUTOSCALING_PRINTERS.containsKey(kind);
   }
 
   /** DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR, then the wide columns, as printDaemonSet. */
@@ -289,7 +302,8 @@ final class KindColumns {
         : RBAC_PRINTERS.containsKey(kind) ? RBAC_PRINTERS.get(kind)
         : POLICY_PRINTERS.containsKey(kind) ? POLICY_PRINTERS.get(kind)
         : BATCH_AND_SCHEDULING_PRINTERS.containsKey(kind) ? BATCH_AND_SCHEDULING_PRINTERS.get(kind)
-        : STORAGE_PRINTERS.containsKey(kind) ? STORAGE_PRINTERS.get(kind) : APPS_PRINTERS.get(kind);
+        : STORAGE_PRINTERS.containsKey(kind) ? STORAGE_PRINTERS.get(kind)
+        : AUTOSCALING_PRINTERS.containsKey(kind) ? AUTOSCALING_PRINTERS.get(kind) : APPS_PRINTERS.get(kind);
     ObjectNode table = TableRenderer.table(resourceVersion, continueToken);
     ArrayNode defs = table.putArray("columnDefinitions");
     for (PrinterColumn c : printer.columns()) {
@@ -600,6 +614,46 @@ final class KindColumns {
   private static List<Object> storageClass(JsonNode o, Instant now) {
     return List.of(o.path("provisioner").asText(""), o.path("reclaimPolicy").asText("Delete"),
         o.path("volumeBindingMode").asText("Immediate"), String.valueOf(o.path("allowVolumeExpansion").asBoolean(false)));
+  }
+
+  /** REFERENCE TARGETS MINPODS MAXPODS REPLICAS, as printHorizontalPodAutoscaler and formatHPAMetrics. */
+  private static List<Object> horizontalPodAutoscaler(JsonNode o, Instant now) {
+    JsonNode spec = o.path("spec");
+    JsonNode ref = spec.path("scaleTargetRef");
+    return List.of(ref.path("kind").asText("") + "/" + ref.path("name").asText(""),
+        hpaTargets(spec.path("metrics"), o.path("status").path("currentMetrics")),
+        spec.has("minReplicas") ? spec.path("minReplicas").asText() : UNSET, spec.path("maxReplicas").asLong(0),
+        o.path("status").path("currentReplicas").asLong(0));
+  }
+
+  /** Each metric as current/target (the first two; "+ N more..." for the rest), unknown until measured. */
+  static String hpaTargets(JsonNode specs, JsonNode statuses) {
+    if (specs.size() == 0) {
+      return NONE;
+    }
+    List<String> list = new ArrayList<>();
+    for (int i = 0; i < specs.size(); i++) {
+      JsonNode spec = specs.get(i);
+      String type = spec.path("type").asText("");
+      String field = type.isEmpty() ? "" : Character.toLowerCase(type.charAt(0)) + type.substring(1);
+      JsonNode source = spec.path(field);
+      JsonNode target = source.path("target");
+      JsonNode current = statuses.path(i).path(field).path("current");
+      String shown = switch (type) {
+        case "Resource", "ContainerResource" -> source.path("name").asText("") + ": " + (target.has("averageValue")
+            ? current.path("averageValue").asText("<unknown>") + "/" + target.path("averageValue").asText()
+            : (current.has("averageUtilization") ? current.path("averageUtilization").asInt() + "%" : "<unknown>")
+                + "/" + (target.has("averageUtilization") ? target.path("averageUtilization").asInt() + "%" : "<auto>"));
+        case "Pods" -> current.path("averageValue").asText("<unknown>") + "/" + target.path("averageValue").asText("");
+        case "Object", "External" -> target.has("averageValue")
+            ? current.path("averageValue").asText("<unknown>") + "/" + target.path("averageValue").asText() + " (avg)"
+            : current.path("value").asText("<unknown>") + "/" + target.path("value").asText("");
+        default -> "<unknown type>";
+      };
+      list.add(shown);
+    }
+    String shown = String.join(", ", list.subList(0, Math.min(2, list.size())));
+    return list.size() > 2 ? shown + " + " + (list.size() - 2) + " more..." : shown;
   }
 
   /** The access modes as kubectl abbreviates them (RWO,ROX,RWX,RWOP), in that order. */

@@ -235,6 +235,22 @@ class KubernetesProtobufTest {
     assertEquals(0, lease.at("/spec/leaseTransitions").asInt(-1));
   }
 
+  /** {@code kubectl autoscale deployment web --cpu-percent=50 --min=1 --max=4}'s autoscaling/v2 object. */
+  @Test
+  void horizontalPodAutoscalerAsKubectlAutoscaleSendsIt() {
+    ProtoWriter target = message().string(1, "Utilization").varint(4, 50);
+    ProtoWriter spec = message().message(1, message().string(1, "Deployment").string(2, "web").string(3, "apps/v1"))
+        .varint(2, 1).varint(3, 4).message(4, message().string(1, "Resource")
+            .message(4, message().string(1, "cpu").message(2, target)));
+    JsonNode hpa = decode(Kinds.HORIZONTAL_POD_AUTOSCALER, envelope("autoscaling/v2", "HorizontalPodAutoscaler",
+        message().message(1, newObjectMeta("web")).message(2, spec)
+            .message(3, message().varint(3, 0).varint(4, 0))));
+    assertEquals("{\"scaleTargetRef\":{\"kind\":\"Deployment\",\"name\":\"web\",\"apiVersion\":\"apps/v1\"},"
+        + "\"minReplicas\":1,\"maxReplicas\":4,\"metrics\":[{\"type\":\"Resource\",\"resource\":{\"name\":\"cpu\","
+        + "\"target\":{\"type\":\"Utilization\",\"averageUtilization\":50}}}]}", hpa.get("spec").toString());
+    convertsCleanly(Kinds.HORIZONTAL_POD_AUTOSCALER, hpa);
+  }
+
   /** The bytes kubectl v1.32 sent for {@code kubectl create secret generic s --from-literal=k=v} (its -v=8 dump). */
   @Test
   void bytesCapturedFromKubectl() {

@@ -180,8 +180,8 @@ class BadInputTest {
   void discoveryDocuments() throws Exception {
     JsonNode apis = KubeJson.parse(send("GET", "/apis", null, null).body());
     assertEquals(List.of("apps", "batch", "coordination.k8s.io", "apiextensions.k8s.io", "discovery.k8s.io",
-        "rbac.authorization.k8s.io", "policy", "scheduling.k8s.io", "storage.k8s.io", "authentication.k8s.io", "authorization.k8s.io",
-        "metrics.k8s.io"), apis.get("groups").findValuesAsText("name"));
+        "rbac.authorization.k8s.io", "policy", "scheduling.k8s.io", "storage.k8s.io", "autoscaling", "authentication.k8s.io",
+        "authorization.k8s.io", "metrics.k8s.io"), apis.get("groups").findValuesAsText("name"));
     JsonNode metrics = KubeJson.parse(send("GET", "/apis/metrics.k8s.io/v1beta1", null, null).body());
     assertEquals(List.of("nodes", "pods"), metrics.get("resources").findValuesAsText("name"), metrics.toString());
     assertEquals(List.of("NodeMetrics", "PodMetrics"), metrics.get("resources").findValuesAsText("kind"));

@@ -174,6 +174,10 @@ class HostileInputTest {
     m.put("StorageClass", "{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass','metadata':{'name':'hostile-sc'},"
         + "'provisioner':'example.com/hostile','reclaimPolicy':'Retain','volumeBindingMode':'WaitForFirstConsumer',"
         + "'parameters':{'maxSize':'10Gi'}}");
+    m.put("HorizontalPodAutoscaler", "{'apiVersion':'autoscaling/v2','kind':'HorizontalPodAutoscaler',"
+        + "'metadata':{'name':'hostile-hpa'},'spec':{'scaleTargetRef':{'apiVersion':'apps/v1','kind':'Deployment',"
+        + "'name':'hostile-deploy'},'minReplicas':1,'maxReplicas':3,'metrics':[{'type':'Resource','resource':"
+        + "{'name':'cpu','target':{'type':'Utilization','averageUtilization':50}}}]}}");
     m.put("Lease", "{'apiVersion':'coordination.k8s.io/v1','kind':'Lease','metadata':{'name':'hostile-lease'},"
         + "'spec':{'holderIdentity':'someone','leaseDurationSeconds':15}}");
     m.put("EndpointSlice", "{'apiVersion':'discovery.k8s.io/v1','kind':'EndpointSlice',"

@@ -781,4 +781,40 @@ class KubectlTest {
     ssl.init(null, tmf.getTrustManagers(), null);
     return ssl;
   }
+
+  /**
+   * An autoscaling/v2 HorizontalPodAutoscaler from a manifest: kubectl get hpa prints kube's
+   * columns, and a bad one is refused in kube's words. (kubectl v1.32's autoscale posts
+   * autoscaling/v1, which is not served.)
+   */
+  @Test
+  void horizontalPodAutoscalerCreateGetAndRefusal() throws Exception {
+    ok("create", "-f", manifest("hpa.yaml", """
+        apiVersion: autoscaling/v2
+        kind: HorizontalPodAutoscaler
+        metadata: {name: scaled}
+        spec:
+          scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: scaled}
+          minReplicas: 1
+          maxReplicas: 4
+          metrics:
+          - {type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}
+        """).toString());
+    JsonNode hpa = stored("hpa", "scaled");
+    assertEquals(50, hpa.at("/spec/metrics/0/resource/target/averageUtilization").asInt(), hpa.toString());
+    String table = ok("get", "hpa").out();
+    assertTrue(table.matches("(?s)NAME\\s+REFERENCE\\s+TARGETS\\s+MINPODS\\s+MAXPODS\\s+REPLICAS\\s+AGE\\n"
+        + "scaled\\s+Deployment/scaled\\s+cpu: <unknown>/50%\\s+1\\s+4\\s+0\\s+\\S+\\n"), table);
+    assertEquals("horizontalpodautoscaler.autoscaling/scaled", ok("get", "all", "-o", "name").out().lines()
+        .filter(l -> l.startsWith("horizontalpodautoscaler")).findFirst().orElse(""), "hpa is in category all");
+    Result bad = kubectl("create", "-f", manifest("bad-hpa.yaml", """
+        apiVersion: autoscaling/v2
+        kind: HorizontalPodAutoscaler
+        metadata: {name: bad}
+        spec: {scaleTargetRef: {kind: Deployment, name: scaled}, minReplicas: 3, maxReplicas: 1}
+        """).toString());
+    assertEquals(1, bad.exit(), bad.both());
+    assertTrue(bad.err().contains("The HorizontalPodAutoscaler \"bad\" is invalid: spec.maxReplicas: Invalid"
+        + " value: 1: must be greater than or equal to `minReplicas`"), bad.both());
+  }
 }

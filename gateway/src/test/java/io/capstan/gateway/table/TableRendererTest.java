@@ -137,6 +137,30 @@ class TableRendererTest {
   }
 
   @Test
+  void horizontalPodAutoscalerColumnsAsKubectlPrintsThem() {
+    JsonNode hpa = json("{'metadata':{'name':'web','creationTimestamp':'2026-01-01T11:00:00Z'},"
+        + "'spec':{'scaleTargetRef':{'apiVersion':'apps/v1','kind':'Deployment','name':'web'},'minReplicas':1,"
+        + "'maxReplicas':4,'metrics':[{'type':'Resource','resource':{'name':'cpu','target':{'type':'Utilization',"
+        + "'averageUtilization':50}}}]}}");
+    JsonNode table = TableRenderer.render(Kinds.HORIZONTAL_POD_AUTOSCALER, List.of(hpa), null, null, NOW);
+    assertEquals(List.of("Name", "Reference", "Targets", "MinPods", "MaxPods", "Replicas", "Age"),
+        table.get("columnDefinitions").findValuesAsText("name"));
+    assertEquals(json("['web','Deployment/web','cpu: <unknown>/50%','1',4,0,'60m']").toString(),
+        table.at("/rows/0/cells").toString());
+    JsonNode measured = json("{'metadata':{'name':'api','creationTimestamp':'2026-01-01T11:00:00Z'},"
+        + "'spec':{'scaleTargetRef':{'kind':'StatefulSet','name':'db'},'maxReplicas':10,'metrics':["
+        + "{'type':'Resource','resource':{'name':'cpu','target':{'type':'Utilization','averageUtilization':50}}},"
+        + "{'type':'Resource','resource':{'name':'memory','target':{'type':'AverageValue','averageValue':'100Mi'}}},"
+        + "{'type':'Pods','pods':{'metric':{'name':'qps'},'target':{'type':'AverageValue','averageValue':'1k'}}}]},"
+        + "'status':{'currentReplicas':3,'desiredReplicas':3,'currentMetrics':["
+        + "{'type':'Resource','resource':{'name':'cpu','current':{'averageUtilization':73,'averageValue':'146m'}}},"
+        + "{'type':'Resource','resource':{'name':'memory','current':{'averageValue':'20Mi'}}}]}}");
+    assertEquals(json("['api','StatefulSet/db','cpu: 73%/50%, memory: 20Mi/100Mi + 1 more...','<unset>',10,3,'60m']")
+        .toString(), TableRenderer.render(Kinds.HORIZONTAL_POD_AUTOSCALER, List.of(measured), null, null, NOW)
+        .at("/rows/0/cells").toString());
+  }
+
+  @Test
   void podDisruptionBudgetColumnsAsKubectlPrintsThem() {
     JsonNode pdb = json("{'metadata':{'name':'web','creationTimestamp':'2026-01-01T11:00:00Z'},"
         + "'spec':{'minAvailable':'50%'},'status':{'disruptionsAllowed':1}}");

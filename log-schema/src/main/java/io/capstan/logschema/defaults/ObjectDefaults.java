@@ -75,6 +75,8 @@ public final class ObjectDefaults {
       StorageDefaults.persistentVolumeClaim(pvc);
     } else if (object instanceof io.capstan.api.StorageClass sc) {
       StorageDefaults.storageClass(sc);
+    } else if (object instanceof io.capstan.api.HorizontalPodAutoscaler hpa) {
+      AutoscalerDefaults.horizontalPodAutoscaler(hpa);
     }
   }
 

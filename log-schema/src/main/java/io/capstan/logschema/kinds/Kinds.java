@@ -122,6 +122,10 @@ public final class Kinds {
   public static final Kind POD_DISRUPTION_BUDGET =
       Kind.builtIn("PodDisruptionBudget", "policy", "v1", "poddisruptionbudgets", true, List.of("pdb"), List.of(),
           io.capstan.api.PodDisruptionBudget.getClassSchema(), true);
+  // autoscaling/v2
+  public static final Kind HORIZONTAL_POD_AUTOSCALER =
+      Kind.builtIn("HorizontalPodAutoscaler", "autoscaling", "v2", "horizontalpodautoscalers", true, List.of("hpa"),
+          ALL_CATEGORY, io.capstan.api.HorizontalPodAutoscaler.getClassSchema(), true);
   // apiextensions.k8s.io/v1
   public static final Kind CUSTOM_RESOURCE_DEFINITION =
       Kind.builtIn("CustomResourceDefinition", "apiextensions.k8s.io", "v1", "customresourcedefinitions", false,
@@ -131,7 +135,8 @@ public final class Kinds {
       EVENT, RESOURCE_QUOTA, LIMIT_RANGE, DEPLOYMENT, REPLICA_SET, JOB, LEASE, CUSTOM_RESOURCE_DEFINITION,
       ENDPOINT_SLICE, SERVICE_ACCOUNT, ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING,
       POD_DISRUPTION_BUDGET, CRON_JOB, PRIORITY_CLASS, DAEMON_SET, CONTROLLER_REVISION,
-      STATEFUL_SET, PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS);
+      STATEFUL_SET, PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS,
+      HORIZONTAL_POD_AUTOSCALER);
 
   /** What listeners hear: a kind entered the registry (or replaced its entry), or left it. */
   public sealed interface Change {

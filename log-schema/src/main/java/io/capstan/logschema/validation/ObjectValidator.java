@@ -92,6 +92,8 @@ public final class ObjectValidator {
       RbacRules.checkClusterRoleBinding(crb, errors);
     } else if (record instanceof io.capstan.api.PodDisruptionBudget pdb) {
       DisruptionBudgetRules.check(pdb, errors);
+    } else if (record instanceof io.capstan.api.HorizontalPodAutoscaler hpa) {
+      AutoscalerRules.check(hpa, errors);
     } else if (record instanceof io.capstan.api.CronJob cj) {
       CronJobRules.check(cj, errors);
     } else if (record instanceof io.capstan.api.PriorityClass pc) {

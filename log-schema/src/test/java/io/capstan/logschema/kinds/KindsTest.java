@@ -18,7 +18,8 @@ class KindsTest {
         "ResourceQuota", "LimitRange", "Deployment", "ReplicaSet", "Job", "Lease", "CustomResourceDefinition",
         "EndpointSlice", "ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding",
         "PodDisruptionBudget", "CronJob", "PriorityClass", "DaemonSet", "ControllerRevision",
-        "StatefulSet", "PersistentVolume", "PersistentVolumeClaim", "StorageClass"),
+        "StatefulSet", "PersistentVolume", "PersistentVolumeClaim", "StorageClass",
+        "HorizontalPodAutoscaler"),
         Kinds.all().stream().map(Kind::kind).toList());
     assertEquals("apps/v1", Kinds.DEPLOYMENT.apiVersion());
     assertEquals("coordination.k8s.io/v1", Kinds.LEASE.apiVersion());
@@ -29,7 +30,7 @@ class KindsTest {
     assertFalse(Kinds.CONFIG_MAP.categories().contains("all"));
     assertEquals(Set.of("Namespace", "Node", "Pod", "Service", "ResourceQuota", "Deployment", "ReplicaSet", "Job",
         "CustomResourceDefinition", "PodDisruptionBudget", "CronJob", "DaemonSet",
-        "StatefulSet", "PersistentVolume", "PersistentVolumeClaim"),
+        "StatefulSet", "PersistentVolume", "PersistentVolumeClaim", "HorizontalPodAutoscaler"),
         new HashSet<>(Kinds.all().stream().filter(Kind::hasStatus).map(Kind::kind).toList()));
     assertEquals(Kinds.REPLICA_SET, Kinds.byPlural("apps", "replicasets").orElseThrow());
     assertEquals(Kinds.EVENT, Kinds.byApiVersionAndKind("v1", "Event").orElseThrow());

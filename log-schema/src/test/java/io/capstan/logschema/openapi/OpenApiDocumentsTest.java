@@ -32,12 +32,12 @@ class OpenApiDocumentsTest {
     JsonNode paths = DOCS.index().get("paths");
     for (String p : List.of("api/v1", "apis/apps/v1", "apis/batch/v1", "apis/coordination.k8s.io/v1",
         "apis/apiextensions.k8s.io/v1", "apis/discovery.k8s.io/v1", "apis/rbac.authorization.k8s.io/v1",
-        "apis/policy/v1", "apis/scheduling.k8s.io/v1", "apis/storage.k8s.io/v1")) {
+        "apis/policy/v1", "apis/scheduling.k8s.io/v1", "apis/storage.k8s.io/v1", "apis/autoscaling/v2")) {
       String url = paths.path(p).path("serverRelativeURL").asText();
       assertEquals("/openapi/v3/" + p + "?hash=" + DOCS.document(p).orElseThrow().hash(), url);
       assertTrue(url.matches(".*\\?hash=[0-9A-F]{128}"), url);
     }
-    assertEquals(10, paths.size());
+    assertEquals(11, paths.size());
   }
 
   @Test

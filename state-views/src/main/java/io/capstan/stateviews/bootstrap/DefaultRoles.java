@@ -139,6 +139,7 @@ public final class DefaultRoles {
         rule(READ, "apps", "controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale",
             "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets",
             "statefulsets/scale", "statefulsets/status"),
+        rule(READ, "autoscaling", "horizontalpodautoscalers", "horizontalpodautoscalers/status"),
         rule(READ, "batch", "cronjobs", "cronjobs/status", "jobs", "jobs/status"),
         rule(READ, "policy", "poddisruptionbudgets", "poddisruptionbudgets/status"));
   }
@@ -154,6 +155,7 @@ public final class DefaultRoles {
         rule(List.of("create"), "", "serviceaccounts/token"),
         rule(WRITE, "apps", "daemonsets", "deployments", "deployments/rollback", "deployments/scale", "replicasets",
             "replicasets/scale", "statefulsets", "statefulsets/scale"),
+        rule(WRITE, "autoscaling", "horizontalpodautoscalers"),
         rule(WRITE, "batch", "cronjobs", "jobs"),
         rule(WRITE, "discovery.k8s.io", "endpointslices"),
         rule(WRITE, "policy", "poddisruptionbudgets"),

@@ -95,6 +95,8 @@ class RbacAuthorizerTest {
     assertTrue(may(BOB, "get", "apps", "deployments", "", "kube-system", "coredns"));
     assertFalse(may(BOB, "get", "", "secrets", "", "default", "token"), "view does not read secrets");
     assertFalse(may(BOB, "create", "apps", "deployments", "", "default", ""));
+    assertTrue(may(BOB, "list", "autoscaling", "horizontalpodautoscalers", "", "default", ""), "view reads hpa");
+    assertFalse(may(BOB, "create", "autoscaling", "horizontalpodautoscalers", "", "default", ""));
   }
 
   @Test
