@@ -1,9 +1,15 @@
 package io.capstan.ops;
 
+import io.capstan.api.ClusterRole;
+import io.capstan.api.ClusterRoleBinding;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
+import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.topics.TopicLayout;
+import io.capstan.stateviews.bootstrap.DefaultRoles;
 import io.capstan.stateviews.bootstrap.SystemNamespaces;
+import io.capstan.stateviews.informer.Informer;
+import io.capstan.stateviews.informer.InformerConfig;
 import io.capstan.stateviews.processor.CommandProcessor;
 import io.capstan.stateviews.processor.ProcessorConfig;
 import io.capstan.stateviews.processor.services.ServiceNetwork;
@@ -53,9 +59,32 @@ final class CommandProcessorComponent implements Component {
     processor.awaitRunning(timeout);
     try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "capstan-bootstrap"), registry)) {
       SystemNamespaces.ensure(client, timeout);
-      io.capstan.stateviews.bootstrap.DefaultRoles.ensure(client, timeout); // RBAC's bootstrap policy
+      ensureDefaultRoles(client, timeout); // RBAC's bootstrap policy
       io.capstan.stateviews.bootstrap.SystemPriorityClasses.ensure(client, timeout); // system-node-critical, ...
       io.capstan.stateviews.bootstrap.DefaultStorageClass.ensure(client, timeout); // local-path, the default class
+    }
+  }
+
+  /**
+   * The default roles and bindings: created when absent, reconciled with this version's when a
+   * cluster made by an earlier one has them (read from the state tables for the occasion).
+   */
+  private void ensureDefaultRoles(CommandClient client, Duration timeout) {
+    InformerConfig cfg = InformerConfig.defaults(kafka, layout, "capstan-bootstrap");
+    MeterRegistry scratch = new io.micrometer.core.instrument.simple.SimpleMeterRegistry(); // gone with the informers
+    try (Informer<ClusterRole> roles = new Informer<>(cfg, Kinds.CLUSTER_ROLE, ClusterRole.class, scratch);
+        Informer<ClusterRoleBinding> bindings = new Informer<>(cfg, Kinds.CLUSTER_ROLE_BINDING,
+            ClusterRoleBinding.class, scratch)) {
+      roles.start();
+      bindings.start();
+      if (!roles.awaitSynced(timeout) || !bindings.awaitSynced(timeout)) {
+        throw new IllegalStateException("the RBAC tables were not read within " + timeout);
+      }
+      DefaultRoles.ensure(client, timeout, (kind, name) -> kind.equals("ClusterRole") ? roles.get("", name)
+          : bindings.get("", name));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading the RBAC tables", e);
     }
   }
 

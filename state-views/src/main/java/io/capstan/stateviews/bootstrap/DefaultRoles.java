@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
@@ -36,10 +37,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class DefaultRoles {
   private static final Logger log = LoggerFactory.getLogger(DefaultRoles.class);
+
+  static {
+    io.capstan.logschema.kinds.TrustedModelClasses.install(); // reconciled() copies records through Avro
+  }
   public static final String GROUP = "rbac.authorization.k8s.io";
   public static final String AGGREGATE_TO = "rbac.authorization.k8s.io/aggregate-to-";
   private static final Map<String, String> BOOTSTRAP_LABELS = Map.of("kubernetes.io/bootstrapping", "rbac-defaults");
-  private static final Map<String, String> AUTOUPDATE = Map.of("rbac.authorization.kubernetes.io/autoupdate", "true");
+  private static final String AUTOUPDATE_KEY = "rbac.authorization.kubernetes.io/autoupdate";
+  private static final Map<String, String> AUTOUPDATE = Map.of(AUTOUPDATE_KEY, "true");
   private static final List<String> READ = List.of("get", "list", "watch");
   private static final List<String> WRITE = List.of("create", "delete", "deletecollection", "patch", "update");
   private static final List<String> ALL_VERBS = List.of("create", "delete", "deletecollection", "get", "list", "patch",
@@ -218,33 +224,167 @@ public final class DefaultRoles {
     return out;
   }
 
+  /** What is stored now under a default ClusterRole's or ClusterRoleBinding's name. */
+  public interface Stored {
+    Optional<? extends SpecificRecord> get(String kind, String name);
+
+    Stored NOTHING = (kind, name) -> Optional.empty();
+  }
+
   /** Creates the default roles and bindings that are absent; blocks until each is answered. */
   public static void ensure(CommandClient client, Duration timeout) {
+    ensure(client, timeout, Stored.NOTHING);
+  }
+
+  /**
+   * Creates the default roles and bindings that are absent and, as kube-apiserver does at every
+   * start, reconciles the ones that exist with this version's ({@link #reconciled}): a cluster
+   * made by an earlier version gets the rules and subjects its components now need. Blocks until
+   * each write is answered.
+   */
+  public static void ensure(CommandClient client, Duration timeout, Stored stored) {
     List<SpecificRecord> objects = objects();
     Map<String, CompletableFuture<CommandResult>> pending = new LinkedHashMap<>();
+    Map<String, SpecificRecord> byWhat = new LinkedHashMap<>();
     for (SpecificRecord o : objects) {
-      String what = o.getSchema().getName() + " " + ((ObjectMeta) o.get(o.getSchema().getField("metadata").pos()))
-          .getName();
+      String what = o.getSchema().getName() + " " + metadata(o).getName();
       pending.put(what, client.create(o));
+      byWhat.put(what, o);
     }
     int created = 0;
+    Map<String, CompletableFuture<CommandResult>> updates = new LinkedHashMap<>();
     for (Map.Entry<String, CompletableFuture<CommandResult>> e : pending.entrySet()) {
-      CommandResult r;
-      try {
-        r = e.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (Exception ex) {
-        throw new IllegalStateException("creating the default " + e.getKey() + " failed: " + ex, ex);
-      }
+      CommandResult r = await(e.getValue(), timeout, "creating the default " + e.getKey());
       if (r instanceof CommandResult.Accepted) {
         created++;
       } else if (r instanceof CommandResult.Rejected rej && !"AlreadyExists".equals(rej.status().getReason())) {
         throw new IllegalStateException("creating the default " + e.getKey() + " was refused: "
             + rej.status().getMessage());
+      } else {
+        SpecificRecord expected = byWhat.get(e.getKey());
+        stored.get(expected.getSchema().getName(), metadata(expected).getName())
+            .flatMap(have -> reconciled(have, expected))
+            .ifPresent(update -> updates.put(e.getKey(), client.update(update)));
       }
     }
     if (created > 0) {
       log.info("created {} default RBAC roles and bindings", created);
     }
+    for (Map.Entry<String, CompletableFuture<CommandResult>> e : updates.entrySet()) {
+      CommandResult r = await(e.getValue(), timeout, "reconciling the default " + e.getKey());
+      if (r instanceof CommandResult.Rejected rej) {
+        log.warn("reconciling the default {} with this version's was refused: {}", e.getKey(),
+            rej.status().getMessage());
+      } else {
+        log.info("reconciled the default {} with this version's: missing rules or subjects added", e.getKey());
+      }
+    }
+  }
+
+  private static CommandResult await(CompletableFuture<CommandResult> f, Duration timeout, String what) {
+    try {
+      return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception ex) {
+      throw new IllegalStateException(what + " failed: " + ex, ex);
+    }
+  }
+
+  private static ObjectMeta metadata(SpecificRecord o) {
+    return (ObjectMeta) o.get(o.getSchema().getField("metadata").pos());
+  }
+
+  /**
+   * A stored default role or binding with what this version's {@code expected} adds, as kube's
+   * RBAC reconciliation at start: a ClusterRole gains the rules it lacks, a ClusterRoleBinding the
+   * subjects it lacks; labels and annotations it lacks are added. Nothing is taken away (an
+   * administrator's additions stay), nothing changes when the stored object's
+   * {@code rbac.authorization.kubernetes.io/autoupdate} is {@code "false"}, and aggregated roles
+   * are left to the aggregation controller. Empty when nothing is to change.
+   */
+  static Optional<SpecificRecord> reconciled(SpecificRecord stored, SpecificRecord expected) {
+    ObjectMeta meta = metadata(stored);
+    if (meta.getAnnotations() != null && "false".equals(meta.getAnnotations().get(AUTOUPDATE_KEY))) {
+      return Optional.empty();
+    }
+    if (stored instanceof ClusterRole have && expected instanceof ClusterRole want) {
+      if (want.getAggregationRule() != null) {
+        return Optional.empty();
+      }
+      List<PolicyRule> rules = have.getRules() == null ? new ArrayList<>() : new ArrayList<>(have.getRules());
+      java.util.Set<List<List<String>>> present = new java.util.HashSet<>();
+      rules.forEach(r -> present.add(ruleKey(r)));
+      boolean changed = false;
+      for (PolicyRule r : want.getRules()) {
+        if (present.add(ruleKey(r))) {
+          rules.add(r);
+          changed = true;
+        }
+      }
+      ObjectMeta merged = mergedMeta(meta, want.getMetadata());
+      if (!changed && merged == null) {
+        return Optional.empty();
+      }
+      ClusterRole out = ClusterRole.newBuilder(have).setRules(rules).build();
+      if (merged != null) {
+        out.setMetadata(merged);
+      }
+      return Optional.of(out);
+    }
+    if (stored instanceof ClusterRoleBinding have && expected instanceof ClusterRoleBinding want) {
+      if (!want.getRoleRef().equals(have.getRoleRef())) {
+        log.warn("the default ClusterRoleBinding {} refers to {} where this version's refers to {}: left as it is"
+            + " (a roleRef cannot change)", meta.getName(), have.getRoleRef().getName(), want.getRoleRef().getName());
+        return Optional.empty();
+      }
+      List<Subject> subjects = have.getSubjects() == null ? new ArrayList<>() : new ArrayList<>(have.getSubjects());
+      boolean changed = false;
+      for (Subject s : want.getSubjects()) {
+        if (subjects.stream().noneMatch(h -> h.getKind().equals(s.getKind()) && h.getName().equals(s.getName())
+            && java.util.Objects.equals(blankToNull(h.getNamespace()), blankToNull(s.getNamespace())))) {
+          subjects.add(s);
+          changed = true;
+        }
+      }
+      ObjectMeta merged = mergedMeta(meta, want.getMetadata());
+      if (!changed && merged == null) {
+        return Optional.empty();
+      }
+      ClusterRoleBinding out = ClusterRoleBinding.newBuilder(have).setSubjects(subjects).build();
+      if (merged != null) {
+        out.setMetadata(merged);
+      }
+      return Optional.of(out);
+    }
+    return Optional.empty();
+  }
+
+  /** A rule as sets of its fields, so a stored copy (with defaults filled in) matches the rule it came from. */
+  private static List<List<String>> ruleKey(PolicyRule r) {
+    return List.of(sorted(r.getVerbs()), sorted(r.getApiGroups()), sorted(r.getResources()),
+        sorted(r.getResourceNames()), sorted(r.getNonResourceURLs()));
+  }
+
+  private static List<String> sorted(List<String> values) {
+    return values == null ? List.of() : values.stream().sorted().distinct().toList();
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+
+  /** The stored metadata with the labels and annotations it lacks added; null when it lacks none. */
+  private static ObjectMeta mergedMeta(ObjectMeta have, ObjectMeta want) {
+    Map<String, String> labels = new LinkedHashMap<>(have.getLabels() == null ? Map.of() : have.getLabels());
+    Map<String, String> annotations = new LinkedHashMap<>(have.getAnnotations() == null ? Map.of()
+        : have.getAnnotations());
+    boolean changed = false;
+    for (Map.Entry<String, String> e : want.getLabels().entrySet()) {
+      changed |= labels.putIfAbsent(e.getKey(), e.getValue()) == null;
+    }
+    for (Map.Entry<String, String> e : want.getAnnotations().entrySet()) {
+      changed |= annotations.putIfAbsent(e.getKey(), e.getValue()) == null;
+    }
+    return changed ? ObjectMeta.newBuilder(have).setLabels(labels).setAnnotations(annotations).build() : null;
   }
 
   private static ClusterRole clusterRole(String name, Map<String, String> labels, List<PolicyRule> rules,
