@@ -27,7 +27,7 @@ public final class ProcessorChild {
     ProcessorConfig cfg = ProcessorConfig.defaults(kafka, new TopicLayout(args[1]), Path.of(args[2]));
     CommandProcessor processor = new CommandProcessor(cfg, new SimpleMeterRegistry());
     processor.start();
-    processor.awaitRunning(Duration.ofSeconds(90));
+    processor.awaitRunning(Duration.ofSeconds(240));
     System.out.println(RUNNING);
     System.out.flush();
     Thread.currentThread().join();
