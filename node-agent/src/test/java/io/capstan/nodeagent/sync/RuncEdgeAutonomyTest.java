@@ -209,7 +209,9 @@ class RuncEdgeAutonomyTest {
     }
     assertTrue(outageWarnings.size() <= 3, "no flood of warnings while Kafka was away: " + outageWarnings);
     // Kafka's clients' "could not connect" lines are held back by the logging configuration's burst filter.
-    assertTrue(outageKafkaWarnings <= 60, "Kafka client warnings while Kafka was away: " + outageKafkaWarnings);
+    // Every Kafka client alive in this JVM counts (the module's earlier tests leave some): 7 when
+    // run alone, 69 once in the whole module's run on CI; a flood would be thousands.
+    assertTrue(outageKafkaWarnings <= 150, "Kafka client warnings while Kafka was away: " + outageKafkaWarnings);
   }
 
   /** A container that exits 1 a second after each start, and one that runs with a liveness probe. */
