@@ -23,7 +23,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
+import io.capstan.stateviews.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -57,7 +57,7 @@ final class ProcessorHarness implements AutoCloseable {
   static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
 
   final TopicLayout layout = new TopicLayout("test.");
-  final TestClock clock = new TestClock(T0);
+  final ManualClock clock = new ManualClock(T0);
   final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   final TopologyTestDriver driver;
   final TestInputTopic<String, byte[]> commands;
@@ -232,35 +232,4 @@ final class ProcessorHarness implements AutoCloseable {
     return this;
   }
 
-  /** A clock the test sets. */
-  static final class TestClock extends Clock {
-    private Instant now;
-
-    TestClock(Instant now) {
-      this.now = now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    void set(Instant t) {
-      now = t;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
 }
