@@ -19,7 +19,8 @@ import org.apache.kafka.streams.processor.internals.DefaultKafkaClientSupplier;
  * punctuators and always waits that long.
  *
  * <p>Given to Kafka Streams as its client supplier: the consumers it hands out are the default
- * ones, with {@code poll(Duration)} paced. Thread-safe.
+ * ones, with {@code poll(Duration)} paced (and the global one renewed while it restores, see
+ * {@link GlobalRestoreConsumer}). Thread-safe.
  */
 final class PollPacing extends DefaultKafkaClientSupplier {
   static final Duration IDLE_POLL = Duration.ofMillis(500);
@@ -47,7 +48,7 @@ final class PollPacing extends DefaultKafkaClientSupplier {
 
   @Override
   public Consumer<byte[], byte[]> getGlobalConsumer(Map<String, Object> config) {
-    return paced(super.getGlobalConsumer(config), () -> false);
+    return paced(GlobalRestoreConsumer.of(() -> super.getGlobalConsumer(config)), () -> false);
   }
 
   /** {@code consumer}, whose blocking {@code poll(Duration)} waits at least {@link #IDLE_POLL} unless {@code busy}. */

@@ -206,10 +206,9 @@ class SchemaChangeReplayKafkaTest {
         KafkaFixture.tempDir("schema-change-child").toString());
     File out = KafkaFixture.tempDir("schema-change-child-log").resolve("child.log").toFile();
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out).start();
-    // Its global stores are read first, one partition after another, and each switch can wait out
-    // the global consumer's 5 s fetch (CommandProcessor.GLOBAL_FETCH_MAX_WAIT_MS): with the RBAC
-    // tables mirrored too, that is about two minutes here.
-    long deadline = System.nanoTime() + Duration.ofSeconds(240).toNanos();
+    // Its global stores are read first, one partition after another: each switch used to wait out
+    // the global consumer's 5 s fetch (about two minutes here) until GlobalRestoreConsumer.
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (System.nanoTime() < deadline) {
       if (out.exists() && Files.readString(out.toPath(), StandardCharsets.UTF_8).contains("CAPSTAN-PROCESSOR-RUNNING")) {
         return p;
@@ -220,7 +219,7 @@ class SchemaChangeReplayKafkaTest {
       Thread.sleep(50);
     }
     p.destroyForcibly().waitFor();
-    throw new AssertionError("the child processor did not start in 240 s:\n" + Files.readString(out.toPath()));
+    throw new AssertionError("the child processor did not start in 90 s:\n" + Files.readString(out.toPath()));
   }
 
   @AfterAll
