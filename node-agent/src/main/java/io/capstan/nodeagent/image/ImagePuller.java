@@ -35,8 +35,13 @@ import java.util.function.Function;
  */
 public final class ImagePuller {
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** Layers fetched and unpacked at once per node, as containerd's default of three downloads. */
-  static final int LAYER_THREADS = 3;
+  /**
+   * Layers fetched and unpacked at once per node. containerd downloads three at a time; Capstan
+   * unpacks as it downloads, so a pull is CPU-bound rather than network-bound, and a fourth layer
+   * keeps the cores busy while the others finish (4-layer bench image: 0.50 of skopeo's rate with
+   * three, 0.53–0.54 with four, alternating runs).
+   */
+  static final int LAYER_THREADS = 4;
   private static final ExecutorService LAYERS = layerPool();
 
   /** Threads only while pulls run: an idle node keeps none. */
