@@ -91,38 +91,8 @@ public final class CronJobController implements AutoCloseable {
 
   public void start() {
     log.info("cronjob controller starting");
-    cronJobs.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(CronJob cj) {
-        queue.add(key(cj));
-      }
-
-      @Override
-      public void onUpdate(CronJob old, CronJob cj) {
-        queue.add(key(cj));
-      }
-
-      @Override
-      public void onDelete(CronJob cj) {
-        queue.add(key(cj));
-      }
-    });
-    jobs.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Job j) {
-        ownerCronJob(j).ifPresent(queue::add);
-      }
-
-      @Override
-      public void onUpdate(Job old, Job j) {
-        ownerCronJob(j).ifPresent(queue::add);
-      }
-
-      @Override
-      public void onDelete(Job j) {
-        ownerCronJob(j).ifPresent(queue::add);
-      }
-    });
+    cronJobs.addHandler(ResourceEventHandler.onAny((CronJob cj) -> queue.add(key(cj))));
+    jobs.addHandler(ResourceEventHandler.onAny((Job j) -> ownerCronJob(j).ifPresent(queue::add)));
     controller.start();
   }
 

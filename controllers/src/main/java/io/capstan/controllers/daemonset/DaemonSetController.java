@@ -103,22 +103,7 @@ public final class DaemonSetController implements AutoCloseable {
   /** Registers the handlers and starts the workers; the informers are started by their owner. */
   public void start() {
     log.info("daemonset controller starting");
-    sets.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(DaemonSet ds) {
-        queue.add(key(ds));
-      }
-
-      @Override
-      public void onUpdate(DaemonSet old, DaemonSet ds) {
-        queue.add(key(ds));
-      }
-
-      @Override
-      public void onDelete(DaemonSet ds) {
-        queue.add(key(ds));
-      }
-    });
+    sets.addHandler(ResourceEventHandler.onAny((DaemonSet ds) -> queue.add(key(ds))));
     pods.addHandler(new PodHandler());
     nodes.addHandler(new NodeHandler());
     controller.start();

@@ -90,22 +90,7 @@ public final class DeploymentController implements AutoCloseable {
 
   public void start() {
     log.info("deployment controller starting");
-    deployments.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Deployment d) {
-        queue.add(key(d));
-      }
-
-      @Override
-      public void onUpdate(Deployment old, Deployment d) {
-        queue.add(key(d));
-      }
-
-      @Override
-      public void onDelete(Deployment d) {
-        queue.add(key(d));
-      }
-    });
+    deployments.addHandler(ResourceEventHandler.onAny((Deployment d) -> queue.add(key(d))));
     sets.addHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(ReplicaSet rs) {

@@ -86,22 +86,7 @@ public final class JobController implements AutoCloseable {
 
   public void start() {
     log.info("job controller starting");
-    jobs.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Job j) {
-        queue.add(key(j));
-      }
-
-      @Override
-      public void onUpdate(Job old, Job j) {
-        queue.add(key(j));
-      }
-
-      @Override
-      public void onDelete(Job j) {
-        queue.add(key(j));
-      }
-    });
+    jobs.addHandler(ResourceEventHandler.onAny((Job j) -> queue.add(key(j))));
     pods.addHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Pod p) {

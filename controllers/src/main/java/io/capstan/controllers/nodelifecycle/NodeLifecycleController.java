@@ -118,22 +118,7 @@ public final class NodeLifecycleController implements AutoCloseable {
   public void start() {
     log.info("node lifecycle controller starting: node monitor grace period {}, startup grace period {}",
         config.monitorGracePeriod(), config.startupGracePeriod());
-    nodes.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Node n) {
-        queue.add(key(n.getMetadata().getName()));
-      }
-
-      @Override
-      public void onUpdate(Node old, Node n) {
-        queue.add(key(n.getMetadata().getName()));
-      }
-
-      @Override
-      public void onDelete(Node n) {
-        queue.add(key(n.getMetadata().getName()));
-      }
-    });
+    nodes.addHandler(ResourceEventHandler.onAny((Node n) -> queue.add(key(n.getMetadata().getName()))));
     leases.addHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Lease l) {

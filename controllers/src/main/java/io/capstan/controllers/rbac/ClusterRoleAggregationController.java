@@ -47,22 +47,7 @@ public final class ClusterRoleAggregationController implements AutoCloseable {
   }
 
   public void start() {
-    roles.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(ClusterRole role) {
-        enqueueAggregated();
-      }
-
-      @Override
-      public void onUpdate(ClusterRole old, ClusterRole role) {
-        enqueueAggregated();
-      }
-
-      @Override
-      public void onDelete(ClusterRole role) {
-        enqueueAggregated();
-      }
-    });
+    roles.addHandler(ResourceEventHandler.onAny((ClusterRole role) -> enqueueAggregated()));
     controller.start();
   }
 

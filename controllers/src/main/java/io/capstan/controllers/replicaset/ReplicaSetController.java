@@ -89,22 +89,7 @@ public final class ReplicaSetController implements AutoCloseable {
   /** Registers the handlers and starts the workers; the informers are started by their owner. */
   public void start() {
     log.info("replicaset controller starting");
-    sets.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(ReplicaSet rs) {
-        queue.add(key(rs));
-      }
-
-      @Override
-      public void onUpdate(ReplicaSet old, ReplicaSet rs) {
-        queue.add(key(rs));
-      }
-
-      @Override
-      public void onDelete(ReplicaSet rs) {
-        queue.add(key(rs));
-      }
-    });
+    sets.addHandler(ResourceEventHandler.onAny((ReplicaSet rs) -> queue.add(key(rs))));
     pods.addHandler(new PodHandler());
     controller.start();
   }

@@ -87,22 +87,7 @@ public final class RootCaPublisher implements AutoCloseable {
   public void start() {
     log.info("root CA publisher starting: {} from {}", CONFIG_MAP, ca.path());
     io.capstan.controllers.runtime.LiveNamespaces.onEach(namespaces, ns -> queue.add(key(ns)));
-    configMaps.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(ConfigMap cm) {
-        enqueue(cm);
-      }
-
-      @Override
-      public void onUpdate(ConfigMap old, ConfigMap cm) {
-        enqueue(cm);
-      }
-
-      @Override
-      public void onDelete(ConfigMap cm) {
-        enqueue(cm);
-      }
-    });
+    configMaps.addHandler(ResourceEventHandler.onAny((ConfigMap cm) -> enqueue(cm)));
     controller.start();
     fileWatch.every(recheck, recheck, this::rereadCa); // a small file: a quick read
   }

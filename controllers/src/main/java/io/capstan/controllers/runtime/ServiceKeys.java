@@ -19,22 +19,7 @@ public final class ServiceKeys {
 
   /** Registers the handlers that queue Service keys on {@code queue}. */
   public static void follow(Informer<Service> services, Informer<Pod> pods, WorkQueue queue) {
-    services.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Service s) {
-        queue.add(OwnerRefs.key(Kinds.SERVICE, s.getMetadata()));
-      }
-
-      @Override
-      public void onUpdate(Service old, Service s) {
-        queue.add(OwnerRefs.key(Kinds.SERVICE, s.getMetadata()));
-      }
-
-      @Override
-      public void onDelete(Service s) {
-        queue.add(OwnerRefs.key(Kinds.SERVICE, s.getMetadata()));
-      }
-    });
+    services.addHandler(ResourceEventHandler.onAny((Service s) -> queue.add(OwnerRefs.key(Kinds.SERVICE, s.getMetadata()))));
     pods.addHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Pod p) {

@@ -94,22 +94,7 @@ public final class StatefulSetController implements AutoCloseable {
   /** Registers the handlers and starts the workers; the informers are started by their owner. */
   public void start() {
     log.info("statefulset controller starting");
-    sets.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(StatefulSet set) {
-        queue.add(key(set));
-      }
-
-      @Override
-      public void onUpdate(StatefulSet old, StatefulSet set) {
-        queue.add(key(set));
-      }
-
-      @Override
-      public void onDelete(StatefulSet set) {
-        queue.add(key(set));
-      }
-    });
+    sets.addHandler(ResourceEventHandler.onAny((StatefulSet set) -> queue.add(key(set))));
     pods.addHandler(new PodHandler());
     claims.addHandler(new ResourceEventHandler<>() {
       // A claim made, re-owned or gone (one a new pod waited for) syncs the sets whose claims it may be.

@@ -122,22 +122,7 @@ public final class PersistentVolumeBinder implements AutoCloseable {
         }
       }
     });
-    volumes.addHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(PersistentVolume v) {
-        volumeChanged(v);
-      }
-
-      @Override
-      public void onUpdate(PersistentVolume old, PersistentVolume v) {
-        volumeChanged(v);
-      }
-
-      @Override
-      public void onDelete(PersistentVolume v) {
-        volumeChanged(v);
-      }
-    });
+    volumes.addHandler(ResourceEventHandler.onAny((PersistentVolume v) -> volumeChanged(v)));
     classes.addHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(StorageClass sc) {

@@ -12,4 +12,28 @@ public interface ResourceEventHandler<T> {
 
   /** @param lastKnown the object as the cache last knew it */
   default void onDelete(T lastKnown) {}
+
+  /**
+   * A handler that gives {@code action} the object of every change: the added one, the new
+   * version of an updated one, and the last known version of a deleted one (what most
+   * controllers do: enqueue its key, or its owner's).
+   */
+  static <T> ResourceEventHandler<T> onAny(java.util.function.Consumer<? super T> action) {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(T object) {
+        action.accept(object);
+      }
+
+      @Override
+      public void onUpdate(T oldObject, T newObject) {
+        action.accept(newObject);
+      }
+
+      @Override
+      public void onDelete(T lastKnown) {
+        action.accept(lastKnown);
+      }
+    };
+  }
 }
