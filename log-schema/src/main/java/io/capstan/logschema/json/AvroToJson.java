@@ -1,5 +1,6 @@
 package io.capstan.logschema.json;
 
+import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.kinds.KubeField;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -97,8 +98,16 @@ final class AvroToJson {
         }
         return object;
       }
-      case RECORD:
-        return record((IndexedRecord) v, NODES.objectNode());
+      case RECORD: {
+        // A kind's object inside another says what it is, as kube-apiserver writes a StatefulSet's
+        // volumeClaimTemplates (apiVersion v1, kind PersistentVolumeClaim).
+        ObjectNode object = NODES.objectNode();
+        Kinds.bySchema(schema).ifPresent(k -> {
+          object.put("apiVersion", k.apiVersion());
+          object.put("kind", k.kind());
+        });
+        return record((IndexedRecord) v, object);
+      }
       case NULL:
       default:
         return NODES.nullNode();

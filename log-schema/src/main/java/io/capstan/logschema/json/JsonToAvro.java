@@ -1,6 +1,7 @@
 package io.capstan.logschema.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.kinds.KubeField;
 import io.capstan.logschema.kinds.TrustedModelClasses;
 import java.math.BigDecimal;
@@ -27,6 +28,8 @@ final class JsonToAvro {
   static {
     TrustedModelClasses.install();
   }
+
+  private static final List<String> TYPE_MEMBERS = List.of("apiVersion", "kind");
 
   private final List<String> unknownFields = new ArrayList<>();
 
@@ -205,7 +208,8 @@ final class JsonToAvro {
         return map;
       }
       case RECORD:
-        return record(schema, node, path, Collections.emptyList());
+        // A kind's object inside another (a StatefulSet's volumeClaimTemplates) may say what it is.
+        return record(schema, node, path, Kinds.bySchema(schema).isPresent() ? TYPE_MEMBERS : Collections.emptyList());
       case FIXED:
       default:
         throw new ConversionException(path, "schema type " + schema.getType() + " is not supported in JSON");

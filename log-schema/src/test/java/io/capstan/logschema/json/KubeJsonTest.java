@@ -45,6 +45,37 @@ class KubeJsonTest {
   }
 
   @Test
+  void aClaimTemplateMaySayWhatItIsAndAlwaysDoesOnOutput() {
+    Converted<io.capstan.api.StatefulSet> c = convert(Kinds.STATEFUL_SET, """
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {name: db}
+        spec:
+          selector: {matchLabels: {app: db}}
+          template:
+            metadata: {labels: {app: db}}
+            spec: {containers: [{name: db, image: busybox}]}
+          volumeClaimTemplates:
+            - apiVersion: v1
+              kind: PersistentVolumeClaim
+              metadata: {name: data}
+              spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+            - metadata: {name: logs, colour: blue}
+              spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+        """);
+    // apiVersion and kind of an embedded claim are its type, not unknown fields; other extras still are
+    assertEquals(List.of("spec.volumeClaimTemplates[1].metadata.colour"), c.unknownFields());
+    JsonNode out = KubeJson.toJson(c.object());
+    for (JsonNode t : out.path("spec").path("volumeClaimTemplates")) {
+      assertEquals("v1", t.path("apiVersion").asText(), t.toString());
+      assertEquals("PersistentVolumeClaim", t.path("kind").asText(), t.toString());
+    }
+    assertEquals(2, out.path("spec").path("volumeClaimTemplates").size());
+    // the pod template is not a kind's object: nothing is added to it
+    assertTrue(out.path("spec").path("template").path("apiVersion").isMissingNode());
+  }
+
+  @Test
   void wrongTypesNameThePath() {
     ConversionException e = assertThrows(ConversionException.class, () -> convert(Kinds.DEPLOYMENT,
         "{\"spec\":{\"replicas\":\"three\"}}"));
