@@ -11,6 +11,7 @@ import io.capstan.controllers.runtime.Controller;
 import io.capstan.controllers.runtime.EventRecorder;
 import io.capstan.controllers.runtime.Expectations;
 import io.capstan.controllers.runtime.ObjectWriter;
+import io.capstan.controllers.runtime.OwnedPodEvents;
 import io.capstan.controllers.runtime.OwnerRefs;
 import io.capstan.controllers.runtime.PodConditions;
 import io.capstan.controllers.runtime.PodTemplates;
@@ -104,7 +105,9 @@ public final class DaemonSetController implements AutoCloseable {
   public void start() {
     log.info("daemonset controller starting");
     sets.addHandler(ResourceEventHandler.onAny((DaemonSet ds) -> queue.add(key(ds))));
-    pods.addHandler(new PodHandler());
+    pods.addHandler(new OwnedPodEvents<>(Kinds.DAEMON_SET, sets, DaemonSet::getMetadata,
+        ds -> valid(ds) && !Selectors.isEmpty(ds.getSpec().getSelector()), ds -> ds.getSpec().getSelector(),
+        expectations, queue));
     nodes.addHandler(new NodeHandler());
     controller.start();
   }
@@ -125,75 +128,6 @@ public final class DaemonSetController implements AutoCloseable {
 
   static String podKey(Pod p) {
     return OwnerRefs.key(Kinds.POD, p.getMetadata());
-  }
-
-  // ---- pod events → set keys ----
-
-  private final class PodHandler implements ResourceEventHandler<Pod> {
-    @Override
-    public void onAdd(Pod pod) {
-      if (pod.getMetadata().getDeletionTimestamp() != null) {
-        onDelete(pod);
-        return;
-      }
-      ownerSetKey(pod).ifPresent(k -> {
-        expectations.creationObserved(k);
-        queue.add(k);
-      });
-      if (OwnerRefs.controllerOf(pod.getMetadata()).isEmpty()) {
-        queueMatchingSets(pod); // an orphan: a set that selects it may adopt it
-      }
-    }
-
-    @Override
-    public void onUpdate(Pod old, Pod pod) {
-      if (pod.getMetadata().getDeletionTimestamp() != null && old.getMetadata().getDeletionTimestamp() == null) {
-        onDelete(pod); // kube counts a pod marked for deletion as deleted
-        return;
-      }
-      Optional<OwnerReference> oldRef = OwnerRefs.controllerOf(old.getMetadata());
-      Optional<OwnerReference> newRef = OwnerRefs.controllerOf(pod.getMetadata());
-      if (!oldRef.equals(newRef) && oldRef.isPresent()) {
-        setKeyOf(oldRef.get(), old).ifPresent(queue::add);
-      }
-      ownerSetKey(pod).ifPresent(queue::add);
-      boolean labelsChanged = !PodConditions.labels(old).equals(PodConditions.labels(pod));
-      if (newRef.isEmpty() && (labelsChanged || oldRef.isPresent())) {
-        queueMatchingSets(pod);
-      }
-    }
-
-    @Override
-    public void onDelete(Pod pod) {
-      ownerSetKey(pod).ifPresent(k -> {
-        expectations.deletionObserved(k, podKey(pod));
-        queue.add(k);
-      });
-    }
-  }
-
-  private void queueMatchingSets(Pod pod) {
-    for (DaemonSet ds : sets.list(pod.getMetadata().getNamespace())) {
-      if (valid(ds) && !Selectors.isEmpty(ds.getSpec().getSelector())
-          && Selectors.matches(ds.getSpec().getSelector(), PodConditions.labels(pod))) {
-        queue.add(key(ds));
-      }
-    }
-  }
-
-  private Optional<String> ownerSetKey(Pod pod) {
-    return OwnerRefs.controllerOf(pod.getMetadata()).flatMap(ref -> setKeyOf(ref, pod));
-  }
-
-  private Optional<String> setKeyOf(OwnerReference ref, Pod pod) {
-    if (!Kinds.DAEMON_SET.kind().equals(ref.getKind())) {
-      return Optional.empty();
-    }
-    Optional<DaemonSet> ds = sets.get(pod.getMetadata().getNamespace(), ref.getName());
-    if (ds.isEmpty() || !ref.getUid().equals(ds.get().getMetadata().getUid())) {
-      return Optional.empty();
-    }
-    return Optional.of(key(ds.get()));
   }
 
   // ---- node events → the sets whose placement there changed (addNode / updateNode / deleteNode) ----

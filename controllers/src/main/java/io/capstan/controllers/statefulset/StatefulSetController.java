@@ -13,6 +13,7 @@ import io.capstan.controllers.runtime.Controller;
 import io.capstan.controllers.runtime.EventRecorder;
 import io.capstan.controllers.runtime.Expectations;
 import io.capstan.controllers.runtime.ObjectWriter;
+import io.capstan.controllers.runtime.OwnedPodEvents;
 import io.capstan.controllers.runtime.OwnerRefs;
 import io.capstan.controllers.runtime.PodConditions;
 import io.capstan.controllers.runtime.PodTemplates;
@@ -95,24 +96,10 @@ public final class StatefulSetController implements AutoCloseable {
   public void start() {
     log.info("statefulset controller starting");
     sets.addHandler(ResourceEventHandler.onAny((StatefulSet set) -> queue.add(key(set))));
-    pods.addHandler(new PodHandler());
-    claims.addHandler(new ResourceEventHandler<>() {
-      // A claim made, re-owned or gone (one a new pod waited for) syncs the sets whose claims it may be.
-      @Override
-      public void onAdd(PersistentVolumeClaim claim) {
-        queueSetsOf(claim);
-      }
-
-      @Override
-      public void onUpdate(PersistentVolumeClaim old, PersistentVolumeClaim claim) {
-        queueSetsOf(claim);
-      }
-
-      @Override
-      public void onDelete(PersistentVolumeClaim claim) {
-        queueSetsOf(claim);
-      }
-    });
+    pods.addHandler(new OwnedPodEvents<>(Kinds.STATEFUL_SET, sets, StatefulSet::getMetadata,
+        StatefulSetController::valid, set -> set.getSpec().getSelector(), expectations, queue));
+    // A claim made, re-owned or gone (one a new pod waited for) syncs the sets whose claims it may be.
+    claims.addHandler(ResourceEventHandler.onAny(this::queueSetsOf));
     controller.start();
   }
 
@@ -134,59 +121,6 @@ public final class StatefulSetController implements AutoCloseable {
     return OwnerRefs.key(Kinds.POD, p.getMetadata());
   }
 
-  // ---- pod events → set keys ----
-
-  private final class PodHandler implements ResourceEventHandler<Pod> {
-    @Override
-    public void onAdd(Pod pod) {
-      if (pod.getMetadata().getDeletionTimestamp() != null) {
-        onDelete(pod);
-        return;
-      }
-      ownerSetKey(pod).ifPresent(k -> {
-        expectations.creationObserved(k);
-        queue.add(k);
-      });
-      if (OwnerRefs.controllerOf(pod.getMetadata()).isEmpty()) {
-        queueMatchingSets(pod); // an orphan: a set that selects it may adopt it
-      }
-    }
-
-    @Override
-    public void onUpdate(Pod old, Pod pod) {
-      if (pod.getMetadata().getDeletionTimestamp() != null && old.getMetadata().getDeletionTimestamp() == null) {
-        onDelete(pod); // kube counts a pod marked for deletion as deleted
-        return;
-      }
-      Optional<OwnerReference> oldRef = OwnerRefs.controllerOf(old.getMetadata());
-      Optional<OwnerReference> newRef = OwnerRefs.controllerOf(pod.getMetadata());
-      if (!oldRef.equals(newRef) && oldRef.isPresent()) {
-        setKeyOf(oldRef.get(), old).ifPresent(queue::add);
-      }
-      ownerSetKey(pod).ifPresent(queue::add);
-      boolean labelsChanged = !PodConditions.labels(old).equals(PodConditions.labels(pod));
-      if (newRef.isEmpty() && (labelsChanged || oldRef.isPresent())) {
-        queueMatchingSets(pod);
-      }
-    }
-
-    @Override
-    public void onDelete(Pod pod) {
-      ownerSetKey(pod).ifPresent(k -> {
-        expectations.deletionObserved(k, podKey(pod));
-        queue.add(k);
-      });
-    }
-  }
-
-  private void queueMatchingSets(Pod pod) {
-    for (StatefulSet set : sets.list(pod.getMetadata().getNamespace())) {
-      if (valid(set) && Selectors.matches(set.getSpec().getSelector(), PodConditions.labels(pod))) {
-        queue.add(key(set));
-      }
-    }
-  }
-
   /** The sets with claim templates whose selector the claim's labels match (their claims carry them). */
   private void queueSetsOf(PersistentVolumeClaim claim) {
     Map<String, String> labels = claim.getMetadata().getLabels() == null ? Map.of() : claim.getMetadata().getLabels();
@@ -196,21 +130,6 @@ public final class StatefulSetController implements AutoCloseable {
         queue.add(key(set));
       }
     }
-  }
-
-  private Optional<String> ownerSetKey(Pod pod) {
-    return OwnerRefs.controllerOf(pod.getMetadata()).flatMap(ref -> setKeyOf(ref, pod));
-  }
-
-  private Optional<String> setKeyOf(OwnerReference ref, Pod pod) {
-    if (!Kinds.STATEFUL_SET.kind().equals(ref.getKind())) {
-      return Optional.empty();
-    }
-    Optional<StatefulSet> set = sets.get(pod.getMetadata().getNamespace(), ref.getName());
-    if (set.isEmpty() || !ref.getUid().equals(set.get().getMetadata().getUid())) {
-      return Optional.empty();
-    }
-    return Optional.of(key(set.get()));
   }
 
   private static boolean valid(StatefulSet set) {
