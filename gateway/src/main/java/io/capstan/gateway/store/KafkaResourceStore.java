@@ -27,6 +27,13 @@ import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.audit.AuditEntry;
 import io.capstan.stateviews.audit.AuditQuery;
 import io.capstan.stateviews.audit.AuditTrail;
+import io.capstan.stateviews.history.AsOf;
+import io.capstan.stateviews.history.EventHistory;
+import io.capstan.stateviews.history.HistoricalObjects;
+import io.capstan.stateviews.history.ObjectVersion;
+import io.capstan.stateviews.history.VersionedObjects;
+import io.capstan.logschema.codec.LogCodec;
+import io.capstan.logschema.codec.MalformedRecordException;
 import io.capstan.stateviews.informer.InformerConfig;
 import io.capstan.stateviews.informer.SharedInformers;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -82,6 +89,15 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
   /** Lists filter and copy many objects: off the event loop. */
   private final ExecutorService listers = Executors.newFixedThreadPool(2,
       ThreadNice.normalPriority("capstan-gateway-list"));
+  /**
+   * Historical reads, one at a time: a thread made on the first such read that ends after a
+   * minute without one, so an idle gateway has no thread for them.
+   */
+  private final java.util.concurrent.ThreadPoolExecutor historians = new java.util.concurrent.ThreadPoolExecutor(
+      0, 1, 60, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
+      ThreadNice.normalPriority("capstan-gateway-history"));
+  /** The event log folded into every version of every object; made on the first historical read. */
+  private EventHistory history;
 
   /** A store on a started cache and a client the caller keeps and closes. */
   public KafkaResourceStore(CommandClient client, WatchCache cache) {
@@ -155,6 +171,92 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
         throw new ApiException(ApiStatus.serviceUnavailable("cannot read the event log: " + e.getMessage()));
       }
     }, listers);
+  }
+
+  // ---- historical reads ----
+
+  /**
+   * From the event log, folded into every version of every object on the first historical read
+   * and read on to the log's end at each later one ({@link EventHistory}), so the answer holds
+   * every write acknowledged before the request.
+   */
+  @Override
+  public CompletionStage<StoredObject> getAsOf(Kind kind, String namespace, String name, AsOf at) {
+    String key = cache.of(kind).key(namespace, name);
+    return historical(objects -> objects.at(key, at)
+        .map(v -> historicalObject(v))
+        .orElseThrow(() -> new ApiException(ApiStatus.notFound(kind.group(), kind.plural(), name))), at);
+  }
+
+  @Override
+  public CompletionStage<ListResult> listAsOf(Kind kind, ListOptions o, AsOf at) {
+    if (o.continueFrom() != null) {
+      return failed(ApiStatus.badRequest("continue: a historical list (" + at.describe() + ") comes in one chunk;"
+          + " send it without continue"));
+    }
+    String prefix = cache.of(kind).keyPrefix(o.namespace());
+    return historical(objects -> {
+      VersionedObjects.Cut cut = objects.at(at, prefix);
+      List<StoredObject> items = new ArrayList<>();
+      for (ObjectVersion v : cut.objects()) {
+        StoredObject s = historicalObject(v);
+        if (matches(s.object(), o)) {
+          items.add(s);
+        }
+      }
+      return new ListResult(items, cut.resourceVersion(), null, null);
+    }, at);
+  }
+
+  @Override
+  public CompletionStage<List<HistoricalObjects.HistoryEntry>> history(Kind kind, String namespace, String name) {
+    String key = cache.of(kind).key(namespace, name);
+    return historical(objects -> {
+      List<ObjectVersion> versions = objects.versions(key);
+      if (versions.isEmpty()) {
+        throw new ApiException(ApiStatus.notFound(kind.group(), kind.plural(), name));
+      }
+      try {
+        return HistoricalObjects.history(versions, LogCodec.get());
+      } catch (MalformedRecordException e) {
+        throw new ApiException(ApiStatus.internalError("a version of " + key + " in the event log cannot be decoded: "
+            + e.getMessage()));
+      }
+    }, null);
+  }
+
+  private static StoredObject historicalObject(ObjectVersion v) {
+    try {
+      return new StoredObject(HistoricalObjects.object(v, LogCodec.get()), v.resourceVersion());
+    } catch (MalformedRecordException e) {
+      throw new ApiException(ApiStatus.internalError("the version " + v.resourceVersion() + " of " + v.key()
+          + " in the event log cannot be decoded: " + e.getMessage()));
+    }
+  }
+
+  /** Runs {@code read} on the historians' thread after reading the log on; 410 when {@code at} is before its retained start. */
+  private <T> CompletionStage<T> historical(java.util.function.Function<VersionedObjects, T> read, AsOf at) {
+    return CompletableFuture.supplyAsync(() -> {
+      VersionedObjects objects;
+      try {
+        if (history == null) {
+          history = new EventHistory(client.config().kafka(), client.config().layout(),
+              client.config().clientId() + "-history");
+        }
+        objects = history.catchUp();
+      } catch (RuntimeException e) {
+        log.warn("historical reads: cannot read the event log: {}", e.toString());
+        throw new ApiException(ApiStatus.serviceUnavailable("cannot read the event log: " + e.getMessage()));
+      }
+      if (at != null) {
+        try {
+          history.checkRetained(at);
+        } catch (EventHistory.Gone e) {
+          throw new ApiException(ApiStatus.gone(e.getMessage()));
+        }
+      }
+      return read.apply(objects);
+    }, historians);
   }
 
   // ---- reads ----
@@ -565,6 +667,12 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
   @Override
   public void close() {
     listers.shutdown();
+    historians.execute(() -> {
+      if (history != null) {
+        history.close();
+      }
+    });
+    historians.shutdown();
     access.close();
     if (owns) {
       cache.close();
