@@ -266,9 +266,17 @@ final class ResourceHandler implements Handler<RoutingContext> {
   private byte[] objectOrTable(Call c, StoredObject s) {
     if (wantsTable(c)) {
       return Responses.bytes(TableRenderer.render(c.kind(), c.path().version(), List.of(KubeJson.toJson(s.object())),
-          null, null, clock.instant()));
+          null, null, tableNow(c)));
     }
     return c.json(s);
+  }
+
+  /** The instant a Table's ages count to: a historical read's asOf, else now. */
+  private java.time.Instant tableNow(Call c) {
+    return HistoricalReads.point(c.ctx().request(), clock)
+        .filter(at -> at instanceof io.capstan.stateviews.history.AsOf.Time)
+        .map(at -> ((io.capstan.stateviews.history.AsOf.Time) at).instant())
+        .orElseGet(clock::instant);
   }
 
   private static boolean wantsTable(Call c) {
@@ -325,7 +333,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     if (wantsTable(c)) {
       List<ObjectNode> items = result.items().stream().map(s -> KubeJson.toJson(s.object())).toList();
       return Responses.bytes(TableRenderer.render(c.kind(), c.path().version(), items, rv, result.continueToken(),
-          clock.instant()));
+          tableNow(c)));
     }
     ObjectNode head = NODES.objectNode();
     head.put("kind", c.kind().kind() + "List");

@@ -135,6 +135,15 @@ class HistoricalReadsKafkaTest {
         "application/json;as=Table;v=v1;g=meta.k8s.io,application/json").body());
     assertEquals("Table", table.get("kind").asText(), table.toString());
     assertTrue(table.get("rows").findValuesAsText("name").contains("tt"), table.toString());
+    int age = table.get("columnDefinitions").findValuesAsText("name").indexOf("Age");
+    int seen = 0;
+    for (JsonNode row : table.get("rows")) {
+      if (row.at("/object/metadata/name").asText().equals("tt")) {
+        assertTrue(List.of("0s", "1s").contains(row.at("/cells/" + age).asText()), "ages count to asOf: " + row);
+        seen++;
+      }
+    }
+    assertEquals(1, seen, table.toString());
     JsonNode one = KubeJson.parse(https(CMS + "/tt?asOf=" + patched,
         "application/json;as=Table;v=v1;g=meta.k8s.io,application/json").body());
     assertEquals("Table", one.get("kind").asText(), one.toString());
