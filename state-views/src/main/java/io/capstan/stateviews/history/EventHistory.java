@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The event log ({@code capstan.events}) folded into {@link VersionedObjects}, for historical
- * reads. Nothing runs until the first historical read: {@link #catchUp()} then reads the log from
+ * reads; the versions' objects go to a {@link SpillFile}, so the heap holds about 150 bytes an
+ * event, the disk the objects. Nothing runs until the first historical read: {@link #catchUp()} then reads the log from
  * its start, and each later call reads on from where the last stopped to the log's end as it is
  * now, on the caller's thread (this class has no thread of its own; its consumer joins no group,
  * so it has no heartbeat thread either). A read after a catch-up sees every write acknowledged
@@ -59,6 +60,8 @@ public final class EventHistory implements AutoCloseable {
   /** Actors are few (users and components): one copy of each name. */
   private final Map<String, String> actors = new HashMap<>();
   private KafkaConsumer<String, byte[]> consumer;
+  /** The objects of the versions: on disk, the heap keeps where each is. */
+  private SpillFile spill;
   private List<TopicPartition> partitions;
   private long skipped;
 
@@ -104,7 +107,7 @@ public final class EventHistory implements AutoCloseable {
       }
     }
     if (first) {
-      log.info("historical reads: the event log read in {} ms: {} events of {} objects, {} bytes of objects held{}",
+      log.info("historical reads: the event log read in {} ms: {} events of {} objects, {} bytes of objects spilled{}",
           (System.nanoTime() - started) / 1_000_000, objects.versions(), objects.keys(), objects.bytes(),
           skipped > 0 ? ", " + skipped + " unreadable events skipped" : "");
     } else if (read > 0) {
@@ -207,21 +210,24 @@ public final class EventHistory implements AutoCloseable {
     }
     timeline(r.partition()).add(r.offset(), e.getTimeMicros(), e.getResourceVersion());
     objects.add(new ObjectVersion(key, e.getResourceVersion(), e.getTimeMicros(), e.getOp(),
-        actors.computeIfAbsent(e.getActor(), a -> a), uid, bytes(e.getObject()), r.partition(), r.offset()));
+        actors.computeIfAbsent(e.getActor(), a -> a), uid, spill(e.getObject()), r.partition(), r.offset()));
   }
 
   private PartitionTimeline timeline(int partition) {
     return timelines.computeIfAbsent(partition, p -> new PartitionTimeline());
   }
 
-  private static byte[] bytes(ByteBuffer buf) {
+  private StoredBytes spill(ByteBuffer buf) {
     if (buf == null) {
       return null;
     }
     ByteBuffer b = buf.duplicate();
     byte[] out = new byte[b.remaining()];
     b.get(out);
-    return out;
+    if (spill == null) {
+      spill = SpillFile.temporary("capstan-history-");
+    }
+    return spill.append(out);
   }
 
   @Override
@@ -229,6 +235,9 @@ public final class EventHistory implements AutoCloseable {
     if (consumer != null) {
       consumer.close(Duration.ofSeconds(5));
       consumer = null;
+    }
+    if (spill != null) {
+      spill.close();
     }
   }
 

@@ -47,7 +47,8 @@ public final class HistoricalObjects {
     JsonNode previous = null;
     IndexedRecord previousRecord = null;
     for (ObjectVersion v : versions) {
-      IndexedRecord record = v.object() == null ? null : codec.decode(v.object());
+      byte[] bytes = v.object();
+      IndexedRecord record = bytes == null ? null : codec.decode(bytes);
       JsonNode json = record == null ? null : KubeJson.toJson(record instanceof Secret s
           ? SecretSealing.withoutValues(s, SECRET_VALUES_HIDDEN) : record);
       List<VersionDiff.Change> diff = new ArrayList<>();

@@ -25,7 +25,7 @@ public final class VersionedObjects {
   public synchronized void add(ObjectVersion v) {
     byKey.computeIfAbsent(v.key(), k -> new ArrayList<>(2)).add(v);
     versions++;
-    bytes += v.object() == null ? 0 : v.object().length;
+    bytes += v.stored() == null ? 0 : v.stored().length();
     newestResourceVersion = Math.max(newestResourceVersion, v.resourceVersion());
   }
 
