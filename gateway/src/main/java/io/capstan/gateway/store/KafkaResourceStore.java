@@ -90,12 +90,26 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
   private final ExecutorService listers = Executors.newFixedThreadPool(2,
       ThreadNice.normalPriority("capstan-gateway-list"));
   /**
-   * Historical reads, one at a time: a thread made on the first such read that ends after a
-   * minute without one, so an idle gateway has no thread for them.
+   * How long the history of the event log is kept without a historical read: then its thread ends,
+   * and the index and spill file go with it (the next historical read reads the log again).
+   */
+  public static final java.time.Duration HISTORY_KEPT = java.time.Duration.ofMinutes(10);
+  private static final java.util.concurrent.ThreadFactory HISTORY_THREADS =
+      ThreadNice.normalPriority("capstan-gateway-history");
+  /**
+   * Historical reads, one at a time: a thread made on the first such read that ends after {@link
+   * #HISTORY_KEPT} without one, so an idle gateway has no thread and no memory for them.
    */
   private final java.util.concurrent.ThreadPoolExecutor historians = new java.util.concurrent.ThreadPoolExecutor(
-      0, 1, 60, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
-      ThreadNice.normalPriority("capstan-gateway-history"));
+      0, 1, HISTORY_KEPT.toMillis(), TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
+      work -> HISTORY_THREADS.newThread(() -> {
+        try {
+          work.run();
+        } finally {
+          dropHistory(); // the thread ends: idle for HISTORY_KEPT, or the store closes
+        }
+      }));
+  private final Object historyLock = new Object();
   /** The event log folded into every version of every object; made on the first historical read. */
   private EventHistory history;
 
@@ -237,26 +251,55 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
   /** Runs {@code read} on the historians' thread after reading the log on; 410 when {@code at} is before its retained start. */
   private <T> CompletionStage<T> historical(java.util.function.Function<VersionedObjects, T> read, AsOf at) {
     return CompletableFuture.supplyAsync(() -> {
-      VersionedObjects objects;
-      try {
-        if (history == null) {
-          history = new EventHistory(client.config().kafka(), client.config().layout(),
-              client.config().clientId() + "-history");
-        }
-        objects = history.catchUp();
-      } catch (RuntimeException e) {
-        log.warn("historical reads: cannot read the event log: {}", e.toString());
-        throw new ApiException(ApiStatus.serviceUnavailable("cannot read the event log: " + e.getMessage()));
+      synchronized (historyLock) {
+        return readHistory(read, at);
       }
-      if (at != null) {
-        try {
-          history.checkRetained(at);
-        } catch (EventHistory.Gone e) {
-          throw new ApiException(ApiStatus.gone(e.getMessage()));
-        }
-      }
-      return read.apply(objects);
     }, historians);
+  }
+
+  private <T> T readHistory(java.util.function.Function<VersionedObjects, T> read, AsOf at) {
+    VersionedObjects objects;
+    try {
+      if (history == null) {
+        history = new EventHistory(client.config().kafka(), client.config().layout(),
+            client.config().clientId() + "-history");
+      }
+      objects = history.catchUp();
+    } catch (RuntimeException e) {
+      log.warn("historical reads: cannot read the event log: {}", e.toString());
+      throw new ApiException(ApiStatus.serviceUnavailable("cannot read the event log: " + e.getMessage()));
+    }
+    if (at != null) {
+      try {
+        history.checkRetained(at);
+      } catch (EventHistory.Gone e) {
+        throw new ApiException(ApiStatus.gone(e.getMessage()));
+      }
+    }
+    return read.apply(objects);
+  }
+
+  private void dropHistory() {
+    synchronized (historyLock) {
+      if (history != null) {
+        history.close();
+        history = null;
+        log.info("historical reads: the history of the event log let go ({} without historical reads, or closing)",
+            HISTORY_KEPT);
+      }
+    }
+  }
+
+  /** Whether the history of the event log is held now (read on a historical read, let go when idle). */
+  public boolean holdsHistory() {
+    synchronized (historyLock) {
+      return history != null;
+    }
+  }
+
+  /** Sets how long the history is kept without historical reads (default {@link #HISTORY_KEPT}; tests shorten it). */
+  public void keepHistoryFor(java.time.Duration idle) {
+    historians.setKeepAliveTime(idle.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   // ---- reads ----
@@ -667,12 +710,8 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
   @Override
   public void close() {
     listers.shutdown();
-    historians.execute(() -> {
-      if (history != null) {
-        history.close();
-      }
-    });
     historians.shutdown();
+    dropHistory();
     access.close();
     if (owns) {
       cache.close();

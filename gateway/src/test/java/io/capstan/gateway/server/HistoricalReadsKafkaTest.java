@@ -186,6 +186,24 @@ class HistoricalReadsKafkaTest {
     Result expiredList = failing("get", "--raw", CMS + "?asOfResourceVersion=" + firstRv);
     assertTrue(expiredList.err().contains("before the retained start"), expiredList.both());
     assertEquals("again", raw(CMS + "/tt?asOf=" + Instant.now().plusSeconds(60)).at("/data/mode").asText());
+
+    // Without historical reads for a while the history is let go (its thread, index and spill file)
+    assertTrue(backend.store().holdsHistory());
+    backend.store().keepHistoryFor(java.time.Duration.ofMillis(200));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while ((backend.store().holdsHistory() || historyThreadAlive()) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertTrue(!backend.store().holdsHistory(), "let go after 200 ms without historical reads");
+    assertTrue(!historyThreadAlive(), "its thread has ended");
+    // the next historical read reads the log again
+    assertTrue(failing("get", "--raw", CMS + "/tt?asOf=" + created).err().contains("before the retained start"),
+        "read again, the log still starts where retention left it");
+  }
+
+  private static boolean historyThreadAlive() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .anyMatch(t -> t.getName().startsWith("capstan-gateway-history") && t.isAlive());
   }
 
   /** Deletes every event written so far, as retention would. */
