@@ -162,6 +162,20 @@ class HistoricalReadsKafkaTest {
     assertTrue(Instant.parse(items.get(1).get("time").asText()).isBefore(patched), history.toString());
     assertNotEquals(items.get(0).get("uid").asText(), items.get(3).get("uid").asText(), "made again: a new uid");
 
+    // A Secret's values never show in the past, whoever asks; its history says when they changed
+    ok("create", "secret", "generic", "tt-secret", "--from-literal=password=hunter2");
+    ok("patch", "secret", "tt-secret", "--type", "merge", "-p", "{\"stringData\":{\"password\":\"swordfish\"}}");
+    assertEquals("c3dvcmRmaXNo", KubeJson.parse(ok("get", "secret", "tt-secret", "-o", "json").out())
+        .at("/data/password").asText(), "a live read opens the values");
+    JsonNode pastSecret = raw("/api/v1/namespaces/default/secrets/tt-secret?asOf=" + tick());
+    assertTrue(pastSecret.path("data").isMissingNode(), pastSecret.toString());
+    assertEquals("values are not shown in historical reads",
+        pastSecret.at("/metadata/annotations/capstan.io~1encryption").asText(), pastSecret.toString());
+    JsonNode secretHistory = raw("/api/v1/namespaces/default/secrets/tt-secret?history=true");
+    assertTrue(secretHistory.at("/items/1/changedPaths").toString().contains("\"data\""), secretHistory.toString());
+    assertTrue(!secretHistory.toString().contains("hunter2") && !secretHistory.toString().contains("aHVudGVyMg")
+        && !secretHistory.toString().contains("swordfish"), secretHistory.toString());
+
     // Bad input, in the API's words
     Result unparseable = failing("get", "--raw", CMS + "/tt?asOf=yesterday");
     assertTrue(unparseable.err().contains("(BadRequest)") && unparseable.err().contains("must be an RFC 3339 time"),
