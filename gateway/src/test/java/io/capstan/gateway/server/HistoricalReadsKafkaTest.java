@@ -193,6 +193,55 @@ class HistoricalReadsKafkaTest {
     assertTrue(failing("get", "--raw", CMS + "/tt?history=true", "--as", "history-nobody").err()
         .contains("cannot get resource \"configmaps\""));
 
+    // A custom kind reads the past as a built-in one does
+    Path crd = Files.writeString(dataDir.resolve("widgets-crd.yaml"), """
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata:
+          name: widgets.history.capstan.io
+        spec:
+          group: history.capstan.io
+          scope: Namespaced
+          names: {plural: widgets, singular: widget, kind: Widget}
+          versions:
+          - name: v1
+            served: true
+            storage: true
+            schema:
+              openAPIV3Schema:
+                type: object
+                properties:
+                  spec:
+                    type: object
+                    properties:
+                      size: {type: integer}
+        """);
+    ok("apply", "-f", crd.toString());
+    ok("wait", "--for=condition=Established", "crd/widgets.history.capstan.io", "--timeout=120s");
+    Path widget = Files.writeString(dataDir.resolve("widget.yaml"), """
+        apiVersion: history.capstan.io/v1
+        kind: Widget
+        metadata: {name: w1}
+        spec: {size: 1}
+        """);
+    Result made = cli.run("apply", "-f", widget.toString());
+    for (int i = 0; made.exit() != 0 && made.err().contains("the server could not find") && i < 60; i++) {
+      Thread.sleep(500); // discovery may lag the establishment a moment
+      made = cli.run("apply", "-f", widget.toString());
+    }
+    assertEquals(0, made.exit(), made.both());
+    Instant small = tick();
+    ok("patch", "widget", "w1", "--type", "merge", "-p", "{\"spec\":{\"size\":2}}");
+    String widgets = "/apis/history.capstan.io/v1/namespaces/default/widgets";
+    JsonNode pastWidget = raw(widgets + "/w1?asOf=" + small);
+    assertEquals(1, pastWidget.at("/spec/size").asInt(), pastWidget.toString());
+    assertEquals("Widget", pastWidget.get("kind").asText());
+    assertEquals("history.capstan.io/v1", pastWidget.get("apiVersion").asText());
+    assertEquals(List.of("w1"), names(raw(widgets + "?asOf=" + small)));
+    JsonNode widgetHistory = raw(widgets + "/w1?history=true");
+    assertEquals("[\"metadata.generation\",\"spec.size\"]", widgetHistory.at("/items/1/changedPaths").toString(),
+        widgetHistory.toString());
+
     // Retention removes the log up to now: what was before is gone (410), the live state stays readable
     trimEventLog();
     Result expired = failing("get", "--raw", CMS + "/tt?asOf=" + created);
