@@ -202,21 +202,33 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
         .orElseThrow(() -> new ApiException(ApiStatus.notFound(kind.group(), kind.plural(), name))), at);
   }
 
+  /**
+   * Paginated as a live list: {@code limit} items a chunk and a continue token naming the last
+   * key; the next chunk is read at the same point again (the client repeats {@code asOf}, and the
+   * past does not change), from after that key.
+   */
   @Override
   public CompletionStage<ListResult> listAsOf(Kind kind, ListOptions o, AsOf at) {
-    if (o.continueFrom() != null) {
-      return failed(ApiStatus.badRequest("continue: a historical list (" + at.describe() + ") comes in one chunk;"
-          + " send it without continue"));
-    }
     String prefix = cache.of(kind).keyPrefix(o.namespace());
+    String startAfter = o.continueFrom() == null ? null : o.continueFrom().startAfter();
     return historical(objects -> {
       VersionedObjects.Cut cut = objects.at(at, prefix);
       List<StoredObject> items = new ArrayList<>();
+      List<String> keys = new ArrayList<>();
       for (ObjectVersion v : cut.objects()) {
+        if (startAfter != null && v.key().compareTo(startAfter) <= 0) {
+          continue;
+        }
         StoredObject s = historicalObject(v);
         if (matches(s.object(), o)) {
           items.add(s);
+          keys.add(v.key());
         }
+      }
+      if (o.limit() > 0 && items.size() > o.limit()) {
+        int n = (int) o.limit();
+        String token = new ContinueToken(cut.resourceVersion(), keys.get(n - 1)).encode();
+        return new ListResult(items.subList(0, n), cut.resourceVersion(), token, (long) (items.size() - n));
       }
       return new ListResult(items, cut.resourceVersion(), null, null);
     }, at);

@@ -130,6 +130,16 @@ class HistoricalReadsKafkaTest {
     assertEquals(List.of("tt"), names(everywhere), everywhere.toString());
     assertEquals("fast", everywhere.at("/items/0/data/mode").asText());
 
+    // in chunks, as a live list: the token and the same asOf give the rest
+    JsonNode chunk = raw(CMS + "?asOf=" + created + "&limit=1");
+    assertEquals(1, chunk.get("items").size(), chunk.toString());
+    String next = chunk.at("/metadata/continue").asText();
+    assertTrue(!next.isEmpty() && chunk.at("/metadata/remainingItemCount").asInt() >= 1, chunk.toString());
+    JsonNode rest = raw(CMS + "?asOf=" + created + "&continue=" + next);
+    List<String> all = new java.util.ArrayList<>(names(chunk));
+    all.addAll(names(rest));
+    assertEquals(names(atCreated), all, rest.toString());
+
     // Table, as kubectl get asks for it
     JsonNode table = KubeJson.parse(https(CMS + "?asOf=" + created,
         "application/json;as=Table;v=v1;g=meta.k8s.io,application/json").body());
