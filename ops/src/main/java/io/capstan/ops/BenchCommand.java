@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
     subcommands = {BenchCommand.Write.class, BenchCommand.Api.class, SchedulerBenchCommand.class,
         PodStartupBenchCommand.class, ControllersBenchCommand.class, IdleBenchCommand.class, PullBenchCommand.class,
         NetprogBenchCommand.class, DnsBenchCommand.class, BenchCommand.Crd.class, RobustnessBenchCommand.class,
-        ExecBenchCommand.class})
+        ExecBenchCommand.class, TimeTravelBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
   @Override

@@ -207,8 +207,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     }
     if (method == HttpMethod.GET && named) {
       verb(c, "GET");
-      replyJson(c, store.get(c.kind(), c.path().namespace(), c.path().name(), c.param("resourceVersion")),
-          s -> objectOrTable(c, s), 200);
+      get(c);
     } else if (method == HttpMethod.GET) {
       if (c.flag("watch")) {
         verb(c, "WATCH");
@@ -244,12 +243,40 @@ final class ResourceHandler implements Handler<RoutingContext> {
 
   // ---- reads ----
 
+  /** A get: live, as it was at the request's asOf / asOfResourceVersion, or its history ({@link HistoricalReads}). */
+  private void get(Call c) {
+    String namespace = c.path().namespace();
+    String name = c.path().name();
+    if (HistoricalReads.wantsHistory(c.ctx().request())) {
+      reply(c, store.history(c.kind(), namespace, name), h -> HistoricalReads.body(c.kind(), namespace, name, h), 200);
+      return;
+    }
+    java.util.Optional<io.capstan.stateviews.history.AsOf> at = HistoricalReads.point(c.ctx().request(), clock);
+    replyJson(c, at.isPresent() ? store.getAsOf(c.kind(), namespace, name, at.get())
+        : store.get(c.kind(), namespace, name, c.param("resourceVersion")), s -> objectOrTable(c, s), 200);
+  }
+
+  /** The object a subresource shows: as stored now, or as it was at the request's asOf / asOfResourceVersion. */
+  private CompletionStage<StoredObject> stored(Call c) {
+    java.util.Optional<io.capstan.stateviews.history.AsOf> at = HistoricalReads.point(c.ctx().request(), clock);
+    return at.isPresent() ? store.getAsOf(c.kind(), c.path().namespace(), c.path().name(), at.get())
+        : store.get(c.kind(), c.path().namespace(), c.path().name());
+  }
+
   private byte[] objectOrTable(Call c, StoredObject s) {
     if (wantsTable(c)) {
       return Responses.bytes(TableRenderer.render(c.kind(), c.path().version(), List.of(KubeJson.toJson(s.object())),
-          null, null, clock.instant()));
+          null, null, tableNow(c)));
     }
     return c.json(s);
+  }
+
+  /** The instant a Table's ages count to: a historical read's asOf, else now. */
+  private java.time.Instant tableNow(Call c) {
+    return HistoricalReads.point(c.ctx().request(), clock)
+        .filter(at -> at instanceof io.capstan.stateviews.history.AsOf.Time)
+        .map(at -> ((io.capstan.stateviews.history.AsOf.Time) at).instant())
+        .orElseGet(clock::instant);
   }
 
   private static boolean wantsTable(Call c) {
@@ -259,7 +286,13 @@ final class ResourceHandler implements Handler<RoutingContext> {
 
   private void list(Call c) {
     ListOptions options = listOptions(c);
-    replyJson(c, store.list(c.kind(), options), result -> listBody(c, result), 200);
+    if (HistoricalReads.wantsHistory(c.ctx().request())) {
+      throw new ApiException(ApiStatus.badRequest("history: Forbidden: a history is of one object: GET "
+          + c.path().resource() + "/{name}?history=true"));
+    }
+    java.util.Optional<io.capstan.stateviews.history.AsOf> at = HistoricalReads.point(c.ctx().request(), clock);
+    replyJson(c, at.isPresent() ? store.listAsOf(c.kind(), options, at.get()) : store.list(c.kind(), options),
+        result -> listBody(c, result), 200);
   }
 
   private ListOptions listOptions(Call c) {
@@ -300,7 +333,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
     if (wantsTable(c)) {
       List<ObjectNode> items = result.items().stream().map(s -> KubeJson.toJson(s.object())).toList();
       return Responses.bytes(TableRenderer.render(c.kind(), c.path().version(), items, rv, result.continueToken(),
-          clock.instant()));
+          tableNow(c)));
     }
     ObjectNode head = NODES.objectNode();
     head.put("kind", c.kind().kind() + "List");
@@ -336,6 +369,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
 
   private void watch(Call c) {
     ReadParameters.check(c.ctx().request(), true);
+    HistoricalReads.refuse(c.ctx().request(), "watches");
     WatchOptions options;
     try {
       options = new WatchOptions(c.path().namespace(), LabelSelector.parse(c.param("labelSelector")),
@@ -677,7 +711,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
         }
         if (method == HttpMethod.GET) {
           verb(c, "GET");
-          replyJson(c, store.get(c.kind(), c.path().namespace(), c.path().name()), c::json, 200);
+          replyJson(c, stored(c), c::json, 200);
         } else if (method == HttpMethod.PUT) {
           verb(c, "PUT");
           update(c, true);
@@ -714,7 +748,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
         }
         if (method == HttpMethod.GET) {
           verb(c, "GET");
-          reply(c, store.get(c.kind(), c.path().namespace(), c.path().name()),
+          reply(c, stored(c),
               s -> ScaleView.of(c.kind(), KubeJson.toJson(s.object())), 200);
         } else if (method == HttpMethod.PUT) {
           verb(c, "PUT");
@@ -739,7 +773,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
         }
         if (method == HttpMethod.GET) {
           verb(c, "GET");
-          replyJson(c, store.get(c.kind(), c.path().namespace(), c.path().name()), c::json, 200);
+          replyJson(c, stored(c), c::json, 200);
         } else if (method == HttpMethod.PUT) {
           verb(c, "PUT");
           ObjectNode body = requireBody(c, BODY_TYPES);

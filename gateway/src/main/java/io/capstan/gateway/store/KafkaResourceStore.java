@@ -27,6 +27,13 @@ import io.capstan.logschema.topics.TopicLayout;
 import io.capstan.stateviews.audit.AuditEntry;
 import io.capstan.stateviews.audit.AuditQuery;
 import io.capstan.stateviews.audit.AuditTrail;
+import io.capstan.stateviews.history.AsOf;
+import io.capstan.stateviews.history.EventHistory;
+import io.capstan.stateviews.history.HistoricalObjects;
+import io.capstan.stateviews.history.ObjectVersion;
+import io.capstan.stateviews.history.VersionedObjects;
+import io.capstan.logschema.codec.LogCodec;
+import io.capstan.logschema.codec.MalformedRecordException;
 import io.capstan.stateviews.informer.InformerConfig;
 import io.capstan.stateviews.informer.SharedInformers;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -82,6 +89,29 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
   /** Lists filter and copy many objects: off the event loop. */
   private final ExecutorService listers = Executors.newFixedThreadPool(2,
       ThreadNice.normalPriority("capstan-gateway-list"));
+  /**
+   * How long the history of the event log is kept without a historical read: then its thread ends,
+   * and the index and spill file go with it (the next historical read reads the log again).
+   */
+  public static final java.time.Duration HISTORY_KEPT = java.time.Duration.ofMinutes(10);
+  private static final java.util.concurrent.ThreadFactory HISTORY_THREADS =
+      ThreadNice.normalPriority("capstan-gateway-history");
+  /**
+   * Historical reads, one at a time: a thread made on the first such read that ends after {@link
+   * #HISTORY_KEPT} without one, so an idle gateway has no thread and no memory for them.
+   */
+  private final java.util.concurrent.ThreadPoolExecutor historians = new java.util.concurrent.ThreadPoolExecutor(
+      0, 1, HISTORY_KEPT.toMillis(), TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
+      work -> HISTORY_THREADS.newThread(() -> {
+        try {
+          work.run();
+        } finally {
+          dropHistory(); // the thread ends: idle for HISTORY_KEPT, or the store closes
+        }
+      }));
+  private final Object historyLock = new Object();
+  /** The event log folded into every version of every object; made on the first historical read. */
+  private EventHistory history;
 
   /** A store on a started cache and a client the caller keeps and closes. */
   public KafkaResourceStore(CommandClient client, WatchCache cache) {
@@ -155,6 +185,133 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
         throw new ApiException(ApiStatus.serviceUnavailable("cannot read the event log: " + e.getMessage()));
       }
     }, listers);
+  }
+
+  // ---- historical reads ----
+
+  /**
+   * From the event log, folded into every version of every object on the first historical read
+   * and read on to the log's end at each later one ({@link EventHistory}), so the answer holds
+   * every write acknowledged before the request.
+   */
+  @Override
+  public CompletionStage<StoredObject> getAsOf(Kind kind, String namespace, String name, AsOf at) {
+    String key = cache.of(kind).key(namespace, name);
+    return historical(objects -> objects.at(key, at)
+        .map(v -> historicalObject(v))
+        .orElseThrow(() -> new ApiException(ApiStatus.notFound(kind.group(), kind.plural(), name))), at);
+  }
+
+  /**
+   * Paginated as a live list: {@code limit} items a chunk and a continue token naming the last
+   * key; the next chunk is read at the same point again (the client repeats {@code asOf}, and the
+   * past does not change), from after that key.
+   */
+  @Override
+  public CompletionStage<ListResult> listAsOf(Kind kind, ListOptions o, AsOf at) {
+    String prefix = cache.of(kind).keyPrefix(o.namespace());
+    String startAfter = o.continueFrom() == null ? null : o.continueFrom().startAfter();
+    return historical(objects -> {
+      VersionedObjects.Cut cut = objects.at(at, prefix);
+      List<StoredObject> items = new ArrayList<>();
+      List<String> keys = new ArrayList<>();
+      for (ObjectVersion v : cut.objects()) {
+        if (startAfter != null && v.key().compareTo(startAfter) <= 0) {
+          continue;
+        }
+        StoredObject s = historicalObject(v);
+        if (matches(s.object(), o)) {
+          items.add(s);
+          keys.add(v.key());
+        }
+      }
+      if (o.limit() > 0 && items.size() > o.limit()) {
+        int n = (int) o.limit();
+        String token = new ContinueToken(cut.resourceVersion(), keys.get(n - 1)).encode();
+        return new ListResult(items.subList(0, n), cut.resourceVersion(), token, (long) (items.size() - n));
+      }
+      return new ListResult(items, cut.resourceVersion(), null, null);
+    }, at);
+  }
+
+  @Override
+  public CompletionStage<List<HistoricalObjects.HistoryEntry>> history(Kind kind, String namespace, String name) {
+    String key = cache.of(kind).key(namespace, name);
+    return historical(objects -> {
+      List<ObjectVersion> versions = objects.versions(key);
+      if (versions.isEmpty()) {
+        throw new ApiException(ApiStatus.notFound(kind.group(), kind.plural(), name));
+      }
+      try {
+        return HistoricalObjects.history(versions, LogCodec.get());
+      } catch (MalformedRecordException e) {
+        throw new ApiException(ApiStatus.internalError("a version of " + key + " in the event log cannot be decoded: "
+            + e.getMessage()));
+      }
+    }, null);
+  }
+
+  private static StoredObject historicalObject(ObjectVersion v) {
+    try {
+      return new StoredObject(HistoricalObjects.object(v, LogCodec.get()), v.resourceVersion());
+    } catch (MalformedRecordException e) {
+      throw new ApiException(ApiStatus.internalError("the version " + v.resourceVersion() + " of " + v.key()
+          + " in the event log cannot be decoded: " + e.getMessage()));
+    }
+  }
+
+  /** Runs {@code read} on the historians' thread after reading the log on; 410 when {@code at} is before its retained start. */
+  private <T> CompletionStage<T> historical(java.util.function.Function<VersionedObjects, T> read, AsOf at) {
+    return CompletableFuture.supplyAsync(() -> {
+      synchronized (historyLock) {
+        return readHistory(read, at);
+      }
+    }, historians);
+  }
+
+  private <T> T readHistory(java.util.function.Function<VersionedObjects, T> read, AsOf at) {
+    VersionedObjects objects;
+    try {
+      if (history == null) {
+        history = new EventHistory(client.config().kafka(), client.config().layout(),
+            client.config().clientId() + "-history");
+      }
+      objects = history.catchUp();
+    } catch (RuntimeException e) {
+      log.warn("historical reads: cannot read the event log: {}", e.toString());
+      throw new ApiException(ApiStatus.serviceUnavailable("cannot read the event log: " + e.getMessage()));
+    }
+    if (at != null) {
+      try {
+        history.checkRetained(at);
+      } catch (EventHistory.Gone e) {
+        throw new ApiException(ApiStatus.gone(e.getMessage()));
+      }
+    }
+    return read.apply(objects);
+  }
+
+  private void dropHistory() {
+    synchronized (historyLock) {
+      if (history != null) {
+        history.close();
+        history = null;
+        log.info("historical reads: the history of the event log let go ({} without historical reads, or closing)",
+            HISTORY_KEPT);
+      }
+    }
+  }
+
+  /** Whether the history of the event log is held now (read on a historical read, let go when idle). */
+  public boolean holdsHistory() {
+    synchronized (historyLock) {
+      return history != null;
+    }
+  }
+
+  /** Sets how long the history is kept without historical reads (default {@link #HISTORY_KEPT}; tests shorten it). */
+  public void keepHistoryFor(java.time.Duration idle) {
+    historians.setKeepAliveTime(idle.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   // ---- reads ----
@@ -565,6 +722,8 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
   @Override
   public void close() {
     listers.shutdown();
+    historians.shutdown();
+    dropHistory();
     access.close();
     if (owns) {
       cache.close();

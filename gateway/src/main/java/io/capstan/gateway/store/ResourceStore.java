@@ -91,6 +91,36 @@ public interface ResourceStore {
    */
   WatchHandle watch(Kind kind, WatchOptions options, Consumer<WatchEvent> sink);
 
+  /**
+   * The object as it was at {@code at}, read from the event log (a historical read): 404 when it
+   * did not exist then (never made yet, or deleted), 410 when {@code at} is before the log's
+   * retained start. A Secret comes without its values. This default serves stores that keep no
+   * event log: 503.
+   */
+  default CompletionStage<StoredObject> getAsOf(Kind kind, String namespace, String name,
+      io.capstan.stateviews.history.AsOf at) {
+    return noHistory();
+  }
+
+  /**
+   * The objects as they were at {@code at} (a historical read), filtered by the options'
+   * namespace and selectors, all in one chunk; 410 before the log's retained start.
+   */
+  default CompletionStage<ListResult> listAsOf(Kind kind, ListOptions options, io.capstan.stateviews.history.AsOf at) {
+    return noHistory();
+  }
+
+  /** Every version of the object in the event log, oldest first, with what each changed; 404 when there is none. */
+  default CompletionStage<List<io.capstan.stateviews.history.HistoricalObjects.HistoryEntry>> history(Kind kind,
+      String namespace, String name) {
+    return noHistory();
+  }
+
+  private static <T> CompletionStage<T> noHistory() {
+    return CompletableFuture.failedFuture(new ApiException(ApiStatus.serviceUnavailable(
+        "this gateway's store keeps no event log to read history from")));
+  }
+
   /** Where refused requests and reads of Secrets are kept for audit; {@link AccessLog#NONE} by default. */
   default AccessLog accessLog() {
     return AccessLog.NONE;
