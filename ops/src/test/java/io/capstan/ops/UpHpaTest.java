@@ -45,8 +45,9 @@ class UpHpaTest {
     Path file = Files.writeString(work.resolve("burn.yaml"), manifest);
     kubectl(kubeconfig, "apply", "-f", file.toString());
 
-    // Up: a pod burns its CPU limit, twice its request, against a 50% target: to the maximum of 3.
-    await(kubeconfig, AWAIT, "the autoscaler scaling burn up", out -> out.equals("3"),
+    // Up: a pod burns up to its CPU limit, twice its request, against a 50% target: to the maximum of 3
+    // (to 2 first when a loaded machine gives the pod less than 150m).
+    await(kubeconfig, AWAIT, "the autoscaler scaling burn up", out -> out.equals("2") || out.equals("3"),
         "get", "deployment", "burn", "-o", "jsonpath={.spec.replicas}");
     String events = await(kubeconfig, AWAIT, "the SuccessfulRescale event", out -> out.contains("SuccessfulRescale"),
         "get", "events",
@@ -59,13 +60,21 @@ class UpHpaTest {
     String table = kubectl(kubeconfig, "get", "hpa", "burn", "--no-headers");
     assertTrue(table.matches("burn\\s+Deployment/burn\\s+cpu: \\d+%/50%\\s+1\\s+3\\s+\\d+\\s+.*\\s*"), table);
 
-    // Down: every pod stops burning; after the 15 s window the autoscaler goes back to the minimum.
-    kubectl(kubeconfig, "rollout", "status", "deployment/burn", "--timeout=4m");
-    for (String pod : kubectl(kubeconfig, "get", "pods", "-l", "app=burn", "-o", "name").strip().split("\\s+")) {
-      kubectl(kubeconfig, "exec", pod, "--", "touch", "/tmp/stop");
+    // Down: every pod stops burning (told again while pods come: one started after the first round
+    // burns too); after the 15 s window the autoscaler goes back to the minimum.
+    long deadline = System.nanoTime() + AWAIT.toNanos();
+    String replicas = "";
+    while (!replicas.equals("1")) {
+      assertTrue(System.nanoTime() < deadline, "the autoscaler did not scale burn down within " + AWAIT
+          + "; replicas " + replicas + "; " + KubectlRunner.run(kubeconfig, "get", "hpa", "burn", "-o", "yaml"));
+      for (String pod : kubectl(kubeconfig, "get", "pods", "-l", "app=burn", "-o", "name").strip().split("\\s+")) {
+        if (!pod.isEmpty()) {
+          KubectlRunner.run(kubeconfig, "exec", pod, "--", "touch", "/tmp/stop"); // a pod still starting is told next round
+        }
+      }
+      Thread.sleep(5_000);
+      replicas = kubectl(kubeconfig, "get", "deployment", "burn", "-o", "jsonpath={.spec.replicas}");
     }
-    await(kubeconfig, AWAIT, "the autoscaler scaling burn down", out -> out.equals("1"),
-        "get", "deployment", "burn", "-o", "jsonpath={.spec.replicas}");
     String down = await(kubeconfig, AWAIT, "the scale-down event", out -> out.contains("All metrics below target"),
         "get", "events",
         "-o", "jsonpath={range .items[*]}{.reason}: {.message}{\"\\n\"}{end}");
