@@ -59,8 +59,8 @@ import org.slf4j.LoggerFactory;
  * current metrics, last scale time and the AbleToScale, ScalingActive and ScalingLimited
  * conditions, with kube's reasons, messages and events ({@code SuccessfulRescale},
  * {@code FailedGetResourceMetric}, {@code FailedComputeMetricsReplicas}, {@code FailedGetScale},
- * {@code FailedRescale}). Only Resource metrics are measured (there is no custom or external
- * metrics API); other metric types report that they cannot be read.
+ * {@code FailedRescale}). Resource and ContainerResource metrics are measured (there is no custom
+ * or external metrics API); other metric types report that they cannot be read.
  */
 public final class HorizontalPodAutoscalerController implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HorizontalPodAutoscalerController.class);
@@ -365,7 +365,8 @@ public final class HorizontalPodAutoscalerController implements AutoCloseable {
     for (MetricSpec metric : metrics) {
       try {
         ResourceMetricEvaluator.Proposal p;
-        if ("Resource".equals(metric.getType()) && metric.getResource() != null) {
+        if (("Resource".equals(metric.getType()) && metric.getResource() != null)
+            || ("ContainerResource".equals(metric.getType()) && metric.getContainerResource() != null)) {
           if (measured == null) {
             measured = measure(selected);
           }
@@ -397,31 +398,38 @@ public final class HorizontalPodAutoscalerController implements AutoCloseable {
     return new Proposals(replicas, metricName, statuses, null);
   }
 
-  /** One Resource metric: the pods' usage of the resource in milli-units, summed over each pod's containers. */
+  /**
+   * One Resource metric: the pods' usage of the resource in milli-units, summed over each pod's
+   * containers; of a ContainerResource metric, the named container's (a pod without it has no sample).
+   */
   private ResourceMetricEvaluator.Proposal evaluate(MetricSpec metric, int current, List<Pod> selected,
       Map<PodRef, Map<String, Usage>> measured, Instant now) throws ResourceMetricEvaluator.Failure {
-    String resource = metric.getResource().getName();
+    boolean ofContainer = metric.getContainerResource() != null && "ContainerResource".equals(metric.getType());
+    String resource = ofContainer ? metric.getContainerResource().getName() : metric.getResource().getName();
+    String container = ofContainer ? metric.getContainerResource().getContainer() : null;
+    MetricTarget target = ofContainer ? metric.getContainerResource().getTarget() : metric.getResource().getTarget();
+    String reason = ofContainer ? "FailedGetContainerResourceMetric" : "FailedGetResourceMetric";
     Map<String, PodMetric> samples = new HashMap<>();
     measured.forEach((pod, containers) -> {
       long milli = 0;
       Instant timestamp = null;
       java.time.Duration window = null;
-      for (Usage u : containers.values()) {
+      for (Map.Entry<String, Usage> c : containers.entrySet()) {
+        if (container != null && !container.equals(c.getKey())) {
+          continue;
+        }
+        Usage u = c.getValue();
         milli += "cpu".equals(resource) ? u.cpuNanoCores() / 1_000_000 : u.memoryBytes() * 1000;
         timestamp = u.timestamp();
         window = u.window();
       }
-      samples.put(pod.name(), new PodMetric(milli, timestamp, window));
+      if (timestamp != null) {
+        samples.put(pod.name(), new PodMetric(milli, timestamp, window));
+      }
     });
-    if (!"cpu".equals(resource) && !"memory".equals(resource)) {
-      throw new ResourceMetricEvaluator.Failure("FailedGetResourceMetric", "failed to get " + resource
-          + " utilization: unable to get metrics for resource " + resource
-          + ": no metrics returned from resource metrics API");
-    }
-    if (samples.isEmpty()) {
-      String what = metric.getResource().getTarget() != null
-          && metric.getResource().getTarget().getAverageValue() != null ? "usage" : "utilization";
-      throw new ResourceMetricEvaluator.Failure("FailedGetResourceMetric", "failed to get " + resource + " " + what
+    String what = target != null && target.getAverageValue() != null ? "usage" : "utilization";
+    if (!"cpu".equals(resource) && !"memory".equals(resource) || samples.isEmpty()) {
+      throw new ResourceMetricEvaluator.Failure(reason, "failed to get " + resource + " " + what
           + ": unable to get metrics for resource " + resource + ": no metrics returned from resource metrics API");
     }
     return evaluator.evaluate(metric, current, selected, samples, now);
@@ -452,8 +460,6 @@ public final class HorizontalPodAutoscalerController implements AutoCloseable {
       case "External" -> new ResourceMetricEvaluator.Failure("FailedGetExternalMetric",
           "unable to get external metric " + metricLabel(metric) + ": unable to fetch metrics from external metrics API:"
               + " no external metrics API (external.metrics.k8s.io) registered");
-      case "ContainerResource" -> new ResourceMetricEvaluator.Failure("FailedGetContainerResourceMetric",
-          "ContainerResource metrics are not measured by this controller yet");
       default -> new ResourceMetricEvaluator.Failure("InvalidMetricSourceType",
           "unknown metric source type \"" + type + "\"");
     };
@@ -473,7 +479,7 @@ public final class HorizontalPodAutoscalerController implements AutoCloseable {
       return metric.getExternal().getMetric().getName();
     }
     if (metric.getContainerResource() != null) {
-      return metric.getContainerResource().getName() + " container resource";
+      return metric.getContainerResource().getName() + " container";
     }
     return metric.getType();
   }
