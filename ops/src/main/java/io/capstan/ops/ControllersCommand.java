@@ -39,6 +39,17 @@ final class ControllersCommand implements Callable<Integer> {
           + " Without it no kube-root-ca.crt is published.")
   java.nio.file.Path rootCaFile;
 
+  @Option(names = "--kubelet-client-certificate", paramLabel = "FILE",
+      description = "A client certificate (PEM) issued by the cluster CA, which the horizontal pod autoscaler presents"
+          + " to node agents to read pod usage (e.g. one `capstan up` issued in DATA_DIR/pki). Without it"
+          + " autoscalers get no resource metrics.")
+  java.nio.file.Path kubeletClientCert;
+
+  @Option(names = "--kubelet-client-key", paramLabel = "FILE",
+      description = "The private key (PEM, PKCS#8) of --kubelet-client-certificate.")
+  java.nio.file.Path kubeletClientKey;
+
+  @Mixin AutoscalerOptions autoscalerOptions;
   @Mixin DataDirOptions dataDir;
   @Mixin EncryptionOptions encryption;
   @Mixin TopicOptions topics;
@@ -54,7 +65,9 @@ final class ControllersCommand implements Callable<Integer> {
     java.nio.file.Path data;
     io.capstan.controllers.nodelifecycle.NodeLifecycleConfig nodeLifecycle;
     io.capstan.controllers.podgc.PodGcConfig podGc;
+    io.capstan.controllers.hpa.AutoscalerConfig autoscaler;
     try {
+      autoscaler = autoscalerOptions.resolve(kubeletClientCert, kubeletClientKey);
       nodeLifecycle = nodeLifecycle(nodeMonitorGracePeriod);
       podGc = ControllersComponent.podGc(terminatedPodGcThreshold);
       data = dataDir.resolve();
@@ -69,7 +82,7 @@ final class ControllersCommand implements Callable<Integer> {
       encryption.install(data, true); // Secrets are sealed and opened with these keys, or nothing starts
       MetricsComponent m = stack.start(new MetricsComponent(metricsConfig, registry));
       stack.start(new ControllersComponent(connection.clientConfig(), topicSettings.layout(), nodeLifecycle, rootCaFile,
-          podGc, null, registry));
+          podGc, autoscaler, null, registry));
       return "controllers ready: kafka=" + connection.bootstrap() + " metrics=" + m.url();
     });
   }

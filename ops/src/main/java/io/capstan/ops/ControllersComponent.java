@@ -1,5 +1,6 @@
 package io.capstan.ops;
 
+import io.capstan.controllers.hpa.AutoscalerConfig;
 import io.capstan.controllers.manager.ControllerManager;
 import io.capstan.controllers.manager.ControllerManagerConfig;
 import io.capstan.controllers.nodelifecycle.NodeLifecycleConfig;
@@ -30,8 +31,15 @@ final class ControllersComponent implements Component {
   /** @param podGc the pod garbage collector's settings ({@code --terminated-pod-gc-threshold}) */
   ControllersComponent(Map<String, Object> kafka, TopicLayout layout, NodeLifecycleConfig nodeLifecycle,
       Path rootCaFile, PodGcConfig podGc, SharedInformers shared, MeterRegistry registry) {
+    this(kafka, layout, nodeLifecycle, rootCaFile, podGc, AutoscalerConfig.defaults(), shared, registry);
+  }
+
+  /** @param autoscaler the horizontal pod autoscaler's settings and its client certificate for node agents */
+  ControllersComponent(Map<String, Object> kafka, TopicLayout layout, NodeLifecycleConfig nodeLifecycle,
+      Path rootCaFile, PodGcConfig podGc, AutoscalerConfig autoscaler, SharedInformers shared,
+      MeterRegistry registry) {
     this.manager = new ControllerManager(ControllerManagerConfig.defaults(kafka, layout).withNodeLifecycle(nodeLifecycle)
-        .withRootCaFile(rootCaFile).withPodGc(podGc), shared, registry);
+        .withRootCaFile(rootCaFile).withPodGc(podGc).withAutoscaler(autoscaler), shared, registry);
   }
 
   /** The pod garbage collector's settings with {@code --terminated-pod-gc-threshold}, checked. */

@@ -70,6 +70,7 @@ final class UpCommand implements Callable<Integer> {
           + " always-allow (every authenticated user may do anything) (default: ${DEFAULT-VALUE}).")
   String authorization;
 
+  @Mixin AutoscalerOptions autoscalerOptions;
   @Mixin ServiceNetworkOptions serviceNetworkOptions;
   @Mixin HollowOptions hollowOptions;
   @Mixin TopicOptions topics;
@@ -92,6 +93,7 @@ final class UpCommand implements Callable<Integer> {
       }
       apiAddress();
       ControllersComponent.podGc(terminatedPodGcThreshold);
+      autoscalerOptions.resolve(null, null);
       hollowOptions.resolve(); // a bad knob is a usage error before anything starts
       serviceNetworkOptions.resolve();
       NodeAgentComponent.proxyMode(serviceProxy);
@@ -149,7 +151,8 @@ final class UpCommand implements Callable<Integer> {
       // kube-root-ca.crt in every namespace: the CA the gateway generated (or found) in DATA_DIR/pki
       stack.start(new ControllersComponent(kafka.clientConfig(), config.topics().layout(), NodeLifecycleConfig.defaults(),
           io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir()),
-          ControllersComponent.podGc(terminatedPodGcThreshold), informers, registry));
+          ControllersComponent.podGc(terminatedPodGcThreshold),
+          autoscalerOptions.resolveIssuing(gatewayConfig.pkiDir()), informers, registry));
       // The kubernetes Service points at the gateway where pods reach it: the node's address.
       stack.start(new ClusterServicesComponent(kafka.clientConfig(), config.topics().layout(), informers, serviceNetwork,
           apiAddress, gateway.port(), registry));

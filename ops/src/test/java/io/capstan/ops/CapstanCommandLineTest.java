@@ -137,6 +137,12 @@ class CapstanCommandLineTest {
         "--terminated-pod-gc-threshold must be 0 (terminated pods are kept) or more, got -1");
     assertBad(List.of("up", "--terminated-pod-gc-threshold", "-5"),
         "--terminated-pod-gc-threshold must be 0 (terminated pods are kept) or more, got -5");
+    assertBad(List.of("up", "--horizontal-pod-autoscaler-sync-period", "forty"),
+        "--horizontal-pod-autoscaler-sync-period: \"forty\" is not a duration");
+    assertBad(List.of("controllers", "--kafka", "k:1", "--horizontal-pod-autoscaler-sync-period", "0s"),
+        "--horizontal-pod-autoscaler-sync-period must be positive");
+    assertBad(List.of("controllers", "--kafka", "k:1", "--kubelet-client-certificate", "/tmp/hpa.crt"),
+        "the autoscaler's kubelet client needs both a certificate and its key");
     assertBad(List.of("state-views", "--kafka", "k:1", "--kafka-config", "bootstrap.servers=other:2"),
         "disagrees with the Kafka in use");
     assertBad(List.of("up", "--api-port", "65536"), "--api-port must be 0..65535, got 65536");

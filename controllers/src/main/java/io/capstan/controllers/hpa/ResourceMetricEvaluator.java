@@ -1,5 +1,6 @@
 package io.capstan.controllers.hpa;
 
+import io.capstan.api.ContainerResourceMetricStatus;
 import io.capstan.api.MetricSpec;
 import io.capstan.api.MetricStatus;
 import io.capstan.api.MetricTarget;
@@ -15,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One Resource metric of an autoscaler as kube's controller evaluates it: the replica count it
+ * One Resource (or ContainerResource) metric of an autoscaler as kube's controller evaluates it: the replica count it
  * proposes, the metric's current status for the autoscaler's status, and the name the
  * SuccessfulRescale event gives as its reason; or, when it cannot be computed, the ScalingActive
  * condition and Warning event kube's controller reports (FailedGetResourceMetric).
@@ -49,11 +50,16 @@ public final class ResourceMetricEvaluator {
     this.calculator = calculator;
   }
 
-  /** kube's computeStatusForResourceMetric, on the target's pods and their samples of the metric's resource. */
+  /**
+   * kube's computeStatusForResourceMetric (and, for a ContainerResource metric, its container
+   * variant), on the target's pods and their samples of the metric's resource (of the one container).
+   */
   public Proposal evaluate(MetricSpec spec, int currentReplicas, List<Pod> pods, Map<String, PodMetric> samples,
       Instant now) throws Failure {
-    String resource = spec.getResource().getName();
-    MetricTarget target = spec.getResource().getTarget();
+    boolean ofContainer = "ContainerResource".equals(spec.getType()) && spec.getContainerResource() != null;
+    String resource = ofContainer ? spec.getContainerResource().getName() : spec.getResource().getName();
+    MetricTarget target = ofContainer ? spec.getContainerResource().getTarget() : spec.getResource().getTarget();
+    String container = ofContainer ? spec.getContainerResource().getContainer() : "";
     try {
       if (target.getAverageValue() != null) {
         Recommendation r;
@@ -63,7 +69,7 @@ public final class ResourceMetricEvaluator {
         } catch (MetricsException e) {
           throw new MetricsException("failed to get " + resource + " usage: " + e.getMessage());
         }
-        return new Proposal(r.replicas(), status(resource, MetricValueStatus.newBuilder()
+        return new Proposal(r.replicas(), status(resource, container, MetricValueStatus.newBuilder()
             .setAverageValue(Quantity.ofMillis(r.rawAverage()).canonical()).build()), resource + " resource");
       }
       if (target.getAverageUtilization() == null) {
@@ -72,16 +78,16 @@ public final class ResourceMetricEvaluator {
       }
       Recommendation r;
       try {
-        r = calculator.resourceReplicas(currentReplicas, target.getAverageUtilization(), resource, "", pods, samples,
-            now);
+        r = calculator.resourceReplicas(currentReplicas, target.getAverageUtilization(), resource, container, pods,
+            samples, now);
       } catch (MetricsException e) {
         throw new MetricsException("failed to get " + resource + " utilization: " + e.getMessage());
       }
-      return new Proposal(r.replicas(), status(resource, MetricValueStatus.newBuilder()
+      return new Proposal(r.replicas(), status(resource, container, MetricValueStatus.newBuilder()
           .setAverageUtilization(r.utilization()).setAverageValue(Quantity.ofMillis(r.rawAverage()).canonical())
-          .build()), resource + " resource utilization (percentage of request)");
+          .build()), resource + (ofContainer ? " container" : "") + " resource utilization (percentage of request)");
     } catch (MetricsException e) {
-      throw new Failure("FailedGetResourceMetric", e.getMessage());
+      throw new Failure(ofContainer ? "FailedGetContainerResourceMetric" : "FailedGetResourceMetric", e.getMessage());
     }
   }
 
@@ -91,7 +97,11 @@ public final class ResourceMetricEvaluator {
         : "All metrics below target");
   }
 
-  private static MetricStatus status(String resource, MetricValueStatus current) {
+  private static MetricStatus status(String resource, String container, MetricValueStatus current) {
+    if (container != null && !container.isEmpty()) {
+      return MetricStatus.newBuilder().setType("ContainerResource").setContainerResource(ContainerResourceMetricStatus
+          .newBuilder().setName(resource).setContainer(container).setCurrent(current).build()).build();
+    }
     return MetricStatus.newBuilder().setType("Resource")
         .setResource(ResourceMetricStatus.newBuilder().setName(resource).setCurrent(current).build()).build();
   }

@@ -62,6 +62,7 @@ public final class ControllerManager implements AutoCloseable {
   private io.capstan.controllers.daemonset.DaemonSetController daemonSets;
   private io.capstan.controllers.statefulset.StatefulSetController statefulSets;
   private io.capstan.controllers.podgc.PodGarbageCollector podGc;
+  private io.capstan.controllers.hpa.HorizontalPodAutoscalerController autoscalers;
   /** Null when no root CA file is configured. */
   private RootCaPublisher rootCa;
   private ShardAssignment shard;
@@ -87,7 +88,7 @@ public final class ControllerManager implements AutoCloseable {
 
   /** Creates the informers and client and registers the controllers; {@link #awaitReady} starts them. */
   public synchronized void start() {
-    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, customresourcedefinition-cleanup, endpoints, endpointslice, node-lifecycle{}, resourcequota, clusterrole-aggregation, disruption, cronjob, daemonset, statefulset, persistentvolume-binder and podgc controllers, {} workers each",
+    log.info("controller manager starting: replicaset, deployment, job, garbage-collector, namespace, customresourcedefinition-cleanup, endpoints, endpointslice, node-lifecycle{}, resourcequota, clusterrole-aggregation, disruption, cronjob, daemonset, statefulset, persistentvolume-binder, podgc and horizontal-pod-autoscaler controllers, {} workers each",
         config.rootCaFile() == null ? "" : ", root-ca-cert-publisher", config.workers());
     RootCaFile rootCaFile = null;
     if (config.rootCaFile() != null) {
@@ -130,6 +131,8 @@ public final class ControllerManager implements AutoCloseable {
     volumeBinder = new io.capstan.controllers.volume.PersistentVolumeBinder(informers, writer, clock, config.workers(),
         registry);
     podGc = new io.capstan.controllers.podgc.PodGarbageCollector(informers, writer, clock, config.podGc(), registry);
+    autoscalers = new io.capstan.controllers.hpa.HorizontalPodAutoscalerController(informers, writer,
+        podUsage(config.autoscaler(), clock), clock, config.autoscaler(), config.workers(), registry);
     if (rootCaFile != null) {
       rootCa = new RootCaPublisher(informers, writer, rootCaFile, RootCaPublisher.DEFAULT_RECHECK, 1, registry);
     }
@@ -165,6 +168,7 @@ public final class ControllerManager implements AutoCloseable {
     statefulSets.shardBy(shard);
     volumeBinder.shardBy(shard);
     podGc.shardBy(shard);
+    autoscalers.shardBy(shard);
     if (rootCa != null) {
       rootCa.shardBy(shard);
     }
@@ -204,6 +208,8 @@ public final class ControllerManager implements AutoCloseable {
     started.add(volumeBinder);
     podGc.start();
     started.add(podGc);
+    autoscalers.start();
+    started.add(autoscalers);
     if (rootCa != null) {
       rootCa.start();
       started.add(rootCa);
@@ -216,6 +222,33 @@ public final class ControllerManager implements AutoCloseable {
           + config.layout().prefix() + COMPONENT + " within " + timeout);
     }
     log.info("controller manager running, reconciling partitions {} of {}", shard.owned(), shard.partitionCount());
+  }
+
+  /**
+   * Where the autoscaler reads pod usage: the node agents, scraped with the configured client
+   * certificate; without one, nowhere (every autoscaler then says it got no metrics).
+   */
+  private io.capstan.controllers.hpa.PodUsage podUsage(io.capstan.controllers.hpa.AutoscalerConfig autoscaler,
+      Clock clock) {
+    if (autoscaler.kubeletClientCert() == null) {
+      log.info("horizontal pod autoscaler: no client certificate for node agents, so no resource metrics");
+      return pods -> java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException(
+          "the controller manager has no client certificate for node agents"));
+    }
+    var nodes = informers.informerFor(Kinds.NODE, io.capstan.api.Node.class);
+    try {
+      var metrics = new io.capstan.stateviews.resourcemetrics.ResourceMetrics(name -> nodes.get("", name)
+          .map(java.util.concurrent.CompletableFuture::completedFuture)
+          .orElseGet(() -> java.util.concurrent.CompletableFuture.failedFuture(
+              new IllegalStateException("node " + name + " not found"))),
+          new io.capstan.stateviews.resourcemetrics.KubeletClient(
+              new io.capstan.stateviews.resourcemetrics.KubeletClient.ClientCertificate(autoscaler.kubeletClientCert(),
+                  autoscaler.kubeletClientKey()), clock), clock);
+      return metrics::podUsage;
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("the horizontal pod autoscaler cannot read its client certificate: "
+          + e.getMessage(), e);
+    }
   }
 
   /** The partitions this instance reconciles (empty before it is ready). */

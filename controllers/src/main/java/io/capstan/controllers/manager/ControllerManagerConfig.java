@@ -1,5 +1,6 @@
 package io.capstan.controllers.manager;
 
+import io.capstan.controllers.hpa.AutoscalerConfig;
 import io.capstan.controllers.nodelifecycle.NodeLifecycleConfig;
 import io.capstan.controllers.podgc.PodGcConfig;
 import io.capstan.logschema.topics.TopicLayout;
@@ -21,9 +22,10 @@ import org.apache.kafka.clients.CommonClientConfigs;
  *                     null (the default) runs no publisher. {@code capstan up} gives the gateway's
  *                     {@code DATA_DIR/pki/ca.crt}
  * @param podGc        the pod garbage collector's threshold and periods
+ * @param autoscaler   the horizontal pod autoscaler's sync period, windows and node agent client certificate
  */
 public record ControllerManagerConfig(Map<String, Object> kafka, TopicLayout layout, int workers, Duration writeTimeout,
-    NodeLifecycleConfig nodeLifecycle, Path rootCaFile, PodGcConfig podGc) {
+    NodeLifecycleConfig nodeLifecycle, Path rootCaFile, PodGcConfig podGc, AutoscalerConfig autoscaler) {
   /**
    * kube-controller-manager's default of 5 (--concurrent-replicaset-syncs, --concurrent-deployment-syncs):
    * a reconcile mostly waits for the processor's replies, so workers cost little CPU (the
@@ -51,28 +53,35 @@ public record ControllerManagerConfig(Map<String, Object> kafka, TopicLayout lay
     if (podGc == null) {
       throw new IllegalArgumentException("controller manager config: podGc is required");
     }
+    if (autoscaler == null) {
+      throw new IllegalArgumentException("controller manager config: autoscaler is required");
+    }
     kafka = Map.copyOf(kafka);
   }
 
   public static ControllerManagerConfig defaults(Map<String, Object> kafka, TopicLayout layout) {
     return new ControllerManagerConfig(kafka, layout, DEFAULT_WORKERS, DEFAULT_WRITE_TIMEOUT,
-        NodeLifecycleConfig.defaults(), null, PodGcConfig.defaults());
+        NodeLifecycleConfig.defaults(), null, PodGcConfig.defaults(), AutoscalerConfig.defaults());
   }
 
   public ControllerManagerConfig withWorkers(int workers) {
-    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile, podGc);
+    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile, podGc, autoscaler);
   }
 
   public ControllerManagerConfig withNodeLifecycle(NodeLifecycleConfig nodeLifecycle) {
-    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile, podGc);
+    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile, podGc, autoscaler);
   }
 
   /** Publishes this CA bundle as {@code kube-root-ca.crt} in every namespace; null for none. */
   public ControllerManagerConfig withRootCaFile(Path rootCaFile) {
-    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile, podGc);
+    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile, podGc, autoscaler);
   }
 
   public ControllerManagerConfig withPodGc(PodGcConfig podGc) {
-    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile, podGc);
+    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile, podGc, autoscaler);
+  }
+
+  public ControllerManagerConfig withAutoscaler(AutoscalerConfig autoscaler) {
+    return new ControllerManagerConfig(kafka, layout, workers, writeTimeout, nodeLifecycle, rootCaFile, podGc, autoscaler);
   }
 }

@@ -3,6 +3,7 @@ package io.capstan.controllers.hpa;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.capstan.api.ContainerResourceMetricSource;
 import io.capstan.api.MetricSpec;
 import io.capstan.api.MetricTarget;
 import io.capstan.api.Pod;
@@ -39,6 +40,23 @@ class ResourceMetricEvaluatorTest {
         ResourceMetricEvaluator.rescaleMessage(6, 2, p.metricName()));
     assertEquals("New size: 1; reason: All metrics below target", ResourceMetricEvaluator.rescaleMessage(1, 2,
         p.metricName()));
+  }
+
+  @Test
+  void aContainerResourceMetricIsTheContainersShareOfItsRequest() throws Exception {
+    MetricSpec spec = MetricSpec.newBuilder().setType("ContainerResource").setContainerResource(
+        ContainerResourceMetricSource.newBuilder().setName("cpu").setContainer("c0").setTarget(MetricTarget.newBuilder()
+            .setType("Utilization").setAverageUtilization(50).build()).build()).build();
+    Proposal p = evaluator.evaluate(spec, 2, ReplicaCalculatorTest.pods(2, "200m"),
+        ReplicaCalculatorTest.usage(300L, 290L), ReplicaCalculatorTest.NOW);
+    assertEquals(6, p.replicas());
+    assertEquals("{\"type\":\"ContainerResource\",\"containerResource\":{\"name\":\"cpu\",\"current\":{"
+        + "\"averageValue\":\"295m\",\"averageUtilization\":147},\"container\":\"c0\"}}",
+        KubeJson.toJson(p.status()).toString());
+    assertEquals("cpu container resource utilization (percentage of request)", p.metricName());
+    Failure f = assertThrows(Failure.class, () -> evaluator.evaluate(spec, 1,
+        List.of(ReplicaCalculatorTest.running("p0", null)), ReplicaCalculatorTest.usage(100L), ReplicaCalculatorTest.NOW));
+    assertEquals("FailedGetContainerResourceMetric", f.reason());
   }
 
   @Test

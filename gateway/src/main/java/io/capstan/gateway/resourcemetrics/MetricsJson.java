@@ -3,7 +3,7 @@ package io.capstan.gateway.resourcemetrics;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.capstan.gateway.resourcemetrics.UsageRates.Usage;
+import io.capstan.stateviews.resourcemetrics.UsageRates.Usage;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;

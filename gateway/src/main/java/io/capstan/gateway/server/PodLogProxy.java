@@ -2,7 +2,6 @@ package io.capstan.gateway.server;
 
 import io.capstan.api.Container;
 import io.capstan.api.Node;
-import io.capstan.api.NodeAddress;
 import io.capstan.api.Pod;
 import io.capstan.gateway.errors.ApiException;
 import io.capstan.gateway.errors.ApiStatus;
@@ -11,6 +10,7 @@ import io.capstan.gateway.store.ResourceStore;
 import io.capstan.gateway.store.StoredObject;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.pods.EphemeralContainers;
+import io.capstan.stateviews.resourcemetrics.KubeletEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -21,8 +21,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.RoutingContext;
-import java.net.InetAddress;
-import java.net.NetworkInterface;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -139,32 +137,14 @@ final class PodLogProxy {
   }
 
   static int port(Node node) {
-    var endpoints = node.getStatus() == null ? null : node.getStatus().getDaemonEndpoints();
-    Integer port = endpoints == null || endpoints.getKubeletEndpoint() == null ? null
-        : endpoints.getKubeletEndpoint().getPort();
-    if (port == null || port <= 0) {
-      throw new ApiException(ApiStatus.serviceUnavailable("node " + node.getMetadata().getName()
-          + " reports no daemon endpoint (status.daemonEndpoints.kubeletEndpoint.Port): is its node agent running?"));
-    }
-    return port;
+    return KubeletEndpoint.port(node).orElseThrow(() -> new ApiException(ApiStatus.serviceUnavailable("node "
+        + node.getMetadata().getName() + " reports no daemon endpoint (status.daemonEndpoints.kubeletEndpoint.Port):"
+        + " is its node agent running?")));
   }
 
   /** The node's InternalIP (else its first address); loopback when that address is this machine's. */
   static String address(Node node) {
-    List<NodeAddress> addresses = node.getStatus() == null || node.getStatus().getAddresses() == null
-        ? List.of() : node.getStatus().getAddresses();
-    String chosen = addresses.stream().filter(a -> "InternalIP".equals(a.getType())).map(NodeAddress::getAddress)
-        .findFirst().orElseGet(() -> addresses.isEmpty() ? node.getMetadata().getName() : addresses.get(0).getAddress());
-    return isThisMachine(chosen) ? "127.0.0.1" : chosen;
-  }
-
-  private static boolean isThisMachine(String address) {
-    try {
-      InetAddress a = InetAddress.getByName(address);
-      return a.isLoopbackAddress() || NetworkInterface.getByInetAddress(a) != null;
-    } catch (Exception e) {
-      return false;
-    }
+    return KubeletEndpoint.address(node);
   }
 
   private synchronized HttpClient client(Vertx vertx) {

@@ -6,9 +6,6 @@ import io.capstan.api.Pod;
 import io.capstan.gateway.errors.ApiException;
 import io.capstan.gateway.errors.ApiStatus;
 import io.capstan.gateway.resourcemetrics.MetricsJson;
-import io.capstan.gateway.resourcemetrics.NodeReading;
-import io.capstan.gateway.resourcemetrics.NodeScrapes;
-import io.capstan.gateway.resourcemetrics.UsageRates;
 import io.capstan.gateway.security.CertificateAuthority;
 import io.capstan.gateway.selection.FieldSelector;
 import io.capstan.gateway.selection.LabelSelector;
@@ -16,64 +13,57 @@ import io.capstan.gateway.store.ListOptions;
 import io.capstan.gateway.store.ResourceStore;
 import io.capstan.gateway.store.StoredObject;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.stateviews.resourcemetrics.KubeletClient;
+import io.capstan.stateviews.resourcemetrics.NodeReading;
+import io.capstan.stateviews.resourcemetrics.ResourceMetrics;
+import io.capstan.stateviews.resourcemetrics.UsageRates;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.stream.Collectors;
 
 /**
  * {@code metrics.k8s.io/v1beta1}, what metrics-server serves and {@code kubectl top} reads:
  * {@code nodes}, {@code nodes/{name}}, {@code pods}, {@code namespaces/{ns}/pods} and {@code
  * namespaces/{ns}/pods/{name}}, get and list (with {@code labelSelector}). The usage comes from
  * the node agents' {@code /metrics/resource} (kubelet's), scraped on demand through {@link
- * NodeScrapes} over the same mutual TLS as {@code pods/log}. A node or pod without two usable
+ * ResourceMetrics} with the same client certificate as {@code pods/log}. A node or pod without two usable
  * readings is left out of a list, and is NotFound by name, as metrics-server answers.
  * Authorization is the router's, as for any resource read.
  */
 final class ResourceMetricsApi implements Handler<RoutingContext> {
-  private static final Logger log = LoggerFactory.getLogger(ResourceMetricsApi.class);
   static final String PREFIX = "/apis/metrics.k8s.io/v1beta1/";
   static final String GROUP = "metrics.k8s.io";
-  private static final int TIMEOUT_MS = 10_000;
 
   private final ResourceStore store;
-  private final CertificateAuthority.ClientCertFiles kubeletClient;
   private final Clock clock;
-  private final NodeScrapes scrapes;
-  /** The last reason each node could not be scraped, so that it is logged once. */
-  private final Map<String, String> problems = new java.util.concurrent.ConcurrentHashMap<>();
-  private volatile Vertx vertx;
-  private HttpClient client;
+  private final ResourceMetrics metrics;
 
   ResourceMetricsApi(ResourceStore store, CertificateAuthority.ClientCertFiles kubeletClient, Clock clock) {
     this.store = store;
-    this.kubeletClient = kubeletClient;
     this.clock = clock;
-    this.scrapes = new NodeScrapes(this::scrape, clock);
+    try {
+      this.metrics = new ResourceMetrics(name -> store.get(Kinds.NODE, "", name).thenApply(o -> (Node) o.object()),
+          new KubeletClient(new KubeletClient.ClientCertificate(kubeletClient.cert(), kubeletClient.key()), clock),
+          clock);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Override
   public void handle(RoutingContext ctx) {
-    vertx = ctx.vertx();
     String path = ctx.request().path();
     List<String> parts = List.of(path.substring(PREFIX.length()).split("/"));
     try {
@@ -133,18 +123,17 @@ final class ResourceMetricsApi implements Handler<RoutingContext> {
         }
       }
       if (name == null) {
-        scrapes.retain(nodes.stream().map(n -> n.getMetadata().getName()).collect(java.util.stream.Collectors.toSet()));
+        metrics.retain(nodes.stream().map(n -> n.getMetadata().getName()).collect(Collectors.toSet()));
       }
-      Map<String, CompletableFuture<Optional<NodeScrapes.Pair>>> pairs = pairs(
-          nodes.stream().map(n -> n.getMetadata().getName()).toList());
-      return CompletableFuture.allOf(pairs.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
+      return metrics.nodeUsage(nodes.stream().map(n -> n.getMetadata().getName()).toList()).thenApply(usage -> {
         Instant now = clock.instant();
         List<ObjectNode> out = new ArrayList<>();
         for (Node n : nodes) {
-          pairs.get(n.getMetadata().getName()).join()
-              .flatMap(p -> UsageRates.node(p.earlier(), p.later()))
-              .ifPresent(u -> out.add(MetricsJson.node(new MetricsJson.NodeMetrics(n.getMetadata().getName(),
-                  n.getMetadata().getLabels(), u), now)));
+          UsageRates.Usage u = usage.get(n.getMetadata().getName());
+          if (u != null) {
+            out.add(MetricsJson.node(new MetricsJson.NodeMetrics(n.getMetadata().getName(),
+                n.getMetadata().getLabels(), u), now));
+          }
         }
         return out;
       });
@@ -157,84 +146,25 @@ final class ResourceMetricsApi implements Handler<RoutingContext> {
         ? store.get(Kinds.POD, namespace, name).toCompletableFuture().thenApply(o -> List.of((Pod) o.object()))
         : store.list(Kinds.POD, listOptions(namespace, labels)).toCompletableFuture()
             .thenApply(l -> l.items().stream().map(o -> (Pod) o.object()).toList());
-    return pods.thenCompose(list -> {
-      Set<String> nodeNames = new LinkedHashSet<>();
+    return pods.thenCompose(list -> metrics.podUsage(list).thenApply(usage -> {
+      Instant now = clock.instant();
+      List<ObjectNode> out = new ArrayList<>();
       for (Pod p : list) {
-        String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
-        if (node != null && !node.isEmpty()) {
-          nodeNames.add(node);
+        Map<String, UsageRates.Usage> containers = usage.get(
+            new NodeReading.PodRef(p.getMetadata().getNamespace(), p.getMetadata().getName()));
+        if (containers != null) {
+          out.add(MetricsJson.pod(new MetricsJson.PodMetrics(p.getMetadata().getNamespace(), p.getMetadata().getName(),
+              p.getMetadata().getLabels(), new LinkedHashMap<>(containers)), now));
         }
       }
-      Map<String, CompletableFuture<Optional<NodeScrapes.Pair>>> pairs = pairs(List.copyOf(nodeNames));
-      return CompletableFuture.allOf(pairs.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
-        Map<String, Map<NodeReading.PodRef, Map<String, UsageRates.Usage>>> byNode = new HashMap<>();
-        pairs.forEach((node, f) -> f.join().ifPresent(p -> byNode.put(node, UsageRates.pods(p.earlier(), p.later()))));
-        Instant now = clock.instant();
-        List<ObjectNode> out = new ArrayList<>();
-        for (Pod p : list) {
-          String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
-          Map<String, UsageRates.Usage> containers = node == null ? null : byNode.getOrDefault(node, Map.of())
-              .get(new NodeReading.PodRef(p.getMetadata().getNamespace(), p.getMetadata().getName()));
-          if (containers != null && !containers.isEmpty()) {
-            out.add(MetricsJson.pod(new MetricsJson.PodMetrics(p.getMetadata().getNamespace(), p.getMetadata().getName(),
-                p.getMetadata().getLabels(), new LinkedHashMap<>(containers)), now));
-          }
-        }
-        return out;
-      });
-    }).exceptionally(e -> {
+      return out;
+    })).exceptionally(e -> {
       Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
       if (name != null && cause instanceof ApiException a && a.status().code() == 404) {
         return List.of(); // the pod itself is missing: NotFound for its metrics
       }
       throw e instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(e);
     });
-  }
-
-  /** Each node's pair of scrapes; a node that cannot be scraped has none (metrics-server logs and skips it). */
-  private Map<String, CompletableFuture<Optional<NodeScrapes.Pair>>> pairs(List<String> nodes) {
-    Map<String, CompletableFuture<Optional<NodeScrapes.Pair>>> out = new LinkedHashMap<>();
-    for (String node : nodes) {
-      out.put(node, scrapes.pair(node).thenApply(p -> {
-        problems.remove(node);
-        return Optional.of(p);
-      }).exceptionally(e -> {
-        String why = String.valueOf(e.getCause() != null ? e.getCause() : e);
-        if (!why.equals(problems.put(node, why))) { // once per node and problem, not on every kubectl top
-          log.info("resource metrics of node {} are not available: {}", node, why);
-        }
-        return Optional.empty();
-      }));
-    }
-    return out;
-  }
-
-  /** One scrape of the node's agent: {@code GET /metrics/resource} at its daemon endpoint. */
-  private CompletionStage<NodeReading> scrape(String nodeName) {
-    return store.get(Kinds.NODE, "", nodeName).toCompletableFuture().thenCompose(stored -> {
-      Node node = (Node) stored.object();
-      String host = PodLogProxy.address(node);
-      int port = PodLogProxy.port(node);
-      RequestOptions req = new RequestOptions().setMethod(HttpMethod.GET).setHost(host).setPort(port)
-          .setURI("/metrics/resource").setConnectTimeout(TIMEOUT_MS).setIdleTimeout(TIMEOUT_MS);
-      Instant at = clock.instant();
-      return client().request(req).compose(r -> r.send()).compose(resp -> resp.body().map(body -> {
-        if (resp.statusCode() != 200) {
-          throw new IllegalStateException("the node agent at " + host + ":" + port + " answered " + resp.statusCode()
-              + ": " + body.toString().strip());
-        }
-        return NodeReading.parse(body.toString(), at);
-      })).toCompletionStage();
-    });
-  }
-
-  private synchronized HttpClient client() {
-    if (client == null) {
-      client = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false)
-          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(kubeletClient.cert().toString())
-              .setKeyPath(kubeletClient.key().toString())));
-    }
-    return client;
   }
 
   private static ListOptions listOptions(String namespace, LabelSelector labels) {

@@ -3,7 +3,7 @@ package io.capstan.gateway.resourcemetrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.capstan.gateway.resourcemetrics.UsageRates.Usage;
+import io.capstan.stateviews.resourcemetrics.UsageRates.Usage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;

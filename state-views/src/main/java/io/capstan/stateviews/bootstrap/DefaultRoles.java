@@ -133,7 +133,7 @@ public final class DefaultRoles {
         rule(List.of("create"), "discovery.k8s.io", "endpointslices"));
   }
 
-  /** The rules of system:aggregate-to-view: read everything but Secrets and RBAC. */
+  /** The rules of system:aggregate-to-view: read everything but Secrets and RBAC, and resource metrics. */
   static List<PolicyRule> viewRules() {
     return List.of(
         rule(READ, "", "configmaps", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status", "pods",
@@ -147,7 +147,9 @@ public final class DefaultRoles {
             "statefulsets/scale", "statefulsets/status"),
         rule(READ, "autoscaling", "horizontalpodautoscalers", "horizontalpodautoscalers/status"),
         rule(READ, "batch", "cronjobs", "cronjobs/status", "jobs", "jobs/status"),
-        rule(READ, "policy", "poddisruptionbudgets", "poddisruptionbudgets/status"));
+        rule(READ, "policy", "poddisruptionbudgets", "poddisruptionbudgets/status"),
+        // metrics-server's system:aggregated-metrics-reader, aggregated into view (so edit and admin too)
+        rule(READ, "metrics.k8s.io", "pods", "nodes"));
   }
 
   /** The rules of system:aggregate-to-edit: write workloads, Secrets and Services. */

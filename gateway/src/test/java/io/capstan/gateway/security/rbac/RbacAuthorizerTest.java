@@ -97,6 +97,9 @@ class RbacAuthorizerTest {
     assertFalse(may(BOB, "create", "apps", "deployments", "", "default", ""));
     assertTrue(may(BOB, "list", "autoscaling", "horizontalpodautoscalers", "", "default", ""), "view reads hpa");
     assertFalse(may(BOB, "create", "autoscaling", "horizontalpodautoscalers", "", "default", ""));
+    assertTrue(may(BOB, "list", "metrics.k8s.io", "pods", "", "default", ""), "view reads pod metrics (kubectl top)");
+    assertTrue(may(BOB, "get", "metrics.k8s.io", "nodes", "", "", "n1"), "view reads node metrics");
+    assertFalse(may(BOB, "create", "metrics.k8s.io", "pods", "", "default", ""));
   }
 
   @Test

@@ -1,13 +1,13 @@
-package io.capstan.gateway.resourcemetrics;
+package io.capstan.stateviews.resourcemetrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.capstan.gateway.resourcemetrics.NodeReading.PodRef;
-import io.capstan.gateway.resourcemetrics.NodeReading.Sample;
-import io.capstan.gateway.resourcemetrics.UsageRates.Usage;
+import io.capstan.stateviews.resourcemetrics.NodeReading.PodRef;
+import io.capstan.stateviews.resourcemetrics.NodeReading.Sample;
+import io.capstan.stateviews.resourcemetrics.UsageRates.Usage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.capstan.gateway.resourcemetrics;
+package io.capstan.stateviews.resourcemetrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;

@@ -1,7 +1,7 @@
-package io.capstan.gateway.resourcemetrics;
+package io.capstan.stateviews.resourcemetrics;
 
-import io.capstan.gateway.resourcemetrics.NodeReading.PodRef;
-import io.capstan.gateway.resourcemetrics.NodeReading.Sample;
+import io.capstan.stateviews.resourcemetrics.NodeReading.PodRef;
+import io.capstan.stateviews.resourcemetrics.NodeReading.Sample;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.capstan.gateway.resourcemetrics;
+package io.capstan.stateviews.resourcemetrics;
 
 import java.math.BigDecimal;
 import java.time.Instant;
