@@ -31,9 +31,14 @@ class CustomResourcesExampleTest {
 
   /** The section's one {@code sh} block. */
   static String example(String readme) {
-    int start = readme.indexOf(SECTION);
-    assertTrue(start >= 0, "README.md has a section '" + SECTION + "'");
-    int end = readme.indexOf("\n## ", start + SECTION.length());
+    return example(readme, SECTION);
+  }
+
+  /** The one {@code sh} block of a README section. */
+  static String example(String readme, String heading) {
+    int start = readme.indexOf(heading);
+    assertTrue(start >= 0, "README.md has a section '" + heading + "'");
+    int end = readme.indexOf("\n## ", start + heading.length());
     String section = readme.substring(start, end < 0 ? readme.length() : end);
     java.util.regex.Matcher m = Pattern.compile("```sh\n(.*?)```", Pattern.DOTALL).matcher(section);
     assertTrue(m.find(), "the section has an sh block");
