@@ -144,6 +144,17 @@ public final class ServerSideApply {
         }
       }
     }
+    return update(changed, removed, managed, w);
+  }
+
+  /**
+   * {@link #update} of the fields an update changed and removed, as {@link RecordFieldSets}
+   * finds them in the records (the server's own fields are left out here).
+   */
+  public static List<ManagedEntry> update(FieldSet changedFields, FieldSet removedFields, List<ManagedEntry> managed,
+      Writer w) {
+    FieldSet changed = owned(changedFields);
+    FieldSet removed = owned(removedFields);
     if (changed.isEmpty() && removed.isEmpty()) {
       return managed;
     }

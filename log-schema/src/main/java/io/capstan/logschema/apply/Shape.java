@@ -48,12 +48,17 @@ public final class Shape {
 
   /** The form this shape gives {@code value}; a value of another JSON type than declared is atomic. */
   public Form form(JsonNode value) {
+    return form(value.isObject(), value.isArray());
+  }
+
+  /** The form this shape gives a value that is an object (record, map) or an array, or neither. */
+  public Form form(boolean object, boolean array) {
     if (form == null) {
-      return value.isObject() ? Form.STRUCT : value.isArray() ? Form.ATOMIC : Form.SCALAR;
+      return object ? Form.STRUCT : array ? Form.ATOMIC : Form.SCALAR;
     }
     return switch (form) {
-      case STRUCT -> value.isObject() ? Form.STRUCT : Form.ATOMIC;
-      case LIST_MAP, LIST_SET -> value.isArray() ? form : Form.ATOMIC;
+      case STRUCT -> object ? Form.STRUCT : Form.ATOMIC;
+      case LIST_MAP, LIST_SET -> array ? form : Form.ATOMIC;
       default -> form;
     };
   }

@@ -11,8 +11,10 @@ import io.capstan.log.CommandOp;
 import io.capstan.log.ErrorStatus;
 import io.capstan.log.StatusCause;
 import io.capstan.logschema.apply.ApplyConflictException;
+import io.capstan.logschema.apply.FieldSet;
 import io.capstan.logschema.apply.ManagedEntry;
 import io.capstan.logschema.apply.ManagedFields;
+import io.capstan.logschema.apply.RecordFieldSets;
 import io.capstan.logschema.apply.ServerSideApply;
 import io.capstan.logschema.apply.Shape;
 import io.capstan.logschema.apply.Shapes;
@@ -138,20 +140,47 @@ public final class FieldOwnership {
     if (manager == null || manager.isEmpty()) {
       return List.of();
     }
-    List<ManagedEntry> entries;
-    try {
-      entries = ManagedFields.read(meta);
-    } catch (RuntimeException e) {
-      entries = List.of();
-    }
     Shape shape = Shapes.of(kind);
-    String subresource = cmd.getOp() == CommandOp.UPDATE_STATUS ? STATUS : "";
-    List<ManagedEntry> updated = ServerSideApply.update(shape, before == null ? null : KubeJson.toJson(before),
-        KubeJson.toJson(after), entries, writer(kind, manager, subresource, now));
+    ServerSideApply.Writer writer = writer(kind, manager, cmd.getOp() == CommandOp.UPDATE_STATUS ? STATUS : "", now);
+    FieldSet changed;
+    FieldSet removed;
+    if (kind.custom()) {
+      // Custom kinds keep open (preserved) fields as JSON text: their sets are read from the JSON, as an apply's.
+      List<ManagedEntry> entries = entries(meta);
+      List<ManagedEntry> updated = ServerSideApply.update(shape, before == null ? null : KubeJson.toJson(before),
+          KubeJson.toJson(after), entries, writer);
+      if (updated != entries) {
+        ManagedFields.write(meta, updated);
+      }
+      return List.of();
+    }
+    // Built-in kinds: read from the records, equal subtrees skipped, and nothing more when nothing changed.
+    if (before == null) {
+      changed = RecordFieldSets.of(shape, after);
+      removed = new FieldSet();
+    } else {
+      RecordFieldSets.Diff diff = RecordFieldSets.diff(shape, before, after);
+      if (diff.isEmpty()) {
+        return List.of();
+      }
+      changed = diff.changed();
+      removed = diff.removed();
+    }
+    List<ManagedEntry> entries = entries(meta);
+    List<ManagedEntry> updated = ServerSideApply.update(changed, removed, entries, writer);
     if (updated != entries) {
       ManagedFields.write(meta, updated);
     }
     return List.of();
+  }
+
+  /** The entries as stored; unreadable ones are nobody's (a later write replaces them). */
+  private static List<ManagedEntry> entries(ObjectMeta meta) {
+    try {
+      return ManagedFields.read(meta);
+    } catch (RuntimeException e) {
+      return List.of();
+    }
   }
 
   private static ServerSideApply.Writer writer(Kind kind, String manager, String subresource, Instant now) {
