@@ -47,6 +47,29 @@ class CustomResourcesExampleTest {
     return block;
   }
 
+  /**
+   * Runs an example block by bash ({@code -euo pipefail}) with the real kubectl against the gateway,
+   * and returns what it printed; it must finish within two minutes and exit 0.
+   */
+  static String run(String block, GatewayServer gateway, Path dataDir) throws Exception {
+    Path script = Files.createTempFile(dataDir, "example", ".sh");
+    Files.writeString(script, block);
+    ProcessBuilder pb = new ProcessBuilder(List.of("bash", "-euo", "pipefail", script.toString()))
+        .redirectErrorStream(true);
+    pb.environment().put("KUBECONFIG", gateway.kubeconfig().toString());
+    pb.environment().put("KUBECACHEDIR", dataDir.resolve("kube-cache").toString());
+    pb.environment().put("PATH", Path.of(KubectlCli.KUBECTL).getParent() + ":" + System.getenv("PATH"));
+    Process p = pb.start();
+    String out;
+    try (var in = p.getInputStream()) {
+      out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the example did not finish:\n" + out);
+    System.out.println(out);
+    assertEquals(0, p.exitValue(), out);
+    return out;
+  }
+
   @TempDir
   static Path dataDir;
   static KafkaGatewayFixture backend;
@@ -72,20 +95,7 @@ class CustomResourcesExampleTest {
 
   @Test
   void theDocumentedExampleRunsAndPrintsThePrinterColumns() throws Exception {
-    Path script = Files.writeString(dataDir.resolve("example.sh"), example(Files.readString(README)));
-    ProcessBuilder pb = new ProcessBuilder(List.of("bash", "-euo", "pipefail", script.toString()))
-        .redirectErrorStream(true);
-    pb.environment().put("KUBECONFIG", gateway.kubeconfig().toString());
-    pb.environment().put("KUBECACHEDIR", dataDir.resolve("kube-cache").toString());
-    pb.environment().put("PATH", Path.of(KubectlCli.KUBECTL).getParent() + ":" + System.getenv("PATH"));
-    Process p = pb.start();
-    String out;
-    try (var in = p.getInputStream()) {
-      out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the example did not finish:\n" + out);
-    System.out.println(out);
-    assertEquals(0, p.exitValue(), out);
+    String out = run(example(Files.readString(README)), gateway, dataDir);
     assertTrue(out.contains("customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com created"), out);
     assertTrue(out.contains("customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com condition met"),
         out);

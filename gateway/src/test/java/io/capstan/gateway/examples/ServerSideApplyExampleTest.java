@@ -7,11 +7,8 @@ import io.capstan.gateway.cache.WatchCacheConfig;
 import io.capstan.gateway.server.GatewayServer;
 import io.capstan.gateway.testing.KafkaGatewayFixture;
 import io.capstan.gateway.testing.KubectlCli;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,20 +44,7 @@ class ServerSideApplyExampleTest {
   @Test
   void theDocumentedConflictAndItsResolution() throws Exception {
     String block = CustomResourcesExampleTest.example(Files.readString(CustomResourcesExampleTest.README), SECTION);
-    Path script = Files.writeString(dataDir.resolve("ssa.sh"), block);
-    ProcessBuilder pb = new ProcessBuilder(List.of("bash", "-euo", "pipefail", script.toString()))
-        .redirectErrorStream(true);
-    pb.environment().put("KUBECONFIG", gateway.kubeconfig().toString());
-    pb.environment().put("KUBECACHEDIR", dataDir.resolve("kube-cache").toString());
-    pb.environment().put("PATH", Path.of(KubectlCli.KUBECTL).getParent() + ":" + System.getenv("PATH"));
-    Process p = pb.start();
-    String out;
-    try (var in = p.getInputStream()) {
-      out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the example did not finish:\n" + out);
-    System.out.println(out);
-    assertEquals(0, p.exitValue(), out);
+    String out = CustomResourcesExampleTest.run(block, gateway, dataDir);
     assertTrue(out.contains("namespace/shop created"), out);
     assertTrue(out.contains("error: Apply failed with 1 conflict: conflict with \"kubectl\": .data.replicas"), out);
     assertTrue(out.contains("\nrefused\n"), out);

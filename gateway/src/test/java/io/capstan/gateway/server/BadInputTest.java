@@ -292,7 +292,7 @@ class BadInputTest {
         new Case("server-side apply without apiVersion and kind", "PATCH", EXISTING + "?fieldManager=t",
             "application/apply-patch+yaml", "data: {a: '2'}", 400, "BadRequest", "must set apiVersion and kind"),
         new Case("server-side apply of another kind", "PATCH", EXISTING + "?fieldManager=t",
-            "application/apply-patch+yaml", "{apiVersion: v1, kind: Secret}", 400, "BadRequest", "v1 Secret"),
+            "application/apply-patch+yaml", "apiVersion: v1\nkind: Secret\n", 400, "BadRequest", "v1 Secret"),
         new Case("server-side apply of a list", "PATCH", EXISTING + "?fieldManager=t",
             "application/apply-patch+yaml", "[1, 2]", 400, "BadRequest", "must be an object"),
         // verbs a resource does not support

@@ -446,7 +446,7 @@ class Fabric8ClientTest {
     KubernetesClientException noPod = assertThrows(KubernetesClientException.class,
         () -> client.pods().inNamespace(ns).withName("nope").getLog());
     assertEquals(404, noPod.getCode(), noPod.getMessage());
-    assertEquals(List.of("dup"), names(cms.list().getItems()), "nothing else stored");
+    assertEquals(List.of("applied", "dup"), names(cms.list().getItems()), "nothing else stored");
   }
 
   @Test

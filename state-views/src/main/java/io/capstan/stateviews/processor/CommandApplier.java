@@ -553,8 +553,16 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       io.capstan.logschema.apply.ManagedFields.write(meta(w.after()), appliedManaged);
       return w;
     }
-    List<io.capstan.logschema.validation.FieldError> errors =
-        FieldOwnership.recordUpdate(kind, cmd, w.before(), w.after(), sent, now);
+    List<io.capstan.logschema.validation.FieldError> errors;
+    try {
+      errors = FieldOwnership.recordUpdate(kind, cmd, w.before(), w.after(), sent, now);
+    } catch (RuntimeException e) {
+      // Ownership is bookkeeping: a failure to record it must not refuse the write itself.
+      log.error("the field ownership of {} ({} {} {}) could not be recorded; kept as it was", cmd.getRequestId(),
+          cmd.getOp(), kind.kind(), cmd.getName(), e);
+      meta(w.after()).setManagedFields(w.before() == null ? null : meta(w.before()).getManagedFields());
+      return w;
+    }
     return errors.isEmpty() ? w : new Outcome.Rejected(StatusErrors.invalid(kind, cmd.getName(), errors));
   }
 
