@@ -68,6 +68,11 @@ public final class FieldSet {
     return true;
   }
 
+  /** Whether this node holds nothing itself (its children, if any, are looked at by {@link #isEmpty}). */
+  boolean bare() {
+    return !member && children.isEmpty();
+  }
+
   public boolean contains(List<String> path) {
     FieldSet at = this;
     for (String element : path) {
@@ -168,6 +173,39 @@ public final class FieldSet {
       }
     });
     return out;
+  }
+
+  /**
+   * The set as {@code fieldsV1} JSON text, written directly (what every write that records
+   * ownership stores): the same text as {@code toFieldsV1().toString()}.
+   */
+  public String toFieldsV1Text() {
+    StringBuilder out = new StringBuilder(256);
+    writeText(out);
+    return out.toString();
+  }
+
+  private void writeText(StringBuilder out) {
+    out.append('{');
+    boolean first = true;
+    if (member && !children.isEmpty()) {
+      out.append("\".\":{}");
+      first = false;
+    }
+    for (Map.Entry<String, FieldSet> e : children.entrySet()) {
+      if (e.getValue().isEmpty()) {
+        continue;
+      }
+      if (!first) {
+        out.append(',');
+      }
+      first = false;
+      out.append('"');
+      com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(e.getKey(), out);
+      out.append("\":");
+      e.getValue().writeText(out);
+    }
+    out.append('}');
   }
 
   /** Reads {@code fieldsV1} JSON; {@link IllegalArgumentException} naming what is wrong. */

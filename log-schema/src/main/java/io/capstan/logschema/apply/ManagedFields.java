@@ -44,7 +44,7 @@ public final class ManagedFields {
           .setApiVersion(e.apiVersion())
           .setTime(e.time())
           .setFieldsType(FIELDS_V1)
-          .setFieldsV1(e.fields().toFieldsV1().toString())
+          .setFieldsV1(e.fields().toFieldsV1Text())
           .setSubresource(e.subresource().isEmpty() ? null : e.subresource())
           .build());
     }

@@ -70,7 +70,7 @@ public final class RecordFieldSets {
             }
           });
         }
-        if (at.isEmpty()) {
+        if (at.bare()) {
           at.member(true); // an empty struct or map is a field of its own
         }
       }

@@ -62,6 +62,8 @@ class RecordFieldSetsTest {
     IndexedRecord after = record(Kinds.POD, json(afterJson));
     assertEquals(ObjectFieldSets.of(shape, withoutType(before)), RecordFieldSets.of(shape, before));
     assertEquals(ObjectFieldSets.of(shape, withoutType(after)), RecordFieldSets.of(shape, after));
+    FieldSet set = RecordFieldSets.of(shape, after);
+    assertEquals(set.toFieldsV1().toString(), set.toFieldsV1Text());
 
     ServerSideApply.Writer creator = new ServerSideApply.Writer("creator", "v1", "", true, "t1");
     ServerSideApply.Writer editor = new ServerSideApply.Writer("editor", "v1", "", true, "t2");

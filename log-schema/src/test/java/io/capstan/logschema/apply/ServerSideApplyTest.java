@@ -83,6 +83,7 @@ class ServerSideApplyTest {
     FieldSet set = a.managed().get(0).fields();
     assertEquals(json(fieldsV1), set.toFieldsV1());
     assertEquals(set, FieldSet.fromFieldsV1(set.toFieldsV1()), "fieldsV1 reads back as the same set");
+    assertEquals(set.toFieldsV1().toString(), set.toFieldsV1Text(), "the text written directly is the JSON's");
   }
 
   @Test
