@@ -60,11 +60,15 @@ class ServerSideApplyTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (client != null) {
-      client.close();
-    }
-    if (backend != null) {
-      backend.close();
+    try {
+      if (client != null) {
+        client.close();
+      }
+      if (backend != null) {
+        backend.close();
+      }
+    } finally {
+      io.capstan.logschema.kinds.Kinds.unregister("Widget"); // the kind registry is JVM-wide
     }
   }
 
@@ -179,6 +183,99 @@ class ServerSideApplyTest {
     ConfigMap forced = client.configMaps().inNamespace("ssa").resource(theirs).fieldManager("other")
         .forceConflicts().serverSideApply();
     assertEquals("someone-else", forced.getData().get("owner"));
+  }
+
+  @Test
+  void customKindsMergeByTheirSchemasListTypes() throws Exception {
+    Path crd = manifest("widget-crd.yaml", """
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata:
+          name: widgets.ssa.example.com
+        spec:
+          group: ssa.example.com
+          scope: Namespaced
+          names: {plural: widgets, singular: widget, kind: Widget}
+          versions:
+          - name: v1
+            served: true
+            storage: true
+            schema:
+              openAPIV3Schema:
+                type: object
+                properties:
+                  spec:
+                    type: object
+                    properties:
+                      ports:
+                        type: array
+                        x-kubernetes-list-type: map
+                        x-kubernetes-list-map-keys: [port, protocol]
+                        items:
+                          type: object
+                          required: [port, protocol]
+                          properties:
+                            port: {type: integer}
+                            protocol: {type: string}
+                            name: {type: string}
+                      tags:
+                        type: array
+                        x-kubernetes-list-type: set
+                        items: {type: string}
+        """);
+    Result made = cli.run("create", "-f", crd.toString());
+    assertEquals(0, made.exit(), made.both());
+    Result established = cli.run("wait", "--for", "condition=established", "--timeout=60s",
+        "crd/widgets.ssa.example.com");
+    assertEquals(0, established.exit(), established.both());
+
+    Path web = manifest("widget-web.yaml", """
+        apiVersion: ssa.example.com/v1
+        kind: Widget
+        metadata: {name: w, namespace: ssa}
+        spec:
+          ports: [{port: 80, protocol: TCP, name: http}]
+          tags: [web]
+        """);
+    Path dns = manifest("widget-dns.yaml", """
+        apiVersion: ssa.example.com/v1
+        kind: Widget
+        metadata: {name: w, namespace: ssa}
+        spec:
+          ports: [{port: 80, protocol: UDP, name: dns}]
+          tags: [dns]
+        """);
+    Result first = cli.run("apply", "--server-side", "--field-manager=web", "-f", web.toString());
+    assertEquals(0, first.exit(), first.both());
+    Result second = cli.run("apply", "--server-side", "--field-manager=dns", "-f", dns.toString());
+    assertEquals(0, second.exit(), second.both());
+    JsonNode w = KubeJson.parse(cli.run("get", "widget", "w", "-n", "ssa", "-o", "json").out());
+    assertEquals(2, w.at("/spec/ports").size(), "80/TCP and 80/UDP are two elements: " + w);
+    assertEquals(KubeJson.parse("[\"web\",\"dns\"]"), w.at("/spec/tags"), w.toString());
+
+    Path rename = manifest("widget-rename.yaml", """
+        apiVersion: ssa.example.com/v1
+        kind: Widget
+        metadata: {name: w, namespace: ssa}
+        spec:
+          ports: [{port: 80, protocol: TCP, name: www}]
+        """);
+    Result conflict = cli.run("apply", "--server-side", "--field-manager=dns", "-f", rename.toString());
+    assertNotEquals(0, conflict.exit(), conflict.both());
+    assertTrue(conflict.err().contains(
+        "conflict with \"web\": .spec.ports[port=80,protocol=\"TCP\"].name"), conflict.both());
+
+    Result dropped = cli.run("apply", "--server-side", "--field-manager=web", "-f", manifest("widget-none.yaml", """
+        apiVersion: ssa.example.com/v1
+        kind: Widget
+        metadata: {name: w, namespace: ssa}
+        spec: {}
+        """).toString());
+    assertEquals(0, dropped.exit(), dropped.both());
+    JsonNode after = KubeJson.parse(cli.run("get", "widget", "w", "-n", "ssa", "-o", "json").out());
+    assertEquals(1, after.at("/spec/ports").size(), "web's element goes, dns's stays: " + after);
+    assertEquals("UDP", after.at("/spec/ports/0/protocol").asText());
+    assertEquals(KubeJson.parse("[\"dns\"]"), after.at("/spec/tags"), after.toString());
   }
 
   /** 20 managers apply at once to one object, each its own key and all one shared one: nothing is lost. */

@@ -101,6 +101,10 @@ public final class FieldOwnership {
     metadata.remove("managedFields");
     merged.put("apiVersion", kind.apiVersion());
     merged.put("kind", kind.kind());
+    if (kind.custom() && kind.openApiSchema() != null) {
+      // As a custom resource's body is defaulted on decode (the gateway does it for other writes).
+      io.capstan.logschema.crd.CustomObjects.applyDefaults(kind.openApiSchema(), merged);
+    }
     IndexedRecord object;
     try {
       object = KubeJson.fromJson(kind, merged).object();
