@@ -574,6 +574,10 @@ final class ResourceHandler implements Handler<RoutingContext> {
         ApiStatus.unsupportedMediaType(contentType, PATCH_TYPES)));
   }
 
+  /** The kinds whose writes pass RBAC's escalation check in the gateway (WriteAdmission). */
+  private static final java.util.Set<String> RBAC_KINDS = java.util.Set.of("Role", "ClusterRole", "RoleBinding",
+      "ClusterRoleBinding");
+
   private static boolean isApply(String contentType) {
     String bare = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
     return bare.equals(APPLY_PATCH);
@@ -590,6 +594,13 @@ final class ResourceHandler implements Handler<RoutingContext> {
       ApiStatus plain = ApiStatus.unsupportedMediaType(APPLY_PATCH, PATCH_TYPES);
       throw new ApiException(new ApiStatus(415, plain.reason(), plain.message()
           + ": server-side apply of Secrets is not supported; use create, replace or a merge patch", null));
+    }
+    if (RBAC_KINDS.contains(c.kind().kind())) {
+      // RBAC's escalation check needs the whole object before it is sent; an apply's is made by the processor.
+      ApiStatus plain = ApiStatus.unsupportedMediaType(APPLY_PATCH, PATCH_TYPES);
+      throw new ApiException(new ApiStatus(415, plain.reason(), plain.message() + ": server-side apply of "
+          + c.kind().plural() + " is not supported (their escalation check needs the whole object); use create,"
+          + " replace or a patch", null));
     }
     String manager = c.param("fieldManager");
     if (manager == null || manager.isEmpty()) {
