@@ -148,6 +148,16 @@ class ServerSideApplyCommandTest {
   }
 
   @Test
+  void aFieldTheSchemaDoesNotDeclareIs400AndNothingIsStored() {
+    Reply r = h.send(apply(Kinds.CONFIG_MAP, "cfg", "alice", "{'apiVersion':'v1','kind':'ConfigMap',"
+        + "'metadata':{'name':'cfg'},'data':{'a':'1'},'spec':{'x':1}}", false, false));
+    assertEquals(400, r.getStatus().getCode());
+    assertEquals("failed to create typed patch object (apps/cfg; v1, Kind=ConfigMap): .spec: field not declared"
+        + " in schema", r.getStatus().getMessage());
+    assertNull(h.objectStore().get("ConfigMap/apps/cfg"));
+  }
+
+  @Test
   void applyWithoutAFieldManagerIs400() {
     Reply r = h.send(applyData("", "{'a':'1'}", false));
     assertEquals(400, r.getStatus().getCode());

@@ -107,7 +107,15 @@ public final class FieldOwnership {
     }
     IndexedRecord object;
     try {
-      object = KubeJson.fromJson(kind, merged).object();
+      io.capstan.logschema.json.Converted<IndexedRecord> converted = KubeJson.fromJson(kind, merged);
+      if (converted.hasUnknownFields()) {
+        // An apply is typed as kube-apiserver types it: a field the schema does not declare is an error.
+        return new Refused(StatusErrors.badRequest("failed to create typed patch object (" + (kind.namespaced()
+            ? cmd.getNamespace() + "/" : "") + cmd.getName() + "; " + kind.apiVersion() + ", Kind=" + kind.kind()
+            + "): " + String.join(", ", converted.unknownFields().stream()
+                .map(f -> "." + f + ": field not declared in schema").toList())));
+      }
+      object = converted.object();
     } catch (ConversionException | IllegalArgumentException e) {
       return new Refused(StatusErrors.badRequest("the apply configuration does not fit " + kind.kind() + ": "
           + e.getMessage()));
