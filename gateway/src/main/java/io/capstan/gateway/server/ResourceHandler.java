@@ -27,6 +27,7 @@ import io.capstan.logschema.json.Converted;
 import io.capstan.logschema.crd.CustomObjects;
 import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kind;
+import io.capstan.logschema.json.ConversionException;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.patch.PatchType;
 import io.capstan.logschema.validation.FieldError;
@@ -565,6 +566,10 @@ final class ResourceHandler implements Handler<RoutingContext> {
    */
   private void patch(Call c, boolean status) {
     String contentType = c.ctx().request().getHeader("Content-Type");
+    if (isApply(contentType)) {
+      apply(c, status);
+      return;
+    }
     PatchType type = patchType(contentType);
     if (type == PatchType.STRATEGIC_MERGE_PATCH && c.kind().custom()) {
       // As kube-apiserver for custom resources: their schemas carry no patch strategies.
@@ -599,14 +604,90 @@ final class ResourceHandler implements Handler<RoutingContext> {
 
   /** The patch format of a Content-Type; 415 naming the supported ones otherwise. */
   private static PatchType patchType(String contentType) {
-    String bare = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-    if (bare.equals(APPLY_PATCH)) {
-      ApiStatus plain = ApiStatus.unsupportedMediaType(contentType, PATCH_TYPES);
-      throw new ApiException(new ApiStatus(415, plain.reason(), plain.message() + ": server-side apply is not "
-          + "supported by this server; use client-side apply (kubectl apply without --server-side)", null));
-    }
     return PatchType.byMediaType(contentType).orElseThrow(() -> new ApiException(
         ApiStatus.unsupportedMediaType(contentType, PATCH_TYPES)));
+  }
+
+  /** The kinds whose writes pass RBAC's escalation check in the gateway (WriteAdmission). */
+  private static final java.util.Set<String> RBAC_KINDS = java.util.Set.of("Role", "ClusterRole", "RoleBinding",
+      "ClusterRoleBinding");
+
+  private static boolean isApply(String contentType) {
+    String bare = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    return bare.equals(APPLY_PATCH);
+  }
+
+  /**
+   * Server-side apply (PATCH of application/apply-patch+yaml, YAML or JSON): checked here for
+   * what the URL says, then merged, conflict-checked and recorded by the single writer against
+   * the stored object (FieldOwnership), so it never retries. 201 when it created the object.
+   */
+  private void apply(Call c, boolean status) {
+    if (c.kind() == Kinds.SECRET) {
+      // Secret values are sealed before they reach the log; an applied configuration would not be.
+      ApiStatus plain = ApiStatus.unsupportedMediaType(APPLY_PATCH, PATCH_TYPES);
+      throw new ApiException(new ApiStatus(415, plain.reason(), plain.message()
+          + ": server-side apply of Secrets is not supported; use create, replace or a merge patch", null));
+    }
+    if (RBAC_KINDS.contains(c.kind().kind())) {
+      // RBAC's escalation check needs the whole object before it is sent; an apply's is made by the processor.
+      ApiStatus plain = ApiStatus.unsupportedMediaType(APPLY_PATCH, PATCH_TYPES);
+      throw new ApiException(new ApiStatus(415, plain.reason(), plain.message() + ": server-side apply of "
+          + c.kind().plural() + " is not supported (their escalation check needs the whole object); use create,"
+          + " replace or a patch", null));
+    }
+    String manager = c.param("fieldManager");
+    if (manager == null || manager.isEmpty()) {
+      throw new ApiException(ApiStatus.badRequest("PATCH requests with apply patch type must have a fieldManager"));
+    }
+    JsonNode body;
+    try {
+      body = parseBody(c);
+    } catch (ConversionException e) {
+      throw new ApiException(ApiStatus.badRequest("error decoding YAML: " + e.getMessage()));
+    }
+    if (!(body instanceof ObjectNode config)) {
+      throw new ApiException(ApiStatus.badRequest("the apply configuration must be an object, got "
+          + body.getNodeType().toString().toLowerCase(Locale.ROOT)));
+    }
+    String apiVersion = config.path("apiVersion").asText("");
+    String kindName = config.path("kind").asText("");
+    String expected = c.kind().apiVersion(c.path().version());
+    if (apiVersion.isEmpty() || kindName.isEmpty()) {
+      throw new ApiException(ApiStatus.badRequest("the apply configuration must set apiVersion and kind"
+          + " (expected apiVersion \"" + expected + "\" and kind \"" + c.kind().kind() + "\")"));
+    }
+    if (!apiVersion.equals(expected) || !kindName.equals(c.kind().kind())) {
+      throw new ApiException(ApiStatus.badRequest("the apply configuration is a " + apiVersion + " " + kindName
+          + ", but this URL serves " + expected + " " + c.kind().kind()));
+    }
+    JsonNode meta = config.path("metadata");
+    String name = meta.path("name").asText("");
+    if (!name.isEmpty() && !name.equals(c.path().name())) {
+      throw new ApiException(ApiStatus.badRequest("the name of the object (" + name
+          + ") does not match the name on the URL (" + c.path().name() + ")"));
+    }
+    String namespace = meta.path("namespace").asText("");
+    if (c.kind().namespaced() && !namespace.isEmpty() && !namespace.equals(c.path().namespace())) {
+      throw new ApiException(ApiStatus.badRequest("the namespace of the provided object (" + namespace
+          + ") does not match the namespace sent on the request (" + c.path().namespace() + ")"));
+    }
+    if (meta.has("managedFields") && !meta.get("managedFields").isNull()) {
+      throw new ApiException(ApiStatus.badRequest("metadata.managedFields must be nil in an apply configuration"));
+    }
+    Context context = c.ctx().vertx().getOrCreateContext();
+    Future.fromCompletionStage(store.apply(c.kind(), c.path().namespace(), c.path().name(), config, status,
+        c.flag("force"), writeOptions(c)), context).onComplete(ar -> {
+          try {
+            if (ar.succeeded()) {
+              Responses.json(c.ctx(), ar.result().created() ? 201 : 200, c.json(ar.result().stored()));
+            } else {
+              Responses.error(c.ctx(), ar.cause());
+            }
+          } catch (Throwable e) {
+            Responses.error(c.ctx(), e);
+          }
+        });
   }
 
   private static Future<Void> afterPause(Call c, long ms) {
@@ -1048,7 +1129,31 @@ final class ResourceHandler implements Handler<RoutingContext> {
   }
 
   private static WriteOptions writeOptions(Call c) {
-    return new WriteOptions(c.actor(), dryRun(c), c.param("fieldManager"));
+    return new WriteOptions(c.actor(), dryRun(c), fieldManager(c));
+  }
+
+  /** The longest field manager kube-apiserver takes. */
+  private static final int MAX_FIELD_MANAGER = 128;
+
+  /**
+   * The write's field manager: the fieldManager parameter, else the User-Agent up to its first
+   * "/" (kubectl/v1.31.0 ... is "kubectl"), as kube-apiserver's prefixFromUserAgent.
+   */
+  static String fieldManager(Call c) {
+    String manager = c.param("fieldManager");
+    if (manager != null && !manager.isEmpty()) {
+      if (manager.length() > MAX_FIELD_MANAGER) {
+        throw new ApiException(ApiStatus.badRequest("fieldManager: Too long: may not be more than "
+            + MAX_FIELD_MANAGER + " bytes"));
+      }
+      return manager;
+    }
+    String agent = c.ctx().request().getHeader("User-Agent");
+    if (agent == null || agent.isEmpty()) {
+      return "unknown";
+    }
+    String prefix = agent.split("/", 2)[0];
+    return prefix.length() > MAX_FIELD_MANAGER ? prefix.substring(0, MAX_FIELD_MANAGER) : prefix;
   }
 
   private static boolean dryRun(Call c) {

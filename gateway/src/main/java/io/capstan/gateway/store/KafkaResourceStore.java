@@ -1,5 +1,6 @@
 package io.capstan.gateway.store;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.capstan.api.ObjectMeta;
@@ -506,23 +507,40 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
 
   @Override
   public CompletionStage<StoredObject> create(Kind kind, IndexedRecord object, WriteOptions options) {
-    return write(kind, () -> Commands.create(object), options.actor(), options.dryRun());
+    return write(kind, () -> Commands.create(object), options);
   }
 
   @Override
   public CompletionStage<StoredObject> update(Kind kind, IndexedRecord object, WriteOptions options) {
-    return write(kind, () -> withPatch(Commands.update(object), options), options.actor(), options.dryRun());
+    return write(kind, () -> withPatch(Commands.update(object), options), options);
   }
 
   @Override
   public CompletionStage<StoredObject> updateStatus(Kind kind, IndexedRecord object, WriteOptions options) {
-    return write(kind, () -> withPatch(Commands.updateStatus(object), options), options.actor(), options.dryRun());
+    return write(kind, () -> withPatch(Commands.updateStatus(object), options), options);
   }
 
   /** The processor takes only the ephemeral containers, and refuses changes to existing ones. */
   @Override
   public CompletionStage<StoredObject> updateEphemeralContainers(IndexedRecord pod, WriteOptions options) {
-    return write(Kinds.POD, () -> Commands.updateEphemeralContainers(pod), options.actor(), options.dryRun());
+    return write(Kinds.POD, () -> Commands.updateEphemeralContainers(pod), options);
+  }
+
+  /** The processor merges, checks ownership and records it against the stored object (FieldOwnership). */
+  @Override
+  public CompletionStage<Applied> apply(Kind kind, String namespace, String name, JsonNode config, boolean status,
+      boolean force, WriteOptions options) {
+    KindCache c = cache.of(kind);
+    String ns = kind.namespaced() ? namespace : "";
+    String uidBefore = c.get(c.key(ns, name)).map(o -> meta(o).getUid()).orElse(null);
+    Command cmd;
+    try {
+      cmd = Commands.apply(kind, ns, name, status, config.toString(), force);
+    } catch (IllegalArgumentException e) {
+      return failed(ApiStatus.badRequest(e.getMessage()));
+    }
+    return write(kind, () -> cmd, options)
+        .thenApply(s -> new Applied(s, !status && !meta(s.object()).getUid().equals(uidBefore)));
   }
 
   /** The processor re-applies the patch if the object moved on meanwhile (see CommandPatch). */
@@ -533,13 +551,18 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     return cmd;
   }
 
-  private CompletionStage<StoredObject> write(Kind kind, java.util.function.Supplier<Command> command, String actor,
-      boolean dryRun) {
+  private CompletionStage<StoredObject> write(Kind kind, java.util.function.Supplier<Command> command,
+      WriteOptions options) {
+    String actor = options.actor();
+    boolean dryRun = options.dryRun();
     Command cmd;
     try {
       cmd = command.get();
     } catch (IllegalArgumentException e) {
       return failed(ApiStatus.badRequest(e.getMessage()));
+    }
+    if (cmd.getFieldManager() == null) {
+      cmd.setFieldManager(options.fieldManager());
     }
     return send(kind, cmd, actor, dryRun).thenApply(a -> {
       IndexedRecord stored = a.object();
@@ -593,8 +616,7 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
    */
   @Override
   public CompletionStage<StoredObject> bind(String namespace, String podName, String nodeName, WriteOptions options) {
-    return write(Kinds.POD, () -> Commands.bind(namespace, podName, nodeName),
-        options.actor(), options.dryRun());
+    return write(Kinds.POD, () -> Commands.bind(namespace, podName, nodeName), options);
   }
 
   private static StoredObject lastState(Kind kind, String namespace, String name, IndexedRecord before, long rv) {

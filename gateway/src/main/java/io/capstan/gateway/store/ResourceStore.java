@@ -1,5 +1,6 @@
 package io.capstan.gateway.store;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.gateway.errors.ApiException;
 import io.capstan.gateway.errors.ApiStatus;
@@ -59,6 +60,21 @@ public interface ResourceStore {
 
   /** Replaces only the status (the {@code /status} subresource). */
   CompletionStage<StoredObject> updateStatus(Kind kind, IndexedRecord object, WriteOptions options);
+
+  /**
+   * Server-side apply of {@code config} (the applied configuration, JSON) to the object or, with
+   * {@code status}, its status; creates the object when it is absent. The merge, ownership and
+   * conflicts are the store's to decide against the stored object. A store that cannot answers 415.
+   */
+  default CompletionStage<Applied> apply(Kind kind, String namespace, String name, JsonNode config, boolean status,
+      boolean force, WriteOptions options) {
+    return CompletableFuture.failedFuture(new ApiException(ApiStatus.unsupportedMediaType(
+        "application/apply-patch+yaml", java.util.List.of("application/json-patch+json",
+            "application/merge-patch+json", "application/strategic-merge-patch+json"))));
+  }
+
+  /** The object an apply left, and whether the apply created it (201). */
+  record Applied(StoredObject stored, boolean created) {}
 
   /**
    * Adds the pod's ephemeral containers (the {@code pods/ephemeralcontainers} subresource): only

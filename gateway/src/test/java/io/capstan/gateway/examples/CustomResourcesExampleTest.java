@@ -31,15 +31,43 @@ class CustomResourcesExampleTest {
 
   /** The section's one {@code sh} block. */
   static String example(String readme) {
-    int start = readme.indexOf(SECTION);
-    assertTrue(start >= 0, "README.md has a section '" + SECTION + "'");
-    int end = readme.indexOf("\n## ", start + SECTION.length());
+    return example(readme, SECTION);
+  }
+
+  /** The one {@code sh} block of a README section. */
+  static String example(String readme, String heading) {
+    int start = readme.indexOf(heading);
+    assertTrue(start >= 0, "README.md has a section '" + heading + "'");
+    int end = readme.indexOf("\n## ", start + heading.length());
     String section = readme.substring(start, end < 0 ? readme.length() : end);
     java.util.regex.Matcher m = Pattern.compile("```sh\n(.*?)```", Pattern.DOTALL).matcher(section);
     assertTrue(m.find(), "the section has an sh block");
     String block = m.group(1);
     assertTrue(!m.find(), "the section has one sh block");
     return block;
+  }
+
+  /**
+   * Runs an example block by bash ({@code -euo pipefail}) with the real kubectl against the gateway,
+   * and returns what it printed; it must finish within two minutes and exit 0.
+   */
+  static String run(String block, GatewayServer gateway, Path dataDir) throws Exception {
+    Path script = Files.createTempFile(dataDir, "example", ".sh");
+    Files.writeString(script, block);
+    ProcessBuilder pb = new ProcessBuilder(List.of("bash", "-euo", "pipefail", script.toString()))
+        .redirectErrorStream(true);
+    pb.environment().put("KUBECONFIG", gateway.kubeconfig().toString());
+    pb.environment().put("KUBECACHEDIR", dataDir.resolve("kube-cache").toString());
+    pb.environment().put("PATH", Path.of(KubectlCli.KUBECTL).getParent() + ":" + System.getenv("PATH"));
+    Process p = pb.start();
+    String out;
+    try (var in = p.getInputStream()) {
+      out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the example did not finish:\n" + out);
+    System.out.println(out);
+    assertEquals(0, p.exitValue(), out);
+    return out;
   }
 
   @TempDir
@@ -67,20 +95,7 @@ class CustomResourcesExampleTest {
 
   @Test
   void theDocumentedExampleRunsAndPrintsThePrinterColumns() throws Exception {
-    Path script = Files.writeString(dataDir.resolve("example.sh"), example(Files.readString(README)));
-    ProcessBuilder pb = new ProcessBuilder(List.of("bash", "-euo", "pipefail", script.toString()))
-        .redirectErrorStream(true);
-    pb.environment().put("KUBECONFIG", gateway.kubeconfig().toString());
-    pb.environment().put("KUBECACHEDIR", dataDir.resolve("kube-cache").toString());
-    pb.environment().put("PATH", Path.of(KubectlCli.KUBECTL).getParent() + ":" + System.getenv("PATH"));
-    Process p = pb.start();
-    String out;
-    try (var in = p.getInputStream()) {
-      out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the example did not finish:\n" + out);
-    System.out.println(out);
-    assertEquals(0, p.exitValue(), out);
+    String out = run(example(Files.readString(README)), gateway, dataDir);
     assertTrue(out.contains("customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com created"), out);
     assertTrue(out.contains("customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com condition met"),
         out);

@@ -431,10 +431,10 @@ class Fabric8ClientTest {
     assertEquals(404, noNamespace.getCode(), noNamespace.getMessage());
     assertTrue(noNamespace.getMessage().contains("namespaces \"no-such-ns\" not found"), noNamespace.getMessage());
 
-    KubernetesClientException ssa = assertThrows(KubernetesClientException.class,
-        () -> cms.resource(configMap("applied", Map.of(), Map.of("a", "b"))).fieldManager("test").serverSideApply());
-    assertEquals(415, ssa.getCode(), ssa.getMessage());
-    assertTrue(ssa.getMessage().contains("server-side apply is not supported"), ssa.getMessage());
+    ConfigMap ssa = cms.resource(configMap("applied", Map.of(), Map.of("a", "b"))).fieldManager("test")
+        .serverSideApply();
+    assertEquals(Map.of("a", "b"), ssa.getData());
+    assertEquals("test", ssa.getMetadata().getManagedFields().get(0).getManager());
 
     client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName("logger").endMetadata()
         .withNewSpec().addNewContainer().withName("main").withImage("busybox:1.36").endContainer().endSpec().build())
@@ -446,7 +446,7 @@ class Fabric8ClientTest {
     KubernetesClientException noPod = assertThrows(KubernetesClientException.class,
         () -> client.pods().inNamespace(ns).withName("nope").getLog());
     assertEquals(404, noPod.getCode(), noPod.getMessage());
-    assertEquals(List.of("dup"), names(cms.list().getItems()), "nothing else stored");
+    assertEquals(List.of("applied", "dup"), names(cms.list().getItems()), "nothing else stored");
   }
 
   @Test

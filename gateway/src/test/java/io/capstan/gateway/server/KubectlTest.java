@@ -630,12 +630,18 @@ class KubectlTest {
   }
 
   @Test
-  void serverSideApplyIsRefusedWithAClearMessage() throws Exception {
-    Path file = manifest("ssa.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  a: b\n");
+  void serverSideApplyOfSecretsAndRbacKindsIsRefusedWithAClearMessage() throws Exception {
+    Path file = manifest("ssa.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: ssa\nstringData:\n  a: b\n");
     Result r = kubectl("apply", "--server-side", "-f", file.toString());
     assertNotEquals(0, r.exit(), r.both());
-    assertTrue(r.err().contains("server-side apply is not supported"), r.both());
-    assertFalse(exists("cm", "ssa"), "nothing stored");
+    assertTrue(r.err().contains("server-side apply of Secrets is not supported"), r.both());
+    assertFalse(exists("secret", "ssa"), "nothing stored");
+    Path role = manifest("ssa-role.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n"
+        + "  name: ssa\nrules: []\n");
+    Result refused = kubectl("apply", "--server-side", "-f", role.toString());
+    assertNotEquals(0, refused.exit(), refused.both());
+    assertTrue(refused.err().contains("server-side apply of roles is not supported"), refused.both());
+    assertFalse(exists("role", "ssa"), "nothing stored");
   }
 
   // ---- delete ----

@@ -221,8 +221,10 @@ public final class CommandClient implements AutoCloseable {
       c.setNamespace("");
     }
     // A quota ledger step (the quota controller's RECORD / PRUNE) names its object in the step instead.
+    // A server-side apply carries its configuration as the patch; the processor makes the object.
+    boolean apply = c.getPatch() != null && Commands.APPLY_PATCH.equals(c.getPatch().getContentType());
     boolean needsObject = (op == CommandOp.CREATE || op == CommandOp.UPDATE || op == CommandOp.UPDATE_STATUS)
-        && c.getQuota() == null;
+        && c.getQuota() == null && !apply;
     if (needsObject && c.getObject() == null) {
       throw new IllegalArgumentException(op + " " + c.getKind() + " " + c.getName() + ": object is required");
     }

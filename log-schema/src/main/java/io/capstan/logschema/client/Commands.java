@@ -64,6 +64,20 @@ public final class Commands {
     return ofObject(CommandOp.UPDATE_STATUS, object);
   }
 
+  /**
+   * Server-side apply of {@code config} (JSON) to the object of a key, or with {@code status} to
+   * its status: the processor merges it into the stored object (creating it when absent).
+   */
+  public static Command apply(Kind kind, String namespace, String name, boolean status, String config, boolean force) {
+    Command c = envelope(status ? CommandOp.UPDATE_STATUS : CommandOp.UPDATE, kind, namespace, name);
+    c.setPatch(new io.capstan.log.CommandPatch(APPLY_PATCH, config));
+    c.setForce(force);
+    return c;
+  }
+
+  /** The patch content type of a server-side apply. */
+  public static final String APPLY_PATCH = "application/apply-patch+yaml";
+
   /** Delete the object of a key; {@code options} may be null. */
   public static Command delete(Kind kind, String namespace, String name, DeleteOptions options) {
     if (kind == null) {

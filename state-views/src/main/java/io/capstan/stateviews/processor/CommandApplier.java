@@ -26,6 +26,7 @@ import io.capstan.stateviews.processor.quota.QuotaLedger;
 import io.capstan.stateviews.processor.quota.QuotaMetrics;
 import io.capstan.stateviews.processor.services.AddressLedger;
 import io.capstan.stateviews.processor.services.ServiceAllocation;
+import io.capstan.stateviews.processor.rules.FieldOwnership;
 import io.capstan.stateviews.processor.rules.ObjectFields;
 import io.capstan.stateviews.processor.rules.Outcome;
 import io.capstan.stateviews.processor.rules.PatchRebase;
@@ -359,6 +360,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     byte[] storedBytes = objects.get(key);
     Outcome outcome;
     IndexedRecord stored = null;
+    List<io.capstan.logschema.apply.ManagedEntry> appliedManaged = null;
     try {
       stored = storedBytes == null ? null : codec.decode(storedBytes);
       IndexedRecord object = null;
@@ -370,6 +372,19 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
               + " command for " + key + " could not be decoded: " + e.getMessage()));
         }
       }
+      if (FieldOwnership.isApply(cmd)) {
+        // Server-side apply: merged and conflict-checked here, against the stored object.
+        FieldOwnership.Result applied = FieldOwnership.apply(kind, cmd, stored, now);
+        if (applied instanceof FieldOwnership.Refused refused) {
+          return reject(cmd, key, recent, nowMicros, refused.status());
+        }
+        FieldOwnership.Applied a = (FieldOwnership.Applied) applied;
+        object = a.object();
+        appliedManaged = a.managed();
+        cmd.setOp(a.op());
+        cmd.setPatch(null);
+        cmd.setObject(ByteBuffer.wrap(codec.encode(object))); // what a charged create carries on
+      }
       if (PatchRebase.needed(cmd.getPatch(), object, stored)
           && (cmd.getOp() == CommandOp.UPDATE || cmd.getOp() == CommandOp.UPDATE_STATUS)) {
         PatchRebase.Result rebased = PatchRebase.onto(kind, cmd.getPatch(), stored);
@@ -377,6 +392,10 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
           return reject(cmd, key, recent, nowMicros, refused.status());
         }
         object = ((PatchRebase.Rebased) rebased).object();
+      }
+      List<io.capstan.api.ManagedFieldsEntry> sentManaged = object == null ? null : meta(object).getManagedFields();
+      if (appliedManaged == null && object != null && sentManaged == null && stored != null) {
+        meta(object).setManagedFields(meta(stored).getManagedFields()); // none sent: kept as stored
       }
       if (!QuotaAdmission.isChargedCreate(cmd) && !ServiceAllocation.isAllocated(cmd)) {
         // A charged or allocated write comes back here: it was authorized when it first arrived.
@@ -388,6 +407,9 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
         }
       }
       outcome = rules.decide(cmd, kind, object, stored, now);
+      if (outcome instanceof Outcome.Write w && FieldOwnership.records(cmd.getOp())) {
+        outcome = owned(cmd, kind, w, appliedManaged, sentManaged, now);
+      }
     } catch (RuntimeException e) {
       log.error("command {} ({} {}) at {} could not be decided", cmd.getRequestId(), cmd.getOp(), key, where(), e);
       return reject(cmd, key, recent, nowMicros, StatusErrors.internal(cmd.getOp() + " " + key + ": " + e));
@@ -521,6 +543,27 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       throw new IllegalStateException("unknown outcome " + outcome);
     }
     return "accepted";
+  }
+
+  /** The write with its ownership recorded: an apply's entries, or an update's (422 for malformed ones sent). */
+  private static Outcome owned(Command cmd, Kind kind, Outcome.Write w,
+      List<io.capstan.logschema.apply.ManagedEntry> appliedManaged, List<io.capstan.api.ManagedFieldsEntry> sent,
+      Instant now) {
+    if (appliedManaged != null) {
+      io.capstan.logschema.apply.ManagedFields.write(meta(w.after()), appliedManaged);
+      return w;
+    }
+    List<io.capstan.logschema.validation.FieldError> errors;
+    try {
+      errors = FieldOwnership.recordUpdate(kind, cmd, w.before(), w.after(), sent, now);
+    } catch (RuntimeException e) {
+      // Ownership is bookkeeping: a failure to record it must not refuse the write itself.
+      log.error("the field ownership of {} ({} {} {}) could not be recorded; kept as it was", cmd.getRequestId(),
+          cmd.getOp(), kind.kind(), cmd.getName(), e);
+      meta(w.after()).setManagedFields(w.before() == null ? null : meta(w.before()).getManagedFields());
+      return w;
+    }
+    return errors.isEmpty() ? w : new Outcome.Rejected(StatusErrors.invalid(kind, cmd.getName(), errors));
   }
 
   private String write(Command cmd, Kind kind, String key, byte[] storedBytes, RecentRequests recent, Outcome.Write w,
