@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,24 +25,9 @@ import org.junit.jupiter.api.Test;
  * runs the same launcher main class as the tests build.
  */
 class ReadmeTourTest {
-  private static final Path README = Path.of("..", "README.md");
   private static final String SECTION = "## A five-minute tour";
   private static final Duration READY = ChildCapstan.UP_READY;
   private static final Duration SCRIPT = Duration.ofMinutes(12);
-
-  /** The section's {@code sh} blocks, in order. */
-  static List<String> tourBlocks(String readme) {
-    int start = readme.indexOf(SECTION);
-    assertTrue(start >= 0, "README.md has a section '" + SECTION + "'");
-    int end = readme.indexOf("\n## ", start + SECTION.length());
-    String section = readme.substring(start, end < 0 ? readme.length() : end);
-    List<String> blocks = new ArrayList<>();
-    Matcher m = Pattern.compile("```sh\n(.*?)```", Pattern.DOTALL).matcher(section);
-    while (m.find()) {
-      blocks.add(m.group(1));
-    }
-    return blocks;
-  }
 
   private static void requireTools() {
     if (!"root".equals(System.getProperty("user.name"))) {
@@ -58,36 +44,16 @@ class ReadmeTourTest {
   @Test
   void theTourWorksAsWritten() throws Exception {
     requireTools();
-    List<String> blocks = tourBlocks(Files.readString(README));
+    List<String> blocks = ReadmeScript.blocks(SECTION);
     assertTrue(blocks.size() >= 5, "the tour has its steps: " + blocks.size());
     Path work = KafkaFixture.tempDir("tour");
     try (ChildCapstan up = ChildCapstan.start(work, "up", "--data-dir", work.resolve(".capstan").toString(),
         "--kafka-port", "0", "--metrics-port", "0", "--api-port", "0")) {
       Matcher ready = up.awaitLine("capstan ready: .*kafka=(\\S+) metrics=", READY);
-      StringBuilder script = new StringBuilder("""
-          set -euo pipefail
-          capstan() { "$CAPSTAN_JAVA" -cp "$CAPSTAN_CP" -Dlog4j2.configurationFile=log4j2.xml io.capstan.ops.Capstan "$@"; }
-          set -x
-          """);
-      for (String block : blocks) {
-        script.append(block.replaceAll("(?m)^\\./capstan ", "capstan ")).append('\n');
-      }
-      Path file = Files.writeString(work.resolve("tour.sh"), script);
-      Path output = work.resolve("tour.out");
-      ProcessBuilder pb = new ProcessBuilder("bash", file.toString()).directory(work.toFile())
-          .redirectErrorStream(true).redirectOutput(output.toFile());
-      pb.environment().put("CAPSTAN_KAFKA", ready.group(1));
-      pb.environment().put("CAPSTAN_CP", System.getProperty("java.class.path"));
-      pb.environment().put("CAPSTAN_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      pb.environment().remove("KUBECONFIG");
-      Process bash = pb.start();
-      boolean done = bash.waitFor(SCRIPT.toSeconds(), TimeUnit.SECONDS);
-      if (!done) {
-        bash.destroyForcibly();
-      }
-      String out = Files.readString(output, StandardCharsets.UTF_8);
-      assertTrue(done, "the tour did not finish within " + SCRIPT + ":\n" + out);
-      assertEquals(0, bash.exitValue(), "the tour failed:\n" + out + "\ncapstan up stderr:\n" + up.stderr());
+      ReadmeScript.Result result = ReadmeScript.run(work, blocks, Map.of("CAPSTAN_KAFKA", ready.group(1)), SCRIPT);
+      String out = result.output();
+      assertTrue(result.done(), "the tour did not finish within " + SCRIPT + ":\n" + out);
+      assertEquals(0, result.exit(), "the tour failed:\n" + out + "\ncapstan up stderr:\n" + up.stderr());
 
       assertTrue(count(out, "deployment \"hello\" successfully rolled out") >= 4, out);
       assertTrue(out.contains("hello, GREETING=\n") || out.contains("hello, GREETING=\r\n"), "first logs:\n" + out);
