@@ -11,15 +11,12 @@ import io.capstan.stateviews.processor.CommandProcessor;
 import io.capstan.stateviews.processor.ProcessorConfig;
 import io.capstan.stateviews.testing.KafkaFixture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,26 +30,12 @@ class TimeTravelReadmeTest {
   private static final String READY_LINE =
       "gateway ready: api=(https://127\\.0\\.0\\.1:\\d+) kubeconfig=(\\S+) kafka=(\\S+) metrics=(\\S+)$";
 
-  /** The section's {@code sh} blocks, in order. */
-  static List<String> blocks(String readme) {
-    int start = readme.indexOf(SECTION);
-    assertTrue(start >= 0, "README.md has a section '" + SECTION + "'");
-    int end = readme.indexOf("\n## ", start + SECTION.length());
-    String section = readme.substring(start, end < 0 ? readme.length() : end);
-    Matcher m = Pattern.compile("```sh\n(.*?)```", Pattern.DOTALL).matcher(section);
-    List<String> blocks = new java.util.ArrayList<>();
-    while (m.find()) {
-      blocks.add(m.group(1));
-    }
-    return blocks;
-  }
-
   @Test
   void theExampleWorksAsWritten() throws Exception {
     if (!Files.isExecutable(Path.of("/usr/bin/kubectl"))) {
       throw new AssertionError("/usr/bin/kubectl is missing: apt-get install -y kubernetes-client");
     }
-    List<String> blocks = blocks(Files.readString(Path.of("..", "README.md")));
+    List<String> blocks = ReadmeScript.blocks(SECTION);
     assertEquals(1, blocks.size(), "the section has its example");
     Path work = KafkaFixture.tempDir("time-travel");
     TopicLayout layout = KafkaFixture.freshLayout(2);
@@ -68,19 +51,11 @@ class TimeTravelReadmeTest {
       try (ChildCapstan gateway = ChildCapstan.start(work, "gateway", "--kafka", KafkaFixture.bootstrap(), "--port", "0",
           "--metrics-port", "0", "--data-dir", work.resolve("gw").toString(), "--topic-prefix", layout.prefix())) {
         Matcher ready = gateway.awaitLine(READY_LINE, READY);
-        Path script = Files.writeString(work.resolve("time-travel.sh"), "set -euo pipefail\nset -x\n" + blocks.get(0));
-        Path output = work.resolve("time-travel.out");
-        ProcessBuilder pb = new ProcessBuilder("bash", script.toString()).directory(work.toFile())
-            .redirectErrorStream(true).redirectOutput(output.toFile());
-        pb.environment().put("KUBECONFIG", ready.group(2));
-        Process bash = pb.start();
-        boolean done = bash.waitFor(3, TimeUnit.MINUTES);
-        if (!done) {
-          bash.destroyForcibly();
-        }
-        String out = Files.readString(output, StandardCharsets.UTF_8);
-        assertTrue(done, "the example did not finish:\n" + out);
-        assertEquals(0, bash.exitValue(), "the example failed:\n" + out + "\ngateway stderr:\n" + gateway.stderr());
+        ReadmeScript.Result result = ReadmeScript.run(work, blocks, Map.of("KUBECONFIG", ready.group(2)),
+            Duration.ofMinutes(3));
+        String out = result.output();
+        assertTrue(result.done(), "the example did not finish:\n" + out);
+        assertEquals(0, result.exit(), "the example failed:\n" + out + "\ngateway stderr:\n" + gateway.stderr());
         assertTrue(out.contains("\"data\":{\"mode\":\"slow\"}"), "the ConfigMap as it was before the patch:\n" + out);
         assertTrue(out.contains("\"kind\":\"ObjectHistory\"") && out.contains("\"operation\":\"UPDATED\"")
             && out.contains("{\"path\":\"data.mode\",\"op\":\"replace\",\"from\":\"slow\",\"to\":\"fast\"}"),
