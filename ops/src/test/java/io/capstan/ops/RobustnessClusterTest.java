@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The robustness run on a cluster of separate processes with injected faults (CI-sized: 3 brokers,
- * two of each component, a small hollow fleet, five faults starting with a broker kill and a
+ * two of each component, a small hollow fleet, a fault every 25 s starting with a broker kill and a
  * processor kill), and the same run with a gateway that drops acknowledged writes, which the
  * checks must catch. As heavy as {@code up}: run under {@code flock /work/up.lock}.
  */
@@ -36,7 +36,6 @@ class RobustnessClusterTest {
         && f.fault().target() == FaultSchedule.Target.BROKER), faults.toString());
     assertTrue(faults.stream().anyMatch(f -> f.fault().action() == FaultSchedule.Action.KILL
         && f.fault().target() == FaultSchedule.Target.PROCESSOR), faults.toString());
-    assertTrue(faults.size() >= 4, faults.toString());
     assertTrue(r.operations() > 200, r.jsonLine());
     assertEquals(0, r.anomalies().size(), r.jsonLine());
     assertEquals(List.of(), r.watchViolations(), r.jsonLine());

@@ -3,17 +3,24 @@ package io.capstan.loadtests.robustness.cluster;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * Carries out a {@link FaultSchedule} on a {@link ProcessCluster}: at each fault's time it kills
  * ({@code kill -9}, then a restart after the planned time, waiting for the ready line) or pauses
  * (SIGSTOP, SIGCONT after the planned time) the process, and measures with the
- * {@link RecoveryProbe} how long until writes through every gateway succeed again. A fault starts
- * only once the previous one has recovered (its process ready again), so no role ever has two
- * members down at once; a fault whose time comes after the traffic ended is left out.
+ * {@link RecoveryProbe} how long until writes through every gateway succeed again. A fault on a
+ * role starts only once the role's previous fault is over (its process ready again, or resumed),
+ * so no role ever has two members down at once; faults on different roles may overlap, as they
+ * do in production (a fault's recovery then lasts until the cluster has recovered from both). A
+ * fault whose time comes after the traffic ended is left out.
  */
 public final class FaultInjector {
   /** How long a fault may take to recover from before the run says it did not. */
@@ -46,27 +53,56 @@ public final class FaultInjector {
     this.progress = progress;
   }
 
-  /** Runs the schedule from {@code startNanos}; faults planned at or after {@code endNanos} are skipped. */
+  /**
+   * Runs the schedule from {@code startNanos}; faults planned at or after {@code endNanos}, or
+   * whose role is still down then, are skipped. Returns once every fault started is over.
+   */
   public void run(long startNanos, long endNanos) throws InterruptedException {
-    for (FaultSchedule.Fault f : schedule) {
-      long at = startNanos + f.at().toNanos();
-      if (at - endNanos >= 0) {
-        break;
+    Map<FaultSchedule.Target, CountDownLatch> back = new EnumMap<>(FaultSchedule.Target.class);
+    List<Thread> running = new ArrayList<>();
+    try {
+      for (FaultSchedule.Fault f : schedule) {
+        long at = startNanos + f.at().toNanos();
+        if (at - endNanos >= 0) {
+          break;
+        }
+        long wait = at - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+        CountDownLatch previous = back.get(f.target());
+        while (previous != null && !previous.await(200, TimeUnit.MILLISECONDS) && System.nanoTime() - endNanos < 0) {
+          // the role's previous fault is not over yet
+        }
+        if (System.nanoTime() - endNanos >= 0) {
+          progress.println("fault skipped (the traffic ended before it could start): " + f.describe());
+          break;
+        }
+        CountDownLatch over = new CountDownLatch(1);
+        back.put(f.target(), over);
+        ClusterProcess p = target(f);
+        Thread t = new Thread(() -> {
+          try {
+            inject(f, p, startNanos, over);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } finally {
+            over.countDown();
+          }
+        }, "fault-" + p.name());
+        t.setDaemon(true);
+        t.start();
+        running.add(t);
       }
-      long wait = at - System.nanoTime();
-      if (wait > 0) {
-        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+    } finally {
+      for (Thread t : running) {
+        t.join();
       }
-      if (System.nanoTime() - endNanos >= 0) {
-        progress.println("fault skipped (the traffic ended before it could start): " + f.describe());
-        break;
-      }
-      inject(f, startNanos);
     }
   }
 
-  private void inject(FaultSchedule.Fault f, long startNanos) throws InterruptedException {
-    ClusterProcess p = target(f);
+  private void inject(FaultSchedule.Fault f, ClusterProcess p, long startNanos, CountDownLatch over)
+      throws InterruptedException {
     long pid = p.pid();
     long t = System.nanoTime();
     Instant at = Instant.now();
@@ -101,6 +137,7 @@ public final class FaultInjector {
       Thread.sleep(f.downFor().toMillis());
       p.resume();
     }
+    over.countDown(); // the role may take its next fault; this one's recovery is still measured
     probing.join();
     Injected done = new Injected(f, p.name(), pid, at, atSeconds, recovery[0]);
     injected.add(done);
