@@ -115,7 +115,10 @@ final class RobustnessBenchCommand implements Callable<Integer> {
 
   /** The cluster's processes are this program's commands, on this JVM's class path (the distribution's logging config). */
   static ProcessCluster.Launcher launcher() {
-    return ProcessCluster.Launcher.java(Capstan.class.getName(), System.getProperty("java.class.path"),
-        java.util.List.of("-Dlog4j2.configurationFile=log4j2.xml"));
+    java.util.List<String> options = new java.util.ArrayList<>(java.util.List.of("-Dlog4j2.configurationFile=log4j2.xml"));
+    if (Runtime.version().feature() >= 24) { // as the launcher script: no warnings about the libraries' native access
+      options.addAll(java.util.List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+    }
+    return ProcessCluster.Launcher.java(Capstan.class.getName(), System.getProperty("java.class.path"), options);
   }
 }

@@ -44,33 +44,32 @@ final class FailoverApiClient {
 
   ApiClient.Answer call(String method, String path, String contentType, String body)
       throws IOException, InterruptedException {
-    IOException refused = null;
-    for (int tried = 0; tried < gateways.size(); tried++) {
-      int i = current;
-      try {
-        ApiClient.Answer a = gateways.get(i).call(method, path, contentType, body);
-        if (a.code() >= 500) {
-          moveOn(i);
-        }
-        return a;
-      } catch (IOException e) {
-        moveOn(i);
-        if (!notSent(e)) {
-          throw e;
-        }
-        refused = e;
-      }
-    }
-    throw refused;
+    return send(c -> c.call(method, path, contentType, body), a -> a.code() >= 500);
   }
 
   /** A streamed GET (a watch) on the current gateway, or the next when it cannot be reached. */
   HttpResponse<Stream<String>> stream(String path, Duration limit) throws IOException, InterruptedException {
+    return send(c -> c.stream(path, limit), r -> false);
+  }
+
+  /** One request through one gateway. */
+  @FunctionalInterface
+  private interface Request<T> {
+    T send(ApiClient gateway) throws IOException, InterruptedException;
+  }
+
+  /** Sends through the current gateway, the next ones while it could not be sent; moves on after an answer that says so. */
+  private <T> T send(Request<T> request, java.util.function.Predicate<T> moveOnAfter)
+      throws IOException, InterruptedException {
     IOException refused = null;
     for (int tried = 0; tried < gateways.size(); tried++) {
       int i = current;
       try {
-        return gateways.get(i).stream(path, limit);
+        T answer = request.send(gateways.get(i));
+        if (moveOnAfter.test(answer)) {
+          moveOn(i);
+        }
+        return answer;
       } catch (IOException e) {
         moveOn(i);
         if (!notSent(e)) {
