@@ -36,7 +36,19 @@ public final class FaultInjector {
     }
   }
 
-  private final ProcessCluster cluster;
+  /** The processes faults are done to: {@link ProcessCluster}, or a test's. */
+  public interface Targets {
+    /** The processes of a target's role. */
+    List<ClusterProcess> processes(FaultSchedule.Target target);
+
+    /** The scheduler whose leader-election identity is {@code holder}, or null. */
+    ClusterProcess schedulerWithIdentity(String holder);
+
+    /** Waits until a restarted process is ready again; an IllegalStateException when it is not. */
+    void awaitReady(ClusterProcess p) throws InterruptedException;
+  }
+
+  private final Targets cluster;
   private final List<FaultSchedule.Fault> schedule;
   private final RecoveryProbe probe;
   private final Supplier<String> schedulerLeader;
@@ -44,7 +56,7 @@ public final class FaultInjector {
   private final List<Injected> injected = new CopyOnWriteArrayList<>();
 
   /** @param schedulerLeader the current holder of the scheduler's Lease (its leader-election identity), or null */
-  public FaultInjector(ProcessCluster cluster, List<FaultSchedule.Fault> schedule, RecoveryProbe probe,
+  public FaultInjector(Targets cluster, List<FaultSchedule.Fault> schedule, RecoveryProbe probe,
       Supplier<String> schedulerLeader, PrintStream progress) {
     this.cluster = cluster;
     this.schedule = List.copyOf(schedule);

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * {@code kill -9} comes back where it was, and says it is ready on stdout, which the start waits
  * for — no sleeps.
  */
-public final class ProcessCluster implements AutoCloseable {
+public final class ProcessCluster implements AutoCloseable, FaultInjector.Targets {
   /** How long one process may take to say it is ready: a dozen JVMs start at once on a small machine. */
   public static final Duration READY = Duration.ofMinutes(6);
   /** What the processes are told their own start-up may take (their components' ready bound), in seconds. */
@@ -208,6 +208,7 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   /** Waits for a restarted process's ready line (and notes a scheduler's new identity). */
+  @Override
   public void awaitReady(ClusterProcess p) throws InterruptedException {
     Matcher m = p.awaitReady(READY);
     if (schedulers.contains(p)) {
@@ -229,6 +230,7 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   /** The processes a fault may hit, by target ({@link FaultSchedule.Target#SCHEDULER_LEADER}: the schedulers). */
+  @Override
   public List<ClusterProcess> processes(FaultSchedule.Target target) {
     return switch (target) {
       case BROKER -> brokers;
@@ -240,6 +242,7 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   /** The scheduler whose leader-election identity is {@code holder}, or null. */
+  @Override
   public ClusterProcess schedulerWithIdentity(String holder) {
     for (int i = 0; i < schedulerIdentities.size(); i++) {
       if (holder != null && holder.equals(schedulerIdentities.get(i))) {
