@@ -168,8 +168,9 @@ public final class FaultInjector {
     return ps.get(f.instance() % ps.size());
   }
 
+  /** The faults injected so far, by the time they started. */
   public List<Injected> injected() {
-    return List.copyOf(injected);
+    return injected.stream().sorted(java.util.Comparator.comparingDouble(Injected::atSeconds)).toList();
   }
 
   /** The longest recovery, in seconds; infinite when a fault never recovered. */
