@@ -22,6 +22,28 @@ final class Defaults {
   static final String TOPIC_PREFIX = TopicLayout.DEFAULT_PREFIX;
   /** How long one component may take to become ready before startup is abandoned. */
   static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
+  /**
+   * Environment variable overriding {@link #READY_TIMEOUT}, in seconds: a cluster of a dozen
+   * processes starting at once on a small machine (the robustness run) needs longer.
+   */
+  static final String READY_TIMEOUT_ENV = "CAPSTAN_READY_TIMEOUT_SECONDS";
+
+  /** {@link #READY_TIMEOUT}, or the seconds {@link #READY_TIMEOUT_ENV} gives. */
+  static Duration readyTimeout() {
+    String v = System.getenv(READY_TIMEOUT_ENV);
+    if (v == null || v.isBlank()) {
+      return READY_TIMEOUT;
+    }
+    try {
+      long s = Long.parseLong(v.trim());
+      if (s > 0) {
+        return Duration.ofSeconds(s);
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(READY_TIMEOUT_ENV + " must be a positive number of seconds, got '" + v + "'");
+  }
 
   // Where things live inside a data dir.
   static final String KAFKA_SUBDIR = "kafka";

@@ -1,6 +1,7 @@
 package io.capstan.ops;
 
 import io.capstan.loadtests.robustness.RobustnessBench;
+import io.capstan.loadtests.robustness.cluster.ProcessCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -21,7 +22,14 @@ import picocli.CommandLine.Model.CommandSpec;
         "  {\"bench\":\"robustness\",\"ops\":…,\"faults\":0,\"linearizability_anomalies\":…,\"watch_violations\":…,",
         "   \"lost_acknowledged_writes\":…,\"recovery_s_max\":…}",
         "and exits 1 on any anomaly. Without --kubeconfig: an embedded broker, the command processor and the gateway",
-        "in this process. No faults are injected yet."})
+        "in this process.",
+        "With --cluster: a cluster of separate processes on this machine (a 3-broker KRaft quorum with three replicas",
+        "and min.insync.replicas=2, two command processors, two gateways, two controller-managers, two schedulers, a",
+        "hollow fleet), traffic through both gateways, and a seeded fault schedule every --fault-spacing seconds:",
+        "kill -9 and restart of a broker, a processor, a gateway, a controller-manager and the scheduler leader, and",
+        "SIGSTOP/SIGCONT pauses. Each fault is logged with its time and its recovery (until writes through both",
+        "gateways succeed again); afterwards the Deployments must converge and replay --verify must agree with the",
+        "live tables. The fault list goes to stderr."})
 final class RobustnessBenchCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -54,6 +62,22 @@ final class RobustnessBenchCommand implements Callable<Integer> {
       description = "Partitions of the in-process stack's topics (default: ${DEFAULT-VALUE}).")
   int partitions;
 
+  @Option(names = "--cluster", description = "Run against a cluster of separate processes, with faults.")
+  boolean cluster;
+
+  @Option(names = "--fault-spacing", paramLabel = "SECONDS",
+      defaultValue = "" + 20,
+      description = "With --cluster: seconds between faults (default: ${DEFAULT-VALUE}; 600 s of traffic give 22 faults).")
+  int faultSpacing;
+
+  @Option(names = "--hollow-nodes", paramLabel = "N", defaultValue = "5",
+      description = "With --cluster: nodes of the hollow fleet (default: ${DEFAULT-VALUE}).")
+  int hollowNodes;
+
+  @Option(names = "--cluster-dir", paramLabel = "DIR",
+      description = "With --cluster: where the processes keep their data and logs (default: a new temp dir).")
+  Path clusterDir;
+
   @Option(names = "--request-timeout-seconds", defaultValue = "30",
       description = "A call without an answer after this long counts as unanswered (default: ${DEFAULT-VALUE}).")
   int requestTimeoutSeconds;
@@ -67,11 +91,34 @@ final class RobustnessBenchCommand implements Callable<Integer> {
       }
       settings = new RobustnessBench.Settings(kubeconfig, seconds, seed, clients, keys, watchers, partitions,
           Duration.ofSeconds(requestTimeoutSeconds));
+      if (cluster) {
+        if (kubeconfig != null) {
+          throw new IllegalArgumentException("--cluster starts its own cluster: leave out --kubeconfig");
+        }
+        if (faultSpacing <= 0 || hollowNodes < 0) {
+          throw new IllegalArgumentException("--fault-spacing must be positive and --hollow-nodes not negative (were "
+              + faultSpacing + ", " + hollowNodes + ")");
+        }
+        ProcessCluster.Shape full = ProcessCluster.Shape.full(partitions);
+        settings = settings.withCluster(RobustnessBench.Cluster.of(new ProcessCluster.Shape(full.brokers(),
+                full.processors(), full.gateways(), full.controllerManagers(), full.schedulers(), hollowNodes, partitions),
+                launcher()).withFaultSpacing(Duration.ofSeconds(faultSpacing))
+            .withDir(clusterDir == null ? null : clusterDir.toAbsolutePath()));
+      }
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     RobustnessBench.Result r = new RobustnessBench(settings, System.err).run();
     System.out.println(r.jsonLine());
     return r.clean() ? 0 : 1;
+  }
+
+  /** The cluster's processes are this program's commands, on this JVM's class path (the distribution's logging config). */
+  static ProcessCluster.Launcher launcher() {
+    java.util.List<String> options = new java.util.ArrayList<>(java.util.List.of("-Dlog4j2.configurationFile=log4j2.xml"));
+    if (Runtime.version().feature() >= 24) { // as the launcher script: no warnings about the libraries' native access
+      options.addAll(java.util.List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+    }
+    return ProcessCluster.Launcher.java(Capstan.class.getName(), System.getProperty("java.class.path"), options);
   }
 }

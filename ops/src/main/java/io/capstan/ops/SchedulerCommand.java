@@ -27,6 +27,11 @@ final class SchedulerCommand implements Callable<Integer> {
           + " percentageOfNodesToScore, backoff times (default: Kubernetes' default profile).")
   Path configFile;
 
+  @Option(names = "--leader-elect", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Schedule only while holding the kube-system/kube-scheduler Lease, so several schedulers can run"
+          + " for HA, as kube-scheduler's --leader-elect (default: ${DEFAULT-VALUE}).")
+  boolean leaderElect;
+
   @Mixin DataDirOptions dataDir;
   @Mixin TopicOptions topics;
   @Mixin MetricsOptions metrics;
@@ -57,9 +62,21 @@ final class SchedulerCommand implements Callable<Integer> {
     Progress progress = new Progress(spec.commandLine().getOut());
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "scheduler", (stack, registry) -> {
       MetricsComponent m = stack.start(new MetricsComponent(metrics.resolve(), registry));
-      stack.start(new SchedulerComponent(connection.clientConfig(), topicSettings.layout(), config, null, registry));
+      // As kube-scheduler: the identity is the host name with something unique to this process.
+      String identity = hostName() + "_" + ProcessHandle.current().pid();
+      stack.start(new SchedulerComponent(connection.clientConfig(), topicSettings.layout(), config, null, registry)
+          .electing(leaderElect ? io.capstan.scheduler.leader.LeaderElectionConfig.defaults(config.schedulerName(),
+              identity) : null));
       return "scheduler ready: kafka=" + connection.bootstrap() + " scheduler-name=" + config.schedulerName()
-          + " metrics=" + m.url();
+          + (leaderElect ? " leader-election-identity=" + identity : "") + " metrics=" + m.url();
     });
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      return "localhost";
+    }
   }
 }

@@ -15,6 +15,7 @@ final class SchedulerComponent implements Component {
   private final SchedulerConfig config;
   private final SharedInformers shared;
   private final MeterRegistry registry;
+  private io.capstan.scheduler.leader.LeaderElectionConfig election;
   private SchedulerInstance scheduler;
 
   /** @param shared the process's informers for the scheduler to read through, or null for its own */
@@ -27,6 +28,12 @@ final class SchedulerComponent implements Component {
     this.registry = registry;
   }
 
+  /** Schedules only while holding this lease (kube-scheduler's --leader-elect); before {@link #start}. */
+  SchedulerComponent electing(io.capstan.scheduler.leader.LeaderElectionConfig election) {
+    this.election = election;
+    return this;
+  }
+
   @Override
   public String name() {
     return "scheduler";
@@ -34,7 +41,7 @@ final class SchedulerComponent implements Component {
 
   @Override
   public void start() {
-    scheduler = new SchedulerInstance(kafka, layout, config, null, shared, registry);
+    scheduler = new SchedulerInstance(kafka, layout, config, election, shared, registry);
   }
 
   @Override

@@ -25,7 +25,7 @@ final class ServiceRun {
       LogFiles.writeTo(logDir);
       StopSignal stop = StopSignal.install();
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      try (ComponentStack stack = new ComponentStack(progress, Defaults.READY_TIMEOUT).closeOnJvmExit()) {
+      try (ComponentStack stack = new ComponentStack(progress, Defaults.readyTimeout()).closeOnJvmExit()) {
         String ready = wiring.start(stack, registry);
         if (ready != null) {
           progress.line(ready);

@@ -36,4 +36,31 @@ class BrokerCommandTest {
       assertEquals("kafka stopped", broker.stdout().get(broker.stdout().size() - 1), broker.stderr());
     }
   }
+
+  @Test
+  void aQuorumMemberNeedsFixedPortsItsOwnVoterEntryAndTheSharedClusterId() {
+    String voters = "1@127.0.0.1:19001,2@127.0.0.1:19002,3@127.0.0.1:19003";
+    String id = "MkU3OEVBNTcwNTJENDM2Qg";
+    BrokerConfig ok = CapstanCommandLineTest.parse(BrokerCommand.class, "broker", "--port", "19101", "--node-id", "2",
+        "--controller-port", "19002", "--controller-quorum-voters", voters, "--cluster-id", id).config();
+    assertEquals(2, ok.broker().nodeId());
+    assertEquals(3, ok.broker().voters());
+    assertEquals(id, ok.broker().clusterId());
+
+    CapstanCommandLineTest.Run notAVoter = CapstanCommandLineTest.run("broker", "--port", "19101", "--node-id", "4",
+        "--controller-port", "19004", "--controller-quorum-voters", voters, "--cluster-id", id);
+    assertEquals(2, notAVoter.status(), notAVoter.err());
+    assertTrue(notAVoter.err().contains("--node-id 4 is not among --controller-quorum-voters"), notAVoter.err());
+    CapstanCommandLineTest.Run noId = CapstanCommandLineTest.run("broker", "--port", "19101", "--node-id", "1",
+        "--controller-port", "19001", "--controller-quorum-voters", voters);
+    assertEquals(2, noId.status(), noId.err());
+    assertTrue(noId.err().contains("--cluster-id"), noId.err());
+    CapstanCommandLineTest.Run freePort = CapstanCommandLineTest.run("broker", "--port", "0", "--node-id", "1",
+        "--controller-port", "19001", "--controller-quorum-voters", voters, "--cluster-id", id);
+    assertEquals(2, freePort.status(), freePort.err());
+    assertTrue(freePort.err().contains("needs a fixed --port"), freePort.err());
+    CapstanCommandLineTest.Run alone = CapstanCommandLineTest.run("broker", "--port", "0", "--cluster-id", id);
+    assertEquals(2, alone.status(), alone.err());
+    assertTrue(alone.err().contains("give --controller-quorum-voters too"), alone.err());
+  }
 }

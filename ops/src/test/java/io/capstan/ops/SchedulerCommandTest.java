@@ -39,4 +39,12 @@ class SchedulerCommandTest {
     assertEquals(2, r.status(), r.out() + r.err());
     assertTrue(r.err().contains("plugins.disabled[0]: unknown plugin \"NodeAfinity\""), r.err());
   }
+
+  @Test
+  void leaderElectionIsOnByDefaultAsKubeSchedulersAndCanBeTurnedOff() {
+    assertTrue(CapstanCommandLineTest.parse(SchedulerCommand.class, "scheduler", "--kafka", "127.0.0.1:9").leaderElect);
+    assertTrue(!CapstanCommandLineTest.parse(SchedulerCommand.class, "scheduler", "--kafka", "127.0.0.1:9",
+        "--no-leader-elect").leaderElect);
+    assertTrue(CapstanCommandLineTest.run("scheduler", "--help").out().contains("--[no-]leader-elect"));
+  }
 }

@@ -9,6 +9,10 @@ import io.capstan.loadtests.robustness.check.DurabilityChecker;
 import io.capstan.loadtests.robustness.check.LinearizabilityChecker;
 import io.capstan.loadtests.robustness.check.ObjectModel;
 import io.capstan.loadtests.robustness.check.WatchChecker;
+import io.capstan.loadtests.robustness.cluster.FaultInjector;
+import io.capstan.loadtests.robustness.cluster.FaultSchedule;
+import io.capstan.loadtests.robustness.cluster.ProcessCluster;
+import io.capstan.loadtests.robustness.cluster.RecoveryProbe;
 import io.capstan.loadtests.robustness.history.History;
 import io.capstan.loadtests.robustness.history.Input;
 import io.capstan.loadtests.robustness.history.LogEvent;
@@ -18,6 +22,7 @@ import io.capstan.loadtests.robustness.history.WatchSession;
 import java.io.PrintStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,14 +45,20 @@ import java.util.function.UnaryOperator;
  * log (the audit API), and checks: linearizability per key, the six watch guarantees per watch,
  * and that no acknowledged write was lost nor any value appeared that no client wrote.
  *
- * <p>No faults are injected yet ({@code faults} is 0): the multi-process cluster with seeded
- * kills and pauses comes next, and drives the same clients and checks.
+ * <p>In-process (the default) it runs against one broker, processor and gateway in this JVM, or
+ * against the cluster a kubeconfig names. With {@link Settings#cluster()} it starts a
+ * {@link ProcessCluster} of separate processes (a 3-broker quorum, two of each component, a hollow
+ * fleet), sends the traffic through every gateway (each client sticking to one and moving to the
+ * next when it fails, see {@link FailoverApiClient}), keeps a few Deployments scaling, and injects
+ * the seeded {@link FaultSchedule} ({@code kill -9} and restart, SIGSTOP/SIGCONT), measuring each
+ * fault's recovery. Then, beside the checks above: the Deployments converge within a bound after
+ * the last fault, and {@code replay --verify} agrees with the live tables.
  */
 public final class RobustnessBench {
 
   /** The run's settings; every default is here once. */
   public record Settings(Path kubeconfig, int seconds, long seed, int clients, int keys, int watchers,
-      int partitions, Duration requestTimeout) {
+      int partitions, Duration requestTimeout, Cluster cluster) {
     public static final int DEFAULT_SECONDS = 60;
     public static final long DEFAULT_SEED = 1;
     public static final int DEFAULT_CLIENTS = 6;
@@ -55,6 +66,11 @@ public final class RobustnessBench {
     public static final int DEFAULT_WATCHERS = 2;
     public static final int DEFAULT_PARTITIONS = 4;
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+    public Settings(Path kubeconfig, int seconds, long seed, int clients, int keys, int watchers, int partitions,
+        Duration requestTimeout) {
+      this(kubeconfig, seconds, seed, clients, keys, watchers, partitions, requestTimeout, null);
+    }
 
     public Settings {
       if (seconds <= 0 || clients <= 0 || keys <= 0 || watchers < 0 || partitions <= 0) {
@@ -70,29 +86,73 @@ public final class RobustnessBench {
     }
 
     public Settings withSeconds(int s) {
-      return new Settings(kubeconfig, s, seed, clients, keys, watchers, partitions, requestTimeout);
+      return new Settings(kubeconfig, s, seed, clients, keys, watchers, partitions, requestTimeout, cluster);
     }
 
     public Settings withSeed(long s) {
-      return new Settings(kubeconfig, seconds, s, clients, keys, watchers, partitions, requestTimeout);
+      return new Settings(kubeconfig, seconds, s, clients, keys, watchers, partitions, requestTimeout, cluster);
     }
 
     public Settings withPartitions(int p) {
-      return new Settings(kubeconfig, seconds, seed, clients, keys, watchers, p, requestTimeout);
+      return new Settings(kubeconfig, seconds, seed, clients, keys, watchers, p, requestTimeout, cluster);
     }
 
     public Settings withKubeconfig(Path k) {
-      return new Settings(k, seconds, seed, clients, keys, watchers, partitions, requestTimeout);
+      return new Settings(k, seconds, seed, clients, keys, watchers, partitions, requestTimeout, cluster);
+    }
+
+    public Settings withCluster(Cluster c) {
+      return new Settings(kubeconfig, seconds, seed, clients, keys, watchers, partitions, requestTimeout, c);
+    }
+  }
+
+  /**
+   * The multi-process mode: the cluster's shape, how its processes are launched, where they keep
+   * their data (null: a temp dir), how far apart faults are, how many Deployments the controllers
+   * keep at their replicas, and how long they may take to converge after the last fault.
+   */
+  public record Cluster(ProcessCluster.Shape shape, ProcessCluster.Launcher launcher, Path dir, Duration faultSpacing,
+      int deployments, Duration convergeBound) {
+    public static final Duration DEFAULT_CONVERGE_BOUND = Duration.ofMinutes(3);
+    public static final int DEFAULT_DEPLOYMENTS = 3;
+
+    public static Cluster of(ProcessCluster.Shape shape, ProcessCluster.Launcher launcher) {
+      return new Cluster(shape, launcher, null, FaultSchedule.DEFAULT_SPACING, DEFAULT_DEPLOYMENTS,
+          DEFAULT_CONVERGE_BOUND);
+    }
+
+    public Cluster withFaultSpacing(Duration d) {
+      return new Cluster(shape, launcher, dir, d, deployments, convergeBound);
+    }
+
+    public Cluster withDir(Path d) {
+      return new Cluster(shape, launcher, d, faultSpacing, deployments, convergeBound);
+    }
+  }
+
+  /**
+   * What the multi-process run found beyond the history: the faults with their recoveries, whether
+   * the Deployments converged (seconds after the traffic and faults ended; negative: not within the
+   * bound), and what {@code replay --verify} said (null: not run).
+   */
+  public record ClusterFindings(List<FaultInjector.Injected> faults, double recoveryMaxSeconds, double convergedSeconds,
+      Integer replayStatus, String replayOutput) {
+    static final ClusterFindings NONE = new ClusterFindings(List.of(), 0, 0, null, null);
+
+    boolean clean() {
+      return faults.stream().allMatch(f -> f.recovery() != null) && convergedSeconds >= 0
+          && (replayStatus == null || replayStatus == 0);
     }
   }
 
   /** The findings of one run. */
   public record Result(Settings settings, int operations, int unanswered, int watchSessions, long watchEvents,
       List<LinearizabilityChecker.KeyResult> anomalies, List<LinearizabilityChecker.KeyResult> unchecked,
-      List<WatchChecker.Violation> watchViolations, List<String> lost, List<String> phantom, long checkMs) {
+      List<WatchChecker.Violation> watchViolations, List<String> lost, List<String> phantom, long checkMs,
+      ClusterFindings cluster) {
     public boolean clean() {
       return anomalies.isEmpty() && unchecked.isEmpty() && watchViolations.isEmpty() && lost.isEmpty()
-          && phantom.isEmpty();
+          && phantom.isEmpty() && cluster.clean();
     }
 
     /** E.g. {@code ordered=12 reliable=1}: which guarantees the watch violations broke. */
@@ -107,11 +167,12 @@ public final class RobustnessBench {
     public String jsonLine() {
       return new JsonLine("robustness")
           .put("ops", operations)
-          .put("faults", 0)
+          .put("faults", cluster.faults().size())
           .put("linearizability_anomalies", anomalies.size())
           .put("watch_violations", watchViolations.size())
           .put("lost_acknowledged_writes", lost.size())
-          .put("recovery_s_max", 0.0)
+          .put("recovery_s_max", Double.isInfinite(cluster.recoveryMaxSeconds()) ? -1.0
+              : Math.round(cluster.recoveryMaxSeconds() * 10) / 10.0)
           .put("watch_violations_by_guarantee", byGuarantee())
           .put("phantom_writes", phantom.size())
           .put("unchecked_keys", unchecked.size())
@@ -124,7 +185,12 @@ public final class RobustnessBench {
           .put("watchers", settings.watchers())
           .put("seconds", settings.seconds())
           .put("seed", settings.seed())
-          .put("stack", settings.kubeconfig() == null ? "in-process" : "kubeconfig")
+          .put("faults_unrecovered", cluster.faults().stream().filter(f -> f.recovery() == null).count())
+          .put("deployments_converged_s", Math.round(cluster.convergedSeconds() * 10) / 10.0)
+          .put("replay_verify", cluster.replayStatus() == null ? "skipped" : cluster.replayStatus() == 0 ? "ok"
+              : "failed")
+          .put("stack", settings.cluster() != null ? "processes" : settings.kubeconfig() == null ? "in-process"
+              : "kubeconfig")
           .toString();
     }
   }
@@ -151,43 +217,247 @@ public final class RobustnessBench {
   }
 
   public Result run() throws Exception {
+    if (s.cluster() != null) {
+      return runCluster();
+    }
     try (InProcessStack stack = s.kubeconfig() == null
         ? InProcessStack.start(s.partitions(), io.capstan.gateway.server.GatewayConfig.defaultEventLoops(), progress,
             storeWrapper) : null) {
       ApiTarget target = ApiTarget.fromKubeconfig(stack != null ? stack.kubeconfig() : s.kubeconfig());
-      ApiClient api = new ApiClient(target, s.requestTimeout());
-      namespace = "robustness-" + s.seed() + "-" + Long.toString(System.currentTimeMillis(), 36);
-      t0 = System.nanoTime();
-      createNamespace(api);
-      prepareKeys(api);
-      progress.printf("robustness: %d clients and %d watchers on %d ConfigMaps in %s for %d s (seed %d)%n",
-          s.clients(), s.watchers(), s.keys(), namespace, s.seconds(), s.seed());
-      long end = System.nanoTime() + Duration.ofSeconds(s.seconds()).toNanos();
-      List<Thread> threads = new ArrayList<>();
-      for (int i = 0; i < s.clients(); i++) {
-        RecordingClient c = new RecordingClient("c" + i, new ApiClient(target, s.requestTimeout()),
-            new Random(s.seed() * 1_000_003 + i), end);
-        threads.add(started(new Thread(c::run, "robustness-" + c.id)));
-      }
-      for (int i = 0; i < s.watchers(); i++) {
-        Watcher w = new Watcher("w" + i, new ApiClient(target, s.requestTimeout()), new Random(s.seed() * 7 + i), end);
-        threads.add(started(new Thread(w::run, "robustness-" + w.id)));
-      }
-      for (Thread t : threads) {
-        t.join();
-      }
-      if (!failures.isEmpty()) {
-        progress.println("robustness: client failures: " + failures);
-      }
-      Map<String, DurabilityChecker.FinalState> finals = finalState(api);
-      List<LogEvent> log = eventLog(api);
-      progress.printf("robustness: %d operations, %d watch sessions (%d events), %d events in the log; checking%n",
-          history.size(), sessions.size(), watchEvents.get(), log.size());
-      return check(finals, log);
+      return drive(List.of(target), null);
     }
   }
 
-  private Result check(Map<String, DurabilityChecker.FinalState> finals, List<LogEvent> log) {
+  private Result runCluster() throws Exception {
+    Cluster c = s.cluster();
+    List<FaultSchedule.Fault> schedule = FaultSchedule.plan(s.seed(), Duration.ofSeconds(s.seconds()),
+        c.faultSpacing(), c.shape());
+    progress.printf("robustness: %d faults planned (seed %d):%n", schedule.size(), s.seed());
+    schedule.forEach(f -> progress.printf("  at %5d s  %s%n", f.at().toSeconds(), f.describe()));
+    Path dir = c.dir() != null ? c.dir() : Files.createTempDirectory("capstan-robustness-");
+    try (ProcessCluster cluster = ProcessCluster.start(c.shape(), dir, c.launcher(), progress)) {
+      List<ApiTarget> targets = new ArrayList<>();
+      for (Path k : cluster.kubeconfigs()) {
+        targets.add(ApiTarget.fromKubeconfig(k));
+      }
+      return drive(targets, new Chaos(cluster, targets, schedule));
+    }
+  }
+
+  /** The traffic and the checks, on these gateways; with {@code chaos}, faults meanwhile and its checks after. */
+  private Result drive(List<ApiTarget> targets, Chaos chaos) throws Exception {
+    FailoverApiClient api = new FailoverApiClient(targets, 0, s.requestTimeout());
+    namespace = "robustness-" + s.seed() + "-" + Long.toString(System.currentTimeMillis(), 36);
+    t0 = System.nanoTime();
+    createNamespace(api);
+    prepareKeys(api);
+    if (chaos != null) {
+      chaos.prepare(api);
+    }
+    progress.printf("robustness: %d clients and %d watchers on %d ConfigMaps in %s through %d gateway(s) for %d s"
+        + " (seed %d)%n", s.clients(), s.watchers(), s.keys(), namespace, targets.size(), s.seconds(), s.seed());
+    long start = System.nanoTime();
+    long end = start + Duration.ofSeconds(s.seconds()).toNanos();
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < s.clients(); i++) {
+      RecordingClient c = new RecordingClient("c" + i, new FailoverApiClient(targets, i, s.requestTimeout()),
+          new Random(s.seed() * 1_000_003 + i), end);
+      threads.add(started(new Thread(c::run, "robustness-" + c.id)));
+    }
+    for (int i = 0; i < s.watchers(); i++) {
+      Watcher w = new Watcher("w" + i, new FailoverApiClient(targets, i, s.requestTimeout()),
+          new Random(s.seed() * 7 + i), end);
+      threads.add(started(new Thread(w::run, "robustness-" + w.id)));
+    }
+    if (chaos != null) {
+      chaos.start(start, end);
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    if (!failures.isEmpty()) {
+      progress.println("robustness: client failures: " + failures);
+    }
+    ClusterFindings findings = chaos == null ? ClusterFindings.NONE : chaos.finish(api);
+    Map<String, DurabilityChecker.FinalState> finals = finalState(api);
+    List<LogEvent> log = eventLog(api);
+    progress.printf("robustness: %d operations, %d watch sessions (%d events), %d events in the log; checking%n",
+        history.size(), sessions.size(), watchEvents.get(), log.size());
+    return check(finals, log, findings);
+  }
+
+  /**
+   * The multi-process run's part: a probe object written through every gateway to time each
+   * recovery, Deployments kept scaling (the controllers, scheduler and hollow fleet at work during
+   * the faults), the fault injector, and afterwards convergence and {@code replay --verify}.
+   */
+  private final class Chaos {
+    final ProcessCluster cluster;
+    final List<ApiTarget> targets;
+    final List<FaultSchedule.Fault> schedule;
+    FaultInjector injector;
+    RecoveryProbe probe;
+    Thread injecting;
+    Thread scaling;
+    volatile boolean scaled;
+    final java.util.concurrent.atomic.AtomicInteger probes = new java.util.concurrent.atomic.AtomicInteger();
+
+    Chaos(ProcessCluster cluster, List<ApiTarget> targets, List<FaultSchedule.Fault> schedule) {
+      this.cluster = cluster;
+      this.targets = targets;
+      this.schedule = schedule;
+    }
+
+    String base() {
+      return "/api/v1/namespaces/" + namespace + "/configmaps";
+    }
+
+    String deployments() {
+      return "/apis/apps/v1/namespaces/" + namespace + "/deployments";
+    }
+
+    void prepare(FailoverApiClient api) throws Exception {
+      ApiClient.Answer a = api.call("POST", base(), "application/json", configMap("probe", "0"));
+      if (a.code() != 201) {
+        throw new IllegalStateException("creating the recovery probe: HTTP " + a.code() + " " + a.body());
+      }
+      for (int i = 0; i < s.cluster().deployments(); i++) {
+        ApiClient.Answer d = api.call("POST", deployments(), "application/json", deployment("d" + i, 2));
+        if (d.code() != 201) {
+          throw new IllegalStateException("creating Deployment d" + i + ": HTTP " + d.code() + " " + d.body());
+        }
+      }
+      List<RecoveryProbe.Write> writes = new ArrayList<>();
+      for (int g = 0; g < targets.size(); g++) {
+        ApiClient one = new ApiClient(targets.get(g), Duration.ofSeconds(10));
+        String field = "g" + g;
+        writes.add(() -> {
+          try {
+            return one.call("PATCH", base() + "/probe", "application/merge-patch+json",
+                "{\"data\":{\"" + field + "\":\"" + probes.incrementAndGet() + "\"}}").code() == 200;
+          } catch (java.io.IOException e) {
+            return false;
+          }
+        });
+      }
+      probe = new RecoveryProbe(writes);
+      injector = new FaultInjector(cluster, schedule, probe, () -> schedulerLeader(api), progress);
+    }
+
+    void start(long start, long end) throws Exception {
+      injecting = started(new Thread(() -> {
+        try {
+          injector.run(start, end);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+          failures.put("fault-injector", e.toString());
+          progress.println("robustness: the fault injector failed: " + e);
+        }
+      }, "robustness-faults"));
+      if (s.cluster().deployments() == 0) {
+        scaling = started(new Thread(() -> { }, "robustness-scaler"));
+        return;
+      }
+      FailoverApiClient scaler = new FailoverApiClient(targets, 1, s.requestTimeout());
+      Random rnd = new Random(s.seed() * 31);
+      scaling = started(new Thread(() -> {
+        try {
+          while (System.nanoTime() < end) {
+            Thread.sleep(5000);
+            String d = "d" + rnd.nextInt(s.cluster().deployments());
+            try {
+              scaler.call("PATCH", deployments() + "/" + d, "application/merge-patch+json",
+                  "{\"spec\":{\"replicas\":" + (1 + rnd.nextInt(3)) + "}}");
+              scaled = true;
+            } catch (java.io.IOException e) {
+              // a fault: the next one goes elsewhere
+            }
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "robustness-scaler"));
+    }
+
+    ClusterFindings finish(FailoverApiClient api) throws Exception {
+      injecting.join();
+      scaling.join();
+      long quiet = System.nanoTime();
+      if (probe.await(quiet, FaultInjector.RECOVERY_BOUND) == null) {
+        progress.println("robustness: after the last fault, writes through some gateway still fail");
+      }
+      double converged = awaitConverged(api, quiet);
+      progress.printf("robustness: Deployments %s%n", converged >= 0
+          ? String.format("converged %.1f s after the last fault", converged)
+          : "did NOT converge within " + s.cluster().convergeBound().toSeconds() + " s after the last fault");
+      ProcessCluster.Run replay = cluster.runOnce(List.of("replay", "--verify"), Duration.ofMinutes(10));
+      progress.println("robustness: replay --verify exited " + replay.status() + ": "
+          + replay.output().lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse(""));
+      if (replay.status() != 0) {
+        progress.println(replay.output());
+      }
+      List<FaultInjector.Injected> done = injector.injected();
+      progress.println("robustness: faults (" + done.size() + "):");
+      done.forEach(f -> progress.println("  " + f.describe()));
+      return new ClusterFindings(done, injector.recoveryMaxSeconds(), converged, replay.status(), replay.output());
+    }
+
+    /** Seconds from {@code since} until every Deployment has its replicas ready and updated; -1 past the bound. */
+    double awaitConverged(FailoverApiClient api, long since) throws InterruptedException {
+      long deadline = since + s.cluster().convergeBound().toNanos();
+      String last = "no answer";
+      while (System.nanoTime() - deadline < 0) {
+        try {
+          ApiClient.Answer a = api.call("GET", deployments(), null, null);
+          if (a.code() == 200) {
+            StringBuilder behind = new StringBuilder();
+            for (JsonNode d : a.body().path("items")) {
+              int want = d.path("spec").path("replicas").asInt(1);
+              JsonNode st = d.path("status");
+              if (st.path("readyReplicas").asInt() != want || st.path("updatedReplicas").asInt() != want
+                  || st.path("replicas").asInt() != want
+                  || st.path("observedGeneration").asLong() < d.path("metadata").path("generation").asLong()) {
+                behind.append(' ').append(d.path("metadata").path("name").asText()).append(' ').append(st);
+              }
+            }
+            if (behind.length() == 0) {
+              return (System.nanoTime() - since) / 1e9;
+            }
+            last = behind.toString();
+          }
+        } catch (java.io.IOException e) {
+          last = e.toString();
+        }
+        Thread.sleep(500);
+      }
+      progress.println("robustness: Deployments behind:" + last);
+      return -1;
+    }
+
+    /** The scheduler Lease's holder now, or null. */
+    String schedulerLeader(FailoverApiClient api) {
+      try {
+        ApiClient.Answer a = api.call("GET", "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-scheduler",
+            null, null);
+        return a.code() == 200 ? a.body().path("spec").path("holderIdentity").asText(null) : null;
+      } catch (java.io.IOException e) {
+        return null;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+  }
+
+  private static String deployment(String name, int replicas) {
+    return "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"" + name + "\"},"
+        + "\"spec\":{\"replicas\":" + replicas + ",\"selector\":{\"matchLabels\":{\"app\":\"" + name + "\"}},"
+        + "\"template\":{\"metadata\":{\"labels\":{\"app\":\"" + name + "\"}},\"spec\":{\"containers\":"
+        + "[{\"name\":\"c\",\"image\":\"busybox\"}],\"automountServiceAccountToken\":false}}}}";
+  }
+
+  private Result check(Map<String, DurabilityChecker.FinalState> finals, List<LogEvent> log, ClusterFindings findings) {
     long c0 = System.nanoTime();
     List<Operation> ops = history.operations();
     DurabilityChecker.Result durability = new DurabilityChecker().check(ops, log, finals);
@@ -205,12 +475,12 @@ public final class RobustnessBench {
     durability.phantom().stream().limit(10).forEach(v -> progress.println("robustness: phantom: " + v));
     int unanswered = (int) ops.stream().filter(Operation::unanswered).count();
     return new Result(s, ops.size(), unanswered, sessions.size(), watchEvents.get(), lin.anomalies(), lin.unchecked(),
-        watch, durability.lost(), durability.phantom(), checkMs);
+        watch, durability.lost(), durability.phantom(), checkMs, findings);
   }
 
   // ---- the namespace, the final state and the log ----
 
-  private void createNamespace(ApiClient api) throws Exception {
+  private void createNamespace(FailoverApiClient api) throws Exception {
     ApiClient.Answer a = api.call("POST", "/api/v1/namespaces", "application/json",
         "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" + namespace + "\"}}");
     if (a.code() != 201) {
@@ -223,7 +493,7 @@ public final class RobustnessBench {
    * is 404): each key is created once its partition knows the namespace, then deleted, both
    * recorded, so the traffic starts with every key absent and every partition ready.
    */
-  private void prepareKeys(ApiClient api) throws Exception {
+  private void prepareKeys(FailoverApiClient api) throws Exception {
     String path = "/api/v1/namespaces/" + namespace + "/configmaps";
     for (int k = 0; k < s.keys(); k++) {
       String name = "k" + k;
@@ -250,6 +520,14 @@ public final class RobustnessBench {
     }
   }
 
+  /**
+   * The clients' keys; other ConfigMaps of the namespace (the recovery probe, the controllers'
+   * kube-root-ca.crt) are not part of the checked history.
+   */
+  private static boolean tracked(String name) {
+    return name != null && name.matches("k\\d+");
+  }
+
   private String key(String name) {
     return "ConfigMap/" + namespace + "/" + name;
   }
@@ -259,7 +537,7 @@ public final class RobustnessBench {
         + "\"data\":{\"v\":\"" + value + "\"}}";
   }
 
-  private Map<String, DurabilityChecker.FinalState> finalState(ApiClient api) throws Exception {
+  private Map<String, DurabilityChecker.FinalState> finalState(FailoverApiClient api) throws Exception {
     ApiClient.Answer a = api.call("GET", "/api/v1/namespaces/" + namespace + "/configmaps", null, null);
     if (a.code() != 200) {
       throw new IllegalStateException("the final list answered HTTP " + a.code() + " " + a.body());
@@ -278,7 +556,7 @@ public final class RobustnessBench {
   }
 
   /** The namespace's ConfigMap events from the event log (the audit API, with the objects). */
-  private List<LogEvent> eventLog(ApiClient api) throws Exception {
+  private List<LogEvent> eventLog(FailoverApiClient api) throws Exception {
     ApiClient.Answer a = api.call("GET", "/apis/audit.capstan.io/v1/events?kind=configmaps&objects=true&namespace="
         + URLEncoder.encode(namespace, StandardCharsets.UTF_8), null, null);
     if (a.code() != 200) {
@@ -287,7 +565,7 @@ public final class RobustnessBench {
     List<LogEvent> log = new ArrayList<>();
     for (JsonNode e : a.body().path("items")) {
       String name = e.path("object").path("name").asText();
-      if (name.equals("probe")) {
+      if (!tracked(name)) {
         continue;
       }
       LogEvent.Type type = switch (e.path("op").asText()) {
@@ -326,14 +604,14 @@ public final class RobustnessBench {
   /** One client: one call at a time, each recorded with its call and return times. */
   private final class RecordingClient {
     final String id;
-    final ApiClient api;
+    final FailoverApiClient api;
     final Random rnd;
     final long end;
     /** The version this client last saw per key: its compare-and-set preconditions (sometimes stale, as they are). */
     final Map<String, Long> seen = new HashMap<>();
     int seq;
 
-    RecordingClient(String id, ApiClient api, Random rnd, long end) {
+    RecordingClient(String id, FailoverApiClient api, Random rnd, long end) {
       this.id = id;
       this.api = api;
       this.rnd = rnd;
@@ -451,12 +729,12 @@ public final class RobustnessBench {
   /** A watcher: lists, then watches from the list's version; each watch resumed from the last version it saw. */
   private final class Watcher {
     final String id;
-    final ApiClient api;
+    final FailoverApiClient api;
     final Random rnd;
     final long end;
     int n;
 
-    Watcher(String id, ApiClient api, Random rnd, long end) {
+    Watcher(String id, FailoverApiClient api, Random rnd, long end) {
       this.id = id;
       this.api = api;
       this.rnd = rnd;
@@ -468,17 +746,22 @@ public final class RobustnessBench {
       try {
         long from = 0;
         while (System.nanoTime() < end) {
-          if (from == 0) {
-            ApiClient.Answer a = api.call("GET", path, null, null);
-            if (a.code() != 200) {
-              Thread.sleep(200);
-              continue;
+          try {
+            if (from == 0) {
+              ApiClient.Answer a = api.call("GET", path, null, null);
+              if (a.code() != 200) {
+                Thread.sleep(200);
+                continue;
+              }
+              from = Long.parseLong(a.body().path("metadata").path("resourceVersion").asText());
             }
-            from = Long.parseLong(a.body().path("metadata").path("resourceVersion").asText());
+            long left = Math.max(1, (end - System.nanoTime()) / 1_000_000_000L);
+            long timeout = Math.min(left, 2 + rnd.nextInt(6));
+            from = watch(path, from, timeout);
+          } catch (java.io.IOException e) {
+            // no gateway answered (a fault): try again, from where this watcher was, as a reflector does
+            Thread.sleep(200);
           }
-          long left = Math.max(1, (end - System.nanoTime()) / 1_000_000_000L);
-          long timeout = Math.min(left, 2 + rnd.nextInt(6));
-          from = watch(path, from, timeout);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -512,7 +795,7 @@ public final class RobustnessBench {
             }
             WatchSession.Type t = WatchSession.Type.valueOf(type);
             String name = o.path("metadata").path("name").asText(null);
-            if (t != WatchSession.Type.BOOKMARK && "probe".equals(name)) {
+            if (t != WatchSession.Type.BOOKMARK && !tracked(name)) {
               last = Math.max(last, rv(o));
               continue;
             }
@@ -523,7 +806,7 @@ public final class RobustnessBench {
               watchEvents.incrementAndGet();
             }
           }
-        } catch (java.io.IOException e) {
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
           // the stream broke: what came is recorded, the next watch resumes after it
         }
       }

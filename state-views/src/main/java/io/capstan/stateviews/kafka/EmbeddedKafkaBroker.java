@@ -30,12 +30,51 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
 
-  /** The settings of one embedded broker; {@code port} 0 picks a free port. */
-  public record Config(Path dataDir, int port, int controllerPort) {
+  /**
+   * The settings of one embedded broker; {@code port} 0 picks a free port. Alone ({@code quorum}
+   * null) it is node 1 and its own controller quorum; as one node of a cluster it is node
+   * {@code nodeId} among the voters {@code quorum} ({@code id@host:port,…}, its own
+   * {@code controllerPort} among them), formatted with the cluster id every node shares, and the
+   * internal topics get three replicas with two in sync, as a production cluster has.
+   */
+  public record Config(Path dataDir, int port, int controllerPort, int nodeId, String quorum, String clusterId) {
+    public Config {
+      if (quorum != null) {
+        if (controllerPort <= 0 || port <= 0) {
+          throw new IllegalArgumentException("a quorum member needs fixed ports (was " + port + " and controller "
+              + controllerPort + ")");
+        }
+        if (!quorum.contains(nodeId + "@")) {
+          throw new IllegalArgumentException("node " + nodeId + " is not among the quorum's voters " + quorum);
+        }
+        if (clusterId == null || clusterId.isBlank()) {
+          throw new IllegalArgumentException("a quorum member needs the cluster id every node is formatted with");
+        }
+      }
+    }
+
+    public Config(Path dataDir, int port, int controllerPort) {
+      this(dataDir, port, controllerPort, 1, null, null);
+    }
+
     public static Config of(Path dataDir, int port) {
       return new Config(dataDir, port, 0);
     }
+
+    /** Node {@code nodeId} of a cluster whose controllers are {@code quorum} ({@code id@host:port,…}). */
+    public static Config member(Path dataDir, int port, int controllerPort, int nodeId, String quorum,
+        String clusterId) {
+      return new Config(dataDir, port, controllerPort, nodeId, quorum, clusterId);
+    }
+
+    /** How many voters the quorum has (1 alone). */
+    public int voters() {
+      return quorum == null ? 1 : quorum.split(",").length;
+    }
   }
+
+  /** How long a quorum member waits for the majority it needs (its peers start on a loaded machine too). */
+  static final Duration QUORUM_READY_TIMEOUT = Duration.ofMinutes(5);
 
   private final Config config;
   private final int port;
@@ -89,22 +128,28 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     Path logs = dir.resolve("kafka-logs");
     Properties props = new Properties();
     props.put("process.roles", "broker,controller");
-    props.put("node.id", "1");
-    props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    props.put("node.id", Integer.toString(config.nodeId()));
+    props.put("controller.quorum.voters", config.quorum() != null ? config.quorum()
+        : "1@127.0.0.1:" + controllerPort);
     props.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
     props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
     props.put("controller.listener.names", "CONTROLLER");
     props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
     props.put("inter.broker.listener.name", "PLAINTEXT");
     props.put("log.dirs", logs.toString());
-    // One node: every internal topic has one replica; transactions need min ISR 1.
-    props.put("offsets.topic.replication.factor", "1");
+    // One node: every internal topic has one replica; transactions need min ISR 1. A cluster of
+    // three or more keeps three replicas of everything and acknowledges a write once two have it.
+    String replicas = config.voters() >= 3 ? "3" : "1";
+    String minIsr = config.voters() >= 3 ? "2" : "1";
+    props.put("offsets.topic.replication.factor", replicas);
     props.put("offsets.topic.num.partitions", "4");
-    props.put("transaction.state.log.replication.factor", "1");
-    props.put("transaction.state.log.min.isr", "1");
+    props.put("transaction.state.log.replication.factor", replicas);
+    props.put("transaction.state.log.min.isr", minIsr);
     props.put("transaction.state.log.num.partitions", "4");
-    props.put("share.coordinator.state.topic.replication.factor", "1");
-    props.put("share.coordinator.state.topic.min.isr", "1");
+    props.put("share.coordinator.state.topic.replication.factor", replicas);
+    props.put("share.coordinator.state.topic.min.isr", minIsr);
+    props.put("default.replication.factor", replicas);
+    props.put("min.insync.replicas", minIsr);
     props.put("group.initial.rebalance.delay.ms", "0");
     props.put("auto.create.topics.enable", "false");
     props.put("num.partitions", "1");
@@ -131,15 +176,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     props.put("share.coordinator.threads", "1");
     props.put("metadata.max.idle.interval.ms", "5000");
     KafkaConfig kafkaConfig = KafkaConfig.fromProps(props, false);
-    format(logs, props);
-    log.info("starting Kafka broker (KRaft, single node) on 127.0.0.1:{} with data in {}", port, logs);
+    format(logs, props, config.clusterId());
+    log.info("starting Kafka broker (KRaft, node {} of {}) on 127.0.0.1:{} with data in {}", config.nodeId(),
+        config.voters(), port, logs);
     server = new KafkaRaftServer(kafkaConfig, Time.SYSTEM);
     server.startup();
-    awaitReady(Duration.ofSeconds(60));
+    // A quorum member is ready once a majority of the voters runs: its peers may start later.
+    awaitReady(config.quorum() == null ? Duration.ofSeconds(60) : QUORUM_READY_TIMEOUT);
     log.info("Kafka broker ready on 127.0.0.1:{}", port);
   }
 
-  private static void format(Path logs, Properties props) {
+  private static void format(Path logs, Properties props, String givenClusterId) {
     if (Files.exists(logs.resolve("meta.properties"))) {
       return;
     }
@@ -149,7 +196,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       try (var out = Files.newOutputStream(file)) {
         props.store(out, "written by capstan to format storage");
       }
-      String clusterId = org.apache.kafka.common.Uuid.randomUuid().toString();
+      String clusterId = givenClusterId != null ? givenClusterId : org.apache.kafka.common.Uuid.randomUuid().toString();
       ByteArrayOutputStream buf = new ByteArrayOutputStream();
       int rc = StorageTool.execute(
           new String[] {"format", "-t", clusterId, "-c", file.toString(), "--ignore-formatted"},
