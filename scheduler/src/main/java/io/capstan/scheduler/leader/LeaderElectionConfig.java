@@ -3,8 +3,10 @@ package io.capstan.scheduler.leader;
 import java.time.Duration;
 
 /**
- * How a scheduler competes for the lease (LeaderElectionConfiguration). Kubernetes' defaults are
- * 15 s / 10 s / 2 s; ours are shorter so a standby takes over within seconds.
+ * How a scheduler competes for the lease (LeaderElectionConfiguration), with Kubernetes' defaults
+ * (15 s / 10 s / 2 s): a standby takes over within 15 s of the leader's death. Shorter times (6 s /
+ * 4 s / 1 s, tried first) made a leader on a loaded machine miss its renew deadline and step down
+ * every few seconds in the robustness cluster runs.
  *
  * @param leaseDuration how long a lease without renewal stays valid for the others
  * @param renewDeadline how long the leader keeps trying to renew before it steps down
@@ -12,9 +14,9 @@ import java.time.Duration;
  */
 public record LeaderElectionConfig(String namespace, String name, String identity, Duration leaseDuration,
     Duration renewDeadline, Duration retryPeriod) {
-  public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(6);
-  public static final Duration DEFAULT_RENEW_DEADLINE = Duration.ofSeconds(4);
-  public static final Duration DEFAULT_RETRY_PERIOD = Duration.ofSeconds(1);
+  public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(15);
+  public static final Duration DEFAULT_RENEW_DEADLINE = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_RETRY_PERIOD = Duration.ofSeconds(2);
 
   public LeaderElectionConfig {
     if (renewDeadline.compareTo(leaseDuration) >= 0) {
