@@ -218,6 +218,20 @@ public final class AutoscalingV1 {
 
   /** A v2 MetricSpec in v1's (v2beta1's) shape. */
   static ObjectNode metricSpecToV1(JsonNode m) {
+    return metricToV1(m, "target");
+  }
+
+  /** A v2 MetricStatus in v1's shape. */
+  static ObjectNode metricStatusToV1(JsonNode m) {
+    return metricToV1(m, "current");
+  }
+
+  /**
+   * A v2 metric in v1's (v2beta1's) shape: a spec's {@code target} or a status's {@code current}
+   * ({@code side}) becomes flat fields named after it ({@code targetAverageValue},
+   * {@code currentValue}, …); the metric's name and selector move up beside them.
+   */
+  private static ObjectNode metricToV1(JsonNode m, String side) {
     ObjectNode out = NODES.objectNode();
     String type = m.path("type").asText();
     out.put("type", type);
@@ -227,15 +241,15 @@ public final class AutoscalingV1 {
         JsonNode src = m.path(field);
         ObjectNode r = out.putObject(field);
         put(r, "name", src.path("name"));
-        put(r, "targetAverageUtilization", src.path("target").path("averageUtilization"));
-        put(r, "targetAverageValue", src.path("target").path("averageValue"));
+        put(r, side + "AverageUtilization", src.path(side).path("averageUtilization"));
+        put(r, side + "AverageValue", src.path(side).path("averageValue"));
         put(r, "container", src.path("container"));
       }
       case "Pods" -> {
         JsonNode src = m.path("pods");
         ObjectNode p = out.putObject("pods");
         put(p, "metricName", src.path("metric").path("name"));
-        put(p, "targetAverageValue", src.path("target").path("averageValue"));
+        put(p, side + "AverageValue", src.path(side).path("averageValue"));
         put(p, "selector", src.path("metric").path("selector"));
       }
       case "Object" -> {
@@ -243,17 +257,17 @@ public final class AutoscalingV1 {
         ObjectNode o = out.putObject("object");
         put(o, "target", src.path("describedObject"));
         put(o, "metricName", src.path("metric").path("name"));
-        put(o, "targetValue", src.path("target").path("value"));
+        put(o, side + "Value", src.path(side).path("value"));
         put(o, "selector", src.path("metric").path("selector"));
-        put(o, "averageValue", src.path("target").path("averageValue"));
+        put(o, "averageValue", src.path(side).path("averageValue"));
       }
       case "External" -> {
         JsonNode src = m.path("external");
         ObjectNode e = out.putObject("external");
         put(e, "metricName", src.path("metric").path("name"));
         put(e, "metricSelector", src.path("metric").path("selector"));
-        put(e, "targetValue", src.path("target").path("value"));
-        put(e, "targetAverageValue", src.path("target").path("averageValue"));
+        put(e, side + "Value", src.path(side).path("value"));
+        put(e, side + "AverageValue", src.path(side).path("averageValue"));
       }
       default -> {
         // an unknown type has no source to carry
@@ -310,52 +324,6 @@ public final class AutoscalingV1 {
         t.put("type", src.hasNonNull("targetValue") ? "Value" : "AverageValue");
         put(t, "value", src.path("targetValue"));
         put(t, "averageValue", src.path("targetAverageValue"));
-      }
-      default -> {
-        // an unknown type has no source to carry
-      }
-    }
-    return out;
-  }
-
-  /** A v2 MetricStatus in v1's shape. */
-  static ObjectNode metricStatusToV1(JsonNode m) {
-    ObjectNode out = NODES.objectNode();
-    String type = m.path("type").asText();
-    out.put("type", type);
-    switch (type) {
-      case "Resource", "ContainerResource" -> {
-        String field = type.equals("Resource") ? "resource" : "containerResource";
-        JsonNode src = m.path(field);
-        ObjectNode r = out.putObject(field);
-        put(r, "name", src.path("name"));
-        put(r, "currentAverageUtilization", src.path("current").path("averageUtilization"));
-        put(r, "currentAverageValue", src.path("current").path("averageValue"));
-        put(r, "container", src.path("container"));
-      }
-      case "Pods" -> {
-        JsonNode src = m.path("pods");
-        ObjectNode p = out.putObject("pods");
-        put(p, "metricName", src.path("metric").path("name"));
-        put(p, "currentAverageValue", src.path("current").path("averageValue"));
-        put(p, "selector", src.path("metric").path("selector"));
-      }
-      case "Object" -> {
-        JsonNode src = m.path("object");
-        ObjectNode o = out.putObject("object");
-        put(o, "target", src.path("describedObject"));
-        put(o, "metricName", src.path("metric").path("name"));
-        put(o, "currentValue", src.path("current").path("value"));
-        put(o, "selector", src.path("metric").path("selector"));
-        put(o, "averageValue", src.path("current").path("averageValue"));
-      }
-      case "External" -> {
-        JsonNode src = m.path("external");
-        ObjectNode e = out.putObject("external");
-        put(e, "metricName", src.path("metric").path("name"));
-        put(e, "metricSelector", src.path("metric").path("selector"));
-        put(e, "currentValue", src.path("current").path("value"));
-        put(e, "currentAverageValue", src.path("current").path("averageValue"));
       }
       default -> {
         // an unknown type has no source to carry
