@@ -38,8 +38,13 @@ public final class KubeletClient {
   /** How long a connect or a whole answer may take. */
   public static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-  private final HttpClient http;
+  private final SSLContext tls;
   private final Clock clock;
+  /**
+   * Made at the first scrape: a JDK client keeps a selector thread for as long as it lives, and an
+   * idle cluster (no HorizontalPodAutoscaler, nobody running {@code kubectl top}) scrapes nothing.
+   */
+  private volatile HttpClient http;
 
   /** A client certificate and its PKCS#8 private key, PEM files. */
   public record ClientCertificate(Path cert, Path key) {}
@@ -47,10 +52,8 @@ public final class KubeletClient {
   public KubeletClient(ClientCertificate identity, Clock clock) throws IOException {
     this.clock = clock;
     try {
-      SSLContext tls = SSLContext.getInstance("TLS");
+      this.tls = SSLContext.getInstance("TLS");
       tls.init(keyManagers(identity).getKeyManagers(), new TrustManager[] {new AnyServer()}, null);
-      this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(tls)
-          .connectTimeout(TIMEOUT).build();
     } catch (GeneralSecurityException e) {
       throw new IOException("cannot use the client certificate " + identity.cert() + " (key " + identity.key()
           + ") for node agents: " + e.getMessage(), e);
@@ -62,13 +65,27 @@ public final class KubeletClient {
     URI uri = URI.create("https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/metrics/resource");
     Instant at = clock.instant();
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).thenApply(resp -> {
+    return http().sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).thenApply(resp -> {
       if (resp.statusCode() != 200) {
         throw new IllegalStateException("the node agent at " + host + ":" + port + " answered " + resp.statusCode()
             + ": " + resp.body().strip());
       }
       return NodeReading.parse(resp.body(), at);
     });
+  }
+
+  private HttpClient http() {
+    HttpClient h = http;
+    if (h == null) {
+      synchronized (this) {
+        h = http;
+        if (h == null) {
+          h = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(tls).connectTimeout(TIMEOUT).build();
+          http = h;
+        }
+      }
+    }
+    return h;
   }
 
   private static KeyManagerFactory keyManagers(ClientCertificate identity) throws IOException, GeneralSecurityException {
