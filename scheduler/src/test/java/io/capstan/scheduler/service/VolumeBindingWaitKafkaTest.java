@@ -1,9 +1,10 @@
 package io.capstan.scheduler.service;
 
+import static io.capstan.scheduler.service.SchedulerServiceKafkaTest.accepted;
+import static io.capstan.scheduler.service.SchedulerServiceKafkaTest.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.capstan.api.Event;
 import io.capstan.api.Node;
@@ -35,7 +36,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -70,20 +70,6 @@ class VolumeBindingWaitKafkaTest {
           containers: [{name: app, image: busybox, resources: {requests: {cpu: 100m, memory: 100Mi}}}]
           volumes: %s
         """.formatted(name, volumes)).object();
-  }
-
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(50);
-    }
-  }
-
-  private static CommandResult.Accepted accepted(CommandResult r) {
-    return assertInstanceOf(CommandResult.Accepted.class, r, () -> "refused: " + r);
   }
 
   /** Writes a change to the latest copy of a claim, again on a conflict (the informer may lag). */
@@ -172,7 +158,7 @@ class VolumeBindingWaitKafkaTest {
       accepted(client.create(pod("plain2", null)).get(30, TimeUnit.SECONDS));
       await("plain2 bound while db waits", () -> "n1".equals(nodeName(pods, "plain2")));
       Thread.sleep(2000);
-      assertEquals(null, nodeName(pods, "db"), "db is not bound before its claim");
+      assertNull(nodeName(pods, "db"), "db is not bound before its claim");
 
       bindClaim(client, claims, "data");
       await("db bound to n1", () -> "n1".equals(nodeName(pods, "db")));
@@ -192,7 +178,7 @@ class VolumeBindingWaitKafkaTest {
       });
       String reset = "running PreBind plugin \"VolumeBinding\": binding volumes: selectedNode annotation reset for PVC \"again\"";
       await("FailedScheduling for retry", () -> failedScheduling(events, "retry", reset));
-      assertEquals(null, nodeName(pods, "retry"));
+      assertNull(nodeName(pods, "retry"));
       await("again names n1 once more", () -> selectedNode(claims, "again").equals(Optional.of("n1")));
       bindClaim(client, claims, "again");
       await("retry bound to n1", () -> "n1".equals(nodeName(pods, "retry")));
@@ -213,12 +199,12 @@ class VolumeBindingWaitKafkaTest {
       PodCondition c = SchedulerServiceKafkaTest.scheduledCondition(pods.get("default", "stuck").orElseThrow());
       assertEquals("SchedulerError", c.getReason());
       assertEquals(timedOut, c.getMessage());
-      assertEquals(null, nodeName(pods, "stuck"), "not bound");
+      assertNull(nodeName(pods, "stuck"), "not bound");
       assertEquals(Optional.of("n1"), selectedNode(claims, "never"));
       // Back in the queue (backoff, or being tried again): never forgotten.
       String where = scheduler.queue().whereIs("default/stuck");
       assertNotNull(where, "stuck is in the queue");
-      assertTrue(scheduler.cache().podCount() == 0, "the placement is forgotten");
+      assertEquals(0, scheduler.cache().podCount(), "the placement is forgotten");
       // A pod without claims still binds at once.
       accepted(client.create(pod("plain", null)).get(30, TimeUnit.SECONDS));
       await("plain bound", () -> "n1".equals(nodeName(pods, "plain")));
