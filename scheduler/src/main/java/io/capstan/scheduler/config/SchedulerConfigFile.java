@@ -40,6 +40,8 @@ import java.util.Set;
  *     resources: [{name: cpu, weight: 1}, {name: memory, weight: 1}]
  *   InterPodAffinity:
  *     hardPodAffinityWeight: 1
+ *   VolumeBinding:
+ *     bindTimeoutSeconds: 600            # how long a pod waits for its claims to be Bound
  * </pre>
  */
 public final class SchedulerConfigFile {
@@ -124,10 +126,11 @@ public final class SchedulerConfigFile {
     List<ResourceWeight> scoring = d.scoringResources();
     List<ResourceWeight> balanced = d.balancedResources();
     long hard = d.hardPodAffinityWeight();
+    Duration bindTimeout = d.bindTimeout();
     JsonNode pc = root.get("pluginConfig");
     if (pc != null) {
       object(pc, "pluginConfig");
-      onlyKeys(pc, "pluginConfig", "NodeResourcesFit", "NodeResourcesBalancedAllocation", "InterPodAffinity");
+      onlyKeys(pc, "pluginConfig", "NodeResourcesFit", "NodeResourcesBalancedAllocation", "InterPodAffinity", "VolumeBinding");
       JsonNode fit = pc.get("NodeResourcesFit");
       if (fit != null) {
         object(fit, "pluginConfig.NodeResourcesFit");
@@ -167,8 +170,17 @@ public final class SchedulerConfigFile {
           hard = integer(ipa.get("hardPodAffinityWeight"), p + ".hardPodAffinityWeight", 0, 100);
         }
       }
+      JsonNode vb = pc.get("VolumeBinding");
+      if (vb != null) {
+        String p = "pluginConfig.VolumeBinding";
+        object(vb, p);
+        onlyKeys(vb, p, "bindTimeoutSeconds");
+        if (vb.has("bindTimeoutSeconds")) {
+          bindTimeout = Duration.ofSeconds(integer(vb.get("bindTimeoutSeconds"), p + ".bindTimeoutSeconds", 1, 86_400));
+        }
+      }
     }
-    return new SchedulerConfig(name, pct, initial, max, parked, disabled, weights, strategy, scoring, balanced, hard);
+    return new SchedulerConfig(name, pct, initial, max, parked, disabled, weights, strategy, scoring, balanced, hard, bindTimeout);
   }
 
   private static List<ResourceWeight> resources(JsonNode n, String path) {

@@ -51,6 +51,8 @@ public final class SchedulerService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SchedulerService.class);
   static final String UNSCHEDULABLE = "Unschedulable";
   static final String POD_SCHEDULED = "PodScheduled";
+  /** kube's PodReasonSchedulerError: the binding cycle failed (not a verdict of the filters). */
+  static final String SCHEDULER_ERROR = "SchedulerError";
 
   private final SchedulerConfig config;
   private final SharedInformers informers;
@@ -70,6 +72,7 @@ public final class SchedulerService implements AutoCloseable {
   private final Informer<io.capstan.api.PersistentVolume> volumes;
   private final Informer<io.capstan.api.StorageClass> storageClasses;
   private final io.capstan.scheduler.plugins.VolumeBinding volumeBinding;
+  private final ClaimWaits claimWaits;
   private final Housekeeping timer;
   private final Thread loop;
   private volatile boolean running;
@@ -120,6 +123,7 @@ public final class SchedulerService implements AutoCloseable {
     this.nodes = informers.informerFor(Kinds.NODE, Node.class);
     this.namespaces = informers.informerFor(Kinds.NAMESPACE, Namespace.class);
     this.timer = Housekeeping.of("scheduler queue");
+    this.claimWaits = new ClaimWaits(claims, timer);
     this.loop = daemon(this::run, "scheduler-loop");
   }
 
@@ -135,6 +139,11 @@ public final class SchedulerService implements AutoCloseable {
 
   public SchedulerCache cache() {
     return cache;
+  }
+
+  /** Claims pods are waiting on in PreBind (0 when no binding cycle waits for a volume). */
+  int claimWaitsPending() {
+    return claimWaits.waiting();
   }
 
   /** Registers the handlers, starts the informers and, once they have synced, the scheduling loop. */
@@ -169,6 +178,7 @@ public final class SchedulerService implements AutoCloseable {
     pods.addHandler(new PodHandler());
     // A claim, volume or class that appears or changes may let a pod parked by VolumeBinding fit.
     claims.addHandler(volumeChange());
+    claims.addHandler(claimWaits);
     volumes.addHandler(volumeChange());
     storageClasses.addHandler(volumeChange());
     informers.start();
@@ -269,15 +279,19 @@ public final class SchedulerService implements AutoCloseable {
 
   /**
    * PreBind of VolumeBinding: the pod's unbound WaitForFirstConsumer claims get the chosen node in
-   * {@code volume.kubernetes.io/selected-node}, for the binder and the provisioner; done when every
-   * claim is written (at once when there are none).
+   * {@code volume.kubernetes.io/selected-node}, for the binder and the provisioner; then, as kube's
+   * BindPodVolumes, the pod waits (off the scheduling loop) until every claim not Bound at the
+   * start is Bound, at most {@code bindTimeout}. Done at once for a pod without claims. The
+   * future holds null when the pod may be bound, else why not (a refused write or kube's error).
    */
-  private java.util.concurrent.CompletableFuture<CommandResult> preBind(PodInfo pod, String node) {
+  private java.util.concurrent.CompletableFuture<String> preBind(PodInfo pod, String node) {
+    List<String> names = volumeBinding == null ? List.of() : io.capstan.scheduler.plugins.VolumeBinding.claimNames(pod);
+    if (names.isEmpty()) {
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+    List<String> waitFor = claimWaits.unbound(pod.namespace(), names);
     java.util.concurrent.CompletableFuture<CommandResult> all =
         java.util.concurrent.CompletableFuture.completedFuture(null);
-    if (volumeBinding == null) {
-      return all;
-    }
     for (io.capstan.api.PersistentVolumeClaim claim : volumeBinding.claimsToPlace(pod)) {
       io.capstan.api.PersistentVolumeClaim placed = io.capstan.api.PersistentVolumeClaim.newBuilder(claim).build();
       placed.setMetadata(io.capstan.api.ObjectMeta.newBuilder(claim.getMetadata()).build());
@@ -288,15 +302,43 @@ public final class SchedulerService implements AutoCloseable {
       all = all.thenCompose(prev -> prev instanceof CommandResult.Rejected ? java.util.concurrent.CompletableFuture
           .completedFuture(prev) : client.update(placed));
     }
-    return all;
+    return all.thenCompose(r -> r instanceof CommandResult.Rejected rej
+        ? java.util.concurrent.CompletableFuture.completedFuture(rej.status().getMessage())
+        : claimWaits.await(pod.namespace(), waitFor, config.bindTimeout())
+            .thenApply(why -> why == null ? null : "running PreBind plugin \"" + io.capstan.scheduler.plugins.VolumeBinding.NAME
+                + "\": " + why));
   }
 
   /** The binding cycle, asynchronous: the next pod is scheduled while this bind travels. */
   private void bind(SchedulingQueue.Popped p, Pod pod, String node) {
     String key = p.pod().key();
-    preBind(p.pod().podInfo(), node).thenCompose(pre -> pre instanceof CommandResult.Rejected
-        ? java.util.concurrent.CompletableFuture.completedFuture(pre)
-        : client.bind(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), node)).whenComplete((r, e) -> {
+    java.util.concurrent.CompletableFuture<String> pre = preBind(p.pod().podInfo(), node);
+    if (pre.isDone() && pre.getNow("") == null) {
+      bindNow(p, pod, node); // the common case: no claims to wait for
+      return;
+    }
+    pre.whenComplete((why, e) -> {
+      if (e == null && why == null) {
+        bindNow(p, pod, node);
+        return;
+      }
+      String reason = e != null ? e.toString() : why;
+      log.info("pre-binding pod {} to {} failed, forgetting the placement and retrying: {}", key, node, reason);
+      metrics.bindFailures.increment();
+      cache.forget(key);
+      queue.requeueWithBackoff(p);
+      queue.onClusterEvent(ClusterEvent.ASSIGNED_POD_DELETE);
+      // As kube's handleSchedulingFailure for a binding-cycle error: FailedScheduling, PodScheduled=False/SchedulerError.
+      Pod latest = pods.get(pod.getMetadata().getNamespace(), pod.getMetadata().getName()).orElse(null);
+      if (latest != null && isPending(latest)) {
+        reportFailure(latest, SCHEDULER_ERROR, reason, null);
+      }
+    });
+  }
+
+  private void bindNow(SchedulingQueue.Popped p, Pod pod, String node) {
+    String key = p.pod().key();
+    client.bind(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), node).whenComplete((r, e) -> {
       if (e == null && r instanceof CommandResult.Accepted) {
         queue.done(key);
         events.forget(pod);
@@ -333,12 +375,16 @@ public final class SchedulerService implements AutoCloseable {
    * (as updatePod skips an unchanged condition), and a FailedScheduling event each attempt.
    */
   private void reportUnschedulable(Pod pod, String message, String nominatedNode) {
+    reportFailure(pod, UNSCHEDULABLE, message, nominatedNode);
+  }
+
+  private void reportFailure(Pod pod, String reason, String message, String nominatedNode) {
     events.record(pod, "Warning", "FailedScheduling", message);
     PodStatus status = pod.getStatus() == null ? PodStatus.newBuilder().setPhase("Pending").build()
         : PodStatus.newBuilder(pod.getStatus()).build();
     List<PodCondition> conditions = status.getConditions() == null ? new ArrayList<>() : new ArrayList<>(status.getConditions());
     PodCondition existing = conditions.stream().filter(c -> POD_SCHEDULED.equals(c.getType())).findFirst().orElse(null);
-    if (existing != null && "False".equals(existing.getStatus()) && UNSCHEDULABLE.equals(existing.getReason())
+    if (existing != null && "False".equals(existing.getStatus()) && reason.equals(existing.getReason())
         && message.equals(existing.getMessage()) && (nominatedNode == null || nominatedNode.equals(status.getNominatedNodeName()))) {
       return;
     }
@@ -347,7 +393,7 @@ public final class SchedulerService implements AutoCloseable {
     }
     String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
     PodCondition condition = PodCondition.newBuilder().setType(POD_SCHEDULED).setStatus("False")
-        .setReason(UNSCHEDULABLE).setMessage(message)
+        .setReason(reason).setMessage(message)
         .setLastProbeTime(null)
         .setLastTransitionTime(existing != null && "False".equals(existing.getStatus()) ? existing.getLastTransitionTime() : now)
         .build();

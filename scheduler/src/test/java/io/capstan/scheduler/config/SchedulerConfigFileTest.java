@@ -43,6 +43,7 @@ class SchedulerConfigFileTest {
               type: MostAllocated
               resources: [{name: cpu, weight: 2}, {name: memory}]
           InterPodAffinity: {hardPodAffinityWeight: 0}
+          VolumeBinding: {bindTimeoutSeconds: 30}
         """);
     SchedulerConfig c = SchedulerConfigFile.read(f);
     assertEquals("my-scheduler", c.schedulerName());
@@ -53,6 +54,7 @@ class SchedulerConfigFileTest {
     assertEquals(2, c.scoringResources().get(0).weight());
     assertEquals(1, c.scoringResources().get(1).weight());
     assertEquals(0, c.hardPodAffinityWeight());
+    assertEquals(Duration.ofSeconds(30), c.bindTimeout());
     Profile p = PluginRegistry.profile(c);
     assertFalse(p.plugins().containsKey("ImageLocality"));
     assertTrue(p.plugins().containsKey("NodeResourcesBalancedAllocation"), "weight 0 keeps the plugin, drops its score");
@@ -76,6 +78,8 @@ class SchedulerConfigFileTest {
       "pluginConfig: {NodeResourcesFit: {scoringStrategy: {type: Packed}}} | pluginConfig.NodeResourcesFit.scoringStrategy.type: unknown scoring strategy \"Packed\"",
       "pluginConfig: {NodeResourcesFit: {scoringStrategy: {resources: [{name: cpu, wieght: 1}]}}} | pluginConfig.NodeResourcesFit.scoringStrategy.resources[0].wieght: unknown key",
       "podInitialBackoffSeconds: 5\\npodMaxBackoffSeconds: 2 | podMaxBackoffSeconds: must not be less than podInitialBackoffSeconds",
+      "pluginConfig: {VolumeBinding: {bindTimeoutSeconds: 0}} | pluginConfig.VolumeBinding.bindTimeoutSeconds: must be between 1 and 86400, got 0",
+      "pluginConfig: {VolumeBinding: {bindTimeout: 5}} | pluginConfig.VolumeBinding.bindTimeout: unknown key (known: bindTimeoutSeconds)",
       "[1, 2] | the document: must be a mapping",
       "schedulerName: [a] | schedulerName: must be a string",
   })

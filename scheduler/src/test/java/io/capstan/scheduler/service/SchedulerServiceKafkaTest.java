@@ -59,7 +59,7 @@ class SchedulerServiceKafkaTest {
         """.formatted(name, schedulerName, cpu)).object();
   }
 
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+  static void await(String what, BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
@@ -69,7 +69,7 @@ class SchedulerServiceKafkaTest {
     }
   }
 
-  private static CommandResult.Accepted accepted(CommandResult r) {
+  static CommandResult.Accepted accepted(CommandResult r) {
     return assertInstanceOf(CommandResult.Accepted.class, r, () -> "refused: " + r);
   }
 
