@@ -36,6 +36,12 @@ import org.junit.jupiter.api.Test;
 
 /** {@code capstan up} runs the controllers: a Deployment created through the command client gets its pods. */
 class UpRunsControllersTest {
+  /** The test's own clients opened sessions with the child's certificates (ComponentCertificates.install). */
+  @org.junit.jupiter.api.AfterEach
+  void clearSessions() {
+    io.capstan.logschema.session.ComponentSessions.clear();
+  }
+
   private static final Duration READY = ChildCapstan.UP_READY;
 
   @Test
@@ -47,6 +53,7 @@ class UpRunsControllersTest {
       assertTrue(up.stdout().stream().anyMatch(l -> l.startsWith("controllers ready")), up.stdout().toString());
       Map<String, Object> kafka = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ready.group(1));
       TopicLayout layout = TopicLayout.defaults();
+      io.capstan.gateway.security.ComponentCertificates.install(work.resolve("data/pki")); // the processor takes only authenticated commands
       try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "up-test"),
               new SimpleMeterRegistry());
           SharedInformers informers = new SharedInformers(InformerConfig.defaults(kafka, layout, "up-test"),
