@@ -167,7 +167,8 @@ final class KeysCommand implements Runnable {
       out.println("new write key " + key + " in " + file);
       out.flush();
       Thread.sleep(RELOAD_WAIT_MILLIS); // so the running components seal with it before the rewrite reads them
-      io.capstan.gateway.security.ComponentCertificates.installIfPresent(target.dataDir.toAbsolutePath().normalize()); // its session, on up's cluster
+      // its session: the cluster's CA is in the data dir of the up it runs on
+      io.capstan.gateway.security.ComponentCertificates.installIfPresent(target.dataDir.toAbsolutePath().normalize());
       Map<String, Object> kafka = target.cluster.clientConfig();
       String topic = target.cluster.layout().state(Kinds.SECRET);
       int rewritten = 0;

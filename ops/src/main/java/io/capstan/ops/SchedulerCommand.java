@@ -56,6 +56,7 @@ final class SchedulerCommand implements Callable<Integer> {
     }
     Progress progress = new Progress(spec.commandLine().getOut());
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "scheduler", (stack, registry) -> {
+      io.capstan.gateway.security.ComponentCertificates.installIfPresent(data); // the cluster's pki/ here: sessions
       MetricsComponent m = stack.start(new MetricsComponent(metrics.resolve(), registry));
       stack.start(new SchedulerComponent(connection.clientConfig(), topicSettings.layout(), config, null, registry));
       return "scheduler ready: kafka=" + connection.bootstrap() + " scheduler-name=" + config.schedulerName()

@@ -39,14 +39,26 @@ public final class ComponentCertificates {
     ComponentSessions.install(identity -> Optional.of(issued.computeIfAbsent(identity, id -> issue(pkiDir, id))));
   }
 
-  /** As {@link #install}, when {@code dataDir} holds a cluster CA (a tool run on a cluster's data dir); else nothing. */
+  /**
+   * For a component run alone on its data dir: as {@link #install} when the data dir holds the
+   * cluster's PKI ({@code pki/ca.crt}, {@code ca.key} and {@code ticket.key} copied from the data
+   * dir of the {@code up} that made them, the way {@code encryption-config.yaml} is shared); else
+   * nothing, and its commands go without a session.
+   */
   public static boolean installIfPresent(Path dataDir) {
     Path pki = dataDir.resolve("pki");
-    if (!Files.exists(pki.resolve("ca.key"))) {
+    if (!sharesClusterPki(dataDir)) {
       return false;
     }
     install(pki);
     return true;
+  }
+
+  /** True when {@code dataDir/pki} holds a CA with its key and the ticket keys: a cluster's PKI. */
+  public static boolean sharesClusterPki(Path dataDir) {
+    Path pki = dataDir.resolve("pki");
+    return Files.exists(pki.resolve("ca.crt")) && Files.exists(pki.resolve("ca.key"))
+        && Files.exists(pki.resolve(io.capstan.stateviews.processor.authn.TicketKeys.FILE_NAME));
   }
 
   /** What the processor of the cluster whose PKI is {@code pkiDir} authenticates components with. */

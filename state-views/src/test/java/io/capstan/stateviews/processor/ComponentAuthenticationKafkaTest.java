@@ -1,21 +1,23 @@
 package io.capstan.stateviews.processor;
 
+import static io.capstan.stateviews.processor.ComponentAuthorizationKafkaTest.accepted;
+import static io.capstan.stateviews.processor.ComponentAuthorizationKafkaTest.awaitAccepted;
+import static io.capstan.stateviews.processor.ComponentAuthorizationKafkaTest.events;
+import static io.capstan.stateviews.processor.ComponentAuthorizationKafkaTest.namespace;
+import static io.capstan.stateviews.processor.ComponentAuthorizationKafkaTest.rejected;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+
 import io.capstan.api.ConfigMap;
-import io.capstan.api.Namespace;
 import io.capstan.api.ObjectMeta;
 import io.capstan.log.Command;
 import io.capstan.log.ErrorStatus;
-import io.capstan.log.Event;
 import io.capstan.log.Reply;
 import io.capstan.logschema.client.CommandClient;
 import io.capstan.logschema.client.CommandClientConfig;
-import io.capstan.logschema.client.CommandResult;
 import io.capstan.logschema.client.Commands;
 import io.capstan.logschema.session.ComponentCredentials;
 import io.capstan.logschema.session.ComponentSessions;
@@ -34,7 +36,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -219,43 +220,8 @@ class ComponentAuthenticationKafkaTest {
     return ProcessorHarness.CODEC.decode(r.value(), Reply.class);
   }
 
-  private static List<Event> events(TopicLayout layout, String key) {
-    return KafkaLogs.read(layout.events(), true, r -> r.stream().anyMatch(x -> x.key().equals(key)), WAIT).stream()
-        .filter(x -> x.key().equals(key)).map(x -> ProcessorHarness.CODEC.decode(x.value(), Event.class)).toList();
-  }
-
-  private static Namespace namespace(String name) {
-    return Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(name).build()).build();
-  }
-
   private static ConfigMap configMap(String name) {
     return ConfigMap.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("authn").setName(name).build())
         .setData(Map.of("k", "v")).build();
-  }
-
-  private static CommandResult.Accepted accepted(CompletableFuture<CommandResult> f) throws Exception {
-    CommandResult r = f.get(90, TimeUnit.SECONDS);
-    return assertInstanceOf(CommandResult.Accepted.class, r, () -> "expected acceptance, got " + r);
-  }
-
-  private static ErrorStatus rejected(CompletableFuture<CommandResult> f) throws Exception {
-    CommandResult r = f.get(90, TimeUnit.SECONDS);
-    return assertInstanceOf(CommandResult.Rejected.class, r, () -> "expected a refusal, got " + r).status();
-  }
-
-  /** Accepted once the namespace has reached the object's partition (a 404 before is retried). */
-  private static CommandResult.Accepted awaitAccepted(java.util.function.Supplier<CompletableFuture<CommandResult>> send)
-      throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (true) {
-      CommandResult r = send.get().get(90, TimeUnit.SECONDS);
-      if (r instanceof CommandResult.Accepted a) {
-        return a;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("still refused: " + ((CommandResult.Rejected) r).status().getMessage());
-      }
-      Thread.sleep(20);
-    }
   }
 }
