@@ -24,6 +24,8 @@ import java.util.Map;
  * the namespaces every cluster has are created (idempotently) through it.
  */
 final class CommandProcessorComponent implements Component {
+  /** Who writes the namespaces, default roles and classes every cluster has: the first writer of a start. */
+  static final String BOOTSTRAP_IDENTITY = CommandClientConfig.ACTOR_PREFIX + "capstan-bootstrap";
   private ProcessorConfig config;
   private final MeterRegistry registry;
   private final Map<String, Object> kafka;

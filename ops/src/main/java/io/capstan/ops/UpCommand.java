@@ -135,7 +135,10 @@ final class UpCommand implements Callable<Integer> {
       // Every command client of this process opens a session with a certificate from the cluster CA,
       // and the processor takes commands only with a ticket of one (docs/identity.md section 2).
       java.nio.file.Path pki = GatewayConfig.defaults(config.dataDir()).pkiDir();
-      io.capstan.gateway.security.ComponentCertificates.install(pki);
+      io.capstan.gateway.security.ComponentCertificates.install(pki, CommandProcessorComponent.BOOTSTRAP_IDENTITY,
+          io.capstan.gateway.security.ComponentCertificates.GATEWAY_IDENTITY,
+          io.capstan.controllers.manager.ControllerManager.IDENTITY,
+          io.capstan.scheduler.service.SchedulerInstance.IDENTITY);
       stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(),
           serviceNetwork, registry).authenticating(io.capstan.gateway.security.ComponentCertificates.authentication(pki)));
       SharedInformers informers = stack.start(new SharedInformersComponent(kafka.clientConfig(),

@@ -82,11 +82,23 @@ class UpRunsControllersTest {
         }
         assertEquals(1, sets.list("default").size(), "one replica set: " + sets.keys());
       }
-      String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ready.group(2))).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
+      // The deployment's reconcile is counted when it ends, after its status update: it may still
+      // be under way when the pods its replica set made are seen.
+      long metricsDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      String metrics;
+      do {
+        metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ready.group(2))).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+      } while (!metrics.contains("capstan_controller_reconcile_total{controller=\"deployment\"")
+          && System.nanoTime() < metricsDeadline && sleep(200));
       assertTrue(metrics.contains("capstan_controller_reconcile_total{controller=\"deployment\""), metrics);
       assertTrue(metrics.contains("capstan_workqueue_depth{name=\"replicaset\"}"), metrics);
       assertEquals(0, up.terminate(Duration.ofMinutes(1)), "exit status after SIGTERM; stderr:\n" + up.stderr());
     }
+  }
+
+  private static boolean sleep(long ms) throws InterruptedException {
+    Thread.sleep(ms);
+    return true;
   }
 }

@@ -28,8 +28,14 @@ public final class ComponentCertificates {
 
   private ComponentCertificates() {}
 
-  /** This process's command clients open sessions with certificates issued from {@code pkiDir}'s CA. */
-  public static void install(Path pkiDir) {
+  /**
+   * This process's command clients open sessions with certificates issued from {@code pkiDir}'s
+   * CA. The certificates of {@code early} (the first writers of a start, on its critical path)
+   * are issued at once on a background thread, which also warms the session's crypto (the JDK's
+   * first ECDSA signature and X25519 agreement cost hundreds of milliseconds), so a start does not
+   * wait for either.
+   */
+  public static void install(Path pkiDir, String... early) {
     try {
       CertificateAuthority.ensureCa(pkiDir);
     } catch (IOException e) {
@@ -37,6 +43,21 @@ public final class ComponentCertificates {
     }
     Map<String, ComponentCredentials> issued = new ConcurrentHashMap<>();
     ComponentSessions.install(identity -> Optional.of(issued.computeIfAbsent(identity, id -> issue(pkiDir, id))));
+    if (early.length > 0) {
+      Thread warm = new Thread(() -> {
+        try {
+          for (String id : early) {
+            ComponentCredentials c = issued.computeIfAbsent(id, i -> issue(pkiDir, i));
+            SessionProtocol.encodeRequest(c, "warm-up", "warm-up", System.currentTimeMillis(),
+                SessionProtocol.newShare().getPublic());
+          }
+        } catch (RuntimeException e) {
+          // the first command of the identity issues it again and says what is wrong
+        }
+      }, "capstan-session-warm-up");
+      warm.setDaemon(true);
+      warm.start();
+    }
   }
 
   /**
@@ -68,7 +89,7 @@ public final class ComponentCertificates {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return CommandAuthentication.fromPki(pkiDir);
+    return CommandAuthentication.fromPki(pkiDir).warmedUp();
   }
 
   /** The groups an identity's certificate names. */

@@ -173,6 +173,39 @@ class ComponentAuthenticationKafkaTest {
     }
   }
 
+  /**
+   * A client renews its session before the ticket's notAfter: with tickets that live 6 s, commands
+   * sent over 10 s are all accepted (without renewal those after 6 s would be refused as expired).
+   */
+  @Test
+  void aClientRenewsItsSessionBeforeTheTicketExpires() throws Exception {
+    TopicLayout layout = KafkaFixture.freshLayout(1);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Map<String, Object> kafka = KafkaFixture.clientConfig();
+    TestCa ca = new TestCa();
+    CommandAuthentication auth = new CommandAuthentication(ca.certificate(), TicketKeys.generate("t-1"))
+        .withTicketLifetime(Duration.ofSeconds(6));
+    ComponentCredentials admin = ca.issue(ADMIN, List.of());
+    ComponentSessions.install(id -> id.equals(ADMIN) ? Optional.of(admin) : Optional.empty());
+    ProcessorConfig pc = ProcessorConfig.defaults(kafka, layout, KafkaFixture.tempDir("authn-renew"))
+        .withAuthentication(auth);
+    try (CommandProcessor processor = new CommandProcessor(pc, registry);
+        CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "authn-it"), registry)) {
+      processor.start();
+      processor.awaitRunning(WAIT);
+      accepted(client.create(namespace("authn")));
+      long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      int n = 0;
+      while (System.nanoTime() < end) {
+        accepted(client.create(configMap("renewed-" + n++)));
+        Thread.sleep(250);
+      }
+      assertTrue(n > 8, "sent " + n);
+      assertTrue(registry.scrape().lines().noneMatch(l -> l.startsWith("capstan_processor_commands_total")
+          && l.contains("result=\"Unauthorized\"")), "no command was refused");
+    }
+  }
+
   private static void assertUnauthorized(Reply reply, String why) {
     assertNotNull(reply, "no reply");
     assertFalse(reply.getAccepted());

@@ -79,6 +79,42 @@ public final class CommandAuthentication {
     }
   }
 
+  /**
+   * Runs each piece of the session's crypto once on a background thread (X.509 parsing and
+   * verification, ECDSA, X25519, AES-GCM): the JDK's first use of each costs hundreds of
+   * milliseconds, which the processor's own start hides, instead of the first session request.
+   */
+  public CommandAuthentication warmedUp() {
+    Thread t = new Thread(() -> {
+      try {
+        X509Certificate copy = (X509Certificate) CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(ca.getEncoded()));
+        copy.verify(copy.getPublicKey()); // the CA signs itself
+        identityOf(copy);
+        java.security.KeyPairGenerator ec = java.security.KeyPairGenerator.getInstance("EC");
+        ec.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair pair = ec.generateKeyPair();
+        Signature sig = Signature.getInstance("SHA256withECDSA");
+        sig.initSign(pair.getPrivate());
+        sig.update(new byte[16]);
+        byte[] signature = sig.sign();
+        sig.initVerify(pair.getPublic());
+        sig.update(new byte[16]);
+        sig.verify(signature);
+        java.security.KeyPair share = SessionProtocol.newShare();
+        SecretKeySpec key = (SecretKeySpec) SessionProtocol.sessionKey(share.getPrivate(),
+            SessionProtocol.newShare().getPublic().getEncoded(), "warm-up");
+        open(seal(new Identity("warm-up", List.of()), key, 0));
+        SessionProtocol.mac(SessionProtocol.newMac(), key, new byte[16]);
+      } catch (GeneralSecurityException | RuntimeException e) {
+        // only a warm-up: the first session request meets the same problem and names it
+      }
+    }, "capstan-authentication-warm-up");
+    t.setDaemon(true);
+    t.start();
+    return this;
+  }
+
   /** The same with tickets that live {@code lifetime} (tests). */
   public CommandAuthentication withTicketLifetime(Duration lifetime) {
     return new CommandAuthentication(ca, keys, lifetime.toMillis());
