@@ -209,6 +209,8 @@ final class KeysCommand implements Runnable {
       } catch (ExecutionException | TimeoutException e) {
         err.println("rewriting the Secrets failed: " + e.getMessage() + "; run `capstan keys rotate` again to finish");
         return 1;
+      } finally {
+        io.capstan.logschema.session.ComponentSessions.clear(); // the process may run other commands after this one
       }
       out.println("rewrote " + rewritten + " Secrets with key " + key
           + (failed > 0 ? "; " + failed + " could not be rewritten (see above)" : ""));
