@@ -146,6 +146,30 @@ class ComponentAuthenticationKafkaTest {
       assertTrue(scrape.lines().anyMatch(l -> l.startsWith("capstan_processor_commands_total")
           && l.contains("result=\"Unauthorized\"")), scrape);
 
+      // Quota admission's own steps (the charge at the quota's key, the charged create coming back)
+      // carry the processor's MAC: a charged pod is applied, and the next one exceeds the quota.
+      accepted(admin.create(namespace("quota")));
+      awaitAccepted(() -> admin.create(io.capstan.api.ResourceQuota.newBuilder()
+          .setMetadata(ObjectMeta.newBuilder().setNamespace("quota").setName("count").build())
+          .setSpec(io.capstan.api.ResourceQuotaSpec.newBuilder().setHard(Map.of("pods", "1")).build()).build()));
+      long quotaDeadline = System.nanoTime() + WAIT.toNanos();
+      int charged = 0;
+      for (int i = 0; ; i++) {
+        io.capstan.logschema.client.CommandResult r = admin.create(pod("p-" + i)).get(90, TimeUnit.SECONDS);
+        if (r instanceof io.capstan.logschema.client.CommandResult.Accepted) {
+          charged++;
+          continue;
+        }
+        ErrorStatus s = ((io.capstan.logschema.client.CommandResult.Rejected) r).status();
+        assertTrue(s.getCode() != 401, s.getMessage());
+        if (s.getCode() == 403 && s.getMessage().contains("exceeded quota: count")) {
+          break;
+        }
+        assertTrue(System.nanoTime() < quotaDeadline, "the quota never refused a pod: " + s.getMessage());
+        Thread.sleep(50);
+      }
+      assertTrue(charged >= 1, "a pod was admitted and charged before the quota was full");
+
       // Session requests: a fresh one gets a ticket, the same one again is a replay; a stale one and
       // one from another CA's certificate get none.
       ComponentCredentials node = creds.get("system:node:n1");
@@ -256,5 +280,13 @@ class ComponentAuthenticationKafkaTest {
   private static ConfigMap configMap(String name) {
     return ConfigMap.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("authn").setName(name).build())
         .setData(Map.of("k", "v")).build();
+  }
+
+  private static io.capstan.api.Pod pod(String name) {
+    return io.capstan.api.Pod.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace("quota").setName(name).build())
+        .setSpec(io.capstan.api.PodSpec.newBuilder().setContainers(List.of(io.capstan.api.Container.newBuilder()
+            .setName("app").setImage("busybox").build())).build())
+        .build();
   }
 }
