@@ -24,7 +24,9 @@ import java.util.Map;
  * the namespaces every cluster has are created (idempotently) through it.
  */
 final class CommandProcessorComponent implements Component {
-  private final ProcessorConfig config;
+  /** Who writes the namespaces, default roles and classes every cluster has: the first writer of a start. */
+  static final String BOOTSTRAP_IDENTITY = CommandClientConfig.ACTOR_PREFIX + "capstan-bootstrap";
+  private ProcessorConfig config;
   private final MeterRegistry registry;
   private final Map<String, Object> kafka;
   private final TopicLayout layout;
@@ -41,6 +43,12 @@ final class CommandProcessorComponent implements Component {
     this.registry = registry;
     this.kafka = kafka;
     this.layout = layout;
+  }
+
+  /** Only components with a session ticket of this cluster write (docs/identity.md section 2). */
+  CommandProcessorComponent authenticating(io.capstan.stateviews.processor.authn.CommandAuthentication auth) {
+    config = config.withAuthentication(auth);
+    return this;
   }
 
   @Override

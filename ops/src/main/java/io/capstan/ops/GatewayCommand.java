@@ -90,6 +90,7 @@ final class GatewayCommand implements Callable<Integer> {
     }
     Progress progress = new Progress(spec.commandLine().getOut());
     return ServiceRun.run(config.dataDir(), config.logDir(), progress, "gateway", (stack, registry) -> {
+      io.capstan.gateway.security.ComponentCertificates.installIfPresent(config.dataDir()); // cluster pki/: sessions
       encryption.install(config.dataDir(), true); // Secrets are sealed and opened with these keys, or nothing starts
       KafkaConnection kafka = config.kafka();
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));

@@ -167,6 +167,8 @@ final class KeysCommand implements Runnable {
       out.println("new write key " + key + " in " + file);
       out.flush();
       Thread.sleep(RELOAD_WAIT_MILLIS); // so the running components seal with it before the rewrite reads them
+      // its session: the cluster's CA is in the data dir of the up it runs on
+      io.capstan.gateway.security.ComponentCertificates.installIfPresent(target.dataDir.toAbsolutePath().normalize());
       Map<String, Object> kafka = target.cluster.clientConfig();
       String topic = target.cluster.layout().state(Kinds.SECRET);
       int rewritten = 0;
@@ -207,6 +209,8 @@ final class KeysCommand implements Runnable {
       } catch (ExecutionException | TimeoutException e) {
         err.println("rewriting the Secrets failed: " + e.getMessage() + "; run `capstan keys rotate` again to finish");
         return 1;
+      } finally {
+        io.capstan.logschema.session.ComponentSessions.clear(); // the process may run other commands after this one
       }
       out.println("rewrote " + rewritten + " Secrets with key " + key
           + (failed > 0 ? "; " + failed + " could not be rewritten (see above)" : ""));

@@ -143,6 +143,7 @@ final class NodeAgentCommand implements Callable<Integer> {
     if (fleetConfig != null) {
       HollowFleetConfig fc = fleetConfig;
       return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "node-agent", (stack, registry) -> {
+        io.capstan.gateway.security.ComponentCertificates.installIfPresent(data); // the cluster's pki/ here: sessions
         encryption.install(data, true); // Secrets are sealed and opened with these keys, or nothing starts
         MetricsComponent m = stack.start(new MetricsComponent(metrics.resolve(), registry));
         HollowFleetComponent fleet = stack.start(new HollowFleetComponent(fc, null, registry, progress));
@@ -153,6 +154,7 @@ final class NodeAgentCommand implements Callable<Integer> {
     }
     NodeAgentConfig agentConfig = config;
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "node-agent", (stack, registry) -> {
+      io.capstan.gateway.security.ComponentCertificates.installIfPresent(data); // the cluster's pki/ here: sessions
       encryption.install(data, true); // Secrets are sealed and opened with these keys, or nothing starts
       MetricsComponent m = stack.start(new MetricsComponent(metrics.resolve(), registry));
       NodeAgentComponent agent = stack.start(new NodeAgentComponent(agentConfig, null, registry));

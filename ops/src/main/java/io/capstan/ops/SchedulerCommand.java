@@ -61,6 +61,7 @@ final class SchedulerCommand implements Callable<Integer> {
     }
     Progress progress = new Progress(spec.commandLine().getOut());
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "scheduler", (stack, registry) -> {
+      io.capstan.gateway.security.ComponentCertificates.installIfPresent(data); // the cluster's pki/ here: sessions
       MetricsComponent m = stack.start(new MetricsComponent(metrics.resolve(), registry));
       // As kube-scheduler: the identity is the host name with something unique to this process.
       String identity = hostName() + "_" + ProcessHandle.current().pid();

@@ -55,8 +55,14 @@ final class StateViewsCommand implements Callable<Integer> {
       KafkaConnection kafka = config.kafka();
       stack.start(new TopicsComponent(kafka.clientConfig(), config.topics()));
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
-      stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(),
-          serviceNetwork.resolve(), registry));
+      CommandProcessorComponent processor = new CommandProcessorComponent(kafka.clientConfig(),
+          config.topics().layout(), config.stateDir(), serviceNetwork.resolve(), registry);
+      if (io.capstan.gateway.security.ComponentCertificates.sharesClusterPki(config.dataDir())) {
+        // the cluster's pki/ copied here: authenticate components as up's processor does
+        processor.authenticating(io.capstan.gateway.security.ComponentCertificates.authentication(
+            config.dataDir().resolve("pki")));
+      }
+      stack.start(processor);
       return "state-views ready: kafka=" + kafka.bootstrap() + " metrics=" + metrics.url();
     });
   }

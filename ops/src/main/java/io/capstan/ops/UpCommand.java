@@ -134,8 +134,15 @@ final class UpCommand implements Callable<Integer> {
           config.kafkaSettings());
       stack.start(new TopicsComponent(kafka.clientConfig(), config.topics()));
       ServiceNetwork serviceNetwork = serviceNetworkOptions.resolve();
+      // Every command client of this process opens a session with a certificate from the cluster CA,
+      // and the processor takes commands only with a ticket of one (docs/identity.md section 2).
+      java.nio.file.Path pki = GatewayConfig.defaults(config.dataDir()).pkiDir();
+      io.capstan.gateway.security.ComponentCertificates.install(pki, CommandProcessorComponent.BOOTSTRAP_IDENTITY,
+          io.capstan.gateway.security.ComponentCertificates.GATEWAY_IDENTITY,
+          io.capstan.controllers.manager.ControllerManager.IDENTITY,
+          io.capstan.scheduler.service.SchedulerInstance.IDENTITY);
       stack.start(new CommandProcessorComponent(kafka.clientConfig(), config.topics().layout(), config.stateDir(),
-          serviceNetwork, registry));
+          serviceNetwork, registry).authenticating(io.capstan.gateway.security.ComponentCertificates.authentication(pki)));
       SharedInformers informers = stack.start(new SharedInformersComponent(kafka.clientConfig(),
           config.topics().layout(), registry)).informers();
       // As kube-apiserver's certificate: the names and the ClusterIP of the kubernetes Service, the node's address.

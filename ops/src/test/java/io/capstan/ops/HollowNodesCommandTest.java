@@ -39,6 +39,12 @@ import org.junit.jupiter.api.Test;
  * {@code up --hollow-nodes N}, and the flags' errors.
  */
 class HollowNodesCommandTest {
+  /** The test's own clients opened sessions with the child's certificates (ComponentCertificates.install). */
+  @org.junit.jupiter.api.AfterEach
+  void clearSessions() {
+    io.capstan.logschema.session.ComponentSessions.clear();
+  }
+
   private static final Duration READY = ChildCapstan.UP_READY;
 
   @Test
@@ -120,6 +126,7 @@ class HollowNodesCommandTest {
           "hollow fleet of 3 node(s) hollow-0000 … hollow-0002 ready: 3 registered")), up.stdout().toString());
       Map<String, Object> kafka = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ready.group(3));
       TopicLayout layout = TopicLayout.defaults();
+      io.capstan.gateway.security.ComponentCertificates.install(work.resolve("data/pki")); // the processor takes only authenticated commands
       try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "up-hollow-test"),
               new SimpleMeterRegistry());
           SharedInformers informers = new SharedInformers(InformerConfig.defaults(kafka, layout, "up-hollow-test"),

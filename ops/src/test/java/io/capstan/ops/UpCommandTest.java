@@ -44,6 +44,12 @@ import org.junit.jupiter.api.Test;
  * handles the signal and shuts down in order; 143 would mean it was killed mid-way).
  */
 class UpCommandTest {
+  /** The test's own clients opened sessions with the child's certificates (ComponentCertificates.install). */
+  @org.junit.jupiter.api.AfterEach
+  void clearSessions() {
+    io.capstan.logschema.session.ComponentSessions.clear();
+  }
+
   private static final Duration READY = ChildCapstan.UP_READY;
   private static final String READY_LINE = "capstan ready: api=(\\S+) kubeconfig=(\\S+) kafka=(\\S+) metrics=(\\S+)$";
 
@@ -69,6 +75,7 @@ class UpCommandTest {
       assertTrue(metrics.contains("jvm_memory_used_bytes"), "JVM series on /metrics");
       assertTrue(metrics.contains("capstan_gateway_watch_cache_lag_seconds"), "gateway series on /metrics");
       assertEquals(2, partitionsOf(ready.group(3), layout.commands()));
+      io.capstan.gateway.security.ComponentCertificates.install(dataDir.resolve("pki")); // the processor takes only authenticated commands
       written = writeObjects(ready.group(3), layout);
 
       assertEquals(0, up.terminate(Duration.ofMinutes(1)), "exit status after SIGTERM; stderr:\n" + up.stderr());

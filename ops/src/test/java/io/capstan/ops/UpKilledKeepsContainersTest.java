@@ -35,6 +35,12 @@ import org.junit.jupiter.api.Test;
  * clean stop afterwards still removes everything and the supervisor exits.
  */
 class UpKilledKeepsContainersTest {
+  /** The test's own clients opened sessions with the child's certificates (ComponentCertificates.install). */
+  @org.junit.jupiter.api.AfterEach
+  void clearSessions() {
+    io.capstan.logschema.session.ComponentSessions.clear();
+  }
+
   private static final Duration READY = ChildCapstan.UP_READY;
   private static final Duration WAIT = Duration.ofSeconds(90);
   private static final String READY_LINE = "capstan ready: api=(\\S+) kubeconfig=(\\S+) kafka=(\\S+) metrics=(\\S+)$";
@@ -51,6 +57,7 @@ class UpKilledKeepsContainersTest {
       long supervisor;
       try (ChildCapstan up = RuncUp.start(work, dataDir)) {
         String kafka = up.awaitLine(READY_LINE, READY).group(3);
+        io.capstan.gateway.security.ComponentCertificates.install(dataDir.resolve("pki")); // the processor takes only authenticated commands
         createPod(kafka, layout);
         try (Informer<Pod> pods = RuncUp.podInformer(kafka, layout, "up-kill-test")) {
           container = RuncUp.containerId(RuncUp.await(pods, "web", WAIT, RuncUp::running, "web Running"));

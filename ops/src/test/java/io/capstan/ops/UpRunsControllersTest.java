@@ -36,6 +36,12 @@ import org.junit.jupiter.api.Test;
 
 /** {@code capstan up} runs the controllers: a Deployment created through the command client gets its pods. */
 class UpRunsControllersTest {
+  /** The test's own clients opened sessions with the child's certificates (ComponentCertificates.install). */
+  @org.junit.jupiter.api.AfterEach
+  void clearSessions() {
+    io.capstan.logschema.session.ComponentSessions.clear();
+  }
+
   private static final Duration READY = ChildCapstan.UP_READY;
 
   @Test
@@ -47,6 +53,7 @@ class UpRunsControllersTest {
       assertTrue(up.stdout().stream().anyMatch(l -> l.startsWith("controllers ready")), up.stdout().toString());
       Map<String, Object> kafka = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ready.group(1));
       TopicLayout layout = TopicLayout.defaults();
+      io.capstan.gateway.security.ComponentCertificates.install(work.resolve("data/pki")); // the processor takes only authenticated commands
       try (CommandClient client = new CommandClient(CommandClientConfig.defaults(kafka, layout, "up-test"),
               new SimpleMeterRegistry());
           SharedInformers informers = new SharedInformers(InformerConfig.defaults(kafka, layout, "up-test"),
@@ -75,11 +82,23 @@ class UpRunsControllersTest {
         }
         assertEquals(1, sets.list("default").size(), "one replica set: " + sets.keys());
       }
-      String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ready.group(2))).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
+      // The deployment's reconcile is counted when it ends, after its status update: it may still
+      // be under way when the pods its replica set made are seen.
+      long metricsDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      String metrics;
+      do {
+        metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ready.group(2))).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+      } while (!metrics.contains("capstan_controller_reconcile_total{controller=\"deployment\"")
+          && System.nanoTime() < metricsDeadline && sleep(200));
       assertTrue(metrics.contains("capstan_controller_reconcile_total{controller=\"deployment\""), metrics);
       assertTrue(metrics.contains("capstan_workqueue_depth{name=\"replicaset\"}"), metrics);
       assertEquals(0, up.terminate(Duration.ofMinutes(1)), "exit status after SIGTERM; stderr:\n" + up.stderr());
     }
+  }
+
+  private static boolean sleep(long ms) throws InterruptedException {
+    Thread.sleep(ms);
+    return true;
   }
 }

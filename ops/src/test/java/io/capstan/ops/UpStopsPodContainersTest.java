@@ -35,6 +35,12 @@ import org.junit.jupiter.api.Test;
  * had completed stays Succeeded.
  */
 class UpStopsPodContainersTest {
+  /** The test's own clients opened sessions with the child's certificates (ComponentCertificates.install). */
+  @org.junit.jupiter.api.AfterEach
+  void clearSessions() {
+    io.capstan.logschema.session.ComponentSessions.clear();
+  }
+
   /** Generous: two full `up` starts on a shared 2-core machine. */
   private static final Duration READY = ChildCapstan.UP_READY;
   private static final Duration WAIT = Duration.ofSeconds(90);
@@ -58,6 +64,7 @@ class UpStopsPodContainersTest {
     String onceContainer;
     try (ChildCapstan up = RuncUp.start(work, dataDir)) {
       String kafka = up.awaitLine(READY_LINE, READY).group(3);
+      io.capstan.gateway.security.ComponentCertificates.install(dataDir.resolve("pki")); // the processor takes only authenticated commands
       createPods(kafka, layout);
       try (Informer<Pod> pods = RuncUp.podInformer(kafka, layout, "up-stop-test")) {
         Pod web = RuncUp.await(pods, "web", WAIT, RuncUp::running, "web Running in a container");

@@ -55,7 +55,6 @@ import org.slf4j.LoggerFactory;
 public final class ResourceQuotaController implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResourceQuotaController.class);
   public static final String NAME = "resourcequota";
-  public static final String ACTOR = "system:serviceaccount:kube-system:resourcequota-controller";
   /** How often each quota is recounted even when nothing changes. */
   public static final Duration RESYNC = Duration.ofSeconds(30);
   static final Set<String> NOT_RECOUNTED = Set.of("Event", "Lease");
@@ -158,14 +157,15 @@ public final class ResourceQuotaController implements AutoCloseable {
     if (missing) {
       for (Recounted o : recount.objects().values()) {
         sent.add(writer.client().send(QuotaCommands.record(ns, name, o.kind().kind(), o.name(), o.uid(), o.usage(),
-            ACTOR)));
+            writer.client().config().actor())));
       }
       recorded.increment(recount.objects().size());
       log.info("quota {}/{}: ledger holds {} but the objects use {}; recording {} object(s)", ns, name, used, expected,
           recount.objects().size());
     }
     if (surplus) {
-      Command prune = QuotaCommands.prune(ns, name, recount.objects().keySet(), 0, ACTOR);
+      Command prune = QuotaCommands.prune(ns, name, recount.objects().keySet(), 0,
+          writer.client().config().actor());
       sent.add(writer.client().send(prune));
       pruned.increment();
       log.info("quota {}/{}: ledger holds {} but the objects use {}; verifying the charges of unseen objects", ns, name, used,

@@ -183,6 +183,17 @@ public final class CertificateAuthority {
     }
   }
 
+  /** Makes sure {@code pkiDir} holds the cluster CA ({@code ca.crt}, {@code ca.key}); returns its certificate file. */
+  public static Path ensureCa(Path pkiDir) throws IOException {
+    Files.createDirectories(pkiDir);
+    try {
+      loadOrCreateCa(pkiDir);
+      return caCert(pkiDir);
+    } catch (GeneralSecurityException | OperatorCreationException e) {
+      throw new IOException("cannot prepare the cluster CA in " + pkiDir + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The CA of {@code pkiDir}, made on first use. */
   private static X509Certificate loadOrCreateCa(Path pkiDir) throws IOException, GeneralSecurityException,
       OperatorCreationException {
@@ -231,7 +242,7 @@ public final class CertificateAuthority {
     }
   }
 
-  static PrivateKey readKey(Path pem) throws IOException, GeneralSecurityException {
+  public static PrivateKey readKey(Path pem) throws IOException, GeneralSecurityException {
     String text = Files.readString(pem, StandardCharsets.UTF_8)
         .replace("-----BEGIN PRIVATE KEY-----", "").replace("-----END PRIVATE KEY-----", "").replaceAll("\\s", "");
     return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(text)));

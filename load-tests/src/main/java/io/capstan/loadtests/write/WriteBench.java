@@ -185,7 +185,10 @@ public final class WriteBench {
             .withCommitIntervalMs(s.commitIntervalMs())
             .withEarlyCommitQuietMs(s.earlyCommitQuietMs())
             .withWatermarkIntervalMs(s.watermarkIntervalMs())
-            .withInMemoryStores(s.inMemoryStores());
+            .withInMemoryStores(s.inMemoryStores())
+            // As up runs it: every command carries a session ticket and a MAC that the processor checks.
+            .withAuthentication(io.capstan.gateway.security.ComponentCertificates.authentication(tmp.resolve("pki")));
+        io.capstan.gateway.security.ComponentCertificates.install(tmp.resolve("pki"));
         progress.printf("bench: starting command processor (partitions=%d, threads=%d, commit=%d ms, stores=%s)%n",
             partitions, s.streamThreads(), s.commitIntervalMs(), s.inMemoryStores() ? "in-memory" : "RocksDB");
         processor = new CommandProcessor(pc, registry);
@@ -231,6 +234,7 @@ public final class WriteBench {
       }
       if (processor != null) {
         processor.close();
+        io.capstan.logschema.session.ComponentSessions.clear();
       }
       if (broker != null) {
         broker.close();

@@ -9,6 +9,8 @@ import io.capstan.logschema.codec.LogCodec;
 import io.capstan.logschema.codec.MalformedRecordException;
 import io.capstan.logschema.metrics.ConsumerLag;
 import io.capstan.logschema.secrets.SecretSealing;
+import io.capstan.logschema.session.ComponentSessions;
+import io.capstan.logschema.session.SessionProtocol;
 import io.capstan.logschema.threads.Housekeeping;
 import io.capstan.logschema.threads.OnDemandThreads;
 import io.capstan.logschema.topics.ObjectPartitioner;
@@ -111,6 +113,8 @@ final class CommandChannel {
    */
   private final AtomicBoolean timeoutsQuiet = new AtomicBoolean();
   private final AtomicInteger quietTimeouts = new AtomicInteger();
+  /** The sessions of the identities whose commands go through this channel (docs/identity.md section 2). */
+  private final ChannelSessions<Pending> sessions;
 
   /** Joins the channel of clients configured like {@code cfg}, opening it when there is none. */
   static CommandChannel join(CommandClientConfig cfg, MeterRegistry registry) {
@@ -187,6 +191,32 @@ final class CommandChannel {
     }
     this.replies = consumer;
     this.producer = prod;
+    this.sessions = new ChannelSessions<>(new ChannelSessions.Channel<>() {
+      @Override
+      public void sendSessionRequest(byte[] value) {
+        produceSessionRequest(value);
+      }
+
+      @Override
+      public void resume(List<Pending> parked) {
+        for (Pending p : parked) {
+          if (pending.get(p.requestId) == p) {
+            transmit(p);
+          }
+        }
+      }
+
+      @Override
+      public void refuse(List<Pending> parked, ErrorStatus status) {
+        for (Pending p : parked) {
+          if (remove(p)) {
+            p.cancelTimer();
+            Reply r = new Reply(p.requestId, id, false, null, status, 0L, -1, false);
+            completeAsync(p, () -> complete(p, r));
+          }
+        }
+      }
+    }, id, cfg.timeout());
     this.completions = OnDemandThreads.pool("capstan-command-completion-" + id, COMPLETION_THREADS, CommandClient.IDLE_THREAD_KEEP_ALIVE);
     this.replyLag = ConsumerLag.bind(registry, cfg.component(), CommandClient.REPLY_CONSUMER, replies::metrics);
     this.replyLoop = daemonThreads("capstan-command-replies-" + id).newThread(this::readReplies);
@@ -289,7 +319,19 @@ final class CommandChannel {
   private static final Duration POLL = Duration.ofSeconds(5);
 
   private void produce(Pending p) {
-    ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(commandsTopic, p.partition, p.keyBytes, p.bytes);
+    org.apache.kafka.common.header.Headers headers = null;
+    if (ComponentSessions.installed()) {
+      try {
+        headers = sessions.headers(p.owner.config().actor(), p.bytes, p);
+      } catch (RuntimeException e) {
+        sendFailed(p, e); // no credentials can be had for the identity: say so rather than time out
+        return;
+      }
+      if (headers == null) {
+        return; // parked: sent when the session is open
+      }
+    }
+    ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(commandsTopic, p.partition, p.keyBytes, p.bytes, headers);
     try {
       producer.send(r, (meta, err) -> {
         if (err != null) {
@@ -298,6 +340,19 @@ final class CommandChannel {
       });
     } catch (KafkaException | IllegalStateException e) {
       sendFailed(p, e);
+    }
+  }
+
+  private void produceSessionRequest(byte[] value) {
+    try {
+      producer.send(new ProducerRecord<>(commandsTopic, partitionOf(SessionProtocol.SESSION_KEY),
+          SessionProtocol.SESSION_KEY.getBytes(StandardCharsets.UTF_8), value), (meta, err) -> {
+            if (err != null) {
+              log.debug("sending a session request failed (the commands waiting for it ask again): {}", err.toString());
+            }
+          });
+    } catch (KafkaException | IllegalStateException e) {
+      log.debug("sending a session request failed (the commands waiting for it ask again): {}", e.toString());
     }
   }
 
@@ -377,6 +432,9 @@ final class CommandChannel {
           reply = LogCodec.get().decode(r.value(), Reply.class);
         } catch (MalformedRecordException e) {
           log.warn("skipping malformed reply at {}-{} offset {}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+          continue;
+        }
+        if (sessions.answered(reply, r.headers())) {
           continue;
         }
         Pending p = pending.get(reply.getRequestId());

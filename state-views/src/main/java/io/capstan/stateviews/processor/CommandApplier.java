@@ -33,6 +33,8 @@ import io.capstan.stateviews.processor.rules.PatchRebase;
 import io.capstan.stateviews.processor.rules.StatusErrors;
 import io.capstan.stateviews.processor.rules.WriteRules;
 import io.capstan.stateviews.view.PodsByNodeTopic;
+import io.capstan.logschema.session.SessionProtocol;
+import io.capstan.stateviews.processor.authn.CommandAuthenticator;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -155,6 +157,8 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   private final io.capstan.stateviews.processor.rules.NamedLookup<io.capstan.api.StorageClass> storageClasses;
   private final io.capstan.stateviews.processor.rules.LimitRangeLookup limitRanges;
   private final io.capstan.stateviews.processor.authz.ComponentAuthorizer components;
+  /** Checks every command's session ticket and MAC; null when this processor authenticates nobody. */
+  private final CommandAuthenticator authenticator;
   /** A write was forwarded since the last watermark (what {@code capstan_processor_watermark_lag_seconds} measures). */
   private boolean owingWatermark;
   private final Map<String, CachedNamespace> namespaceCache = new HashMap<>();
@@ -176,6 +180,7 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       io.capstan.stateviews.processor.rules.LimitRangeLookup limitRanges,
       io.capstan.stateviews.processor.authz.ComponentAuthorizer components) {
     this.components = components;
+    this.authenticator = cfg.authentication() == null ? null : cfg.authentication().authenticator();
     this.priorityClasses = priorityClasses;
     this.storageClasses = storageClasses;
     this.limitRanges = limitRanges;
@@ -238,6 +243,10 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
       takeProgressRequest(record);
       return;
     }
+    if (SessionProtocol.isSessionKey(record.key())) {
+      answerSession(record);
+      return;
+    }
     Command cmd;
     try {
       Object decoded = codec.decode(record.value());
@@ -250,6 +259,18 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     } catch (MalformedRecordException e) {
       skip("malformed", e.getMessage());
       return;
+    }
+    if (authenticator != null) {
+      // Before anything else is looked at: an unauthenticated command learns nothing and changes nothing.
+      String refusal = authenticator.refusal(record.headers(), record.value(), cmd, clock.millis(),
+          QuotaAdmission.isChargedCreate(cmd) || ServiceAllocation.isAllocated(cmd));
+      if (refusal != null) {
+        log.warn("refused {} {}/{}/{} as {} (request {}, client {}): 401 {}", cmd.getOp(), cmd.getKind(),
+            cmd.getNamespace(), cmd.getName(), cmd.getActor(), cmd.getRequestId(), cmd.getClientId(), refusal);
+        replyOnly(cmd, StatusErrors.unauthorized(refusal));
+        metrics.command(cmd.getKind(), cmd.getOp(), "Unauthorized", System.nanoTime() - started);
+        return;
+      }
     }
     Instant now = clock.instant();
     long nowMicros = micros(now);
@@ -337,6 +358,38 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
     }
     String result = apply(cmd, kind, key, recent, now, nowMicros);
     metrics.command(kind.kind(), cmd.getOp(), result, System.nanoTime() - started);
+  }
+
+  /**
+   * A component opens its session (docs/identity.md section 2): a ticket and this processor's
+   * share when its certificate, signature and time check out, else 401. A processor that
+   * authenticates nobody answers without a ticket, and the client sends its commands plain.
+   */
+  private void answerSession(Record<String, byte[]> record) {
+    SessionProtocol.Request r;
+    try {
+      r = SessionProtocol.decodeRequest(record.value());
+    } catch (IllegalArgumentException e) {
+      skip("malformed-session-request", e.getMessage());
+      return;
+    }
+    Instant now = clock.instant();
+    CommandAuthenticator.SessionAnswer a = authenticator == null ? null : authenticator.answer(r, now.toEpochMilli(),
+        context.recordMetadata().map(RecordMetadata::offset).orElse(-1L));
+    ErrorStatus refused = a == null || a.refusal() == null ? null
+        : StatusErrors.unauthorized("session refused: " + a.refusal());
+    Reply reply = new Reply(r.requestId(), r.clientId(), refused == null, null, refused, 0L, partition, false);
+    Headers headers = a == null ? new RecordHeaders() : a.headers();
+    context.forward(new Record<>(r.clientId(), codec.encode(reply), now.toEpochMilli(), headers),
+        CommandTopology.REPLIES_SINK);
+    outputsWaiting();
+    if (refused != null) {
+      metrics.skipped("session-unauthorized");
+      log.warn("refused the session request {} of client {}: {}", r.requestId(), r.clientId(), a.refusal());
+    } else if (a != null) {
+      log.info("session of {} (client {}) open until {}", a.identity().name(), r.clientId(),
+          Instant.ofEpochMilli(a.notAfter()));
+    }
   }
 
   private void takeProgressRequest(Record<String, byte[]> record) {
@@ -1143,7 +1196,11 @@ final class CommandApplier implements Processor<String, byte[], String, byte[]> 
   // ---- plumbing ----
 
   private void forward(String key, byte[] value, String sink, Instant now, Long rv) {
-    context.forward(new Record<>(key, value, now.toEpochMilli(), headers(rv)), sink);
+    Headers headers = headers(rv);
+    if (authenticator != null && CommandTopology.COMMANDS_SINK.equals(sink)) {
+      authenticator.processorHeaders(headers, value); // a component cannot forge the processor's own steps
+    }
+    context.forward(new Record<>(key, value, now.toEpochMilli(), headers), sink);
   }
 
   private static Headers headers(Long rv) {

@@ -3,6 +3,7 @@ package io.capstan.stateviews.processor;
 import io.capstan.logschema.topics.TopicLayout;
 import java.nio.file.Path;
 import java.util.Map;
+import io.capstan.stateviews.processor.authn.CommandAuthentication;
 import io.capstan.stateviews.processor.services.ServiceNetwork;
 import java.util.Objects;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -22,7 +23,9 @@ import org.apache.kafka.clients.CommonClientConfigs;
  *       so an idle cluster answers at once while a busy one batches; 0 disables);
  *   <li>{@code requestIdsPerKey}: 16 (recent request ids remembered per object key);
  *   <li>{@code requestIdRetentionMs}: 1 hour (as long as the commands topic keeps a command);
- *   <li>{@code serviceNetwork}: ClusterIPs from {@code 10.96.0.0/12}, NodePorts 30000-32767.
+ *   <li>{@code serviceNetwork}: ClusterIPs from {@code 10.96.0.0/12}, NodePorts 30000-32767;
+ *   <li>{@code authentication}: none (every command is taken as its actor says; {@code up} gives
+ *       its processor the cluster's, so only components with a session ticket write).
  * </ul>
  *
  * @param kafka                Kafka client settings: {@code bootstrap.servers} plus any TLS/SASL or
@@ -38,6 +41,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
  * @param requestIdsPerKey     how many recent request ids (with their replies) each object key keeps
  * @param requestIdRetentionMs how long remembered request ids of an idle key are kept
  * @param serviceNetwork       the ranges Service ClusterIPs and NodePorts are allocated from
+ * @param authentication       how components' commands are authenticated (docs/identity.md section 2);
+ *                             null: not at all
  */
 public record ProcessorConfig(
     Map<String, Object> kafka,
@@ -51,7 +56,8 @@ public record ProcessorConfig(
     long earlyCommitQuietMs,
     int requestIdsPerKey,
     long requestIdRetentionMs,
-    ServiceNetwork serviceNetwork) {
+    ServiceNetwork serviceNetwork,
+    CommandAuthentication authentication) {
 
   public static final int DEFAULT_STREAM_THREADS = 1;
   public static final long DEFAULT_COMMIT_INTERVAL_MS = 50;
@@ -97,7 +103,7 @@ public record ProcessorConfig(
       int streamThreads, long commitIntervalMs, long watermarkIntervalMs, boolean inMemoryStores) {
     this(kafka, layout, applicationId, stateDir, streamThreads, commitIntervalMs, watermarkIntervalMs, inMemoryStores,
         DEFAULT_EARLY_COMMIT_QUIET_MS, DEFAULT_REQUEST_IDS_PER_KEY, DEFAULT_REQUEST_ID_RETENTION_MS,
-        ServiceNetwork.defaults());
+        ServiceNetwork.defaults(), null);
   }
 
   public static ProcessorConfig defaults(Map<String, Object> kafka, TopicLayout layout, Path stateDir) {
@@ -107,41 +113,48 @@ public record ProcessorConfig(
 
   public ProcessorConfig withApplicationId(String id) {
     return new ProcessorConfig(kafka, layout, id, stateDir, streamThreads, commitIntervalMs, watermarkIntervalMs,
-        inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, serviceNetwork);
+        inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, serviceNetwork, authentication);
   }
 
   public ProcessorConfig withStreamThreads(int threads) {
     return new ProcessorConfig(kafka, layout, applicationId, stateDir, threads, commitIntervalMs, watermarkIntervalMs,
-        inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, serviceNetwork);
+        inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, serviceNetwork, authentication);
   }
 
   public ProcessorConfig withCommitIntervalMs(long ms) {
     return new ProcessorConfig(kafka, layout, applicationId, stateDir, streamThreads, ms, watermarkIntervalMs,
-        inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, serviceNetwork);
+        inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, serviceNetwork, authentication);
   }
 
   public ProcessorConfig withWatermarkIntervalMs(long ms) {
     return new ProcessorConfig(kafka, layout, applicationId, stateDir, streamThreads, commitIntervalMs, ms,
-        inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, serviceNetwork);
+        inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, serviceNetwork, authentication);
   }
 
   public ProcessorConfig withInMemoryStores(boolean inMemory) {
     return new ProcessorConfig(kafka, layout, applicationId, stateDir, streamThreads, commitIntervalMs,
-        watermarkIntervalMs, inMemory, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, serviceNetwork);
+        watermarkIntervalMs, inMemory, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, serviceNetwork, authentication);
   }
 
   public ProcessorConfig withEarlyCommitQuietMs(long ms) {
     return new ProcessorConfig(kafka, layout, applicationId, stateDir, streamThreads, commitIntervalMs,
-        watermarkIntervalMs, inMemoryStores, ms, requestIdsPerKey, requestIdRetentionMs, serviceNetwork);
+        watermarkIntervalMs, inMemoryStores, ms, requestIdsPerKey, requestIdRetentionMs, serviceNetwork, authentication);
   }
 
   public ProcessorConfig withRequestIds(int perKey, long retentionMs) {
     return new ProcessorConfig(kafka, layout, applicationId, stateDir, streamThreads, commitIntervalMs,
-        watermarkIntervalMs, inMemoryStores, earlyCommitQuietMs, perKey, retentionMs, serviceNetwork);
+        watermarkIntervalMs, inMemoryStores, earlyCommitQuietMs, perKey, retentionMs, serviceNetwork, authentication);
   }
 
   public ProcessorConfig withServiceNetwork(ServiceNetwork network) {
     return new ProcessorConfig(kafka, layout, applicationId, stateDir, streamThreads, commitIntervalMs,
-        watermarkIntervalMs, inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, network);
+        watermarkIntervalMs, inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, network, authentication);
+  }
+
+  /** Commands are authenticated by {@code auth} (null: not at all). */
+  public ProcessorConfig withAuthentication(CommandAuthentication auth) {
+    return new ProcessorConfig(kafka, layout, applicationId, stateDir, streamThreads, commitIntervalMs,
+        watermarkIntervalMs, inMemoryStores, earlyCommitQuietMs, requestIdsPerKey, requestIdRetentionMs, serviceNetwork,
+        auth);
   }
 }

@@ -101,12 +101,12 @@ class ComponentAuthorizationKafkaTest {
     }
   }
 
-  private static List<Event> events(TopicLayout layout, String key) {
+  static List<Event> events(TopicLayout layout, String key) {
     return KafkaLogs.read(layout.events(), true, r -> r.stream().anyMatch(x -> x.key().equals(key)), WAIT).stream()
         .filter(x -> x.key().equals(key)).map(x -> ProcessorHarness.CODEC.decode(x.value(), Event.class)).toList();
   }
 
-  private static Namespace namespace(String name) {
+  static Namespace namespace(String name) {
     return Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(name).build()).build();
   }
 
@@ -120,18 +120,18 @@ class ComponentAuthorizationKafkaTest {
         .setData(Map.of("k", "v")).build();
   }
 
-  private static CommandResult.Accepted accepted(CompletableFuture<CommandResult> f) throws Exception {
+  static CommandResult.Accepted accepted(CompletableFuture<CommandResult> f) throws Exception {
     CommandResult r = f.get(60, TimeUnit.SECONDS);
     return assertInstanceOf(CommandResult.Accepted.class, r, () -> "expected acceptance, got " + r);
   }
 
-  private static ErrorStatus rejected(CompletableFuture<CommandResult> f) throws Exception {
+  static ErrorStatus rejected(CompletableFuture<CommandResult> f) throws Exception {
     CommandResult r = f.get(60, TimeUnit.SECONDS);
     return assertInstanceOf(CommandResult.Rejected.class, r, () -> "expected a refusal, got " + r).status();
   }
 
   /** Accepted, once the tables it depends on (namespaces, RBAC) have reached its partition. */
-  private static CommandResult.Accepted awaitAccepted(Supplier<CompletableFuture<CommandResult>> send) throws Exception {
+  static CommandResult.Accepted awaitAccepted(Supplier<CompletableFuture<CommandResult>> send) throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (true) {
       CommandResult r = send.get().get(60, TimeUnit.SECONDS);

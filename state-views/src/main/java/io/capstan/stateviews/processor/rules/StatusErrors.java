@@ -78,6 +78,11 @@ public final class StatusErrors {
     return status(403, "Forbidden", what + " is forbidden: " + why, kind.plural(), name, kind.group(), List.of());
   }
 
+  /** 401 as kube-apiserver answers a request it cannot authenticate: {@code Unauthorized} with the reason. */
+  public static ErrorStatus unauthorized(String why) {
+    return status(401, "Unauthorized", why, "", "", "", List.of());
+  }
+
   /**
    * 405 as kube-apiserver's custom resource handler answers a create while the kind's definition
    * is being deleted: {@code create not allowed while custom resource definition is terminating}.
