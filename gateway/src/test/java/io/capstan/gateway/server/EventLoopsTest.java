@@ -92,13 +92,13 @@ class EventLoopsTest {
       try (java.util.stream.Stream<Path> tasks = java.nio.file.Files.list(Path.of("/proc/self/task"))) {
         for (Path task : tasks.toList()) {
           int tid = Integer.parseInt(task.getFileName().toString());
-          String name = java.nio.file.Files.readString(task.resolve("comm")).trim();
           try {
+            String name = java.nio.file.Files.readString(task.resolve("comm")).trim();
             if (ThreadNice.niceOf(tid) == 7) {
               niced.add(name);
             }
           } catch (java.io.IOException ended) {
-            // the thread ended meanwhile
+            // the thread ended meanwhile (its comm, or its nice value, is gone)
           }
         }
       }

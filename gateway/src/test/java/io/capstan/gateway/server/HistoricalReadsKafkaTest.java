@@ -58,8 +58,12 @@ class HistoricalReadsKafkaTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (backend != null) {
-      backend.close();
+    try {
+      if (backend != null) {
+        backend.close();
+      }
+    } finally {
+      io.capstan.logschema.kinds.Kinds.unregister("Widget"); // the kind registry is JVM-wide
     }
   }
 
