@@ -9,9 +9,9 @@ import io.capstan.logschema.kinds.Kinds;
 import io.capstan.stateviews.informer.Informer;
 import io.capstan.stateviews.informer.ResourceEventHandler;
 import java.util.Optional;
-import org.apache.avro.generic.IndexedRecord;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.apache.avro.generic.IndexedRecord;
 
 /**
  * Pod events turned into the keys of the sets that own the pods, as the DaemonSet and StatefulSet
@@ -90,7 +90,7 @@ public final class OwnedPodEvents<S extends IndexedRecord> implements ResourceEv
   }
 
   /** The key of the set that controls the pod (by name and uid), if any. */
-  public Optional<String> ownerKey(Pod pod) {
+  private Optional<String> ownerKey(Pod pod) {
     return OwnerRefs.controllerOf(pod.getMetadata()).flatMap(ref -> keyOf(ref, pod));
   }
 
