@@ -257,6 +257,27 @@ final class ResourceHandler implements Handler<RoutingContext> {
         : store.get(c.kind(), namespace, name, c.param("resourceVersion")), s -> objectOrTable(c, s), 200);
   }
 
+  /**
+   * The object a read-modify-write (a patch, a scale, new ephemeral containers) starts from: this
+   * gateway's cached copy, which may lag (the write that follows carries its resourceVersion, so a
+   * stale copy is a 409 and another try), but a NotFound there is confirmed by a consistent read
+   * before it is answered, as kube-apiserver reads storage when its cache has no object. Without
+   * that, an object just created through another gateway was a 404 to a patch (the cluster
+   * robustness run found it as a linearizability anomaly).
+   */
+  private CompletionStage<StoredObject> current(Call c) {
+    String ns = c.path().namespace();
+    String name = c.path().name();
+    return store.get(c.kind(), ns, name).handle((found, e) -> {
+      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof ApiException api && api.status().code() == 404) {
+        return store.get(c.kind(), ns, name, "");
+      }
+      return e == null ? java.util.concurrent.CompletableFuture.completedStage(found)
+          : java.util.concurrent.CompletableFuture.<StoredObject>failedStage(cause);
+    }).thenCompose(Function.identity());
+  }
+
   /** The object a subresource shows: as stored now, or as it was at the request's asOf / asOfResourceVersion. */
   private CompletionStage<StoredObject> stored(Call c) {
     java.util.Optional<io.capstan.stateviews.history.AsOf> at = HistoricalReads.point(c.ctx().request(), clock);
@@ -701,7 +722,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
   private Future<StoredObject> patchOnce(Call c, PatchType type, JsonNode patch, boolean status,
       WriteOptions options) {
     Context context = c.ctx().vertx().getOrCreateContext();
-    return Future.fromCompletionStage(store.get(c.kind(), c.path().namespace(), c.path().name()), context)
+    return Future.fromCompletionStage(current(c), context)
         .compose(current -> {
           ObjectNode before = KubeJson.toJson(current.object());
           ObjectNode after = type.apply(c.kind().schema(), before, patch);
@@ -899,7 +920,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
   private CompletionStage<StoredObject> scaleTo(Call c, Function<ObjectNode, JsonNode> scaleFor) {
     Context context = c.ctx().vertx().getOrCreateContext();
     Supplier<Future<StoredObject>> once = () ->
-        Future.fromCompletionStage(store.get(c.kind(), c.path().namespace(), c.path().name()), context)
+        Future.fromCompletionStage(current(c), context)
             .compose(current -> {
               ObjectNode workload = KubeJson.toJson(current.object());
               JsonNode scale = scaleFor.apply(workload);
@@ -932,7 +953,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
    */
   private Future<StoredObject> addEphemeralContainers(Call c, Function<ObjectNode, JsonNode> podFor) {
     Context context = c.ctx().vertx().getOrCreateContext();
-    return Future.fromCompletionStage(store.get(c.kind(), c.path().namespace(), c.path().name()), context)
+    return Future.fromCompletionStage(current(c), context)
         .compose(current -> {
           ObjectNode stored = KubeJson.toJson(current.object());
           JsonNode sent = podFor.apply(stored);
