@@ -159,9 +159,30 @@ public final class ClusterProcess {
     }
   }
 
-  public synchronized void pause() {
+  /**
+   * SIGSTOP, returning once the process is stopped: the kernel delivers SIGSTOP when the target next
+   * runs, so a process busy on another core is still running for a moment after {@code kill} returns.
+   */
+  public synchronized void pause() throws InterruptedException {
     signal("STOP");
     paused = true;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (process.isAlive() && stateLetter(process.pid()) != 'T') {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(name + " (pid " + process.pid() + ") was not stopped 5 s after SIGSTOP");
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  /** The process's state letter in {@code /proc/PID/stat} (R, S, T for stopped, …), or 'X' when it is gone. */
+  static char stateLetter(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
+      return stat.charAt(stat.lastIndexOf(')') + 2);
+    } catch (IOException e) {
+      return 'X';
+    }
   }
 
   public synchronized void resume() {

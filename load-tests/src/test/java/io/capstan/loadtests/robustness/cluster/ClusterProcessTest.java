@@ -23,10 +23,8 @@ class ClusterProcessTest {
         Map.of("GREETING", "hello"));
   }
 
-  /** The process's state letter in /proc (R, S, T for stopped, …). */
-  static char state(long pid) throws Exception {
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-    return stat.charAt(stat.lastIndexOf(')') + 2);
+  static char state(long pid) {
+    return ClusterProcess.stateLetter(pid);
   }
 
   @Test
