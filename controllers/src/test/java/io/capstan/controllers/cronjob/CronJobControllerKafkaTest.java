@@ -181,6 +181,38 @@ class CronJobControllerKafkaTest {
   }
 
   @Test
+  void aTimeZoneMovesTheScheduleAndTheScheduledTimestamp() throws Exception {
+    MovableClock clock = new MovableClock();
+    try (Cluster cluster = new Cluster("cronjob-tz");
+        CronJobController cjc = new CronJobController(cluster.informers, cluster.writer, clock, 1, cluster.registry)) {
+      Informer<Job> jobs = cluster.informers.informerFor(Kinds.JOB, Job.class);
+      cluster.startInformers();
+      cjc.start();
+      cluster.namespace("cron-tz");
+      clock.set(Instant.now().minusSeconds(120));
+
+      // 05:30 in Kolkata (UTC+05:30) is midnight UTC: the next one comes within a day of the creation.
+      CommandResult.Accepted created = cluster.create(cronJob("cron-tz", "dawn", "30 5 * * *",
+          s -> s.setTimeZone("Asia/Kolkata")));
+      Instant midnight = Instant.parse(created.objectAs(CronJob.class).getMetadata().getCreationTimestamp())
+          .truncatedTo(ChronoUnit.DAYS).plus(Duration.ofDays(1));
+      clock.set(midnight.minusSeconds(60));
+      cjc.resync();
+      Thread.sleep(300);
+      assertEquals(List.of(), namesOf(jobsOf(jobs, "cron-tz", "dawn")), "not due before 05:30 in Kolkata");
+
+      clock.set(midnight.plusSeconds(2));
+      cjc.resync();
+      String name = "dawn-" + midnight.getEpochSecond() / 60;
+      Cluster.await("the job at midnight UTC", () -> namesOf(jobsOf(jobs, "cron-tz", "dawn")).equals(List.of(name)),
+          () -> namesOf(jobsOf(jobs, "cron-tz", "dawn")).toString());
+      assertEquals(midnight.atZone(ZoneOffset.UTC).toLocalDate() + "T05:30:00+05:30", jobs.get("cron-tz", name)
+          .orElseThrow().getMetadata().getAnnotations().get(CronJobController.SCHEDULED_TIMESTAMP),
+          "the scheduled time in the CronJob's zone, as kube's RFC 3339");
+    }
+  }
+
+  @Test
   void forbidSkipsReplaceReplacesSuspendWaitsAndTheDeadlineDrops() throws Exception {
     MovableClock clock = new MovableClock();
     try (Cluster cluster = new Cluster("cronjob-policies");

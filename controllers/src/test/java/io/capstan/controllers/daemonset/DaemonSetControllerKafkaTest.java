@@ -35,6 +35,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The DaemonSet controller against a real broker and command processor (no scheduler: pods stay aimed, unbound). */
@@ -210,6 +211,53 @@ class DaemonSetControllerKafkaTest {
       String thirdHash = RevisionHistory.hashOf(third);
       assertTrue(owned(pods, uid).stream().allMatch(p -> thirdHash.equals(DaemonPods.hashOf(p))));
       assertEquals(3, revisions.list("ds").size(), "no new revision for a template seen before");
+    }
+  }
+
+  @Test
+  void onDeleteReplacesOnlyThePodsTheUserDeletes() throws Exception {
+    try (Cluster cluster = new Cluster("ds-ondelete");
+        DaemonSetController controller = new DaemonSetController(cluster.informers, cluster.writer, Clock.systemUTC(),
+            2, cluster.registry)) {
+      Informer<Pod> pods = cluster.informers.informerFor(Kinds.POD, Pod.class);
+      Informer<DaemonSet> sets = cluster.informers.informerFor(Kinds.DAEMON_SET, DaemonSet.class);
+      cluster.informers.informerFor(Kinds.NODE, Node.class);
+      cluster.startInformers();
+      controller.start();
+      cluster.namespace("ds");
+      for (int i = 0; i < 3; i++) {
+        cluster.create(node("n" + i, Map.of()));
+      }
+      cluster.create(daemonSet("manual", s -> s.setUpdateStrategy(DaemonSetUpdateStrategy.newBuilder()
+          .setType("OnDelete").build())));
+      Cluster.await("ds cached", () -> sets.get("ds", "manual").isPresent());
+      String uid = sets.get("ds", "manual").orElseThrow().getMetadata().getUid();
+      awaitNodes(pods, uid, Set.of("n0", "n1", "n2"));
+      readyAll(cluster, pods, uid);
+      Cluster.await("3 available", () -> status(sets, "manual", st -> Integer.valueOf(3).equals(st.getNumberAvailable())));
+
+      // A new template: the controller sees it (observedGeneration 2) and replaces nothing.
+      updateSet(cluster, sets, "manual", d -> d.getSpec().getTemplate().getSpec().getContainers().get(0)
+          .setImage("agent:2"));
+      Cluster.await("generation 2 observed, nothing updated", () -> status(sets, "manual",
+          st -> Long.valueOf(2).equals(st.getObservedGeneration())
+              && (st.getUpdatedNumberScheduled() == null || st.getUpdatedNumberScheduled() == 0)
+              && Integer.valueOf(3).equals(st.getNumberAvailable())));
+      assertTrue(owned(pods, uid).stream().allMatch(p -> "agent:1".equals(p.getSpec().getContainers().get(0)
+          .getImage())), "no pod replaced");
+
+      // The user deletes n1's pod: its replacement has the new template; the others stay.
+      Pod n1 = owned(pods, uid).stream().filter(p -> "n1".equals(DaemonPods.targetNode(p).orElse(null)))
+          .findFirst().orElseThrow();
+      CommandResult deleted = cluster.client.delete(Kinds.POD, "ds", n1.getMetadata().getName(),
+          io.capstan.log.DeleteOptions.newBuilder().setGracePeriodSeconds(0L).build()).get(30, TimeUnit.SECONDS);
+      assertTrue(deleted instanceof CommandResult.Accepted, String.valueOf(deleted));
+      Cluster.await("n1 runs agent:2", () -> owned(pods, uid).stream().anyMatch(p -> "n1".equals(
+          DaemonPods.targetNode(p).orElse(null)) && "agent:2".equals(p.getSpec().getContainers().get(0).getImage())));
+      awaitNodes(pods, uid, Set.of("n0", "n1", "n2"));
+      assertEquals(List.of("agent:1", "agent:2", "agent:1"), Stream.of("n0", "n1", "n2").map(n -> owned(pods, uid)
+          .stream().filter(p -> n.equals(DaemonPods.targetNode(p).orElse(null))).findFirst().orElseThrow()
+          .getSpec().getContainers().get(0).getImage()).toList());
     }
   }
 

@@ -75,22 +75,35 @@ class PodEvictionTest {
 
   /** A pod with {@code app} as its label, running and ready (as a node agent would report it). */
   static void readyPod(String name, String app) throws Exception {
+    runningPod(name, app, true);
+  }
+
+  /** A pod with {@code app} as its label, running, ready or not. */
+  static void runningPod(String name, String app, boolean ready) throws Exception {
     HttpResponse<String> created = send("POST", NS + "/pods", ("{'apiVersion':'v1','kind':'Pod','metadata':{'name':"
         + "'%s','labels':{'app':'%s'}},'spec':{'containers':[{'name':'main','image':'busybox:1.36'}]}}")
         .formatted(name, app).replace('\'', '"'));
     assertEquals(201, created.statusCode(), created.body());
     ObjectNode pod = (ObjectNode) KubeJson.parse(created.body());
-    pod.set("status", KubeJson.parse("{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}"));
-    HttpResponse<String> ready = send("PUT", NS + "/pods/" + name + "/status", pod.toString());
-    assertEquals(200, ready.statusCode(), ready.body());
+    pod.set("status", KubeJson.parse("{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\""
+        + (ready ? "True" : "False") + "\"}]}"));
+    HttpResponse<String> statusPut = send("PUT", NS + "/pods/" + name + "/status", pod.toString());
+    assertEquals(200, statusPut.statusCode(), statusPut.body());
   }
 
   /** A budget over {@code app} whose status (as the disruption controller would write it) allows {@code allowed}. */
   static void budget(String name, String app, int allowed, int desired, int current, boolean observed)
       throws Exception {
+    budget(name, app, allowed, desired, current, observed, "IfHealthyBudget");
+  }
+
+  /** {@link #budget(String, String, int, int, int, boolean)} with an unhealthyPodEvictionPolicy. */
+  static void budget(String name, String app, int allowed, int desired, int current, boolean observed,
+      String unhealthyPodEvictionPolicy) throws Exception {
     HttpResponse<String> created = send("POST", PDBS, ("{'apiVersion':'policy/v1','kind':'PodDisruptionBudget',"
-        + "'metadata':{'name':'%s'},'spec':{'minAvailable':%d,'selector':{'matchLabels':{'app':'%s'}}}}")
-        .formatted(name, desired, app).replace('\'', '"'));
+        + "'metadata':{'name':'%s'},'spec':{'minAvailable':%d,'selector':{'matchLabels':{'app':'%s'}},"
+        + "'unhealthyPodEvictionPolicy':'%s'}}")
+        .formatted(name, desired, app, unhealthyPodEvictionPolicy).replace('\'', '"'));
     assertEquals(201, created.statusCode(), created.body());
     ObjectNode pdb = (ObjectNode) KubeJson.parse(created.body());
     long generation = pdb.at("/metadata/generation").asLong(1);
@@ -156,6 +169,35 @@ class PodEvictionTest {
     budget("waiting", "waiting", 0, 1, 0, true);
     assertEquals(201, evict("waiting").statusCode());
     assertTrue(deletedOrGoing("waiting"));
+  }
+
+  @Test
+  void anUnhealthyPodGoesIfTheBudgetIsMetOrItsPolicyAlwaysAllows() throws Exception {
+    // IfHealthyBudget (the default): an unready pod of a budget not met is guarded like any other.
+    runningPod("sick-1", "sick", false);
+    readyPod("sick-2", "sick");
+    budget("sick", "sick", 0, 2, 1, true);
+    JsonNode status = expect(429, "TooManyRequests", evict("sick-1"));
+    assertEquals("The disruption budget sick needs 2 healthy pods and has 1 currently",
+        status.at("/details/causes/0/message").asText(), status.toString());
+    assertFalse(deletedOrGoing("sick-1"));
+
+    // IfHealthyBudget with the budget met: the unready pod goes, taking no disruption.
+    runningPod("met-1", "met", false);
+    readyPod("met-2", "met");
+    budget("met", "met", 0, 1, 1, true);
+    assertEquals(201, evict("met-1").statusCode());
+    assertTrue(deletedOrGoing("met-1"));
+
+    // AlwaysAllow: the unready pod goes even though the budget allows no disruption.
+    runningPod("ailing-1", "ailing", false);
+    readyPod("ailing-2", "ailing");
+    budget("ailing", "ailing", 0, 2, 1, true, "AlwaysAllow");
+    assertEquals(201, evict("ailing-1").statusCode());
+    assertTrue(deletedOrGoing("ailing-1"));
+    assertFalse(deletedOrGoing("ailing-2"));
+    JsonNode pdb = KubeJson.parse(send("GET", PDBS + "/ailing", null).body());
+    assertEquals(0, pdb.at("/status/disruptionsAllowed").asInt(), pdb.toString());
   }
 
   @Test

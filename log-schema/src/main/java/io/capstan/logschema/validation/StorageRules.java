@@ -34,7 +34,8 @@ public final class StorageRules {
   public static final String READ_WRITE_ONCE_POD = "ReadWriteOncePod";
   public static final List<String> ACCESS_MODES = List.of("ReadOnlyMany", READ_WRITE_ONCE, READ_WRITE_ONCE_POD,
       "ReadWriteMany");
-  public static final List<String> VOLUME_MODES = List.of("Block", "Filesystem");
+  public static final String BLOCK = "Block";
+  public static final List<String> VOLUME_MODES = List.of(BLOCK, "Filesystem");
   public static final List<String> PV_RECLAIM_POLICIES = List.of("Delete", "Recycle", "Retain");
   public static final List<String> CLASS_RECLAIM_POLICIES = List.of("Delete", "Retain");
   public static final String WAIT_FOR_FIRST_CONSUMER = "WaitForFirstConsumer";

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * {@code spec.containers{name}} for container events). Fire and forget: a lost event is logged,
  * never retried in the pod worker's way; while the cluster's log does not answer, events are not
  * sent at all (counted in {@code capstan_node_agent_events_dropped_total}), as kubelet's event
- * broadcaster drops what its sink cannot take.
+ * broadcaster drops what its sink cannot take. {@link #about} records events about other objects
+ * from another component of the node (the local-path provisioner's about claims).
  */
 public final class EventRecorder {
   private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
@@ -33,6 +34,7 @@ public final class EventRecorder {
   private final String nodeName;
   private final Clock clock;
   private final LogConnection connection;
+  private final String component;
 
   public EventRecorder(CommandClient client, String nodeName, Clock clock) {
     this(client, nodeName, clock, null);
@@ -40,10 +42,21 @@ public final class EventRecorder {
 
   /** @param connection whether the cluster's log answers: while it does not, events are dropped; null: always sent */
   public EventRecorder(CommandClient client, String nodeName, Clock clock, LogConnection connection) {
+    this(client, nodeName, clock, connection, "kubelet");
+  }
+
+  private EventRecorder(CommandClient client, String nodeName, Clock clock, LogConnection connection,
+      String component) {
     this.client = client;
     this.nodeName = nodeName;
     this.clock = clock;
     this.connection = connection;
+    this.component = component;
+  }
+
+  /** A recorder of the node's component {@code component} (the events' source and reporting component). */
+  public static EventRecorder about(CommandClient client, String nodeName, Clock clock, String component) {
+    return new EventRecorder(client, nodeName, clock, null, component);
   }
 
 
@@ -51,6 +64,13 @@ public final class EventRecorder {
    * @param fieldPath e.g. {@code spec.containers{web}}; null for the pod itself
    */
   public void record(Pod pod, String fieldPath, String type, String reason, String message) {
+    ObjectMeta pm = pod.getMetadata();
+    record(ObjectReference.newBuilder().setKind("Pod").setApiVersion("v1").setNamespace(pm.getNamespace())
+        .setName(pm.getName()).setUid(pm.getUid()).setFieldPath(fieldPath).build(), type, reason, message);
+  }
+
+  /** An event about the object {@code involved} (a namespaced one: the event is in its namespace). */
+  public void record(ObjectReference involved, String type, String reason, String message) {
     if (client == null) {
       return;
     }
@@ -59,18 +79,16 @@ public final class EventRecorder {
       return;
     }
     Instant now = clock.instant();
-    ObjectMeta pm = pod.getMetadata();
     byte[] suffix = new byte[8];
     ThreadLocalRandom.current().nextBytes(suffix);
     Event e = Event.newBuilder()
-        .setMetadata(ObjectMeta.newBuilder().setNamespace(pm.getNamespace())
-            .setName(pm.getName() + "." + HexFormat.of().formatHex(suffix)).build())
-        .setInvolvedObject(ObjectReference.newBuilder().setKind("Pod").setApiVersion("v1")
-            .setNamespace(pm.getNamespace()).setName(pm.getName()).setUid(pm.getUid()).setFieldPath(fieldPath).build())
+        .setMetadata(ObjectMeta.newBuilder().setNamespace(involved.getNamespace())
+            .setName(involved.getName() + "." + HexFormat.of().formatHex(suffix)).build())
+        .setInvolvedObject(involved)
         .setReason(reason).setMessage(message).setType(type)
-        .setSource(EventSource.newBuilder().setComponent("kubelet").setHost(nodeName).build())
+        .setSource(EventSource.newBuilder().setComponent(component).setHost(nodeName).build())
         .setFirstTimestamp(Times.time(now)).setLastTimestamp(Times.time(now)).setCount(1)
-        .setReportingComponent("kubelet").setReportingInstance(nodeName)
+        .setReportingComponent(component).setReportingInstance(nodeName)
         .build();
     try {
       java.util.concurrent.CompletableFuture<CommandResult> write = client.create(e);
@@ -79,13 +97,16 @@ public final class EventRecorder {
       }
       write.whenComplete((r, err) -> {
         if (err != null) {
-          log.debug("event {} {} of {}/{} not recorded: {}", reason, message, pm.getNamespace(), pm.getName(), err.toString());
+          log.debug("event {} {} of {}/{} not recorded: {}", reason, message, involved.getNamespace(),
+              involved.getName(), err.toString());
         } else if (r instanceof CommandResult.Rejected rej) {
-          log.debug("event {} of {}/{} refused: {}", reason, pm.getNamespace(), pm.getName(), rej.status().getMessage());
+          log.debug("event {} of {}/{} refused: {}", reason, involved.getNamespace(), involved.getName(),
+              rej.status().getMessage());
         }
       });
     } catch (RuntimeException ex) {
-      log.debug("event {} of {}/{} not sent: {}", reason, pm.getNamespace(), pm.getName(), ex.getMessage());
+      log.debug("event {} of {}/{} not sent: {}", reason, involved.getNamespace(), involved.getName(),
+          ex.getMessage());
     }
   }
 }

@@ -5,6 +5,7 @@ import io.capstan.api.NodeSelector;
 import io.capstan.api.NodeSelectorRequirement;
 import io.capstan.api.NodeSelectorTerm;
 import io.capstan.api.ObjectMeta;
+import io.capstan.api.ObjectReference;
 import io.capstan.api.PersistentVolume;
 import io.capstan.api.PersistentVolumeClaim;
 import io.capstan.api.PersistentVolumeSpec;
@@ -15,6 +16,7 @@ import io.capstan.logschema.client.CommandResult;
 import io.capstan.logschema.kinds.Kinds;
 import io.capstan.logschema.storage.VolumeClaims;
 import io.capstan.logschema.validation.StorageRules;
+import io.capstan.nodeagent.events.EventRecorder;
 import io.capstan.stateviews.informer.Informer;
 import io.capstan.stateviews.informer.ResourceEventHandler;
 import java.io.IOException;
@@ -45,6 +47,13 @@ import org.slf4j.LoggerFactory;
  * pods on hollow nodes bind and are reclaimed as on a real node. When such a volume of this node is Released and its
  * policy is Delete, the directory is removed, then the volume. Work runs on one thread of its own,
  * after every claim or volume change and every {@link #RESYNC} (a change missed is not lost).
+ *
+ * <p>As kube's external provisioners (sig-storage-lib-external-provisioner) report on the claim:
+ * a {@code ProvisioningSucceeded} event; a {@code Block} claim is not provisioned (local-path
+ * volumes are directories) with a {@code ProvisioningFailed} event, once; a directory that cannot
+ * be made on the selected node is a {@code ProvisioningFailed} event and the claim is handed back
+ * to the scheduler by removing {@code volume.kubernetes.io/selected-node} (ProvisioningReschedule),
+ * so its pod may be placed again, perhaps on another node.
  */
 public final class LocalPathProvisioner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalPathProvisioner.class);
@@ -65,6 +74,11 @@ public final class LocalPathProvisioner implements AutoCloseable {
   private final ScheduledExecutorService worker;
   private final java.util.List<AutoCloseable> handlers = new java.util.ArrayList<>();
   private final java.util.concurrent.atomic.AtomicBoolean pending = new java.util.concurrent.atomic.AtomicBoolean();
+  private final EventRecorder events;
+  /** Claims told they cannot be provisioned, by uid (one event each, as the library stops provisioning them). */
+  private final java.util.Set<String> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Claim versions handed back ({@code uid@resourceVersion}): a pass before the informer has the update skips them. */
+  private final java.util.Set<String> handedBack = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public LocalPathProvisioner(String nodeName, Path dataDir, Informer<PersistentVolumeClaim> claims,
       Informer<PersistentVolume> volumes, Informer<StorageClass> classes, CommandClient client) {
@@ -85,6 +99,7 @@ public final class LocalPathProvisioner implements AutoCloseable {
     this.volumes = volumes;
     this.classes = classes;
     this.client = client;
+    this.events = EventRecorder.about(client, name, java.time.Clock.systemUTC(), PROVISIONER + "_" + name);
     this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "capstan-local-path-" + nodeName);
       t.setDaemon(true);
@@ -162,12 +177,27 @@ public final class LocalPathProvisioner implements AutoCloseable {
     if (volumes.get("", name).isPresent()) {
       return;
     }
+    if (StorageRules.BLOCK.equals(claim.getSpec().getVolumeMode())) {
+      if (refused.add(m.getUid())) {
+        events.record(reference(claim), EventRecorder.WARNING, "ProvisioningFailed",
+            PROVISIONER + " does not support block volume provisioning");
+        log.info("local-path: claim {}/{} asks for a Block volume: not provisioned", m.getNamespace(), m.getName());
+      }
+      return;
+    }
+    if (handedBack.contains(m.getUid() + "@" + m.getResourceVersion())) {
+      return;
+    }
     Path dir = root.resolve(name + "_" + m.getNamespace() + "_" + m.getName());
     try {
       Files.createDirectories(dir);
       Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx")); // any container user writes
-    } catch (IOException e) {
+    } catch (IOException | UnsupportedOperationException e) {
       log.warn("local-path: cannot make {} for claim {}/{}: {}", dir, m.getNamespace(), m.getName(), e.toString());
+      String cause = e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null
+          ? fse.getFile() + ": " + fse.getReason() : e.toString();
+      reschedule(claim, "failed to provision volume " + name + " on node \"" + node + "\": cannot make directory "
+          + dir + ": " + cause);
       return;
     }
     String size = claim.getSpec().getResources().getRequests().get(StorageRules.STORAGE);
@@ -193,10 +223,40 @@ public final class LocalPathProvisioner implements AutoCloseable {
     if (r instanceof CommandResult.Accepted) {
       log.info("local-path: provisioned {} ({}) at {} on node {} for claim {}/{}", name, size, dir, node,
           m.getNamespace(), m.getName());
+      events.record(reference(claim), EventRecorder.NORMAL, "ProvisioningSucceeded",
+          "Successfully provisioned volume " + name);
     } else if (r instanceof CommandResult.Rejected rej && !"AlreadyExists".equals(rej.status().getReason())) {
       log.warn("local-path: volume {} for claim {}/{} refused: {}", name, m.getNamespace(), m.getName(),
           rej.status().getMessage());
     }
+  }
+
+  /**
+   * A ProvisioningFailed event, then the claim without its selected-node annotation (at the
+   * version read: a claim changed meanwhile is looked at again on the next pass).
+   */
+  private void reschedule(PersistentVolumeClaim claim, String why) throws InterruptedException {
+    ObjectMeta m = claim.getMetadata();
+    events.record(reference(claim), EventRecorder.WARNING, "ProvisioningFailed", why);
+    PersistentVolumeClaim back = PersistentVolumeClaim.newBuilder(claim).build();
+    Map<String, String> annotations = new java.util.HashMap<>(m.getAnnotations());
+    annotations.remove(VolumeClaims.SELECTED_NODE);
+    back.setMetadata(ObjectMeta.newBuilder(m).setAnnotations(annotations).build());
+    CommandResult r = await(client.update(back));
+    if (r instanceof CommandResult.Accepted) {
+      handedBack.add(m.getUid() + "@" + m.getResourceVersion());
+      log.info("local-path: claim {}/{} handed back to the scheduler: {}", m.getNamespace(), m.getName(), why);
+    } else if (r instanceof CommandResult.Rejected rej) {
+      log.info("local-path: claim {}/{} not handed back ({}): {}", m.getNamespace(), m.getName(),
+          rej.status().getMessage(), why);
+    }
+  }
+
+  private static ObjectReference reference(PersistentVolumeClaim claim) {
+    ObjectMeta m = claim.getMetadata();
+    return ObjectReference.newBuilder().setKind("PersistentVolumeClaim").setApiVersion("v1")
+        .setNamespace(m.getNamespace()).setName(m.getName()).setUid(m.getUid())
+        .setResourceVersion(m.getResourceVersion()).build();
   }
 
   private void deleteIfReleased(PersistentVolume v) throws InterruptedException {

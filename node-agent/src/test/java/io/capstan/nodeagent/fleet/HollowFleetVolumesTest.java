@@ -13,6 +13,7 @@ import io.capstan.logschema.kinds.Kinds;
 import io.capstan.nodeagent.AgentCluster;
 import io.capstan.nodeagent.logs.LogClient;
 import io.capstan.nodeagent.volume.LocalPathProvisioner;
+import io.capstan.nodeagent.volume.LocalPathProvisionerKafkaTest;
 import io.capstan.stateviews.informer.Informer;
 import io.capstan.stateviews.informer.InformerConfig;
 import io.capstan.stateviews.informer.SharedInformers;
@@ -92,16 +93,7 @@ class HollowFleetVolumesTest {
   }
 
   private static IndexedRecord claim(String name, String selectedNode) {
-    return KubeJson.fromText(Kinds.PERSISTENT_VOLUME_CLAIM, """
-        metadata:
-          name: %s
-          namespace: default
-          annotations: {volume.kubernetes.io/selected-node: %s}
-        spec:
-          storageClassName: local-path
-          accessModes: [ReadWriteOnce]
-          resources: {requests: {storage: 1Gi}}
-        """.formatted(name, selectedNode)).object();
+    return LocalPathProvisionerKafkaTest.claim(name, selectedNode, "Filesystem");
   }
 
   private static void accepted(AgentCluster cluster, IndexedRecord object) throws Exception {

@@ -70,7 +70,8 @@ public final class DefaultRoles {
    * What a node agent writes, as kube's {@code system:node} role grants it (NodeRestriction then
    * narrows each write to the node's own objects): its Node and status, its Lease, the status of
    * its pods and their deletion, mirror pods, events, its pods' ServiceAccount tokens; and, for
-   * Capstan's local-path provisioner, PersistentVolumes (pinned to the node). No Secret or ConfigMap
+   * Capstan's local-path provisioner, PersistentVolumes (pinned to the node) and claims (only to
+   * hand one selected for the node back to the scheduler). No Secret or ConfigMap
    * reads: kube grants those through the Node authorizer, for the node's pods only.
    */
   static List<PolicyRule> nodeRules() {
@@ -84,7 +85,8 @@ public final class DefaultRoles {
         rule(List.of("create", "patch", "update"), "", "events"),
         rule(List.of("create", "delete", "get", "patch", "update"), "coordination.k8s.io", "leases"),
         rule(List.of("patch", "update"), "", "persistentvolumeclaims/status"),
-        rule(List.of("create", "delete", "get"), "", "persistentvolumes"));
+        rule(List.of("create", "delete", "get"), "", "persistentvolumes"),
+        rule(List.of("update"), "", "persistentvolumeclaims"));
   }
 
   /**

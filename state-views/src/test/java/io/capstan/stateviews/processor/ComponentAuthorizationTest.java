@@ -20,6 +20,7 @@ import io.capstan.api.NodeSelectorTerm;
 import io.capstan.api.NodeSpec;
 import io.capstan.api.ObjectMeta;
 import io.capstan.api.PersistentVolume;
+import io.capstan.api.PersistentVolumeClaim;
 import io.capstan.api.PersistentVolumeSpec;
 import io.capstan.api.Pod;
 import io.capstan.api.PolicyRule;
@@ -189,6 +190,29 @@ class ComponentAuthorizationTest {
   }
 
   @Test
+  void aNodeHandsBackOnlyClaimsSelectedForItAndChangesNothingElse() {
+    PersistentVolumeClaim mine = h.accept(h.create(claim("mine", "n1")));
+    PersistentVolumeClaim theirs = h.accept(h.create(claim("theirs", "n2")));
+    h.drain();
+    String refusal = " is forbidden: node \"n1\" can only remove the volume.kubernetes.io/selected-node annotation"
+        + " naming itself from persistent volume claims";
+
+    mine.getMetadata().setLabels(Map.of("tampered", "yes"));
+    mine.getMetadata().setAnnotations(Map.of());
+    assertForbidden(as(NODE_1, h.update(mine)), "persistentvolumeclaims \"mine\"" + refusal);
+    theirs.getMetadata().setAnnotations(Map.of());
+    assertForbidden(as(NODE_1, h.update(theirs)), "persistentvolumeclaims \"theirs\"" + refusal);
+
+    mine.getMetadata().setLabels(null);
+    PersistentVolumeClaim back = h.accept(as(NODE_1, h.update(mine)));
+    assertTrue(back.getMetadata().getAnnotations() == null || back.getMetadata().getAnnotations().isEmpty(),
+        () -> "the selection is gone: " + back.getMetadata());
+    h.drain();
+    back.getMetadata().setAnnotations(Map.of("volume.kubernetes.io/selected-node", "n1"));
+    assertForbidden(as(NODE_1, h.update(back)), "persistentvolumeclaims \"mine\"" + refusal);
+  }
+
+  @Test
   void theControllerManagerCreatesWhatControllersMakeAndNoSecretsOrBindings() {
     ReplicaSet rs = (ReplicaSet) KubeJson.fromJson(Kinds.REPLICA_SET, KubeJson.parse("""
         metadata: {name: web-1, namespace: apps}
@@ -268,6 +292,18 @@ class ComponentAuthorizationTest {
                         .setValues(List.of(node)).build())).build())).build()).build())
             .build())
         .build();
+  }
+
+  private static PersistentVolumeClaim claim(String name, String selectedNode) {
+    return (PersistentVolumeClaim) KubeJson.fromText(Kinds.PERSISTENT_VOLUME_CLAIM, """
+        metadata:
+          name: %s
+          namespace: apps
+          annotations: {volume.kubernetes.io/selected-node: %s}
+        spec:
+          accessModes: [ReadWriteOnce]
+          resources: {requests: {storage: 1Gi}}
+        """.formatted(name, selectedNode)).object();
   }
 
   private static ClusterRoleBinding adminBinding(String user) {

@@ -5,11 +5,14 @@ import io.capstan.api.NodeSelectorRequirement;
 import io.capstan.api.NodeSelectorTerm;
 import io.capstan.api.ObjectMeta;
 import io.capstan.api.PersistentVolume;
+import io.capstan.api.PersistentVolumeClaim;
 import io.capstan.api.Pod;
 import io.capstan.log.Command;
 import io.capstan.log.CommandOp;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
+import io.capstan.logschema.storage.VolumeClaims;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,7 +25,9 @@ import org.apache.avro.generic.IndexedRecord;
  * taints), write only its own Lease in {@code kube-node-lease}, update the status of and delete
  * only the pods bound to it, and create only mirror pods bound to itself. Capstan's node agent
  * also provisions local-path volumes: a node may create and delete only PersistentVolumes whose
- * node affinity pins them to itself. The reasons are kube's words.
+ * node affinity pins them to itself, and may hand a claim selected for it back to the scheduler
+ * (an update that only removes {@code volume.kubernetes.io/selected-node} naming itself, as kube's
+ * external provisioners do when the node cannot provision). The reasons are kube's words.
  */
 public final class NodeRestriction {
   public static final String NODE_LEASE_NAMESPACE = "kube-node-lease";
@@ -71,7 +76,40 @@ public final class NodeRestriction {
       }
       return Optional.empty();
     }
+    if (Kinds.PERSISTENT_VOLUME_CLAIM.equals(kind) && op == CommandOp.UPDATE
+        && !handsBack(node, (PersistentVolumeClaim) object, (PersistentVolumeClaim) stored)) {
+      return Optional.of("node \"" + node + "\" can only remove the " + VolumeClaims.SELECTED_NODE
+          + " annotation naming itself from persistent volume claims");
+    }
     return Optional.empty();
+  }
+
+  /**
+   * Whether the update only removes the claim's selected-node annotation, which names the node
+   * (labels, other annotations, finalizers, owners and spec as stored).
+   */
+  static boolean handsBack(String node, PersistentVolumeClaim after, PersistentVolumeClaim before) {
+    if (after == null || before == null || after.getMetadata() == null || before.getMetadata() == null
+        || !node.equals(VolumeClaims.annotation(before.getMetadata(), VolumeClaims.SELECTED_NODE).orElse(null))
+        || VolumeClaims.annotation(after.getMetadata(), VolumeClaims.SELECTED_NODE).isPresent()) {
+      return false;
+    }
+    ObjectMeta a = after.getMetadata();
+    ObjectMeta b = before.getMetadata();
+    Map<String, String> rest = new HashMap<>(b.getAnnotations());
+    rest.remove(VolumeClaims.SELECTED_NODE);
+    return rest.equals(orEmpty(a.getAnnotations())) && orEmpty(b.getLabels()).equals(orEmpty(a.getLabels()))
+        && Objects.equals(orEmpty(b.getFinalizers()), orEmpty(a.getFinalizers()))
+        && Objects.equals(orEmpty(b.getOwnerReferences()), orEmpty(a.getOwnerReferences()))
+        && Objects.equals(before.getSpec(), after.getSpec());
+  }
+
+  private static <K, V> Map<K, V> orEmpty(Map<K, V> m) {
+    return m == null ? Map.of() : m;
+  }
+
+  private static <T> List<T> orEmpty(List<T> l) {
+    return l == null ? List.of() : l;
   }
 
   private static Optional<String> pod(String node, CommandOp op, Pod object, Pod stored) {
