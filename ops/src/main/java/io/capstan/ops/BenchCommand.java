@@ -117,7 +117,10 @@ public final class BenchCommand implements Runnable {
         "   \"get_p99_ms\":…,\"list_500_p99_ms\":…}",
         "and the gateway's own p99s from its /metrics (server_create_p99_ms, server_get_p99_ms, …).",
         "Without --kubeconfig: an embedded broker, the command processor and the gateway in this process.",
-        "cpu_ms_per_request is this process's CPU per request: with --kubeconfig the client's alone."
+        "cpu_ms_per_request is this process's CPU per request: with --kubeconfig the client's alone.",
+        "--compare-apply adds server-side applies and merge patches taking turns on the same --apply-objects",
+        "ConfigMaps at --apply-rate, each timed from when it was due: apply_p50_ms, apply_p99_ms, update_p50_ms,",
+        "update_p99_ms, apply_per_s, update_per_s and floor_met (apply p99 at most twice the update p99)."
       })
   static final class Api implements Callable<Integer> {
     @Option(names = "--kubeconfig", paramLabel = "FILE",
@@ -159,12 +162,24 @@ public final class BenchCommand implements Runnable {
         + " the same run (in-process stack only).")
     boolean compareRbac;
 
+    @Option(names = "--compare-apply", description = "Also send server-side applies and merge patches, taking turns on"
+        + " the same objects, and report both (apply_*, update_*, floor_met).")
+    boolean compareApply;
+
+    @Option(names = "--apply-objects", defaultValue = "" + ApiBench.Settings.DEFAULT_APPLY_OBJECTS,
+        description = "With --compare-apply: the ConfigMaps applied to and updated (default: ${DEFAULT-VALUE}).")
+    int applyObjects;
+
+    @Option(names = "--apply-rate", defaultValue = "" + ApiBench.Settings.DEFAULT_APPLY_RATE,
+        description = "With --compare-apply: applies and updates per second, half each (default: ${DEFAULT-VALUE}).")
+    int applyRate;
+
     @Override
     public Integer call() throws Exception {
       if (clients <= 0 || rate < 0 || getRate < 0 || listRate < 0 || listSize <= 0 || watches < 0 || seconds <= 0
-          || warmupSeconds < 0 || partitions <= 0 || eventLoops <= 0) {
-        System.err.println("--clients, --list-size, --seconds, --partitions and --event-loops must be positive; rates,"
-            + " --watches and --warmup-seconds not negative");
+          || warmupSeconds < 0 || partitions <= 0 || eventLoops <= 0 || applyObjects <= 0 || applyRate <= 0) {
+        System.err.println("--clients, --list-size, --seconds, --partitions, --event-loops, --apply-objects and"
+            + " --apply-rate must be positive; other rates, --watches and --warmup-seconds not negative");
         return 2;
       }
       if (compareRbac && kubeconfig != null) {
@@ -173,7 +188,8 @@ public final class BenchCommand implements Runnable {
         return 2;
       }
       ApiBench.Result r = new ApiBench(new ApiBench.Settings(kubeconfig, clients, rate, getRate, listRate, listSize,
-          watches, warmupSeconds, seconds, partitions, eventLoops, compareRbac), System.err).run();
+          watches, warmupSeconds, seconds, partitions, eventLoops, compareRbac, compareApply ? applyObjects : 0,
+          applyRate), System.err).run();
       if (r.firstError() != null) {
         System.err.println("bench: first error: " + r.firstError());
       }

@@ -629,10 +629,6 @@ final class ResourceHandler implements Handler<RoutingContext> {
         ApiStatus.unsupportedMediaType(contentType, PATCH_TYPES)));
   }
 
-  /** The kinds whose writes pass RBAC's escalation check in the gateway (WriteAdmission). */
-  private static final java.util.Set<String> RBAC_KINDS = java.util.Set.of("Role", "ClusterRole", "RoleBinding",
-      "ClusterRoleBinding");
-
   private static boolean isApply(String contentType) {
     String bare = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
     return bare.equals(APPLY_PATCH);
@@ -641,36 +637,12 @@ final class ResourceHandler implements Handler<RoutingContext> {
   /**
    * Server-side apply (PATCH of application/apply-patch+yaml, YAML or JSON): checked here for
    * what the URL says, then merged, conflict-checked and recorded by the single writer against
-   * the stored object (FieldOwnership), so it never retries. 201 when it created the object.
+   * the stored object (FieldOwnership), so it never retries; Secrets and RBAC objects are merged
+   * here instead (ApplyInGateway). 201 when it created the object.
    */
   private void apply(Call c, boolean status) {
-    if (c.kind() == Kinds.SECRET) {
-      // Secret values are sealed before they reach the log; an applied configuration would not be.
-      ApiStatus plain = ApiStatus.unsupportedMediaType(APPLY_PATCH, PATCH_TYPES);
-      throw new ApiException(new ApiStatus(415, plain.reason(), plain.message()
-          + ": server-side apply of Secrets is not supported; use create, replace or a merge patch", null));
-    }
-    if (RBAC_KINDS.contains(c.kind().kind())) {
-      // RBAC's escalation check needs the whole object before it is sent; an apply's is made by the processor.
-      ApiStatus plain = ApiStatus.unsupportedMediaType(APPLY_PATCH, PATCH_TYPES);
-      throw new ApiException(new ApiStatus(415, plain.reason(), plain.message() + ": server-side apply of "
-          + c.kind().plural() + " is not supported (their escalation check needs the whole object); use create,"
-          + " replace or a patch", null));
-    }
-    String manager = c.param("fieldManager");
-    if (manager == null || manager.isEmpty()) {
-      throw new ApiException(ApiStatus.badRequest("PATCH requests with apply patch type must have a fieldManager"));
-    }
-    JsonNode body;
-    try {
-      body = parseBody(c);
-    } catch (ConversionException e) {
-      throw new ApiException(ApiStatus.badRequest("error decoding YAML: " + e.getMessage()));
-    }
-    if (!(body instanceof ObjectNode config)) {
-      throw new ApiException(ApiStatus.badRequest("the apply configuration must be an object, got "
-          + body.getNodeType().toString().toLowerCase(Locale.ROOT)));
-    }
+    String manager = applyManager(c);
+    ObjectNode config = applyConfiguration(c);
     String apiVersion = config.path("apiVersion").asText("");
     String kindName = config.path("kind").asText("");
     String expected = c.kind().apiVersion(c.path().version());
@@ -697,18 +669,131 @@ final class ResourceHandler implements Handler<RoutingContext> {
       throw new ApiException(ApiStatus.badRequest("metadata.managedFields must be nil in an apply configuration"));
     }
     Context context = c.ctx().vertx().getOrCreateContext();
-    Future.fromCompletionStage(store.apply(c.kind(), c.path().namespace(), c.path().name(), config, status,
-        c.flag("force"), writeOptions(c)), context).onComplete(ar -> {
-          try {
-            if (ar.succeeded()) {
-              Responses.json(c.ctx(), ar.result().created() ? 201 : 200, c.json(ar.result().stored()));
-            } else {
-              Responses.error(c.ctx(), ar.cause());
-            }
-          } catch (Throwable e) {
-            Responses.error(c.ctx(), e);
-          }
-        });
+    if (ApplyInGateway.mergesHere(c.kind())) {
+      replyApplied(c, untilNoConflict(c, () -> applyHereOnce(c, config, manager, ""), true)
+          .recover(e -> Future.failedFuture(e instanceof PinnedConflict p ? p.getCause() : e)));
+      return;
+    }
+    replyApplied(c, Future.fromCompletionStage(store.apply(c.kind(), c.path().namespace(), c.path().name(), config,
+        status, c.flag("force"), writeOptions(c)), context));
+  }
+
+  /**
+   * One try of an apply merged here (ApplyInGateway): read, merge, check as a create or update
+   * would be, write at the version read. A field conflict is the client's (not tried again); a
+   * write in between, or a create that lost a race, is a Conflict and another try.
+   */
+  private Future<ResourceStore.Applied> applyHereOnce(Call c, ObjectNode config, String manager, String subresource) {
+    Context context = c.ctx().vertx().getOrCreateContext();
+    return Future.fromCompletionStage(current(c), context)
+        .recover(e -> hasCode(e, 404, "NotFound") ? Future.succeededFuture(null) : Future.failedFuture(e))
+        .compose(stored -> applyHereTo(c, stored, config, manager, subresource, context));
+  }
+
+  private Future<ResourceStore.Applied> applyHereTo(Call c, StoredObject stored, ObjectNode config, String manager,
+      String subresource, Context context) {
+    if (stored == null && !subresource.isEmpty()) {
+      return Future.failedFuture(new ApiException(ApiStatus.notFound(c.kind().group(), c.kind().plural(),
+          c.path().name())));
+    }
+    ApplyInGateway.Merged merged;
+    try {
+      merged = ApplyInGateway.merge(c.kind(), stored == null ? null : stored.object(), c.path().namespace(),
+          c.path().name(), config.deepCopy(), manager, subresource, c.flag("force"), clock.instant());
+    } catch (ApiException conflict) {
+      return Future.failedFuture(new PinnedConflict(conflict));
+    }
+    Converted<IndexedRecord> converted = convert(c, merged.object());
+    IndexedRecord object = converted.object();
+    checkNamespace(c, metadata(object));
+    defaultAndValidate(c, object);
+    warnUnknown(c, converted);
+    merged.own(object);
+    // Ownership travels in the object: the write itself names no manager, so it records no Update entry.
+    WriteOptions options = new WriteOptions(c.actor(), dryRun(c), null);
+    if (stored == null) {
+      return Future.fromCompletionStage(store.create(c.kind(), object, options), context)
+          .map(s -> new ResourceStore.Applied(s, true))
+          .recover(e -> Future.failedFuture(hasCode(e, 409, "AlreadyExists") // created in between: merge with it
+              ? new ApiException(ApiStatus.conflict(c.kind().group(), c.kind().plural(), c.path().name(),
+                  "the object was created meanwhile")) : e));
+    }
+    return Future.fromCompletionStage(store.update(c.kind(), object, options), context)
+        .map(s -> new ResourceStore.Applied(s, false));
+  }
+
+  /**
+   * Server-side apply of a workload's Scale ({@code autoscaling/v1}): the replicas it names are
+   * applied to the workload by the manager as the {@code scale} subresource, with an ownership
+   * entry of its own, merged here (ApplyInGateway); a Scale without replicas gives up the
+   * manager's. 404 when the workload is absent (an apply to a subresource creates nothing).
+   */
+  private void applyScale(Call c) {
+    String manager = applyManager(c);
+    ObjectNode scale = applyConfiguration(c);
+    String apiVersion = scale.path("apiVersion").asText("");
+    String kindName = scale.path("kind").asText("");
+    if (!apiVersion.equals("autoscaling/v1") || !kindName.equals("Scale")) {
+      throw new ApiException(ApiStatus.badRequest("the apply configuration is a " + apiVersion + " " + kindName
+          + ", but this URL serves autoscaling/v1 Scale"));
+    }
+    int replicas = ScaleView.replicas(scale, c.kind(), c.path().name());
+    ObjectNode config = KubeJson.jsonMapper().createObjectNode();
+    config.put("apiVersion", c.kind().apiVersion());
+    config.put("kind", c.kind().kind());
+    config.withObjectProperty("metadata").put("name", c.path().name());
+    if (scale.path("spec").hasNonNull("replicas")) {
+      ScaleView.setReplicas(c.kind(), config, replicas);
+    }
+    reply(c, untilNoConflict(c, () -> applyHereOnce(c, config, manager, "scale"), true)
+        .recover(e -> Future.failedFuture(e instanceof PinnedConflict p ? p.getCause() : e))
+        .map(ResourceStore.Applied::stored).toCompletionStage(),
+        s -> ScaleView.of(c.kind(), KubeJson.toJson(s.object())), 200);
+  }
+
+  /** An apply's field manager: required (400). */
+  private static String applyManager(Call c) {
+    String manager = c.param("fieldManager");
+    if (manager == null || manager.isEmpty()) {
+      throw new ApiException(ApiStatus.badRequest("PATCH requests with apply patch type must have a fieldManager"));
+    }
+    return manager;
+  }
+
+  /** An apply's body, YAML or JSON: an object (400 otherwise). */
+  private static ObjectNode applyConfiguration(Call c) {
+    JsonNode body;
+    try {
+      body = parseBody(c);
+    } catch (ConversionException e) {
+      throw new ApiException(ApiStatus.badRequest("error decoding YAML: " + e.getMessage()));
+    }
+    if (!(body instanceof ObjectNode config)) {
+      throw new ApiException(ApiStatus.badRequest("the apply configuration must be an object, got "
+          + body.getNodeType().toString().toLowerCase(Locale.ROOT)));
+    }
+    return config;
+  }
+
+  private static boolean hasCode(Throwable e, int code, String reason) {
+    while (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e instanceof ApiException api && api.status().code() == code && api.status().reason().equals(reason);
+  }
+
+  private static void replyApplied(Call c, Future<ResourceStore.Applied> result) {
+    result.onComplete(ar -> {
+      try {
+        if (ar.succeeded()) {
+          Responses.json(c.ctx(), ar.result().created() ? 201 : 200, c.json(ar.result().stored()));
+        } else {
+          Responses.error(c.ctx(), ar.cause());
+        }
+      } catch (Throwable e) {
+        Responses.error(c.ctx(), e);
+      }
+    });
   }
 
   private static Future<Void> afterPause(Call c, long ms) {
@@ -857,6 +942,9 @@ final class ResourceHandler implements Handler<RoutingContext> {
           JsonNode scale = requireBody(c, BODY_TYPES);
           ScaleView.replicas(scale, c.kind(), c.path().name());
           reply(c, scaleTo(c, current -> scale), s -> ScaleView.of(c.kind(), KubeJson.toJson(s.object())), 200);
+        } else if (method == HttpMethod.PATCH && isApply(c.ctx().request().getHeader("Content-Type"))) {
+          verb(c, "PATCH");
+          applyScale(c);
         } else if (method == HttpMethod.PATCH) {
           verb(c, "PATCH");
           PatchType type = patchType(c.ctx().request().getHeader("Content-Type"));
@@ -981,10 +1069,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
   }
 
   private static boolean isConflict(Throwable e) {
-    while (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
-      e = e.getCause();
-    }
-    return e instanceof ApiException api && api.status().code() == 409 && api.status().reason().equals("Conflict");
+    return hasCode(e, 409, "Conflict");
   }
 
   /**

@@ -663,10 +663,8 @@ final class MalformedRequests {
     Target t = patchTarget();
     String type = pick(new String[] {"application/apply-patch+yaml", "application/json", "text/plain", null,
         "application/json-patch+json+extra", "application/strategic-merge-patch+yaml", "application/merge-patch"});
-    // An apply patch is a patch type the server takes (not yet for Secrets and RBAC objects), but
-    // not without a fieldManager: 400.
-    boolean applies = "application/apply-patch+yaml".equals(type) && !t.kind().kind().equals("Secret")
-        && !t.kind().group().equals("rbac.authorization.k8s.io");
+    // An apply patch is a patch type the server takes for every kind, but not without a fieldManager: 400.
+    boolean applies = "application/apply-patch+yaml".equals(type);
     return new Request("patch-other", "PATCH", patchPath(t), type,
         utf8("{\"metadata\":{\"resourceVersion\":\"1\",\"labels\":{\"x\":\"y\"}}}"), List.of(),
         applies ? 400 : 415, null);

@@ -45,14 +45,16 @@ class ServerSideApplyTest {
   static KafkaGatewayFixture backend;
   static KubectlCli cli;
   static KubernetesClient client;
+  static GatewayServer gateway;
+  static GatewayConfig config;
 
   @BeforeAll
   static void start() throws Exception {
     KubectlCli.require();
     backend = KafkaGatewayFixture.start("ssa", WatchCacheConfig.defaults());
-    GatewayServer gateway = backend.startServer(dataDir);
+    gateway = backend.startServer(dataDir);
     cli = new KubectlCli(gateway.kubeconfig(), dataDir.resolve("kube-cache"));
-    GatewayConfig config = GatewayConfig.defaults(dataDir);
+    config = GatewayConfig.defaults(dataDir);
     client = Fabric8Clients.of(gateway.url(), config.pkiDir().resolve("ca.crt"), AdminToken.ensure(config.tokenFile()));
     Result ns = cli.run("create", "namespace", "ssa");
     assertEquals(0, ns.exit(), ns.both());
@@ -162,6 +164,279 @@ class ServerSideApplyTest {
     Result conflict = cli.run("apply", "--server-side", "-f", app.toString());
     assertNotEquals(0, conflict.exit(), conflict.both());
     assertTrue(conflict.err().contains("conflict with \"kubectl-patch\" using v1"), conflict.both());
+  }
+
+  @Test
+  void secretsAreAppliedWithTheirValuesComparedOpenAndConflictsAsForOtherKinds() throws Exception {
+    Path v1 = manifest("creds.yaml", """
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: creds
+          namespace: ssa
+        stringData:
+          user: admin
+        data:
+          password: c2VjcmV0LTE=
+        """);
+    Result created = cli.run("apply", "--server-side", "-f", v1.toString());
+    assertEquals(0, created.exit(), created.both());
+    assertTrue(created.out().contains("secret/creds serverside-applied"), created.both());
+    Result again = cli.run("apply", "--server-side", "-f", v1.toString());
+    assertEquals(0, again.exit(), "the same values again are no conflict and no change: " + again.both());
+
+    Path other = manifest("creds-rotator.yaml", """
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: creds
+          namespace: ssa
+        data:
+          password: c2VjcmV0LTI=
+        """);
+    Result conflict = cli.run("apply", "--server-side", "--field-manager=rotator", "-f", other.toString());
+    assertNotEquals(0, conflict.exit(), conflict.both());
+    assertTrue(conflict.err().contains("Apply failed with 1 conflict: conflict with \"kubectl\": .data.password"),
+        conflict.both());
+    Result forced = cli.run("apply", "--server-side", "--field-manager=rotator", "--force-conflicts", "-f",
+        other.toString());
+    assertEquals(0, forced.exit(), forced.both());
+
+    JsonNode secret = KubeJson.parse(cli.run("get", "secret", "creds", "-n", "ssa", "-o", "json",
+        "--show-managed-fields").out());
+    assertEquals("c2VjcmV0LTI=", secret.at("/data/password").asText(), secret.toString());
+    assertEquals("YWRtaW4=", secret.at("/data/user").asText(), "stringData is merged into data: " + secret);
+    Map<String, String> owners = new java.util.TreeMap<>();
+    secret.at("/metadata/managedFields").forEach(e -> owners.put(e.path("manager").asText(),
+        e.path("operation").asText() + " " + e.path("fieldsV1")));
+    assertEquals(Map.of("kubectl", "Apply {\"f:stringData\":{\"f:user\":{}}}",
+        "rotator", "Apply {\"f:data\":{\"f:password\":{}}}"), owners);
+
+    // dropped by its only manager: removed
+    Path dropped = manifest("creds-rotator-2.yaml", """
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: creds
+          namespace: ssa
+        data:
+          other: b3RoZXI=
+        """);
+    assertEquals(0, cli.run("apply", "--server-side", "--field-manager=rotator", "-f", dropped.toString()).exit());
+    JsonNode after = KubeJson.parse(cli.run("get", "secret", "creds", "-n", "ssa", "-o", "json").out());
+    assertTrue(after.at("/data/password").isMissingNode(), after.toString());
+    assertEquals("b3RoZXI=", after.at("/data/other").asText(), after.toString());
+  }
+
+  @Test
+  void rbacObjectsAreAppliedMergedInTheGatewayWithConflictsAsForOtherKinds() throws Exception {
+    Path role = manifest("reader-role.yaml", """
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata:
+          name: reader
+          namespace: ssa
+        rules:
+        - apiGroups: [""]
+          resources: [configmaps]
+          verbs: [get, list]
+        """);
+    Result created = cli.run("apply", "--server-side", "-f", role.toString());
+    assertEquals(0, created.exit(), created.both());
+    assertTrue(created.out().contains("role.rbac.authorization.k8s.io/reader serverside-applied"), created.both());
+    Path wider = manifest("reader-role-wider.yaml", """
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata:
+          name: reader
+          namespace: ssa
+        rules:
+        - apiGroups: [""]
+          resources: [configmaps, secrets]
+          verbs: [get, list, watch]
+        """);
+    Result conflict = cli.run("apply", "--server-side", "--field-manager=other", "-f", wider.toString());
+    assertNotEquals(0, conflict.exit(), conflict.both());
+    assertTrue(conflict.err().contains("conflict with \"kubectl\": .rules"), conflict.both());
+    Result binding = cli.run("apply", "--server-side", "-f", manifest("reader-binding.yaml", """
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: RoleBinding
+        metadata:
+          name: reader
+          namespace: ssa
+        subjects:
+        - kind: User
+          name: reader-user
+          apiGroup: rbac.authorization.k8s.io
+        roleRef:
+          apiGroup: rbac.authorization.k8s.io
+          kind: Role
+          name: reader
+        """).toString());
+    assertEquals(0, binding.exit(), binding.both());
+    JsonNode got = KubeJson.parse(cli.run("get", "role", "reader", "-n", "ssa", "-o", "json",
+        "--show-managed-fields").out());
+    assertEquals("kubectl", got.at("/metadata/managedFields/0/manager").asText(), got.toString());
+    assertEquals(2, got.at("/rules/0/verbs").size(), "the conflicting apply changed nothing: " + got);
+  }
+
+  @Test
+  void clientSideAppliedObjectsMoveToServerSideApplyWithoutConflicts() throws Exception {
+    Path csa = manifest("migrated-csa.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: migrated
+          namespace: ssa
+        data:
+          mode: fast
+          level: "1"
+        """);
+    Result created = cli.run("apply", "-f", csa.toString());
+    assertEquals(0, created.exit(), created.both());
+    JsonNode before = KubeJson.parse(cli.run("get", "cm", "migrated", "-n", "ssa", "-o", "json").out());
+    assertTrue(before.at("/metadata/annotations").has("kubectl.kubernetes.io/last-applied-configuration"),
+        before.toString());
+
+    Path ssa = manifest("migrated-ssa.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: migrated
+          namespace: ssa
+        data:
+          mode: safe
+          level: "1"
+        """);
+    Result moved = cli.run("apply", "--server-side", "-f", ssa.toString());
+    assertEquals(0, moved.exit(), "no conflict with client-side apply's fields: " + moved.both());
+    JsonNode after = KubeJson.parse(cli.run("get", "cm", "migrated", "-n", "ssa", "-o", "json",
+        "--show-managed-fields").out());
+    assertEquals("safe", after.at("/data/mode").asText(), after.toString());
+    JsonNode kubectl = null;
+    for (JsonNode e : after.at("/metadata/managedFields")) {
+      if (e.path("manager").asText().equals("kubectl") && e.path("operation").asText().equals("Apply")) {
+        kubectl = e;
+      }
+    }
+    assertTrue(kubectl != null && kubectl.at("/fieldsV1/f:data").has("f:mode")
+        && kubectl.at("/fieldsV1/f:data").has("f:level"), "kubectl's apply owns the data now: " + after);
+    assertTrue(after.at("/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration").asText()
+        .contains("safe"), "the client-side annotation follows: " + after);
+
+    // and the client-side apply after it still works from that annotation
+    Result back = cli.run("apply", "-f", csa.toString());
+    assertEquals(0, back.exit(), back.both());
+    assertEquals("fast", KubeJson.parse(cli.run("get", "cm", "migrated", "-n", "ssa", "-o", "json").out())
+        .at("/data/mode").asText());
+  }
+
+  @Test
+  void managedFieldsAreClearedByOneEmptyEntryAndKeptByAnEmptyList() throws Exception {
+    Path app = manifest("cleared.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: cleared
+          namespace: ssa
+        data:
+          size: "1"
+        """);
+    assertEquals(0, cli.run("apply", "--server-side", "-f", app.toString()).exit());
+    Result kept = cli.run("patch", "cm", "cleared", "-n", "ssa", "--type=merge", "-p",
+        "{\"metadata\":{\"managedFields\":[]}}");
+    assertEquals(0, kept.exit(), kept.both());
+    JsonNode still = KubeJson.parse(cli.run("get", "cm", "cleared", "-n", "ssa", "-o", "json",
+        "--show-managed-fields").out());
+    assertEquals("kubectl", still.at("/metadata/managedFields/0/manager").asText(), still.toString());
+    Result cleared = cli.run("patch", "cm", "cleared", "-n", "ssa", "--type=merge", "-p",
+        "{\"metadata\":{\"managedFields\":[{}]}}");
+    assertEquals(0, cleared.exit(), cleared.both());
+    JsonNode none = KubeJson.parse(cli.run("get", "cm", "cleared", "-n", "ssa", "-o", "json",
+        "--show-managed-fields").out());
+    assertTrue(none.at("/metadata/managedFields").isMissingNode(), none.toString());
+    Path other = manifest("cleared-other.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: cleared
+          namespace: ssa
+        data:
+          size: "2"
+        """);
+    Result takesIt = cli.run("apply", "--server-side", "--field-manager=other", "-f", other.toString());
+    assertEquals(0, takesIt.exit(), "nobody owns size any more: " + takesIt.both());
+  }
+
+  /** A PATCH of an apply configuration with the admin token, trusting the gateway's CA. */
+  private static java.net.http.HttpResponse<String> applyPatch(String path, String yaml) throws Exception {
+    java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+    trust.load(null, null);
+    try (java.io.InputStream in = Files.newInputStream(config.pkiDir().resolve("ca.crt"))) {
+      trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
+          .generateCertificate(in));
+    }
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+    ssl.init(null, tmf.getTrustManagers(), null);
+    return java.net.http.HttpClient.newBuilder().sslContext(ssl).build().send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(gateway.url() + path)).header("Accept", "application/json")
+        .header("Content-Type", "application/apply-patch+yaml")
+        .header("Authorization", "Bearer " + AdminToken.ensure(config.tokenFile()))
+        .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(yaml)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void theScaleSubresourceTakesAnApplyOfItsReplicasWithOwnershipOfItsOwn() throws Exception {
+    Path web = manifest("scaled-web.yaml", """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: scaled
+          namespace: ssa
+        spec:
+          replicas: 2
+          selector:
+            matchLabels: {app: scaled}
+          template:
+            metadata:
+              labels: {app: scaled}
+            spec:
+              containers:
+              - name: app
+                image: nginx
+        """);
+    Result created = cli.run("apply", "--server-side", "-f", web.toString());
+    assertEquals(0, created.exit(), created.both());
+    String scalePath = "/apis/apps/v1/namespaces/ssa/deployments/scaled/scale?fieldManager=autoscaler";
+    String scale = "apiVersion: autoscaling/v1\nkind: Scale\nmetadata:\n  name: scaled\nspec:\n  replicas: 4\n";
+    java.net.http.HttpResponse<String> conflict = applyPatch(scalePath, scale);
+    assertEquals(409, conflict.statusCode(), conflict.body());
+    assertTrue(conflict.body().contains("conflict with \\\"kubectl\\\": .spec.replicas"), conflict.body());
+
+    java.net.http.HttpResponse<String> forced = applyPatch(scalePath + "&force=true", scale);
+    assertEquals(200, forced.statusCode(), forced.body());
+    JsonNode answer = KubeJson.parse(forced.body());
+    assertEquals("Scale", answer.path("kind").asText(), forced.body());
+    assertEquals(4, answer.at("/spec/replicas").asInt(), forced.body());
+
+    JsonNode deployment = KubeJson.parse(cli.run("get", "deployment", "scaled", "-n", "ssa", "-o", "json",
+        "--show-managed-fields").out());
+    assertEquals(4, deployment.at("/spec/replicas").asInt(), deployment.toString());
+    JsonNode autoscaler = null;
+    for (JsonNode e : deployment.at("/metadata/managedFields")) {
+      if (e.path("manager").asText().equals("autoscaler")) {
+        autoscaler = e;
+      }
+    }
+    assertTrue(autoscaler != null && autoscaler.path("subresource").asText().equals("scale")
+        && autoscaler.path("operation").asText().equals("Apply"), deployment.toString());
+    assertEquals(KubeJson.parse("{\"f:spec\":{\"f:replicas\":{}}}"), autoscaler.path("fieldsV1"));
+    assertEquals(404, applyPatch("/apis/apps/v1/namespaces/ssa/deployments/absent/scale?fieldManager=autoscaler",
+        scale.replace("scaled", "absent")).statusCode(), "an apply to a subresource creates nothing");
   }
 
   @Test

@@ -40,6 +40,11 @@ import org.HdrHistogram.Recorder;
  *   <li>single gets of existing ConfigMaps, paced at {@code getRate} per second;
  *   <li>lists of one namespace holding {@code listSize} ConfigMaps, paced at {@code listRate};
  *   <li>{@code watches} watches on the namespace the creates go to, counting the events they get;
+ *   <li>when comparing apply with update ({@code applyObjects} > 0): writes to {@code applyObjects}
+ *       ConfigMaps paced at {@code applyRate} per second, taking turns: a server-side apply (PATCH
+ *       of {@code application/apply-patch+yaml}, field manager {@code bench-apply}) that changes the
+ *       fields it owns, and a merge patch (field manager {@code bench-update}) of a field of its own,
+ *       so that every object gets both; each timed from when it was due;
  * </ul>
  * with at most {@code clients} requests in flight. An unmeasured warm-up of the same mix comes
  * first (the JIT needs it). Without a kubeconfig it starts its own stack in this process: an
@@ -63,9 +68,18 @@ public final class ApiBench {
    *                    {@code system:masters} ({@code bench-user}, bound to ClusterRole edit in the
    *                    bench namespaces), so the RBAC authorizer's cost shows against the superuser's
    *                    in the same run; those requests get histograms of their own
+   * @param applyObjects when positive, the ConfigMaps that applies and updates take turns on (see the class)
+   * @param applyRate    applies and updates per second together, half each
    */
   public record Settings(Path kubeconfig, int clients, int rate, int getRate, double listRate, int listSize,
-      int watches, int warmupSeconds, int seconds, int partitions, int eventLoops, boolean compareRbac) {
+      int watches, int warmupSeconds, int seconds, int partitions, int eventLoops, boolean compareRbac,
+      int applyObjects, int applyRate) {
+    public Settings(Path kubeconfig, int clients, int rate, int getRate, double listRate, int listSize,
+        int watches, int warmupSeconds, int seconds, int partitions, int eventLoops, boolean compareRbac) {
+      this(kubeconfig, clients, rate, getRate, listRate, listSize, watches, warmupSeconds, seconds, partitions,
+          eventLoops, compareRbac, 0, 0);
+    }
+
     public Settings(Path kubeconfig, int clients, int rate, int getRate, double listRate, int listSize,
         int watches, int warmupSeconds, int seconds, int partitions, int eventLoops) {
       this(kubeconfig, clients, rate, getRate, listRate, listSize, watches, warmupSeconds, seconds, partitions,
@@ -93,6 +107,13 @@ public final class ApiBench {
     public static final int DEFAULT_WARMUP_SECONDS = 150;
     public static final int DEFAULT_SECONDS = 30;
     public static final int DEFAULT_PARTITIONS = 4;
+    public static final int DEFAULT_APPLY_OBJECTS = 200;
+    public static final int DEFAULT_APPLY_RATE = 200;
+
+    /** Whether applies and updates run next to the mix. */
+    public boolean comparesApply() {
+      return applyObjects > 0 && applyRate > 0;
+    }
   }
 
   /**
@@ -114,11 +135,24 @@ public final class ApiBench {
    */
   public record Result(Settings settings, double createPerSec, Histogram create, Histogram get, Histogram list,
       long errors, long behind, long watchEvents, String firstError, Server server, CpuAccount.Spent cpu,
-      Histogram createRbac, Histogram getRbac, Histogram listRbac, Histogram watchDelay) {
+      Histogram createRbac, Histogram getRbac, Histogram listRbac, Histogram watchDelay, Histogram apply,
+      Histogram update, double elapsedSeconds) {
+    /** The floor of server-side apply: its p99 at most twice an update's, from the same run. */
+    public static final double APPLY_FLOOR_RATIO = 2.0;
+
+    /** Whether applies met their floor; null when this run did not compare them. */
+    public Boolean applyFloorMet() {
+      if (apply == null || apply.getTotalCount() == 0 || update.getTotalCount() == 0) {
+        return null;
+      }
+      return ms(apply, 99) <= APPLY_FLOOR_RATIO * ms(update, 99);
+    }
+
     /** The requests measured: creates, gets and lists (the watches' events are not requests). */
     public long requests() {
       return create.getTotalCount() + get.getTotalCount() + list.getTotalCount()
-          + (createRbac == null ? 0 : createRbac.getTotalCount() + getRbac.getTotalCount() + listRbac.getTotalCount());
+          + (createRbac == null ? 0 : createRbac.getTotalCount() + getRbac.getTotalCount() + listRbac.getTotalCount())
+          + (apply == null ? 0 : apply.getTotalCount() + update.getTotalCount());
     }
 
     public String jsonLine() {
@@ -147,6 +181,19 @@ public final class ApiBench {
         // from the version's time (the processor's clock, microseconds) to the event's arrival here
         line.put("watch_delay_p50_ms", ms(watchDelay, 50))
             .put("watch_delay_p99_ms", ms(watchDelay, 99));
+      }
+      if (apply != null) {
+        // the same objects, the same client and schedule: applies (bench-apply) and merge patches (bench-update)
+        line.put("apply_p50_ms", ms(apply, 50))
+            .put("apply_p99_ms", ms(apply, 99))
+            .put("update_p50_ms", ms(update, 50))
+            .put("update_p99_ms", ms(update, 99))
+            .put("apply_per_s", apply.getTotalCount() / elapsedSeconds)
+            .put("update_per_s", update.getTotalCount() / elapsedSeconds)
+            .put("applies", apply.getTotalCount())
+            .put("updates", update.getTotalCount())
+            .put("apply_objects", settings.applyObjects())
+            .put("floor_met", applyFloorMet());
       }
       if (server != null) {
         line.put("server_create_p99_ms", server.createP99Ms())
@@ -180,6 +227,9 @@ public final class ApiBench {
 
   private static final String CREATE_NS = "bench";
   private static final String LIST_NS = "bench-list";
+  private static final String APPLY_NS = "bench-apply";
+  private static final String APPLY_MANAGER = "bench-apply";
+  private static final String UPDATE_MANAGER = "bench-update";
 
   private final Settings s;
   private final PrintStream progress;
@@ -195,6 +245,8 @@ public final class ApiBench {
   /** Per watch event: microseconds from its resourceVersion (a processor's clock) to its arrival. */
   private final Recorder watchDelay = new Recorder(3);
   private volatile String firstError;
+  /** Applies and updates sent so far, over all phases (the pacing thread's alone): each write's value is new. */
+  private long writes;
 
   public ApiBench(Settings settings, PrintStream progress) {
     this.s = settings;
@@ -247,7 +299,8 @@ public final class ApiBench {
             before != null && after != null ? Server.between(before, after) : null, spent, createRbac,
             userAuthorization == null ? null : measured.getRbac.getIntervalHistogram(),
             userAuthorization == null ? null : measured.listRbac.getIntervalHistogram(),
-            watchDelay.getIntervalHistogram());
+            watchDelay.getIntervalHistogram(), s.comparesApply() ? measured.apply.getIntervalHistogram() : null,
+            s.comparesApply() ? measured.update.getIntervalHistogram() : null, measured.elapsedSeconds());
       } finally {
         clientVertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
@@ -322,33 +375,80 @@ public final class ApiBench {
   }
 
   private void setUp() throws Exception {
-    for (String ns : List.of(CREATE_NS, LIST_NS)) {
+    for (String ns : s.comparesApply() ? List.of(CREATE_NS, LIST_NS, APPLY_NS) : List.of(CREATE_NS, LIST_NS)) {
       Reply r = post("/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\","
           + "\"metadata\":{\"name\":\"" + ns + "\"}}").get(30, TimeUnit.SECONDS);
       if (r.statusCode() != 201 && r.statusCode() != 409) {
         throw new IllegalStateException("creating namespace " + ns + ": HTTP " + r.statusCode() + " " + r.body());
       }
     }
+    makeAll(s.listSize(), i -> createRetrying(LIST_NS, "l-" + i, i, 50), "ConfigMaps to list");
+    if (s.comparesApply()) {
+      // created by an apply, so that its manager owns their fields
+      progress.println("bench: applying " + s.applyObjects() + " ConfigMaps to apply to and update");
+      makeAll(s.applyObjects(), i -> applyRetrying(i, 50), "ConfigMaps to apply to");
+    }
+    if (userAuthorization != null) {
+      bindBenchUser();
+    }
+  }
+
+  /** Makes {@code n} objects, at most {@code clients} at once; fails naming {@code what} unless all were made. */
+  private void makeAll(int n, java.util.function.IntFunction<CompletableFuture<Void>> make, String what)
+      throws Exception {
     Semaphore inFlight = new Semaphore(s.clients());
     AtomicInteger failed = new AtomicInteger();
     List<CompletableFuture<Void>> all = new ArrayList<>();
-    for (int i = 0; i < s.listSize(); i++) {
+    for (int i = 0; i < n; i++) {
       inFlight.acquire();
-      all.add(createRetrying(LIST_NS, "l-" + i, i, 50).whenComplete((ok, err) -> {
+      all.add(make.apply(i).whenComplete((ok, err) -> {
         inFlight.release();
         if (err != null) {
           failed.incrementAndGet();
-          progress.println("bench: set-up create failed: " + err);
+          progress.println("bench: set-up of " + what + " failed: " + err);
         }
       }));
     }
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null).get(5, TimeUnit.MINUTES);
     if (failed.get() > 0) {
-      throw new IllegalStateException(failed.get() + " of the " + s.listSize() + " ConfigMaps to list were not created");
+      throw new IllegalStateException(failed.get() + " of the " + n + " " + what + " were not created");
     }
-    if (userAuthorization != null) {
-      bindBenchUser();
-    }
+  }
+
+  /** As {@link #createRetrying}, by a create-on-apply. */
+  private CompletableFuture<Void> applyRetrying(int i, int attempts) {
+    return apply(i, 0).thenCompose(r -> {
+      if (r.statusCode() == 201 || r.statusCode() == 200) {
+        return CompletableFuture.completedFuture(null);
+      }
+      if (r.statusCode() == 404 && attempts > 1) {
+        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS))
+            .thenCompose(v -> applyRetrying(i, attempts - 1));
+      }
+      return CompletableFuture.failedFuture(new IllegalStateException("apply " + APPLY_NS + "/a-" + i + ": HTTP "
+          + r.statusCode() + " " + r.body()));
+    });
+  }
+
+  private static String appliedPath(int i, String manager) {
+    return "/api/v1/namespaces/" + APPLY_NS + "/configmaps/a-" + i + "?fieldManager=" + manager;
+  }
+
+  /** The apply manager's configuration of object {@code i}, its {@code generation}th (a JSON body is YAML too). */
+  private CompletableFuture<Reply> apply(int i, long generation) {
+    String config = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a-" + i
+        + "\",\"labels\":{\"app\":\"bench\",\"tier\":\"" + (i % 3 == 0 ? "web" : "worker") + "\"}},"
+        + "\"data\":{\"app.properties\":\"server.port=8080\\nserver.threads=16\\nlog.level=info\\n\","
+        + "\"feature.flags\":\"alpha=false,beta=true\",\"index\":\"" + i + "\",\"applied\":\"" + generation + "\"}}";
+    return send(request(HttpMethod.PATCH, appliedPath(i, APPLY_MANAGER))
+        .putHeader("Content-Type", "application/apply-patch+yaml"), Buffer.buffer(config));
+  }
+
+  /** The update manager's merge patch of object {@code i}: a field of its own. */
+  private CompletableFuture<Reply> mergePatch(int i, long generation) {
+    return send(request(HttpMethod.PATCH, appliedPath(i, UPDATE_MANAGER))
+        .putHeader("Content-Type", "application/merge-patch+json"),
+        Buffer.buffer("{\"data\":{\"updated\":\"" + generation + "\"}}"));
   }
 
   /** The bench user gets ClusterRole edit in both bench namespaces, as a namespace's developer would. */
@@ -463,6 +563,8 @@ public final class ApiBench {
     final Recorder createRbac = new Recorder(3);
     final Recorder getRbac = new Recorder(3);
     final Recorder listRbac = new Recorder(3);
+    final Recorder apply = new Recorder(3);
+    final Recorder update = new Recorder(3);
     /** Counts requests so that, when comparing, every other one goes as the bench user. */
     int turn;
     final Semaphore inFlight = new Semaphore(s.clients());
@@ -488,6 +590,8 @@ public final class ApiBench {
       long nextCreate = startNanos;
       long nextGet = startNanos + getEvery / 2;
       long nextList = startNanos;
+      long writeEvery = 1_000_000_000L / Math.max(1, s.applyRate());
+      long nextWrite = startNanos + writeEvery / 3;
       long nextReport = startNanos + TimeUnit.SECONDS.toNanos(5);
       int i = 0;
       while (true) {
@@ -499,9 +603,13 @@ public final class ApiBench {
         long create = s.rate() > 0 ? nextCreate : Long.MAX_VALUE;
         long read = s.getRate() > 0 ? nextGet : Long.MAX_VALUE;
         long lst = s.listRate() > 0 ? nextList : Long.MAX_VALUE;
-        long due = Math.min(create, Math.min(read, lst));
+        long write = s.comparesApply() ? nextWrite : Long.MAX_VALUE;
+        long due = Math.min(Math.min(create, write), Math.min(read, lst));
         if (now >= due) {
-          if (due == create) {
+          if (due == write) {
+            sendWrite(writes++, due);
+            nextWrite += writeEvery;
+          } else if (due == create) {
             sendCreate(i++);
             nextCreate += createEvery;
           } else if (due == read) {
@@ -556,6 +664,25 @@ public final class ApiBench {
               created.incrementAndGet();
             }
           });
+    }
+
+    /**
+     * The {@code n}th write of the comparison: applies and merge patches take turns, each object
+     * getting one of each in a row; timed from {@code due}, when it should have been sent.
+     */
+    void sendWrite(long n, long due) throws InterruptedException {
+      slot();
+      int i = (int) ((n / 2) % s.applyObjects());
+      long generation = n / 2 / s.applyObjects() + 1;
+      boolean isApply = (n & 1) == 0;
+      Recorder recorder = isApply ? apply : update;
+      (isApply ? apply(i, generation) : mergePatch(i, generation)).whenComplete((r, err) -> {
+        recorder.recordValue(Math.max(1, (System.nanoTime() - due) / 1000));
+        inFlight.release();
+        if (err != null || r.statusCode() != 200) {
+          failed(isApply ? "apply" : "update", err != null ? err : r.statusCode() + " " + r.body());
+        }
+      });
     }
 
     void sendGet() throws InterruptedException {

@@ -41,4 +41,26 @@ class ApiBenchTest {
     assertTrue(number(line, "cpu_ms_per_request") > 0 && number(line, "cpu_cores") > 0, line);
     assertTrue(log.toString().contains("bench: CPU "), log.toString());
   }
+
+  @Test
+  void appliesAndUpdatesTakeTurnsOnTheSameObjectsWithoutConflictAndAreReportedSideBySide() throws Exception {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    // only the comparison: no creates, gets, lists or watches; 10 objects, 40 writes/s for 1 + 3 s
+    ApiBench.Result r = new ApiBench(new ApiBench.Settings(null, 8, 0, 0, 0, 1, 0, 1, 3, 2, 2, false, 10, 40),
+        new PrintStream(log, true)).run();
+    String line = r.jsonLine();
+    // every apply answered 200 (no 409: the merge patches own a field of their own) and every merge patch 200
+    assertEquals(0, r.errors(), r.firstError() + "\n" + log);
+    // 60 of each were due; a loaded machine answers fewer while all 8 clients wait
+    assertTrue(r.apply().getTotalCount() >= 10 && r.update().getTotalCount() >= 10, line);
+    assertTrue(Math.abs(r.apply().getTotalCount() - r.update().getTotalCount()) <= 1, "they take turns: " + line);
+    assertEquals(0, r.create().getTotalCount() + r.get().getTotalCount(), line);
+    assertFollows(line, "apply_p50_ms", "apply_p99_ms");
+    assertFollows(line, "apply_p99_ms", "update_p50_ms");
+    assertFollows(line, "update_p50_ms", "update_p99_ms");
+    assertTrue(number(line, "apply_p99_ms") > 0 && number(line, "update_p99_ms") > 0, line);
+    assertTrue(number(line, "apply_per_s") > 1 && number(line, "update_per_s") > 1, line);
+    assertEquals(r.applyFloorMet(), number(line, "apply_p99_ms") <= 2 * number(line, "update_p99_ms"), line);
+    assertTrue(line.contains("\"floor_met\":" + r.applyFloorMet()), line);
+  }
 }

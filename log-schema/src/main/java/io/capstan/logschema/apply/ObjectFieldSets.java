@@ -66,7 +66,7 @@ public final class ObjectFieldSets {
             at.member(true); // not an associative list after all: owned whole
             continue;
           }
-          FieldSet item = at.child(PathElements.key(e, shape.keys()));
+          FieldSet item = at.child(PathElements.key(e, shape));
           item.member(true);
           members(element, (ObjectNode) e, item);
         }
@@ -98,7 +98,7 @@ public final class ObjectFieldSets {
           s = s.member(rest);
         }
         case 'k' -> {
-          at = at.isArray() ? find((ArrayNode) at, e, s.keys()) : null;
+          at = at.isArray() ? find((ArrayNode) at, e, s) : null;
           s = s.element();
         }
         case 'v' -> {
@@ -129,7 +129,7 @@ public final class ObjectFieldSets {
     return at;
   }
 
-  static int indexOf(ArrayNode list, String keyElement, List<String> keys) {
+  static int indexOf(ArrayNode list, String keyElement, Shape keys) {
     for (int i = 0; i < list.size(); i++) {
       JsonNode e = list.get(i);
       if (e.isObject() && PathElements.key(e, keys).equals(keyElement)) {
@@ -139,7 +139,7 @@ public final class ObjectFieldSets {
     return -1;
   }
 
-  private static JsonNode find(ArrayNode list, String keyElement, List<String> keys) {
+  private static JsonNode find(ArrayNode list, String keyElement, Shape keys) {
     int i = indexOf(list, keyElement, keys);
     return i < 0 ? null : list.get(i);
   }

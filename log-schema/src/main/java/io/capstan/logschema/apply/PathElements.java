@@ -19,11 +19,17 @@ public final class PathElements {
     return "f:" + name;
   }
 
-  /** A list-map element by its key fields (written sorted by name, as fieldsV1 does). */
-  public static String key(JsonNode element, List<String> keys) {
+  /**
+   * An element of the associative list {@code list} by its key fields (written sorted by name, as
+   * fieldsV1 does); a key field the element leaves out by its default, if it has one.
+   */
+  public static String key(JsonNode element, Shape list) {
     TreeMap<String, JsonNode> sorted = new TreeMap<>();
-    for (String k : keys) {
+    for (String k : list.keys()) {
       JsonNode v = element.get(k);
+      if (v == null || v.isNull()) {
+        v = list.keyDefault(k);
+      }
       if (v != null && !v.isNull()) {
         sorted.put(k, v);
       }

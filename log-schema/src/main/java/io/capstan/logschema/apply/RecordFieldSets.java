@@ -84,7 +84,7 @@ public final class RecordFieldSets {
             at.member(true);
             continue;
           }
-          FieldSet item = at.child(key(r, shape.keys()));
+          FieldSet item = at.child(key(r, shape));
           item.member(true);
           members(shape.element(), r, item);
         }
@@ -153,8 +153,8 @@ public final class RecordFieldSets {
         }
       }
       case LIST_MAP -> {
-        Map<String, IndexedRecord> ea = elements((Collection<?>) a, shape.keys());
-        Map<String, IndexedRecord> eb = elements((Collection<?>) b, shape.keys());
+        Map<String, IndexedRecord> ea = elements((Collection<?>) a, shape);
+        Map<String, IndexedRecord> eb = elements((Collection<?>) b, shape);
         if (ea == null || eb == null) {
           c.member(true); // not keyed records after all: the list as one field
           break;
@@ -212,7 +212,7 @@ public final class RecordFieldSets {
     return true;
   }
 
-  private static Map<String, IndexedRecord> elements(Collection<?> list, List<String> keys) {
+  private static Map<String, IndexedRecord> elements(Collection<?> list, Shape keys) {
     Map<String, IndexedRecord> out = new LinkedHashMap<>();
     for (Object e : list) {
       if (!(e instanceof IndexedRecord r)) {
@@ -231,9 +231,9 @@ public final class RecordFieldSets {
     return out;
   }
 
-  private static String key(IndexedRecord r, List<String> keys) {
+  private static String key(IndexedRecord r, Shape keys) {
     ObjectNode k = NODES.objectNode();
-    for (String name : keys) {
+    for (String name : keys.keys()) {
       Schema.Field f = r.getSchema().getField(name);
       Object v = f == null ? null : r.get(f.pos());
       if (v != null) {

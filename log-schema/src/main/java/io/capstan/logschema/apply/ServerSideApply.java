@@ -66,6 +66,9 @@ public final class ServerSideApply {
 
     // Conflicts: fields this apply sets to another value than they have, owned by someone else.
     Map<ManagedEntry, List<String>> conflicts = new LinkedHashMap<>();
+    // Those not taken over from client-side apply (kubectl's last-applied configuration, see below).
+    Map<ManagedEntry, List<String>> refused = new LinkedHashMap<>();
+    FieldSet lastApplied = null;
     List<ManagedEntry> others = new ArrayList<>();
     ManagedEntry previous = null;
     for (ManagedEntry e : managed) {
@@ -80,11 +83,17 @@ public final class ServerSideApply {
       for (List<String> p : ObjectFieldSets.paths(set.intersect(e.fields()))) {
         if (changes(shape, base, applied, p)) {
           conflicts.computeIfAbsent(e, k -> new ArrayList<>()).add(PathElements.describe(p));
+          if (lastApplied == null) {
+            lastApplied = lastAppliedFields(shape, live, w);
+          }
+          if (!lastApplied.contains(p)) {
+            refused.computeIfAbsent(e, k -> new ArrayList<>()).add(PathElements.describe(p));
+          }
         }
       }
     }
-    if (!conflicts.isEmpty() && !force) {
-      throw ApplyConflictException.of(conflicts);
+    if (!refused.isEmpty() && !force) {
+      throw ApplyConflictException.of(refused);
     }
     List<ManagedEntry> result = new ArrayList<>();
     FieldSet othersOwn = new FieldSet();
@@ -100,6 +109,7 @@ public final class ServerSideApply {
       }
     }
     ObjectNode merged = (ObjectNode) merge(shape, base, applied);
+    keepLastAppliedUpToDate(merged, config, w);
     if (previous != null) {
       // What the manager applied before and not now goes, unless someone else still owns it.
       FieldSet dropped = previous.fields().minus(set);
@@ -222,6 +232,62 @@ public final class ServerSideApply {
     return set;
   }
 
+  /** The manager of {@code kubectl apply --server-side}, the one the client-side apply migration is for. */
+  public static final String KUBECTL = "kubectl";
+  /** Where {@code kubectl apply} (client-side) keeps the configuration it applied last. */
+  public static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+  /**
+   * The fields {@code kubectl apply --server-side} may take over without a conflict, as
+   * kube-apiserver's lastAppliedManager allows them: those of the live object's last-applied
+   * configuration (client-side apply's) that still have its values in the live object. None for
+   * other managers, without the annotation, or when it is of another apiVersion.
+   */
+  static FieldSet lastAppliedFields(Shape shape, ObjectNode live, Writer w) {
+    FieldSet allowed = new FieldSet();
+    if (live == null || !KUBECTL.equals(w.manager())) {
+      return allowed;
+    }
+    String text = live.path("metadata").path("annotations").path(LAST_APPLIED).asText("");
+    if (text.isEmpty()) {
+      return allowed;
+    }
+    JsonNode last;
+    try {
+      last = ObjectFieldSets.parse(text);
+    } catch (IllegalArgumentException e) {
+      return allowed;
+    }
+    if (!(last instanceof ObjectNode lastObject) || !w.apiVersion().equals(last.path("apiVersion").asText())) {
+      return allowed;
+    }
+    ObjectNode relevant = relevant(lastObject, w);
+    for (List<String> p : ObjectFieldSets.paths(owned(ObjectFieldSets.of(shape, relevant)))) {
+      JsonNode inLive = ObjectFieldSets.valueAt(shape, live, p);
+      if (inLive != null && ObjectFieldSets.valueAt(shape, relevant, p) != null && !changes(shape, live, relevant, p)) {
+        allowed.add(p);
+      }
+    }
+    return allowed;
+  }
+
+  /**
+   * As kube-apiserver's lastAppliedUpdater: an apply by kubectl's server-side apply to an object
+   * that carries client-side apply's annotation sets it to this configuration, so that a later
+   * client-side apply still computes its patch from what was applied last.
+   */
+  private static void keepLastAppliedUpToDate(ObjectNode merged, ObjectNode config, Writer w) {
+    if (!KUBECTL.equals(w.manager()) || !(merged.path("metadata").path("annotations") instanceof ObjectNode annotations)
+        || annotations.path(LAST_APPLIED).asText("").isEmpty()) {
+      return;
+    }
+    ObjectNode last = config.deepCopy();
+    if (last.path("metadata").path("annotations") instanceof ObjectNode own) {
+      own.remove(LAST_APPLIED);
+    }
+    annotations.put(LAST_APPLIED, last.toString());
+  }
+
   /** Whether {@code to} has another value than {@code from} at a leaf path (elements themselves never differ). */
   private static boolean changes(Shape shape, JsonNode from, JsonNode to, List<String> path) {
     char last = path.get(path.size() - 1).charAt(0);
@@ -281,7 +347,7 @@ public final class ServerSideApply {
             out.add(e.deepCopy());
             continue;
           }
-          int at = ObjectFieldSets.indexOf(out, PathElements.key(e, shape.keys()), shape.keys());
+          int at = ObjectFieldSets.indexOf(out, PathElements.key(e, shape), shape);
           if (at < 0) {
             out.add(withoutNulls(e));
           } else {
@@ -343,7 +409,7 @@ public final class ServerSideApply {
       }
       case 'k' -> {
         if (parent instanceof ArrayNode a) {
-          int i = ObjectFieldSets.indexOf(a, last, parentShape.keys());
+          int i = ObjectFieldSets.indexOf(a, last, parentShape);
           if (i >= 0) {
             a.remove(i);
           }

@@ -2,6 +2,7 @@ package io.capstan.logschema.apply;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -19,31 +20,42 @@ public final class Shape {
    * A value the schema does not describe (unknown or preserved fields): objects are granular and
    * lists atomic, as structured-merge-diff's deduced type.
    */
-  public static final Shape DEDUCED = new Shape(null, n -> null, () -> null, List.of());
-  public static final Shape SCALAR = new Shape(Form.SCALAR, n -> DEDUCED, () -> DEDUCED, List.of());
-  public static final Shape ATOMIC = new Shape(Form.ATOMIC, n -> DEDUCED, () -> DEDUCED, List.of());
-  public static final Shape SET = new Shape(Form.LIST_SET, n -> DEDUCED, () -> SCALAR, List.of());
+  public static final Shape DEDUCED = new Shape(null, n -> null, () -> null, List.of(), Map.of());
+  public static final Shape SCALAR = new Shape(Form.SCALAR, n -> DEDUCED, () -> DEDUCED, List.of(), Map.of());
+  public static final Shape ATOMIC = new Shape(Form.ATOMIC, n -> DEDUCED, () -> DEDUCED, List.of(), Map.of());
+  public static final Shape SET = new Shape(Form.LIST_SET, n -> DEDUCED, () -> SCALAR, List.of(), Map.of());
 
   private final Form form;
   private final Function<String, Shape> members;
   private final Supplier<Shape> element;
   private final List<String> keys;
+  private final Map<String, JsonNode> keyDefaults;
 
-  private Shape(Form form, Function<String, Shape> members, Supplier<Shape> element, List<String> keys) {
+  private Shape(Form form, Function<String, Shape> members, Supplier<Shape> element, List<String> keys,
+      Map<String, JsonNode> keyDefaults) {
     this.form = form;
     this.members = members;
     this.element = element;
     this.keys = keys;
+    this.keyDefaults = keyDefaults;
   }
 
   /** A struct or granular map; {@code members} gives a member's shape (null when unknown). */
   public static Shape struct(Function<String, Shape> members) {
-    return new Shape(Form.STRUCT, members, () -> DEDUCED, List.of());
+    return new Shape(Form.STRUCT, members, () -> DEDUCED, List.of(), Map.of());
   }
 
   /** An associative list of {@code element}s keyed by {@code keys}. */
   public static Shape listMap(List<String> keys, Supplier<Shape> element) {
-    return new Shape(Form.LIST_MAP, n -> DEDUCED, element, List.copyOf(keys));
+    return listMap(keys, Map.of(), element);
+  }
+
+  /**
+   * An associative list whose elements without some key fields are keyed by those fields'
+   * defaults (kube's {@code protocol: TCP} of ports), as structured-merge-diff keys them.
+   */
+  public static Shape listMap(List<String> keys, Map<String, JsonNode> keyDefaults, Supplier<Shape> element) {
+    return new Shape(Form.LIST_MAP, n -> DEDUCED, element, List.copyOf(keys), Map.copyOf(keyDefaults));
   }
 
   /** The form this shape gives {@code value}; a value of another JSON type than declared is atomic. */
@@ -78,5 +90,10 @@ public final class Shape {
 
   public List<String> keys() {
     return keys;
+  }
+
+  /** The value a key field of an element takes when the element leaves it out; null when none. */
+  public JsonNode keyDefault(String key) {
+    return keyDefaults.get(key);
   }
 }

@@ -1,6 +1,7 @@
 package io.capstan.logschema.apply;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.capstan.api.ObjectMeta;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.KubeField;
@@ -13,12 +14,27 @@ import org.apache.avro.Schema;
 /**
  * The shapes of kinds: built-in kinds from their Avro schemas, whose {@code k8s.patchStrategy}
  * and {@code k8s.mergeKey} properties (the ones strategic merge patch reads) make a list
- * associative (merge key) or a set (merge without key), every other list atomic; custom kinds
+ * associative (merge key) or a set (merge without key), every other list atomic, except the lists
+ * kube's OpenAPI keys by more fields than their merge key ({@code x-kubernetes-list-map-keys}, see
+ * {@link #LIST_MAP_KEYS}); custom kinds
  * from their CRD's {@code x-kubernetes-list-type}, {@code x-kubernetes-list-map-keys} and
  * {@code x-kubernetes-map-type}.
  */
 public final class Shapes {
   private static final Map<Schema, Shape> RECORDS = new ConcurrentHashMap<>();
+
+  /**
+   * The built-in lists kube's OpenAPI keys by more than their patch merge key (record.field to
+   * {@code x-kubernetes-list-map-keys}); the other keyed lists' keys are their merge keys.
+   */
+  static final Map<String, List<String>> LIST_MAP_KEYS = Map.of(
+      "Container.ports", List.of("containerPort", "protocol"),
+      "EphemeralContainer.ports", List.of("containerPort", "protocol"),
+      "ServiceSpec.ports", List.of("port", "protocol"),
+      "PodSpec.topologySpreadConstraints", List.of("topologyKey", "whenUnsatisfiable"));
+
+  /** Key fields an element may leave out, keyed by their OpenAPI default (a port's protocol is TCP). */
+  private static final Map<String, JsonNode> KEY_DEFAULTS = Map.of("protocol", TextNode.valueOf("TCP"));
 
   private Shapes() {}
 
@@ -54,13 +70,13 @@ public final class Shapes {
       if (f == null) {
         return null;
       }
-      Shape made = ofField(f);
+      Shape made = ofField(record.getName(), f);
       members.put(name, made);
       return made;
     });
   }
 
-  private static Shape ofField(Schema.Field f) {
+  private static Shape ofField(String record, Schema.Field f) {
     KubeField kf = KubeField.of(f);
     if (kf.format().map(KubeField.FORMAT_JSON::equals).orElse(false)) {
       return Shape.ATOMIC;
@@ -74,6 +90,12 @@ public final class Shapes {
       return Shape.ATOMIC;
     }
     Schema element = s.getElementType();
+    List<String> keys = LIST_MAP_KEYS.get(record + "." + f.name());
+    if (keys != null) {
+      Map<String, JsonNode> defaults = new java.util.HashMap<>();
+      keys.stream().filter(KEY_DEFAULTS::containsKey).forEach(k -> defaults.put(k, KEY_DEFAULTS.get(k)));
+      return Shape.listMap(keys, defaults, () -> ofSchema(element));
+    }
     return kf.mergeKey().map(key -> Shape.listMap(List.of(key), () -> ofSchema(element))).orElse(Shape.SET);
   }
 

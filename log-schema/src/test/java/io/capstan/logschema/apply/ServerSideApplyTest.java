@@ -73,7 +73,20 @@ class ServerSideApplyTest {
             "{'f:spec':{'f:paused':{}}}"),
         Arguments.of("an empty struct is a leaf",
             "{'spec':{'strategy':{}}}",
-            "{'f:spec':{'f:strategy':{}}}"));
+            "{'f:spec':{'f:strategy':{}}}"),
+        Arguments.of("container ports are keyed by containerPort and protocol, TCP when left out",
+            "{'spec':{'template':{'spec':{'containers':[{'name':'app','ports':[{'containerPort':53},"
+                + "{'containerPort':53,'protocol':'UDP'}]}]}}}}",
+            "{'f:spec':{'f:template':{'f:spec':{'f:containers':{'k:{\"name\":\"app\"}':{'.':{},'f:name':{},"
+                + "'f:ports':{'k:{\"containerPort\":53,\"protocol\":\"TCP\"}':{'.':{},'f:containerPort':{}},"
+                + "'k:{\"containerPort\":53,\"protocol\":\"UDP\"}':{'.':{},'f:containerPort':{},"
+                + "'f:protocol':{}}}}}}}}}"),
+        Arguments.of("topology spread constraints are keyed by topologyKey and whenUnsatisfiable",
+            "{'spec':{'template':{'spec':{'topologySpreadConstraints':[{'topologyKey':'zone',"
+                + "'whenUnsatisfiable':'DoNotSchedule','maxSkew':1}]}}}}",
+            "{'f:spec':{'f:template':{'f:spec':{'f:topologySpreadConstraints':{"
+                + "'k:{\"topologyKey\":\"zone\",\"whenUnsatisfiable\":\"DoNotSchedule\"}':{'.':{},"
+                + "'f:maxSkew':{},'f:topologyKey':{},'f:whenUnsatisfiable':{}}}}}}}"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -163,6 +176,19 @@ class ServerSideApplyTest {
                 "Apply failed with 1 conflict: conflict with \"a\": .spec.template.spec.containers[name=\"app\"].image"),
             apply("b", "{}",
                 "{'template':{'spec':{'containers':[{'name':'app','image':'app:2'}]}}}"))),
+        Arguments.of("a port without protocol is the TCP port: the same element, a UDP one is another", List.of(
+            apply("a", "{'template':{'spec':{'containers':[{'name':'app','ports':[{'containerPort':53,"
+                + "'protocol':'TCP','name':'dns'}]}]}}}",
+                "{'template':{'spec':{'containers':[{'name':'app','ports':[{'containerPort':53,'protocol':'TCP',"
+                + "'name':'dns'}]}]}}}"),
+            conflict("b", "{'template':{'spec':{'containers':[{'name':'app','ports':[{'containerPort':53,"
+                + "'name':'other'}]}]}}}",
+                "Apply failed with 1 conflict: conflict with \"a\": .spec.template.spec.containers[name=\"app\"]"
+                + ".ports[containerPort=53,protocol=\"TCP\"].name"),
+            apply("b", "{'template':{'spec':{'containers':[{'name':'app','ports':[{'containerPort':53,"
+                + "'protocol':'UDP','name':'dns-udp'}]}]}}}",
+                "{'template':{'spec':{'containers':[{'name':'app','ports':[{'containerPort':53,'protocol':'TCP',"
+                + "'name':'dns'},{'containerPort':53,'protocol':'UDP','name':'dns-udp'}]}]}}}"))),
         Arguments.of("an atomic list is replaced whole and owned whole", List.of(
             apply("a", "{'template':{'spec':{'tolerations':[{'key':'x','operator':'Exists'}]}}}",
                 "{'template':{'spec':{'tolerations':[{'key':'x','operator':'Exists'}]}}}"),
@@ -240,6 +266,44 @@ class ServerSideApplyTest {
     ManagedEntry ctl = status.managed().get(1);
     assertEquals("status", ctl.subresource());
     assertEquals(json("{'f:status':{'f:readyReplicas':{}}}"), ctl.fields().toFieldsV1());
+  }
+
+  /** A Deployment as {@code kubectl apply} (client-side) leaves it: its configuration in the annotation. */
+  static ObjectNode clientSideApplied(String spec) {
+    ObjectNode config = deployment(spec);
+    ObjectNode live = config.deepCopy();
+    live.with("metadata").with("annotations").put(ServerSideApply.LAST_APPLIED, config.toString());
+    return live;
+  }
+
+  @Test
+  void kubectlsServerSideApplyTakesOverWhatClientSideApplyLastAppliedAndStillMatches() throws Exception {
+    ObjectNode csa = clientSideApplied("{'replicas':2,'paused':true}");
+    List<ManagedEntry> managed = ServerSideApply.update(DEPLOYMENT, null, csa, List.of(),
+        writer("kubectl-client-side-apply"));
+    ObjectNode scaled = csa.deepCopy();
+    scaled.with("spec").put("replicas", 5);
+    managed = ServerSideApply.update(DEPLOYMENT, csa, scaled, managed, writer("hpa"));
+
+    // replicas no longer has the last-applied value (the hpa changed it): still a conflict, and the only one
+    List<ManagedEntry> had = managed;
+    ApplyConflictException e = assertThrows(ApplyConflictException.class, () -> ServerSideApply.apply(DEPLOYMENT,
+        scaled, deployment("{'replicas':3,'paused':false}"), had, writer("kubectl"), false));
+    assertEquals("Apply failed with 1 conflict: conflict with \"hpa\" using apps/v1 at " + T + ": .spec.replicas",
+        e.getMessage());
+    // another manager than kubectl's gets no such migration
+    assertThrows(ApplyConflictException.class, () -> ServerSideApply.apply(DEPLOYMENT, scaled,
+        deployment("{'paused':false}"), had, writer("argocd"), false));
+
+    ObjectNode config = deployment("{'paused':false}");
+    ServerSideApply.Applied a = ServerSideApply.apply(DEPLOYMENT, scaled, config, managed, writer("kubectl"), false);
+    assertEquals(json("{'replicas':5,'paused':false}"), a.object().get("spec"));
+    ManagedEntry kubectl = a.managed().stream().filter(m -> m.manager().equals("kubectl")).findFirst().orElseThrow();
+    assertEquals(json("{'f:spec':{'f:paused':{}}}"), kubectl.fields().toFieldsV1());
+    assertFalse(a.managed().stream().filter(m -> m.manager().equals("kubectl-client-side-apply")).findFirst()
+        .orElseThrow().fields().toFieldsV1().path("f:spec").has("f:paused"), "taken from client-side apply");
+    assertEquals(config, JSON.readTree(a.object().at("/metadata/annotations").path(ServerSideApply.LAST_APPLIED)
+        .asText()), "the annotation follows what kubectl applied");
   }
 
   @Test

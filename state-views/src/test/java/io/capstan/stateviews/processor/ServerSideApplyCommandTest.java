@@ -178,4 +178,42 @@ class ServerSideApplyCommandTest {
     assertEquals("status", e.getSubresource());
     assertEquals("{\"f:status\":{\"f:message\":{}}}", e.getFieldsV1());
   }
+
+  @Test
+  void oneEmptyEntryClearsOwnershipAndAnEmptyListKeepsIt() {
+    ConfigMap created = h.accept(applyData("alice", "{'a':'1'}", false));
+    ConfigMap next = configMap("apps", "cfg", Map.of("a", "1"));
+    next.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
+    next.getMetadata().setManagedFields(List.of());
+    Command keep = h.update(next);
+    keep.setFieldManager("kubectl-edit");
+    ConfigMap kept = h.accept(keep);
+    assertEquals(created.getMetadata().getManagedFields(), kept.getMetadata().getManagedFields(),
+        "an empty list is no request to clear");
+
+    ConfigMap reset = configMap("apps", "cfg", Map.of("a", "1"));
+    reset.getMetadata().setResourceVersion(kept.getMetadata().getResourceVersion());
+    reset.getMetadata().setManagedFields(List.of(ManagedFieldsEntry.newBuilder().build()));
+    Command clear = h.update(reset);
+    clear.setFieldManager("kubectl-patch");
+    ConfigMap cleared = h.accept(clear);
+    assertNull(cleared.getMetadata().getManagedFields(), "[{}] clears; the write changed nothing to own");
+
+    // alice's apply is no longer hers: the same value again is no conflict, and she owns it anew
+    ConfigMap again = h.accept(applyData("alice", "{'a':'1'}", false));
+    assertEquals(1, again.getMetadata().getManagedFields().size(), String.valueOf(again.getMetadata()));
+
+    // a clearing write that changes a field owns just that field afterwards
+    ConfigMap changing = configMap("apps", "cfg", Map.of("a", "1", "c", "3"));
+    changing.getMetadata().setResourceVersion(again.getMetadata().getResourceVersion());
+    changing.getMetadata().setManagedFields(List.of(ManagedFieldsEntry.newBuilder().build()));
+    Command c = h.update(changing);
+    c.setFieldManager("kubectl-edit");
+    ConfigMap owned = h.accept(c);
+    List<ManagedFieldsEntry> m = owned.getMetadata().getManagedFields();
+    assertEquals(1, m.size(), String.valueOf(m));
+    assertEquals("kubectl-edit", m.get(0).getManager());
+    assertEquals("Update", m.get(0).getOperation());
+    assertEquals("{\"f:data\":{\"f:c\":{}}}", m.get(0).getFieldsV1());
+  }
 }

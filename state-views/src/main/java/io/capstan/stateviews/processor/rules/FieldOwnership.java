@@ -133,8 +133,10 @@ public final class FieldOwnership {
    * The ownership after an ordinary write from {@code before} (null: created) to {@code after},
    * set on {@code after}'s metadata. Entries the client sent that differ from the stored ones are
    * taken as they are (a client may rewrite ownership, as kubectl's client-side to server-side
-   * migration does); none sent keeps the stored ones. Writes without a field manager (Capstan's
-   * components) leave ownership as it is.
+   * migration does); none sent, or an empty list, keeps the stored ones (so a client unaware of
+   * them cannot drop them). A list of only empty entries ({@code [{}]}) clears them, as in
+   * kube-apiserver: the write then records its own entry as on an object that had none. Writes
+   * without a field manager (Capstan's components) leave ownership as it is.
    *
    * @param sent the entries the command's object carried
    * @return errors in the entries sent (422), or an empty list
@@ -143,17 +145,21 @@ public final class FieldOwnership {
       List<ManagedFieldsEntry> sent, Instant now) {
     ObjectMeta meta = meta(after);
     List<ManagedFieldsEntry> stored = before == null ? null : meta(before).getManagedFields();
-    if (sent != null && !sent.isEmpty() && !sent.equals(stored)) {
+    boolean status = cmd.getOp() == CommandOp.UPDATE_STATUS;
+    if (isReset(sent)) {
+      // A subresource write does not rewrite ownership (kube-apiserver ignores what it sends there).
+      stored = status ? stored : null;
+    } else if (sent != null && !sent.isEmpty() && !sent.equals(stored)) {
       meta.setManagedFields(sent);
       return ManagedFields.check(meta);
     }
-    meta.setManagedFields(sent != null && sent.isEmpty() ? null : stored);
+    meta.setManagedFields(stored);
     String manager = cmd.getFieldManager();
     if (manager == null || manager.isEmpty()) {
       return List.of();
     }
     Shape shape = Shapes.of(kind);
-    ServerSideApply.Writer writer = writer(kind, manager, cmd.getOp() == CommandOp.UPDATE_STATUS ? STATUS : "", now);
+    ServerSideApply.Writer writer = writer(kind, manager, status ? STATUS : "", now);
     FieldSet changed;
     FieldSet removed;
     if (kind.custom()) {
@@ -185,6 +191,16 @@ public final class FieldOwnership {
     }
     return List.of();
   }
+
+  /**
+   * Whether the entries a write sent ask for ownership to be cleared: a list of nothing but empty
+   * entries, as {@code metadata.managedFields: [{}]} (kube-apiserver's isResetManagedFields).
+   */
+  public static boolean isReset(List<ManagedFieldsEntry> sent) {
+    return sent != null && !sent.isEmpty() && sent.stream().allMatch(EMPTY_ENTRY::equals);
+  }
+
+  private static final ManagedFieldsEntry EMPTY_ENTRY = ManagedFieldsEntry.newBuilder().build();
 
   /** The entries as stored; unreadable ones are nobody's (a later write replaces them). */
   private static List<ManagedEntry> entries(ObjectMeta meta) {
