@@ -1,0 +1,58 @@
+package io.capstan.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.capstan.gateway.security.CertificateAuthority;
+import io.capstan.gateway.security.ClientCertificateAuthenticator;
+import io.capstan.gateway.security.UserInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code capstan certs issue}: a component's own certificate from the cluster CA, without the CA key. */
+class CertsCommandTest {
+  @TempDir Path dataDir;
+  @TempDir Path out;
+
+  @Test
+  void issuesANodesCertificateAndTheCaCertificateOnly() throws Exception {
+    CertificateAuthority.ensureCa(dataDir.resolve("pki"));
+    CapstanCommandLineTest.Run r = CapstanCommandLineTest.run("certs", "issue", "--component", "node-agent",
+        "--node-name", "n1", "--out", out.toString(), "--data-dir", dataDir.toString());
+    assertEquals(0, r.status(), r.out() + r.err());
+    assertTrue(r.out().contains("issued system:node:n1"), r.out());
+    assertTrue(r.out().contains("--client-cert " + out.resolve("node-n1.crt")), r.out());
+    UserInfo user = ClientCertificateAuthenticator.userOf(CertificateAuthority.readCertificate(out.resolve("node-n1.crt")));
+    assertEquals(new UserInfo("system:node:n1", "", List.of("system:nodes")), user);
+    assertTrue(Files.exists(out.resolve("node-n1.key")));
+    assertEquals(Files.readString(dataDir.resolve("pki/ca.crt")), Files.readString(out.resolve("ca.crt")));
+    assertFalse(Files.exists(out.resolve("ca.key")));
+
+    CapstanCommandLineTest.Run scheduler = CapstanCommandLineTest.run("certs", "issue", "--component", "scheduler",
+        "--out", out.toString(), "--data-dir", dataDir.toString());
+    assertEquals(0, scheduler.status(), scheduler.out() + scheduler.err());
+    assertTrue(scheduler.out().contains("issued system:kube-scheduler"), scheduler.out());
+  }
+
+  @Test
+  void badRequestsAreRefusedNamingWhatIsWrong() throws Exception {
+    CapstanCommandLineTest.Run noCa = CapstanCommandLineTest.run("certs", "issue", "--component", "scheduler",
+        "--out", out.toString(), "--data-dir", dataDir.toString());
+    assertEquals(1, noCa.status());
+    assertTrue(noCa.err().contains("holds no cluster CA"), noCa.err());
+
+    CertificateAuthority.ensureCa(dataDir.resolve("pki"));
+    CapstanCommandLineTest.Run noNode = CapstanCommandLineTest.run("certs", "issue", "--component", "node-agent",
+        "--out", out.toString(), "--data-dir", dataDir.toString());
+    assertEquals(2, noNode.status());
+    assertTrue(noNode.err().contains("needs --node-name"), noNode.err());
+    CapstanCommandLineTest.Run unknown = CapstanCommandLineTest.run("certs", "issue", "--component", "gateway",
+        "--out", out.toString(), "--data-dir", dataDir.toString());
+    assertEquals(2, unknown.status());
+    assertTrue(unknown.err().contains("expected controllers, scheduler or node-agent"), unknown.err());
+  }
+}
