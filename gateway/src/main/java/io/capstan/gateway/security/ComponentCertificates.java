@@ -157,10 +157,26 @@ public final class ComponentCertificates {
     return c.identity();
   }
 
-  /** What the processor of the cluster whose PKI is {@code pkiDir} authenticates components with. */
+  /**
+   * True when {@code dataDir/pki} holds what a processor authenticates components with: the CA's
+   * certificate and the ticket keys, copied from the cluster's {@code pki/}. Not the CA key: a
+   * processor verifies certificates, it issues none.
+   */
+  public static boolean verifiesComponents(Path dataDir) {
+    Path pki = dataDir.resolve("pki");
+    return Files.exists(CertificateAuthority.caCert(pki))
+        && Files.exists(pki.resolve(io.capstan.stateviews.processor.authn.TicketKeys.FILE_NAME));
+  }
+
+  /**
+   * What the processor of the cluster whose PKI is {@code pkiDir} authenticates components with
+   * (a CA is made there first when it has none: {@code up}'s first start).
+   */
   public static CommandAuthentication authentication(Path pkiDir) {
     try {
-      CertificateAuthority.ensureCa(pkiDir);
+      if (!Files.exists(CertificateAuthority.caCert(pkiDir))) {
+        CertificateAuthority.ensureCa(pkiDir);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

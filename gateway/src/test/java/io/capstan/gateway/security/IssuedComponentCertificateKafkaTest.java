@@ -42,6 +42,7 @@ class IssuedComponentCertificateKafkaTest {
 
   @TempDir Path caMachine;
   @TempDir Path nodeMachine;
+  @TempDir Path processorMachine;
 
   @AfterEach
   void clearSessions() {
@@ -69,8 +70,15 @@ class IssuedComponentCertificateKafkaTest {
     TopicLayout layout = KafkaFixture.freshLayout(2);
     Map<String, Object> kafka = KafkaFixture.clientConfig();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // The processor's machine holds the CA's certificate and the ticket keys, not the CA key.
+    Path processorPki = processorMachine.resolve("pki");
+    Files.createDirectories(processorPki);
+    Files.copy(CertificateAuthority.caCert(pki), CertificateAuthority.caCert(processorPki));
     ProcessorConfig pc = ProcessorConfig.defaults(kafka, layout, KafkaFixture.tempDir("issued-cert"))
-        .withAuthentication(ComponentCertificates.authentication(pki));
+        .withAuthentication(ComponentCertificates.authentication(processorPki));
+    assertTrue(ComponentCertificates.verifiesComponents(processorMachine));
+    assertFalse(Files.exists(processorPki.resolve("ca.key")), "a processor needs no CA key");
+    assertEquals(Files.readString(CertificateAuthority.caCert(pki)), Files.readString(CertificateAuthority.caCert(processorPki)));
     try (CommandProcessor processor = new CommandProcessor(pc, registry);
         CommandClient n1 = new CommandClient(CommandClientConfig.identified(kafka, layout, "node-agent",
             "system:node:n1"), registry);
