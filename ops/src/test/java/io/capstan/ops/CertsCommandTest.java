@@ -39,6 +39,29 @@ class CertsCommandTest {
   }
 
   @Test
+  void aComponentStartedWithAnotherIdentitysCertificateIsRefusedNamingBoth() throws Exception {
+    CertificateAuthority.ensureCa(dataDir.resolve("pki"));
+    assertEquals(0, CapstanCommandLineTest.run("certs", "issue", "--component", "node-agent", "--node-name", "n1",
+        "--out", out.toString(), "--data-dir", dataDir.toString()).status());
+    String cert = out.resolve("node-n1.crt").toString();
+    String key = out.resolve("node-n1.key").toString();
+    Path componentDir = out.resolve("component-data");
+    CapstanCommandLineTest.Run scheduler = CapstanCommandLineTest.run("scheduler", "--kafka", "k:1", "--data-dir",
+        componentDir.toString(), "--client-cert", cert, "--client-key", key);
+    assertEquals(2, scheduler.status(), scheduler.out() + scheduler.err());
+    assertTrue(scheduler.err().contains("is the certificate of \"system:node:n1\"; this component acts as"
+        + " \"system:kube-scheduler\""), scheduler.err());
+    CapstanCommandLineTest.Run otherNode = CapstanCommandLineTest.run("node-agent", "--kafka", "k:1", "--hollow",
+        "--node-name", "n2", "--data-dir", componentDir.toString(), "--client-cert", cert, "--client-key", key);
+    assertEquals(2, otherNode.status(), otherNode.out() + otherNode.err());
+    assertTrue(otherNode.err().contains("acts as \"system:node:n2\""), otherNode.err());
+    CapstanCommandLineTest.Run half = CapstanCommandLineTest.run("controllers", "--kafka", "k:1", "--data-dir",
+        componentDir.toString(), "--client-cert", cert);
+    assertEquals(2, half.status(), half.out() + half.err());
+    assertTrue(half.err().contains("--client-cert and --client-key go together"), half.err());
+  }
+
+  @Test
   void badRequestsAreRefusedNamingWhatIsWrong() throws Exception {
     CapstanCommandLineTest.Run noCa = CapstanCommandLineTest.run("certs", "issue", "--component", "scheduler",
         "--out", out.toString(), "--data-dir", dataDir.toString());
