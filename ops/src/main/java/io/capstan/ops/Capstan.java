@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "capstan", mixinStandardHelpOptions = true, versionProvider = Capstan.Version.class,
     description = "An event-sourced container orchestrator speaking the Kubernetes API, on Kafka.",
     subcommands = {UpCommand.class, BrokerCommand.class, StateViewsCommand.class, GatewayCommand.class,
-        ControllersCommand.class, SchedulerCommand.class, NodeAgentCommand.class, ReplayCommand.class, AuditCommand.class, KeysCommand.class, ImageCommand.class,
+        ControllersCommand.class, SchedulerCommand.class, NodeAgentCommand.class, ReplayCommand.class, AuditCommand.class, KeysCommand.class, CertsCommand.class, ImageCommand.class,
         BenchCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class},
     footer = {
         "  test         Installs what the tests need, then runs every test",

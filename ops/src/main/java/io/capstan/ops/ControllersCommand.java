@@ -50,6 +50,7 @@ final class ControllersCommand implements Callable<Integer> {
   java.nio.file.Path kubeletClientKey;
 
   @Mixin AutoscalerOptions autoscalerOptions;
+  @Mixin ComponentCertOptions certificate;
   @Mixin DataDirOptions dataDir;
   @Mixin EncryptionOptions encryption;
   @Mixin TopicOptions topics;
@@ -71,6 +72,7 @@ final class ControllersCommand implements Callable<Integer> {
       nodeLifecycle = nodeLifecycle(nodeMonitorGracePeriod);
       podGc = ControllersComponent.podGc(terminatedPodGcThreshold);
       data = dataDir.resolve();
+      certificate.install(data, io.capstan.stateviews.bootstrap.DefaultRoles.CONTROLLER_MANAGER_USER);
       connection = new KafkaConnection(kafka, kafkaClient.resolve());
       topicSettings = topics.resolve(false);
       metricsConfig = metrics.resolve();
@@ -79,7 +81,6 @@ final class ControllersCommand implements Callable<Integer> {
     }
     Progress progress = new Progress(spec.commandLine().getOut());
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "controllers", (stack, registry) -> {
-      io.capstan.gateway.security.ComponentCertificates.installIfPresent(data); // the cluster's pki/ here: sessions
       encryption.install(data, true); // Secrets are sealed and opened with these keys, or nothing starts
       MetricsComponent m = stack.start(new MetricsComponent(metricsConfig, registry));
       stack.start(new ControllersComponent(connection.clientConfig(), topicSettings.layout(), nodeLifecycle, rootCaFile,

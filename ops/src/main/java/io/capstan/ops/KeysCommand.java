@@ -14,6 +14,7 @@ import io.capstan.logschema.secrets.SecretKeys;
 import io.capstan.logschema.secrets.SecretSealing;
 import io.capstan.logschema.topics.ObjectPartitioner;
 import io.capstan.stateviews.kafka.LogReader;
+import io.capstan.stateviews.processor.authn.TicketKeys;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -67,7 +68,15 @@ final class KeysCommand implements Runnable {
     Path file() {
       return encryption.file(dataDir.toAbsolutePath().normalize());
     }
+
+    /** The components' session ticket keys of the cluster, {@code DATA_DIR/pki/ticket.key} (docs/identity.md section 2). */
+    Path ticketFile() {
+      return dataDir.toAbsolutePath().normalize().resolve("pki").resolve(TicketKeys.FILE_NAME);
+    }
   }
+
+  /** What {@code rotate} rotates. */
+  enum Keys { all, secrets, tickets }
 
   /** A live Secret as the state table holds it. */
   record LiveSecret(String key, Secret sealed) {}
@@ -137,6 +146,17 @@ final class KeysCommand implements Runnable {
           out.printf("%-12s %-8s %-28s %d%n", k, "-", "-", keys.size());
         }
       });
+      if (java.nio.file.Files.exists(target.ticketFile())) {
+        try {
+          List<String> ids = TicketKeys.load(target.ticketFile()).ids();
+          out.printf("%nTICKET KEY           USE%n");
+          for (int i = 0; i < ids.size(); i++) {
+            out.printf("%-20s %s%n", ids.get(i), i == 0 ? "seals and opens" : "opens");
+          }
+        } catch (java.io.IOException | IllegalArgumentException e) {
+          spec.commandLine().getErr().println("cannot read " + target.ticketFile() + ": " + e.getMessage());
+        }
+      }
       out.flush();
       return 0;
     }
@@ -146,19 +166,41 @@ final class KeysCommand implements Runnable {
       description = {"Adds a new key in front of the file: running components reload it within a second and seal"
           + " new writes with it. Then rewrites every live Secret with the new key (an update with its own values)"
           + " and prints the new key's name.",
-          "The old keys stay for reading until `capstan keys retire`."})
+          "The old keys stay for reading until `capstan keys retire`.",
+          "Also puts a new components' session ticket key first in DATA_DIR/pki/ticket.key (when the cluster has"
+              + " one): processors seal new tickets with it within a second, tickets sealed before keep working until"
+              + " they expire, and ticket keys superseded more than a ticket's lifetime (an hour) ago are dropped."})
   static final class Rotate implements java.util.concurrent.Callable<Integer> {
     /** Running components look at the file once a second ({@link SecretKeys#RELOAD_CHECK_MILLIS}); wait that out twice. */
     static final long RELOAD_WAIT_MILLIS = 2 * SecretKeys.RELOAD_CHECK_MILLIS + 500;
     static final int CONFLICT_ATTEMPTS = 5;
 
     @Mixin Target target;
+    @Option(names = "--only", paramLabel = "KEYS", description = "Rotate only the Secrets' keys (secrets) or only the"
+        + " session ticket key (tickets); default both.")
+    Keys only = Keys.all;
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
+      if (only != Keys.secrets) {
+        Path tickets = target.ticketFile();
+        if (java.nio.file.Files.exists(tickets)) {
+          TicketKeys.Rotation r = TicketKeys.rotate(tickets, Instant.now(),
+              java.time.Duration.ofMillis(io.capstan.logschema.session.SessionProtocol.TICKET_LIFETIME_MS));
+          out.println("new ticket key " + r.newKey() + " in " + tickets
+              + (r.dropped().isEmpty() ? "" : "; dropped " + String.join(", ", r.dropped())));
+        } else if (only == Keys.tickets) {
+          err.println(tickets + " does not exist: this cluster's processor does not authenticate components");
+          return 1;
+        }
+        out.flush();
+        if (only == Keys.tickets) {
+          return 0;
+        }
+      }
       Path file = target.file();
       EncryptionConfig next = EncryptionConfig.load(file).rotated();
       next.write(file);

@@ -72,7 +72,10 @@ final class NodeAgentCommand implements Callable<Integer> {
           + " volume waits (FailedMount).")
   java.net.URI apiServer;
 
-  @Option(names = "--client-cert", paramLabel = "FILE", description = "This node's client certificate (PEM) for --api-server.")
+  @Option(names = "--client-cert", paramLabel = "FILE", description = "This node's certificate (PEM) from the cluster CA"
+      + " (`capstan certs issue --component node-agent --node-name NAME`): its commands go in a session of"
+      + " system:node:NAME only, and --api-server is asked with it. Without it, a copy of the cluster's pki/ in the"
+      + " data dir is used.")
   java.nio.file.Path clientCert;
 
   @Option(names = "--client-key", paramLabel = "FILE", description = "Its private key (PKCS#8 PEM).")
@@ -122,8 +125,12 @@ final class NodeAgentCommand implements Callable<Integer> {
         config = new NodeAgentConfig(connection.clientConfig(), topicSettings.layout(),
             nodeName != null ? nodeName : MachineInfo.readHostname(), data.resolve(Defaults.NODE_AGENT_SUBDIR), kind,
             NodeAgentConfig.DEFAULT_RELIST, NodeAgentConfig.DEFAULT_WORKERS, address, port, caFile, behaviour);
-        if (apiServer != null || clientCert != null || clientKey != null) {
-          if (apiServer == null || clientCert == null || clientKey == null || caFile == null) {
+        // The node's certificate is its identity on its commands too: the processor holds the
+        // node to it (NodeRestriction), and this machine needs no copy of the CA key.
+        ComponentCertOptions.install(clientCert, clientKey, data,
+            io.capstan.logschema.client.CommandClientConfig.NODE_IDENTITY_PREFIX + config.nodeName());
+        if (apiServer != null) {
+          if (clientCert == null || clientKey == null || caFile == null) {
             throw new IllegalArgumentException("--api-server, --client-cert, --client-key and --client-ca-file go"
                 + " together: the node asks the API for tokens with its certificate, trusting the cluster CA");
           }
@@ -154,7 +161,6 @@ final class NodeAgentCommand implements Callable<Integer> {
     }
     NodeAgentConfig agentConfig = config;
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "node-agent", (stack, registry) -> {
-      io.capstan.gateway.security.ComponentCertificates.installIfPresent(data); // the cluster's pki/ here: sessions
       encryption.install(data, true); // Secrets are sealed and opened with these keys, or nothing starts
       MetricsComponent m = stack.start(new MetricsComponent(metrics.resolve(), registry));
       NodeAgentComponent agent = stack.start(new NodeAgentComponent(agentConfig, null, registry));

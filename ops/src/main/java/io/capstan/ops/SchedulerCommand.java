@@ -32,6 +32,7 @@ final class SchedulerCommand implements Callable<Integer> {
           + " for HA, as kube-scheduler's --leader-elect (default: ${DEFAULT-VALUE}).")
   boolean leaderElect;
 
+  @Mixin ComponentCertOptions certificate;
   @Mixin DataDirOptions dataDir;
   @Mixin TopicOptions topics;
   @Mixin MetricsOptions metrics;
@@ -56,12 +57,12 @@ final class SchedulerCommand implements Callable<Integer> {
       connection = new KafkaConnection(kafka, kafkaClient.resolve());
       topicSettings = topics.resolve(false);
       data = dataDir.resolve();
+      certificate.install(data, io.capstan.stateviews.bootstrap.DefaultRoles.SCHEDULER_USER);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     Progress progress = new Progress(spec.commandLine().getOut());
     return ServiceRun.run(data, data.resolve(Defaults.LOGS_SUBDIR), progress, "scheduler", (stack, registry) -> {
-      io.capstan.gateway.security.ComponentCertificates.installIfPresent(data); // the cluster's pki/ here: sessions
       MetricsComponent m = stack.start(new MetricsComponent(metrics.resolve(), registry));
       // As kube-scheduler: the identity is the host name with something unique to this process.
       String identity = hostName() + "_" + ProcessHandle.current().pid();

@@ -57,8 +57,8 @@ final class StateViewsCommand implements Callable<Integer> {
       MetricsComponent metrics = stack.start(new MetricsComponent(config.metrics(), registry));
       CommandProcessorComponent processor = new CommandProcessorComponent(kafka.clientConfig(),
           config.topics().layout(), config.stateDir(), serviceNetwork.resolve(), registry);
-      if (io.capstan.gateway.security.ComponentCertificates.sharesClusterPki(config.dataDir())) {
-        // the cluster's pki/ copied here: authenticate components as up's processor does
+      if (io.capstan.gateway.security.ComponentCertificates.verifiesComponents(config.dataDir())) {
+        // the cluster's ca.crt and ticket.key copied here: authenticate components as up's processor does
         processor.authenticating(io.capstan.gateway.security.ComponentCertificates.authentication(
             config.dataDir().resolve("pki")));
       }

@@ -83,6 +83,11 @@ class SecretsEncryptedInTheLogTest {
       assertEquals(0, rotate.status(), rotate.out() + rotate.err());
       assertTrue(rotate.out().contains("new write key key-2"), rotate.out());
       assertTrue(rotate.out().matches("(?s).*rewrote [1-9]\\d* Secrets with key key-2.*"), rotate.out());
+      // The components' session ticket key rotated too, the old one kept: the running processor
+      // follows the file, and the gateway's session opened before the rotation writes on (below).
+      assertTrue(rotate.out().contains("new ticket key t-"), rotate.out());
+      assertEquals(2, io.capstan.stateviews.processor.authn.TicketKeys.load(dataDir.resolve("pki")
+          .resolve(io.capstan.stateviews.processor.authn.TicketKeys.FILE_NAME)).ids().size());
 
       // A write after the rotation is sealed with key-2 by the running gateway (it reloaded the file).
       HttpResponse<String> second = client.send("POST", "/api/v1/namespaces/default/secrets", """

@@ -82,10 +82,101 @@ public final class ComponentCertificates {
         && Files.exists(pki.resolve(io.capstan.stateviews.processor.authn.TicketKeys.FILE_NAME));
   }
 
-  /** What the processor of the cluster whose PKI is {@code pkiDir} authenticates components with. */
+  /** How long a certificate {@link #issueTo} hands out is valid: a year, as kubeadm's component certificates. */
+  public static final java.time.Duration ISSUED_VALIDITY = java.time.Duration.ofDays(365);
+
+  /**
+   * Issues {@code identity}'s key and certificate from the CA of {@code pkiDir} into
+   * {@code outDir} ({@code <base>.crt}, {@code <base>.key} mode 0600, and the CA's certificate
+   * {@code ca.crt}), for a component that runs on another machine: it gets its own credential
+   * and never the CA key (least privilege; the admin runs this where the CA is).
+   */
+  public static CertificateAuthority.ClientCertFiles issueTo(Path pkiDir, String identity, Path outDir)
+      throws IOException {
+    if (!Files.exists(CertificateAuthority.caCert(pkiDir)) || !Files.exists(pkiDir.resolve("ca.key"))) {
+      throw new IllegalArgumentException(pkiDir + " holds no cluster CA (ca.crt and ca.key): run this on the data"
+          + " dir of the `capstan up` that made it");
+    }
+    try {
+      CertificateAuthority.IssuedClient issued = CertificateAuthority.issueClient(pkiDir, identity, groupsOf(identity),
+          ISSUED_VALIDITY);
+      Files.createDirectories(outDir);
+      CertificateAuthority.ClientCertFiles files = new CertificateAuthority.ClientCertFiles(
+          outDir.resolve(baseName(identity) + ".crt"), outDir.resolve(baseName(identity) + ".key"));
+      CertificateAuthority.writePem(files.key(), "PRIVATE KEY", issued.key().getEncoded(), true);
+      CertificateAuthority.writePem(files.cert(), "CERTIFICATE", issued.certificate().getEncoded(), false);
+      Files.copy(CertificateAuthority.caCert(pkiDir), outDir.resolve("ca.crt"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      return files;
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot issue the certificate of " + identity + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * This process's command clients open sessions with the certificate {@code certFile} and its
+   * key (issued by {@link #issueTo}), for the certificate's identity (its CN) only: a client acting
+   * as anyone else has no credentials, and an authenticating processor refuses its commands.
+   *
+   * @param expected the identity the component acts as; a certificate of another is refused here,
+   *                 naming both, rather than at its first write
+   * @return the identity
+   */
+  public static String installIssued(Path certFile, Path keyFile, String expected) {
+    ComponentCredentials credentials;
+    try {
+      java.security.cert.X509Certificate cert = CertificateAuthority.readCertificate(certFile);
+      String identity = ClientCertificateAuthenticator.userOf(cert).name();
+      if (expected != null && !expected.equals(identity)) {
+        throw new IllegalArgumentException(certFile + " is the certificate of \"" + identity + "\"; this component"
+            + " acts as \"" + expected + "\"");
+      }
+      cert.checkValidity();
+      java.security.PrivateKey key = CertificateAuthority.readKey(keyFile);
+      java.security.Signature probe = java.security.Signature.getInstance("SHA256withECDSA");
+      probe.initSign(key);
+      probe.update(certFile.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      byte[] signed = probe.sign();
+      probe.initVerify(cert.getPublicKey());
+      probe.update(certFile.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      if (!probe.verify(signed)) {
+        throw new IllegalArgumentException(keyFile + " is not the key of the certificate " + certFile);
+      }
+      credentials = new ComponentCredentials(identity, List.of(cert), key);
+    } catch (java.security.cert.CertificateExpiredException | java.security.cert.CertificateNotYetValidException e) {
+      throw new IllegalArgumentException(certFile + " is not valid now: " + e.getMessage(), e);
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      if (e instanceof IllegalArgumentException iae) {
+        throw iae;
+      }
+      throw new IllegalArgumentException("cannot read the certificate " + certFile + " and key " + keyFile + ": "
+          + e.getMessage(), e);
+    }
+    ComponentCredentials c = credentials;
+    ComponentSessions.install(identity -> identity.equals(c.identity()) ? Optional.of(c) : Optional.empty());
+    return c.identity();
+  }
+
+  /**
+   * True when {@code dataDir/pki} holds what a processor authenticates components with: the CA's
+   * certificate and the ticket keys, copied from the cluster's {@code pki/}. Not the CA key: a
+   * processor verifies certificates, it issues none.
+   */
+  public static boolean verifiesComponents(Path dataDir) {
+    Path pki = dataDir.resolve("pki");
+    return Files.exists(CertificateAuthority.caCert(pki))
+        && Files.exists(pki.resolve(io.capstan.stateviews.processor.authn.TicketKeys.FILE_NAME));
+  }
+
+  /**
+   * What the processor of the cluster whose PKI is {@code pkiDir} authenticates components with
+   * (a CA is made there first when it has none: {@code up}'s first start).
+   */
   public static CommandAuthentication authentication(Path pkiDir) {
     try {
-      CertificateAuthority.ensureCa(pkiDir);
+      if (!Files.exists(CertificateAuthority.caCert(pkiDir))) {
+        CertificateAuthority.ensureCa(pkiDir);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -565,8 +565,15 @@ public final class ApiBench {
     final Recorder listRbac = new Recorder(3);
     final Recorder apply = new Recorder(3);
     final Recorder update = new Recorder(3);
-    /** Counts requests so that, when comparing, every other one goes as the bench user. */
-    int turn;
+    /**
+     * Counts each kind of request on its own so that, when comparing, every other create, get and
+     * list goes as the bench user. One count over all three sent the gets of whole stretches as
+     * one identity (creates and gets alternate, and each list flipped which), so the two
+     * identities' gets met different neighbours.
+     */
+    int createTurn;
+    int getTurn;
+    int listTurn;
     final Semaphore inFlight = new Semaphore(s.clients());
     final AtomicInteger created = new AtomicInteger();
     long startNanos;
@@ -643,15 +650,15 @@ public final class ApiBench {
       }
     }
 
-    /** The identity of the next request: the admin, or every other time the bench user when comparing. */
-    private boolean asUser() {
-      return userAuthorization != null && (turn++ & 1) == 1;
+    /** Whether the request of that turn goes as the bench user: every other one when comparing. */
+    private boolean asUser(int turn) {
+      return userAuthorization != null && (turn & 1) == 1;
     }
 
     void sendCreate(int i) throws InterruptedException {
       slot();
       long t0 = System.nanoTime();
-      boolean user = asUser();
+      boolean user = asUser(createTurn++);
       Recorder create = user ? createRbac : this.create;
       post("/api/v1/namespaces/" + CREATE_NS + "/configmaps", configMap(CREATE_NS, prefix + "-" + i, i),
           user ? userAuthorization : authorization)
@@ -689,7 +696,7 @@ public final class ApiBench {
       slot();
       long t0 = System.nanoTime();
       int n = ThreadLocalRandom.current().nextInt(s.listSize());
-      boolean user = asUser();
+      boolean user = asUser(getTurn++);
       Recorder get = user ? getRbac : this.get;
       get("/api/v1/namespaces/" + LIST_NS + "/configmaps/l-" + n, user ? userAuthorization : authorization)
           .whenComplete((r, err) -> {
@@ -704,7 +711,7 @@ public final class ApiBench {
     void sendList() throws InterruptedException {
       slot();
       long t0 = System.nanoTime();
-      boolean user = asUser();
+      boolean user = asUser(listTurn++);
       Recorder list = user ? listRbac : this.list;
       get("/api/v1/namespaces/" + LIST_NS + "/configmaps", user ? userAuthorization : authorization)
           .whenComplete((r, err) -> {

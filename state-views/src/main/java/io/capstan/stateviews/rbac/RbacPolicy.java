@@ -129,6 +129,14 @@ public final class RbacPolicy {
     return Optional.empty();
   }
 
+  /**
+   * The policy's current version: a new object after every change of an RBAC object (the same
+   * one until then), so that answers derived from the policy can be kept until it changes.
+   */
+  public Object version() {
+    return index();
+  }
+
   /** The keys a user's grants are filed under: its name and each of its groups. */
   static List<String> subjectKeys(String user, Collection<String> groups) {
     List<String> keys = new ArrayList<>(1 + groups.size());

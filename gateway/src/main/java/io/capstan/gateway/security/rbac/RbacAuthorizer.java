@@ -23,7 +23,32 @@ import org.apache.avro.generic.IndexedRecord;
 public final class RbacAuthorizer implements Authorizer {
   public static final String SUPERUSER_GROUP = "system:masters";
 
+  /**
+   * Decisions kept per policy version: a request is a pure function of the user's name and
+   * groups, its attributes and the policy, and clients repeat the same few requests (a
+   * controller's gets, a kubectl's lists), so most decisions are one hash lookup instead of a scan
+   * of every rule of every grant. Bounded: emptied when full.
+   */
+  static final int KEPT_DECISIONS = 16_384;
+
   private final RbacPolicy policy;
+  private volatile Decisions decisions = new Decisions(null);
+
+  /** The decisions made under one version of the policy. */
+  private record Decisions(Object version, java.util.concurrent.ConcurrentHashMap<Question, Decision> made) {
+    Decisions(Object version) {
+      this(version, new java.util.concurrent.ConcurrentHashMap<>());
+    }
+  }
+
+  /** What a decision depends on besides the policy. */
+  private record Question(String user, List<String> groups, String verb, boolean resourceRequest, String apiGroup,
+      String resource, String subresource, String namespace, String name, String path) {
+    static Question of(RequestAttributes a) {
+      return new Question(a.user().name(), a.user().groups(), a.verb(), a.resourceRequest(), a.apiGroup(),
+          a.resource(), a.subresource(), a.namespace(), a.name(), a.path());
+    }
+  }
 
   public RbacAuthorizer(RbacPolicy policy) {
     this.policy = policy;
@@ -67,6 +92,28 @@ public final class RbacAuthorizer implements Authorizer {
     if (isSuperuser(user)) {
       return Decision.allow("member of " + SUPERUSER_GROUP);
     }
+    Object version = policy.version();
+    Decisions d = decisions;
+    if (d.version() != version) {
+      d = new Decisions(version);
+      decisions = d;
+    }
+    Question q = Question.of(request);
+    Decision known = d.made().get(q);
+    if (known != null) {
+      return known;
+    }
+    Decision decided = decide(request);
+    if (d.made().size() >= KEPT_DECISIONS) {
+      d.made().clear();
+    }
+    d.made().put(q, decided);
+    return decided;
+  }
+
+  /** The decision from the policy's rules, as Kubernetes' RBAC authorizer makes it. */
+  private Decision decide(RequestAttributes request) {
+    UserInfo user = request.user();
     Optional<String> allowedBy = policy.allowing(user.name(), user.groups(), request.namespace(),
         rule -> allows(rule, request));
     return allowedBy.map(Decision::allow).orElseGet(() -> Decision.noOpinion(""));

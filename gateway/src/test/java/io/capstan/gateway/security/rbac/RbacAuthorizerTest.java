@@ -115,17 +115,48 @@ class RbacAuthorizerTest {
     assertFalse(mayPath(ANONYMOUS, "get", "/api"));
   }
 
-  @Test
-  void bindingsFollowChanges() {
-    IndexedRecord binding = object(Kinds.ROLE_BINDING, """
+  /** alice-reads without its ServiceAccount subject. */
+  static IndexedRecord aliceReadsAlone() {
+    return object(Kinds.ROLE_BINDING, """
         metadata: {name: alice-reads, namespace: default}
         subjects: [{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}]
         roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-reader}
         """);
+  }
+
+  @Test
+  void bindingsFollowChanges() {
+    IndexedRecord binding = aliceReadsAlone();
     policy.put(binding);
     assertFalse(may(ROBOT, "watch", "", "pods", "", "default", ""), "the subject left the binding");
     policy.remove(binding);
     assertFalse(may(ALICE, "list", "", "pods", "", "default", ""));
+  }
+
+  @Test
+  void decisionsMadeBeforeAChangeAreNotKeptAfterIt() {
+    IndexedRecord binding = aliceReadsAlone();
+    for (int i = 0; i < 2; i++) { // the second time, from the decisions kept
+      assertTrue(may(ALICE, "list", "", "pods", "", "default", ""));
+      assertFalse(may(ALICE, "list", "", "secrets", "", "default", ""));
+    }
+    policy.remove(binding);
+    assertFalse(may(ALICE, "list", "", "pods", "", "default", ""), "the binding is gone");
+    policy.put(object(Kinds.ROLE, """
+        metadata: {name: pod-reader, namespace: default}
+        rules: [{verbs: [list], apiGroups: [""], resources: [pods, secrets]}]
+        """));
+    policy.put(binding);
+    assertTrue(may(ALICE, "list", "", "secrets", "", "default", ""), "the role now allows it");
+    // the same question from another user, or the same user in other groups, is decided afresh
+    assertTrue(may(new UserInfo("carol", "", List.of("devs")), "list", "", "pods", "", "default", ""));
+    assertFalse(may(new UserInfo("carol", "", List.of("system:authenticated")), "list", "", "pods", "", "default",
+        ""), "the same name in other groups");
+    assertFalse(may(new UserInfo("dave", "", List.of("devs")), "list", "", "secrets", "", "default", ""));
+    for (int i = 0; i < RbacAuthorizer.KEPT_DECISIONS + 10; i++) { // more questions than are kept
+      assertTrue(may(ALICE, "list", "", "secrets", "", "default", ""));
+      assertFalse(may(ALICE, "get", "", "pods", "", "default", "p-" + i));
+    }
   }
 
   @Test

@@ -47,14 +47,20 @@ public final class CommandAuthentication {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final X509Certificate ca;
-  private final TicketKeys keys;
+  private final java.util.function.Supplier<TicketKeys> keys;
   private final long ticketLifetimeMs;
 
   public CommandAuthentication(X509Certificate ca, TicketKeys keys) {
+    this(ca, keys == null ? null : () -> keys, SessionProtocol.TICKET_LIFETIME_MS);
+  }
+
+  /** With the ticket keys as {@code keys} gives them at each use (a {@link TicketKeyFile} follows its file). */
+  public CommandAuthentication(X509Certificate ca, java.util.function.Supplier<TicketKeys> keys) {
     this(ca, keys, SessionProtocol.TICKET_LIFETIME_MS);
   }
 
-  private CommandAuthentication(X509Certificate ca, TicketKeys keys, long ticketLifetimeMs) {
+  private CommandAuthentication(X509Certificate ca, java.util.function.Supplier<TicketKeys> keys,
+      long ticketLifetimeMs) {
     if (ca == null || keys == null) {
       throw new IllegalArgumentException("command authentication needs the cluster CA and the ticket keys");
     }
@@ -65,13 +71,13 @@ public final class CommandAuthentication {
 
   /**
    * The CA certificate {@code pkiDir/ca.crt} and the ticket keys {@code pkiDir/ticket.key}
-   * (made, mode 0600, when absent).
+   * (made, mode 0600, when absent; reloaded when it changes, so that a rotation needs no restart).
    */
   public static CommandAuthentication fromPki(Path pkiDir) {
     Path caFile = pkiDir.resolve("ca.crt");
     try (InputStream in = Files.newInputStream(caFile)) {
       X509Certificate ca = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-      return new CommandAuthentication(ca, TicketKeys.ensure(pkiDir.resolve(TicketKeys.FILE_NAME)));
+      return new CommandAuthentication(ca, TicketKeyFile.ensure(pkiDir.resolve(TicketKeys.FILE_NAME)));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the cluster CA " + caFile + ": " + e.getMessage(), e);
     } catch (GeneralSecurityException e) {
@@ -120,8 +126,9 @@ public final class CommandAuthentication {
     return new CommandAuthentication(ca, keys, lifetime.toMillis());
   }
 
+  /** The ticket keys as they are now (take them once per use: a rotation may replace them). */
   public TicketKeys keys() {
-    return keys;
+    return keys.get();
   }
 
   long ticketLifetimeMs() {
@@ -214,7 +221,8 @@ public final class CommandAuthentication {
         out.writeUTF(g);
       }
       out.flush();
-      byte[] id = keys.current().getBytes(StandardCharsets.UTF_8);
+      TicketKeys now = keys.get();
+      byte[] id = now.current().getBytes(StandardCharsets.UTF_8);
       byte[] header = new byte[2 + id.length];
       header[0] = TICKET_VERSION;
       header[1] = (byte) id.length;
@@ -222,7 +230,7 @@ public final class CommandAuthentication {
       byte[] iv = new byte[IV_BYTES];
       RANDOM.nextBytes(iv);
       Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-      c.init(Cipher.ENCRYPT_MODE, keys.key(keys.current()), new GCMParameterSpec(128, iv));
+      c.init(Cipher.ENCRYPT_MODE, now.key(now.current()), new GCMParameterSpec(128, iv));
       c.updateAAD(header);
       byte[] sealed = c.doFinal(plain.toByteArray());
       return ByteBuffer.allocate(header.length + iv.length + sealed.length).put(header).put(iv).put(sealed).array();
@@ -242,7 +250,7 @@ public final class CommandAuthentication {
     if (ticket.length < 2 + idLength + IV_BYTES + 16) {
       return null;
     }
-    SecretKey key = keys.key(new String(ticket, 2, idLength, StandardCharsets.UTF_8));
+    SecretKey key = keys.get().key(new String(ticket, 2, idLength, StandardCharsets.UTF_8));
     if (key == null) {
       return null;
     }

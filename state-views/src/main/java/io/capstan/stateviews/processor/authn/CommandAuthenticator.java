@@ -36,6 +36,8 @@ public final class CommandAuthenticator {
       return size() > OPENED_TICKETS;
     }
   };
+  /** The ticket keys the opened tickets were opened with. */
+  private TicketKeys openedUnder;
   /** Session request id → [time of the request, offset it was read at], oldest first. */
   private final LinkedHashMap<String, long[]> requests = new LinkedHashMap<>();
 
@@ -66,6 +68,12 @@ public final class CommandAuthenticator {
       }
       return null;
     }
+    TicketKeys keys = auth.keys();
+    if (keys != openedUnder) {
+      // the keys were rotated: a ticket of a dropped key must not pass because it was opened before
+      opened.clear();
+      openedUnder = keys;
+    }
     ByteBuffer lookup = ByteBuffer.wrap(ticket);
     Opened o = opened.get(lookup);
     if (o == null) {
@@ -95,9 +103,10 @@ public final class CommandAuthenticator {
 
   /** The headers of a command the processor sends itself (a quota or allocation step). */
   public Headers processorHeaders(Headers headers, byte[] value) {
-    String id = auth.keys().current();
+    TicketKeys keys = auth.keys();
+    String id = keys.current();
     headers.add(SessionProtocol.TICKET_HEADER, (SessionProtocol.PROCESSOR_TICKET_PREFIX + id).getBytes(StandardCharsets.UTF_8));
-    headers.add(SessionProtocol.MAC_HEADER, SessionProtocol.mac(mac, auth.keys().processorKey(id), value));
+    headers.add(SessionProtocol.MAC_HEADER, SessionProtocol.mac(mac, keys.processorKey(id), value));
     return headers;
   }
 

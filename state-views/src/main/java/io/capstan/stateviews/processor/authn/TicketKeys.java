@@ -62,9 +62,7 @@ public final class TicketKeys {
         Files.createDirectories(file.toAbsolutePath().getParent());
         byte[] k = new byte[32];
         RANDOM.nextBytes(k);
-        String id = "t-" + DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
-        String text = "# Capstan session ticket keys: ID BASE64 per line; the first seals new tickets, each opens them\n"
-            + id + " " + Base64.getEncoder().encodeToString(k) + "\n";
+        String text = HEADER + idAt(Instant.now()) + " " + Base64.getEncoder().encodeToString(k) + "\n";
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), FILE_NAME, ".tmp",
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
@@ -110,6 +108,80 @@ public final class TicketKeys {
   /** The id of the key new tickets are sealed with. */
   public String current() {
     return current;
+  }
+
+  /** The ids of the keys, the sealing one first. */
+  public List<String> ids() {
+    return List.copyOf(keys.keySet());
+  }
+
+  /** What {@link #rotate} did: the new key, and the old ones it dropped. */
+  public record Rotation(String newKey, List<String> dropped) {}
+
+  /**
+   * Puts a new key first in {@code file} (replaced atomically, mode 0600), so processors that
+   * reload it seal new tickets with it while every kept key still opens the tickets it sealed.
+   * A key is dropped once it has been superseded longer than {@code ticketLifetime} (its
+   * successor's id names when that was made): every ticket it sealed has expired by then. Keys
+   * whose ids name no time are kept.
+   */
+  public static Rotation rotate(Path file, Instant now, java.time.Duration ticketLifetime) throws IOException {
+    TicketKeys old = load(file);
+    String id = idAt(now);
+    for (int n = 2; old.keys.containsKey(id); n++) {
+      id = idAt(now) + "-" + n;
+    }
+    byte[] k = new byte[32];
+    RANDOM.nextBytes(k);
+    StringBuilder text = new StringBuilder(HEADER).append(id).append(' ')
+        .append(Base64.getEncoder().encodeToString(k)).append('\n');
+    List<String> dropped = new ArrayList<>();
+    Instant supersededAt = now; // the key before the new one is superseded now
+    for (Map.Entry<String, SecretKey> e : old.keys.entrySet()) {
+      if (supersededAt != null && supersededAt.plus(ticketLifetime).isBefore(now)) {
+        dropped.add(e.getKey());
+      } else {
+        text.append(e.getKey()).append(' ').append(Base64.getEncoder().encodeToString(e.getValue().getEncoded()))
+            .append('\n');
+      }
+      Instant made = madeAt(e.getKey());
+      supersededAt = made; // the next (older) key was superseded when this one was made
+    }
+    write(file, text.toString());
+    return new Rotation(id, dropped);
+  }
+
+  private static final String HEADER =
+      "# Capstan session ticket keys: ID BASE64 per line; the first seals new tickets, each opens them\n";
+  private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC);
+
+  private static String idAt(Instant t) {
+    return "t-" + ID_TIME.format(t);
+  }
+
+  /** When the key {@code id} was made, from its id ({@code t-yyyyMMddHHmmss[-n]}); null when it does not say. */
+  static Instant madeAt(String id) {
+    if (!id.startsWith("t-") || id.length() < 16) {
+      return null;
+    }
+    try {
+      return java.time.LocalDateTime.parse(id.substring(2, 16), DateTimeFormatter.ofPattern("yyyyMMddHHmmss"))
+          .toInstant(ZoneOffset.UTC);
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /** Replaces {@code file} with {@code text} at once, owner-readable only. */
+  private static void write(Path file, String text) throws IOException {
+    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), FILE_NAME, ".tmp",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    try {
+      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 
   SecretKey key(String id) {
