@@ -133,6 +133,26 @@ class ServerSideApplyCommandTest {
   }
 
   @Test
+  void aComponentsOwnWriteRecordsItUnderKubesNameForIt() {
+    ConfigMap created = h.accept(applyData("alice", "{'a':'1'}", false));
+    ConfigMap next = configMap("apps", "cfg", Map.of("a", "1", "c", "3"));
+    next.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
+    Command update = h.update(next);
+    update.setActor("system:kube-controller-manager");
+    ConfigMap stored = h.accept(update);
+    List<ManagedFieldsEntry> m = stored.getMetadata().getManagedFields();
+    assertEquals(List.of("alice", "kube-controller-manager"), m.stream().map(ManagedFieldsEntry::getManager).toList());
+    assertEquals("Update", m.get(1).getOperation());
+    assertEquals("{\"f:data\":{\"f:c\":{}}}", m.get(1).getFieldsV1());
+
+    ConfigMap again = configMap("apps", "cfg", Map.of("a", "1", "c", "3", "d", "4"));
+    again.getMetadata().setResourceVersion(stored.getMetadata().getResourceVersion());
+    Command byUser = h.update(again); // a write with neither a manager nor a component's identity records nothing
+    ConfigMap kept = h.accept(byUser);
+    assertEquals(m, kept.getMetadata().getManagedFields());
+  }
+
+  @Test
   void malformedManagedFieldsSentInAnUpdateAre422() {
     ConfigMap created = h.accept(applyData("alice", "{'a':'1'}", false));
     ConfigMap next = configMap("apps", "cfg", Map.of("a", "1"));

@@ -25,6 +25,17 @@ public record ComponentIdentity(String user, List<String> groups, String nodeNam
     return !nodeName.isEmpty();
   }
 
+  /**
+   * The field manager its writes record, as Kubernetes' components name themselves in
+   * {@code managedFields}: {@code kube-scheduler}, {@code kube-controller-manager}, {@code kubelet}.
+   */
+  public String fieldManager() {
+    if (isNode()) {
+      return "kubelet";
+    }
+    return user.substring("system:".length());
+  }
+
   /** The node agent's identity for {@code nodeName}. */
   public static String nodeUser(String nodeName) {
     return NODE_PREFIX + nodeName;

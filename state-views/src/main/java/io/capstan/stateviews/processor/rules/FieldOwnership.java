@@ -23,6 +23,7 @@ import io.capstan.logschema.json.ConversionException;
 import io.capstan.logschema.json.KubeJson;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.validation.FieldError;
+import io.capstan.stateviews.processor.authz.ComponentIdentity;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -156,7 +157,11 @@ public final class FieldOwnership {
     meta.setManagedFields(stored);
     String manager = cmd.getFieldManager();
     if (manager == null || manager.isEmpty()) {
-      return List.of();
+      // the gateway names a manager for every user's write; a component's own write records it as kube's do
+      manager = ComponentIdentity.of(cmd.getActor()).map(ComponentIdentity::fieldManager).orElse(null);
+      if (manager == null) {
+        return List.of();
+      }
     }
     Shape shape = Shapes.of(kind);
     ServerSideApply.Writer writer = writer(kind, manager, status ? STATUS : "", now);
