@@ -63,6 +63,10 @@ class ReadmeTourTest {
       // The two-tier example: the client found web by name and a web pod answered through the Service.
       assertTrue(Pattern.compile("(?m)^Name:\\s+web\\.default\\.svc\\.cluster\\.local$").matcher(out).find()
           && Pattern.compile("(?m)^hello from web-\\S+$").matcher(out).find(), "the client reached web:\n" + out);
+      // Server-side apply: the conflict names its owner and field, and forcing takes the field only.
+      assertTrue(out.contains("Apply failed with 1 conflict: conflict with \"team-a\": .data.color")
+          && out.contains("refused: team-a owns data.color"), "the apply conflict:\n" + out);
+      assertTrue(out.contains("{\"color\":\"green\",\"size\":\"large\"}"), "the forced apply:\n" + out);
       // The tour's last `kubectl get pods` may still show a pod Terminating; they all go.
       assertTrue(podsGone(work.resolve(".capstan/kubeconfig"), Duration.ofSeconds(90)), "every pod gone:\n" + out);
       assertTrue(out.contains("verify: OK"), out);
