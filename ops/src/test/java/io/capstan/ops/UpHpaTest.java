@@ -72,7 +72,7 @@ class UpHpaTest {
     String autoscaled = kubectl(kubeconfig, autoscale.toArray(String[]::new));
     assertTrue(autoscaled.contains("horizontalpodautoscaler.autoscaling/burn autoscaled"), autoscaled);
     kubectl(kubeconfig, patch.toArray(String[]::new));
-    String v1 = kubectl(kubeconfig, "get", "hpa.v1.autoscaling", "burn", "-o",
+    String v1 = kubectl(kubeconfig, "get", "horizontalpodautoscalers.v1.autoscaling", "burn", "-o",
         "jsonpath={.apiVersion} {.spec.targetCPUUtilizationPercentage} {.spec.minReplicas} {.spec.maxReplicas}");
     assertEquals("autoscaling/v1 50 1 3", v1.strip());
 
