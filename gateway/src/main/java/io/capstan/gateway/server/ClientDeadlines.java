@@ -123,11 +123,6 @@ final class ClientDeadlines implements Handler<RoutingContext> {
     }
   }
 
-  /** Whether the request's connection became a tunnel ({@link #tunnelled}). */
-  static boolean isTunnelled(RoutingContext ctx) {
-    return Boolean.TRUE.equals(ctx.get(TUNNELLED));
-  }
-
   private void closeAfter(HttpConnection connection, Connection state, Duration timeout) {
     state.timer = vertx.setTimer(timeout.toMillis(), id -> {
       state.timer = -1;

@@ -395,16 +395,6 @@ public final class GatewayServer extends VerticleBase {
   }
 
   private void failure(RoutingContext ctx) {
-    if (ClientDeadlines.isTunnelled(ctx)) {
-      // The connection is an exec / attach / port-forward tunnel now: there is no response to
-      // answer with, and its end (either side closing, as every session ends) is no fault.
-      if (isClose(ctx.failure())) {
-        LOG.debug("{} {}: the tunnel closed", ctx.request().method(), ctx.request().path());
-      } else {
-        LOG.warn("{} {}: the tunnel failed", ctx.request().method(), ctx.request().path(), ctx.failure());
-      }
-      return;
-    }
     if (ctx.failure() != null && UnreadableRequests.isDecodingFailure(ctx.failure())) {
       // The stream cannot be trusted after bytes that are not HTTP: answer, then close.
       ctx.response().putHeader("Connection", "close");
@@ -418,12 +408,6 @@ public final class GatewayServer extends VerticleBase {
     } else {
       Responses.status(ctx, ApiStatus.internalError("request failed with HTTP " + ctx.statusCode()));
     }
-  }
-
-  /** Vert.x's word for a connection that closed under a read or write ("Connection was closed"). */
-  private static boolean isClose(Throwable e) {
-    return e instanceof io.vertx.core.http.HttpClosedException
-        || (e instanceof io.vertx.core.VertxException && "Connection was closed".equals(e.getMessage()));
   }
 
   /** {@code Upgrade: SPDY/3.1}, as SPDY clients of exec, attach and port-forward send. */
