@@ -7,7 +7,7 @@ in a request body, its field numbers, JSON names, types, and whether the Go fiel
 struct (its fields belong to the enclosing JSON object). The facts come from the published
 Kubernetes API definitions, read from git repositories (no code is copied):
   - generated.proto of k8s.io/api (core/v1, apps/v1, batch/v1, coordination/v1, discovery/v1,
-    authentication/v1, rbac/v1, authorization/v1, policy/v1, scheduling/v1, storage/v1, autoscaling/v2) and
+    authentication/v1, rbac/v1, authorization/v1, policy/v1, scheduling/v1, storage/v1, autoscaling/v1 and v2) and
     k8s.io/apimachinery (pkg/apis/meta/v1): message names, field numbers, protobuf types;
   - types.go of the same packages: struct tags (json name, ",inline", pointer types).
 
@@ -30,6 +30,7 @@ PACKAGES = [
     (API, "policy/v1", "k8s.io.api.policy.v1"),
     (API, "scheduling/v1", "k8s.io.api.scheduling.v1"),
     (API, "storage/v1", "k8s.io.api.storage.v1"),
+    (API, "autoscaling/v1", "k8s.io.api.autoscaling.v1"),
     (API, "autoscaling/v2", "k8s.io.api.autoscaling.v2"),
     (MACHINERY, "pkg/apis/meta/v1", "k8s.io.apimachinery.pkg.apis.meta.v1"),
 ]
@@ -61,7 +62,7 @@ ROOTS = [
     "k8s.io.api.apps.v1.ControllerRevision", "k8s.io.api.apps.v1.StatefulSet",
     "k8s.io.api.core.v1.PersistentVolume", "k8s.io.api.core.v1.PersistentVolumeClaim",
     "k8s.io.api.storage.v1.StorageClass",
-    "k8s.io.api.autoscaling.v2.HorizontalPodAutoscaler",
+    "k8s.io.api.autoscaling.v2.HorizontalPodAutoscaler", "k8s.io.api.autoscaling.v1.HorizontalPodAutoscaler",
 ]
 SCALARS = {"string", "bytes", "bool", "int32", "int64", "uint32", "uint64", "double", "float",
            "sint32", "sint64", "fixed32", "fixed64", "sfixed32", "sfixed64"}

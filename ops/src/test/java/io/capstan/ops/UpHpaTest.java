@@ -2,18 +2,24 @@ package io.capstan.ops;
 
 import static io.capstan.ops.KubectlRunner.await;
 import static io.capstan.ops.KubectlRunner.kubectl;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
  * A HorizontalPodAutoscaler against {@code capstan up} with real runc pods (issue 19): the README's
- * HPA example, applied as written, scales a CPU-burning busybox Deployment up on CPU utilization
+ * HPA example, run as written (the Deployment applied, the autoscaler made by {@code kubectl
+ * autoscale}, which posts autoscaling/v1, and given its short scale-down window by {@code kubectl
+ * patch}), scales a CPU-burning busybox Deployment up on CPU utilization
  * read from the node agent, and back down to its minimum once the pods stop burning (the example's
  * short scale-down window); status, conditions and events as kube's controller writes them.
  */
@@ -22,28 +28,53 @@ class UpHpaTest {
   private static final String SECTION = "## HorizontalPodAutoscaler";
   private static final Duration AWAIT = Duration.ofMinutes(4);
 
-  /** The first {@code yaml} block of the README's HPA section. */
-  static String readmeManifest() throws Exception {
+  static String readmeSection() throws Exception {
     String readme = Files.readString(README);
     int start = readme.indexOf(SECTION);
     assertTrue(start >= 0, "README.md has a section '" + SECTION + "'");
     int end = readme.indexOf("\n## ", start + SECTION.length());
-    Matcher m = Pattern.compile("```yaml\n(.*?)```", Pattern.DOTALL)
-        .matcher(readme.substring(start, end < 0 ? readme.length() : end));
+    return readme.substring(start, end < 0 ? readme.length() : end);
+  }
+
+  /** The first {@code yaml} block of the README's HPA section. */
+  static String readmeManifest() throws Exception {
+    Matcher m = Pattern.compile("```yaml\n(.*?)```", Pattern.DOTALL).matcher(readmeSection());
     assertTrue(m.find(), "the HPA section has a yaml block");
     return m.group(1);
+  }
+
+  /** The arguments of the README's first {@code $ kubectl <verb> ...} line (single-quoted words kept whole). */
+  static List<String> readmeCommand(String verb) throws Exception {
+    String prefix = "$ kubectl " + verb + " ";
+    String line = readmeSection().lines().filter(l -> l.startsWith(prefix)).findFirst()
+        .orElseThrow(() -> new AssertionError("the HPA section has no line '" + prefix + "...'"));
+    List<String> args = new ArrayList<>();
+    Matcher word = Pattern.compile("'([^']*)'|(\\S+)").matcher(line.substring("$ kubectl ".length()));
+    while (word.find()) {
+      args.add(word.group(1) != null ? word.group(1) : word.group(2));
+    }
+    return args;
   }
 
   @Test
   void aBurningDeploymentScalesUpAndBackDown() throws Exception {
     String manifest = readmeManifest();
-    RuncUp.scenario("up-hpa", c -> scenario(c.work(), c.kubeconfig(), manifest),
+    List<String> autoscale = readmeCommand("autoscale");
+    List<String> patch = readmeCommand("patch");
+    RuncUp.scenario("up-hpa", c -> scenario(c.work(), c.data(), c.kubeconfig(), manifest, autoscale, patch),
         c -> System.err.println(KubectlRunner.run(c.kubeconfig(), "describe", "hpa,deploy,pods")));
   }
 
-  private static void scenario(Path work, Path kubeconfig, String manifest) throws Exception {
+  private static void scenario(Path work, Path data, Path kubeconfig, String manifest, List<String> autoscale,
+      List<String> patch) throws Exception {
     Path file = Files.writeString(work.resolve("burn.yaml"), manifest);
     kubectl(kubeconfig, "apply", "-f", file.toString());
+    String autoscaled = kubectl(kubeconfig, autoscale.toArray(String[]::new));
+    assertTrue(autoscaled.contains("horizontalpodautoscaler.autoscaling/burn autoscaled"), autoscaled);
+    kubectl(kubeconfig, patch.toArray(String[]::new));
+    String v1 = kubectl(kubeconfig, "get", "horizontalpodautoscalers.v1.autoscaling", "burn", "-o",
+        "jsonpath={.apiVersion} {.spec.targetCPUUtilizationPercentage} {.spec.minReplicas} {.spec.maxReplicas}");
+    assertEquals("autoscaling/v1 50 1 3", v1.strip());
 
     // Up: a pod burns up to its CPU limit, twice its request, against a 50% target: to the maximum of 3
     // (to 2 first when a loaded machine gives the pod less than 150m).
@@ -80,6 +111,12 @@ class UpHpaTest {
         "-o", "jsonpath={range .items[*]}{.reason}: {.message}{\"\\n\"}{end}");
     assertTrue(down.contains("SuccessfulRescale: New size: 1; reason: All metrics below target"), down);
 
+    // Each kubectl exec above ended its tunnel normally: nothing of it is logged as a failure.
+    String log = Files.readString(data.resolve("logs/capstan.log"));
+    assertFalse(log.contains("Connection was closed"), log.lines().filter(l -> l.contains("Connection was closed"))
+        .findFirst().orElse(""));
+
+    kubectl(kubeconfig, "delete", "hpa", "burn");
     kubectl(kubeconfig, "delete", "-f", file.toString(), "--wait=true", "--timeout=120s");
     await(kubeconfig, AWAIT, "the burn pods gone", String::isBlank, "get", "pods", "-l", "app=burn", "-o", "name");
   }

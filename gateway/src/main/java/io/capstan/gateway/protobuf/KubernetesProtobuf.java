@@ -73,7 +73,8 @@ public final class KubernetesProtobuf {
       throw new ApiException(ApiStatus.badRequest("protobuf body: typeMeta.kind is missing"));
     }
     Optional<Kind> bodyKind = Kinds.byApiVersionAndKind(envelope.apiVersion(), envelope.kind());
-    Optional<Message> message = bodyKind.flatMap(k -> table.message(messageName(k)));
+    String version = envelope.apiVersion().substring(envelope.apiVersion().indexOf('/') + 1);
+    Optional<Message> message = bodyKind.flatMap(k -> table.message(messageName(k, version)));
     if (message.isEmpty()) {
       ApiStatus plain = ApiStatus.unsupportedMediaType(MEDIA_TYPE, List.of("application/json", "application/yaml"));
       throw new ApiException(new ApiStatus(415, plain.reason(), plain.message() + ": this server decodes protobuf "
@@ -136,10 +137,18 @@ public final class KubernetesProtobuf {
     return new Decoded(null, json, decoder.unknownFields());
   }
 
-  /** The k8s.io/api message of a kind: {@code k8s.io.api.<group's first label, core for "">.<version>.<Kind>}. */
+  /** The k8s.io/api message of a kind in its storage version. */
   static String messageName(Kind kind) {
+    return messageName(kind, kind.version());
+  }
+
+  /**
+   * The k8s.io/api message of a kind in one of its versions (a body in autoscaling/v1 is a v1
+   * HorizontalPodAutoscaler): {@code k8s.io.api.<group's first label, core for "">.<version>.<Kind>}.
+   */
+  static String messageName(Kind kind, String version) {
     String group = kind.group().isEmpty() ? "core" : kind.group().split("\\.", 2)[0];
-    return "k8s.io.api." + group + "." + kind.version() + "." + kind.kind();
+    return "k8s.io.api." + group + "." + version + "." + kind.kind();
   }
 
   private static Envelope envelope(byte[] body) {

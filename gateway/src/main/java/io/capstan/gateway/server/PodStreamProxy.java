@@ -115,11 +115,27 @@ final class PodStreamProxy {
       }
     }
     return client(ctx.vertx()).request(options)
-        .compose(r -> r.connect())
+        .compose(r -> {
+          r.exceptionHandler(e -> tunnelEnded(e, podName));
+          return r.connect();
+        })
         .recover(e -> Future.failedFuture(e instanceof ApiException ? e : new ApiException(ApiStatus.serviceUnavailable(
             "cannot reach the node agent of " + node + " at " + host + ":" + port + " for pod " + podName + ": "
                 + e.getMessage()))))
         .compose(upstream -> upstream.statusCode() == 101 ? join(ctx, upstream) : refused(upstream));
+  }
+
+  /**
+   * What the request to the agent hears once it is the tunnel: its connection closing, as every
+   * session ends (kubectl exec's command exited, the client hung up), is no fault; anything else is.
+   * (Without a handler Vert.x logs each close as an ERROR.)
+   */
+  private static void tunnelEnded(Throwable e, String podName) {
+    if (e instanceof io.vertx.core.http.HttpClosedException || "Connection was closed".equals(e.getMessage())) {
+      log.debug("the stream of pod {} ended: {}", podName, e.getMessage());
+    } else {
+      log.warn("the stream of pod {} to its node agent failed", podName, e);
+    }
   }
 
   /** The agent upgraded: the same upgrade to the client, then bytes both ways until either side closes. */

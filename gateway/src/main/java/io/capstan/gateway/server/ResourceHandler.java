@@ -26,6 +26,7 @@ import io.capstan.logschema.defaults.ObjectDefaults;
 import io.capstan.logschema.json.Converted;
 import io.capstan.logschema.crd.CustomObjects;
 import io.capstan.logschema.json.KubeJson;
+import io.capstan.logschema.kinds.Conversions;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.json.ConversionException;
 import io.capstan.logschema.kinds.Kinds;
@@ -121,6 +122,10 @@ final class ResourceHandler implements Handler<RoutingContext> {
      * (an object stored before a default was added gets it).
      */
     byte[] json(StoredObject s) {
+      java.util.Optional<Conversions.Conversion> conversion = conversion();
+      if (conversion.isPresent()) {
+        return Responses.bytes(conversion.get().toServed(KubeJson.toJson(s.object())));
+      }
       boolean rewrite = ServedVersions.rewrites(kind, path.version());
       boolean defaults = kind.custom() && CustomObjects.hasDefaults(openApiSchema());
       if (!rewrite && !defaults) {
@@ -133,6 +138,11 @@ final class ResourceHandler implements Handler<RoutingContext> {
     /** A custom kind's OpenAPI schema in the request's version (its storage version's when it has none). */
     com.fasterxml.jackson.databind.JsonNode openApiSchema() {
       return kind.details(path.version()).map(Kind.VersionDetails::openApiSchema).orElse(kind.openApiSchema());
+    }
+
+    /** The conversion of the request's version of a built-in kind whose objects it shapes differently. */
+    java.util.Optional<Conversions.Conversion> conversion() {
+      return Conversions.of(kind, path.version());
     }
 
     /** The apiVersion of the request's version. */
@@ -598,7 +608,10 @@ final class ResourceHandler implements Handler<RoutingContext> {
     }
     JsonNode patch = parseBody(c);
     boolean pinned = patchPinsVersion(patch);
-    WriteOptions options = pinned ? writeOptions(c) : writeOptions(c).withPatch(type, patch);
+    // The processor redoes a patch on the stored version's JSON; one in a converted version
+    // (autoscaling/v1) is redone here instead, on the object converted again.
+    boolean rebased = !pinned && c.conversion().isEmpty();
+    WriteOptions options = rebased ? writeOptions(c).withPatch(type, patch) : writeOptions(c);
     Future<StoredObject> result = untilNoConflict(c, () -> patchOnce(c, type, patch, status, options), !pinned);
     replyJson(c, result.toCompletionStage(), c::json, 200);
   }
@@ -668,13 +681,15 @@ final class ResourceHandler implements Handler<RoutingContext> {
     if (meta.has("managedFields") && !meta.get("managedFields").isNull()) {
       throw new ApiException(ApiStatus.badRequest("metadata.managedFields must be nil in an apply configuration"));
     }
+    // Applied in a converted version (autoscaling/v1), the configuration is merged in the stored one's terms.
+    ObjectNode applied = c.conversion().map(conversion -> conversion.toStorage(config)).orElse(config);
     Context context = c.ctx().vertx().getOrCreateContext();
     if (ApplyInGateway.mergesHere(c.kind())) {
-      replyApplied(c, untilNoConflict(c, () -> applyHereOnce(c, config, manager, ""), true)
+      replyApplied(c, untilNoConflict(c, () -> applyHereOnce(c, applied, manager, ""), true)
           .recover(e -> Future.failedFuture(e instanceof PinnedConflict p ? p.getCause() : e)));
       return;
     }
-    replyApplied(c, Future.fromCompletionStage(store.apply(c.kind(), c.path().namespace(), c.path().name(), config,
+    replyApplied(c, Future.fromCompletionStage(store.apply(c.kind(), c.path().namespace(), c.path().name(), applied,
         status, c.flag("force"), writeOptions(c)), context));
   }
 
@@ -809,7 +824,8 @@ final class ResourceHandler implements Handler<RoutingContext> {
     Context context = c.ctx().vertx().getOrCreateContext();
     return Future.fromCompletionStage(current(c), context)
         .compose(current -> {
-          ObjectNode before = KubeJson.toJson(current.object());
+          ObjectNode stored = KubeJson.toJson(current.object());
+          ObjectNode before = c.conversion().map(conversion -> conversion.toServed(stored)).orElse(stored);
           ObjectNode after = type.apply(c.kind().schema(), before, patch);
           Converted<IndexedRecord> converted = convert(c, after);
           IndexedRecord object = converted.object();
@@ -1164,6 +1180,9 @@ final class ResourceHandler implements Handler<RoutingContext> {
 
   /** JSON to the kind's record; unknown fields fail here under fieldValidation=Strict. */
   private Converted<IndexedRecord> convert(Call c, ObjectNode json) {
+    if (c.conversion().isPresent() && !json.hasNonNull("apiVersion")) {
+      json.put("apiVersion", c.apiVersion()); // so KubeJson converts it from the URL's version
+    }
     if (c.kind().custom()) {
       // Checked against the OpenAPI schema before conversion, so a wrong type is the 422 with its path
       // that kube-apiserver gives, not a decoding error (the single writer checks again).
@@ -1228,6 +1247,11 @@ final class ResourceHandler implements Handler<RoutingContext> {
   private void defaultAndValidate(Call c, IndexedRecord object) {
     ObjectDefaults.apply(object);
     List<FieldError> errors = ObjectValidator.validate(c.kind(), object);
+    if (!errors.isEmpty() && c.conversion().isPresent()) {
+      Conversions.Conversion conversion = c.conversion().get();
+      errors = errors.stream().map(e -> new FieldError(conversion.servedPath(e.field()), e.reason(), e.message()))
+          .toList();
+    }
     if (!errors.isEmpty()) {
       throw new ApiException(ApiStatus.invalid(c.kind().group(), c.kind().kind(), metadata(object).getName(), errors));
     }

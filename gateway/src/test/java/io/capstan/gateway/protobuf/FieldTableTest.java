@@ -57,6 +57,10 @@ class FieldTableTest {
   void everyReferencedMessageIsDefinedAndEveryKindHasOne() {
     for (Kind kind : K8S_API_KINDS) {
       assertTrue(table.message(KubernetesProtobuf.messageName(kind)).isPresent(), kind.kind());
+      for (String version : kind.servedVersions()) { // autoscaling/v1 HorizontalPodAutoscaler
+        assertTrue(table.message(KubernetesProtobuf.messageName(kind, version)).isPresent(),
+            kind.kind() + " " + version);
+      }
     }
     List<String> missing = new ArrayList<>();
     for (Kind kind : K8S_API_KINDS) {

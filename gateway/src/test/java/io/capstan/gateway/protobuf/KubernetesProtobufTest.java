@@ -251,6 +251,23 @@ class KubernetesProtobufTest {
     convertsCleanly(Kinds.HORIZONTAL_POD_AUTOSCALER, hpa);
   }
 
+  /**
+   * kubectl v1.32's {@code kubectl autoscale deployment web --cpu-percent=50 --min=1 --max=3}: an
+   * autoscaling/v1 object, decoded with v1's message (the kind is stored as v2) and converted.
+   */
+  @Test
+  void autoscalingV1ObjectDecodesWithTheV1Message() {
+    ProtoWriter spec = message().message(1, message().string(1, "Deployment").string(2, "web").string(3, "apps/v1"))
+        .varint(2, 1).varint(3, 3).varint(4, 50);
+    JsonNode hpa = decode(Kinds.HORIZONTAL_POD_AUTOSCALER, envelope("autoscaling/v1", "HorizontalPodAutoscaler",
+        message().message(1, newObjectMeta("web")).message(2, spec)
+            .message(3, message().varint(3, 0).varint(4, 0))));
+    assertEquals("autoscaling/v1", hpa.path("apiVersion").asText());
+    assertEquals("{\"scaleTargetRef\":{\"kind\":\"Deployment\",\"name\":\"web\",\"apiVersion\":\"apps/v1\"},"
+        + "\"minReplicas\":1,\"maxReplicas\":3,\"targetCPUUtilizationPercentage\":50}", hpa.get("spec").toString());
+    convertsCleanly(Kinds.HORIZONTAL_POD_AUTOSCALER, hpa);
+  }
+
   /** The bytes kubectl v1.32 sent for {@code kubectl create secret generic s --from-literal=k=v} (its -v=8 dump). */
   @Test
   void bytesCapturedFromKubectl() {

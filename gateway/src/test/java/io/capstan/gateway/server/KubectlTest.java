@@ -790,7 +790,7 @@ class KubectlTest {
   /**
    * An autoscaling/v2 HorizontalPodAutoscaler from a manifest: kubectl get hpa prints kube's
    * columns, and a bad one is refused in kube's words. (kubectl v1.32's autoscale posts
-   * autoscaling/v1, which is not served.)
+   * autoscaling/v1: {@link KubectlAutoscaleTest}.)
    */
   @Test
   void horizontalPodAutoscalerCreateGetAndRefusal() throws Exception {

@@ -5,8 +5,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.capstan.logschema.json.ConversionException;
 import io.capstan.logschema.json.KubeJson;
+import io.capstan.logschema.kinds.Conversions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A HorizontalPodAutoscaler between {@code autoscaling/v2} (as stored) and {@code autoscaling/v1}
@@ -26,7 +33,122 @@ public final class AutoscalingV1 {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final int DEFAULT_CPU_UTILIZATION = 80;
 
+  /** The fields of the v1 object outside its metadata, by the path of the object that holds them. */
+  private static final Map<String, List<String>> FIELDS = Map.of(
+      "", List.of("apiVersion", "kind", "metadata", "spec", "status"),
+      "spec", List.of("scaleTargetRef", "minReplicas", "maxReplicas", "targetCPUUtilizationPercentage"),
+      "spec.scaleTargetRef", List.of("apiVersion", "kind", "name"),
+      "status", List.of("observedGeneration", "lastScaleTime", "currentReplicas", "desiredReplicas",
+          "currentCPUUtilizationPercentage"));
+  private static final List<String> INTEGERS = List.of("spec.minReplicas", "spec.maxReplicas",
+      "spec.targetCPUUtilizationPercentage", "status.observedGeneration", "status.currentReplicas",
+      "status.desiredReplicas", "status.currentCPUUtilizationPercentage");
+  private static final List<String> STRINGS = List.of("spec.scaleTargetRef.apiVersion", "spec.scaleTargetRef.kind",
+      "spec.scaleTargetRef.name", "status.lastScaleTime");
+  /** Where the v2 object keeps v1's one target, when v1 set it: the first metric. */
+  private static final String V2_CPU_TARGET = "spec.metrics[0].resource.target.averageUtilization";
+  private static final String OPENAPI_SCHEMA = "horizontalpodautoscaler-v1.openapi.json";
+
+  /** autoscaling/v1 as a served version of the stored v2 kind. */
+  public static final Conversions.Conversion CONVERSION = new Conversions.Conversion() {
+    @Override
+    public ObjectNode toStorage(JsonNode served) {
+      checkTypes(served);
+      try {
+        return toV2(served);
+      } catch (IllegalArgumentException e) {
+        throw new ConversionException("", e.getMessage(), e); // the message names the annotation
+      }
+    }
+
+    @Override
+    public ObjectNode toServed(JsonNode stored) {
+      return toV1(stored);
+    }
+
+    @Override
+    public List<String> unknownFields(JsonNode served) {
+      List<String> unknown = new ArrayList<>();
+      FIELDS.forEach((path, known) -> {
+        JsonNode object = path.isEmpty() ? served : at(served, path);
+        if (object.isObject()) {
+          object.fieldNames().forEachRemaining(f -> {
+            if (!known.contains(f)) {
+              unknown.add(path.isEmpty() ? f : path + "." + f);
+            }
+          });
+        }
+      });
+      unknown.sort(null);
+      return unknown;
+    }
+
+    @Override
+    public String servedPath(String storagePath) {
+      return storagePath.equals(V2_CPU_TARGET) ? "spec.targetCPUUtilizationPercentage" : storagePath;
+    }
+
+    @Override
+    public ObjectNode openApiSchema() {
+      return OPENAPI.deepCopy();
+    }
+  };
+
+  private static final ObjectNode OPENAPI = readOpenApiSchema();
+
   private AutoscalingV1() {}
+
+  private static ObjectNode readOpenApiSchema() {
+    try (InputStream in = AutoscalingV1.class.getResourceAsStream(OPENAPI_SCHEMA)) {
+      if (in == null) {
+        throw new IllegalStateException(OPENAPI_SCHEMA + " is missing from the classpath");
+      }
+      return (ObjectNode) KubeJson.jsonMapper().readTree(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + OPENAPI_SCHEMA, e);
+    }
+  }
+
+  private static JsonNode at(JsonNode object, String path) {
+    JsonNode node = object;
+    for (String part : path.split("\\.")) {
+      node = node.path(part);
+    }
+    return node;
+  }
+
+  /**
+   * v1's objects and scalars have the types v1 gives them: the conversion reads only what it
+   * knows, so a wrong type would otherwise pass for a missing field (a string target as the
+   * default 80%).
+   */
+  private static void checkTypes(JsonNode v1) {
+    for (String path : FIELDS.keySet()) {
+      JsonNode node = path.isEmpty() ? v1 : at(v1, path);
+      if (!node.isMissingNode() && !node.isNull() && !node.isObject()) {
+        throw new ConversionException(path, "expected object, got " + describe(node));
+      }
+    }
+    for (String path : INTEGERS) {
+      JsonNode node = at(v1, path);
+      if (!node.isMissingNode() && !node.isNull() && !(node.isIntegralNumber() && node.canConvertToInt()
+          || path.endsWith("observedGeneration") && node.isIntegralNumber() && node.canConvertToLong())) {
+        throw new ConversionException(path, "expected integer, got " + describe(node));
+      }
+    }
+    for (String path : STRINGS) {
+      JsonNode node = at(v1, path);
+      if (!node.isMissingNode() && !node.isNull() && !node.isTextual()) {
+        throw new ConversionException(path, "expected string, got " + describe(node));
+      }
+    }
+  }
+
+  private static String describe(JsonNode node) {
+    String text = node.toString();
+    return node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT) + " "
+        + (text.length() > 60 ? text.substring(0, 57) + "..." : text);
+  }
 
   /** The v1 form of a v2 object. */
   public static ObjectNode toV1(JsonNode v2) {

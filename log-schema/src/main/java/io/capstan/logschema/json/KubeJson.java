@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.capstan.logschema.kinds.Conversions;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import java.io.IOException;
@@ -141,7 +142,8 @@ public final class KubeJson {
   /**
    * Converts JSON to the record of {@code kind}: the specific class of a built-in kind, a generic
    * record of a custom kind. apiVersion and kind may be absent (the URL says what it is) but must
-   * match when present; any version the kind is served in matches.
+   * match when present; any version the kind is served in matches, and an object in a version
+   * shaped unlike the storage version is converted to it first ({@link Conversions}).
    */
   @SuppressWarnings("unchecked")
   public static <T extends IndexedRecord> Converted<T> fromJson(Kind kind, JsonNode json) {
@@ -150,9 +152,16 @@ public final class KubeJson {
     }
     checkApiVersion(json, kind);
     checkMember(json, "kind", kind.kind());
+    List<String> unknown = new ArrayList<>();
+    Optional<Conversions.Conversion> conversion = Conversions.ofObject(kind, json);
+    if (conversion.isPresent()) { // an object in a version shaped unlike the stored one (autoscaling/v1)
+      unknown.addAll(conversion.get().unknownFields(json));
+      json = conversion.get().toStorage(json);
+    }
     JsonToAvro walk = new JsonToAvro();
     IndexedRecord record = walk.record(kind.schema(), json, "", TYPE_MEMBERS);
-    return new Converted<>((T) record, walk.unknownFields());
+    unknown.addAll(walk.unknownFields());
+    return new Converted<>((T) record, unknown);
   }
 
   /** Parses text (JSON or one YAML document) and converts it to the record of {@code kind}. */

@@ -122,10 +122,11 @@ public final class Kinds {
   public static final Kind POD_DISRUPTION_BUDGET =
       Kind.builtIn("PodDisruptionBudget", "policy", "v1", "poddisruptionbudgets", true, List.of("pdb"), List.of(),
           io.capstan.api.PodDisruptionBudget.getClassSchema(), true);
-  // autoscaling/v2
+  // autoscaling/v2, served in autoscaling/v1 too (converted: Conversions)
   public static final Kind HORIZONTAL_POD_AUTOSCALER =
-      Kind.builtIn("HorizontalPodAutoscaler", "autoscaling", "v2", "horizontalpodautoscalers", true, List.of("hpa"),
-          ALL_CATEGORY, io.capstan.api.HorizontalPodAutoscaler.getClassSchema(), true);
+      new Kind("HorizontalPodAutoscaler", "autoscaling", "v2", "horizontalpodautoscalers", true, List.of("hpa"),
+          ALL_CATEGORY, io.capstan.api.HorizontalPodAutoscaler.getClassSchema(), Kind.Subresources.STATUS, null,
+          List.of("v2", "v1"), null, Kind.Origin.BUILT_IN);
   // apiextensions.k8s.io/v1
   public static final Kind CUSTOM_RESOURCE_DEFINITION =
       Kind.builtIn("CustomResourceDefinition", "apiextensions.k8s.io", "v1", "customresourcedefinitions", false,

@@ -34,7 +34,7 @@ final class ComponentSchemas {
 
   /** Adds a kind's schema, every record it reaches and its List kind. */
   void addKind(Kind kind) {
-    if (kind.custom() && kind.openApiSchema() != null) {
+    if (kind.openApiSchema() != null) { // a custom kind, or a built-in one in a converted version
       addCustomKind(kind);
       return;
     }
@@ -61,7 +61,8 @@ final class ComponentSchemas {
 
   /**
    * A custom kind's component is its definition's OpenAPI schema for the version, with
-   * apiVersion, kind and metadata (ObjectMeta) added, as apiextensions-apiserver publishes it.
+   * apiVersion, kind and metadata (ObjectMeta) added, as apiextensions-apiserver publishes it
+   * (and so is a built-in kind's in a version it is converted to, e.g. autoscaling/v1).
    */
   private void addCustomKind(Kind kind) {
     String name = SchemaNames.packageOf(kind) + kind.kind();

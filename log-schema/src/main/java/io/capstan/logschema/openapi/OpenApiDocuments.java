@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.capstan.logschema.kinds.Conversions;
 import io.capstan.logschema.kinds.Kind;
 import io.capstan.logschema.kinds.Kinds;
 import java.security.MessageDigest;
@@ -77,11 +78,20 @@ public final class OpenApiDocuments {
   }
 
   /**
-   * A custom kind once per served version, each with that version's schema (a built-in kind is
-   * served in its one version).
+   * A custom kind once per served version, each with that version's schema; a built-in kind in its
+   * storage version, and in each version it is converted to with that version's own schema.
    */
   static List<Kind> perServedVersion(Kind k) {
-    if (!k.custom() || k.versions().isEmpty()) {
+    if (!k.custom()) {
+      List<Kind> out = new java.util.ArrayList<>(List.of(k));
+      for (String v : k.servedVersions()) {
+        Conversions.of(k, v).ifPresent(conversion -> out.add(new Kind(k.kind(), k.group(), v, k.plural(),
+            k.namespaced(), k.shortNames(), k.categories(), k.schema(), k.subresources(), k.singular(),
+            k.servedVersions(), conversion.openApiSchema(), k.origin(), k.versions())));
+      }
+      return out;
+    }
+    if (k.versions().isEmpty()) {
       return List.of(k);
     }
     List<Kind> out = new java.util.ArrayList<>();

@@ -98,4 +98,33 @@ class AutoscalingV1Test {
     assertTrue(e.getMessage().startsWith("metadata.annotations[autoscaling.alpha.kubernetes.io/metrics]: not valid JSON"),
         e.getMessage());
   }
+
+  /**
+   * As a served version (Conversions): KubeJson converts a v1 object to the stored v2 record,
+   * names v1's unknown fields and wrongly typed ones by their v1 paths, and a v2 validation path
+   * of the CPU target is v1's field.
+   */
+  @Test
+  void aV1ObjectConvertsToTheStoredRecordWithV1Paths() {
+    ObjectNode v1 = (ObjectNode) KubeJson.parse(KUBECTL_AUTOSCALE);
+    v1.withObjectProperty("spec").put("targetCPU", 3);
+    io.capstan.logschema.json.Converted<io.capstan.api.HorizontalPodAutoscaler> converted =
+        KubeJson.fromJson(io.capstan.logschema.kinds.Kinds.HORIZONTAL_POD_AUTOSCALER, v1);
+    assertEquals(50, converted.object().getSpec().getMetrics().get(0).getResource().getTarget().getAverageUtilization());
+    assertEquals(java.util.List.of("spec.targetCPU"), converted.unknownFields());
+
+    v1.withObjectProperty("spec").put("targetCPUUtilizationPercentage", "fifty");
+    io.capstan.logschema.json.ConversionException e = assertThrows(io.capstan.logschema.json.ConversionException.class,
+        () -> KubeJson.fromJson(io.capstan.logschema.kinds.Kinds.HORIZONTAL_POD_AUTOSCALER, v1));
+    assertEquals("spec.targetCPUUtilizationPercentage: expected integer, got string \"fifty\"", e.getMessage());
+
+    v1.put("kind", "Deployment");
+    e = assertThrows(io.capstan.logschema.json.ConversionException.class,
+        () -> KubeJson.fromJson(io.capstan.logschema.kinds.Kinds.HORIZONTAL_POD_AUTOSCALER, v1));
+    assertTrue(e.getMessage().startsWith("kind: expected \"HorizontalPodAutoscaler\""), e.getMessage());
+
+    assertEquals("spec.targetCPUUtilizationPercentage",
+        AutoscalingV1.CONVERSION.servedPath("spec.metrics[0].resource.target.averageUtilization"));
+    assertEquals("spec.maxReplicas", AutoscalingV1.CONVERSION.servedPath("spec.maxReplicas"));
+  }
 }

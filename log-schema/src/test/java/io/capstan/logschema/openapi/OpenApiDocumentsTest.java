@@ -32,12 +32,31 @@ class OpenApiDocumentsTest {
     JsonNode paths = DOCS.index().get("paths");
     for (String p : List.of("api/v1", "apis/apps/v1", "apis/batch/v1", "apis/coordination.k8s.io/v1",
         "apis/apiextensions.k8s.io/v1", "apis/discovery.k8s.io/v1", "apis/rbac.authorization.k8s.io/v1",
-        "apis/policy/v1", "apis/scheduling.k8s.io/v1", "apis/storage.k8s.io/v1", "apis/autoscaling/v2")) {
+        "apis/policy/v1", "apis/scheduling.k8s.io/v1", "apis/storage.k8s.io/v1", "apis/autoscaling/v2",
+        "apis/autoscaling/v1")) {
       String url = paths.path(p).path("serverRelativeURL").asText();
       assertEquals("/openapi/v3/" + p + "?hash=" + DOCS.document(p).orElseThrow().hash(), url);
       assertTrue(url.matches(".*\\?hash=[0-9A-F]{128}"), url);
     }
-    assertEquals(11, paths.size());
+    assertEquals(12, paths.size());
+  }
+
+  /**
+   * autoscaling/v1, a version the HorizontalPodAutoscaler is converted to, has a document of its
+   * own with v1's schema (one CPU target, no metrics) and v1's paths, as kube-apiserver publishes it.
+   */
+  @Test
+  void aConvertedVersionHasItsOwnSchemaAndPaths() {
+    JsonNode v1 = schema("apis/autoscaling/v1", "io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler");
+    assertEquals("v1", v1.at("/x-kubernetes-group-version-kind/0/version").asText());
+    assertEquals("integer", v1.at("/properties/spec/properties/targetCPUUtilizationPercentage/type").asText());
+    assertTrue(v1.at("/properties/spec/properties/metrics").isMissingNode(), v1.toString());
+    assertEquals("#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+        v1.at("/properties/metadata/allOf/0/$ref").asText());
+    assertTrue(doc("apis/autoscaling/v1").path("paths")
+        .has("/apis/autoscaling/v1/namespaces/{namespace}/horizontalpodautoscalers/{name}/status"));
+    JsonNode v2spec = schema("apis/autoscaling/v2", "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec");
+    assertEquals("array", v2spec.at("/properties/metrics/type").asText(), "v2 keeps its own schema");
   }
 
   @Test
