@@ -15,6 +15,13 @@ let renderTimer = null;
 let compareFrom = null;
 /** Open watches by path: {controller, onEvent}; kept across re-renders that ask for them again. */
 const watches = new Map();
+/**
+ * A browser opens at most 6 HTTP/1.1 connections to a server, and each watch (and a followed log)
+ * holds one: past 3 watches, a view is read again every POLL_MS instead, so its reads still get through.
+ */
+const MAX_WATCHES = 3;
+const POLL_MS = 5000;
+let renderedRoute = null;
 
 function showLogin(message = '') {
   $('app').hidden = true;
@@ -71,15 +78,20 @@ function scheduleRender(delay = 600) {
 }
 
 /** Opens a watch of the path from the resourceVersion (unless one is open); its events re-render the view. */
-function watchFor(wanted) {
+function watchFor(wanted, polls) {
   return (path, resourceVersion, onEvent = () => scheduleRender()) => {
     if (!clock.live()) return;
-    wanted.add(path);
     const open = watches.get(path);
     if (open) {
+      wanted.add(path);
       open.onEvent = onEvent;
       return;
     }
+    if (watches.size >= MAX_WATCHES) {
+      polls.needed = true;
+      return;
+    }
+    wanted.add(path);
     const w = { controller: new AbortController(), onEvent };
     watches.set(path, w);
     const url = `${path}${path.includes('?') ? '&' : '?'}watch=1${resourceVersion ? `&resourceVersion=${
@@ -116,7 +128,14 @@ async function render() {
   const main = h('div', { class: 'view', 'data-view': name, 'data-as-of': clock.asOf ? clock.asOf.toISOString()
     : 'live' });
   const wanted = new Set();
-  const ctx = { main, params, signal: controller.signal, live: clock.live(), watch: watchFor(wanted), compareFrom };
+  const polls = { needed: false };
+  const routeKey = `${name}/${params.join('/')}`;
+  if (routeKey !== renderedRoute) {
+    closeWatches(new Set()); // another view: the last one's watches would hold connections it needs
+    renderedRoute = routeKey;
+  }
+  const ctx = { main, params, signal: controller.signal, live: clock.live(), watch: watchFor(wanted, polls),
+    compareFrom };
   const target = $('main');
   if (!target.firstChild || target.firstChild.dataset.view !== name) {
     target.replaceChildren(h('p', { class: 'loading', role: 'status' }, 'Loading…'));
@@ -131,6 +150,7 @@ async function render() {
     }
     target.replaceChildren(main);
     closeWatches(wanted);
+    if (polls.needed && clock.live() && name !== 'compare') scheduleRender(POLL_MS);
   } catch (e) {
     if (e.name === 'AbortError' || controller.signal.aborted) return;
     if (e instanceof Unauthorized) {
