@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
             + " (DATA_DIR/tokens.csv), and it writes DATA_DIR/kubeconfig for kubectl.",
         "It also generates DATA_DIR/encryption-config.yaml (mode 0600), the keys that seal Secrets in the log;"
             + " later starts refuse to run without it (see `capstan keys`).",
-        "Prints 'capstan ready: api=… kubeconfig=… kafka=… metrics=…' and an 'export KUBECONFIG=…' line once"
+        "Prints 'capstan ready: api=… kubeconfig=… kafka=… metrics=…', an 'export KUBECONFIG=…' line and the web"
+            + " console's URL ('console: https://…/ui/') once"
             + " everything is up; SIGINT or SIGTERM stops it cleanly (exit 0)."
             + " Starting again on the same --data-dir brings the same cluster back."})
 final class UpCommand implements Callable<Integer> {
@@ -189,7 +190,8 @@ final class UpCommand implements Callable<Integer> {
                 io.capstan.gateway.security.CertificateAuthority.caCert(gatewayConfig.pkiDir())), informers, registry, progress));
       }
       return "capstan ready: api=" + gateway.url() + " kubeconfig=" + gateway.kubeconfig() + " kafka="
-          + kafka.bootstrap() + " metrics=" + metrics.url() + "\nexport KUBECONFIG=" + gateway.kubeconfig();
+          + kafka.bootstrap() + " metrics=" + metrics.url() + "\nexport KUBECONFIG=" + gateway.kubeconfig()
+          + "\nconsole: " + gateway.url() + "/ui/ (sign in with the token of the kubeconfig's capstan-token context)";
     });
   }
 }

@@ -69,6 +69,7 @@ class UpCommandTest {
       assertTrue(ready.group(1).matches("https://127\\.0\\.0\\.1:\\d+"), ready.group(0));
       assertEquals(dataDir.resolve("kubeconfig").toString(), ready.group(2));
       up.awaitLine("export KUBECONFIG=" + java.util.regex.Pattern.quote(ready.group(2)) + "$", READY);
+      up.awaitLine("console: " + java.util.regex.Pattern.quote(ready.group(1)) + "/ui/ ", READY);
       assertApiAnswersWithTheAdminToken(ready.group(1), dataDir);
       String metrics = scrape(ready.group(4));
       assertTrue(metrics.contains("capstan_processor_"), "command processor series on /metrics:\n" + metrics);

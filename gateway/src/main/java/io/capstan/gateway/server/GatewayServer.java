@@ -47,10 +47,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The gateway verticle: one HTTPS (or, with --insecure-http, HTTP) server whose router runs, in
- * order: the slow-client deadlines ({@link ClientDeadlines}), request metrics, authentication
+ * order: the slow-client deadlines ({@link ClientDeadlines}), request metrics, the web console's
+ * files at {@code /ui/} ({@link ConsoleFiles}, public: its data are API calls), authentication
  * (client certificate, bearer token, ServiceAccount token, then impersonation), authorization, the
  * probes and {@code /version}, {@code /metrics}, {@code /openapi/v3}, the body-size limit (413), the
- * authentication API (TokenRequest, TokenReview, SelfSubjectReview), the access reviews and the REST
+ * authentication API (TokenRequest, TokenReview, SelfSubjectReview), the access reviews, the
+ * console's timeline ({@link ConsoleTimeline}) and the REST
  * verbs on {@code /api} and {@code /apis}; anything else is a 404 Status. Objects are read and written
  * through the {@link ResourceStore} it is given.
  *
@@ -279,6 +281,10 @@ public final class GatewayServer extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().handler(deadlines);
     router.route().handler(new RequestMetrics(registry));
+    // The console's files are public (its login page comes before a token); its data are API calls.
+    ConsoleFiles console = new ConsoleFiles();
+    router.route("/ui").handler(console);
+    router.route(ConsoleFiles.PREFIX + "*").handler(console);
     router.route().handler(new Authentication(
         authenticator == null ? null : new ClientCertificateAuthenticator(Clock.systemUTC()),
         authenticator == null ? null : List.of(authenticator, serviceAccountTokens), new Impersonation(authorizer),
@@ -312,6 +318,7 @@ public final class GatewayServer extends VerticleBase {
     router.postWithRegex(PodEviction.PATH).handler(new PodEviction(store, Clock.systemUTC())::evict);
     router.post(AuthenticationApi.SELF_SUBJECT_REVIEWS).handler(authn::selfSubjectReview);
     router.get(AuditHandler.PATH).handler(new AuditHandler(store));
+    router.get(ConsoleTimeline.PATH).handler(new ConsoleTimeline(store));
     router.route(AccessReviews.PATH).handler(new AccessReviews(authorizer, rbac == null ? null : rbac::rulesFor));
     io.capstan.gateway.security.WriteAdmission admission = rbac == null ? io.capstan.gateway.security.WriteAdmission.NONE
         : new io.capstan.gateway.security.rbac.EscalationCheck(rbac)::check;

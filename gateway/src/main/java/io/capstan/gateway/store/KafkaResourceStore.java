@@ -252,6 +252,59 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     }, null);
   }
 
+  @Override
+  public CompletionStage<WriteTimeline> timeline(java.time.Instant from, java.time.Instant to, int buckets) {
+    return historical(objects -> {
+      long oldest = objects.oldestMicros();
+      long toMicros = to != null ? AsOf.Time.of(to).micros() : AsOf.Time.of(java.time.Instant.now()).micros() + 1;
+      long fromMicros = from != null ? AsOf.Time.of(from).micros()
+          : oldest > 0 && oldest < toMicros ? oldest : toMicros - 3_600_000_000L;
+      VersionedObjects.Timeline t = objects.timeline(fromMicros, toMicros, buckets, WriteTimeline.MARKED_KINDS,
+          WriteTimeline.MAX_MARKERS * 4);
+      List<WriteTimeline.Marker> markers = new ArrayList<>();
+      for (ObjectVersion v : t.marked()) {
+        WriteTimeline.Marker m = marker(v);
+        if (m != null) {
+          markers.add(m);
+        }
+      }
+      List<WriteTimeline.Marker> kept = markers.size() > WriteTimeline.MAX_MARKERS
+          ? markers.subList(markers.size() - WriteTimeline.MAX_MARKERS, markers.size()) : markers;
+      return new WriteTimeline(new AsOf.Time(fromMicros).instant(), new AsOf.Time(toMicros).instant(), t.writes(),
+          oldest > 0 ? new AsOf.Time(oldest).instant() : null, List.copyOf(kept));
+    }, null);
+  }
+
+  /** A Deployment's change or a Warning event as a timeline marker; null for other versions of those kinds. */
+  private static WriteTimeline.Marker marker(ObjectVersion v) {
+    String op = v.op().name();
+    if (!op.equals("CREATED") && !op.equals("UPDATED") && !op.equals("DELETED")) {
+      return null;
+    }
+    java.time.Instant time = new AsOf.Time(v.timeMicros()).instant();
+    io.capstan.logschema.kinds.ObjectKey key = io.capstan.logschema.kinds.ObjectKey.parse(v.key());
+    if (key.kind().equals("Deployment")) {
+      return new WriteTimeline.Marker(time, v.resourceVersion(), "Deployment", "Deployment", key.namespace(),
+          key.name(), op, v.actor(), null, null);
+    }
+    if (op.equals("DELETED") || v.object() == null) {
+      return null;
+    }
+    IndexedRecord o;
+    try {
+      o = HistoricalObjects.object(v, LogCodec.get());
+    } catch (MalformedRecordException e) {
+      return null; // the history read skips it too
+    }
+    if (!(o instanceof io.capstan.api.Event event) || !"Warning".equals(event.getType())) {
+      return null;
+    }
+    io.capstan.api.ObjectReference about = event.getInvolvedObject();
+    return new WriteTimeline.Marker(time, v.resourceVersion(), "Warning", about == null ? null : about.getKind(),
+        about == null ? key.namespace() : about.getNamespace(), about == null ? key.name() : about.getName(), op,
+        v.actor(), event.getReason(), event.getMessage());
+  }
+
   private static StoredObject historicalObject(ObjectVersion v) {
     try {
       return new StoredObject(HistoricalObjects.object(v, LogCodec.get()), v.resourceVersion());

@@ -132,6 +132,15 @@ public interface ResourceStore {
     return noHistory();
   }
 
+  /**
+   * The writes of the event log from {@code from} to {@code to} (either null: the log's oldest
+   * write held, and now) in {@code buckets} equal buckets, with the Deployment changes and Warning
+   * events of the span marked.
+   */
+  default CompletionStage<WriteTimeline> timeline(java.time.Instant from, java.time.Instant to, int buckets) {
+    return noHistory();
+  }
+
   private static <T> CompletionStage<T> noHistory() {
     return CompletableFuture.failedFuture(new ApiException(ApiStatus.serviceUnavailable(
         "this gateway's store keeps no event log to read history from")));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.capstan.gateway.cache.WatchCacheConfig;
 import io.capstan.gateway.testing.KafkaGatewayFixture;
+import io.capstan.gateway.testing.KubeconfigCredentials;
 import io.capstan.gateway.testing.KubectlCli;
 import io.capstan.gateway.testing.KubectlCli.Result;
 import io.capstan.logschema.json.KubeJson;
@@ -21,8 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -299,21 +298,9 @@ class HistoricalReadsKafkaTest {
 
   /** A GET with the admin's token from the kubeconfig, trusting the CA it embeds. */
   private static HttpResponse<String> https(String path, String accept) throws Exception {
-    String text = Files.readString(gateway.kubeconfig());
-    Matcher ca = Pattern.compile("certificate-authority-data: (\\S+)").matcher(text);
-    Matcher token = Pattern.compile("\\btoken: (\\S+)").matcher(text);
-    assertTrue(ca.find() && token.find(), text);
-    java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
-    trust.load(null, null);
-    trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(
-        new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(ca.group(1)))));
-    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
-        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
-    ssl.init(null, tmf.getTrustManagers(), null);
-    HttpResponse<String> r = HttpClient.newBuilder().sslContext(ssl).build().send(HttpRequest.newBuilder(
-        URI.create(gateway.url() + path)).header("Accept", accept).header("Authorization", "Bearer " + token.group(1))
+    KubeconfigCredentials admin = KubeconfigCredentials.read(gateway.kubeconfig());
+    HttpResponse<String> r = HttpClient.newBuilder().sslContext(admin.tls()).build().send(HttpRequest.newBuilder(
+        URI.create(gateway.url() + path)).header("Accept", accept).header("Authorization", "Bearer " + admin.token())
         .build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
     return r;

@@ -21,6 +21,13 @@ public final class VersionedObjects {
   /** The objects in effect at a point, in key order, and the newest resourceVersion the point covers among them. */
   public record Cut(List<ObjectVersion> objects, long resourceVersion) {}
 
+  /**
+   * The writes of a span of time: how many versions the log applied in each of {@code writes.length}
+   * equal buckets from {@code fromMicros} (inclusive) to {@code toMicros} (exclusive), and the
+   * versions in the span of the kinds asked for, in time order.
+   */
+  public record Timeline(long fromMicros, long toMicros, long[] writes, List<ObjectVersion> marked) {}
+
   /** Adds the next version of its key (callers add an object's versions in log order). */
   public synchronized void add(ObjectVersion v) {
     byKey.computeIfAbsent(v.key(), k -> new ArrayList<>(2)).add(v);
@@ -52,6 +59,50 @@ public final class VersionedObjects {
       }
     }
     return new Cut(out, rv);
+  }
+
+  /**
+   * Counts the versions applied in each of {@code buckets} equal parts of [{@code fromMicros},
+   * {@code toMicros}), and keeps those in the span whose key is of one of {@code markedKinds}
+   * (at most {@code maxMarked}, the newest), oldest first. A walk over every version: the console
+   * asks for it when its timeline opens, not per read.
+   */
+  public synchronized Timeline timeline(long fromMicros, long toMicros, int buckets, java.util.Set<String> markedKinds,
+      int maxMarked) {
+    if (buckets <= 0 || toMicros <= fromMicros) {
+      throw new IllegalArgumentException("a timeline needs buckets > 0 and from before to");
+    }
+    long[] writes = new long[buckets];
+    double width = (double) (toMicros - fromMicros) / buckets;
+    List<ObjectVersion> marked = new ArrayList<>();
+    for (Map.Entry<String, List<ObjectVersion>> e : byKey.entrySet()) {
+      int slash = e.getKey().indexOf('/');
+      boolean mark = slash > 0 && markedKinds.contains(e.getKey().substring(0, slash));
+      for (ObjectVersion v : e.getValue()) {
+        long t = v.timeMicros();
+        if (t < fromMicros || t >= toMicros) {
+          continue;
+        }
+        writes[Math.min(buckets - 1, (int) ((t - fromMicros) / width))]++;
+        if (mark) {
+          marked.add(v);
+        }
+      }
+    }
+    marked.sort(java.util.Comparator.comparingLong(ObjectVersion::timeMicros)
+        .thenComparingLong(ObjectVersion::resourceVersion));
+    List<ObjectVersion> kept = marked.size() > maxMarked
+        ? List.copyOf(marked.subList(marked.size() - maxMarked, marked.size())) : List.copyOf(marked);
+    return new Timeline(fromMicros, toMicros, writes, kept);
+  }
+
+  /** The time of the oldest version held, in microseconds since the epoch; 0 when there is none. */
+  public synchronized long oldestMicros() {
+    long oldest = Long.MAX_VALUE;
+    for (List<ObjectVersion> list : byKey.values()) {
+      oldest = Math.min(oldest, list.get(0).timeMicros());
+    }
+    return oldest == Long.MAX_VALUE ? 0 : oldest;
   }
 
   /** The object's newest version, or null (whose strings a newer version may share: the heap holds many versions). */

@@ -1,6 +1,7 @@
 package io.capstan.stateviews.history;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.capstan.log.EventOp;
@@ -62,5 +63,20 @@ class VersionedObjectsTest {
     assertEquals(4, objects.keys());
     assertEquals(7, objects.bytes());
     assertEquals(7, objects.newestResourceVersion());
+  }
+  @Test
+  void aTimelineCountsWritesPerBucketAndKeepsTheMarkedKindsInTimeOrder() {
+    // versions 1..7 at 10..70 µs; buckets of 20 µs from 10 to 70: [10,30) [30,50) [50,70)
+    VersionedObjects.Timeline t = objects.timeline(10, 70, 3, java.util.Set.of("Secret", "Deployment"), 10);
+    assertEquals(List.of(2L, 2L, 2L), java.util.Arrays.stream(t.writes()).boxed().toList(), "70 µs is past the end");
+    assertEquals(List.of("Secret/default/a"), t.marked().stream().map(ObjectVersion::key).toList());
+
+    VersionedObjects.Timeline cms = objects.timeline(0, 1000, 1, java.util.Set.of("ConfigMap"), 2);
+    assertEquals(7, cms.writes()[0]);
+    assertEquals(List.of(5L, 7L), cms.marked().stream().map(ObjectVersion::resourceVersion).toList(),
+        "the newest two, oldest first");
+    assertEquals(10, objects.oldestMicros());
+    assertEquals(0, new VersionedObjects().oldestMicros());
+    assertThrows(IllegalArgumentException.class, () -> objects.timeline(10, 10, 3, java.util.Set.of(), 1));
   }
 }

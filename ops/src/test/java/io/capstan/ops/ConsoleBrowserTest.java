@@ -1,0 +1,150 @@
+package io.capstan.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web console in real headless Chromium, driven by Selenium, against {@code capstan up} with a
+ * real runc node: signs in with the admin token, finds a Deployment among the workloads, opens its
+ * pod and reads the pod's log as it follows it, moves the timeline's cursor to the start of the
+ * log (before the Deployment existed) and sees the Deployment gone, then goes live and sees it
+ * again. Screenshots of each step go to {@code target/console-screenshots/}.
+ */
+class ConsoleBrowserTest {
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  private static final Path SHOTS = Path.of("target", "console-screenshots");
+  /** Waits in the browser; the machine is shared and loaded. */
+  private static final Duration WAIT = Duration.ofSeconds(90);
+
+  @Test
+  void signsInFollowsAPodsLogAndTravelsToBeforeItsDeployment() throws Exception {
+    if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
+      Assertions.fail("Chromium and its driver are needed: apt-get install chromium chromium-driver");
+    }
+    Files.createDirectories(SHOTS);
+    RuncUp.scenario("console", cluster -> {
+      String token = adminToken(cluster.kubeconfig());
+      KubectlRunner.kubectl(cluster.kubeconfig(), "create", "deployment", "web", "--image=capstan.local/busybox",
+          "--", "sh", "-c", "i=0; while true; do echo \"hello from web $i\"; i=$((i+1)); sleep 1; done");
+      KubectlRunner.kubectl(cluster.kubeconfig(), "rollout", "status", "deployment/web", "--timeout=240s");
+      Instant created = Instant.parse(KubectlRunner.kubectl(cluster.kubeconfig(), "get", "deployment", "web", "-o",
+          "jsonpath={.metadata.creationTimestamp}"));
+
+      WebDriver browser = chromium();
+      try {
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        browser.get(cluster.api() + "/ui/");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys(token);
+        browser.findElement(By.id("sign-in")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+        assertEquals(null, ((JavascriptExecutor) browser).executeScript(
+            "return location.href.includes('" + token + "') ? 'token in the URL' : null"));
+
+        // Workloads: the Deployment, then its pod, then the pod's log as it comes.
+        click(wait, By.linkText("Workloads"));
+        // A live view is rendered again as its watches report changes: click what is there at the time.
+        click(wait, By.cssSelector("tr[data-object='deployments/default/web'] a"));
+        click(wait, By.cssSelector("tr[data-object^='pods/default/web-'] a"));
+        wait.until(ExpectedConditions.textMatches(By.id("pod-log"), Pattern.compile("hello from web \\d+")));
+        String first = browser.findElement(By.id("pod-log")).getText();
+        // Followed: lines keep coming without a reload.
+        wait.until(d -> d.findElement(By.id("pod-log")).getText().length() > first.length());
+        shot(browser, "1-pod-log");
+
+        // The timeline: its cursor to the start of the log, before the Deployment existed.
+        click(wait, By.linkText("Workloads"));
+        wait.until(ExpectedConditions.presenceOfElementLocated(
+            By.cssSelector("tr[data-object='deployments/default/web']")));
+        wait.until(d -> !d.findElement(By.id("timeline-range")).getText().isEmpty());
+        assertTrue(browser.findElements(By.cssSelector(".marker.deployment")).size() >= 1,
+            "the Deployment's creation is marked on the timeline");
+        WebElement cursor = browser.findElement(By.id("cursor"));
+        cursor.sendKeys(Keys.HOME);
+        WebElement past = wait.until(ExpectedConditions.presenceOfElementLocated(
+            By.cssSelector("div.view[data-view='workloads']:not([data-as-of='live'])")));
+        Instant shown = Instant.parse(past.getAttribute("data-as-of"));
+        assertTrue(shown.isBefore(created), "the cursor's start " + shown + " is before the Deployment, " + created);
+        assertTrue(past.findElements(By.cssSelector("tr[data-object='deployments/default/web']")).isEmpty(),
+            "the Deployment is not there before it was made");
+        assertTrue(browser.findElement(By.id("mode")).getText().startsWith("As of "),
+            browser.findElement(By.id("mode")).getText());
+        shot(browser, "2-before-the-deployment");
+
+        // Back to now: there again.
+        browser.findElement(By.id("go-live")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(
+            "div.view[data-view='workloads'][data-as-of='live'] tr[data-object='deployments/default/web']")));
+        assertEquals("Live", browser.findElement(By.id("mode")).getText());
+        shot(browser, "3-workloads");
+        click(wait, By.linkText("Overview"));
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("div.view[data-view='overview']")));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("main"), "Key series"));
+        shot(browser, "4-overview");
+      } catch (Throwable t) {
+        shot(browser, "failure");
+        throw t;
+      } finally {
+        browser.quit();
+      }
+    });
+  }
+
+  /** Clicks the element once it is there, again if a re-render replaced it under the click. */
+  private static void click(WebDriverWait wait, By what) {
+    wait.ignoring(StaleElementReferenceException.class).until(d -> {
+      d.findElement(what).click();
+      return true;
+    });
+  }
+
+  private static WebDriver chromium() {
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    // The cluster's serving certificate is signed by its own CA, which this browser does not know.
+    options.setAcceptInsecureCerts(true);
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000",
+        "--disable-gpu");
+    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+        .usingAnyFreePort().build();
+    return new ChromeDriver(service, options);
+  }
+
+  /** The admin token of the kubeconfig's capstan-token context. */
+  private static String adminToken(Path kubeconfig) throws Exception {
+    Matcher m = Pattern.compile("\\btoken: (\\S+)").matcher(Files.readString(kubeconfig));
+    assertTrue(m.find(), "the kubeconfig has a token");
+    return m.group(1);
+  }
+
+  private static void shot(WebDriver browser, String name) {
+    try {
+      byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
+      Files.write(SHOTS.resolve(name + ".png"), png);
+    } catch (Exception e) {
+      System.err.println("screenshot " + name + " not taken: " + e);
+    }
+  }
+}
