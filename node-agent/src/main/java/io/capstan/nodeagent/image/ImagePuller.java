@@ -218,11 +218,6 @@ public final class ImagePuller {
         if (importer.hasLayer(diffId)) {
           continue; // unpacked for another image: not fetched again
         }
-        String type = layers.get(i).path("mediaType").asText("");
-        if (type.contains("zstd")) {
-          throw new IOException("layer " + (i + 1) + " of " + ref.normalized() + " is zstd-compressed (" + type
-              + "), which Capstan cannot unpack yet");
-        }
         bytes += layers.get(i).path("size").asLong();
         int n = i + 1;
         ImageImporter.RegistryBlob source = () -> registry.openBlob(ref, digest, creds);

@@ -1,5 +1,6 @@
 package io.capstan.nodeagent.image;
 
+import com.github.luben.zstd.ZstdInputStream;
 import com.sun.jna.LastErrorException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -121,7 +122,7 @@ final class LayerUnpacker {
     return n;
   }
 
-  /** gzip (by its magic) is undone; zstd is refused by name; anything else is taken as a plain tar. */
+  /** gzip and zstd (by their magic numbers) are undone; anything else is taken as a plain tar. */
   static InputStream decompressed(InputStream in) throws IOException {
     in.mark(4);
     byte[] magic = in.readNBytes(4);
@@ -131,8 +132,7 @@ final class LayerUnpacker {
     }
     if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5 && (magic[2] & 0xff) == 0x2f
         && (magic[3] & 0xff) == 0xfd) {
-      throw new IOException("zstd-compressed layers are not supported; re-export the image with gzip or"
-          + " uncompressed layers (e.g. docker save)");
+      return new ZstdInputStream(in);
     }
     return in;
   }

@@ -130,6 +130,12 @@ public final class LoopbackRegistry implements AutoCloseable {
 
   /** {@link #pushImage} of layers that are gzip-compressed already; returns the manifest's bytes. */
   public byte[] pushCompressed(String repository, String tag, List<byte[]> gzipLayers, byte[] config) throws Exception {
+    return pushCompressed(repository, tag, gzipLayers, config, "application/vnd.oci.image.layer.v1.tar+gzip");
+  }
+
+  /** {@link #pushImage} of layers compressed already, as {@code layerMediaType} says; returns the manifest's bytes. */
+  public byte[] pushCompressed(String repository, String tag, List<byte[]> gzipLayers, byte[] config,
+      String layerMediaType) throws Exception {
     pushBlob(repository, config);
     ObjectNode manifest = JSON.createObjectNode();
     manifest.put("schemaVersion", 2);
@@ -139,7 +145,7 @@ public final class LoopbackRegistry implements AutoCloseable {
     ArrayNode ls = manifest.putArray("layers");
     for (byte[] gz : gzipLayers) {
       pushBlob(repository, gz);
-      ls.addObject().put("mediaType", "application/vnd.oci.image.layer.v1.tar+gzip")
+      ls.addObject().put("mediaType", layerMediaType)
           .put("digest", sha256(gz)).put("size", gz.length);
     }
     byte[] bytes = JSON.writeValueAsBytes(manifest);

@@ -75,6 +75,26 @@ class ImagePullerTest {
   }
 
   @Test
+  void zstdLayersAreUnpackedAsGzipOnesAre() throws Exception {
+    try (LoopbackRegistry registry = LoopbackRegistry.start(dir.resolve("registry"), null, null)) {
+      byte[] config = TestArchives.config(List.of(BASE, TOP), List.of("sh"));
+      List<byte[]> zstd = new ArrayList<>();
+      for (byte[] layer : List.of(BASE, TOP)) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (com.github.luben.zstd.ZstdOutputStream z = new com.github.luben.zstd.ZstdOutputStream(out)) {
+          z.write(layer);
+        }
+        zstd.add(out.toByteArray());
+      }
+      registry.pushCompressed("team/zstd", "1", zstd, config, "application/vnd.oci.image.layer.v1.tar+zstd");
+      ImageInfo pulled = puller(new ImageStore(dir.resolve("images")), null).pull(registry.host + "/team/zstd:1");
+      assertEquals(TestArchives.sha256(config), pulled.id(), "the diff_ids of the unpacked layers matched the config's");
+      assertEquals("b\n", Files.readString(pulled.layers().get(0).resolve("etc/b")));
+      assertEquals("new\n", Files.readString(pulled.layers().get(1).resolve("opt/x/new")));
+    }
+  }
+
+  @Test
   void aMissingImageADamagedBlobAndAForeignOnlyIndexFailWithTheirReasonAndStoreNothing() throws Exception {
     try (LoopbackRegistry registry = LoopbackRegistry.start(dir.resolve("registry"), null, null)) {
       ImageStore store = new ImageStore(dir.resolve("images"));
