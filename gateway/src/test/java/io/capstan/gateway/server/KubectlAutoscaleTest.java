@@ -18,10 +18,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code autoscaling/v1} HorizontalPodAutoscalers, stored as v2 and converted both ways, with the
@@ -30,37 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * only v2 has, watched and listed as v1, discovery and OpenAPI (kubectl explain), and bad v1
  * input refused with v1's field names.
  */
-class KubectlAutoscaleTest {
-  static KubectlCli cli;
-
-  @TempDir
-  static Path dataDir;
-  static GatewayTestServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    KubectlCli.require();
-    server = GatewayTestServer.start(dataDir);
-    cli = new KubectlCli(server.kubeconfig(), dataDir.resolve("kube-cache"));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (server != null) {
-      server.close();
-    }
-  }
-
-  static Result kubectl(String... args) throws IOException, InterruptedException {
-    return cli.run(args);
-  }
-
-  static Result ok(String... args) throws IOException, InterruptedException {
-    Result r = kubectl(args);
-    assertEquals(0, r.exit(), r.both());
-    return r;
-  }
-
+class KubectlAutoscaleTest extends KubectlAgainstGateway {
   static JsonNode json(String... args) throws IOException, InterruptedException {
     return KubeJson.parse(ok(args).out());
   }

@@ -10,14 +10,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.capstan.logschema.json.KubeJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * kubectl's generator commands against the gateway: they build a typed object and send it as
@@ -27,37 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * body really went as protobuf, then reads the stored object back as JSON and checks the fields
  * the command set (labels, replicas, image, command/args, ports, data).
  */
-class KubectlProtobufTest {
-  static KubectlCli cli;
-
-  @TempDir
-  static Path dataDir;
-  static GatewayTestServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    KubectlCli.require();
-    server = GatewayTestServer.start(dataDir);
-    cli = new KubectlCli(server.kubeconfig(), dataDir.resolve("kube-cache"));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (server != null) {
-      server.close();
-    }
-  }
-
-  static Result kubectl(String... args) throws IOException, InterruptedException {
-    return cli.run(args);
-  }
-
-  static Result ok(String... args) throws IOException, InterruptedException {
-    Result r = kubectl(args);
-    assertEquals(0, r.exit(), r.both());
-    return r;
-  }
-
+class KubectlProtobufTest extends KubectlAgainstGateway {
   /**
    * A generator command at -v=8, which logs the request headers: it must have sent protobuf
    * (otherwise this test would prove nothing about the protobuf path) and succeeded.

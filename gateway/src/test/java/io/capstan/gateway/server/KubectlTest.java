@@ -28,10 +28,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real kubectl against the gateway over HTTPS on a free port, with the kubeconfig the
@@ -40,45 +37,14 @@ import org.junit.jupiter.api.io.TempDir;
  * stored (read back with {@code kubectl get -o json}), not only kubectl's exit code. The store
  * is whatever {@link GatewayTestServer} provides.
  */
-class KubectlTest {
-  static KubectlCli cli;
-
-  @TempDir
-  static Path dataDir;
-  static GatewayTestServer server;
-
-  @BeforeAll
-  static void start() throws Exception {
-    KubectlCli.require();
-    server = GatewayTestServer.start(dataDir);
-    cli = new KubectlCli(server.kubeconfig(), dataDir.resolve("kube-cache"));
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (server != null) {
-      server.close();
-    }
-  }
-
+class KubectlTest extends KubectlAgainstGateway {
   static List<String> command(String... args) {
     return cli.command(args);
-  }
-
-  static Result kubectl(String... args) throws IOException, InterruptedException {
-    return cli.run(args);
   }
 
   static Result kubectlWithEnv(java.util.Map<String, String> env, String... args)
       throws IOException, InterruptedException {
     return cli.run(env, args);
-  }
-
-  /** kubectl that must succeed. */
-  static Result ok(String... args) throws IOException, InterruptedException {
-    Result r = kubectl(args);
-    assertEquals(0, r.exit(), r.both());
-    return r;
   }
 
   /** The stored object, read back as JSON. */
