@@ -52,6 +52,12 @@ public final class RootCaPublisher implements AutoCloseable {
       + " guaranteed across distributions of Kubernetes clusters.";
   public static final Duration DEFAULT_RECHECK = Duration.ofSeconds(10);
   private static final Duration NAMESPACE_RECHECK = Duration.ofMillis(200);
+  /** How long a namespace may stay unknown to the command processor before that is worth a warning. */
+  private static final Duration UNKNOWN_WARNING = Duration.ofSeconds(10);
+
+  /** Namespaces whose ConfigMap the processor refused as in a missing namespace, since when (nanoTime). */
+  private final Map<String, Long> unknownSince = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private final Informer<Namespace> namespaces;
   private final Informer<ConfigMap> configMaps;
@@ -146,11 +152,24 @@ public final class RootCaPublisher implements AutoCloseable {
         if (e.isNotFound()) {
           // Gone, or new: the namespace table reaches the ConfigMap's partition a commit after the
           // namespace is written. Look again while this cache still has it.
-          return namespaces.get("", namespace).isPresent() ? ReconcileResult.requeueAfter(NAMESPACE_RECHECK)
-              : ReconcileResult.done();
+          if (namespaces.get("", namespace).isEmpty()) {
+            unknownSince.remove(namespace);
+            return ReconcileResult.done();
+          }
+          long since = unknownSince.computeIfAbsent(namespace, n -> System.nanoTime());
+          if (System.nanoTime() - since > UNKNOWN_WARNING.toNanos() && warned.add(namespace)) {
+            log.warn("{} in namespace {}: the command processor still answers that the namespace does not exist,"
+                + " {} s after it was first asked ({}); asking again every {} ms", CONFIG_MAP, namespace,
+                UNKNOWN_WARNING.toSeconds(), e.getMessage(), NAMESPACE_RECHECK.toMillis());
+          }
+          return ReconcileResult.requeueAfter(NAMESPACE_RECHECK);
         }
         throw e;
       }
+      if (unknownSince.remove(namespace) != null && warned.remove(namespace)) {
+        log.info("{} published in namespace {} after all", CONFIG_MAP, namespace);
+      }
+      log.debug("{} published in namespace {}", CONFIG_MAP, namespace);
       return ReconcileResult.done();
     }
     ConfigMap cm = current.get();

@@ -693,7 +693,12 @@ public final class KindCache implements StateListener<IndexedRecord>, AutoClosea
           continue;
         }
         if (at < deliveryAskedRv[p] && now - deliveryAskedNanos[p] < TimeUnit.SECONDS.toNanos(1)) {
-          continue; // asked already; its answer (onProgress) asks again for what waits then
+          // Asked already. Its answer (onProgress) asks again for what waits then, but an answer
+          // may not close the partition past this change (the partition's own clock can be behind
+          // the version another partition gave it), and a quiet partition then sends nothing more:
+          // look again, and ask again a second after the last ask.
+          recheck = true;
+          continue;
         }
         deliveryAskedRv[p] = waiting;
         deliveryAskedNanos[p] = now;

@@ -136,13 +136,28 @@ class WritePathFabric8Test {
     String ns = namespace("wp-root-ca");
     String caPem = Files.readString(GatewayConfig.defaults(dataDir).pkiDir().resolve("ca.crt"));
     Resource<ConfigMap> rootCa = client.configMaps().inNamespace(ns).withName("kube-root-ca.crt");
-    ConfigMap published = rootCa.waitUntilCondition(c -> c != null && c.getData() != null, 60, TimeUnit.SECONDS);
+    ConfigMap published = awaitPublished(rootCa, c -> c != null && c.getData() != null);
     assertEquals(caPem, published.getData().get("ca.crt"));
     String uid = published.getMetadata().getUid();
     rootCa.delete();
-    ConfigMap again = rootCa.waitUntilCondition(c -> c != null && !uid.equals(c.getMetadata().getUid()), 60,
-        TimeUnit.SECONDS);
+    ConfigMap again = awaitPublished(rootCa, c -> c != null && !uid.equals(c.getMetadata().getUid()));
     assertEquals(caPem, again.getData().get("ca.crt"), "published again after a delete");
+  }
+
+  /**
+   * fabric8's wait (a list, then a watch from its version) for the condition; when it times out,
+   * the failure says whether a plain get finds the ConfigMap (the watch missed it) or not (it was
+   * never published).
+   */
+  private static ConfigMap awaitPublished(Resource<ConfigMap> rootCa, java.util.function.Predicate<ConfigMap> condition) {
+    try {
+      return rootCa.waitUntilCondition(condition, 60, TimeUnit.SECONDS);
+    } catch (io.fabric8.kubernetes.client.KubernetesClientTimeoutException e) {
+      ConfigMap now = rootCa.get();
+      throw new AssertionError("not seen through the watch in 60 s; a get now finds "
+          + (now == null ? "no ConfigMap" : "it, which " + (condition.test(now) ? "meets" : "does not meet")
+          + " the condition: " + now), e);
+    }
   }
 
   @Test
