@@ -130,10 +130,16 @@ public final class RootCaPublisher implements AutoCloseable {
     controller.close();
   }
 
+  private void forgetUnknown(String namespace) {
+    unknownSince.remove(namespace);
+    warned.remove(namespace);
+  }
+
   ReconcileResult reconcile(String key) throws Exception {
     String namespace = key.split("/", 3)[1];
     Optional<Namespace> ns = namespaces.get("", namespace);
     if (ns.isEmpty() || NamespaceRules.isTerminating(ns.get())) {
+      forgetUnknown(namespace);
       return ReconcileResult.done();
     }
     Map<String, String> data = Map.of(CA_KEY, ca.pem());
@@ -153,7 +159,7 @@ public final class RootCaPublisher implements AutoCloseable {
           // Gone, or new: the namespace table reaches the ConfigMap's partition a commit after the
           // namespace is written. Look again while this cache still has it.
           if (namespaces.get("", namespace).isEmpty()) {
-            unknownSince.remove(namespace);
+            forgetUnknown(namespace);
             return ReconcileResult.done();
           }
           long since = unknownSince.computeIfAbsent(namespace, n -> System.nanoTime());
