@@ -6,6 +6,9 @@ import io.capstan.gateway.testing.KubectlCli;
 import io.capstan.gateway.testing.KubectlCli.Result;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +36,19 @@ abstract class KubectlAgainstGateway {
     if (server != null) {
       server.close();
     }
+  }
+
+  /** TLS that trusts the gateway's CA, for requests kubectl would not send. */
+  static SSLContext trustingGatewayCa() throws Exception {
+    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+    trust.load(null, null);
+    trust.setCertificateEntry("capstan-ca", io.capstan.gateway.security.CertificateAuthority.readCertificate(
+        server.caCert()));
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext ssl = SSLContext.getInstance("TLS");
+    ssl.init(null, tmf.getTrustManagers(), null);
+    return ssl;
   }
 
   static Result kubectl(String... args) throws IOException, InterruptedException {

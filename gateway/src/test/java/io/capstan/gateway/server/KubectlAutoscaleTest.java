@@ -15,9 +15,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,18 +40,10 @@ class KubectlAutoscaleTest extends KubectlAgainstGateway {
 
   /** A JSON body POSTed as the admin: for bodies kubectl would not send (another kind than the URL's). */
   static HttpResponse<String> post(String path, String json) throws Exception {
-    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-    trust.load(null, null);
-    trust.setCertificateEntry("capstan-ca", io.capstan.gateway.security.CertificateAuthority.readCertificate(
-        server.caCert()));
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext ssl = SSLContext.getInstance("TLS");
-    ssl.init(null, tmf.getTrustManagers(), null);
     HttpRequest request = HttpRequest.newBuilder(URI.create(server.url() + path))
         .header("Authorization", "Bearer " + server.adminToken()).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(json)).build();
-    return HttpClient.newBuilder().sslContext(ssl).build().send(request, HttpResponse.BodyHandlers.ofString());
+    return HttpClient.newBuilder().sslContext(trustingGatewayCa()).build().send(request, HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
