@@ -63,6 +63,7 @@ final class GatewayComponent implements Component {
   public void start() {
     try {
       store = KafkaResourceStore.connect(kafka, layout, COMPONENT, shared, WatchCacheConfig.defaults(), registry);
+      store.keepHistoryIn(config.dataDir().resolve("history"));
       server = GatewayServer.prepare(config, store, registry, authorization);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -113,6 +113,8 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
   private final Object historyLock = new Object();
   /** The event log folded into every version of every object; made on the first historical read. */
   private EventHistory history;
+  /** Where the history's index is saved between its uses and across restarts; null: in memory only. */
+  private volatile java.nio.file.Path historyDir;
 
   /** A store on a started cache and a client the caller keeps and closes. */
   public KafkaResourceStore(CommandClient client, WatchCache cache) {
@@ -259,8 +261,7 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
       long toMicros = to != null ? AsOf.Time.of(to).micros() : AsOf.Time.of(java.time.Instant.now()).micros() + 1;
       long fromMicros = from != null ? AsOf.Time.of(from).micros()
           : oldest > 0 && oldest < toMicros ? oldest : toMicros - 3_600_000_000L;
-      VersionedObjects.Timeline t = objects.timeline(fromMicros, toMicros, buckets, WriteTimeline.MARKED_KINDS,
-          WriteTimeline.MAX_MARKERS * 4);
+      VersionedObjects.Timeline t = objects.timeline(fromMicros, toMicros, buckets, WriteTimeline.MAX_MARKERS * 4);
       List<WriteTimeline.Marker> markers = new ArrayList<>();
       for (ObjectVersion v : t.marked()) {
         WriteTimeline.Marker m = marker(v);
@@ -328,7 +329,7 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     try {
       if (history == null) {
         history = new EventHistory(client.config().kafka(), client.config().layout(),
-            client.config().clientId() + "-history");
+            client.config().clientId() + "-history", historyDir, WriteTimeline.MARKED_KINDS);
       }
       objects = history.catchUp();
     } catch (RuntimeException e) {
@@ -361,6 +362,15 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
     synchronized (historyLock) {
       return history != null;
     }
+  }
+
+  /**
+   * Saves the history's index in {@code dir} (snapshots of it as it grows, see {@link EventHistory}),
+   * so letting it go when idle, or a restart, costs loading the last snapshot and reading the log on
+   * from it rather than reading the whole log; before the first historical read.
+   */
+  public void keepHistoryIn(java.nio.file.Path dir) {
+    this.historyDir = dir;
   }
 
   /** Sets how long the history is kept without historical reads (default {@link #HISTORY_KEPT}; tests shorten it). */

@@ -51,6 +51,7 @@ class HistoricalReadsKafkaTest {
   static void start() throws Exception {
     KubectlCli.require();
     backend = KafkaGatewayFixture.start("history", WatchCacheConfig.defaults());
+    backend.store().keepHistoryIn(dataDir.resolve("history"));
     gateway = backend.startServer(dataDir);
     cli = new KubectlCli(gateway.kubeconfig(), dataDir.resolve("kube-cache"));
   }
@@ -272,9 +273,16 @@ class HistoricalReadsKafkaTest {
     }
     assertTrue(!backend.store().holdsHistory(), "let go after 200 ms without historical reads");
     assertTrue(!historyThreadAlive(), "its thread has ended");
-    // the next historical read reads the log again
+    // its index was saved: the next historical read loads it and reads on from its snapshot, and
+    // the log still starts where retention left it
+    assertTrue(java.nio.file.Files.size(dataDir.resolve("history").resolve("index")) > 1_000, "the index saved");
+    assertTrue(java.nio.file.Files.size(dataDir.resolve("history").resolve("objects")) > 1_000, "its objects saved");
     assertTrue(failing("get", "--raw", CMS + "/tt?asOf=" + created).err().contains("before the retained start"),
-        "read again, the log still starts where retention left it");
+        "loaded again, the log still starts where retention left it");
+    assertEquals("again", raw(CMS + "/tt?asOf=" + Instant.now().plusSeconds(60)).at("/data/mode").asText());
+    // the log holds none of tt's versions any more: only the loaded index can answer this
+    assertEquals("again", raw(CMS + "/tt?asOfResourceVersion=999999999999999999").at("/data/mode").asText(),
+        "its newest version, from the loaded index");
   }
 
   private static boolean historyThreadAlive() {

@@ -7,6 +7,7 @@ import io.capstan.logschema.kinds.ObjectKey;
 import io.capstan.logschema.topics.ObjectPartitioner;
 import io.capstan.logschema.topics.TopicLayout;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -34,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * so it has no heartbeat thread either). A read after a catch-up sees every write acknowledged
  * before it.
  *
+ * <p>Given a directory, the index is saved there ({@link SavedHistory}): after the first read of
+ * the log, then whenever a catch-up finds {@value #SAVE_EVERY_VERSIONS} versions unsaved or the last
+ * save is {@link #SAVE_EVERY} old, and on close. Each save is a snapshot of the index at the offsets
+ * read; the next process (or this one, after letting the history go) loads the last snapshot and
+ * reads the log on from its offsets, a short replay, instead of the whole log.
+ *
  * <p>The log may be trimmed by retention ({@code retention.ms} on the events topic, or records
  * deleted by an operator): a point before the first event kept on any trimmed partition is then
  * {@link Gone}, since what happened there before is lost.
@@ -44,6 +52,10 @@ public final class EventHistory implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EventHistory.class);
   private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
+  /** Unsaved versions that make a catch-up save the index. */
+  static final int SAVE_EVERY_VERSIONS = 50_000;
+  /** How old the last save may be before a catch-up that read something saves again. */
+  static final Duration SAVE_EVERY = Duration.ofSeconds(30);
 
   /** A point before the log's retained start: its state cannot be known any more (410 Gone). */
   public static final class Gone extends RuntimeException {
@@ -55,7 +67,14 @@ public final class EventHistory implements AutoCloseable {
   private final Map<String, Object> kafka;
   private final String topic;
   private final LogCodec codec;
-  private final VersionedObjects objects = new VersionedObjects();
+  private final VersionedObjects objects;
+  /** Where the index is saved; null: in memory only. */
+  private final Path dir;
+  private SavedHistory saved;
+  /** The versions read since the last save, in the order read. */
+  private final List<ObjectVersion> unsaved = new ArrayList<>();
+  private long savedAt;
+  private boolean saveFailed;
   private final Map<Integer, PartitionTimeline> timelines = new HashMap<>();
   /** Actors are few (users and components): one copy of each name. */
   private final Map<String, String> actors = new HashMap<>();
@@ -64,17 +83,31 @@ public final class EventHistory implements AutoCloseable {
   private SpillFile spill;
   private List<TopicPartition> partitions;
   private long skipped;
+  private long eventsRead;
 
+  /** A history held in memory (and a temporary spill file), without marks on its timeline. */
   public EventHistory(Map<String, Object> kafka, TopicLayout layout, String clientId) {
-    this(kafka, layout.events(), clientId, LogCodec.get());
+    this(kafka, layout, clientId, null, Set.of());
   }
 
-  EventHistory(Map<String, Object> kafka, String topic, String clientId, LogCodec codec) {
+  /**
+   * @param dir         where the index is saved and loaded from, or null to hold it in memory only
+   * @param markedKinds the kinds whose versions the timeline lists ({@link VersionedObjects#timeline})
+   */
+  public EventHistory(Map<String, Object> kafka, TopicLayout layout, String clientId, Path dir,
+      Set<String> markedKinds) {
+    this(kafka, layout.events(), clientId, LogCodec.get(), dir, markedKinds);
+  }
+
+  EventHistory(Map<String, Object> kafka, String topic, String clientId, LogCodec codec, Path dir,
+      Set<String> markedKinds) {
     Map<String, Object> config = new HashMap<>(kafka);
     config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     this.kafka = Map.copyOf(config);
     this.topic = topic;
     this.codec = codec;
+    this.dir = dir;
+    this.objects = new VersionedObjects(markedKinds);
   }
 
   /** Reads the log on to its end as it is now; the first call reads it all. @return the objects read so far */
@@ -96,10 +129,9 @@ public final class EventHistory implements AutoCloseable {
     long lastReport = System.nanoTime();
     while (!caughtUp(end)) {
       for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-        if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
-          apply(r);
-          read++;
-        }
+        apply(r); // past the end taken above too: the position moved past it, so it is read now or never
+        read++;
+        eventsRead++;
       }
       if (first && System.nanoTime() - lastReport > PROGRESS_EVERY.toNanos()) {
         log.info("reading the event log for historical reads: {} events", objects.versions());
@@ -113,7 +145,34 @@ public final class EventHistory implements AutoCloseable {
     } else if (read > 0) {
       log.debug("historical reads: {} more events", read);
     }
+    if (saved != null && !saveFailed && !unsaved.isEmpty() && (first || unsaved.size() >= SAVE_EVERY_VERSIONS
+        || System.nanoTime() - savedAt >= SAVE_EVERY.toNanos())) {
+      save();
+    }
     return objects;
+  }
+
+  /** Saves the versions read since the last save and a snapshot of the offsets read to. */
+  private void save() {
+    long started = System.nanoTime();
+    Map<Integer, Long> positions = new HashMap<>();
+    try {
+      for (TopicPartition tp : partitions) {
+        positions.put(tp.partition(), consumer.position(tp, METADATA_TIMEOUT));
+      }
+      saved.save(unsaved, positions);
+      log.debug("historical reads: {} versions saved in {} ms", unsaved.size(), (System.nanoTime() - started) / 1_000_000);
+      unsaved.clear();
+      savedAt = System.nanoTime();
+    } catch (RuntimeException e) {
+      saveFailed = true; // the history stays whole in memory; the saved one ends at its last snapshot
+      log.warn("historical reads: cannot save the history in {}, kept in memory only from now: {}", dir, e.toString());
+    }
+  }
+
+  /** Records read from the event log by this history, not loaded from a saved index. */
+  public long eventsRead() {
+    return eventsRead;
   }
 
   /** The objects read so far, without reading on. */
@@ -171,9 +230,68 @@ public final class EventHistory implements AutoCloseable {
       c.seekToBeginning(parts);
       partitions = parts;
       consumer = c;
+      if (dir != null) {
+        load(c, parts);
+      }
     } catch (RuntimeException e) {
       c.close();
+      consumer = null;
+      if (saved != null) {
+        saved.close();
+        saved = null;
+      }
       throw e;
+    }
+  }
+
+  /** Loads the saved index, if any, and seeks to where it was saved; a directory in use leaves the history in memory. */
+  private void load(KafkaConsumer<String, byte[]> c, List<TopicPartition> parts) {
+    long started = System.nanoTime();
+    saved = SavedHistory.open(dir, topic, topicId(), parts.size());
+    if (saved == null) {
+      log.info("historical reads: {} is in use by another process; this one keeps its history in memory", dir);
+      return;
+    }
+    SavedHistory.Loaded loaded = saved.load();
+    Map<TopicPartition, Long> end = c.endOffsets(parts, METADATA_TIMEOUT);
+    for (TopicPartition tp : parts) {
+      Long at = loaded.positions().get(tp.partition());
+      if (at != null && at > end.get(tp)) { // the log lost what the index holds: not this log's history any more
+        log.warn("historical reads: the saved history in {} was read to offset {} of {}, which ends at {}: read again",
+            dir, at, tp, end.get(tp));
+        loaded = saved.startAfresh();
+        break;
+      }
+    }
+    spill = saved.spill();
+    for (ObjectVersion v : loaded.versions()) {
+      add(v);
+    }
+    for (TopicPartition tp : parts) {
+      Long at = loaded.positions().get(tp.partition());
+      if (at != null) {
+        c.seek(tp, at);
+      }
+    }
+    savedAt = System.nanoTime();
+    if (!loaded.versions().isEmpty()) {
+      log.info("historical reads: {} saved versions of {} objects loaded from {} in {} ms", loaded.versions().size(),
+          objects.keys(), dir, (System.nanoTime() - started) / 1_000_000);
+    }
+  }
+
+  /** The event log's topic id: a saved index of a topic of the same name made again is not this log's. */
+  private String topicId() {
+    Map<String, Object> config = new HashMap<>(kafka);
+    config.keySet().retainAll(org.apache.kafka.clients.admin.AdminClientConfig.configNames());
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(config)) {
+      return admin.describeTopics(List.of(topic)).allTopicNames().get(METADATA_TIMEOUT.toMillis(),
+          java.util.concurrent.TimeUnit.MILLISECONDS).get(topic).topicId().toString();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot describe the topic " + topic + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while describing the topic " + topic, e);
     }
   }
 
@@ -201,16 +319,30 @@ public final class EventHistory implements AutoCloseable {
       }
       return;
     }
-    String key = new ObjectKey(e.getKind(), e.getNamespace(), e.getName()).toString();
-    String uid = e.getUid();
-    ObjectVersion last = objects.last(key);
-    if (last != null) { // one copy of the key and uid for all of an object's versions
-      key = last.key();
-      uid = uid.equals(last.uid()) ? last.uid() : uid;
+    ObjectVersion v = add(new ObjectVersion(new ObjectKey(e.getKind(), e.getNamespace(), e.getName()).toString(),
+        e.getResourceVersion(), e.getTimeMicros(), e.getOp(), e.getActor(), e.getUid(), spill(e.getObject()),
+        r.partition(), r.offset()));
+    if (saved != null) {
+      unsaved.add(v);
     }
-    timeline(r.partition()).add(r.offset(), e.getTimeMicros(), e.getResourceVersion());
-    objects.add(new ObjectVersion(key, e.getResourceVersion(), e.getTimeMicros(), e.getOp(),
-        actors.computeIfAbsent(e.getActor(), a -> a), uid, spill(e.getObject()), r.partition(), r.offset()));
+  }
+
+  /** Adds a version read or loaded, with one copy of its key, uid and actor shared with the versions before. */
+  private ObjectVersion add(ObjectVersion v) {
+    String key = v.key();
+    String uid = v.uid();
+    ObjectVersion last = objects.last(key);
+    if (last != null) {
+      key = last.key();
+      uid = java.util.Objects.equals(uid, last.uid()) ? last.uid() : uid;
+    }
+    String actor = v.actor() == null ? null : actors.computeIfAbsent(v.actor(), a -> a);
+    ObjectVersion shared = key == v.key() && uid == v.uid() && actor == v.actor() ? v
+        : new ObjectVersion(key, v.resourceVersion(), v.timeMicros(), v.op(), actor, uid, v.stored(), v.partition(),
+            v.offset());
+    timeline(v.partition()).add(v.offset(), v.timeMicros(), v.resourceVersion());
+    objects.add(shared);
+    return shared;
   }
 
   private PartitionTimeline timeline(int partition) {
@@ -233,10 +365,16 @@ public final class EventHistory implements AutoCloseable {
   @Override
   public void close() {
     if (consumer != null) {
+      if (saved != null && !saveFailed && !unsaved.isEmpty()) {
+        save();
+      }
       consumer.close(Duration.ofSeconds(5));
       consumer = null;
     }
-    if (spill != null) {
+    if (saved != null) {
+      saved.close(); // and its spill file, kept
+      saved = null;
+    } else if (spill != null) {
       spill.close();
     }
   }

@@ -11,8 +11,9 @@ import java.nio.file.StandardOpenOption;
 /**
  * An append-only file of encoded objects, so the history of a large log costs disk (and page
  * cache) rather than heap. Appends go through a buffer written out when full; reads at a position
- * come from the file or, for what is still buffered, from the buffer. The file is a temporary one,
- * deleted when closed (or when the process ends). Thread-safe.
+ * come from the file or, for what is still buffered, from the buffer. A temporary file is deleted
+ * when closed (or when the process ends); a kept one ({@link #kept}) stays for the next process,
+ * which keeps of it what a saved index points into. Thread-safe.
  */
 public final class SpillFile implements AutoCloseable {
   private static final int BUFFER = 1 << 20;
@@ -37,6 +38,50 @@ public final class SpillFile implements AutoCloseable {
           StandardOpenOption.DELETE_ON_CLOSE));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot make a spill file for the history of the event log", e);
+    }
+  }
+
+  /**
+   * The spill file at {@code path}, kept when closed: made when missing; appends go after what it
+   * holds until {@link #keepOnly} cuts it to what a saved index points into.
+   */
+  public static SpillFile kept(Path path) {
+    try {
+      FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+          StandardOpenOption.WRITE);
+      SpillFile f = new SpillFile(path, channel);
+      f.written = channel.size();
+      return f;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the spill file " + path, e);
+    }
+  }
+
+  /**
+   * Cuts the file to its first {@code bytes}, dropping what is buffered.
+   *
+   * @throws IllegalStateException when it holds fewer
+   */
+  public synchronized void keepOnly(long bytes) {
+    if (size() < bytes) {
+      throw new IllegalStateException("the spill file " + path + " holds " + size() + " bytes, not " + bytes);
+    }
+    flush();
+    try {
+      channel.truncate(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot cut the spill file " + path, e);
+    }
+    written = bytes;
+  }
+
+  /** Writes out what is buffered and forces the file to the disk. */
+  public synchronized void force() {
+    flush();
+    try {
+      channel.force(false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the spill file " + path, e);
     }
   }
 

@@ -1,22 +1,45 @@
 package io.capstan.stateviews.history;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * Every version of every object, by object key ({@code kind/namespace/name}), in the order the
  * log applied them (an object's events all sit on its key's partition, in resourceVersion
  * order). The state at any point is then a lookup, not a replay: per key, the newest version the
- * point covers, unless that version is a delete. Thread-safe.
+ * point covers, unless that version is a delete. The writes are also counted per {@value
+ * #SLOT_MICROS} µs of their time, and the versions of a few kinds kept in the order read, so a
+ * timeline of the log walks neither every version nor every object. Thread-safe.
  */
 public final class VersionedObjects {
+  /** The width of a timeline count: writes are counted per 100 ms of their time. */
+  public static final long SLOT_MICROS = 100_000;
+
   private final TreeMap<String, List<ObjectVersion>> byKey = new TreeMap<>();
+  /** Writes per slot of {@link #SLOT_MICROS}, by the slot's number (its start over the width). */
+  private final TreeMap<Long, long[]> writesBySlot = new TreeMap<>();
+  private final Set<String> markedKinds;
+  /** The versions of the marked kinds, in the order added. */
+  private final List<ObjectVersion> marked = new ArrayList<>();
   private long versions;
   private long bytes;
   private long newestResourceVersion;
+  private long oldestMicros = Long.MAX_VALUE;
+
+  /** Versions without marks on their timeline. */
+  public VersionedObjects() {
+    this(Set.of());
+  }
+
+  /** @param markedKinds the kinds whose versions a {@link #timeline} lists */
+  public VersionedObjects(Set<String> markedKinds) {
+    this.markedKinds = Set.copyOf(markedKinds);
+  }
 
   /** The objects in effect at a point, in key order, and the newest resourceVersion the point covers among them. */
   public record Cut(List<ObjectVersion> objects, long resourceVersion) {}
@@ -34,6 +57,20 @@ public final class VersionedObjects {
     versions++;
     bytes += v.stored() == null ? 0 : v.stored().length();
     newestResourceVersion = Math.max(newestResourceVersion, v.resourceVersion());
+    oldestMicros = Math.min(oldestMicros, v.timeMicros());
+    writesBySlot.computeIfAbsent(Math.floorDiv(v.timeMicros(), SLOT_MICROS), s -> new long[1])[0]++;
+    if (isMarked(v.key())) {
+      marked.add(v);
+    }
+  }
+
+  private boolean isMarked(String key) {
+    for (String kind : markedKinds) {
+      if (key.length() > kind.length() && key.charAt(kind.length()) == '/' && key.startsWith(kind)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The object's version in effect at {@code at}; empty when it did not exist then (never made yet, or deleted). */
@@ -63,46 +100,36 @@ public final class VersionedObjects {
 
   /**
    * Counts the versions applied in each of {@code buckets} equal parts of [{@code fromMicros},
-   * {@code toMicros}), and keeps those in the span whose key is of one of {@code markedKinds}
-   * (at most {@code maxMarked}, the newest), oldest first. A walk over every version: the console
-   * asks for it when its timeline opens, not per read.
+   * {@code toMicros}) to the nearest {@value #SLOT_MICROS} µs (a count goes to the bucket its slot
+   * starts in), and lists those in the span of the marked kinds (at most {@code maxMarked}, the
+   * newest), oldest first. Walks the slots of the span and the marked versions, not every version.
    */
-  public synchronized Timeline timeline(long fromMicros, long toMicros, int buckets, java.util.Set<String> markedKinds,
-      int maxMarked) {
+  public synchronized Timeline timeline(long fromMicros, long toMicros, int buckets, int maxMarked) {
     if (buckets <= 0 || toMicros <= fromMicros) {
       throw new IllegalArgumentException("a timeline needs buckets > 0 and from before to");
     }
     long[] writes = new long[buckets];
     double width = (double) (toMicros - fromMicros) / buckets;
-    List<ObjectVersion> marked = new ArrayList<>();
-    for (Map.Entry<String, List<ObjectVersion>> e : byKey.entrySet()) {
-      int slash = e.getKey().indexOf('/');
-      boolean mark = slash > 0 && markedKinds.contains(e.getKey().substring(0, slash));
-      for (ObjectVersion v : e.getValue()) {
-        long t = v.timeMicros();
-        if (t < fromMicros || t >= toMicros) {
-          continue;
-        }
-        writes[Math.min(buckets - 1, (int) ((t - fromMicros) / width))]++;
-        if (mark) {
-          marked.add(v);
-        }
+    for (Map.Entry<Long, long[]> e : writesBySlot.subMap(Math.floorDiv(fromMicros, SLOT_MICROS), true,
+        Math.floorDiv(toMicros - 1, SLOT_MICROS), true).entrySet()) {
+      long start = Math.max(fromMicros, e.getKey() * SLOT_MICROS);
+      writes[Math.min(buckets - 1, (int) ((start - fromMicros) / width))] += e.getValue()[0];
+    }
+    List<ObjectVersion> inSpan = new ArrayList<>();
+    for (ObjectVersion v : marked) {
+      if (v.timeMicros() >= fromMicros && v.timeMicros() < toMicros) {
+        inSpan.add(v);
       }
     }
-    marked.sort(java.util.Comparator.comparingLong(ObjectVersion::timeMicros)
-        .thenComparingLong(ObjectVersion::resourceVersion));
-    List<ObjectVersion> kept = marked.size() > maxMarked
-        ? List.copyOf(marked.subList(marked.size() - maxMarked, marked.size())) : List.copyOf(marked);
+    inSpan.sort(Comparator.comparingLong(ObjectVersion::timeMicros).thenComparingLong(ObjectVersion::resourceVersion));
+    List<ObjectVersion> kept = inSpan.size() > maxMarked
+        ? List.copyOf(inSpan.subList(inSpan.size() - maxMarked, inSpan.size())) : List.copyOf(inSpan);
     return new Timeline(fromMicros, toMicros, writes, kept);
   }
 
   /** The time of the oldest version held, in microseconds since the epoch; 0 when there is none. */
   public synchronized long oldestMicros() {
-    long oldest = Long.MAX_VALUE;
-    for (List<ObjectVersion> list : byKey.values()) {
-      oldest = Math.min(oldest, list.get(0).timeMicros());
-    }
-    return oldest == Long.MAX_VALUE ? 0 : oldest;
+    return oldestMicros == Long.MAX_VALUE ? 0 : oldestMicros;
   }
 
   /** The object's newest version, or null (whose strings a newer version may share: the heap holds many versions). */

@@ -112,4 +112,69 @@ class EventHistoryKafkaTest {
       history.checkRetained(new AsOf.Time(40_000));
     }
   }
+
+  @Test
+  void aSavedIndexIsLoadedAndOnlyTheLogAfterItIsReadAgain(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    TopicLayout layout = KafkaFixture.freshLayout(1);
+    java.util.Set<String> marked = java.util.Set.of("Secret");
+    try (KafkaProducer<String, byte[]> producer = producer()) {
+      send(producer, layout, EventOp.CREATED, configMap("x", "slow", 10), "ConfigMap", "x", 10);
+      send(producer, layout, EventOp.UPDATED, configMap("x", "fast", 20), "ConfigMap", "x", 20);
+      send(producer, layout, EventOp.CREATED, configMap("y", "calm", 30), "ConfigMap", "y", 30);
+      try (EventHistory first = new EventHistory(KafkaFixture.clientConfig(), layout, "saved-1", dir, marked)) {
+        assertEquals(3, first.catchUp().versions());
+        assertEquals(3, first.eventsRead());
+      } // saved on its first catch-up, and on close
+
+      send(producer, layout, EventOp.DELETED, configMap("x", "fast", 40), "ConfigMap", "x", 40);
+      Secret secret = Secret.newBuilder().setMetadata(ObjectMeta.newBuilder().setNamespace("default").setName("s")
+          .setResourceVersion("50").build()).setData(Map.of("k", ByteBuffer.wrap(new byte[] {1}))).build();
+      send(producer, layout, EventOp.CREATED, secret, "Secret", "s", 50);
+      try (EventHistory second = new EventHistory(KafkaFixture.clientConfig(), layout, "saved-2", dir, marked)) {
+        VersionedObjects objects = second.catchUp();
+        assertEquals(5, objects.versions(), "three loaded, two read");
+        assertEquals(2, second.eventsRead(), "only what follows the snapshot is read from the log");
+        assertEquals("slow", ((ConfigMap) HistoricalObjects.object(objects.at("ConfigMap/default/x",
+            new AsOf.Version(15)).orElseThrow(), LogCodec.get())).getData().get("mode"), "a loaded version's object");
+        assertTrue(objects.at("ConfigMap/default/x", new AsOf.Version(40)).isEmpty());
+        assertEquals(List.of("alice"), objects.versions("ConfigMap/default/x").stream().map(ObjectVersion::actor)
+            .distinct().toList());
+        assertEquals(1, objects.timeline(0, 1_000_000, 1, 10).marked().size(), "the marks rebuilt");
+
+        // the directory is held: a second history on it keeps its own in memory, from the whole log
+        try (EventHistory meanwhile = new EventHistory(KafkaFixture.clientConfig(), layout, "saved-3", dir, marked)) {
+          assertEquals(5, meanwhile.catchUp().versions());
+          assertEquals(5, meanwhile.eventsRead());
+        }
+      }
+
+      // A save torn by a crash: the last snapshot whole on the disk is loaded, the rest read again
+      java.nio.file.Path index = dir.resolve(SavedHistory.INDEX);
+      long size = java.nio.file.Files.size(index);
+      try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(index,
+          java.nio.file.StandardOpenOption.WRITE)) {
+        f.truncate(size - 3);
+      }
+      try (EventHistory torn = new EventHistory(KafkaFixture.clientConfig(), layout, "saved-4", dir, marked)) {
+        assertEquals(5, torn.catchUp().versions(), "nothing lost, nothing twice");
+        assertEquals(2, torn.eventsRead(), "the first save's snapshot, then the log after it");
+        assertEquals(30, torn.objects().at("ConfigMap/default/y", new AsOf.Version(60)).orElseThrow()
+            .resourceVersion());
+      }
+      try (EventHistory whole = new EventHistory(KafkaFixture.clientConfig(), layout, "saved-5", dir, marked)) {
+        assertEquals(5, whole.catchUp().versions());
+        assertEquals(0, whole.eventsRead(), "the torn save was made again whole");
+      }
+
+      // An index of another log (a topic of another name, or the same name made again) is not read
+      TopicLayout other = KafkaFixture.freshLayout(1);
+      send(producer, other, EventOp.CREATED, configMap("z", "new", 10), "ConfigMap", "z", 10);
+      try (EventHistory elsewhere = new EventHistory(KafkaFixture.clientConfig(), other, "saved-6", dir, marked)) {
+        VersionedObjects objects = elsewhere.catchUp();
+        assertEquals(1, objects.versions());
+        assertTrue(objects.at("ConfigMap/default/x", new AsOf.Version(15)).isEmpty(), "nothing of the other log");
+      }
+    }
+  }
 }

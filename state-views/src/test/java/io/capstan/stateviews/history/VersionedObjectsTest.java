@@ -65,18 +65,34 @@ class VersionedObjectsTest {
     assertEquals(7, objects.newestResourceVersion());
   }
   @Test
-  void aTimelineCountsWritesPerBucketAndKeepsTheMarkedKindsInTimeOrder() {
-    // versions 1..7 at 10..70 µs; buckets of 20 µs from 10 to 70: [10,30) [30,50) [50,70)
-    VersionedObjects.Timeline t = objects.timeline(10, 70, 3, java.util.Set.of("Secret", "Deployment"), 10);
-    assertEquals(List.of(2L, 2L, 2L), java.util.Arrays.stream(t.writes()).boxed().toList(), "70 µs is past the end");
+  void aTimelineCountsWritesPerBucketToATenthOfASecondAndKeepsTheMarkedKindsInTimeOrder() {
+    // the same seven versions, version n at n × 100 ms + 50 ms
+    VersionedObjects secrets = timed(java.util.Set.of("Secret", "Deployment"));
+    // buckets of 200 ms from 0.1 s to 0.7 s: [0.1,0.3) [0.3,0.5) [0.5,0.7)
+    VersionedObjects.Timeline t = secrets.timeline(100_000, 700_000, 3, 10);
+    assertEquals(List.of(2L, 2L, 2L), java.util.Arrays.stream(t.writes()).boxed().toList(), "0.75 s is past the end");
     assertEquals(List.of("Secret/default/a"), t.marked().stream().map(ObjectVersion::key).toList());
 
-    VersionedObjects.Timeline cms = objects.timeline(0, 1000, 1, java.util.Set.of("ConfigMap"), 2);
+    VersionedObjects.Timeline cms = timed(java.util.Set.of("ConfigMap")).timeline(0, 1_000_000, 1, 2);
     assertEquals(7, cms.writes()[0]);
     assertEquals(List.of(5L, 7L), cms.marked().stream().map(ObjectVersion::resourceVersion).toList(),
         "the newest two, oldest first");
-    assertEquals(10, objects.oldestMicros());
+    assertEquals(150_000, secrets.oldestMicros());
     assertEquals(0, new VersionedObjects().oldestMicros());
-    assertThrows(IllegalArgumentException.class, () -> objects.timeline(10, 10, 3, java.util.Set.of(), 1));
+    assertThrows(IllegalArgumentException.class, () -> secrets.timeline(10, 10, 3, 1));
+    assertEquals(0, secrets.timeline(800_000, 2_000_000, 4, 10).marked().size(), "nothing after the last write");
+    assertEquals(0, java.util.Arrays.stream(secrets.timeline(800_000, 2_000_000, 4, 10).writes()).sum());
+  }
+
+  private static VersionedObjects timed(java.util.Set<String> marked) {
+    VersionedObjects out = new VersionedObjects(marked);
+    for (String key : List.of("ConfigMap/default/a", "ConfigMap/default/b", "ConfigMap/default/a", "ConfigMap/other/c",
+        "ConfigMap/default/a", "Secret/default/a", "ConfigMap/default/a")) {
+      long rv = out.versions() + 1;
+      EventOp op = rv == 3 ? EventOp.UPDATED : rv == 5 ? EventOp.DELETED : EventOp.CREATED;
+      out.add(new ObjectVersion(key, rv, rv * 100_000 + 50_000, op, "alice", "uid-" + key, new byte[] {(byte) rv}, 0,
+          rv));
+    }
+    return out;
   }
 }

@@ -1,0 +1,387 @@
+package io.capstan.stateviews.history;
+
+import io.capstan.log.EventOp;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The index of an {@link EventHistory} saved in a directory, so a restarted process loads it and
+ * reads on from where it was saved (a snapshot and a short replay) instead of reading the whole log
+ * again. Two files: {@value #SPILL}, the versions' objects ({@link SpillFile}, kept), and
+ * {@value #INDEX}, a journal of frames ({@code length, CRC-32C, payload}):
+ *
+ * <ul>
+ *   <li>a header naming the event log (topic, topic id, partitions): an index of another log
+ *       (the topic made again, or partitions added) is dropped, not read;
+ *   <li>batches of versions (key, resourceVersion, time, operation, actor, uid, where the object
+ *       is in the spill file, partition and offset), strings written once and then referred to;
+ *   <li>snapshots: after the versions up to it, the offset each partition was read to and the
+ *       spill file's length then.
+ * </ul>
+ *
+ * Each save appends the versions read since the last and a snapshot, then forces both files to the
+ * disk. A load keeps what the last whole snapshot covers: a torn or corrupt tail (a crash during a
+ * save) is cut off, and its versions are read from the log again. The directory is locked: a second
+ * process (or store) on it gets none ({@link #open} answers null) and keeps its history in memory.
+ *
+ * <p>Not thread-safe: its {@link EventHistory}'s one caller at a time.
+ */
+final class SavedHistory implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SavedHistory.class);
+  static final String INDEX = "index";
+  static final String SPILL = "objects";
+  private static final String LOCK = "lock";
+  private static final int FORMAT = 1;
+  private static final byte HEADER = 'H';
+  private static final byte VERSIONS = 'V';
+  private static final byte SNAPSHOT = 'S';
+  private static final int NEW_STRING = -1;
+  private static final int NO_STRING = -2;
+  /** Versions a batch frame holds at most, so a frame stays a few megabytes. */
+  private static final int BATCH = 20_000;
+
+  /** What a load found: the versions and, per partition, the offset to read on from. */
+  record Loaded(List<ObjectVersion> versions, Map<Integer, Long> positions) {}
+
+  private final Path dir;
+  private final String header;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private FileChannel index;
+  private SpillFile spill;
+  /** Strings by reference, and references by string, of the frames saved. */
+  private final List<String> strings = new ArrayList<>();
+  private final Map<String, Integer> refs = new HashMap<>();
+
+  private SavedHistory(Path dir, String header, FileChannel lockChannel, FileLock lock) {
+    this.dir = dir;
+    this.header = header;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+  }
+
+  /**
+   * The saved history of the event log {@code topic} (topic id {@code topicId}, {@code partitions}
+   * partitions) in {@code dir}, made when missing; null when another holds the directory.
+   */
+  static SavedHistory open(Path dir, String topic, String topicId, int partitions) {
+    try {
+      Files.createDirectories(dir);
+      FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE);
+      FileLock lock;
+      try {
+        lock = lockChannel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        lockChannel.close();
+        return null;
+      }
+      return new SavedHistory(dir, topic + " " + topicId + " " + partitions, lockChannel, lock);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the saved history in " + dir, e);
+    }
+  }
+
+  /** The spill file the loaded and later versions' objects are in; after {@link #load}. */
+  SpillFile spill() {
+    return spill;
+  }
+
+  /**
+   * Reads the saved index: its versions (objects in {@link #spill}) and where to read on. An index
+   * of another log, or none, loads as empty and is started afresh.
+   */
+  Loaded load() {
+    Path indexPath = dir.resolve(INDEX);
+    Path spillPath = dir.resolve(SPILL);
+    List<ObjectVersion> versions = new ArrayList<>();
+    Map<Integer, Long> positions = new TreeMap<>();
+    try {
+      index = FileChannel.open(indexPath, StandardOpenOption.CREATE, StandardOpenOption.READ,
+          StandardOpenOption.WRITE);
+      spill = SpillFile.kept(spillPath);
+      long kept = 0;
+      long spillKept = 0;
+      int stringsKept = 0;
+      String found = null;
+      List<ObjectVersion> pending = new ArrayList<>();
+      try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(indexPath),
+          1 << 20))) {
+        long at = 0;
+        while (true) {
+          byte[] payload = readFrame(in);
+          if (payload == null) {
+            break;
+          }
+          at += 8 + payload.length;
+          DataInputStream frame = new DataInputStream(new java.io.ByteArrayInputStream(payload));
+          byte type = frame.readByte();
+          try {
+            if (found == null) {
+              if (type != HEADER || frame.readInt() != FORMAT) {
+                break;
+              }
+              found = frame.readUTF();
+              if (!found.equals(header)) {
+                break;
+              }
+              kept = at;
+            } else if (type == VERSIONS) {
+              for (int n = frame.readInt(); n > 0; n--) {
+                pending.add(readVersion(frame));
+              }
+            } else if (type == SNAPSHOT) {
+              positions.clear();
+              for (int n = frame.readInt(); n > 0; n--) {
+                positions.put(frame.readInt(), frame.readLong());
+              }
+              spillKept = frame.readLong();
+              versions.addAll(pending);
+              pending.clear();
+              kept = at;
+              stringsKept = strings.size();
+            } else {
+              break;
+            }
+          } catch (IOException | IllegalArgumentException e) { // whole but unreadable: an index of other code
+            log.warn("historical reads: the saved history in {} cannot be read past {} bytes: {}", dir, kept,
+                e.toString());
+            break;
+          }
+        }
+      }
+      if (found == null || !found.equals(header)) {
+        if (found != null || index.size() > 0) {
+          log.info("historical reads: the saved history in {} is of another event log ({}), made afresh", dir,
+              found == null ? "no header" : found);
+        }
+        return fresh();
+      }
+      if (spill.size() < spillKept) {
+        log.warn("historical reads: the saved history in {} lacks objects its index points to, made afresh", dir);
+        return fresh();
+      }
+      spill.keepOnly(spillKept);
+      index.truncate(kept);
+      index.position(kept);
+      strings.subList(stringsKept, strings.size()).forEach(refs::remove);
+      strings.subList(stringsKept, strings.size()).clear();
+      return new Loaded(versions, positions);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the saved history in " + dir, e);
+    }
+  }
+
+  /** Drops what is saved (after {@link #load}), to read the whole log again. */
+  Loaded startAfresh() {
+    try {
+      return fresh();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the saved history in " + dir + " afresh", e);
+    }
+  }
+
+  /** Drops what is saved and starts an index with its header. */
+  private Loaded fresh() throws IOException {
+    strings.clear();
+    refs.clear();
+    spill.keepOnly(0);
+    index.truncate(0);
+    index.position(0);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
+    out.writeByte(HEADER);
+    out.writeInt(FORMAT);
+    out.writeUTF(header);
+    writeFrame(bytes.toByteArray());
+    index.force(false);
+    return new Loaded(List.of(), Map.of());
+  }
+
+  /**
+   * Appends {@code versions} (their objects in {@link #spill}) and a snapshot: every partition read
+   * up to its offset in {@code positions}. Both files are on the disk when it returns.
+   */
+  void save(List<ObjectVersion> versions, Map<Integer, Long> positions) {
+    try {
+      spill.force();
+      for (int from = 0; from < versions.size(); from += BATCH) {
+        List<ObjectVersion> batch = versions.subList(from, Math.min(versions.size(), from + BATCH));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(batch.size() * 56);
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeByte(VERSIONS);
+        out.writeInt(batch.size());
+        for (ObjectVersion v : batch) {
+          writeVersion(out, v);
+        }
+        writeFrame(bytes.toByteArray());
+      }
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(bytes);
+      out.writeByte(SNAPSHOT);
+      out.writeInt(positions.size());
+      for (Map.Entry<Integer, Long> p : new TreeMap<>(positions).entrySet()) {
+        out.writeInt(p.getKey());
+        out.writeLong(p.getValue());
+      }
+      out.writeLong(spill.size());
+      writeFrame(bytes.toByteArray());
+      index.force(false);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot save the history in " + dir, e);
+    }
+  }
+
+  private void writeVersion(DataOutputStream out, ObjectVersion v) throws IOException {
+    writeString(out, v.key());
+    out.writeLong(v.resourceVersion());
+    out.writeLong(v.timeMicros());
+    writeString(out, v.op().name());
+    writeString(out, v.actor());
+    writeString(out, v.uid());
+    if (v.stored() instanceof StoredBytes.Spilled s && s.file() == spill) {
+      out.writeLong(s.position());
+      out.writeInt(s.length());
+    } else if (v.stored() == null) {
+      out.writeLong(-1);
+      out.writeInt(0);
+    } else {
+      throw new IllegalArgumentException("the object of " + v.key() + "@" + v.resourceVersion()
+          + " is not in the saved history's spill file");
+    }
+    out.writeInt(v.partition());
+    out.writeLong(v.offset());
+  }
+
+  private ObjectVersion readVersion(DataInputStream in) throws IOException {
+    String key = readString(in);
+    long rv = in.readLong();
+    long time = in.readLong();
+    EventOp op = EventOp.valueOf(readString(in));
+    String actor = readString(in);
+    String uid = readString(in);
+    long position = in.readLong();
+    int length = in.readInt();
+    int partition = in.readInt();
+    long offset = in.readLong();
+    StoredBytes stored = position < 0 ? null : new StoredBytes.Spilled(spill, position, length);
+    return new ObjectVersion(key, rv, time, op, actor, uid, stored, partition, offset);
+  }
+
+  private void writeString(DataOutputStream out, String s) throws IOException {
+    if (s == null) {
+      out.writeInt(NO_STRING);
+      return;
+    }
+    Integer ref = refs.get(s);
+    if (ref != null) {
+      out.writeInt(ref);
+      return;
+    }
+    out.writeInt(NEW_STRING);
+    out.writeUTF(s);
+    refs.put(s, strings.size());
+    strings.add(s);
+  }
+
+  private String readString(DataInputStream in) throws IOException {
+    int ref = in.readInt();
+    if (ref == NO_STRING) {
+      return null;
+    }
+    if (ref == NEW_STRING) {
+      String s = in.readUTF();
+      refs.put(s, strings.size());
+      strings.add(s);
+      return s;
+    }
+    if (ref < 0 || ref >= strings.size()) {
+      throw new IOException("a reference to a string not saved: " + ref);
+    }
+    return strings.get(ref);
+  }
+
+  private void writeFrame(byte[] payload) throws IOException {
+    CRC32C crc = new CRC32C();
+    crc.update(payload);
+    ByteBuffer frame = ByteBuffer.allocate(8 + payload.length);
+    frame.putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
+    while (frame.hasRemaining()) {
+      index.write(frame);
+    }
+  }
+
+  /** The next frame's payload; null at the end, or where a frame is torn or corrupt. */
+  private static byte[] readFrame(DataInputStream in) throws IOException {
+    int length;
+    int crc;
+    try {
+      length = in.readInt();
+      crc = in.readInt();
+    } catch (EOFException e) {
+      return null;
+    }
+    if (length <= 0 || length > (1 << 28)) {
+      return null;
+    }
+    byte[] payload = new byte[length];
+    if (readFully(in, payload) < length) {
+      return null;
+    }
+    CRC32C check = new CRC32C();
+    check.update(payload);
+    return (int) check.getValue() == crc ? payload : null;
+  }
+
+  private static int readFully(InputStream in, byte[] into) throws IOException {
+    int n = 0;
+    while (n < into.length) {
+      int r = in.read(into, n, into.length - n);
+      if (r < 0) {
+        break;
+      }
+      n += r;
+    }
+    return n;
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (spill != null) {
+        spill.close();
+      }
+      if (index != null) {
+        index.close();
+      }
+      lock.release();
+      lockChannel.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot close the saved history in " + dir, e);
+    }
+  }
+}
