@@ -20,7 +20,10 @@ public final class VersionedObjects {
   /** The width of a timeline count: writes are counted per 100 ms of their time. */
   public static final long SLOT_MICROS = 100_000;
 
+  /** In key order, for lists of a prefix; new keys only go in, so adding a version is a hash lookup. */
   private final TreeMap<String, List<ObjectVersion>> byKey = new TreeMap<>();
+  /** The same lists by key. */
+  private final java.util.HashMap<String, List<ObjectVersion>> lists = new java.util.HashMap<>();
   /** Writes per slot of {@link #SLOT_MICROS}, by the slot's number (its start over the width). */
   private final TreeMap<Long, long[]> writesBySlot = new TreeMap<>();
   private final Set<String> markedKinds;
@@ -53,7 +56,13 @@ public final class VersionedObjects {
 
   /** Adds the next version of its key (callers add an object's versions in log order). */
   public synchronized void add(ObjectVersion v) {
-    byKey.computeIfAbsent(v.key(), k -> new ArrayList<>(2)).add(v);
+    List<ObjectVersion> list = lists.get(v.key());
+    if (list == null) {
+      list = new ArrayList<>(2);
+      lists.put(v.key(), list);
+      byKey.put(v.key(), list);
+    }
+    list.add(v);
     versions++;
     bytes += v.stored() == null ? 0 : v.stored().length();
     newestResourceVersion = Math.max(newestResourceVersion, v.resourceVersion());
@@ -75,7 +84,7 @@ public final class VersionedObjects {
 
   /** The object's version in effect at {@code at}; empty when it did not exist then (never made yet, or deleted). */
   public synchronized Optional<ObjectVersion> at(String key, AsOf at) {
-    List<ObjectVersion> list = byKey.get(key);
+    List<ObjectVersion> list = lists.get(key);
     ObjectVersion v = list == null ? null : inEffect(list, at);
     return v == null || v.removes() ? Optional.empty() : Optional.of(v);
   }
@@ -134,13 +143,13 @@ public final class VersionedObjects {
 
   /** The object's newest version, or null (whose strings a newer version may share: the heap holds many versions). */
   public synchronized ObjectVersion last(String key) {
-    List<ObjectVersion> list = byKey.get(key);
+    List<ObjectVersion> list = lists.get(key);
     return list == null ? null : list.get(list.size() - 1);
   }
 
   /** Every version of the object, oldest first (across deletes and re-creates with the same name). */
   public synchronized List<ObjectVersion> versions(String key) {
-    return List.copyOf(byKey.getOrDefault(key, List.of()));
+    return List.copyOf(lists.getOrDefault(key, List.of()));
   }
 
   public synchronized long newestResourceVersion() {
