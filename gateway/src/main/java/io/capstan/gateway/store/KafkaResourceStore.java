@@ -92,7 +92,8 @@ public final class KafkaResourceStore implements ResourceStore, AutoCloseable {
       ThreadNice.normalPriority("capstan-gateway-list"));
   /**
    * How long the history of the event log is kept without a historical read: then its thread ends,
-   * and the index and spill file go with it (the next historical read reads the log again).
+   * and the index goes with it (the next historical read loads its last saved snapshot, when it is
+   * saved ({@link #keepHistoryIn}), or reads the log again).
    */
   public static final java.time.Duration HISTORY_KEPT = java.time.Duration.ofMinutes(10);
   private static final java.util.concurrent.ThreadFactory HISTORY_THREADS =
