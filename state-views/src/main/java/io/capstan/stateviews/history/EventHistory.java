@@ -84,6 +84,8 @@ public final class EventHistory implements AutoCloseable {
   private List<TopicPartition> partitions;
   private long skipped;
   private long eventsRead;
+  /** Versions loaded from the saved index. */
+  private long loaded;
 
   /** A history held in memory (and a temporary spill file), without marks on its timeline. */
   public EventHistory(Map<String, Object> kafka, TopicLayout layout, String clientId) {
@@ -139,9 +141,10 @@ public final class EventHistory implements AutoCloseable {
       }
     }
     if (first) {
-      log.info("historical reads: the event log read in {} ms: {} events of {} objects, {} bytes of objects spilled{}",
-          (System.nanoTime() - started) / 1_000_000, objects.versions(), objects.keys(), objects.bytes(),
-          skipped > 0 ? ", " + skipped + " unreadable events skipped" : "");
+      log.info("historical reads: the event log read in {} ms{}: {} events of {} objects, {} bytes of objects spilled{}",
+          (System.nanoTime() - started) / 1_000_000, loaded > 0
+              ? " after the " + loaded + " versions of its saved snapshot (" + read + " events)" : "", objects.versions(), objects.keys(),
+          objects.bytes(), skipped > 0 ? ", " + skipped + " unreadable events skipped" : "");
     } else if (read > 0) {
       log.debug("historical reads: {} more events", read);
     }
@@ -267,6 +270,7 @@ public final class EventHistory implements AutoCloseable {
     for (ObjectVersion v : loaded.versions()) {
       add(v);
     }
+    this.loaded = loaded.versions().size();
     for (TopicPartition tp : parts) {
       Long at = loaded.positions().get(tp.partition());
       if (at != null) {
