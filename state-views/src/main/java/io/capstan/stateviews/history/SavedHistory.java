@@ -28,20 +28,22 @@ import org.slf4j.LoggerFactory;
 /**
  * The index of an {@link EventHistory} saved in a directory, so a restarted process loads it and
  * reads on from where it was saved (a snapshot and a short replay) instead of reading the whole log
- * again. Two files: {@value #SPILL}, the versions' objects ({@link SpillFile}, kept), and
+ * again. Two files: {@code objects-N}, the versions' objects ({@link SpillFile}, kept), and
  * {@value #INDEX}, a journal of frames ({@code length, CRC-32C, payload}):
  *
  * <ul>
- *   <li>a header naming the event log (topic, topic id, partitions): an index of another log
- *       (the topic made again, or partitions added) is dropped, not read;
+ *   <li>a header naming the event log (topic, topic id, partitions), and the objects file: an
+ *       index of another log (the topic made again, or partitions added) is dropped, not read;
  *   <li>batches of versions (key, resourceVersion, time, operation, actor, uid, where the object
  *       is in the spill file, partition and offset), strings written once and then referred to;
- *   <li>snapshots: after the versions up to it, the offset each partition was read to and the
- *       spill file's length then.
+ *   <li>snapshots: after the versions up to it, the offset each partition was read to, the
+ *       objects file's length then, and the point before which the history is gone.
  * </ul>
  *
  * Each save appends the versions read since the last and a snapshot, then forces both files to the
- * disk. A load keeps what the last whole snapshot covers: a torn or corrupt tail (a crash during a
+ * disk. A {@link #rewrite} (after the log was trimmed) writes a new index and objects file with
+ * only the versions still wanted, and renames the index over the old one: a crash before the
+ * rename leaves the old pair whole. A load keeps what the last whole snapshot covers: a torn or corrupt tail (a crash during a
  * save) is cut off, and its versions are read from the log again. The directory is locked: a second
  * process (or store) on it gets none ({@link #open} answers null) and keeps its history in memory.
  *
@@ -50,7 +52,7 @@ import org.slf4j.LoggerFactory;
 final class SavedHistory implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SavedHistory.class);
   static final String INDEX = "index";
-  static final String SPILL = "objects";
+  private static final String SPILL = "objects-";
   private static final String LOCK = "lock";
   private static final int FORMAT = 1;
   private static final byte HEADER = 'H';
@@ -61,11 +63,17 @@ final class SavedHistory implements AutoCloseable {
   /** Versions a batch frame holds at most, so a frame stays a few megabytes. */
   private static final int BATCH = 20_000;
 
-  /** What a load found: the versions and, per partition, the offset to read on from. */
-  record Loaded(List<ObjectVersion> versions, Map<Integer, Long> positions) {}
+  /**
+   * What a load found: the versions, per partition the offset to read on from, and the point
+   * before which the history was let go ({@link #rewrite}; zeros when never).
+   */
+  record Loaded(List<ObjectVersion> versions, Map<Integer, Long> positions, long goneBeforeVersion,
+      long goneBeforeMicros) {}
 
   private final Path dir;
   private final String header;
+  /** The objects file's generation: a rewrite makes the next. */
+  private long generation;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private FileChannel index;
@@ -117,13 +125,12 @@ final class SavedHistory implements AutoCloseable {
    */
   Loaded load() {
     Path indexPath = dir.resolve(INDEX);
-    Path spillPath = dir.resolve(SPILL);
     List<ObjectVersion> versions = new ArrayList<>();
     Map<Integer, Long> positions = new TreeMap<>();
+    long[] goneBefore = new long[2];
     try {
       index = FileChannel.open(indexPath, StandardOpenOption.CREATE, StandardOpenOption.READ,
           StandardOpenOption.WRITE);
-      spill = SpillFile.kept(spillPath);
       long kept = 0;
       long spillKept = 0;
       int stringsKept = 0;
@@ -149,6 +156,8 @@ final class SavedHistory implements AutoCloseable {
               if (!found.equals(header)) {
                 break;
               }
+              generation = frame.readLong();
+              spill = SpillFile.kept(dir.resolve(SPILL + generation));
               kept = at;
             } else if (type == VERSIONS) {
               for (int n = frame.readInt(); n > 0; n--) {
@@ -160,6 +169,8 @@ final class SavedHistory implements AutoCloseable {
                 positions.put(frame.readInt(), frame.readLong());
               }
               spillKept = frame.readLong();
+              goneBefore[0] = frame.readLong();
+              goneBefore[1] = frame.readLong();
               versions.addAll(pending);
               pending.clear();
               kept = at;
@@ -174,7 +185,7 @@ final class SavedHistory implements AutoCloseable {
           }
         }
       }
-      if (found == null || !found.equals(header)) {
+      if (found == null || !found.equals(header) || spill == null) {
         if (found != null || index.size() > 0) {
           log.info("historical reads: the saved history in {} is of another event log ({}), made afresh", dir,
               found == null ? "no header" : found);
@@ -190,7 +201,8 @@ final class SavedHistory implements AutoCloseable {
       index.position(kept);
       strings.subList(stringsKept, strings.size()).forEach(refs::remove);
       strings.subList(stringsKept, strings.size()).clear();
-      return new Loaded(versions, positions);
+      deleteOtherObjectFiles();
+      return new Loaded(versions, positions, goneBefore[0], goneBefore[1]);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the saved history in " + dir, e);
     }
@@ -209,24 +221,104 @@ final class SavedHistory implements AutoCloseable {
   private Loaded fresh() throws IOException {
     strings.clear();
     refs.clear();
+    if (spill != null) {
+      spill.close();
+    }
+    spill = SpillFile.kept(dir.resolve(SPILL + generation));
     spill.keepOnly(0);
     index.truncate(0);
     index.position(0);
+    writeFrame(headerFrame());
+    index.force(false);
+    deleteOtherObjectFiles();
+    return new Loaded(List.of(), Map.of(), 0, 0);
+  }
+
+  private byte[] headerFrame() throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(bytes);
     out.writeByte(HEADER);
     out.writeInt(FORMAT);
     out.writeUTF(header);
-    writeFrame(bytes.toByteArray());
-    index.force(false);
-    return new Loaded(List.of(), Map.of());
+    out.writeLong(generation);
+    return bytes.toByteArray();
+  }
+
+  /** Objects files of other generations: a rewrite's old one, or one a crash left before its rename. */
+  private void deleteOtherObjectFiles() throws IOException {
+    try (var files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        String name = f.getFileName().toString();
+        if (name.startsWith(SPILL) && !name.equals(SPILL + generation) || name.equals(INDEX + ".new")) {
+          Files.deleteIfExists(f);
+        }
+      }
+    }
+  }
+
+  /**
+   * Replaces what is saved with {@code versions} (in log order: each partition's by offset), their
+   * objects copied to a new objects file, and a snapshot at {@code positions} before which the
+   * history is gone; the old files go. @return the versions, their objects now in the new file
+   */
+  List<ObjectVersion> rewrite(List<ObjectVersion> versions, Map<Integer, Long> positions, long goneBeforeVersion,
+      long goneBeforeMicros) {
+    SpillFile oldSpill = spill;
+    FileChannel oldIndex = index;
+    long oldGeneration = generation;
+    List<String> oldStrings = List.copyOf(strings);
+    Path newIndex = dir.resolve(INDEX + ".new");
+    try {
+      generation = oldGeneration + 1;
+      strings.clear();
+      refs.clear();
+      spill = SpillFile.kept(dir.resolve(SPILL + generation));
+      spill.keepOnly(0);
+      index = FileChannel.open(newIndex, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+          StandardOpenOption.READ, StandardOpenOption.WRITE);
+      List<ObjectVersion> moved = new ArrayList<>(versions.size());
+      for (ObjectVersion v : versions) {
+        byte[] object = v.object();
+        moved.add(new ObjectVersion(v.key(), v.resourceVersion(), v.timeMicros(), v.op(), v.actor(), v.uid(),
+            object == null ? null : spill.append(object), v.partition(), v.offset()));
+      }
+      writeFrame(headerFrame());
+      save(moved, positions, goneBeforeVersion, goneBeforeMicros);
+      Files.move(newIndex, dir.resolve(INDEX), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      oldIndex.close();
+      oldSpill.close();
+      deleteOtherObjectFiles();
+      return moved;
+    } catch (IOException | RuntimeException e) {
+      try { // the old pair stays the saved history
+        index.close();
+        spill.close();
+        Files.deleteIfExists(newIndex);
+        Files.deleteIfExists(dir.resolve(SPILL + generation));
+      } catch (IOException ignored) {
+        // what is left is deleted by the next load
+      }
+      index = oldIndex;
+      spill = oldSpill;
+      generation = oldGeneration;
+      strings.clear();
+      refs.clear();
+      for (String str : oldStrings) {
+        refs.put(str, strings.size());
+        strings.add(str);
+      }
+      throw e instanceof IOException io ? new UncheckedIOException("cannot rewrite the history in " + dir, io)
+          : (RuntimeException) e;
+    }
   }
 
   /**
    * Appends {@code versions} (their objects in {@link #spill}) and a snapshot: every partition read
    * up to its offset in {@code positions}. Both files are on the disk when it returns.
    */
-  void save(List<ObjectVersion> versions, Map<Integer, Long> positions) {
+  void save(List<ObjectVersion> versions, Map<Integer, Long> positions, long goneBeforeVersion,
+      long goneBeforeMicros) {
     try {
       spill.force();
       for (int from = 0; from < versions.size(); from += BATCH) {
@@ -249,6 +341,8 @@ final class SavedHistory implements AutoCloseable {
         out.writeLong(p.getValue());
       }
       out.writeLong(spill.size());
+      out.writeLong(goneBeforeVersion);
+      out.writeLong(goneBeforeMicros);
       writeFrame(bytes.toByteArray());
       index.force(false);
     } catch (IOException e) {
