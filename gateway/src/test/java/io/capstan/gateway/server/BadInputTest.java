@@ -181,7 +181,14 @@ class BadInputTest {
     JsonNode apis = KubeJson.parse(send("GET", "/apis", null, null).body());
     assertEquals(List.of("apps", "batch", "coordination.k8s.io", "apiextensions.k8s.io", "discovery.k8s.io",
         "rbac.authorization.k8s.io", "policy", "scheduling.k8s.io", "storage.k8s.io", "autoscaling", "authentication.k8s.io",
-        "authorization.k8s.io", "metrics.k8s.io"), apis.get("groups").findValuesAsText("name"));
+        "authorization.k8s.io", "metrics.k8s.io", "console.capstan.io"), apis.get("groups").findValuesAsText("name"));
+    JsonNode console = KubeJson.parse(send("GET", "/apis/console.capstan.io/v1", null, null).body());
+    assertEquals("console.capstan.io/v1", console.get("groupVersion").asText(), console.toString());
+    assertEquals(List.of("timeline"), console.get("resources").findValuesAsText("name"), console.toString());
+    assertEquals("[\"get\"]", console.at("/resources/0/verbs").toString(), "get only: nothing lists it");
+    JsonNode consoleGroup = KubeJson.parse(send("GET", "/apis/console.capstan.io", null, null).body());
+    assertEquals("console.capstan.io/v1", consoleGroup.at("/preferredVersion/groupVersion").asText());
+    expect(404, "NotFound", send("GET", "/apis/console.capstan.io/v2", null, null));
     JsonNode metrics = KubeJson.parse(send("GET", "/apis/metrics.k8s.io/v1beta1", null, null).body());
     assertEquals(List.of("nodes", "pods"), metrics.get("resources").findValuesAsText("name"), metrics.toString());
     assertEquals(List.of("NodeMetrics", "PodMetrics"), metrics.get("resources").findValuesAsText("kind"));
