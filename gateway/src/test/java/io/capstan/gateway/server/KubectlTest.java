@@ -178,6 +178,11 @@ class KubectlTest extends KubectlAgainstGateway {
     Result resources = ok("api-resources", "--api-group=console.capstan.io", "-o", "wide", "--no-headers");
     assertTrue(resources.out().strip().matches("timeline\\s+console.capstan.io/v1\\s+false\\s+Timeline\\s+get\\b.*"),
         resources.both());
+    // the resource kubectl resolves "timeline" to answers the timeline
+    JsonNode got = KubeJson.parse(ok("get", "timeline", "-o", "json").out());
+    assertEquals("Timeline", got.at("/items/0/kind").asText(), got.toString());
+    JsonNode raw = KubeJson.parse(ok("get", "--raw", "/apis/console.capstan.io/v1/timeline?buckets=2").out());
+    assertEquals(2, raw.path("writes").size(), raw.toString());
     List<String> listable = ok("api-resources", "--verbs=list", "-o", "name").out().lines().toList();
     assertTrue(listable.contains("pods") && listable.stream().noneMatch(r -> r.contains("capstan.io")), listable.toString());
     JsonNode index = KubeJson.parse(ok("get", "--raw", "/openapi/v3").out());
