@@ -48,7 +48,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * historical read (the gateway reading the whole log), and namespace lists {@code asOf} a random
  * instant alternating with live lists of the same namespaces from the gateway's watch cache (the
  * most recent, a consistent read, and {@code resourceVersion=0}, the cache as it is), each list's
- * items checked against what the log says the namespace held then.
+ * items checked against what the log says the namespace held then (and the first historical read,
+ * at the log's newest instant, against the live list, item for item).
  */
 public final class TimeTravelBench {
   /** The bench's settings; the defaults give 1,000,000 events over 100,000 objects. */
@@ -130,10 +131,12 @@ public final class TimeTravelBench {
         Random random = new Random(s.seed());
         long heapBefore = usedHeap();
         progress.println("bench timetravel: the first historical read (the gateway reads the whole event log)");
-        Timed first = asOfList(random.nextInt(s.namespaces()), randomInstant(random, last));
+        int firstNs = random.nextInt(s.namespaces());
+        Timed first = asOfList(firstNs, last + STEP_MICROS / 2); // after the log's last event
         long heap = usedHeap() - heapBefore;
         progress.printf("bench timetravel: first historical read in %.1f s, %.0f MB of heap%n", first.ms() / 1e3,
             heap / 1e6);
+        sameItems(firstNs, first, liveList(firstNs, false));
         double[] asOf = new double[s.lists()];
         double[] live = new double[s.lists()];
         double[] cached = new double[s.lists()];
@@ -148,8 +151,8 @@ public final class TimeTravelBench {
             asOf[i] = a.ms();
             live[i] = l.ms();
             cached[i] = c.ms();
-            asOfItems += a.items();
-            liveItems += l.items();
+            asOfItems += a.items().size();
+            liveItems += l.items().size();
           }
         }
         Arrays.sort(asOf);
@@ -165,7 +168,7 @@ public final class TimeTravelBench {
   }
 
   /** A list's time (ms, request sent to body read) and its item count. */
-  private record Timed(double ms, int items) {}
+  private record Timed(double ms, JsonNode items) {}
 
   /** An instant between two events of the log, so which writes it follows is never in doubt. */
   private static long randomInstant(Random random, long last) {
@@ -194,7 +197,7 @@ public final class TimeTravelBench {
     Reply r = get(path(ns, "?asOf=" + Instant.ofEpochSecond(at / 1_000_000, at % 1_000_000 * 1000)));
     long seq = (at - START_MICROS) / STEP_MICROS; // the events at or before the instant
     check(r, ns, "asOf " + at, expectedCreated(ns, seq), o -> (int) ((seq - o - 1) / s.objects()));
-    return new Timed(r.ms(), r.body().get("items").size());
+    return new Timed(r.ms(), r.body().get("items"));
   }
 
   /**
@@ -204,7 +207,17 @@ public final class TimeTravelBench {
   private Timed liveList(int ns, boolean anyVersion) throws Exception {
     Reply r = get(path(ns, anyVersion ? "?resourceVersion=0" : ""));
     check(r, ns, anyVersion ? "cached" : "live", expectedLive(ns), o -> s.versions() - 1);
-    return new Timed(r.ms(), r.body().get("items").size());
+    return new Timed(r.ms(), r.body().get("items"));
+  }
+
+  /** The list {@code asOf} the log's newest instant is the live list, item for item: the two read the same objects. */
+  private static void sameItems(int ns, Timed asOf, Timed live) {
+    for (int i = 0; i < asOf.items().size(); i++) {
+      if (!asOf.items().get(i).equals(live.items().get(i))) {
+        throw new IllegalStateException("ns-" + ns + ", item " + i + ": asOf the newest instant " + asOf.items().get(i)
+            + ", live " + live.items().get(i));
+      }
+    }
   }
 
   /** Every list must hold what the log says, each item at its version then: a bench of empty or wrong lists fails. */
