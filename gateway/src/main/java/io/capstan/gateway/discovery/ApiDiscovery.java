@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * (APIGroup) and {@code /api/v1}, {@code /apis/{group}/{version}} (APIResourceList with verbs,
  * short names, categories and the subresources status, scale, binding, log, ephemeralcontainers, eviction and token; and the
  * resources answered without being stored, TokenReview and SelfSubjectReview, and metrics.k8s.io's
- * NodeMetrics and PodMetrics). Clients asking
+ * NodeMetrics and PodMetrics; and Capstan's own read endpoints, get-only). Clients asking
  * for the aggregated form get this one with Content-Type application/json, which client-go
  * recognises as the legacy form and falls back to.
  */
@@ -50,6 +50,22 @@ public final class ApiDiscovery {
   public static final List<ReadOnly> READ_ONLY = List.of(
       new ReadOnly("metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", false),
       new ReadOnly("metrics.k8s.io", "v1beta1", "pods", "PodMetrics", true));
+
+  /**
+   * One of Capstan's own read endpoints under {@code /apis}, which answers one document rather than
+   * objects. Discovery lists it as a resource with the one verb {@code get}, as the custom metrics
+   * API lists its metrics: {@code kubectl api-versions} shows its group-version, and nothing that
+   * reads every resource takes it (they ask for {@code list}: {@code kubectl get all}, namespace
+   * deletion, the garbage collector). A group-version with no resources at all would not do:
+   * client-go's discovery takes an empty resource list for a failure ("received empty response"),
+   * and {@code kubectl api-resources} exits 1. Its operation is described in the group-version's
+   * OpenAPI v3 document.
+   */
+  public record Endpoint(String group, String version, String name, String kind) {}
+
+  /** console.capstan.io/v1 {@code timeline}: the console's timeline of the event log. */
+  public static final List<Endpoint> ENDPOINTS = List.of(
+      new Endpoint("console.capstan.io", "v1", "timeline", "Timeline"));
 
   /** The kinds served now: custom kinds come and go with their definitions. */
   private final Supplier<List<Kind>> kinds;
@@ -123,7 +139,9 @@ public final class ApiDiscovery {
         .toList();
     List<ReadOnly> readOnly = READ_ONLY.stream().filter(c -> c.group().equals(group) && c.version().equals(version))
         .toList();
-    if (served.isEmpty() && createOnly.isEmpty() && readOnly.isEmpty()) {
+    List<Endpoint> endpoints = ENDPOINTS.stream().filter(e -> e.group().equals(group) && e.version().equals(version))
+        .toList();
+    if (served.isEmpty() && createOnly.isEmpty() && readOnly.isEmpty() && endpoints.isEmpty()) {
       return Optional.empty();
     }
     ObjectNode out = NODES.objectNode();
@@ -178,6 +196,14 @@ public final class ApiDiscovery {
       r.put("kind", c.kind());
       strings(r.putArray("verbs"), List.of("get", "list"));
     }
+    for (Endpoint e : endpoints) {
+      ObjectNode r = resources.addObject();
+      r.put("name", e.name());
+      r.put("singularName", e.name());
+      r.put("namespaced", false);
+      r.put("kind", e.kind());
+      strings(r.putArray("verbs"), List.of("get"));
+    }
     return Optional.of(out);
   }
 
@@ -221,19 +247,17 @@ public final class ApiDiscovery {
         }
       }
     }
-    for (CreateOnly c : CREATE_ONLY) {
-      List<String> versions = out.computeIfAbsent(c.group(), g -> new ArrayList<>());
-      if (!versions.contains(c.version())) {
-        versions.add(c.version());
-      }
-    }
-    for (ReadOnly c : READ_ONLY) {
-      List<String> versions = out.computeIfAbsent(c.group(), g -> new ArrayList<>());
-      if (!versions.contains(c.version())) {
-        versions.add(c.version());
-      }
-    }
+    CREATE_ONLY.forEach(c -> addVersion(out, c.group(), c.version()));
+    READ_ONLY.forEach(c -> addVersion(out, c.group(), c.version()));
+    ENDPOINTS.forEach(e -> addVersion(out, e.group(), e.version()));
     return out;
+  }
+
+  private static void addVersion(Map<String, List<String>> groupVersions, String group, String version) {
+    List<String> versions = groupVersions.computeIfAbsent(group, g -> new ArrayList<>());
+    if (!versions.contains(version)) {
+      versions.add(version);
+    }
   }
 
   private static void strings(ArrayNode array, List<String> values) {

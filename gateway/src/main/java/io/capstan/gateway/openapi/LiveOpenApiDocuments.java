@@ -7,7 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The OpenAPI v3 documents of every kind served now: made again (on the next request) whenever
+ * The OpenAPI v3 documents of every kind served now, and of Capstan's own endpoints
+ * ({@link EndpointDocuments}): made again (on the next request) whenever
  * the kind registry changes, so a custom kind's group-version document appears when its
  * definition is established, changes with its schema, and goes with it ({@code kubectl explain}).
  */
@@ -27,7 +28,7 @@ public final class LiveOpenApiDocuments implements Supplier<OpenApiDocuments>, A
       synchronized (this) {
         if (stale) {
           stale = false; // a change while generating marks it stale again
-          current = OpenApiDocuments.generate();
+          current = OpenApiDocuments.generate(Kinds.all(), EndpointDocuments.all());
           log.debug("OpenAPI documents made for {} group-versions", current.paths().size());
         }
       }

@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.avro.generic.IndexedRecord;
@@ -281,7 +280,7 @@ final class AuthenticationApi {
       throw new ApiException(ApiStatus.badRequest("the request body is empty"));
     }
     String contentType = ctx.request().getHeader("Content-Type");
-    String bare = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    String bare = RequestMediaType.of(ctx.request());
     JsonNode json;
     if (bare.equals(KubernetesProtobuf.MEDIA_TYPE)) {
       json = PROTOBUF.decode(body.getBytes(), API_VERSION, kind).object();

@@ -27,7 +27,6 @@ import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificData;
@@ -117,7 +116,7 @@ final class PodEviction {
       throw new ApiException(ApiStatus.badRequest("the request body is empty"));
     }
     String contentType = ctx.request().getHeader("Content-Type");
-    String bare = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    String bare = RequestMediaType.of(ctx.request());
     JsonNode json;
     if (bare.equals(KubernetesProtobuf.MEDIA_TYPE)) {
       json = PROTOBUF.decode(body.getBytes(), "policy/v1", "Eviction").object();

@@ -1131,7 +1131,7 @@ final class ResourceHandler implements Handler<RoutingContext> {
 
   private ObjectNode requireBody(Call c, List<String> types) {
     String contentType = c.ctx().request().getHeader("Content-Type");
-    String bare = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    String bare = RequestMediaType.of(c.ctx().request());
     if (bare.equals(PROTOBUF)) {
       return protobufBody(c);
     }

@@ -181,7 +181,14 @@ class BadInputTest {
     JsonNode apis = KubeJson.parse(send("GET", "/apis", null, null).body());
     assertEquals(List.of("apps", "batch", "coordination.k8s.io", "apiextensions.k8s.io", "discovery.k8s.io",
         "rbac.authorization.k8s.io", "policy", "scheduling.k8s.io", "storage.k8s.io", "autoscaling", "authentication.k8s.io",
-        "authorization.k8s.io", "metrics.k8s.io"), apis.get("groups").findValuesAsText("name"));
+        "authorization.k8s.io", "metrics.k8s.io", "console.capstan.io"), apis.get("groups").findValuesAsText("name"));
+    JsonNode console = KubeJson.parse(send("GET", "/apis/console.capstan.io/v1", null, null).body());
+    assertEquals("console.capstan.io/v1", console.get("groupVersion").asText(), console.toString());
+    assertEquals(List.of("timeline"), console.get("resources").findValuesAsText("name"), console.toString());
+    assertEquals("[\"get\"]", console.at("/resources/0/verbs").toString(), "get only: nothing lists it");
+    JsonNode consoleGroup = KubeJson.parse(send("GET", "/apis/console.capstan.io", null, null).body());
+    assertEquals("console.capstan.io/v1", consoleGroup.at("/preferredVersion/groupVersion").asText());
+    expect(404, "NotFound", send("GET", "/apis/console.capstan.io/v2", null, null));
     JsonNode metrics = KubeJson.parse(send("GET", "/apis/metrics.k8s.io/v1beta1", null, null).body());
     assertEquals(List.of("nodes", "pods"), metrics.get("resources").findValuesAsText("name"), metrics.toString());
     assertEquals(List.of("NodeMetrics", "PodMetrics"), metrics.get("resources").findValuesAsText("kind"));
@@ -284,7 +291,8 @@ class BadInputTest {
         new Case("text/plain body", "POST", CM, "text/plain", cm("txt", ""), 415, "UnsupportedMediaType", "text/plain"),
         new Case("protobuf body without the k8s\\0 magic", "POST", CM, "application/vnd.kubernetes.protobuf", "\u0000",
             400, "BadRequest", "magic"),
-        new Case("no Content-Type", "PUT", EXISTING, null, cm("existing", ""), 415, "UnsupportedMediaType", ""),
+        new Case("patch without Content-Type", "PATCH", EXISTING, null, "{\"data\":{\"a\":\"2\"}}", 415,
+            "UnsupportedMediaType", "application/merge-patch+json"),
         new Case("patch as plain JSON", "PATCH", EXISTING, JSON, "{}", 415, "UnsupportedMediaType",
             "application/merge-patch+json"),
         new Case("server-side apply without fieldManager", "PATCH", EXISTING, "application/apply-patch+yaml",
@@ -423,6 +431,29 @@ class BadInputTest {
     }
     assertTrue(failures.isEmpty(), failures.size() + " of " + cases().size() + " cases failed:\n"
         + String.join("\n", failures));
+  }
+
+  /**
+   * A create or update without Content-Type is read as JSON (kube-apiserver's input negotiation
+   * takes its first media type); a patch without one is a 415 naming the patch formats.
+   */
+  @Test
+  void aBodyWithoutContentTypeIsJsonButAPatchNeedsOne() throws Exception {
+    String secrets = "/api/v1/namespaces/default/secrets";
+    String secret = "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"untyped\"%s},"
+        + "\"data\":{\"k\":\"%s\"}}";
+    HttpResponse<String> created = send("POST", secrets, null, secret.formatted("", "MQ=="));
+    assertEquals(201, created.statusCode(), created.body());
+    String rv = KubeJson.parse(created.body()).at("/metadata/resourceVersion").asText();
+    HttpResponse<String> updated = send("PUT", secrets + "/untyped", "",
+        secret.formatted(",\"resourceVersion\":\"" + rv + "\"", "Mg=="));
+    assertEquals(200, updated.statusCode(), updated.body());
+    expect(400, "BadRequest", send("POST", secrets, null, "{\"apiVersion\": "));
+    JsonNode patch = expect(415, "UnsupportedMediaType", send("PATCH", secrets + "/untyped", null,
+        "{\"data\":{\"k\":\"Mw==\"}}"));
+    assertTrue(patch.get("message").asText().contains("application/strategic-merge-patch+json"), patch.toString());
+    JsonNode stored = KubeJson.parse(send("GET", secrets + "/untyped", null, null).body());
+    assertEquals("Mg==", stored.at("/data/k").asText(), "the update stored, the patch not: " + stored);
   }
 
   @Test

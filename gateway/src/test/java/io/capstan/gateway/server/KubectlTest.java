@@ -164,6 +164,55 @@ class KubectlTest extends KubectlAgainstGateway {
         + "watch\\b.*"), wide.both());
   }
 
+  /**
+   * Capstan's own endpoints (the console's timeline) are found as kube finds a group's:
+   * {@code kubectl api-versions} lists the group-version, discovery a get-only resource (nothing
+   * that lists every resource takes it), and {@code /openapi/v3} has its document. The kinds'
+   * documents list the historical-read parameters on gets and lists, and kubectl's strict
+   * validation still reads them.
+   */
+  @Test
+  void capstanEndpointsAreDiscoverableAndDescribed() throws Exception {
+    List<String> versions = ok("api-versions").out().lines().toList();
+    assertTrue(versions.containsAll(List.of("console.capstan.io/v1", "apps/v1", "v1")), versions.toString());
+    Result resources = ok("api-resources", "--api-group=console.capstan.io", "-o", "wide", "--no-headers");
+    assertTrue(resources.out().strip().matches("timeline\\s+console.capstan.io/v1\\s+false\\s+Timeline\\s+get\\b.*"),
+        resources.both());
+    // the resource kubectl resolves "timeline" to answers the timeline
+    JsonNode got = KubeJson.parse(ok("get", "timeline", "-o", "json").out());
+    assertEquals("Timeline", got.at("/items/0/kind").asText(), got.toString());
+    JsonNode raw = KubeJson.parse(ok("get", "--raw", "/apis/console.capstan.io/v1/timeline?buckets=2").out());
+    assertEquals(2, raw.path("writes").size(), raw.toString());
+    List<String> listable = ok("api-resources", "--verbs=list", "-o", "name").out().lines().toList();
+    assertTrue(listable.contains("pods") && listable.stream().noneMatch(r -> r.contains("capstan.io")), listable.toString());
+    JsonNode index = KubeJson.parse(ok("get", "--raw", "/openapi/v3").out());
+    String url = index.at("/paths/apis~1console.capstan.io~1v1/serverRelativeURL").asText();
+    assertTrue(url.startsWith("/openapi/v3/apis/console.capstan.io/v1?hash="), index.toString());
+    JsonNode console = KubeJson.parse(ok("get", "--raw", url).out());
+    JsonNode timeline = console.at("/paths/~1apis~1console.capstan.io~1v1~1timeline/get");
+    assertEquals(List.of("from", "to", "buckets"), timeline.path("parameters").findValuesAsText("name"),
+        timeline.toString());
+    assertEquals("#/components/schemas/io.capstan.console.v1.Timeline",
+        timeline.at("/responses/200/content/application~1json/schema/$ref").asText());
+    assertTrue(console.at("/components/schemas/io.capstan.console.v1.Timeline").isObject(), console.toString());
+
+    JsonNode core = KubeJson.parse(ok("get", "--raw", "/openapi/v3/api/v1").out());
+    JsonNode read = core.at("/paths/~1api~1v1~1namespaces~1{namespace}~1configmaps~1{name}/get/parameters");
+    assertTrue(read.findValuesAsText("name").containsAll(List.of("asOf", "asOfResourceVersion", "history")),
+        read.toString());
+    JsonNode list = core.at("/paths/~1api~1v1~1namespaces~1{namespace}~1configmaps/get/parameters");
+    assertTrue(list.findValuesAsText("name").containsAll(List.of("asOf", "asOfResourceVersion", "watch")),
+        list.toString());
+    Path cm = manifest("validated.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: validated\n"
+        + "data:\n  a: \"1\"\n");
+    ok("apply", "--validate=strict", "-f", cm.toString());
+    assertEquals("1", stored("configmap", "validated").at("/data/a").asText());
+    Result unknown = kubectl("apply", "--validate=strict", "-f", manifest("unvalidated.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unvalidated\nbogus: 1\n").toString());
+    assertNotEquals(0, unknown.exit(), unknown.both());
+    assertTrue(unknown.both().contains("bogus"), unknown.both());
+  }
+
   @Test
   void explainPodContainers() throws Exception {
     Result r = ok("explain", "pods.spec.containers");

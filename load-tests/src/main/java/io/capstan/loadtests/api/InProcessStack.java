@@ -59,6 +59,27 @@ public final class InProcessStack implements AutoCloseable {
    */
   public static InProcessStack start(int partitions, int eventLoops, PrintStream progress,
       UnaryOperator<ResourceStore> storeWrapper) throws Exception {
+    return start(partitions, eventLoops, progress, storeWrapper, (kafka, layout) -> {});
+  }
+
+  /** Records a bench writes straight into the topics, before the command processor and the gateway start. */
+  @FunctionalInterface
+  public interface Seed {
+    void write(Map<String, Object> kafka, TopicLayout layout) throws Exception;
+  }
+
+  /**
+   * As {@link #start(int, int, PrintStream)}, {@code seed} writing into the new topics first: the
+   * processor then starts on them (its clock above every resourceVersion there, its first
+   * watermarks closing them) and the gateway's caches read them as any state.
+   */
+  public static InProcessStack start(int partitions, int eventLoops, PrintStream progress, Seed seed)
+      throws Exception {
+    return start(partitions, eventLoops, progress, UnaryOperator.identity(), seed);
+  }
+
+  private static InProcessStack start(int partitions, int eventLoops, PrintStream progress,
+      UnaryOperator<ResourceStore> storeWrapper, Seed seed) throws Exception {
     InProcessStack st = new InProcessStack(Files.createTempDirectory("capstan-api-bench-"));
     try {
       progress.println("bench: starting an embedded broker, the command processor and the gateway in " + st.dir);
@@ -68,6 +89,7 @@ public final class InProcessStack implements AutoCloseable {
       st.kafka = kafka;
       st.layout = layout;
       TopicAdmin.ensureTopics(kafka, layout, partitions, (short) 1);
+      seed.write(kafka, layout);
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       st.processor = new CommandProcessor(ProcessorConfig.defaults(kafka, layout, st.dir.resolve("state")), registry);
       st.processor.start();

@@ -1,2 +1,2 @@
-/** {@code bench timetravel}: historical reads over a large event log (build time, heap per event, list latency). */
+/** {@code bench timetravel}: historical lists against live lists through the gateway (history build time, heap per event, list latency). */
 package io.capstan.loadtests.timetravel;

@@ -57,6 +57,15 @@ public final class OpenApiDocuments {
   }
 
   public static OpenApiDocuments generate(List<Kind> kinds) {
+    return generate(kinds, Map.of());
+  }
+
+  /**
+   * The documents of {@code kinds}, and {@code endpoints}: documents of group-versions that serve
+   * operations but no kinds (by their index path, e.g. {@code apis/console.capstan.io/v1}), made
+   * by whoever serves those operations. A group-version that has kinds too keeps the kinds' document.
+   */
+  public static OpenApiDocuments generate(List<Kind> kinds, Map<String, ObjectNode> endpoints) {
     SchemaNames names = new SchemaNames(kinds);
     Map<String, List<Kind>> byPath = new TreeMap<>();
     for (Kind kind : kinds) {
@@ -64,9 +73,12 @@ public final class OpenApiDocuments {
         byPath.computeIfAbsent(pathOf(k.group(), k.version()), p -> new java.util.ArrayList<>()).add(k);
       }
     }
+    Map<String, ObjectNode> jsonByPath = new TreeMap<>();
+    byPath.forEach((path, served) -> jsonByPath.put(path, document(names, served)));
+    endpoints.forEach(jsonByPath::putIfAbsent);
     Map<String, Document> docs = new LinkedHashMap<>();
-    for (Map.Entry<String, List<Kind>> e : byPath.entrySet()) {
-      ObjectNode json = document(names, e.getValue());
+    for (Map.Entry<String, ObjectNode> e : jsonByPath.entrySet()) {
+      ObjectNode json = e.getValue();
       try {
         byte[] bytes = JSON.writeValueAsBytes(json);
         docs.put(e.getKey(), new Document(e.getKey(), json, bytes, sha512(bytes)));

@@ -13,7 +13,8 @@ import java.util.Locale;
  * subresource and the all-namespaces list. Every operation carries
  * {@code x-kubernetes-action} and {@code x-kubernetes-group-version-kind}; the PATCH operations
  * list the {@code fieldValidation} query parameter, which is how kubectl decides that the
- * server validates fields itself (kubectl's QueryParamVerifierV3).
+ * server validates fields itself (kubectl's QueryParamVerifierV3). Gets and lists also list
+ * Capstan's historical-read parameters ({@code asOf}, {@code asOfResourceVersion}, {@code history}).
  */
 final class OperationPaths {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -33,7 +34,7 @@ final class OperationPaths {
     ObjectNode coll = paths.putObject(collection);
     coll.put("description", "list or create objects of kind " + kind.kind());
     coll.set("get", operation(kind, "list" + gv + scope + kind.kind(), "list", "list or watch objects of kind " + kind.kind(),
-        listParameters(), null, listRef));
+        concat(listParameters(), historicalParameters(false)), null, listRef));
     coll.set("post", operation(kind, "create" + gv + scope + kind.kind(), "post", "create a " + kind.kind(),
         writeParameters(false), body(objectRef), objectRef));
     coll.set("delete", operation(kind, "deletecollection" + gv + scope + kind.kind(), "deletecollection",
@@ -44,7 +45,7 @@ final class OperationPaths {
     ObjectNode one = paths.putObject(item);
     one.put("description", "read, replace, patch or delete the specified " + kind.kind());
     one.set("get", operation(kind, "read" + gv + scope + kind.kind(), "get", "read the specified " + kind.kind(),
-        List.of(), null, objectRef));
+        historicalParameters(true), null, objectRef));
     one.set("put", operation(kind, "replace" + gv + scope + kind.kind(), "put", "replace the specified " + kind.kind(),
         writeParameters(false), body(objectRef), objectRef));
     one.set("patch", operation(kind, "patch" + gv + scope + kind.kind(), "patch", "partially update the specified "
@@ -57,7 +58,7 @@ final class OperationPaths {
       ObjectNode status = paths.putObject(item + "/status");
       status.put("description", "read, replace or patch the status of the specified " + kind.kind());
       status.set("get", operation(kind, "read" + gv + scope + kind.kind() + "Status", "get",
-          "read status of the specified " + kind.kind(), List.of(), null, objectRef));
+          "read status of the specified " + kind.kind(), historicalParameters(false), null, objectRef));
       status.set("put", operation(kind, "replace" + gv + scope + kind.kind() + "Status", "put",
           "replace status of the specified " + kind.kind(), writeParameters(false), body(objectRef), objectRef));
       status.set("patch", operation(kind, "patch" + gv + scope + kind.kind() + "Status", "patch",
@@ -69,7 +70,8 @@ final class OperationPaths {
       ObjectNode all = paths.putObject(prefix + "/" + kind.plural());
       all.put("description", "list objects of kind " + kind.kind() + " in every namespace");
       all.set("get", operation(kind, "list" + gv + kind.kind() + "ForAllNamespaces", "list",
-          "list or watch objects of kind " + kind.kind() + " in every namespace", listParameters(), null, listRef));
+          "list or watch objects of kind " + kind.kind() + " in every namespace",
+          concat(listParameters(), historicalParameters(false)), null, listRef));
     }
   }
 
@@ -173,6 +175,28 @@ final class OperationPaths {
         query("sendInitialEvents", "with watch=true, send the current objects as ADDED events first.", "boolean"),
         query("timeoutSeconds", "timeout for the list or watch call.", "integer"),
         query("watch", "watch for changes to the described objects.", "boolean"));
+  }
+
+  /**
+   * Capstan's historical reads (Kubernetes keeps no history to read): {@code asOf} and
+   * {@code asOfResourceVersion} on every get and list, and {@code history} on a get of one object.
+   */
+  private static List<ObjectNode> historicalParameters(boolean history) {
+    List<ObjectNode> out = new java.util.ArrayList<>(List.of(
+        query("asOf", "Capstan: read as the cluster was at this instant, an RFC 3339 time such as "
+            + "2026-12-06T08:00:00Z (a fraction of a second and an offset are allowed), from the event log: the "
+            + "same shapes as a live read, objects deleted since included. A time in the future is the live state; "
+            + "a time before the event log's retained start is 410 Gone; an unparseable one is 400. Not with "
+            + "asOfResourceVersion, nor with watch.", "string"),
+        query("asOfResourceVersion", "Capstan: read as the cluster was at this resourceVersion (a write's), from "
+            + "the event log; 410 Gone before the event log's retained start. Not with asOf, nor with watch.",
+            "string")));
+    if (history) {
+      out.add(query("history", "Capstan: if 'true', answer the object's versions (an audit.capstan.io/v1 "
+          + "ObjectHistory: who, when, which operation, and the field-level difference from the version "
+          + "before), oldest first, instead of the object.", "boolean"));
+    }
+    return out;
   }
 
   private static List<ObjectNode> writeParameters(boolean patch) {

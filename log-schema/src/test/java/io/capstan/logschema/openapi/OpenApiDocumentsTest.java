@@ -162,6 +162,57 @@ class OpenApiDocumentsTest {
     }
   }
 
+  /**
+   * Every get and list (read, read status, list, list in every namespace) lists asOf and
+   * asOfResourceVersion, a read of one object history too; no write or delete lists any of them.
+   */
+  @Test
+  void getsAndListsListTheHistoricalReadParameters() {
+    int reads = 0;
+    for (String path : DOCS.paths()) {
+      for (var item : (Iterable<java.util.Map.Entry<String, JsonNode>>) doc(path).get("paths")::fields) {
+        for (var op : (Iterable<java.util.Map.Entry<String, JsonNode>>) item.getValue()::fields) {
+          if (!op.getValue().has("x-kubernetes-action")) {
+            continue;
+          }
+          String where = path + " " + op.getKey() + " " + item.getKey();
+          List<String> names = op.getValue().path("parameters").findValuesAsText("name");
+          boolean read = op.getKey().equals("get");
+          assertEquals(read, names.contains("asOf"), where + " " + names);
+          assertEquals(read, names.contains("asOfResourceVersion"), where + " " + names);
+          boolean object = read && item.getKey().endsWith("{name}");
+          assertEquals(object, names.contains("history"), where + " " + names);
+          reads += read ? 1 : 0;
+        }
+      }
+    }
+    assertTrue(reads >= 2 * Kinds.all().size(), "reads: " + reads);
+    JsonNode asOf = doc("api/v1").at("/paths/~1api~1v1~1namespaces~1{namespace}~1pods/get/parameters")
+        .findParents("name").stream().filter(p -> p.get("name").asText().equals("asOf")).findFirst().orElseThrow();
+    assertEquals("query", asOf.get("in").asText());
+    assertEquals("string", asOf.at("/schema/type").asText());
+    for (String says : List.of("RFC 3339", "410 Gone", "future is the live state")) {
+      assertTrue(asOf.get("description").asText().contains(says), says + " in " + asOf);
+    }
+  }
+
+  /** A group-version of operations without kinds gets its document in the index; one with kinds keeps the kinds'. */
+  @Test
+  void endpointDocumentsJoinTheIndex() {
+    ObjectNode endpoints = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    endpoints.put("openapi", "3.0.0").putObject("paths").putObject("/apis/example.capstan.io/v1/things");
+    ObjectNode clash = endpoints.deepCopy();
+    OpenApiDocuments docs = OpenApiDocuments.generate(Kinds.all(),
+        java.util.Map.of("apis/example.capstan.io/v1", endpoints, "apis/apps/v1", clash));
+    assertEquals(DOCS.paths().size() + 1, docs.paths().size());
+    OpenApiDocuments.Document doc = docs.document("apis/example.capstan.io/v1").orElseThrow();
+    assertEquals(endpoints, doc.json());
+    assertEquals(doc.serverRelativeUrl(),
+        docs.index().at("/paths/apis~1example.capstan.io~1v1/serverRelativeURL").asText());
+    assertArrayEquals(DOCS.document("apis/apps/v1").orElseThrow().bytes(), docs.document("apis/apps/v1").orElseThrow()
+        .bytes());
+  }
+
   private static boolean contains(JsonNode array, String value) {
     if (array == null) {
       return false;
