@@ -67,7 +67,13 @@ public final class EventHistory implements AutoCloseable {
   private final Map<String, Object> kafka;
   private final String topic;
   private final LogCodec codec;
-  private final VersionedObjects objects;
+  private final Set<String> markedKinds;
+  private VersionedObjects objects;
+  /** The point before which the history was let go when the log was trimmed (resourceVersion, µs); zeros: never. */
+  private long goneBeforeVersion;
+  private long goneBeforeMicros;
+  /** Each partition's first offset at the last catch-up: when it moves, the log was trimmed. */
+  private final Map<Integer, Long> lastLogStart = new HashMap<>();
   /** Where the index is saved; null: in memory only. */
   private final Path dir;
   private SavedHistory saved;
@@ -109,6 +115,7 @@ public final class EventHistory implements AutoCloseable {
     this.topic = topic;
     this.codec = codec;
     this.dir = dir;
+    this.markedKinds = Set.copyOf(markedKinds);
     this.objects = new VersionedObjects(markedKinds);
   }
 
@@ -121,10 +128,14 @@ public final class EventHistory implements AutoCloseable {
     }
     Map<TopicPartition, Long> end = consumer.endOffsets(partitions, METADATA_TIMEOUT);
     Map<TopicPartition, Long> start = consumer.beginningOffsets(partitions, METADATA_TIMEOUT);
+    boolean trimmed = false;
     for (TopicPartition tp : partitions) {
       timeline(tp.partition()).logStart = start.get(tp);
+      Long before = lastLogStart.put(tp.partition(), start.get(tp));
+      trimmed |= start.get(tp) > (before == null ? 0 : before);
       if (consumer.position(tp, METADATA_TIMEOUT) < start.get(tp)) {
         consumer.seek(tp, start.get(tp)); // retention passed where this stopped
+        timeline(tp.partition()).floor = null;
       }
     }
     long read = 0;
@@ -148,6 +159,9 @@ public final class EventHistory implements AutoCloseable {
     } else if (read > 0) {
       log.debug("historical reads: {} more events", read);
     }
+    if (trimmed) {
+      dropWhatTheLogLost();
+    }
     if (saved != null && !saveFailed && !unsaved.isEmpty() && (first || unsaved.size() >= SAVE_EVERY_VERSIONS
         || System.nanoTime() - savedAt >= SAVE_EVERY.toNanos())) {
       save();
@@ -155,15 +169,72 @@ public final class EventHistory implements AutoCloseable {
     return objects;
   }
 
+  /**
+   * After the log was trimmed, when a quarter or more of the versions held can no longer be read
+   * (each key's versions older than the one in effect at the retained start; and that one too when
+   * it is a delete), holds and saves only the rest: the saved history is rewritten, its objects
+   * copied, so neither the heap nor the disk keeps what the log let go. Before then, the versions
+   * stay (unreadable, as every point before the retained start is {@link Gone}).
+   */
+  private void dropWhatTheLogLost() {
+    long[] from = retainedStart();
+    long droppable = objects.unreadableBefore(from[1], from[0]);
+    if (droppable == 0 || droppable * 4 < objects.versions()) {
+      return;
+    }
+    long started = System.nanoTime();
+    List<ObjectVersion> kept = objects.readableFrom(from[1], from[0]);
+    kept.sort(java.util.Comparator.comparingInt(ObjectVersion::partition).thenComparingLong(ObjectVersion::offset));
+    for (PartitionTimeline t : timelines.values()) {
+      if (t.logStart > 0) {
+        t.floor = readableFrom(t); // before its events go: where its readable history begins
+      }
+    }
+    goneBeforeVersion = Math.max(goneBeforeVersion, from[1]);
+    goneBeforeMicros = Math.max(goneBeforeMicros, from[0]);
+    if (saved != null && !saveFailed) {
+      try {
+        kept = saved.rewrite(kept, snapshot());
+        unsaved.clear();
+        savedAt = System.nanoTime();
+        spill = saved.spill();
+      } catch (RuntimeException e) {
+        saveFailed = true;
+        log.warn("historical reads: cannot rewrite the history in {}, kept in memory only from now: {}", dir,
+            e.toString());
+      }
+    }
+    long before = objects.versions();
+    objects = new VersionedObjects(markedKinds);
+    timelines.values().forEach(PartitionTimeline::clear);
+    for (ObjectVersion v : kept) {
+      add(v);
+    }
+    unsaved.clear(); // saved by the rewrite, or no longer saved
+    log.info("historical reads: the event log was trimmed to {}: {} versions from before it let go, {} of {} objects "
+        + "kept in {} ms", timeOf(from[0]), before - objects.versions(), objects.versions(), objects.keys(),
+        (System.nanoTime() - started) / 1_000_000);
+  }
+
+  /** Where the history stands now, as a save records it. */
+  private SavedHistory.Snapshot snapshot() {
+    Map<Integer, Long> positions = new HashMap<>();
+    Map<Integer, long[]> floors = new HashMap<>();
+    for (TopicPartition tp : partitions) {
+      positions.put(tp.partition(), consumer.position(tp, METADATA_TIMEOUT));
+      long[] floor = timeline(tp.partition()).floor;
+      if (floor != null) {
+        floors.put(tp.partition(), floor);
+      }
+    }
+    return new SavedHistory.Snapshot(positions, floors, goneBeforeVersion, goneBeforeMicros);
+  }
+
   /** Saves the versions read since the last save and a snapshot of the offsets read to. */
   private void save() {
     long started = System.nanoTime();
-    Map<Integer, Long> positions = new HashMap<>();
     try {
-      for (TopicPartition tp : partitions) {
-        positions.put(tp.partition(), consumer.position(tp, METADATA_TIMEOUT));
-      }
-      saved.save(unsaved, positions);
+      saved.save(unsaved, snapshot());
       log.debug("historical reads: {} versions saved in {} ms", unsaved.size(), (System.nanoTime() - started) / 1_000_000);
       unsaved.clear();
       savedAt = System.nanoTime();
@@ -188,24 +259,36 @@ public final class EventHistory implements AutoCloseable {
    * its first event on every partition covers every point.
    */
   public void checkRetained(AsOf at) {
-    long fromMicros = 0;
-    long fromVersion = 0;
-    for (PartitionTimeline t : timelines.values()) {
-      if (t.logStart > 0) {
-        long[] first = t.firstKeptAtOrAfter(t.logStart);
-        if (first == null) { // nothing of the partition is kept: its history is gone up to now
-          first = new long[] {System.currentTimeMillis() * 1000, objects.newestResourceVersion() + 1};
-        }
-        fromMicros = Math.max(fromMicros, first[0]);
-        fromVersion = Math.max(fromVersion, first[1]);
-      }
-    }
+    long[] from = retainedStart();
+    long fromMicros = from[0];
+    long fromVersion = from[1];
     boolean gone = at instanceof AsOf.Time time ? time.micros() < fromMicros
         : ((AsOf.Version) at).resourceVersion() < fromVersion;
     if (gone) {
       throw new Gone(at.describe() + " is before the retained start of the event log (" + timeOf(fromMicros)
           + ", resourceVersion " + fromVersion + "): the history before it is no longer kept");
     }
+  }
+
+  /** The earliest point readable: {time µs, resourceVersion}; zeros when the whole log is kept. */
+  private long[] retainedStart() {
+    long fromMicros = goneBeforeMicros;
+    long fromVersion = goneBeforeVersion;
+    for (PartitionTimeline t : timelines.values()) {
+      if (t.logStart > 0) {
+        long[] first = readableFrom(t);
+        fromMicros = Math.max(fromMicros, first[0]);
+        fromVersion = Math.max(fromVersion, first[1]);
+      }
+    }
+    return new long[] {fromMicros, fromVersion};
+  }
+
+  /** The earliest point of a trimmed partition whose state is known. */
+  private long[] readableFrom(PartitionTimeline t) {
+    long[] first = t.firstKeptAtOrAfter(t.logStart);
+    // nothing of the partition is kept: its history is gone up to now
+    return first != null ? first : new long[] {System.currentTimeMillis() * 1000, objects.newestResourceVersion() + 1};
   }
 
   private static String timeOf(long micros) {
@@ -258,7 +341,7 @@ public final class EventHistory implements AutoCloseable {
     SavedHistory.Loaded loaded = saved.load();
     Map<TopicPartition, Long> end = c.endOffsets(parts, METADATA_TIMEOUT);
     for (TopicPartition tp : parts) {
-      Long at = loaded.positions().get(tp.partition());
+      Long at = loaded.snapshot().positions().get(tp.partition());
       if (at != null && at > end.get(tp)) { // the log lost what the index holds: not this log's history any more
         log.warn("historical reads: the saved history in {} was read to offset {} of {}, which ends at {}: read again",
             dir, at, tp, end.get(tp));
@@ -267,12 +350,15 @@ public final class EventHistory implements AutoCloseable {
       }
     }
     spill = saved.spill();
+    goneBeforeVersion = loaded.snapshot().goneBeforeVersion();
+    goneBeforeMicros = loaded.snapshot().goneBeforeMicros();
+    loaded.snapshot().floors().forEach((p, floor) -> timeline(p).floor = floor);
     for (ObjectVersion v : loaded.versions()) {
       add(v);
     }
     this.loaded = loaded.versions().size();
     for (TopicPartition tp : parts) {
-      Long at = loaded.positions().get(tp.partition());
+      Long at = loaded.snapshot().positions().get(tp.partition());
       if (at != null) {
         c.seek(tp, at);
       }
@@ -329,6 +415,7 @@ public final class EventHistory implements AutoCloseable {
     if (saved != null) {
       unsaved.add(v);
     }
+    timeline(r.partition()).floor = null; // it reads on from this event now
   }
 
   /** Adds a version read or loaded, with one copy of its key, uid and actor shared with the versions before. */
@@ -390,6 +477,16 @@ public final class EventHistory implements AutoCloseable {
     private long[] versions = new long[64];
     private int size;
     long logStart;
+    /**
+     * Where the partition's readable history began when the versions the log let go were dropped
+     * ({time µs, resourceVersion}), for when it holds no event after its log's start; null when
+     * an event was read or records were skipped since (it then reads on from there).
+     */
+    long[] floor;
+
+    void clear() {
+      size = 0;
+    }
 
     void add(long offset, long timeMicros, long rv) {
       if (size == offsets.length) {
@@ -405,7 +502,8 @@ public final class EventHistory implements AutoCloseable {
 
     /**
      * The time and resourceVersion of the first event kept at or after {@code offset}; past the
-     * last event read, just after it (the partition's whole history is gone); null when none was read.
+     * last event read, the {@link #floor} a trim left, else just after that last event (the
+     * partition's whole history is gone); null when none was read.
      */
     long[] firstKeptAtOrAfter(long offset) {
       int i = Arrays.binarySearch(offsets, 0, size, offset);
@@ -414,6 +512,9 @@ public final class EventHistory implements AutoCloseable {
       }
       if (i < size) {
         return new long[] {times[i], versions[i]};
+      }
+      if (floor != null) {
+        return floor;
       }
       return size == 0 ? null : new long[] {times[size - 1] + 1, versions[size - 1] + 1};
     }

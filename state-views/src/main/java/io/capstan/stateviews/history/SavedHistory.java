@@ -64,11 +64,17 @@ final class SavedHistory implements AutoCloseable {
   private static final int BATCH = 20_000;
 
   /**
-   * What a load found: the versions, per partition the offset to read on from, and the point
-   * before which the history was let go ({@link #rewrite}; zeros when never).
+   * Where a snapshot stands: per partition the offset read to and the floor a trim left ({time µs,
+   * resourceVersion}: where its readable history began, see {@link EventHistory}), and the point
+   * before which the history was let go (zeros when never).
    */
-  record Loaded(List<ObjectVersion> versions, Map<Integer, Long> positions, long goneBeforeVersion,
-      long goneBeforeMicros) {}
+  record Snapshot(Map<Integer, Long> positions, Map<Integer, long[]> floors, long goneBeforeVersion,
+      long goneBeforeMicros) {
+    static final Snapshot NONE = new Snapshot(Map.of(), Map.of(), 0, 0);
+  }
+
+  /** What a load found: the versions, and the snapshot they end at. */
+  record Loaded(List<ObjectVersion> versions, Snapshot snapshot) {}
 
   private final Path dir;
   private final String header;
@@ -126,8 +132,7 @@ final class SavedHistory implements AutoCloseable {
   Loaded load() {
     Path indexPath = dir.resolve(INDEX);
     List<ObjectVersion> versions = new ArrayList<>();
-    Map<Integer, Long> positions = new TreeMap<>();
-    long[] goneBefore = new long[2];
+    Snapshot snapshot = Snapshot.NONE;
     try {
       index = FileChannel.open(indexPath, StandardOpenOption.CREATE, StandardOpenOption.READ,
           StandardOpenOption.WRITE);
@@ -164,13 +169,17 @@ final class SavedHistory implements AutoCloseable {
                 pending.add(readVersion(frame));
               }
             } else if (type == SNAPSHOT) {
-              positions.clear();
+              Map<Integer, Long> positions = new TreeMap<>();
+              Map<Integer, long[]> floors = new TreeMap<>();
               for (int n = frame.readInt(); n > 0; n--) {
-                positions.put(frame.readInt(), frame.readLong());
+                int partition = frame.readInt();
+                positions.put(partition, frame.readLong());
+                if (frame.readBoolean()) {
+                  floors.put(partition, new long[] {frame.readLong(), frame.readLong()});
+                }
               }
               spillKept = frame.readLong();
-              goneBefore[0] = frame.readLong();
-              goneBefore[1] = frame.readLong();
+              snapshot = new Snapshot(positions, floors, frame.readLong(), frame.readLong());
               versions.addAll(pending);
               pending.clear();
               kept = at;
@@ -202,7 +211,7 @@ final class SavedHistory implements AutoCloseable {
       strings.subList(stringsKept, strings.size()).forEach(refs::remove);
       strings.subList(stringsKept, strings.size()).clear();
       deleteOtherObjectFiles();
-      return new Loaded(versions, positions, goneBefore[0], goneBefore[1]);
+      return new Loaded(versions, snapshot);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the saved history in " + dir, e);
     }
@@ -231,7 +240,7 @@ final class SavedHistory implements AutoCloseable {
     writeFrame(headerFrame());
     index.force(false);
     deleteOtherObjectFiles();
-    return new Loaded(List.of(), Map.of(), 0, 0);
+    return new Loaded(List.of(), Snapshot.NONE);
   }
 
   private byte[] headerFrame() throws IOException {
@@ -258,11 +267,9 @@ final class SavedHistory implements AutoCloseable {
 
   /**
    * Replaces what is saved with {@code versions} (in log order: each partition's by offset), their
-   * objects copied to a new objects file, and a snapshot at {@code positions} before which the
-   * history is gone; the old files go. @return the versions, their objects now in the new file
+   * objects copied to a new objects file, and the snapshot {@code at}; the old files go. @return the versions, their objects now in the new file
    */
-  List<ObjectVersion> rewrite(List<ObjectVersion> versions, Map<Integer, Long> positions, long goneBeforeVersion,
-      long goneBeforeMicros) {
+  List<ObjectVersion> rewrite(List<ObjectVersion> versions, Snapshot at) {
     SpillFile oldSpill = spill;
     FileChannel oldIndex = index;
     long oldGeneration = generation;
@@ -283,7 +290,7 @@ final class SavedHistory implements AutoCloseable {
             object == null ? null : spill.append(object), v.partition(), v.offset()));
       }
       writeFrame(headerFrame());
-      save(moved, positions, goneBeforeVersion, goneBeforeMicros);
+      save(moved, at);
       Files.move(newIndex, dir.resolve(INDEX), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       oldIndex.close();
@@ -314,11 +321,10 @@ final class SavedHistory implements AutoCloseable {
   }
 
   /**
-   * Appends {@code versions} (their objects in {@link #spill}) and a snapshot: every partition read
-   * up to its offset in {@code positions}. Both files are on the disk when it returns.
+   * Appends {@code versions} (their objects in {@link #spill}) and the snapshot {@code at}: every
+   * partition read up to its offset there. Both files are on the disk when it returns.
    */
-  void save(List<ObjectVersion> versions, Map<Integer, Long> positions, long goneBeforeVersion,
-      long goneBeforeMicros) {
+  void save(List<ObjectVersion> versions, Snapshot at) {
     try {
       spill.force();
       for (int from = 0; from < versions.size(); from += BATCH) {
@@ -335,14 +341,20 @@ final class SavedHistory implements AutoCloseable {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       DataOutputStream out = new DataOutputStream(bytes);
       out.writeByte(SNAPSHOT);
-      out.writeInt(positions.size());
-      for (Map.Entry<Integer, Long> p : new TreeMap<>(positions).entrySet()) {
+      out.writeInt(at.positions().size());
+      for (Map.Entry<Integer, Long> p : new TreeMap<>(at.positions()).entrySet()) {
         out.writeInt(p.getKey());
         out.writeLong(p.getValue());
+        long[] floor = at.floors().get(p.getKey());
+        out.writeBoolean(floor != null);
+        if (floor != null) {
+          out.writeLong(floor[0]);
+          out.writeLong(floor[1]);
+        }
       }
       out.writeLong(spill.size());
-      out.writeLong(goneBeforeVersion);
-      out.writeLong(goneBeforeMicros);
+      out.writeLong(at.goneBeforeVersion());
+      out.writeLong(at.goneBeforeMicros());
       writeFrame(bytes.toByteArray());
       index.force(false);
     } catch (IOException e) {

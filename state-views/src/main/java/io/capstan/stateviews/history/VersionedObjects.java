@@ -136,6 +136,52 @@ public final class VersionedObjects {
     return new Timeline(fromMicros, toMicros, writes, kept);
   }
 
+  /**
+   * How many versions no read from the point ({@code resourceVersion}, {@code micros}) on can see:
+   * each key's versions before the one in effect there, and that one too when it is a delete (a
+   * delete in effect reads as no version at all).
+   */
+  public synchronized long unreadableBefore(long resourceVersion, long micros) {
+    long n = 0;
+    for (List<ObjectVersion> list : byKey.values()) {
+      n += firstReadable(list, resourceVersion, micros);
+    }
+    return n;
+  }
+
+  /** The versions a read from the point ({@code resourceVersion}, {@code micros}) on can see; see {@link #unreadableBefore}. */
+  public synchronized List<ObjectVersion> readableFrom(long resourceVersion, long micros) {
+    List<ObjectVersion> out = new ArrayList<>();
+    for (List<ObjectVersion> list : byKey.values()) {
+      out.addAll(list.subList(firstReadable(list, resourceVersion, micros), list.size()));
+    }
+    return out;
+  }
+
+  /**
+   * The index of the first version of {@code list} a read at or after the point can see: the one in
+   * effect there by resourceVersion or by time, whichever is older, or the one after it when that
+   * is a delete (a delete in effect reads as no version).
+   */
+  private static int firstReadable(List<ObjectVersion> list, long resourceVersion, long micros) {
+    int byVersion = -1;
+    int byTime = -1;
+    for (int i = 0; i < list.size(); i++) {
+      ObjectVersion v = list.get(i);
+      if (v.resourceVersion() <= resourceVersion) {
+        byVersion = i;
+      }
+      if (v.timeMicros() <= micros) {
+        byTime = i;
+      }
+    }
+    int first = Math.min(byVersion, byTime);
+    if (first < 0) {
+      return 0;
+    }
+    return list.get(first).removes() ? first + 1 : first;
+  }
+
   /** The time of the oldest version held, in microseconds since the epoch; 0 when there is none. */
   public synchronized long oldestMicros() {
     return oldestMicros == Long.MAX_VALUE ? 0 : oldestMicros;

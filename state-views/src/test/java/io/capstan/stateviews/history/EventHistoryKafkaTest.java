@@ -177,4 +177,87 @@ class EventHistoryKafkaTest {
       }
     }
   }
+
+  @Test
+  void whatATrimmedLogLetGoIsDroppedFromTheSavedHistoryAndStaysGone(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    TopicLayout layout = KafkaFixture.freshLayout(1);
+    try (KafkaProducer<String, byte[]> producer = producer()) {
+      // offsets 0..7
+      send(producer, layout, EventOp.CREATED, configMap("x", "a", 10), "ConfigMap", "x", 10);
+      send(producer, layout, EventOp.UPDATED, configMap("x", "b", 20), "ConfigMap", "x", 20);
+      send(producer, layout, EventOp.CREATED, configMap("y", "a", 30), "ConfigMap", "y", 30);
+      send(producer, layout, EventOp.UPDATED, configMap("x", "c", 40), "ConfigMap", "x", 40);
+      send(producer, layout, EventOp.CREATED, configMap("z", "a", 50), "ConfigMap", "z", 50);
+      send(producer, layout, EventOp.DELETED, configMap("z", "a", 60), "ConfigMap", "z", 60);
+      send(producer, layout, EventOp.CREATED, configMap("w", "a", 70), "ConfigMap", "w", 70);
+      send(producer, layout, EventOp.UPDATED, configMap("x", "d", 80), "ConfigMap", "x", 80);
+      try (EventHistory first = history(layout, dir, "trim-1")) {
+        assertEquals(8, first.catchUp().versions());
+      }
+
+      deleteBefore(layout, 6); // the log keeps w's create and x's last update
+      try (EventHistory second = history(layout, dir, "trim-2")) {
+        VersionedObjects objects = second.catchUp();
+        assertEquals(0, second.eventsRead());
+        assertEquals(List.of(40L, 80L), rvs(objects.versions("ConfigMap/default/x")), "x as at 70, and after");
+        assertEquals(List.of(30L), rvs(objects.versions("ConfigMap/default/y")), "y's only version, in effect at 70");
+        assertEquals(List.of(), rvs(objects.versions("ConfigMap/default/z")), "z was deleted before 70");
+        assertEquals(4, objects.versions());
+        assertEquals("c", mode(objects, "x", 75));
+        assertEquals("a", mode(objects, "y", 75));
+        assertTrue(objects.at("ConfigMap/default/z", new AsOf.Version(75)).isEmpty());
+        assertThrows(EventHistory.Gone.class, () -> second.checkRetained(new AsOf.Version(69)));
+        second.checkRetained(new AsOf.Version(70));
+      }
+      try (var files = java.nio.file.Files.list(dir)) {
+        assertEquals(List.of("index", "lock", "objects-1"), files.map(f -> f.getFileName().toString()).sorted()
+            .toList(), "the rewritten index and objects, the old objects file deleted");
+      }
+
+      // The partition's last events are a create and delete; then the log is trimmed to its end
+      send(producer, layout, EventOp.CREATED, configMap("v", "a", 90), "ConfigMap", "v", 90);
+      send(producer, layout, EventOp.DELETED, configMap("v", "a", 100), "ConfigMap", "v", 100);
+      try (EventHistory third = history(layout, dir, "trim-3")) {
+        assertEquals(6, third.catchUp().versions());
+        assertEquals("a", mode(third.objects(), "v", 95));
+      }
+      deleteBefore(layout, 10);
+      try (EventHistory fourth = history(layout, dir, "trim-4")) {
+        VersionedObjects objects = fourth.catchUp();
+        assertEquals(List.of(80L), rvs(objects.versions("ConfigMap/default/x")));
+        assertEquals(List.of(), rvs(objects.versions("ConfigMap/default/v")));
+        // nothing kept is newer than x's 80, yet v lived at 95: the history before 101 stays gone
+        assertThrows(EventHistory.Gone.class, () -> fourth.checkRetained(new AsOf.Version(95)));
+        fourth.checkRetained(new AsOf.Version(101));
+      }
+      try (EventHistory fifth = history(layout, dir, "trim-5")) {
+        VersionedObjects objects = fifth.catchUp();
+        assertEquals(3, objects.versions(), "x, y and w as the log left them, loaded");
+        assertEquals(0, fifth.eventsRead());
+        assertThrows(EventHistory.Gone.class, () -> fifth.checkRetained(new AsOf.Version(95)), "after a restart too");
+        assertEquals("d", mode(objects, "x", 101));
+      }
+    }
+  }
+
+  private static EventHistory history(TopicLayout layout, java.nio.file.Path dir, String id) {
+    return new EventHistory(KafkaFixture.clientConfig(), layout, id, dir, java.util.Set.of());
+  }
+
+  private static List<Long> rvs(List<ObjectVersion> versions) {
+    return versions.stream().map(ObjectVersion::resourceVersion).toList();
+  }
+
+  private static String mode(VersionedObjects objects, String name, long rv) {
+    return ((ConfigMap) HistoricalObjects.object(objects.at("ConfigMap/default/" + name, new AsOf.Version(rv))
+        .orElseThrow(), LogCodec.get())).getData().get("mode");
+  }
+
+  private static void deleteBefore(TopicLayout layout, long offset) throws Exception {
+    try (Admin admin = Admin.create(KafkaFixture.clientConfig())) {
+      admin.deleteRecords(Map.of(new TopicPartition(layout.events(), 0), RecordsToDelete.beforeOffset(offset)))
+          .all().get(30, TimeUnit.SECONDS);
+    }
+  }
 }

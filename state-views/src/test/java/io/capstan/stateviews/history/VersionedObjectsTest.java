@@ -84,6 +84,19 @@ class VersionedObjectsTest {
     assertEquals(0, java.util.Arrays.stream(secrets.timeline(800_000, 2_000_000, 4, 10).writes()).sum());
   }
 
+  @Test
+  void whatNoReadFromAPointOnCanSeeIsEachKeysVersionsBeforeTheOneInEffectAndADeleteInEffect() {
+    // a: 1 C, 3 U, 5 D, 7 C; b: 2 C; c: 4 C; Secret a: 6 C; version n at 10n µs
+    assertEquals(1, objects.unreadableBefore(4, 40), "a's create, under its update");
+    assertEquals(List.of(3L, 5L, 7L, 2L, 4L, 6L), objects.readableFrom(4, 40).stream()
+        .map(ObjectVersion::resourceVersion).toList());
+    assertEquals(3, objects.unreadableBefore(6, 60), "a's create, update and the delete in effect at 6");
+    assertEquals(List.of(7L, 2L, 4L, 6L), objects.readableFrom(6, 60).stream().map(ObjectVersion::resourceVersion)
+        .toList());
+    assertEquals(1, objects.unreadableBefore(6, 30), "by time a's update is in effect at 30 µs: the older point wins");
+    assertEquals(0, objects.unreadableBefore(0, 0));
+  }
+
   private static VersionedObjects timed(java.util.Set<String> marked) {
     VersionedObjects out = new VersionedObjects(marked);
     for (String key : List.of("ConfigMap/default/a", "ConfigMap/default/b", "ConfigMap/default/a", "ConfigMap/other/c",
