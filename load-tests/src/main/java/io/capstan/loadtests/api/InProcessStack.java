@@ -102,6 +102,7 @@ public final class InProcessStack implements AutoCloseable {
         io.capstan.stateviews.bootstrap.DefaultStorageClass.ensure(client, Duration.ofMinutes(1)); // local-path
       }
       st.store = KafkaResourceStore.connect(kafka, layout, "gateway", WatchCacheConfig.defaults(), registry);
+      st.store.keepHistoryIn(st.dir.resolve("gateway").resolve("history")); // as the gateway of `up` does
       st.vertx = GatewayServer.newVertx();
       Path gatewayDir = st.dir.resolve("gateway");
       Files.createDirectories(gatewayDir);
@@ -117,6 +118,11 @@ public final class InProcessStack implements AutoCloseable {
       st.close();
       throw e;
     }
+  }
+
+  /** The gateway's store. */
+  public KafkaResourceStore store() {
+    return store;
   }
 
   /** The token of {@link #BENCH_USER}, a user outside system:masters with no roles until the bench binds some. */

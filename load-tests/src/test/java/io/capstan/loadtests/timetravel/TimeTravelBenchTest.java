@@ -23,7 +23,8 @@ class TimeTravelBenchTest {
     assertTrue(r.asOfItemsPerList() > 0 && r.asOfItemsPerList() <= 100, r.json());
     assertTrue(r.asOfP99Ms() > 0 && r.liveP99Ms() > 0 && r.cachedP99Ms() > 0 && r.buildSeconds() > 0, r.json());
     JsonNode line = new ObjectMapper().readTree(r.json());
-    for (String field : new String[] {"bench", "events", "build_s", "heap_mb", "heap_bytes_per_event",
+    assertTrue(r.reloadSeconds() > 0, r.json());
+    for (String field : new String[] {"bench", "events", "build_s", "reload_s", "heap_mb", "heap_bytes_per_event",
         "items_per_list", "asof_items_per_list", "asof_list_p50_ms", "asof_list_p99_ms", "live_list_p50_ms",
         "live_list_p99_ms", "cached_list_p50_ms", "cached_list_p99_ms", "asof_vs_live_p99", "floor_met"}) {
       assertTrue(line.has(field), field + " in " + r.json());
