@@ -78,7 +78,7 @@ public final class EventHistory implements AutoCloseable {
   private final Path dir;
   private SavedHistory saved;
   /** The versions read since the last save, in the order read. */
-  private final List<ObjectVersion> unsaved = new ArrayList<>();
+  private List<ObjectVersion> unsaved = new ArrayList<>();
   private long savedAt;
   private boolean saveFailed;
   private final Map<Integer, PartitionTimeline> timelines = new HashMap<>();
@@ -236,7 +236,7 @@ public final class EventHistory implements AutoCloseable {
     try {
       saved.save(unsaved, snapshot());
       log.debug("historical reads: {} versions saved in {} ms", unsaved.size(), (System.nanoTime() - started) / 1_000_000);
-      unsaved.clear();
+      unsaved = new ArrayList<>(); // not the first read's capacity for good
       savedAt = System.nanoTime();
     } catch (RuntimeException e) {
       saveFailed = true; // the history stays whole in memory; the saved one ends at its last snapshot

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *   <li>a header naming the event log (topic, topic id, partitions), and the objects file: an
  *       index of another log (the topic made again, or partitions added) is dropped, not read;
  *   <li>batches of versions (key, resourceVersion, time, operation, actor, uid, where the object
- *       is in the spill file, partition and offset), strings written once and then referred to;
+ *       is in the spill file, partition and offset), each string written once a batch and then
+ *       referred to (a batch's strings are its own, so nothing of them stays on the heap);
  *   <li>snapshots: after the versions up to it, the offset each partition was read to, the
  *       objects file's length then, and the point before which the history is gone.
  * </ul>
@@ -84,7 +85,7 @@ final class SavedHistory implements AutoCloseable {
   private final FileLock lock;
   private FileChannel index;
   private SpillFile spill;
-  /** Strings by reference, and references by string, of the frames saved. */
+  /** Strings by reference, and references by string, of the batch being written or read. */
   private final List<String> strings = new ArrayList<>();
   private final Map<String, Integer> refs = new HashMap<>();
 
@@ -138,7 +139,6 @@ final class SavedHistory implements AutoCloseable {
           StandardOpenOption.WRITE);
       long kept = 0;
       long spillKept = 0;
-      int stringsKept = 0;
       String found = null;
       List<ObjectVersion> pending = new ArrayList<>();
       try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(indexPath),
@@ -168,6 +168,7 @@ final class SavedHistory implements AutoCloseable {
               for (int n = frame.readInt(); n > 0; n--) {
                 pending.add(readVersion(frame));
               }
+              forgetStrings();
             } else if (type == SNAPSHOT) {
               Map<Integer, Long> positions = new TreeMap<>();
               Map<Integer, long[]> floors = new TreeMap<>();
@@ -183,7 +184,6 @@ final class SavedHistory implements AutoCloseable {
               versions.addAll(pending);
               pending.clear();
               kept = at;
-              stringsKept = strings.size();
             } else {
               break;
             }
@@ -208,8 +208,6 @@ final class SavedHistory implements AutoCloseable {
       spill.keepOnly(spillKept);
       index.truncate(kept);
       index.position(kept);
-      strings.subList(stringsKept, strings.size()).forEach(refs::remove);
-      strings.subList(stringsKept, strings.size()).clear();
       deleteOtherObjectFiles();
       return new Loaded(versions, snapshot);
     } catch (IOException e) {
@@ -228,8 +226,7 @@ final class SavedHistory implements AutoCloseable {
 
   /** Drops what is saved and starts an index with its header. */
   private Loaded fresh() throws IOException {
-    strings.clear();
-    refs.clear();
+    forgetStrings();
     if (spill != null) {
       spill.close();
     }
@@ -273,12 +270,9 @@ final class SavedHistory implements AutoCloseable {
     SpillFile oldSpill = spill;
     FileChannel oldIndex = index;
     long oldGeneration = generation;
-    List<String> oldStrings = List.copyOf(strings);
     Path newIndex = dir.resolve(INDEX + ".new");
     try {
       generation = oldGeneration + 1;
-      strings.clear();
-      refs.clear();
       spill = SpillFile.kept(dir.resolve(SPILL + generation));
       spill.keepOnly(0);
       index = FileChannel.open(newIndex, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
@@ -309,12 +303,7 @@ final class SavedHistory implements AutoCloseable {
       index = oldIndex;
       spill = oldSpill;
       generation = oldGeneration;
-      strings.clear();
-      refs.clear();
-      for (String str : oldStrings) {
-        refs.put(str, strings.size());
-        strings.add(str);
-      }
+      forgetStrings();
       throw e instanceof IOException io ? new UncheckedIOException("cannot rewrite the history in " + dir, io)
           : (RuntimeException) e;
     }
@@ -331,11 +320,13 @@ final class SavedHistory implements AutoCloseable {
         List<ObjectVersion> batch = versions.subList(from, Math.min(versions.size(), from + BATCH));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(batch.size() * 56);
         DataOutputStream out = new DataOutputStream(bytes);
+        forgetStrings(); // a batch's references are its own
         out.writeByte(VERSIONS);
         out.writeInt(batch.size());
         for (ObjectVersion v : batch) {
           writeVersion(out, v);
         }
+        forgetStrings();
         writeFrame(bytes.toByteArray());
       }
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -396,6 +387,11 @@ final class SavedHistory implements AutoCloseable {
     long offset = in.readLong();
     StoredBytes stored = position < 0 ? null : new StoredBytes.Spilled(spill, position, length);
     return new ObjectVersion(key, rv, time, op, actor, uid, stored, partition, offset);
+  }
+
+  private void forgetStrings() {
+    strings.clear();
+    refs.clear();
   }
 
   private void writeString(DataOutputStream out, String s) throws IOException {
