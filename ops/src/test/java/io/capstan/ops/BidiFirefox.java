@@ -16,10 +16,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -31,7 +33,8 @@ import java.util.stream.Stream;
 /**
  * Headless Firefox driven over WebDriver BiDi, with no driver binary: Firefox started with
  * {@code --remote-debugging-port} serves a BiDi session on {@code ws://127.0.0.1:PORT/session}.
- * Commands carry ids and their answers are matched by id; events are ignored. The browser runs
+ * Commands carry ids and their answers are matched by id; of the events, only the page's errors
+ * are kept ({@link #pageErrors()}). The browser runs
  * with a fresh profile, its output goes to a log file, and {@link #close()} ends the session and
  * the process (with its content processes) and removes the profile.
  */
@@ -49,6 +52,7 @@ final class BidiFirefox implements AutoCloseable {
   private final AtomicLong ids = new AtomicLong();
   private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
   private final String context;
+  private final List<String> pageErrors = new CopyOnWriteArrayList<>();
 
   /** A DOM element of the page, as BiDi's {@code script} module shares it. */
   record Element(String sharedId) {}
@@ -87,6 +91,9 @@ final class BidiFirefox implements AutoCloseable {
       ObjectNode newSession = json.createObjectNode();
       newSession.set("capabilities", capabilities);
       command("session.new", newSession);
+      ObjectNode subscribe = json.createObjectNode();
+      subscribe.putArray("events").add("log.entryAdded");
+      command("session.subscribe", subscribe);
       JsonNode tree = command("browsingContext.getTree", json.createObjectNode());
       context = tree.path("contexts").path(0).path("context").asText(null);
       if (context == null) {
@@ -153,7 +160,7 @@ final class BidiFirefox implements AutoCloseable {
 
   /** Scrolls the element into view and clicks its centre with the mouse, as a user would. */
   void click(Element element) {
-    ObjectNode params = json.createObjectNode().put("functionDeclaration", "e => e.scrollIntoView({block: 'center'})")
+    ObjectNode params = json.createObjectNode().put("functionDeclaration", "e => e.scrollIntoView({block: 'nearest'})")
         .put("awaitPromise", false);
     params.putObject("target").put("context", context);
     params.putArray("arguments").addObject().put("sharedId", element.sharedId());
@@ -196,6 +203,11 @@ final class BidiFirefox implements AutoCloseable {
   byte[] screenshot() {
     JsonNode shot = command("browsingContext.captureScreenshot", json.createObjectNode().put("context", context));
     return Base64.getDecoder().decode(shot.path("data").asText());
+  }
+
+  /** The page's errors so far: its uncaught exceptions and {@code console.error} calls. */
+  List<String> pageErrors() {
+    return List.copyOf(pageErrors);
   }
 
   /** The browser's output so far, for a failure's message. */
@@ -311,7 +323,10 @@ final class BidiFirefox implements AutoCloseable {
         "Firefox exited before it listened for WebDriver BiDi; its output is in " + log.toAbsolutePath()));
   }
 
-  /** Puts a message's fragments together and hands each answer to the command waiting for its id. */
+  /**
+   * Puts a message's fragments together and hands each answer to the command waiting for its id;
+   * of the events, keeps the page's errors.
+   */
   private final class Listener implements WebSocket.Listener {
     private final StringBuilder message = new StringBuilder();
 
@@ -323,7 +338,12 @@ final class BidiFirefox implements AutoCloseable {
         message.setLength(0);
         try {
           JsonNode answer = json.readTree(text);
-          if (answer.has("id") && !answer.get("id").isNull()) {
+          if ("event".equals(answer.path("type").asText())) {
+            JsonNode entry = answer.path("params");
+            if ("log.entryAdded".equals(answer.path("method").asText()) && "error".equals(entry.path("level").asText())) {
+              pageErrors.add(entry.path("type").asText() + ": " + entry.path("text").asText());
+            }
+          } else if (answer.has("id") && !answer.get("id").isNull()) {
             CompletableFuture<JsonNode> waiting = pending.get(answer.get("id").asLong());
             if (waiting != null) {
               waiting.complete(answer);

@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assertions;
@@ -174,6 +176,7 @@ class ConsoleBrowserTest {
         await(firefox, "the overview", query("div.view[data-view='overview']"));
         awaitText(firefox, "the key series", "document.getElementById('main').innerText.includes('Key series') || null");
         firefoxShot(firefox, "4-overview");
+        assertEquals(List.of(), firefox.pageErrors(), "the console's errors in Firefox");
       } catch (Throwable t) {
         firefoxShot(firefox, "failure");
         throw t;
@@ -199,30 +202,25 @@ class ConsoleBrowserTest {
 
   /** The element the script finds once it finds one, failing after {@link #WAIT} naming {@code what}. */
   private static BidiFirefox.Element await(BidiFirefox firefox, String what, String script) throws Exception {
-    Instant deadline = Instant.now().plus(WAIT);
-    while (true) {
-      Optional<BidiFirefox.Element> found = firefox.element(script);
-      if (found.isPresent()) {
-        return found.get();
-      }
-      if (Instant.now().isAfter(deadline)) {
-        return Assertions.fail("Firefox: " + what + " not there within " + WAIT + " (" + script + ")");
-      }
-      Thread.sleep(200);
-    }
+    return poll(what, script, () -> firefox.element(script));
   }
 
   /** The script's value once it is a string, number or true, failing after {@link #WAIT} naming {@code what}. */
   private static String awaitText(BidiFirefox firefox, String what, String script) throws Exception {
+    return poll(what, script, () -> Optional.ofNullable(firefox.text(script))
+        .filter(v -> !v.isEmpty() && !v.equals("false")));
+  }
+
+  /** Asks the page again until it answers, failing after {@link #WAIT} naming {@code what}. */
+  private static <T> T poll(String what, String script, Supplier<Optional<T>> ask) throws Exception {
     Instant deadline = Instant.now().plus(WAIT);
-    String last = null;
     while (true) {
-      last = firefox.text(script);
-      if (last != null && !last.isEmpty() && !last.equals("false")) {
-        return last;
+      Optional<T> answer = ask.get();
+      if (answer.isPresent()) {
+        return answer.get();
       }
       if (Instant.now().isAfter(deadline)) {
-        return Assertions.fail("Firefox: " + what + " not there within " + WAIT + " (" + script + " is " + last + ")");
+        return Assertions.fail("Firefox: " + what + " not there within " + WAIT + " (" + script + ")");
       }
       Thread.sleep(200);
     }
