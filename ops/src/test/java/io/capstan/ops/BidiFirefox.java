@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -61,11 +60,8 @@ final class BidiFirefox implements AutoCloseable {
     this.log = log;
     Files.createDirectories(log.toAbsolutePath().getParent());
     profile = Files.createTempDirectory("capstan-firefox-profile");
-    int port;
-    try (ServerSocket free = new ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
-    process = new ProcessBuilder(firefox.toString(), "--headless", "--no-remote", "--remote-debugging-port=" + port,
+    // Port 0: Firefox takes a free port and says which in its output.
+    process = new ProcessBuilder(firefox.toString(), "--headless", "--no-remote", "--remote-debugging-port=0",
         "--profile", profile.toString(), "about:blank")
         .redirectErrorStream(true).start();
     CompletableFuture<String> listening = new CompletableFuture<>();
@@ -80,6 +76,8 @@ final class BidiFirefox implements AutoCloseable {
       } catch (TimeoutException e) {
         throw new IllegalStateException("Firefox did not listen for WebDriver BiDi within " + START_WAIT
             + "; its output is in " + log.toAbsolutePath());
+      } catch (ExecutionException e) {
+        throw (IllegalStateException) e.getCause();
       }
       opened = HttpClient.newHttpClient().newWebSocketBuilder()
           .buildAsync(URI.create(address + "/session"), new Listener())

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The WebDriver BiDi client against real headless Firefox ESR on a page of its own: typing into a
  * field and clicking a button as a user does, a key on a slider, a screenshot, the page's errors
- * kept, and a script's exception reported with its text.
+ * kept, and a script's exception reported with its text; a browser that exits at once is
+ * reported with where its output is.
  */
 class BidiFirefoxTest {
   private static final Path FIREFOX = Path.of("/usr/bin/firefox-esr");
@@ -59,5 +60,14 @@ class BidiFirefoxTest {
       assertTrue(errors.stream().anyMatch(e -> e.contains("late failure")), errors.toString());
       assertTrue(errors.stream().anyMatch(e -> e.contains("said so")), errors.toString());
     }
+  }
+
+  @Test
+  void aBrowserThatExitsAtOnceIsNamedWithItsLog() {
+    Path log = Path.of("target", "firefox", "exits.log");
+    IllegalStateException thrown = assertThrows(IllegalStateException.class,
+        () -> BidiFirefox.start(Path.of("/bin/false"), log, 800, 600));
+    assertTrue(thrown.getMessage().contains("exited before it listened for WebDriver BiDi")
+        && thrown.getMessage().contains(log.toAbsolutePath().toString()), thrown.getMessage());
   }
 }
