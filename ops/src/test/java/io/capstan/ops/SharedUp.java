@@ -92,6 +92,10 @@ final class SharedUp {
     close(c);
   }
 
+  static void scenario(Kind kind, String name, RuncUp.Scenario scenario) throws Exception {
+    scenario(kind, name, scenario, null);
+  }
+
   /**
    * Namespace {@code name} on the shared cluster of this kind (started when it is the first), for
    * a class that keeps it across its tests: its work dir and a kubeconfig working in it.
@@ -111,10 +115,6 @@ final class SharedUp {
         "--timeout=" + NAMESPACE_GONE.toSeconds() + "s");
     assertEquals(0, gone.exit(), "namespace " + c.namespace() + " deleted with what was left in it: " + gone
         + KubectlRunner.run(c.kubeconfig(), "get", "all", "-n", c.namespace()));
-  }
-
-  static void scenario(Kind kind, String name, RuncUp.Scenario scenario) throws Exception {
-    scenario(kind, name, scenario, null);
   }
 
   /**
