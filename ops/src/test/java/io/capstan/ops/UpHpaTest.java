@@ -62,7 +62,8 @@ class UpHpaTest {
     String manifest = readmeManifest();
     List<String> autoscale = readmeCommand("autoscale");
     List<String> patch = readmeCommand("patch");
-    SharedUp.scenario(SharedUp.Kind.RUNC, "up-hpa", c -> scenario(c.work(), c.data(), c.kubeconfig(), manifest, autoscale, patch),
+    SharedUp.scenario(SharedUp.Kind.RUNC, "up-hpa",
+        c -> scenario(c.work(), c.data(), c.kubeconfig(), manifest, autoscale, patch),
         c -> System.err.println(KubectlRunner.run(c.kubeconfig(), "describe", "hpa,deploy,pods")));
   }
 

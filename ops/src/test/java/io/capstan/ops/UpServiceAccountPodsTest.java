@@ -38,7 +38,8 @@ class UpServiceAccountPodsTest {
 
   @Test
   void podsReadTheirTokenAndItsRoleDecidesWhatItMayDo() throws Exception {
-    SharedUp.scenario(SharedUp.Kind.RUNC, "up-sa-pods", c -> scenario(c.work(), c.data(), c.api(), c.kubeconfig(), c.namespace()));
+    SharedUp.scenario(SharedUp.Kind.RUNC, "up-sa-pods",
+        c -> scenario(c.work(), c.data(), c.api(), c.kubeconfig(), c.namespace()));
   }
 
   private static void scenario(Path work, Path data, String api, Path kubeconfig, String ns) throws Exception {

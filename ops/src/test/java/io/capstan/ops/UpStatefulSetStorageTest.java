@@ -58,7 +58,8 @@ class UpStatefulSetStorageTest {
 
   @Test
   void theRecreatedPodGetsItsClaimAndItsDataBack() throws Exception {
-    SharedUp.scenario(SharedUp.Kind.RUNC, "up-sts-storage", c -> scenario(c.work(), c.data(), c.kubeconfig(), c.namespace()), c -> {
+    SharedUp.scenario(SharedUp.Kind.RUNC, "up-sts-storage", c -> scenario(c.work(), c.data(), c.kubeconfig(),
+        c.namespace()), c -> {
       run(c.kubeconfig(), "delete", "sts", "--all");
       run(c.kubeconfig(), "delete", "pod", "--all", "--grace-period=0");
     });
