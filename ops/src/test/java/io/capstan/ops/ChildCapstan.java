@@ -73,6 +73,11 @@ final class ChildCapstan implements AutoCloseable {
     return process.pid();
   }
 
+  /** Whether the child still runs. */
+  boolean alive() {
+    return process.isAlive();
+  }
+
   private void readStdout() {
     try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = in.readLine()) != null; ) {

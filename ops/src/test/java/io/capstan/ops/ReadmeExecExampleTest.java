@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * real runc node: exec with an exit code, cp both ways, run -i --rm with stdin, and a
  * port-forward to busybox's httpd in the pod.
  */
+@SharedUp.Uses(SharedUp.Kind.RUNC)
 class ReadmeExecExampleTest {
   private static final String SECTION = "## Exec, attach, cp and run -it";
 
@@ -27,7 +28,7 @@ class ReadmeExecExampleTest {
     }
     List<String> blocks = ReadmeScript.blocks(SECTION);
     assertEquals(2, blocks.size(), "the section has its two steps");
-    RuncUp.scenario("readme-exec", cluster -> {
+    SharedUp.scenario(SharedUp.Kind.RUNC, "readme-exec", cluster -> {
       ReadmeScript.Result result = ReadmeScript.run(cluster.work(), blocks,
           Map.of("KUBECONFIG", cluster.kubeconfig().toString()), Duration.ofMinutes(5));
       result.assertSucceeded("the README's exec examples");

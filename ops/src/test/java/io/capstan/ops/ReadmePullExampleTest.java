@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * real runc node: a Debian docker-registry on 127.0.0.1:5000, a one-layer busybox image pushed with
  * skopeo, and a pod that runs it after the node agent pulled it.
  */
+@SharedUp.Uses(SharedUp.Kind.RUNC)
 class ReadmePullExampleTest {
   private static final String SECTION = "## Pulling images from a registry";
 
@@ -37,7 +38,7 @@ class ReadmePullExampleTest {
     }
     List<String> blocks = ReadmeScript.blocks(SECTION);
     assertEquals(2, blocks.size(), "the section has its two steps");
-    RuncUp.scenario("readme-pull", cluster -> {
+    SharedUp.scenario(SharedUp.Kind.RUNC, "readme-pull", cluster -> {
       ReadmeScript.Result result;
       try {
         result = ReadmeScript.run(cluster.work(), blocks, Map.of("KUBECONFIG", cluster.kubeconfig().toString()),

@@ -36,8 +36,11 @@ final class RuncUp {
     RuncRuntime.machineProblem().ifPresent(Assertions::fail);
   }
 
-  /** What a scenario runs against: its work dir, up's data dir, the API's address and up's kubeconfig. */
-  record Cluster(Path work, Path data, String api, Path kubeconfig) {}
+  /**
+   * What a scenario runs against: its work dir, up's data dir, the API's address, a kubeconfig for
+   * up, and the namespace that kubeconfig's context works in.
+   */
+  record Cluster(Path work, Path data, String api, Path kubeconfig, String namespace) {}
 
   /** A kubectl scenario against a running {@code capstan up}. */
   interface Scenario {
@@ -60,7 +63,7 @@ final class RuncUp {
     Path data = work.resolve("data");
     try (ChildCapstan up = start(work, data)) {
       java.util.regex.Matcher ready = up.awaitLine("capstan ready: api=(\\S+) kubeconfig=(\\S+) ", ChildCapstan.UP_READY);
-      Cluster cluster = new Cluster(work, data, ready.group(1), Path.of(ready.group(2)));
+      Cluster cluster = new Cluster(work, data, ready.group(1), Path.of(ready.group(2)), "default");
       try {
         scenario.run(cluster);
       } catch (Throwable t) {

@@ -6,15 +6,11 @@ import static io.capstan.ops.KubectlRunner.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.capstan.ops.KubectlRunner.Result;
-import io.capstan.stateviews.testing.KafkaFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,26 +18,17 @@ import org.junit.jupiter.api.Test;
  * cronjob} every minute gets a Job within a minute, {@code kubectl get cronjob} prints kube's
  * columns, {@code kubectl create job --from=cronjob/...} works, a bad schedule is a 422 naming
  * the field; the built-in priority classes exist, a pod gets its class's priority and a pod naming
- * a missing class is forbidden. The local node is hollow and cordoned: no container runs.
+ * a missing class is forbidden. On the shared hollow cluster: no container runs.
  */
+@SharedUp.Uses(SharedUp.Kind.HOLLOW)
 class UpCronJobTest {
   private static final Duration AWAIT = Duration.ofSeconds(90);
-  private static final Duration READY = ChildCapstan.UP_READY;
 
   @Test
   void aCronJobEveryMinuteGetsAJobAndPodsGetTheirPriority() throws Exception {
-    if (!Files.isExecutable(Path.of("/usr/bin/kubectl"))) {
-      fail("kubectl is needed: apt-get install kubernetes-client");
-    }
-    Path work = KafkaFixture.tempDir("up-cronjob");
-    // Not root to the child: its local node agent runs hollow pods, never runc ones.
-    try (ChildCapstan up = ChildCapstan.start(work, List.of("-Duser.name=capstan-test"), "up",
-        "--data-dir", work.resolve("data").toString(), "--kafka-port", "0", "--metrics-port", "0", "--api-port", "0",
-        "--partitions", "2", "--service-proxy", "off")) {
-      Matcher ready = up.awaitLine("capstan ready: api=\\S+ kubeconfig=(\\S+) ", READY);
-      Path kubeconfig = Path.of(ready.group(1));
-      String node = await(kubeconfig, AWAIT, "the local node", "", "get", "nodes", "-o", "jsonpath={.items[0].metadata.name}");
-      kubectl(kubeconfig, "cordon", node);
+    SharedUp.scenario(SharedUp.Kind.HOLLOW, "up-cronjob", c -> {
+      Path work = c.work();
+      Path kubeconfig = c.kubeconfig();
 
       // Built-in priority classes, and admission.
       String classes = await(kubeconfig, AWAIT, "the system priority classes", "system-node-critical", "get",
@@ -87,7 +74,8 @@ class UpCronJobTest {
       kubectl(kubeconfig, "create", "job", "by-hand", "--from=cronjob/hello");
       assertEquals("manual", kubectl(kubeconfig, "get", "job", "by-hand", "-o",
           "jsonpath={.metadata.annotations.cronjob\\.kubernetes\\.io/instantiate}"));
-    }
+      kubectl(kubeconfig, "delete", "priorityclass", "batch-high");
+    });
   }
 
 }

@@ -5,37 +5,31 @@ import static io.capstan.ops.KubectlRunner.kubectl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.capstan.stateviews.testing.KafkaFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 18's DaemonSet scenario with kubectl: on {@code up --hollow-nodes 20} a DaemonSet runs one
- * pod on each of the 21 nodes (the 20 hollow ones and the local node, which is schedulable), placed
- * by the scheduler; {@code kubectl rollout status}, a rolling update, {@code rollout history} and
- * {@code rollout undo} work as on Kubernetes. The local node runs hollow containers here (its agent
- * runs real ones only as root, and the child is told it is not), so the test starts no real container.
+ * Issue 18's DaemonSet scenario with kubectl: on the shared hollow cluster ({@code up --hollow-nodes
+ * 20}) a DaemonSet runs one pod on each of the 21 nodes (the 20 hollow ones and the local node,
+ * which is schedulable), placed by the scheduler; {@code kubectl rollout status}, a rolling update,
+ * {@code rollout history} and {@code rollout undo} work as on Kubernetes. The local node runs hollow
+ * containers there (its agent runs real ones only as root, and the child is told it is not), so the
+ * test starts no real container.
  */
+@SharedUp.Uses(SharedUp.Kind.HOLLOW)
 class UpDaemonSetTest {
   private static final Duration AWAIT = Duration.ofSeconds(120);
-  private static final Duration READY = ChildCapstan.UP_READY;
 
   @Test
   void aDaemonSetRunsOnEveryNodeAndRollsOutAndBack() throws Exception {
-    Path work = KafkaFixture.tempDir("up-daemonset");
-    try (ChildCapstan up = ChildCapstan.start(work, List.of("-Duser.name=capstan-test"), "up", "--data-dir",
-        work.resolve("data").toString(), "--kafka-port", "0", "--metrics-port", "0", "--api-port", "0",
-        "--partitions", "2", "--hollow-nodes", "20", "--service-proxy", "dry")) {
-      Matcher ready = up.awaitLine("capstan ready: api=(\\S+) kubeconfig=(\\S+) kafka=\\S+ metrics=\\S+$", READY);
-      Path kubeconfig = Path.of(ready.group(2));
-      await(kubeconfig, AWAIT, "21 nodes", out -> out.split("\\s+").length == 21, "get", "nodes", "-o",
-          "jsonpath={.items[*].metadata.name}");
+    SharedUp.scenario(SharedUp.Kind.HOLLOW, "up-daemonset", c -> {
+      Path work = c.work();
+      Path kubeconfig = c.kubeconfig();
       Path manifest = work.resolve("ds.yaml");
       Files.writeString(manifest, """
           apiVersion: apps/v1
@@ -86,8 +80,8 @@ class UpDaemonSetTest {
       history = kubectl(kubeconfig, "rollout", "history", "ds/node-agent");
       assertTrue(history.matches("(?s).*\n2\\s+<none>\\s*\n3\\s+<none>.*"), "revision 1 became 3: " + history);
       assertEquals(21, kubectl(kubeconfig, "get", "pods", "-l", "app=node-agent", "-o", "name").split("\n").length);
-      assertEquals(0, up.terminate(Duration.ofMinutes(1)), up.stderr());
-    }
+      kubectl(kubeconfig, "delete", "ds", "node-agent");
+    });
   }
 
   private static String distinctImages(Path kubeconfig) throws Exception {

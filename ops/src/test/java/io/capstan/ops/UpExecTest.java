@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.capstan.stateviews.testing.KafkaFixture;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -33,12 +32,12 @@ import org.junit.jupiter.api.Test;
  * resize), {@code cp} both ways, {@code run -i --rm} and {@code attach} on the container's own
  * streams, {@code port-forward} to the pod's httpd (kubectl's WebSocket tunnel and SPDY), exec
  * over SPDY, and the refusals: a missing container, a pod with no node, RBAC on {@code
- * pods/exec}, port-forward to a closed port. One cluster for the class.
+ * pods/exec}, port-forward to a closed port. One namespace of the shared cluster for the class.
  */
+@SharedUp.Uses(SharedUp.Kind.RUNC)
 class UpExecTest {
-  private static final Duration READY = Duration.ofMinutes(5); // a loaded CI machine starts up slowly
+  private static RuncUp.Cluster cluster;
   private static Path work;
-  private static ChildCapstan up;
   private static Path kubeconfig;
 
   /** What a kubectl run gave. */
@@ -46,14 +45,9 @@ class UpExecTest {
 
   @BeforeAll
   static void start() throws Exception {
-    RuncUp.requireRunc();
-    if (!Files.isExecutable(Path.of("/usr/bin/kubectl"))) {
-      fail("kubectl is needed: apt-get install kubernetes-client");
-    }
-    work = KafkaFixture.tempDir("up-exec");
-    up = RuncUp.start(work, work.resolve("data"));
-    Matcher ready = up.awaitLine("capstan ready: api=\\S+ kubeconfig=(\\S+) ", READY);
-    kubeconfig = Path.of(ready.group(1));
+    cluster = SharedUp.open(SharedUp.Kind.RUNC, "up-exec");
+    work = cluster.work();
+    kubeconfig = cluster.kubeconfig();
     Path manifest = work.resolve("web.yaml");
     Files.writeString(manifest, """
         apiVersion: v1
@@ -76,15 +70,14 @@ class UpExecTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (up != null) {
+    if (cluster != null) {
       try {
         kubectl(-1, "delete", "pod", "web", "pending", "ticker", "interactive", "--ignore-not-found", "--wait=true",
             "--timeout=60s");
         kubectl(-1, "delete", "rolebinding", "alice-reads-pods", "--ignore-not-found");
         kubectl(-1, "delete", "role", "pod-reader", "--ignore-not-found");
       } finally {
-        assertEquals(0, up.terminate(Duration.ofMinutes(2)), "capstan up stops cleanly; stderr:\n" + up.stderr());
-        up.close();
+        SharedUp.close(cluster);
       }
     }
   }

@@ -16,12 +16,13 @@ import org.junit.jupiter.api.Test;
  * Running}), the sidecar serving the app a file over a shared volume; a Job whose pod has such a
  * sidecar completes once its container is done.
  */
+@SharedUp.Uses(SharedUp.Kind.RUNC)
 class UpNativeSidecarTest {
   private static final Duration AWAIT = ChildCapstan.UP_READY;
 
   @Test
   void aSidecarPodRunsTwoOfTwoReadyAndAJobWithASidecarCompletes() throws Exception {
-    RuncUp.scenario("up-sidecars", c -> scenario(c.work(), c.kubeconfig()));
+    SharedUp.scenario(SharedUp.Kind.RUNC, "up-sidecars", c -> scenario(c.work(), c.kubeconfig()));
   }
 
   private static void scenario(Path work, Path kubeconfig) throws Exception {

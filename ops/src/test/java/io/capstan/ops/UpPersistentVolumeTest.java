@@ -22,16 +22,17 @@ import org.junit.jupiter.api.Test;
  * same claim reads the file back; deleting the claim deletes the volume and its directory
  * (reclaim Delete). kubectl shows the three kinds with kube's columns.
  */
+@SharedUp.Uses(SharedUp.Kind.RUNC)
 class UpPersistentVolumeTest {
   private static final Duration AWAIT = Duration.ofMinutes(2);
 
   @Test
   void aClaimKeepsItsDataAcrossPodsAndGoesWithItsDirectory() throws Exception {
-    RuncUp.scenario("up-pv", c -> scenario(c.work(), c.data(), c.kubeconfig()),
+    SharedUp.scenario(SharedUp.Kind.RUNC, "up-pv", c -> scenario(c.work(), c.data(), c.kubeconfig(), c.namespace()),
         c -> run(c.kubeconfig(), "delete", "pod", "--all", "--grace-period=0"));
   }
 
-  private static void scenario(Path work, Path data, Path kubeconfig) throws Exception {
+  private static void scenario(Path work, Path data, Path kubeconfig, String ns) throws Exception {
     String classes = await(kubeconfig, AWAIT, "the default class", "local-path", "get", "storageclass");
     assertTrue(java.util.regex.Pattern.compile("local-path \\(default\\)\\s+capstan\\.io/local-path\\s+Delete\\s+"
         + "WaitForFirstConsumer\\s+false\\s+").matcher(classes).find(), classes);
@@ -58,7 +59,7 @@ class UpPersistentVolumeTest {
     String volume = kubectl(kubeconfig, "get", "pvc", "data", "-o", "jsonpath={.spec.volumeName}");
     assertTrue(volume.startsWith("pvc-"), volume);
     String pv = kubectl(kubeconfig, "get", "pv", volume, "--no-headers");
-    assertTrue(pv.matches(volume + "\\s+64Mi\\s+RWO\\s+Delete\\s+Bound\\s+default/data\\s+local-path\\s+<unset>\\s+.*"),
+    assertTrue(pv.matches(volume + "\\s+64Mi\\s+RWO\\s+Delete\\s+Bound\\s+" + ns + "/data\\s+local-path\\s+<unset>\\s+.*"),
         pv);
     String pvc = kubectl(kubeconfig, "get", "pvc", "data", "--no-headers");
     assertTrue(pvc.matches("data\\s+Bound\\s+" + volume + "\\s+64Mi\\s+RWO\\s+local-path\\s+<unset>\\s+.*"), pvc);
@@ -66,7 +67,7 @@ class UpPersistentVolumeTest {
     assertEquals(node, kubectl(kubeconfig, "get", "pvc", "data", "-o",
         "jsonpath={.metadata.annotations.volume\\.kubernetes\\.io/selected-node}"), "the scheduler named the node");
     Path root = data.resolve("node-agent").resolve("local-path");
-    Path dir = root.resolve(volume + "_default_data");
+    Path dir = root.resolve(volume + "_" + ns + "_data");
     assertEquals("kept-across-pods\n", Files.readString(dir.resolve("note")), "the file is in the volume's directory");
 
     kubectl(kubeconfig, "delete", "pod", "writer", "--grace-period=1");
@@ -87,7 +88,8 @@ class UpPersistentVolumeTest {
     }
     assertTrue(!Files.exists(dir), "the volume's directory is removed");
     try (Stream<Path> left = Files.list(root)) {
-      assertEquals(List.of(), left.toList());
+      assertEquals(List.of(), left.filter(p -> p.getFileName().toString().contains("_" + ns + "_")).toList(),
+          "no volume directory of the namespace's claims left");
     }
   }
 

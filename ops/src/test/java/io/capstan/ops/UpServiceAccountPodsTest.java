@@ -32,15 +32,17 @@ import org.junit.jupiter.api.Test;
  * volume; a missing ServiceAccount is refused; a secret volume of a missing Secret keeps the pod
  * waiting with a FailedMount event.
  */
+@SharedUp.Uses(SharedUp.Kind.RUNC)
 class UpServiceAccountPodsTest {
   private static final Duration AWAIT = ChildCapstan.UP_READY;
 
   @Test
   void podsReadTheirTokenAndItsRoleDecidesWhatItMayDo() throws Exception {
-    RuncUp.scenario("up-sa-pods", c -> scenario(c.work(), c.data(), c.api(), c.kubeconfig()));
+    SharedUp.scenario(SharedUp.Kind.RUNC, "up-sa-pods",
+        c -> scenario(c.work(), c.data(), c.api(), c.kubeconfig(), c.namespace()));
   }
 
-  private static void scenario(Path work, Path data, String api, Path kubeconfig) throws Exception {
+  private static void scenario(Path work, Path data, String api, Path kubeconfig, String ns) throws Exception {
     await(kubeconfig, AWAIT, "the default ServiceAccount", "default", "get", "serviceaccount", "default", "-o",
         "jsonpath={.metadata.name}");
     await(kubeconfig, AWAIT, "the root CA ConfigMap", "BEGIN CERTIFICATE", "get", "configmap", "kube-root-ca.crt", "-o",
@@ -67,7 +69,7 @@ class UpServiceAccountPodsTest {
         subjects:
         - kind: ServiceAccount
           name: reader
-          namespace: default
+          namespace: %s
         roleRef:
           apiGroup: rbac.authorization.k8s.io
           kind: Role
@@ -86,7 +88,7 @@ class UpServiceAccountPodsTest {
           name: creds
         stringData:
           password: s3cret
-        """);
+        """.formatted(ns));
     await(kubeconfig, AWAIT, "the reader ServiceAccount", "reader", "get", "serviceaccount", "reader", "-o",
         "jsonpath={.metadata.name}");
     // The processor of the pod's partition knows the ServiceAccount about one commit after it is stored.
@@ -140,7 +142,7 @@ class UpServiceAccountPodsTest {
     String log = awaitLog(kubeconfig, "sa-pod", "LEVEL=one");
     String token = line(log, "TOKEN=");
     assertTrue(token.split("\\.").length == 3, "a JWT: " + log);
-    assertEquals("default", line(log, "NS="));
+    assertEquals(ns, line(log, "NS="));
     assertEquals("-----BEGIN CERTIFICATE-----", line(log, "CA="));
     assertEquals("1", line(log, "DATA="), "the atomic writer's ..data link: " + log);
     assertTrue(line(log, "HOST=").matches("\\d+\\.\\d+\\.\\d+\\.\\d+ PORT=443"), log);
@@ -150,10 +152,10 @@ class UpServiceAccountPodsTest {
 
     // The pod's token from this host: its Role allows configmaps, nothing else.
     HttpClient http = HttpClient.newBuilder().sslContext(trusting(data.resolve("pki/ca.crt"))).build();
-    assertEquals(200, get(http, api + "/api/v1/namespaces/default/configmaps", token));
-    assertEquals(200, get(http, api + "/api/v1/namespaces/default/configmaps/settings", token));
-    assertEquals(403, get(http, api + "/api/v1/namespaces/default/secrets", token));
-    assertEquals(403, get(http, api + "/api/v1/namespaces/default/pods", token));
+    assertEquals(200, get(http, api + "/api/v1/namespaces/" + ns + "/configmaps", token));
+    assertEquals(200, get(http, api + "/api/v1/namespaces/" + ns + "/configmaps/settings", token));
+    assertEquals(403, get(http, api + "/api/v1/namespaces/" + ns + "/secrets", token));
+    assertEquals(403, get(http, api + "/api/v1/namespaces/" + ns + "/pods", token));
     assertEquals(403, get(http, api + "/api/v1/namespaces/kube-system/configmaps", token));
 
     // A ConfigMap update reaches the running pod's file.
@@ -193,7 +195,7 @@ class UpServiceAccountPodsTest {
         """);
     Result refused = run(kubeconfig, "create", "-f", ghost.toString());
     assertTrue(refused.exit() != 0 && refused.err().contains("pods \"ghost\" is forbidden: error looking up service account"
-        + " default/ghost: serviceaccount \"ghost\" not found"), refused.err());
+        + " " + ns + "/ghost: serviceaccount \"ghost\" not found"), refused.err());
 
     // A secret volume of a missing Secret: the pod waits, saying why; it starts once the Secret exists.
     apply(work, kubeconfig, "waits.yaml", """

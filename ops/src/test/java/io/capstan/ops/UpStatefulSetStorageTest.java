@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * recreated web-0 mounts the same claim and reads the file back. The claim outlives the set
  * (Retain); deleting it removes the volume's directory.
  */
+@SharedUp.Uses(SharedUp.Kind.RUNC)
 class UpStatefulSetStorageTest {
   private static final Duration AWAIT = Duration.ofMinutes(2);
 
@@ -57,13 +58,14 @@ class UpStatefulSetStorageTest {
 
   @Test
   void theRecreatedPodGetsItsClaimAndItsDataBack() throws Exception {
-    RuncUp.scenario("up-sts-storage", c -> scenario(c.work(), c.data(), c.kubeconfig()), c -> {
+    SharedUp.scenario(SharedUp.Kind.RUNC, "up-sts-storage", c -> scenario(c.work(), c.data(), c.kubeconfig(),
+        c.namespace()), c -> {
       run(c.kubeconfig(), "delete", "sts", "--all");
       run(c.kubeconfig(), "delete", "pod", "--all", "--grace-period=0");
     });
   }
 
-  private static void scenario(Path work, Path data, Path kubeconfig) throws Exception {
+  private static void scenario(Path work, Path data, Path kubeconfig, String ns) throws Exception {
     Path manifest = Files.writeString(work.resolve("web.yaml"), MANIFEST);
     kubectl(kubeconfig, "apply", "-f", manifest.toString());
     await(kubeconfig, AWAIT, "web-0 wrote its file", "WROTE", "logs", "web-0");
@@ -79,7 +81,7 @@ class UpStatefulSetStorageTest {
     String podUid = kubectl(kubeconfig, "get", "pod", "web-0", "-o", "jsonpath={.metadata.uid}");
     String volume = kubectl(kubeconfig, "get", "pvc", "data-web-0", "-o", "jsonpath={.spec.volumeName}");
     assertTrue(volume.startsWith("pvc-"), volume);
-    Path dir = data.resolve("node-agent").resolve("local-path").resolve(volume + "_default_data-web-0");
+    Path dir = data.resolve("node-agent").resolve("local-path").resolve(volume + "_" + ns + "_data-web-0");
     assertEquals("kept-by-web-0\n", Files.readString(dir.resolve("note")), "the file is in the claim's volume");
     String events = kubectl(kubeconfig, "get", "events", "-o",
         "jsonpath={range .items[*]}{.reason}: {.message}{\"\\n\"}{end}");

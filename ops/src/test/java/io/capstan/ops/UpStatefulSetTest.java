@@ -5,37 +5,29 @@ import static io.capstan.ops.KubectlRunner.kubectl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.capstan.stateviews.testing.KafkaFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 18's StatefulSet scenario with kubectl on {@code up --hollow-nodes 2}: a StatefulSet's pods
+ * Issue 18's StatefulSet scenario with kubectl on the shared hollow cluster: a StatefulSet's pods
  * get stable names, hostnames and the governing service as subdomain; {@code kubectl rollout status},
  * {@code kubectl scale sts} up and down, a rolling update, {@code rollout history} and
- * {@code rollout undo} work as on Kubernetes. The local node runs hollow containers (the child is
- * told it is not root), so the test starts no real container.
+ * {@code rollout undo} work as on Kubernetes. No real container runs.
  */
+@SharedUp.Uses(SharedUp.Kind.HOLLOW)
 class UpStatefulSetTest {
   private static final Duration AWAIT = Duration.ofSeconds(120);
-  private static final Duration READY = Duration.ofMinutes(3);
 
   @Test
   void aStatefulSetComesUpInOrderScalesRollsOutAndBack() throws Exception {
-    Path work = KafkaFixture.tempDir("up-statefulset");
-    try (ChildCapstan up = ChildCapstan.start(work, List.of("-Duser.name=capstan-test"), "up", "--data-dir",
-        work.resolve("data").toString(), "--kafka-port", "0", "--metrics-port", "0", "--api-port", "0",
-        "--partitions", "2", "--hollow-nodes", "2", "--service-proxy", "dry")) {
-      Matcher ready = up.awaitLine("capstan ready: api=(\\S+) kubeconfig=(\\S+) kafka=\\S+ metrics=\\S+$", READY);
-      Path kubeconfig = Path.of(ready.group(2));
-      await(kubeconfig, AWAIT, "3 nodes", out -> out.split("\\s+").length == 3, "get", "nodes", "-o",
-          "jsonpath={.items[*].metadata.name}");
+    SharedUp.scenario(SharedUp.Kind.HOLLOW, "up-statefulset", c -> {
+      Path work = c.work();
+      Path kubeconfig = c.kubeconfig();
       Path manifest = work.resolve("sts.yaml");
       Files.writeString(manifest, """
           apiVersion: apps/v1
@@ -98,8 +90,8 @@ class UpStatefulSetTest {
       String[] both = current.split("=");
       assertEquals(both[0], both[1], "the rollback completed: " + current);
       assertEquals("web-0 web-1", names(kubeconfig));
-      assertEquals(0, up.terminate(Duration.ofMinutes(1)), up.stderr());
-    }
+      kubectl(kubeconfig, "delete", "sts", "web");
+    });
   }
 
   /** The set's pods by name, sorted. */

@@ -19,15 +19,16 @@ import org.junit.jupiter.api.Test;
  * pod shows a good part of a core and an idle one next to nothing, per pod, per container,
  * across namespaces and per node; a pod that does not exist is NotFound in metrics-server's words.
  */
+@SharedUp.Uses(SharedUp.Kind.RUNC)
 class UpTopTest {
   private static final Duration AWAIT = Duration.ofMinutes(2);
 
   @Test
   void kubectlTopShowsTheCpuOfABusyPodAndOfTheNode() throws Exception {
-    RuncUp.scenario("up-top", c -> scenario(c.work(), c.kubeconfig()));
+    SharedUp.scenario(SharedUp.Kind.RUNC, "up-top", c -> scenario(c.work(), c.kubeconfig(), c.namespace()));
   }
 
-  private static void scenario(Path work, Path kubeconfig) throws Exception {
+  private static void scenario(Path work, Path kubeconfig, String ns) throws Exception {
     Path manifests = Files.writeString(work.resolve("top.yaml"), """
         apiVersion: v1
         kind: Pod
@@ -67,7 +68,7 @@ class UpTopTest {
     String containers = kubectl(kubeconfig, "top", "pod", "burner", "--containers", "--no-headers");
     assertTrue(containers.matches("burner\\s+busy\\s+\\d+m\\s+\\d+Mi"), containers);
     String all = kubectl(kubeconfig, "top", "pods", "-A", "--no-headers");
-    assertTrue(all.matches("(?s)(.*\n)?default\\s+burner\\s+\\d+m\\s+\\d+Mi.*"), all);
+    assertTrue(all.matches("(?s)(.*\n)?" + ns + "\\s+burner\\s+\\d+m\\s+\\d+Mi.*"), all);
     String selected = kubectl(kubeconfig, "top", "pods", "-l", "app=burner", "--no-headers");
     assertTrue(selected.startsWith("burner") && !selected.contains("idler"), selected);
 
@@ -79,12 +80,12 @@ class UpTopTest {
     assertTrue(Integer.parseInt(row.group(1)) >= 100, "the node runs the busy loop: " + nodes);
     assertTrue(Integer.parseInt(row.group(3)) > 0, nodes);
 
-    String raw = kubectl(kubeconfig, "get", "--raw", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/burner");
+    String raw = kubectl(kubeconfig, "get", "--raw", "/apis/metrics.k8s.io/v1beta1/namespaces/" + ns + "/pods/burner");
     assertTrue(raw.contains("\"kind\":\"PodMetrics\"") && raw.contains("\"window\":\""), raw);
 
     KubectlRunner.Result missing = KubectlRunner.run(kubeconfig, "top", "pod", "no-such-pod");
     assertNotEquals(0, missing.exit(), missing.toString());
-    assertTrue(missing.err().contains("podmetrics.metrics.k8s.io \"default/no-such-pod\" not found"), missing.err());
+    assertTrue(missing.err().contains("podmetrics.metrics.k8s.io \"" + ns + "/no-such-pod\" not found"), missing.err());
 
     kubectl(kubeconfig, "delete", "pod", "burner", "idler", "--wait=true", "--timeout=60s");
   }

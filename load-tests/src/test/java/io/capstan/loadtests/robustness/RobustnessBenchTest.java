@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * findings, which showed only with several partitions).
  */
 class RobustnessBenchTest {
-  private static final RobustnessBench.Settings CI = RobustnessBench.Settings.defaults().withSeconds(25).withSeed(42)
+  private static final RobustnessBench.Settings CI = RobustnessBench.Settings.defaults().withSeconds(12).withSeed(42)
       .withPartitions(4);
 
   private static RobustnessBench.Result run(RobustnessBench bench, ByteArrayOutputStream log) throws Exception {

@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
 public final class ProcessCluster implements AutoCloseable, FaultInjector.Targets {
   /** How long one process may take to say it is ready: a dozen JVMs start at once on a small machine. */
   public static final Duration READY = Duration.ofMinutes(6);
+  /** How long the brokers stopping without a quorum are given before SIGKILL (see {@link #close}). */
+  static final Duration LEADERLESS_GRACE = Duration.ofSeconds(5);
   /** What the processes are told their own start-up may take (their components' ready bound), in seconds. */
   static final String READY_TIMEOUT_SECONDS = "600";
 
@@ -293,15 +295,24 @@ public final class ProcessCluster implements AutoCloseable, FaultInjector.Target
   /** A one-off command's exit status and output. */
   public record Run(int status, String output) {}
 
-  /** Stops every process (SIGTERM, then SIGKILL), the brokers last. */
+  /**
+   * Stops every process (SIGTERM, then SIGKILL), the brokers last. A broker stopping once fewer
+   * than a majority of the KRaft quorum are left has no controller to grant its controlled shutdown
+   * and would wait out the whole grace: the last ones get {@link #LEADERLESS_GRACE}.
+   */
   @Override
   public void close() {
     List<ClusterProcess> order = all();
     java.util.Collections.reverse(order);
+    int brokersUp = (int) brokers.stream().filter(ClusterProcess::alive).count();
     for (ClusterProcess p : order) {
       try {
         if (p.alive()) {
-          p.stop(Duration.ofSeconds(30));
+          boolean broker = brokers.contains(p);
+          p.stop(broker && brokersUp <= brokers.size() / 2 ? LEADERLESS_GRACE : Duration.ofSeconds(30));
+          if (broker) {
+            brokersUp--;
+          }
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
