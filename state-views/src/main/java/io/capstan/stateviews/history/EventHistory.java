@@ -82,8 +82,6 @@ public final class EventHistory implements AutoCloseable {
   private long savedAt;
   private boolean saveFailed;
   private final Map<Integer, PartitionTimeline> timelines = new HashMap<>();
-  /** Actors are few (users and components): one copy of each name. */
-  private final Map<String, String> actors = new HashMap<>();
   private KafkaConsumer<String, byte[]> consumer;
   /** The objects of the versions: on disk, the heap keeps where each is. */
   private SpillFile spill;
@@ -418,22 +416,10 @@ public final class EventHistory implements AutoCloseable {
     timeline(r.partition()).floor = null; // it reads on from this event now
   }
 
-  /** Adds a version read or loaded, with one copy of its key, uid and actor shared with the versions before. */
+  /** Adds a version read or loaded, and its place in its partition's timeline. @return the version as held */
   private ObjectVersion add(ObjectVersion v) {
-    String key = v.key();
-    String uid = v.uid();
-    ObjectVersion last = objects.last(key);
-    if (last != null) {
-      key = last.key();
-      uid = java.util.Objects.equals(uid, last.uid()) ? last.uid() : uid;
-    }
-    String actor = v.actor() == null ? null : actors.computeIfAbsent(v.actor(), a -> a);
-    ObjectVersion shared = key == v.key() && uid == v.uid() && actor == v.actor() ? v
-        : new ObjectVersion(key, v.resourceVersion(), v.timeMicros(), v.op(), actor, uid, v.stored(), v.partition(),
-            v.offset());
     timeline(v.partition()).add(v.offset(), v.timeMicros(), v.resourceVersion());
-    objects.add(shared);
-    return shared;
+    return objects.add(v);
   }
 
   private PartitionTimeline timeline(int partition) {

@@ -2,14 +2,13 @@ package io.capstan.stateviews.history;
 
 import io.capstan.log.EventOp;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -55,7 +54,7 @@ final class SavedHistory implements AutoCloseable {
   static final String INDEX = "index";
   private static final String SPILL = "objects-";
   private static final String LOCK = "lock";
-  private static final int FORMAT = 1;
+  private static final int FORMAT = 2;
   private static final byte HEADER = 'H';
   private static final byte VERSIONS = 'V';
   private static final byte SNAPSHOT = 'S';
@@ -150,44 +149,44 @@ final class SavedHistory implements AutoCloseable {
             break;
           }
           at += 8 + payload.length;
-          DataInputStream frame = new DataInputStream(new java.io.ByteArrayInputStream(payload));
-          byte type = frame.readByte();
+          ByteBuffer frame = ByteBuffer.wrap(payload);
+          byte type = frame.get();
           try {
             if (found == null) {
-              if (type != HEADER || frame.readInt() != FORMAT) {
+              if (type != HEADER || frame.getInt() != FORMAT) {
                 break;
               }
-              found = frame.readUTF();
+              found = utf(frame);
               if (!found.equals(header)) {
                 break;
               }
-              generation = frame.readLong();
+              generation = frame.getLong();
               spill = SpillFile.kept(dir.resolve(SPILL + generation));
               kept = at;
             } else if (type == VERSIONS) {
-              for (int n = frame.readInt(); n > 0; n--) {
+              for (int n = frame.getInt(); n > 0; n--) {
                 pending.add(readVersion(frame));
               }
               forgetStrings();
             } else if (type == SNAPSHOT) {
               Map<Integer, Long> positions = new TreeMap<>();
               Map<Integer, long[]> floors = new TreeMap<>();
-              for (int n = frame.readInt(); n > 0; n--) {
-                int partition = frame.readInt();
-                positions.put(partition, frame.readLong());
-                if (frame.readBoolean()) {
-                  floors.put(partition, new long[] {frame.readLong(), frame.readLong()});
+              for (int n = frame.getInt(); n > 0; n--) {
+                int partition = frame.getInt();
+                positions.put(partition, frame.getLong());
+                if (frame.get() != 0) {
+                  floors.put(partition, new long[] {frame.getLong(), frame.getLong()});
                 }
               }
-              spillKept = frame.readLong();
-              snapshot = new Snapshot(positions, floors, frame.readLong(), frame.readLong());
+              spillKept = frame.getLong();
+              snapshot = new Snapshot(positions, floors, frame.getLong(), frame.getLong());
               versions.addAll(pending);
               pending.clear();
               kept = at;
             } else {
               break;
             }
-          } catch (IOException | IllegalArgumentException e) { // whole but unreadable: an index of other code
+          } catch (IOException | RuntimeException e) { // whole but unreadable: an index of other code
             log.warn("historical reads: the saved history in {} cannot be read past {} bytes: {}", dir, kept,
                 e.toString());
             break;
@@ -240,14 +239,8 @@ final class SavedHistory implements AutoCloseable {
     return new Loaded(List.of(), Snapshot.NONE);
   }
 
-  private byte[] headerFrame() throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    DataOutputStream out = new DataOutputStream(bytes);
-    out.writeByte(HEADER);
-    out.writeInt(FORMAT);
-    out.writeUTF(header);
-    out.writeLong(generation);
-    return bytes.toByteArray();
+  private FrameOut headerFrame() {
+    return new FrameOut(256).put(HEADER).putInt(FORMAT).putUtf(header).putLong(generation);
   }
 
   /** Objects files of other generations: a rewrite's old one, or one a crash left before its rename. */
@@ -318,73 +311,60 @@ final class SavedHistory implements AutoCloseable {
       spill.force();
       for (int from = 0; from < versions.size(); from += BATCH) {
         List<ObjectVersion> batch = versions.subList(from, Math.min(versions.size(), from + BATCH));
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(batch.size() * 56);
-        DataOutputStream out = new DataOutputStream(bytes);
+        FrameOut out = new FrameOut(batch.size() * 96);
         forgetStrings(); // a batch's references are its own
-        out.writeByte(VERSIONS);
-        out.writeInt(batch.size());
+        out.put(VERSIONS).putInt(batch.size());
         for (ObjectVersion v : batch) {
           writeVersion(out, v);
         }
         forgetStrings();
-        writeFrame(bytes.toByteArray());
+        writeFrame(out);
       }
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      DataOutputStream out = new DataOutputStream(bytes);
-      out.writeByte(SNAPSHOT);
-      out.writeInt(at.positions().size());
+      FrameOut out = new FrameOut(64 + at.positions().size() * 32).put(SNAPSHOT).putInt(at.positions().size());
       for (Map.Entry<Integer, Long> p : new TreeMap<>(at.positions()).entrySet()) {
-        out.writeInt(p.getKey());
-        out.writeLong(p.getValue());
+        out.putInt(p.getKey()).putLong(p.getValue());
         long[] floor = at.floors().get(p.getKey());
-        out.writeBoolean(floor != null);
+        out.put((byte) (floor != null ? 1 : 0));
         if (floor != null) {
-          out.writeLong(floor[0]);
-          out.writeLong(floor[1]);
+          out.putLong(floor[0]).putLong(floor[1]);
         }
       }
-      out.writeLong(spill.size());
-      out.writeLong(at.goneBeforeVersion());
-      out.writeLong(at.goneBeforeMicros());
-      writeFrame(bytes.toByteArray());
+      out.putLong(spill.size()).putLong(at.goneBeforeVersion()).putLong(at.goneBeforeMicros());
+      writeFrame(out);
       index.force(false);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot save the history in " + dir, e);
     }
   }
 
-  private void writeVersion(DataOutputStream out, ObjectVersion v) throws IOException {
+  private void writeVersion(FrameOut out, ObjectVersion v) {
     writeString(out, v.key());
-    out.writeLong(v.resourceVersion());
-    out.writeLong(v.timeMicros());
+    out.putLong(v.resourceVersion()).putLong(v.timeMicros());
     writeString(out, v.op().name());
     writeString(out, v.actor());
     writeString(out, v.uid());
     if (v.stored() instanceof StoredBytes.Spilled s && s.file() == spill) {
-      out.writeLong(s.position());
-      out.writeInt(s.length());
+      out.putLong(s.position()).putInt(s.length());
     } else if (v.stored() == null) {
-      out.writeLong(-1);
-      out.writeInt(0);
+      out.putLong(-1).putInt(0);
     } else {
       throw new IllegalArgumentException("the object of " + v.key() + "@" + v.resourceVersion()
           + " is not in the saved history's spill file");
     }
-    out.writeInt(v.partition());
-    out.writeLong(v.offset());
+    out.putInt(v.partition()).putLong(v.offset());
   }
 
-  private ObjectVersion readVersion(DataInputStream in) throws IOException {
+  private ObjectVersion readVersion(ByteBuffer in) throws IOException {
     String key = readString(in);
-    long rv = in.readLong();
-    long time = in.readLong();
+    long rv = in.getLong();
+    long time = in.getLong();
     EventOp op = EventOp.valueOf(readString(in));
     String actor = readString(in);
     String uid = readString(in);
-    long position = in.readLong();
-    int length = in.readInt();
-    int partition = in.readInt();
-    long offset = in.readLong();
+    long position = in.getLong();
+    int length = in.getInt();
+    int partition = in.getInt();
+    long offset = in.getLong();
     StoredBytes stored = position < 0 ? null : new StoredBytes.Spilled(spill, position, length);
     return new ObjectVersion(key, rv, time, op, actor, uid, stored, partition, offset);
   }
@@ -394,30 +374,29 @@ final class SavedHistory implements AutoCloseable {
     refs.clear();
   }
 
-  private void writeString(DataOutputStream out, String s) throws IOException {
+  /** A string written once a batch, then referred to by its number there. */
+  private void writeString(FrameOut out, String s) {
     if (s == null) {
-      out.writeInt(NO_STRING);
+      out.putInt(NO_STRING);
       return;
     }
     Integer ref = refs.get(s);
     if (ref != null) {
-      out.writeInt(ref);
+      out.putInt(ref);
       return;
     }
-    out.writeInt(NEW_STRING);
-    out.writeUTF(s);
+    out.putInt(NEW_STRING).putUtf(s);
     refs.put(s, strings.size());
     strings.add(s);
   }
 
-  private String readString(DataInputStream in) throws IOException {
-    int ref = in.readInt();
+  private String readString(ByteBuffer in) throws IOException {
+    int ref = in.getInt();
     if (ref == NO_STRING) {
       return null;
     }
     if (ref == NEW_STRING) {
-      String s = in.readUTF();
-      refs.put(s, strings.size());
+      String s = utf(in);
       strings.add(s);
       return s;
     }
@@ -427,13 +406,60 @@ final class SavedHistory implements AutoCloseable {
     return strings.get(ref);
   }
 
-  private void writeFrame(byte[] payload) throws IOException {
+  private static String utf(ByteBuffer in) throws IOException {
+    int length = in.getInt();
+    if (length < 0 || length > in.remaining()) {
+      throw new IOException("a string of " + length + " bytes where " + in.remaining() + " are left");
+    }
+    String s = new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
+    in.position(in.position() + length);
+    return s;
+  }
+
+  private void writeFrame(FrameOut out) throws IOException {
     CRC32C crc = new CRC32C();
-    crc.update(payload);
-    ByteBuffer frame = ByteBuffer.allocate(8 + payload.length);
-    frame.putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
-    while (frame.hasRemaining()) {
-      index.write(frame);
+    crc.update(out.buf.array(), 0, out.buf.position());
+    ByteBuffer head = ByteBuffer.allocate(8).putInt(out.buf.position()).putInt((int) crc.getValue()).flip();
+    ByteBuffer body = out.buf.flip();
+    while (head.hasRemaining() || body.hasRemaining()) {
+      index.write(new ByteBuffer[] {head, body});
+    }
+  }
+
+  /** A frame's payload being written: a heap buffer that grows. */
+  private static final class FrameOut {
+    private ByteBuffer buf;
+
+    FrameOut(int capacity) {
+      buf = ByteBuffer.allocate(Math.max(64, capacity));
+    }
+
+    private FrameOut room(int n) {
+      if (buf.remaining() < n) {
+        buf = ByteBuffer.allocate(Math.max(buf.capacity() * 2, buf.position() + n)).put(buf.flip());
+      }
+      return this;
+    }
+
+    FrameOut put(byte b) {
+      room(1).buf.put(b);
+      return this;
+    }
+
+    FrameOut putInt(int i) {
+      room(4).buf.putInt(i);
+      return this;
+    }
+
+    FrameOut putLong(long l) {
+      room(8).buf.putLong(l);
+      return this;
+    }
+
+    FrameOut putUtf(String s) {
+      byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+      room(4 + bytes.length).buf.putInt(bytes.length).put(bytes);
+      return this;
     }
   }
 

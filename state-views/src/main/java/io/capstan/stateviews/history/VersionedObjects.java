@@ -27,6 +27,8 @@ public final class VersionedObjects {
   /** Writes per slot of {@link #SLOT_MICROS}, by the slot's number (its start over the width). */
   private final TreeMap<Long, long[]> writesBySlot = new TreeMap<>();
   private final Set<String> markedKinds;
+  /** Actors are few (users and components): one copy of each name. */
+  private final java.util.HashMap<String, String> actors = new java.util.HashMap<>();
   /** The versions of the marked kinds, in the order added. */
   private final List<ObjectVersion> marked = new ArrayList<>();
   private long versions;
@@ -54,13 +56,29 @@ public final class VersionedObjects {
    */
   public record Timeline(long fromMicros, long toMicros, long[] writes, List<ObjectVersion> marked) {}
 
-  /** Adds the next version of its key (callers add an object's versions in log order). */
-  public synchronized void add(ObjectVersion v) {
+  /**
+   * Adds the next version of its key (callers add an object's versions in log order), its key and
+   * uid strings shared with the key's versions before, its actor's with every version's.
+   *
+   * @return the version as held
+   */
+  public synchronized ObjectVersion add(ObjectVersion v) {
     List<ObjectVersion> list = lists.get(v.key());
+    String key = v.key();
+    String uid = v.uid();
     if (list == null) {
       list = new ArrayList<>(2);
-      lists.put(v.key(), list);
-      byKey.put(v.key(), list);
+      lists.put(key, list);
+      byKey.put(key, list);
+    } else { // one copy of the key and uid for all of an object's versions
+      ObjectVersion last = list.get(list.size() - 1);
+      key = last.key();
+      uid = java.util.Objects.equals(uid, last.uid()) ? last.uid() : uid;
+    }
+    String actor = v.actor() == null ? null : actors.computeIfAbsent(v.actor(), a -> a);
+    if (key != v.key() || uid != v.uid() || actor != v.actor()) {
+      v = new ObjectVersion(key, v.resourceVersion(), v.timeMicros(), v.op(), actor, uid, v.stored(), v.partition(),
+          v.offset());
     }
     list.add(v);
     versions++;
@@ -71,6 +89,7 @@ public final class VersionedObjects {
     if (isMarked(v.key())) {
       marked.add(v);
     }
+    return v;
   }
 
   private boolean isMarked(String key) {
