@@ -30,12 +30,13 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web console in real headless Chromium, driven by Selenium, and in real headless Firefox ESR,
- * driven over WebDriver BiDi ({@link BidiFirefox}), against one {@code capstan up} with a real runc
- * node: signs in with the admin token, finds a Deployment among the workloads, opens its pod and
+ * driven over WebDriver BiDi ({@link BidiFirefox}), against the shared {@code capstan up} with a real
+ * runc node: signs in with the admin token, finds a Deployment among the workloads, opens its pod and
  * reads the pod's log as it follows it, moves the timeline's cursor to the start of the log (before
  * the Deployment existed) and sees the Deployment gone, then goes live and sees it again.
  * Screenshots of each step go to {@code target/console-screenshots/} ({@code firefox-} for Firefox's).
  */
+@SharedUp.Uses(SharedUp.Kind.RUNC)
 class ConsoleBrowserTest {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
@@ -53,7 +54,8 @@ class ConsoleBrowserTest {
       Assertions.fail("Firefox is needed: install firefox-esr (apt-get install firefox-esr)");
     }
     Files.createDirectories(SHOTS);
-    RuncUp.scenario("console", cluster -> {
+    // In namespace console of the shared cluster (the selectors below name it).
+    SharedUp.scenario(SharedUp.Kind.RUNC, "console", cluster -> {
       String token = adminToken(cluster.kubeconfig());
       KubectlRunner.kubectl(cluster.kubeconfig(), "create", "deployment", "web", "--image=capstan.local/busybox",
           "--", "sh", "-c", "i=0; while true; do echo \"hello from web $i\"; i=$((i+1)); sleep 1; done");
@@ -74,8 +76,8 @@ class ConsoleBrowserTest {
         // Workloads: the Deployment, then its pod, then the pod's log as it comes.
         click(wait, By.linkText("Workloads"));
         // A live view is rendered again as its watches report changes: click what is there at the time.
-        click(wait, By.cssSelector("tr[data-object='deployments/default/web'] a"));
-        click(wait, By.cssSelector("tr[data-object^='pods/default/web-'] a"));
+        click(wait, By.cssSelector("tr[data-object='deployments/console/web'] a"));
+        click(wait, By.cssSelector("tr[data-object^='pods/console/web-'] a"));
         wait.until(ExpectedConditions.textMatches(By.id("pod-log"), Pattern.compile("hello from web \\d+")));
         String first = browser.findElement(By.id("pod-log")).getText();
         // Followed: lines keep coming without a reload.
@@ -85,7 +87,7 @@ class ConsoleBrowserTest {
         // The timeline: its cursor to the start of the log, before the Deployment existed.
         click(wait, By.linkText("Workloads"));
         wait.until(ExpectedConditions.presenceOfElementLocated(
-            By.cssSelector("tr[data-object='deployments/default/web']")));
+            By.cssSelector("tr[data-object='deployments/console/web']")));
         wait.until(d -> !d.findElement(By.id("timeline-range")).getText().isEmpty());
         assertTrue(browser.findElements(By.cssSelector(".marker.deployment")).size() >= 1,
             "the Deployment's creation is marked on the timeline");
@@ -95,7 +97,7 @@ class ConsoleBrowserTest {
             By.cssSelector("div.view[data-view='workloads']:not([data-as-of='live'])")));
         Instant shown = Instant.parse(past.getAttribute("data-as-of"));
         assertTrue(shown.isBefore(created), "the cursor's start " + shown + " is before the Deployment, " + created);
-        assertTrue(past.findElements(By.cssSelector("tr[data-object='deployments/default/web']")).isEmpty(),
+        assertTrue(past.findElements(By.cssSelector("tr[data-object='deployments/console/web']")).isEmpty(),
             "the Deployment is not there before it was made");
         assertTrue(browser.findElement(By.id("mode")).getText().startsWith("As of "),
             browser.findElement(By.id("mode")).getText());
@@ -104,7 +106,7 @@ class ConsoleBrowserTest {
         // Back to now: there again.
         browser.findElement(By.id("go-live")).click();
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(
-            "div.view[data-view='workloads'][data-as-of='live'] tr[data-object='deployments/default/web']")));
+            "div.view[data-view='workloads'][data-as-of='live'] tr[data-object='deployments/console/web']")));
         assertEquals("Live", browser.findElement(By.id("mode")).getText());
         shot(browser, "3-workloads");
         click(wait, By.linkText("Overview"));
@@ -139,8 +141,8 @@ class ConsoleBrowserTest {
 
         // Workloads: the Deployment, then its pod, then the pod's log as it comes.
         click(firefox, "the Workloads link", link("Workloads"));
-        click(firefox, "the Deployment web", query("tr[data-object='deployments/default/web'] a"));
-        click(firefox, "a pod of web", query("tr[data-object^='pods/default/web-'] a"));
+        click(firefox, "the Deployment web", query("tr[data-object='deployments/console/web'] a"));
+        click(firefox, "a pod of web", query("tr[data-object^='pods/console/web-'] a"));
         String log = "document.getElementById('pod-log')?.innerText ?? ''";
         int first = Integer.parseInt(awaitText(firefox, "the pod's log",
             "(t => /hello from web \\d+/.test(t) ? t.length : null)(" + log + ")"));
@@ -150,7 +152,7 @@ class ConsoleBrowserTest {
 
         // The timeline: its cursor to the start of the log, before the Deployment existed.
         click(firefox, "the Workloads link", link("Workloads"));
-        await(firefox, "the Deployment web", query("tr[data-object='deployments/default/web']"));
+        await(firefox, "the Deployment web", query("tr[data-object='deployments/console/web']"));
         awaitText(firefox, "the timeline's range", "document.getElementById('timeline-range').innerText || null");
         assertTrue(Integer.parseInt(firefox.text("document.querySelectorAll('.marker.deployment').length")) >= 1,
             "the Deployment's creation is marked on the timeline");
@@ -161,7 +163,7 @@ class ConsoleBrowserTest {
             query(past) + "?.getAttribute('data-as-of')"));
         assertTrue(shown.isBefore(created), "the cursor's start " + shown + " is before the Deployment, " + created);
         assertEquals("0", firefox.text("document.querySelectorAll(\"" + past
-            + " tr[data-object='deployments/default/web']\").length"), "the Deployment is not there before it was made");
+            + " tr[data-object='deployments/console/web']\").length"), "the Deployment is not there before it was made");
         String mode = firefox.text("document.getElementById('mode').innerText");
         assertTrue(mode.startsWith("As of "), mode);
         firefoxShot(firefox, "2-before-the-deployment");
@@ -169,7 +171,7 @@ class ConsoleBrowserTest {
         // Back to now: there again.
         click(firefox, "the Live button", query("#go-live"));
         await(firefox, "the Deployment web, live",
-            query("div.view[data-view='workloads'][data-as-of='live'] tr[data-object='deployments/default/web']"));
+            query("div.view[data-view='workloads'][data-as-of='live'] tr[data-object='deployments/console/web']"));
         assertEquals("Live", firefox.text("document.getElementById('mode').innerText"));
         firefoxShot(firefox, "3-workloads");
         click(firefox, "the Overview link", link("Overview"));

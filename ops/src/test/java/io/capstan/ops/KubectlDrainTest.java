@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.capstan.nodeagent.fleet.HollowFleetConfig;
-import io.capstan.stateviews.testing.KafkaFixture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,16 +21,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * kubectl cordon, drain and uncordon against {@code capstan up --hollow-nodes 2} (no real
- * container starts: the Deployment's pods select the hollow nodes): a drain is blocked by a
- * PodDisruptionBudget until its {@code --timeout}, and succeeds once the budget is gone; the
- * budget's status, Table columns and validation as kubectl shows them. One cluster for the class.
+ * kubectl cordon, drain and uncordon on the shared hollow cluster (no real container starts: the
+ * Deployment's pods select the hollow nodes): a drain is blocked by a PodDisruptionBudget until its
+ * {@code --timeout}, and succeeds once the budget is gone; the budget's status, Table columns and
+ * validation as kubectl shows them. The drain cordons only the node of one of its pods, and
+ * uncordons it after, failed or not; the class's objects are in its own namespace.
  */
+@SharedUp.Uses(SharedUp.Kind.HOLLOW)
 class KubectlDrainTest {
-  private static final Duration READY = ChildCapstan.UP_READY;
   private static final Duration WAIT = Duration.ofSeconds(90);
+  static RuncUp.Cluster cluster;
   static Path work;
-  static ChildCapstan up;
   static Path kubeconfig;
 
   record Run(int exit, String out, String err) {
@@ -42,21 +42,15 @@ class KubectlDrainTest {
 
   @BeforeAll
   static void start() throws Exception {
-    if (!Files.isExecutable(Path.of("/usr/bin/kubectl")) && !Files.isExecutable(Path.of("/usr/local/bin/kubectl"))) {
-      fail("kubectl is missing: install kubernetes-client (./capstan test installs it)");
-    }
-    work = KafkaFixture.tempDir("drain");
-    up = ChildCapstan.start(work, "up", "--data-dir", work.resolve("data").toString(), "--kafka-port", "0",
-        "--metrics-port", "0", "--api-port", "0", "--hollow-nodes", "2");
-    up.awaitLine("capstan ready: ", READY);
-    kubeconfig = work.resolve("data").resolve("kubeconfig");
+    cluster = SharedUp.open(SharedUp.Kind.HOLLOW, "drain");
+    work = cluster.work();
+    kubeconfig = cluster.kubeconfig();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (up != null) {
-      assertEquals(0, up.terminate(Duration.ofMinutes(2)), "capstan up stops cleanly; stderr:\n" + up.stderr());
-      up.close();
+    if (cluster != null) {
+      SharedUp.close(cluster);
     }
   }
 
@@ -147,6 +141,14 @@ class KubectlDrainTest {
     String node = ok("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[0].spec.nodeName}").out().trim();
     assertFalse(node.isEmpty(), "the pod is placed");
 
+    try {
+      cordonDrainUncordon(node);
+    } finally {
+      kubectl("uncordon", node); // the node is the shared cluster's
+    }
+  }
+
+  private static void cordonDrainUncordon(String node) throws Exception {
     assertTrue(ok("cordon", node).out().contains("node/" + node + " cordoned"));
     assertEquals("true", ok("get", "node", node, "-o", "jsonpath={.spec.unschedulable}").out().trim());
     await("the cordon taint", s -> s.contains("node.kubernetes.io/unschedulable"), "get", "node", node, "-o",

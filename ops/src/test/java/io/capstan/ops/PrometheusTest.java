@@ -21,16 +21,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 
 /**
  * The monitoring files in ops/prometheus: checked and unit-tested with promtool, and a real
- * Prometheus (Debian's package) scraping a real {@code capstan up} with them.
+ * Prometheus (Debian's package) scraping a real {@code capstan up} (the shared one with a runc node)
+ * with them.
  */
+@SharedUp.Uses(SharedUp.Kind.RUNC)
 class PrometheusTest {
   private static final Path FILES = Path.of("prometheus");
-  private static final Duration READY = ChildCapstan.UP_READY;
   /** The series a Capstan operator relies on; each must be scraped. */
   private static final List<String> KEY_SERIES = List.of(
       "up{job=\"capstan\"} == 1",
@@ -102,36 +102,32 @@ class PrometheusTest {
   void aRealPrometheusScrapesTheKeySeriesOfCapstanUp() throws Exception {
     String prometheus = tool("prometheus");
     Path work = KafkaFixture.tempDir("prometheus");
-    try (ChildCapstan up = ChildCapstan.start(work, "up", "--data-dir", work.resolve("data").toString(),
-        "--kafka-port", "0", "--metrics-port", "0", "--api-port", "0", "--partitions", "2")) {
-      Matcher ready = up.awaitLine("capstan ready: .*metrics=http://(\\S+)/metrics", READY);
-      Path config = work.resolve("prometheus.yml");
-      // The shipped config, pointed at this run's port and scraping every second.
-      Files.writeString(config, Files.readString(FILES.resolve("prometheus.yml"))
-          .replace("127.0.0.1:9464", ready.group(1))
-          .replace("scrape_interval: 15s", "scrape_interval: 1s"));
-      Files.copy(FILES.resolve("alerts.yml"), work.resolve("alerts.yml"));
-      int port = freePort();
-      Process server = new ProcessBuilder(prometheus, "--config.file=" + config,
-          "--storage.tsdb.path=" + work.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
-          .redirectErrorStream(true).redirectOutput(work.resolve("prometheus.log").toFile()).start();
-      try {
-        String api = "http://127.0.0.1:" + port + "/api/v1/";
-        List<String> missing = new ArrayList<>(KEY_SERIES);
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (!missing.isEmpty() && System.nanoTime() < deadline) {
-          missing.removeIf(q -> hasResult(api, q));
-          Thread.sleep(500);
-        }
-        assertTrue(missing.isEmpty(), "Prometheus has no samples for " + missing + "; its log:\n"
-            + Files.readString(work.resolve("prometheus.log")));
-        JsonNode rules = get(api + "rules");
-        assertEquals(8, rules.at("/data/groups/0/rules").size(), "alert rules loaded: " + rules);
-      } finally {
-        server.destroy();
-        server.waitFor(30, TimeUnit.SECONDS);
+    String metrics = SharedUp.metrics(SharedUp.Kind.RUNC);
+    Path config = work.resolve("prometheus.yml");
+    // The shipped config, pointed at the shared cluster's port and scraping every second.
+    Files.writeString(config, Files.readString(FILES.resolve("prometheus.yml"))
+        .replace("127.0.0.1:9464", metrics)
+        .replace("scrape_interval: 15s", "scrape_interval: 1s"));
+    Files.copy(FILES.resolve("alerts.yml"), work.resolve("alerts.yml"));
+    int port = freePort();
+    Process server = new ProcessBuilder(prometheus, "--config.file=" + config,
+        "--storage.tsdb.path=" + work.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
+        .redirectErrorStream(true).redirectOutput(work.resolve("prometheus.log").toFile()).start();
+    try {
+      String api = "http://127.0.0.1:" + port + "/api/v1/";
+      List<String> missing = new ArrayList<>(KEY_SERIES);
+      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+      while (!missing.isEmpty() && System.nanoTime() < deadline) {
+        missing.removeIf(q -> hasResult(api, q));
+        Thread.sleep(500);
       }
-      assertEquals(0, up.terminate(Duration.ofMinutes(1)), "capstan up stops cleanly; stderr:\n" + up.stderr());
+      assertTrue(missing.isEmpty(), "Prometheus has no samples for " + missing + "; its log:\n"
+          + Files.readString(work.resolve("prometheus.log")));
+      JsonNode rules = get(api + "rules");
+      assertEquals(8, rules.at("/data/groups/0/rules").size(), "alert rules loaded: " + rules);
+    } finally {
+      server.destroy();
+      server.waitFor(30, TimeUnit.SECONDS);
     }
   }
 

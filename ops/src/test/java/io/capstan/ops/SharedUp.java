@@ -40,6 +40,7 @@ final class SharedUp {
   private static Kind kind;
   private static RuncUp.Cluster cluster;
   private static ChildCapstan up;
+  private static String metrics;
 
   private SharedUp() {}
 
@@ -109,6 +110,15 @@ final class SharedUp {
     return new RuncUp.Cluster(work, shared.data(), shared.api(), kubeconfig, name);
   }
 
+  /**
+   * The {@code host:port} of the metrics endpoint ({@code /metrics}) of the shared cluster of this
+   * kind, started when it is the first.
+   */
+  static String metrics(Kind kind) throws Exception {
+    cluster(kind);
+    return metrics;
+  }
+
   /** Deletes the namespace {@link #open} made, which must go with everything in it. */
   static void close(RuncUp.Cluster c) throws Exception {
     KubectlRunner.Result gone = KubectlRunner.run(c.kubeconfig(), "delete", "namespace", c.namespace(), "--wait=true",
@@ -149,13 +159,15 @@ final class SharedUp {
             "--service-proxy", "dry");
     Thread hook = new Thread(() -> stop(wanted, child, work, data), "shared-up-stop");
     Runtime.getRuntime().addShutdownHook(hook);
-    Matcher ready = child.awaitLine("capstan ready: api=(\\S+) kubeconfig=(\\S+) ", ChildCapstan.UP_READY);
+    Matcher ready = child.awaitLine("capstan ready: api=(\\S+) kubeconfig=(\\S+) .*metrics=http://(\\S+)/metrics",
+        ChildCapstan.UP_READY);
     if (wanted == Kind.HOLLOW) {
       KubectlRunner.await(Path.of(ready.group(2)), Duration.ofMinutes(2), "21 nodes",
           out -> out.split("\\s+").length == 21, "get", "nodes", "-o", "jsonpath={.items[*].metadata.name}");
     }
     kind = wanted;
     up = child;
+    metrics = ready.group(3);
     cluster = new RuncUp.Cluster(work, data, ready.group(1), Path.of(ready.group(2)), "default");
     return cluster;
   }

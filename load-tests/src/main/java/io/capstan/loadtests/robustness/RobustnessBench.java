@@ -230,18 +230,30 @@ public final class RobustnessBench {
 
   private Result runCluster() throws Exception {
     Cluster c = s.cluster();
-    List<FaultSchedule.Fault> schedule = FaultSchedule.plan(s.seed(), Duration.ofSeconds(s.seconds()),
-        c.faultSpacing(), c.shape());
-    progress.printf("robustness: %d faults planned (seed %d):%n", schedule.size(), s.seed());
-    schedule.forEach(f -> progress.printf("  at %5d s  %s%n", f.at().toSeconds(), f.describe()));
     Path dir = c.dir() != null ? c.dir() : Files.createTempDirectory("capstan-robustness-");
     try (ProcessCluster cluster = ProcessCluster.start(c.shape(), dir, c.launcher(), progress)) {
-      List<ApiTarget> targets = new ArrayList<>();
-      for (Path k : cluster.kubeconfigs()) {
-        targets.add(ApiTarget.fromKubeconfig(k));
-      }
-      return drive(targets, new Chaos(cluster, targets, schedule));
+      return runOn(cluster, true);
     }
+  }
+
+  /**
+   * The multi-process run on a cluster already running (the caller's, left running), with the
+   * settings' fault spacing, Deployments and convergence bound; {@code replay}: end with
+   * {@code replay --verify}.
+   */
+  public Result runOn(ProcessCluster cluster, boolean replay) throws Exception {
+    Cluster c = s.cluster();
+    List<FaultSchedule.Fault> schedule = FaultSchedule.plan(s.seed(), Duration.ofSeconds(s.seconds()),
+        c.faultSpacing(), cluster.shape());
+    progress.printf("robustness: %d faults planned (seed %d):%n", schedule.size(), s.seed());
+    schedule.forEach(f -> progress.printf("  at %5d s  %s%n", f.at().toSeconds(), f.describe()));
+    List<ApiTarget> targets = new ArrayList<>();
+    for (Path k : cluster.kubeconfigs()) {
+      targets.add(ApiTarget.fromKubeconfig(k));
+    }
+    Chaos chaos = new Chaos(cluster, targets, schedule);
+    chaos.replay = replay;
+    return drive(targets, chaos);
   }
 
   /** The traffic and the checks, on these gateways; with {@code chaos}, faults meanwhile and its checks after. */
@@ -299,6 +311,7 @@ public final class RobustnessBench {
     RecoveryProbe probe;
     Thread injecting;
     Thread scaling;
+    boolean replay = true;
     volatile boolean scaled;
     final java.util.concurrent.atomic.AtomicInteger probes = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -391,16 +404,20 @@ public final class RobustnessBench {
       progress.printf("robustness: Deployments %s%n", converged >= 0
           ? String.format("converged %.1f s after the last fault", converged)
           : "did NOT converge within " + s.cluster().convergeBound().toSeconds() + " s after the last fault");
-      ProcessCluster.Run replay = cluster.runOnce(List.of("replay", "--verify"), Duration.ofMinutes(10));
-      progress.println("robustness: replay --verify exited " + replay.status() + ": "
-          + replay.output().lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse(""));
-      if (replay.status() != 0) {
-        progress.println(replay.output());
+      ProcessCluster.Run verified = null;
+      if (replay) {
+        verified = cluster.runOnce(List.of("replay", "--verify"), Duration.ofMinutes(10));
+        progress.println("robustness: replay --verify exited " + verified.status() + ": "
+            + verified.output().lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse(""));
+        if (verified.status() != 0) {
+          progress.println(verified.output());
+        }
       }
       List<FaultInjector.Injected> done = injector.injected();
       progress.println("robustness: faults (" + done.size() + "):");
       done.forEach(f -> progress.println("  " + f.describe()));
-      return new ClusterFindings(done, injector.recoveryMaxSeconds(), converged, replay.status(), replay.output());
+      return new ClusterFindings(done, injector.recoveryMaxSeconds(), converged,
+          verified == null ? null : verified.status(), verified == null ? null : verified.output());
     }
 
     /** Seconds from {@code since} until every Deployment has its replicas ready and updated; -1 past the bound. */

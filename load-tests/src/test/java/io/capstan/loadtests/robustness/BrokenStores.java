@@ -32,19 +32,26 @@ final class BrokenStores {
   private BrokenStores() {
   }
 
-  private static boolean target(Kind kind, String namespace) {
-    return kind.kind().equals("ConfigMap") && namespace != null && namespace.startsWith("robustness-");
+  private static final String ANY_RUN = "robustness-";
+
+  private static boolean target(Kind kind, String namespace, String prefix) {
+    return kind.kind().equals("ConfigMap") && namespace != null && namespace.startsWith(prefix);
   }
 
   /** Answers every {@code every}-th update (PUT or patch) as done, with a new version, and never sends it. */
   static ResourceStore droppingWrites(ResourceStore real, int every) {
+    return droppingWrites(real, every, ANY_RUN);
+  }
+
+  /** As {@link #droppingWrites(ResourceStore, int)}, only in namespaces starting with {@code prefix} (one run's). */
+  static ResourceStore droppingWrites(ResourceStore real, int every, String prefix) {
     AtomicLong updates = new AtomicLong();
     AtomicLong clock = new AtomicLong();
     return new Forwarding(real) {
       @Override
       public CompletionStage<StoredObject> update(Kind kind, IndexedRecord object, WriteOptions options) {
         ObjectMeta meta = (ObjectMeta) object.get(object.getSchema().getField("metadata").pos());
-        if (target(kind, meta.getNamespace()) && updates.incrementAndGet() % every == 0) {
+        if (target(kind, meta.getNamespace(), prefix) && updates.incrementAndGet() % every == 0) {
           IndexedRecord copy = (IndexedRecord) SpecificData.get().deepCopy(object.getSchema(), object);
           long rv = clock.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis() * 1000));
           ((ObjectMeta) copy.get(copy.getSchema().getField("metadata").pos())).setResourceVersion(Long.toString(rv));
@@ -57,13 +64,18 @@ final class BrokenStores {
 
   /** Serves every {@code every}-th get of an object from the first answer it gave for it. */
   static ResourceStore staleReads(ResourceStore real, int every) {
+    return staleReads(real, every, ANY_RUN);
+  }
+
+  /** As {@link #staleReads(ResourceStore, int)}, only in namespaces starting with {@code prefix} (one run's). */
+  static ResourceStore staleReads(ResourceStore real, int every, String prefix) {
     Map<String, StoredObject> first = new ConcurrentHashMap<>();
     AtomicLong gets = new AtomicLong();
     return new Forwarding(real) {
       @Override
       public CompletionStage<StoredObject> get(Kind kind, String namespace, String name, String resourceVersion) {
         return super.get(kind, namespace, name, resourceVersion).thenApply(current -> {
-          if (!target(kind, namespace)) {
+          if (!target(kind, namespace, prefix)) {
             return current;
           }
           StoredObject old = first.putIfAbsent(namespace + "/" + name, current);

@@ -96,6 +96,7 @@ public final class ProcessCluster implements AutoCloseable, FaultInjector.Target
   private final List<ClusterProcess> fleets = new ArrayList<>();
   private final List<Integer> gatewayPorts = new ArrayList<>();
   private final List<String> schedulerIdentities = new ArrayList<>();
+  private final Map<String, List<String>> argsByName = new java.util.HashMap<>();
   private final Launcher launcher;
   private String bootstrap;
 
@@ -186,8 +187,35 @@ public final class ProcessCluster implements AutoCloseable, FaultInjector.Target
   }
 
   private ClusterProcess process(Role role, int instance, String name, List<String> args) {
-    return new ClusterProcess(name, launcher.command(role, instance, args), dir.resolve(name), role.ready,
+    return process(launcher, role, instance, name, args);
+  }
+
+  private ClusterProcess process(Launcher by, Role role, int instance, String name, List<String> args) {
+    argsByName.put(name, args);
+    return new ClusterProcess(name, by.command(role, instance, args), dir.resolve(name), role.ready,
         Map.of("CAPSTAN_READY_TIMEOUT_SECONDS", READY_TIMEOUT_SECONDS));
+  }
+
+  /**
+   * Stops {@code role}'s process {@code instance} and starts it again as {@code other} launches it,
+   * with the same arguments (its data dir, port and kubeconfig), waiting until it is ready: a test
+   * swaps a deliberately broken build of one process into a running cluster. Its later restarts
+   * (faults) run {@code other}'s command too.
+   */
+  public void relaunch(Role role, int instance, Launcher other) throws InterruptedException {
+    List<ClusterProcess> ps = switch (role) {
+      case BROKER -> brokers;
+      case PROCESSOR -> processors;
+      case GATEWAY -> gateways;
+      case CONTROLLER_MANAGER -> controllerManagers;
+      case SCHEDULER -> schedulers;
+      case HOLLOW_NODES -> fleets;
+    };
+    ClusterProcess old = ps.get(instance);
+    old.stop(Duration.ofSeconds(30));
+    ClusterProcess p = process(other, role, instance, old.name(), argsByName.get(old.name()));
+    ps.set(instance, p);
+    startAndAwait(List.of(p));
   }
 
   private void startAndAwait(List<ClusterProcess> ps) throws InterruptedException {
