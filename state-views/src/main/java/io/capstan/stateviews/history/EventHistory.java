@@ -72,8 +72,6 @@ public final class EventHistory implements AutoCloseable {
   /** The point before which the history was let go when the log was trimmed (resourceVersion, µs); zeros: never. */
   private long goneBeforeVersion;
   private long goneBeforeMicros;
-  /** Each partition's first offset at the last catch-up: when it moves, the log was trimmed. */
-  private final Map<Integer, Long> lastLogStart = new HashMap<>();
   /** Where the index is saved; null: in memory only. */
   private final Path dir;
   private SavedHistory saved;
@@ -128,9 +126,9 @@ public final class EventHistory implements AutoCloseable {
     Map<TopicPartition, Long> start = consumer.beginningOffsets(partitions, METADATA_TIMEOUT);
     boolean trimmed = false;
     for (TopicPartition tp : partitions) {
-      timeline(tp.partition()).logStart = start.get(tp);
-      Long before = lastLogStart.put(tp.partition(), start.get(tp));
-      trimmed |= start.get(tp) > (before == null ? 0 : before);
+      PartitionTimeline t = timeline(tp.partition());
+      trimmed |= start.get(tp) > t.logStart; // its first offset moved since the last catch-up: trimmed
+      t.logStart = start.get(tp);
       if (consumer.position(tp, METADATA_TIMEOUT) < start.get(tp)) {
         consumer.seek(tp, start.get(tp)); // retention passed where this stopped
         timeline(tp.partition()).floor = null;
